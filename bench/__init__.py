@@ -1,0 +1,1 @@
+"""madoguchi's benchmarks: commands whose output goes into BENCHMARKS.md."""

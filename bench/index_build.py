@@ -1,0 +1,77 @@
+"""Index build speed, peak memory, first model build and a cold `madoguchi search`, on one core.
+
+    python -m bench.index_build            # sample city, and ../shared/eval/localgovfaq if present
+
+Prints a Markdown table for BENCHMARKS.md. Each build runs in a fresh process so that peak memory
+and cold-start times are those a city's server would see.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from knowledge.settings import SAMPLE_CITY
+
+LOCALGOVFAQ = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "localgovfaq" / "faq.csv"
+ONE_CORE = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+_CHILD = """
+import json, resource, sys, time, torch
+torch.set_num_threads(1)
+from indexer.runtime import build_index
+from knowledge.settings import Settings
+started = time.perf_counter()
+report = build_index(Settings(sources=[sys.argv[1]]))
+total = time.perf_counter() - started
+print(json.dumps({"records": report.manifest["counts"]["records"], "build_seconds": report.manifest["build_seconds"],
+                  "total_seconds": total, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_build(source: Path, data_dir: Path) -> dict:
+    """One build in a child process; returns its own measurements."""
+    env = {**os.environ, **ONE_CORE, "MADOGUCHI_DATA_DIR": str(data_dir)}
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(source)], env=env, capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cold_search(data_dir: Path) -> float:
+    """Seconds for a whole `madoguchi search` process, model and index loaded from disk."""
+    env = {**os.environ, **ONE_CORE, "MADOGUCHI_DATA_DIR": str(data_dir)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "channels.cli", "search", "住民票の写し", "--json"], env=env,
+                   capture_output=True, check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    """Measure and print the table."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        first = run_build(SAMPLE_CITY, data_dir)
+        rows.append(("sample city (first run: builds the model too)", first))
+        rows.append(("sample city (model cached)", run_build(SAMPLE_CITY, data_dir)))
+        search_seconds = cold_search(data_dir)
+        if LOCALGOVFAQ.exists():
+            rows.append(("localgovfaq faq.csv", run_build(LOCALGOVFAQ, data_dir)))
+        else:
+            print(f"(skipped localgovfaq: {LOCALGOVFAQ} not found)", file=sys.stderr)
+    print("| corpus | records | index build s | records/s | whole process s | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, m in rows:
+        rate = m["records"] / m["build_seconds"]
+        print(f"| {name} | {m['records']} | {m['build_seconds']:.2f} | {rate:,.0f} | {m['total_seconds']:.1f} "
+              f"| {m['peak_mb']:.0f} |")
+    print(f"\ncold `madoguchi search` (new process, model and index from disk): {search_seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""The `madoguchi` command: build and inspect the index, search it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from channels.render import hits_table, problems_table, sources_table
+from knowledge.errors import MadoguchiError
+from knowledge.records import Audience
+from knowledge.settings import Settings
+
+app = typer.Typer(help="madoguchi — an FAQ chatbot for Japanese municipalities.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+index_app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+out = Console()
+err = Console(stderr=True)
+
+IndexDir = Annotated[Optional[Path], typer.Option("--index-dir", help="Index directory (default: user data dir).")]
+
+
+def settings_with(index_dir: Path | None) -> Settings:
+    """Settings from the environment, with command-line options on top."""
+    overrides = {"index_dir": index_dir} if index_dir else {}
+    return Settings(**overrides)
+
+
+@index_app.command("build")
+def index_build(
+    sources: Annotated[Optional[list[Path]], typer.Argument(help="FAQ tables, documents or folders.")] = None,
+    index_dir: IndexDir = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop on any problem in the sources.")] = False,
+) -> None:
+    """Load FAQ tables and documents and build a new index version."""
+    from indexer.runtime import build_index
+
+    settings = settings_with(index_dir)
+    columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        report = build_index(settings, sources or None, strict, progress)
+    out.print(sources_table(report.per_source))
+    if report.loaded.problems:
+        err.print(problems_table(report.loaded.problems))
+    manifest = report.manifest
+    out.print(f"index {manifest['version']}: {manifest['counts']['records']} records in "
+              f"{manifest['build_seconds']:.1f} s → {settings.resolved_index_dir}")
+
+
+@index_app.command("info")
+def index_info(index_dir: IndexDir = None) -> None:
+    """Show the live index version's manifest."""
+    from indexer.store import IndexStore
+
+    store = IndexStore(settings_with(index_dir).resolved_index_dir)
+    manifest = store.manifest()
+    out.print_json(json.dumps({**manifest, "versions": store.list_versions()}, ensure_ascii=False))
+
+
+@index_app.command("use")
+def index_use(version: str, index_dir: IndexDir = None) -> None:
+    """Make an earlier (or later) version live again, e.g. to roll back a bad build."""
+    from indexer.store import IndexStore
+
+    IndexStore(settings_with(index_dir).resolved_index_dir).activate(version)
+    out.print(f"live index is now {version}")
+
+
+@app.command("search")
+def search(
+    text: str,
+    index_dir: IndexDir = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=100)] = 10,
+    audience: Annotated[Audience, typer.Option(help="resident or staff")] = Audience.RESIDENT,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
+) -> None:
+    """Raw retrieval: ranked records with every field's scores, before any answering logic."""
+    from indexer.runtime import load_runtime
+    from indexer.search import raw_search
+
+    runtime = load_runtime(settings_with(index_dir))
+    hits = raw_search(runtime.retriever, text, audience, top_k)
+    if as_json:
+        for hit in hits:
+            typer.echo(json.dumps({"id": hit.record.id, "score": hit.score, "signals": hit.signals,
+                                       "question": hit.record.question, "audience": hit.record.audience.value},
+                                  ensure_ascii=False))
+        return
+    out.print(hits_table(text, hits))
+
+
+def main() -> None:
+    """Console entry point: madoguchi errors become one line on stderr and an exit code."""
+    try:
+        app()
+    except MadoguchiError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        sys.exit(exc.exit_code)
+    except ValidationError as exc:
+        for problem in exc.errors():
+            name = "MADOGUCHI_" + "_".join(str(p) for p in problem["loc"]).upper()
+            err.print(f"[red]configuration error:[/red] {name}: {problem['msg']}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Okapi BM25 over pre-tokenised documents, as one sparse matrix so a query is a column sum."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+
+class BM25Index:
+    """Term weights are precomputed at build time; searching costs one sparse column slice."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.vocabulary: dict[str, int] = {}
+        self.matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
+
+    @property
+    def size(self) -> int:
+        """Number of documents."""
+        return int(self.matrix.shape[0])
+
+    def fit(self, documents: Sequence[Sequence[str]]) -> "BM25Index":
+        """Build the document × term weight matrix."""
+        counts = [Counter(doc) for doc in documents]
+        for counter in counts:
+            for term in counter:
+                self.vocabulary.setdefault(term, len(self.vocabulary))
+        lengths = np.array([sum(c.values()) for c in counts], dtype=np.float32)
+        average = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
+        rows, cols, tfs = [], [], []
+        for row, counter in enumerate(counts):
+            for term, tf in counter.items():
+                rows.append(row), cols.append(self.vocabulary[term]), tfs.append(tf)
+        tf = np.array(tfs, dtype=np.float32)
+        frequency = np.bincount(cols, minlength=len(self.vocabulary)).astype(np.float32)
+        idf = np.log1p((len(counts) - frequency + 0.5) / (frequency + 0.5))
+        norm = self.k1 * (1 - self.b + self.b * lengths[np.array(rows, dtype=np.int64)] / average) if rows else 0
+        weights = idf[np.array(cols, dtype=np.int64)] * tf * (self.k1 + 1) / (tf + norm)
+        shape = (len(counts), len(self.vocabulary))
+        self.matrix = sparse.csc_matrix((weights, (rows, cols)), shape=shape, dtype=np.float32)
+        return self
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every document for the query terms (repeated terms count once)."""
+        columns = sorted({self.vocabulary[t] for t in terms if t in self.vocabulary})
+        if not columns:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.matrix[:, columns].sum(axis=1), dtype=np.float32).ravel()
+
+    def save(self, folder: Path, name: str) -> None:
+        """Two files: NAME.npz (weights) and NAME.vocab.json."""
+        sparse.save_npz(folder / f"{name}.npz", self.matrix.tocsr())
+        payload = {"k1": self.k1, "b": self.b, "vocabulary": self.vocabulary}
+        (folder / f"{name}.vocab.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> "BM25Index":
+        """Inverse of :meth:`save`."""
+        payload = json.loads((folder / f"{name}.vocab.json").read_text(encoding="utf-8"))
+        index = cls(payload["k1"], payload["b"])
+        index.vocabulary = payload["vocabulary"]
+        index.matrix = sparse.load_npz(folder / f"{name}.npz").tocsc()
+        return index

@@ -1,0 +1,93 @@
+"""Building an index version from loaded records: normalise, embed, write, publish."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timezone
+from importlib.metadata import version as package_version
+from typing import Any
+
+import numpy as np
+
+from indexer.bm25 import BM25Index
+from indexer.dense import FaissVectorIndex
+from indexer.embedding import Embedder
+from indexer.index import FIELDS, FORMAT_VERSION, KnowledgeIndex, record_units
+from indexer.normalise import TextNormaliser
+from indexer.store import IndexStore
+from knowledge.records import Record
+
+Progress = Callable[[str, int, int], None]
+EMBED_BATCH = 512
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def corpus_hash(records: list[Record]) -> str:
+    """Same records in the same order → same hash, whatever machine built them."""
+    digest = hashlib.sha256()
+    for record in records:
+        digest.update(json.dumps(record.to_json(), ensure_ascii=False, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+class IndexBuilder:
+    """Construct cheaply; `run()` does the work and returns the published version's manifest."""
+
+    def __init__(self, normaliser: TextNormaliser, embedder: Embedder, progress: Progress = _no_progress) -> None:
+        self.normaliser, self.embedder, self.progress = normaliser, embedder, progress
+
+    def _units(self, records: list[Record]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        texts, owners, fields = [], [], []
+        for number, record in enumerate(records):
+            for field, text in record_units(record):
+                texts.append(text), owners.append(number), fields.append(FIELDS.index(field))
+        return texts, np.array(owners, dtype=np.int32), np.array(fields, dtype=np.int8)
+
+    def _lexical(self, texts: list[str], fields: np.ndarray) -> dict[str, BM25Index]:
+        terms = []
+        for done, text in enumerate(texts, start=1):
+            terms.append(self.normaliser.run(text).search_terms)
+            if done % 200 == 0 or done == len(texts):
+                self.progress("normalise", done, len(texts))
+        return {f: BM25Index().fit([terms[i] for i in np.flatnonzero(fields == n)]) for n, f in enumerate(FIELDS)}
+
+    def _dense(self, texts: list[str]) -> FaissVectorIndex:
+        batches = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            batches.append(self.embedder.encode_documents(texts[start:start + EMBED_BATCH]))
+            self.progress("embed", min(start + EMBED_BATCH, len(texts)), len(texts))
+        matrix = np.vstack(batches) if batches else np.zeros((0, self.embedder.dimensions), dtype=np.float32)
+        return FaissVectorIndex.build(matrix)
+
+    def _manifest(self, records: list[Record], units: np.ndarray, sources: dict[str, Any], seconds: float) -> dict:
+        built = datetime.now(timezone.utc)
+        corpus = corpus_hash(records)
+        return {
+            "format_version": FORMAT_VERSION, "version": f"{built:%Y%m%dT%H%M%S%fZ}-{corpus[:8]}",
+            "built_at": built.isoformat(timespec="seconds"), "build_seconds": round(seconds, 3),
+            "madoguchi": package_version("madoguchi"), "model": self.embedder.describe(),
+            "tokenizer": self.normaliser.config(), "corpus_hash": corpus, "sources": sources,
+            "counts": {"records": len(records), "units": {f: int((units == n).sum()) for n, f in enumerate(FIELDS)},
+                       "kinds": dict(Counter(r.kind for r in records)),
+                       "audiences": dict(Counter(r.audience.value for r in records))},
+        }
+
+    def run(self, records: list[Record], store: IndexStore, sources: dict[str, Any], keep: int = 3) -> dict:
+        """Build into a staging folder, then publish it atomically; the old version stays live until then."""
+        started = time.perf_counter()
+        texts, owners, fields = self._units(records)
+        lexical = self._lexical(texts, fields)
+        dense = self._dense(texts)
+        manifest = self._manifest(records, fields, sources, time.perf_counter() - started)
+        with store.staging() as staged:
+            KnowledgeIndex(manifest, records, owners, fields, lexical, dense).save(staged)
+            store.publish(staged, manifest["version"])
+        store.prune(keep)
+        return manifest

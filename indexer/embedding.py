@@ -1,0 +1,106 @@
+"""Embedders: our small protocol, with sentence-transformers behind it.
+
+Query and document sides are explicit (`encode_queries` / `encode_documents`) because transformer
+retrieval models want different prompts on each side; the prompts are part of the index manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from knowledge.errors import ConfigurationError, ModelError
+from knowledge.settings import BUILTIN_MODEL, Settings
+
+_OUR_MODULE_PREFIXES = ("sentence_transformers.", "indexer.")
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length float32 vectors."""
+
+    @property
+    def dimensions(self) -> int: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_documents(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _fingerprint(folder: Path) -> str:
+    """Hash of the model's config and weight sizes: cheap, and changes whenever the model does."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(f"{file.relative_to(folder)}:{file.stat().st_size}".encode())
+        if file.suffix == ".json" and file.stat().st_size < 100_000:
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _only_known_modules(folder: Path) -> bool:
+    modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+    return all(str(m.get("type", "")).startswith(_OUR_MODULE_PREFIXES) for m in modules)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model directory on disk; `warm_up()` loads it."""
+
+    def __init__(self, folder: Path, name: str, query_prompt: str = "", document_prompt: str = "") -> None:
+        if not (folder / "modules.json").exists():
+            raise ConfigurationError(f"{folder} is not a sentence-transformers model directory (no modules.json)")
+        self.folder, self.name = folder, name
+        self.query_prompt, self.document_prompt = query_prompt, document_prompt
+        self._model: Any = None
+
+    def warm_up(self) -> "SentenceTransformerEmbedder":
+        """Load the model on the CPU, offline."""
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                self._model = SentenceTransformer(str(self.folder), device="cpu", local_files_only=True,
+                                                  trust_remote_code=_only_known_modules(self.folder))
+            except (OSError, ValueError) as exc:
+                raise ModelError(f"cannot load the embedding model at {self.folder}: {exc}") from exc
+        return self
+
+    @property
+    def dimensions(self) -> int:
+        """Vector width."""
+        return int(self.warm_up()._model.get_embedding_dimension())
+
+    def describe(self) -> dict[str, Any]:
+        """Identity of the model, written into the index manifest and compared on load."""
+        return {"name": self.name, "fingerprint": _fingerprint(self.folder), "dimensions": self.dimensions,
+                "query_prompt": self.query_prompt, "document_prompt": self.document_prompt}
+
+    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        vectors = self.warm_up()._model.encode(texts, prompt=prompt or None, batch_size=256,
+                                               normalize_embeddings=True, convert_to_numpy=True)
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Vectors for what people typed."""
+        return self._encode(texts, self.query_prompt)
+
+    def encode_documents(self, texts: list[str]) -> np.ndarray:
+        """Vectors for questions, paraphrases and answers in the index."""
+        return self._encode(texts, self.document_prompt)
+
+
+def embedder_from_settings(settings: Settings) -> SentenceTransformerEmbedder:
+    """The configured model; the built-in one is built from ja-ginza on first use."""
+    if settings.model == BUILTIN_MODEL:
+        from indexer.chive import MODEL_NAME, build_chive_model
+
+        folder = build_chive_model(settings.model_cache_dir / MODEL_NAME)
+        return SentenceTransformerEmbedder(folder, MODEL_NAME)
+    folder = Path(settings.model).expanduser()
+    if not folder.is_dir():
+        raise ConfigurationError(f"MADOGUCHI_MODEL={settings.model!r} is neither 'chive' nor a model directory")
+    return SentenceTransformerEmbedder(folder, folder.name, settings.query_prompt, settings.document_prompt)

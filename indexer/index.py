@@ -1,0 +1,92 @@
+"""A loaded index: records, the text units made from them, one BM25 per field and the dense vectors.
+
+Each record gives units: its question, each paraphrase, and its answer (or passage). Fields are kept
+apart so that retrieval can weigh a match on a question differently from one in a long answer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.bm25 import BM25Index
+from indexer.dense import FaissVectorIndex
+from indexer.store import IndexStore
+from knowledge.errors import CorruptIndexError, IncompatibleIndexError
+from knowledge.records import Record
+
+FIELDS = ("question", "paraphrase", "answer")
+FORMAT_VERSION = 1
+
+
+def record_units(record: Record) -> list[tuple[str, str]]:
+    """(field, text) units of one record."""
+    return [("question", record.question), *(("paraphrase", alt) for alt in record.alt_questions),
+            ("answer", record.answer)]
+
+
+@dataclass(slots=True)
+class KnowledgeIndex:
+    """Everything retrieval needs, in memory."""
+
+    manifest: dict[str, Any]
+    records: list[Record]
+    unit_record: np.ndarray
+    unit_field: np.ndarray
+    lexical: dict[str, BM25Index]
+    dense: FaissVectorIndex
+
+    def field_units(self, field: str) -> np.ndarray:
+        """Unit numbers of one field, in BM25 document order."""
+        return np.flatnonzero(self.unit_field == FIELDS.index(field))
+
+    def save(self, folder: Path) -> None:
+        """Write every part into an (empty) version folder."""
+        with open(folder / "records.jsonl", "w", encoding="utf-8") as handle:
+            for record in self.records:
+                handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+        np.savez(folder / "units.npz", record=self.unit_record, field=self.unit_field)
+        for field, bm25 in self.lexical.items():
+            bm25.save(folder, f"bm25-{field}")
+        self.dense.save(folder / "dense.faiss")
+        (folder / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def check_compatible(manifest: dict[str, Any], model: dict[str, Any], tokenizer: dict[str, str], where: Path) -> None:
+    """Refuse an index whose model or tokenizer differs from the running one, saying how to fix it."""
+    rebuild = f"rebuild it: madoguchi index build --index-dir {where.parent.parent}"
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IncompatibleIndexError(f"{where} has index format {manifest.get('format_version')}, "
+                                     f"this madoguchi reads {FORMAT_VERSION}; {rebuild}")
+    built = manifest.get("model", {})
+    for key in ("name", "fingerprint", "dimensions", "query_prompt", "document_prompt"):
+        if built.get(key) != model.get(key):
+            raise IncompatibleIndexError(f"{where} was built with model {key}={built.get(key)!r}, the settings "
+                                         f"give {model.get(key)!r}; {rebuild}")
+    differing = {k: (manifest.get("tokenizer", {}).get(k), v) for k, v in tokenizer.items()
+                 if manifest.get("tokenizer", {}).get(k) != v}
+    if differing:
+        details = ", ".join(f"{k}: built {a!r}, now {b!r}" for k, (a, b) in differing.items())
+        raise IncompatibleIndexError(f"{where} was built with other tokenizer settings ({details}); {rebuild}")
+
+
+def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, str]) -> KnowledgeIndex:
+    """The live version, checked against the running model and tokenizer."""
+    folder = store.current_dir()
+    manifest = store.manifest()
+    check_compatible(manifest, model, tokenizer, folder)
+    try:
+        with open(folder / "records.jsonl", encoding="utf-8") as handle:
+            records = [Record.from_json(json.loads(line)) for line in handle if line.strip()]
+        units = np.load(folder / "units.npz")
+        lexical = {field: BM25Index.load(folder, f"bm25-{field}") for field in FIELDS}
+        dense = FaissVectorIndex.load(folder / "dense.faiss")
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise CorruptIndexError(f"{folder} is incomplete or damaged ({exc}); rebuild the index") from exc
+    if len(records) != manifest["counts"]["records"] or dense.size != len(units["record"]):
+        raise CorruptIndexError(f"{folder}: file sizes disagree with the manifest; rebuild the index")
+    return KnowledgeIndex(manifest, records, units["record"], units["field"], lexical, dense)

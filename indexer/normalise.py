@@ -1,0 +1,93 @@
+"""Japanese text → search terms: Unicode and width normalisation, Sudachi normalised forms,
+function words and polite filler removed, synonym groups added.
+
+「引越しの手続きを教えてください」 and 「引っ越し 手続き」 give the same terms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+from indexer.sudachi import SudachiSplitter, shared_splitter
+from indexer.synonyms import SynonymTable
+
+CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "接尾辞", "接頭辞", "副詞"})
+FILLER_LEMMAS = frozenset({
+    "する", "為る", "ある", "有る", "在る", "いる", "居る", "なる", "成る", "できる", "出来る", "くださる", "下さる",
+    "いただく", "頂く", "教える", "知る", "思う", "おる", "居る", "言う", "いう", "こと", "事", "もの", "物", "ため", "為",
+    "よう", "様", "ところ", "所", "など", "等", "ほしい", "欲しい", "いい", "良い", "よい", "お", "ご", "御", "さん",
+    "様", "どう", "ちょっと", "すみません", "済む", "ね", "よ", "的", "ん", "の", "そう", "ちゃう",
+    "しまう", "仕舞う", "おく", "置く", "くる", "来る", "いく", "行く", "みる", "見る", "もらう", "貰う", "くれる", "呉れる",
+    "たい", "かた", "方", "方法", "場合", "際", "時", "つく", "付く", "関する", "おいて", "於く",
+})
+NEGATIONS = frozenset({"ない", "無い", "ぬ", "ず"})
+NORMALISER_VERSION = "1"
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_width(text: str) -> str:
+    """NFKC (全角英数→半角, 半角カナ→全角), lower-case Latin, one space between words."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedText:
+    """A text as search sees it: the cleaned text, its content terms and the synonym groups they hit."""
+
+    text: str
+    terms: tuple[str, ...]
+    synonyms: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def search_terms(self) -> list[str]:
+        """What goes into BM25: content terms plus synonym group terms."""
+        return [*self.terms, *(group for group, _ in self.synonyms)]
+
+
+class TextNormaliser:
+    """Cheap to construct; `warm_up()` loads the Sudachi dictionary and the synonym files."""
+
+    def __init__(self, split_mode: str = "A", synonym_files: list[Path] | None = None) -> None:
+        if split_mode not in ("A", "B", "C"):
+            raise ValueError(f"split_mode must be A, B or C, got {split_mode!r}")
+        self.split_mode = split_mode
+        self.synonym_files = list(synonym_files or [])
+        self._splitter: SudachiSplitter | None = None
+        self.synonyms = SynonymTable()
+
+    def warm_up(self) -> "TextNormaliser":
+        """Load Sudachi and the synonym table; safe to call twice."""
+        if self._splitter is None:
+            self._splitter = shared_splitter(self.split_mode)
+            self.synonyms = SynonymTable.from_files(self.synonym_files, self.content_terms)
+        return self
+
+    def content_terms(self, text: str) -> list[str]:
+        """Normalised forms of the content words of a width-normalised text."""
+        splitter = self._splitter or self.warm_up()._splitter
+        assert splitter is not None
+        terms: list[str] = []
+        for unit in splitter.units(text):
+            for morph in unit.in_mode(self.split_mode != "C"):
+                if morph.pos in CONTENT_POS and morph.lemma not in FILLER_LEMMAS and morph.lemma.strip():
+                    terms.append(morph.lemma)
+                elif morph.lemma in NEGATIONS:
+                    terms.append("ない")  # 燃えないごみ is not 燃えるごみ
+        return terms
+
+    def run(self, text: str) -> NormalisedText:
+        """The terms and synonym groups of one text."""
+        clean = normalise_width(text)
+        terms = self.content_terms(clean)
+        return NormalisedText(clean, tuple(terms), tuple(self.synonyms.expand(terms)))
+
+    def config(self) -> dict[str, str]:
+        """Everything that changes the terms; an index built with other values must be rebuilt."""
+        return {
+            "normaliser_version": NORMALISER_VERSION, "split_mode": self.split_mode,
+            "sudachidict_core": version("sudachidict-core"), "synonyms": self.synonyms.fingerprint,
+        }

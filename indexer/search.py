@@ -1,0 +1,95 @@
+"""Raw retrieval: every field's lexical and dense score for the records a query touches.
+
+This is the part of answering that needs only the index. It returns per-record signals; how they
+are fused into one confidence is the answering engine's job (bot/), and `madoguchi search` shows
+them raw with a simple reciprocal-rank fusion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from indexer.embedding import Embedder
+from indexer.index import FIELDS, KnowledgeIndex
+from indexer.normalise import NormalisedText, TextNormaliser
+from knowledge.records import Audience, Record
+
+SIGNALS = tuple(f"{kind}_{f}" for kind in ("bm25", "dense") for f in FIELDS)
+DENSE_CANDIDATES = 400
+RRF_K = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One record with the score of every signal (0 where a signal did not reach it)."""
+
+    record: Record
+    signals: dict[str, float]
+    score: float
+    matched_terms: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """The normalised query, a signal matrix over candidate records, and the records' positions."""
+
+    query: NormalisedText
+    candidates: np.ndarray
+    signals: np.ndarray
+
+
+class Retriever:
+    """Cheap to build around an already-loaded index, normaliser and embedder."""
+
+    def __init__(self, index: KnowledgeIndex, normaliser: TextNormaliser, embedder: Embedder) -> None:
+        self.index, self.normaliser, self.embedder = index, normaliser, embedder
+        self._audiences = np.array([r.audience.value for r in index.records])
+        self._field_units = {f: index.field_units(f) for f in FIELDS}
+
+    def visible(self, audience: Audience) -> np.ndarray:
+        """Mask of the records this audience may ever see."""
+        if audience is Audience.STAFF:
+            return np.ones(len(self._audiences), dtype=bool)
+        return self._audiences != Audience.STAFF.value
+
+    def _lexical(self, terms: list[str], table: np.ndarray) -> None:
+        for column, name in enumerate(FIELDS):
+            unit_scores = self.index.lexical[name].scores(terms)
+            owners = self.index.unit_record[self._field_units[name]]
+            np.maximum.at(table[:, column], owners, unit_scores)
+
+    def _dense(self, text: str, table: np.ndarray) -> None:
+        vector = self.embedder.encode_queries([text])
+        scores, units = self.index.dense.search(vector, DENSE_CANDIDATES)
+        found = units[0] >= 0
+        units, scores = units[0][found], scores[0][found]
+        columns = len(FIELDS) + self.index.unit_field[units].astype(np.int64)
+        np.maximum.at(table, (self.index.unit_record[units], columns), scores)
+
+    def run(self, text: str, audience: Audience) -> Retrieval:
+        """Signals for every record the query reached that the audience may see."""
+        query = self.normaliser.run(text)
+        table = np.zeros((len(self.index.records), len(SIGNALS)), dtype=np.float32)
+        self._lexical(query.search_terms, table)
+        if query.text:
+            self._dense(query.text, table)
+        reached = np.flatnonzero(self.visible(audience) & (table.max(axis=1) > 0))
+        return Retrieval(query, reached, table[reached])
+
+
+def reciprocal_rank_fusion(signals: np.ndarray) -> np.ndarray:
+    """Σ 1/(60 + rank) over signals, for an unweighted first look at the ranking."""
+    ranks = (-signals).argsort(axis=0).argsort(axis=0) + 1
+    return np.where(signals > 0, 1.0 / (RRF_K + ranks), 0.0).sum(axis=1)
+
+
+def raw_search(retriever: Retriever, text: str, audience: Audience, top_k: int = 10) -> list[Hit]:
+    """The `madoguchi search` view: candidates ranked by reciprocal-rank fusion."""
+    retrieval = retriever.run(text, audience)
+    fused = reciprocal_rank_fusion(retrieval.signals)
+    order = np.argsort(-fused, kind="stable")[:top_k]
+    terms = tuple(retrieval.query.terms)
+    return [Hit(retriever.index.records[retrieval.candidates[i]],
+                dict(zip(SIGNALS, map(float, retrieval.signals[i]))), float(fused[i]), terms) for i in order]

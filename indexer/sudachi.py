@@ -1,0 +1,80 @@
+"""One shared, cached Sudachi pass for both search terms and word vectors.
+
+A text is split once in mode C (long units: 住民票, マイナンバーカード); each unit also carries its
+finer split (mode A or B) for search terms. The normaliser and the embedding module ask for the
+same texts while an index is built, so the second request is a cache hit, not a second parse.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+SUDACHI_MAX_CHARS = 4000
+CACHE_TEXTS = 20_000
+
+
+class Morph(NamedTuple):
+    """What madoguchi uses of a Sudachi morpheme."""
+
+    surface: str
+    lemma: str
+    dictionary_form: str
+    pos: str
+
+
+class Unit(NamedTuple):
+    """A mode-C unit and, when the finer mode splits it, its parts."""
+
+    whole: Morph
+    parts: tuple[Morph, ...]
+
+    def in_mode(self, fine: bool) -> tuple[Morph, ...]:
+        """The unit itself, or its finer parts."""
+        return (self.parts or (self.whole,)) if fine else (self.whole,)
+
+
+
+
+def pieces(text: str) -> list[str]:
+    """Sudachi refuses very long inputs; cut at line breaks, then at a hard limit."""
+    out: list[str] = []
+    for line in text.splitlines() or [text]:
+        out.extend(line[i:i + SUDACHI_MAX_CHARS] for i in range(0, len(line), SUDACHI_MAX_CHARS))
+    return out
+
+
+class SudachiSplitter:
+    """Sudachi with the core dictionary; `units()` is cached per text."""
+
+    def __init__(self, fine_mode: str = "A") -> None:
+        from sudachipy import Dictionary, SplitMode
+
+        dictionary = Dictionary(dict="core")
+        self._tokenizer = dictionary.create(SplitMode.C)
+        self._dictionary = dictionary
+        self._pos: dict[int, str] = {}
+        self._coarse = SplitMode.C
+        self._fine = getattr(SplitMode, fine_mode)
+        self.fine_mode = fine_mode
+        self.units = lru_cache(maxsize=CACHE_TEXTS)(self._units)
+
+    def _units(self, text: str) -> tuple[Unit, ...]:
+        result: list[Unit] = []
+        for piece in pieces(text):
+            for morpheme in self._tokenizer.tokenize(piece, self._coarse):
+                parts = morpheme.split(self._fine) if len(morpheme.surface()) > 1 and self.fine_mode != "C" else []
+                result.append(Unit(self._morph(morpheme), tuple(map(self._morph, parts)) if len(parts) > 1 else ()))
+        return tuple(result)
+
+    def _morph(self, morpheme: Any) -> Morph:
+        pos_id = morpheme.part_of_speech_id()
+        if pos_id not in self._pos:
+            self._pos[pos_id] = self._dictionary.pos_of(pos_id)[0]
+        return Morph(morpheme.surface(), morpheme.normalized_form(), morpheme.dictionary_form(), self._pos[pos_id])
+
+
+@lru_cache(maxsize=4)
+def shared_splitter(fine_mode: str = "A") -> SudachiSplitter:
+    """One splitter per process and mode, so every part shares its cache."""
+    return SudachiSplitter(fine_mode)

@@ -1,0 +1,121 @@
+"""Turning FAQ table rows into records, reporting every bad row by file, row and field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from knowledge.records import Audience, LoadResult, Problem, Record
+from knowledge.tables import COLUMN_ALIASES, READERS, Table
+
+AUDIENCE_ALIASES = {
+    "resident": Audience.RESIDENT, "住民": Audience.RESIDENT, "市民": Audience.RESIDENT,
+    "staff": Audience.STAFF, "職員": Audience.STAFF, "庁内": Audience.STAFF,
+    "all": Audience.ALL, "全員": Audience.ALL, "共通": Audience.ALL, "すべて": Audience.ALL,
+}
+_ALT_SEPARATORS = re.compile(r"[|｜\n]+")
+_JAPANESE_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+
+
+class RowError(ValueError):
+    """A cell that cannot be used; carries the column it came from."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def parse_date(field: str, value: Any) -> date | None:
+    """ISO, slash or 年月日 dates, or the date cells Excel gives."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = unicodedata.normalize("NFKC", _text(value))
+    if not text:
+        return None
+    match = _JAPANESE_DATE.match(text)
+    candidate = "-".join(match.groups()) if match else text.replace("/", "-")
+    try:
+        year, month, day = (int(part) for part in candidate.split("-"))
+        return date(year, month, day)
+    except ValueError:
+        raise RowError(field, f"expected a date like 2026-04-01, got {text!r}") from None
+
+
+def parse_audience(value: Any) -> Audience:
+    """resident | staff | all (or 住民 / 職員 / 共通); empty means resident."""
+    text = unicodedata.normalize("NFKC", _text(value)).lower()
+    if not text:
+        return Audience.RESIDENT
+    if text not in AUDIENCE_ALIASES:
+        raise RowError("audience", f"expected resident, staff or all, got {text!r}")
+    return AUDIENCE_ALIASES[text]
+
+
+def row_to_record(source: str, location: str, row: dict[str, Any]) -> Record:
+    """One table row as a record; raises RowError naming the bad field."""
+    if row.get("__error__"):
+        raise RowError("", str(row["__error__"]))
+    values = {name: _text(row.get(name)) for name in COLUMN_ALIASES}
+    for field in ("id", "question", "answer"):
+        if not values[field]:
+            raise RowError(field, f"{field} is empty")
+    return Record(
+        id=values["id"], kind="faq", question=values["question"], answer=values["answer"],
+        alt_questions=tuple(a.strip() for a in _ALT_SEPARATORS.split(values["alt_questions"]) if a.strip()),
+        category=values["category"], department=values["department"], contact=values["contact"],
+        url=values["url"], audience=parse_audience(row.get("audience")),
+        valid_from=parse_date("valid_from", row.get("valid_from")),
+        valid_until=parse_date("valid_until", row.get("valid_until")),
+        owner=values["owner"], source=source, location=location,
+    )
+
+
+def _fill_missing_ids(table: Table, path: Path) -> Table:
+    """Tables without an id column get stable ids from file name and row."""
+    if "id" in table.columns.values():
+        return table
+    width = max([len(cells) for _, cells in table.rows] + [0])
+    rows = [(loc, list(cells) + [None] * (width - len(cells)) + [f"{path.stem}-{loc.split()[-1]}"])
+            for loc, cells in table.rows]
+    return Table({**table.columns, width: "id"}, rows, table.header_location, table.note)
+
+
+def load_faq_table(path: Path, today: date) -> LoadResult:
+    """Every good row of one FAQ file, and a Problem for every bad one."""
+    source = str(path)
+    table = READERS[path.suffix.lower()](path)
+    result = LoadResult()
+    missing = table.missing_columns()
+    if missing:
+        expected = {name: ", ".join(COLUMN_ALIASES[name][:3]) for name in missing}
+        result.problems.extend(
+            Problem(source, table.header_location, name, f"column is missing; expected a header such as {hint}")
+            for name, hint in expected.items())
+        return result
+    if "id" not in table.columns.values():
+        result.problems.append(Problem(source, table.header_location, "id",
+                                       "no id column; ids made from file name and row", "warning"))
+    for location, row in _fill_missing_ids(table, path).records():
+        try:
+            record = row_to_record(source, location, row)
+        except RowError as exc:
+            result.problems.append(Problem(source, location, exc.field, str(exc)))
+            continue
+        if record.valid_until and record.valid_until < today:
+            result.problems.append(Problem(source, location, "valid_until",
+                                           f"expired on {record.valid_until}; loaded but never answered", "warning"))
+        result.records.append(record)
+    return result

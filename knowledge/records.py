@@ -1,0 +1,103 @@
+"""The records madoguchi knows: FAQ entries and manual passages, and the problems found loading them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class Audience(StrEnum):
+    """Who may see a record. Staff-only records must never reach a resident."""
+
+    RESIDENT = "resident"
+    STAFF = "staff"
+    ALL = "all"
+
+    def visible_to(self, asker: "Audience") -> bool:
+        """Residents see resident and all records; staff see everything."""
+        return asker is Audience.STAFF or self is not Audience.STAFF
+
+
+RecordKind = Literal["faq", "passage"]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One answerable unit: an FAQ entry or a passage of a manual or internal rule."""
+
+    id: str
+    kind: RecordKind
+    question: str
+    answer: str
+    alt_questions: tuple[str, ...] = ()
+    category: str = ""
+    department: str = ""
+    contact: str = ""
+    url: str = ""
+    audience: Audience = Audience.RESIDENT
+    valid_from: date | None = None
+    valid_until: date | None = None
+    owner: str = ""
+    source: str = ""
+    location: str = ""
+    section_path: tuple[str, ...] = ()
+    page: int | None = None
+
+    def is_valid_on(self, day: date) -> bool:
+        """An entry outside its validity window must not be answered."""
+        if self.valid_from and day < self.valid_from:
+            return False
+        return not (self.valid_until and day > self.valid_until)
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain dict for JSON files, dates as ISO strings."""
+        data = asdict(self)
+        data["audience"] = self.audience.value
+        for key in ("valid_from", "valid_until"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Record":
+        """Inverse of :meth:`to_json`."""
+        values = dict(data)
+        values["audience"] = Audience(values["audience"])
+        values["alt_questions"] = tuple(values.get("alt_questions") or ())
+        values["section_path"] = tuple(values.get("section_path") or ())
+        for key in ("valid_from", "valid_until"):
+            values[key] = date.fromisoformat(values[key]) if values.get(key) else None
+        return cls(**values)
+
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong in a source, said so that a city's IT staff can find and fix it."""
+
+    source: str
+    location: str
+    field: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = ", ".join(part for part in (self.source, self.location) if part)
+        column = f" [{self.field}]" if self.field else ""
+        return f"{self.severity}: {where}{column}: {self.message}"
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """What one or more sources gave: the good records and every problem found."""
+
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def extend(self, other: "LoadResult") -> None:
+        """Append another result's records and problems."""
+        self.records.extend(other.records)
+        self.problems.extend(other.problems)

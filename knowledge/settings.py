@@ -1,0 +1,61 @@
+"""The one settings object. Every value can come from a `MADOGUCHI_`-prefixed environment variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SAMPLE_CITY = PACKAGE_DIR / "samples" / "minato"
+MUNICIPAL_SYNONYMS = PACKAGE_DIR / "synonyms" / "municipal.txt"
+BUILTIN_MODEL = "chive"
+
+
+class Settings(BaseSettings):
+    """Validated once at startup; a bad value stops the program with a message naming the variable."""
+
+    model_config = SettingsConfigDict(env_prefix="MADOGUCHI_", env_file=".env", extra="ignore",
+                                      env_ignore_empty=True)
+
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("madoguchi", appauthor=False)),
+                           description="Where indexes and built models live.")
+    index_dir: Path | None = Field(None, description="Index directory; default DATA_DIR/index.")
+    sources: list[Path] = Field(default_factory=lambda: [SAMPLE_CITY],
+                                description="FAQ tables and documents to index; default the sample city.")
+    model: str = Field(BUILTIN_MODEL, description="'chive' (built offline from ja-ginza) or a "
+                                                  "sentence-transformers model directory.")
+    query_prompt: str = Field("", description="Prefix for queries, e.g. '検索クエリ: ' for ruri-v3.")
+    document_prompt: str = Field("", description="Prefix for documents, e.g. '検索文書: ' for ruri-v3.")
+    split_mode: Literal["A", "B", "C"] = Field("A", description="Sudachi split mode for search terms.")
+    synonym_files: list[Path] = Field(default_factory=lambda: [MUNICIPAL_SYNONYMS],
+                                      description="Synonym files in Sudachi's synonym format.")
+    keep_versions: int = Field(3, ge=1, description="How many old index versions to keep for rollback.")
+
+    @field_validator("synonym_files")
+    @classmethod
+    def _synonym_files_exist(cls, files: list[Path]) -> list[Path]:
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise ValueError(f"synonym file(s) not found: {', '.join(missing)}")
+        return files
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        """The index directory actually used."""
+        return self.index_dir or self.data_dir / "index"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where the built-in model is built on first use."""
+        return self.data_dir / "models"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,147 @@
+"""Reading FAQ tables (CSV, XLSX, JSONL) into rows keyed by madoguchi's column names.
+
+Cities export FAQs from Excel with Japanese headers and in Shift_JIS, so headers are matched through
+aliases and CSV encodings are tried in the order cities produce them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from knowledge.errors import SourceError
+
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "番号", "no", "no.", "管理番号", "faq番号", "faqid"),
+    "question": ("question", "質問", "質問文", "問い", "問", "よくある質問"),
+    "answer": ("answer", "回答", "回答文", "答え", "答"),
+    "alt_questions": ("alt_questions", "言い換え", "類似質問", "別の聞き方", "paraphrases"),
+    "category": ("category", "カテゴリ", "カテゴリー", "分類", "区分"),
+    "department": ("department", "担当課", "担当部署", "所管課", "部署", "担当"),
+    "contact": ("contact", "連絡先", "問い合わせ先", "問合せ先", "お問い合わせ", "お問い合わせ先"),
+    "url": ("url", "参照url", "関連ページ", "リンク", "ページ"),
+    "audience": ("audience", "公開範囲", "対象", "公開先"),
+    "valid_from": ("valid_from", "公開開始日", "掲載開始日", "有効開始日"),
+    "valid_until": ("valid_until", "公開終了日", "掲載終了日", "有効期限", "有効終了日"),
+    "owner": ("owner", "管理者", "更新担当", "責任者"),
+}
+REQUIRED_COLUMNS = ("question", "answer")
+CSV_ENCODINGS = ("utf-8-sig", "cp932")
+_HEADER_SCAN_ROWS = 10
+
+
+def _header_key(text: Any) -> str:
+    return unicodedata.normalize("NFKC", str(text or "")).strip().lower().replace(" ", "").replace("_", "")
+
+
+_ALIAS_TO_COLUMN = {_header_key(alias): column for column, aliases in COLUMN_ALIASES.items() for alias in aliases}
+
+
+def canonical_column(header: Any) -> str | None:
+    """The madoguchi column a header names (質問 → question), or None if it names none."""
+    return _ALIAS_TO_COLUMN.get(_header_key(header))
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table's rows, each with the location a person would look for it at (「row 12」)."""
+
+    columns: dict[int, str]
+    rows: list[tuple[str, list[Any]]]
+    header_location: str
+    note: str = ""
+
+    def missing_columns(self) -> list[str]:
+        """Required columns that no header named."""
+        return [name for name in REQUIRED_COLUMNS if name not in self.columns.values()]
+
+    def records(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each row as {column: value}, ignoring columns madoguchi does not know."""
+        for location, cells in self.rows:
+            yield location, {name: cells[i] if i < len(cells) else None for i, name in self.columns.items()}
+
+
+def _map_header(cells: list[Any]) -> dict[int, str]:
+    mapped: dict[int, str] = {}
+    for index, cell in enumerate(cells):
+        column = canonical_column(cell)
+        if column and column not in mapped.values():
+            mapped[index] = column
+    return mapped
+
+
+def _table_from_grid(grid: list[list[Any]], note: str = "") -> Table:
+    """Find the header row (title rows above it are common in city spreadsheets) and split the grid."""
+    for index, cells in enumerate(grid[:_HEADER_SCAN_ROWS]):
+        columns = _map_header(cells)
+        if set(REQUIRED_COLUMNS) <= set(columns.values()):
+            return _table(grid, index, columns, note)
+    first = next((i for i, cells in enumerate(grid) if any(_present(c) for c in cells)), 0)
+    return _table(grid, first, _map_header(grid[first]) if grid else {}, note)
+
+
+def _table(grid: list[list[Any]], header_index: int, columns: dict[int, str], note: str) -> Table:
+    rows = [
+        (f"row {number}", cells)
+        for number, cells in enumerate(grid[header_index + 1 :], start=header_index + 2)
+        if any(_present(cell) for cell in cells)
+    ]
+    return Table(columns, rows, f"row {header_index + 1}", note)
+
+
+def _present(cell: Any) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
+def read_csv(path: Path) -> Table:
+    """CSV in UTF-8 (with or without BOM) or Shift_JIS/CP932, as Excel writes it in Japan."""
+    raw = path.read_bytes()
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        grid = [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+        return _table_from_grid(grid, note=f"encoding {encoding}")
+    raise SourceError(f"{path}: not UTF-8 or Shift_JIS/CP932 text; save the sheet as 'CSV UTF-8' and retry")
+
+
+def read_xlsx(path: Path) -> Table:
+    """The first worksheet of an Excel workbook; merged cells keep their value in the top-left cell."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many unrelated types for a broken file
+        raise SourceError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+    sheet = workbook.worksheets[0]
+    grid = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return _table_from_grid(grid, note=f"sheet {sheet.title}")
+
+
+def read_jsonl(path: Path) -> Table:
+    """One JSON object per line; keys may be English or Japanese column names, line by line."""
+    names = [*COLUMN_ALIASES, "__error__"]
+    rows: list[tuple[str, list[Any]]] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            item = {"__error__": f"not valid JSON ({exc.msg} at column {exc.colno})"}
+        if not isinstance(item, dict):
+            item = {"__error__": "expected a JSON object per line"}
+        known = {canonical_column(key) or key: value for key, value in item.items()}
+        rows.append((f"line {number}", [known.get(name) for name in names]))
+    return Table(dict(enumerate(names)), rows, "line 1")
+
+
+READERS = {".csv": read_csv, ".xlsx": read_xlsx, ".xlsm": read_xlsx, ".jsonl": read_jsonl}

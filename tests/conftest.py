@@ -1,0 +1,52 @@
+"""Shared fixtures: a clean environment per test, and the sample city's index built once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from channels.cli import app
+from knowledge.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> None:
+    """No test sees a developer's MADOGUCHI_* settings; all share one built model."""
+    for name in list(os.environ):
+        if name.startswith("MADOGUCHI_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MADOGUCHI_DATA_DIR", str(model_cache))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir whose models/ folder holds the built-in model, built once per test session."""
+    return tmp_path_factory.mktemp("madoguchi-data")
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample city's index, built once through the CLI."""
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    result = CliRunner().invoke(app, ["index", "build", "--index-dir", str(index_dir)],
+                                env={"MADOGUCHI_DATA_DIR": str(model_cache)})
+    assert result.exit_code == 0, result.output
+    return index_dir
+
+
+@pytest.fixture()
+def cli() -> Iterator[CliRunner]:
+    """The `madoguchi` command, invoked in-process."""
+    yield CliRunner()
+
+
+def sample_settings(index_dir: Path, **overrides: object) -> Settings:
+    """Settings as the CLI would make them for an index directory."""
+    return Settings(index_dir=index_dir, **overrides)

@@ -1,0 +1,120 @@
+"""FAQ tables: encodings, Japanese headers, Excel layouts, and every kind of bad row."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from knowledge.errors import ProblemsFoundError
+from knowledge.records import Audience
+from knowledge.sources import load_sources
+
+TODAY = date(2026, 11, 25)
+HEADER = "id,question,answer,department,audience,valid_until\n"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932", "shift_jis"])
+def test_csv_loads_in_every_encoding_cities_export(tmp_path: Path, encoding: str) -> None:
+    path = write(tmp_path / "faq.csv", HEADER + "F1,住民票の写しは？,市民課で取れます。,市民課,resident,\n", encoding)
+    result = load_sources([path], today=TODAY)
+    assert [r.question for r in result.records] == ["住民票の写しは？"]
+    assert result.problems == []
+
+
+def test_japanese_headers_are_accepted_as_aliases(tmp_path: Path) -> None:
+    text = "番号,質問,回答,担当課,連絡先,公開範囲,言い換え\nJ1,印鑑登録は？,本人が来庁してください。,市民課,内線1,職員,はんこ|ハンコ登録\n"
+    record = load_sources([write(tmp_path / "faq.csv", text, "cp932")], today=TODAY).records[0]
+    assert (record.id, record.department, record.contact) == ("J1", "市民課", "内線1")
+    assert record.audience is Audience.STAFF
+    assert record.alt_questions == ("はんこ", "ハンコ登録")
+
+
+def test_missing_answer_column_names_file_header_row_and_field(tmp_path: Path) -> None:
+    path = write(tmp_path / "faq.csv", "id,question\nF1,住民票は？\n")
+    result = load_sources([path], today=TODAY)
+    assert result.records == []
+    [problem] = result.problems
+    assert (problem.source, problem.location, problem.field) == (str(path), "row 1", "answer")
+    assert "回答" in problem.message
+
+
+def test_bad_rows_are_reported_and_good_rows_still_load(tmp_path: Path) -> None:
+    text = HEADER + (
+        "F1,良い質問,良い回答,市民課,resident,\n"
+        "F2,回答がない,,市民課,resident,\n"
+        "F3,対象が変,回答,市民課,everyone,\n"
+        "F1,重複,回答,市民課,resident,\n"
+        "F5,期限切れ,回答,市民課,resident,2026-03-31\n"
+        "F6,日付が変,回答,市民課,resident,来年\n"
+    )
+    result = load_sources([write(tmp_path / "faq.csv", text)], today=TODAY)
+    assert [r.id for r in result.records] == ["F1", "F5"]
+    found = {(p.location, p.field, p.severity) for p in result.problems}
+    assert found == {("row 3", "answer", "error"), ("row 4", "audience", "error"), ("row 5", "id", "error"),
+                     ("row 6", "valid_until", "warning"), ("row 7", "valid_until", "error")}
+    duplicate = next(p for p in result.problems if p.field == "id")
+    assert "row 2" in duplicate.message
+
+
+def test_strict_makes_any_problem_fatal_and_lists_it(tmp_path: Path) -> None:
+    path = write(tmp_path / "faq.csv", HEADER + "F1,質問,,市民課,resident,\n")
+    with pytest.raises(ProblemsFoundError, match=r"faq\.csv, row 2 \[answer\]"):
+        load_sources([path], today=TODAY, strict=True)
+
+
+def test_xlsx_with_title_row_and_merged_header_cells(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["みなと市 よくある質問一覧"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["管理番号", "質問", "回答", "担当", None])
+    sheet.merge_cells("D2:E2")
+    sheet.append(["X1", "粗大ごみの出し方は？", "電話で申し込んでください。", "ごみ減量推進課", "補足"])
+    sheet.append([None, None, None, None, None])
+    sheet.append(["X2", "", "質問が空です", "ごみ減量推進課", None])
+    book.save(tmp_path / "faq.xlsx")
+    result = load_sources([tmp_path / "faq.xlsx"], today=TODAY)
+    assert [(r.id, r.department) for r in result.records] == [("X1", "ごみ減量推進課")]
+    assert [(p.location, p.field) for p in result.problems] == [("row 5", "question")]
+
+
+def test_xlsx_date_cells_become_validity_dates(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    book = Workbook()
+    book.active.append(["id", "question", "answer", "valid_from", "valid_until"])
+    book.active.append(["D1", "臨時窓口は？", "土曜も開きます。", datetime(2026, 4, 1), "2027年3月31日"])
+    book.save(tmp_path / "faq.xlsx")
+    record = load_sources([tmp_path / "faq.xlsx"], today=TODAY).records[0]
+    assert (record.valid_from, record.valid_until) == (date(2026, 4, 1), date(2027, 3, 31))
+
+
+def test_jsonl_reports_broken_lines_by_line_number(tmp_path: Path) -> None:
+    lines = [json.dumps({"id": "L1", "質問": "児童手当は？", "回答": "申請が必要です。"}, ensure_ascii=False),
+             "{not json", json.dumps(["a list"]), json.dumps({"id": "L4", "question": "q", "answer": "a"})]
+    result = load_sources([write(tmp_path / "faq.jsonl", "\n".join(lines))], today=TODAY)
+    assert [r.id for r in result.records] == ["L1", "L4"]
+    assert [p.location for p in result.problems] == ["line 2", "line 3"]
+
+
+def test_table_without_id_column_gets_stable_ids_and_a_warning(tmp_path: Path) -> None:
+    result = load_sources([write(tmp_path / "gomi.csv", "質問,回答\n電池は？,回収箱へ。\n")], today=TODAY)
+    assert result.records[0].id == "gomi-2"
+    assert result.problems[0].severity == "warning"
+
+
+def test_unreadable_file_is_one_problem_not_a_crash(tmp_path: Path) -> None:
+    write(tmp_path / "broken.xlsx", "this is not a workbook")
+    write(tmp_path / "good.csv", HEADER + "G1,質問,回答,課,resident,\n")
+    result = load_sources([tmp_path], today=TODAY)
+    assert [r.id for r in result.records] == ["G1"]
+    assert result.problems[0].source.endswith("broken.xlsx")

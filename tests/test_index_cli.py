@@ -1,0 +1,147 @@
+"""The index through the front door: `madoguchi index build`, `index info`, `search`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from channels.cli import app
+from indexer.runtime import build_index
+from indexer.store import IndexStore
+from knowledge.settings import SAMPLE_CITY, Settings
+
+TINY = "id,question,answer,department,audience\nT1,住民票の写しは？,市民課で300円です。,市民課,resident\n" \
+       "T2,年休の残りは？,みなとポータルで確認します。,人事課,staff\n"
+
+
+def search_ids(cli: CliRunner, index_dir: Path, text: str, audience: str = "resident", top_k: int = 10) -> list[str]:
+    result = cli.invoke(app, ["search", text, "--index-dir", str(index_dir), "--json", "--top-k", str(top_k),
+                              "--audience", audience])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line)["id"] for line in result.output.splitlines() if line.startswith("{")]
+
+
+def sample_question_id(fragment: str) -> str:
+    import csv
+
+    for path in sorted((SAMPLE_CITY / "faq").glob("*.csv")):
+        for row in csv.DictReader(path.open(encoding="utf-8")):
+            if fragment in row["question"]:
+                return row["id"]
+    raise AssertionError(f"no sample FAQ question contains {fragment!r}")
+
+
+@pytest.fixture()
+def tiny_index(tmp_path: Path) -> tuple[Path, Path]:
+    source = tmp_path / "faq.csv"
+    source.write_text(TINY, encoding="utf-8")
+    index_dir = tmp_path / "index"
+    build_index(Settings(index_dir=index_dir, sources=[source]))
+    return source, index_dir
+
+
+def test_sample_city_search_finds_the_matching_faq(cli: CliRunner, sample_index_dir: Path) -> None:
+    expected = sample_question_id("住民票の写し")
+    assert expected in search_ids(cli, sample_index_dir, "じゅうみんひょうのうつしが欲しい", top_k=3)
+
+
+def test_resident_never_sees_staff_rules(cli: CliRunner, sample_index_dir: Path) -> None:
+    for text in ("年次有給休暇は何日", "出張の日当と宿泊料", "文書の保存年限", "職員向け 勤務時間"):
+        ids = search_ids(cli, sample_index_dir, text, top_k=50)
+        assert not [i for i in ids if i.startswith(("S", "kinmu-kyuka", "ryohi-bunsho"))], (text, ids)
+
+
+def test_staff_find_their_rules(cli: CliRunner, sample_index_dir: Path) -> None:
+    ids = search_ids(cli, sample_index_dir, "出張の日当はいくら", audience="staff", top_k=5)
+    assert any(i.startswith(("S", "ryohi-bunsho")) for i in ids)
+
+
+def test_index_info_shows_manifest_with_counts_and_model(cli: CliRunner, sample_index_dir: Path) -> None:
+    result = cli.invoke(app, ["index", "info", "--index-dir", str(sample_index_dir)])
+    manifest = json.loads(result.output)
+    assert manifest["model"]["name"] == "chive-ja-ginza" and manifest["model"]["dimensions"] == 300
+    assert manifest["counts"]["audiences"]["staff"] >= 30
+    assert manifest["tokenizer"]["split_mode"] == "A" and len(manifest["corpus_hash"]) == 16
+
+
+def test_build_reports_records_per_source_and_problems(cli: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "faq.csv").write_text(TINY + "T3,回答なし,,市民課,resident\n", encoding="utf-8")
+    result = cli.invoke(app, ["index", "build", str(tmp_path / "faq.csv"), "--index-dir", str(tmp_path / "i")])
+    assert result.exit_code == 0, result.output
+    assert "row 4" in result.output and "answer" in result.output
+    assert "2 records" in result.output
+
+
+def test_strict_build_fails_and_keeps_the_live_index(cli: CliRunner, tiny_index: tuple[Path, Path]) -> None:
+    source, index_dir = tiny_index
+    before = IndexStore(index_dir).current_version()
+    source.write_text(TINY + "T3,回答なし,,市民課,resident\n", encoding="utf-8")
+    result = cli.invoke(app, ["index", "build", str(source), "--index-dir", str(index_dir), "--strict"])
+    assert result.exit_code == 1
+    assert IndexStore(index_dir).current_version() == before
+
+
+def test_interrupted_build_leaves_the_old_index_serving(tiny_index: tuple[Path, Path]) -> None:
+    source, index_dir = tiny_index
+    store = IndexStore(index_dir)
+    before = store.current_version()
+
+    def interrupt(stage: str, done: int, total: int) -> None:
+        if stage == "embed":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(Settings(index_dir=index_dir, sources=[source]), progress=interrupt)
+    assert store.current_version() == before
+    assert list(store.versions.glob(".staging-*")) == []
+
+
+def test_rebuild_replaces_the_index_and_old_version_can_be_restored(cli: CliRunner, tiny_index: tuple[Path, Path]) -> None:
+    source, index_dir = tiny_index
+    first = IndexStore(index_dir).current_version()
+    source.write_text(TINY + "T3,粗大ごみは？,予約制です。,ごみ減量推進課,resident\n", encoding="utf-8")
+    build_index(Settings(index_dir=index_dir, sources=[source]))
+    assert "T3" in search_ids(cli, index_dir, "粗大ごみ")
+    assert cli.invoke(app, ["index", "use", first, "--index-dir", str(index_dir)]).exit_code == 0
+    assert "T3" not in search_ids(cli, index_dir, "粗大ごみ")
+
+
+def test_index_built_with_other_tokenizer_is_refused_with_rebuild_hint(
+        cli: CliRunner, tiny_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MADOGUCHI_SPLIT_MODE", "C")
+    result = cli.invoke(app, ["search", "住民票", "--index-dir", str(tiny_index[1])])
+    assert result.exit_code == 1
+    assert "split_mode" in str(result.exception) and "madoguchi index build" in str(result.exception)
+
+
+def test_damaged_index_is_refused(tiny_index: tuple[Path, Path]) -> None:
+    from indexer.runtime import load_runtime
+    from knowledge.errors import CorruptIndexError
+
+    index_dir = tiny_index[1]
+    (IndexStore(index_dir).current_dir() / "dense.faiss").unlink()
+    with pytest.raises(CorruptIndexError, match="rebuild"):
+        load_runtime(Settings(index_dir=index_dir))
+
+
+def test_console_command_explains_missing_index(tmp_path: Path, model_cache: Path) -> None:
+    env = {"PATH": str(Path(sys.executable).parent), "MADOGUCHI_DATA_DIR": str(model_cache), "HOME": str(tmp_path)}
+    command = shutil.which("madoguchi", path=env["PATH"]) or "madoguchi"
+    result = subprocess.run([command, "search", "住民票", "--index-dir", str(tmp_path / "none")],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1
+    assert "madoguchi index build" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_staff_records_keep_their_audience_in_the_index(sample_index_dir: Path) -> None:
+    folder = IndexStore(sample_index_dir).current_dir()
+    records = [json.loads(line) for line in (folder / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    staff = {r["id"] for r in records if r["audience"] == "staff"}
+    assert {r["id"] for r in records if r["id"].startswith("S")} <= staff
+    assert any(r["source"].endswith("kinmu-kyuka.md") for r in records if r["id"] in staff)
