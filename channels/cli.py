@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from channels import cli_answer
 from channels.render import hits_table, problems_table, sources_table
 from knowledge.errors import MadoguchiError
 from knowledge.records import Audience
@@ -22,6 +23,7 @@ app = typer.Typer(help="madoguchi — an FAQ chatbot for Japanese municipalities
                   pretty_exceptions_enable=False)
 index_app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
+cli_answer.register(app)
 out = Console()
 err = Console(stderr=True)
 

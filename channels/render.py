@@ -7,6 +7,7 @@ from collections import Counter
 
 from rich.table import Table
 
+from bot.answer import Explanation
 from indexer.search import SIGNALS, Hit
 from knowledge.records import Problem
 
@@ -34,7 +35,7 @@ def problems_table(problems: list[Problem]) -> Table:
 
 def _signals(hit: Hit) -> str:
     lexical = "/".join(f"{hit.signals[s]:.1f}" for s in SIGNALS[:3])
-    dense = "/".join(f"{hit.signals[s]:.2f}" for s in SIGNALS[3:])
+    dense = "/".join(f"{hit.signals[s]:.2f}" for s in SIGNALS[3:6])
     return f"{lexical} | {dense}"
 
 
@@ -45,4 +46,43 @@ def hits_table(query: str, hits: list[Hit]) -> Table:
         question = hit.record.section_path[-1] if hit.record.section_path else hit.record.question
         table.add_row(str(rank), hit.record.id, question[:40], hit.record.audience.value, f"{hit.score:.4f}",
                       _signals(hit))
+    return table
+
+
+def metrics_table(metrics: dict[str, float], title: str) -> Table:
+    """Metric name and value, three decimals (the scorer's format)."""
+    table = Table("metric", "value", title=title)
+    for name, value in metrics.items():
+        table.add_row(name, f"{value:.3f}")
+    return table
+
+
+def reliability_table(rows: list[tuple[float, int, float, float]]) -> Table:
+    """Among answers with confidence ≥ c, the share that is right should be about c."""
+    table = Table("confidence ≥", "queries", "share right", "mean confidence", title="reliability (top 1)")
+    for lower, count, right, mean in rows:
+        table.add_row(f"{lower:.1f}", str(count), f"{right:.3f}", f"{mean:.3f}")
+    return table
+
+
+def tradeoff_table(rows: list[tuple[float, dict[str, float]]], clarify_at: float) -> Table:
+    """How the outcomes move with the answer threshold."""
+    names = ("answered_right", "clarified_right", "wrong_answer", "escalated_when_answerable",
+             "escalated_when_unanswerable")
+    table = Table("answer ≥", *names, title=f"trade-off (clarify ≥ {clarify_at})")
+    for threshold, rates in rows:
+        table.add_row(f"{threshold:.2f}", *(f"{rates[n]:.3f}" for n in names))
+    return table
+
+
+def explanation_table(explanation: Explanation) -> Table:
+    """Terms, synonyms and scores of the best candidates."""
+    synonyms = ", ".join(f"{word}→{group}" for group, word in explanation.synonyms) or "-"
+    table = Table("id", "question", "fused", "bm25 q/p/a", "dense q/p/a", "cover q/p/a",
+                  title=f"terms: {' '.join(explanation.terms)} | synonyms: {synonyms} | "
+                        f"P(top1)={explanation.top1_confidence:.2f} P(top3)={explanation.top3_confidence:.2f}")
+    for row in explanation.candidates:
+        table.add_row(row["id"], str(row["question"])[:30], f"{row['fused']:.2f}",
+                      *("/".join(f"{row[f'{kind}_{f}']:.2f}" for f in ("question", "paraphrase", "answer"))
+                        for kind in ("bm25", "dense", "cover")))
     return table

@@ -17,6 +17,7 @@ class BM25Index:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self.vocabulary: dict[str, int] = {}
+        self.idf = np.zeros(0, dtype=np.float32)
         self.matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
 
     @property
@@ -38,7 +39,8 @@ class BM25Index:
                 rows.append(row), cols.append(self.vocabulary[term]), tfs.append(tf)
         tf = np.array(tfs, dtype=np.float32)
         frequency = np.bincount(cols, minlength=len(self.vocabulary)).astype(np.float32)
-        idf = np.log1p((len(counts) - frequency + 0.5) / (frequency + 0.5))
+        idf = np.log1p((len(counts) - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
+        self.idf = idf
         norm = self.k1 * (1 - self.b + self.b * lengths[np.array(rows, dtype=np.int64)] / average) if rows else 0
         weights = idf[np.array(cols, dtype=np.int64)] * tf * (self.k1 + 1) / (tf + norm)
         shape = (len(counts), len(self.vocabulary))
@@ -52,9 +54,19 @@ class BM25Index:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.matrix[:, columns].sum(axis=1), dtype=np.float32).ravel()
 
+    def coverage(self, terms: Sequence[str]) -> np.ndarray:
+        """Share of the query's IDF mass that each document contains: 1.0 means every query term is there."""
+        columns = sorted({self.vocabulary[t] for t in terms if t in self.vocabulary})
+        total = float(self.idf[columns].sum()) if columns else 0.0
+        if total <= 0:
+            return np.zeros(self.size, dtype=np.float32)
+        present = (self.matrix[:, columns] > 0).astype(np.float32)
+        return np.asarray(present @ self.idf[columns], dtype=np.float32).ravel() / total
+
     def save(self, folder: Path, name: str) -> None:
         """Two files: NAME.npz (weights) and NAME.vocab.json."""
         sparse.save_npz(folder / f"{name}.npz", self.matrix.tocsr())
+        np.save(folder / f"{name}.idf.npy", self.idf)
         payload = {"k1": self.k1, "b": self.b, "vocabulary": self.vocabulary}
         (folder / f"{name}.vocab.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
@@ -65,4 +77,5 @@ class BM25Index:
         index = cls(payload["k1"], payload["b"])
         index.vocabulary = payload["vocabulary"]
         index.matrix = sparse.load_npz(folder / f"{name}.npz").tocsc()
+        index.idf = np.load(folder / f"{name}.idf.npy")
         return index

@@ -7,7 +7,7 @@ apart so that retrieval can weigh a match on a question differently from one in 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +20,13 @@ from knowledge.errors import CorruptIndexError, IncompatibleIndexError
 from knowledge.records import Record
 
 FIELDS = ("question", "paraphrase", "answer")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def record_units(record: Record) -> list[tuple[str, str]]:
-    """(field, text) units of one record."""
+    """(field, text) units of one record; the answer unit carries its question too, as a page does."""
     return [("question", record.question), *(("paraphrase", alt) for alt in record.alt_questions),
-            ("answer", record.answer)]
+            ("answer", f"{record.question}\n{record.answer}")]
 
 
 @dataclass(slots=True)
@@ -40,6 +40,15 @@ class KnowledgeIndex:
     lexical: dict[str, BM25Index]
     dense: FaissVectorIndex
 
+    by_id: dict[str, Record] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {r.id: r for r in self.records}
+
+    def record(self, record_id: str) -> Record | None:
+        """The record with this id, if the index has it."""
+        return self.by_id.get(record_id)
+
     def field_units(self, field: str) -> np.ndarray:
         """Unit numbers of one field, in BM25 document order."""
         return np.flatnonzero(self.unit_field == FIELDS.index(field))
@@ -50,8 +59,8 @@ class KnowledgeIndex:
             for record in self.records:
                 handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
         np.savez(folder / "units.npz", record=self.unit_record, field=self.unit_field)
-        for field, bm25 in self.lexical.items():
-            bm25.save(folder, f"bm25-{field}")
+        for name, bm25 in self.lexical.items():
+            bm25.save(folder, f"bm25-{name}")
         self.dense.save(folder / "dense.faiss")
         (folder / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -83,7 +92,7 @@ def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, st
         with open(folder / "records.jsonl", encoding="utf-8") as handle:
             records = [Record.from_json(json.loads(line)) for line in handle if line.strip()]
         units = np.load(folder / "units.npz")
-        lexical = {field: BM25Index.load(folder, f"bm25-{field}") for field in FIELDS}
+        lexical = {name: BM25Index.load(folder, f"bm25-{name}") for name in FIELDS}
         dense = FaissVectorIndex.load(folder / "dense.faiss")
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise CorruptIndexError(f"{folder} is incomplete or damaged ({exc}); rebuild the index") from exc

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from indexer.sudachi import SudachiSplitter, shared_splitter
+from indexer.sudachi import CONTENT_POS, SudachiSplitter, shared_splitter
 from indexer.synonyms import SynonymTable
 
-CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "接尾辞", "接頭辞", "副詞"})
 FILLER_LEMMAS = frozenset({
     "する", "為る", "ある", "有る", "在る", "いる", "居る", "なる", "成る", "できる", "出来る", "くださる", "下さる",
     "いただく", "頂く", "教える", "知る", "思う", "おる", "居る", "言う", "いう", "こと", "事", "もの", "物", "ため", "為",

@@ -16,7 +16,8 @@ from indexer.index import FIELDS, KnowledgeIndex
 from indexer.normalise import NormalisedText, TextNormaliser
 from knowledge.records import Audience, Record
 
-SIGNALS = tuple(f"{kind}_{f}" for kind in ("bm25", "dense") for f in FIELDS)
+SIGNALS = tuple(f"{kind}_{f}" for kind in ("bm25", "dense", "cover") for f in FIELDS)
+RANKED_SIGNALS = SIGNALS[:6]
 DENSE_CANDIDATES = 400
 RRF_K = 60
 
@@ -56,9 +57,9 @@ class Retriever:
 
     def _lexical(self, terms: list[str], table: np.ndarray) -> None:
         for column, name in enumerate(FIELDS):
-            unit_scores = self.index.lexical[name].scores(terms)
-            owners = self.index.unit_record[self._field_units[name]]
-            np.maximum.at(table[:, column], owners, unit_scores)
+            bm25, owners = self.index.lexical[name], self.index.unit_record[self._field_units[name]]
+            np.maximum.at(table[:, column], owners, bm25.scores(terms))
+            np.maximum.at(table[:, 2 * len(FIELDS) + column], owners, bm25.coverage(terms))
 
     def _dense(self, text: str, table: np.ndarray) -> None:
         vector = self.embedder.encode_queries([text])
@@ -81,8 +82,9 @@ class Retriever:
 
 def reciprocal_rank_fusion(signals: np.ndarray) -> np.ndarray:
     """Σ 1/(60 + rank) over signals, for an unweighted first look at the ranking."""
-    ranks = (-signals).argsort(axis=0).argsort(axis=0) + 1
-    return np.where(signals > 0, 1.0 / (RRF_K + ranks), 0.0).sum(axis=1)
+    ranked = signals[:, : len(RANKED_SIGNALS)]
+    ranks = (-ranked).argsort(axis=0).argsort(axis=0) + 1
+    return np.where(ranked > 0, 1.0 / (RRF_K + ranks), 0.0).sum(axis=1)
 
 
 def raw_search(retriever: Retriever, text: str, audience: Audience, top_k: int = 10) -> list[Hit]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "接尾辞", "接頭辞", "副詞"})
+KEPT_POS = CONTENT_POS | {"助動詞"}  # 助動詞 for negation: 燃えないごみ
 SUDACHI_MAX_CHARS = 4000
 CACHE_TEXTS = 20_000
 
@@ -19,7 +21,6 @@ class Morph(NamedTuple):
 
     surface: str
     lemma: str
-    dictionary_form: str
     pos: str
 
 
@@ -36,6 +37,9 @@ class Unit(NamedTuple):
 
 
 
+_new = tuple.__new__  # builds NamedTuples without a Python-level __new__ call: this is the hot loop
+
+
 def pieces(text: str) -> list[str]:
     """Sudachi refuses very long inputs; cut at line breaks, then at a hard limit."""
     out: list[str] = []
@@ -45,7 +49,7 @@ def pieces(text: str) -> list[str]:
 
 
 class SudachiSplitter:
-    """Sudachi with the core dictionary; `units()` is cached per text."""
+    """Sudachi with the core dictionary; `units()` gives content units only, cached per text."""
 
     def __init__(self, fine_mode: str = "A") -> None:
         from sudachipy import Dictionary, SplitMode
@@ -53,25 +57,41 @@ class SudachiSplitter:
         dictionary = Dictionary(dict="core")
         self._tokenizer = dictionary.create(SplitMode.C)
         self._dictionary = dictionary
-        self._pos: dict[int, str] = {}
+        self._pos: dict[int, str | None] = {}
         self._coarse = SplitMode.C
         self._fine = getattr(SplitMode, fine_mode)
         self.fine_mode = fine_mode
+        self._splits = fine_mode != "C"
         self.units = lru_cache(maxsize=CACHE_TEXTS)(self._units)
 
     def _units(self, text: str) -> tuple[Unit, ...]:
         result: list[Unit] = []
         for piece in pieces(text):
             for morpheme in self._tokenizer.tokenize(piece, self._coarse):
-                parts = morpheme.split(self._fine) if len(morpheme.surface()) > 1 and self.fine_mode != "C" else []
-                result.append(Unit(self._morph(morpheme), tuple(map(self._morph, parts)) if len(parts) > 1 else ()))
+                whole = self._morph(morpheme)
+                if whole is None:
+                    continue
+                finer: tuple[Morph, ...] = ()
+                if self._splits and len(whole.surface) > 1:
+                    parts = morpheme.split(self._fine)
+                    if len(parts) > 1:
+                        finer = tuple(m for m in map(self._morph, parts) if m is not None)
+                result.append(_new(Unit, (whole, finer)))
         return tuple(result)
 
-    def _morph(self, morpheme: Any) -> Morph:
+    def _morph(self, morpheme: Any) -> Morph | None:
+        """The morpheme as a Morph, or None for particles, symbols and other words search ignores."""
         pos_id = morpheme.part_of_speech_id()
-        if pos_id not in self._pos:
-            self._pos[pos_id] = self._dictionary.pos_of(pos_id)[0]
-        return Morph(morpheme.surface(), morpheme.normalized_form(), morpheme.dictionary_form(), self._pos[pos_id])
+        pos = self._pos.get(pos_id, "")
+        if pos == "":
+            pos = self._pos[pos_id] = self._kept_pos(pos_id)
+        if pos is None:
+            return None
+        return _new(Morph, (morpheme.surface(), morpheme.normalized_form(), pos))
+
+    def _kept_pos(self, pos_id: int) -> str | None:
+        pos = self._dictionary.pos_of(pos_id)[0]
+        return pos if pos in KEPT_POS else None
 
 
 @lru_cache(maxsize=4)

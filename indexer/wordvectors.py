@@ -42,7 +42,7 @@ class SudachiWordVectors(InputModule):
             whole = unit.whole
             if whole.pos not in CONTENT_POS or whole.lemma in FILLER_LEMMAS:
                 continue
-            row = self._lookup(whole.lemma, whole.surface, whole.dictionary_form)
+            row = self._lookup(whole.lemma, whole.surface)
             if row is not None:
                 ids.append(row)
                 continue

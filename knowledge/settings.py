@@ -35,6 +35,20 @@ class Settings(BaseSettings):
     synonym_files: list[Path] = Field(default_factory=lambda: [MUNICIPAL_SYNONYMS],
                                       description="Synonym files in Sudachi's synonym format.")
     keep_versions: int = Field(3, ge=1, description="How many old index versions to keep for rollback.")
+    decision_model: Path | None = Field(None, description="Fusion/confidence model file from `madoguchi train`; "
+                                                          "default: the one shipped, learned on the sample city.")
+    answer_threshold: float | None = Field(None, ge=0, le=1, description="Answer when P(top 1 right) ≥ this; "
+                                                                        "default from the decision model.")
+    clarify_threshold: float | None = Field(None, ge=0, le=1, description="Offer choices when P(right one in "
+                                                                          "top 3) ≥ this; default from the model.")
+    channel_thresholds: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description='Per-channel overrides, e.g. {"line": {"answer": 0.9}}.')
+    max_choices: int = Field(3, ge=2, le=5, description="Candidates offered in a clarify turn (2–5).")
+    staff_first_margin: float = Field(1.0, ge=0, description="For staff, a staff record within this fused-score "
+                                                             "margin of the best ranks first.")
+    city_name: str = Field("みなと市", description="Shown in greetings.")
+    call_center_hours: str = Field("平日 8:30〜17:15（土日祝日・年末年始を除く）", description="Told on escalation.")
+    call_center_contact: str = Field("市役所代表 電話 0123-45-1000", description="Told on escalation.")
 
     @field_validator("synonym_files")
     @classmethod

@@ -1,0 +1,72 @@
+"""What the answering engine returns: one Answer per message, whatever the channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.intents import Intent
+from knowledge.records import Record
+
+NONE_OF_THESE = "none"
+
+
+class Decision(StrEnum):
+    """answer: give the entry; clarify: offer choices; escalate: hand to a person; smalltalk: greeting/thanks."""
+
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    ESCALATE = "escalate"
+    SMALLTALK = "smalltalk"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A ranked record with its fused score and raw signals."""
+
+    record: Record
+    score: float
+    signals: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One button of a clarify turn; id `none` is 「どれにも当てはまらない」 (hand to a person)."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why: the terms after normalisation and synonyms, and each top candidate's scores."""
+
+    terms: tuple[str, ...]
+    synonyms: tuple[tuple[str, str], ...]
+    candidates: tuple[dict[str, Any], ...]
+    top1_confidence: float
+    top3_confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The engine's reply. `message` is plain text; channels may render the fields richer."""
+
+    decision: Decision
+    intent: Intent
+    confidence: float
+    message: str
+    record: Record | None = None
+    choices: tuple[Choice, ...] = ()
+    reason: str = ""
+    candidates: tuple[Candidate, ...] = ()
+    explanation: Explanation | None = None
+
+
+@dataclass(slots=True)
+class Session:
+    """Conversation state a channel keeps between turns: the choices last offered."""
+
+    id: str = ""
+    offered: tuple[str, ...] = field(default_factory=tuple)

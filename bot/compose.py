@@ -1,0 +1,52 @@
+"""Turning a decision into words residents and staff read. Plain, polite Japanese."""
+
+from __future__ import annotations
+
+from bot.answer import NONE_OF_THESE, Choice
+from knowledge.records import Record
+from knowledge.settings import Settings
+
+CLARIFY_PROMPT = "次のどれに近いですか？番号か項目を選んでください。"
+NONE_LABEL = "どれにも当てはまらない（担当者につなぐ）"
+
+
+def answer_text(record: Record) -> str:
+    """The approved answer verbatim, then where it comes from and whom to ask."""
+    lines = [record.answer.strip()]
+    if record.kind == "passage" and record.section_path:
+        lines.append(f"（出典: {' > '.join(record.section_path)}" + (f"、{record.page}ページ）" if record.page else "）"))
+    if record.department or record.contact:
+        lines.append(f"お問い合わせ: {record.contact or record.department}")
+    if record.url:
+        lines.append(f"詳しくは: {record.url}")
+    return "\n".join(lines)
+
+
+def choice_label(record: Record) -> str:
+    """A question-like label: the FAQ question, or the last heading of a manual passage."""
+    return record.section_path[-1] if record.kind == "passage" and record.section_path else record.question
+
+
+def clarify_choices(records: list[Record]) -> tuple[Choice, ...]:
+    """Numbered candidates plus the way out to a person."""
+    return (*(Choice(r.id, choice_label(r)) for r in records), Choice(NONE_OF_THESE, NONE_LABEL))
+
+
+def clarify_text(choices: tuple[Choice, ...]) -> str:
+    """「次のどれに近いですか？」 with numbered options."""
+    return "\n".join([CLARIFY_PROMPT, *(f"{n}. {c.label}" for n, c in enumerate(choices, start=1))])
+
+
+def escalate_text(settings: Settings, asked_for_person: bool) -> str:
+    """Honest about what happens next and when."""
+    first = ("担当者におつなぎします。" if asked_for_person
+             else "申し訳ありません。このご質問にお答えできる情報が見つかりませんでした。担当者におつなぎします。")
+    return f"{first}\n受付時間: {settings.call_center_hours}\nお急ぎの場合: {settings.call_center_contact}"
+
+
+def greeting_text(settings: Settings) -> str:
+    """Reply to a greeting."""
+    return f"こんにちは。{settings.city_name}の問い合わせ窓口です。ご質問を短い文で入力してください。"
+
+
+THANKS_TEXT = "どういたしまして。ほかにもご質問があれば、どうぞ入力してください。"

@@ -1,0 +1,65 @@
+"""The learned part of answering: fusion weights, two confidence models and default thresholds.
+
+Stored as one JSON file so that `madoguchi train` and `madoguchi tune` produce something a city can
+review, version and roll back. The default shipped with madoguchi was learned on the sample city's
+labelled queries (`madoguchi train --labelled knowledge/samples/labelled/minato.jsonl`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.features import CANDIDATE_FEATURES, QUERY_FEATURES
+from bot.logistic import Logistic
+from knowledge.errors import ConfigurationError
+
+DEFAULT_MODEL_FILE = Path(__file__).resolve().parent / "default_model.json"
+
+
+@dataclass(slots=True)
+class Thresholds:
+    """answer when P(top 1 right) ≥ answer; otherwise clarify when P(right one in top 3) ≥ clarify."""
+
+    answer: float = 0.8
+    clarify: float = 0.5
+
+
+@dataclass(slots=True)
+class DecisionModel:
+    """Ranker (fusion), `top1` and `top3` confidence models, and the thresholds tuned with them."""
+
+    ranker: Logistic
+    top1: Logistic
+    top3: Logistic
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    trained_on: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything, with feature names so a file from another version is refused, not misread."""
+        return {"candidate_features": list(CANDIDATE_FEATURES), "query_features": list(QUERY_FEATURES),
+                "ranker": self.ranker.to_json(), "top1": self.top1.to_json(), "top3": self.top3.to_json(),
+                "thresholds": {"answer": self.thresholds.answer, "clarify": self.thresholds.clarify},
+                "trained_on": self.trained_on}
+
+    def save(self, path: Path) -> None:
+        """Write the model file (replacing atomically)."""
+        staging = path.with_suffix(".tmp")
+        staging.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+        staging.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "DecisionModel":
+        """Read a model file, refusing one made for other features."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigurationError(f"decision model {path} cannot be read ({exc})") from exc
+        if data.get("candidate_features") != list(CANDIDATE_FEATURES) or \
+                data.get("query_features") != list(QUERY_FEATURES):
+            raise ConfigurationError(f"decision model {path} was trained for other features; retrain it with "
+                                     "madoguchi train --labelled FILE")
+        return cls(Logistic.from_json(data["ranker"]), Logistic.from_json(data["top1"]),
+                   Logistic.from_json(data["top3"]), Thresholds(**data["thresholds"]), data.get("trained_on", {}))

@@ -1,0 +1,102 @@
+"""Learning fusion weights and confidence models from labelled queries.
+
+Features do not depend on the learned weights, so they are collected once per query and reused by
+every fit (and by cross-validation in the benchmarks). The ranker is a linear model over candidate
+features fitted listwise (each query's answer against all its other candidates); `top1` and `top3` are logistic models
+over query features that predict whether the best entry, or one of the best three, answers the query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from bot.engine import valid_only
+from bot.features import candidate_features, query_features
+from bot.labelled import LabelledQuery
+from bot.logistic import Logistic
+from bot.model import DecisionModel
+from indexer.runtime import Runtime
+from knowledge.records import Audience
+
+RELATED_WEIGHT = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One labelled query's candidates: ids, features, grades, and whether they are staff records."""
+
+    query: LabelledQuery
+    ids: tuple[str, ...]
+    features: np.ndarray
+    grades: np.ndarray
+    staff: np.ndarray
+    query_terms: int
+
+
+def collect(runtime: Runtime, queries: Sequence[LabelledQuery], today: date | None = None) -> list[Example]:
+    """Retrieve every query once and keep what fitting needs."""
+    records, examples = runtime.index.records, []
+    is_passage = np.array([r.kind == "passage" for r in records])
+    is_staff = np.array([r.audience is Audience.STAFF for r in records])
+    for query in queries:
+        retrieval = valid_only(runtime.retriever.run(query.text, query.audience), records, today)
+        ids = tuple(records[i].id for i in retrieval.candidates)
+        features = candidate_features(retrieval.signals, is_passage[retrieval.candidates])
+        examples.append(Example(query, ids, features, np.array([query.relevant.get(i, 0) for i in ids]),
+                                is_staff[retrieval.candidates], len(retrieval.query.terms)))
+    return examples
+
+
+def fit_ranker(examples: Sequence[Example], l2: float = 1.0) -> Logistic:
+    """Listwise: answers (grade 2) should outrank all other candidates; related entries (grade 1) count a quarter."""
+    groups = []
+    for example in examples:
+        gains = np.where(example.grades == 2, 1.0, np.where(example.grades == 1, RELATED_WEIGHT, 0.0))
+        if gains.sum() > 0:
+            groups.append((example.features, gains / gains.sum()))
+    return Logistic.fit_listwise(groups, l2)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A query ranked by a ranker: ids best first, the query-feature row, and what is right."""
+
+    query: LabelledQuery
+    ids: tuple[str, ...]
+    row: np.ndarray
+    top1_right: bool
+    top3_right: bool
+
+
+def rank_examples(examples: Sequence[Example], ranker: Logistic, staff_margin: float = 1.0) -> list[Ranked]:
+    """Apply a ranker to collected examples, exactly as the engine does at answer time."""
+    ranked = []
+    for example in examples:
+        fused = ranker.logit(example.features) if len(example.ids) else np.zeros(0)
+        if example.query.audience is Audience.STAFF:
+            fused = fused + staff_margin * example.staff
+        order = np.argsort(-fused, kind="stable")
+        row = query_features(fused[order], example.features[order], example.query_terms)
+        grades = example.grades[order]
+        ranked.append(Ranked(example.query, tuple(example.ids[i] for i in order), row,
+                             bool(len(grades) and grades[0] == 2), bool((grades[:3] == 2).any())))
+    return ranked
+
+
+def fit_confidence(ranked: Sequence[Ranked], l2: float = 1.0) -> tuple[Logistic, Logistic]:
+    """P(top 1 answers the query) and P(one of the top 3 does)."""
+    rows = np.vstack([r.row for r in ranked])
+    top1 = Logistic.fit(rows, np.array([r.top1_right for r in ranked], dtype=float), l2=l2)
+    top3 = Logistic.fit(rows, np.array([r.top3_right for r in ranked], dtype=float), l2=l2)
+    return top1, top3
+
+
+def train(examples: Sequence[Example], staff_margin: float = 1.0) -> DecisionModel:
+    """Ranker, then confidence models on the ranker's own output."""
+    ranker = fit_ranker(examples)
+    top1, top3 = fit_confidence(rank_examples(examples, ranker, staff_margin))
+    return DecisionModel(ranker, top1, top3)

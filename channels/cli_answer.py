@@ -1,0 +1,134 @@
+"""`madoguchi ask`, `eval`, `train` and `tune`: the answering engine from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from channels.render import explanation_table, metrics_table, reliability_table, tradeoff_table
+from knowledge.records import Audience
+
+out = Console()
+IndexDir = Annotated[Optional[Path], typer.Option("--index-dir", help="Index directory (default: user data dir).")]
+Labelled = Annotated[Path, typer.Option("--labelled", help="Labelled queries (JSONL: id, text, relevant).")]
+
+
+def _bot(index_dir: Path | None, model: Path | None = None):  # type: ignore[no-untyped-def]
+    from bot.engine import Bot
+    from channels.cli import settings_with
+
+    settings = settings_with(index_dir)
+    if model:
+        settings = settings.model_copy(update={"decision_model": model})
+    return Bot.from_settings(settings)
+
+
+def _print_reply(reply, explain: bool) -> None:  # type: ignore[no-untyped-def]
+    out.print(f"[bold]{reply.decision.value}[/bold] (confidence {reply.confidence:.2f})", highlight=False)
+    out.print(reply.message, highlight=False, markup=False)
+    if explain and reply.explanation is not None:
+        out.print(explanation_table(reply.explanation))
+
+
+def ask(
+    text: Annotated[Optional[str], typer.Argument(help="The question; omit it to chat line by line.")] = None,
+    index_dir: IndexDir = None,
+    audience: Annotated[Audience, typer.Option(help="resident or staff")] = Audience.RESIDENT,
+    channel: Annotated[str, typer.Option(help="Channel whose thresholds apply.")] = "cli",
+    explain: Annotated[bool, typer.Option("--explain", help="Show terms, synonyms and scores.")] = False,
+    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSONL of {id, text} to answer.")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=100)] = 10,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Where --batch writes its JSONL.")] = None,
+) -> None:
+    """Ask the bot: one question, a chat on standard input, or a batch file."""
+    from bot.answer import Session
+    from bot.evaluate import run_batch, write_jsonl
+    from bot.labelled import read_labelled
+
+    bot = _bot(index_dir)
+    if batch:
+        lines = run_batch(bot, read_labelled(batch), top_k)
+        if out_file:
+            write_jsonl(lines, out_file)
+        else:
+            for line in lines:
+                typer.echo(json.dumps(line, ensure_ascii=False))
+        return
+    session = Session()
+    for question in [text] if text else (line.strip() for line in sys.stdin):
+        if question:
+            _print_reply(bot.answer(question, audience, channel, session), explain)
+
+
+def evaluate(labelled: Labelled, index_dir: IndexDir = None,
+             top_k: Annotated[int, typer.Option("--top-k", min=10, max=100)] = 10) -> None:
+    """hit@1/3/10, MRR@10, nDCG@10 and the decision metrics on labelled queries."""
+    from bot.evaluate import run_batch, score_lines
+    from bot.labelled import read_labelled
+
+    queries = read_labelled(labelled)
+    out.print(metrics_table(score_lines(queries, run_batch(_bot(index_dir), queries, top_k)), str(labelled)))
+
+
+def train(labelled: Labelled, index_dir: IndexDir = None,
+          model_out: Annotated[Path, typer.Option("--out", help="Model file to write.")] = Path("decision_model.json"),
+          max_wrong: Annotated[float, typer.Option(help="Highest share of wrong answers allowed.")] = 0.05,
+          min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6) -> None:
+    """Learn fusion weights and confidence models (and thresholds) from labelled queries."""
+    from datetime import date
+
+    from bot.labelled import read_labelled
+    from bot.train import collect, rank_examples
+    from bot.train import train as fit
+    from bot.tune import choose, outcomes, reliability
+    from channels.cli import settings_with
+    from indexer.runtime import load_runtime
+
+    settings = settings_with(index_dir)
+    queries = read_labelled(labelled)
+    examples = collect(load_runtime(settings), queries)
+    model = fit(examples, settings.staff_first_margin)
+    results = outcomes(rank_examples(examples, model.ranker, settings.staff_first_margin), model.top1, model.top3)
+    model.thresholds, rates = choose(results, max_wrong, min_escalated)
+    model.trained_on = {"labelled": labelled.name, "queries": len(queries), "date": date.today().isoformat()}
+    model.save(model_out)
+    out.print(reliability_table(reliability(results.top1, results.top1_right)))
+    out.print(metrics_table(rates, f"in-sample decisions at answer ≥ {model.thresholds.answer}, "
+                                   f"clarify ≥ {model.thresholds.clarify}"))
+    out.print(f"wrote {model_out}; use it with MADOGUCHI_DECISION_MODEL={model_out.resolve()}")
+
+
+def tune(labelled: Labelled, index_dir: IndexDir = None,
+         model_file: Annotated[Optional[Path], typer.Option("--model", help="Model to tune (default: configured).")] = None,
+         model_out: Annotated[Optional[Path], typer.Option("--out", help="Write the model with the chosen thresholds.")] = None,
+         max_wrong: Annotated[float, typer.Option(help="Highest share of wrong answers allowed.")] = 0.05,
+         min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6) -> None:
+    """Print the answer/clarify/escalate trade-off and choose thresholds that keep wrong answers low."""
+    from bot.labelled import read_labelled
+    from bot.train import collect, rank_examples
+    from bot.tune import choose, curve, outcomes
+
+    bot = _bot(index_dir, model_file)
+    examples = collect(bot.runtime, read_labelled(labelled))
+    results = outcomes(rank_examples(examples, bot.model.ranker, bot.settings.staff_first_margin),
+                       bot.model.top1, bot.model.top3)
+    chosen, rates = choose(results, max_wrong, min_escalated)
+    out.print(tradeoff_table(curve(results, chosen.clarify), chosen.clarify))
+    out.print(metrics_table(rates, f"chosen: answer ≥ {chosen.answer}, clarify ≥ {chosen.clarify}"))
+    if model_out:
+        bot.model.thresholds = chosen
+        bot.model.save(model_out)
+        out.print(f"wrote {model_out}; use it with MADOGUCHI_DECISION_MODEL={model_out.resolve()}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the answering commands to the `madoguchi` command."""
+    app.command("ask")(ask)
+    app.command("eval")(evaluate)
+    app.command("train")(train)
+    app.command("tune")(tune)
