@@ -24,7 +24,8 @@ def answer_text(record: Record) -> str:
 
 def choice_label(record: Record) -> str:
     """A question-like label: the FAQ question, or the last heading of a manual passage."""
-    return record.section_path[-1] if record.kind == "passage" and record.section_path else record.question
+    heading = record.section_path[-1] if record.kind == "passage" and record.section_path else ""
+    return heading or record.question or record.answer[:40]
 
 
 def clarify_choices(records: list[Record]) -> tuple[Choice, ...]:

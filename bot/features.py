@@ -13,6 +13,8 @@ CANDIDATE_FEATURES = (
     "bm25_question_rel", "bm25_paraphrase_rel", "bm25_answer_rel", "bm25_best_rel",
     "dense_question", "dense_paraphrase", "dense_answer", "dense_best", "dense_best_gap",
     "cover_question", "cover_paraphrase", "cover_answer", "cover_best", "is_passage",
+    "rr_bm25_best", "rr_bm25_answer", "rr_dense_best", "rr_dense_answer", "rr_cover_answer",
+    "z_bm25_best", "z_bm25_answer", "z_dense_best", "z_dense_answer",
 )
 QUERY_FEATURES = (
     "top1", "margin12", "margin13", "top1_minus_mean10", "dense_best_top1", "cover_best_top1",
@@ -25,6 +27,16 @@ def _relative(columns: np.ndarray) -> np.ndarray:
     return columns / np.where(top > 0, top, 1.0)
 
 
+def _reciprocal_rank(column: np.ndarray) -> np.ndarray:
+    ranks = (-column).argsort(kind="stable").argsort(kind="stable")
+    return 1.0 / (1.0 + ranks)
+
+
+def _z(column: np.ndarray) -> np.ndarray:
+    spread = column.std()
+    return (column - column.mean()) / spread if spread > 1e-9 else np.zeros_like(column)
+
+
 def candidate_features(signals: np.ndarray, is_passage: np.ndarray) -> np.ndarray:
     """One row per candidate; `signals` columns are bm25 q/p/a, dense q/p/a, cover q/p/a."""
     bm25, dense, cover = signals[:, 0:3], signals[:, 3:6], signals[:, 6:9]
@@ -35,6 +47,8 @@ def candidate_features(signals: np.ndarray, is_passage: np.ndarray) -> np.ndarra
         np.log1p(bm25), _relative(bm25), _relative(bm25_best[:, None]),
         dense, dense_best, dense_best - top_dense,
         cover, np.maximum(cover[:, 0], cover[:, 1]), is_passage.astype(np.float32),
+        *(_reciprocal_rank(c) for c in (bm25_best, bm25[:, 2], dense_best, dense[:, 2], cover[:, 2])),
+        *(_z(c) for c in (bm25_best, bm25[:, 2], dense_best, dense[:, 2])),
     ]).astype(np.float64)
 
 

@@ -24,6 +24,7 @@ class FaissVectorIndex:
 
     def __init__(self, index: object) -> None:
         self._index = index
+        self._vectors: np.ndarray | None = None
 
     @classmethod
     def build(cls, vectors: np.ndarray) -> "FaissVectorIndex":
@@ -48,6 +49,16 @@ class FaissVectorIndex:
         """(scores, ids) of the k nearest rows for each query row; ids are -1 past the end."""
         k = max(1, min(k, self.size))
         return self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)  # type: ignore[attr-defined]
+
+    def all_scores(self, query: np.ndarray) -> np.ndarray:
+        """Inner product of one query with every stored vector, for indexes small enough to hold as a matrix.
+
+        Retrieval needs a score for every unit of every candidate, not only the top k: a long answer's
+        vector is rarely among the nearest to a short question, yet its similarity still tells something.
+        """
+        if self._vectors is None:
+            self._vectors = self._index.reconstruct_n(0, self.size)  # type: ignore[attr-defined]
+        return self._vectors @ np.asarray(query, dtype=np.float32).ravel()
 
     def save(self, path: Path) -> None:
         """One FAISS file."""

@@ -19,6 +19,7 @@ from knowledge.records import Audience, Record
 SIGNALS = tuple(f"{kind}_{f}" for kind in ("bm25", "dense", "cover") for f in FIELDS)
 RANKED_SIGNALS = SIGNALS[:6]
 DENSE_CANDIDATES = 400
+EXACT_DENSE_LIMIT = 200_000
 RRF_K = 60
 
 
@@ -63,11 +64,14 @@ class Retriever:
 
     def _dense(self, text: str, table: np.ndarray) -> None:
         vector = self.embedder.encode_queries([text])
-        scores, units = self.index.dense.search(vector, DENSE_CANDIDATES)
-        found = units[0] >= 0
-        units, scores = units[0][found], scores[0][found]
+        if self.index.dense.size <= EXACT_DENSE_LIMIT:
+            scores = self.index.dense.all_scores(vector)
+            units = np.arange(len(scores))
+        else:
+            top, found = self.index.dense.search(vector, DENSE_CANDIDATES)
+            units, scores = found[0][found[0] >= 0], top[0][found[0] >= 0]
         columns = len(FIELDS) + self.index.unit_field[units].astype(np.int64)
-        np.maximum.at(table, (self.index.unit_record[units], columns), scores)
+        np.maximum.at(table, (self.index.unit_record[units], columns), np.maximum(scores, 0.0))
 
     def run(self, text: str, audience: Audience) -> Retrieval:
         """Signals for every record the query reached that the audience may see."""
@@ -76,7 +80,10 @@ class Retriever:
         self._lexical(query.search_terms, table)
         if query.text:
             self._dense(query.text, table)
-        reached = np.flatnonzero(self.visible(audience) & (table.max(axis=1) > 0))
+        lexical = table[:, : len(FIELDS)].max(axis=1) > 0
+        dense_best = table[:, len(FIELDS): 2 * len(FIELDS)].max(axis=1)
+        near = dense_best >= np.sort(dense_best)[-min(DENSE_CANDIDATES, len(dense_best))] if len(dense_best) else lexical
+        reached = np.flatnonzero(self.visible(audience) & (lexical | near))
         return Retrieval(query, reached, table[reached])
 
 

@@ -2,7 +2,8 @@
 
 A text is split once in mode C (long units: 住民票, マイナンバーカード); each unit also carries its
 finer split (mode A or B) for search terms. The normaliser and the embedding module ask for the
-same texts while an index is built, so the second request is a cache hit, not a second parse.
+same texts while an index is built (and an answer repeats its question's line), so lines are cached:
+the second request is a cache hit, not a second parse.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, NamedTuple
 CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "接尾辞", "接頭辞", "副詞"})
 KEPT_POS = CONTENT_POS | {"助動詞"}  # 助動詞 for negation: 燃えないごみ
 SUDACHI_MAX_CHARS = 4000
-CACHE_TEXTS = 20_000
+CACHE_LINES = 50_000
 
 
 class Morph(NamedTuple):
@@ -62,21 +63,27 @@ class SudachiSplitter:
         self._fine = getattr(SplitMode, fine_mode)
         self.fine_mode = fine_mode
         self._splits = fine_mode != "C"
-        self.units = lru_cache(maxsize=CACHE_TEXTS)(self._units)
+        self._line = lru_cache(maxsize=CACHE_LINES)(self._parse_line)
 
-    def _units(self, text: str) -> tuple[Unit, ...]:
+    def units(self, text: str) -> tuple[Unit, ...]:
+        """Content units of a text; each line is parsed once and cached, so shared lines cost nothing."""
+        lines = pieces(text)
+        if len(lines) == 1:
+            return self._line(lines[0])
+        return tuple(unit for line in lines for unit in self._line(line))
+
+    def _parse_line(self, line: str) -> tuple[Unit, ...]:
         result: list[Unit] = []
-        for piece in pieces(text):
-            for morpheme in self._tokenizer.tokenize(piece, self._coarse):
-                whole = self._morph(morpheme)
-                if whole is None:
-                    continue
-                finer: tuple[Morph, ...] = ()
-                if self._splits and len(whole.surface) > 1:
-                    parts = morpheme.split(self._fine)
-                    if len(parts) > 1:
-                        finer = tuple(m for m in map(self._morph, parts) if m is not None)
-                result.append(_new(Unit, (whole, finer)))
+        for morpheme in self._tokenizer.tokenize(line, self._coarse):
+            whole = self._morph(morpheme)
+            if whole is None:
+                continue
+            finer: tuple[Morph, ...] = ()
+            if self._splits and len(whole.surface) > 1:
+                parts = morpheme.split(self._fine)
+                if len(parts) > 1:
+                    finer = tuple(m for m in map(self._morph, parts) if m is not None)
+            result.append(_new(Unit, (whole, finer)))
         return tuple(result)
 
     def _morph(self, morpheme: Any) -> Morph | None:

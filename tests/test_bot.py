@@ -1,0 +1,181 @@
+"""The answering engine: decisions, audience, validity dates, small talk, choices, batch and eval."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot import Bot, Decision, Session
+from bot.answer import NONE_OF_THESE
+from bot.evaluate import run_batch, score_lines
+from bot.intents import Intent
+from bot.labelled import read_labelled
+from channels.cli import app
+from indexer.runtime import build_index
+from knowledge.records import Audience
+from knowledge.settings import PACKAGE_DIR, Settings
+from tests.conftest import SHARED
+
+LABELLED = PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl"
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def bot(sample_index_dir: Path) -> Bot:
+    return Bot.from_settings(Settings(index_dir=sample_index_dir))
+
+
+def shown_ids(reply) -> set[str]:  # type: ignore[no-untyped-def]
+    ids = {c.record.id for c in reply.candidates} | {c.id for c in reply.choices}
+    ids |= {row["id"] for row in (reply.explanation.candidates if reply.explanation else ())}
+    return ids | ({reply.record.id} if reply.record else set())
+
+
+@pytest.mark.parametrize(("text", "decision", "intent"), [
+    ("こんにちは", Decision.SMALLTALK, Intent.GREETING),
+    ("ありがとうございました！", Decision.SMALLTALK, Intent.THANKS),
+    ("人と話したい", Decision.ESCALATE, Intent.HUMAN),
+    ("担当者につないでください", Decision.ESCALATE, Intent.HUMAN),
+])
+def test_courtesy_and_asking_for_a_person_skip_the_index(bot: Bot, text: str, decision: Decision,
+                                                          intent: Intent) -> None:
+    reply = bot.answer(text)
+    assert (reply.decision, reply.intent, reply.candidates) == (decision, intent, ())
+    if intent is Intent.HUMAN:
+        assert reply.reason == "asked for a person" and "受付時間" in reply.message
+
+
+def test_greeting_with_a_question_is_answered_as_a_question(bot: Bot) -> None:
+    assert bot.answer("こんにちは、粗大ごみの出し方を教えて").intent is Intent.QUESTION
+
+
+def test_resident_never_sees_staff_records(bot: Bot) -> None:
+    staff_ids = {r.id for r in bot.runtime.index.records if r.audience is Audience.STAFF}
+    probes = [q.text for q in read_labelled(LABELLED) if q.audience is Audience.STAFF]
+    probes += ["職員向け 年次有給休暇", "内部規程 旅費", "出張の日当はいくら", "文書の保存年限は何年", "S001"]
+    for text in probes:
+        reply = bot.answer(text, Audience.RESIDENT, top_k=50)
+        assert not shown_ids(reply) & staff_ids, text
+
+
+def test_staff_see_staff_rules_first(bot: Bot) -> None:
+    reply = bot.answer("年休って何日あるの", Audience.STAFF)
+    assert reply.candidates[0].record.audience is Audience.STAFF
+
+
+def test_resident_cannot_replay_a_staff_choice_id(bot: Bot) -> None:
+    forged = Session(offered=("S001",))
+    reply = bot.answer("S001", Audience.RESIDENT, session=forged)
+    assert reply.record is None or reply.record.audience is not Audience.STAFF
+
+
+def test_clarify_offers_numbered_choices_and_a_way_to_a_person(bot: Bot) -> None:
+    reply = next(r for q in read_labelled(LABELLED) if (r := bot.answer(q.text)).decision is Decision.CLARIFY)
+    assert 3 <= len(reply.choices) <= 6 and reply.choices[-1].id == NONE_OF_THESE
+    assert reply.message.startswith("次のどれに近いですか")
+    session = Session(offered=tuple(c.id for c in reply.choices[:-1]))
+    picked = bot.answer("1", session=session)
+    assert (picked.decision, picked.record.id) == (Decision.ANSWER, reply.choices[0].id)  # type: ignore[union-attr]
+    session = Session(offered=tuple(c.id for c in reply.choices[:-1]))
+    assert bot.answer(str(len(reply.choices)), session=session).decision is Decision.ESCALATE
+
+
+def test_answer_carries_department_contact_and_source(bot: Bot) -> None:
+    reply = next(r for q in read_labelled(LABELLED) if (r := bot.answer(q.text)).decision is Decision.ANSWER)
+    assert reply.record is reply.candidates[0].record and reply.record is not None
+    assert reply.record.department and reply.record.contact in reply.message and reply.record.url in reply.message
+    assert reply.record.answer in reply.message  # the approved answer, verbatim
+
+
+def test_expired_entries_are_never_answered(tmp_path: Path) -> None:
+    source = tmp_path / "faq.csv"
+    source.write_text("id,question,answer,department,valid_until\n"
+                      "OLD,特別定額給付金の申請方法は？,申請は終了しました。,給付金室,2026-03-31\n"
+                      "NEW,住民票の写しの取り方は？,市民課で取れます。,市民課,\n", encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", sources=[source])
+    build_index(settings)
+    bot = Bot.from_settings(settings)
+    after = bot.answer("特別定額給付金の申請方法", today=TODAY, top_k=10)
+    assert "OLD" not in shown_ids(after)
+    before = bot.answer("特別定額給付金の申請方法", today=date(2026, 3, 1), top_k=10)
+    assert before.candidates[0].record.id == "OLD"
+
+
+def test_channel_thresholds_override_the_model(sample_index_dir: Path) -> None:
+    settings = Settings(index_dir=sample_index_dir, channel_thresholds={"strict": {"answer": 1.0, "clarify": 1.0}})
+    bot = Bot.from_settings(settings)
+    assert bot.thresholds("strict").answer == 1.0
+    assert bot.answer("住民票の写しがほしい", channel="strict").decision is Decision.ESCALATE
+
+
+def test_quality_floor_on_sample_labelled_queries(bot: Bot) -> None:
+    queries = read_labelled(LABELLED)
+    metrics = score_lines(queries, run_batch(bot, queries))
+    assert metrics["hit@3"] >= 0.80 and metrics["hit@10"] >= 0.90
+    assert metrics["wrong_answer"] <= 0.05
+    assert metrics["answered_right"] + metrics["clarified_right"] >= 0.70
+    assert metrics["escalated_when_unanswerable"] >= 0.55
+
+
+def test_batch_writes_one_ranked_line_per_query(cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"id": "a", "text": "ソファを捨てたい", "extra": 1}\n{"id": "b", "text": "人と話したい"}\n',
+                     encoding="utf-8")
+    result = cli.invoke(app, ["ask", "--index-dir", str(sample_index_dir), "--batch", str(batch), "--top-k", "10",
+                              "--out", str(tmp_path / "run.jsonl")])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in (tmp_path / "run.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [x["id"] for x in lines] == ["a", "b"]
+    scores = [r["score"] for r in lines[0]["results"]]
+    assert len(scores) == 10 and scores == sorted(scores, reverse=True) and 0 <= lines[0]["confidence"] <= 1
+    assert lines[1]["decision"] == "escalate" and lines[1]["results"] == []
+
+
+def test_eval_agrees_with_the_shared_scorer(sample_index_dir: Path, bot: Bot, tmp_path: Path) -> None:
+    scorer = SHARED / "eval" / "score.py"
+    if not scorer.exists():
+        pytest.skip(f"the evaluation scorer is not at {scorer}")
+    queries = read_labelled(LABELLED)
+    lines = run_batch(bot, queries)
+    (tmp_path / "run.jsonl").write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    shared = json.loads(subprocess.run([sys.executable, str(scorer), str(LABELLED), str(tmp_path / "run.jsonl"),
+                                        "--json"], capture_output=True, text=True, check=True).stdout)
+    ours = score_lines(queries, lines)
+    for name in ("hit@1", "hit@3", "hit@10", "mrr@10", "ndcg@10", "wrong_answer", "answered_right",
+                 "clarified_right", "escalated_when_unanswerable", "escalated_when_answerable"):
+        assert ours[name] == pytest.approx(shared[name]), name
+
+
+def test_ask_explain_shows_normalised_terms_and_synonyms(cli: CliRunner, sample_index_dir: Path) -> None:
+    result = cli.invoke(app, ["ask", "引越しの手続き", "--explain", "--index-dir", str(sample_index_dir)],
+                        env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "引っ越し" in result.output and "synonyms" in result.output and "P(top1)" in result.output
+
+
+def test_tune_prints_tradeoff_and_writes_thresholds(cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "model.json"
+    result = cli.invoke(app, ["tune", "--labelled", str(LABELLED), "--index-dir", str(sample_index_dir),
+                              "--out", str(out), "--max-wrong", "0.02"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "trade-off" in result.output
+    thresholds = json.loads(out.read_text(encoding="utf-8"))["thresholds"]
+    tuned = Bot.from_settings(Settings(index_dir=sample_index_dir, decision_model=out))
+    queries = read_labelled(LABELLED)
+    assert score_lines(queries, run_batch(tuned, queries))["wrong_answer"] <= 0.02
+    assert 0 <= thresholds["clarify"] <= 1
+
+
+def test_train_is_reproducible(cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    for name in ("a.json", "b.json"):
+        result = cli.invoke(app, ["train", "--labelled", str(LABELLED), "--index-dir", str(sample_index_dir),
+                                  "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    a, b = (json.loads((tmp_path / n).read_text(encoding="utf-8")) for n in ("a.json", "b.json"))
+    assert a == b and "reliability" in result.output
