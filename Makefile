@@ -1,4 +1,4 @@
-# Two commands on a fresh machine:  `make start` (install, build the sample city, ask it)  and  `make test`.
+# Two commands on a fresh machine:  `make start` (install, build the sample city, chat with it)  and  `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
@@ -16,10 +16,11 @@ $(VENV)/.installed: pyproject.toml
 
 start: install
 	$(BIN)/madoguchi index build
-	$(BIN)/madoguchi search "引っ越してきたので住民票を移したい"
+	$(BIN)/madoguchi ask
 
 test: install
 	$(PY) -m pytest
 
 bench: install
 	$(PY) -m bench.index_build
+	$(PY) -m bench.answering

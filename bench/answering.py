@@ -30,7 +30,7 @@ from bot.evaluate import run_batch, score_lines, write_jsonl  # noqa: E402
 from bot.labelled import LabelledQuery, read_labelled  # noqa: E402
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel  # noqa: E402
 from bot.train import collect, rank_examples, train  # noqa: E402
-from bot.tune import choose, outcomes  # noqa: E402
+from bot.tune import choose, outcomes, reliability  # noqa: E402
 from indexer.bm25 import BM25Index  # noqa: E402
 from indexer.runtime import Runtime, build_index, load_runtime  # noqa: E402
 from indexer.search import reciprocal_rank_fusion  # noqa: E402
@@ -90,6 +90,14 @@ def cross_validate(full: Runtime, reduced: Runtime, queries: list[LabelledQuery]
     return ranking, decisions
 
 
+def shipped_reliability(runtime: Runtime, model: DecisionModel, queries: list[LabelledQuery]) -> list[str]:
+    """How the shipped model's P(top 1 answers) holds on a city it never saw."""
+    results = outcomes(rank_examples(collect(runtime, queries), model.ranker), model.top1, model.top3)
+    rows = ["| confidence ≥ | queries | share right | mean confidence |", "|---:|---:|---:|---:|"]
+    rows += [f"| {c:.1f} | {n} | {r:.3f} | {m:.3f} |" for c, n, r, m in reliability(results.top1, results.top1_right)]
+    return rows
+
+
 def latency(bot: Bot, queries: list[LabelledQuery]) -> tuple[float, float]:
     """p50 and p95 of answer() in milliseconds (after one warm-up call)."""
     bot.answer(queries[0].text)
@@ -128,6 +136,7 @@ def main() -> None:
         cv_ranking, cv_decisions = cross_validate(full, reduced, queries, reduced_queries, args.folds)
         runs[f"{args.folds}-fold CV on dev"] = cv_ranking
         p50, p95 = latency(Bot(full, shipped), queries)
+        calibration = shipped_reliability(full, shipped, queries)
     print("| run | " + " | ".join(METRICS) + " |\n|---|" + "---:|" * len(METRICS))
     for name, lines in runs.items():
         print(row(name, score_lines(queries, lines), METRICS))
@@ -136,6 +145,8 @@ def main() -> None:
         print(row(name, score_lines(reduced_queries, lines), DECISIONS))
         write_jsonl(lines, args.runs / f"reduced-{name.split()[0]}.jsonl")
     write_jsonl(cv_ranking, args.runs / "full-cv.jsonl")
+    print("\nreliability of the shipped model's P(top 1 answers) on the dev queries (full corpus):\n")
+    print("\n".join(calibration))
     print(f"\nanswer() latency over {len(queries)} queries, {len(full.index.records)} entries, one core: "
           f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 

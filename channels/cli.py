@@ -11,7 +11,6 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from channels import cli_answer
 from channels.render import hits_table, problems_table, sources_table

@@ -60,9 +60,22 @@ def ask(
                 typer.echo(json.dumps(line, ensure_ascii=False))
         return
     session = Session()
-    for question in [text] if text else (line.strip() for line in sys.stdin):
-        if question:
+    for question in [text] if text else _chat_lines():
+        if question.strip():
             _print_reply(bot.answer(question, audience, channel, session), explain)
+
+
+def _chat_lines():  # type: ignore[no-untyped-def]
+    """Questions from standard input; at a terminal, with a prompt until Ctrl-D."""
+    if not sys.stdin.isatty():
+        yield from (line.strip() for line in sys.stdin)
+        return
+    out.print("質問をどうぞ（番号で選択肢を選べます。終了は Ctrl-D）", highlight=False)
+    while True:
+        try:
+            yield input("> ")
+        except (EOFError, KeyboardInterrupt):
+            return
 
 
 def evaluate(labelled: Labelled, index_dir: IndexDir = None,

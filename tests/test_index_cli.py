@@ -145,3 +145,35 @@ def test_staff_records_keep_their_audience_in_the_index(sample_index_dir: Path) 
     staff = {r["id"] for r in records if r["audience"] == "staff"}
     assert {r["id"] for r in records if r["id"].startswith("S")} <= staff
     assert any(r["source"].endswith("kinmu-kyuka.md") for r in records if r["id"] in staff)
+
+
+def make_operator_model(folder: Path) -> Path:
+    """A tiny sentence-transformers model an operator might download (here built offline, in-process)."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    words = ["[UNK]", "住", "民", "票", "年", "休", "ご", "み"]
+    tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Split("", "isolated")
+    rng = __import__("numpy").random.default_rng(0)
+    module = StaticEmbedding(tokenizer, embedding_weights=rng.normal(size=(len(words), 16)).astype("float32"))
+    SentenceTransformer(modules=[module], device="cpu").save(str(folder))
+    return folder
+
+
+def test_any_sentence_transformers_directory_can_replace_the_default_model(
+        cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = make_operator_model(tmp_path / "operator-model")
+    source = tmp_path / "faq.csv"
+    source.write_text(TINY, encoding="utf-8")
+    monkeypatch.setenv("MADOGUCHI_MODEL", str(model))
+    monkeypatch.setenv("MADOGUCHI_QUERY_PROMPT", "検索クエリ: ")
+    result = cli.invoke(app, ["index", "build", str(source), "--index-dir", str(tmp_path / "i")])
+    assert result.exit_code == 0, result.output
+    manifest = IndexStore(tmp_path / "i").manifest()
+    assert manifest["model"]["dimensions"] == 16 and manifest["model"]["query_prompt"] == "検索クエリ: "
+    assert "T1" in search_ids(cli, tmp_path / "i", "住民票")
+    monkeypatch.delenv("MADOGUCHI_MODEL")
+    refused = cli.invoke(app, ["search", "住民票", "--index-dir", str(tmp_path / "i")])
+    assert refused.exit_code == 1 and "model name" in str(refused.exception)
