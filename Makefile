@@ -1,9 +1,10 @@
-# Two commands on a fresh machine:  `make start` (install, build the sample city, chat with it)  and  `make test`.
+# Two commands on a fresh machine:  `make start` (install, serve the sample city at http://127.0.0.1:8000/)
+# and `make test` (install, run every test).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install start test bench
+.PHONY: install start test bench browser
 
 install: $(VENV)/.installed
 
@@ -15,11 +16,16 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 start: install
-	$(BIN)/madoguchi index build
-	$(BIN)/madoguchi ask
+	$(BIN)/madoguchi serve
 
-test: install
+test: install browser
 	$(PY) -m pytest
+
+# Browser tests drive Debian's Chromium (no browser download); installed when missing and we may.
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  echo "Chromium missing and not root: browser tests will be skipped (sudo apt-get install chromium)"
 
 bench: install
 	$(PY) -m bench.index_build

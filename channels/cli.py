@@ -105,6 +105,31 @@ def search(
     out.print(hits_table(text, hits))
 
 
+@app.command("serve")
+def serve(index_dir: IndexDir = None,
+          host: Annotated[Optional[str], typer.Option(help="Listen address (default from settings).")] = None,
+          port: Annotated[Optional[int], typer.Option(help="Port (default 8000).")] = None,
+          workers: Annotated[Optional[int], typer.Option(help="Worker processes.")] = None) -> None:
+    """Serve the web API, the chat widget and a demo page; builds the sample city's index if none exists."""
+    import os
+
+    import uvicorn
+
+    from indexer.runtime import build_index
+    from indexer.store import IndexStore
+
+    settings = settings_with(index_dir)
+    if not IndexStore(settings.resolved_index_dir).list_versions():
+        out.print(f"no index yet in {settings.resolved_index_dir}: building it from {len(settings.sources)} source(s)")
+        build_index(settings)
+    if index_dir:
+        os.environ["MADOGUCHI_INDEX_DIR"] = str(index_dir)
+    host, port = host or settings.host, port or settings.port
+    out.print(f"madoguchi: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("channels.web.asgi:app", host=host, port=port, workers=workers or settings.workers,
+                log_level="warning")
+
+
 def main() -> None:
     """Console entry point: madoguchi errors become one line on stderr and an exit code."""
     try:

@@ -5,13 +5,17 @@
     ├── SourceError             a knowledge file that cannot be read at all
     ├── ProblemsFoundError      --strict and at least one row or page had a problem
     ├── ModelError              an embedding model that cannot be built or loaded
-    └── IndexStoreError
-        ├── IndexNotFoundError  no index has been built in that directory yet
-        ├── IncompatibleIndexError  built with another model or tokenizer: rebuild
-        └── CorruptIndexError   files missing or unreadable
+    ├── IndexStoreError
+    │   ├── IndexNotFoundError  no index has been built in that directory yet
+    │   ├── IncompatibleIndexError  built with another model or tokenizer: rebuild
+    │   └── CorruptIndexError   files missing or unreadable
+    ├── StoreUnavailableError   the conversation database cannot be reached (HTTP 503)
+    └── RequestError            a caller's mistake (HTTP 400)
+        ├── NotFoundError       no such conversation, turn or escalation (HTTP 404)
+        └── RateLimitedError    too many requests (HTTP 429)
 
-Channels convert these at their boundary (CLI exit codes, HTTP 4xx/5xx); nothing else
-should be raised to a user.
+Channels convert these at their boundary (CLI exit codes, HTTP statuses from `status`); nothing
+else should be raised to a user.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ class MadoguchiError(Exception):
     """Root of every error madoguchi raises on purpose."""
 
     exit_code = 1
+    status = 500
 
 
 class ConfigurationError(MadoguchiError):
@@ -55,3 +60,27 @@ class IncompatibleIndexError(IndexStoreError):
 
 class CorruptIndexError(IndexStoreError):
     """Index files are missing or unreadable."""
+
+
+class StoreUnavailableError(MadoguchiError):
+    """The conversation database cannot be reached."""
+
+    status = 503
+
+
+class RequestError(MadoguchiError):
+    """The request cannot be served as sent; the message says why."""
+
+    status = 400
+
+
+class NotFoundError(RequestError):
+    """The conversation, turn or escalation named does not exist."""
+
+    status = 404
+
+
+class RateLimitedError(RequestError):
+    """Too many requests from one session or address."""
+
+    status = 429

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     synonym_files: list[Path] = Field(default_factory=lambda: [MUNICIPAL_SYNONYMS],
                                       description="Synonym files in Sudachi's synonym format.")
     keep_versions: int = Field(3, ge=1, description="How many old index versions to keep for rollback.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL of the conversation store; default "
+                                                       "a SQLite file in DATA_DIR (postgresql+psycopg://… in production).")
     decision_model: Path | None = Field(None, description="Fusion/confidence model file from `madoguchi train`; "
                                                           "default: the one shipped, learned on the sample city.")
     answer_threshold: float | None = Field(None, ge=0, le=1, description="Answer when P(top 1 right) ≥ this; "
@@ -46,6 +48,13 @@ class Settings(BaseSettings):
     max_choices: int = Field(3, ge=2, le=5, description="Candidates offered in a clarify turn (2–5).")
     staff_first_margin: float = Field(1.0, ge=0, description="For staff, a staff record within this fused-score "
                                                              "margin of the best ranks first.")
+    max_text_chars: int = Field(500, ge=10, le=10_000, description="Longest question the web API accepts.")
+    max_body_bytes: int = Field(16_384, ge=1_024, description="Largest request body the web API accepts.")
+    rate_per_session: int = Field(30, ge=1, description="Web API requests per session per minute.")
+    rate_per_address: int = Field(120, ge=1, description="Web API requests per client address per minute.")
+    host: str = Field("127.0.0.1", description="Address `madoguchi serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `madoguchi serve` listens on.")
+    workers: int = Field(1, ge=1, le=32, description="Worker processes for `madoguchi serve`.")
     city_name: str = Field("みなと市", description="Shown in greetings.")
     call_center_hours: str = Field("平日 8:30〜17:15（土日祝日・年末年始を除く）", description="Told on escalation.")
     call_center_contact: str = Field("市役所代表 電話 0123-45-1000", description="Told on escalation.")
@@ -62,6 +71,11 @@ class Settings(BaseSettings):
     def resolved_index_dir(self) -> Path:
         """The index directory actually used."""
         return self.index_dir or self.data_dir / "index"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The store actually used."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'madoguchi.db'}"
 
     @property
     def model_cache_dir(self) -> Path:

@@ -1,0 +1,28 @@
+"""Alembic environment for the conversation store; run through `bot.store.database.migrate`."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from bot.store.tables import Base
+
+config = context.config
+
+
+def run() -> None:
+    """Apply migrations on the connection madoguchi passes in, or on the configured URL."""
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as fresh:
+        context.configure(connection=fresh, target_metadata=Base.metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run()

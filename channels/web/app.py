@@ -1,0 +1,51 @@
+"""The FastAPI application: API, widget, demo page. `madoguchi serve` runs it with uvicorn."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from bot import Bot
+from bot.store import ConversationStore
+from channels.web.api import WebContext, health_router, router
+from channels.web.errors import install_error_handlers
+from channels.web.limits import BodySizeLimit, RateLimiter
+from knowledge.settings import Settings, get_settings
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def build_context(settings: Settings) -> WebContext:
+    """Load the bot and open (and migrate) the store: the expensive part, once per worker."""
+    store = ConversationStore(settings.resolved_database_url).migrate()
+    return WebContext(settings, Bot.from_settings(settings), store, RateLimiter(settings.rate_per_session),
+                      RateLimiter(settings.rate_per_address), threading.Lock())
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app; heavy loading happens in its lifespan, so importing this module is cheap."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.madoguchi = build_context(settings)
+        yield
+        app.state.madoguchi.store.engine.dispose()
+
+    app = FastAPI(title="madoguchi", version="1", lifespan=lifespan,
+                  description="Ask the city: answers from the city's FAQ, choices, or a hand-over to people.")
+    install_error_handlers(app)
+    app.include_router(router)
+    app.include_router(health_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/widget.js", lambda: FileResponse(STATIC / "widget.js", media_type="text/javascript"),
+                      include_in_schema=False)
+    app.add_api_route("/", lambda: FileResponse(STATIC / "demo.html"), include_in_schema=False)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,51 @@
+"""One JSON error shape for every failure: {"ok": false, "status", "error", "detail"}."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from knowledge.errors import MadoguchiError
+
+log = logging.getLogger("madoguchi.web")
+
+
+def error_response(status: int, message: str, detail: list[dict] | None = None) -> JSONResponse:
+    """The error body every handler returns."""
+    return JSONResponse({"ok": False, "status": status, "error": message, "detail": detail or []}, status_code=status)
+
+
+def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    detail = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "problem": e.get("msg", "")}
+              for e in exc.errors()]
+    return error_response(422, "the request does not match the API schema", detail)
+
+
+def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return error_response(exc.status_code, str(exc.detail))
+
+
+def _ours(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MadoguchiError)
+    if exc.status >= 500:
+        log.error("request failed: %s", exc)
+    return error_response(exc.status, str(exc))
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s", request.url.path)
+    return error_response(500, "internal error; the request was logged")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every exception class to the one shape, most specific first."""
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(MadoguchiError, _ours)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,98 @@
+"""Request and response shapes of the web API; they are the OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+
+
+class AskRequest(BaseModel):
+    """A resident's message; `choice_id` answers a previous 「次のどれに近いですか？」."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field("", max_length=10_000, description="What the resident typed.")
+    session_id: str | None = Field(None, pattern=SESSION_PATTERN, description="Kept by the widget in localStorage.")
+    choice_id: str | None = Field(None, max_length=128, description="Id of a choice offered in the last turn.")
+
+
+class EntryOut(BaseModel):
+    """The FAQ entry or manual passage given as the answer."""
+
+    id: str
+    question: str
+    text: str
+    department: str
+    contact: str
+    url: str
+    valid_from: str | None = None
+    valid_until: str | None = None
+
+
+class ChoiceOut(BaseModel):
+    """A button of a clarify turn; id `none` hands the question to a person."""
+
+    id: str
+    label: str
+
+
+class EscalationOut(BaseModel):
+    """The escalation stored for this question, and what the resident is told."""
+
+    id: str
+    message: str
+    hours: str
+    contact: str
+
+
+class AskResponse(BaseModel):
+    """What the bot says."""
+
+    decision: Literal["answer", "clarify", "escalate", "smalltalk"]
+    confidence: float
+    message: str
+    answer: EntryOut | None = None
+    choices: list[ChoiceOut] | None = None
+    escalation: EscalationOut | None = None
+    session_id: str
+    turn_id: int
+
+
+class FeedbackRequest(BaseModel):
+    """👍 / 👎 on a turn."""
+
+    model_config = ConfigDict(extra="forbid")
+    session_id: str = Field(pattern=SESSION_PATTERN)
+    turn_id: int = Field(ge=1)
+    helpful: bool
+    comment: str = Field("", max_length=2_000)
+
+
+class ContactRequest(BaseModel):
+    """How the resident would like the city to reply to an escalated question."""
+
+    model_config = ConfigDict(extra="forbid")
+    session_id: str = Field(pattern=SESSION_PATTERN)
+    name: str = Field("", max_length=200)
+    email: str = Field("", max_length=320, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str = Field("", max_length=40, pattern=r"^$|^[0-9０-９+()（）\- ー－]{6,40}$")
+    preferred: Literal["email", "phone"]
+
+
+class Health(BaseModel):
+    """Liveness and what is loaded."""
+
+    ok: bool
+    index_version: str
+    store: Literal["ok", "unreachable"]
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of every 4xx/5xx reply."""
+
+    ok: Literal[False] = False
+    status: int
+    error: str
+    detail: list[dict] = Field(default_factory=list)

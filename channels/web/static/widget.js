@@ -1,0 +1,182 @@
+/* madoguchi chat widget: one <script src=".../widget.js" data-city="みなと市"></script> on any city page.
+   No build step, no CDN. Everything the bot or a resident says is rendered as text, never as HTML. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var base = new URL(script.src, location.href).origin;
+  var cfg = {
+    city: script.getAttribute("data-city") || "市役所",
+    color: script.getAttribute("data-color") || "#1a5fb4",
+    mascot: script.getAttribute("data-mascot") || "",
+    title: script.getAttribute("data-title") || "お問い合わせチャット"
+  };
+  var KEY = "madoguchi:" + base;
+  var state = load();
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(KEY)) || { session: null, log: [], open: false }; }
+    catch (e) { return { session: null, log: [], open: false }; }
+  }
+  function save() {
+    state.log = state.log.slice(-60);
+    try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode: no memory */ }
+  }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), attrs[k]);
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+  /* Text with line breaks and http(s) links, built from text nodes only. */
+  function richText(text) {
+    var box = el("div", { "class": "mg-text" });
+    String(text).split("\n").forEach(function (line, i) {
+      if (i) box.appendChild(el("br"));
+      line.split(/(https?:\/\/[^\s<>"'）」]+)/).forEach(function (part) {
+        if (/^https?:\/\//.test(part)) box.appendChild(el("a", { href: part, target: "_blank", rel: "noopener noreferrer", text: part }));
+        else if (part) box.appendChild(document.createTextNode(part));
+      });
+    });
+    return box;
+  }
+
+  var style = el("style", { text: [
+    ".mg-root{--mg:" + cfg.color + ";font:1rem/1.6 system-ui,'Hiragino Sans','Noto Sans JP',sans-serif;color:#1b1b1b}",
+    ".mg-launch{position:fixed;right:1rem;bottom:1rem;z-index:2147483000;background:var(--mg);color:#fff;border:0;border-radius:2rem;padding:.75rem 1.25rem;font-size:1rem;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3)}",
+    ".mg-panel{position:fixed;right:.5rem;bottom:4.5rem;z-index:2147483000;width:min(26rem,calc(100vw - 1rem));max-height:min(40rem,calc(100vh - 6rem));display:flex;flex-direction:column;background:#fff;border:1px solid #767676;border-radius:.75rem;box-shadow:0 4px 16px rgba(0,0,0,.3)}",
+    ".mg-panel[hidden]{display:none}",
+    ".mg-head{display:flex;align-items:center;gap:.5rem;background:var(--mg);color:#fff;padding:.5rem .75rem;border-radius:.75rem .75rem 0 0}",
+    ".mg-head h2{font-size:1rem;margin:0;flex:1}.mg-head img{width:2rem;height:2rem;border-radius:50%;background:#fff}",
+    ".mg-head button{background:transparent;color:#fff;border:1px solid #fff;border-radius:.25rem;font-size:1rem;cursor:pointer}",
+    ".mg-log{flex:1;overflow-y:auto;padding:.75rem;display:flex;flex-direction:column;gap:.5rem}",
+    ".mg-msg{max-width:90%;padding:.5rem .75rem;border-radius:.75rem;overflow-wrap:anywhere}",
+    ".mg-user{align-self:flex-end;background:#e8eef8;color:#1b1b1b}.mg-bot{align-self:flex-start;background:#f3f3f3;color:#1b1b1b}",
+    ".mg-msg a{color:#0b4ea2}.mg-meta{font-size:.875rem;color:#3d3d3d;margin-top:.25rem}",
+    ".mg-choices,.mg-vote{display:flex;flex-wrap:wrap;gap:.375rem;margin-top:.5rem}",
+    ".mg-choices button,.mg-vote button,.mg-form button{background:#fff;color:#0b4ea2;border:1px solid #0b4ea2;border-radius:1rem;padding:.25rem .75rem;font-size:.9375rem;cursor:pointer;text-align:left}",
+    ".mg-form{display:flex;flex-direction:column;gap:.375rem;margin-top:.5rem}.mg-form input{font-size:1rem;padding:.25rem;border:1px solid #767676;border-radius:.25rem}",
+    ".mg-bar{display:flex;gap:.5rem;padding:.5rem;border-top:1px solid #ccc}.mg-bar input{flex:1;min-width:0;font-size:1rem;padding:.5rem;border:1px solid #767676;border-radius:.5rem}",
+    ".mg-bar button{background:var(--mg);color:#fff;border:0;border-radius:.5rem;padding:.5rem 1rem;font-size:1rem;cursor:pointer}",
+    ".mg-root button:focus-visible,.mg-root input:focus-visible,.mg-root a:focus-visible{outline:3px solid #f5c211;outline-offset:2px}",
+    ".mg-typing{font-style:italic;color:#3d3d3d}.mg-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}"
+  ].join("\n") });
+
+  var log = el("div", { "class": "mg-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "会話" });
+  var input = el("input", { type: "text", "aria-label": "質問を入力", placeholder: "例: 転入届に必要なものは？", maxlength: "500", autocomplete: "off" });
+  var send = el("button", { type: "submit", text: "送信" });
+  var form = el("form", { "class": "mg-bar", onsubmit: function (e) { e.preventDefault(); ask({ text: input.value }); } }, [input, send]);
+  var close = el("button", { type: "button", "aria-label": "チャットを閉じる", text: "×", onclick: function () { toggle(false); } });
+  var head = el("div", { "class": "mg-head" }, [
+    cfg.mascot ? el("img", { src: cfg.mascot, alt: "" }) : null,
+    el("h2", { id: "mg-title", text: cfg.city + " " + cfg.title }), close]);
+  var panel = el("div", { "class": "mg-panel", role: "dialog", "aria-labelledby": "mg-title", hidden: "" }, [head, log, form]);
+  var launcher = el("button", { "class": "mg-launch", type: "button", "aria-expanded": "false", text: "💬 " + cfg.title,
+    onclick: function () { toggle(panel.hidden); } });
+  var root = el("div", { "class": "mg-root", lang: "ja" }, [style, panel, launcher]);
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") toggle(false); });
+
+  function toggle(open) {
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", String(open));
+    state.open = open; save();
+    if (open) { input.focus(); if (!log.childNodes.length) greet(); } else launcher.focus();
+  }
+  function greet() {
+    show({ who: "bot", text: "こんにちは。" + cfg.city + "のお問い合わせ窓口です。ご質問を短い文で入力してください。" }, true);
+  }
+  function show(item, remember) {
+    var box = el("div", { "class": "mg-msg mg-" + item.who });
+    box.appendChild(richText(item.text));
+    if (item.meta) box.appendChild(el("div", { "class": "mg-meta" }, [richText(item.meta)]));
+    if (item.url) box.appendChild(el("div", { "class": "mg-meta" }, [el("a", { href: item.url, target: "_blank", rel: "noopener noreferrer", text: "くわしくはこちら（市のページ）" })]));
+    (item.extras || []).forEach(function (x) { box.appendChild(x); });
+    log.appendChild(box);
+    log.scrollTop = log.scrollHeight;
+    if (remember) { state.log.push({ who: item.who, text: item.text, meta: item.meta, url: item.url }); save(); }
+    return box;
+  }
+  function choicesOf(reply) {
+    var wrap = el("div", { "class": "mg-choices", role: "group", "aria-label": "候補" });
+    reply.choices.forEach(function (c, i) {
+      wrap.appendChild(el("button", { type: "button", text: (i + 1) + ". " + c.label, onclick: function () {
+        wrap.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        ask({ choice_id: c.id, label: c.label });
+      } }));
+    });
+    return wrap;
+  }
+  function voteOf(reply) {
+    var wrap = el("div", { "class": "mg-vote", role: "group", "aria-label": "解決しましたか？" }, [el("span", { text: "解決しましたか？" })]);
+    [["👍 はい", true], ["👎 いいえ", false]].forEach(function (v) {
+      wrap.appendChild(el("button", { type: "button", text: v[0], onclick: function () {
+        wrap.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        post("/api/v1/feedback", { session_id: state.session, turn_id: reply.turn_id, helpful: v[1] }).then(function () {
+          show({ who: "bot", text: v[1] ? "ありがとうございます。" : "お役に立てず申し訳ありません。担当者につなぐこともできます。",
+                 extras: v[1] ? [] : [el("div", { "class": "mg-choices" }, [el("button", { type: "button", text: "担当者につなぐ", onclick: function () { ask({ text: "担当者と話したい" }); } })])] }, true);
+        });
+      } }));
+    });
+    return wrap;
+  }
+  function contactForm(reply) {
+    var name = el("input", { type: "text", "aria-label": "お名前（任意）", placeholder: "お名前（任意）", autocomplete: "name" });
+    var email = el("input", { type: "email", "aria-label": "メールアドレス", placeholder: "メールアドレス", autocomplete: "email" });
+    var phone = el("input", { type: "tel", "aria-label": "電話番号", placeholder: "電話番号（折り返し希望の場合）", autocomplete: "tel" });
+    var f = el("form", { "class": "mg-form", "aria-label": "返信の希望" }, [
+      el("span", { text: "返信をご希望の場合は、連絡先を入力してください（任意）。" }), name, email, phone,
+      el("button", { type: "submit", text: "送信する" })]);
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var body = { session_id: state.session, name: name.value, email: email.value, phone: phone.value, preferred: email.value ? "email" : "phone" };
+      post("/api/v1/escalations/" + encodeURIComponent(reply.escalation.id) + "/contact", body).then(function () {
+        f.replaceWith(el("div", { "class": "mg-meta", text: "連絡先を受け付けました。担当者から連絡します。" }));
+      }, function (err) { show({ who: "bot", text: err.message }); });
+    });
+    return f;
+  }
+  function render(reply) {
+    var extras = [];
+    if (reply.decision === "answer") extras.push(voteOf(reply));
+    if (reply.decision === "clarify") extras.push(choicesOf(reply));
+    if (reply.decision === "escalate" && reply.escalation) extras.push(contactForm(reply));
+    var a = reply.answer;
+    var meta = a ? "担当: " + (a.contact || a.department) : "";
+    var text = reply.decision === "clarify" ? reply.message.split("\n")[0] : (a ? a.text : reply.message);
+    show({ who: "bot", text: text, meta: meta, url: a && a.url, extras: extras }, false);
+    state.log.push({ who: "bot", text: text, meta: meta, url: a && a.url }); save();
+  }
+  function post(path, body) {
+    return fetch(base + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      .then(function (r) {
+        if (r.status === 204) return null;
+        return r.json().then(function (data) { if (!r.ok) throw new Error(data.error || "エラーが発生しました"); return data; });
+      });
+  }
+  function ask(req) {
+    var text = (req.text || "").trim();
+    if (!req.choice_id && !text) { input.focus(); return; }
+    show({ who: "user", text: req.label || text }, true);
+    input.value = "";
+    var typing = show({ who: "bot", text: "入力中…" });
+    typing.classList.add("mg-typing");
+    typing.setAttribute("aria-label", "回答を準備しています");
+    var body = { text: text, session_id: state.session || undefined };
+    if (req.choice_id) body.choice_id = req.choice_id;
+    post("/api/v1/ask", body).then(function (reply) {
+      typing.remove(); state.session = reply.session_id; save(); render(reply);
+    }, function (err) {
+      typing.remove(); show({ who: "bot", text: "送信できませんでした: " + err.message }, false);
+    });
+  }
+
+  function start() {
+    document.body.appendChild(root);
+    state.log.forEach(function (item) { show(item, false); });
+    if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); }
+  }
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+})();

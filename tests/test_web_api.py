@@ -1,0 +1,154 @@
+"""The resident web API through TestClient, against SQLite and the real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
+
+from bot.store.tables import Escalation, Feedback, Turn
+from channels.web import create_app
+from knowledge.settings import Settings
+
+POSTGRES = os.environ.get("MADOGUCHI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SESSION = "resident-session-0001"
+
+
+def postgres_schema_url() -> Iterator[str]:
+    """A fresh schema in the real PostgreSQL, dropped afterwards."""
+    schema = f"madoguchi_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'madoguchi.db'}"
+    else:
+        yield from postgres_schema_url()
+
+
+@pytest.fixture(scope="module")
+def client(sample_index_dir: Path, store_url: str) -> Iterator[TestClient]:
+    settings = Settings(index_dir=sample_index_dir, database_url=store_url, rate_per_session=1000,
+                        rate_per_address=10_000)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def rows(store_url: str, model: type) -> list:
+    engine = create_engine(store_url)
+    with Session(engine) as session:
+        found = list(session.scalars(select(model)))
+    engine.dispose()
+    return found
+
+
+def ask(client: TestClient, text: str = "", session: str = SESSION, **extra: object) -> dict:
+    response = client.post("/api/v1/ask", json={"text": text, "session_id": session, **extra})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_ask_answers_and_stores_the_turn(client: TestClient, store_url: str) -> None:
+    reply = ask(client, "児童手当はいつ振り込まれる？")
+    assert reply["decision"] == "answer" and reply["session_id"] == SESSION
+    assert reply["answer"]["department"] and reply["answer"]["contact"] and reply["answer"]["url"].startswith("https://")
+    stored = [t for t in rows(store_url, Turn) if t.id == reply["turn_id"]]
+    assert stored and stored[0].decision == "answer" and stored[0].shown_entry_id == reply["answer"]["id"]
+
+
+def test_personal_data_is_masked_before_storage(client: TestClient, store_url: str) -> None:
+    reply = ask(client, "住民票のことで090-1234-5678に折り返してほしい。メールはtaro@example.jp")
+    [turn] = [t for t in rows(store_url, Turn) if t.id == reply["turn_id"]]
+    assert "090" not in turn.question and "taro@" not in turn.question
+    assert "[電話番号]" in turn.question and "[メール]" in turn.question
+
+
+def test_new_visitor_gets_a_session_id(client: TestClient) -> None:
+    reply = client.post("/api/v1/ask", json={"text": "ごみの分け方"}).json()
+    assert len(reply["session_id"]) >= 16
+
+
+def test_choice_answers_the_clarify_turn(client: TestClient) -> None:
+    session = "clarify-session-01"
+    reply = ask(client, "転入届に必要なものは？", session)
+    assert reply["decision"] == "clarify" and reply["choices"][-1]["id"] == "none"
+    picked = ask(client, session=session, choice_id=reply["choices"][0]["id"])
+    assert picked["decision"] == "answer" and picked["answer"]["id"] == reply["choices"][0]["id"]
+
+
+def test_choice_ids_not_offered_are_refused(client: TestClient) -> None:
+    response = client.post("/api/v1/ask", json={"session_id": "replay-session-01", "choice_id": "S001"})
+    assert response.status_code == 400 and "not offered" in response.json()["error"]
+
+
+def test_escalation_is_stored_and_takes_contact_details(client: TestClient, store_url: str) -> None:
+    session = "escalate-session-1"
+    reply = ask(client, "人と話したい", session)
+    escalation = reply["escalation"]
+    assert reply["decision"] == "escalate" and escalation["hours"] and escalation["contact"]
+    assert escalation["id"] in {e.id for e in rows(store_url, Escalation)}
+    url = f"/api/v1/escalations/{escalation['id']}/contact"
+    sent = client.post(url, json={"session_id": session, "name": "港 太郎", "email": "taro@example.jp",
+                                  "preferred": "email"})
+    assert sent.status_code == 204
+    [stored] = [e for e in rows(store_url, Escalation) if e.id == escalation["id"]]
+    assert (stored.contact_email, stored.preferred_reply) == ("taro@example.jp", "email")
+    assert client.post(url, json={"session_id": "someone-else-01", "email": "a@b.jp", "preferred": "email"}).status_code == 404
+    assert client.post(url, json={"session_id": session, "preferred": "phone"}).status_code == 400
+
+
+def test_feedback_is_stored_for_the_sessions_turn(client: TestClient, store_url: str) -> None:
+    reply = ask(client, "粗大ごみの出し方")
+    sent = client.post("/api/v1/feedback", json={"session_id": SESSION, "turn_id": reply["turn_id"], "helpful": False,
+                                                 "comment": "電話は090-0000-1111です"})
+    assert sent.status_code == 204
+    [stored] = [f for f in rows(store_url, Feedback) if f.turn_id == reply["turn_id"]]
+    assert stored.helpful is False and "090" not in stored.comment
+    other = client.post("/api/v1/feedback", json={"session_id": "another-session", "turn_id": reply["turn_id"],
+                                                  "helpful": True})
+    assert other.status_code == 404
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    (b"not json", 422), (b'{"text": 5}', 422), (b'{"text": "a", "surprise": 1}', 422), (b'[]', 422),
+    (b'{"text": "   "}', 400), ('{"text": "' + "あ" * 600 + '"}', 400), (b'{"text": "a", "session_id": "../x"}', 422),
+    (b'{"text": "\\ud800"}', 422), ('{"text": "' + "x" * 20_000 + '"}', 413),
+])
+def test_malformed_requests_get_a_4xx_in_one_shape(client: TestClient, body: bytes | str, status: int) -> None:
+    response = client.post("/api/v1/ask", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == status, response.text
+    payload = response.json()
+    assert set(payload) == {"ok", "status", "error", "detail"} and payload["ok"] is False and payload["error"]
+
+
+def test_rate_limit_per_session_answers_429(sample_index_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", rate_per_session=2)
+    with TestClient(create_app(settings)) as limited:
+        codes = [limited.post("/api/v1/ask", json={"text": "ごみ", "session_id": "busy-session-1"}).status_code
+                 for _ in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_health_openapi_widget_and_demo_page(client: TestClient) -> None:
+    health = client.get("/healthz").json()
+    assert health["ok"] and health["store"] == "ok" and health["index_version"]
+    schema = client.get("/openapi.json").json()
+    assert {"/api/v1/ask", "/api/v1/feedback", "/healthz"} <= set(schema["paths"])
+    widget = client.get("/widget.js")
+    assert widget.status_code == 200 and "javascript" in widget.headers["content-type"]
+    assert "innerHTML" not in widget.text
+    assert '<script src="/widget.js"' in client.get("/").text

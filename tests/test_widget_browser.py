@@ -1,0 +1,197 @@
+"""The chat widget in real headless Chromium against a real madoguchi server on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from channels.web import create_app
+from indexer.runtime import build_index
+from knowledge.settings import SAMPLE_CITY, Settings
+
+CHROMIUM = os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+PLANTED = "id,question,answer,department,contact\nXSS1,テスト用の危険な回答の確認,<script>window.__planted=1</script><b>太字</b> https://example.jp/a?b=1,検証課,内線 0000\n"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason=f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[str]:
+    """The sample city plus one planted hostile FAQ entry, served by uvicorn in a thread."""
+    folder = tmp_path_factory.mktemp("browser")
+    (folder / "planted.csv").write_text(PLANTED, encoding="utf-8")
+    settings = Settings(data_dir=model_cache, index_dir=folder / "index", sources=[SAMPLE_CITY, folder / "planted.csv"],
+                        database_url=f"sqlite:///{folder / 'store.db'}")
+    build_index(settings)
+    port = free_port()
+    uv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not uv.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert uv.started, "server did not start"
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, server: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ja-JP")
+    page = context.new_page()
+    page.goto(server + "/")
+    yield page
+    context.close()
+
+
+def open_and_ask(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    if page.locator(".mg-panel").is_hidden():
+        page.get_by_role("button", name="お問い合わせチャット").click()
+    page.get_by_label("質問を入力").fill(text)
+    page.keyboard.press("Enter")
+
+
+def last_bot(page):  # type: ignore[no-untyped-def]
+    page.wait_for_function("() => !document.querySelector('.mg-typing')")
+    return page.locator(".mg-bot").last
+
+
+def test_resident_asks_and_sees_the_answer_card(page) -> None:  # type: ignore[no-untyped-def]
+    open_and_ask(page, "児童手当はいつ振り込まれる？")
+    card = last_bot(page)
+    assert "偶数月" in card.inner_text() and "担当" in card.inner_text()
+    assert card.get_by_role("link", name="くわしくはこちら（市のページ）").get_attribute("href").startswith("https://")
+    assert card.get_by_role("button", name="👍 はい").is_visible()
+
+
+def test_choosing_a_candidate_answers_it(page) -> None:  # type: ignore[no-untyped-def]
+    open_and_ask(page, "転入届に必要なものは？")
+    choices = last_bot(page).locator(".mg-choices button")
+    assert choices.last.inner_text().endswith("どれにも当てはまらない（担当者につなぐ）")
+    choices.first.click()
+    assert "転出証明書" in last_bot(page).inner_text()
+
+
+def test_thumbs_down_offers_a_person(page) -> None:  # type: ignore[no-untyped-def]
+    open_and_ask(page, "児童手当はいつ振り込まれる？")
+    last_bot(page).get_by_role("button", name="👎 いいえ").click()
+    page.get_by_role("button", name="担当者につなぐ").click()
+    assert "受付時間" in last_bot(page).inner_text() or last_bot(page).locator("form").count()
+
+
+def test_escalation_tells_what_happens_and_takes_a_contact(page) -> None:  # type: ignore[no-untyped-def]
+    open_and_ask(page, "人と話したい")
+    card = last_bot(page)
+    assert "受付時間" in card.inner_text()
+    card.get_by_label("メールアドレス").fill("taro@example.jp")
+    card.get_by_role("button", name="送信する").click()
+    page.get_by_text("連絡先を受け付けました").wait_for()
+
+
+def test_keyboard_only_resident(page) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('mg-launch')"):
+            break
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "質問を入力"
+    page.keyboard.type("ソファを捨てたい")
+    page.keyboard.press("Enter")
+    last_bot(page)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") in ("BUTTON", "A")
+    page.keyboard.press("Escape")
+    assert page.locator(".mg-panel").is_hidden()
+    assert page.evaluate("document.activeElement.classList.contains('mg-launch')")
+
+
+def test_typed_and_planted_markup_render_as_text(page) -> None:  # type: ignore[no-untyped-def]
+    payload = "<img src=x onerror=\"window.__typed=1\">住民票"
+    open_and_ask(page, payload)
+    last_bot(page)
+    assert payload in page.locator(".mg-user").last.inner_text()
+    open_and_ask(page, "テスト用の危険な回答の確認")
+    text = last_bot(page).inner_text()
+    assert "<script>window.__planted=1</script><b>太字</b>" in text
+    assert page.locator(".mg-log img, .mg-log script, .mg-log b").count() == 0
+    assert page.evaluate("window.__typed === undefined && window.__planted === undefined")
+
+
+def test_conversation_survives_page_navigation(page, server: str) -> None:  # type: ignore[no-untyped-def]
+    open_and_ask(page, "ごみの分け方を知りたい")
+    last_bot(page)
+    page.goto(server + "/")
+    assert "ごみの分け方を知りたい" in page.locator(".mg-log").inner_text()
+
+
+def _contrast(page, selector: str) -> float:  # type: ignore[no-untyped-def]
+    return page.evaluate("""(sel) => {
+      const lum = (c) => { const v = c.match(/\\d+/g).slice(0, 3).map(Number).map(x => x / 255)
+        .map(x => x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4));
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+      const el = document.querySelector(sel); const s = getComputedStyle(el);
+      let bg = s.backgroundColor, node = el;
+      while (bg === 'rgba(0, 0, 0, 0)' && node.parentElement) { node = node.parentElement; bg = getComputedStyle(node).backgroundColor; }
+      if (bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
+      const [a, b] = [lum(s.color), lum(bg)].sort((x, y) => y - x); return (a + 0.05) / (b + 0.05); }""", selector)
+
+
+def test_contrast_meets_wcag_aa(page) -> None:  # type: ignore[no-untyped-def]
+    open_and_ask(page, "児童手当はいつ振り込まれる？")
+    last_bot(page)
+    for selector in (".mg-launch", ".mg-head h2", ".mg-bot .mg-text", ".mg-meta", ".mg-msg a", ".mg-bar button"):
+        assert _contrast(page, selector) >= 4.5, selector
+
+
+def test_phone_width_and_200_percent_text(browser, server: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP")
+    phone = context.new_page()
+    phone.goto(server + "/")
+    open_and_ask(phone, "転入届に必要なものは？")
+    last_bot(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    box = phone.locator(".mg-panel").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        phone.screenshot(path=str(DOCS / "widget-phone.png"))
+    phone.add_style_tag(content="html{font-size:200%}")
+    assert phone.get_by_label("質問を入力").is_visible() and phone.get_by_role("button", name="送信").is_visible()
+    box = phone.locator(".mg-panel").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    context.close()
+
+
+def test_desktop_screenshot(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    open_and_ask(page, "転入届に必要なものは？")
+    last_bot(page)
+    target = DOCS / "widget-desktop.png" if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path / "w.png"
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 10_000
