@@ -115,10 +115,12 @@ def serve(index_dir: IndexDir = None,
 
     import uvicorn
 
+    from bot.store import ConversationStore
     from indexer.runtime import build_index
     from indexer.store import IndexStore
 
     settings = settings_with(index_dir)
+    ConversationStore(settings.resolved_database_url).migrate()  # once, before workers start
     if not IndexStore(settings.resolved_index_dir).list_versions():
         out.print(f"no index yet in {settings.resolved_index_dir}: building it from {len(settings.sources)} source(s)")
         build_index(settings)

@@ -152,3 +152,20 @@ def test_health_openapi_widget_and_demo_page(client: TestClient) -> None:
     assert widget.status_code == 200 and "javascript" in widget.headers["content-type"]
     assert "innerHTML" not in widget.text
     assert '<script src="/widget.js"' in client.get("/").text
+
+
+def test_two_first_messages_of_one_session_arriving_together_are_both_stored(store_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.answer import Answer, Decision
+    from bot.intents import Intent
+    from bot.store import ConversationStore
+
+    store = ConversationStore(store_url).migrate()
+    reply = Answer(Decision.SMALLTALK, Intent.GREETING, 1.0, "こんにちは")
+    conversation = f"web:{uuid.uuid4().hex}"
+    with ThreadPoolExecutor(8) as pool:
+        turns = list(pool.map(lambda _: store.record_turn(conversation, "web", "resident", "やあ", "", reply), range(8)))
+    assert len({t.turn_id for t in turns}) == 8
+    assert len([t for t in rows(store_url, Turn) if t.conversation_id == conversation]) == 8
+    store.engine.dispose()

@@ -195,3 +195,10 @@ def test_desktop_screenshot(page, tmp_path: Path) -> None:  # type: ignore[no-un
     target = DOCS / "widget-desktop.png" if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path / "w.png"
     page.screenshot(path=str(target))
     assert target.stat().st_size > 10_000
+
+
+def test_messages_are_announced_and_theme_comes_from_the_script_tag(page) -> None:  # type: ignore[no-untyped-def]
+    log = page.locator(".mg-log")
+    assert (log.get_attribute("role"), log.get_attribute("aria-live")) == ("log", "polite")
+    assert page.locator(".mg-root").evaluate("e => getComputedStyle(e).getPropertyValue('--mg').trim()") == "#0b4ea2"
+    assert page.get_by_role("button", name="お問い合わせチャット").get_attribute("aria-expanded") == "false"

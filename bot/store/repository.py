@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,11 +61,7 @@ class ConversationStore:
                     normalised: str, reply: Answer) -> StoredTurn:
         """Store a turn (and its escalation) in one transaction, before the reply is sent."""
         with self._guard(), self._session() as session, session.begin():
-            conversation = session.get(Conversation, conversation_id)
-            if conversation is None:
-                session.add(Conversation(id=conversation_id, channel=channel, audience=audience))
-            else:
-                conversation.updated_at = utcnow()
+            self._ensure_conversation(session, conversation_id, channel, audience)
             turn = Turn(conversation_id=conversation_id, question=mask_personal_data(question),
                         normalised=mask_personal_data(normalised), intent=reply.intent.value,
                         decision=reply.decision.value, confidence=reply.confidence,
@@ -74,6 +72,14 @@ class ConversationStore:
             session.flush()
             escalation_id = self._escalate(session, turn, channel, reply) if reply.decision.value == "escalate" else None
             return StoredTurn(turn.id, escalation_id)
+
+    def _ensure_conversation(self, session: Session, conversation_id: str, channel: str, audience: str) -> None:
+        """Insert-or-touch in one statement: two first messages of one session may arrive together."""
+        now = utcnow()
+        insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(Conversation).values(id=conversation_id, channel=channel, audience=audience,
+                                                created_at=now, updated_at=now)
+        session.execute(statement.on_conflict_do_update(index_elements=[Conversation.id], set_={"updated_at": now}))
 
     def _escalate(self, session: Session, turn: Turn, channel: str, reply: Answer) -> str:
         escalation = Escalation(id=uuid.uuid4().hex, conversation_id=turn.conversation_id, turn_id=turn.id,

@@ -1,0 +1,32 @@
+"""Personal data typed into chats is masked before storage."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.store.masking import mask_personal_data
+
+
+@pytest.mark.parametrize(("text", "label", "gone"), [
+    ("折り返しは090-1234-5678にお願いします", "[電話番号]", "1234"),
+    ("自宅は０３－１２３４－５６７８です", "[電話番号]", "5678"),
+    ("携帯 09012345678", "[電話番号]", "09012345678"),
+    ("+81 90 1234 5678 に電話ください", "[電話番号]", "1234"),
+    ("メールは yamada.hanako+city@example.co.jp まで", "[メール]", "yamada"),
+    ("マイナンバーは1234 5678 9012です", "[個人番号]", "9012"),
+    ("個人番号１２３４５６７８９０１２を書きました", "[個人番号]", "9012"),
+    ("カード 4111-1111-1111-1111 で払えますか", "[カード番号]", "4111"),
+    ("住所はみなと市中央町1-2-3です", "[住所]", "1-2-3"),
+    ("北浜町2丁目10番5号に住んでいます", "[住所]", "10番"),
+])
+def test_personal_data_is_replaced_by_a_label(text: str, label: str, gone: str) -> None:
+    masked = mask_personal_data(text)
+    assert label in masked and gone not in masked
+
+
+@pytest.mark.parametrize("text", ["粗大ごみの手数料は200円ですか", "平日8:30〜17:15に行けます", "2026年4月1日から",
+                                  "住民票の写しは1通300円", "第2・第4土曜は9:00〜12:00"])
+def test_ordinary_questions_are_left_alone(text: str) -> None:
+    import unicodedata
+
+    assert mask_personal_data(text) == unicodedata.normalize("NFKC", text)
