@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `madoguchi serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `madoguchi serve` listens on.")
     workers: int = Field(1, ge=1, le=32, description="Worker processes for `madoguchi serve`.")
+    secret_key: SecretStr | None = Field(None, description="Key for hashing LINE/Slack user ids; default a "
+                                                           "random key kept in DATA_DIR/secret.key.")
+    line_channel_secret: SecretStr | None = Field(None, description="LINE channel secret (verifies webhooks).")
+    line_channel_access_token: SecretStr | None = Field(None, description="LINE channel access token.")
+    line_api_base: str = Field("https://api.line.me", description="LINE Messaging API base URL.")
+    slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-…).")
+    slack_signing_secret: SecretStr | None = Field(None, description="Slack signing secret (HTTP mode).")
+    slack_app_token: SecretStr | None = Field(None, description="Slack app-level token (xapp-…) for Socket Mode.")
+    slack_mode: Literal["http", "socket"] = Field("http", description="Slack transport: HTTP events or Socket Mode.")
+    slack_api_base: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
+    slack_staff_teams: list[str] = Field(default_factory=list, description="Slack team ids whose members are staff.")
     city_name: str = Field("みなと市", description="Shown in greetings.")
     call_center_hours: str = Field("平日 8:30〜17:15（土日祝日・年末年始を除く）", description="Told on escalation.")
     call_center_contact: str = Field("市役所代表 電話 0123-45-1000", description="Told on escalation.")

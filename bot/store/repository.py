@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.answer import Answer
 from bot.store.database import make_engine, migrate
 from bot.store.masking import mask_personal_data
-from bot.store.tables import Conversation, Escalation, Feedback, Turn, utcnow
+from bot.store.tables import ChannelEvent, Conversation, Escalation, Feedback, Turn, utcnow
 from knowledge.errors import NotFoundError, StoreUnavailableError
 
 
@@ -86,6 +86,13 @@ class ConversationStore:
                                 reason=reply.reason or "escalated", channel=channel)
         session.add(escalation)
         return escalation.id
+
+    def first_time(self, channel: str, event_id: str) -> bool:
+        """Record an event id; False if it was seen before (a redelivery)."""
+        insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(ChannelEvent).values(id=f"{channel}:{event_id}", channel=channel, received_at=utcnow())
+        with self._guard(), self._session() as session, session.begin():
+            return session.execute(statement.on_conflict_do_nothing(index_elements=[ChannelEvent.id])).rowcount == 1
 
     def add_feedback(self, conversation_id: str, turn_id: int, helpful: bool, comment: str) -> None:
         """👍/👎 on a turn of this conversation."""

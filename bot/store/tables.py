@@ -72,3 +72,12 @@ class Escalation(Base):
     contact_email: Mapped[str] = mapped_column(String(320), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     preferred_reply: Mapped[str] = mapped_column(String(16), default="")
+
+
+class ChannelEvent(Base):
+    """An event id a channel has already handled (LINE redelivers, Slack retries)."""
+
+    __tablename__ = "channel_events"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

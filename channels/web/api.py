@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 
-from bot import Bot, Session
+from bot import Bot
 from bot.answer import Answer
 from bot.store import ConversationStore
+from channels.conversation import converse
 from channels.web.limits import RateLimiter
 from channels.web.schemas import (AskRequest, AskResponse, ChoiceOut, ContactRequest, EntryOut, EscalationOut,
                                   FeedbackRequest, Health)
@@ -67,19 +68,12 @@ def ask(body: AskRequest, request: Request) -> AskResponse:
     ctx = context(request)
     session_id = body.session_id or secrets.token_urlsafe(16)
     _limit(ctx, request, session_id)
-    text = (body.choice_id or body.text).strip()
-    if not text:
+    text = body.text.strip()
+    if not text and not body.choice_id:
         raise RequestError("text is empty; type a question")
     if len(body.text) > ctx.settings.max_text_chars:
         raise RequestError(f"text is {len(body.text)} characters; at most {ctx.settings.max_text_chars} are accepted")
-    conversation = f"{CHANNEL}:{session_id}"
-    offered = ctx.store.last_offered(conversation) if body.choice_id else ()
-    if body.choice_id and body.choice_id not in (*offered, "none"):
-        raise RequestError("choice_id was not offered in this conversation's last turn")
-    with ctx.lock:
-        reply = ctx.bot.answer(text, Audience.RESIDENT, CHANNEL, Session(conversation, offered))
-        normalised = " ".join(ctx.bot.runtime.normaliser.run(body.text).terms) if body.text else ""
-    stored = ctx.store.record_turn(conversation, CHANNEL, Audience.RESIDENT.value, body.text or text, normalised, reply)
+    reply, stored = converse(ctx, f"{CHANNEL}:{session_id}", CHANNEL, Audience.RESIDENT, text, body.choice_id)
     choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
     return AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
                        answer=_entry(reply), choices=choices, escalation=_escalation(ctx, stored.escalation_id, reply),

@@ -7,15 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from bot import Bot
 from bot.store import ConversationStore
+from channels.line import router as line_router
 from channels.web.api import WebContext, health_router, router
 from channels.web.errors import install_error_handlers
 from channels.web.limits import BodySizeLimit, RateLimiter
+from knowledge.errors import RequestError
 from knowledge.settings import Settings, get_settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -28,6 +30,14 @@ def build_context(settings: Settings) -> WebContext:
                       RateLimiter(settings.rate_per_address), threading.Lock())
 
 
+async def slack_events(request: Request) -> Response:
+    """Slack's Events API, slash commands and interactions (HTTP mode); bolt verifies the signature."""
+    handler = getattr(request.app.state, "slack", None)
+    if handler is None:
+        raise RequestError("Slack is not configured on this server (HTTP mode)")
+    return await handler.handle(request)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app; heavy loading happens in its lifespan, so importing this module is cheap."""
     settings = settings or get_settings()
@@ -35,6 +45,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.madoguchi = build_context(settings)
+        if settings.slack_bot_token is not None and settings.slack_mode == "http":
+            from slack_bolt.adapter.fastapi import SlackRequestHandler
+
+            from channels.slack import build_slack_app
+
+            app.state.slack = SlackRequestHandler(build_slack_app(app.state.madoguchi))
         yield
         app.state.madoguchi.store.engine.dispose()
 
@@ -43,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(health_router)
+    app.include_router(line_router)
+    app.add_api_route("/slack/events", slack_events, methods=["POST"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/widget.js", lambda: FileResponse(STATIC / "widget.js", media_type="text/javascript"),
                       include_in_schema=False)

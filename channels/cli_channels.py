@@ -1,0 +1,96 @@
+"""`madoguchi channel-test` and `madoguchi slack-socket`: for city IT staff wiring up LINE and Slack."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Annotated, Literal
+
+import httpx
+import typer
+from rich.console import Console
+
+from knowledge.errors import ConfigurationError
+
+out = Console()
+
+
+def line_event(text: str) -> dict:
+    """A text message webhook as LINE sends it."""
+    return {"destination": "Usimulated", "events": [{
+        "type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
+        "webhookEventId": uuid.uuid4().hex.upper(), "deliveryContext": {"isRedelivery": False},
+        "source": {"type": "user", "userId": "Usimulated0000000000000000000000"}, "replyToken": uuid.uuid4().hex,
+        "message": {"type": "text", "id": "1", "text": text, "quoteToken": "simulated"}}]}
+
+
+def slack_event(text: str, team: str) -> dict:
+    """An app_mention as Slack's Events API sends it."""
+    ts = f"{time.time():.6f}"
+    return {"token": "simulated", "team_id": team, "api_app_id": "A0SIMULATED", "type": "event_callback",
+            "event_id": f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()),
+            "event": {"type": "app_mention", "user": "U0SIMULATED", "text": f"<@B0BOT> {text}", "ts": ts,
+                      "channel": "C0SIMULATED", "event_ts": ts}}
+
+
+def signed_line(body: str, secret: str) -> dict[str, str]:
+    digest = hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()
+    return {"X-Line-Signature": base64.b64encode(digest).decode()}
+
+
+def signed_slack(body: str, secret: str) -> dict[str, str]:
+    stamp = str(int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+
+
+def channel_test(
+    channel: Annotated[str, typer.Argument(help="line or slack")],
+    text: Annotated[str, typer.Option(help="The question to send.")] = "住民票の写しがほしい",
+    url: Annotated[str, typer.Option(help="The running madoguchi server.")] = "http://127.0.0.1:8000",
+    team: Annotated[str, typer.Option(help="Slack team id to send as.")] = "T0SIMULATED",
+) -> None:
+    """Send a correctly signed sample event to a running server and show what it answered."""
+    from channels.cli import settings_with
+
+    settings = settings_with(None)
+    kind: Literal["line", "slack"] = "line" if channel == "line" else "slack"
+    secret = settings.line_channel_secret if kind == "line" else settings.slack_signing_secret
+    if secret is None:
+        raise ConfigurationError(f"set MADOGUCHI_{kind.upper()}_{'CHANNEL' if kind == 'line' else 'SIGNING'}_SECRET first")
+    body = json.dumps(line_event(text) if kind == "line" else slack_event(text, team), ensure_ascii=False)
+    sign = signed_line if kind == "line" else signed_slack
+    path = "/callback/line" if kind == "line" else "/slack/events"
+    response = httpx.post(url + path, content=body.encode(), timeout=30,
+                          headers={"Content-Type": "application/json", **sign(body, secret.get_secret_value())})
+    out.print(f"{path} → HTTP {response.status_code} {response.text[:200]}", highlight=False)
+    if response.status_code != 200:
+        raise typer.Exit(1)
+    out.print("accepted; the reply goes to the configured API base URL "
+              f"({settings.line_api_base if kind == 'line' else settings.slack_api_base})", highlight=False)
+
+
+def slack_socket() -> None:
+    """Run the Slack channel over Socket Mode (no inbound access needed); the web API is not started."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from channels.cli import settings_with
+    from channels.slack import build_slack_app
+    from channels.web.app import build_context
+
+    settings = settings_with(None).model_copy(update={"slack_mode": "socket"})
+    if settings.slack_app_token is None:
+        raise ConfigurationError("MADOGUCHI_SLACK_APP_TOKEN (xapp-…) is needed for Socket Mode")
+    app = build_slack_app(build_context(settings))
+    out.print("Slack Socket Mode: connecting…")
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the channel commands to `madoguchi`."""
+    app.command("channel-test")(channel_test)
+    app.command("slack-socket")(slack_socket)

@@ -1,0 +1,50 @@
+"""What every chat channel does with a message: answer it, store the turn, and identify users safely."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot import Answer, Session
+from bot.store import StoredTurn
+from knowledge.errors import RequestError
+from knowledge.records import Audience
+from knowledge.settings import Settings
+
+if TYPE_CHECKING:
+    from channels.web.api import WebContext
+
+
+def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audience, text: str,
+             choice_id: str | None = None) -> tuple[Answer, StoredTurn]:
+    """Answer a message (or a choice from the last turn's offer) and store the turn before replying."""
+    offered = ctx.store.last_offered(conversation) if choice_id else ()
+    if choice_id and choice_id not in (*offered, "none"):
+        raise RequestError("choice_id was not offered in this conversation's last turn")
+    with ctx.lock:
+        reply = ctx.bot.answer(choice_id or text, audience, channel, Session(conversation, offered))
+        normalised = " ".join(ctx.bot.runtime.normaliser.run(text).terms) if text else ""
+    stored = ctx.store.record_turn(conversation, channel, audience.value, text or choice_id or "", normalised, reply)
+    return reply, stored
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The configured key, or one generated once and kept (owner-readable only) in the data dir."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path = Path(settings.data_dir) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip().encode()
+
+
+def user_hash(settings: Settings, channel: str, user_id: str) -> str:
+    """A keyed hash of a channel's user id: stable for one city, useless to anyone without the key."""
+    return hmac.new(secret_key(settings), f"{channel}:{user_id}".encode(), hashlib.sha256).hexdigest()[:40]

@@ -1,0 +1,51 @@
+"""Answers as LINE messages: a Flex bubble for an answer, quick replies for choices and hand-over."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from linebot.v3.messaging import (FlexBubble, FlexBox, FlexButton, FlexMessage, FlexText, Message, PostbackAction,
+                                  QuickReply, QuickReplyItem, TextMessage, URIAction)
+
+from bot import Answer, Decision
+from knowledge.settings import Settings
+
+MAX_QUICK_REPLIES = 13
+NOT_TEXT = "ごめんなさい、スタンプや画像などにはお答えできません。ご質問を文字で送ってください。"
+
+
+def postback(label: str, **data: str | int) -> PostbackAction:
+    """A button that comes back to madoguchi as a postback event (labels are capped at 20 characters)."""
+    return PostbackAction(label=label[:20], data=urlencode(data), display_text=label[:300])
+
+
+def answer_bubble(reply: Answer, turn_id: int) -> FlexMessage:
+    """The answer, department and contact, a source link and 👍/👎."""
+    record = reply.record
+    assert record is not None
+    body = [FlexText(text=record.answer[:2000], wrap=True, size="md"),
+            FlexText(text=f"担当: {record.contact or record.department}", wrap=True, size="sm", color="#555555")]
+    buttons = [FlexButton(action=URIAction(label="くわしく見る", uri=record.url), style="link")] if record.url else []
+    buttons += [FlexButton(action=postback("👍 解決した", feedback="up", turn=turn_id), style="secondary"),
+                FlexButton(action=postback("👎 解決しない", feedback="down", turn=turn_id), style="secondary")]
+    bubble = FlexBubble(body=FlexBox(layout="vertical", spacing="md", contents=body),
+                        footer=FlexBox(layout="vertical", spacing="sm", contents=buttons))
+    return FlexMessage(alt_text=record.answer[:400], contents=bubble)
+
+
+def to_line(reply: Answer, turn_id: int, escalation_id: str | None, settings: Settings) -> list[Message]:
+    """One reply's messages."""
+    if reply.decision is Decision.ANSWER and reply.record is not None:
+        return [answer_bubble(reply, turn_id)]
+    if reply.decision is Decision.CLARIFY:
+        items = [QuickReplyItem(action=postback(c.label, choice=c.id)) for c in reply.choices][:MAX_QUICK_REPLIES]
+        return [TextMessage(text=reply.message, quick_reply=QuickReply(items=items))]
+    if reply.decision is Decision.ESCALATE and escalation_id:
+        item = QuickReplyItem(action=postback("担当者につなぐ", handoff=escalation_id))
+        return [TextMessage(text=reply.message, quick_reply=QuickReply(items=[item]))]
+    return [TextMessage(text=reply.message)]
+
+
+def handed_over(settings: Settings) -> TextMessage:
+    """Confirmation that a person will answer in this chat."""
+    return TextMessage(text=f"担当者におつなぎしました。回答はこのトークでお送りします（受付時間: {settings.call_center_hours}）。")

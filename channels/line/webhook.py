@@ -1,0 +1,99 @@
+"""`POST /callback/line`: verify the signature first, answer 200 at once, handle events in the background.
+
+Events are deduplicated by `webhookEventId` in the store (LINE redelivers), replies use the free reply
+token, and the loading animation shows while madoguchi retrieves.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from linebot.v3 import WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (ApiClient, Configuration, MessagingApi, ReplyMessageRequest,
+                                  ShowLoadingAnimationRequest, TextMessage)
+from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageContent
+
+from channels.conversation import converse, user_hash
+from channels.line.messages import NOT_TEXT, handed_over, to_line
+from knowledge.errors import ConfigurationError, RequestError
+from knowledge.records import Audience
+
+CHANNEL = "line"
+log = logging.getLogger("madoguchi.line")
+router = APIRouter()
+
+
+def _api(ctx) -> MessagingApi:  # type: ignore[no-untyped-def]
+    token = ctx.settings.line_channel_access_token
+    if token is None:
+        raise ConfigurationError("MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN is not set")
+    return MessagingApi(ApiClient(Configuration(host=ctx.settings.line_api_base, access_token=token.get_secret_value())))
+
+
+@router.post("/callback/line", include_in_schema=False)
+async def callback(request: Request, background: BackgroundTasks) -> dict[str, bool]:
+    """Reject anything not signed with the channel secret; otherwise acknowledge and work afterwards."""
+    ctx = request.app.state.madoguchi
+    secret = ctx.settings.line_channel_secret
+    if secret is None:
+        raise RequestError("LINE is not configured on this server")
+    body = (await request.body()).decode("utf-8", errors="replace")
+    try:
+        payload = WebhookParser(secret.get_secret_value()).parse(body, request.headers.get("x-line-signature", ""))
+    except InvalidSignatureError:
+        raise RequestError("invalid or missing X-Line-Signature") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # the SDK's parser raises any of these
+        raise RequestError(f"not a LINE webhook body ({type(exc).__name__})") from exc
+    background.add_task(handle_events, ctx, payload)
+    return {"ok": True}
+
+
+def handle_events(ctx, events: list[Event]) -> None:  # type: ignore[no-untyped-def]
+    """Each event once, in order; one failing event does not stop the others."""
+    for event in events:
+        try:
+            if ctx.store.first_time(CHANNEL, event.webhook_event_id):
+                handle(ctx, event)
+        except Exception:  # a background task has no caller to report to: log and go on
+            log.exception("LINE event %s failed", getattr(event, "webhook_event_id", "?"))
+
+
+def handle(ctx, event: Event) -> None:  # type: ignore[no-untyped-def]
+    """Text and postbacks get answers; other messages a polite note; other events nothing."""
+    if not isinstance(event, (MessageEvent, PostbackEvent)) or not getattr(event, "reply_token", None):
+        return
+    user = getattr(event.source, "user_id", None) or "unknown"
+    conversation = f"{CHANNEL}:{user_hash(ctx.settings, CHANNEL, user)}"
+    api = _api(ctx)
+    if isinstance(event, MessageEvent) and not isinstance(event.message, TextMessageContent):
+        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=NOT_TEXT)]))
+        return
+    if isinstance(event, PostbackEvent):
+        _postback(ctx, api, event, conversation)
+        return
+    if event.source.type == "user":
+        api.show_loading_animation(ShowLoadingAnimationRequest(chat_id=user, loading_seconds=10))
+    _answer(ctx, api, event.reply_token, conversation, event.message.text, None)
+
+
+def _answer(ctx, api: MessagingApi, token: str, conversation: str, text: str, choice: str | None) -> None:  # type: ignore[no-untyped-def]
+    reply, stored = converse(ctx, conversation, CHANNEL, Audience.RESIDENT, text, choice)
+    messages = to_line(reply, stored.turn_id, stored.escalation_id, ctx.settings)
+    api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages))
+
+
+def _postback(ctx, api: MessagingApi, event: PostbackEvent, conversation: str) -> None:  # type: ignore[no-untyped-def]
+    data = {k: v[0] for k, v in parse_qs(event.postback.data).items()}
+    if "choice" in data:
+        _answer(ctx, api, event.reply_token, conversation, "", data["choice"])
+    elif "feedback" in data and data.get("turn", "").isdigit():
+        ctx.store.add_feedback(conversation, int(data["turn"]), data["feedback"] == "up", "")
+        text = "ありがとうございます。" if data["feedback"] == "up" else "お役に立てずすみません。「担当者と話したい」と送ると、担当者におつなぎします。"
+        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=text)]))
+    elif "handoff" in data:
+        ctx.store.add_contact(conversation, data["handoff"], "", "", "", "line")
+        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[handed_over(ctx.settings)]))
+

@@ -1,0 +1,95 @@
+"""Slack listeners: mentions, direct messages, `/faq`, buttons. Ack first; answer in a lazy listener.
+
+Members of the allow-listed workspaces are staff; anyone else is answered as a resident.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from channels.conversation import converse, user_hash
+from channels.slack.blocks import to_blocks
+from knowledge.errors import ConfigurationError
+from knowledge.records import Audience
+
+CHANNEL = "slack"
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+
+
+def audience_of(ctx, team_id: str | None) -> Audience:  # type: ignore[no-untyped-def]
+    """Staff only for members of the configured workspaces."""
+    return Audience.STAFF if team_id and team_id in ctx.settings.slack_staff_teams else Audience.RESIDENT
+
+
+def reply_in_thread(ctx, client: WebClient, channel: str, thread_ts: str, team: str | None, user: str,  # type: ignore[no-untyped-def]
+                    text: str, choice: str | None = None) -> None:
+    """Answer and post in the question's thread."""
+    conversation = f"{CHANNEL}:{team or '-'}:{user_hash(ctx.settings, CHANNEL, user)}:{thread_ts}"
+    reply, stored = converse(ctx, conversation, CHANNEL, audience_of(ctx, team), text, choice)
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=reply.message[:3000],
+                            blocks=to_blocks(reply, stored.turn_id))
+
+
+def build_slack_app(ctx) -> App:  # type: ignore[no-untyped-def]
+    """A bolt App whose Web API calls go to the configured base URL."""
+    settings = ctx.settings
+    if settings.slack_bot_token is None:
+        raise ConfigurationError("MADOGUCHI_SLACK_BOT_TOKEN is not set")
+    if settings.slack_mode == "http" and settings.slack_signing_secret is None:
+        raise ConfigurationError("MADOGUCHI_SLACK_SIGNING_SECRET is needed in HTTP mode")
+    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base)
+    app = App(client=client, signing_secret=(settings.slack_signing_secret.get_secret_value()
+                                              if settings.slack_signing_secret else None),
+              token_verification_enabled=False, process_before_response=True,
+              request_verification_enabled=settings.slack_mode == "http")
+    register(app, ctx)
+    return app
+
+
+def register(app: App, ctx) -> None:  # type: ignore[no-untyped-def]
+    """All listeners: each acks at once and answers lazily."""
+
+    def mention(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
+        if not ctx.store.first_time(CHANNEL, body.get("event_id", event["ts"])):
+            return  # Slack retried an event we already answered
+        text = _MENTION.sub("", event.get("text", "")).strip()
+        reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"], body.get("team_id"),
+                        event.get("user", ""), text)
+
+    def direct(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return
+        if ctx.store.first_time(CHANNEL, body.get("event_id", event["ts"])):
+            reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"], body.get("team_id"),
+                            event.get("user", ""), event.get("text", ""))
+
+    def slash(body: dict[str, Any], client: WebClient) -> None:
+        posted = client.chat_postMessage(channel=body["channel_id"], text=f"<@{body['user_id']}> の質問: {body.get('text', '')}")
+        reply_in_thread(ctx, client, body["channel_id"], posted["ts"], body.get("team_id"), body["user_id"],
+                        body.get("text", ""))
+
+    def choice(body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
+        message = body.get("message", {})
+        reply_in_thread(ctx, client, body["channel"]["id"], message.get("thread_ts") or message["ts"],
+                        body.get("team", {}).get("id"), body["user"]["id"], "", action["value"])
+
+    def feedback(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        message = body.get("message", {})
+        user = user_hash(ctx.settings, CHANNEL, body["user"]["id"])
+        conversation = f"{CHANNEL}:{body.get('team', {}).get('id') or '-'}:{user}:{message.get('thread_ts') or message['ts']}"
+        ctx.store.add_feedback(conversation, int(action["value"]), action["action_id"] == "feedback_up", "")
+        client.chat_postMessage(channel=body["channel"]["id"], thread_ts=message.get("thread_ts") or message["ts"],
+                                text="評価ありがとうございます。")
+
+    def ack_only(ack: Ack) -> None:
+        ack()
+
+    app.event("app_mention")(ack=ack_only, lazy=[mention])
+    app.event("message")(ack=ack_only, lazy=[direct])
+    app.command("/faq")(ack=lambda ack: ack("確認しています…"), lazy=[slash])
+    app.action(re.compile(r"^choice_\d+$"))(ack=ack_only, lazy=[choice])
+    app.action(re.compile(r"^feedback_(up|down)$"))(ack=ack_only, lazy=[feedback])

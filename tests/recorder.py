@@ -1,0 +1,81 @@
+"""A local HTTP server standing in for the LINE and Slack APIs: it records every request madoguchi sends."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Recorded:
+    """One request as the platform would have received it."""
+
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Recorder:
+    """Start with `start()`; `requests` fills as madoguchi calls out."""
+
+    requests: list[Recorded] = field(default_factory=list)
+    server: ThreadingHTTPServer | None = None
+
+    def start(self) -> "Recorder":
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                try:
+                    body: Any = json.loads(raw)
+                except json.JSONDecodeError:
+                    body = raw
+                recorder.requests.append(Recorded(self.path, dict(self.headers), body))
+                reply = recorder.answer_for(self.path)
+                payload = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    @staticmethod
+    def answer_for(path: str) -> dict[str, Any]:
+        """What the real platform answers, so the SDKs parse a response of the right shape."""
+        if "/api/" in path:
+            return {"ok": True, "ts": f"{time.time():.6f}", "channel": "C1"}
+        if path.startswith("/v2/bot/message/"):
+            return {"sentMessages": [{"id": str(time.time_ns()), "quoteToken": "recorded"}]}
+        return {}
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+
+    def wait_for(self, path_part: str, count: int = 1, seconds: float = 20.0) -> list[Recorded]:
+        """The requests to a path, waiting for lazy listeners that answer after the ack."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            found = [r for r in self.requests if path_part in r.path]
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        return [r for r in self.requests if path_part in r.path]

@@ -1,0 +1,164 @@
+"""LINE: signed webhooks in, recorded Messaging API calls out. Nothing of madoguchi is patched."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from bot.store.tables import Conversation, Turn
+from channels.web import create_app
+from knowledge.records import Audience
+from knowledge.settings import Settings
+from knowledge.sources import load_sources
+from tests.recorder import Recorder
+
+SECRET = "line-channel-secret-for-tests"
+USER = "U4af4980629c0f4f4b8ae7ed2c8a1a2b3"
+
+
+@pytest.fixture(scope="module")
+def recorder() -> Iterator[Recorder]:
+    server = Recorder().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def line(sample_index_dir: Path, recorder: Recorder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('line') / 'store.db'}"
+    settings = Settings(index_dir=sample_index_dir, database_url=url, line_channel_secret=SECRET,
+                        line_channel_access_token="line-token", line_api_base=recorder.url)
+    with TestClient(create_app(settings)) as client:
+        yield client, url
+
+
+def signed(client: TestClient, payload: dict | str, secret: str = SECRET, signature: str | None = None):  # type: ignore[no-untyped-def]
+    body = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    mac = base64.b64encode(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()).decode()
+    headers = {"Content-Type": "application/json", "X-Line-Signature": signature if signature is not None else mac}
+    return client.post("/callback/line", content=body.encode(), headers=headers)
+
+
+def event(kind: str = "message", event_id: str | None = None, **fields: object) -> dict:
+    base = {"type": kind, "mode": "active", "timestamp": 1764000000000, "webhookEventId": event_id or uuid.uuid4().hex.upper(),
+            "deliveryContext": {"isRedelivery": False}, "source": {"type": "user", "userId": USER},
+            "replyToken": f"reply-{uuid.uuid4().hex}"}
+    return {**base, **fields}
+
+
+def text_event(text: str, event_id: str | None = None) -> dict:
+    return event(message={"type": "text", "id": "1", "text": text, "quoteToken": "q"}, event_id=event_id)
+
+
+def webhook(*events: dict) -> dict:
+    return {"destination": "Ubot", "events": list(events)}
+
+
+def replies_to(recorder: Recorder, token: str) -> list[dict]:
+    return [r.body for r in recorder.requests if r.path == "/v2/bot/message/reply" and r.body["replyToken"] == token]
+
+
+def test_forged_or_unsigned_webhooks_are_refused_and_nothing_is_stored(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    client, url = line
+    before = len(recorder.requests)
+    payload = webhook(text_event("住民票がほしい"))
+    assert signed(client, payload, secret="someone-else").status_code == 400
+    assert signed(client, payload, signature="").status_code == 400
+    assert len(recorder.requests) == before
+    engine = create_engine(url)
+    with Session(engine) as session:
+        assert not [t for t in session.scalars(select(Turn)) if "住民票がほしい" in t.question]
+
+
+def test_text_message_gets_loading_animation_then_a_reply(line, recorder: Recorder, caplog) -> None:  # type: ignore[no-untyped-def]
+    client, _ = line
+    question = text_event("児童手当はいつ振り込まれる？")
+    assert signed(client, webhook(question)).status_code == 200
+    [reply] = replies_to(recorder, question["replyToken"])
+    loading = [i for i, r in enumerate(recorder.requests) if r.path == "/v2/bot/chat/loading/start"]
+    sent = next(i for i, r in enumerate(recorder.requests) if r.body == reply)
+    assert loading and loading[-1] < sent
+    assert reply["messages"][0]["type"] == "flex"
+    bubble = json.dumps(reply["messages"][0], ensure_ascii=False)
+    assert "偶数月" in bubble and "くわしく見る" in bubble and "feedback=up" in bubble
+    assert not [r for r in recorder.requests if r.path == "/v2/bot/message/push"]
+    assert not [r for r in caplog.records if r.name == "madoguchi.line"]
+
+
+def test_redelivered_event_is_not_answered_twice(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    client, _ = line
+    first = text_event("ソファを捨てたい", event_id="01JREDELIVERY00000000000001")
+    again = {**first, "deliveryContext": {"isRedelivery": True}}
+    assert signed(client, webhook(first)).status_code == 200
+    assert signed(client, webhook(again)).status_code == 200
+    assert len(replies_to(recorder, first["replyToken"])) == 1
+
+
+def test_choices_are_quick_replies_and_a_choice_is_answered(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    client, _ = line
+    question = text_event("転入届に必要なものは？")
+    signed(client, webhook(question))
+    [reply] = replies_to(recorder, question["replyToken"])
+    items = reply["messages"][0]["quickReply"]["items"]
+    assert 3 <= len(items) <= 13 and items[-1]["action"]["data"] == "choice=none"
+    pick = event("postback", postback={"data": items[0]["action"]["data"]})
+    signed(client, webhook(pick))
+    [answer] = replies_to(recorder, pick["replyToken"])
+    assert answer["messages"][0]["type"] == "flex"
+
+
+def test_stickers_and_images_get_a_polite_text(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    client, _ = line
+    sticker = event(message={"type": "sticker", "id": "2", "packageId": "1", "stickerId": "1", "stickerResourceType": "STATIC",
+                             "quoteToken": "q"})
+    assert signed(client, webhook(sticker)).status_code == 200
+    [reply] = replies_to(recorder, sticker["replyToken"])
+    assert reply["messages"][0]["type"] == "text" and "文字" in reply["messages"][0]["text"]
+
+
+def test_escalation_offers_a_person_and_hands_over(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    client, _ = line
+    question = text_event("人と話したい")
+    signed(client, webhook(question))
+    [reply] = replies_to(recorder, question["replyToken"])
+    message = reply["messages"][0]
+    assert "受付時間" in message["text"] and message["quickReply"]["items"][0]["action"]["label"] == "担当者につなぐ"
+    handoff = event("postback", postback={"data": message["quickReply"]["items"][0]["action"]["data"]})
+    signed(client, webhook(handoff))
+    assert "担当者におつなぎしました" in replies_to(recorder, handoff["replyToken"])[0]["messages"][0]["text"]
+
+
+def test_line_user_never_sees_staff_rules(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    client, _ = line
+    staff = [r.answer[:25] for r in load_sources([Path(__file__).parents[1] / "knowledge/samples/minato"]).records
+             if r.audience is Audience.STAFF]
+    for text in ("年休は何日ある？", "出張の日当はいくら", "文書の保存年限", "職員 勤務時間 休暇"):
+        question = text_event(text)
+        signed(client, webhook(question))
+        sent = json.dumps(replies_to(recorder, question["replyToken"]), ensure_ascii=False)
+        assert not [s for s in staff if s in sent], text
+
+
+def test_user_ids_are_stored_only_as_a_keyed_hash(line) -> None:  # type: ignore[no-untyped-def]
+    client, url = line
+    signed(client, webhook(text_event("ごみの分け方")))
+    engine = create_engine(url)
+    with Session(engine) as session:
+        ids = [c.id for c in session.scalars(select(Conversation))]
+    assert ids and all(USER not in i for i in ids) and any(i.startswith("line:") for i in ids)
+
+
+def test_signed_garbage_is_a_400_not_a_500(line) -> None:  # type: ignore[no-untyped-def]
+    client, _ = line
+    assert signed(client, "not json at all").status_code == 400
+    assert signed(client, json.dumps({"events": "nope"})).status_code == 400

@@ -1,0 +1,155 @@
+"""Slack: signed events, commands and button clicks in; recorded Web API calls out."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from fastapi.testclient import TestClient
+
+from channels.web import create_app
+from knowledge.records import Audience
+from knowledge.settings import Settings
+from knowledge.sources import load_sources
+from tests.recorder import Recorder
+
+SECRET = "slack-signing-secret-for-tests"
+STAFF_TEAM, OTHER_TEAM = "T0CITYHALL", "T0ELSEWHERE"
+
+
+@pytest.fixture(scope="module")
+def recorder() -> Iterator[Recorder]:
+    server = Recorder().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def slack(sample_index_dir: Path, recorder: Recorder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = Settings(index_dir=sample_index_dir, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+                        slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
+                        database_url=f"sqlite:///{tmp_path_factory.mktemp('slack') / 'store.db'}")
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def post(client: TestClient, body: str, content_type: str, secret: str = SECRET, age: int = 0,
+         retry: bool = False):  # type: ignore[no-untyped-def]
+    stamp = str(int(time.time()) - age)
+    signature = "v0=" + hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+    if retry:
+        headers["X-Slack-Retry-Num"] = "1"
+    return client.post("/slack/events", content=body.encode(), headers=headers)
+
+
+def mention(text: str, team: str = STAFF_TEAM, event_id: str | None = None) -> tuple[dict, str]:
+    ts = f"{time.time():.6f}"
+    payload = {"token": "x", "team_id": team, "api_app_id": "A1", "type": "event_callback",
+               "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()),
+               "event": {"type": "app_mention", "user": "U123", "text": f"<@B0BOT> {text}", "ts": ts,
+                         "channel": "C0GENERAL", "event_ts": ts}}
+    return payload, ts
+
+
+def thread_posts(recorder: Recorder, ts: str, count: int = 1) -> list[dict]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = [r.body for r in recorder.requests if "chat.postMessage" in r.path and _field(r.body, "thread_ts") == ts]
+        if len(found) >= count:
+            return found
+        time.sleep(0.05)
+    return [r.body for r in recorder.requests if "chat.postMessage" in r.path and _field(r.body, "thread_ts") == ts]
+
+
+def _field(body: object, name: str) -> object:
+    return body.get(name) if isinstance(body, dict) else None
+
+
+STAFF = [r for r in load_sources([Path(__file__).parents[1] / "knowledge/samples/minato"]).records
+         if r.audience is Audience.STAFF]
+STAFF_TEXTS = [r.answer[:25] for r in STAFF] + [f'"value": "{r.id}"' for r in STAFF]
+
+
+def test_mention_is_answered_in_its_thread_with_blocks(slack: TestClient, recorder: Recorder) -> None:
+    payload, ts = mention("年休の繰越は何日まで？")
+    response = post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+    assert response.status_code == 200
+    [reply] = thread_posts(recorder, ts)
+    assert reply["channel"] == "C0GENERAL" and reply["blocks"]
+    assert any(s in json.dumps(reply, ensure_ascii=False) for s in STAFF_TEXTS), "staff should get staff rules"
+
+
+def test_members_of_other_workspaces_are_residents(slack: TestClient, recorder: Recorder) -> None:
+    for text in ("年休の繰越は何日まで？", "出張の日当はいくら", "文書の保存年限"):
+        payload, ts = mention(text, team=OTHER_TEAM)
+        post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+        [reply] = thread_posts(recorder, ts)
+        assert not [s for s in STAFF_TEXTS if s in json.dumps(reply, ensure_ascii=False)], text
+
+
+@pytest.mark.parametrize(("secret", "age"), [("wrong-secret", 0), (SECRET, 6 * 60)])
+def test_forged_and_stale_requests_are_rejected(slack: TestClient, recorder: Recorder, secret: str, age: int) -> None:
+    payload, ts = mention("住民票の写し")
+    response = post(slack, json.dumps(payload, ensure_ascii=False), "application/json", secret=secret, age=age)
+    assert response.status_code == 401
+    time.sleep(0.5)
+    assert not [r for r in recorder.requests if _field(r.body, "thread_ts") == ts]
+
+
+def test_retried_event_is_answered_once(slack: TestClient, recorder: Recorder) -> None:
+    payload, ts = mention("ソファを捨てたい", event_id="EvRETRY0001")
+    body = json.dumps(payload, ensure_ascii=False)
+    assert post(slack, body, "application/json").status_code == 200
+    assert post(slack, body, "application/json", retry=True).status_code == 200
+    thread_posts(recorder, ts)
+    time.sleep(1.0)
+    assert len(thread_posts(recorder, ts)) == 1
+
+
+def test_faq_command_acks_and_answers_in_a_thread(slack: TestClient, recorder: Recorder) -> None:
+    form = urlencode({"command": "/faq", "text": "夏季休暇はいつ取れる？", "team_id": STAFF_TEAM, "channel_id": "C0GENERAL",
+                      "user_id": "U123", "user_name": "minato", "response_url": recorder.url + "/respond",
+                      "trigger_id": "1.2.3", "token": "x", "api_app_id": "A1"})
+    response = post(slack, form, "application/x-www-form-urlencoded")
+    assert response.status_code == 200 and "確認しています" in response.text
+    posts = recorder.wait_for("chat.postMessage", count=1)
+    question = next(r.body for r in reversed(posts) if "夏季休暇はいつ取れる" in json.dumps(r.body, ensure_ascii=False))
+    assert "thread_ts" not in question
+    assert thread_posts(recorder, question_ts(recorder, question))
+
+
+def question_ts(recorder: Recorder, question: dict) -> str:
+    """The ts the recorder gave the question's own post (the thread every answer must go to)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        threaded = [r.body for r in recorder.requests if "chat.postMessage" in r.path and _field(r.body, "thread_ts")
+                    and "夏季休暇" in json.dumps(r.body, ensure_ascii=False)]
+        if threaded:
+            return str(threaded[-1]["thread_ts"])
+        time.sleep(0.05)
+    raise AssertionError("no threaded answer to the /faq question")
+
+
+def test_choice_button_answers_in_the_same_thread(slack: TestClient, recorder: Recorder) -> None:
+    payload, ts = mention("転入届に必要なものは？", team=OTHER_TEAM)
+    post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+    [clarify] = thread_posts(recorder, ts)
+    actions = next(b for b in clarify["blocks"] if b["type"] == "actions")["elements"]
+    assert actions[-1]["value"] == "none" and len(actions) >= 3
+    click = {"type": "block_actions", "team": {"id": OTHER_TEAM}, "user": {"id": "U123"}, "api_app_id": "A1",
+             "token": "x", "trigger_id": "1.2", "channel": {"id": "C0GENERAL"},
+             "message": {"ts": "999.000", "thread_ts": ts, "text": "", "type": "message"},
+             "actions": [{"type": "button", "action_id": actions[0]["action_id"], "value": actions[0]["value"],
+                          "block_id": "b", "action_ts": "1"}]}
+    response = post(slack, urlencode({"payload": json.dumps(click, ensure_ascii=False)}), "application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    answers = thread_posts(recorder, ts, count=2)
+    assert len(answers) == 2 and any(b["type"] == "context" for b in answers[-1]["blocks"])
