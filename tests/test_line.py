@@ -162,3 +162,32 @@ def test_signed_garbage_is_a_400_not_a_500(line) -> None:  # type: ignore[no-unt
     client, _ = line
     assert signed(client, "not json at all").status_code == 400
     assert signed(client, json.dumps({"events": "nope"})).status_code == 400
+
+
+def test_channel_test_command_sends_a_signed_event_to_a_running_server(
+        sample_index_dir: Path, recorder: Recorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from channels.cli import app
+    from tests.recorder import free_port
+
+    settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{tmp_path / 'store.db'}",
+                        line_channel_secret=SECRET, line_channel_access_token="t", line_api_base=recorder.url)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    seen = len(recorder.requests)
+    monkeypatch.setenv("MADOGUCHI_LINE_CHANNEL_SECRET", SECRET)
+    result = CliRunner().invoke(app, ["channel-test", "line", "--url", f"http://127.0.0.1:{port}", "--text", "ごみの分け方"])
+    assert result.exit_code == 0, result.output
+    assert recorder.wait_for("/v2/bot/message/reply", count=len([r for r in recorder.requests[:seen]
+                                                                 if "/reply" in r.path]) + 1)
+    monkeypatch.setenv("MADOGUCHI_LINE_CHANNEL_SECRET", "not-the-secret")
+    assert CliRunner().invoke(app, ["channel-test", "line", "--url", f"http://127.0.0.1:{port}"]).exit_code == 1
+    server.should_exit = True

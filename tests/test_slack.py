@@ -153,3 +153,35 @@ def test_choice_button_answers_in_the_same_thread(slack: TestClient, recorder: R
     assert response.status_code == 200
     answers = thread_posts(recorder, ts, count=2)
     assert len(answers) == 2 and any(b["type"] == "context" for b in answers[-1]["blocks"])
+
+
+def test_direct_message_is_answered_and_bot_echoes_are_ignored(slack: TestClient, recorder: Recorder) -> None:
+    ts = f"{time.time():.6f}"
+    dm = {"token": "x", "team_id": STAFF_TEAM, "api_app_id": "A1", "type": "event_callback",
+          "event_id": f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()),
+          "event": {"type": "message", "channel_type": "im", "user": "U123", "text": "旅費の精算期限は？", "ts": ts,
+                    "channel": "D0DM"}}
+    assert post(slack, json.dumps(dm, ensure_ascii=False), "application/json").status_code == 200
+    assert thread_posts(recorder, ts)
+    echo_ts = f"{time.time():.6f}"
+    echo = {**dm, "event_id": f"Ev{uuid.uuid4().hex[:10]}",
+            "event": {**dm["event"], "ts": echo_ts, "bot_id": "B0BOT", "subtype": "bot_message"}}
+    assert post(slack, json.dumps(echo, ensure_ascii=False), "application/json").status_code == 200
+    time.sleep(0.5)
+    assert not [r for r in recorder.requests if _field(r.body, "thread_ts") == echo_ts]
+
+
+def test_thumbs_down_button_is_stored_and_acknowledged(slack: TestClient, recorder: Recorder) -> None:
+    payload, ts = mention("児童手当はいつ振り込まれる？", team=OTHER_TEAM)
+    post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+    [answer] = thread_posts(recorder, ts)
+    votes = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"]
+    down = next(v for v in votes if v["action_id"] == "feedback_down")
+    click = {"type": "block_actions", "team": {"id": OTHER_TEAM}, "user": {"id": "U123"}, "api_app_id": "A1",
+             "token": "x", "trigger_id": "1.2", "channel": {"id": "C0GENERAL"},
+             "message": {"ts": "999.001", "thread_ts": ts, "text": "", "type": "message"},
+             "actions": [{"type": "button", "action_id": "feedback_down", "value": down["value"], "block_id": "b",
+                          "action_ts": "1"}]}
+    assert post(slack, urlencode({"payload": json.dumps(click)}), "application/x-www-form-urlencoded").status_code == 200
+    replies = thread_posts(recorder, ts, count=2)
+    assert "評価ありがとうございます" in replies[-1]["text"]
