@@ -74,20 +74,26 @@ def channel_test(
               f"({settings.line_api_base if kind == 'line' else settings.slack_api_base})", highlight=False)
 
 
-def slack_socket() -> None:
-    """Run the Slack channel over Socket Mode (no inbound access needed); the web API is not started."""
+def socket_mode_handler(ctx):  # type: ignore[no-untyped-def]
+    """Bolt's Socket Mode handler for the Slack app; it opens its connection through the configured API base."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from channels.cli import settings_with
     from channels.slack import build_slack_app
+
+    if ctx.settings.slack_app_token is None:
+        raise ConfigurationError("MADOGUCHI_SLACK_APP_TOKEN (xapp-…) is needed for Socket Mode")
+    return SocketModeHandler(build_slack_app(ctx), ctx.settings.slack_app_token.get_secret_value())
+
+
+def slack_socket() -> None:
+    """Run the Slack channel over Socket Mode (no inbound access needed); the web API is not started."""
+    from channels.cli import settings_with
     from channels.web.app import build_context
 
     settings = settings_with(None).model_copy(update={"slack_mode": "socket"})
-    if settings.slack_app_token is None:
-        raise ConfigurationError("MADOGUCHI_SLACK_APP_TOKEN (xapp-…) is needed for Socket Mode")
-    app = build_slack_app(build_context(settings))
+    handler = socket_mode_handler(build_context(settings))
     out.print("Slack Socket Mode: connecting…")
-    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    handler.start()
 
 
 def register(app: typer.Typer) -> None:

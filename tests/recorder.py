@@ -33,6 +33,7 @@ class Recorder:
 
     requests: list[Recorded] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def start(self) -> "Recorder":
         recorder = self
@@ -60,9 +61,10 @@ class Recorder:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
-    @staticmethod
-    def answer_for(path: str) -> dict[str, Any]:
+    def answer_for(self, path: str) -> dict[str, Any]:
         """What the real platform answers, so the SDKs parse a response of the right shape."""
+        if path in self.overrides:
+            return self.overrides[path]
         if "/api/" in path:
             return {"ok": True, "ts": f"{time.time():.6f}", "channel": "C1"}
         if path.startswith("/v2/bot/message/"):

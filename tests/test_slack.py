@@ -185,3 +185,40 @@ def test_thumbs_down_button_is_stored_and_acknowledged(slack: TestClient, record
     assert post(slack, urlencode({"payload": json.dumps(click)}), "application/x-www-form-urlencoded").status_code == 200
     replies = thread_posts(recorder, ts, count=2)
     assert "評価ありがとうございます" in replies[-1]["text"]
+
+
+def test_socket_mode_receives_events_over_a_websocket_and_answers(
+        sample_index_dir: Path, tmp_path: Path) -> None:
+    import threading
+
+    from websockets.sync.server import serve
+
+    from channels.cli_channels import socket_mode_handler
+    from channels.web.app import build_context
+
+    acks: list[str] = []
+    payload, ts = mention("ごみの分け方", team=STAFF_TEAM)
+    envelope = {"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False, "payload": payload}
+
+    def session(websocket) -> None:  # type: ignore[no-untyped-def]
+        websocket.send(json.dumps({"type": "hello", "num_connections": 1}))
+        websocket.send(json.dumps(envelope, ensure_ascii=False))
+        for message in websocket:
+            acks.append(message if isinstance(message, str) else message.decode())
+
+    with serve(session, "127.0.0.1", 0) as socket_server:
+        threading.Thread(target=socket_server.serve_forever, daemon=True).start()
+        port = socket_server.socket.getsockname()[1]
+        recorder = Recorder().start()
+        recorder.overrides["/api/apps.connections.open"] = {"ok": True, "url": f"ws://127.0.0.1:{port}/"}
+        settings = Settings(index_dir=sample_index_dir, slack_bot_token="xoxb-test", slack_app_token="xapp-test",
+                            slack_mode="socket", slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
+                            database_url=f"sqlite:///{tmp_path / 'store.db'}")
+        handler = socket_mode_handler(build_context(settings))
+        handler.connect()
+        try:
+            assert thread_posts(recorder, ts), "no answer posted in the thread"
+            assert any(json.loads(a).get("envelope_id") == "env-1" for a in acks)
+        finally:
+            handler.close()
+            recorder.stop()
