@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from channels.cli import app
 from knowledge.settings import Settings
+from tests.recorder import Recorder
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -50,3 +51,11 @@ def cli() -> Iterator[CliRunner]:
 def sample_settings(index_dir: Path, **overrides: object) -> Settings:
     """Settings as the CLI would make them for an index directory."""
     return Settings(index_dir=index_dir, **overrides)
+
+
+@pytest.fixture(scope="module")
+def recorder() -> Iterator[Recorder]:
+    """A local stand-in for the LINE and Slack APIs that records what madoguchi sends."""
+    server = Recorder().start()
+    yield server
+    server.stop()

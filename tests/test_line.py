@@ -27,13 +27,6 @@ USER = "U4af4980629c0f4f4b8ae7ed2c8a1a2b3"
 
 
 @pytest.fixture(scope="module")
-def recorder() -> Iterator[Recorder]:
-    server = Recorder().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def line(sample_index_dir: Path, recorder: Recorder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('line') / 'store.db'}"
     settings = Settings(index_dir=sample_index_dir, database_url=url, line_channel_secret=SECRET,

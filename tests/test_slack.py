@@ -25,13 +25,6 @@ STAFF_TEAM, OTHER_TEAM = "T0CITYHALL", "T0ELSEWHERE"
 
 
 @pytest.fixture(scope="module")
-def recorder() -> Iterator[Recorder]:
-    server = Recorder().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def slack(sample_index_dir: Path, recorder: Recorder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(index_dir=sample_index_dir, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                         slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
@@ -120,10 +113,21 @@ def test_faq_command_acks_and_answers_in_a_thread(slack: TestClient, recorder: R
                       "trigger_id": "1.2.3", "token": "x", "api_app_id": "A1"})
     response = post(slack, form, "application/x-www-form-urlencoded")
     assert response.status_code == 200 and "確認しています" in response.text
-    posts = recorder.wait_for("chat.postMessage", count=1)
-    question = next(r.body for r in reversed(posts) if "夏季休暇はいつ取れる" in json.dumps(r.body, ensure_ascii=False))
+    question = wait_for_post(recorder, "夏季休暇はいつ取れる")
     assert "thread_ts" not in question
     assert thread_posts(recorder, question_ts(recorder, question))
+
+
+def wait_for_post(recorder: Recorder, fragment: str) -> dict:
+    """The first chat.postMessage whose body mentions `fragment`, waiting for the lazy listener."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = [r.body for r in recorder.requests
+                 if "chat.postMessage" in r.path and fragment in json.dumps(r.body, ensure_ascii=False)]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"nothing posted about {fragment!r}")
 
 
 def question_ts(recorder: Recorder, question: dict) -> str:
