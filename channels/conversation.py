@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot import Answer, Session
 from bot.store import StoredTurn
-from knowledge.errors import RequestError
+from knowledge.errors import ConflictError
 from knowledge.records import Audience
 from knowledge.settings import Settings
 
@@ -24,7 +24,7 @@ def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audie
     """Answer a message (or a choice from the last turn's offer) and store the turn before replying."""
     offered = ctx.store.last_offered(conversation) if choice_id else ()
     if choice_id and choice_id not in (*offered, "none"):
-        raise RequestError("choice_id was not offered in this conversation's last turn")
+        raise ConflictError("choice_id was not offered in this conversation's last turn")
     with ctx.lock:
         reply = ctx.bot.answer(choice_id or text, audience, channel, Session(conversation, offered))
         normalised = " ".join(ctx.bot.runtime.normaliser.run(text).terms) if text else ""

@@ -12,6 +12,7 @@
     ├── StoreUnavailableError   the conversation database cannot be reached (HTTP 503)
     └── RequestError            a caller's mistake (HTTP 400)
         ├── NotFoundError       no such conversation, turn or escalation (HTTP 404)
+        ├── ConflictError       not possible in the conversation's state, e.g. a choice never offered (409)
         └── RateLimitedError    too many requests (HTTP 429)
 
 Channels convert these at their boundary (CLI exit codes, HTTP statuses from `status`); nothing
@@ -78,6 +79,12 @@ class NotFoundError(RequestError):
     """The conversation, turn or escalation named does not exist."""
 
     status = 404
+
+
+class ConflictError(RequestError):
+    """The request does not fit the conversation's state (a choice that was never offered)."""
+
+    status = 409
 
 
 class RateLimitedError(RequestError):

@@ -13,14 +13,18 @@ from bot.answer import Answer
 from bot.store import ConversationStore
 from channels.conversation import converse
 from channels.web.limits import RateLimiter
-from channels.web.schemas import (AskRequest, AskResponse, ChoiceOut, ContactRequest, EntryOut, EscalationOut,
-                                  FeedbackRequest, Health)
-from knowledge.errors import RequestError
+from channels.web.schemas import (AskRequest, AskResponse, ChoiceOut, ContactRequest, EntryOut, ErrorBody,
+                                  EscalationOut, FeedbackRequest, Health, ask_request_model)
 from knowledge.records import Audience
 from knowledge.settings import Settings
 
 CHANNEL = "web"
-router = APIRouter(prefix="/api/v1")
+ERRORS: dict[int | str, dict] = {status: {"model": ErrorBody, "description": why} for status, why in (
+    (400, "the request cannot be served as sent"), (404, "no such turn or escalation in this session"),
+    (409, "a choice that was not offered in this conversation"),
+    (413, "request body too large"), (422, "the body does not match the schema"), (429, "too many requests"),
+    (503, "the conversation store is unavailable"))}
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 
 @dataclass(slots=True)
@@ -55,29 +59,21 @@ def _entry(reply: Answer) -> EntryOut | None:
                     valid_until=record.valid_until.isoformat() if record.valid_until else None)
 
 
+def build_ask_route(router: APIRouter, max_chars: int) -> None:
+    """`POST /ask`, with the request schema carrying this server's text limit."""
+    def ask(body, request: Request) -> AskResponse:  # type: ignore[no-untyped-def]
+        """Ask the bot as a resident. The turn (and any escalation) is stored before this returns."""
+        return answer_resident(body, request)
+
+    ask.__annotations__["body"] = ask_request_model(max_chars)  # a class, not a string: FastAPI reads it
+    router.post("/ask", response_model=AskResponse, response_model_exclude_none=True)(ask)
+
+
 def _escalation(ctx: WebContext, escalation_id: str | None, reply: Answer) -> EscalationOut | None:
     if escalation_id is None:
         return None
     return EscalationOut(id=escalation_id, message=reply.message, hours=ctx.settings.call_center_hours,
                          contact=ctx.settings.call_center_contact)
-
-
-@router.post("/ask", response_model=AskResponse, response_model_exclude_none=True)
-def ask(body: AskRequest, request: Request) -> AskResponse:
-    """Ask the bot as a resident. The turn (and any escalation) is stored before this returns."""
-    ctx = context(request)
-    session_id = body.session_id or secrets.token_urlsafe(16)
-    _limit(ctx, request, session_id)
-    text = body.text.strip()
-    if not text and not body.choice_id:
-        raise RequestError("text is empty; type a question")
-    if len(body.text) > ctx.settings.max_text_chars:
-        raise RequestError(f"text is {len(body.text)} characters; at most {ctx.settings.max_text_chars} are accepted")
-    reply, stored = converse(ctx, f"{CHANNEL}:{session_id}", CHANNEL, Audience.RESIDENT, text, body.choice_id)
-    choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
-    return AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
-                       answer=_entry(reply), choices=choices, escalation=_escalation(ctx, stored.escalation_id, reply),
-                       session_id=session_id, turn_id=stored.turn_id)
 
 
 @router.post("/feedback", status_code=204)
@@ -93,8 +89,6 @@ def contact(escalation_id: str, body: ContactRequest, request: Request) -> None:
     """The resident's contact details for a reply by e-mail or a phone callback."""
     ctx = context(request)
     _limit(ctx, request, body.session_id)
-    if body.preferred == "email" and not body.email or body.preferred == "phone" and not body.phone:
-        raise RequestError(f"preferred is {body.preferred} but no {body.preferred} was given")
     ctx.store.add_contact(f"{CHANNEL}:{body.session_id}", escalation_id, body.name, body.email, body.phone,
                           body.preferred)
 
@@ -108,3 +102,16 @@ def healthz(request: Request) -> Health:
     ctx = context(request)
     return Health(ok=True, index_version=ctx.bot.runtime.index.manifest["version"],
                   store="ok" if ctx.store.ping() else "unreachable")
+
+
+def answer_resident(body: AskRequest, request: Request) -> AskResponse:
+    """The body of `POST /ask`: limits, answer, store, respond."""
+    ctx = context(request)
+    session_id = body.session_id or secrets.token_urlsafe(16)
+    _limit(ctx, request, session_id)
+    reply, stored = converse(ctx, f"{CHANNEL}:{session_id}", CHANNEL, Audience.RESIDENT, body.text.strip(),
+                             body.choice_id or None)
+    choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
+    return AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
+                       answer=_entry(reply), choices=choices, escalation=_escalation(ctx, stored.escalation_id, reply),
+                       session_id=session_id, turn_id=stored.turn_id)

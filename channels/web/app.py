@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from bot import Bot
 from bot.store import ConversationStore
 from channels.line import router as line_router
-from channels.web.api import WebContext, health_router, router
+from channels.web.api import ERRORS, WebContext, build_ask_route, health_router, router
 from channels.web.errors import install_error_handlers
 from channels.web.limits import BodySizeLimit, RateLimiter
 from knowledge.errors import RequestError
@@ -57,6 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="madoguchi", version="1", lifespan=lifespan,
                   description="Ask the city: answers from the city's FAQ, choices, or a hand-over to people.")
     install_error_handlers(app)
+    api = APIRouter(prefix="/api/v1", responses=ERRORS)
+    build_ask_route(api, settings.max_text_chars)
+    app.include_router(api)
     app.include_router(router)
     app.include_router(health_router)
     app.include_router(line_router)

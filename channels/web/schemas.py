@@ -4,18 +4,34 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+NOT_BLANK = r"\S"
 
 
 class AskRequest(BaseModel):
-    """A resident's message; `choice_id` answers a previous 「次のどれに近いですか？」."""
+    """A resident's message (`text`), or a pick from the last turn's choices (`choice_id`), or both."""
 
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field("", max_length=10_000, description="What the resident typed.")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "anyOf": [{"required": ["text"]}, {"required": ["choice_id"]}]})
+    text: str = Field("", min_length=1, max_length=10_000, pattern=NOT_BLANK, description="What the resident typed.")
     session_id: str | None = Field(None, pattern=SESSION_PATTERN, description="Kept by the widget in localStorage.")
-    choice_id: str | None = Field(None, max_length=128, description="Id of a choice offered in the last turn.")
+    choice_id: str = Field("", min_length=1, max_length=128, pattern=NOT_BLANK,
+                           description="Id of a choice offered in the last turn.")
+
+    @model_validator(mode="after")
+    def _something_to_answer(self) -> "AskRequest":
+        if not self.text and not self.choice_id:
+            raise ValueError("send text (a question) or choice_id (a choice from the last turn)")
+        return self
+
+
+def ask_request_model(max_chars: int) -> type[AskRequest]:
+    """AskRequest with this server's text limit, so the published schema says what is accepted."""
+    text = (str, Field("", min_length=1, max_length=max_chars, pattern=NOT_BLANK,
+                       description=f"What the resident typed (at most {max_chars} characters)."))
+    return create_model("AskRequest", __base__=AskRequest, text=text)
 
 
 class EntryOut(BaseModel):
@@ -73,12 +89,20 @@ class FeedbackRequest(BaseModel):
 class ContactRequest(BaseModel):
     """How the resident would like the city to reply to an escalated question."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": [
+        {"if": {"properties": {"preferred": {"const": channel}}},
+         "then": {"required": [channel], "properties": {channel: {"minLength": 1}}}} for channel in ("email", "phone")]})
     session_id: str = Field(pattern=SESSION_PATTERN)
     name: str = Field("", max_length=200)
-    email: str = Field("", max_length=320, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field("", max_length=320, pattern=r"^$|^[^@ ]+@[^@ ]+\.[^@ ]+$")
     phone: str = Field("", max_length=40, pattern=r"^$|^[0-9０-９+()（）\- ー－]{6,40}$")
     preferred: Literal["email", "phone"]
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "ContactRequest":
+        if not getattr(self, self.preferred):
+            raise ValueError(f"preferred is {self.preferred} but no {self.preferred} was given")
+        return self
 
 
 class Health(BaseModel):

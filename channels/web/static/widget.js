@@ -164,7 +164,8 @@
     var typing = show({ who: "bot", text: "入力中…" });
     typing.classList.add("mg-typing");
     typing.setAttribute("aria-label", "回答を準備しています");
-    var body = { text: text, session_id: state.session || undefined };
+    var body = { session_id: state.session || undefined };
+    if (text) body.text = text;
     if (req.choice_id) body.choice_id = req.choice_id;
     post("/api/v1/ask", body).then(function (reply) {
       typing.remove(); state.session = reply.session_id; save(); render(reply);
