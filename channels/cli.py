@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from channels import cli_answer, cli_channels
+from channels import cli_answer, cli_channels, cli_data
 from channels.render import hits_table, problems_table, sources_table
 from knowledge.errors import MadoguchiError
 from knowledge.records import Audience
@@ -24,6 +24,7 @@ index_app = typer.Typer(help="Build and inspect the search index.", no_args_is_h
 app.add_typer(index_app, name="index")
 cli_answer.register(app)
 cli_channels.register(app)
+app.add_typer(cli_data.data_app, name="data")
 out = Console()
 err = Console(stderr=True)
 

@@ -29,8 +29,9 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalise_width(text: str) -> str:
-    """NFKC (全角英数→半角, 半角カナ→全角), lower-case Latin, one space between words."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
+    """NFKC (全角英数→半角, 半角カナ→全角), lower-case Latin, one space between words; lone surrogates become '?'."""
+    valid = text.encode("utf-8", "replace").decode("utf-8")
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", valid)).strip().lower()
 
 
 @dataclass(frozen=True, slots=True)

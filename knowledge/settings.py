@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     max_choices: int = Field(3, ge=2, le=5, description="Candidates offered in a clarify turn (2–5).")
     staff_first_margin: float = Field(1.0, ge=0, description="For staff, a staff record within this fused-score "
                                                              "margin of the best ranks first.")
+    retention_days: int = Field(365, ge=1, description="Conversations untouched this long are deleted by "
+                                                       "`madoguchi data purge`.")
     max_text_chars: int = Field(500, ge=10, le=10_000, description="Longest question the web API accepts.")
     max_body_bytes: int = Field(16_384, ge=1_024, description="Largest request body the web API accepts.")
     rate_per_session: int = Field(30, ge=1, description="Web API requests per session per minute.")

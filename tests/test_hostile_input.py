@@ -100,7 +100,8 @@ def test_api_conforms_to_its_own_schema_and_never_fails(api_schema) -> None:  # 
     assert {op.path for op in operations} >= {"/api/v1/ask", "/api/v1/feedback", "/healthz"}
     for operation in operations:
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+                  derandomize=True)
         def check(case) -> None:  # type: ignore[no-untyped-def]
             case.call_and_validate()
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, text
+from datetime import timedelta
+
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -93,6 +95,54 @@ class ConversationStore:
         statement = insert(ChannelEvent).values(id=f"{channel}:{event_id}", channel=channel, received_at=utcnow())
         with self._guard(), self._session() as session, session.begin():
             return session.execute(statement.on_conflict_do_nothing(index_elements=[ChannelEvent.id])).rowcount == 1
+
+    def conversation_ids(self, prefix: str) -> list[str]:
+        """Conversations whose id starts with `prefix` (one web session, one LINE user, one Slack user)."""
+        with self._guard(), self._session() as session:
+            return list(session.scalars(select(Conversation.id).where(Conversation.id.startswith(prefix, autoescape=True))))
+
+    def export(self, conversation_ids: list[str]) -> list[dict]:
+        """Everything stored about these conversations, as plain data (for a resident's access request)."""
+        with self._guard(), self._session() as session:
+            return [self._export_one(session, cid) for cid in conversation_ids]
+
+    def _export_one(self, session: Session, conversation_id: str) -> dict:
+        conversation = session.get(Conversation, conversation_id)
+        assert conversation is not None
+        turns = list(session.scalars(select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.id)))
+        ids = [t.id for t in turns]
+        feedback = list(session.scalars(select(Feedback).where(Feedback.turn_id.in_(ids)))) if ids else []
+        escalations = list(session.scalars(select(Escalation).where(Escalation.conversation_id == conversation_id)))
+        return {"id": conversation.id, "channel": conversation.channel, "created_at": conversation.created_at.isoformat(),
+                "turns": [{"at": t.created_at.isoformat(), "question": t.question, "decision": t.decision,
+                           "shown_entry_id": t.shown_entry_id} for t in turns],
+                "feedback": [{"turn": f.turn_id, "helpful": f.helpful, "comment": f.comment} for f in feedback],
+                "escalations": [{"id": e.id, "status": e.status, "reason": e.reason, "name": e.contact_name,
+                                 "email": e.contact_email, "phone": e.contact_phone} for e in escalations]}
+
+    def delete(self, conversation_ids: list[str]) -> int:
+        """Remove conversations with their turns, feedback and escalations."""
+        with self._guard(), self._session() as session, session.begin():
+            for conversation_id in conversation_ids:
+                self._delete_children(session, [conversation_id])
+            return session.execute(delete(Conversation).where(Conversation.id.in_(conversation_ids))).rowcount
+
+    def _delete_children(self, session: Session, conversation_ids: list[str]) -> None:
+        turn_ids = select(Turn.id).where(Turn.conversation_id.in_(conversation_ids))
+        session.execute(delete(Feedback).where(Feedback.turn_id.in_(turn_ids)))
+        session.execute(delete(Escalation).where(Escalation.conversation_id.in_(conversation_ids)))
+        session.execute(delete(Turn).where(Turn.conversation_id.in_(conversation_ids)))
+
+    def purge_older_than(self, days: int) -> int:
+        """Delete conversations untouched for `days` days (the retention setting); returns how many."""
+        cutoff = utcnow() - timedelta(days=days)
+        with self._guard(), self._session() as session:
+            old = list(session.scalars(select(Conversation.id).where(Conversation.updated_at < cutoff)))
+        if old:
+            self.delete(old)
+        with self._guard(), self._session() as session, session.begin():
+            session.execute(delete(ChannelEvent).where(ChannelEvent.received_at < cutoff))
+        return len(old)
 
     def add_feedback(self, conversation_id: str, turn_id: int, helpful: bool, comment: str) -> None:
         """👍/👎 on a turn of this conversation."""

@@ -6,7 +6,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 
 from bot import Bot
 from bot.answer import Answer
@@ -85,7 +85,8 @@ def feedback(body: FeedbackRequest, request: Request) -> None:
 
 
 @router.post("/escalations/{escalation_id}/contact", status_code=204)
-def contact(escalation_id: str, body: ContactRequest, request: Request) -> None:
+def contact(body: ContactRequest, request: Request,
+            escalation_id: str = Path(pattern=r"^[0-9a-f]{32}$", description="From the ask reply.")) -> None:
     """The resident's contact details for a reply by e-mail or a phone callback."""
     ctx = context(request)
     _limit(ctx, request, body.session_id)

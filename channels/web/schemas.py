@@ -81,7 +81,7 @@ class FeedbackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     session_id: str = Field(pattern=SESSION_PATTERN)
-    turn_id: int = Field(ge=1)
+    turn_id: int = Field(ge=1, le=2**31 - 1)
     helpful: bool
     comment: str = Field("", max_length=2_000)
 

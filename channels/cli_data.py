@@ -1,0 +1,72 @@
+"""`madoguchi data export|delete|purge`: a resident's data on request, and the retention period."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from knowledge.errors import NotFoundError, RequestError
+
+data_app = typer.Typer(help="Residents' data: export, delete, and delete what is older than the retention period.",
+                       no_args_is_help=True)
+out = Console()
+
+Session = Annotated[Optional[str], typer.Option("--session", help="Web chat session id (from the widget).")]
+LineUser = Annotated[Optional[str], typer.Option("--line-user", help="LINE user id (U…); hashed before lookup.")]
+SlackUser = Annotated[Optional[str], typer.Option("--slack-user", help="Slack user id; hashed before lookup.")]
+
+
+def _selector(settings, session: str | None, line_user: str | None,  # type: ignore[no-untyped-def]
+              slack_user: str | None) -> tuple[str, Callable[[str], bool]]:
+    """Id prefix to look under, and the test a conversation id must pass, for one person."""
+    from channels.conversation import user_hash
+
+    if len([x for x in (session, line_user, slack_user) if x]) != 1:
+        raise RequestError("give exactly one of --session, --line-user, --slack-user")
+    if session or line_user:
+        key = f"web:{session}" if session else f"line:{user_hash(settings, 'line', str(line_user))}"
+        return key, lambda conversation: conversation == key
+    marker = f":{user_hash(settings, 'slack', str(slack_user))}:"  # slack:<team>:<user hash>:<thread>
+    return "slack:", lambda conversation: marker in conversation
+
+
+def _store_and_ids(session: str | None, line_user: str | None, slack_user: str | None):  # type: ignore[no-untyped-def]
+    from bot.store import ConversationStore
+    from channels.cli import settings_with
+
+    settings = settings_with(None)
+    prefix, belongs = _selector(settings, session, line_user, slack_user)
+    store = ConversationStore(settings.resolved_database_url).migrate()
+    ids = [i for i in store.conversation_ids(prefix) if belongs(i)]
+    if not ids:
+        raise NotFoundError("nothing is stored for that person")
+    return store, ids
+
+
+@data_app.command("export")
+def export(session: Session = None, line_user: LineUser = None, slack_user: SlackUser = None) -> None:
+    """Print, as JSON, everything stored about one person."""
+    store, ids = _store_and_ids(session, line_user, slack_user)
+    typer.echo(json.dumps(store.export(ids), ensure_ascii=False, indent=1))
+
+
+@data_app.command("delete")
+def delete(session: Session = None, line_user: LineUser = None, slack_user: SlackUser = None) -> None:
+    """Delete everything stored about one person."""
+    store, ids = _store_and_ids(session, line_user, slack_user)
+    out.print(f"deleted {store.delete(ids)} conversation(s)")
+
+
+@data_app.command("purge")
+def purge(days: Annotated[Optional[int], typer.Option(help="Default: MADOGUCHI_RETENTION_DAYS.")] = None) -> None:
+    """Delete conversations older than the retention period (run it daily, e.g. from cron)."""
+    from bot.store import ConversationStore
+    from channels.cli import settings_with
+
+    settings = settings_with(None)
+    removed = ConversationStore(settings.resolved_database_url).migrate().purge_older_than(days or settings.retention_days)
+    out.print(f"deleted {removed} conversation(s) older than {days or settings.retention_days} days")
