@@ -15,6 +15,7 @@ CANDIDATE_FEATURES = (
     "cover_question", "cover_paraphrase", "cover_answer", "cover_best", "is_passage",
     "rr_bm25_best", "rr_bm25_answer", "rr_dense_best", "rr_dense_answer", "rr_cover_answer",
     "z_bm25_best", "z_bm25_answer", "z_dense_best", "z_dense_answer",
+    "bm25_reading_log", "bm25_reading_rel", "z_bm25_reading",
 )
 QUERY_FEATURES = (
     "top1", "margin12", "margin13", "top1_minus_mean10", "dense_best_top1", "cover_best_top1",
@@ -38,8 +39,8 @@ def _z(column: np.ndarray) -> np.ndarray:
 
 
 def candidate_features(signals: np.ndarray, is_passage: np.ndarray) -> np.ndarray:
-    """One row per candidate; `signals` columns are bm25 q/p/a, dense q/p/a, cover q/p/a."""
-    bm25, dense, cover = signals[:, 0:3], signals[:, 3:6], signals[:, 6:9]
+    """One row per candidate; `signals` columns are bm25 q/p/a, dense q/p/a, cover q/p/a, bm25 reading."""
+    bm25, dense, cover, reading = signals[:, 0:3], signals[:, 3:6], signals[:, 6:9], signals[:, 9]
     bm25_best = np.maximum(bm25[:, 0], bm25[:, 1])
     dense_best = np.maximum(dense[:, 0], dense[:, 1])
     top_dense = dense_best.max(initial=0.0)
@@ -49,6 +50,7 @@ def candidate_features(signals: np.ndarray, is_passage: np.ndarray) -> np.ndarra
         cover, np.maximum(cover[:, 0], cover[:, 1]), is_passage.astype(np.float32),
         *(_reciprocal_rank(c) for c in (bm25_best, bm25[:, 2], dense_best, dense[:, 2], cover[:, 2])),
         *(_z(c) for c in (bm25_best, bm25[:, 2], dense_best, dense[:, 2])),
+        np.log1p(reading), _relative(reading[:, None]), _z(reading),
     ]).astype(np.float64)
 
 

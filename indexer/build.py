@@ -16,7 +16,7 @@ import numpy as np
 from indexer.bm25 import BM25Index
 from indexer.dense import FaissVectorIndex
 from indexer.embedding import Embedder
-from indexer.index import FIELDS, FORMAT_VERSION, KnowledgeIndex, record_units
+from indexer.index import FIELDS, FORMAT_VERSION, READING, KnowledgeIndex, record_units
 from indexer.normalise import TextNormaliser
 from indexer.store import IndexStore
 from knowledge.records import Record
@@ -56,7 +56,10 @@ class IndexBuilder:
             terms.append(self.normaliser.run(text).search_terms)
             if done % 200 == 0 or done == len(texts):
                 self.progress("normalise", done, len(texts))
-        return {f: BM25Index().fit([terms[i] for i in np.flatnonzero(fields == n)]) for n, f in enumerate(FIELDS)}
+        lexical = {f: BM25Index().fit([terms[i] for i in np.flatnonzero(fields == n)]) for n, f in enumerate(FIELDS)}
+        questions = np.flatnonzero(fields <= FIELDS.index("paraphrase"))
+        lexical[READING] = BM25Index().fit([self.normaliser.reading_grams(texts[i]) for i in questions])
+        return lexical
 
     def _dense(self, texts: list[str]) -> FaissVectorIndex:
         batches = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+import faiss
 import numpy as np
 
 
@@ -29,8 +30,6 @@ class FaissVectorIndex:
     @classmethod
     def build(cls, vectors: np.ndarray) -> "FaissVectorIndex":
         """Index the rows of a (n, d) float32 matrix."""
-        import faiss
-
         index = faiss.IndexFlatIP(int(vectors.shape[1]))
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         return cls(index)
@@ -62,13 +61,9 @@ class FaissVectorIndex:
 
     def save(self, path: Path) -> None:
         """One FAISS file."""
-        import faiss
-
         faiss.write_index(self._index, str(path))
 
     @classmethod
     def load(cls, path: Path) -> "FaissVectorIndex":
         """Inverse of :meth:`save`."""
-        import faiss
-
         return cls(faiss.read_index(str(path)))

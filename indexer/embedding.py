@@ -58,7 +58,7 @@ class SentenceTransformerEmbedder:
         self._model: Any = None
 
     def warm_up(self) -> "SentenceTransformerEmbedder":
-        """Load the model on the CPU, offline."""
+        """Load the model on the CPU, offline, and run it once so the first real request is not the slow one."""
         if self._model is None:
             from sentence_transformers import SentenceTransformer
 
@@ -67,6 +67,7 @@ class SentenceTransformerEmbedder:
                                                   trust_remote_code=_only_known_modules(self.folder))
             except (OSError, ValueError) as exc:
                 raise ModelError(f"cannot load the embedding model at {self.folder}: {exc}") from exc
+            self._model.encode(["住民票の写しを取りたい"], convert_to_numpy=True)  # the first call initialises torch
         return self
 
     @property

@@ -20,7 +20,9 @@ from knowledge.errors import CorruptIndexError, IncompatibleIndexError
 from knowledge.records import Record
 
 FIELDS = ("question", "paraphrase", "answer")
-FORMAT_VERSION = 2
+READING = "reading"  # a lexical index over how questions and paraphrases are read (katakana bigrams)
+LEXICAL = (*FIELDS, READING)
+FORMAT_VERSION = 3
 
 
 def record_units(record: Record) -> list[tuple[str, str]]:
@@ -50,7 +52,9 @@ class KnowledgeIndex:
         return self.by_id.get(record_id)
 
     def field_units(self, field: str) -> np.ndarray:
-        """Unit numbers of one field, in BM25 document order."""
+        """Unit numbers of one lexical index, in BM25 document order."""
+        if field == READING:
+            return np.flatnonzero(self.unit_field <= FIELDS.index("paraphrase"))
         return np.flatnonzero(self.unit_field == FIELDS.index(field))
 
     def save(self, folder: Path) -> None:
@@ -92,7 +96,7 @@ def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, st
         with open(folder / "records.jsonl", encoding="utf-8") as handle:
             records = [Record.from_json(json.loads(line)) for line in handle if line.strip()]
         units = np.load(folder / "units.npz")
-        lexical = {name: BM25Index.load(folder, f"bm25-{name}") for name in FIELDS}
+        lexical = {name: BM25Index.load(folder, f"bm25-{name}") for name in LEXICAL}
         dense = FaissVectorIndex.load(folder / "dense.faiss")
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise CorruptIndexError(f"{folder} is incomplete or damaged ({exc}); rebuild the index") from exc

@@ -24,7 +24,8 @@ FILLER_LEMMAS = frozenset({
     "たい", "かた", "方", "方法", "場合", "際", "時", "つく", "付く", "関する", "おいて", "於く",
 })
 NEGATIONS = frozenset({"ない", "無い", "ぬ", "ず"})
-NORMALISER_VERSION = "1"
+NORMALISER_VERSION = "2"
+READING_MARK = "≈"
 _SPACES = re.compile(r"\s+")
 
 
@@ -78,6 +79,13 @@ class TextNormaliser:
                 elif morph.lemma in NEGATIONS:
                     terms.append("ない")  # 燃えないごみ is not 燃えるごみ
         return terms
+
+    def reading_grams(self, text: str) -> list[str]:
+        """Character bigrams of the text's reading, so kana-only typing (いんかんとうろく) meets kanji (印鑑登録)."""
+        splitter = self._splitter or self.warm_up()._splitter
+        assert splitter is not None
+        reading = splitter.reading(normalise_width(text))
+        return [f"{READING_MARK}{reading[i:i + 2]}" for i in range(len(reading) - 1)]
 
     def run(self, text: str) -> NormalisedText:
         """The terms and synonym groups of one text."""

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.embedding import Embedder
-from indexer.index import FIELDS, KnowledgeIndex
+from indexer.index import FIELDS, LEXICAL, READING, KnowledgeIndex
 from indexer.normalise import NormalisedText, TextNormaliser
 from knowledge.records import Audience, Record
 
-SIGNALS = tuple(f"{kind}_{f}" for kind in ("bm25", "dense", "cover") for f in FIELDS)
-RANKED_SIGNALS = SIGNALS[:6]
+SIGNALS = (*(f"{kind}_{f}" for kind in ("bm25", "dense", "cover") for f in FIELDS), "bm25_reading")
+RANKED = [SIGNALS.index(s) for s in SIGNALS if not s.startswith("cover_")]
 DENSE_CANDIDATES = 400
 EXACT_DENSE_LIMIT = 200_000
 RRF_K = 60
@@ -48,7 +48,7 @@ class Retriever:
     def __init__(self, index: KnowledgeIndex, normaliser: TextNormaliser, embedder: Embedder) -> None:
         self.index, self.normaliser, self.embedder = index, normaliser, embedder
         self._audiences = np.array([r.audience.value for r in index.records])
-        self._field_units = {f: index.field_units(f) for f in FIELDS}
+        self._field_units = {f: index.field_units(f) for f in LEXICAL}
 
     def visible(self, audience: Audience) -> np.ndarray:
         """Mask of the records this audience may ever see."""
@@ -61,6 +61,11 @@ class Retriever:
             bm25, owners = self.index.lexical[name], self.index.unit_record[self._field_units[name]]
             np.maximum.at(table[:, column], owners, bm25.scores(terms))
             np.maximum.at(table[:, 2 * len(FIELDS) + column], owners, bm25.coverage(terms))
+
+    def _reading(self, text: str, table: np.ndarray) -> None:
+        owners = self.index.unit_record[self._field_units[READING]]
+        scores = self.index.lexical[READING].scores(self.normaliser.reading_grams(text))
+        np.maximum.at(table[:, SIGNALS.index("bm25_reading")], owners, scores)
 
     def _dense(self, text: str, table: np.ndarray) -> None:
         vector = self.embedder.encode_queries([text])
@@ -79,8 +84,9 @@ class Retriever:
         table = np.zeros((len(self.index.records), len(SIGNALS)), dtype=np.float32)
         self._lexical(query.search_terms, table)
         if query.text:
+            self._reading(query.text, table)
             self._dense(query.text, table)
-        lexical = table[:, : len(FIELDS)].max(axis=1) > 0
+        lexical = table[:, [*range(len(FIELDS)), SIGNALS.index("bm25_reading")]].max(axis=1) > 0
         dense_best = table[:, len(FIELDS): 2 * len(FIELDS)].max(axis=1)
         near = dense_best >= np.sort(dense_best)[-min(DENSE_CANDIDATES, len(dense_best))] if len(dense_best) else lexical
         reached = np.flatnonzero(self.visible(audience) & (lexical | near))
@@ -89,7 +95,7 @@ class Retriever:
 
 def reciprocal_rank_fusion(signals: np.ndarray) -> np.ndarray:
     """Σ 1/(60 + rank) over signals, for an unweighted first look at the ranking."""
-    ranked = signals[:, : len(RANKED_SIGNALS)]
+    ranked = signals[:, RANKED]
     ranks = (-ranked).argsort(axis=0).argsort(axis=0) + 1
     return np.where(ranked > 0, 1.0 / (RRF_K + ranks), 0.0).sum(axis=1)
 

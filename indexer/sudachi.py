@@ -64,17 +64,28 @@ class SudachiSplitter:
         self.fine_mode = fine_mode
         self._splits = fine_mode != "C"
         self._line = lru_cache(maxsize=CACHE_LINES)(self._parse_line)
+        self._silent: dict[int, bool] = {}
 
     def units(self, text: str) -> tuple[Unit, ...]:
         """Content units of a text; each line is parsed once and cached, so shared lines cost nothing."""
         lines = pieces(text)
         if len(lines) == 1:
-            return self._line(lines[0])
-        return tuple(unit for line in lines for unit in self._line(line))
+            return self._line(lines[0])[0]
+        return tuple(unit for line in lines for unit in self._line(line)[0])
 
-    def _parse_line(self, line: str) -> tuple[Unit, ...]:
+    def reading(self, text: str) -> str:
+        """The text as katakana (how it is read), punctuation and spaces left out: 住民票 and じゅうみんひょう agree."""
+        return "".join(self._line(line)[1] for line in pieces(text))
+
+    def _parse_line(self, line: str) -> tuple[tuple[Unit, ...], str]:
         result: list[Unit] = []
+        reading: list[str] = []
         for morpheme in self._tokenizer.tokenize(line, self._coarse):
+            pos_id = morpheme.part_of_speech_id()
+            if pos_id not in self._silent:
+                self._silent[pos_id] = self._dictionary.pos_of(pos_id)[0] in ("補助記号", "空白")
+            if not self._silent[pos_id]:
+                reading.append(morpheme.reading_form())
             whole = self._morph(morpheme)
             if whole is None:
                 continue
@@ -84,7 +95,7 @@ class SudachiSplitter:
                 if len(parts) > 1:
                     finer = tuple(m for m in map(self._morph, parts) if m is not None)
             result.append(_new(Unit, (whole, finer)))
-        return tuple(result)
+        return tuple(result), "".join(reading)
 
     def _morph(self, morpheme: Any) -> Morph | None:
         """The morpheme as a Morph, or None for particles, symbols and other words search ignores."""

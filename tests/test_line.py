@@ -99,7 +99,7 @@ def test_redelivered_event_is_not_answered_twice(line, recorder: Recorder) -> No
 
 def test_choices_are_quick_replies_and_a_choice_is_answered(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
     client, _ = line
-    question = text_event("転入届に必要なものは？")
+    question = text_event("マイナンバーカードをなくした")
     signed(client, webhook(question))
     [reply] = replies_to(recorder, question["replyToken"])
     items = reply["messages"][0]["quickReply"]["items"]

@@ -143,7 +143,7 @@ def question_ts(recorder: Recorder, question: dict) -> str:
 
 
 def test_choice_button_answers_in_the_same_thread(slack: TestClient, recorder: Recorder) -> None:
-    payload, ts = mention("転入届に必要なものは？", team=OTHER_TEAM)
+    payload, ts = mention("マイナンバーカードをなくした", team=OTHER_TEAM)
     post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
     [clarify] = thread_posts(recorder, ts)
     actions = next(b for b in clarify["blocks"] if b["type"] == "actions")["elements"]
