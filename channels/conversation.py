@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,12 +37,25 @@ def secret_key(settings: Settings) -> bytes:
     """The configured key, or one generated once and kept (owner-readable only) in the data dir."""
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value().encode()
-    path = Path(settings.data_dir) / "secret.key"
+    return _stored_key(str(settings.data_dir))
+
+
+@lru_cache(maxsize=8)
+def _stored_key(data_dir: str) -> bytes:
+    """Created complete or not at all (link of a finished temp file), so workers starting together agree."""
+    path = Path(data_dir) / "secret.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        draft = path.with_name(f".secret.key.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another worker won; use its key
+        finally:
+            draft.unlink()
     return path.read_text(encoding="utf-8").strip().encode()
 
 
