@@ -25,7 +25,8 @@ Progress = Callable[[str, int, int], None]
 EMBED_BATCH = 512
 
 
-def _no_progress(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:  # noqa: ARG001 (the Progress signature)
+    """The default progress callback: report nothing."""
     return None
 
 
@@ -40,7 +41,7 @@ def corpus_hash(records: list[Record]) -> str:
 class IndexBuilder:
     """Construct cheaply; `run()` does the work and returns the published version's manifest."""
 
-    def __init__(self, normaliser: TextNormaliser, embedder: Embedder, progress: Progress = _no_progress) -> None:
+    def __init__(self, normaliser: TextNormaliser, embedder: Embedder, progress: Progress = no_progress) -> None:
         self.normaliser, self.embedder, self.progress = normaliser, embedder, progress
 
     def _units(self, records: list[Record]) -> tuple[list[str], np.ndarray, np.ndarray]:

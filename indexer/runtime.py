@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from indexer.build import IndexBuilder, Progress, _no_progress
+from indexer.build import IndexBuilder, Progress, no_progress
 from indexer.embedding import SentenceTransformerEmbedder, embedder_from_settings
 from indexer.index import KnowledgeIndex, load_index
 from indexer.normalise import TextNormaliser
@@ -45,7 +45,7 @@ def summarise_sources(loaded: LoadResult) -> dict[str, Counter]:
 
 
 def build_index(settings: Settings, sources: list[Path] | None = None, strict: bool = False,
-                progress: Progress = _no_progress, today: date | None = None) -> BuildReport:
+                progress: Progress = no_progress, today: date | None = None) -> BuildReport:
     """Load the sources, build a new version and make it live."""
     loaded = load_sources(sources or settings.sources, today=today, strict=strict)
     per_source = summarise_sources(loaded)

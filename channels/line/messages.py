@@ -33,7 +33,7 @@ def answer_bubble(reply: Answer, turn_id: int) -> FlexMessage:
     return FlexMessage(alt_text=record.answer[:400], contents=bubble)
 
 
-def to_line(reply: Answer, turn_id: int, escalation_id: str | None, settings: Settings) -> list[Message]:
+def to_line(reply: Answer, turn_id: int, escalation_id: str | None) -> list[Message]:
     """One reply's messages."""
     if reply.decision is Decision.ANSWER and reply.record is not None:
         return [answer_bubble(reply, turn_id)]

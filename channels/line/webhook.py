@@ -81,7 +81,7 @@ def handle(ctx, event: Event) -> None:  # type: ignore[no-untyped-def]
 
 def _answer(ctx, api: MessagingApi, token: str, conversation: str, text: str, choice: str | None) -> None:  # type: ignore[no-untyped-def]
     reply, stored = converse(ctx, conversation, CHANNEL, Audience.RESIDENT, text, choice)
-    messages = to_line(reply, stored.turn_id, stored.escalation_id, ctx.settings)
+    messages = to_line(reply, stored.turn_id, stored.escalation_id)
     api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages))
 
 
