@@ -1,10 +1,11 @@
 """End-to-end HTTP load on `POST /api/v1/ask`: wrk from a second process on loopback.
 
+    python -m bench --suite http [--duration 20] [--workers 1,2,4]          # SQLite; writes BENCHMARKS.md
     python -m bench.http_load [--duration 60] [--connections 50] [--workers 1 2] [--stores sqlite postgresql]
 
-Starts `madoguchi serve` on the sample city for each (store, workers) pair, waits for /healthz, runs wrk
-with a Lua script that posts a rotating set of resident questions with a fresh session per request, and
-prints a Markdown table (requests/s, p50/p95/p99 latency, non-2xx responses, socket errors). Rate limits
+Starts `madoguchi serve` on the sample city for each (store, workers) pair on a free port, waits for
+/healthz, runs wrk with a Lua script that posts a rotating set of resident questions with a fresh session
+per request, and reports requests/s, p50/p95/p99 latency, non-2xx responses and socket errors. Rate limits
 are raised for the run: one load generator on one address would otherwise be (rightly) throttled.
 """
 
@@ -14,6 +15,7 @@ import argparse
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -22,9 +24,13 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from matplotlib.figure import Figure
 from sqlalchemy import create_engine, text
 
+from bench.report import provenance, save_plot, table
+
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CONNECTIONS = 50
 QUESTIONS = ["転入届に必要なものは？", "ソファを捨てたい", "児童手当はいつ振り込まれる？", "マイナンバーカードをなくした",
              "住民票の写しがほしい", "人と話したい", "保育園に入りたい", "固定資産税の支払い方法", "避難所はどこ", "こんにちは"]
 LUA = """
@@ -42,6 +48,7 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
 """
+HEADER = ["store", "workers", "requests/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "socket errors"]
 
 
 def postgres_schema() -> tuple[str, str]:
@@ -52,7 +59,15 @@ def postgres_schema() -> tuple[str, str]:
     return f"{POSTGRES}?options=-csearch_path%3D{schema}", schema
 
 
-def wait_healthy(port: int, seconds: float = 180) -> None:
+def free_port() -> int:
+    """A port nobody listens on now (other people's servers share this machine)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_healthy(port: int, log: Path, seconds: float = 180) -> None:
+    """Poll /healthz until the server answers; say where its log is if it never does."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -61,25 +76,31 @@ def wait_healthy(port: int, seconds: float = 180) -> None:
                     return
         except OSError:
             time.sleep(0.5)
-    raise SystemExit("server did not become healthy")
+    raise SystemExit(f"server did not become healthy:\n{log.read_text(errors='replace')[-2000:]}")
 
 
-def run(store: str, workers: int, data_dir: Path, args: argparse.Namespace, script: Path, port: int) -> str:
-    """One server, one wrk run; returns the wrk RESULT line."""
-    env = {**os.environ, "MADOGUCHI_DATA_DIR": str(data_dir), "MADOGUCHI_RATE_PER_SESSION": "100000",
-           "MADOGUCHI_RATE_PER_ADDRESS": "10000000", "OMP_NUM_THREADS": "1"}
-    schema = None
+def store_url(store: str, data_dir: Path, workers: int) -> tuple[str, str | None]:
+    """Database URL for one run, and the PostgreSQL schema to drop afterwards."""
     if store == "postgresql":
-        env["MADOGUCHI_DATABASE_URL"], schema = postgres_schema()
-    else:
-        env["MADOGUCHI_DATABASE_URL"] = f"sqlite:///{data_dir / f'load-{workers}.db'}"
-    server = subprocess.Popen([sys.executable, "-m", "channels.cli", "serve", "--port", str(port), "--workers",
-                               str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        return postgres_schema()
+    return f"sqlite:///{data_dir / f'load-{workers}-{uuid.uuid4().hex[:6]}.db'}", None
+
+
+def run(store: str, workers: int, data_dir: Path, duration: int, connections: int, script: Path) -> dict[str, float]:
+    """One server, one wrk run; returns wrk's numbers."""
+    port, (url, schema) = free_port(), store_url(store, data_dir, workers)
+    env = {**os.environ, "MADOGUCHI_DATA_DIR": str(data_dir), "MADOGUCHI_RATE_PER_SESSION": "100000",
+           "MADOGUCHI_RATE_PER_ADDRESS": "10000000", "OMP_NUM_THREADS": "1", "MADOGUCHI_DATABASE_URL": url}
+    log = data_dir / f"server-{store}-{workers}.log"
+    with open(log, "wb") as sink:
+        server = subprocess.Popen([sys.executable, "-m", "channels.cli", "serve", "--port", str(port), "--workers",
+                                   str(workers)], env=env, stdout=sink, stderr=subprocess.STDOUT)
     try:
-        wait_healthy(port)
-        out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "10s",
-                              "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True)
-        return next(line for line in out.stdout.splitlines() if line.startswith("RESULT"))
+        wait_healthy(port, log)
+        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s",
+                              str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True)
+        line = next(line for line in out.stdout.splitlines() if line.startswith("RESULT"))
+        return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -88,28 +109,58 @@ def run(store: str, workers: int, data_dir: Path, args: argparse.Namespace, scri
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=60)
-    parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--stores", nargs="+", default=["sqlite", "postgresql"])
-    args = parser.parse_args()
+def measure(stores: list[str], workers: list[int], duration: int, connections: int = CONNECTIONS) -> list[list[str]]:
+    """Every (store, workers) pair against one sample-city index; table rows."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
-    print("| store | workers | requests/s | p50 ms | p95 ms | p99 ms | non-2xx | socket errors |\n|---|---:|---:|---:|---:|---:|---:|---:|")
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "ask.lua"
         script.write_text(LUA % ", ".join(f'"{q}"' for q in QUESTIONS), encoding="utf-8")
         subprocess.run([sys.executable, "-m", "channels.cli", "index", "build"], check=True, capture_output=True,
                        env={**os.environ, "MADOGUCHI_DATA_DIR": tmp})
-        for store in args.stores:
-            for workers in args.workers:
-                line = run(store, workers, Path(tmp), args, script, 8800 + workers)
-                m = dict(re.findall(r"(\w+)=([\d.]+)", line))
-                rate = float(m["requests"]) / float(m["seconds"])
-                print(f"| {store} | {workers} | {rate:.0f} | {m['p50']} | {m['p95']} | {m['p99']} | {m['non2xx']} | {m['errors']} |",
-                      flush=True)
+        for store in stores:
+            for count in workers:
+                m = run(store, count, Path(tmp), duration, connections, script)
+                rows.append([store, str(count), f"{m['requests'] / m['seconds']:.0f}", f"{m['p50']:.1f}",
+                             f"{m['p95']:.1f}", f"{m['p99']:.1f}", f"{m['non2xx']:.0f}", f"{m['errors']:.0f}"])
+                print("  " + " | ".join(rows[-1]), file=sys.stderr, flush=True)
+    return rows
+
+
+def plot(rows: list[list[str]]) -> str:
+    """Throughput and p95 against worker count."""
+    figure = Figure(figsize=(8, 3.5))
+    rate, tail = figure.subplots(1, 2)
+    workers = [int(r[1]) for r in rows]
+    rate.bar([str(w) for w in workers], [float(r[2]) for r in rows])
+    rate.set(title="requests/s", xlabel="workers")
+    tail.bar([str(w) for w in workers], [float(r[4]) for r in rows], color="tab:orange")
+    tail.set(title="p95 ms (50 connections)", xlabel="workers")
+    return save_plot(figure, "http")
+
+
+def suite(workers: list[int], duration: int) -> str:
+    """The `python -m bench --suite http` section: SQLite, the given worker counts."""
+    rows = measure(["sqlite"], workers, duration)
+    return "\n\n".join([
+        "## End-to-end HTTP load by worker count (issue 7)",
+        provenance(f"python -m bench --suite http --duration {duration} --workers {','.join(map(str, workers))}"),
+        f"wrk on loopback: 2 threads, {CONNECTIONS} connections, {duration} s per run, no think time; "
+        "`madoguchi serve --workers N` on the sample city, SQLite store; every request a new session, so every "
+        "request also writes a conversation and a turn; rate limits raised for the run. Server workers and wrk "
+        "share the same 2 cores, so 4 workers oversubscribe them: the point of more workers is more machines' "
+        "cores, which this box does not have.", table(HEADER, rows), f"![throughput and p95 by workers]({plot(rows)})"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--connections", type=int, default=CONNECTIONS)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--stores", nargs="+", default=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    print(table(HEADER, measure(args.stores, args.workers, args.duration, args.connections)))
 
 
 if __name__ == "__main__":

@@ -6,8 +6,10 @@ job; the learned parts (fusion weights, confidence models, thresholds) come from
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,10 +18,15 @@ from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Explanation, 
 from bot.features import candidate_features, query_features
 from bot.intents import Intent, recognise
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel, Thresholds
-from indexer.runtime import Runtime, load_runtime
+from indexer.runtime import Runtime, load_runtime, load_version
 from indexer.search import SIGNALS, Retrieval
+from indexer.store import IndexStore
+from knowledge.errors import IndexStoreError
 from knowledge.records import Audience, Record
 from knowledge.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.drafting.grounded import GroundedComposer
 
 EXPLAIN_TOP = 5
 
@@ -42,19 +49,50 @@ class Ranking:
     top3: float
 
 
+def grounded_composer(settings: Settings, runtime: Runtime) -> GroundedComposer | None:
+    """The optional passage composer (MADOGUCHI_GROUNDED_ANSWERS); LangChain is imported only if it is on."""
+    if not settings.grounded_answers:
+        return None
+    from bot.drafting.grounded import GroundedComposer
+
+    return GroundedComposer.from_settings(settings, runtime.normaliser)
+
+
 class Bot:
     """Holds the loaded runtime and decision model; cheap to call, expensive to construct once."""
 
-    def __init__(self, runtime: Runtime, model: DecisionModel) -> None:
-        self.runtime, self.model, self.settings = runtime, model, runtime.settings
+    def __init__(self, runtime: Runtime, model: DecisionModel,
+                 grounded: GroundedComposer | None = None) -> None:
+        self.runtime, self.model, self.settings, self.grounded = runtime, model, runtime.settings, grounded
         records = runtime.index.records
         self._is_passage = np.array([r.kind == "passage" for r in records])
         self._is_staff = np.array([r.audience is Audience.STAFF for r in records])
+        self._refused: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Bot":
         """Load model, index and decision model named by the settings."""
-        return cls(load_runtime(settings), DecisionModel.load(settings.decision_model or DEFAULT_MODEL_FILE))
+        runtime = load_runtime(settings)
+        model = DecisionModel.load(settings.decision_model or DEFAULT_MODEL_FILE)
+        return cls(runtime, model, grounded_composer(settings, runtime))
+
+    def reload_if_changed(self, swap_lock: AbstractContextManager[Any] = nullcontext()) -> str | None:
+        """Serve the index version CURRENT names now, without a restart; None if it is already served.
+
+        The version is loaded and checked beside the serving one and swapped in under `swap_lock` (the
+        lock answers run under), so no answer sees parts of two versions. A version that cannot serve
+        raises IndexStoreError once and is not tried again; the loaded one keeps serving."""
+        version = IndexStore(self.settings.resolved_index_dir).current_version()
+        if version in (self.runtime.index.manifest["version"], self._refused):
+            return None
+        try:
+            fresh = Bot(load_version(self.runtime, version, swap_lock), self.model)
+        except IndexStoreError:
+            self._refused = version
+            raise
+        with swap_lock:
+            self.runtime, self._is_passage, self._is_staff = fresh.runtime, fresh._is_passage, fresh._is_staff
+        return version
 
     def fuse(self, retrieval: Retrieval, audience: Audience) -> tuple[np.ndarray, np.ndarray]:
         """Fused scores and candidate features; staff see staff records first among near ties."""
@@ -108,13 +146,19 @@ class Bot:
         query = ranking.retrieval.query
         return Explanation(query.terms, query.synonyms, rows, ranking.top1, ranking.top3)
 
+    def say(self, record: Record, question: str) -> tuple[Record, str]:
+        """The approved text verbatim; only a manual passage may be composed, and only when configured."""
+        if self.grounded is None:
+            return record, compose.answer_text(record)
+        return self.grounded.run(question, record)
+
     def compose(self, decision: Decision, ranking: Ranking, top_k: int) -> Answer:
         """Words and structure for the decision."""
         shown = self.candidates(ranking, max(top_k, self.settings.max_choices))
         common = dict(intent=Intent.QUESTION, candidates=shown[:top_k], explanation=self.explain(ranking, shown))
         if decision is Decision.ANSWER:
-            return Answer(decision, confidence=ranking.top1, message=compose.answer_text(shown[0].record),
-                          record=shown[0].record, **common)
+            record, message = self.say(shown[0].record, ranking.retrieval.query.text)
+            return Answer(decision, confidence=ranking.top1, message=message, record=record, **common)
         if decision is Decision.CLARIFY:
             choices = compose.clarify_choices([c.record for c in shown[: self.settings.max_choices]])
             return Answer(decision, confidence=ranking.top3, message=compose.clarify_text(choices),
@@ -137,7 +181,8 @@ class Bot:
         record = self.runtime.index.record(picked)
         if record is None or not record.audience.visible_to(audience):
             return None
-        return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, compose.answer_text(record), record=record)
+        record, message = self.say(record, compose.choice_label(record))
+        return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, message, record=record)
 
     def _courtesy(self, intent: Intent) -> Answer:
         if intent is Intent.HUMAN:

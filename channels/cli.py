@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from channels import cli_answer, cli_channels, cli_data
+from channels import cli_answer, cli_channels, cli_data, cli_desk, cli_kb
 from channels.render import hits_table, problems_table, sources_table
 from knowledge.errors import MadoguchiError
 from knowledge.records import Audience
@@ -25,6 +25,8 @@ app.add_typer(index_app, name="index")
 cli_answer.register(app)
 cli_channels.register(app)
 app.add_typer(cli_data.data_app, name="data")
+app.add_typer(cli_desk.desk_app, name="desk")
+app.add_typer(cli_kb.kb_app, name="kb")
 out = Console()
 err = Console(stderr=True)
 
@@ -43,8 +45,8 @@ def index_build(
     index_dir: IndexDir = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop on any problem in the sources.")] = False,
 ) -> None:
-    """Load FAQ tables and documents and build a new index version."""
-    from indexer.runtime import build_index
+    """Load FAQ tables and documents (and the desk's approved entries) and build a new index version."""
+    from channels.publishing import build_from_settings
 
     settings = settings_with(index_dir)
     columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -56,7 +58,7 @@ def index_build(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = build_index(settings, sources or None, strict, progress)
+        report = build_from_settings(settings, sources or None, strict, progress)
     out.print(sources_table(report.per_source))
     if report.loaded.problems:
         err.print(problems_table(report.loaded.problems))
@@ -118,14 +120,14 @@ def serve(index_dir: IndexDir = None,
     import uvicorn
 
     from bot.store import ConversationStore
-    from indexer.runtime import build_index
+    from channels.publishing import build_from_settings
     from indexer.store import IndexStore
 
     settings = settings_with(index_dir)
     ConversationStore(settings.resolved_database_url).migrate()  # once, before workers start
     if not IndexStore(settings.resolved_index_dir).list_versions():
         out.print(f"no index yet in {settings.resolved_index_dir}: building it from {len(settings.sources)} source(s)")
-        build_index(settings)
+        build_from_settings(settings)
     if index_dir:
         os.environ["MADOGUCHI_INDEX_DIR"] = str(index_dir)
     host, port = host or settings.host, port or settings.port

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from functools import lru_cache
@@ -12,25 +13,45 @@ from typing import TYPE_CHECKING
 
 from bot import Answer, Session
 from bot.store import StoredTurn
-from knowledge.errors import ConflictError
+from bot.store.facts import TurnFacts
+from bot.store.routes import ReplyRoute
+from knowledge.errors import ConflictError, StoreUnavailableError
 from knowledge.records import Audience
 from knowledge.settings import Settings
 
 if TYPE_CHECKING:
     from channels.web.api import WebContext
 
+log = logging.getLogger("madoguchi.store")
+
 
 def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audience, text: str,
-             choice_id: str | None = None) -> tuple[Answer, StoredTurn]:
-    """Answer a message (or a choice from the last turn's offer) and store the turn before replying."""
+             choice_id: str | None = None, route: ReplyRoute | None = None) -> tuple[Answer, StoredTurn]:
+    """Answer a message (or a choice from the last turn's offer) and store the turn before replying.
+
+    `route` is how an agent's reply can reach this person later; it is stored (sealed) only when the
+    turn escalates.
+    """
     offered = ctx.store.last_offered(conversation) if choice_id else ()
     if choice_id and choice_id not in (*offered, "none"):
         raise ConflictError("choice_id was not offered in this conversation's last turn")
     with ctx.lock:
         reply = ctx.bot.answer(choice_id or text, audience, channel, Session(conversation, offered))
         normalised = " ".join(ctx.bot.runtime.normaliser.run(text).terms) if text else ""
-    stored = ctx.store.record_turn(conversation, channel, audience.value, text or choice_id or "", normalised, reply)
-    return reply, stored
+    facts = TurnFacts.of(conversation, channel, audience.value, text or choice_id or "", normalised, reply,
+                         ctx.store.seal(route))
+    return reply, keep_turn(ctx, facts)
+
+
+def keep_turn(ctx: "WebContext", facts: TurnFacts) -> StoredTurn:
+    """Into the store, or into the local spool while the store is down (the bot keeps answering)."""
+    try:
+        return ctx.store.record(facts)
+    except StoreUnavailableError:
+        if ctx.spool is None:
+            raise
+        log.warning("conversation store unavailable: turn kept in the local spool")
+        return ctx.spool.keep(facts)
 
 
 def secret_key(settings: Settings) -> bytes:

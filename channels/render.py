@@ -14,12 +14,14 @@ from knowledge.records import Problem
 
 def sources_table(per_source: dict[str, Counter]) -> Table:
     """Records per source file, by kind and audience, with problem counts."""
-    common = os.path.commonpath(list(per_source)) if len(per_source) > 1 else ""
+    files = [source for source in per_source if os.path.isabs(source)]  # the desk's entries have source "desk"
+    common = os.path.commonpath(files) if len(files) > 1 else ""
     table = Table("source", "faq", "passages", "resident", "staff", "all", "errors", "warnings",
                   title=f"records per source (under {common})" if common else "records per source")
     for source, counts in sorted(per_source.items()):
-        table.add_row(os.path.relpath(source, common) if common else source, *(str(counts.get(k, 0)) for k in
-                                ("faq", "passage", "resident", "staff", "all", "error", "warning")))
+        name = os.path.relpath(source, common) if common and source in files else source
+        table.add_row(name, *(str(counts.get(k, 0)) for k in
+                              ("faq", "passage", "resident", "staff", "all", "error", "warning")))
     return table
 
 

@@ -1,4 +1,12 @@
-"""Dense vectors behind a small protocol; FAISS does the work."""
+"""Dense vectors behind a small protocol; FAISS does the work, and the index type follows the size.
+
+Up to APPROXIMATE_ABOVE vectors the index is exact (IndexFlatIP): every city's knowledge base, and the
+range where the retriever scores every unit exactly anyway (`indexer/search.py`, EXACT_DENSE_LIMIT).
+Above it the retriever only asks for the nearest few hundred units, and an HNSW graph on inner product
+answers that in about a millisecond where a flat scan of a million vectors takes around a hundred
+(measurements and the recall they cost: BENCHMARKS.md, "Scaling"). Either kind is one FAISS file that
+`faiss.read_index` reads back, so indexes written before the graph existed load unchanged.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,11 @@ from typing import Protocol
 
 import faiss
 import numpy as np
+
+APPROXIMATE_ABOVE = 200_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 40
+HNSW_EF_SEARCH = 256
 
 
 class VectorIndex(Protocol):
@@ -20,44 +33,72 @@ class VectorIndex(Protocol):
     def save(self, path: Path) -> None: ...
 
 
-class FaissVectorIndex:
-    """Exact inner-product search (IndexFlatIP): knowledge bases of a city fit easily."""
+def _hnsw(dimensions: int) -> faiss.IndexHNSWFlat:
+    """An empty HNSW graph on inner product with madoguchi's parameters."""
+    index = faiss.IndexHNSWFlat(dimensions, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index
 
-    def __init__(self, index: object) -> None:
+
+class FaissVectorIndex:
+    """Exact search for small indexes, an HNSW graph for large ones; built by `build`, read by `load`."""
+
+    def __init__(self, index: faiss.Index) -> None:
         self._index = index
         self._vectors: np.ndarray | None = None
 
     @classmethod
-    def build(cls, vectors: np.ndarray) -> "FaissVectorIndex":
-        """Index the rows of a (n, d) float32 matrix."""
-        index = faiss.IndexFlatIP(int(vectors.shape[1]))
+    def build(cls, vectors: np.ndarray, approximate_above: int | None = None) -> "FaissVectorIndex":
+        """Index the rows of a (n, d) float32 matrix; more than `approximate_above` rows get a graph."""
+        dimensions, limit = int(vectors.shape[1]), APPROXIMATE_ABOVE if approximate_above is None else approximate_above
+        index = _hnsw(dimensions) if len(vectors) > limit else faiss.IndexFlatIP(dimensions)
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         return cls(index)
 
     @property
+    def kind(self) -> str:
+        """Which search answers: `hnsw` (the approximate graph) or `flat` (exact)."""
+        return "hnsw" if isinstance(self._index, faiss.IndexHNSW) else "flat"
+
+    @property
     def size(self) -> int:
         """Number of vectors."""
-        return int(self._index.ntotal)  # type: ignore[attr-defined]
+        return int(self._index.ntotal)
 
     @property
     def dimensions(self) -> int:
         """Vector width."""
-        return int(self._index.d)  # type: ignore[attr-defined]
+        return int(self._index.d)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, ids) of the k nearest rows for each query row; ids are -1 past the end."""
+        """(scores, ids) of the k nearest rows for each query row; ids are -1 past the end.
+
+        The graph explores at least k neighbours, so asking for 400 candidates gets 400, not fewer.
+        """
         k = max(1, min(k, self.size))
-        return self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)  # type: ignore[attr-defined]
+        rows = np.ascontiguousarray(queries, dtype=np.float32)
+        if self.kind == "hnsw":
+            return self._index.search(rows, k, params=faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k)))
+        return self._index.search(rows, k)
+
+    def _stored_vectors(self) -> np.ndarray:
+        """The (n, d) vectors as FAISS holds them, viewed in place (no second copy); valid while the index lives."""
+        if self._vectors is None and self.size == 0:
+            self._vectors = np.zeros((0, self.dimensions), dtype=np.float32)
+        if self._vectors is None:
+            flat = faiss.downcast_index(self._index.storage) if self.kind == "hnsw" else self._index
+            view = faiss.rev_swig_ptr(flat.get_xb(), self.size * self.dimensions)
+            self._vectors = np.asarray(view).reshape(self.size, self.dimensions)
+        return self._vectors
 
     def all_scores(self, query: np.ndarray) -> np.ndarray:
-        """Inner product of one query with every stored vector, for indexes small enough to hold as a matrix.
+        """Exact inner product of one query with every stored vector, whatever the index kind.
 
         Retrieval needs a score for every unit of every candidate, not only the top k: a long answer's
         vector is rarely among the nearest to a short question, yet its similarity still tells something.
         """
-        if self._vectors is None:
-            self._vectors = self._index.reconstruct_n(0, self.size)  # type: ignore[attr-defined]
-        return self._vectors @ np.asarray(query, dtype=np.float32).ravel()
+        return self._stored_vectors() @ np.asarray(query, dtype=np.float32).ravel()
 
     def save(self, path: Path) -> None:
         """One FAISS file."""
@@ -65,5 +106,8 @@ class FaissVectorIndex:
 
     @classmethod
     def load(cls, path: Path) -> "FaissVectorIndex":
-        """Inverse of :meth:`save`."""
-        return cls(faiss.read_index(str(path)))
+        """Inverse of :meth:`save`; a graph gets today's search breadth, whatever it was saved with."""
+        index = faiss.read_index(str(path))
+        if isinstance(index, faiss.IndexHNSW):
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+        return cls(index)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,10 +17,14 @@ from indexer.embedding import SentenceTransformerEmbedder, embedder_from_setting
 from indexer.index import KnowledgeIndex, load_index
 from indexer.normalise import TextNormaliser
 from indexer.search import Retriever
-from indexer.store import IndexStore
-from knowledge.records import LoadResult
+from indexer.store import MANIFEST, IndexStore
+from knowledge.errors import CorruptIndexError, IndexStoreError
+from knowledge.records import Audience, LoadResult
 from knowledge.settings import Settings
 from knowledge.sources import load_sources
+
+log = logging.getLogger("madoguchi.index")
+PROBE = "住民票の写しがほしい"
 
 
 @dataclass(slots=True)
@@ -73,3 +81,81 @@ def load_runtime(settings: Settings) -> Runtime:
     embedder = embedder_from_settings(settings).warm_up()
     index = load_index(IndexStore(settings.resolved_index_dir), embedder.describe(), normaliser.config())
     return Runtime(settings, normaliser, embedder, index, Retriever(index, normaliser, embedder))
+
+
+class PinnedStore(IndexStore):
+    """The store seen at one version, so a reload reads one version whole even if CURRENT moves meanwhile."""
+
+    def __init__(self, root: Path, version: str) -> None:
+        super().__init__(root)
+        self.version = version
+
+    def current_version(self) -> str:
+        """Always the pinned version, as long as it exists."""
+        if not (self.versions / self.version / MANIFEST).is_file():
+            raise CorruptIndexError(f"{self.root}/CURRENT names version {self.version!r}, which is missing")
+        return self.version
+
+
+def load_version(runtime: Runtime, version: str,
+                 lock: AbstractContextManager[Any] = nullcontext()) -> Runtime:
+    """Another index version beside the serving one, sharing its model and normaliser: checked against
+    them, then tried on one question under `lock` (the normaliser is not thread-safe)."""
+    store = PinnedStore(runtime.settings.resolved_index_dir, version)
+    try:
+        index = load_index(store, runtime.embedder.describe(), runtime.normaliser.config())
+        if index.manifest.get("version") != version:
+            raise CorruptIndexError(f"{store.versions / version} says it is {index.manifest.get('version')!r}")
+        retriever = Retriever(index, runtime.normaliser, runtime.embedder)
+        fresh = replace(runtime, index=index, retriever=retriever)
+        with lock:
+            fresh.retriever.run(PROBE, Audience.RESIDENT)
+    except IndexStoreError:
+        raise
+    except Exception as exc:  # damaged files fail in numpy's, faiss's or json's own ways
+        problem = f"{type(exc).__name__}: {exc}"
+        raise CorruptIndexError(f"index version {version} cannot be used ({problem})") from exc
+    return fresh
+
+
+class IndexWatcher:
+    """Polls for a newly published index version in a daemon thread, so that every worker process follows
+    CURRENT whoever wrote it; problems are logged once each and never stop the serving index."""
+
+    def __init__(self, reload: Callable[[], str | None], seconds: float) -> None:
+        self.reload, self.seconds = reload, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="madoguchi-index-watcher", daemon=True)
+        self._reported = ""
+
+    def start(self) -> "IndexWatcher":
+        """Begin polling, unless polling is turned off (0 seconds)."""
+        if self.seconds > 0:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop polling; a reload in progress finishes first."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def poll(self) -> str | None:
+        """One look: the version now served, or None when nothing changed or the new one was refused."""
+        try:
+            version = self.reload()
+        except IndexStoreError as exc:
+            if str(exc) != self._reported:
+                log.warning("index not swapped, still serving the loaded version: %s", exc)
+                self._reported = str(exc)
+            return None
+        if version is not None:
+            log.info("now serving index version %s", version)
+        return version
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.seconds):
+            try:
+                self.poll()
+            except Exception:  # the thread must outlive any surprise; the old index keeps serving
+                log.exception("index watcher: unexpected error")

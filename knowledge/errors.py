@@ -13,7 +13,9 @@
     └── RequestError            a caller's mistake (HTTP 400)
         ├── NotFoundError       no such conversation, turn or escalation (HTTP 404)
         ├── ConflictError       not possible in the conversation's state, e.g. a choice never offered (409)
-        └── RateLimitedError    too many requests (HTTP 429)
+        ├── RateLimitedError    too many requests (HTTP 429)
+        ├── UnauthorizedError   not signed in to the desk, or the sign-in failed (HTTP 401)
+        └── ForbiddenError      signed in, but not allowed: wrong role, missing CSRF token (HTTP 403)
 
 Channels convert these at their boundary (CLI exit codes, HTTP statuses from `status`); nothing
 else should be raised to a user.
@@ -91,3 +93,15 @@ class RateLimitedError(RequestError):
     """Too many requests from one session or address."""
 
     status = 429
+
+
+class UnauthorizedError(RequestError):
+    """Not signed in to the desk (or the sign-in failed); the desk answers with its login page."""
+
+    status = 401
+
+
+class ForbiddenError(RequestError):
+    """Signed in but not allowed: a role too low for the page, or a form without its CSRF token."""
+
+    status = 403

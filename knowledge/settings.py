@@ -54,6 +54,18 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(16_384, ge=1_024, description="Largest request body the web API accepts.")
     rate_per_session: int = Field(30, ge=1, description="Web API requests per session per minute.")
     rate_per_address: int = Field(120, ge=1, description="Web API requests per client address per minute.")
+    rate_per_chat_user: int = Field(20, ge=1, description="LINE/Slack messages per user per minute.")
+    redis_url: SecretStr | None = Field(None, description="redis://… to share rate limits across workers; "
+                                                          "unset: each worker counts alone, in memory.")
+    redis_prefix: str = Field("madoguchi:", min_length=1, description="Prefix of every Redis key, so several "
+                                                                      "installations can share one Redis.")
+    index_poll_seconds: float = Field(2.0, ge=0, description="How often each web worker looks for a newly "
+                                                             "published index version; 0: no hot reload.")
+    widget_origins: list[str] = Field(default_factory=list, description="City web sites (e.g. https://www.city.example.jp) "
+                                                                   "whose pages embed the widget and may call the API.")
+    frame_ancestors: str = Field("'self'", pattern=r"^[^;,\r\n]+$",
+                                 description="CSP frame-ancestors: city origins allowed to frame our pages.")
+    hsts: bool = Field(True, description="Send Strict-Transport-Security on requests that came over TLS.")
     host: str = Field("127.0.0.1", description="Address `madoguchi serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `madoguchi serve` listens on.")
     workers: int = Field(1, ge=1, le=32, description="Worker processes for `madoguchi serve`.")
@@ -68,9 +80,42 @@ class Settings(BaseSettings):
     slack_mode: Literal["http", "socket"] = Field("http", description="Slack transport: HTTP events or Socket Mode.")
     slack_api_base: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
     slack_staff_teams: list[str] = Field(default_factory=list, description="Slack team ids whose members are staff.")
+    desk_session_hours: float = Field(8.0, gt=0, le=24 * 30, description="How long a desk sign-in lasts.")
+    desk_max_failed_logins: int = Field(5, ge=1, description="Wrong passwords in a row before a desk account "
+                                                             "is locked.")
+    desk_lockout_minutes: float = Field(15.0, gt=0, description="How long a locked desk account stays locked.")
+    desk_login_rate_per_address: int = Field(20, ge=1, description="Desk sign-in attempts per client address "
+                                                                   "per minute.")
+    desk_max_body_bytes: int = Field(10_000_000, ge=16_384, description="Largest request body on /desk/ pages "
+                                     "(long answers, spreadsheet uploads); the API keeps MAX_BODY_BYTES.")
+    desk_base_url: str = Field("http://127.0.0.1:8000", description="Public address of the desk, for links in "
+                                                               "notifications.")
+    desk_slack_channel: str | None = Field(None, description="Slack channel id told about each new escalation "
+                                                             "(uses the Slack bot token).")
+    desk_webhook_url: str | None = Field(None, description="URL that receives a JSON POST for each new escalation.")
+    desk_webhook_secret: SecretStr | None = Field(None, description="Signs webhook bodies (X-Madoguchi-Signature, "
+                                                                    "HMAC-SHA256).")
+    outbox_max_attempts: int = Field(8, ge=1, le=50, description="Tries for a notification or reply before it is "
+                                                                 "marked undelivered.")
+    outbox_first_delay_seconds: float = Field(2.0, gt=0, description="First retry delay; doubles each try "
+                                                                     "(capped at 10 min).")
+    outbox_lease_seconds: float = Field(30.0, gt=0, description="How long a worker owns a delivery before another "
+                                                                "may retry it (a crashed worker's work resumes).")
     city_name: str = Field("みなと市", description="Shown in greetings.")
     call_center_hours: str = Field("平日 8:30〜17:15（土日祝日・年末年始を除く）", description="Told on escalation.")
     call_center_contact: str = Field("市役所代表 電話 0123-45-1000", description="Told on escalation.")
+    minutes_per_inquiry: float = Field(5.0, gt=0, le=240, description="Staff minutes one answered question "
+                                                                      "would have taken by phone (the dashboard's "
+                                                                      "hours-saved estimate; an assumption).")
+    draft_model_url: str | None = Field(None, description="OpenAI-compatible base URL (…/v1) of a chat model on "
+                                                          "the city's network; unset: no drafting, agents see "
+                                                          "the cited passages.")
+    draft_model_name: str = Field("local", description="Model name sent to that server.")
+    draft_api_key: SecretStr | None = Field(None, description="API key for that server, if it needs one.")
+    draft_timeout_seconds: float = Field(20.0, gt=0, le=300, description="How long an agent waits for a draft "
+                                                                         "before seeing the cited passages.")
+    grounded_answers: bool = Field(False, description="Compose short answers from manual passages with the "
+                                                      "drafting model, every sentence checked (FAQs never).")
 
     @field_validator("synonym_files")
     @classmethod

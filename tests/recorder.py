@@ -34,6 +34,8 @@ class Recorder:
     requests: list[Recorded] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)
 
     def start(self) -> "Recorder":
         recorder = self
@@ -46,9 +48,10 @@ class Recorder:
                 except json.JSONDecodeError:
                     body = raw
                 recorder.requests.append(Recorded(self.path, dict(self.headers), body))
-                reply = recorder.answer_for(self.path)
-                payload = json.dumps(reply).encode()
-                self.send_response(200)
+                time.sleep(recorder.delays.get(self.path, 0.0))
+                status = recorder.status_for(self.path)
+                payload = json.dumps(recorder.answer_for(self.path) if status == 200 else {"message": "down"}).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -60,6 +63,13 @@ class Recorder:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
+
+    def status_for(self, path: str) -> int:
+        """500 while a failure count is set for the path (a platform outage), else 200."""
+        if self.failures.get(path, 0) > 0:
+            self.failures[path] -= 1
+            return 500
+        return 200
 
     def answer_for(self, path: str) -> dict[str, Any]:
         """What the real platform answers, so the SDKs parse a response of the right shape."""

@@ -14,6 +14,8 @@ import uvicorn
 from channels.web import create_app
 from indexer.runtime import build_index
 from knowledge.settings import SAMPLE_CITY, Settings
+from bot.store import ConversationStore
+from bot.store.escalations import EscalationDesk
 from tests.recorder import free_port
 
 CHROMIUM = os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium")
@@ -27,9 +29,14 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[str]:
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The served city's files, index and store."""
+    return tmp_path_factory.mktemp("browser")
+
+
+@pytest.fixture(scope="module")
+def server(folder: Path, model_cache: Path) -> Iterator[str]:
     """The sample city plus one planted hostile FAQ entry, served by uvicorn in a thread."""
-    folder = tmp_path_factory.mktemp("browser")
     (folder / "planted.csv").write_text(PLANTED, encoding="utf-8")
     settings = Settings(data_dir=model_cache, index_dir=folder / "index", sources=[SAMPLE_CITY, folder / "planted.csv"],
                         database_url=f"sqlite:///{folder / 'store.db'}")
@@ -111,6 +118,20 @@ def test_escalation_tells_what_happens_and_takes_a_contact(page) -> None:  # typ
     page.get_by_text("連絡先を受け付けました").wait_for()
 
 
+def test_agents_reply_appears_in_the_widget_when_the_resident_comes_back(page, folder: Path, server: str) -> None:  # type: ignore[no-untyped-def]
+    open_and_ask(page, "担当者と話したい")
+    assert "受付時間" in last_bot(page).inner_text()
+    desk = EscalationDesk(ConversationStore(f"sqlite:///{folder / 'store.db'}"))
+    escalation = desk.queue(status="new", channel="web")[-1]
+    desk.claim(escalation.id, "agent-sato")
+    desk.reply(escalation.id, "agent-sato", "転入届は本人確認書類をお持ちください。")
+    page.goto(server + "/")
+    page.get_by_text("転入届は本人確認書類をお持ちください。").wait_for()
+    assert "担当者からの回答" in page.locator(".mg-log").inner_text()
+    page.goto(server + "/")
+    assert page.locator(".mg-log").inner_text().count("本人確認書類をお持ちください") == 1
+
+
 def test_keyboard_only_resident(page) -> None:  # type: ignore[no-untyped-def]
     for _ in range(30):
         page.keyboard.press("Tab")
@@ -177,7 +198,7 @@ def test_phone_width_and_200_percent_text(browser, server: str) -> None:  # type
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360
     if os.environ.get("UPDATE_SCREENSHOTS"):
         phone.screenshot(path=str(DOCS / "widget-phone.png"))
-    phone.add_style_tag(content="html{font-size:200%}")
+    phone.evaluate("document.documentElement.style.fontSize = '200%'")  # CSSOM: our CSP refuses inline <style>
     assert phone.get_by_label("質問を入力").is_visible() and phone.get_by_role("button", name="送信").is_visible()
     box = phone.locator(".mg-panel").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360

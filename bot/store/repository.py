@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from datetime import timedelta
@@ -15,8 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer import Answer
 from bot.store.database import make_engine, migrate
+from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
-from bot.store.tables import ChannelEvent, Conversation, Escalation, Feedback, Turn, utcnow
+from bot.store.routes import ReplyRoute, RouteCipher
+from bot.store.tables import ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, Turn, utcnow
 from knowledge.errors import NotFoundError, StoreUnavailableError
 
 
@@ -31,8 +32,9 @@ class StoredTurn:
 class ConversationStore:
     """Construct with a URL; `migrate()` once at startup; every method is one short transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, cipher: RouteCipher | None = None) -> None:
         self.engine: Engine = make_engine(url)
+        self.cipher = cipher
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> "ConversationStore":
@@ -40,7 +42,8 @@ class ConversationStore:
         migrate(self.engine)
         return self
 
-    def _session(self) -> Session:
+    def session(self) -> Session:
+        """A new ORM session; sibling repositories (desk, outbox, entries) share the engine through it."""
         return self._sessions()
 
     def ping(self) -> bool:
@@ -54,26 +57,35 @@ class ConversationStore:
 
     def last_offered(self, conversation_id: str) -> tuple[str, ...]:
         """The choices offered in the conversation's latest turn."""
-        with self._guard(), self._session() as session:
+        with self.guard(), self.session() as session:
             latest = session.scalars(select(Turn).where(Turn.conversation_id == conversation_id)
                                      .order_by(Turn.id.desc()).limit(1)).first()
             return tuple(latest.choices) if latest else ()
 
     def record_turn(self, conversation_id: str, channel: str, audience: str, question: str,
-                    normalised: str, reply: Answer) -> StoredTurn:
+                    normalised: str, reply: Answer, route: ReplyRoute | None = None) -> StoredTurn:
         """Store a turn (and its escalation) in one transaction, before the reply is sent."""
-        with self._guard(), self._session() as session, session.begin():
-            self._ensure_conversation(session, conversation_id, channel, audience)
-            turn = Turn(conversation_id=conversation_id, question=mask_personal_data(question),
-                        normalised=mask_personal_data(normalised), intent=reply.intent.value,
-                        decision=reply.decision.value, confidence=reply.confidence,
-                        shown_entry_id=reply.record.id if reply.record else None,
-                        choices=[c.id for c in reply.choices if c.id != "none"],
-                        candidates=[{"id": c.record.id, "score": round(c.score, 4)} for c in reply.candidates[:5]])
+        return self.record(TurnFacts.of(conversation_id, channel, audience, question, normalised, reply,
+                                        self.seal(route)))
+
+    def seal(self, route: ReplyRoute | None) -> str:
+        """The route encrypted for storage; empty when there is no route or no key."""
+        return self.cipher.seal(route) if route and self.cipher else ""
+
+    def record(self, facts: TurnFacts) -> StoredTurn:
+        """Write prepared facts; an escalation id already stored (a replay) is not written twice."""
+        with self.guard(), self.session() as session, session.begin():
+            if facts.escalation_id and session.get(Escalation, facts.escalation_id) is not None:
+                return StoredTurn(0, facts.escalation_id)
+            self._ensure_conversation(session, facts.conversation_id, facts.channel, facts.audience)
+            turn = Turn(conversation_id=facts.conversation_id, question=facts.question, normalised=facts.normalised,
+                        intent=facts.intent, decision=facts.decision, confidence=facts.confidence,
+                        shown_entry_id=facts.shown_entry_id, choices=facts.choices, candidates=facts.candidates)
             session.add(turn)
             session.flush()
-            escalation_id = self._escalate(session, turn, channel, reply) if reply.decision.value == "escalate" else None
-            return StoredTurn(turn.id, escalation_id)
+            if facts.escalation_id:
+                self._escalate(session, turn, facts)
+            return StoredTurn(turn.id, facts.escalation_id)
 
     def _ensure_conversation(self, session: Session, conversation_id: str, channel: str, audience: str) -> None:
         """Insert-or-touch in one statement: two first messages of one session may arrive together."""
@@ -83,27 +95,30 @@ class ConversationStore:
                                                 created_at=now, updated_at=now)
         session.execute(statement.on_conflict_do_update(index_elements=[Conversation.id], set_={"updated_at": now}))
 
-    def _escalate(self, session: Session, turn: Turn, channel: str, reply: Answer) -> str:
-        escalation = Escalation(id=uuid.uuid4().hex, conversation_id=turn.conversation_id, turn_id=turn.id,
-                                reason=reply.reason or "escalated", channel=channel)
-        session.add(escalation)
-        return escalation.id
+    def _escalate(self, session: Session, turn: Turn, facts: TurnFacts) -> None:
+        """The escalation and its desk notification are committed together, or neither is."""
+        session.add(Escalation(id=facts.escalation_id, conversation_id=turn.conversation_id, turn_id=turn.id,
+                               reason=facts.reason, channel=facts.channel, audience=facts.audience,
+                               department=facts.department, route=facts.route, updated_at=utcnow()))
+        session.add(OutboxMessage(kind="escalation.created", key=f"created:{facts.escalation_id}",
+                                  escalation_id=facts.escalation_id))
 
     def first_time(self, channel: str, event_id: str) -> bool:
         """Record an event id; False if it was seen before (a redelivery)."""
         insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         statement = insert(ChannelEvent).values(id=f"{channel}:{event_id}", channel=channel, received_at=utcnow())
-        with self._guard(), self._session() as session, session.begin():
-            return session.execute(statement.on_conflict_do_nothing(index_elements=[ChannelEvent.id])).rowcount == 1
+        with self.guard(), self.session() as session, session.begin():
+            inserted = statement.on_conflict_do_nothing(index_elements=[ChannelEvent.id]).returning(ChannelEvent.id)
+            return session.execute(inserted).first() is not None  # rowcount is not reliable here on PostgreSQL
 
     def conversation_ids(self, prefix: str) -> list[str]:
         """Conversations whose id starts with `prefix` (one web session, one LINE user, one Slack user)."""
-        with self._guard(), self._session() as session:
+        with self.guard(), self.session() as session:
             return list(session.scalars(select(Conversation.id).where(Conversation.id.startswith(prefix, autoescape=True))))
 
     def export(self, conversation_ids: list[str]) -> list[dict]:
         """Everything stored about these conversations, as plain data (for a resident's access request)."""
-        with self._guard(), self._session() as session:
+        with self.guard(), self.session() as session:
             return [self._export_one(session, cid) for cid in conversation_ids]
 
     def _export_one(self, session: Session, conversation_id: str) -> dict:
@@ -122,7 +137,7 @@ class ConversationStore:
 
     def delete(self, conversation_ids: list[str]) -> int:
         """Remove conversations with their turns, feedback and escalations."""
-        with self._guard(), self._session() as session, session.begin():
+        with self.guard(), self.session() as session, session.begin():
             for conversation_id in conversation_ids:
                 self._delete_children(session, [conversation_id])
             return session.execute(delete(Conversation).where(Conversation.id.in_(conversation_ids))).rowcount
@@ -130,23 +145,25 @@ class ConversationStore:
     def _delete_children(self, session: Session, conversation_ids: list[str]) -> None:
         turn_ids = select(Turn.id).where(Turn.conversation_id.in_(conversation_ids))
         session.execute(delete(Feedback).where(Feedback.turn_id.in_(turn_ids)))
+        escalations = select(Escalation.id).where(Escalation.conversation_id.in_(conversation_ids))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.escalation_id.in_(escalations)))
         session.execute(delete(Escalation).where(Escalation.conversation_id.in_(conversation_ids)))
         session.execute(delete(Turn).where(Turn.conversation_id.in_(conversation_ids)))
 
     def purge_older_than(self, days: int) -> int:
         """Delete conversations untouched for `days` days (the retention setting); returns how many."""
         cutoff = utcnow() - timedelta(days=days)
-        with self._guard(), self._session() as session:
+        with self.guard(), self.session() as session:
             old = list(session.scalars(select(Conversation.id).where(Conversation.updated_at < cutoff)))
         if old:
             self.delete(old)
-        with self._guard(), self._session() as session, session.begin():
+        with self.guard(), self.session() as session, session.begin():
             session.execute(delete(ChannelEvent).where(ChannelEvent.received_at < cutoff))
         return len(old)
 
     def add_feedback(self, conversation_id: str, turn_id: int, helpful: bool, comment: str) -> None:
         """👍/👎 on a turn of this conversation."""
-        with self._guard(), self._session() as session, session.begin():
+        with self.guard(), self.session() as session, session.begin():
             turn = session.get(Turn, turn_id)
             if turn is None or turn.conversation_id != conversation_id:
                 raise NotFoundError(f"no turn {turn_id} in this conversation")
@@ -155,14 +172,15 @@ class ConversationStore:
     def add_contact(self, conversation_id: str, escalation_id: str, name: str, email: str, phone: str,
                     preferred: str) -> None:
         """How the resident wants a reply; kept unmasked because a person must use it."""
-        with self._guard(), self._session() as session, session.begin():
+        with self.guard(), self.session() as session, session.begin():
             escalation = session.get(Escalation, escalation_id)
             if escalation is None or escalation.conversation_id != conversation_id:
                 raise NotFoundError(f"no escalation {escalation_id} in this conversation")
             escalation.contact_name, escalation.contact_email = name, email
             escalation.contact_phone, escalation.preferred_reply = phone, preferred
 
-    def _guard(self):  # type: ignore[no-untyped-def]
+    def guard(self):  # type: ignore[no-untyped-def]
+        """Database failures become StoreUnavailableError (HTTP 503)."""
         return _StoreGuard()
 
 

@@ -16,9 +16,10 @@ from linebot.v3.messaging import (ApiClient, Configuration, MessagingApi, ReplyM
                                   ShowLoadingAnimationRequest, TextMessage)
 from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageContent
 
+from bot.store.routes import ReplyRoute
 from channels.conversation import converse, user_hash
 from channels.line.messages import NOT_TEXT, handed_over, to_line
-from knowledge.errors import ConfigurationError, RequestError
+from knowledge.errors import ConfigurationError, RateLimitedError, RequestError
 from knowledge.records import Audience
 
 CHANNEL = "line"
@@ -68,6 +69,12 @@ def handle(ctx, event: Event) -> None:  # type: ignore[no-untyped-def]
     user = getattr(event.source, "user_id", None) or "unknown"
     conversation = f"{CHANNEL}:{user_hash(ctx.settings, CHANNEL, user)}"
     api = _api(ctx)
+    try:
+        ctx.per_chat_user.check(conversation)
+    except RateLimitedError as refused:  # a friendly sentence, not an error
+        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
+                                              messages=[TextMessage(text=str(refused))]))
+        return
     if isinstance(event, MessageEvent) and not isinstance(event.message, TextMessageContent):
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=NOT_TEXT)]))
         return
@@ -76,11 +83,18 @@ def handle(ctx, event: Event) -> None:  # type: ignore[no-untyped-def]
         return
     if event.source.type == "user":
         api.show_loading_animation(ShowLoadingAnimationRequest(chat_id=user, loading_seconds=10))
-    _answer(ctx, api, event.reply_token, conversation, event.message.text, None)
+    _answer(ctx, api, event.reply_token, conversation, event.message.text, None, _push_target(event.source, user))
 
 
-def _answer(ctx, api: MessagingApi, token: str, conversation: str, text: str, choice: str | None) -> None:  # type: ignore[no-untyped-def]
-    reply, stored = converse(ctx, conversation, CHANNEL, Audience.RESIDENT, text, choice)
+def _push_target(source, user: str) -> str:  # type: ignore[no-untyped-def]
+    """Where a later push must go: the group or room the question was asked in, else the user."""
+    return getattr(source, "group_id", None) or getattr(source, "room_id", None) or getattr(source, "user_id", None) or user
+
+
+def _answer(ctx, api: MessagingApi, token: str, conversation: str, text: str, choice: str | None,  # type: ignore[no-untyped-def]
+            push_to: str) -> None:
+    route = ReplyRoute(CHANNEL, {"user_id": push_to})
+    reply, stored = converse(ctx, conversation, CHANNEL, Audience.RESIDENT, text, choice, route)
     messages = to_line(reply, stored.turn_id, stored.escalation_id)
     api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages))
 
@@ -88,7 +102,7 @@ def _answer(ctx, api: MessagingApi, token: str, conversation: str, text: str, ch
 def _postback(ctx, api: MessagingApi, event: PostbackEvent, conversation: str) -> None:  # type: ignore[no-untyped-def]
     data = {k: v[0] for k, v in parse_qs(event.postback.data).items()}
     if "choice" in data:
-        _answer(ctx, api, event.reply_token, conversation, "", data["choice"])
+        _answer(ctx, api, event.reply_token, conversation, "", data["choice"], _push_target(event.source, "unknown"))
     elif "feedback" in data and data.get("turn", "").isdigit():
         ctx.store.add_feedback(conversation, int(data["turn"]), data["feedback"] == "up", "")
         text = "ありがとうございます。" if data["feedback"] == "up" else "お役に立てずすみません。「担当者と話したい」と送ると、担当者におつなぎします。"

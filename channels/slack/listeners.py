@@ -11,9 +11,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.store.routes import ReplyRoute
 from channels.conversation import converse, user_hash
 from channels.slack.blocks import to_blocks
-from knowledge.errors import ConfigurationError
+from knowledge.errors import ConfigurationError, RateLimitedError
 from knowledge.records import Audience
 
 CHANNEL = "slack"
@@ -28,8 +29,15 @@ def audience_of(ctx, team_id: str | None) -> Audience:  # type: ignore[no-untype
 def reply_in_thread(ctx, client: WebClient, channel: str, thread_ts: str, team: str | None, user: str,  # type: ignore[no-untyped-def]
                     text: str, choice: str | None = None) -> None:
     """Answer and post in the question's thread."""
-    conversation = f"{CHANNEL}:{team or '-'}:{user_hash(ctx.settings, CHANNEL, user)}:{thread_ts}"
-    reply, stored = converse(ctx, conversation, CHANNEL, audience_of(ctx, team), text, choice)
+    person = f"{CHANNEL}:{team or '-'}:{user_hash(ctx.settings, CHANNEL, user)}"
+    try:
+        ctx.per_chat_user.check(person)
+    except RateLimitedError as refused:  # a friendly sentence, not an error
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=str(refused))
+        return
+    conversation = f"{person}:{thread_ts}"
+    route = ReplyRoute(CHANNEL, {"channel": channel, "thread_ts": thread_ts})
+    reply, stored = converse(ctx, conversation, CHANNEL, audience_of(ctx, team), text, choice, route)
     client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=reply.message[:3000],
                             blocks=to_blocks(reply, stored.turn_id))
 

@@ -6,15 +6,19 @@ import secrets
 import threading
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from bot import Bot
 from bot.answer import Answer
 from bot.store import ConversationStore
+from bot.store.escalations import EscalationDesk
 from channels.conversation import converse
-from channels.web.limits import RateLimiter
-from channels.web.schemas import (AskRequest, AskResponse, ChoiceOut, ContactRequest, EntryOut, ErrorBody,
-                                  EscalationOut, FeedbackRequest, Health, ask_request_model)
+from bot.store.spool import Spool
+from channels.delivery import Dispatcher
+from channels.web.limits import Limiter
+from channels.web.schemas import (SESSION_PATTERN, AgentReply, AskRequest, AskResponse, ChoiceOut, ContactRequest,
+                                  EntryOut, ErrorBody, EscalationOut, FeedbackRequest, Health, RepliesOut,
+                                  ask_request_model)
 from knowledge.records import Audience
 from knowledge.settings import Settings
 
@@ -34,9 +38,17 @@ class WebContext:
     settings: Settings
     bot: Bot
     store: ConversationStore
-    per_session: RateLimiter
-    per_address: RateLimiter
+    per_session: Limiter
+    per_address: Limiter
     lock: threading.Lock
+    per_chat_user: Limiter
+    dispatcher: Dispatcher | None = None
+    spool: Spool | None = None
+
+    def wake_outbox(self) -> None:
+        """Deliver newly committed replies now instead of at the dispatcher's next tick."""
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
 
 
 def context(request: Request) -> WebContext:
@@ -92,6 +104,17 @@ def contact(body: ContactRequest, request: Request,
     _limit(ctx, request, body.session_id)
     ctx.store.add_contact(f"{CHANNEL}:{body.session_id}", escalation_id, body.name, body.email, body.phone,
                           body.preferred)
+
+
+@router.get("/replies", response_model=RepliesOut)
+def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN, description="The widget's session.")) -> RepliesOut:
+    """Agents' replies to this session's escalations; the widget polls while its panel is open."""
+    ctx = context(request)
+    _limit(ctx, request, session_id)
+    found = EscalationDesk(ctx.store).web_replies(f"{CHANNEL}:{session_id}")
+    return RepliesOut(replies=[AgentReply(escalation_id=e.id, text=e.reply_text,
+                                          answered_at=e.answered_at.isoformat() if e.answered_at else "")
+                               for e in found])
 
 
 health_router = APIRouter()

@@ -5,18 +5,28 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from fastapi.staticfiles import StaticFiles
 
 from bot import Bot
 from bot.store import ConversationStore
+from bot.store.routes import RouteCipher
+from channels.conversation import secret_key
+from channels.delivery import start_background_work
+from channels.desk import desk_router
+from channels.desk.uploads import PathBodyLimit
 from channels.line import router as line_router
 from channels.web.api import ERRORS, WebContext, build_ask_route, health_router, router
 from channels.web.errors import install_error_handlers
-from channels.web.limits import BodySizeLimit, RateLimiter
+from channels.web.limits import build_limiters
+from channels.web.security import SecurityHeaders
+from indexer.runtime import IndexWatcher
 from knowledge.errors import RequestError
 from knowledge.settings import Settings, get_settings
 
@@ -25,9 +35,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def build_context(settings: Settings) -> WebContext:
     """Load the bot and open (and migrate) the store: the expensive part, once per worker."""
-    store = ConversationStore(settings.resolved_database_url).migrate()
-    return WebContext(settings, Bot.from_settings(settings), store, RateLimiter(settings.rate_per_session),
-                      RateLimiter(settings.rate_per_address), threading.Lock())
+    store = ConversationStore(settings.resolved_database_url, RouteCipher(secret_key(settings))).migrate()
+    per_session, per_address, per_chat_user = build_limiters(settings)
+    return WebContext(settings, Bot.from_settings(settings), store, per_session, per_address, threading.Lock(),
+                      per_chat_user)
 
 
 async def slack_events(request: Request) -> Response:
@@ -45,6 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.madoguchi = build_context(settings)
+        ctx = app.state.madoguchi
+        app.state.index_watcher = IndexWatcher(partial(ctx.bot.reload_if_changed, ctx.lock),
+                                               settings.index_poll_seconds).start()
+        start_background_work(app.state.madoguchi)
         if settings.slack_bot_token is not None and settings.slack_mode == "http":
             from slack_bolt.adapter.fastapi import SlackRequestHandler
 
@@ -52,9 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             app.state.slack = SlackRequestHandler(build_slack_app(app.state.madoguchi))
         yield
+        app.state.index_watcher.stop()
+        app.state.madoguchi.dispatcher.stop()
         app.state.madoguchi.store.engine.dispose()
 
-    app = FastAPI(title="madoguchi", version="1", lifespan=lifespan,
+    app = FastAPIOffline(title="madoguchi", version="1", lifespan=lifespan,  # API docs served by us, no CDN
                   description="Ask the city: answers from the city's FAQ, choices, or a hand-over to people.")
     install_error_handlers(app)
     api = APIRouter(prefix="/api/v1", responses=ERRORS)
@@ -63,10 +80,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(health_router)
     app.include_router(line_router)
+    app.include_router(desk_router)
     app.add_api_route("/slack/events", slack_events, methods=["POST"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/widget.js", lambda: FileResponse(STATIC / "widget.js", media_type="text/javascript"),
                       include_in_schema=False)
     app.add_api_route("/", lambda: FileResponse(STATIC / "demo.html"), include_in_schema=False)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(PathBodyLimit, default=settings.max_body_bytes, desk=settings.desk_max_body_bytes)
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors, hsts=settings.hsts)
+    if settings.widget_origins:  # city sites that embed the widget call the API from their own origin
+        app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type"], allow_credentials=False, max_age=3600)
     return app

@@ -105,6 +105,20 @@ class ContactRequest(BaseModel):
         return self
 
 
+class AgentReply(BaseModel):
+    """A person's answer to an escalated question, shown in the widget."""
+
+    escalation_id: str
+    text: str
+    answered_at: str
+
+
+class RepliesOut(BaseModel):
+    """Agents' replies for this session that the widget has not shown yet (and those it has)."""
+
+    replies: list[AgentReply]
+
+
 class Health(BaseModel):
     """Liveness and what is loaded."""
 

@@ -44,26 +44,7 @@
     return box;
   }
 
-  var style = el("style", { text: [
-    ".mg-root{--mg:" + cfg.color + ";font:1rem/1.6 system-ui,'Hiragino Sans','Noto Sans JP',sans-serif;color:#1b1b1b}",
-    ".mg-launch{position:fixed;right:1rem;bottom:1rem;z-index:2147483000;background:var(--mg);color:#fff;border:0;border-radius:2rem;padding:.75rem 1.25rem;font-size:1rem;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3)}",
-    ".mg-panel{position:fixed;right:.5rem;bottom:4.5rem;z-index:2147483000;width:min(26rem,calc(100vw - 1rem));max-height:min(40rem,calc(100vh - 6rem));display:flex;flex-direction:column;background:#fff;border:1px solid #767676;border-radius:.75rem;box-shadow:0 4px 16px rgba(0,0,0,.3)}",
-    ".mg-panel[hidden]{display:none}",
-    ".mg-head{display:flex;align-items:center;gap:.5rem;background:var(--mg);color:#fff;padding:.5rem .75rem;border-radius:.75rem .75rem 0 0}",
-    ".mg-head h2{font-size:1rem;margin:0;flex:1}.mg-head img{width:2rem;height:2rem;border-radius:50%;background:#fff}",
-    ".mg-head button{background:transparent;color:#fff;border:1px solid #fff;border-radius:.25rem;font-size:1rem;cursor:pointer}",
-    ".mg-log{flex:1;overflow-y:auto;padding:.75rem;display:flex;flex-direction:column;gap:.5rem}",
-    ".mg-msg{max-width:90%;padding:.5rem .75rem;border-radius:.75rem;overflow-wrap:anywhere}",
-    ".mg-user{align-self:flex-end;background:#e8eef8;color:#1b1b1b}.mg-bot{align-self:flex-start;background:#f3f3f3;color:#1b1b1b}",
-    ".mg-msg a{color:#0b4ea2}.mg-meta{font-size:.875rem;color:#3d3d3d;margin-top:.25rem}",
-    ".mg-choices,.mg-vote{display:flex;flex-wrap:wrap;gap:.375rem;margin-top:.5rem}",
-    ".mg-choices button,.mg-vote button,.mg-form button{background:#fff;color:#0b4ea2;border:1px solid #0b4ea2;border-radius:1rem;padding:.25rem .75rem;font-size:.9375rem;cursor:pointer;text-align:left}",
-    ".mg-form{display:flex;flex-direction:column;gap:.375rem;margin-top:.5rem}.mg-form input{font-size:1rem;padding:.25rem;border:1px solid #767676;border-radius:.25rem}",
-    ".mg-bar{display:flex;gap:.5rem;padding:.5rem;border-top:1px solid #ccc}.mg-bar input{flex:1;min-width:0;font-size:1rem;padding:.5rem;border:1px solid #767676;border-radius:.5rem}",
-    ".mg-bar button{background:var(--mg);color:#fff;border:0;border-radius:.5rem;padding:.5rem 1rem;font-size:1rem;cursor:pointer}",
-    ".mg-root button:focus-visible,.mg-root input:focus-visible,.mg-root a:focus-visible{outline:3px solid #f5c211;outline-offset:2px}",
-    ".mg-typing{font-style:italic;color:#3d3d3d}.mg-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}"
-  ].join("\n") });
+  var sheet = el("link", { rel: "stylesheet", href: base + "/static/widget.css", onload: reveal, onerror: reveal });
 
   var log = el("div", { "class": "mg-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "会話" });
   var input = el("input", { type: "text", "aria-label": "質問を入力", placeholder: "例: 転入届に必要なものは？", maxlength: "500", autocomplete: "off" });
@@ -76,15 +57,32 @@
   var panel = el("div", { "class": "mg-panel", role: "dialog", "aria-labelledby": "mg-title", hidden: "" }, [head, log, form]);
   var launcher = el("button", { "class": "mg-launch", type: "button", "aria-expanded": "false", text: "💬 " + cfg.title,
     onclick: function () { toggle(panel.hidden); } });
-  var root = el("div", { "class": "mg-root", lang: "ja" }, [style, panel, launcher]);
+  var root = el("div", { "class": "mg-root", lang: "ja", hidden: "" }, [sheet, panel, launcher]);
+  root.style.setProperty("--mg", cfg.color); /* CSSOM, not a style attribute: allowed by a strict CSP */
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") toggle(false); });
 
+  function reveal() { root.hidden = false; } /* once styled (or if the sheet fails): no flash of bare buttons */
   function toggle(open) {
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
     state.open = open; save();
-    if (open) { input.focus(); if (!log.childNodes.length) greet(); } else launcher.focus();
+    if (open) { input.focus(); if (!log.childNodes.length) greet(); poll(); } else launcher.focus();
   }
+  /* A person's reply to an escalation: fetched while a hand-over is open and the panel is shown. */
+  function poll() {
+    if (!state.waiting || !state.session || panel.hidden) return;
+    fetch(base + "/api/v1/replies?session_id=" + encodeURIComponent(state.session)).then(function (r) { return r.ok ? r.json() : { replies: [] }; })
+      .then(function (data) {
+        state.seen = state.seen || [];
+        data.replies.forEach(function (r) {
+          if (state.seen.indexOf(r.escalation_id) >= 0) return;
+          state.seen.push(r.escalation_id); state.waiting = false;
+          show({ who: "bot", text: r.text, meta: "担当者からの回答" }, true);
+        });
+        save();
+      }, function () { /* offline: try again at the next tick */ });
+  }
+  setInterval(poll, 15000);
   function greet() {
     show({ who: "bot", text: "こんにちは。" + cfg.city + "のお問い合わせ窓口です。ご質問を短い文で入力してください。" }, true);
   }
@@ -142,7 +140,7 @@
     var extras = [];
     if (reply.decision === "answer") extras.push(voteOf(reply));
     if (reply.decision === "clarify") extras.push(choicesOf(reply));
-    if (reply.decision === "escalate" && reply.escalation) extras.push(contactForm(reply));
+    if (reply.decision === "escalate" && reply.escalation) { extras.push(contactForm(reply)); state.waiting = true; }
     var a = reply.answer;
     var meta = a ? "担当: " + (a.contact || a.department) : "";
     var text = reply.decision === "clarify" ? reply.message.split("\n")[0] : (a ? a.text : reply.message);
@@ -177,7 +175,7 @@
   function start() {
     document.body.appendChild(root);
     state.log.forEach(function (item) { show(item, false); });
-    if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); }
+    if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); poll(); }
   }
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
 })();

@@ -1,0 +1,235 @@
+"""FAQ entries managed in the desk, one `entry_versions` row per version, never rewritten.
+
+A version is a draft, approved, rejected or retired. What residents get is an entry's newest
+*decision* (approved or retired, by version number): approved means live, retired means gone. So
+rolling back is a new approved copy of an old version, retiring is a new retired copy, and the
+history stays whole. Each entry has at most one open draft, edited in place; approving it gives it
+the next version number if decisions were made meanwhile. Every action is audited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store.entry_fields import EntryFields, clean_text
+from bot.store.escalations import CALLBACK_NOTE, EscalationDesk, audit
+from bot.store.repository import ConversationStore
+from bot.store.tables import EntryVersion, utcnow
+from knowledge.errors import ConflictError, NotFoundError, RequestError
+from knowledge.records import Record
+
+DECIDED = ("approved", "retired")
+DECISION_ACTIONS = {"approved": "entry.approve", "rejected": "entry.reject"}
+DESK_ID = re.compile(r"^D(\d+)$")
+
+
+def live_of(versions: list[EntryVersion]) -> EntryVersion | None:
+    """The version residents get: the newest decision, when it is an approval."""
+    decided = [v for v in versions if v.status in DECIDED]
+    newest = max(decided, key=lambda v: v.version, default=None)
+    return newest if newest is not None and newest.status == "approved" else None
+
+
+def open_draft(versions: list[EntryVersion]) -> EntryVersion | None:
+    """The entry's draft being edited, if any."""
+    return next((v for v in versions if v.status == "draft"), None)
+
+
+class EntryStore:
+    """Drafts, approvals, rollbacks and the live entries, over the conversation store's database."""
+
+    def __init__(self, store: ConversationStore) -> None:
+        self.store = store
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self.store.guard(), self.store.session() as session:
+            try:
+                with session.begin():
+                    yield session
+            except IntegrityError as exc:  # the (entry_id, version) key: someone else acted first
+                raise ConflictError("同時にほかの人がこの FAQ を変更しました。ページを開き直してください。") from exc
+
+    @staticmethod
+    def _versions(session: Session, entry_id: str) -> list[EntryVersion]:
+        query = select(EntryVersion).where(EntryVersion.entry_id == entry_id).order_by(EntryVersion.version)
+        return list(session.scalars(query))
+
+    @staticmethod
+    def _add(session: Session, entry_id: str, version: int, status: str, content: EntryFields, actor: str,
+             **extra: object) -> EntryVersion:
+        decided = {"approver": actor, "approved_at": utcnow()} if status in DECIDED else {}
+        row = EntryVersion(entry_id=entry_id, version=version, status=status, author=actor,
+                           **content.cleaned().as_columns(), **decided, **extra)
+        session.add(row)
+        session.flush()
+        return row
+
+    @staticmethod
+    def _next(versions: list[EntryVersion]) -> int:
+        return max((v.version for v in versions), default=0) + 1
+
+    def _new_id(self, session: Session, taken: Collection[str]) -> str:
+        """The next free D-number, skipping ids the city's files already use."""
+        numbers = [int(m.group(1)) for entry_id in session.scalars(select(EntryVersion.entry_id).distinct())
+                   if (m := DESK_ID.match(entry_id))]
+        number = max(numbers, default=0) + 1
+        while f"D{number:04d}" in taken:
+            number += 1
+        return f"D{number:04d}"
+
+    def draft_from_escalation(self, escalation_id: str, author: str, taken: Collection[str] = ()) -> EntryVersion:
+        """A new entry's draft: the resident's words as question and paraphrase, the agent's reply as answer.
+        Promoting the same escalation twice returns the entry made the first time."""
+        desk = EscalationDesk(self.store)
+        escalation = desk.get(escalation_id)
+        if escalation.status not in ("answered", "closed") or escalation.reply_text in ("", CALLBACK_NOTE):
+            raise ConflictError("FAQ にできるのは、文章で返信した引き継ぎだけです。")
+        question = desk.resident_question(escalation_id)
+        content = EntryFields(question, escalation.reply_text, (question,), department=escalation.department,
+                              audience=escalation.audience or "resident", owner=escalation.department)
+        with self._transaction() as session:
+            earlier = session.scalars(select(EntryVersion).where(EntryVersion.escalation_id == escalation_id)
+                                      .order_by(EntryVersion.version.desc())).first()
+            if earlier is not None:
+                return earlier
+            entry_id = self._new_id(session, taken)
+            audit(session, author, "entry.promote", entry_id, escalation=escalation_id)
+            return self._add(session, entry_id, 1, "draft", content, author, escalation_id=escalation_id)
+
+    def new_entry(self, content: EntryFields, author: str, taken: Collection[str] = (), note: str = "") -> EntryVersion:
+        """A draft of a brand-new entry (e.g. from a cluster of unanswered questions)."""
+        with self._transaction() as session:
+            entry_id = self._new_id(session, taken)
+            audit(session, author, "entry.new", entry_id, note=note)
+            return self._add(session, entry_id, 1, "draft", content, author, note=note)
+
+    def save_draft(self, entry_id: str, content: EntryFields, author: str) -> EntryVersion:
+        """Edit the entry's open draft in place, or open one."""
+        content = content.cleaned()
+        with self._transaction() as session:
+            versions = self._versions(session, entry_id)
+            draft = open_draft(versions)
+            audit(session, author, "entry.save", entry_id, fields=content.changed_fields(
+                EntryFields.of(draft) if draft else None))
+            if draft is None:
+                return self._add(session, entry_id, self._next(versions), "draft", content, author)
+            for column, value in content.as_columns().items():
+                setattr(draft, column, value)
+            return draft  # the author stays who opened the draft; every later edit is in the audit log
+
+    def add_paraphrase(self, entry_id: str, text: str, actor: str, base_record: Record | None = None) -> EntryVersion:
+        """A draft of the entry with one more paraphrase. The base is its open draft, its live version, or
+        — for an entry that so far exists only in the city's files — that file's record."""
+        if not clean_text(text):
+            raise RequestError("言い換えが空です。")
+        with self.store.guard(), self.store.session() as session:
+            versions = self._versions(session, entry_id)
+        base = open_draft(versions) or live_of(versions)
+        if base is not None:
+            content = EntryFields.of(base)
+        elif base_record is not None:
+            content = EntryFields.from_record(base_record)
+        else:
+            raise NotFoundError(f"FAQ {entry_id} はありません。")
+        return self.save_draft(entry_id, content.with_paraphrase(text), actor)
+
+    def _decide(self, entry_id: str, actor: str, status: str, note: str = "") -> EntryVersion:
+        """Approve or reject the open draft; an approval goes after every earlier decision."""
+        with self._transaction() as session:
+            versions = self._versions(session, entry_id)
+            draft = open_draft(versions)
+            if draft is None:
+                raise ConflictError(f"FAQ {entry_id} に承認を待つ下書きはありません。")
+            if status == "approved":
+                EntryFields.of(draft).ready_to_publish()
+            number = self._next(versions) if draft.version < max(v.version for v in versions) else draft.version
+            still_draft = (EntryVersion.id == draft.id) & (EntryVersion.status == "draft")
+            decision = {"status": status, "version": number, "approver": actor, "approved_at": utcnow(),
+                        "note": note or draft.note}
+            won = session.execute(update(EntryVersion).where(still_draft).values(**decision)).rowcount == 1
+            if not won:
+                raise ConflictError("先にほかの人がこの下書きを承認または却下しました。ページを開き直してください。")
+            audit(session, actor, DECISION_ACTIONS[status], entry_id, version=number)
+            session.refresh(draft)
+            return draft
+
+    def approve(self, entry_id: str, approver: str) -> EntryVersion:
+        """Make the open draft the live version."""
+        return self._decide(entry_id, approver, "approved")
+
+    def reject(self, entry_id: str, actor: str, note: str = "") -> EntryVersion:
+        """Close the open draft without publishing it."""
+        return self._decide(entry_id, actor, "rejected", note)
+
+    def retire(self, entry_id: str, actor: str) -> EntryVersion:
+        """Take the entry out of the bot (also hiding a file record with its id), as a new version."""
+        with self._transaction() as session:
+            versions = self._versions(session, entry_id)
+            live = live_of(versions)
+            if live is None:
+                raise ConflictError(f"FAQ {entry_id} は公開されていません。")
+            audit(session, actor, "entry.retire", entry_id, version=self._next(versions))
+            return self._add(session, entry_id, self._next(versions), "retired", EntryFields.of(live), actor)
+
+    def rollback(self, entry_id: str, version: int, actor: str) -> EntryVersion:
+        """A new approved version with the content of an earlier approved one."""
+        with self._transaction() as session:
+            versions = self._versions(session, entry_id)
+            old = next((v for v in versions if v.version == version), None)
+            if old is None or old.status != "approved":
+                raise NotFoundError(f"FAQ {entry_id} に承認済みの版 {version} はありません。")
+            if live_of(versions) is old:
+                raise ConflictError(f"版 {version} はすでに公開中です。")
+            number = self._next(versions)
+            audit(session, actor, "entry.rollback", entry_id, to=version, version=number)
+            return self._add(session, entry_id, number, "approved", EntryFields.of(old), actor,
+                             note=f"rollback to version {version}")
+
+    def import_entries(self, rows: list[tuple[str, EntryFields]], actor: str, source: str) -> list[EntryVersion]:
+        """Approved versions for rows a person brought in from a spreadsheet, in one transaction."""
+        made = []
+        with self._transaction() as session:
+            for entry_id, content in rows:
+                content.ready_to_publish()
+                number = self._next(self._versions(session, entry_id))
+                audit(session, actor, "entry.import", entry_id, version=number, source=source)
+                made.append(self._add(session, entry_id, number, "approved", content, actor, note=f"import {source}"))
+        return made
+
+    def history(self, entry_id: str) -> list[EntryVersion]:
+        """Every version of one entry, oldest first."""
+        with self.store.guard(), self.store.session() as session:
+            return self._versions(session, entry_id)
+
+    def _all(self, *statuses: str) -> dict[str, list[EntryVersion]]:
+        query = select(EntryVersion).order_by(EntryVersion.entry_id, EntryVersion.version)
+        if statuses:
+            query = query.where(EntryVersion.status.in_(statuses))
+        grouped: dict[str, list[EntryVersion]] = {}
+        with self.store.guard(), self.store.session() as session:
+            for row in session.scalars(query):
+                grouped.setdefault(row.entry_id, []).append(row)
+        return grouped
+
+    def drafts(self) -> list[EntryVersion]:
+        """Every open draft, oldest first: the editors' queue."""
+        return sorted((rows[0] for rows in self._all("draft").values()), key=lambda v: v.created_at)
+
+    def live_versions(self) -> list[EntryVersion]:
+        """The live version of every live managed entry."""
+        return [live for rows in self._all(*DECIDED).values() if (live := live_of(rows)) is not None]
+
+    def retired_ids(self) -> set[str]:
+        """Entries whose newest decision is to retire them."""
+        return {entry_id for entry_id, rows in self._all(*DECIDED).items() if live_of(rows) is None}
+
+    def live_records(self) -> list[Record]:
+        """Live entries as index records (source "desk", location "version N")."""
+        return [EntryFields.of(v).to_record(v.entry_id, f"version {v.version}") for v in self.live_versions()]

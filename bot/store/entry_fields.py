@@ -1,0 +1,102 @@
+"""The content of one FAQ entry version, cleaned the way the file loaders clean table cells.
+
+Desk entries and file rows must compare equal when their content is equal (an import only versions
+real changes, an export loads back unchanged), so text is NFC-normalised and stripped here exactly
+as `knowledge.faq` does, and paraphrases are split on the loaders' separators.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, fields, replace
+from datetime import date
+
+from bot.store.tables import EntryVersion
+from knowledge.errors import RequestError
+from knowledge.records import Audience, Record
+
+PARAPHRASE_SEPARATORS = re.compile(r"[|｜\r\n]+")
+LABELS = {"question": "質問", "answer": "回答"}
+TEXT_FIELDS = ("question", "answer", "category", "department", "contact", "url", "owner")
+
+
+def clean_text(value: str | None) -> str:
+    """NFC and stripped, as the FAQ loaders read a cell."""
+    return unicodedata.normalize("NFC", value or "").strip()
+
+
+def split_paraphrases(values: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
+    """One paraphrase per item, split on | ｜ and line breaks, empty and repeated ones dropped."""
+    joined = values if isinstance(values, str) else "\n".join(values)
+    parts = (clean_text(part) for part in PARAPHRASE_SEPARATORS.split(joined))
+    return tuple(dict.fromkeys(part for part in parts if part))
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFields:
+    """What an editor edits: the entry without its workflow columns (status, author, approver)."""
+
+    question: str
+    answer: str
+    paraphrases: tuple[str, ...] = ()
+    category: str = ""
+    department: str = ""
+    contact: str = ""
+    url: str = ""
+    audience: str = Audience.RESIDENT.value
+    valid_from: date | None = None
+    valid_until: date | None = None
+    owner: str = ""
+
+    def cleaned(self) -> "EntryFields":
+        """Normalised text and paraphrases; RequestError for an unknown audience or reversed dates."""
+        if self.audience not in {a.value for a in Audience}:
+            raise RequestError(f"公開範囲は resident・staff・all のどれかです（{self.audience!r}）。")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise RequestError("公開終了日が公開開始日より前です。")
+        texts = {name: clean_text(getattr(self, name)) for name in TEXT_FIELDS}
+        return replace(self, paraphrases=split_paraphrases(self.paraphrases), **texts)
+
+    def ready_to_publish(self) -> None:
+        """An entry without a question or an answer must never reach residents."""
+        missing = [name for name in ("question", "answer") if not clean_text(getattr(self, name))]
+        if missing:
+            raise RequestError("承認の前に" + "と".join(LABELS[name] for name in missing) + "を書いてください。")
+
+    def with_paraphrase(self, text: str) -> "EntryFields":
+        """The same content with one more way of asking."""
+        return replace(self, paraphrases=split_paraphrases((*self.paraphrases, text)))
+
+    def changed_fields(self, other: "EntryFields | None") -> list[str]:
+        """Names of the fields that differ from `other` (all of them when there is none)."""
+        names = [f.name for f in fields(self)]
+        return names if other is None else [n for n in names if getattr(self, n) != getattr(other, n)]
+
+    def as_columns(self) -> dict[str, object]:
+        """Column values of an `EntryVersion` row."""
+        return {"question": self.question, "answer": self.answer, "paraphrases": list(self.paraphrases),
+                "category": self.category, "department": self.department, "contact": self.contact,
+                "url": self.url, "audience": self.audience, "valid_from": self.valid_from,
+                "valid_until": self.valid_until, "owner": self.owner}
+
+    def to_record(self, entry_id: str, location: str) -> Record:
+        """The entry as the index sees any FAQ record; its source is the desk."""
+        return Record(id=entry_id, kind="faq", question=self.question, answer=self.answer,
+                      alt_questions=self.paraphrases, category=self.category, department=self.department,
+                      contact=self.contact, url=self.url, audience=Audience(self.audience),
+                      valid_from=self.valid_from, valid_until=self.valid_until, owner=self.owner,
+                      source="desk", location=location)
+
+    @classmethod
+    def of(cls, row: EntryVersion) -> "EntryFields":
+        """The content of a stored version."""
+        return cls(row.question, row.answer, tuple(row.paraphrases or ()), row.category, row.department,
+                   row.contact, row.url, row.audience, row.valid_from, row.valid_until, row.owner)
+
+    @classmethod
+    def from_record(cls, record: Record) -> "EntryFields":
+        """The content of a record loaded from the city's files (or the index)."""
+        return cls(record.question, record.answer, record.alt_questions, record.category, record.department,
+                   record.contact, record.url, record.audience.value, record.valid_from, record.valid_until,
+                   record.owner)

@@ -1,0 +1,181 @@
+"""The escalation lifecycle the desk works on: new → claimed → answered → closed, or dropped.
+
+Every change is one transaction that also writes the audit log and, for replies that must travel
+(LINE push, Slack thread), an outbox row; two agents can never both claim one escalation because a
+claim is a conditional update on the status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.store.outbox import enqueue
+from bot.store.repository import ConversationStore
+from bot.store.routes import ReplyRoute
+from bot.store.tables import AuditEntry, Escalation, Turn, utcnow
+from knowledge.errors import ConflictError, NotFoundError
+
+STATUSES = ("new", "claimed", "answered", "closed", "dropped")
+PUSHED_CHANNELS = ("line", "slack")
+CALLBACK_NOTE = "電話で折り返し済み"
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptTurn:
+    """One turn as the desk shows it (question text is the masked copy)."""
+
+    id: int
+    at: datetime
+    question: str
+    intent: str
+    decision: str
+    confidence: float
+    shown_entry_id: str | None
+    candidates: list[dict]
+
+
+def audit(session: Session, actor: str, action: str, target: str = "", **detail: object) -> None:
+    """Append to the audit log inside the caller's transaction."""
+    session.add(AuditEntry(actor=actor, action=action, target=target, detail=detail))
+
+
+class EscalationDesk:
+    """Queue, transcript and the agent's actions on escalations."""
+
+    def __init__(self, store: ConversationStore) -> None:
+        self.store = store
+
+    def queue(self, status: str | None = None, channel: str | None = None, department: str | None = None,
+              older_than_hours: float | None = None, limit: int = 200) -> list[Escalation]:
+        """Oldest first, filtered the way an agent narrows the queue."""
+        query = select(Escalation).order_by(Escalation.created_at).limit(limit)
+        for column, value in ((Escalation.status, status), (Escalation.channel, channel),
+                              (Escalation.department, department)):
+            if value:
+                query = query.where(column == value)
+        if older_than_hours:
+            query = query.where(Escalation.created_at <= utcnow() - timedelta(hours=older_than_hours))
+        with self.store.guard(), self.store.session() as session:
+            return list(session.scalars(query))
+
+    def get(self, escalation_id: str) -> Escalation:
+        """One escalation; NotFoundError when it does not exist."""
+        with self.store.guard(), self.store.session() as session:
+            return self._get(session, escalation_id)
+
+    @staticmethod
+    def _get(session: Session, escalation_id: str) -> Escalation:
+        escalation = session.get(Escalation, escalation_id)
+        if escalation is None:
+            raise NotFoundError(f"no escalation {escalation_id}")
+        return escalation
+
+    def transcript(self, escalation_id: str, limit: int = 30) -> list[TranscriptTurn]:
+        """The conversation's turns up to the escalation, newest `limit`, oldest first."""
+        with self.store.guard(), self.store.session() as session:
+            escalation = self._get(session, escalation_id)
+            query = select(Turn).where(Turn.conversation_id == escalation.conversation_id)
+            if escalation.turn_id:
+                query = query.where(Turn.id <= escalation.turn_id)
+            turns = list(session.scalars(query.order_by(Turn.id.desc()).limit(limit)))
+        return [TranscriptTurn(t.id, t.created_at, t.question, t.intent, t.decision, t.confidence,
+                               t.shown_entry_id, t.candidates or []) for t in reversed(turns)]
+
+    def resident_question(self, escalation_id: str) -> str:
+        """The resident's own words: the last real question before the hand-over."""
+        questions = [t.question for t in self.transcript(escalation_id) if t.intent == "question" and t.question]
+        return questions[-1] if questions else ""
+
+    def claim(self, escalation_id: str, agent: str) -> None:
+        """Take a new escalation; ConflictError when someone else was first."""
+        with self.store.guard(), self.store.session() as session, session.begin():
+            won = session.execute(update(Escalation).where(Escalation.id == escalation_id, Escalation.status == "new")
+                                  .values(status="claimed", claimed_by=agent, claimed_at=utcnow(),
+                                          updated_at=utcnow())).rowcount == 1
+            if not won:
+                current = self._get(session, escalation_id)
+                raise ConflictError(f"already {current.status} by {current.claimed_by or 'nobody'}")
+            audit(session, agent, "claim", escalation_id)
+
+    def _mine(self, session: Session, escalation_id: str, agent: str, allowed: tuple[str, ...]) -> Escalation:
+        escalation = self._get(session, escalation_id)
+        if escalation.status not in allowed:
+            raise ConflictError(f"escalation is {escalation.status}")
+        if escalation.claimed_by not in (agent, None):
+            raise ConflictError(f"claimed by {escalation.claimed_by}")
+        return escalation
+
+    def reply(self, escalation_id: str, agent: str, text: str) -> str:
+        """Record the reply and queue its delivery on the channel it came from; returns the delivery state."""
+        with self.store.guard(), self.store.session() as session, session.begin():
+            escalation = self._mine(session, escalation_id, agent, ("claimed", "answered"))
+            delivery = self._delivery_for(escalation)
+            escalation.status, escalation.reply_text, escalation.delivery = "answered", text, delivery
+            escalation.answered_at = escalation.updated_at = utcnow()
+            escalation.claimed_by = agent
+            if delivery == "pending":
+                enqueue(session, "reply", f"reply:{escalation_id}:{utcnow().timestamp()}", escalation_id)
+            audit(session, agent, "reply", escalation_id, delivery=delivery, chars=len(text))
+            return delivery
+
+    @staticmethod
+    def _delivery_for(escalation: Escalation) -> str:
+        if escalation.channel == "web":
+            return "waiting"  # the widget picks it up when the resident's panel polls
+        if escalation.channel in PUSHED_CHANNELS and escalation.route:
+            return "pending"
+        return "unreachable"
+
+    def record_callback(self, escalation_id: str, agent: str, note: str = "") -> None:
+        """The agent phoned (or e-mailed) the resident; nothing is sent by madoguchi."""
+        with self.store.guard(), self.store.session() as session, session.begin():
+            escalation = self._mine(session, escalation_id, agent, ("claimed", "answered"))
+            escalation.status, escalation.delivery = "answered", "callback"
+            escalation.reply_text = note or CALLBACK_NOTE
+            escalation.answered_at = escalation.updated_at = utcnow()
+            escalation.claimed_by = agent
+            audit(session, agent, "callback", escalation_id)
+
+    def close(self, escalation_id: str, agent: str) -> None:
+        """Done with an answered escalation."""
+        self._finish(escalation_id, agent, "closed", ("answered",), "")
+
+    def drop(self, escalation_id: str, agent: str, reason: str) -> None:
+        """Not worth an answer (spam, duplicate, test); the reason is kept."""
+        if not reason.strip():
+            raise ConflictError("say why the escalation is dropped")
+        self._finish(escalation_id, agent, "dropped", ("new", "claimed"), reason.strip())
+
+    def _finish(self, escalation_id: str, agent: str, status: str, allowed: tuple[str, ...], reason: str) -> None:
+        with self.store.guard(), self.store.session() as session, session.begin():
+            escalation = self._mine(session, escalation_id, agent, allowed)
+            escalation.status, escalation.drop_reason = status, reason
+            escalation.closed_at = escalation.updated_at = utcnow()
+            audit(session, agent, status, escalation_id, reason=reason)
+
+    def set_delivery(self, escalation_id: str, state: str, actor: str = "madoguchi") -> None:
+        """What happened to a pushed reply: delivered, or undelivered after the retries ran out."""
+        with self.store.guard(), self.store.session() as session, session.begin():
+            self._get(session, escalation_id).delivery = state
+            audit(session, actor, f"delivery.{state}", escalation_id)
+
+    def route(self, escalation_id: str) -> ReplyRoute | None:
+        """The sealed route, opened; None when the channel needs none or the store has no key."""
+        escalation = self.get(escalation_id)
+        if not escalation.route or self.store.cipher is None:
+            return None
+        return self.store.cipher.open(escalation.route)
+
+    def web_replies(self, conversation_id: str) -> list[Escalation]:
+        """Agents' replies for a widget session; waiting ones become delivered as they are handed out."""
+        with self.store.guard(), self.store.session() as session, session.begin():
+            found = list(session.scalars(select(Escalation).where(Escalation.conversation_id == conversation_id,
+                                                                  Escalation.delivery.in_(("waiting", "delivered")))
+                                         .order_by(Escalation.answered_at)))
+            for escalation in found:
+                escalation.delivery = "delivered"
+            return found

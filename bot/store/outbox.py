@@ -1,0 +1,84 @@
+"""The outbox: side effects (desk notifications, reply deliveries) stored with the change that causes them.
+
+A row is written in the same transaction as its escalation or reply, so a crash can delay a
+notification but never lose it. Workers claim due rows by compare-and-set on `due_at` (a lease that
+works the same on SQLite and PostgreSQL); a claimed row whose worker died becomes due again when the
+lease runs out. Failures back off exponentially; after `max_attempts` a row is marked failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.store.repository import ConversationStore
+from bot.store.tables import OutboxMessage, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A claimed piece of work."""
+
+    id: int
+    kind: str
+    key: str
+    escalation_id: str | None
+    payload: dict
+    attempts: int
+
+
+def enqueue(session: Session, kind: str, key: str, escalation_id: str | None = None, payload: dict | None = None) -> None:
+    """Add work inside the caller's transaction."""
+    session.add(OutboxMessage(kind=kind, key=key, escalation_id=escalation_id, payload=payload or {}))
+
+
+class Outbox:
+    """Claim, complete and retry outbox rows."""
+
+    def __init__(self, store: ConversationStore, max_attempts: int = 8, lease_seconds: float = 30.0,
+                 first_delay_seconds: float = 2.0) -> None:
+        self.store, self.max_attempts = store, max_attempts
+        self.lease, self.first_delay = timedelta(seconds=lease_seconds), first_delay_seconds
+
+    def claim_due(self, limit: int = 20) -> list[OutboxItem]:
+        """Rows due now, each leased to this caller alone."""
+        now = utcnow()
+        with self.store.guard(), self.store.session() as session:
+            rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.state == "pending",
+                                                                    OutboxMessage.due_at <= now)
+                                        .order_by(OutboxMessage.id).limit(limit)))
+        return [item for row in rows if (item := self._lease(row, now))]
+
+    def _lease(self, row: OutboxMessage, now) -> OutboxItem | None:  # type: ignore[no-untyped-def]
+        with self.store.guard(), self.store.session() as session, session.begin():
+            won = session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id,
+                                                              OutboxMessage.due_at == row.due_at,
+                                                              OutboxMessage.state == "pending")
+                                  .values(due_at=now + self.lease, attempts=row.attempts + 1)).rowcount == 1
+        return OutboxItem(row.id, row.kind, row.key, row.escalation_id, row.payload or {}, row.attempts + 1) if won else None
+
+    def done(self, item: OutboxItem) -> None:
+        """The work succeeded."""
+        self._set(item.id, state="done", last_error="")
+
+    def retry_later(self, item: OutboxItem, error: str) -> bool:
+        """Back off (2 s, 4 s, 8 s, … capped at 10 min); True when this was the last attempt."""
+        if item.attempts >= self.max_attempts:
+            self._set(item.id, state="failed", last_error=error[:2000])
+            return True
+        delay = min(self.first_delay * 2 ** (item.attempts - 1), 600.0)
+        self._set(item.id, due_at=utcnow() + timedelta(seconds=delay), last_error=error[:2000])
+        return False
+
+    def _set(self, item_id: int, **values: object) -> None:
+        with self.store.guard(), self.store.session() as session, session.begin():
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == item_id).values(**values))
+
+    def counts(self) -> dict[str, int]:
+        """Rows per state, for health pages."""
+        with self.store.guard(), self.store.session() as session:
+            rows = session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state))
+            return {state: count for state, count in rows}

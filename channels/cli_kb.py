@@ -1,0 +1,68 @@
+"""`madoguchi kb export|import`: the whole knowledge base to and from Excel or CSV."""
+
+from __future__ import annotations
+
+import getpass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+kb_app = typer.Typer(help="The whole knowledge base (the city's files + the desk's entries) as XLSX or CSV.",
+                     no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+class SheetFormat(StrEnum):
+    """What `kb export` writes."""
+
+    XLSX = "xlsx"
+    CSV = "csv"
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a change made from the command line."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "cli"
+
+
+@kb_app.command("export")
+def export(fmt: Annotated[SheetFormat, typer.Option("--format", help="xlsx or csv.")] = SheetFormat.XLSX,
+           out_path: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("madoguchi-faq.xlsx"),
+           ) -> None:
+    """Write every FAQ record in the columns `index build` reads (XLSX: passages on a second, read-only sheet)."""
+    from channels.cli import settings_with
+    from channels.kb_io import export_knowledge
+    from channels.publishing import desk_entries
+
+    settings = settings_with(None)
+    rows = export_knowledge(settings, desk_entries(settings), "csv" if fmt is SheetFormat.CSV else "xlsx", out_path)
+    out.print(f"{rows} FAQ rows → {out_path}")
+
+
+@kb_app.command("import")
+def import_(path: Annotated[Path, typer.Argument(help="An XLSX, CSV or JSONL FAQ table (e.g. an edited export).")],
+            index_dir: Annotated[Path | None, typer.Option("--index-dir", help="Index to publish into.")] = None
+            ) -> None:
+    """Version new and changed rows as approved desk entries (audited), then publish a new index version."""
+    from bot.store import ConversationStore
+    from bot.store.entries import EntryStore
+    from channels.cli import settings_with
+    from channels.kb_io import import_table
+    from channels.publishing import build_knowledge_index
+    from channels.render import problems_table
+
+    settings = settings_with(index_dir)
+    entries = EntryStore(ConversationStore(settings.resolved_database_url).migrate())
+    report = import_table(settings, entries, path, cli_actor())
+    if report.problems:
+        err.print(problems_table(report.problems))
+    out.print(f"{len(report.created)} entries added or changed, {report.unchanged} unchanged")
+    if report.created:
+        manifest = build_knowledge_index(settings, entries).manifest
+        out.print(f"index {manifest['version']} is live")

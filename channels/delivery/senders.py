@@ -1,0 +1,53 @@
+"""The calls that leave madoguchi: LINE push, Slack post, a signed webhook. Each raises on failure.
+
+Base URLs come from the settings, so a closed city network can point them at its own gateway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+
+import httpx
+from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, PushMessageRequest, TextMessage
+from slack_sdk import WebClient
+
+from knowledge.errors import ConfigurationError
+from knowledge.settings import Settings
+
+LINE_TEXT_LIMIT = 5000
+SLACK_TEXT_LIMIT = 3000
+
+
+def push_line(settings: Settings, user_id: str, text: str, retry_key: str) -> None:
+    """Push a text to a LINE user; the retry key makes a repeated push after a timeout a no-op at LINE."""
+    token = settings.line_channel_access_token
+    if token is None:
+        raise ConfigurationError("MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN is not set")
+    configuration = Configuration(host=settings.line_api_base, access_token=token.get_secret_value())
+    with ApiClient(configuration) as client:
+        MessagingApi(client).push_message(PushMessageRequest(to=user_id, messages=[TextMessage(text=text[:LINE_TEXT_LIMIT])]),
+                                          x_line_retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, retry_key)))
+
+
+def post_slack(settings: Settings, channel: str, text: str, thread_ts: str | None = None) -> None:
+    """Post to a Slack channel or thread; slack_sdk raises SlackApiError when Slack says no."""
+    token = settings.slack_bot_token
+    if token is None:
+        raise ConfigurationError("MADOGUCHI_SLACK_BOT_TOKEN is not set")
+    client = WebClient(token=token.get_secret_value(), base_url=settings.slack_api_base, timeout=10)
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text[:SLACK_TEXT_LIMIT])
+
+
+def post_webhook(settings: Settings, event: dict) -> None:
+    """POST the event as JSON, signed with HMAC-SHA256 of the body when a secret is configured."""
+    if not settings.desk_webhook_url:
+        raise ConfigurationError("MADOGUCHI_DESK_WEBHOOK_URL is not set")
+    body = json.dumps(event, ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json"}
+    if settings.desk_webhook_secret is not None:
+        digest = hmac.new(settings.desk_webhook_secret.get_secret_value().encode(), body, hashlib.sha256).hexdigest()
+        headers["X-Madoguchi-Signature"] = f"sha256={digest}"
+    httpx.post(settings.desk_webhook_url, content=body, headers=headers, timeout=10).raise_for_status()

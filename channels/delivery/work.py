@@ -1,0 +1,71 @@
+"""What each kind of outbox row means: fan out a new escalation's notifications, deliver a reply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from bot.store.escalations import EscalationDesk
+from bot.store.outbox import OutboxItem, enqueue
+from bot.store.tables import OutboxMessage
+from channels.delivery.senders import post_slack, post_webhook, push_line
+from knowledge.errors import ConfigurationError
+from knowledge.settings import Settings
+
+Handler = Callable[[Settings, EscalationDesk, OutboxItem], None]
+REPLY_HEADING = "【{city}の担当者からの回答】\n"
+
+
+def fan_out(settings: Settings, desk: EscalationDesk, item: OutboxItem) -> None:
+    """One row per configured target, so a failing webhook never re-sends the Slack notice."""
+    targets = [kind for kind, on in (("notify.slack", settings.desk_slack_channel and settings.slack_bot_token),
+                                     ("notify.webhook", settings.desk_webhook_url)) if on]
+    store = desk.store
+    with store.guard(), store.session() as session, session.begin():
+        existing = set(session.scalars(select(OutboxMessage.key).where(OutboxMessage.escalation_id == item.escalation_id)))
+        for kind in targets:
+            if f"{kind}:{item.escalation_id}" not in existing:
+                enqueue(session, kind, f"{kind}:{item.escalation_id}", item.escalation_id)
+
+
+def _summary(settings: Settings, desk: EscalationDesk, escalation_id: str) -> dict:
+    escalation = desk.get(escalation_id)
+    return {"event": "escalation.created", "id": escalation.id, "channel": escalation.channel,
+            "audience": escalation.audience, "department": escalation.department, "reason": escalation.reason,
+            "question": desk.resident_question(escalation_id)[:200],
+            "created_at": escalation.created_at.isoformat(),
+            "url": f"{settings.desk_base_url.rstrip('/')}/desk/escalations/{escalation.id}"}
+
+
+def notify_slack(settings: Settings, desk: EscalationDesk, item: OutboxItem) -> None:
+    """A short notice with a link into the desk (the question is the masked copy)."""
+    event = _summary(settings, desk, item.escalation_id or "")
+    text = (f"新しいお問い合わせ（{event['channel']}・{event['department'] or '担当課未定'}）\n"
+            f"「{event['question']}」\n{event['url']}")
+    post_slack(settings, settings.desk_slack_channel or "", text)
+
+
+def notify_webhook(settings: Settings, desk: EscalationDesk, item: OutboxItem) -> None:
+    """The same facts as JSON for the city's own systems."""
+    post_webhook(settings, _summary(settings, desk, item.escalation_id or ""))
+
+
+def deliver_reply(settings: Settings, desk: EscalationDesk, item: OutboxItem) -> None:
+    """The agent's reply, back on the channel the question came from."""
+    escalation = desk.get(item.escalation_id or "")
+    route = desk.route(escalation.id)
+    if route is None:
+        raise ConfigurationError("this escalation has no reply route")
+    text = REPLY_HEADING.format(city=settings.city_name) + escalation.reply_text
+    if route.channel == "line":
+        push_line(settings, route.address["user_id"], text, item.key)
+    elif route.channel == "slack":
+        post_slack(settings, route.address["channel"], escalation.reply_text, route.address.get("thread_ts"))
+    else:
+        raise ConfigurationError(f"replies cannot be pushed on channel {route.channel!r}")
+    desk.set_delivery(escalation.id, "delivered")
+
+
+HANDLERS: dict[str, Handler] = {"escalation.created": fan_out, "notify.slack": notify_slack,
+                                "notify.webhook": notify_webhook, "reply": deliver_reply}

@@ -1,0 +1,20 @@
+"""The call-center desk: server-rendered pages under /desk for agents, editors and administrators.
+
+Each desk module makes its router with `channels.desk.render.desk_subrouter()`, guards every route
+with `channels.desk.auth.require_role(...)`, renders with `channels.desk.render.page(...)`, and adds
+one `include_router` line below. Nothing here may import `channels.web` at load time (it imports us).
+"""
+
+from channels.desk import admin, drafts, entries, escalation, insights, login, queue
+from channels.desk.render import DeskRoute, DeskRouter
+
+desk_router = DeskRouter(prefix="/desk", route_class=DeskRoute, include_in_schema=False)
+desk_router.add_api_route("", queue.queue_page, methods=["GET"])
+desk_router.include_router(login.router)
+desk_router.include_router(escalation.router)
+desk_router.include_router(drafts.router)
+desk_router.include_router(admin.router)
+desk_router.include_router(entries.router)
+desk_router.include_router(insights.router)
+
+__all__ = ["desk_router"]

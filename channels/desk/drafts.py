@@ -1,0 +1,66 @@
+"""A suggested reply on the escalation page: drafted from cited sources, never sent without the agent.
+
+`/desk/escalations/{id}/draft` shows the escalation page again with the draft beside it and its text
+in the reply box, where the agent edits it and presses send. Only retrieval and the support check hold
+the bot's lock; the (possibly slow) call to the city's model server does not, so residents keep being
+answered while an agent waits for a draft.
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from bot.drafting import Draft, Drafter, sources_for
+from bot.store.accounts import SignedIn
+from channels.desk.auth import require_role, services
+from channels.desk.escalation import escalation_page
+from channels.desk.render import desk_subrouter
+from knowledge.records import Audience
+
+router = desk_subrouter()
+Agent = Depends(require_role("agent"))
+REASONS = {"drafting is off (MADOGUCHI_DRAFT_MODEL_URL is not set)": "下書きの生成は設定されていません",
+           "the drafting model did not answer in time": "下書きの生成が時間内に終わりませんでした",
+           "the drafting model could not be reached": "下書きを作るモデルにつながりませんでした",
+           "no sentence of the model's draft was supported": "生成された文のどれも出典で裏づけられませんでした",
+           "no FAQ entry or passage matched the question": "質問に合う FAQ や資料がありませんでした"}
+
+
+def drafter_of(request: Request) -> Drafter:
+    """One Drafter per worker, built on first use."""
+    state = request.app.state
+    if getattr(state, "drafter", None) is None:
+        ctx = services(request).ctx
+        state.drafter = Drafter.from_settings(ctx.settings, ctx.bot.runtime.normaliser)
+    return state.drafter
+
+
+def make_draft(request: Request, escalation_id: str) -> Draft:
+    """Sources the escalation's audience may see, the model's reply, then the check."""
+    desk, drafter = services(request), drafter_of(request)
+    question = desk.escalations.resident_question(escalation_id)
+    audience = Audience(desk.escalations.get(escalation_id).audience)
+    with desk.ctx.lock:
+        sources = sources_for(desk.ctx.bot, question, audience)
+    reply = drafter.ask(question, sources)
+    with desk.ctx.lock:
+        return drafter.check(sources, reply)
+
+
+def reply_text(draft: Draft) -> str:
+    """What goes into the reply box: the sentences, then the cited pages for the resident to read."""
+    by_id = {source.id: source for source in draft.sources}
+    urls = dict.fromkeys(by_id[c].url for s in draft.sentences for c in s.citations if by_id[c].url)
+    lines = [sentence.text for sentence in draft.sentences]
+    return "\n".join(lines + (["", "くわしくは:"] + list(urls) if urls else []))
+
+
+@router.get("/escalations/{escalation_id}/draft")
+async def draft_page(request: Request, escalation_id: str, user: SignedIn = Agent) -> Response:
+    """The escalation page with a cited draft (or the cited passages) ready to edit."""
+    draft = await run_in_threadpool(make_draft, request, escalation_id)
+    return await run_in_threadpool(escalation_page, request, escalation_id, user, 200, "", "",
+                                   {"draft": draft, "draft_text": reply_text(draft),
+                                    "draft_reason": REASONS.get(draft.reason, draft.reason)})

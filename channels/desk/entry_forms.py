@@ -1,0 +1,117 @@
+"""What the FAQ-entry pages share: the entry form, the publisher of this worker, and whether a
+decision is already what the bot serves.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote
+
+from fastapi import Request
+from starlette.datastructures import FormData
+
+from bot.store.entries import DECIDED, EntryStore
+from bot.store.entry_fields import EntryFields, split_paraphrases
+from bot.store.tables import EntryVersion
+from channels.desk.auth import services
+from channels.desk.diff import FIELD_LABELS
+from channels.desk.publish import Publisher
+from knowledge.errors import RequestError
+from knowledge.records import Record
+
+LIMITS = {"question": 1000, "answer": 10_000, "paraphrases": 10_000, "category": 200, "department": 200,
+          "contact": 400, "url": 1000, "owner": 200}
+AUDIENCES = (("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）"))
+STATUS_LABELS = {"draft": "下書き", "approved": "承認済み", "rejected": "却下", "retired": "公開終了"}
+_PUBLISHER_LOCK = threading.Lock()
+
+
+def entry_store(request: Request) -> EntryStore:
+    """The entries of this app's store (cheap: it only holds the store)."""
+    return EntryStore(services(request).ctx.store)
+
+
+def publisher(request: Request) -> Publisher:
+    """This worker's publisher, made on first use (its builder loads a model, so only once)."""
+    found = getattr(request.app.state, "desk_publisher", None)
+    if found is not None:
+        return found
+    with _PUBLISHER_LOCK:
+        if getattr(request.app.state, "desk_publisher", None) is None:
+            ctx = services(request).ctx
+            request.app.state.desk_publisher = Publisher(ctx.settings, EntryStore(ctx.store))
+        return request.app.state.desk_publisher
+
+
+def served(request: Request, entry_id: str) -> Record | None:
+    """The record the bot answers with under this id right now."""
+    return services(request).ctx.bot.runtime.index.record(entry_id)
+
+
+def served_ids(request: Request) -> set[str]:
+    """Ids the bot knows now, so a new desk id never shadows a file record by accident."""
+    return set(services(request).ctx.bot.runtime.index.by_id)
+
+
+def entry_path(entry_id: str) -> str:
+    """The entry's page (ids come from city files and may hold any character)."""
+    return f"/desk/entries/{quote(entry_id, safe='')}"
+
+
+def _day(name: str, text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise RequestError(f"{FIELD_LABELS[name]}は 2026-04-01 の形で入力してください（{text!r}）") from None
+
+
+def fields_from_form(form: FormData) -> EntryFields:
+    """The entry form as content; RequestError names the field a person has to fix."""
+    values = {name: str(form.get(name) or "") for name in (*LIMITS, "audience", "valid_from", "valid_until")}
+    for name, limit in LIMITS.items():
+        if len(values[name]) > limit:
+            raise RequestError(f"{FIELD_LABELS[name]}は {limit} 文字までです")
+    return EntryFields(values["question"], values["answer"], split_paraphrases(values["paraphrases"]),
+                       values["category"], values["department"], values["contact"], values["url"],
+                       values["audience"] or "resident", _day("valid_from", values["valid_from"]),
+                       _day("valid_until", values["valid_until"]), values["owner"]).cleaned()
+
+
+def form_values(content: EntryFields | None) -> dict[str, str]:
+    """Content as the form's strings (paraphrases one per line, ISO dates)."""
+    if content is None:
+        return {"audience": "resident"}
+    values = {name: str(value) for name, value in content.as_columns().items() if value is not None}
+    values["paraphrases"] = "\n".join(content.paraphrases)
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """Whether the entry's newest decision is what this worker's bot serves."""
+
+    live: bool
+    retired: bool
+    index_version: str
+    error: str
+    reload_off: bool
+
+
+def publication(request: Request, entry_id: str, history: list[EntryVersion]) -> Publication | None:
+    """None for an entry never decided on; otherwise live, or still publishing (or failed, and why)."""
+    decided = [v for v in history if v.status in DECIDED]
+    if not decided:
+        return None
+    newest = max(decided, key=lambda v: v.version)
+    record = served(request, entry_id)
+    if newest.status == "retired":
+        live = record is None
+    else:
+        live = record is not None and record.source == "desk" and record.location == f"version {newest.version}"
+    state = getattr(request.app.state, "desk_publisher", None)
+    version = services(request).ctx.bot.runtime.index.manifest["version"]
+    settings = services(request).ctx.settings
+    return Publication(live, newest.status == "retired", version, state.state.error if state and not live else "",
+                       settings.index_poll_seconds == 0)

@@ -1,0 +1,150 @@
+"""One escalation (`/desk/escalations/{id}`): what the resident asked, what the bot did, and the agent's
+actions — claim, reply through the original channel, 「電話で折り返し済み」, close, drop.
+
+Every action is a POST followed by a redirect back to the page (works without JavaScript, and a
+reload never repeats an action). When someone else was first, the page is shown again with 409 and
+who is working on it, instead of a bare error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from bot.store.accounts import SignedIn
+from bot.store.escalations import TranscriptTurn
+from bot.store.tables import Escalation
+from channels.desk.auth import require_role, services
+from channels.desk.queue import AUDIENCE_LABELS, CHANNEL_LABELS, STATUS_LABELS
+from channels.desk.render import desk_subrouter, page
+from knowledge.errors import ConflictError
+from knowledge.records import Record
+
+router = desk_subrouter()
+Agent = Depends(require_role("agent"))
+MAX_REPLY_CHARS = 5000
+DELIVERY_LABELS = {"waiting": "次にチャットを開いたときに表示", "pending": "送信待ち", "delivered": "送信済み",
+                   "undelivered": "未達（届きませんでした。電話などで連絡してください）", "callback": "電話で折り返し済み",
+                   "unreachable": "送り先がありません（連絡先に電話かメールで）", "": "—"}
+DECISION_LABELS = {"answer": "回答", "clarify": "聞き返し", "escalate": "引き継ぎ", "smalltalk": "あいさつ等"}
+DONE = {"claim": "担当にしました。", "reply": "返信を保存しました。", "callback": "「電話で折り返し済み」を記録しました。",
+        "close": "完了にしました。", "drop": "取り下げました。"}
+PREFERRED_LABELS = {"email": "メール", "phone": "電話", "": "指定なし"}
+REASON_LABELS = {"no entry matched with enough confidence": "自信をもって答えられる FAQ がなかった",
+                 "none of the offered choices fit": "示した候補のどれにも当てはまらなかった",
+                 "asked for a person": "住民が担当者との会話を希望した"}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A record the bot considered, looked up in the live index (it may have been removed since)."""
+
+    id: str
+    score: float
+    record: Record | None
+
+
+def candidates_of(request: Request, turn: TranscriptTurn | None) -> list[Candidate]:
+    """The escalated turn's candidates with their titles and departments."""
+    if turn is None:
+        return []
+    index = services(request).ctx.bot.runtime.index
+    return [Candidate(str(c.get("id", "")), float(c.get("score", 0.0)), index.by_id.get(str(c.get("id", ""))))
+            for c in turn.candidates]
+
+
+def last_with_candidates(transcript: list[TranscriptTurn]) -> TranscriptTurn | None:
+    """The latest turn where the bot searched: its candidates explain why it handed over."""
+    return next((t for t in reversed(transcript) if t.candidates), None)
+
+
+def conflict_message(escalation: Escalation, user: SignedIn) -> str:
+    """Says who got there first, in words an agent reads at a glance."""
+    if escalation.status == "claimed" and escalation.claimed_by and escalation.claimed_by != user.username:
+        return f"既に{escalation.claimed_by}さんが対応中です。"
+    return f"この引き継ぎは既に「{STATUS_LABELS.get(escalation.status, escalation.status)}」です" + (
+        f"（{escalation.claimed_by}さん）。" if escalation.claimed_by else "。")
+
+
+def escalation_page(request: Request, escalation_id: str, user: SignedIn, status: int = 200,
+                    alert: str = "", done: str = "", extra: dict | None = None) -> Response:
+    """The escalation with its transcript, candidates, contact details and the actions this agent may take."""
+    desk = services(request)
+    escalation = desk.escalations.get(escalation_id)
+    transcript = desk.escalations.transcript(escalation_id)
+    if not alert and escalation.claimed_by not in (None, user.username) and escalation.status == "claimed":
+        alert = conflict_message(escalation, user)
+    return page(request, "escalation.html", status=status, escalation=escalation, transcript=transcript,
+                candidates=candidates_of(request, last_with_candidates(transcript)), ctx=desk.ctx,
+                resident_question=desk.escalations.resident_question(escalation_id),
+                mine=escalation.claimed_by in (None, user.username), alert=alert, done=DONE.get(done, ""),
+                status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS,
+                delivery_labels=DELIVERY_LABELS, decision_labels=DECISION_LABELS, preferred_labels=PREFERRED_LABELS,
+                reason_labels=REASON_LABELS, **(extra or {}))
+
+
+@router.get("/escalations/{escalation_id}")
+def show(request: Request, escalation_id: str, done: str = "", user: SignedIn = Agent) -> Response:
+    """The page itself."""
+    return escalation_page(request, escalation_id, user, done=done)
+
+
+def act(request: Request, escalation_id: str, user: SignedIn, action: str,
+        work: Callable[[], object]) -> Response:
+    """Run one action; on success 303 back to the page, on a conflict the page again with 409 and why."""
+    try:
+        work()
+    except ConflictError:
+        escalation = services(request).escalations.get(escalation_id)
+        return escalation_page(request, escalation_id, user, 409, conflict_message(escalation, user))
+    return RedirectResponse(f"/desk/escalations/{escalation_id}?done={action}", status_code=303)
+
+
+@router.post("/escalations/{escalation_id}/claim")
+def claim(request: Request, escalation_id: str, user: SignedIn = Agent) -> Response:
+    """Take it; only one agent can (the store's conditional update decides)."""
+    return act(request, escalation_id, user, "claim",
+               lambda: services(request).escalations.claim(escalation_id, user.username))
+
+
+@router.post("/escalations/{escalation_id}/reply")
+def reply(request: Request, escalation_id: str, text: str = Form(min_length=1, max_length=MAX_REPLY_CHARS),
+          user: SignedIn = Agent) -> Response:
+    """Save the reply and start its delivery through the channel the resident used."""
+    if not text.strip():
+        return escalation_page(request, escalation_id, user, 400, "返信の本文を書いてください。")
+    response = act(request, escalation_id, user, "reply",
+                   lambda: services(request).escalations.reply(escalation_id, user.username, text.strip()))
+    wake = getattr(request.app.state.madoguchi, "wake_outbox", None)
+    if response.status_code == 303 and callable(wake):
+        wake()
+    return response
+
+
+@router.post("/escalations/{escalation_id}/callback")
+def callback(request: Request, escalation_id: str, note: str = Form("", max_length=MAX_REPLY_CHARS),
+             user: SignedIn = Agent) -> Response:
+    """The agent phoned the resident back; madoguchi sends nothing."""
+    return act(request, escalation_id, user, "callback",
+               lambda: services(request).escalations.record_callback(escalation_id, user.username, note.strip()))
+
+
+@router.post("/escalations/{escalation_id}/close")
+def close(request: Request, escalation_id: str, user: SignedIn = Agent) -> Response:
+    """Done with an answered escalation."""
+    return act(request, escalation_id, user, "close",
+               lambda: services(request).escalations.close(escalation_id, user.username))
+
+
+@router.post("/escalations/{escalation_id}/drop")
+def drop(request: Request, escalation_id: str, reason: str = Form(min_length=1, max_length=1000),
+         user: SignedIn = Agent) -> Response:
+    """Not to be answered (spam, duplicate, test); the reason is required and kept."""
+    if not reason.strip():
+        return escalation_page(request, escalation_id, user, 400, "取り下げる理由を書いてください。")
+    return act(request, escalation_id, user, "drop",
+               lambda: services(request).escalations.drop(escalation_id, user.username, reason))

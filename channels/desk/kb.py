@@ -1,0 +1,79 @@
+"""The whole knowledge base as Excel or CSV, for editors: download it, edit it, upload it again.
+
+An upload becomes approved, versioned desk entries for its new and changed rows (audited under the
+editor's name), every bad row is listed with file, row and field, and a rebuild starts at once.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import Depends, File, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from bot.store.accounts import SignedIn
+from channels.desk.auth import require_role, services
+from channels.desk.entry_forms import entry_path, entry_store, publisher
+from channels.kb_io import export_knowledge, import_table
+from channels.desk.render import desk_subrouter, page
+from knowledge.errors import RequestError
+from knowledge.export import Format
+from knowledge.tables import READERS
+
+router = desk_subrouter()
+Editor = Depends(require_role("editor"))
+MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "csv": "text/csv; charset=utf-8"}
+
+
+@router.get("/kb")
+def kb_page(request: Request, user: SignedIn = Editor) -> Response:
+    """Download links and the upload form."""
+    return page(request, "kb.html", report=None, suffixes=", ".join(sorted(READERS)))
+
+
+def _download(request: Request, fmt: Format) -> Response:
+    ctx = services(request).ctx
+    with tempfile.TemporaryDirectory(prefix="madoguchi-export-") as folder:
+        path = Path(folder) / f"faq.{fmt}"
+        export_knowledge(ctx.settings, entry_store(request), fmt, path)
+        body = path.read_bytes()
+    name = f"madoguchi-faq-{datetime.now():%Y%m%d-%H%M}.{fmt}"
+    return Response(body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                          "Cache-Control": "no-store"})
+
+
+@router.get("/kb/export.xlsx")
+def export_xlsx(request: Request, user: SignedIn = Editor) -> Response:
+    """Every FAQ record (files + desk) on the first sheet; manual passages on a protected second sheet."""
+    return _download(request, "xlsx")
+
+
+@router.get("/kb/export.csv")
+def export_csv(request: Request, user: SignedIn = Editor) -> Response:
+    """Every FAQ record (files + desk) as CSV, UTF-8 with a BOM for Excel."""
+    return _download(request, "csv")
+
+
+def _import(request: Request, upload_name: str, body: bytes, user: SignedIn) -> Response:
+    suffix = Path(upload_name).suffix.lower()
+    if suffix not in READERS:
+        raise RequestError(f"読み込めるのは {', '.join(sorted(READERS))} のファイルです（{upload_name}）")
+    with tempfile.TemporaryDirectory(prefix="madoguchi-import-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(body)
+        report = import_table(services(request).ctx.settings, entry_store(request), path, user.username,
+                              name=Path(upload_name).name)
+    if report.created:
+        publisher(request).request(f"import of {upload_name} by {user.username}")
+    return page(request, "kb.html", report=report, path=entry_path, suffixes=", ".join(sorted(READERS)))
+
+
+@router.post("/kb/import")
+async def import_upload(request: Request, file: UploadFile = File(...), user: SignedIn = Editor) -> Response:
+    """Load an edited export (or any FAQ table) and publish its new and changed rows."""
+    body = await file.read()
+    return await run_in_threadpool(_import, request, file.filename or "upload", body, user)

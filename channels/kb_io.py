@@ -1,0 +1,83 @@
+"""Bringing a spreadsheet back in, and writing the knowledge base out: shared by `madoguchi kb` and the desk.
+
+Import reads the file with the same loaders as `index build` (so every bad row is reported with file,
+row and field, and the good rows are used), compares each row with what the bot knows now (files
+plus desk), and records only new or changed rows as approved desk versions — audited, versioned,
+and rolled back like any other change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from bot.store.entries import EntryStore
+from bot.store.entry_fields import EntryFields, split_paraphrases
+from channels.publishing import load_knowledge
+from knowledge.errors import RequestError
+from knowledge.export import Format, export_records, unquote_formulas
+from knowledge.records import Problem, Record
+from knowledge.settings import Settings
+from knowledge.sources import drop_duplicate_ids, load_file
+from knowledge.tables import READERS
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did: entries versioned, rows already up to date, and every problem found."""
+
+    created: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def content_of(record: Record) -> EntryFields:
+    """A record's content in the form desk versions store it, for comparing."""
+    return replace(EntryFields.from_record(record), paraphrases=split_paraphrases(record.alt_questions))
+
+
+def _changed_rows(rows: list[Record], current: dict[str, Record],
+                  report: ImportReport) -> list[tuple[str, EntryFields]]:
+    """Rows that add or change an entry; passages' ids and invalid content become problems."""
+    changed = []
+    for record in rows:
+        known = current.get(record.id)
+        if known is not None and known.kind == "passage":
+            report.problems.append(Problem(record.source, record.location, "id",
+                                           f"{record.id!r} is a passage of a document; give the row another id"))
+            continue
+        try:
+            content = content_of(record).cleaned()
+        except RequestError as exc:
+            report.problems.append(Problem(record.source, record.location, "valid_until", str(exc)))
+            continue
+        if known is not None and content_of(known) == content:
+            report.unchanged += 1
+        else:
+            changed.append((record.id, content))
+    return changed
+
+
+def import_table(settings: Settings, entries: EntryStore, path: Path, actor: str, name: str = "",
+                 today: date | None = None) -> ImportReport:
+    """Load one FAQ table and version its new and changed rows as approved entries (publishing is the caller's)."""
+    if path.suffix.lower() not in READERS:
+        raise RequestError(f"import reads FAQ tables ({', '.join(sorted(READERS))}), not {path.suffix or 'this file'}")
+    loaded = drop_duplicate_ids(load_file(path, today or date.today()))
+    rows = [unquote_formulas(r) for r in loaded.records] if path.suffix.lower() == ".csv" else loaded.records
+    report = ImportReport(problems=[_renamed(p, path, name) for p in loaded.problems])
+    current = {record.id: record for record in load_knowledge(settings, entries).records}
+    changed = _changed_rows([replace(r, source=name or r.source) for r in rows], current, report)
+    report.created = [row.entry_id for row in entries.import_entries(changed, actor, name or path.name)]
+    return report
+
+
+def _renamed(problem: Problem, path: Path, name: str) -> Problem:
+    """Problems name the file the person uploaded, not the temporary copy."""
+    return replace(problem, source=name) if name and problem.source == str(path) else problem
+
+
+def export_knowledge(settings: Settings, entries: EntryStore | None, fmt: Format, out: Path) -> int:
+    """Every record the bot knows (files + live desk entries) as XLSX or CSV; returns the FAQ rows written."""
+    return export_records(load_knowledge(settings, entries).records, fmt, out)

@@ -1,0 +1,101 @@
+"""What the bot knows: the city's files plus the desk's live entries, built into a new index version.
+
+The index is always rebuilt from everything (files + desk), never patched, so `madoguchi index
+build` and a rebuild after an approval in the desk give the same index. Builds are serialised by a
+file lock in the index directory (several workers, the CLI). This module stays free of the web
+app, so the command line can use it without loading the desk's pages.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import inspect
+
+from bot.store.entries import EntryStore
+from bot.store.repository import ConversationStore
+from indexer.build import IndexBuilder, Progress, no_progress
+from indexer.embedding import embedder_from_settings
+from indexer.runtime import BuildReport, normaliser_from_settings, summarise_sources
+from indexer.store import IndexStore
+from knowledge.records import LoadResult, Record
+from knowledge.settings import Settings
+from knowledge.sources import load_sources
+
+LOCK_FILE = ".publish.lock"
+
+
+def merge_desk_entries(loaded: LoadResult, live: list[Record], retired: set[str]) -> LoadResult:
+    """A desk entry replaces the file record with its id; a retired entry hides it."""
+    hidden = {record.id for record in live} | retired
+    kept = [record for record in loaded.records if record.id not in hidden]
+    return LoadResult(kept + live, list(loaded.problems))
+
+
+def desk_entries(settings: Settings) -> EntryStore | None:
+    """The desk's entries, or None when there is no database or no desk table yet (nothing is created)."""
+    url = settings.resolved_database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).expanduser().exists():
+        return None
+    store = ConversationStore(url)
+    with store.guard():
+        present = inspect(store.engine).has_table("entry_versions")
+    if not present:
+        store.engine.dispose()
+        return None
+    return EntryStore(store)
+
+
+def load_knowledge(settings: Settings, entries: EntryStore | None, sources: list[Path] | None = None,
+                   strict: bool = False, today: date | None = None) -> LoadResult:
+    """Every record the bot should know: the city's files, then the desk's live entries over them."""
+    loaded = load_sources(sources or settings.sources, today=today, strict=strict)
+    if entries is None:
+        return loaded
+    return merge_desk_entries(loaded, entries.live_records(), entries.retired_ids())
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index directory, across processes (an advisory lock file)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK_FILE, "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def new_builder(settings: Settings, progress: Progress = no_progress) -> IndexBuilder:
+    """The same builder `madoguchi index build` uses, with its own normaliser (Sudachi is not thread-safe)."""
+    return IndexBuilder(normaliser_from_settings(settings), embedder_from_settings(settings).warm_up(), progress)
+
+
+def build_knowledge_index(settings: Settings, entries: EntryStore | None, sources: list[Path] | None = None,
+                          strict: bool = False, progress: Progress = no_progress,
+                          builder: IndexBuilder | None = None) -> BuildReport:
+    """Load files + desk entries under the build lock, build a version and make it live."""
+    with build_lock(settings.resolved_index_dir):
+        loaded = load_knowledge(settings, entries, sources, strict)
+        per_source = summarise_sources(loaded)
+        builder = builder or new_builder(settings, progress)
+        summary = {name: dict(counts) for name, counts in per_source.items()}
+        manifest = builder.run(loaded.records, IndexStore(settings.resolved_index_dir), summary,
+                               keep=settings.keep_versions)
+    return BuildReport(manifest, loaded, per_source)
+
+
+def build_from_settings(settings: Settings, sources: list[Path] | None = None, strict: bool = False,
+                        progress: Progress = no_progress) -> BuildReport:
+    """What `madoguchi index build` runs: the desk's entries are included whenever the database has any."""
+    entries = desk_entries(settings)
+    try:
+        return build_knowledge_index(settings, entries, sources, strict, progress)
+    finally:
+        if entries is not None:
+            entries.store.engine.dispose()

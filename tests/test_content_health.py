@@ -1,0 +1,81 @@
+"""Content health (`/desk/health`) on a tiny city built through the CLI: expired, ownerless and unseen
+entries, with department names from data shown escaped."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from channels.cli import app as cli_app
+from channels.web import create_app
+from knowledge.settings import Settings
+from tests.test_desk_auth import add_user, browser, sign_in
+
+TINY_FAQ = """id,question,answer,department,owner,valid_from,valid_until
+T1,臨時給付金はどうやって申請しますか。,申請は終了しました。,福祉課,福祉課,,2020-03-31
+T2,犬の登録はどこでしますか。,犬を飼い始めたら30日以内に環境課で登録してください。,<b>環境課</b>,,,
+T3,粗大ごみはどうやって出しますか。,電話かインターネットで申し込んでください。,環境課,環境課,,
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """T1 expired, T2 without an owner (markup in its department) and asked once, T3 never asked."""
+    folder = tmp_path_factory.mktemp("tiny-city")
+    (folder / "faq.csv").write_text(TINY_FAQ, encoding="utf-8")
+    command = ["index", "build", str(folder / "faq.csv"), "--index-dir", str(folder / "index")]
+    built = CliRunner().invoke(cli_app, command, env={"MADOGUCHI_DATA_DIR": str(model_cache)})
+    assert built.exit_code == 0, built.output
+    store_url = f"sqlite:///{folder / 'store.db'}"
+    settings = Settings(data_dir=model_cache, index_dir=folder / "index", database_url=store_url,
+                        index_poll_seconds=0, desk_login_rate_per_address=1000)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        add_user(store_url, model_cache, "editor1", "editor")
+        add_user(store_url, model_cache, "agent1", "agent")
+        reply = client.post("/api/v1/ask", json={"text": "犬の登録はどこでしますか。", "session_id": "tiny-session-1"})
+        assert reply.json()["decision"] == "answer" and reply.json()["answer"]["id"] == "T2"
+        yield app
+
+
+def section(text: str, heading: str) -> str:
+    found = re.search(rf'<h2 id="{heading}">.*?(?=<h2 |\Z)', text, re.S)
+    assert found, heading
+    return found.group(0)
+
+
+def health_page(app: object, user: str) -> str:
+    client = browser(app)
+    sign_in(client, user)
+    response = client.get("/desk/health")
+    assert response.status_code == 200
+    return response.text
+
+
+def test_expired_entries_are_listed_though_the_bot_never_answers_them(tiny: object) -> None:
+    expired = section(health_page(tiny, "editor1"), "expired-heading")
+    assert ">T1<" in expired and "2020-03-31" in expired
+    assert ">T2<" not in expired and ">T3<" not in expired
+
+
+def test_entries_without_an_owner_are_listed_with_their_department_escaped(tiny: object) -> None:
+    text = health_page(tiny, "editor1")
+    ownerless = section(text, "ownerless-heading")
+    assert ">T2<" in ownerless and ">T1<" not in ownerless and ">T3<" not in ownerless
+    assert "&lt;b&gt;環境課&lt;/b&gt;" in ownerless and "<b>環境課" not in text
+
+
+def test_entries_never_shown_in_90_days_leave_out_the_answered_and_the_expired(tiny: object) -> None:
+    unseen = section(health_page(tiny, "editor1"), "unseen-heading")
+    assert ">T3<" in unseen and ">T2<" not in unseen and ">T1<" not in unseen
+
+
+def test_agents_cannot_open_content_health(tiny: object) -> None:
+    client = browser(tiny)
+    sign_in(client, "agent1")
+    assert client.get("/desk/health").status_code == 403

@@ -1,0 +1,103 @@
+"""The database goes down and comes back: the bot keeps answering and nothing is lost.
+
+A private, real PostgreSQL server is started for this module (initdb into a temporary folder), so it
+can be stopped and started without disturbing anything else on the machine.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.store import ConversationStore
+from bot.store.escalations import EscalationDesk
+from channels.web import create_app
+from knowledge.settings import Settings
+from tests.recorder import free_port
+
+BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+
+
+class PrivatePostgres:
+    """initdb + pg_ctl as the `postgres` system user, on a free loopback port."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder, free_port()
+        self.bin = Path(BINARIES[-1])
+
+    def _as_postgres(self, *command: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> "PrivatePostgres":
+        self.folder.mkdir(parents=True)
+        shutil.chown(self.folder, "postgres")
+        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.folder / "data"), "-A", "trust", "-U", "postgres")
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-l", str(self.folder / "log"),
+                          "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PrivatePostgres]:
+    if os.geteuid() != 0 or not BINARIES or not shutil.which("runuser"):
+        pytest.skip("needs root and PostgreSQL's server binaries (apt-get install postgresql) to run a private server")
+    top = Path(tempfile.mkdtemp(prefix="madoguchi-pg-"))  # pytest's tmp is root-only; postgres must enter
+    top.chmod(0o755)
+    server = PrivatePostgres(top / "pg").init()
+    server.start()
+    yield server
+    subprocess.run(["runuser", "-u", "postgres", "--", str(server.bin / "pg_ctl"), "-D", str(top / "pg" / "data"),
+                    "-m", "immediate", "stop"], capture_output=True)
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def ask(client: TestClient, text: str, session: str = "outage-session-01") -> dict:
+    response = client.post("/api/v1/ask", json={"session_id": session, "text": text})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def wait_until(check, seconds: float = 30.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not check():
+        time.sleep(0.1)
+    return check()
+
+
+def test_database_down_spools_turns_and_escalations_and_replays_them_once(
+        postgres: PrivatePostgres, sample_index_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(index_dir=sample_index_dir, data_dir=tmp_path, database_url=postgres.url,
+                        rate_per_session=1000, rate_per_address=10_000, outbox_lease_seconds=2)
+    with TestClient(create_app(settings)) as client:
+        ask(client, "粗大ごみの出し方")
+        postgres.stop()
+        try:
+            assert client.get("/healthz").json()["store"] == "unreachable"
+            assert ask(client, "粗大ごみの出し方")["decision"] in {"answer", "clarify"}, "the bot still answers"
+            escalation_id = ask(client, "担当者と話したい")["escalation"]["id"]
+            assert client.app.state.madoguchi.spool.pending() == 2
+        finally:
+            postgres.start()
+        assert wait_until(lambda: client.app.state.madoguchi.spool.pending() == 0), "spool not replayed"
+    store = ConversationStore(postgres.url)
+    assert [e.id for e in EscalationDesk(store).queue()] == [escalation_id]
+    assert len(EscalationDesk(store).transcript(escalation_id)) == 3

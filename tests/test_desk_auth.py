@@ -1,0 +1,213 @@
+"""Desk sign-in, sessions, roles and CSRF through the front door (TestClient), users made with the CLI."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select, update
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from bot.store.tables import AuditEntry, DeskSession, DeskUser, utcnow
+from channels.cli import app as cli_app
+from channels.web import create_app
+from knowledge.settings import Settings
+
+PASSWORD = "minato-desk-2026"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+ADDRESSES = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('desk-auth') / 'store.db'}"
+
+
+def add_user(store_url: str, model_cache: Path, name: str, role: str, password: str = PASSWORD) -> None:
+    """Through `madoguchi desk user add … --password-stdin`, as an administrator would."""
+    env = {"MADOGUCHI_DATABASE_URL": store_url, "MADOGUCHI_DATA_DIR": str(model_cache)}
+    result = CliRunner().invoke(cli_app, ["desk", "user", "add", name, "--role", role, "--password-stdin"],
+                                input=password + "\n", env=env)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def app(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterator[object]:
+    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url,
+                        desk_max_failed_logins=3, desk_login_rate_per_address=5, index_poll_seconds=0)
+    application = create_app(settings)
+    with TestClient(application):
+        for name, role in (("agent1", "agent"), ("editor1", "editor"), ("admin1", "admin"), ("locky", "agent")):
+            add_user(store_url, model_cache, name, role)
+        yield application
+
+
+def browser(app: object, address: str = "", https: bool = False) -> TestClient:
+    """A fresh cookie jar on the running app (no lifespan of its own), from its own client address."""
+    address = address or f"198.51.100.{next(ADDRESSES)}"
+    base = "https://testserver" if https else "http://testserver"
+    return TestClient(app, base_url=base, client=(address, 50000), follow_redirects=False)  # type: ignore[arg-type]
+
+
+def sign_in(client: TestClient, name: str, password: str = PASSWORD, next_path: str = "/desk"):  # type: ignore[no-untyped-def]
+    form = client.get("/desk/login", params={"next": next_path})
+    token = CSRF.search(form.text)
+    assert token, form.text
+    return client.post("/desk/login", data={"username": name, "password": password, "csrf": token.group(1),
+                                            "next": next_path})
+
+
+def csrf_of(client: TestClient, path: str = "/desk") -> str:
+    found = CSRF.search(client.get(path).text)
+    assert found
+    return found.group(1)
+
+
+def audit(store_url: str, action: str, actor: str | None = None) -> list[AuditEntry]:
+    engine = create_engine(store_url)
+    with Session(engine) as session:
+        query = select(AuditEntry).where(AuditEntry.action == action)
+        found = list(session.scalars(query.where(AuditEntry.actor == actor) if actor else query))
+    engine.dispose()
+    return found
+
+
+def write(store_url: str, statement) -> None:  # type: ignore[no-untyped-def]
+    engine = create_engine(store_url)
+    with engine.begin() as connection:
+        connection.execute(statement)
+    engine.dispose()
+
+
+def test_signing_in_sets_a_strict_http_only_cookie_for_the_desk_only(app: object) -> None:
+    client = browser(app)
+    response = sign_in(client, "agent1")
+    assert response.status_code == 303 and response.headers["location"] == "/desk"
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("madoguchi_desk="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    assert "Path=/desk" in cookie and "Secure" not in cookie
+    assert client.get("/desk").status_code == 200
+
+
+def test_the_cookie_is_secure_when_the_desk_is_reached_over_https(app: object) -> None:
+    response = sign_in(browser(app, https=True), "agent1")
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("madoguchi_desk="))
+    assert "Secure" in cookie
+
+
+def test_signed_out_visitors_are_sent_to_login_with_where_they_were_going(app: object) -> None:
+    response = browser(app).get("/desk/admin/audit?page=2")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/desk/login?next=%2Fdesk%2Fadmin%2Faudit%3Fpage%3D2"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/desk", "/\\evil.example",
+                                    "/deskevil", "javascript:alert(1)", "/desk\r\nLocation: //evil.example"])
+def test_login_never_redirects_to_another_site(app: object, target: str) -> None:
+    response = sign_in(browser(app), "agent1", next_path=target)
+    assert response.status_code == 303 and response.headers["location"] == "/desk"
+
+
+def test_login_goes_on_to_a_page_inside_the_desk(app: object) -> None:
+    response = sign_in(browser(app), "admin1", next_path="/desk/admin/audit?page=1")
+    assert response.headers["location"] == "/desk/admin/audit?page=1"
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(app: object, store_url: str) -> None:
+    unknown = sign_in(browser(app), "nobody-here", "whatever-password")
+    wrong = sign_in(browser(app), "editor1", "not-the-password")
+    assert unknown.status_code == wrong.status_code == 401
+    message = re.compile(r'<p class="alert" role="alert" id="login-error">([^<]+)</p>')
+    assert message.search(unknown.text).group(1) == message.search(wrong.text).group(1)  # type: ignore[union-attr]
+    assert [e.detail["reason"] for e in audit(store_url, "login.failed", "nobody-here")] == ["unknown user"]
+
+
+def test_an_account_locks_after_repeated_wrong_passwords_and_the_audit_log_says_so(app: object, store_url: str) -> None:
+    for _ in range(3):
+        assert sign_in(browser(app), "locky", "wrong-password!").status_code == 401
+    assert len(audit(store_url, "login.lockout", "locky")) == 1
+    assert sign_in(browser(app), "locky").status_code == 401  # right password, still locked
+    reasons = [e.detail["reason"] for e in audit(store_url, "login.failed", "locky")]
+    assert reasons == ["wrong password"] * 3 + ["locked"]
+    write(store_url, update(DeskUser).where(DeskUser.username == "locky").values(locked_until=utcnow() - timedelta(seconds=1)))
+    assert sign_in(browser(app), "locky").status_code == 303
+    assert audit(store_url, "login", "locky")
+
+
+def test_login_attempts_are_limited_per_client_address(app: object) -> None:
+    client = browser(app, address="192.0.2.77")
+    statuses = [sign_in(client, "nobody", "wrong-password!").status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    assert sign_in(client, "agent1").status_code == 429  # even the right password waits
+    assert sign_in(browser(app, address="192.0.2.78"), "agent1").status_code == 303
+
+
+def test_passwords_are_stored_only_as_argon2_hashes(app: object, store_url: str) -> None:
+    engine = create_engine(store_url)
+    with engine.connect() as connection:
+        dump = "\n".join(str(row) for table in ("desk_users", "desk_sessions", "audit_log")
+                         for row in connection.exec_driver_sql(f"SELECT * FROM {table}"))
+        hashes = [row[0] for row in connection.exec_driver_sql("SELECT password_hash FROM desk_users")]
+    engine.dispose()
+    assert PASSWORD not in dump
+    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+
+
+def test_session_tokens_are_stored_only_as_hashes(app: object, store_url: str) -> None:
+    client = browser(app)
+    sign_in(client, "agent1")
+    token = client.cookies["madoguchi_desk"]
+    engine = create_engine(store_url)
+    with Session(engine) as session:
+        stored = list(session.scalars(select(DeskSession.token_hash)))
+    engine.dispose()
+    assert token not in stored and len(stored) >= 1
+
+
+def test_a_form_without_its_csrf_token_is_refused(app: object) -> None:
+    client = browser(app)
+    sign_in(client, "agent1")
+    missing = client.post("/desk/logout", data={})
+    wrong = client.post("/desk/logout", data={"csrf": "forged"})
+    assert missing.status_code == wrong.status_code == 403
+    assert "CSRF" in missing.text and "<h1>この操作はできません</h1>" in missing.text
+    assert client.get("/desk").status_code == 200  # still signed in
+
+
+def test_the_login_form_itself_needs_its_token(app: object) -> None:
+    response = browser(app).post("/desk/login", data={"username": "agent1", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+def test_an_agent_cannot_reach_admin_pages(app: object) -> None:
+    client = browser(app)
+    sign_in(client, "agent1")
+    for path in ("/desk/admin/users", "/desk/admin/audit"):
+        response = client.get(path)
+        assert response.status_code == 403 and "管理" not in re.sub(r"<h1>.*", "", response.text.split("<main")[0])
+    created = client.post("/desk/admin/users", data={"csrf": csrf_of(client), "username": "sneaky",
+                                                     "password": PASSWORD, "role": "admin"})
+    assert created.status_code == 403
+
+
+def test_logging_out_ends_the_session_on_the_server(app: object, store_url: str) -> None:
+    client = browser(app)
+    sign_in(client, "editor1")
+    token = client.cookies["madoguchi_desk"]
+    assert client.post("/desk/logout", data={"csrf": csrf_of(client)}).status_code == 303
+    replay = browser(app)
+    assert replay.get("/desk", headers={"cookie": f"madoguchi_desk={token}"}).status_code == 303
+    assert audit(store_url, "logout", "editor1")
+
+
+def test_an_expired_session_is_signed_out(app: object, store_url: str) -> None:
+    client = browser(app)
+    sign_in(client, "admin1")
+    write(store_url, update(DeskSession).values(expires_at=utcnow() - timedelta(minutes=1)))
+    assert client.get("/desk").status_code == 303

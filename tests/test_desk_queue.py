@@ -1,0 +1,273 @@
+"""The desk's queue, escalation page and admin pages through TestClient; the claim race on both stores."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select, update
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from bot.store import ConversationStore
+from bot.store.escalations import EscalationDesk
+from bot.store.tables import AuditEntry, Conversation, Escalation, Turn
+from channels.cli import app as cli_app
+from channels.web import create_app
+from knowledge.errors import ConflictError
+from knowledge.settings import Settings
+from tests.recorder import Recorder
+from tests.test_desk_auth import PASSWORD, add_user, browser, csrf_of, sign_in
+from tests.test_line import signed, text_event, webhook
+from tests.test_web_api import postgres_schema_url
+
+LINE_SECRET = "line-secret-for-desk-tests"
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('desk-queue') / 'store.db'}"
+
+
+@pytest.fixture(scope="module")
+def app(sample_index_dir: Path, store_url: str, model_cache: Path, recorder: Recorder) -> Iterator[object]:
+    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url,
+                        index_poll_seconds=0, line_channel_secret=LINE_SECRET, line_channel_access_token="token",
+                        line_api_base=recorder.url, rate_per_session=1000, rate_per_address=10_000)
+    application = create_app(settings)
+    with TestClient(application):
+        for name, role in (("agent1", "agent"), ("agent2", "agent"), ("boss", "admin")):
+            add_user(store_url, model_cache, name, role)
+        yield application
+
+
+def signed_in(app: object, name: str) -> TestClient:
+    client = browser(app)
+    assert sign_in(client, name).status_code == 303
+    return client
+
+
+def ask(app: object, *texts: str) -> str:
+    """A resident's conversation on the web widget's API; returns the escalation id of the last turn."""
+    api, session = TestClient(app), uuid.uuid4().hex  # type: ignore[arg-type]
+    for text in texts:
+        body = api.post("/api/v1/ask", json={"text": text, "session_id": session}).json()
+    return body["escalation"]["id"]
+
+
+def form(client: TestClient, path: str, **fields: str):  # type: ignore[no-untyped-def]
+    return client.post(path, data={"csrf": csrf_of(client), **fields})
+
+
+def stored(store_url: str, escalation_id: str) -> Escalation:
+    engine = create_engine(store_url)
+    with Session(engine) as session:
+        found = session.get(Escalation, escalation_id)
+    engine.dispose()
+    assert found is not None
+    return found
+
+
+def test_a_new_escalation_is_in_the_queue_with_counts_and_filters(app: object) -> None:
+    escalation_id = ask(app, "担当者と話したい")
+    agent = signed_in(app, "agent1")
+    queue = agent.get("/desk").text
+    assert f"/desk/escalations/{escalation_id}" in queue and "担当者と話したい" in queue
+    assert re.search(r"未対応</a>: <strong>[1-9]\d*</strong>", queue)
+    assert escalation_id not in agent.get("/desk", params={"channel": "line"}).text
+    assert escalation_id not in agent.get("/desk", params={"status": "answered"}).text
+    assert escalation_id not in agent.get("/desk", params={"hours": "1"}).text
+    assert escalation_id in agent.get("/desk", params={"status": "new", "channel": "web", "hours": "0"}).text
+
+
+def test_the_escalation_page_shows_transcript_candidates_and_contact(app: object, store_url: str) -> None:
+    escalation_id = ask(app, "住民票の写しがほしい", "担当者と話したい")
+    api = TestClient(app)  # type: ignore[arg-type]
+    conversation = stored(store_url, escalation_id).conversation_id.removeprefix("web:")
+    api.post(f"/api/v1/escalations/{escalation_id}/contact", json={
+        "session_id": conversation, "name": "港 花子", "email": "hanako@example.jp", "phone": "090-1234-5678",
+        "preferred": "phone"})
+    page = signed_in(app, "agent1").get(f"/desk/escalations/{escalation_id}").text
+    assert "住民票の写しがほしい" in page and "担当者と話したい" in page
+    assert "港 花子" in page and "hanako@example.jp" in page and "090-1234-5678" in page and "電話" in page
+    assert "ボットの候補" in page and re.search(r"<td>1</td>\s*<td>[^（<]*住民票", page)
+
+
+def test_a_candidate_no_longer_in_the_index_is_shown_as_such(app: object, store_url: str) -> None:
+    escalation_id = ask(app, "住民票の写しがほしい", "担当者と話したい")
+    engine = create_engine(store_url)
+    with engine.begin() as connection:
+        conversation = stored(store_url, escalation_id).conversation_id
+        connection.execute(update(Turn).where(Turn.conversation_id == conversation, Turn.intent == "question")
+                           .values(candidates=[{"id": "REMOVED-404", "score": 1.5}]))
+    engine.dispose()
+    page = signed_in(app, "agent1").get(f"/desk/escalations/{escalation_id}").text
+    assert "（今の索引にありません）" in page and "REMOVED-404" in page
+
+
+def test_claim_and_reply_on_the_web_waits_for_the_residents_next_visit(app: object, store_url: str) -> None:
+    escalation_id = ask(app, "担当者と話したい")
+    agent = signed_in(app, "agent1")
+    claimed = form(agent, f"/desk/escalations/{escalation_id}/claim")
+    assert claimed.status_code == 303
+    replied = form(agent, f"/desk/escalations/{escalation_id}/reply", text="窓口は平日 8:30 から開いています。")
+    assert replied.status_code == 303
+    page = agent.get(replied.headers["location"]).text
+    assert "返信を保存しました" in page and "次にチャットを開いたときに表示" in page
+    escalation = stored(store_url, escalation_id)
+    assert (escalation.status, escalation.delivery, escalation.claimed_by) == ("answered", "waiting", "agent1")
+    assert form(agent, f"/desk/escalations/{escalation_id}/close").status_code == 303
+    assert stored(store_url, escalation_id).status == "closed"
+
+
+def test_the_second_agent_is_told_who_is_already_on_it(app: object, store_url: str) -> None:
+    escalation_id = ask(app, "担当者と話したい")
+    assert form(signed_in(app, "agent1"), f"/desk/escalations/{escalation_id}/claim").status_code == 303
+    late = form(signed_in(app, "agent2"), f"/desk/escalations/{escalation_id}/claim")
+    assert late.status_code == 409 and "既にagent1さんが対応中です" in late.text
+    assert stored(store_url, escalation_id).claimed_by == "agent1"
+    refused = form(signed_in(app, "agent2"), f"/desk/escalations/{escalation_id}/reply", text="横取り")
+    assert refused.status_code == 409 and stored(store_url, escalation_id).reply_text == ""
+
+
+def test_dropping_needs_a_reason_and_keeps_it(app: object, store_url: str) -> None:
+    escalation_id = ask(app, "担当者と話したい")
+    agent = signed_in(app, "agent1")
+    blank = form(agent, f"/desk/escalations/{escalation_id}/drop", reason="   ")
+    assert blank.status_code == 400 and "取り下げる理由を書いてください" in blank.text
+    assert form(agent, f"/desk/escalations/{escalation_id}/drop", reason="試験の送信").status_code == 303
+    assert (stored(store_url, escalation_id).status, stored(store_url, escalation_id).drop_reason) == ("dropped", "試験の送信")
+
+
+def test_a_phone_callback_is_recorded_without_sending_anything(app: object, store_url: str) -> None:
+    escalation_id = ask(app, "担当者と話したい")
+    agent = signed_in(app, "agent1")
+    form(agent, f"/desk/escalations/{escalation_id}/claim")
+    assert form(agent, f"/desk/escalations/{escalation_id}/callback", note="").status_code == 303
+    assert "電話で折り返し済み" in agent.get(f"/desk/escalations/{escalation_id}").text
+    assert stored(store_url, escalation_id).delivery == "callback"
+
+
+def test_a_line_reply_goes_from_waiting_to_sent_and_can_show_undelivered(app: object, store_url: str,
+                                                                         recorder: Recorder) -> None:
+    client = TestClient(app)  # type: ignore[arg-type]
+    assert signed(client, webhook(text_event("担当者と話したい")), secret=LINE_SECRET).status_code == 200
+    engine = create_engine(store_url)
+    with Session(engine) as session:
+        escalation_id = session.scalars(select(Escalation.id).where(Escalation.channel == "line")).one()
+    engine.dispose()
+    agent = signed_in(app, "agent1")
+    form(agent, f"/desk/escalations/{escalation_id}/claim")
+    page = agent.get(form(agent, f"/desk/escalations/{escalation_id}/reply", text="LINE でお返事します。")
+                     .headers["location"]).text
+    assert "送信待ち" in page or "送信済み" in page
+    deadline = time.monotonic() + 30
+    while stored(store_url, escalation_id).delivery != "delivered" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert '<dd id="delivery">送信済み</dd>' in agent.get(f"/desk/escalations/{escalation_id}").text
+    EscalationDesk(ConversationStore(store_url)).set_delivery(escalation_id, "undelivered")
+    assert "未達" in agent.get(f"/desk/escalations/{escalation_id}").text
+
+
+def test_an_unknown_escalation_is_a_404_page(app: object) -> None:
+    response = signed_in(app, "agent1").get("/desk/escalations/0123456789abcdef0123456789abcdef")
+    assert response.status_code == 404 and "<h1>見つかりません</h1>" in response.text
+
+
+def test_an_admin_creates_changes_and_disables_accounts_and_it_is_audited(app: object, store_url: str) -> None:
+    boss = signed_in(app, "boss")
+    weak = form(boss, "/desk/admin/users", username="newbie", password="short", role="agent")
+    assert weak.status_code == 400 and "12 文字以上" in weak.text
+    assert form(boss, "/desk/admin/users", username="newbie", password=PASSWORD, role="agent").status_code == 303
+    newbie = signed_in(app, "newbie")
+    assert form(boss, "/desk/admin/users/newbie/role", role="editor").status_code == 303
+    assert "見直し" in newbie.get("/desk").text  # the editor's menu, at once
+    assert form(boss, "/desk/admin/users/newbie/disable").status_code == 303
+    assert newbie.get("/desk").status_code == 303 and sign_in(browser(app), "newbie").status_code == 401
+    assert form(boss, "/desk/admin/users/boss/disable").status_code == 409
+    audit = boss.get("/desk/admin/audit").text
+    assert audit.index("user.disabled") < audit.index("user.role") < audit.index("user.created")
+
+
+def test_the_audit_log_is_paged_newest_first(app: object, store_url: str) -> None:
+    boss = signed_in(app, "boss")
+    token = csrf_of(boss)
+    assert boss.post("/desk/admin/users", data={"csrf": token, "username": "flipper", "password": PASSWORD,
+                                                "role": "agent"}).status_code == 303
+    for n in range(52):
+        role = ("editor", "agent")[n % 2]
+        assert boss.post("/desk/admin/users/flipper/role", data={"csrf": token, "role": role}).status_code == 303
+    first, second = boss.get("/desk/admin/audit").text, boss.get("/desk/admin/audit?page=2").text
+    assert first.count("<tr>") == 1 + 50 and 'rel="next"' in first and 'rel="prev"' not in first
+    assert 'rel="prev"' in second
+    newest = re.search(r"<td>boss</td>\s*<td>user.role</td>\s*<td>flipper</td>\s*<td>role=(\w+)</td>", first)
+    assert newest and newest.group(1) == "agent"
+
+
+def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url: str, model_cache: Path) -> None:
+    add_user(store_url, model_cache, "cliuser", "agent")
+    env = {"MADOGUCHI_DATABASE_URL": store_url, "MADOGUCHI_DATA_DIR": str(model_cache)}
+    runner = CliRunner()
+    changed = runner.invoke(cli_app, ["desk", "user", "password", "cliuser", "--password-stdin"],
+                            input="a-brand-new-passphrase\n", env=env)
+    assert changed.exit_code == 0, changed.output
+    assert sign_in(browser(app), "cliuser").status_code == 401
+    assert sign_in(browser(app), "cliuser", "a-brand-new-passphrase").status_code == 303
+    assert runner.invoke(cli_app, ["desk", "user", "disable", "cliuser"], env=env).exit_code == 0
+    listing = runner.invoke(cli_app, ["desk", "user", "list"], env=env).output
+    assert re.search(r"cliuser\s*│\s*agent\s*│\s*disabled", listing)
+    weak = runner.invoke(cli_app, ["desk", "user", "add", "weak", "--password-stdin"], input="short\n", env=env)
+    assert weak.exit_code != 0
+
+
+def seeded_escalation(store: ConversationStore) -> str:
+    """An escalation inserted directly: the race below is about the store, not the bot."""
+    conversation, escalation_id = f"web:{uuid.uuid4().hex}", uuid.uuid4().hex
+    with store.session() as session, session.begin():
+        session.add(Conversation(id=conversation, channel="web", audience="resident"))
+        session.flush()
+        session.add(Escalation(id=escalation_id, conversation_id=conversation, reason="test", channel="web"))
+    return escalation_id
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def race_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConversationStore]:
+    if request.param == "sqlite":
+        store = ConversationStore(f"sqlite:///{tmp_path / 'race.db'}").migrate()
+        yield store
+    else:
+        for url in postgres_schema_url():
+            store = ConversationStore(url).migrate()
+            yield store
+            store.engine.dispose()
+
+
+def test_only_one_of_many_agents_racing_wins_the_claim(race_store: ConversationStore) -> None:
+    desk, escalation_id = EscalationDesk(race_store), seeded_escalation(race_store)
+    start, winners, losers = threading.Barrier(8), [], []
+
+    def try_claim(agent: str) -> None:
+        start.wait()
+        try:
+            desk.claim(escalation_id, agent)
+            winners.append(agent)
+        except ConflictError:
+            losers.append(agent)
+
+    threads = [threading.Thread(target=try_claim, args=(f"agent{n}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1 and len(losers) == 7
+    assert desk.get(escalation_id).claimed_by == winners[0]
+    with race_store.session() as session:
+        claims = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "claim",
+                                                               AuditEntry.target == escalation_id)))
+    assert [c.actor for c in claims] == winners

@@ -1,0 +1,174 @@
+"""Hot reload: a served city picks up a newly published index version without a restart, refuses a
+corrupt or incompatible one while it keeps answering, and no request fails while versions swap."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from channels.cli import app as cli_app
+from channels.web import create_app
+from indexer.chive import MODEL_NAME
+from indexer.runtime import build_index
+from indexer.store import IndexStore
+from knowledge.settings import SAMPLE_CITY, Settings
+from tests.recorder import free_port
+
+BASE = SAMPLE_CITY / "faq" / "resident-services.csv"
+HEADER = "id,question,alt_questions,answer,category,department,contact,url,audience,valid_from,valid_until,owner\n"
+DRONE = (HEADER + "N001,公園でドローンを飛ばしてもよいですか。,公園でドローンを使いたい|ドローン 公園 禁止,"
+         "市の公園では、ほかの利用者の安全のため、ドローンを飛ばすことを禁止しています。撮影で使いたいときは、"
+         "公園緑地課に事前にご相談ください。,公園,公園緑地課,公園緑地課 電話 0123-45-1234,"
+         "https://www.city.minato.example.jp/park/drone,resident,,,公園緑地課\n")
+DRONE_QUESTION = "公園でドローンを飛ばしてもいいですか"
+OLD_QUESTION = "粗大ごみの出し方を教えて"
+
+
+@pytest.fixture()
+def city(tmp_path: Path) -> Iterator[tuple[Settings, Path]]:
+    """A city served from its own index directory (first version built), and a new FAQ file to add."""
+    drone = tmp_path / "drone.csv"
+    drone.write_text(DRONE, encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", sources=[BASE], keep_versions=10, index_poll_seconds=0,
+                        database_url=f"sqlite:///{tmp_path / 'store.db'}", rate_per_session=100_000,
+                        rate_per_address=100_000)
+    build_index(settings)
+    yield settings, drone
+
+
+def version(client: TestClient) -> str:
+    return client.get("/healthz").json()["index_version"]
+
+
+def ask(client: TestClient, text: str) -> dict:
+    response = client.post("/api/v1/ask", json={"text": text})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 60.0) -> None:
+    """Until the watcher thread has done its part (a generous bound; what is asserted is not the time)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the watcher did not act"
+        time.sleep(0.05)
+
+
+def test_new_faq_is_answered_without_restart(city: tuple[Settings, Path], cli: CliRunner) -> None:
+    settings, drone = city
+    watched = settings.model_copy(update={"index_poll_seconds": 0.1})
+    with TestClient(create_app(watched)) as client:
+        first = version(client)
+        assert (ask(client, DRONE_QUESTION).get("answer") or {}).get("id") != "N001"
+        built = cli.invoke(cli_app, ["index", "build", str(BASE), str(drone), "--index-dir", str(settings.index_dir)])
+        assert built.exit_code == 0, built.output
+        published = IndexStore(settings.resolved_index_dir).current_version()
+        wait_for(lambda: version(client) == published)
+        reply = ask(client, DRONE_QUESTION)
+    assert published != first
+    assert reply["decision"] == "answer" and reply["answer"]["id"] == "N001"
+
+
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def garbage(path: Path) -> None:
+    path.write_bytes(b"\x00\xffnot an index file\n" * 3)
+
+
+def wrong_shape(path: Path) -> None:
+    np.save(path, np.ones(3))
+
+
+DAMAGE = {"dense.faiss": truncate, "records.jsonl": garbage, "bm25-question.npz": truncate,
+          "units.npz": garbage, "manifest.json": garbage, "bm25-question.idf.npy": wrong_shape}
+
+
+@pytest.mark.parametrize("damaged", sorted(DAMAGE))
+def test_corrupt_version_is_refused_and_the_old_one_keeps_answering(
+        city: tuple[Settings, Path], damaged: str, caplog: pytest.LogCaptureFixture) -> None:
+    settings, drone = city
+    store = IndexStore(settings.resolved_index_dir)
+    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING, logger="madoguchi.index"):
+        serving = version(client)
+        bad = build_index(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]
+        DAMAGE[damaged](store.versions / bad / damaged)
+        store.activate(bad)
+        watcher = client.app.state.index_watcher  # type: ignore[attr-defined]
+        assert watcher.poll() is None and watcher.poll() is None
+        assert version(client) == serving and ask(client, OLD_QUESTION)["decision"] != "escalate"
+        assert len([r for r in caplog.records if bad in r.getMessage()]) == 1, "logged once per bad version"
+        good = build_index(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]
+        assert watcher.poll() == good and version(client) == good
+
+
+@pytest.mark.parametrize(("other", "named"), [({"split_mode": "C"}, "tokenizer"), ({"query_prompt": "検索クエリ: "}, "query_prompt")])
+def test_version_built_with_another_model_or_tokenizer_is_refused(
+        city: tuple[Settings, Path], other: dict[str, str], named: str, caplog: pytest.LogCaptureFixture) -> None:
+    settings, drone = city
+    if "query_prompt" in other:  # the built-in model takes no prompts: name its folder, as a city would its own model
+        other = {**other, "model": str(settings.model_cache_dir / MODEL_NAME)}
+    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING, logger="madoguchi.index"):
+        serving = version(client)
+        build_index(settings.model_copy(update={"sources": [BASE, drone], **other}))
+        assert client.app.state.index_watcher.poll() is None  # type: ignore[attr-defined]
+        assert version(client) == serving and ask(client, OLD_QUESTION)["decision"] != "escalate"
+    [warning] = [r.getMessage() for r in caplog.records if "not swapped" in r.getMessage()]
+    assert "madoguchi index build" in warning and named in warning
+
+
+@pytest.fixture()
+def served(city: tuple[Settings, Path]) -> Iterator[tuple[Settings, str, list[str]]]:
+    """Two versions built (without and with the new FAQ), served by uvicorn whose watcher polls quickly."""
+    settings, drone = city
+    store = IndexStore(settings.resolved_index_dir)
+    versions = [store.current_version(), build_index(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]]
+    store.activate(versions[0])
+    port = free_port()
+    watched = settings.model_copy(update={"index_poll_seconds": 0.05})
+    server = uvicorn.Server(uvicorn.Config(create_app(watched), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started)
+    yield settings, f"http://127.0.0.1:{port}", versions
+    server.should_exit = True
+    thread.join()
+
+
+def hammer(base: str, stop: threading.Event, statuses: list[int], worker: int) -> None:
+    questions = [DRONE_QUESTION, OLD_QUESTION, "ごみの分け方", "こんにちは", "担当者と話したい"]
+    with httpx.Client(base_url=base, timeout=60) as http:
+        turn = 0
+        while not stop.is_set():
+            body = {"text": questions[turn % len(questions)], "session_id": f"hammer-{worker}-{turn}"}
+            statuses.append(http.post("/api/v1/ask", json=body).status_code)
+            turn += 1
+
+
+def test_no_request_fails_while_versions_swap(served: tuple[Settings, str, list[str]]) -> None:
+    settings, base, versions = served
+    store, stop, statuses = IndexStore(settings.resolved_index_dir), threading.Event(), []
+    workers = [threading.Thread(target=hammer, args=(base, stop, statuses, n)) for n in range(4)]
+    for worker in workers:
+        worker.start()
+    with httpx.Client(base_url=base) as http:
+        for flip in range(8):
+            target = versions[(flip + 1) % 2]
+            store.activate(target)
+            wait_for(lambda: http.get("/healthz").json()["index_version"] == target)  # noqa: B023
+    stop.set()
+    for worker in workers:
+        worker.join()
+    assert len(statuses) >= 8 and Counter(statuses) == {200: len(statuses)}, Counter(statuses)

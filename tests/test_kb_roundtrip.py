@@ -1,0 +1,203 @@
+"""The whole knowledge base out to Excel/CSV and back in, through `madoguchi kb` and the desk's pages."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bot.store import ConversationStore
+from bot.store.entries import EntryStore
+from bot.store.entry_fields import EntryFields
+from bot.store.tables import AuditEntry
+from channels.web import create_app
+from channels.cli import app as cli_app
+from indexer.index import load_index
+from indexer.store import IndexStore
+from knowledge.export import PASSAGE_SHEET
+from knowledge.records import Record
+from knowledge.settings import SAMPLE_CITY, Settings
+from knowledge.sources import load_sources
+from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def comparable(records: list[Record]) -> list[Record]:
+    """FAQ records without where they were read from (an export moves them to another file)."""
+    return [replace(r, source="", location="") for r in records if r.kind == "faq"]
+
+
+def export(cli: CliRunner, tmp_path: Path, fmt: str, env: dict[str, str] | None = None) -> Path:
+    out = tmp_path / f"kb.{fmt}"
+    result = cli.invoke(cli_app, ["kb", "export", "--format", fmt, "--out", str(out)], env=env or {})
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_of_the_sample_city_loads_back_as_the_same_records(cli: CliRunner, tmp_path: Path, fmt: str) -> None:
+    original = load_sources([SAMPLE_CITY])
+    back = load_sources([export(cli, tmp_path, fmt)])
+    assert not [p for p in back.problems if p.severity == "error"], back.problems
+    assert comparable(back.records) == comparable(original.records)
+    assert len(comparable(back.records)) == 235
+
+
+def test_xlsx_lists_passages_on_a_protected_second_sheet_that_loading_ignores(cli: CliRunner, tmp_path: Path) -> None:
+    workbook = load_workbook(export(cli, tmp_path, "xlsx"), read_only=False)
+    faq, passages = workbook.worksheets
+    assert faq.title == "FAQ" and passages.title == PASSAGE_SHEET and passages.protection.sheet
+    assert [c.value for c in faq[1]][:4] == ["番号", "質問", "回答", "言い換え"]
+    assert passages.max_row - 1 == sum(r.kind == "passage" for r in load_sources([SAMPLE_CITY]).records) == 45
+
+
+def test_cells_that_look_like_formulas_stay_text_and_round_trip(cli: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    entries = EntryStore(ConversationStore(url).migrate())
+    made = entries.new_entry(EntryFields("=1+1 と書いたら？", '=HYPERLINK("http://evil.example","click")',
+                                         ("+81 の番号", "@メンション")), "editor1")
+    entries.approve(made.entry_id, "editor1")
+    env = {"MADOGUCHI_DATABASE_URL": url}
+    xlsx, csv_file = export(cli, tmp_path, "xlsx", env), export(cli, tmp_path, "csv", env)
+    row = next(r for r in load_workbook(xlsx).worksheets[0].iter_rows() if r[0].value == made.entry_id)
+    assert all(cell.data_type == "s" for cell in row[:4]), "a text cell written as a formula would run in Excel"
+    raw = next(r for r in csv.reader(csv_file.open(encoding="utf-8-sig")) if r[0] == made.entry_id)
+    assert raw[1].startswith("'=") and raw[2].startswith("'=")
+    result = cli.invoke(cli_app, ["kb", "import", str(csv_file), "--index-dir", str(tmp_path / "index")], env=env)
+    assert result.exit_code == 0, result.output
+    assert "0 entries added or changed" in result.output, "the quote must come off again on import"
+
+
+def test_import_versions_new_and_changed_rows_reports_bad_ones_and_publishes(cli: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    env = {"MADOGUCHI_DATABASE_URL": url}
+    rows = list(csv.reader(export(cli, tmp_path, "csv", env).open(encoding="utf-8-sig")))
+    changed_id = rows[1][0]
+    rows[1][2] = "窓口で直した回答です。"
+    rows.append(["N100", "猫が迷子になりました。", "生活環境課に連絡してください。", "", "", "生活環境課", "", "", "住民", "", "", ""])
+    rows.append(["N101", "", "質問のない行", "", "", "", "", "", "住民", "", "", ""])
+    rows.append(["N102", "日付が逆の行", "回答", "", "", "", "", "", "住民", "2027-05-01", "2027-04-01", ""])
+    edited = tmp_path / "edited.csv"
+    with edited.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = cli.invoke(cli_app, ["kb", "import", str(edited), "--index-dir", str(tmp_path / "index")], env=env)
+    assert result.exit_code == 0, result.output
+    assert "2 entries added or changed, 234 unchanged" in result.output
+    assert re.search(r"row\s+2\d\d.*question", result.output) and "valid_until" in result.output
+    store = ConversationStore(url)
+    live = {r.id: r for r in EntryStore(store).live_records()}
+    assert live[changed_id].answer == "窓口で直した回答です。" and live["N100"].department == "生活環境課"
+    with store.session() as session:
+        actors = {a.actor for a in session.scalars(select(AuditEntry).where(AuditEntry.action == "entry.import"))}
+    assert actors == {f"cli:{getpass.getuser()}"}
+    index = IndexStore(tmp_path / "index")
+    manifest = index.manifest()
+    assert load_index(index, manifest["model"], manifest["tokenizer"]).by_id["N100"].source == "desk"
+
+
+def copy_index(source: Path, target: Path) -> Path:
+    """The live version of a built index in a folder of its own, so publishing into it touches no other test."""
+    live = IndexStore(source).current_version()
+    shutil.copytree(source / "versions" / live, target / "versions" / live)
+    (target / "CURRENT").write_text(live + "\n", encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def desk(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[object]:
+    folder = tmp_path_factory.mktemp("kb-desk")
+    url = f"sqlite:///{folder / 'store.db'}"
+    index_dir = copy_index(sample_index_dir, folder / "index")
+    settings = Settings(data_dir=model_cache, index_dir=index_dir, database_url=url, index_poll_seconds=0)
+    application = create_app(settings)
+    with TestClient(application):
+        add_user(url, model_cache, "editor1", "editor")
+        add_user(url, model_cache, "agent1", "agent")
+        yield application
+
+
+def test_editors_download_and_upload_the_knowledge_base_in_the_desk(desk: object, tmp_path: Path) -> None:
+    editor = browser(desk)
+    assert sign_in(editor, "editor1").status_code == 303
+    download = editor.get("/desk/kb/export.xlsx")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    (tmp_path / "kb.xlsx").write_bytes(download.content)
+    assert len(comparable(load_sources([tmp_path / "kb.xlsx"]).records)) == 235
+    assert editor.get("/desk/kb/export.csv").content.startswith("\ufeff番号".encode())
+    upload = "番号,質問,回答,公開範囲\nN200,粗大ごみシールはどこで買えますか,市内のコンビニで買えます。,住民\nN201,,空,住民\n"
+    token = CSRF.search(editor.get("/desk/kb").text).group(1)  # type: ignore[union-attr]
+    page = editor.post("/desk/kb/import", data={"csrf": token},
+                       files={"file": ("直したFAQ.csv", upload.encode("utf-8"), "text/csv")})
+    assert page.status_code == 200, page.text
+    assert "1 件を追加・変更" in page.text and "直したFAQ.csv" in page.text and "row 3" in page.text
+    publisher = desk.state.desk_publisher  # type: ignore[attr-defined]
+    assert publisher.wait(120) and publisher.state.published >= 1 and not publisher.state.error
+
+
+def test_agents_cannot_export_or_import_and_a_form_without_csrf_is_refused(desk: object) -> None:
+    agent = browser(desk)
+    sign_in(agent, "agent1")
+    assert agent.get("/desk/kb/export.csv").status_code == 403
+    editor = browser(desk)
+    sign_in(editor, "editor1")
+    refused = editor.post("/desk/kb/import", files={"file": ("x.csv", b"id,question,answer\nZ,q,a\n", "text/csv")})
+    assert refused.status_code == 403
+
+
+def form_of(client: TestClient, path: str) -> dict[str, str]:
+    """The entry form's current values, as the browser would send them back."""
+    html = client.get(path).text
+    values = {name: value for name, value in re.findall(r'<textarea [^>]*name="(\w+)"[^>]*>([^<]*)</textarea>', html)}
+    values.update(re.findall(r'<input [^>]*name="(\w+)" [^>]*value="([^"]*)"', html))
+    return {k: v.replace("&amp;", "&") for k, v in values.items()}
+
+
+def test_agents_write_drafts_but_only_editors_approve(desk: object) -> None:
+    agent, editor = browser(desk), browser(desk)
+    sign_in(agent, "agent1")
+    sign_in(editor, "editor1")
+    made = agent.post("/desk/entries/new", data={"csrf": csrf_of(agent, "/desk/entries"), "question": "犬の登録は？"})
+    assert made.status_code == 303
+    path = made.headers["location"].split("?")[0]
+    form = {**form_of(agent, path), "answer": "保健所で登録してください。", "valid_from": "2026-13-01"}
+    refused = agent.post(path, data=form)
+    assert refused.status_code == 400 and "公開開始日は 2026-04-01 の形で" in refused.text
+    assert "保健所で登録してください。" in refused.text, "what the person typed is kept"
+    assert agent.post(path, data={**form, "valid_from": ""}).status_code == 303
+    assert agent.post(f"{path}/approve", data={"csrf": form["csrf"]}).status_code == 403
+    assert editor.post(f"{path}/approve", data={}).status_code == 403, "no CSRF token"
+    approved = editor.post(f"{path}/approve", data={"csrf": csrf_of(editor, path)})
+    assert approved.status_code == 303 and approved.headers["location"].endswith("?published=1")
+    assert path.rsplit("/", 1)[1] in editor.get("/desk/entries").text
+
+
+def test_a_paraphrase_for_a_file_only_entry_drafts_the_file_content_in_the_desk(desk: object) -> None:
+    agent = browser(desk)
+    sign_in(agent, "agent1")
+    added = agent.post("/desk/entries/R001/paraphrases", data={"csrf": csrf_of(agent, "/desk/entries/R001"),
+                                                              "text": "引っ越しの届けの持ち物"})
+    assert added.status_code == 303
+    page = agent.get("/desk/entries/R001")
+    assert "<ins>引っ越しの届けの持ち物</ins>（追加）" in page.text and "転入届に必要なものは何ですか。" in page.text
+    assert agent.get("/desk/entries/NO-SUCH").status_code == 404
+
+
+def test_passages_of_documents_cannot_be_turned_into_desk_entries(desk: object) -> None:
+    editor = browser(desk)
+    sign_in(editor, "editor1")
+    passage = next(r.id for r in load_sources([SAMPLE_CITY]).records if r.kind == "passage")
+    form = {"csrf": csrf_of(editor, "/desk/entries"), "question": "上書き", "answer": "上書き"}
+    assert editor.post(f"/desk/entries/{quote(passage, safe='')}", data=form).status_code == 404
+    assert editor.post(f"/desk/entries/{'x' * 200}", data=form).status_code == 404

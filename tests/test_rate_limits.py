@@ -1,0 +1,154 @@
+"""Rate limits shared through the real Redis at 127.0.0.1:6379, failing open when it is down, and
+per-user limits on LINE and Slack answered with a friendly sentence."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from channels.web import create_app
+from knowledge.settings import Settings
+from tests.recorder import Recorder, free_port
+
+REDIS = "redis://127.0.0.1:6379/0"
+LINE_SECRET, SLACK_SECRET = "line-secret-for-limit-tests", "slack-secret-for-limit-tests"
+
+
+@pytest.fixture()
+def prefix() -> Iterator[str]:
+    """A key prefix of this test's own; every key under it is deleted afterwards."""
+    name = f"madoguchi-test-{uuid.uuid4().hex[:12]}:"
+    yield name
+    client = redis.Redis.from_url(REDIS)
+    for key in client.scan_iter(match=f"{name}*"):
+        client.delete(key)
+    client.close()
+
+
+def settings(index_dir: Path, tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = dict(index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'store.db'}",
+                                     index_poll_seconds=0)
+    return Settings(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def ask(client: TestClient, session: str):  # type: ignore[no-untyped-def]
+    return client.post("/api/v1/ask", json={"text": "ごみの出し方", "session_id": session})
+
+
+def test_two_workers_share_one_limit_through_redis(sample_index_dir: Path, tmp_path: Path, prefix: str) -> None:
+    shared = settings(sample_index_dir, tmp_path, redis_url=REDIS, redis_prefix=prefix, rate_per_session=3)
+    with TestClient(create_app(shared)) as first, TestClient(create_app(shared)) as second:
+        codes = [ask(worker, "shared-session-01").status_code for worker in (first, second, first, second, first)]
+        refused = ask(second, "shared-session-01")
+        other_session = ask(first, "shared-session-02")
+    assert codes == [200, 200, 200, 429, 429]
+    body = refused.json()
+    assert refused.status_code == 429 and set(body) == {"ok", "status", "error", "detail"}
+    assert body["ok"] is False and body["status"] == 429 and "お待ちください" in body["error"]
+    assert other_session.status_code == 200
+    keys = [k.decode() for k in redis.Redis.from_url(REDIS).scan_iter(match=f"{prefix}*")]
+    assert keys and all(k.startswith(f"{prefix}rate:") for k in keys)
+    assert not [k for k in keys if "shared-session" in k or "testclient" in k], "raw ids must not be Redis keys"
+
+
+def test_in_memory_limits_are_per_worker_without_redis(sample_index_dir: Path, tmp_path: Path) -> None:
+    alone = settings(sample_index_dir, tmp_path, rate_per_session=1)
+    with TestClient(create_app(alone)) as first, TestClient(create_app(alone)) as second:
+        codes = [ask(first, "solo-session").status_code, ask(second, "solo-session").status_code,
+                 ask(first, "solo-session").status_code]
+    assert codes == [200, 200, 429]
+
+
+def test_redis_down_still_serves_and_warns_once(sample_index_dir: Path, tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    down = settings(sample_index_dir, tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0", rate_per_session=1)
+    with caplog.at_level(logging.WARNING, logger="madoguchi.limits"), TestClient(create_app(down)) as client:
+        codes = [ask(client, "session-while-redis-is-down").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 200]
+    warnings = [r for r in caplog.records if "Redis unreachable" in r.getMessage()]
+    assert len(warnings) == 2, "one warning per limiter (session, address), not one per request"
+
+
+def test_a_bad_redis_url_stops_startup_with_a_message(sample_index_dir: Path, tmp_path: Path) -> None:
+    from knowledge.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="MADOGUCHI_REDIS_URL"):
+        with TestClient(create_app(settings(sample_index_dir, tmp_path, redis_url="http://127.0.0.1:6379"))):
+            pass
+
+
+def line_event(text: str) -> dict:
+    return {"type": "message", "mode": "active", "timestamp": 1764000000000, "webhookEventId": uuid.uuid4().hex,
+            "deliveryContext": {"isRedelivery": False}, "source": {"type": "user", "userId": "U0busyresident"},
+            "replyToken": f"reply-{uuid.uuid4().hex}", "message": {"type": "text", "id": "1", "text": text,
+                                                                  "quoteToken": "q"}}
+
+
+def post_line(client: TestClient, event: dict):  # type: ignore[no-untyped-def]
+    body = json.dumps({"destination": "Ubot", "events": [event]}, ensure_ascii=False)
+    mac = base64.b64encode(hmac.new(LINE_SECRET.encode(), body.encode(), hashlib.sha256).digest()).decode()
+    return client.post("/callback/line", content=body.encode(),
+                       headers={"Content-Type": "application/json", "X-Line-Signature": mac})
+
+
+def test_line_user_over_the_limit_gets_a_friendly_sentence(sample_index_dir: Path, tmp_path: Path, prefix: str,
+                                                          recorder: Recorder) -> None:
+    line = settings(sample_index_dir, tmp_path, redis_url=REDIS, redis_prefix=prefix, rate_per_chat_user=2,
+                    line_channel_secret=LINE_SECRET, line_channel_access_token="t", line_api_base=recorder.url)
+    events = [line_event("児童手当はいつ振り込まれる？") for _ in range(3)]
+    with TestClient(create_app(line)) as client:
+        assert [post_line(client, e).status_code for e in events] == [200, 200, 200]
+    replies = {r.body["replyToken"]: r.body["messages"] for r in recorder.requests if r.path == "/v2/bot/message/reply"}
+    assert all("1分ほどたってから" not in json.dumps(replies[e["replyToken"]], ensure_ascii=False) for e in events[:2])
+    [limited] = replies[events[2]["replyToken"]]
+    assert limited == {"type": "text", "text": limited["text"]} and "1分ほどたってから" in limited["text"]
+    assert "429" not in limited["text"] and "too many" not in limited["text"]
+
+
+def post_slack(client: TestClient, payload: dict):  # type: ignore[no-untyped-def]
+    body, stamp = json.dumps(payload, ensure_ascii=False), str(int(time.time()))
+    signature = "v0=" + hmac.new(SLACK_SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return client.post("/slack/events", content=body.encode(), headers={
+        "Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature})
+
+
+def mention(ts: str) -> dict:
+    return {"token": "x", "team_id": "T0CITY", "api_app_id": "A1", "type": "event_callback",
+            "event_id": f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()),
+            "event": {"type": "app_mention", "user": "U0BUSY", "text": "<@B0BOT> 年休の繰越は？", "ts": ts,
+                      "channel": "C0LIMITS", "event_ts": ts}}
+
+
+def test_slack_user_over_the_limit_gets_a_friendly_sentence(sample_index_dir: Path, tmp_path: Path,
+                                                           recorder: Recorder) -> None:
+    slack = settings(sample_index_dir, tmp_path, rate_per_chat_user=1, slack_bot_token="xoxb-t",
+                     slack_signing_secret=SLACK_SECRET, slack_api_base=recorder.url + "/api/")
+    first, second = f"{time.time():.6f}", f"{time.time() + 1:.6f}"
+    with TestClient(create_app(slack)) as client:
+        assert post_slack(client, mention(first)).status_code == 200
+        answered = thread_post(recorder, first)
+        assert post_slack(client, mention(second)).status_code == 200
+        limited = thread_post(recorder, second)
+    assert answered.get("blocks") and "1分ほどたってから" not in answered["text"]
+    assert "1分ほどたってから" in limited["text"] and not limited.get("blocks")
+
+
+def thread_post(recorder: Recorder, ts: str) -> dict:
+    """The post in a thread, once the lazy listener has made it."""
+    for _ in range(400):
+        found = [r.body for r in recorder.requests if "chat.postMessage" in r.path and r.body.get("thread_ts") == ts]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"nothing was posted in thread {ts}")
