@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from channels import cli_answer, cli_channels, cli_data, cli_desk, cli_kb
 from channels.render import hits_table, problems_table, sources_table
+from channels.tenants.cli import serve_tenants, tenants_app
 from knowledge.errors import MadoguchiError
 from knowledge.records import Audience
 from knowledge.settings import Settings
@@ -27,6 +28,7 @@ cli_channels.register(app)
 app.add_typer(cli_data.data_app, name="data")
 app.add_typer(cli_desk.desk_app, name="desk")
 app.add_typer(cli_kb.kb_app, name="kb")
+app.add_typer(tenants_app, name="tenants")
 out = Console()
 err = Console(stderr=True)
 
@@ -124,6 +126,8 @@ def serve(index_dir: IndexDir = None,
     from indexer.store import IndexStore
 
     settings = settings_with(index_dir)
+    if settings.tenants_file is not None:  # many cities, chosen by host name (channels/tenants)
+        return serve_tenants(settings, host or settings.host, port or settings.port, workers or settings.workers)
     ConversationStore(settings.resolved_database_url).migrate()  # once, before workers start
     if not IndexStore(settings.resolved_index_dir).list_versions():
         out.print(f"no index yet in {settings.resolved_index_dir}: building it from {len(settings.sources)} source(s)")

@@ -116,6 +116,8 @@ class Settings(BaseSettings):
                                                                          "before seeing the cited passages.")
     grounded_answers: bool = Field(False, description="Compose short answers from manual passages with the "
                                                       "drafting model, every sentence checked (FAQs never).")
+    tenants_file: Path | None = Field(None, description="YAML file of the cities this server hosts (a shared "
+                                                        "FAQ layer plus each city's own); unset: one city.")
 
     @field_validator("synonym_files")
     @classmethod

@@ -4,29 +4,23 @@ two agents racing for one escalation, a form without its CSRF token, an agent at
 from __future__ import annotations
 
 import os
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from bot.store.tables import Escalation
-from channels.web import create_app
 from knowledge.settings import Settings
-from tests.recorder import free_port
 from tests.test_desk_auth import PASSWORD, add_user
-from tests.test_widget_browser import CHROMIUM, DOCS, FLAGS
+from tests.browser import DOCS, chromium, needs_chromium, served
 
 SHOTS = Path(os.environ.get("DESK_SHOTS", str(DOCS)))
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -40,27 +34,14 @@ def server(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterato
     for name, role in (("sato", "agent"), ("suzuki", "agent"), ("tanaka", "admin")):
         add_user(store_url, model_cache, name, role)
     settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url, index_poll_seconds=0)
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert uv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with served(settings) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
 def agent_page(browser, server: str, name: str):  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,6 +87,9 @@ def test_staff_choice_ids_replayed_by_residents_are_refused(client: TestClient, 
     assert response.status_code == 409 and not staff_leaks(response.text)
 
 
+SCHEMA_EXAMPLES = int(os.environ.get("FUZZ_SCHEMA_EXAMPLES", "40"))  # bench/fuzz.py runs many more
+
+
 @pytest.fixture(scope="module")
 def api_schema(app_settings: Settings):  # type: ignore[no-untyped-def]
     app = create_app(app_settings)
@@ -100,7 +105,7 @@ def test_api_conforms_to_its_own_schema_and_never_fails(api_schema) -> None:  # 
     assert {op.path for op in operations} >= {"/api/v1/ask", "/api/v1/feedback", "/healthz"}
     for operation in operations:
         @given(case=operation.as_strategy())
-        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+        @settings(max_examples=SCHEMA_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
                   derandomize=True)
         def check(case) -> None:  # type: ignore[no-untyped-def]
             case.call_and_validate()

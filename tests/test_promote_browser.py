@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from channels.web import create_app
 from knowledge.settings import Settings
-from tests.recorder import free_port
 from tests.test_desk_auth import add_user
 from tests.test_desk_browser import agent_page
 from tests.test_kb_roundtrip import copy_index
-from tests.test_widget_browser import CHROMIUM, DOCS, FLAGS
+from tests.browser import DOCS, chromium, needs_chromium, served
 
 QUESTION = "公園でドローンを飛ばしてもいいですか"
 FIRST_REPLY = "市の公園では、ドローンの飛行を原則として禁止しています。撮影などで必要なときは公園緑地課にご相談ください。"
@@ -33,8 +29,7 @@ SECOND_REPLY = "市の公園ではドローンを飛ばせません。ほかの�
 LIVE_WAIT_SECONDS = 60
 SHOTS = Path(os.environ.get("DESK_SHOTS", str(DOCS)))
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -47,27 +42,14 @@ def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, mod
     for name, role in (("sato", "agent"), ("yamada", "editor")):
         add_user(url, model_cache, name, role)
     settings = Settings(data_dir=model_cache, index_dir=folder / "index", database_url=url)
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert uv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with served(settings) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
 def ask(server: str, text: str) -> dict:

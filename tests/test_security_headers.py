@@ -5,27 +5,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from channels.web import create_app
 from knowledge.settings import Settings
-from tests.recorder import free_port
+from tests.browser import CHROMIUM, chromium, served
 
-CHROMIUM = os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
 CITY_DOMAINS = "'self' https://www.city.minato.example.jp"
 
 
@@ -88,28 +82,11 @@ def test_hsts_only_when_the_request_came_over_tls(sample_index_dir: Path, tmp_pa
         assert "strict-transport-security" not in off.get("/healthz").headers
 
 
-def serve(app_settings: Settings, forwarded_allow_ips: str) -> tuple[uvicorn.Server, threading.Thread, str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(app_settings), host="127.0.0.1", port=port, log_level="warning",
-                                           forwarded_allow_ips=forwarded_allow_ips))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "server did not start"
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
 @pytest.mark.parametrize(("trusted", "expected"), [("127.0.0.1", True), ("10.9.8.7", False)])
 def test_hsts_behind_a_proxy_only_when_uvicorn_trusts_it(sample_index_dir: Path, tmp_path: Path, trusted: str,
                                                           expected: bool) -> None:
-    server, thread, base = serve(settings(sample_index_dir, tmp_path / "store.db"), trusted)
-    try:
+    with served(settings(sample_index_dir, tmp_path / "store.db"), forwarded_allow_ips=trusted) as base:
         response = httpx.get(base + "/healthz", headers={"X-Forwarded-Proto": "https"})
-    finally:
-        server.should_exit = True
-        thread.join()
     assert response.status_code == 200
     assert ("strict-transport-security" in response.headers) is expected
 
@@ -120,29 +97,24 @@ def test_api_docs_page_allows_only_its_own_inline_script(client: TestClient) -> 
     digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
     policy = directives(docs)
     assert f"'sha256-{digest}'" in policy["script-src"] and "unsafe-inline" not in docs.headers["content-security-policy"]
-    assert policy["frame-ancestors"] == CITY_DOMAINS and "https://" not in docs.headers["content-security-policy"]
+    assert policy["frame-ancestors"] == CITY_DOMAINS
+    assert "https://" not in policy["script-src"] + policy["style-src"], "the docs load nothing from a CDN"
     assert "cdn" not in docs.text and client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
 
 
 @pytest.fixture(scope="module")
 def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app_settings = settings(sample_index_dir, tmp_path_factory.mktemp("csp") / "store.db")
-    running, thread, base = serve(app_settings, "127.0.0.1")
-    yield base
-    running.should_exit = True
-    thread.join()
+    with served(app_settings, forwarded_allow_ips="127.0.0.1") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
 WATCH = """window.__violations = [];

@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from channels.web import create_app
 from indexer.runtime import build_index
 from knowledge.settings import SAMPLE_CITY, Settings
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
-from tests.recorder import free_port
+from tests.browser import DOCS, chromium, needs_chromium, served
 
-CHROMIUM = os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-DOCS = Path(__file__).resolve().parents[1] / "docs"
 PLANTED = "id,question,answer,department,contact\nXSS1,テスト用の危険な回答の確認,<script>window.__planted=1</script><b>太字</b> https://example.jp/a?b=1,検証課,内線 0000\n"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -41,27 +32,14 @@ def server(folder: Path, model_cache: Path) -> Iterator[str]:
     settings = Settings(data_dir=model_cache, index_dir=folder / "index", sources=[SAMPLE_CITY, folder / "planted.csv"],
                         database_url=f"sqlite:///{folder / 'store.db'}")
     build_index(settings)
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert uv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with served(settings) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
 @pytest.fixture()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -33,12 +33,13 @@ from knowledge.settings import Settings, get_settings
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def build_context(settings: Settings) -> WebContext:
-    """Load the bot and open (and migrate) the store: the expensive part, once per worker."""
+def build_context(settings: Settings, bot: Bot | None = None, lock: threading.Lock | None = None) -> WebContext:
+    """Load the bot and open (and migrate) the store: the expensive part, once per worker. A server of
+    several cities passes each city's bot and the ONE lock of the Sudachi normaliser they share."""
     store = ConversationStore(settings.resolved_database_url, RouteCipher(secret_key(settings))).migrate()
     per_session, per_address, per_chat_user = build_limiters(settings)
-    return WebContext(settings, Bot.from_settings(settings), store, per_session, per_address, threading.Lock(),
-                      per_chat_user)
+    return WebContext(settings, bot or Bot.from_settings(settings), store, per_session, per_address,
+                      lock or threading.Lock(), per_chat_user)
 
 
 async def slack_events(request: Request) -> Response:
@@ -49,13 +50,15 @@ async def slack_events(request: Request) -> Response:
     return await handler.handle(request)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The app; heavy loading happens in its lifespan, so importing this module is cheap."""
+def create_app(settings: Settings | None = None,
+               context: Callable[[Settings], WebContext] = build_context) -> FastAPI:
+    """The app; heavy loading happens in its lifespan, so importing this module is cheap. `context` is
+    how the lifespan builds the shared context (channels.tenants shares model and lock between cities)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.madoguchi = build_context(settings)
+        app.state.madoguchi = context(settings)
         ctx = app.state.madoguchi
         app.state.index_watcher = IndexWatcher(partial(ctx.bot.reload_if_changed, ctx.lock),
                                                settings.index_poll_seconds).start()

@@ -1,0 +1,82 @@
+"""Building each city's index: the city's files, then the shared layer, then the desk's entries of that city.
+
+The path is the one `madoguchi index build` and the desk's publishing take (`channels.publishing`), with
+the city's settings; a shared record whose id the city also has is dropped by the loader (the city's
+comes first) and is reported here as an override, not as a problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from channels.publishing import build_knowledge_index, desk_entries, new_builder
+from channels.tenants.config import Tenant, TenantsFile, read_tenants, tenant_settings
+from indexer.build import IndexBuilder
+from indexer.runtime import BuildReport
+from knowledge.errors import ConfigurationError
+from knowledge.records import Problem
+from knowledge.settings import Settings
+from knowledge.sources import discover
+
+
+@dataclass(slots=True)
+class CityBuild:
+    """One city's new index version, with the shared ids it overrides and its real problems."""
+
+    tenant: Tenant
+    settings: Settings
+    report: BuildReport
+    overridden: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def is_override(problem: Problem, shared_files: set[str]) -> bool:
+    """A shared record dropped because the city has a record with its id (not two shared records clashing)."""
+    if problem.source not in shared_files or problem.field != "id" or not problem.message.startswith("duplicate id"):
+        return False
+    first = problem.message.split("; first used at ", 1)[-1]
+    return not any(first.startswith(f"{shared} ") for shared in shared_files)
+
+
+def build_city(settings: Settings, tenant: Tenant, shared_files: set[str], builder: IndexBuilder) -> CityBuild:
+    """The city's index, desk entries included whenever its database has any."""
+    entries = desk_entries(settings)
+    try:
+        report = build_knowledge_index(settings, entries, builder=builder)
+    finally:
+        if entries is not None:
+            entries.store.engine.dispose()
+    problems = report.loaded.problems
+    overridden = [p.message.split("'")[1] for p in problems if is_override(p, shared_files)]
+    return CityBuild(tenant, settings, report, overridden, [p for p in problems if not is_override(p, shared_files)])
+
+
+def chosen(parsed: TenantsFile, only: str | None) -> list[Tenant]:
+    """All cities, or the one asked for by id."""
+    if only is None:
+        return parsed.tenants
+    found = [tenant for tenant in parsed.tenants if tenant.id == only]
+    if not found:
+        raise ConfigurationError(f"no tenant {only!r} in the tenants file (known: "
+                                 f"{', '.join(t.id for t in parsed.tenants)})")
+    return found
+
+
+def build_cities(server: Settings, only: str | None = None) -> list[CityBuild]:
+    """Every chosen city's index, with one model loaded for all of them (cities share it at serve time too)."""
+    if server.tenants_file is None:
+        raise ConfigurationError("MADOGUCHI_TENANTS_FILE is not set")
+    parsed = read_tenants(server.tenants_file)
+    shared_files = {str(path) for path in discover(parsed.shared_sources)} if parsed.shared_sources else set()
+    builder = new_builder(server)
+    return [build_city(tenant_settings(server, parsed.shared_sources, tenant), tenant, shared_files, builder)
+            for tenant in chosen(parsed, only)]
+
+
+def missing_indexes(server: Settings) -> list[str]:
+    """Ids of the cities that have no index yet (`madoguchi serve` builds them first)."""
+    from indexer.store import IndexStore
+
+    parsed = read_tenants(server.tenants_file) if server.tenants_file else None
+    return [t.id for t in (parsed.tenants if parsed else []) if not IndexStore(Path(t.index_dir)).list_versions()]

@@ -1,0 +1,73 @@
+"""`madoguchi tenants …`: list the cities of the tenants file and build their indexes; serve them all."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from channels.render import problems_table
+from knowledge.errors import ConfigurationError
+from knowledge.settings import Settings
+
+tenants_app = typer.Typer(help="Many cities on one server (MADOGUCHI_TENANTS_FILE): list them, build their indexes.",
+                          no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+def _server() -> Settings:
+    settings = Settings()
+    if settings.tenants_file is None:
+        raise ConfigurationError("set MADOGUCHI_TENANTS_FILE to the YAML file of the cities this server hosts")
+    return settings
+
+
+@tenants_app.command("list")
+def tenants_list() -> None:
+    """Each city: id, host names, index, database (password hidden) and the widget tag for its pages."""
+    from channels.tenants.config import read_tenants
+    from channels.tenants.server import widget_tag
+
+    server = _server()
+    parsed = read_tenants(server.tenants_file)  # type: ignore[arg-type]
+    table = Table("id", "city", "hosts", "index", "database", "widget tag")
+    for tenant in parsed.tenants:
+        database = make_url(tenant.database_url).render_as_string(hide_password=True)
+        table.add_row(tenant.id, tenant.city_name, " ".join(tenant.hosts), str(tenant.index_dir), database,
+                      str(widget_tag(tenant, f"https://{tenant.hosts[0]}")))
+    out.print(table)
+    out.print(f"shared layer: {', '.join(map(str, parsed.shared_sources)) or '(none)'}")
+
+
+@tenants_app.command("build")
+def tenants_build(tenant_id: Annotated[Optional[str], typer.Argument(help="One city's id; default all.")] = None) -> None:
+    """Build each city's index from its files, the shared layer and its desk's approved entries."""
+    from channels.tenants.build import build_cities
+
+    for city in build_cities(_server(), tenant_id):
+        manifest = city.report.manifest
+        out.print(f"{city.tenant.id}: index {manifest['version']}, {manifest['counts']['records']} records, "
+                  f"{len(city.overridden)} shared entries overridden → {city.settings.resolved_index_dir}")
+        if city.problems:
+            err.print(problems_table(city.problems))
+
+
+def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
+    """`madoguchi serve` with a tenants file: every city's store migrated and index built, then uvicorn."""
+    import uvicorn
+
+    from bot.store import ConversationStore
+    from channels.tenants.build import build_cities, missing_indexes
+    from channels.tenants.server import city_apps
+
+    for _, settings, _ in city_apps(server):
+        ConversationStore(settings.resolved_database_url).migrate().engine.dispose()
+    for tenant_id in missing_indexes(server):
+        out.print(f"no index yet for {tenant_id}: building it")
+        build_cities(server, tenant_id)
+    out.print(f"madoguchi: {len(city_apps(server))} cities on http://{host}:{port}/ (chosen by host name)")
+    uvicorn.run("channels.tenants.asgi:app", host=host, port=port, workers=workers, log_level="warning")
