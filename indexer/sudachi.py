@@ -8,6 +8,7 @@ the second request is a cache hit, not a second parse.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -65,6 +66,7 @@ class SudachiSplitter:
         self._splits = fine_mode != "C"
         self._line = lru_cache(maxsize=CACHE_LINES)(self._parse_line)
         self._silent: dict[int, bool] = {}
+        self._busy = threading.Lock()  # a Sudachi tokenizer raises "Already borrowed" if two threads share it
 
     def units(self, text: str) -> tuple[Unit, ...]:
         """Content units of a text; each line is parsed once and cached, so shared lines cost nothing."""
@@ -78,6 +80,10 @@ class SudachiSplitter:
         return "".join(self._line(line)[1] for line in pieces(text))
 
     def _parse_line(self, line: str) -> tuple[tuple[Unit, ...], str]:
+        with self._busy:
+            return self._parse_line_unlocked(line)
+
+    def _parse_line_unlocked(self, line: str) -> tuple[tuple[Unit, ...], str]:
         result: list[Unit] = []
         reading: list[str] = []
         for morpheme in self._tokenizer.tokenize(line, self._coarse):

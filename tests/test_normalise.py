@@ -57,3 +57,24 @@ def test_sudachi_synonym_dictionary_can_be_configured_by_path() -> None:
     normaliser = TextNormaliser("A", [path]).warm_up()
     left = {g for g, _ in normaliser.run("宛先").synonyms}
     assert left & {g for g, _ in normaliser.run("送付先").synonyms}
+
+
+def test_normalisers_in_several_threads_share_sudachi_safely(normaliser: TextNormaliser) -> None:
+    """A desk rebuild normalises in a background thread while residents' questions are answered."""
+    import threading
+
+    failures: list[str] = []
+
+    def normalise_many(worker: int) -> None:
+        try:
+            for n in range(400):
+                normaliser.run(f"粗大ごみの出し方{worker}-{n}。住民票の写しとマイナンバーカード")
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=normalise_many, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
