@@ -50,8 +50,10 @@ def tenants_build(tenant_id: Annotated[Optional[str], typer.Argument(help="One c
 
     for city in build_cities(_server(), tenant_id):
         manifest = city.report.manifest
-        out.print(f"{city.tenant.id}: index {manifest['version']}, {manifest['counts']['records']} records, "
-                  f"{len(city.overridden)} shared entries overridden → {city.settings.resolved_index_dir}")
+        overrides = ", ".join(city.overridden) or "none"
+        out.print(f"{city.tenant.id}: index {manifest['version']}, {manifest['counts']['records']} records "
+                  f"(shared entries this city overrides: {overrides}) → {city.settings.resolved_index_dir}",
+                  soft_wrap=True)
         if city.problems:
             err.print(problems_table(city.problems))
 

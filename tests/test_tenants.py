@@ -1,0 +1,207 @@
+"""Many cities on one server, through the front door: `madoguchi tenants build`, then each city's host name.
+
+Two small cities (あさひ市, かわせ市) with their own FAQ tables and staff-only rules, and a prefectural
+shared table; once with SQLite files per city, once with a PostgreSQL schema per city.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, func, select
+from typer.testing import CliRunner
+
+from bot.store.tables import Escalation, Turn
+from channels.cli import app as cli_app
+from channels.tenants.config import read_tenants
+from channels.tenants.server import create_tenants_app
+from knowledge.errors import ConfigurationError
+from knowledge.settings import Settings
+from tests.test_web_api import postgres_schema_url
+
+HEADER = "id,question,alt_questions,answer,department,audience\n"
+SHARED = HEADER + """P001,マイナンバーカードを申請するにはどうすればよいですか。,マイナンバーカードの作り方,マイナンバーカードは郵送・スマートフォン・証明写真機から申請できます（県共通の案内）。,県 デジタル推進課,resident
+P002,パスポートはどこで申請できますか。,旅券の申請窓口,パスポートは県の旅券センター（県庁本館1階）で申請できます。,県 旅券センター,resident
+P003,運転免許証の住所変更はどこでできますか。,免許の住所変更,運転免許証の住所変更は警察署か運転免許センターでできます。,県警 運転免許課,resident
+"""
+ASAHI_STAFF = {"AS01": ("職員の出張旅費の精算期限はいつですか。", "出張旅費は帰庁後5日以内に旅費システムで精算してください。"),
+               "AS02": ("庁内ネットワークのパスワードを忘れたときはどうしますか。", "情報政策課の内線2345へ連絡してください。")}
+ASAHI = HEADER + """A001,粗大ごみの申し込み方法を教えてください。,大きいごみの出し方,粗大ごみはあさひ市粗大ごみ受付センターに電話で申し込んでください。,あさひ市 環境課,resident
+A002,児童手当の申請に必要なものは何ですか。,児童手当 持ち物,児童手当の申請には通帳と本人確認書類をあさひ市こども課へお持ちください。,あさひ市 こども課,resident
+P002,パスポートはどこで申請できますか。,旅券の申請窓口,パスポートはあさひ市役所2階のあさひ市旅券窓口で申請できます。,あさひ市 市民課,resident
+""" + "".join(f"{i},{q},,【あさひ市職員限定】{a},あさひ市 総務課,staff\n" for i, (q, a) in ASAHI_STAFF.items())
+KAWASE = HEADER + """K001,犬の登録はどこでできますか。,飼い犬の登録,犬の登録はかわせ市環境課で受け付けています。,かわせ市 環境課,resident
+K002,図書館の開館時間を教えてください。,図書館 何時まで,かわせ市立図書館は9時から19時まで開いています。,かわせ市 図書館,resident
+KS01,時間外勤務の事前申請はどうすればよいですか。,残業の申請方法,【かわせ市職員限定】時間外勤務は前日までに勤怠システムで申請してください。,かわせ市 人事課,staff
+"""
+HOSTS = {"asahi": "asahi.example.jp", "kawase": "kawase.example.jp"}
+THEMES = {"asahi": ("#c0392b", "あさひ市 AIチャット"), "kawase": ("#16a085", "かわせ市 問い合わせ")}
+PASSWORD = "tenant-desk-2026"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def write_city(folder: Path, stores: dict[str, str]) -> Path:
+    """The three tables and the tenants file that names them (paths relative to the file)."""
+    for name, text in (("shared.csv", SHARED), ("asahi.csv", ASAHI), ("kawase.csv", KAWASE)):
+        (folder / name).write_text(text, encoding="utf-8")
+    tenants = "".join(f"""  - id: {key}
+    city_name: {"あさひ市" if key == "asahi" else "かわせ市"}
+    hosts: [{HOSTS[key]}]
+    sources: [{key}.csv]
+    index_dir: index-{key}
+    database_url: "{stores[key]}"
+    theme: {{color: "{THEMES[key][0]}", title: {THEMES[key][1]}}}
+    settings: {{call_center_hours: "{key} 平日 9:00〜17:00"}}
+""" for key in HOSTS)
+    path = folder / "tenants.yaml"
+    path.write_text(f"shared_sources: [shared.csv]\ntenants:\n{tenants}", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    if request.param == "sqlite":
+        folder = tmp_path_factory.mktemp("tenant-stores")
+        yield {key: f"sqlite:///{folder / key}.db" for key in HOSTS}
+        return
+    schemas = {key: postgres_schema_url() for key in HOSTS}
+    yield {key: next(schema) for key, schema in schemas.items()}
+    for schema in schemas.values():
+        next(schema, None)
+
+
+@pytest.fixture(scope="module")
+def tenants_file(stores: dict[str, str], tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Path:
+    path = write_city(tmp_path_factory.mktemp("tenants"), stores)
+    env = {"MADOGUCHI_TENANTS_FILE": str(path), "MADOGUCHI_DATA_DIR": str(model_cache)}
+    built = CliRunner().invoke(cli_app, ["tenants", "build"], env=env)
+    assert built.exit_code == 0, built.output
+    assert "asahi: index" in built.output and "shared entries this city overrides: P002)" in built.output
+    assert "shared entries this city overrides: none)" in built.output and "problem" not in built.output.lower()
+    for key in HOSTS:
+        add = ["desk", "user", "add", f"{key}-admin", "--role", "admin", "--password-stdin"]
+        made = CliRunner().invoke(cli_app, add, input=PASSWORD + "\n",
+                                  env={"MADOGUCHI_DATABASE_URL": stores[key], "MADOGUCHI_DATA_DIR": str(model_cache)})
+        assert made.exit_code == 0, made.output
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tenants_file: Path, model_cache: Path) -> Iterator[object]:
+    settings = Settings(tenants_file=tenants_file, data_dir=model_cache, index_poll_seconds=0,
+                        rate_per_session=1000, rate_per_address=10_000)
+    application = create_tenants_app(settings)
+    with TestClient(application):
+        yield application
+
+
+def city(server: object, key: str) -> TestClient:
+    """A resident's or an agent's browser on one city's host name."""
+    return TestClient(server, base_url=f"http://{HOSTS[key]}", follow_redirects=False)  # type: ignore[arg-type]
+
+
+def ask(server: object, key: str, text: str, session: str | None = None) -> dict:
+    body = {"text": text, **({"session_id": session} if session else {})}
+    response = city(server, key).post("/api/v1/ask", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def signed_in(server: object, key: str, name: str) -> TestClient:
+    browser = city(server, key)
+    token = CSRF.search(browser.get("/desk/login").text)
+    assert token
+    browser.post("/desk/login", data={"username": name, "password": PASSWORD, "csrf": token.group(1), "next": "/desk"})
+    return browser
+
+
+def count(url: str, column: object, *where: object) -> int:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        found = connection.execute(select(func.count(column)).where(*where)).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+def test_a_city_answers_its_own_faq_and_the_shared_layer(server: object) -> None:
+    assert ask(server, "asahi", "粗大ごみの申し込み方法を教えてください。")["answer"]["id"] == "A001"
+    assert ask(server, "asahi", "マイナンバーカードを申請するにはどうすればよいですか。")["answer"]["id"] == "P001"
+    assert ask(server, "kawase", "犬の登録はどこでできますか。")["answer"]["id"] == "K001"
+    assert ask(server, "kawase", "運転免許証の住所変更はどこでできますか。")["answer"]["id"] == "P003"
+
+
+def test_a_citys_override_of_a_shared_entry_wins_for_that_city_only(server: object) -> None:
+    asahi = ask(server, "asahi", "パスポートはどこで申請できますか。")["answer"]
+    kawase = ask(server, "kawase", "パスポートはどこで申請できますか。")["answer"]
+    assert "あさひ市旅券窓口" in asahi["text"] and "県の旅券センター" not in asahi["text"]
+    assert "県の旅券センター" in kawase["text"] and "あさひ" not in kawase["text"]
+
+
+def test_a_resident_of_one_city_never_sees_another_citys_entries_or_staff_rules(server: object) -> None:
+    leaks = [*ASAHI_STAFF, "A001", "A002", "あさひ", "職員限定",
+             *(text for pair in ASAHI_STAFF.values() for text in pair)]
+    for question in [*(q for q, _ in ASAHI_STAFF.values()), "粗大ごみの申し込み方法を教えてください。",
+                     "時間外勤務の事前申請はどうすればよいですか。"]:
+        response = city(server, "kawase").post("/api/v1/ask", json={"text": question})
+        assert response.status_code == 200
+        assert not [leak for leak in leaks if leak in response.text], (question, response.text)
+
+
+def test_conversations_and_escalations_stay_in_their_city(server: object, stores: dict[str, str]) -> None:
+    first = ask(server, "asahi", "あさひ川花火大会の臨時駐車場はありますか")
+    ask(server, "asahi", "担当者と話したい", first["session_id"])
+    conversation = f"web:{first['session_id']}"
+    for key, present in (("asahi", True), ("kawase", False)):
+        assert bool(count(stores[key], Turn.id, Turn.question.like("%花火%"))) is present
+        assert bool(count(stores[key], Escalation.id, Escalation.conversation_id == conversation)) is present
+    assert "花火" in signed_in(server, "asahi", "asahi-admin").get("/desk").text
+    assert "花火" not in signed_in(server, "kawase", "kawase-admin").get("/desk").text
+
+
+def test_a_desk_account_of_one_city_cannot_sign_into_another(server: object) -> None:
+    asahi = signed_in(server, "asahi", "asahi-admin")
+    assert asahi.get("/desk").status_code == 200
+    stolen = city(server, "kawase")
+    stolen.cookies = asahi.cookies  # the same session cookie sent to the other city's host
+    assert stolen.get("/desk").status_code == 303
+    wrong_city = signed_in(server, "kawase", "asahi-admin")
+    assert wrong_city.get("/desk").status_code == 303
+
+
+def test_each_citys_widget_carries_its_theme(server: object) -> None:
+    for key, other in (("asahi", "kawase"), ("kawase", "asahi")):
+        page = city(server, key).get("/")
+        color, title = THEMES[key]
+        assert page.status_code == 200 and f'data-color="{color}"' in page.text and title in page.text
+        assert THEMES[other][0] not in page.text and "content-security-policy" in page.headers
+        assert city(server, key).get("/widget.js").status_code == 200
+    hours = ask(server, "kawase", "担当者と話したい")["escalation"]["hours"]
+    assert hours.startswith("kawase ")
+    assert TestClient(server, base_url="http://unknown.example.jp").get("/").status_code == 404  # type: ignore[arg-type]
+
+
+def test_cities_share_one_model_one_normaliser_and_one_lock(server: object) -> None:
+    contexts = [app.state.madoguchi for app in server.state.cities.values()]  # type: ignore[attr-defined]
+    first, second = contexts
+    assert first.bot.runtime.embedder is second.bot.runtime.embedder
+    assert first.bot.runtime.normaliser is second.bot.runtime.normaliser
+    assert first.lock is second.lock and first.store is not second.store
+
+
+def test_an_invalid_tenants_file_names_the_tenant_and_the_field(tmp_path: Path) -> None:
+    path = write_city(tmp_path, {key: f"sqlite:///{tmp_path / key}.db" for key in HOSTS})
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace(THEMES["kawase"][0], "green"), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match='tenant "kawase" field theme.color'):
+        read_tenants(path)
+    path.write_text(good.replace("call_center_hours", "model"), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match='tenant "asahi" field settings.model: shared by every city'):
+        read_tenants(path)
+    path.write_text(good.replace(HOSTS["kawase"], HOSTS["asahi"]), encoding="utf-8")
+    listed = CliRunner().invoke(cli_app, ["tenants", "list"], env={"MADOGUCHI_TENANTS_FILE": str(path)})
+    assert isinstance(listed.exception, ConfigurationError) and listed.exception.exit_code == 2
+    assert 'tenant "kawase" field hosts' in str(listed.exception)
