@@ -30,3 +30,4 @@ browser:
 bench: install
 	$(PY) -m bench.index_build
 	$(PY) -m bench.answering
+	$(PY) -m bench --suite all

@@ -6,8 +6,10 @@
     python -m bench --suite http --duration 20
 
 Everything is pinned to one core (OMP, MKL, torch, FAISS). `--work` keeps generated vectors and run files
-between runs (a million passages take about ten minutes to embed); without it a temporary folder is used.
-`--no-write` prints the sections instead of writing BENCHMARKS.md and the plots stay in docs/bench/.
+between runs (a million passages took 12–50 min to embed here, depending on load); otherwise a temporary
+folder is used.
+`--no-write` prints the sections and puts the plots in the work folder, leaving BENCHMARKS.md and docs/bench/
+as they are.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench.report import replace_section  # noqa: E402
+from bench import report  # noqa: E402
 
 SUITES = ("quality", "scale", "http")
 
@@ -35,7 +37,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--work", type=Path, help="folder kept between runs (vectors, run files)")
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per HTTP run")
     parser.add_argument("--workers", default="1,2,4", help="worker counts for the HTTP suite")
-    parser.add_argument("--no-write", action="store_true", help="print sections, leave BENCHMARKS.md alone")
+    parser.add_argument("--no-write", action="store_true", help="print sections; plots go to the work folder")
     return parser.parse_args(argv)
 
 
@@ -70,13 +72,16 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
+        if args.no_write:
+            report.PLOTS = work / "plots"
         for name in SUITES if args.suite == "all" else (args.suite,):
             print(f"== {name}", file=sys.stderr, flush=True)
+            report.mark_suite_start()
             body = run_suite(name, args, work)
             if body and args.no_write:
                 print(body)
             elif body:
-                replace_section(name, body)
+                report.replace_section(name, body)
 
 
 if __name__ == "__main__":

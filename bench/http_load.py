@@ -86,19 +86,21 @@ def store_url(store: str, data_dir: Path, workers: int) -> tuple[str, str | None
     return f"sqlite:///{data_dir / f'load-{workers}-{uuid.uuid4().hex[:6]}.db'}", None
 
 
-def run(store: str, workers: int, data_dir: Path, duration: int, connections: int, script: Path) -> dict[str, float]:
+def run(store: str, workers: int, data_dir: Path, duration: int, connections: int,
+        script: Path) -> dict[str, float]:
     """One server, one wrk run; returns wrk's numbers."""
     port, (url, schema) = free_port(), store_url(store, data_dir, workers)
     env = {**os.environ, "MADOGUCHI_DATA_DIR": str(data_dir), "MADOGUCHI_RATE_PER_SESSION": "100000",
            "MADOGUCHI_RATE_PER_ADDRESS": "10000000", "OMP_NUM_THREADS": "1", "MADOGUCHI_DATABASE_URL": url}
     log = data_dir / f"server-{store}-{workers}.log"
     with open(log, "wb") as sink:
-        server = subprocess.Popen([sys.executable, "-m", "channels.cli", "serve", "--port", str(port), "--workers",
-                                   str(workers)], env=env, stdout=sink, stderr=subprocess.STDOUT)
+        server = subprocess.Popen([sys.executable, "-m", "channels.cli", "serve", "--port", str(port),
+                                   "--workers", str(workers)], env=env, stdout=sink, stderr=subprocess.STDOUT)
     try:
         wait_healthy(port, log)
         out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s",
-                              str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True)
+                              str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True,
+                             check=True)
         line = next(line for line in out.stdout.splitlines() if line.startswith("RESULT"))
         return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
     finally:
@@ -109,7 +111,8 @@ def run(store: str, workers: int, data_dir: Path, duration: int, connections: in
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
-def measure(stores: list[str], workers: list[int], duration: int, connections: int = CONNECTIONS) -> list[list[str]]:
+def measure(stores: list[str], workers: list[int], duration: int,
+            connections: int = CONNECTIONS) -> list[list[str]]:
     """Every (store, workers) pair against one sample-city index; table rows."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -117,13 +120,14 @@ def measure(stores: list[str], workers: list[int], duration: int, connections: i
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "ask.lua"
         script.write_text(LUA % ", ".join(f'"{q}"' for q in QUESTIONS), encoding="utf-8")
-        subprocess.run([sys.executable, "-m", "channels.cli", "index", "build"], check=True, capture_output=True,
-                       env={**os.environ, "MADOGUCHI_DATA_DIR": tmp})
+        subprocess.run([sys.executable, "-m", "channels.cli", "index", "build"], check=True,
+                       capture_output=True, env={**os.environ, "MADOGUCHI_DATA_DIR": tmp})
         for store in stores:
             for count in workers:
                 m = run(store, count, Path(tmp), duration, connections, script)
-                rows.append([store, str(count), f"{m['requests'] / m['seconds']:.0f}", f"{m['p50']:.1f}",
-                             f"{m['p95']:.1f}", f"{m['p99']:.1f}", f"{m['non2xx']:.0f}", f"{m['errors']:.0f}"])
+                latency = [f"{m[p]:.1f}" for p in ("p50", "p95", "p99")]
+                rows.append([store, str(count), f"{m['requests'] / m['seconds']:.0f}", *latency,
+                             f"{m['non2xx']:.0f}", f"{m['errors']:.0f}"])
                 print("  " + " | ".join(rows[-1]), file=sys.stderr, flush=True)
     return rows
 
@@ -143,14 +147,17 @@ def plot(rows: list[list[str]]) -> str:
 def suite(workers: list[int], duration: int) -> str:
     """The `python -m bench --suite http` section: SQLite, the given worker counts."""
     rows = measure(["sqlite"], workers, duration)
+    command = f"python -m bench --suite http --duration {duration} --workers {','.join(map(str, workers))}"
     return "\n\n".join([
-        "## End-to-end HTTP load by worker count (issue 7)",
-        provenance(f"python -m bench --suite http --duration {duration} --workers {','.join(map(str, workers))}"),
+        "## End-to-end HTTP load by worker count (issue 7)", provenance(command),
         f"wrk on loopback: 2 threads, {CONNECTIONS} connections, {duration} s per run, no think time; "
-        "`madoguchi serve --workers N` on the sample city, SQLite store; every request a new session, so every "
-        "request also writes a conversation and a turn; rate limits raised for the run. Server workers and wrk "
-        "share the same 2 cores, so 4 workers oversubscribe them: the point of more workers is more machines' "
-        "cores, which this box does not have.", table(HEADER, rows), f"![throughput and p95 by workers]({plot(rows)})"])
+        "`madoguchi serve --workers N` on the sample city, SQLite store; every request a new session, so "
+        "every request also writes a conversation and a turn; rate limits raised for the run. Server workers "
+        "and wrk share the same 2 cores, so 4 workers oversubscribe them: the point of more workers is more "
+        "machines' cores, which this box does not have. SQLite lets one writer in at a time: with more than "
+        "one worker the tail is writers waiting on its file lock (PostgreSQL: `python -m bench.http_load "
+        "--stores postgresql --workers 1 2 4`).",
+        table(HEADER, rows), f"![throughput and p95 by workers]({plot(rows)})"])
 
 
 def main() -> None:

@@ -94,11 +94,12 @@ def breakdown(bot: Bot, queries: list[LabelledQuery]) -> str:
               "rank": lambda q: bot.rank(q.text, q.audience)}
     ms = {name: statistics.median(timed(lambda: call(q), forget_parses)[0] for q in queries)
           for name, call in stages.items()}
-    return (f"Where madoguchi's median query goes (CPU): {ms['parse']:.1f} ms Sudachi and normalisation; "
-            f"{ms['vector'] - ms['parse']:.1f} ms the query vector (the sentence-transformers call the peers make "
-            f"too); {ms['retrieve'] - ms['vector']:.1f} ms BM25 over four fields, the reading index and exact "
-            f"dense scores for every unit; {ms['rank'] - ms['retrieve']:.1f} ms validity filter, features, fusion "
-            "and calibration.")
+    vector, rest = ms["vector"] - ms["parse"], ms["retrieve"] - ms["vector"]
+    fusion = ms["rank"] - ms["retrieve"]
+    return (f"Where madoguchi's median query goes (CPU): {ms['parse']:.2f} ms Sudachi and normalisation; "
+            f"{vector:.2f} ms the query vector (the sentence-transformers call the peers make too); "
+            f"{rest:.1f} ms BM25 over four fields, the reading index and exact dense scores for every unit; "
+            f"{fusion:.1f} ms validity filter, features, fusion and calibration.")
 
 
 def summary(system: System, queries: list[LabelledQuery]) -> dict[str, float]:
@@ -117,8 +118,8 @@ def tables(results: dict[str, dict[str, float]]) -> str:
     ours = results["madoguchi"]
     ratios = [[f"madoguchi / {name}", *(f"{ours[c] / r[c]:.2f}" if r[c] else "∞" for c in columns)]
               for name, r in results.items() if name != "madoguchi"]
-    return table(header, rows) + "\n\nRatios (quality: higher is better for madoguchi; latency and build: lower is):\n\n" \
-        + table(["ratio", *header[1:]], ratios)
+    legend = "Ratios (quality: higher is better for madoguchi; latency and build: lower is):"
+    return f"{table(header, rows)}\n\n{legend}\n\n{table(['ratio', *header[1:]], ratios)}"
 
 
 def verdict(results: dict[str, dict[str, float]]) -> str:
@@ -152,8 +153,9 @@ def section(results: dict[str, dict[str, float]], records: int, queries: int, wh
     """The BENCHMARKS.md section of this suite."""
     return "\n\n".join([
         "## madoguchi vs a LangChain ensemble retriever (issue 7)", provenance(COMMAND),
-        f"Same run, same {records:,} LocalgovFAQ entries (`faq.csv`), same {queries} dev queries, same embedding "
-        "model (chiVe, through an `Embeddings` adapter), one core. The peer is LangChain's documented hybrid: "
+        f"Same run, same {records:,} LocalgovFAQ entries (`faq.csv`), same {queries} dev queries, same "
+        "embedding model (chiVe, through an `Embeddings` adapter), one core. The peer is LangChain's "
+        "documented hybrid: "
         "`EnsembleRetriever` (weights 0.5/0.5) of `BM25Retriever` + `FAISS.from_documents`, one Document per "
         "entry (question + answer), each retriever asked for 10; once with BM25's default whitespace "
         "tokenisation and once with Sudachi terms (`preprocess_func` = madoguchi's normaliser). madoguchi's "
@@ -161,7 +163,9 @@ def section(results: dict[str, dict[str, float]], records: int, queries: int, wh
         "Latency is one query at a time, interleaved across systems after 20 warm-up queries, each query "
         "timed 3 times with Sudachi's cache emptied before each and the median kept, including query "
         "embedding; p50/p95 are CPU time (bench/timing.py: the cores are shared, so wall time, also shown, "
-        "measures the neighbours too); index build counts the build itself (madoguchi: manifest `build_seconds`).",
+        "measures the neighbours too); index build counts the build itself (madoguchi: manifest "
+        "`build_seconds`). With `--work DIR` the run files are written there, and "
+        "`../shared/eval/score.py` on them gives the same quality numbers.",
         tables(results), verdict(results), where, f"![quality and latency]({plot(results)})"])
 
 
@@ -182,6 +186,7 @@ def run(work: Path | None) -> str | None:
         where = breakdown(bot, queries)
     if work:
         for system in systems:
-            write_jsonl(system.lines, work / f"run-{system.name.split(',')[-1].strip().replace(' ', '-')}.jsonl")
+            slug = system.name.split(",")[-1].strip().replace(" ", "-")
+            write_jsonl(system.lines, work / f"run-{slug}.jsonl")
     results = {s.name: summary(s, queries) for s in systems}
     return section(results, len(runtime.index.records), len(queries), where)

@@ -48,11 +48,19 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+_suite_start = {"load": os.getloadavg()[0]}
+
+
+def mark_suite_start() -> None:
+    """Note the machine's load before a suite adds its own, for its provenance line."""
+    _suite_start["load"] = os.getloadavg()[0]
+
+
 def provenance(command: str) -> str:
     """The line every table starts with: how to reproduce it, when, and where."""
-    load = os.getloadavg()[0]
-    return (f"Command: `{command}` — {date.today().isoformat()} — machine: {machine()}; load average when the "
-            f"suite started {load:.1f} (the cores are shared with other work).")
+    load = _suite_start["load"]
+    return (f"Command: `{command}` — {date.today().isoformat()} — machine: {machine()}; load average when "
+            f"the suite started {load:.1f} (the cores are shared with other work).")
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:

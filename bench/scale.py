@@ -71,8 +71,8 @@ def timed_search(index: FaissVectorIndex, queries: np.ndarray, k: int) -> tuple[
 
 def resident_mb(path: Path) -> float:
     """Memory the loaded index adds to a fresh process (the index alone, not Python or FAISS)."""
-    out = subprocess.run([sys.executable, "-c", _RSS_CHILD, str(path)], capture_output=True, text=True, check=True,
-                         cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", _RSS_CHILD, str(path)], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -91,14 +91,18 @@ def measure(vectors: np.ndarray, queries: np.ndarray, kind: str, truth: np.ndarr
     index.save(path)
     p50, p95, found = timed_search(index, queries, 10)
     p95_candidates = timed_search(index, queries, CANDIDATES)[1]
-    row = Row(len(vectors), kind, seconds, path.stat().st_size / 2**20, resident_mb(path), p50, p95, p95_candidates,
-              1.0 if truth is None else recall_at_10(found, truth))
+    recall = 1.0 if truth is None else recall_at_10(found, truth)
+    row = Row(len(vectors), kind, seconds, path.stat().st_size / 2**20, resident_mb(path), p50, p95,
+              p95_candidates, recall)
     path.unlink()
     print(f"  {row}", file=sys.stderr, flush=True)
     return row, found, index
 
 
-def ef_sweep(index: FaissVectorIndex, queries: np.ndarray, truth: np.ndarray) -> list[tuple[int, float, float]]:
+Sweep = list[tuple[int, float, float]]
+
+
+def ef_sweep(index: FaissVectorIndex, queries: np.ndarray, truth: np.ndarray) -> Sweep:
     """(efSearch, recall@10, p95 ms) of the graph at several search breadths: what the default rests on."""
     shipped, results = dense.HNSW_EF_SEARCH, []
     try:
@@ -118,7 +122,7 @@ def embedding_rate(embedder: SentenceTransformerEmbedder, passages: int = 2000) 
 
 
 def run_size(size: int, embedder: SentenceTransformerEmbedder, queries: np.ndarray,
-             work: Path) -> tuple[list[Row], list[tuple[int, float, float]]]:
+             work: Path) -> tuple[list[Row], Sweep]:
     """Flat first (its answers are the truth), then the graph and its efSearch sweep."""
     print(f"scale: {size:,} passages", file=sys.stderr, flush=True)
     vectors = np.ascontiguousarray(cached_vectors(embedder, size, work)[0])

@@ -33,13 +33,13 @@ request = function()
     turn = nil
     return wrk.format("POST", "/api/v1/feedback", {["Content-Type"] = "application/json"}, body)
   end
-  session = "soak-" .. math.random(1, 1e9)
-  local body = '{"text": "' .. questions[(n % #questions) + 1] .. '", "session_id": "' .. session .. '"}'
+  local body = '{"text": "' .. questions[(n % #questions) + 1] .. '", "session_id": "soak-' .. math.random(1, 1e9) .. '"}'
   return wrk.format("POST", "/api/v1/ask", {["Content-Type"] = "application/json"}, body)
 end
 response = function(status, headers, body)
   local found = body and string.match(body, '"turn_id":(%d+)')
-  if found and found ~= "0" then turn = found end
+  local owner = body and string.match(body, '"session_id":"([^"]+)"')
+  if found and found ~= "0" and owner then turn, session = found, owner end
 end
 done = function(summary, latency, requests)
   io.write(string.format("RESULT requests=%d non2xx=%d errors=%d p50=%.1f p95=%.1f\n", summary.requests,

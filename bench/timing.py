@@ -25,7 +25,8 @@ def nothing() -> None:
     """The default `fresh` hook."""
 
 
-def timed(call: Callable[[], T], fresh: Callable[[], None] = nothing, repeats: int = REPEATS) -> tuple[float, float, T]:
+def timed(call: Callable[[], T], fresh: Callable[[], None] = nothing,
+          repeats: int = REPEATS) -> tuple[float, float, T]:
     """Median CPU and wall milliseconds of `repeats` calls, and the last call's result."""
     cpu, wall = [], []
     for _ in range(repeats):

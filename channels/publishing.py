@@ -72,7 +72,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
 
 def new_builder(settings: Settings, progress: Progress = no_progress) -> IndexBuilder:
-    """The same builder `madoguchi index build` uses, with its own normaliser (Sudachi is not thread-safe)."""
+    """The same builder `madoguchi index build` uses, with its own normaliser and model (the bot's are in use)."""
     return IndexBuilder(normaliser_from_settings(settings), embedder_from_settings(settings).warm_up(), progress)
 
 

@@ -51,7 +51,8 @@ class FaissVectorIndex:
     @classmethod
     def build(cls, vectors: np.ndarray, approximate_above: int | None = None) -> "FaissVectorIndex":
         """Index the rows of a (n, d) float32 matrix; more than `approximate_above` rows get a graph."""
-        dimensions, limit = int(vectors.shape[1]), APPROXIMATE_ABOVE if approximate_above is None else approximate_above
+        limit = APPROXIMATE_ABOVE if approximate_above is None else approximate_above
+        dimensions = int(vectors.shape[1])
         index = _hnsw(dimensions) if len(vectors) > limit else faiss.IndexFlatIP(dimensions)
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         return cls(index)
@@ -79,11 +80,12 @@ class FaissVectorIndex:
         k = max(1, min(k, self.size))
         rows = np.ascontiguousarray(queries, dtype=np.float32)
         if self.kind == "hnsw":
-            return self._index.search(rows, k, params=faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k)))
+            breadth = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+            return self._index.search(rows, k, params=breadth)
         return self._index.search(rows, k)
 
     def _stored_vectors(self) -> np.ndarray:
-        """The (n, d) vectors as FAISS holds them, viewed in place (no second copy); valid while the index lives."""
+        """The (n, d) vectors as FAISS holds them, viewed in place (no second copy); valid while it lives."""
         if self._vectors is None and self.size == 0:
             self._vectors = np.zeros((0, self.dimensions), dtype=np.float32)
         if self._vectors is None:

@@ -95,8 +95,8 @@ def search_ids(cli: CliRunner, index_dir: Path) -> list[str]:
     return [json.loads(line)["id"] for line in result.output.splitlines() if line.strip()]
 
 
-def test_a_city_index_built_as_a_graph_searches_like_the_exact_one(cli: CliRunner, sample_index_dir: Path,
-                                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_city_index_built_as_a_graph_searches_like_the_exact_one(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dense, "APPROXIMATE_ABOVE", 10)
     result = cli.invoke(app, ["index", "build", "--index-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
