@@ -31,11 +31,34 @@ if TYPE_CHECKING:
 EXPLAIN_TOP = 5
 
 
+@dataclass(frozen=True, slots=True)
+class RecordFacts:
+    """What ranking asks of every record on every query, as arrays built once per loaded index."""
+
+    is_passage: np.ndarray
+    is_staff: np.ndarray
+    first_day: np.ndarray
+    last_day: np.ndarray
+
+    @classmethod
+    def of(cls, records: list[Record]) -> "RecordFacts":
+        """Open validity ends become the widest possible days, so one comparison covers every record."""
+        first = [r.valid_from.toordinal() if r.valid_from else 0 for r in records]
+        last = [r.valid_until.toordinal() if r.valid_until else date.max.toordinal() for r in records]
+        return cls(np.array([r.kind == "passage" for r in records], dtype=bool),
+                   np.array([r.audience is Audience.STAFF for r in records], dtype=bool),
+                   np.array(first, dtype=np.int64), np.array(last, dtype=np.int64))
+
+    def valid_only(self, retrieval: Retrieval, today: date | None = None) -> Retrieval:
+        """Drop candidates outside their validity dates (Record.is_valid_on), all at once, without a loop."""
+        day = (today or date.today()).toordinal()
+        keep = (self.first_day[retrieval.candidates] <= day) & (day <= self.last_day[retrieval.candidates])
+        return Retrieval(retrieval.query, retrieval.candidates[keep], retrieval.signals[keep])
+
+
 def valid_only(retrieval: Retrieval, records: list[Record], today: date | None = None) -> Retrieval:
     """Drop candidates outside their validity dates: an expired entry is never answered or offered."""
-    day = today or date.today()
-    keep = np.array([records[i].is_valid_on(day) for i in retrieval.candidates], dtype=bool)
-    return Retrieval(retrieval.query, retrieval.candidates[keep], retrieval.signals[keep])
+    return RecordFacts.of(records).valid_only(retrieval, today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +87,7 @@ class Bot:
     def __init__(self, runtime: Runtime, model: DecisionModel,
                  grounded: GroundedComposer | None = None) -> None:
         self.runtime, self.model, self.settings, self.grounded = runtime, model, runtime.settings, grounded
-        records = runtime.index.records
-        self._is_passage = np.array([r.kind == "passage" for r in records])
-        self._is_staff = np.array([r.audience is Audience.STAFF for r in records])
+        self._facts = RecordFacts.of(runtime.index.records)
         self._refused: str | None = None
 
     @classmethod
@@ -91,23 +112,24 @@ class Bot:
             self._refused = version
             raise
         with swap_lock:
-            self.runtime, self._is_passage, self._is_staff = fresh.runtime, fresh._is_passage, fresh._is_staff
+            self.runtime, self._facts = fresh.runtime, fresh._facts
         return version
 
     def fuse(self, retrieval: Retrieval, audience: Audience) -> tuple[np.ndarray, np.ndarray]:
         """Fused scores and candidate features; staff see staff records first among near ties."""
-        features = candidate_features(retrieval.signals, self._is_passage[retrieval.candidates])
+        features = candidate_features(retrieval.signals, self._facts.is_passage[retrieval.candidates])
         fused = self.model.ranker.logit(features) if len(features) else np.zeros(0)
         if audience is Audience.STAFF:
-            fused = fused + self.settings.staff_first_margin * self._is_staff[retrieval.candidates]
+            fused = fused + self.settings.staff_first_margin * self._facts.is_staff[retrieval.candidates]
         return fused, features
 
     def rank(self, text: str, audience: Audience, today: date | None = None) -> Ranking:
         """Retrieve, fuse and calibrate: everything but the decision."""
-        retrieval = valid_only(self.runtime.retriever.run(text, audience), self.runtime.index.records, today)
+        retrieval = self._facts.valid_only(self.runtime.retriever.run(text, audience), today)
         fused, features = self.fuse(retrieval, audience)
         order = np.argsort(-fused, kind="stable")
-        row = query_features(fused[order], features[order], len(retrieval.query.terms))[None, :]
+        best = features[order[:1]]  # query_features reads only the top candidate's row
+        row = query_features(fused[order], best, len(retrieval.query.terms))[None, :]
         if not len(order):
             return Ranking(retrieval, order, fused, 0.0, 0.0)
         return Ranking(retrieval, order, fused, float(self.model.top1.probability(row)[0]),

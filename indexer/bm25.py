@@ -12,7 +12,7 @@ from scipy import sparse
 
 
 class BM25Index:
-    """Term weights are precomputed at build time; searching costs one sparse column slice."""
+    """Term weights are precomputed at build time; searching adds up one matrix column per query term."""
 
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
@@ -47,21 +47,36 @@ class BM25Index:
         self.matrix = sparse.csc_matrix((weights, (rows, cols)), shape=shape, dtype=np.float32)
         return self
 
+    def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The distinct known terms' columns (ascending), then each of their postings' place and column.
+
+        Reading the CSC arrays directly costs far less than slicing the sparse matrix per query; summing
+        the postings column after column in float32 gives exactly the sums the sparse products gave.
+        """
+        known = {self.vocabulary[t] for t in terms if t in self.vocabulary}
+        columns = np.array(sorted(known), dtype=np.int64)
+        starts = self.matrix.indptr[columns]
+        lengths = self.matrix.indptr[columns + 1] - starts
+        places = np.arange(lengths.sum()) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        return columns, places, np.repeat(columns, lengths)
+
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query terms (repeated terms count once)."""
-        columns = sorted({self.vocabulary[t] for t in terms if t in self.vocabulary})
-        if not columns:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.matrix[:, columns].sum(axis=1), dtype=np.float32).ravel()
+        _, places, _ = self._postings(terms)
+        total = np.zeros(self.size, dtype=np.float32)
+        np.add.at(total, self.matrix.indices[places], self.matrix.data[places])
+        return total
 
     def coverage(self, terms: Sequence[str]) -> np.ndarray:
         """Share of the query's IDF mass that each document contains: 1.0 means every query term is there."""
-        columns = sorted({self.vocabulary[t] for t in terms if t in self.vocabulary})
-        total = float(self.idf[columns].sum()) if columns else 0.0
+        columns, places, posting_columns = self._postings(terms)
+        total = float(self.idf[columns].sum()) if len(columns) else 0.0
         if total <= 0:
             return np.zeros(self.size, dtype=np.float32)
-        present = (self.matrix[:, columns] > 0).astype(np.float32)
-        return np.asarray(present @ self.idf[columns], dtype=np.float32).ravel() / total
+        present = self.matrix.data[places] > 0
+        share = np.zeros(self.size, dtype=np.float32)
+        np.add.at(share, self.matrix.indices[places][present], self.idf[posting_columns[present]])
+        return share / total
 
     def save(self, folder: Path, name: str) -> None:
         """Two files: NAME.npz (weights) and NAME.vocab.json."""
