@@ -10,12 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
-from bot.store.tables import Escalation
 from knowledge.settings import Settings
 from tests.test_desk_auth import PASSWORD, add_user
+from tests.test_desk_queue import stored
 from tests.browser import DOCS, chromium, needs_chromium, served
 
 SHOTS = Path(os.environ.get("DESK_SHOTS", str(DOCS)))
@@ -64,15 +62,6 @@ def resident_asks(server: str, *texts: str) -> str:
         reply = httpx.post(server + "/api/v1/ask", json={"text": text, "session_id": session}, timeout=60).json()
     assert reply["decision"] == "escalate", reply
     return reply["escalation"]["id"]
-
-
-def stored(store_url: str, escalation_id: str) -> Escalation:
-    engine = create_engine(store_url)
-    with Session(engine) as session:
-        found = session.get(Escalation, escalation_id)
-    engine.dispose()
-    assert found is not None
-    return found
 
 
 def test_an_agent_signs_in_claims_and_replies(browser, server: str, store_url: str) -> None:  # type: ignore[no-untyped-def]
