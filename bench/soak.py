@@ -19,7 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.http_load import free_port, postgres_schema, wait_healthy
+from sqlalchemy import create_engine, text
+
+from bench.http_load import POSTGRES, free_port, postgres_schema, wait_healthy
 from bench.report import provenance, replace_section, table
 
 LUA = r"""
@@ -73,10 +75,21 @@ def one_minute(port: int, script: Path, connections: int) -> dict[str, float]:
 
 
 def soak(minutes: int, connections: int, workers: int, store: str) -> tuple[list[list[str]], dict[str, float]]:
+    url, schema = postgres_schema() if store == "postgresql" else ("", None)
+    try:
+        return soak_in(minutes, connections, workers, url)
+    finally:
+        if schema:
+            with create_engine(POSTGRES).begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def soak_in(minutes: int, connections: int, workers: int, url: str) -> tuple[list[list[str]], dict[str, float]]:
+    """One server on a temporary data dir (and SQLite file when no database URL is given)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "MADOGUCHI_DATA_DIR": tmp, "MADOGUCHI_RATE_PER_SESSION": "100000",
                "MADOGUCHI_RATE_PER_ADDRESS": "10000000", "OMP_NUM_THREADS": "1",
-               "MADOGUCHI_DATABASE_URL": postgres_schema()[0] if store == "postgresql" else f"sqlite:///{tmp}/soak.db"}
+               "MADOGUCHI_DATABASE_URL": url or f"sqlite:///{tmp}/soak.db"}
         script = Path(tmp) / "soak.lua"
         script.write_text(LUA, encoding="utf-8")
         subprocess.run([sys.executable, "-m", "channels.cli", "index", "build"], env=env, check=True, capture_output=True)
