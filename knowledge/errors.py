@@ -90,9 +90,13 @@ class ConflictError(RequestError):
 
 
 class RateLimitedError(RequestError):
-    """Too many requests from one session or address."""
+    """Too many requests from one session or address; `retry_after` says in how many seconds to try again."""
 
     status = 429
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
 
 
 class UnauthorizedError(RequestError):

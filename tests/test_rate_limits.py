@@ -55,6 +55,7 @@ def test_two_workers_share_one_limit_through_redis(sample_index_dir: Path, tmp_p
     assert codes == [200, 200, 200, 429, 429]
     body = refused.json()
     assert refused.status_code == 429 and set(body) == {"ok", "status", "error", "detail"}
+    assert 1 <= int(refused.headers["retry-after"]) <= 60, "clients are told when to try again"
     assert body["ok"] is False and body["status"] == 429 and "お待ちください" in body["error"]
     assert other_session.status_code == 200
     keys = [k.decode() for k in redis.Redis.from_url(REDIS).scan_iter(match=f"{prefix}*")]
@@ -65,9 +66,9 @@ def test_two_workers_share_one_limit_through_redis(sample_index_dir: Path, tmp_p
 def test_in_memory_limits_are_per_worker_without_redis(sample_index_dir: Path, tmp_path: Path) -> None:
     alone = settings(sample_index_dir, tmp_path, rate_per_session=1)
     with TestClient(create_app(alone)) as first, TestClient(create_app(alone)) as second:
-        codes = [ask(first, "solo-session").status_code, ask(second, "solo-session").status_code,
-                 ask(first, "solo-session").status_code]
-    assert codes == [200, 200, 429]
+        replies = [ask(first, "solo-session"), ask(second, "solo-session"), ask(first, "solo-session")]
+    assert [r.status_code for r in replies] == [200, 200, 429]
+    assert 55 <= int(replies[-1].headers["retry-after"]) <= 60
 
 
 def test_redis_down_still_serves_and_warns_once(sample_index_dir: Path, tmp_path: Path,

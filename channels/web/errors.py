@@ -9,14 +9,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from knowledge.errors import MadoguchiError
+from knowledge.errors import MadoguchiError, RateLimitedError
 
 log = logging.getLogger("madoguchi.web")
 
 
-def error_response(status: int, message: str, detail: list[dict] | None = None) -> JSONResponse:
+def error_response(status: int, message: str, detail: list[dict] | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
     """The error body every handler returns."""
-    return JSONResponse({"ok": False, "status": status, "error": message, "detail": detail or []}, status_code=status)
+    return JSONResponse({"ok": False, "status": status, "error": message, "detail": detail or []}, status_code=status,
+                        headers=headers)
 
 
 def _validation(request: Request, exc: Exception) -> JSONResponse:
@@ -35,7 +37,8 @@ def _ours(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, MadoguchiError)
     if exc.status >= 500:
         log.error("request failed: %s", exc)
-    return error_response(exc.status, str(exc))
+    retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else None
+    return error_response(exc.status, str(exc), headers=retry)
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 import threading
 import time
@@ -71,7 +72,7 @@ class RateLimiter:
             while events and events[0] <= now - self.window:
                 events.popleft()
             if len(events) >= self.limit:
-                raise RateLimitedError(self.refusal)
+                raise RateLimitedError(self.refusal, math.ceil(events[0] + self.window - now))
             events.append(now)
 
 
@@ -104,7 +105,7 @@ class RedisRateLimiter:
             log.warning("rate limits: Redis reachable again; limits are shared across workers")
             self._unreachable = False
         if not allowed:
-            raise RateLimitedError(self.refusal)
+            raise RateLimitedError(self.refusal, math.ceil(self.window))
 
     def _note_unreachable(self, exc: redis.RedisError) -> None:
         """Warn once per outage, not once per request, and wait a little before trying again, so that a
