@@ -195,3 +195,18 @@ def test_widget_on_a_listed_city_site_may_call_the_api_and_others_may_not(sample
         assert allowed.headers["access-control-allow-origin"] == "https://www.city.example.jp"
         refused = client.options("/api/v1/ask", headers={"Origin": "https://evil.example", **preflight})
         assert "access-control-allow-origin" not in refused.headers
+
+
+def test_an_unexpected_failure_is_the_json_500_with_the_security_headers(sample_index_dir: Path, tmp_path: Path) -> None:
+    app = create_app(settings(sample_index_dir, tmp_path / "store.db"))
+
+    def broken() -> None:
+        raise RuntimeError("a bug we have not found yet")
+
+    app.add_api_route("/broken-for-test", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/broken-for-test")
+    assert response.status_code == 500 and response.json()["ok"] is False
+    assert "a bug" not in response.text, "internals are logged, not shown"
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"

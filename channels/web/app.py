@@ -23,7 +23,7 @@ from channels.desk import desk_router
 from channels.desk.uploads import PathBodyLimit
 from channels.line import router as line_router
 from channels.web.api import ERRORS, WebContext, build_ask_route, health_router, router
-from channels.web.errors import install_error_handlers
+from channels.web.errors import UnexpectedErrors, install_error_handlers
 from channels.web.limits import build_limiters
 from channels.web.security import SecurityHeaders
 from indexer.runtime import IndexWatcher
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None,
     app.add_api_route("/widget.js", lambda: FileResponse(STATIC / "widget.js", media_type="text/javascript"),
                       include_in_schema=False)
     app.add_api_route("/", lambda: FileResponse(STATIC / "demo.html"), include_in_schema=False)
+    app.add_middleware(UnexpectedErrors)  # innermost: its 500 still passes the headers middleware
     app.add_middleware(PathBodyLimit, default=settings.max_body_bytes, desk=settings.desk_max_body_bytes)
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors, hsts=settings.hsts)
     if settings.widget_origins:  # city sites that embed the widget call the API from their own origin

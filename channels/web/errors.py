@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from knowledge.errors import MadoguchiError, RateLimitedError
 
@@ -52,3 +53,31 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(MadoguchiError, _ours)
     app.add_exception_handler(Exception, _unexpected)
+
+
+class UnexpectedErrors:
+    """The innermost middleware: an unhandled exception becomes the one JSON 500 here, inside the stack,
+    so the security headers are added to it like to any other response (Starlette's own 500 comes from
+    its outermost layer, past every middleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            log.exception("unexpected error on %s", scope.get("path", "?"))
+            if started:
+                raise
+            await error_response(500, "internal error; the request was logged")(scope, receive, send)
