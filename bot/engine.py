@@ -56,11 +56,6 @@ class RecordFacts:
         return Retrieval(retrieval.query, retrieval.candidates[keep], retrieval.signals[keep])
 
 
-def valid_only(retrieval: Retrieval, records: list[Record], today: date | None = None) -> Retrieval:
-    """Drop candidates outside their validity dates: an expired entry is never answered or offered."""
-    return RecordFacts.of(records).valid_only(retrieval, today)
-
-
 @dataclass(frozen=True, slots=True)
 class Ranking:
     """Candidates best first, with the two confidences of the query."""

@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from bot.engine import valid_only
+from bot.engine import RecordFacts
 from bot.features import candidate_features, query_features
 from bot.labelled import LabelledQuery
 from bot.logistic import Logistic
@@ -43,14 +43,13 @@ class Example:
 def collect(runtime: Runtime, queries: Sequence[LabelledQuery], today: date | None = None) -> list[Example]:
     """Retrieve every query once and keep what fitting needs."""
     records, examples = runtime.index.records, []
-    is_passage = np.array([r.kind == "passage" for r in records])
-    is_staff = np.array([r.audience is Audience.STAFF for r in records])
+    facts = RecordFacts.of(records)  # the same arrays the bot ranks with, built once
     for query in queries:
-        retrieval = valid_only(runtime.retriever.run(query.text, query.audience), records, today)
+        retrieval = facts.valid_only(runtime.retriever.run(query.text, query.audience), today)
         ids = tuple(records[i].id for i in retrieval.candidates)
-        features = candidate_features(retrieval.signals, is_passage[retrieval.candidates])
+        features = candidate_features(retrieval.signals, facts.is_passage[retrieval.candidates])
         examples.append(Example(query, ids, features, np.array([query.relevant.get(i, 0) for i in ids]),
-                                is_staff[retrieval.candidates], len(retrieval.query.terms)))
+                                facts.is_staff[retrieval.candidates], len(retrieval.query.terms)))
     return examples
 
 

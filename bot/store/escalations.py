@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.outbox import enqueue
@@ -61,6 +61,21 @@ class EscalationDesk:
             query = query.where(Escalation.created_at <= utcnow() - timedelta(hours=older_than_hours))
         with self.store.guard(), self.store.session() as session:
             return list(session.scalars(query))
+
+    def counts(self) -> dict[str, int]:
+        """How many escalations are in each status (zeros included)."""
+        with self.store.guard(), self.store.session() as session:
+            rows = session.execute(select(Escalation.status, func.count()).group_by(Escalation.status))
+            found = {status: count for status, count in rows}
+        return {status: found.get(status, 0) for status in STATUSES}
+
+    def questions(self, escalations: list[Escalation]) -> dict[int, str]:
+        """The (masked) question that escalated, per turn id, in one query."""
+        turn_ids = [e.turn_id for e in escalations if e.turn_id is not None]
+        if not turn_ids:
+            return {}
+        with self.store.guard(), self.store.session() as session:
+            return dict(session.execute(select(Turn.id, Turn.question).where(Turn.id.in_(turn_ids))).all())
 
     def get(self, escalation_id: str) -> Escalation:
         """One escalation; NotFoundError when it does not exist."""

@@ -9,13 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Depends, Query, Request
-from sqlalchemy import func, select
 from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
 from bot.store.escalations import STATUSES
-from bot.store.repository import ConversationStore
-from bot.store.tables import Escalation, Turn
+from bot.store.tables import Escalation
 from channels.desk.auth import require_role, services
 from channels.desk.render import page
 
@@ -34,31 +32,13 @@ class QueueRow:
     question: str
 
 
-def status_counts(store: ConversationStore) -> dict[str, int]:
-    """How many escalations are in each status (zeros included)."""
-    with store.guard(), store.session() as session:
-        rows = session.execute(select(Escalation.status, func.count()).group_by(Escalation.status))
-        found = {status: count for status, count in rows}
-    return {status: found.get(status, 0) for status in STATUSES}
-
-
-def questions_of(store: ConversationStore, escalations: list[Escalation]) -> dict[int, str]:
-    """The (masked) question that escalated, for each escalation, in one query."""
-    turn_ids = [e.turn_id for e in escalations if e.turn_id is not None]
-    if not turn_ids:
-        return {}
-    with store.guard(), store.session() as session:
-        rows = session.execute(select(Turn.id, Turn.question).where(Turn.id.in_(turn_ids)))
-        return {turn_id: question for turn_id, question in rows}
-
-
 def queue_rows(request: Request, view: str, channel: str | None, department: str | None,
                hours: float | None) -> list[QueueRow]:
     """The escalations in this view, oldest first (the longest-waiting resident comes first)."""
     desk = services(request)
     found = [e for status in VIEWS[view] for e in desk.escalations.queue(status, channel, department, hours)]
     found.sort(key=lambda e: e.created_at)
-    questions = questions_of(desk.ctx.store, found)
+    questions = desk.escalations.questions(found)
     return [QueueRow(e, questions.get(e.turn_id or -1, "")[:PREVIEW_CHARS]) for e in found]
 
 
@@ -75,7 +55,7 @@ def queue_page(request: Request, user: SignedIn = Depends(require_role("agent"))
                hours: float | None = Query(None, ge=0, le=24 * 365)) -> Response:
     """The queue with its filters; every filter is a plain GET parameter, so a view can be bookmarked."""
     rows = queue_rows(request, status, channel or None, department or None, hours)
-    return page(request, "queue.html", rows=rows, counts=status_counts(services(request).ctx.store),
+    return page(request, "queue.html", rows=rows, counts=services(request).escalations.counts(),
                 departments=departments(request), filters={"status": status, "channel": channel,
                                                            "department": department, "hours": hours},
                 status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS)
