@@ -1,10 +1,12 @@
 """The retriever a LangChain user would build over the same FAQ, as LangChain's documentation shows it.
 
 `EnsembleRetriever` (weighted reciprocal-rank fusion, weights 0.5/0.5) of `BM25Retriever` (rank_bm25) and a
-`FAISS` vector store, one Document per FAQ entry (question and answer text, its id in metadata). The
-vector store uses madoguchi's own embedding model through a small `Embeddings` adapter, so the comparison
-is about retrieval, not about models. BM25 runs twice: with LangChain's default tokenisation (whitespace
-split, which on Japanese leaves whole sentences as "words") and with our Sudachi terms.
+`FAISS` vector store, one Document per FAQ entry (question and answer text, its id in metadata). The vector
+store embeds with madoguchi's model directory loaded the way LangChain documents for sentence-transformers
+models (`HuggingFaceEmbeddings`): the same model and the same vectors, so the comparison is about retrieval,
+not about models. BM25 runs twice: with LangChain's default tokenisation (whitespace split, which on Japanese
+leaves whole sentences as "words") and with our Sudachi terms. `MadoguchiEmbeddings` hands the peer
+madoguchi's own embedder instead, to show how much of the difference is the query-embedding path.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
-from indexer.embedding import Embedder
+from indexer.embedding import Embedder, SentenceTransformerEmbedder
 from indexer.normalise import TextNormaliser
 from knowledge.records import Record
 
@@ -42,6 +44,14 @@ class MadoguchiEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """One query vector."""
         return self.embedder.encode_queries([text])[0].tolist()
+
+
+def documented_embeddings(embedder: SentenceTransformerEmbedder) -> Embeddings:
+    """The same model directory as LangChain's documentation loads a sentence-transformers model, offline."""
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    return HuggingFaceEmbeddings(model_name=str(embedder.folder), encode_kwargs={"normalize_embeddings": True},
+                                 model_kwargs={"device": "cpu", "local_files_only": True, "trust_remote_code": True})
 
 
 def faq_documents(records: list[Record]) -> list[Document]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from bot import compose
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Explanation, Session
-from bot.features import candidate_features, query_features
+from bot.features import candidate_features, query_features, shortlist
 from bot.intents import Intent, recognise
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel, Thresholds
 from indexer.runtime import Runtime, load_runtime, load_version
@@ -53,7 +53,7 @@ class RecordFacts:
         """Drop candidates outside their validity dates (Record.is_valid_on), all at once, without a loop."""
         day = (today or date.today()).toordinal()
         keep = (self.first_day[retrieval.candidates] <= day) & (day <= self.last_day[retrieval.candidates])
-        return Retrieval(retrieval.query, retrieval.candidates[keep], retrieval.signals[keep])
+        return retrieval if keep.all() else retrieval.subset(np.flatnonzero(keep))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,24 +110,28 @@ class Bot:
             self.runtime, self._facts = fresh.runtime, fresh._facts
         return version
 
-    def fuse(self, retrieval: Retrieval, audience: Audience) -> tuple[np.ndarray, np.ndarray]:
-        """Fused scores and candidate features; staff see staff records first among near ties."""
-        features = candidate_features(retrieval.signals, self._facts.is_passage[retrieval.candidates])
+    def fuse(self, retrieval: Retrieval, audience: Audience) -> tuple[Retrieval, np.ndarray, np.ndarray]:
+        """The shortlisted candidates with their fused scores and features.
+
+        Staff see staff records first among near ties."""
+        rows = shortlist(retrieval.signals)
+        features = candidate_features(retrieval.signals, self._facts.is_passage[retrieval.candidates], rows)
+        kept = retrieval.subset(rows)
         fused = self.model.ranker.logit(features) if len(features) else np.zeros(0)
         if audience is Audience.STAFF:
-            fused = fused + self.settings.staff_first_margin * self._facts.is_staff[retrieval.candidates]
-        return fused, features
+            fused = fused + self.settings.staff_first_margin * self._facts.is_staff[kept.candidates]
+        return kept, fused, features
 
     def rank(self, text: str, audience: Audience, today: date | None = None) -> Ranking:
         """Retrieve, fuse and calibrate: everything but the decision."""
         retrieval = self._facts.valid_only(self.runtime.retriever.run(text, audience), today)
-        fused, features = self.fuse(retrieval, audience)
+        kept, fused, features = self.fuse(retrieval, audience)
         order = np.argsort(-fused, kind="stable")
         best = features[order[:1]]  # query_features reads only the top candidate's row
-        row = query_features(fused[order], best, len(retrieval.query.terms))[None, :]
+        row = query_features(fused[order], best, len(kept.query.terms))[None, :]
         if not len(order):
-            return Ranking(retrieval, order, fused, 0.0, 0.0)
-        return Ranking(retrieval, order, fused, float(self.model.top1.probability(row)[0]),
+            return Ranking(kept, order, fused, 0.0, 0.0)
+        return Ranking(kept, order, fused, float(self.model.top1.probability(row)[0]),
                        float(self.model.top3.probability(row)[0]))
 
     def thresholds(self, channel: str) -> Thresholds:

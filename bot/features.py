@@ -23,38 +23,68 @@ QUERY_FEATURES = (
 )
 
 
-def _relative(columns: np.ndarray) -> np.ndarray:
-    top = np.ascontiguousarray(columns.T).max(axis=1, initial=0.0)  # same maxima, quicker than down strides
-    return columns / np.where(top > 0, top, 1.0)
+SHORTLIST_PER_SIGNAL = 100
+RANKED_SIGNALS = (0, 1, 2, 3, 4, 5, 9)  # bm25 and dense of each field, bm25 of the reading
 
 
-def _reciprocal_rank(column: np.ndarray) -> np.ndarray:
+def shortlist(signals: np.ndarray, per_signal: int = SHORTLIST_PER_SIGNAL) -> np.ndarray:
+    """Positions of the candidates that some signal ranks among its best `per_signal` (ties included).
+
+    Fusion only reorders what the signals found: an entry that no signal puts near its top does not reach
+    the top ten after fusion (on the evaluation queries the top 20 is the same as fusing every candidate,
+    BENCHMARKS.md). Features still compare each shortlisted entry with every candidate.
+    """
+    count = len(signals)
+    if count <= per_signal:
+        return np.arange(count)
+    columns = signals.T[list(RANKED_SIGNALS)]
+    kth = np.partition(columns, count - per_signal, axis=1)[:, count - per_signal]
+    return np.flatnonzero(((columns >= kth[:, None]) & (columns > 0)).any(axis=0))
+
+
+def _relative(rows: np.ndarray, kept: np.ndarray | slice) -> np.ndarray:
+    """Each signal row divided by its best value over every candidate (a row of zeros stays zero)."""
+    top = rows.max(axis=1, initial=0.0, keepdims=True)
+    return rows[:, kept] / np.where(top > 0, top, 1.0)
+
+
+def _reciprocal_rank(row: np.ndarray) -> np.ndarray:
     """1/(1 + stable rank); ranks are the sort order inverted by a scatter, not by a second sort."""
-    order = (-column).argsort(kind="stable")
+    order = (-row).argsort(kind="stable")
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = np.arange(len(order))
     return 1.0 / (1.0 + ranks)
 
 
-def _z(column: np.ndarray) -> np.ndarray:
-    spread = column.std()
-    return (column - column.mean()) / spread if spread > 1e-9 else np.zeros_like(column)
+def _z(rows: np.ndarray, kept: np.ndarray | slice) -> np.ndarray:
+    """Standard scores against every candidate; a row without spread scores zero."""
+    spread, mean = rows.std(axis=1, keepdims=True), rows.mean(axis=1, keepdims=True)
+    flat = spread <= 1e-9
+    return np.where(flat, np.float32(0), (rows[:, kept] - mean) / np.where(flat, np.float32(1), spread))
 
 
-def candidate_features(signals: np.ndarray, is_passage: np.ndarray) -> np.ndarray:
-    """One row per candidate; `signals` columns are bm25 q/p/a, dense q/p/a, cover q/p/a, bm25 reading."""
-    bm25, dense, cover, reading = signals[:, 0:3], signals[:, 3:6], signals[:, 6:9], signals[:, 9]
-    bm25_best = np.maximum(bm25[:, 0], bm25[:, 1])
-    dense_best = np.maximum(dense[:, 0], dense[:, 1])
-    top_dense = dense_best.max(initial=0.0)
-    return np.column_stack([
-        np.log1p(bm25), _relative(bm25), _relative(bm25_best[:, None]),
-        dense, dense_best, dense_best - top_dense,
-        cover, np.maximum(cover[:, 0], cover[:, 1]), is_passage.astype(np.float32),
-        *(_reciprocal_rank(c) for c in (bm25_best, bm25[:, 2], dense_best, dense[:, 2], cover[:, 2])),
-        *(_z(c) for c in (bm25_best, bm25[:, 2], dense_best, dense[:, 2])),
-        np.log1p(reading), _relative(reading[:, None]), _z(reading),
-    ]).astype(np.float64, copy=False)
+def candidate_features(signals: np.ndarray, is_passage: np.ndarray,
+                       kept: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """One row per candidate in `kept` (all by default), each relative to every candidate of the query.
+
+    `signals` columns are bm25 q/p/a, dense q/p/a, cover q/p/a, bm25 reading; `is_passage` is per candidate.
+    Work goes signal by signal (rows of `signals.T`), a few array operations for all signals at once.
+    """
+    by_signal = signals.T
+    best = np.maximum(by_signal[[0, 3, 6]], by_signal[[1, 4, 7]])  # question or paraphrase, per kind
+    compared = np.stack([best[0], by_signal[2], best[1], by_signal[5], by_signal[8], by_signal[9]])
+    bm25 = by_signal[0:3, kept]
+    features = np.empty((len(CANDIDATE_FEATURES), bm25.shape[1]))
+    features[0:3] = np.log1p(bm25)
+    features[3:7] = _relative(np.vstack([by_signal[0:3], best[0:1]]), kept)
+    features[7:10], features[10] = by_signal[3:6, kept], best[1, kept]
+    features[11] = best[1, kept] - best[1].max(initial=0.0)
+    features[12:15], features[15], features[16] = by_signal[6:9, kept], best[2, kept], is_passage[kept]
+    features[17:22] = [_reciprocal_rank(row)[kept] for row in compared[:5]]
+    z = _z(compared[[0, 1, 2, 3, 5]], kept)
+    features[22:26], features[28] = z[:4], z[4]
+    features[26], features[27] = np.log1p(by_signal[9, kept]), _relative(by_signal[9:10], kept)[0]
+    return np.ascontiguousarray(features.T)
 
 
 def query_features(fused: np.ndarray, features: np.ndarray, query_terms: int) -> np.ndarray:

@@ -47,35 +47,46 @@ class BM25Index:
         self.matrix = sparse.csc_matrix((weights, (rows, cols)), shape=shape, dtype=np.float32)
         return self
 
-    def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The distinct known terms' columns (ascending), then each of their postings' place and column.
+    def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The distinct known terms' columns (ascending), their postings' documents and weights, and how
+        many postings each column has.
 
-        Reading the CSC arrays directly costs far less than slicing the sparse matrix per query; summing
+        Slicing the CSC arrays directly costs far less than slicing the sparse matrix per query; summing
         the postings column after column in float32 gives exactly the sums the sparse products gave.
         """
-        known = {self.vocabulary[t] for t in terms if t in self.vocabulary}
-        columns = np.array(sorted(known), dtype=np.int64)
-        starts = self.matrix.indptr[columns]
-        lengths = self.matrix.indptr[columns + 1] - starts
-        places = np.arange(lengths.sum()) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-        return columns, places, np.repeat(columns, lengths)
+        columns = sorted({self.vocabulary[t] for t in terms if t in self.vocabulary})
+        spans = [(int(self.matrix.indptr[c]), int(self.matrix.indptr[c + 1])) for c in columns]
+        if not spans:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), \
+                np.zeros(0, dtype=np.int64)
+        documents = np.concatenate([self.matrix.indices[a:b] for a, b in spans])
+        weights = np.concatenate([self.matrix.data[a:b] for a, b in spans])
+        return np.array(columns, dtype=np.int64), documents, weights, np.array([b - a for a, b in spans])
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query terms (repeated terms count once)."""
-        _, places, _ = self._postings(terms)
+        _, documents, weights, _ = self._postings(terms)
+        return self._scores(documents, weights)
+
+    def scores_and_coverage(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 scores, and the share of the query's IDF mass each document contains (1.0: every query term
+        is there), from one walk over the postings."""
+        postings = self._postings(terms)
+        return self._scores(postings[1], postings[2]), self._coverage(*postings)
+
+    def _scores(self, documents: np.ndarray, weights: np.ndarray) -> np.ndarray:
         total = np.zeros(self.size, dtype=np.float32)
-        np.add.at(total, self.matrix.indices[places], self.matrix.data[places])
+        np.add.at(total, documents, weights)
         return total
 
-    def coverage(self, terms: Sequence[str]) -> np.ndarray:
-        """Share of the query's IDF mass that each document contains: 1.0 means every query term is there."""
-        columns, places, posting_columns = self._postings(terms)
+    def _coverage(self, columns: np.ndarray, documents: np.ndarray, weights: np.ndarray,
+                  lengths: np.ndarray) -> np.ndarray:
         total = float(self.idf[columns].sum()) if len(columns) else 0.0
         if total <= 0:
             return np.zeros(self.size, dtype=np.float32)
-        present = self.matrix.data[places] > 0
+        present = weights > 0
         share = np.zeros(self.size, dtype=np.float32)
-        np.add.at(share, self.matrix.indices[places][present], self.idf[posting_columns[present]])
+        np.add.at(share, documents[present], np.repeat(self.idf[columns], lengths)[present])
         return share / total
 
     def save(self, folder: Path, name: str) -> None:

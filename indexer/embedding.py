@@ -56,6 +56,7 @@ class SentenceTransformerEmbedder:
         self.folder, self.name = folder, name
         self.query_prompt, self.document_prompt = query_prompt, document_prompt
         self._model: Any = None
+        self._word_vectors: Any = None
 
     def warm_up(self) -> "SentenceTransformerEmbedder":
         """Load the model on the CPU, offline, and run it once so the first real request is not the slow one."""
@@ -68,6 +69,7 @@ class SentenceTransformerEmbedder:
             except (OSError, ValueError) as exc:
                 raise ModelError(f"cannot load the embedding model at {self.folder}: {exc}") from exc
             self._model.encode(["住民票の写しを取りたい"], convert_to_numpy=True)  # the first call initialises torch
+            self._word_vectors = _plain_word_vectors(self._model)
         return self
 
     @property
@@ -86,12 +88,26 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Vectors for what people typed."""
+        """Vectors for what people typed; madoguchi's word-vector model skips the framework (same vectors)."""
+        if self.warm_up()._word_vectors is not None and not self.query_prompt:
+            return self._word_vectors.unit_vectors(texts)
         return self._encode(texts, self.query_prompt)
 
     def encode_documents(self, texts: list[str]) -> np.ndarray:
         """Vectors for questions, paraphrases and answers in the index."""
         return self._encode(texts, self.document_prompt)
+
+
+def _plain_word_vectors(model: Any) -> Any:
+    """The SudachiWordVectors module of a model that is only that module and Normalize, else None."""
+    from sentence_transformers.sentence_transformer.modules import Normalize
+
+    from indexer.wordvectors import SudachiWordVectors
+
+    modules = list(model)
+    if len(modules) == 2 and isinstance(modules[0], SudachiWordVectors) and isinstance(modules[1], Normalize):
+        return modules[0]
+    return None
 
 
 def embedder_from_settings(settings: Settings) -> SentenceTransformerEmbedder:

@@ -66,6 +66,21 @@ class SudachiWordVectors(InputModule):
         features["sentence_embedding"] = summed / features["counts"].unsqueeze(1)
         return features
 
+    def unit_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The same vectors as this module followed by Normalize, straight from NumPy.
+
+        For a question or two, sentence-transformers' batching and torch's per-call work cost ten times
+        the arithmetic (0.4 ms against 0.04 ms per query); answering asks for one vector per question.
+        """
+        table = self.embedding.weight.detach().numpy()
+        out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = self.token_ids(str(text))
+            if ids:
+                mean = table[ids].sum(axis=0) / np.float32(len(ids))
+                out[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        return out
+
     @property
     def max_seq_length(self) -> int:
         """Word vectors have no sequence limit; long texts are cut only by the Sudachi guard."""

@@ -15,9 +15,10 @@ from bot import Bot, Decision, Session
 from bot.answer import NONE_OF_THESE
 from bot.evaluate import run_batch, score_lines
 from bot.intents import Intent
-from bot.labelled import read_labelled
+from bot.labelled import LabelledQuery, read_labelled
+from bot.train import collect, rank_examples
 from channels.cli import app
-from indexer.runtime import build_index
+from indexer.runtime import Runtime, build_index
 from knowledge.records import Audience
 from knowledge.settings import PACKAGE_DIR, Settings
 from tests.conftest import SHARED
@@ -179,3 +180,27 @@ def test_train_is_reproducible(cli: CliRunner, sample_index_dir: Path, tmp_path:
         assert result.exit_code == 0, result.output
     a, b = (json.loads((tmp_path / n).read_text(encoding="utf-8")) for n in ("a.json", "b.json"))
     assert a == b and "reliability" in result.output
+
+
+def fused_top_ten(runtime: Runtime, bot: Bot, queries: list[LabelledQuery]) -> list[list[str]]:
+    """Every candidate fused, as `madoguchi train` sees them: what the shortlist must not change."""
+    ranked = rank_examples(collect(runtime, queries), bot.model.ranker, bot.settings.staff_first_margin)
+    return [list(r.ids[:10]) for r in ranked]
+
+
+def test_fusing_the_shortlist_ranks_as_fusing_every_candidate(bot: Bot) -> None:
+    queries = read_labelled(LABELLED)
+    shown = [[c.record.id for c in bot.candidates(bot.rank(q.text, q.audience), 10)] for q in queries]
+    assert shown == fused_top_ten(bot.runtime, bot, queries)
+
+
+@pytest.mark.shared
+def test_fusing_the_shortlist_ranks_as_fusing_every_candidate_in_a_real_city(tmp_path: Path) -> None:
+    data = SHARED / "eval" / "localgovfaq"
+    if not (data / "faq.csv").exists():
+        pytest.skip(f"the LocalgovFAQ evaluation data is not at {data}")
+    settings = Settings(index_dir=tmp_path / "index", sources=[data / "faq.csv"])
+    build_index(settings)
+    bot, queries = Bot.from_settings(settings), read_labelled(data / "queries.jsonl")
+    shown = [[c.record.id for c in bot.candidates(bot.rank(q.text, q.audience), 10)] for q in queries]
+    assert shown == fused_top_ten(bot.runtime, bot, queries)
