@@ -31,8 +31,8 @@ def shortlist(signals: np.ndarray, per_signal: int = SHORTLIST_PER_SIGNAL) -> np
     """Positions of the candidates that some signal ranks among its best `per_signal` (ties included).
 
     Fusion only reorders what the signals found: an entry that no signal puts near its top does not reach
-    the top ten after fusion (on the evaluation queries the top 20 is the same as fusing every candidate,
-    BENCHMARKS.md). Features still compare each shortlisted entry with every candidate.
+    the top ten after fusion (tests/test_bot.py checks this on the sample city, and on the real city's
+    questions when ../shared is there).
     """
     count = len(signals)
     if count <= per_signal:
@@ -49,7 +49,7 @@ def _relative(rows: np.ndarray, kept: np.ndarray | slice) -> np.ndarray:
 
 
 def _reciprocal_rank(row: np.ndarray) -> np.ndarray:
-    """1/(1 + stable rank); ranks are the sort order inverted by a scatter, not by a second sort."""
+    """1/(1 + stable rank) within the row; ranks are the sort order inverted by a scatter, not by a second sort."""
     order = (-row).argsort(kind="stable")
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = np.arange(len(order))
@@ -65,10 +65,12 @@ def _z(rows: np.ndarray, kept: np.ndarray | slice) -> np.ndarray:
 
 def candidate_features(signals: np.ndarray, is_passage: np.ndarray,
                        kept: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """One row per candidate in `kept` (all by default), each relative to every candidate of the query.
+    """One row per candidate in `kept` (all by default).
 
+    Relative and standard scores compare a candidate with every candidate of the query; ranks are taken
+    among the kept ones (a shortlist holds every signal's top, so a top rank is the same either way, and
+    sorting the shortlist instead of every candidate was a third of the time spent answering).
     `signals` columns are bm25 q/p/a, dense q/p/a, cover q/p/a, bm25 reading; `is_passage` is per candidate.
-    Work goes signal by signal (rows of `signals.T`), a few array operations for all signals at once.
     """
     by_signal = signals.T
     best = np.maximum(by_signal[[0, 3, 6]], by_signal[[1, 4, 7]])  # question or paraphrase, per kind
@@ -80,7 +82,7 @@ def candidate_features(signals: np.ndarray, is_passage: np.ndarray,
     features[7:10], features[10] = by_signal[3:6, kept], best[1, kept]
     features[11] = best[1, kept] - best[1].max(initial=0.0)
     features[12:15], features[15], features[16] = by_signal[6:9, kept], best[2, kept], is_passage[kept]
-    features[17:22] = [_reciprocal_rank(row)[kept] for row in compared[:5]]
+    features[17:22] = [_reciprocal_rank(row[kept]) for row in compared[:5]]
     z = _z(compared[[0, 1, 2, 3, 5]], kept)
     features[22:26], features[28] = z[:4], z[4]
     features[26], features[27] = np.log1p(by_signal[9, kept]), _relative(by_signal[9:10], kept)[0]

@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 
 from bot.engine import RecordFacts
-from bot.features import candidate_features, query_features
+from bot.features import candidate_features, query_features, shortlist
 from bot.labelled import LabelledQuery
 from bot.logistic import Logistic
 from bot.model import DecisionModel
@@ -41,15 +41,17 @@ class Example:
 
 
 def collect(runtime: Runtime, queries: Sequence[LabelledQuery], today: date | None = None) -> list[Example]:
-    """Retrieve every query once and keep what fitting needs."""
+    """Retrieve every query once and keep what fitting needs: the shortlist the bot fuses at answer time."""
     records, examples = runtime.index.records, []
     facts = RecordFacts.of(records)  # the same arrays the bot ranks with, built once
     for query in queries:
         retrieval = facts.valid_only(runtime.retriever.run(query.text, query.audience), today)
-        ids = tuple(records[i].id for i in retrieval.candidates)
-        features = candidate_features(retrieval.signals, facts.is_passage[retrieval.candidates])
+        rows = shortlist(retrieval.signals)
+        features = candidate_features(retrieval.signals, facts.is_passage[retrieval.candidates], rows)
+        kept = retrieval.candidates[rows]
+        ids = tuple(records[i].id for i in kept)
         examples.append(Example(query, ids, features, np.array([query.relevant.get(i, 0) for i in ids]),
-                                facts.is_staff[retrieval.candidates], len(retrieval.query.terms)))
+                                facts.is_staff[kept], len(retrieval.query.terms)))
     return examples
 
 
