@@ -63,8 +63,8 @@ class OwnerMax:
         starts = np.flatnonzero(np.diff(owners, prepend=-1)) if self._in_order else np.zeros(0, dtype=np.int64)
         self._records = owners[starts]
         self._starts = None if len(starts) == len(owners) else starts
-        every = len(self._records) and self._records[-1] - self._records[0] + 1 == len(self._records)
-        self._target = slice(int(self._records[0]), int(self._records[-1]) + 1) if every else self._records
+        contiguous = len(self._records) and self._records[-1] - self._records[0] + 1 == len(self._records)
+        self._target = slice(int(self._records[0]), int(self._records[-1]) + 1) if contiguous else self._records
 
     def write(self, row: np.ndarray, scores: np.ndarray) -> None:
         """row[record] = the largest score among that record's units."""

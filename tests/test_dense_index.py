@@ -11,10 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from channels.cli import app
-from indexer import dense
+from indexer import dense, search
 from indexer.dense import APPROXIMATE_ABOVE, FaissVectorIndex
+from indexer.runtime import load_runtime
 from indexer.search import EXACT_DENSE_LIMIT
 from indexer.store import IndexStore
+from knowledge.records import Audience
+from knowledge.settings import Settings
 
 
 def unit_vectors(rows: int, seed: int = 0, dimensions: int = 48) -> np.ndarray:
@@ -103,3 +106,20 @@ def test_a_city_index_built_as_a_graph_searches_like_the_exact_one(
     assert FaissVectorIndex.load(IndexStore(tmp_path).current_dir() / "dense.faiss").kind == "hnsw"
     assert FaissVectorIndex.load(IndexStore(sample_index_dir).current_dir() / "dense.faiss").kind == "flat"
     assert search_ids(cli, tmp_path) == search_ids(cli, sample_index_dir)
+
+
+def test_past_the_exact_limit_retrieval_scores_the_units_the_index_finds_nearest(
+        sample_index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the limit each record's dense signal comes from its units among the nearest DENSE_CANDIDATES:
+    never more than the exact score, the same for the record the exact scores put first."""
+    retriever = load_runtime(Settings(index_dir=sample_index_dir)).retriever
+    exact = retriever.run("住民票の写しがほしい", Audience.RESIDENT)
+    monkeypatch.setattr(search, "EXACT_DENSE_LIMIT", 10)
+    nearest = retriever.run("住民票の写しがほしい", Audience.RESIDENT)
+    exact_dense = dict(zip(exact.candidates.tolist(), exact.signals[:, 3:6]))
+    for record, row in zip(nearest.candidates.tolist(), nearest.signals[:, 3:6]):
+        assert (row <= exact_dense[record] + 1e-6).all()
+    best = int(exact.candidates[exact.signals[:, 3:6].max(axis=1).argmax()])
+    found = dict(zip(nearest.candidates.tolist(), nearest.signals[:, 3:6]))
+    np.testing.assert_allclose(found[best], exact_dense[best], atol=1e-6)
+    assert (nearest.signals[:, 3:6] == 0).any() and not (exact.signals[:, 3:6] == 0).all()
