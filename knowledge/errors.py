@@ -71,6 +71,11 @@ class StoreUnavailableError(MadoguchiError):
     status = 503
 
 
+class StoreRefusedError(StoreUnavailableError):
+    """The database answered but refused this write (a value too long, a broken reference): trying again
+    cannot help, unlike an outage."""
+
+
 class RequestError(MadoguchiError):
     """The request cannot be served as sent; the message says why."""
 

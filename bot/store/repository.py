@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer import Answer
@@ -18,7 +18,7 @@ from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
 from bot.store.tables import ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, Turn, utcnow
-from knowledge.errors import NotFoundError, StoreUnavailableError
+from knowledge.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +191,8 @@ class _StoreGuard:
         return None
 
     def __exit__(self, kind, error, trace) -> bool:  # type: ignore[no-untyped-def]
+        if isinstance(error, (DataError, IntegrityError)):
+            raise StoreRefusedError(f"the conversation store refused a write ({type(error).__name__})") from error
         if isinstance(error, SQLAlchemyError):
             raise StoreUnavailableError(f"the conversation store is unavailable ({type(error).__name__})") from error
         return False
