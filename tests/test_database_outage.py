@@ -94,10 +94,11 @@ def test_database_down_spools_turns_and_escalations_and_replays_them_once(
             assert client.get("/healthz").json()["store"] == "unreachable"
             assert ask(client, "粗大ごみの出し方")["decision"] in {"answer", "clarify"}, "the bot still answers"
             escalation_id = ask(client, "担当者と話したい")["escalation"]["id"]
-            assert client.app.state.madoguchi.spool.pending() == 2
+            assert client.get("/healthz").json()["spooled"] == 2
         finally:
             postgres.start()
-        assert wait_until(lambda: client.app.state.madoguchi.spool.pending() == 0), "spool not replayed"
+        assert wait_until(lambda: client.get("/healthz").json()["spooled"] == 0), "spool not replayed"
+        assert client.get("/healthz").json()["set_aside"] == 0
     store = ConversationStore(postgres.url)
     assert [e.id for e in EscalationDesk(store).queue()] == [escalation_id]
     assert len(EscalationDesk(store).transcript(escalation_id)) == 3

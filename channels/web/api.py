@@ -122,10 +122,11 @@ health_router = APIRouter()
 
 @health_router.get("/healthz", response_model=Health)
 def healthz(request: Request) -> Health:
-    """Index version and whether the store answers."""
+    """Index version, whether the store answers, and what waits in the outage spool."""
     ctx = context(request)
+    spooled, set_aside = (ctx.spool.pending(), len(ctx.spool.set_aside())) if ctx.spool else (0, 0)
     return Health(ok=True, index_version=ctx.bot.runtime.index.manifest["version"],
-                  store="ok" if ctx.store.ping() else "unreachable")
+                  store="ok" if ctx.store.ping() else "unreachable", spooled=spooled, set_aside=set_aside)
 
 
 def answer_resident(body: AskRequest, request: Request) -> AskResponse:
