@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from knowledge.errors import ConfigurationError
+from knowledge.settings import Settings
 
 out = Console()
 
@@ -85,13 +86,24 @@ def socket_mode_handler(ctx):  # type: ignore[no-untyped-def]
     return SocketModeHandler(build_slack_app(ctx), ctx.settings.slack_app_token.get_secret_value())
 
 
+def socket_mode(settings: Settings):  # type: ignore[no-untyped-def]
+    """What `madoguchi slack-socket` runs: the Socket Mode handler, and the index watcher every server worker
+    runs too (started), so staff are answered from newly published versions without a restart."""
+    from functools import partial
+
+    from channels.web.app import build_context
+    from indexer.runtime import IndexWatcher
+
+    ctx = build_context(settings)
+    watcher = IndexWatcher(partial(ctx.bot.reload_if_changed, ctx.lock), settings.index_poll_seconds).start()
+    return socket_mode_handler(ctx), watcher
+
+
 def slack_socket() -> None:
     """Run the Slack channel over Socket Mode (no inbound access needed); the web API is not started."""
     from channels.cli import settings_with
-    from channels.web.app import build_context
 
-    settings = settings_with(None).model_copy(update={"slack_mode": "socket"})
-    handler = socket_mode_handler(build_context(settings))
+    handler, _ = socket_mode(settings_with(None).model_copy(update={"slack_mode": "socket"}))
     out.print("Slack Socket Mode: connecting…")
     handler.start()
 

@@ -226,3 +226,62 @@ def test_socket_mode_receives_events_over_a_websocket_and_answers(
         finally:
             handler.close()
             recorder.stop()
+
+
+def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Path) -> None:
+    import queue
+    import threading
+
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.server import serve
+
+    from channels.cli_channels import socket_mode
+    from indexer.runtime import build_index
+    from tests.test_hot_reload import BASE, DRONE, DRONE_QUESTION
+
+    outgoing: queue.Queue[dict] = queue.Queue()
+
+    def session(websocket) -> None:  # type: ignore[no-untyped-def]
+        websocket.send(json.dumps({"type": "hello", "num_connections": 1}))
+        while True:
+            try:
+                websocket.send(json.dumps(outgoing.get(timeout=0.1), ensure_ascii=False))
+            except queue.Empty:
+                try:
+                    websocket.recv(timeout=0)  # acknowledgements
+                except TimeoutError:
+                    pass
+                except ConnectionClosed:
+                    return
+
+    def ask(text: str) -> str:
+        payload, ts = mention(text, team=STAFF_TEAM)
+        outgoing.put({"envelope_id": f"env-{ts}", "type": "events_api", "accepts_response_payload": False,
+                      "payload": payload})
+        posts = thread_posts(recorder, ts)
+        assert posts, "no answer posted in the thread"
+        return json.dumps(posts[-1], ensure_ascii=False)
+
+    (tmp_path / "drone.csv").write_text(DRONE, encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", sources=[BASE], index_poll_seconds=0.2,
+                        slack_bot_token="xoxb-test", slack_app_token="xapp-test", slack_mode="socket",
+                        slack_staff_teams=[STAFF_TEAM], database_url=f"sqlite:///{tmp_path / 'store.db'}")
+    build_index(settings)
+    with serve(session, "127.0.0.1", 0) as socket_server:
+        threading.Thread(target=socket_server.serve_forever, daemon=True).start()
+        recorder = Recorder().start()
+        recorder.overrides["/api/apps.connections.open"] = {
+            "ok": True, "url": f"ws://127.0.0.1:{socket_server.socket.getsockname()[1]}/"}
+        handler, watcher = socket_mode(settings.model_copy(update={"slack_api_base": recorder.url + "/api/"}))
+        handler.connect()
+        try:
+            assert "禁止しています" not in ask(DRONE_QUESTION)
+            build_index(settings, sources=[BASE, tmp_path / "drone.csv"])
+            deadline = time.monotonic() + 30
+            while "禁止しています" not in (reply := ask(DRONE_QUESTION)) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert "禁止しています" in reply
+        finally:
+            watcher.stop()
+            handler.close()
+            recorder.stop()
