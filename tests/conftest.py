@@ -59,3 +59,14 @@ def recorder() -> Iterator[Recorder]:
     server = Recorder().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium, one per test module; skipped where it is not installed."""
+    from tests.browser import CHROMIUM, chromium
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does)")
+    with chromium() as running:
+        yield running

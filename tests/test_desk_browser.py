@@ -14,7 +14,7 @@ import pytest
 from knowledge.settings import Settings
 from tests.test_desk_auth import PASSWORD, add_user
 from tests.test_desk_queue import stored
-from tests.browser import DOCS, chromium, needs_chromium, served
+from tests.browser import DOCS, needs_chromium, served
 
 SHOTS = Path(os.environ.get("DESK_SHOTS", str(DOCS)))
 
@@ -34,12 +34,6 @@ def server(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterato
     settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url, index_poll_seconds=0)
     with served(settings) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as running:
-        yield running
 
 
 def agent_page(browser, server: str, name: str):  # type: ignore[no-untyped-def]

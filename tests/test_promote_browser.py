@@ -21,7 +21,7 @@ from knowledge.settings import Settings
 from tests.test_desk_auth import add_user
 from tests.test_desk_browser import agent_page
 from tests.test_kb_roundtrip import copy_index
-from tests.browser import DOCS, chromium, needs_chromium, served
+from tests.browser import DOCS, needs_chromium, served
 
 QUESTION = "公園でドローンを飛ばしてもいいですか"
 FIRST_REPLY = "市の公園では、ドローンの飛行を原則として禁止しています。撮影などで必要なときは公園緑地課にご相談ください。"
@@ -44,12 +44,6 @@ def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, mod
     settings = Settings(data_dir=model_cache, index_dir=folder / "index", database_url=url)
     with served(settings) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as running:
-        yield running
 
 
 def ask(server: str, text: str) -> dict:

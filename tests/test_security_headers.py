@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from channels.web import create_app
 from knowledge.settings import Settings
-from tests.browser import CHROMIUM, chromium, served
+from tests.browser import served
 
 CITY_DOMAINS = "'self' https://www.city.minato.example.jp"
 
@@ -107,14 +107,6 @@ def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     app_settings = settings(sample_index_dir, tmp_path_factory.mktemp("csp") / "store.db")
     with served(app_settings, forwarded_allow_ips="127.0.0.1") as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does)")
-    with chromium() as running:
-        yield running
 
 
 WATCH = """window.__violations = [];

@@ -12,7 +12,7 @@ from indexer.runtime import build_index
 from knowledge.settings import SAMPLE_CITY, Settings
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
-from tests.browser import DOCS, chromium, needs_chromium, served
+from tests.browser import DOCS, needs_chromium, served
 
 PLANTED = "id,question,answer,department,contact\nXSS1,テスト用の危険な回答の確認,<script>window.__planted=1</script><b>太字</b> https://example.jp/a?b=1,検証課,内線 0000\n"
 
@@ -34,12 +34,6 @@ def server(folder: Path, model_cache: Path) -> Iterator[str]:
     build_index(settings)
     with served(settings) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as running:
-        yield running
 
 
 @pytest.fixture()
