@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
-
 from langchain_core.embeddings import Embeddings
+from matplotlib.figure import Figure
 
 from bench import peer
 from bench.report import ROOT, provenance, save_plot, table
@@ -180,8 +179,9 @@ def section(results: dict[str, dict[str, float]], records: int, queries: int, wh
         "timed 3 times with Sudachi's cache emptied before each and the median kept, including query "
         "embedding, with Python's garbage collector paused during each timed call as `timeit` does (one "
         "system's garbage was otherwise collected inside another's call; until 2026-11-26 it was not paused, "
-        "which cost madoguchi about 0.6 ms at the median); p50/p95 are CPU time (bench/timing.py: the cores are shared, so wall time, also shown, "
-        "measures the neighbours too); index build counts the build itself (madoguchi: manifest "
+        "which cost madoguchi about 0.6 ms at the median); p50/p95 are CPU time (bench/timing.py: the cores "
+        "are shared, so wall time, also shown, measures the neighbours too); index build counts the build "
+        "itself (madoguchi: manifest "
         "`build_seconds`). With `--work DIR` the run files are written there, and "
         "`../shared/eval/score.py` on them gives the same quality numbers.",
         tables(results), verdict(results), where, f"![quality and latency]({plot(results)})"])

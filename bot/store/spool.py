@@ -64,22 +64,29 @@ class Spool:
         replayed = 0
         while (claimed := self._claim_next()) is not None:
             row_id, facts = claimed
+            if facts is None:
+                continue
             try:
-                store.record(TurnFacts(**json.loads(facts)))
+                store.record(facts)
             except StoreRefusedError as exc:
                 self._put_aside(row_id, str(exc))
                 continue
             except StoreUnavailableError:
                 self._release(row_id)
                 break
-            except (TypeError, ValueError) as exc:
-                self._put_aside(row_id, f"unreadable turn ({exc})")
-                continue
             self._forget(row_id)
             replayed += 1
         return replayed
 
-    def _claim_next(self) -> tuple[int, str] | None:
+    def _read(self, row_id: int, text: str) -> TurnFacts | None:
+        """The turn a row holds; None (and the row set aside) when it cannot be read, e.g. another version's."""
+        try:
+            return TurnFacts(**json.loads(text))
+        except (TypeError, ValueError) as exc:
+            self._put_aside(row_id, f"unreadable turn ({exc})")
+            return None
+
+    def _claim_next(self) -> tuple[int, TurnFacts | None] | None:
         now = time.time()
         with closing(self._connect()) as connection:
             for row_id, text in connection.execute("SELECT id, facts FROM spool WHERE leased_until < ? AND set_aside IS NULL "
@@ -87,7 +94,7 @@ class Spool:
                 won = connection.execute("UPDATE spool SET leased_until = ? WHERE id = ? AND leased_until < ?",
                                          (now + self.lease, row_id, now)).rowcount == 1
                 if won:
-                    return row_id, text
+                    return row_id, self._read(row_id, text)
         return None
 
     def _put_aside(self, row_id: int, reason: str) -> None:
