@@ -20,7 +20,6 @@ from bot.intents import Intent, recognise
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel, Thresholds
 from indexer.runtime import Runtime, load_runtime, load_version
 from indexer.search import SIGNALS, Retrieval
-from indexer.store import IndexStore
 from knowledge.errors import IndexStoreError
 from knowledge.records import Audience, Record
 from knowledge.settings import Settings
@@ -88,17 +87,19 @@ class Bot:
     @classmethod
     def from_settings(cls, settings: Settings) -> "Bot":
         """Load model, index and decision model named by the settings."""
-        runtime = load_runtime(settings)
+        from bot.store.index_versions import index_store
+
+        runtime = load_runtime(settings, index_store(settings))
         model = DecisionModel.load(settings.decision_model or DEFAULT_MODEL_FILE)
         return cls(runtime, model, grounded_composer(settings, runtime))
 
     def reload_if_changed(self, swap_lock: AbstractContextManager[Any] = nullcontext()) -> str | None:
-        """Serve the index version CURRENT names now, without a restart; None if it is already served.
+        """Serve the index version the pointer names now, without a restart; None if it is already served.
 
         The version is loaded and checked beside the serving one and swapped in under `swap_lock` (the
         lock answers run under), so no answer sees parts of two versions. A version that cannot serve
         raises IndexStoreError once and is not tried again; the loaded one keeps serving."""
-        version = IndexStore(self.settings.resolved_index_dir).current_version()
+        version = self.runtime.store.current_version()
         if version in (self.runtime.index.manifest["version"], self._refused):
             return None
         try:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from channels import cli_answer, cli_channels, cli_data, cli_desk, cli_kb
-from channels.render import hits_table, problems_table, sources_table
+from channels.render import activations_table, hits_table, problems_table, sources_table
 from channels.tenants.cli import serve_tenants, tenants_app
 from knowledge.errors import MadoguchiError
 from knowledge.records import Audience
@@ -71,21 +71,39 @@ def index_build(
 
 @index_app.command("info")
 def index_info(index_dir: IndexDir = None) -> None:
-    """Show the live index version's manifest."""
-    from indexer.store import IndexStore
+    """Show the live index version's manifest, the versions on this machine and where the live one is named."""
+    from bot.store.index_versions import index_store
 
-    store = IndexStore(settings_with(index_dir).resolved_index_dir)
-    manifest = store.manifest()
-    out.print_json(json.dumps({**manifest, "versions": store.list_versions()}, ensure_ascii=False))
+    store = index_store(settings_with(index_dir))
+    manifest = store.manifest(store.current_version())
+    out.print_json(json.dumps({**manifest, "versions": store.list_versions(), "pointer": store.pointer.where},
+                              ensure_ascii=False))
 
 
 @index_app.command("use")
 def index_use(version: str, index_dir: IndexDir = None) -> None:
     """Make an earlier (or later) version live again, e.g. to roll back a bad build."""
-    from indexer.store import IndexStore
+    from bot.store.index_versions import index_store
 
-    IndexStore(settings_with(index_dir).resolved_index_dir).activate(version)
+    index_store(settings_with(index_dir)).activate(version)
     out.print(f"live index is now {version}")
+
+
+@index_app.command("history")
+def index_history(index_dir: IndexDir = None,
+                  limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
+                  as_json: Annotated[bool, typer.Option("--json", help="One JSON object per activation.")] = False,
+                  ) -> None:
+    """When each version was made live, by which machine and process, and why (newest first)."""
+    from bot.store.index_versions import index_store
+
+    store = index_store(settings_with(index_dir))
+    changes, on_disk = store.pointer.history(limit), set(store.list_versions())
+    if not as_json:
+        return out.print(activations_table(store.pointer.where, changes, on_disk))
+    for change in changes:
+        typer.echo(json.dumps({"version": change.version, "at": change.at.isoformat(), "by": change.by,
+                               "note": change.note, "on_this_machine": change.version in on_disk}))
 
 
 @app.command("search")
@@ -97,10 +115,12 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit.")] = False,
 ) -> None:
     """Raw retrieval: ranked records with every field's scores, before any answering logic."""
+    from bot.store.index_versions import index_store
     from indexer.runtime import load_runtime
     from indexer.search import raw_search
 
-    runtime = load_runtime(settings_with(index_dir))
+    settings = settings_with(index_dir)
+    runtime = load_runtime(settings, index_store(settings))
     hits = raw_search(runtime.retriever, text, audience, top_k)
     if as_json:
         for hit in hits:
@@ -126,7 +146,7 @@ def serve(index_dir: IndexDir = None,
     from indexer.store import IndexStore
 
     settings = settings_with(index_dir)
-    if settings.tenants_file is not None:  # many cities, chosen by host name (channels/tenants)
+    if settings.many_cities:  # many cities, chosen by host name (channels/tenants)
         return serve_tenants(settings, host or settings.host, port or settings.port, workers or settings.workers)
     ConversationStore(settings.resolved_database_url).migrate()  # once, before workers start
     if not IndexStore(settings.resolved_index_dir).list_versions():

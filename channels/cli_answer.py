@@ -98,13 +98,14 @@ def train(labelled: Labelled, index_dir: IndexDir = None,
     from bot.labelled import read_labelled
     from bot.train import collect, rank_examples
     from bot.train import train as fit
+    from bot.store.index_versions import index_store
     from bot.tune import choose, outcomes, reliability
     from channels.cli import settings_with
     from indexer.runtime import load_runtime
 
     settings = settings_with(index_dir)
     queries = read_labelled(labelled)
-    examples = collect(load_runtime(settings), queries)
+    examples = collect(load_runtime(settings, index_store(settings)), queries)
     model = fit(examples, settings.staff_first_margin)
     results = outcomes(rank_examples(examples, model.ranker, settings.staff_first_margin), model.top1, model.top3)
     model.thresholds, rates = choose(results, max_wrong, min_escalated)

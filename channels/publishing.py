@@ -17,11 +17,11 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from bot.store.entries import EntryStore
+from bot.store.index_versions import index_store, one_build_everywhere
 from bot.store.repository import ConversationStore
 from indexer.build import IndexBuilder, Progress, no_progress
 from indexer.embedding import embedder_from_settings
 from indexer.runtime import BuildReport, normaliser_from_settings, summarise_sources
-from indexer.store import IndexStore
 from knowledge.records import LoadResult, Record
 from knowledge.settings import Settings
 from knowledge.sources import load_sources
@@ -79,13 +79,13 @@ def new_builder(settings: Settings, progress: Progress = no_progress) -> IndexBu
 def build_knowledge_index(settings: Settings, entries: EntryStore | None, sources: list[Path] | None = None,
                           strict: bool = False, progress: Progress = no_progress,
                           builder: IndexBuilder | None = None) -> BuildReport:
-    """Load files + desk entries under the build lock, build a version and make it live."""
-    with build_lock(settings.resolved_index_dir):
+    """Load files + desk entries under the build locks, build a version and make it live."""
+    with build_lock(settings.resolved_index_dir), one_build_everywhere(settings):
         loaded = load_knowledge(settings, entries, sources, strict)
         per_source = summarise_sources(loaded)
         builder = builder or new_builder(settings, progress)
         summary = {name: dict(counts) for name, counts in per_source.items()}
-        manifest = builder.run(loaded.records, IndexStore(settings.resolved_index_dir), summary,
+        manifest = builder.run(loaded.records, index_store(settings), summary,
                                keep=settings.keep_versions)
     return BuildReport(manifest, loaded, per_source)
 

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from bot.answer import Explanation
 from indexer.search import SIGNALS, Hit
+from indexer.store import Activation
 from knowledge.records import Problem
 
 
@@ -87,4 +88,13 @@ def explanation_table(explanation: Explanation) -> Table:
         table.add_row(row["id"], str(row["question"])[:30], f"{row['fused']:.2f}",
                       *("/".join(f"{row[f'{kind}_{f}']:.2f}" for f in ("question", "paraphrase", "answer"))
                         for kind in ("bm25", "dense", "cover")))
+    return table
+
+
+def activations_table(where: str, activations: list[Activation], on_disk: set[str]) -> Table:
+    """Each time a version was made live, and whether this machine's copy of the index holds it."""
+    table = Table("when (UTC)", "version", "on this machine", "by", "why", title=f"index history in {where}")
+    for change in activations:
+        table.add_row(change.at.strftime("%Y-%m-%d %H:%M:%S"), change.version,
+                      "yes" if change.version in on_disk else "[red]no[/red]", change.by, change.note)
     return table

@@ -88,9 +88,11 @@ def check_compatible(manifest: dict[str, Any], model: dict[str, Any], tokenizer:
 
 
 def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, str]) -> KnowledgeIndex:
-    """The live version, checked against the running model and tokenizer."""
-    folder = store.current_dir()
-    manifest = store.manifest()
+    """The live version, checked against the running model and tokenizer (the pointer is read once, so a
+    version activated meanwhile is not half read)."""
+    version = store.current_version()
+    folder = store.versions / version
+    manifest = store.manifest(version)
     check_compatible(manifest, model, tokenizer, folder)
     try:
         with open(folder / "records.jsonl", encoding="utf-8") as handle:

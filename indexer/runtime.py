@@ -54,7 +54,9 @@ def summarise_sources(loaded: LoadResult) -> dict[str, Counter]:
 
 def build_index(settings: Settings, sources: list[Path] | None = None, strict: bool = False,
                 progress: Progress = no_progress, today: date | None = None) -> BuildReport:
-    """Load the sources, build a new version and make it live."""
+    """Load the sources, build a new version and make it live in the directory's own CURRENT (benchmarks and
+    tests; `madoguchi index build` and the desk go through `channels.publishing`, which honours
+    MADOGUCHI_INDEX_POINTER)."""
     loaded = load_sources(sources or settings.sources, today=today, strict=strict)
     per_source = summarise_sources(loaded)
     builder = IndexBuilder(normaliser_from_settings(settings), embedder_from_settings(settings).warm_up(), progress)
@@ -73,18 +75,21 @@ class Runtime:
     embedder: SentenceTransformerEmbedder
     index: KnowledgeIndex
     retriever: Retriever
+    store: IndexStore
 
 
-def load_runtime(settings: Settings) -> Runtime:
-    """Load model, normaliser and the live index, refusing an incompatible index."""
+def load_runtime(settings: Settings, store: IndexStore | None = None) -> Runtime:
+    """Load model, normaliser and the live index, refusing an incompatible index. `store` says where the
+    live version is named (default: the index directory's CURRENT file)."""
+    store = store or IndexStore(settings.resolved_index_dir)
     normaliser = normaliser_from_settings(settings)
     embedder = embedder_from_settings(settings).warm_up()
-    index = load_index(IndexStore(settings.resolved_index_dir), embedder.describe(), normaliser.config())
-    return Runtime(settings, normaliser, embedder, index, Retriever(index, normaliser, embedder))
+    index = load_index(store, embedder.describe(), normaliser.config())
+    return Runtime(settings, normaliser, embedder, index, Retriever(index, normaliser, embedder), store)
 
 
 class PinnedStore(IndexStore):
-    """The store seen at one version, so a reload reads one version whole even if CURRENT moves meanwhile."""
+    """The store seen at one version, so a reload reads one version whole even if the pointer moves meanwhile."""
 
     def __init__(self, root: Path, version: str) -> None:
         super().__init__(root)
@@ -93,7 +98,7 @@ class PinnedStore(IndexStore):
     def current_version(self) -> str:
         """Always the pinned version, as long as it exists."""
         if not (self.versions / self.version / MANIFEST).is_file():
-            raise CorruptIndexError(f"{self.root}/CURRENT names version {self.version!r}, which is missing")
+            raise CorruptIndexError(f"index version {self.version!r} is no longer in {self.versions}")
         return self.version
 
 
@@ -101,7 +106,7 @@ def load_version(runtime: Runtime, version: str,
                  lock: AbstractContextManager[Any] = nullcontext()) -> Runtime:
     """Another index version beside the serving one, sharing its model and normaliser: checked against
     them, then tried on one question under `lock` (the normaliser is not thread-safe)."""
-    store = PinnedStore(runtime.settings.resolved_index_dir, version)
+    store = PinnedStore(runtime.store.root, version)
     try:
         index = load_index(store, runtime.embedder.describe(), runtime.normaliser.config())
         if index.manifest.get("version") != version:
@@ -120,7 +125,7 @@ def load_version(runtime: Runtime, version: str,
 
 class IndexWatcher:
     """Polls for a newly published index version in a daemon thread, so that every worker process follows
-    CURRENT whoever wrote it; problems are logged once each and never stop the serving index."""
+    the live-version pointer whoever moved it; problems are logged once each and never stop the serving index."""
 
     def __init__(self, reload: Callable[[], str | None], seconds: float) -> None:
         self.reload, self.seconds = reload, seconds

@@ -8,7 +8,8 @@
     ├── IndexStoreError
     │   ├── IndexNotFoundError  no index has been built in that directory yet
     │   ├── IncompatibleIndexError  built with another model or tokenizer: rebuild
-    │   └── CorruptIndexError   files missing or unreadable
+    │   ├── CorruptIndexError   files missing or unreadable
+    │   └── PointerUnavailableError  the database that names the live version cannot be reached
     ├── StoreUnavailableError   the conversation database cannot be reached (HTTP 503)
     └── RequestError            a caller's mistake (HTTP 400)
         ├── NotFoundError       no such conversation, turn or escalation (HTTP 404)
@@ -63,6 +64,12 @@ class IncompatibleIndexError(IndexStoreError):
 
 class CorruptIndexError(IndexStoreError):
     """Index files are missing or unreadable."""
+
+
+class PointerUnavailableError(IndexStoreError):
+    """The database that names the live index version cannot be reached; a serving worker keeps its index."""
+
+    status = 503
 
 
 class StoreUnavailableError(MadoguchiError):

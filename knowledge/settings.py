@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -116,8 +116,18 @@ class Settings(BaseSettings):
                                                                          "before seeing the cited passages.")
     grounded_answers: bool = Field(False, description="Compose short answers from manual passages with the "
                                                       "drafting model, every sentence checked (FAQs never).")
+    index_pointer: Literal["auto", "directory", "database"] = Field(
+        "auto", description="Where the live index version is named: 'database' (every worker on every machine "
+                            "follows the database), 'directory' (the index directory's CURRENT file); 'auto' is "
+                            "'database' with PostgreSQL and 'directory' otherwise.")
+    index_name: str = Field("main", pattern=r"^[a-z0-9][a-z0-9-]{0,63}$",
+                            description="This index's name in the database's version history (cities sharing "
+                                        "one database keep apart; a tenant's is its id).")
     tenants_file: Path | None = Field(None, description="YAML file of the cities this server hosts (a shared "
                                                         "FAQ layer plus each city's own); unset: one city.")
+    tenants_from_database: bool = Field(False, description="Read the cities from the tenant registry in "
+                                                           "DATABASE_URL (written by `madoguchi tenants import`), "
+                                                           "so every worker on every machine shares one list.")
 
     @field_validator("synonym_files")
     @classmethod
@@ -126,6 +136,17 @@ class Settings(BaseSettings):
         if missing:
             raise ValueError(f"synonym file(s) not found: {', '.join(missing)}")
         return files
+
+    @model_validator(mode="after")
+    def _one_list_of_cities(self) -> "Settings":
+        if self.tenants_file is not None and self.tenants_from_database:
+            raise ValueError("set MADOGUCHI_TENANTS_FILE or MADOGUCHI_TENANTS_FROM_DATABASE, not both")
+        return self
+
+    @property
+    def many_cities(self) -> bool:
+        """Whether this server hosts several cities (a tenants file or the registry) rather than one."""
+        return self.tenants_file is not None or self.tenants_from_database
 
     @property
     def resolved_index_dir(self) -> Path:
@@ -136,6 +157,13 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The store actually used."""
         return self.database_url or f"sqlite:///{self.data_dir / 'madoguchi.db'}"
+
+    @property
+    def pointer_in_database(self) -> bool:
+        """Whether the live index version is kept in the database rather than the index directory."""
+        if self.index_pointer == "auto":
+            return self.resolved_database_url.startswith("postgresql")
+        return self.index_pointer == "database"
 
     @property
     def model_cache_dir(self) -> Path:

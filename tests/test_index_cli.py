@@ -108,8 +108,12 @@ def test_rebuild_replaces_the_index_and_old_version_can_be_restored(cli: CliRunn
     source.write_text(TINY + "T3,粗大ごみは？,予約制です。,ごみ減量推進課,resident\n", encoding="utf-8")
     build_index(Settings(index_dir=index_dir, sources=[source]))
     assert "T3" in search_ids(cli, index_dir, "粗大ごみ")
+    second = IndexStore(index_dir).current_version()
     assert cli.invoke(app, ["index", "use", first, "--index-dir", str(index_dir)]).exit_code == 0
     assert "T3" not in search_ids(cli, index_dir, "粗大ごみ")
+    history = cli.invoke(app, ["index", "history", "--index-dir", str(index_dir), "--json"])
+    assert [(h["version"], h["note"]) for h in map(json.loads, history.output.splitlines())] == [
+        (first, "made live again"), (second, "built"), (first, "built")]
 
 
 def test_index_built_with_other_tokenizer_is_refused_with_rebuild_hint(

@@ -64,20 +64,31 @@ def write_city(folder: Path, stores: dict[str, str]) -> Path:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Each city's database; on PostgreSQL also the server's own ("server"), which holds the tenant registry."""
     if request.param == "sqlite":
         folder = tmp_path_factory.mktemp("tenant-stores")
         yield {key: f"sqlite:///{folder / key}.db" for key in HOSTS}
         return
-    schemas = {key: postgres_schema_url() for key in HOSTS}
+    schemas = {key: postgres_schema_url() for key in [*HOSTS, "server"]}
     yield {key: next(schema) for key, schema in schemas.items()}
     for schema in schemas.values():
         next(schema, None)
 
 
 @pytest.fixture(scope="module")
-def tenants_file(stores: dict[str, str], tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Path:
+def cities(stores: dict[str, str], tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> dict[str, object]:
+    """How the server finds its cities: the tenants file on SQLite; on PostgreSQL the registry in the server's
+    database, the file deleted once imported, so that PostgreSQL is the only state the server reads."""
     path = write_city(tmp_path_factory.mktemp("tenants"), stores)
-    env = {"MADOGUCHI_TENANTS_FILE": str(path), "MADOGUCHI_DATA_DIR": str(model_cache)}
+    env = {"MADOGUCHI_DATA_DIR": str(model_cache)}
+    found: dict[str, object] = {"tenants_file": path}
+    if "server" in stores:
+        env["MADOGUCHI_DATABASE_URL"] = stores["server"]
+        imported = CliRunner().invoke(cli_app, ["tenants", "import", str(path)], env=env)
+        assert imported.exit_code == 0 and "2 cities (asahi, kawase)" in imported.output, imported.output
+        path.unlink()
+        found = {"tenants_from_database": True, "database_url": stores["server"]}
+    env |= {"MADOGUCHI_TENANTS_FILE": str(path)} if path.exists() else {"MADOGUCHI_TENANTS_FROM_DATABASE": "true"}
     built = CliRunner().invoke(cli_app, ["tenants", "build"], env=env)
     assert built.exit_code == 0, built.output
     assert "asahi: index" in built.output and "shared entries this city overrides: P002)" in built.output
@@ -87,12 +98,12 @@ def tenants_file(stores: dict[str, str], tmp_path_factory: pytest.TempPathFactor
         made = CliRunner().invoke(cli_app, add, input=PASSWORD + "\n",
                                   env={"MADOGUCHI_DATABASE_URL": stores[key], "MADOGUCHI_DATA_DIR": str(model_cache)})
         assert made.exit_code == 0, made.output
-    return path
+    return found
 
 
 @pytest.fixture(scope="module")
-def server(tenants_file: Path, model_cache: Path) -> Iterator[object]:
-    settings = Settings(tenants_file=tenants_file, data_dir=model_cache, index_poll_seconds=0,
+def server(cities: dict[str, object], model_cache: Path) -> Iterator[object]:
+    settings = Settings(**cities, data_dir=model_cache, index_poll_seconds=0,  # type: ignore[arg-type]
                         rate_per_session=1000, rate_per_address=10_000)
     application = create_tenants_app(settings)
     with TestClient(application):
@@ -205,3 +216,23 @@ def test_an_invalid_tenants_file_names_the_tenant_and_the_field(tmp_path: Path) 
     listed = CliRunner().invoke(cli_app, ["tenants", "list"], env={"MADOGUCHI_TENANTS_FILE": str(path)})
     assert isinstance(listed.exception, ConfigurationError) and listed.exception.exit_code == 2
     assert 'tenant "kawase" field hosts' in str(listed.exception)
+
+
+def test_the_registry_keeps_each_imported_list_and_refuses_a_broken_one(tmp_path: Path) -> None:
+    schema = postgres_schema_url()
+    env = {"MADOGUCHI_DATABASE_URL": next(schema), "MADOGUCHI_TENANTS_FROM_DATABASE": "true"}
+    try:
+        empty = CliRunner().invoke(cli_app, ["tenants", "list"], env=env)
+        assert isinstance(empty.exception, ConfigurationError) and "registry" in str(empty.exception)
+        path = write_city(tmp_path, {key: f"sqlite:///{tmp_path / key}.db" for key in HOSTS})
+        assert CliRunner().invoke(cli_app, ["tenants", "import", str(path)], env=env).exit_code == 0
+        path.write_text(path.read_text(encoding="utf-8").replace(THEMES["kawase"][0], "green"), encoding="utf-8")
+        broken = CliRunner().invoke(cli_app, ["tenants", "import", str(path)], env=env)
+        assert 'tenant "kawase" field theme.color' in str(broken.exception)
+        path.unlink()
+        listed = CliRunner().invoke(cli_app, ["tenants", "list"], env=env)
+        history = CliRunner().invoke(cli_app, ["tenants", "history"], env=env)
+    finally:
+        next(schema, None)
+    assert listed.exit_code == 0 and "あさひ市" in listed.output and "かわせ市" in listed.output
+    assert history.exit_code == 0 and history.output.count("asahi kawase") == 1  # the broken file left no revision

@@ -2,7 +2,8 @@
 
 `madoguchi serve --workers 2` runs as a real process tree; residents keep asking from several threads
 while `madoguchi index build` publishes a version with a new FAQ entry. No request may fail, and every
-worker must answer the new entry afterwards without a restart.
+worker must answer the new entry afterwards without a restart, having learnt of it from PostgreSQL (the
+index directory's own CURRENT file is left as it was).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-import pytest
 
 from knowledge.settings import SAMPLE_CITY
 from tests.recorder import free_port
@@ -47,6 +47,7 @@ def test_reindex_under_load_on_two_workers_fails_no_request(sample_index_dir: Pa
     index_dir = tmp_path / "index"
     subprocess.run(["cp", "-r", str(sample_index_dir), str(index_dir)], check=True)
     (tmp_path / "new.csv").write_text(NEW_FAQ, encoding="utf-8")
+    before = (index_dir / "CURRENT").read_text(encoding="utf-8")
     env = {**os.environ, "MADOGUCHI_INDEX_DIR": str(index_dir), "MADOGUCHI_DATA_DIR": str(model_cache),
            "MADOGUCHI_DATABASE_URL": database, "MADOGUCHI_REDIS_URL": "redis://127.0.0.1:6379/0",
            "MADOGUCHI_REDIS_PREFIX": f"madoguchi-test-{uuid.uuid4().hex[:8]}:", "MADOGUCHI_INDEX_POLL_SECONDS": "1",
@@ -62,6 +63,7 @@ def test_reindex_under_load_on_two_workers_fails_no_request(sample_index_dir: Pa
         build = subprocess.run([sys.executable, "-m", "channels.cli", "index", "build", str(SAMPLE_CITY),
                                 str(tmp_path / "new.csv")], env=env, capture_output=True, text=True, timeout=300)
         assert build.returncode == 0, build.stderr[-2000:]
+        assert (index_dir / "CURRENT").read_text(encoding="utf-8") == before, "the new version must be named in PostgreSQL"
         time.sleep(4)
         stop.set()
         for asker in askers:

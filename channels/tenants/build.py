@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from channels.publishing import build_knowledge_index, desk_entries, new_builder
-from channels.tenants.config import Tenant, TenantsFile, read_tenants, tenant_settings
+from channels.tenants.config import Tenant, TenantsFile, tenant_settings
+from channels.tenants.registry import load_tenants
 from indexer.build import IndexBuilder
 from indexer.runtime import BuildReport
 from knowledge.errors import ConfigurationError
@@ -65,9 +66,7 @@ def chosen(parsed: TenantsFile, only: str | None) -> list[Tenant]:
 
 def build_cities(server: Settings, only: str | None = None) -> list[CityBuild]:
     """Every chosen city's index, with one model loaded for all of them (cities share it at serve time too)."""
-    if server.tenants_file is None:
-        raise ConfigurationError("MADOGUCHI_TENANTS_FILE is not set")
-    parsed = read_tenants(server.tenants_file)
+    parsed = load_tenants(server)
     shared_files = {str(path) for path in discover(parsed.shared_sources)} if parsed.shared_sources else set()
     builder = new_builder(server)
     return [build_city(tenant_settings(server, parsed.shared_sources, tenant), tenant, shared_files, builder)
@@ -78,5 +77,4 @@ def missing_indexes(server: Settings) -> list[str]:
     """Ids of the cities that have no index yet (`madoguchi serve` builds them first)."""
     from indexer.store import IndexStore
 
-    parsed = read_tenants(server.tenants_file) if server.tenants_file else None
-    return [t.id for t in (parsed.tenants if parsed else []) if not IndexStore(Path(t.index_dir)).list_versions()]
+    return [t.id for t in load_tenants(server).tenants if not IndexStore(Path(t.index_dir)).list_versions()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -13,7 +14,8 @@ from channels.render import problems_table
 from knowledge.errors import ConfigurationError
 from knowledge.settings import Settings
 
-tenants_app = typer.Typer(help="Many cities on one server (MADOGUCHI_TENANTS_FILE): list them, build their indexes.",
+tenants_app = typer.Typer(help="Many cities on one server (a tenants file, or the registry in the server's database): "
+                               "list them, store them, build their indexes.",
                           no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
@@ -21,19 +23,19 @@ err = Console(stderr=True)
 
 def _server() -> Settings:
     settings = Settings()
-    if settings.tenants_file is None:
-        raise ConfigurationError("set MADOGUCHI_TENANTS_FILE to the YAML file of the cities this server hosts")
+    if not settings.many_cities:
+        raise ConfigurationError("set MADOGUCHI_TENANTS_FILE to the YAML file of the cities this server hosts, or "
+                                 "MADOGUCHI_TENANTS_FROM_DATABASE=true after `madoguchi tenants import FILE`")
     return settings
 
 
 @tenants_app.command("list")
 def tenants_list() -> None:
     """Each city: id, host names, index, database (password hidden) and the widget tag for its pages."""
-    from channels.tenants.config import read_tenants
+    from channels.tenants.registry import load_tenants
     from channels.tenants.server import widget_tag
 
-    server = _server()
-    parsed = read_tenants(server.tenants_file)  # type: ignore[arg-type]
+    parsed = load_tenants(_server())
     table = Table("id", "city", "hosts", "index", "database", "widget tag")
     for tenant in parsed.tenants:
         database = make_url(tenant.database_url).render_as_string(hide_password=True)
@@ -41,6 +43,30 @@ def tenants_list() -> None:
                       str(widget_tag(tenant, f"https://{tenant.hosts[0]}")))
     out.print(table)
     out.print(f"shared layer: {', '.join(map(str, parsed.shared_sources)) or '(none)'}")
+
+
+@tenants_app.command("import")
+def tenants_import(path: Annotated[Path, typer.Argument(help="The tenants file (YAML) to store.")]) -> None:
+    """Check a tenants file and store it in the tenant registry of MADOGUCHI_DATABASE_URL, where servers with
+    MADOGUCHI_TENANTS_FROM_DATABASE=true read it when they start; a file with a mistake changes nothing."""
+    from channels.tenants.registry import import_tenants
+
+    revision = import_tenants(Settings(tenants_file=None, tenants_from_database=False), path)
+    cities = ", ".join(tenant.id for tenant in revision.cities.tenants)
+    out.print(f"tenant registry revision {revision.number}: {len(revision.cities.tenants)} cities ({cities}) "
+              f"from {revision.source}; restart the servers to serve it", soft_wrap=True)
+
+
+@tenants_app.command("history")
+def tenants_history(limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20) -> None:
+    """The stored lists of cities, newest first: when, from which file, by which machine."""
+    from channels.tenants.registry import revisions
+
+    table = Table("revision", "when", "cities", "from", "by", title="tenant registry")
+    for revision in revisions(Settings(tenants_file=None, tenants_from_database=False), limit):
+        table.add_row(str(revision.number), revision.at.strftime("%Y-%m-%d %H:%M:%S"),
+                      " ".join(t.id for t in revision.cities.tenants), revision.source, revision.by)
+    out.print(table)
 
 
 @tenants_app.command("build")

@@ -126,9 +126,10 @@ def read_tenants(path: Path) -> TenantsFile:
 def tenant_settings(server: Settings, shared_sources: list[Path], tenant: Tenant) -> Settings:
     """The city's complete settings. Its own files come before the shared layer, so that when both hold
     an id the city's record is kept (the loader keeps the first of an id) and the shared one is dropped."""
-    values: dict[str, Any] = {**server.model_dump(), "tenants_file": None, "city_name": tenant.city_name,
-                              "sources": [*tenant.sources, *shared_sources], "index_dir": tenant.index_dir,
-                              "database_url": tenant.database_url, "redis_prefix": f"{server.redis_prefix}{tenant.id}:",
+    values: dict[str, Any] = {**server.model_dump(), "tenants_file": None, "tenants_from_database": False,
+                              "city_name": tenant.city_name, "sources": [*tenant.sources, *shared_sources],
+                              "index_dir": tenant.index_dir, "database_url": tenant.database_url,
+                              "index_name": tenant.id, "redis_prefix": f"{server.redis_prefix}{tenant.id}:",
                               "desk_base_url": f"https://{tenant.hosts[0]}"}
     try:
         return Settings(**{**values, **tenant.settings})

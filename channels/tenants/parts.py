@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bot import Bot
 from bot.engine import grounded_composer
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel
+from bot.store.index_versions import index_store
 from channels.web.api import WebContext
 from channels.web.app import build_context
 from indexer.embedding import SentenceTransformerEmbedder, embedder_from_settings
@@ -21,7 +22,6 @@ from indexer.index import load_index
 from indexer.normalise import TextNormaliser
 from indexer.runtime import Runtime, normaliser_from_settings
 from indexer.search import Retriever
-from indexer.store import IndexStore
 from knowledge.settings import Settings
 
 _GUARD = threading.Lock()
@@ -56,9 +56,10 @@ def shared_parts(settings: Settings) -> SharedParts:
 def city_bot(settings: Settings, parts: SharedParts) -> Bot:
     """The city's bot over its own index, with the shared model and normaliser (as `Bot.from_settings`,
     minus loading them again)."""
-    index = load_index(IndexStore(settings.resolved_index_dir), parts.embedder.describe(), parts.normaliser.config())
+    store = index_store(settings)
+    index = load_index(store, parts.embedder.describe(), parts.normaliser.config())
     runtime = Runtime(settings, parts.normaliser, parts.embedder, index,
-                      Retriever(index, parts.normaliser, parts.embedder))
+                      Retriever(index, parts.normaliser, parts.embedder), store)
     model = DecisionModel.load(settings.decision_model or DEFAULT_MODEL_FILE)
     return Bot(runtime, model, grounded_composer(settings, runtime))
 

@@ -21,11 +21,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Host, Mount, Route, Router
 
-from channels.tenants.config import Tenant, read_tenants, tenant_settings
+from channels.tenants.config import Tenant, tenant_settings
 from channels.tenants.parts import city_context
+from channels.tenants.registry import load_tenants
 from channels.web.app import create_app
 from channels.web.security import SecurityHeaders
-from knowledge.errors import ConfigurationError
 from knowledge.settings import Settings, get_settings
 
 PAGES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent), autoescape=select_autoescape(default=True))
@@ -56,10 +56,8 @@ def city_routes(tenant: Tenant, settings: Settings, app: FastAPI) -> list[Host]:
 
 
 def city_apps(server: Settings) -> list[tuple[Tenant, Settings, FastAPI]]:
-    """Every city of the tenants file as its own app (nothing is loaded until the lifespan runs)."""
-    if server.tenants_file is None:
-        raise ConfigurationError("MADOGUCHI_TENANTS_FILE is not set: this server hosts one city")
-    parsed = read_tenants(server.tenants_file)
+    """Every city of the tenants file or registry as its own app (nothing is loaded until the lifespan runs)."""
+    parsed = load_tenants(server)
     cities = []
     for tenant in parsed.tenants:
         settings = tenant_settings(server, parsed.shared_sources, tenant)

@@ -1,0 +1,108 @@
+"""The live index version kept in the database, so that every worker on every machine follows one pointer.
+
+With PostgreSQL the database is the only state the API workers share. The index artifacts stay in the
+index directory (one shared folder, or a copy on each machine); only the name of the live version and
+the history of activations live here. A worker whose copy does not hold the named version yet keeps
+serving the one it has and swaps once the copy arrives. An index built before its database kept the
+pointer is still found: until the first activation here, the directory's CURRENT file is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+import zlib
+
+from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.store.database import make_engine, migrate
+from bot.store.tables import IndexActivation
+from indexer.store import Activation, IndexStore, PointerFile
+from knowledge.errors import PointerUnavailableError
+from knowledge.settings import Settings
+
+TABLE = IndexActivation.__table__
+BUILD_LOCK = 0x6D616469  # "madi": with the index name, the PostgreSQL advisory lock one build holds
+
+
+@lru_cache(maxsize=None)
+def pointer_engine(url: str) -> Engine:
+    """One engine per database per process, migrated once: every poll, build and rollback reuse it."""
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise PointerUnavailableError(f"the database that names the live index version cannot be prepared: "
+                                      f"{type(exc).__name__}") from exc
+    return engine
+
+
+class DatabasePointer:
+    """The newest `index_activations` row of one index name is its live version."""
+
+    def __init__(self, url: str, name: str, fallback: PointerFile) -> None:
+        self.engine = pointer_engine(url)
+        self.name, self.fallback = name, fallback
+        self.where = f"the database's index history ({name!r})"
+
+    def read(self) -> str | None:
+        """The newest activation's version, else what the directory's CURRENT says."""
+        query = select(TABLE.c.version).where(TABLE.c.index_name == self.name).order_by(TABLE.c.id.desc()).limit(1)
+        with self._reachable("read"), self.engine.connect() as connection:
+            version = connection.execute(query).scalar()
+        return version if version is not None else self.fallback.read()
+
+    def write(self, change: Activation) -> None:
+        """One committed row makes the version live for every worker that polls."""
+        row = {"index_name": self.name, "version": change.version, "at": change.at, "by": change.by[:200],
+               "note": change.note[:200]}
+        with self._reachable("written"), self.engine.begin() as connection:
+            connection.execute(insert(TABLE).values(**row))
+
+    def history(self, limit: int) -> list[Activation]:
+        """The latest activations of this index, newest first."""
+        query = (select(TABLE.c.version, TABLE.c.at, TABLE.c.by, TABLE.c.note)
+                 .where(TABLE.c.index_name == self.name).order_by(TABLE.c.id.desc()).limit(limit))
+        with self._reachable("read"), self.engine.connect() as connection:
+            return [Activation(*row) for row in connection.execute(query)]
+
+    @contextmanager
+    def _reachable(self, doing: str) -> Iterator[None]:
+        """A database failure becomes PointerUnavailableError, naming what could not be done."""
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            raise PointerUnavailableError(f"the live index version cannot be {doing} in the database "
+                                          f"({self.name!r}): {type(exc).__name__}") from exc
+
+
+def index_store(settings: Settings) -> IndexStore:
+    """The city's index directory with the pointer its settings choose (MADOGUCHI_INDEX_POINTER)."""
+    root = settings.resolved_index_dir
+    if not settings.pointer_in_database:
+        return IndexStore(root)
+    return IndexStore(root, DatabasePointer(settings.resolved_database_url, settings.index_name, PointerFile(root)))
+
+
+@contextmanager
+def one_build_everywhere(settings: Settings) -> Iterator[None]:
+    """One build of this index at a time on every server, when PostgreSQL names its live version: two builds
+    racing on two servers could otherwise make the older knowledge live last. The lock is PostgreSQL's, so
+    it is released if the building process dies."""
+    url = settings.resolved_database_url
+    if not (settings.pointer_in_database and url.startswith("postgresql")):
+        yield
+        return
+    name = zlib.crc32(settings.index_name.encode()) - 2**31  # pg_advisory_lock(int4, int4)
+    with pointer_engine(url).connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:kind, :name)"), {"kind": BUILD_LOCK, "name": name})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:kind, :name)"), {"kind": BUILD_LOCK, "name": name})
+            connection.commit()
