@@ -20,7 +20,7 @@ from bot.store.entries import EntryStore
 from bot.store.index_versions import index_store, one_build_everywhere
 from bot.store.repository import ConversationStore
 from indexer.build import IndexBuilder, Progress, no_progress
-from indexer.embedding import embedder_from_settings
+from indexer.embedding import Embedder, embedder_from_settings
 from indexer.runtime import BuildReport, normaliser_from_settings, summarise_sources
 from knowledge.records import LoadResult, Record
 from knowledge.settings import Settings
@@ -71,9 +71,11 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def new_builder(settings: Settings, progress: Progress = no_progress) -> IndexBuilder:
-    """The same builder `madoguchi index build` uses, with its own normaliser and model (the bot's are in use)."""
-    return IndexBuilder(normaliser_from_settings(settings), embedder_from_settings(settings).warm_up(), progress)
+def new_builder(settings: Settings, progress: Progress = no_progress, embedder: Embedder | None = None) -> IndexBuilder:
+    """The same builder `madoguchi index build` uses, with its own normaliser (the bot's is in use), and its
+    own model unless one is lent (`LentEmbedder`)."""
+    return IndexBuilder(normaliser_from_settings(settings), embedder or embedder_from_settings(settings).warm_up(),
+                        progress)
 
 
 def build_knowledge_index(settings: Settings, entries: EntryStore | None, sources: list[Path] | None = None,

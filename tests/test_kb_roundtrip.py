@@ -146,6 +146,22 @@ def test_editors_download_and_upload_the_knowledge_base_in_the_desk(desk: object
     assert publisher.wait(120) and publisher.state.published >= 1 and not publisher.state.error
 
 
+def test_a_desk_publish_builds_with_the_bots_own_model_while_residents_keep_asking(desk: object) -> None:
+    editor, resident = browser(desk), TestClient(desk)  # type: ignore[arg-type]
+    sign_in(editor, "editor1")
+    before = resident.post("/api/v1/ask", json={"text": "転入届に必要なものは何ですか"}).json()["answer"]["id"]
+    upload = "番号,質問,回答,公開範囲\nN300,古着はどこに出せますか,古着は毎月第2土曜の拠点回収に出せます。,住民\n"
+    token = CSRF.search(editor.get("/desk/kb").text).group(1)  # type: ignore[union-attr]
+    editor.post("/desk/kb/import", data={"csrf": token}, files={"file": ("古着.csv", upload.encode(), "text/csv")})
+    publisher, asked = desk.state.desk_publisher, []  # type: ignore[attr-defined]
+    while publisher.state.building and len(asked) < 100:  # the build shares the model, one slice at a time
+        reply = resident.post("/api/v1/ask", json={"text": "転入届に必要なものは何ですか"})
+        asked.append((reply.status_code, reply.json().get("answer", {}).get("id")))
+    assert publisher.wait(120) and not publisher.state.error
+    assert publisher._builder.embedder.inner is desk.state.madoguchi.bot.runtime.embedder  # type: ignore[attr-defined]
+    assert asked and set(asked) == {(200, before)}, asked
+
+
 def test_agents_cannot_export_or_import_and_a_form_without_csrf_is_refused(desk: object) -> None:
     agent = browser(desk)
     sign_in(agent, "agent1")

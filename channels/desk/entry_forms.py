@@ -18,6 +18,7 @@ from bot.store.tables import EntryVersion
 from channels.desk.auth import services
 from channels.desk.diff import FIELD_LABELS
 from channels.desk.publish import Publisher
+from indexer.embedding import LentEmbedder
 from knowledge.errors import RequestError
 from knowledge.records import Record
 
@@ -34,14 +35,15 @@ def entry_store(request: Request) -> EntryStore:
 
 
 def publisher(request: Request) -> Publisher:
-    """This worker's publisher, made on first use (its builder loads a model, so only once)."""
+    """This worker's publisher, made on first use; it builds with the bot's own model, lent under the lock."""
     found = getattr(request.app.state, "desk_publisher", None)
     if found is not None:
         return found
     with _PUBLISHER_LOCK:
         if getattr(request.app.state, "desk_publisher", None) is None:
             ctx = services(request).ctx
-            request.app.state.desk_publisher = Publisher(ctx.settings, EntryStore(ctx.store))
+            lent = LentEmbedder(ctx.bot.runtime.embedder, ctx.lock)
+            request.app.state.desk_publisher = Publisher(ctx.settings, EntryStore(ctx.store), lent)
         return request.app.state.desk_publisher
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.store.entries import EntryStore
 from channels.publishing import build_knowledge_index, new_builder
 from indexer.build import IndexBuilder
+from indexer.embedding import Embedder
 from knowledge.settings import Settings
 
 log = logging.getLogger("madoguchi.publish")
@@ -30,8 +31,8 @@ class PublishState:
 class Publisher:
     """Rebuilds in one background thread per process; requests made during a build coalesce into one more."""
 
-    def __init__(self, settings: Settings, entries: EntryStore) -> None:
-        self.settings, self.entries = settings, entries
+    def __init__(self, settings: Settings, entries: EntryStore, embedder: Embedder | None = None) -> None:
+        self.settings, self.entries, self.embedder = settings, entries, embedder
         self.state = PublishState()
         self._builder: IndexBuilder | None = None
         self._guard = threading.Lock()
@@ -58,7 +59,7 @@ class Publisher:
 
     def _build_once(self) -> None:
         try:
-            self._builder = self._builder or new_builder(self.settings)
+            self._builder = self._builder or new_builder(self.settings, embedder=self.embedder)
             report = build_knowledge_index(self.settings, self.entries, builder=self._builder)
         except Exception as exc:  # a broken source file must not kill the thread; the desk shows why
             log.exception("publishing failed; the live index is unchanged")
