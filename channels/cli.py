@@ -142,14 +142,14 @@ def serve(index_dir: IndexDir = None,
     import uvicorn
 
     from bot.store import ConversationStore
+    from bot.store.index_versions import never_built
     from channels.publishing import build_from_settings
-    from indexer.store import IndexStore
 
     settings = settings_with(index_dir)
     if settings.many_cities:  # many cities, chosen by host name (channels/tenants)
         return serve_tenants(settings, host or settings.host, port or settings.port, workers or settings.workers)
     ConversationStore(settings.resolved_database_url).migrate()  # once, before workers start
-    if not IndexStore(settings.resolved_index_dir).list_versions():
+    if never_built(settings):
         out.print(f"no index yet in {settings.resolved_index_dir}: building it from {len(settings.sources)} source(s)")
         build_from_settings(settings)
     if index_dir:

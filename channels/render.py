@@ -9,7 +9,7 @@ from rich.table import Table
 
 from bot.answer import Explanation
 from indexer.search import SIGNALS, Hit
-from indexer.store import Activation
+from indexer.pointers import Activation
 from knowledge.records import Problem
 
 

@@ -6,11 +6,13 @@
       HISTORY                  one JSON line per activation: version, when, where, why
       versions/<version>/      manifest.json, records.jsonl, units.npz, bm25-*.npz, dense.faiss
       versions/.staging-*      a build in progress; removed when it fails, ignored when it dies
+      versions/.incoming-*     a version being copied in from the origin, renamed into place when whole
 
 A build writes a complete version beside the live one and only then points CURRENT at it, so an
 interrupted build leaves the old index serving. Old versions are kept for rollback. Where the live
-version's name is kept is the store's `VersionPointer`: the CURRENT file here, or the database every
-worker shares.
+version's name is kept is the store's `VersionPointer` (indexer/pointers.py): the CURRENT file here, or
+the database every worker shares. The optional origin is a second folder of the same layout that every
+server can read, through which versions travel from the server that built them to the others.
 """
 
 from __future__ import annotations
@@ -18,103 +20,68 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from indexer.pointers import PointerFile, VersionPointer, activation
 from knowledge.errors import CorruptIndexError, IndexNotFoundError
 
 MANIFEST = "manifest.json"
-CURRENT = "CURRENT"
-HISTORY = "HISTORY"
+STALE_COPY_SECONDS = 3600
 
 
-@dataclass(frozen=True, slots=True)
-class Activation:
-    """One time a version was made live: by a build, or again by `madoguchi index use`."""
-
-    version: str
-    at: datetime
-    by: str
-    note: str
-
-
-def activation(version: str, note: str) -> Activation:
-    """An activation happening now, in this process."""
-    return Activation(version, datetime.now(timezone.utc), f"{socket.gethostname()} pid {os.getpid()}", note)
-
-
-class VersionPointer(Protocol):
-    """Where the name of the live version is kept, with the history of activations."""
-
-    where: str
-
-    def read(self) -> str | None:
-        """The live version's name, or None if none was ever activated."""
-
-    def write(self, change: Activation) -> None:
-        """Make `change.version` live for every reader, and remember it."""
-
-    def history(self, limit: int) -> list[Activation]:
-        """The latest activations, newest first."""
-
-
-class PointerFile:
-    """The CURRENT file in the index directory: enough when every worker reads the same directory."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.where = str(root / CURRENT)
-
-    def read(self) -> str | None:
-        try:
-            return (self.root / CURRENT).read_text(encoding="utf-8").strip() or None
-        except FileNotFoundError:
-            return None
-
-    def write(self, change: Activation) -> None:
-        pointer = self.root / f".{CURRENT}.tmp"
-        with open(pointer, "w", encoding="utf-8") as handle:
-            handle.write(change.version + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(pointer, self.root / CURRENT)
-        with open(self.root / HISTORY, "a", encoding="utf-8") as log:
-            log.write(json.dumps({**asdict(change), "at": change.at.isoformat()}, ensure_ascii=False) + "\n")
-
-    def history(self, limit: int) -> list[Activation]:
-        try:
-            lines = (self.root / HISTORY).read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            return []
-        rows = [json.loads(line) for line in lines[::-1][:limit] if line.strip()]
-        return [Activation(r["version"], datetime.fromisoformat(r["at"]), r["by"], r["note"]) for r in rows]
+def copy_version(source: Path, versions: Path) -> None:
+    """Copy a complete version folder into `versions` under a hidden name, then rename it into place, so
+    that nobody ever reads half a copy; another process that copied it first wins."""
+    versions.mkdir(parents=True, exist_ok=True)
+    incoming = Path(tempfile.mkdtemp(prefix=".incoming-", dir=versions))
+    try:
+        shutil.copytree(source, incoming, dirs_exist_ok=True)
+        os.replace(incoming, versions / source.name)
+    except OSError:
+        shutil.rmtree(incoming, ignore_errors=True)
+        if not (versions / source.name / MANIFEST).is_file():
+            raise
 
 
 class IndexStore:
-    """The directory that holds every version of one city's index, and the pointer to the live one."""
+    """The directory that holds every version of one city's index, and the pointer to the live one.
 
-    def __init__(self, root: Path, pointer: VersionPointer | None = None) -> None:
+    With an `origin` (a folder every server can read: a network share, a mounted bucket) a build also
+    copies its version there before making it live, and a server fetches the live version from there
+    when its own directory lacks it, so artifacts are built once and reach every server by themselves."""
+
+    def __init__(self, root: Path, pointer: VersionPointer | None = None, origin: Path | None = None) -> None:
         self.root = root
         self.versions = root / "versions"
         self.pointer: VersionPointer = pointer or PointerFile(root)
+        self.origin = origin
 
     def current_version(self) -> str:
         """Name of the live version; IndexNotFoundError if nothing was ever built here, CorruptIndexError if
-        the pointer names a version this directory lacks (never built here, or not copied here yet)."""
+        the pointer names a version neither this directory nor the origin holds (not copied here yet)."""
         name = self.pointer.read()
         if name is None:
             raise IndexNotFoundError(
                 f"no index in {self.root}; build one with: madoguchi index build --index-dir {self.root}")
-        if not (self.versions / name / MANIFEST).is_file():
+        if not self.has(name):
             raise CorruptIndexError(f"{self.pointer.where} names version {name!r}, which is not in {self.versions} "
-                                    "(not built here, or not yet copied to this machine)")
+                                    f"(not built here, or not yet copied to this machine)"
+                                    + (f" nor in {self.origin}" if self.origin else ""))
         return name
+
+    def has(self, version: str) -> bool:
+        """Whether the version is complete here, fetching it from the origin first if it is only there."""
+        if (self.versions / version / MANIFEST).is_file():
+            return True
+        if self.origin is None or not (self.origin / "versions" / version / MANIFEST).is_file():
+            return False
+        copy_version(self.origin / "versions" / version, self.versions)
+        return True
 
     def current_dir(self) -> Path:
         """Folder of the live version."""
@@ -146,24 +113,40 @@ class IndexStore:
             raise
 
     def publish(self, staged: Path, version: str) -> Path:
-        """Move a finished build into place and make it live in one atomic step."""
+        """Move a finished build into place (and to the origin), then make it live in one atomic step."""
         final = self.versions / version
         os.replace(staged, final)
+        if self.origin is not None:
+            copy_version(final, self.origin / "versions")
         self.activate(version, "built")
         return final
 
     def activate(self, version: str, note: str = "made live again") -> None:
-        """Point the live version at one in this directory (also how a rollback is done)."""
-        if not (self.versions / version / MANIFEST).is_file():
-            raise IndexNotFoundError(f"no version {version!r} in {self.versions}")
+        """Point the live version at one in this directory or the origin (also how a rollback is done)."""
+        if not self.has(version):
+            raise IndexNotFoundError(f"no version {version!r} in {self.versions}"
+                                     + (f" or {self.origin / 'versions'}" if self.origin else ""))
         self.pointer.write(activation(version, note))
 
     def prune(self, keep: int) -> list[str]:
-        """Remove all but the newest `keep` versions (never the live one) and leftover staging folders."""
+        """Remove all but the newest `keep` versions (never the live one) here and in the origin, and
+        leftovers of interrupted builds and copies."""
         live = self.current_version()
         removed = [v for v in self.list_versions()[:-keep] if v != live]
-        for name in removed:
-            shutil.rmtree(self.versions / name, ignore_errors=True)
-        for leftover in self.versions.glob(".staging-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+        for folder in [self.versions, *([self.origin / "versions"] if self.origin else [])]:
+            for name in removed:
+                shutil.rmtree(folder / name, ignore_errors=True)
+            sweep(folder)
         return removed
+
+
+def sweep(versions: Path) -> None:
+    """Remove dead builds (the caller holds the build lock) and copies abandoned for an hour (a copy in
+    progress in another process is left alone)."""
+    for leftover in [*versions.glob(".staging-*"), *versions.glob(".incoming-*")]:
+        try:
+            abandoned = time.time() - leftover.stat().st_mtime > STALE_COPY_SECONDS
+        except FileNotFoundError:
+            continue
+        if leftover.name.startswith(".staging-") or abandoned:
+            shutil.rmtree(leftover, ignore_errors=True)

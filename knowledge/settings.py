@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     index_name: str = Field("main", pattern=r"^[a-z0-9][a-z0-9-]{0,63}$",
                             description="This index's name in the database's version history (cities sharing "
                                         "one database keep apart; a tenant's is its id).")
+    index_origin: Path | None = Field(None, description="A folder every server can read (network share, mounted "
+                                                          "bucket): builds copy each version to <origin>/<index "
+                                                          "name>/, servers fetch the live version from there.")
     tenants_file: Path | None = Field(None, description="YAML file of the cities this server hosts (a shared "
                                                         "FAQ layer plus each city's own); unset: one city.")
     tenants_from_database: bool = Field(False, description="Read the cities from the tenant registry in "

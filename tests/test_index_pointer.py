@@ -33,9 +33,10 @@ def database() -> Iterator[str]:
     yield from postgres_schema_url()
 
 
-def madoguchi(*args: str, database: str, model_cache: Path) -> str:
+def madoguchi(*args: str, database: str, model_cache: Path, origin: Path | None = None) -> str:
     """One command as the city's IT staff would type it, with the production database configured."""
-    env = {"MADOGUCHI_DATABASE_URL": database, "MADOGUCHI_DATA_DIR": str(model_cache)}
+    env = {"MADOGUCHI_DATABASE_URL": database, "MADOGUCHI_DATA_DIR": str(model_cache),
+           **({"MADOGUCHI_INDEX_ORIGIN": str(origin)} if origin else {})}
     result = CliRunner().invoke(cli_app, list(args), env=env)
     assert result.exit_code == 0, (args, result.output, result.exception)
     return result.output
@@ -91,6 +92,25 @@ def test_a_machine_with_its_own_copy_follows_the_database_once_the_copy_arrives(
         answered = ask(client, DRONE_QUESTION)
         madoguchi("index", "use", first, "--index-dir", str(builder), database=database, model_cache=model_cache)
         wait_for(lambda: version(client) == first)
+    assert answered["decision"] == "answer" and answered["answer"]["id"] == "N001"
+
+
+def test_a_server_with_an_empty_index_directory_fetches_every_live_version_from_the_origin(
+        tmp_path: Path, database: str, model_cache: Path) -> None:
+    origin, builder, worker, drone = tmp_path / "origin", tmp_path / "builder", tmp_path / "worker", tmp_path / "d.csv"
+    drone.write_text(DRONE, encoding="utf-8")
+    publish = ("index", "build", str(BASE), "--index-dir", str(builder))
+    madoguchi(*publish, database=database, model_cache=model_cache, origin=origin)
+    settings = Settings(index_dir=worker, index_origin=origin, database_url=database, data_dir=model_cache,
+                        index_poll_seconds=0.1, rate_per_session=100_000, rate_per_address=100_000)
+    with TestClient(create_app(settings)) as client:
+        first = version(client)
+        madoguchi(*publish, str(drone), database=database, model_cache=model_cache, origin=origin)
+        second = activations(database)[-1][1]
+        wait_for(lambda: version(client) == second)
+        answered = ask(client, DRONE_QUESTION)
+    assert sorted(p.name for p in (origin / "main" / "versions").iterdir()) == [first, second]
+    assert sorted(p.name for p in (worker / "versions").iterdir()) == [first, second], "no half copies left"
     assert answered["decision"] == "answer" and answered["answer"]["id"] == "N001"
 
 

@@ -20,8 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store.database import make_engine, migrate
 from bot.store.tables import IndexActivation
-from indexer.store import Activation, IndexStore, PointerFile
-from knowledge.errors import PointerUnavailableError
+from indexer.pointers import Activation, PointerFile
+from indexer.store import IndexStore
+from knowledge.errors import IndexNotFoundError, PointerUnavailableError
 from knowledge.settings import Settings
 
 TABLE = IndexActivation.__table__
@@ -81,11 +82,24 @@ class DatabasePointer:
 
 
 def index_store(settings: Settings) -> IndexStore:
-    """The city's index directory with the pointer its settings choose (MADOGUCHI_INDEX_POINTER)."""
+    """The city's index directory with the pointer its settings choose (MADOGUCHI_INDEX_POINTER) and the
+    origin versions travel through (MADOGUCHI_INDEX_ORIGIN)."""
     root = settings.resolved_index_dir
+    origin = settings.index_origin / settings.index_name if settings.index_origin else None
     if not settings.pointer_in_database:
-        return IndexStore(root)
-    return IndexStore(root, DatabasePointer(settings.resolved_database_url, settings.index_name, PointerFile(root)))
+        return IndexStore(root, origin=origin)
+    pointer = DatabasePointer(settings.resolved_database_url, settings.index_name, PointerFile(root))
+    return IndexStore(root, pointer, origin)
+
+
+def never_built(settings: Settings) -> bool:
+    """True when no version was ever made live for this index (`madoguchi serve` then builds one); a
+    version named but missing here (and in the origin) is an error to report, not a reason to rebuild."""
+    try:
+        index_store(settings).current_version()
+    except IndexNotFoundError:
+        return True
+    return False
 
 
 @contextmanager

@@ -8,7 +8,6 @@ comes first) and is reported here as an override, not as a problem.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from channels.publishing import build_knowledge_index, desk_entries, new_builder
 from channels.tenants.config import Tenant, TenantsFile, tenant_settings
@@ -74,7 +73,8 @@ def build_cities(server: Settings, only: str | None = None) -> list[CityBuild]:
 
 
 def missing_indexes(server: Settings) -> list[str]:
-    """Ids of the cities that have no index yet (`madoguchi serve` builds them first)."""
-    from indexer.store import IndexStore
+    """Ids of the cities that never had an index (`madoguchi serve` builds them first)."""
+    from bot.store.index_versions import never_built
 
-    return [t.id for t in load_tenants(server).tenants if not IndexStore(Path(t.index_dir)).list_versions()]
+    parsed = load_tenants(server)
+    return [t.id for t in parsed.tenants if never_built(tenant_settings(server, parsed.shared_sources, t))]
