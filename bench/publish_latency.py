@@ -5,8 +5,9 @@
 Each round drafts and approves a new desk entry, lets the desk's background publisher rebuild the index
 (files + desk entries) and then makes a loaded bot swap the new version in (what every worker's index
 watcher does, minus its poll interval, `MADOGUCHI_INDEX_POLL_SECONDS`, 2 s by default). Prints, per
-round: rebuild seconds (the first includes loading the publisher's own model), swap seconds, and
-whether the bot then answers the new question. Prints a Markdown table for BENCHMARKS.md.
+round: rebuild seconds (the first includes loading the publisher's normaliser), swap seconds, and
+whether the bot then answers the new question. The publisher builds with the bot's model, lent under the
+bot's lock, as the desk's does. Prints a Markdown table for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import os
 import resource
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from bot.store.entries import EntryStore  # noqa: E402
 from bot.store.entry_fields import EntryFields  # noqa: E402
 from channels.desk.publish import Publisher  # noqa: E402
 from channels.publishing import build_from_settings  # noqa: E402
+from indexer.embedding import LentEmbedder  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 
 QUESTIONS = ("公園でドローンを飛ばしてもいいですか", "市営プールに浮き輪を持ち込めますか", "マンホールカードはどこでもらえますか",
@@ -55,13 +58,14 @@ def main() -> None:
         settings = Settings(index_dir=Path(tmp) / "index", database_url=f"sqlite:///{tmp}/store.db")
         entries = EntryStore(ConversationStore(settings.resolved_database_url).migrate())
         build_from_settings(settings)
-        bot, publisher = Bot.from_settings(settings), Publisher(settings, entries)
+        bot = Bot.from_settings(settings)
+        publisher = Publisher(settings, entries, LentEmbedder(bot.runtime.embedder, threading.Lock()))
         print("| round | rebuild s | swap s | answered |\n|---:|---:|---:|:---:|")
         for number, question in enumerate(QUESTIONS[:rounds], start=1):
             build, swap, answered = one_round(bot, publisher, entries, question)
             print(f"| {number} | {build:.2f} | {swap:.2f} | {'yes' if answered else 'no'} |")
         print(f"\npeak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
-              "(bot + the publisher's own normaliser and model)")
+              "(bot + the publisher's normaliser; the model is the bot's)")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.pointers import PointerFile, VersionPointer, activation
-from knowledge.errors import CorruptIndexError, IndexNotFoundError
+from knowledge.errors import CorruptIndexError, IndexNotFoundError, IndexStoreError
 
 MANIFEST = "manifest.json"
 STALE_COPY_SECONDS = 3600
@@ -80,7 +80,10 @@ class IndexStore:
             return True
         if self.origin is None or not (self.origin / "versions" / version / MANIFEST).is_file():
             return False
-        copy_version(self.origin / "versions" / version, self.versions)
+        try:
+            copy_version(self.origin / "versions" / version, self.versions)
+        except OSError as exc:
+            raise CorruptIndexError(f"version {version!r} cannot be copied from {self.origin} ({exc})") from exc
         return True
 
     def current_dir(self) -> Path:
@@ -117,7 +120,11 @@ class IndexStore:
         final = self.versions / version
         os.replace(staged, final)
         if self.origin is not None:
-            copy_version(final, self.origin / "versions")
+            try:
+                copy_version(final, self.origin / "versions")
+            except OSError as exc:
+                raise IndexStoreError(f"version {version} was built but cannot be copied to {self.origin} ({exc}); "
+                                      "it is not live, the servers keep the one they serve") from exc
         self.activate(version, "built")
         return final
 

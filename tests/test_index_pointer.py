@@ -22,7 +22,7 @@ from bot.store.index_versions import BUILD_LOCK
 from bot.store.tables import IndexActivation
 from channels.cli import app as cli_app
 from channels.web import create_app
-from knowledge.errors import PointerUnavailableError
+from knowledge.errors import IndexStoreError, PointerUnavailableError
 from knowledge.settings import Settings
 from tests.test_hot_reload import BASE, DRONE, DRONE_QUESTION, ask, version, wait_for
 from tests.test_web_api import postgres_schema_url
@@ -142,3 +142,12 @@ def test_a_build_waits_while_another_servers_build_holds_the_lock(tmp_path: Path
     engine.dispose()
     assert held_back == [] and finished == 0, build.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
     assert len(activations(database)) == 1
+
+
+def test_a_build_that_cannot_reach_the_origin_is_not_made_live(tmp_path: Path, model_cache: Path) -> None:
+    blocked = tmp_path / "origin"
+    blocked.write_text("a file where the shared folder should be", encoding="utf-8")
+    env = {"MADOGUCHI_INDEX_ORIGIN": str(blocked), "MADOGUCHI_DATA_DIR": str(model_cache)}
+    result = CliRunner().invoke(cli_app, ["index", "build", str(BASE), "--index-dir", str(tmp_path / "index")], env=env)
+    assert isinstance(result.exception, IndexStoreError) and "it is not live" in str(result.exception)
+    assert not (tmp_path / "index" / "CURRENT").exists()

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 
 from bot.answer import Answer
+from bot.routing import suggest_department
 from bot.store.masking import mask_personal_data
 
 
@@ -40,7 +41,7 @@ class TurnFacts:
                    [c.id for c in reply.choices if c.id != "none"],
                    [{"id": c.record.id, "score": round(c.score, 4)} for c in reply.candidates[:5]],
                    uuid.uuid4().hex if escalated else None, (reply.reason or "escalated") if escalated else "",
-                   next((c.record.department for c in reply.candidates if c.record.department), ""),
+                   suggest_department(reply.candidates) if escalated else "",
                    sealed_route if escalated else "")
 
     def to_json(self) -> dict:

@@ -10,12 +10,12 @@ pointer is still found: until the first activation here, the directory's CURRENT
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 
 import zlib
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store.database import make_engine, migrate
@@ -102,6 +102,21 @@ def never_built(settings: Settings) -> bool:
     return False
 
 
+def take_build_lock(url: str, key: dict[str, int]) -> Connection:
+    """A connection holding the build lock, waiting for another server's build to finish first."""
+    connection: Connection | None = None
+    try:
+        connection = pointer_engine(url).connect()
+        connection.execute(text("SELECT pg_advisory_lock(:kind, :name)"), key)
+        connection.commit()
+        return connection
+    except SQLAlchemyError as exc:
+        if connection is not None:
+            connection.close()
+        raise PointerUnavailableError(f"the index build lock cannot be taken in the database: "
+                                      f"{type(exc).__name__}") from exc
+
+
 @contextmanager
 def one_build_everywhere(settings: Settings) -> Iterator[None]:
     """One build of this index at a time on every server, when PostgreSQL names its live version: two builds
@@ -111,12 +126,12 @@ def one_build_everywhere(settings: Settings) -> Iterator[None]:
     if not (settings.pointer_in_database and url.startswith("postgresql")):
         yield
         return
-    name = zlib.crc32(settings.index_name.encode()) - 2**31  # pg_advisory_lock(int4, int4)
-    with pointer_engine(url).connect() as connection:
-        connection.execute(text("SELECT pg_advisory_lock(:kind, :name)"), {"kind": BUILD_LOCK, "name": name})
-        connection.commit()
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:kind, :name)"), {"kind": BUILD_LOCK, "name": name})
+    key = {"kind": BUILD_LOCK, "name": zlib.crc32(settings.index_name.encode()) - 2**31}  # two int4 keys
+    connection = take_build_lock(url, key)
+    try:
+        yield
+    finally:
+        with suppress(SQLAlchemyError):  # a lost connection has released the lock already
+            connection.execute(text("SELECT pg_advisory_unlock(:kind, :name)"), key)
             connection.commit()
+        connection.close()
