@@ -12,7 +12,6 @@ department, `right` and `wrong` are shares of all questions, `precision` is righ
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,7 +46,8 @@ def cases(bot: Bot) -> dict[str, list[Case]]:
         found["as ranked"].append((gold, reply.candidates))
         if reply.decision.value == "escalate":
             found["escalated by the bot"].append((gold, reply.candidates))
-        found["answer taken out"].append((gold, tuple(c for c in reply.candidates if c.record.id not in query.relevant)))
+        without = tuple(c for c in reply.candidates if c.record.id not in query.relevant)
+        found["answer taken out"].append((gold, without))
     return found
 
 
@@ -63,7 +63,7 @@ def rates(rule: Rule, scenario: list[Case]) -> dict[str, float]:
 def main() -> None:
     """Print the table in Markdown, ready for BENCHMARKS.md."""
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(index_dir=Path(folder) / "index", **({"data_dir": Path(sys.argv[1])} if sys.argv[1:] else {}))
+        settings = Settings(index_dir=Path(folder) / "index")
         build_index(settings)
         scenarios = cases(Bot.from_settings(settings))
     rules: list[tuple[str, Rule]] = [("best candidate", best_candidate)]

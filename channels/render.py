@@ -8,8 +8,8 @@ from collections import Counter
 from rich.table import Table
 
 from bot.answer import Explanation
-from indexer.search import SIGNALS, Hit
 from indexer.pointers import Activation
+from indexer.search import SIGNALS, Hit
 from knowledge.records import Problem
 
 

@@ -127,7 +127,7 @@ def embedder_from_settings(settings: Settings) -> SentenceTransformerEmbedder:
 
 class LentEmbedder:
     """The serving bot's model lent to a build in the same process, so that publishing from the desk needs
-    no second copy of it (about 85 MB per city and worker). The model tokenises with Sudachi, which is not
+    no second copy of it (about 100 MB per city and worker). The model tokenises with Sudachi, which is not
     thread-safe, so every call takes the lock answers run under, a few texts at a time: an answer waits
     for at most one slice."""
 

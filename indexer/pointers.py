@@ -73,5 +73,14 @@ class PointerFile:
             lines = (self.root / HISTORY).read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             return []
-        rows = [json.loads(line) for line in lines[::-1][:limit] if line.strip()]
-        return [Activation(r["version"], datetime.fromisoformat(r["at"]), r["by"], r["note"]) for r in rows]
+        found = (parsed for line in reversed(lines) if (parsed := _activation(line)) is not None)
+        return [change for change, _ in zip(found, range(limit))]
+
+
+def _activation(line: str) -> Activation | None:
+    """One HISTORY line; a line cut short by a crash is skipped, not fatal."""
+    try:
+        row = json.loads(line)
+        return Activation(row["version"], datetime.fromisoformat(row["at"]), row["by"], row["note"])
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,16 +125,20 @@ def test_an_unreachable_pointer_database_is_named_not_guessed(tmp_path: Path, sa
 
 def test_a_build_waits_while_another_servers_build_holds_the_lock(tmp_path: Path, database: str,
                                                                  model_cache: Path) -> None:
-    key = {"kind": BUILD_LOCK, "name": zlib.crc32(b"main") - 2**31}
-    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = :kind")
-    env = {**os.environ, "MADOGUCHI_DATABASE_URL": database, "MADOGUCHI_DATA_DIR": str(model_cache)}
+    name = f"lock-{uuid.uuid4().hex[:8]}"  # its own lock, whatever else runs on this PostgreSQL
+    key = {"kind": BUILD_LOCK, "name": zlib.crc32(name.encode()) - 2**31}
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                   "AND classid = :kind AND objid = :objid")
+    mine = {"kind": BUILD_LOCK, "objid": key["name"] % 2**32}
+    env = {**os.environ, "MADOGUCHI_DATABASE_URL": database, "MADOGUCHI_DATA_DIR": str(model_cache),
+           "MADOGUCHI_INDEX_NAME": name}
     engine = create_engine(database)
     with engine.connect() as other_server, engine.connect() as observer:
         other_server.execute(text("SELECT pg_advisory_lock(:kind, :name)"), key)
         other_server.commit()
         build = subprocess.Popen([sys.executable, "-m", "channels.cli", "index", "build", str(BASE), "--index-dir",
                                   str(tmp_path / "index")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait_for(lambda: observer.execute(waiting, {"kind": BUILD_LOCK}).scalar_one() == 1, seconds=120)
+        wait_for(lambda: observer.execute(waiting, mine).scalar_one() == 1, seconds=120)
         observer.commit()
         held_back = activations(database)
         other_server.execute(text("SELECT pg_advisory_unlock(:kind, :name)"), key)
@@ -141,7 +146,7 @@ def test_a_build_waits_while_another_servers_build_holds_the_lock(tmp_path: Path
         finished = build.wait(timeout=300)
     engine.dispose()
     assert held_back == [] and finished == 0, build.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
-    assert len(activations(database)) == 1
+    assert [(index, note) for index, _, note in activations(database)] == [(name, "built")]
 
 
 def test_a_build_that_cannot_reach_the_origin_is_not_made_live(tmp_path: Path, model_cache: Path) -> None:
