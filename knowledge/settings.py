@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     index_name: str = Field("main", pattern=r"^[a-z0-9][a-z0-9-]{0,63}$",
                             description="This index's name in the database's version history (cities sharing "
                                         "one database keep apart; a tenant's is its id).")
+    tenants_poll_seconds: float = Field(10.0, ge=0, description="How often a server reading the tenant "
+                                                                "registry looks for a new list of cities; 0: only "
+                                                                "at start.")
     index_origin: Path | None = Field(None, description="A folder every server can read (network share, mounted "
                                                           "bucket): builds copy each version to <origin>/<index "
                                                           "name>/, servers fetch the live version from there.")

@@ -7,6 +7,7 @@ shared table; once with SQLite files per city, once with a PostgreSQL schema per
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from channels.tenants.config import read_tenants
 from channels.tenants.server import create_tenants_app
 from knowledge.errors import ConfigurationError
 from knowledge.settings import Settings
+from tests.test_hot_reload import wait_for
 from tests.test_web_api import postgres_schema_url
 
 HEADER = "id,question,alt_questions,answer,department,audience\n"
@@ -236,3 +238,44 @@ def test_the_registry_keeps_each_imported_list_and_refuses_a_broken_one(tmp_path
         next(schema, None)
     assert listed.exit_code == 0 and "あさひ市" in listed.output and "かわせ市" in listed.output
     assert history.exit_code == 0 and history.output.count("asahi kawase") == 1  # the broken file left no revision
+
+
+def test_a_server_reading_the_registry_follows_cities_added_changed_and_removed(tmp_path: Path,
+                                                                                 model_cache: Path) -> None:
+    path = write_city(tmp_path, {key: f"sqlite:///{tmp_path / key}.db" for key in HOSTS})
+    head, asahi_block, kawase_block = re.split(r"(?=  - id: )", path.read_text(encoding="utf-8"))
+    env = {"MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'server.db'}", "MADOGUCHI_DATA_DIR": str(model_cache),
+           "MADOGUCHI_TENANTS_FROM_DATABASE": "true"}
+
+    def store(*blocks: str) -> None:
+        path.write_text(head + "".join(blocks), encoding="utf-8")
+        assert CliRunner().invoke(cli_app, ["tenants", "import", str(path)], env=env).exit_code == 0
+
+    def status(key: str, page: str = "/") -> int:
+        return city(application, key).get(page).status_code
+
+    store(asahi_block)
+    assert CliRunner().invoke(cli_app, ["tenants", "build"], env=env).exit_code == 0
+    settings = Settings(tenants_from_database=True, database_url=env["MADOGUCHI_DATABASE_URL"], data_dir=model_cache,
+                        tenants_poll_seconds=0.1, index_poll_seconds=0)
+    application = create_tenants_app(settings)
+    with TestClient(application):
+        assert status("asahi") == 200 and status("kawase") == 404
+        store(asahi_block, kawase_block)  # kawase has no index yet: it cannot start, asahi keeps serving
+        time.sleep(1)
+        assert status("kawase") == 404 and ask(application, "asahi", "児童手当の申請に必要なもの")["answer"]
+        assert CliRunner().invoke(cli_app, ["tenants", "build", "kawase"], env=env).exit_code == 0
+        wait_for(lambda: status("kawase", "/healthz") == 200)
+        store(asahi_block.replace(THEMES["asahi"][0], "#000080"), kawase_block)
+        seen: list[int] = []
+
+        def themed() -> bool:
+            page = city(application, "asahi").get("/")
+            seen.append(page.status_code)
+            return "#000080" in page.text
+
+        wait_for(themed)
+        assert set(seen) == {200}, "the city must keep answering while its new settings start"
+        store(kawase_block)
+        wait_for(lambda: status("asahi") == 404)
+        assert ask(application, "kawase", "図書館の開館時間を教えてください")["answer"]["id"] == "K002"

@@ -47,14 +47,15 @@ def tenants_list() -> None:
 
 @tenants_app.command("import")
 def tenants_import(path: Annotated[Path, typer.Argument(help="The tenants file (YAML) to store.")]) -> None:
-    """Check a tenants file and store it in the tenant registry of MADOGUCHI_DATABASE_URL, where servers with
-    MADOGUCHI_TENANTS_FROM_DATABASE=true read it when they start; a file with a mistake changes nothing."""
+    """Check a tenants file and store it in the tenant registry of MADOGUCHI_DATABASE_URL, which servers with
+    MADOGUCHI_TENANTS_FROM_DATABASE=true follow while they serve; a file with a mistake changes nothing."""
     from channels.tenants.registry import import_tenants
 
     revision = import_tenants(Settings(tenants_file=None, tenants_from_database=False), path)
     cities = ", ".join(tenant.id for tenant in revision.cities.tenants)
     out.print(f"tenant registry revision {revision.number}: {len(revision.cities.tenants)} cities ({cities}) "
-              f"from {revision.source}; restart the servers to serve it", soft_wrap=True)
+              f"from {revision.source}; servers reading the registry follow it within MADOGUCHI_TENANTS_POLL_SECONDS",
+              soft_wrap=True)
 
 
 @tenants_app.command("history")

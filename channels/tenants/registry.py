@@ -2,8 +2,8 @@
 
 `madoguchi tenants import FILE` checks a tenants file exactly as a server reading it would, and stores
 it as a new revision; a file with a mistake is refused and the stored list stays as it was. Servers
-read the newest revision when they start, so a change reaches the workers as they are restarted one
-by one behind the load balancer. Older revisions are kept: what changed, when and from where.
+read the newest revision when they start and follow later ones while they serve (`follow`). Older
+revisions are kept: what changed, when and from where.
 """
 
 from __future__ import annotations

@@ -4,13 +4,15 @@ Why host names and not a path prefix (/t/<city>/…): the desk's pages, forms an
 widget's API calls all use absolute paths (/desk/…, /api/v1/…), so under a prefix they would leave the
 city. On its own host name each city's app runs unchanged, and the browser keeps each city's desk
 cookie to that city's host. Starlette does not run the lifespans of routed apps, so this app's
-lifespan enters every city's: stores opened, indexes loaded, watchers and outbox workers started.
+lifespan enters every city's (stores opened, indexes loaded, watchers and outbox workers started)
+through `follow.Cities`, which also keeps the cities in step with the registry while serving.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -19,9 +21,10 @@ from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.routing import Host, Mount, Route, Router
+from starlette.routing import BaseRoute, Host, Mount, Route, Router
 
 from channels.tenants.config import Tenant, tenant_settings
+from channels.tenants.follow import Cities, follow_registry
 from channels.tenants.parts import city_context
 from channels.tenants.registry import load_tenants
 from channels.web.app import create_app
@@ -55,27 +58,45 @@ def city_routes(tenant: Tenant, settings: Settings, app: FastAPI) -> list[Host]:
     return [Host(host, app=front) for host in tenant.hosts]
 
 
+def city_app(settings: Settings) -> FastAPI:
+    """One city as the ordinary madoguchi app, with the process's shared model and lock."""
+    return create_app(settings, context=city_context)
+
+
+def launch_city(tenant: Tenant, settings: Settings) -> tuple[FastAPI, list[BaseRoute]]:
+    """The city's app and the routes of its host names (its lifespan not yet entered)."""
+    app = city_app(settings)
+    return app, list(city_routes(tenant, settings, app))
+
+
 def city_apps(server: Settings) -> list[tuple[Tenant, Settings, FastAPI]]:
     """Every city of the tenants file or registry as its own app (nothing is loaded until the lifespan runs)."""
     parsed = load_tenants(server)
     cities = []
     for tenant in parsed.tenants:
         settings = tenant_settings(server, parsed.shared_sources, tenant)
-        cities.append((tenant, settings, create_app(settings, context=city_context)))
+        cities.append((tenant, settings, city_app(settings)))
     return cities
 
 
 def create_tenants_app(server: Settings | None = None) -> Starlette:
-    """The server of many cities; a request for an unknown host name gets 404."""
-    cities = city_apps(server or get_settings())
+    """The server of many cities; a request for an unknown host name gets 404. Reading the registry, it
+    follows new revisions while it serves (MADOGUCHI_TENANTS_POLL_SECONDS)."""
+    server = server or get_settings()
+    parsed = load_tenants(server)  # a broken file or an empty registry stops the server here, not later
 
     @asynccontextmanager
     async def lifespan(parent: Starlette) -> AsyncIterator[None]:
-        async with AsyncExitStack() as stack:
-            for _, _, app in cities:
-                await stack.enter_async_context(app.router.lifespan_context(app))
-            parent.state.cities = {tenant.id: app for tenant, _, app in cities}
+        cities = Cities(server, parent.router, launch_city)
+        await cities.apply(parsed)
+        parent.state.cities = cities.apps
+        following = server.tenants_from_database and server.tenants_poll_seconds > 0
+        task = asyncio.create_task(follow_registry(cities, server.tenants_poll_seconds)) if following else None
+        try:
             yield
+        finally:
+            if task is not None:
+                task.cancel()
+            await cities.close()
 
-    routes = [host for tenant, settings, app in cities for host in city_routes(tenant, settings, app)]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(lifespan=lifespan)
