@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from functools import lru_cache
 
 import zlib
 
-from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store.database import make_engine, migrate
+from bot.store.database import migrated_engine
 from bot.store.tables import IndexActivation
 from indexer.pointers import Activation, PointerFile
 from indexer.store import IndexStore
@@ -29,25 +28,13 @@ TABLE = IndexActivation.__table__
 BUILD_LOCK = 0x6D616469  # "madi": with the index name, the PostgreSQL advisory lock one build holds
 
 
-@lru_cache(maxsize=None)
-def pointer_engine(url: str) -> Engine:
-    """One engine per database per process, migrated once: every poll, build and rollback reuse it."""
-    engine = make_engine(url)
-    try:
-        migrate(engine)
-    except SQLAlchemyError as exc:
-        engine.dispose()
-        raise PointerUnavailableError(f"the database that names the live index version cannot be prepared: "
-                                      f"{type(exc).__name__}") from exc
-    return engine
-
-
 class DatabasePointer:
     """The newest `index_activations` row of one index name is its live version."""
 
     def __init__(self, url: str, name: str, fallback: PointerFile) -> None:
-        self.engine = pointer_engine(url)
         self.name, self.fallback = name, fallback
+        with self._reachable("prepared"):
+            self.engine = migrated_engine(url)
         self.where = f"the database's index history ({name!r})"
 
     def read(self) -> str | None:
@@ -106,7 +93,7 @@ def take_build_lock(url: str, key: dict[str, int]) -> Connection:
     """A connection holding the build lock, waiting for another server's build to finish first."""
     connection: Connection | None = None
     try:
-        connection = pointer_engine(url).connect()
+        connection = migrated_engine(url).connect()
         connection.execute(text("SELECT pg_advisory_lock(:kind, :name)"), key)
         connection.commit()
         return connection

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store.database import make_engine, migrate
+from bot.store.database import migrated_engine
 from bot.store.tables import TenantRevision
 from channels.tenants.config import TenantsFile, read_tenants
 from knowledge.errors import ConfigurationError, StoreUnavailableError
@@ -40,16 +40,13 @@ class Revision:
 
 @contextmanager
 def registry_engine(url: str) -> Iterator[Engine]:
-    """The server database, migrated, with failures named as the registry's."""
-    engine = make_engine(url)
+    """The server database (migrated once per process, as servers look at it every few seconds), with
+    failures named as the registry's."""
     try:
-        migrate(engine)
-        yield engine
+        yield migrated_engine(url)
     except SQLAlchemyError as exc:
         raise StoreUnavailableError(f"the tenant registry in the server database cannot be used "
                                     f"({type(exc).__name__})") from exc
-    finally:
-        engine.dispose()
 
 
 def import_tenants(server: Settings, path: os.PathLike[str]) -> Revision:
