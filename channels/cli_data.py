@@ -23,12 +23,14 @@ SlackUser = Annotated[Optional[str], typer.Option("--slack-user", help="Slack us
 def _selector(settings, session: str | None, line_user: str | None,  # type: ignore[no-untyped-def]
               slack_user: str | None) -> tuple[str, Callable[[str], bool]]:
     """Id prefix to look under, and the test a conversation id must pass, for one person."""
+    from bot.store.values import bounded_id
     from channels.conversation import user_hash
 
     if len([x for x in (session, line_user, slack_user) if x]) != 1:
         raise RequestError("give exactly one of --session, --line-user, --slack-user")
     if session or line_user:
-        key = f"web:{session}" if session else f"line:{user_hash(settings, 'line', str(line_user))}"
+        key = (bounded_id("web", session) if session
+               else bounded_id("line", user_hash(settings, "line", str(line_user))))
         return key, lambda conversation: conversation == key
     marker = f":{user_hash(settings, 'slack', str(slack_user))}:"  # slack:<team>:<user hash>:<thread>
     return "slack:", lambda conversation: marker in conversation

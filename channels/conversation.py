@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from channels.web.api import WebContext
 
 log = logging.getLogger("madoguchi.store")
+NOT_ACCEPTED = ("申し訳ありません。このメッセージは受け付けられませんでした。"
+                "お手数ですが、内容を短くするなどして、もう一度お送りください。")  # the store refused the turn
 
 
 def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audience, text: str,
@@ -44,7 +46,8 @@ def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audie
 
 
 def keep_turn(ctx: "WebContext", facts: TurnFacts) -> StoredTurn:
-    """Into the store, or into the local spool while the store is down (the bot keeps answering)."""
+    """Into the store, or into the local spool while the store is down (the bot keeps answering). A write
+    the store refused (StoreRefusedError) is not an outage: it is raised, never spooled as received."""
     try:
         return ctx.store.record(facts)
     except StoreUnavailableError:

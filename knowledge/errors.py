@@ -10,7 +10,8 @@
     │   ├── IncompatibleIndexError  built with another model or tokenizer: rebuild
     │   ├── CorruptIndexError   files missing or unreadable
     │   └── PointerUnavailableError  the database that names the live version cannot be reached
-    ├── StoreUnavailableError   the conversation database cannot be reached (HTTP 503)
+    ├── StoreUnavailableError   the conversation database cannot be reached (HTTP 503): spool, answer
+    ├── StoreRefusedError       it answered but refused the write (422 for a value, else 500): never spooled
     └── RequestError            a caller's mistake (HTTP 400)
         ├── NotFoundError       no such conversation, turn or escalation (HTTP 404)
         ├── ConflictError       not possible in the conversation's state, e.g. a choice never offered (409)
@@ -78,9 +79,14 @@ class StoreUnavailableError(MadoguchiError):
     status = 503
 
 
-class StoreRefusedError(StoreUnavailableError):
-    """The database answered but refused this write (a value too long, a broken reference): trying again
-    cannot help, unlike an outage."""
+class StoreRefusedError(MadoguchiError):
+    """The database answered but refused this write (a value too long, a broken reference). Not an outage:
+    keeping it to try again cannot help, so nobody may be told it was received. 422 when a value of the
+    request cannot be stored, 500 when the store's own rules refused it."""
+
+    def __init__(self, message: str, status: int = 500) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class RequestError(MadoguchiError):

@@ -15,22 +15,26 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bot.store.tables import Conversation, Turn
+from bot.store.tables import Conversation, Escalation, Turn
 from channels.web import create_app
 from knowledge.records import Audience
 from knowledge.settings import Settings
 from knowledge.sources import load_sources
 from tests.recorder import Recorder
+from tests.test_stored_values import refuse_questions_containing
+from tests.test_web_api import rows, store_url  # noqa: F401 (the fixture over SQLite and PostgreSQL)
 
 SECRET = "line-channel-secret-for-tests"
 USER = "U4af4980629c0f4f4b8ae7ed2c8a1a2b3"
 
 
 @pytest.fixture(scope="module")
-def line(sample_index_dir: Path, recorder: Recorder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('line') / 'store.db'}"
+def line(sample_index_dir: Path, recorder: Recorder, store_url: str,  # noqa: F811
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    url = store_url
     settings = Settings(index_dir=sample_index_dir, database_url=url, line_channel_secret=SECRET,
-                        line_channel_access_token="line-token", line_api_base=recorder.url)
+                        line_channel_access_token="line-token", line_api_base=recorder.url,
+                        data_dir=tmp_path_factory.mktemp("line"))
     with TestClient(create_app(settings)) as client:
         yield client, url
 
@@ -155,6 +159,50 @@ def test_signed_garbage_is_a_400_not_a_500(line) -> None:  # type: ignore[no-unt
     client, _ = line
     assert signed(client, "not json at all").status_code == 400
     assert signed(client, json.dumps({"events": "nope"})).status_code == 400
+
+
+def test_signed_deeply_nested_json_is_a_400_not_a_500(line) -> None:  # type: ignore[no-untyped-def]
+    client, _ = line
+    assert signed(client, '{"events": ' + "[" * 3000 + "]" * 3000 + "}").status_code == 400
+
+
+def test_group_and_room_members_without_a_user_id_do_not_share_a_conversation(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    client, url = line
+    question = "住民票の写しがほしい"
+    before = {t.conversation_id for t in rows(url, Turn) if t.question == question}
+    for source in ({"type": "group", "groupId": "Cgroup0001"}, {"type": "room", "roomId": "Rroom0001"},
+                   {"type": "group", "groupId": "Cgroup0002"}):
+        asked = {**text_event(question), "source": source}
+        assert signed(client, webhook(asked)).status_code == 200
+        assert replies_to(recorder, asked["replyToken"])
+    added = {t.conversation_id for t in rows(url, Turn) if t.question == question} - before
+    assert len(added) == 3
+    assert not [c for c in rows(url, Conversation) if "Cgroup" in c.id or "Rroom" in c.id]
+
+
+def test_a_line_message_with_nul_bytes_escalates_and_is_stored(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    client, url = line
+    question = text_event("担当者と話したい ab\x00cd\ud800")
+    assert signed(client, json.dumps(webhook(question))).status_code == 200
+    message = replies_to(recorder, question["replyToken"])[0]["messages"][0]
+    handoff_data = message["quickReply"]["items"][0]["action"]["data"]
+    escalation_id = handoff_data.split("=", 1)[1]
+    assert escalation_id in {e.id for e in rows(url, Escalation)}
+    [turn] = [t for t in rows(url, Turn) if "ab" in t.question and "cd" in t.question and "担当者と話したい" in t.question]
+    assert "\x00" not in turn.question and "abcd" in turn.question
+
+
+def test_a_message_the_database_refuses_is_answered_as_not_accepted(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    client, url = line
+    refuse_questions_containing(url, "受け付けられない質問")
+    before = client.get("/healthz").json()
+    question = text_event("担当者と話したい 受け付けられない質問")
+    assert signed(client, webhook(question)).status_code == 200
+    [reply] = replies_to(recorder, question["replyToken"])
+    assert "受け付けられませんでした" in reply["messages"][0]["text"]
+    assert "quickReply" not in reply["messages"][0]
+    after = client.get("/healthz").json()
+    assert (after["spooled"], after["set_aside"]) == (before["spooled"], before["set_aside"])
 
 
 def test_channel_test_command_sends_a_signed_event_to_a_running_server(

@@ -14,21 +14,25 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.store.tables import Conversation, Escalation, Turn
 from channels.web import create_app
 from knowledge.records import Audience
 from knowledge.settings import Settings
 from knowledge.sources import load_sources
 from tests.recorder import Recorder
+from tests.test_stored_values import refuse_questions_containing
+from tests.test_web_api import rows, store_url  # noqa: F401 (the fixture over SQLite and PostgreSQL)
 
 SECRET = "slack-signing-secret-for-tests"
 STAFF_TEAM, OTHER_TEAM = "T0CITYHALL", "T0ELSEWHERE"
 
 
 @pytest.fixture(scope="module")
-def slack(sample_index_dir: Path, recorder: Recorder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def slack(sample_index_dir: Path, recorder: Recorder, store_url: str,  # noqa: F811
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(index_dir=sample_index_dir, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                         slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
-                        database_url=f"sqlite:///{tmp_path_factory.mktemp('slack') / 'store.db'}")
+                        database_url=store_url, data_dir=tmp_path_factory.mktemp("slack"))
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -157,6 +161,60 @@ def test_choice_button_answers_in_the_same_thread(slack: TestClient, recorder: R
     assert response.status_code == 200
     answers = thread_posts(recorder, ts, count=2)
     assert len(answers) == 2 and any(b["type"] == "context" for b in answers[-1]["blocks"])
+
+
+def click(team: str, ts: str, action_id: str, value: str) -> str:
+    """A signed-form body of a button click in the thread `ts`."""
+    payload = {"type": "block_actions", "team": {"id": team}, "user": {"id": "U123"}, "api_app_id": "A1",
+               "token": "x", "trigger_id": "1.2", "channel": {"id": "C0GENERAL"},
+               "message": {"ts": "999.002", "thread_ts": ts, "text": "", "type": "message"},
+               "actions": [{"type": "button", "action_id": action_id, "value": value, "block_id": "b", "action_ts": "1"}]}
+    return urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
+
+
+def wait_for_rows(store_url: str, model: type, found: object, count: int = 1) -> list:  # noqa: F811
+    """Rows of `model` for which `found(row)` holds, waiting for the lazy listener to store them."""
+    deadline = time.monotonic() + 20
+    while len(matching := [r for r in rows(store_url, model) if found(r)]) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return matching
+
+
+def test_mention_clarify_click_and_escalation_are_all_stored(slack: TestClient, recorder: Recorder,
+                                                              store_url: str) -> None:  # noqa: F811
+    payload, ts = mention("マイナンバーカードをなくした", team=OTHER_TEAM)
+    assert post(slack, json.dumps(payload, ensure_ascii=False), "application/json").status_code == 200
+    [clarify] = thread_posts(recorder, ts)
+    buttons = next(b for b in clarify["blocks"] if b["type"] == "actions")["elements"]
+    post(slack, click(OTHER_TEAM, ts, buttons[0]["action_id"], buttons[0]["value"]), "application/x-www-form-urlencoded")
+    assert len(thread_posts(recorder, ts, count=2)) == 2
+    [conversation] = wait_for_rows(store_url, Conversation, lambda c: c.id.startswith("slack:") and c.id.endswith(ts))
+    assert len(wait_for_rows(store_url, Turn, lambda t: t.conversation_id == conversation.id, 2)) == 2
+    handover, handover_ts = mention("担当者と話したい")
+    post(slack, json.dumps(handover, ensure_ascii=False), "application/json")
+    assert "担当者" in thread_posts(recorder, handover_ts)[0]["text"]
+    assert wait_for_rows(store_url, Escalation, lambda e: e.channel == "slack" and e.conversation_id.endswith(handover_ts))
+    assert slack.get("/healthz").json()["set_aside"] == 0
+
+
+def test_a_message_the_database_refuses_is_answered_as_not_accepted(slack: TestClient, recorder: Recorder,
+                                                                    store_url: str) -> None:  # noqa: F811
+    refuse_questions_containing(store_url, "受け付けられない質問")
+    before = slack.get("/healthz").json()
+    payload, ts = mention("担当者と話したい 受け付けられない質問")
+    post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+    [reply] = thread_posts(recorder, ts)
+    assert "受け付けられませんでした" in reply["text"] and "おつなぎします" not in reply["text"]
+    after = slack.get("/healthz").json()
+    assert (after["spooled"], after["set_aside"]) == (before["spooled"], before["set_aside"])
+
+
+def test_nul_bytes_in_a_mention_are_stripped_and_the_turn_stored(slack: TestClient, recorder: Recorder,
+                                                                 store_url: str) -> None:  # noqa: F811
+    payload, ts = mention("担当者と話したい ab\x00cd\udc80")
+    post(slack, json.dumps(payload), "application/json")  # NUL travels as \u0000, the surrogate as \udc80
+    assert thread_posts(recorder, ts)
+    assert wait_for_rows(store_url, Escalation, lambda e: e.conversation_id.endswith(ts))
 
 
 def test_direct_message_is_answered_and_bot_echoes_are_ignored(slack: TestClient, recorder: Recorder) -> None:

@@ -18,6 +18,7 @@ from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
 from bot.store.tables import ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, Turn, utcnow
+from bot.store.values import bounded_id
 from knowledge.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 
 
@@ -106,7 +107,7 @@ class ConversationStore:
     def first_time(self, channel: str, event_id: str) -> bool:
         """Record an event id; False if it was seen before (a redelivery)."""
         insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(ChannelEvent).values(id=f"{channel}:{event_id}", channel=channel, received_at=utcnow())
+        statement = insert(ChannelEvent).values(id=bounded_id(channel, event_id), channel=channel, received_at=utcnow())
         with self.guard(), self.session() as session, session.begin():
             inserted = statement.on_conflict_do_nothing(index_elements=[ChannelEvent.id]).returning(ChannelEvent.id)
             return session.execute(inserted).first() is not None  # rowcount is not reliable here on PostgreSQL
@@ -185,14 +186,18 @@ class ConversationStore:
 
 
 class _StoreGuard:
-    """Turns database failures into StoreUnavailableError (HTTP 503) at one place."""
+    """Turns database failures into StoreUnavailableError (HTTP 503, an outage) or StoreRefusedError (the
+    database answered no) at one place."""
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, kind, error, trace) -> bool:  # type: ignore[no-untyped-def]
-        if isinstance(error, (DataError, IntegrityError)):
-            raise StoreRefusedError(f"the conversation store refused a write ({type(error).__name__})") from error
+        if isinstance(error, DataError):
+            raise StoreRefusedError("the conversation store cannot keep a value of this request (DataError)",
+                                    422) from error
+        if isinstance(error, IntegrityError):
+            raise StoreRefusedError("the conversation store refused a write (IntegrityError)") from error
         if isinstance(error, SQLAlchemyError):
             raise StoreUnavailableError(f"the conversation store is unavailable ({type(error).__name__})") from error
         return False

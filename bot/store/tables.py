@@ -1,11 +1,16 @@
-"""Tables of the conversation store (SQLAlchemy 2 declarative). Changes go through a new migration."""
+"""Tables of the conversation store (SQLAlchemy 2 declarative). Changes go through a new migration.
+
+Text columns drop what PostgreSQL cannot keep (`bot.store.values`); ids made by channels fit `ID_LENGTH`.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.store.values import ID_LENGTH, StoredString as String, StoredText as Text
 
 
 def utcnow() -> datetime:
@@ -21,7 +26,7 @@ class Conversation(Base):
     """One resident's or staff member's conversation on one channel."""
 
     __tablename__ = "conversations"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
     audience: Mapped[str] = mapped_column(String(16))
     user_hash: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -17,9 +17,10 @@ from linebot.v3.messaging import (ApiClient, Configuration, MessagingApi, ReplyM
 from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageContent
 
 from bot.store.routes import ReplyRoute
-from channels.conversation import converse, user_hash
+from bot.store.values import bounded_id, storable
+from channels.conversation import NOT_ACCEPTED, converse, user_hash
 from channels.line.messages import NOT_TEXT, handed_over, to_line
-from knowledge.errors import ConfigurationError, RateLimitedError, RequestError
+from knowledge.errors import ConfigurationError, RateLimitedError, RequestError, StoreRefusedError
 from knowledge.records import Audience
 
 CHANNEL = "line"
@@ -46,7 +47,7 @@ async def callback(request: Request, background: BackgroundTasks) -> dict[str, b
         payload = WebhookParser(secret.get_secret_value()).parse(body, request.headers.get("x-line-signature", ""))
     except InvalidSignatureError:
         raise RequestError("invalid or missing X-Line-Signature") from None
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # the SDK's parser raises any of these
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # the SDK's parser raises any of these
         raise RequestError(f"not a LINE webhook body ({type(exc).__name__})") from exc
     background.add_task(handle_events, ctx, payload)
     return {"ok": True}
@@ -66,8 +67,11 @@ def handle(ctx, event: Event) -> None:  # type: ignore[no-untyped-def]
     """Text and postbacks get answers; other messages a polite note; other events nothing."""
     if not isinstance(event, (MessageEvent, PostbackEvent)) or not getattr(event, "reply_token", None):
         return
-    user = getattr(event.source, "user_id", None) or "unknown"
-    conversation = f"{CHANNEL}:{user_hash(ctx.settings, CHANNEL, user)}"
+    user = speaker(event.source)
+    if user is None:
+        log.warning("LINE event %s names no user, group or room: not answered", event.webhook_event_id)
+        return
+    conversation = bounded_id(CHANNEL, user_hash(ctx.settings, CHANNEL, user))
     api = _api(ctx)
     try:
         ctx.per_chat_user.check(conversation)
@@ -78,12 +82,30 @@ def handle(ctx, event: Event) -> None:  # type: ignore[no-untyped-def]
     if isinstance(event, MessageEvent) and not isinstance(event.message, TextMessageContent):
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=NOT_TEXT)]))
         return
+    try:
+        _reply(ctx, api, event, conversation, user)
+    except StoreRefusedError:  # not an outage, and nothing was received: say so
+        log.exception("LINE event %s: the store refused the turn", event.webhook_event_id)
+        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=NOT_ACCEPTED)]))
+
+
+def speaker(source) -> str | None:  # type: ignore[no-untyped-def]
+    """Who a conversation is with: the person, else the group or room (LINE leaves the person out where they
+    have not agreed to share it), so that groups never share one conversation; None when LINE names nobody."""
+    for kind, attribute in (("", "user_id"), ("group:", "group_id"), ("room:", "room_id")):
+        if value := getattr(source, attribute, None):
+            return kind + value
+    return None
+
+
+def _reply(ctx, api: MessagingApi, event: MessageEvent | PostbackEvent, conversation: str, user: str) -> None:  # type: ignore[no-untyped-def]
     if isinstance(event, PostbackEvent):
         _postback(ctx, api, event, conversation)
         return
     if event.source.type == "user":
         api.show_loading_animation(ShowLoadingAnimationRequest(chat_id=user, loading_seconds=10))
-    _answer(ctx, api, event.reply_token, conversation, event.message.text, None, _push_target(event.source, user))
+    _answer(ctx, api, event.reply_token, conversation, storable(event.message.text), None,
+            _push_target(event.source, user))
 
 
 def _push_target(source, user: str) -> str:  # type: ignore[no-untyped-def]
@@ -100,7 +122,7 @@ def _answer(ctx, api: MessagingApi, token: str, conversation: str, text: str, ch
 
 
 def _postback(ctx, api: MessagingApi, event: PostbackEvent, conversation: str) -> None:  # type: ignore[no-untyped-def]
-    data = {k: v[0] for k, v in parse_qs(event.postback.data).items()}
+    data = {k: storable(v[0]) for k, v in parse_qs(event.postback.data).items()}
     if "choice" in data:
         _answer(ctx, api, event.reply_token, conversation, "", data["choice"], _push_target(event.source, "unknown"))
     elif "feedback" in data and data.get("turn", "").isdigit():

@@ -12,9 +12,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.store.routes import ReplyRoute
-from channels.conversation import converse, user_hash
+from bot.store.values import bounded_id, storable
+from channels.conversation import NOT_ACCEPTED, converse, user_hash
 from channels.slack.blocks import to_blocks
-from knowledge.errors import ConfigurationError, RateLimitedError
+from knowledge.errors import ConfigurationError, RateLimitedError, StoreRefusedError
 from knowledge.records import Audience
 
 CHANNEL = "slack"
@@ -28,18 +29,26 @@ def audience_of(ctx, team_id: str | None) -> Audience:  # type: ignore[no-untype
 
 def reply_in_thread(ctx, client: WebClient, channel: str, thread_ts: str, team: str | None, user: str,  # type: ignore[no-untyped-def]
                     text: str, choice: str | None = None) -> None:
-    """Answer and post in the question's thread."""
-    person = f"{CHANNEL}:{team or '-'}:{user_hash(ctx.settings, CHANNEL, user)}"
+    """Answer and post in the question's thread; what was typed is cleaned for the store first."""
     try:
-        ctx.per_chat_user.check(person)
+        ctx.per_chat_user.check(bounded_id(CHANNEL, team or "-", user_hash(ctx.settings, CHANNEL, user)))
     except RateLimitedError as refused:  # a friendly sentence, not an error
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=str(refused))
         return
-    conversation = f"{person}:{thread_ts}"
     route = ReplyRoute(CHANNEL, {"channel": channel, "thread_ts": thread_ts})
-    reply, stored = converse(ctx, conversation, CHANNEL, audience_of(ctx, team), text, choice, route)
+    try:
+        reply, stored = converse(ctx, slack_conversation(ctx, team, user, thread_ts), CHANNEL, audience_of(ctx, team),
+                                 storable(text), storable(choice) if choice else None, route)
+    except StoreRefusedError:  # not an outage, and nothing was received: say so
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NOT_ACCEPTED)
+        raise
     client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=reply.message[:3000],
                             blocks=to_blocks(reply, stored.turn_id))
+
+
+def slack_conversation(ctx, team: str | None, user: str, thread_ts: str) -> str:  # type: ignore[no-untyped-def]
+    """One conversation per workspace, person and thread; the person only as a keyed hash."""
+    return bounded_id(CHANNEL, team or "-", user_hash(ctx.settings, CHANNEL, user), thread_ts)
 
 
 def build_slack_app(ctx) -> App:  # type: ignore[no-untyped-def]
@@ -87,8 +96,8 @@ def register(app: App, ctx) -> None:  # type: ignore[no-untyped-def]
 
     def feedback(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         message = body.get("message", {})
-        user = user_hash(ctx.settings, CHANNEL, body["user"]["id"])
-        conversation = f"{CHANNEL}:{body.get('team', {}).get('id') or '-'}:{user}:{message.get('thread_ts') or message['ts']}"
+        conversation = slack_conversation(ctx, body.get("team", {}).get("id"), body["user"]["id"],
+                                          message.get("thread_ts") or message["ts"])
         ctx.store.add_feedback(conversation, int(action["value"]), action["action_id"] == "feedback_up", "")
         client.chat_postMessage(channel=body["channel"]["id"], thread_ts=message.get("thread_ts") or message["ts"],
                                 text="評価ありがとうございます。")

@@ -12,6 +12,7 @@ from bot import Bot
 from bot.answer import Answer
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
+from bot.store.values import bounded_id
 from channels.conversation import converse
 from bot.store.spool import Spool
 from channels.delivery import Dispatcher
@@ -26,7 +27,8 @@ CHANNEL = "web"
 ERRORS: dict[int | str, dict] = {status: {"model": ErrorBody, "description": why} for status, why in (
     (400, "the request cannot be served as sent"), (404, "no such turn or escalation in this session"),
     (409, "a choice that was not offered in this conversation"),
-    (413, "request body too large"), (422, "the body does not match the schema"), (429, "too many requests"),
+    (413, "request body too large"), (422, "the body does not match the schema, or holds a value that cannot be stored"),
+    (429, "too many requests"), (500, "the conversation store refused the write: nothing was received"),
     (503, "the conversation store is unavailable"))}
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
@@ -93,7 +95,7 @@ def feedback(body: FeedbackRequest, request: Request) -> None:
     """👍 / 👎 (and an optional comment) on one of this session's turns."""
     ctx = context(request)
     _limit(ctx, request, body.session_id)
-    ctx.store.add_feedback(f"{CHANNEL}:{body.session_id}", body.turn_id, body.helpful, body.comment)
+    ctx.store.add_feedback(bounded_id(CHANNEL, body.session_id), body.turn_id, body.helpful, body.comment)
 
 
 @router.post("/escalations/{escalation_id}/contact", status_code=204)
@@ -102,7 +104,7 @@ def contact(body: ContactRequest, request: Request,
     """The resident's contact details for a reply by e-mail or a phone callback."""
     ctx = context(request)
     _limit(ctx, request, body.session_id)
-    ctx.store.add_contact(f"{CHANNEL}:{body.session_id}", escalation_id, body.name, body.email, body.phone,
+    ctx.store.add_contact(bounded_id(CHANNEL, body.session_id), escalation_id, body.name, body.email, body.phone,
                           body.preferred)
 
 
@@ -111,7 +113,7 @@ def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN, d
     """Agents' replies to this session's escalations; the widget polls while its panel is open."""
     ctx = context(request)
     _limit(ctx, request, session_id)
-    found = EscalationDesk(ctx.store).web_replies(f"{CHANNEL}:{session_id}")
+    found = EscalationDesk(ctx.store).web_replies(bounded_id(CHANNEL, session_id))
     return RepliesOut(replies=[AgentReply(escalation_id=e.id, text=e.reply_text,
                                           answered_at=e.answered_at.isoformat() if e.answered_at else "")
                                for e in found])
@@ -134,7 +136,7 @@ def answer_resident(body: AskRequest, request: Request) -> AskResponse:
     ctx = context(request)
     session_id = body.session_id or secrets.token_urlsafe(16)
     _limit(ctx, request, session_id)
-    reply, stored = converse(ctx, f"{CHANNEL}:{session_id}", CHANNEL, Audience.RESIDENT, body.text.strip(),
+    reply, stored = converse(ctx, bounded_id(CHANNEL, session_id), CHANNEL, Audience.RESIDENT, body.text.strip(),
                              body.choice_id or None)
     choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
     return AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,

@@ -155,19 +155,28 @@ class BodySizeLimit:
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
             return
-        seen = 0
+        seen, over, started = 0, False, False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
+                over = True
                 raise _TooLarge
             return message
 
+        async def unless_over(message: Message) -> None:
+            nonlocal started
+            if started or not over:  # the app may turn our exception into its own 400 (a chunked body): 413 it is
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
         try:
-            await self.app(scope, counted, send)
+            await self.app(scope, counted, unless_over)
         except _TooLarge:
+            pass
+        if over and not started:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-SESSION_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+from bot.store.values import PART_LENGTH, CleanStr
+
+SESSION_PATTERN = rf"^[A-Za-z0-9_-]{{8,{PART_LENGTH}}}$"  # the longest part a conversation id keeps as sent
 NOT_BLANK = r"\S"
 
 
@@ -15,9 +17,9 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "anyOf": [{"required": ["text"]}, {"required": ["choice_id"]}]})
-    text: str = Field("", min_length=1, max_length=10_000, pattern=NOT_BLANK, description="What the resident typed.")
+    text: CleanStr = Field("", min_length=1, max_length=10_000, pattern=NOT_BLANK, description="What the resident typed.")
     session_id: str | None = Field(None, pattern=SESSION_PATTERN, description="Kept by the widget in localStorage.")
-    choice_id: str = Field("", min_length=1, max_length=128, pattern=NOT_BLANK,
+    choice_id: CleanStr = Field("", min_length=1, max_length=128, pattern=NOT_BLANK,
                            description="Id of a choice offered in the last turn.")
 
     @model_validator(mode="after")
@@ -29,7 +31,7 @@ class AskRequest(BaseModel):
 
 def ask_request_model(max_chars: int) -> type[AskRequest]:
     """AskRequest with this server's text limit, so the published schema says what is accepted."""
-    text = (str, Field("", min_length=1, max_length=max_chars, pattern=NOT_BLANK,
+    text = (CleanStr, Field("", min_length=1, max_length=max_chars, pattern=NOT_BLANK,
                        description=f"What the resident typed (at most {max_chars} characters)."))
     return create_model("AskRequest", __base__=AskRequest, text=text)
 
@@ -83,7 +85,7 @@ class FeedbackRequest(BaseModel):
     session_id: str = Field(pattern=SESSION_PATTERN)
     turn_id: int = Field(ge=1, le=2**31 - 1)
     helpful: bool
-    comment: str = Field("", max_length=2_000)
+    comment: CleanStr = Field("", max_length=2_000)
 
 
 class ContactRequest(BaseModel):
@@ -93,9 +95,9 @@ class ContactRequest(BaseModel):
         {"if": {"properties": {"preferred": {"const": channel}}},
          "then": {"required": [channel], "properties": {channel: {"minLength": 1}}}} for channel in ("email", "phone")]})
     session_id: str = Field(pattern=SESSION_PATTERN)
-    name: str = Field("", max_length=200)
-    email: str = Field("", max_length=320, pattern=r"^$|^[^@ ]+@[^@ ]+\.[^@ ]+$")
-    phone: str = Field("", max_length=40, pattern=r"^$|^[0-9０-９+()（）\- ー－]{6,40}$")
+    name: CleanStr = Field("", max_length=200)
+    email: CleanStr = Field("", max_length=320, pattern=r"^$|^[^@ ]+@[^@ ]+\.[^@ ]+$")
+    phone: CleanStr = Field("", max_length=40, pattern=r"^$|^[0-9０-９+()（）\- ー－]{6,40}$")
     preferred: Literal["email", "phone"]
 
     @model_validator(mode="after")
