@@ -217,6 +217,16 @@ def test_nul_bytes_in_a_mention_are_stripped_and_the_turn_stored(slack: TestClie
     assert wait_for_rows(store_url, Escalation, lambda e: e.conversation_id.endswith(ts))
 
 
+def test_overlong_workspace_and_thread_ids_still_fit_the_store(slack: TestClient, recorder: Recorder,
+                                                                store_url: str) -> None:  # noqa: F811
+    payload, _ = mention("担当者と話したい", team="E" + "0" * 120)
+    ts = payload["event"]["ts"] = payload["event"]["event_ts"] = f"{time.time():.6f}" + "1" * 90
+    post(slack, json.dumps(payload), "application/json")
+    assert "担当者" in thread_posts(recorder, ts)[0]["text"]
+    [escalation] = wait_for_rows(store_url, Escalation, lambda e: e.conversation_id.startswith("slack:h"))
+    assert len(escalation.conversation_id) <= 255
+
+
 def test_direct_message_is_answered_and_bot_echoes_are_ignored(slack: TestClient, recorder: Recorder) -> None:
     ts = f"{time.time():.6f}"
     dm = {"token": "x", "team_id": STAFF_TEAM, "api_app_id": "A1", "type": "event_callback",

@@ -34,7 +34,7 @@ def test_a_refused_or_unreadable_turn_is_set_aside_and_the_rest_replayed(store: 
     spool.keep(turn("spool-first"))
     with sqlite3.connect(tmp_path / "spool.sqlite3") as raw:  # a row written by some other version
         raw.execute("INSERT INTO spool (facts) VALUES (?)", (json.dumps({"conversation": "?"}),))
-    refused = dataclasses.replace(turn("spool-refused"), conversation_id="x" * 200)  # longer than the column
+    refused = dataclasses.replace(turn("spool-refused"), conversation_id="x" * 300)  # longer than the column
     for facts in (refused, turn("spool-last")):
         spool.keep(facts)
     replayed = spool.replay(store)

@@ -194,7 +194,7 @@ class _StoreGuard:
 
     def __exit__(self, kind, error, trace) -> bool:  # type: ignore[no-untyped-def]
         if isinstance(error, DataError):
-            raise StoreRefusedError("the conversation store cannot keep a value of this request (DataError)",
+            raise StoreRefusedError("the conversation store refused a value of this request (DataError)",
                                     422) from error
         if isinstance(error, IntegrityError):
             raise StoreRefusedError("the conversation store refused a write (IntegrityError)") from error

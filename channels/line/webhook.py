@@ -47,7 +47,7 @@ async def callback(request: Request, background: BackgroundTasks) -> dict[str, b
         payload = WebhookParser(secret.get_secret_value()).parse(body, request.headers.get("x-line-signature", ""))
     except InvalidSignatureError:
         raise RequestError("invalid or missing X-Line-Signature") from None
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # the SDK's parser raises any of these
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # the SDK's parser, any of these
         raise RequestError(f"not a LINE webhook body ({type(exc).__name__})") from exc
     background.add_task(handle_events, ctx, payload)
     return {"ok": True}
@@ -86,7 +86,8 @@ def handle(ctx, event: Event) -> None:  # type: ignore[no-untyped-def]
         _reply(ctx, api, event, conversation, user)
     except StoreRefusedError:  # not an outage, and nothing was received: say so
         log.exception("LINE event %s: the store refused the turn", event.webhook_event_id)
-        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=NOT_ACCEPTED)]))
+        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
+                                              messages=[TextMessage(text=NOT_ACCEPTED)]))
 
 
 def speaker(source) -> str | None:  # type: ignore[no-untyped-def]
@@ -98,7 +99,8 @@ def speaker(source) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
-def _reply(ctx, api: MessagingApi, event: MessageEvent | PostbackEvent, conversation: str, user: str) -> None:  # type: ignore[no-untyped-def]
+def _reply(ctx, api: MessagingApi, event: MessageEvent | PostbackEvent,  # type: ignore[no-untyped-def]
+           conversation: str, user: str) -> None:
     if isinstance(event, PostbackEvent):
         _postback(ctx, api, event, conversation)
         return
