@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from bot.store.tables import Escalation, EntryVersion, Feedback, Turn
+from channels.cli import app as cli_app
 from channels.web import create_app
 from knowledge.settings import Settings
 from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
@@ -132,3 +134,18 @@ def test_a_chunked_body_over_the_limit_is_413(client: TestClient) -> None:
 
     response = client.post("/api/v1/ask", content=chunks(), headers={"Content-Type": "application/json"})
     assert response.status_code == 413 and response.json()["status"] == 413
+
+
+def test_kb_import_of_rows_with_nul_bytes_stores_them_without(cli: CliRunner, store_url: str,  # noqa: F811
+                                                              tmp_path: Path) -> None:
+    table = tmp_path / "faq.jsonl"
+    table.write_text(json.dumps({"id": "NUL-1", "question": "迷子の\u0000猫を探したい", "answer": "生活環境課へ\ud800どうぞ。",
+                                 "department": "生活\u0000環境課"}) + "\n", encoding="utf-8")
+    city = tmp_path / "city.jsonl"  # a small city, so that publishing the import stays quick
+    city.write_text(json.dumps({"id": "C-1", "question": "住民票の写しがほしい", "answer": "市民課の窓口でどうぞ。"},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    env = {"MADOGUCHI_DATABASE_URL": store_url, "MADOGUCHI_SOURCES": json.dumps([str(city)])}
+    result = cli.invoke(cli_app, ["kb", "import", str(table), "--index-dir", str(tmp_path / "index")], env=env)
+    assert result.exit_code == 0, result.output
+    [stored] = [v for v in rows(store_url, EntryVersion) if v.entry_id == "NUL-1"]
+    assert (stored.question, stored.answer, stored.department) == ("迷子の猫を探したい", "生活環境課へどうぞ。", "生活環境課")

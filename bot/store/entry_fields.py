@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from bot.store.tables import EntryVersion
+from bot.store.values import storable
 from knowledge.errors import RequestError
 from knowledge.records import Audience, Record
 
@@ -22,8 +23,8 @@ TEXT_FIELDS = ("question", "answer", "category", "department", "contact", "url",
 
 
 def clean_text(value: str | None) -> str:
-    """NFC and stripped, as the FAQ loaders read a cell."""
-    return unicodedata.normalize("NFC", value or "").strip()
+    """NFC and stripped, as the FAQ loaders read a cell, without what PostgreSQL cannot store."""
+    return unicodedata.normalize("NFC", storable(value or "")).strip()
 
 
 def split_paraphrases(values: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
