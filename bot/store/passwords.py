@@ -15,11 +15,12 @@ from knowledge.errors import RequestError
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 1024
 MIN_DISTINCT_CHARS = 6
-_RUNS = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm", "1qaz2wsx3edc4rfv5tgb6yhn7ujm")
+_RUNS = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm",
+         "1qaz2wsx3edc4rfv5tgb6yhn7ujm")
 COMMON_WORDS = ("password", "passw0rd", "p@ssword", "p@ssw0rd", "pass", "qwerty", "admin", "administrator",
-                "welcome", "letmein", "changeme", "iloveyou", "secret", "login", "master", "root", "test", "user",
-                "guest", "desk", "madoguchi", "sunshine", "dragon", "monkey", "football", "baseball", "princess",
-                "abc", "aaa", "xyz", "pw", "mypassword", "default", "shiyakusho", "yakuba", "kurashi")
+                "welcome", "letmein", "changeme", "iloveyou", "secret", "login", "master", "root", "test",
+                "user", "guest", "desk", "madoguchi", "sunshine", "dragon", "monkey", "football", "baseball",
+                "princess", "abc", "aaa", "xyz", "pw", "mypassword", "default", "shiyakusho", "yakuba", "kurashi")
 _FILLER = re.compile(r"[\W\d_]+")
 
 
