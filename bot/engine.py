@@ -89,7 +89,7 @@ class Bot:
         """Load model, index and decision model named by the settings."""
         from bot.store.index_versions import index_store
 
-        runtime = load_runtime(settings, index_store(settings))
+        runtime = load_runtime(settings, index_store(settings), fall_back=True)
         model = DecisionModel.load(settings.decision_model or DEFAULT_MODEL_FILE)
         return cls(runtime, model, grounded_composer(settings, runtime))
 

@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from bot.store.entries import EntryStore
-from bot.store.entry_fields import EntryFields, split_paraphrases
+from bot.store.entry_fields import EntryFields, check_entry_id, split_paraphrases
 from channels.publishing import load_knowledge
-from knowledge.errors import RequestError
+from knowledge.errors import InvalidFieldError, RequestError
 from knowledge.export import Format, export_records, unquote_formulas
 from knowledge.records import Problem, Record
 from knowledge.settings import Settings
@@ -37,20 +37,26 @@ def content_of(record: Record) -> EntryFields:
     return replace(EntryFields.from_record(record), paraphrases=split_paraphrases(record.alt_questions))
 
 
-def _changed_rows(rows: list[Record], current: dict[str, Record],
-                  report: ImportReport) -> list[tuple[str, EntryFields]]:
-    """Rows that add or change an entry; passages' ids and invalid content become problems."""
+def _storable(record: Record, known: Record | None) -> EntryFields:
+    """The row's content as a desk version; InvalidFieldError names what the database could not take."""
+    if known is not None and known.kind == "passage":
+        raise InvalidFieldError(f"{record.id!r} is a passage of a document; give the row another id", "id")
+    check_entry_id(record.id)
+    return content_of(record).cleaned()
+
+
+def _changed_rows(rows: list[Record], current: dict[str, Record], report: ImportReport,
+                  headers: dict[str, str]) -> list[tuple[str, EntryFields]]:
+    """Rows that add or change an entry; passages' ids and content the store cannot hold become problems
+    naming the column as the file's header wrote it."""
     changed = []
     for record in rows:
         known = current.get(record.id)
-        if known is not None and known.kind == "passage":
-            report.problems.append(Problem(record.source, record.location, "id",
-                                           f"{record.id!r} is a passage of a document; give the row another id"))
-            continue
         try:
-            content = content_of(record).cleaned()
-        except RequestError as exc:
-            report.problems.append(Problem(record.source, record.location, "valid_until", str(exc)))
+            content = _storable(record, known)
+        except InvalidFieldError as exc:
+            field = headers.get(exc.field, exc.field)
+            report.problems.append(Problem(record.source, record.location, field, str(exc)))
             continue
         if known is not None and content_of(known) == content:
             report.unchanged += 1
@@ -68,7 +74,7 @@ def import_table(settings: Settings, entries: EntryStore, path: Path, actor: str
     rows = [unquote_formulas(r) for r in loaded.records] if path.suffix.lower() == ".csv" else loaded.records
     report = ImportReport(problems=[_renamed(p, path, name) for p in loaded.problems])
     current = {record.id: record for record in load_knowledge(settings, entries).records}
-    changed = _changed_rows([replace(r, source=name or r.source) for r in rows], current, report)
+    changed = _changed_rows([replace(r, source=name or r.source) for r in rows], current, report, loaded.headers)
     report.created = [row.entry_id for row in entries.import_entries(changed, actor, name or path.name)]
     return report
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -17,6 +15,7 @@ from indexer.bm25 import BM25Index
 from indexer.dense import FaissVectorIndex
 from indexer.embedding import Embedder
 from indexer.index import FIELDS, FORMAT_VERSION, READING, KnowledgeIndex, record_units
+from indexer.integrity import corpus_hash
 from indexer.normalise import TextNormaliser
 from indexer.store import IndexStore
 from knowledge.records import Record
@@ -28,14 +27,6 @@ EMBED_BATCH = 512
 def no_progress(stage: str, done: int, total: int) -> None:  # noqa: ARG001 (the Progress signature)
     """The default progress callback: report nothing."""
     return None
-
-
-def corpus_hash(records: list[Record]) -> str:
-    """Same records in the same order → same hash, whatever machine built them."""
-    digest = hashlib.sha256()
-    for record in records:
-        digest.update(json.dumps(record.to_json(), ensure_ascii=False, sort_keys=True).encode())
-    return digest.hexdigest()[:16]
 
 
 class IndexBuilder:

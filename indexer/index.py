@@ -15,6 +15,7 @@ import numpy as np
 
 from indexer.bm25 import BM25Index
 from indexer.dense import FaissVectorIndex
+from indexer.integrity import CHECKSUMS, file_checksums, verify_files, verify_records
 from indexer.store import IndexStore
 from knowledge.errors import CorruptIndexError, IncompatibleIndexError
 from knowledge.records import Record
@@ -66,6 +67,7 @@ class KnowledgeIndex:
         for name, bm25 in self.lexical.items():
             bm25.save(folder, f"bm25-{name}")
         self.dense.save(folder / "dense.faiss")
+        self.manifest[CHECKSUMS] = file_checksums(folder)
         (folder / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
@@ -88,12 +90,13 @@ def check_compatible(manifest: dict[str, Any], model: dict[str, Any], tokenizer:
 
 
 def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, str]) -> KnowledgeIndex:
-    """The live version, checked against the running model and tokenizer (the pointer is read once, so a
-    version activated meanwhile is not half read)."""
+    """The live version, checked against the running model and tokenizer and against the checksums its build
+    recorded (the pointer is read once, so a version activated meanwhile is not half read)."""
     version = store.current_version()
     folder = store.versions / version
     manifest = store.manifest(version)
     check_compatible(manifest, model, tokenizer, folder)
+    verify_files(folder, manifest)
     try:
         with open(folder / "records.jsonl", encoding="utf-8") as handle:
             records = [Record.from_json(json.loads(line)) for line in handle if line.strip()]
@@ -104,4 +107,5 @@ def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, st
         raise CorruptIndexError(f"{folder} is incomplete or damaged ({exc}); rebuild the index") from exc
     if len(records) != manifest["counts"]["records"] or dense.size != len(units["record"]):
         raise CorruptIndexError(f"{folder}: file sizes disagree with the manifest; rebuild the index")
+    verify_records(folder, manifest, records)
     return KnowledgeIndex(manifest, records, units["record"], units["field"], lexical, dense)

@@ -78,13 +78,15 @@ class Runtime:
     store: IndexStore
 
 
-def load_runtime(settings: Settings, store: IndexStore | None = None) -> Runtime:
+def load_runtime(settings: Settings, store: IndexStore | None = None, fall_back: bool = False) -> Runtime:
     """Load model, normaliser and the live index, refusing an incompatible index. `store` says where the
-    live version is named (default: the index directory's CURRENT file)."""
+    live version is named (default: the index directory's CURRENT file). With `fall_back` (a server
+    starting) a corrupt live version gives way to the newest older version that is whole."""
     store = store or IndexStore(settings.resolved_index_dir)
     normaliser = normaliser_from_settings(settings)
     embedder = embedder_from_settings(settings).warm_up()
-    index = load_index(store, embedder.describe(), normaliser.config())
+    load = load_newest_whole if fall_back else load_index
+    index = load(store, embedder.describe(), normaliser.config())
     return Runtime(settings, normaliser, embedder, index, Retriever(index, normaliser, embedder), store)
 
 
@@ -100,6 +102,28 @@ class PinnedStore(IndexStore):
         if not (self.versions / self.version / MANIFEST).is_file():
             raise CorruptIndexError(f"index version {self.version!r} is no longer in {self.versions}")
         return self.version
+
+
+def load_newest_whole(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, str]) -> KnowledgeIndex:
+    """The live version or, when it is corrupt, the newest older one that loads, logged as an error: residents
+    keep being answered while someone rebuilds; the watcher swaps to the next good version published."""
+    try:
+        return load_index(store, model, tokenizer)
+    except CorruptIndexError as exc:
+        live, problem = store.pointer.read(), exc
+    for version in reversed(store.list_versions()):
+        if live is not None and version >= live:
+            continue
+        try:
+            index = load_index(PinnedStore(store.root, version), model, tokenizer)
+        except IndexStoreError as older:
+            log.warning("older index version %s cannot serve either: %s", version, older)
+            continue
+        log.error("THE LIVE INDEX VERSION %s CANNOT BE USED (%s). Serving the older version %s instead until a "
+                  "good version is built or chosen (madoguchi index build / madoguchi index use).", live, problem,
+                  version)
+        return index
+    raise problem
 
 
 def load_version(runtime: Runtime, version: str,

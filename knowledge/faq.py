@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from knowledge.links import is_allowed_link, link_problem
 from knowledge.records import Audience, LoadResult, Problem, Record
 from knowledge.tables import COLUMN_ALIASES, READERS, Table
 
@@ -64,6 +65,14 @@ def parse_audience(value: Any) -> Audience:
     return AUDIENCE_ALIASES[text]
 
 
+def parse_url(field: str, value: Any) -> str:
+    """A link residents may open: http(s), tel or mailto only (never javascript: or data:)."""
+    text = _text(value)
+    if text and not is_allowed_link(text):
+        raise RowError(field, link_problem(text))
+    return text
+
+
 def row_to_record(source: str, location: str, row: dict[str, Any]) -> Record:
     """One table row as a record; raises RowError naming the bad field."""
     if row.get("__error__"):
@@ -76,7 +85,7 @@ def row_to_record(source: str, location: str, row: dict[str, Any]) -> Record:
         id=values["id"], kind="faq", question=values["question"], answer=values["answer"],
         alt_questions=tuple(a.strip() for a in _ALT_SEPARATORS.split(values["alt_questions"]) if a.strip()),
         category=values["category"], department=values["department"], contact=values["contact"],
-        url=values["url"], audience=parse_audience(row.get("audience")),
+        url=parse_url("url", values["url"]), audience=parse_audience(row.get("audience")),
         valid_from=parse_date("valid_from", row.get("valid_from")),
         valid_until=parse_date("valid_until", row.get("valid_until")),
         owner=values["owner"], source=source, location=location,
@@ -90,14 +99,14 @@ def _fill_missing_ids(table: Table, path: Path) -> Table:
     width = max([len(cells) for _, cells in table.rows] + [0])
     rows = [(loc, list(cells) + [None] * (width - len(cells)) + [f"{path.stem}-{loc.split()[-1]}"])
             for loc, cells in table.rows]
-    return Table({**table.columns, width: "id"}, rows, table.header_location, table.note)
+    return Table({**table.columns, width: "id"}, rows, table.header_location, table.note, table.headers)
 
 
 def load_faq_table(path: Path, today: date) -> LoadResult:
     """Every good row of one FAQ file, and a Problem for every bad one."""
     source = str(path)
     table = READERS[path.suffix.lower()](path)
-    result = LoadResult()
+    result = LoadResult(headers=dict(table.headers))
     missing = table.missing_columns()
     if missing:
         expected = {name: ", ".join(COLUMN_ALIASES[name][:3]) for name in missing}
@@ -112,7 +121,7 @@ def load_faq_table(path: Path, today: date) -> LoadResult:
         try:
             record = row_to_record(source, location, row)
         except RowError as exc:
-            result.problems.append(Problem(source, location, exc.field, str(exc)))
+            result.problems.append(Problem(source, location, table.written(exc.field), str(exc)))
             continue
         if record.valid_until and record.valid_until < today:
             result.problems.append(Problem(source, location, "valid_until",

@@ -96,8 +96,10 @@ class LoadResult:
 
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def extend(self, other: "LoadResult") -> None:
-        """Append another result's records and problems."""
+        """Append another result's records and problems (headers: the first file's wording wins)."""
         self.records.extend(other.records)
         self.problems.extend(other.problems)
+        self.headers = {**other.headers, **self.headers}

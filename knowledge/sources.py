@@ -41,11 +41,11 @@ def load_file(path: Path, today: date) -> LoadResult:
 def drop_duplicate_ids(result: LoadResult) -> LoadResult:
     """Keep the first record of each id; report the others with where the first one is."""
     first_seen: dict[str, str] = {}
-    kept = LoadResult(problems=list(result.problems))
+    kept = LoadResult(problems=list(result.problems), headers=result.headers)
     for record in result.records:
         where = f"{record.source} {record.location}"
         if record.id in first_seen:
-            kept.problems.append(Problem(record.source, record.location, "id",
+            kept.problems.append(Problem(record.source, record.location, result.headers.get("id", "id"),
                                          f"duplicate id {record.id!r}; first used at {first_seen[record.id]}"))
             continue
         first_seen[record.id] = where

@@ -11,7 +11,7 @@ import io
 import json
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,11 @@ class Table:
     rows: list[tuple[str, list[Any]]]
     header_location: str
     note: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def written(self, column: str) -> str:
+        """A column as the file's header wrote it (参照URL for url), so a problem names what people see."""
+        return self.headers.get(column, column)
 
     def missing_columns(self) -> list[str]:
         """Required columns that no header named."""
@@ -87,12 +92,14 @@ def _table_from_grid(grid: list[list[Any]], note: str = "") -> Table:
 
 
 def _table(grid: list[list[Any]], header_index: int, columns: dict[int, str], note: str) -> Table:
+    header = grid[header_index] if grid else []
+    written = {name: str(header[index]).strip() for index, name in columns.items() if index < len(header)}
     rows = [
         (f"row {number}", cells)
         for number, cells in enumerate(grid[header_index + 1 :], start=header_index + 2)
         if any(_present(cell) for cell in cells)
     ]
-    return Table(columns, rows, f"row {header_index + 1}", note)
+    return Table(columns, rows, f"row {header_index + 1}", note, written)
 
 
 def _present(cell: Any) -> bool:

@@ -226,6 +226,31 @@ def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url:
     assert weak.exit_code != 0
 
 
+WEAK_PASSWORDS = {"aaaaaaaaaaaa": "同じ文字の繰り返し", "ａａａａａａａａａａａａ": "同じ文字の繰り返し",
+                  "abcabcabcabc": "同じ並びの繰り返し", "123456789012": "のような並び", "abcdefghijkl": "のような並び",
+                  "lkjhgfdsapoi": "のような並び", "aabbcaabbcca": "3 種類だけ", "Password2026!": "よく使われる",
+                  "admin-admin-12": "よく使われる", "weakling-desk-2026": "ユーザー名を含んで"}
+
+
+def test_trivially_weak_passwords_are_refused_with_the_reason_in_the_admin_page_and_the_cli(
+        app: object, store_url: str, model_cache: Path) -> None:
+    boss = signed_in(app, "boss")
+    env = {"MADOGUCHI_DATABASE_URL": store_url, "MADOGUCHI_DATA_DIR": str(model_cache)}
+    runner = CliRunner()
+    for password, reason in WEAK_PASSWORDS.items():
+        page = form(boss, "/desk/admin/users", username="weakling", password=password, role="admin")
+        assert page.status_code == 400 and "推測されやすいので使えません" in page.text and reason in page.text, password
+        cli = runner.invoke(cli_app, ["desk", "user", "add", "weakling", "--role", "admin", "--password-stdin"],
+                            input=password + "\n", env=env)
+        assert cli.exit_code != 0 and reason in str(cli.exception), (password, cli.output)
+    changed = runner.invoke(cli_app, ["desk", "user", "password", "boss", "--password-stdin"],
+                            input="zzzzzzzzzzzz\n", env=env)
+    assert changed.exit_code != 0 and "同じ文字の繰り返し" in str(changed.exception)
+    assert sign_in(browser(app), "boss").status_code == 303, "the old password still works"
+    assert form(boss, "/desk/admin/users", username="weakling", password="kawa-zoi 9 no sakura",
+                role="admin").status_code == 303
+
+
 def seeded_escalation(store: ConversationStore) -> str:
     """An escalation inserted directly: the race below is about the store, not the bot."""
     conversation, escalation_id = f"web:{uuid.uuid4().hex}", uuid.uuid4().hex

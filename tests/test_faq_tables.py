@@ -84,7 +84,7 @@ def test_xlsx_with_title_row_and_merged_header_cells(tmp_path: Path) -> None:
     book.save(tmp_path / "faq.xlsx")
     result = load_sources([tmp_path / "faq.xlsx"], today=TODAY)
     assert [(r.id, r.department) for r in result.records] == [("X1", "ごみ減量推進課")]
-    assert [(p.location, p.field) for p in result.problems] == [("row 5", "question")]
+    assert [(p.location, p.field) for p in result.problems] == [("row 5", "質問")], "the column as the sheet names it"
 
 
 def test_xlsx_date_cells_become_validity_dates(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ corrupt or incompatible one while it keeps answering, and no request fails while
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -22,6 +23,7 @@ from channels.web import create_app
 from indexer.chive import MODEL_NAME
 from indexer.runtime import build_index
 from indexer.store import IndexStore
+from knowledge.errors import CorruptIndexError
 from knowledge.settings import SAMPLE_CITY, Settings
 from tests.recorder import free_port
 
@@ -172,3 +174,94 @@ def test_no_request_fails_while_versions_swap(served: tuple[Settings, str, list[
     for worker in workers:
         worker.join()
     assert len(statuses) >= 8 and Counter(statuses) == {200: len(statuses)}, Counter(statuses)
+
+
+SECRET = (HEADER + "S900,使い切れなかった年次有給休暇は翌年に繰り越せますか。,年休 繰り越し,"
+          "職員の年次有給休暇は20日まで翌年に繰り越せます（職員だけの規程です）。,勤務,人事課,内線 1234,,staff,,,人事課\n")
+
+
+def flip_audience(path: Path, record_id: str, audience: str) -> None:
+    """What an attacker with write access to a version folder would do: one record's audience changed."""
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for record in lines:
+        if record["id"] == record_id:
+            record["audience"] = audience
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+
+
+def zero_block(path: Path, size: int = 4096) -> None:
+    data = bytearray(path.read_bytes())
+    start = len(data) // 2
+    data[start:start + size] = bytes(min(size, len(data) - start))
+    path.write_bytes(bytes(data))
+
+
+def with_secret(settings: Settings, tmp_path: Path) -> str:
+    """A new version holding a staff-only rule; returns its name (it is live once built)."""
+    (tmp_path / "secret.csv").write_text(SECRET, encoding="utf-8")
+    return build_index(settings.model_copy(update={"sources": [BASE, tmp_path / "secret.csv"]})).manifest["version"]
+
+
+@pytest.mark.parametrize(("damaged", "damage"), [("records.jsonl", lambda p: flip_audience(p, "S900", "resident")),
+                                                  ("dense.faiss", zero_block)])
+def test_a_version_changed_after_its_build_is_refused_and_the_old_one_keeps_answering(
+        city: tuple[Settings, Path], tmp_path: Path, damaged: str, damage: Callable[[Path], None],
+        caplog: pytest.LogCaptureFixture) -> None:
+    settings, _ = city
+    store = IndexStore(settings.resolved_index_dir)
+    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING, logger="madoguchi.index"):
+        serving = version(client)
+        tampered = with_secret(settings, tmp_path)
+        damage(store.versions / tampered / damaged)
+        assert client.app.state.index_watcher.poll() is None  # type: ignore[attr-defined]
+        assert version(client) == serving
+    [refused] = [r.getMessage() for r in caplog.records if tampered in r.getMessage()]
+    assert "not swapped" in refused and damaged in refused and "SHA-256" in refused
+
+
+def test_a_server_starts_on_the_newest_good_version_when_the_live_one_is_corrupt(
+        city: tuple[Settings, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings, drone = city
+    store = IndexStore(settings.resolved_index_dir)
+    good = build_index(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]
+    tampered = with_secret(settings, tmp_path)
+    flip_audience(store.versions / tampered / "records.jsonl", "S900", "resident")
+    with caplog.at_level(logging.WARNING, logger="madoguchi.index"), TestClient(create_app(settings)) as client:
+        assert version(client) == good
+        reply = ask(client, "使い切れなかった年次有給休暇は翌年に繰り越せますか。")
+        assert (reply.get("answer") or {}).get("id") != "S900"
+        assert ask(client, DRONE_QUESTION)["answer"]["id"] == "N001", "the older version answers"
+    assert store.current_version() == tampered, "the pointer is left for people to decide"
+    [loud] = [r for r in caplog.records if r.levelno == logging.ERROR and tampered in r.getMessage()]
+    assert good in loud.getMessage() and "CANNOT BE USED" in loud.getMessage()
+
+
+def test_a_server_with_no_good_version_refuses_to_start(city: tuple[Settings, Path]) -> None:
+    settings, _ = city
+    store = IndexStore(settings.resolved_index_dir)
+    zero_block(store.current_dir() / "dense.faiss")
+    with pytest.raises(CorruptIndexError, match="dense.faiss"), TestClient(create_app(settings)):
+        pass
+
+
+def test_a_version_built_before_checksums_is_checked_by_its_records_hash(
+        city: tuple[Settings, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings, _ = city
+    store = IndexStore(settings.resolved_index_dir)
+    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING, logger="madoguchi.index"):
+        watcher = client.app.state.index_watcher  # type: ignore[attr-defined]
+        legacy = with_secret(settings, tmp_path)
+        manifest_path = store.versions / legacy / "manifest.json"
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        del manifest["checksums"]
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        assert watcher.poll() == legacy, "an older build still serves"
+        assert any("before madoguchi recorded file checksums" in r.getMessage() for r in caplog.records)
+        tampered = with_secret(settings, tmp_path)
+        manifest_path = store.versions / tampered / "manifest.json"
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        del manifest["checksums"]
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        flip_audience(store.versions / tampered / "records.jsonl", "S900", "resident")
+        assert watcher.poll() is None and version(client) == legacy
+    assert any("corpus_hash" in r.getMessage() and tampered in r.getMessage() for r in caplog.records)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -183,3 +184,27 @@ def test_any_sentence_transformers_directory_can_replace_the_default_model(
     monkeypatch.delenv("MADOGUCHI_MODEL")
     refused = cli.invoke(app, ["search", "住民票", "--index-dir", str(tmp_path / "i")])
     assert refused.exit_code == 1 and "model name" in str(refused.exception)
+
+
+def test_build_refuses_script_and_data_links_naming_file_row_and_column(cli: CliRunner, tmp_path: Path) -> None:
+    rows = ("番号,質問,回答,参照URL\n"
+            "L1,住民票の写しは？,市民課で取れます。,https://www.city.minato.example.jp/shimin/\n"
+            "L2,窓口の電話は？,代表番号へどうぞ。,tel:03-1234-5678\n"
+            "L3,メールで聞けますか,はい。,mailto:info@city.minato.example.jp\n"
+            "L4,罠その1,回答,javascript:alert(document.domain)\n"
+            "L5,罠その2,回答,data:text/html;base64,PHNjcmlwdD4=\n"
+            "L6,罠その3,回答, JaVa\tScRiPt:alert(1)\n")
+    (tmp_path / "links.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "manual.md").write_text("---\nurl: javascript:alert(1)\n---\n# 手引き\n本文\n", encoding="utf-8")
+    result = cli.invoke(app, ["index", "build", str(tmp_path), "--index-dir", str(tmp_path / "i")],
+                        env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "3 records" in result.output
+    for row in ("row 5", "row 6", "row 7"):
+        assert re.search(rf"links\.csv\s*│\s*{row}\s*│\s*参照URL\s*│\s*only http, https, tel, mailto", result.output), row
+    assert re.search(r"manual\.md\s*│\s*metadata\s*│\s*url\s*│", result.output)
+    index = IndexStore(tmp_path / "i")
+    records = [json.loads(line) for line in (index.current_dir() / "records.jsonl").read_text().splitlines()]
+    assert sorted((r["id"], r["url"]) for r in records) == [
+        ("L1", "https://www.city.minato.example.jp/shimin/"), ("L2", "tel:03-1234-5678"),
+        ("L3", "mailto:info@city.minato.example.jp")]

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.escalations import audit
+from bot.store.passwords import check_password
 from bot.store.repository import ConversationStore
 from bot.store.signins import ROLES, Account, NewSession, SignedIn, SignIns, role_at_least
 from bot.store.tables import AuditEntry, DeskSession, DeskUser, utcnow
@@ -18,8 +19,6 @@ from knowledge.errors import ConflictError, NotFoundError, RequestError
 from knowledge.settings import Settings
 
 __all__ = ["ROLES", "Account", "Accounts", "NewSession", "SignedIn", "role_at_least"]
-MIN_PASSWORD_CHARS = 12
-MAX_PASSWORD_CHARS = 1024
 USERNAME = re.compile(r"^[\w.@-]{1,64}$")
 
 
@@ -63,7 +62,7 @@ class Accounts(SignIns):
 
     def set_password(self, username: str, password: str, actor: str) -> None:
         """A new password also unlocks the account and signs it out everywhere."""
-        _check_password(password)
+        check_password(password, username)
         new_hash = self.hasher.hash(password)
         self._change(username, actor, "user.password", {}, password_hash=new_hash, failed_logins=0,
                      locked_until=None)
@@ -100,15 +99,9 @@ def _check_new(username: str, role: str, password: str) -> None:
     if not USERNAME.match(username):
         raise RequestError("ユーザー名は 1〜64 文字の英数字・かな漢字・「. _ @ -」で (invalid user name)")
     _check_role(role)
-    _check_password(password)
+    check_password(password, username)
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
         raise RequestError(f"役割は {' / '.join(ROLES)} のどれかです (unknown role {role!r})")
-
-
-def _check_password(password: str) -> None:
-    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
-        raise RequestError(f"パスワードは {MIN_PASSWORD_CHARS} 文字以上にしてください "
-                           f"(password must be {MIN_PASSWORD_CHARS}–{MAX_PASSWORD_CHARS} characters)")

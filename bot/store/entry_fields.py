@@ -14,12 +14,36 @@ from datetime import date
 
 from bot.store.tables import EntryVersion
 from bot.store.values import storable
-from knowledge.errors import RequestError
+from knowledge.errors import InvalidFieldError, RequestError
+from knowledge.links import LINK_SCHEMES, is_allowed_link
 from knowledge.records import Audience, Record
 
 PARAPHRASE_SEPARATORS = re.compile(r"[|｜\r\n]+")
-LABELS = {"question": "質問", "answer": "回答"}
+FIELD_LABELS = {"id": "番号", "question": "質問", "answer": "回答", "paraphrases": "言い換え", "category": "分類",
+                "department": "担当課", "contact": "連絡先", "url": "参照URL", "audience": "公開範囲",
+                "valid_from": "公開開始日", "valid_until": "公開終了日", "owner": "管理者"}
 TEXT_FIELDS = ("question", "answer", "category", "department", "contact", "url", "owner")
+_COLUMNS = EntryVersion.__table__.c
+COLUMN_LIMITS: dict[str, int] = {name: _COLUMNS[name].type.length for name in TEXT_FIELDS
+                                 if getattr(_COLUMNS[name].type, "length", None)}
+ID_LIMIT: int = _COLUMNS["entry_id"].type.length
+
+
+def check_stored_text(texts: dict[str, str]) -> None:
+    """Text the database cannot hold (too long for its column, a link that could run script) is refused by name,
+    before PostgreSQL refuses the whole write as if it were an outage."""
+    for name, limit in COLUMN_LIMITS.items():
+        if len(texts.get(name, "")) > limit:
+            raise InvalidFieldError(f"{FIELD_LABELS[name]}は {limit} 文字までです（{len(texts[name])} 文字）。", name)
+    link = texts.get("url", "")
+    if link and not is_allowed_link(link):
+        raise InvalidFieldError(f"参照URLは {'・'.join(LINK_SCHEMES)} のリンクだけ使えます（{link[:60]!r}）。", "url")
+
+
+def check_entry_id(entry_id: str) -> None:
+    """An id longer than the database's column is refused by name."""
+    if len(entry_id) > ID_LIMIT:
+        raise InvalidFieldError(f"番号は {ID_LIMIT} 文字までです（{len(entry_id)} 文字）。", "id")
 
 
 def clean_text(value: str | None) -> str:
@@ -51,19 +75,21 @@ class EntryFields:
     owner: str = ""
 
     def cleaned(self) -> "EntryFields":
-        """Normalised text and paraphrases; RequestError for an unknown audience or reversed dates."""
+        """Normalised text and paraphrases; InvalidFieldError for an unknown audience, reversed dates, text the
+        database cannot hold or a link that is not http/https/tel/mailto."""
         if self.audience not in {a.value for a in Audience}:
-            raise RequestError(f"公開範囲は resident・staff・all のどれかです（{self.audience!r}）。")
+            raise InvalidFieldError(f"公開範囲は resident・staff・all のどれかです（{self.audience!r}）。", "audience")
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
-            raise RequestError("公開終了日が公開開始日より前です。")
+            raise InvalidFieldError("公開終了日が公開開始日より前です。", "valid_until")
         texts = {name: clean_text(getattr(self, name)) for name in TEXT_FIELDS}
+        check_stored_text(texts)
         return replace(self, paraphrases=split_paraphrases(self.paraphrases), **texts)
 
     def ready_to_publish(self) -> None:
         """An entry without a question or an answer must never reach residents."""
         missing = [name for name in ("question", "answer") if not clean_text(getattr(self, name))]
         if missing:
-            raise RequestError("承認の前に" + "と".join(LABELS[name] for name in missing) + "を書いてください。")
+            raise RequestError("承認の前に" + "と".join(FIELD_LABELS[name] for name in missing) + "を書いてください。")
 
     def with_paraphrase(self, text: str) -> "EntryFields":
         """The same content with one more way of asking."""

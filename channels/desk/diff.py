@@ -9,12 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from difflib import SequenceMatcher
 
-from bot.store.entry_fields import EntryFields
+from bot.store.entry_fields import FIELD_LABELS, EntryFields
 
 REWRITE_BELOW = 0.5
-FIELD_LABELS = {"question": "質問", "answer": "回答", "paraphrases": "言い換え", "category": "分類",
-                "department": "担当課", "contact": "連絡先", "url": "参照URL", "audience": "公開範囲",
-                "valid_from": "公開開始日", "valid_until": "公開終了日", "owner": "管理者"}
 
 
 @dataclass(frozen=True, slots=True)

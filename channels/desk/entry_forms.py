@@ -13,7 +13,7 @@ from fastapi import Request
 from starlette.datastructures import FormData
 
 from bot.store.entries import DECIDED, EntryStore
-from bot.store.entry_fields import EntryFields, split_paraphrases
+from bot.store.entry_fields import COLUMN_LIMITS, EntryFields, split_paraphrases
 from bot.store.tables import EntryVersion
 from channels.desk.auth import services
 from channels.desk.diff import FIELD_LABELS
@@ -22,8 +22,7 @@ from indexer.embedding import LentEmbedder
 from knowledge.errors import RequestError
 from knowledge.records import Record
 
-LIMITS = {"question": 1000, "answer": 10_000, "paraphrases": 10_000, "category": 200, "department": 200,
-          "contact": 400, "url": 1000, "owner": 200}
+LIMITS = {"question": 1000, "answer": 10_000, "paraphrases": 10_000, **COLUMN_LIMITS}
 AUDIENCES = (("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）"))
 STATUS_LABELS = {"draft": "下書き", "approved": "承認済み", "rejected": "却下", "retired": "公開終了"}
 _PUBLISHER_LOCK = threading.Lock()

@@ -18,9 +18,8 @@ from bot.store.index_versions import index_store
 from channels.web.api import WebContext
 from channels.web.app import build_context
 from indexer.embedding import SentenceTransformerEmbedder, embedder_from_settings
-from indexer.index import load_index
 from indexer.normalise import TextNormaliser
-from indexer.runtime import Runtime, normaliser_from_settings
+from indexer.runtime import Runtime, load_newest_whole, normaliser_from_settings
 from indexer.search import Retriever
 from knowledge.settings import Settings
 
@@ -57,7 +56,7 @@ def city_bot(settings: Settings, parts: SharedParts) -> Bot:
     """The city's bot over its own index, with the shared model and normaliser (as `Bot.from_settings`,
     minus loading them again)."""
     store = index_store(settings)
-    index = load_index(store, parts.embedder.describe(), parts.normaliser.config())
+    index = load_newest_whole(store, parts.embedder.describe(), parts.normaliser.config())
     runtime = Runtime(settings, parts.normaliser, parts.embedder, index,
                       Retriever(index, parts.normaliser, parts.embedder), store)
     model = DecisionModel.load(settings.decision_model or DEFAULT_MODEL_FILE)

@@ -15,7 +15,7 @@ from knowledge.documents.markdown import read_markdown
 from knowledge.documents.pdf import read_pdf
 from knowledge.documents.sections import ParsedDocument, Section
 from knowledge.errors import SourceError
-from knowledge.faq import RowError, parse_audience, parse_date
+from knowledge.faq import RowError, parse_audience, parse_date, parse_url
 from knowledge.records import LoadResult, Problem, Record
 
 READERS: dict[str, Callable[[Path], ParsedDocument]] = {
@@ -57,7 +57,7 @@ def _passages(path: Path, meta: dict[str, str], sections: list[Section]) -> list
     title = meta.get("title") or path.stem
     common = dict(
         kind="passage", category=meta.get("category", ""), department=meta.get("department", ""),
-        contact=meta.get("contact", ""), url=meta.get("url", ""), owner=meta.get("owner", ""),
+        contact=meta.get("contact", ""), url=parse_url("url", meta.get("url")), owner=meta.get("owner", ""),
         audience=parse_audience(meta.get("audience")), source=str(path),
         valid_from=parse_date("valid_from", meta.get("valid_from")),
         valid_until=parse_date("valid_until", meta.get("valid_until")),
