@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     keep_versions: int = Field(3, ge=1, description="How many old index versions to keep for rollback.")
     database_url: str | None = Field(None, description="SQLAlchemy URL of the conversation store; default "
                                                        "a SQLite file in DATA_DIR (postgresql+psycopg://… in production).")
+    database_connect_timeout_seconds: float = Field(2.0, gt=0, le=60, description="Longest wait to open a "
+                                                    "database connection or check a pooled one (PostgreSQL waits "
+                                                    "at least 2 s to connect).")
+    database_statement_timeout_seconds: float = Field(5.0, gt=0, le=600, description="Longest wait for one "
+                                                      "statement (SQLite: for a lock); a database that does not "
+                                                      "answer in time is treated as down: turns are spooled.")
+    database_pool_timeout_seconds: float = Field(2.0, gt=0, le=60, description="Longest wait for a free "
+                                                 "connection from the worker's pool.")
     decision_model: Path | None = Field(None, description="Fusion/confidence model file from `madoguchi train`; "
                                                           "default: the one shipped, learned on the sample city.")
     answer_threshold: float | None = Field(None, ge=0, le=1, description="Answer when P(top 1 right) ≥ this; "

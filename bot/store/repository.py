@@ -17,6 +17,7 @@ from bot.store.database import make_engine, migrate
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
+from bot.store.timeouts import Probe, StoreTimeouts
 from bot.store.tables import ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, Turn, utcnow
 from knowledge.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 
@@ -32,10 +33,11 @@ class StoredTurn:
 class ConversationStore:
     """Construct with a URL; `migrate()` once at startup; every method is one short transaction."""
 
-    def __init__(self, url: str, cipher: RouteCipher | None = None) -> None:
-        self.engine: Engine = make_engine(url)
+    def __init__(self, url: str, cipher: RouteCipher | None = None, timeouts: StoreTimeouts | None = None) -> None:
+        self.engine: Engine = make_engine(url, timeouts)
         self.cipher = cipher
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._probe = Probe(self._ping)
 
     def migrate(self) -> "ConversationStore":
         """Create or upgrade the schema."""
@@ -46,8 +48,11 @@ class ConversationStore:
         """A new ORM session; sibling repositories (desk, outbox, entries) share the engine through it."""
         return self._sessions()
 
-    def ping(self) -> bool:
-        """True when the database answers."""
+    def ping(self, within: float | None = None) -> bool:
+        """True when the database answers (within `within` seconds, for callers that must not wait longer)."""
+        return self._probe(within) if within is not None else self._ping()
+
+    def _ping(self) -> bool:
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))

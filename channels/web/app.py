@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from bot import Bot
 from bot.store import ConversationStore
 from bot.store.routes import RouteCipher
+from bot.store.timeouts import StoreTimeouts
 from channels.conversation import secret_key
 from channels.delivery import start_background_work
 from channels.desk import desk_router
@@ -36,7 +37,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 def build_context(settings: Settings, bot: Bot | None = None, lock: threading.Lock | None = None) -> WebContext:
     """Load the bot and open (and migrate) the store: the expensive part, once per worker. A server of
     several cities passes each city's bot and the ONE lock of the Sudachi normaliser they share."""
-    store = ConversationStore(settings.resolved_database_url, RouteCipher(secret_key(settings))).migrate()
+    store = ConversationStore(settings.resolved_database_url, RouteCipher(secret_key(settings)),
+                              StoreTimeouts.of(settings)).migrate()
     per_session, per_address, per_chat_user = build_limiters(settings)
     return WebContext(settings, bot or Bot.from_settings(settings), store, per_session, per_address,
                       lock or threading.Lock(), per_chat_user)
