@@ -73,6 +73,9 @@ class Settings(BaseSettings):
                                                                    "whose pages embed the widget and may call the API.")
     frame_ancestors: str = Field("'self'", pattern=r"^[^;,\r\n]+$",
                                  description="CSP frame-ancestors: city origins allowed to frame our pages.")
+    trusted_proxies: list[str] = Field(default_factory=list, description="Addresses or networks of the city's "
+                                       "reverse proxies whose X-Forwarded-For/-Proto are believed (rate limits, "
+                                       "HSTS); empty: the connecting address is the client's.")
     hsts: bool = Field(True, description="Send Strict-Transport-Security on requests that came over TLS.")
     host: str = Field("127.0.0.1", description="Address `madoguchi serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `madoguchi serve` listens on.")

@@ -167,12 +167,18 @@ class ConversationStore:
         return len(old)
 
     def add_feedback(self, conversation_id: str, turn_id: int, helpful: bool, comment: str) -> None:
-        """👍/👎 on a turn of this conversation."""
+        """👍/👎 on a turn of this conversation: one per turn, a later one replaces it (the resident changed
+        their mind), so the dashboard's 👍 rate cannot be pumped. The turn's row lock orders two at once."""
         with self.guard(), self.session() as session, session.begin():
-            turn = session.get(Turn, turn_id)
+            turn = session.get(Turn, turn_id, with_for_update=True)
             if turn is None or turn.conversation_id != conversation_id:
                 raise NotFoundError(f"no turn {turn_id} in this conversation")
-            session.add(Feedback(turn_id=turn_id, helpful=helpful, comment=mask_personal_data(comment)))
+            earlier = session.scalars(select(Feedback).where(Feedback.turn_id == turn_id)).all()
+            for extra in earlier[1:]:
+                session.delete(extra)
+            kept = earlier[0] if earlier else Feedback(turn_id=turn_id)
+            kept.helpful, kept.comment, kept.created_at = helpful, mask_personal_data(comment), utcnow()
+            session.add(kept)
 
     def add_contact(self, conversation_id: str, escalation_id: str, name: str, email: str, phone: str,
                     preferred: str) -> None:

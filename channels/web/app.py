@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from bot import Bot
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None,
     app.add_middleware(UnexpectedErrors)  # innermost: its 500 still passes the headers middleware
     app.add_middleware(PathBodyLimit, default=settings.max_body_bytes, desk=settings.desk_max_body_bytes)
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors, hsts=settings.hsts)
+    if settings.trusted_proxies:  # only then are X-Forwarded-For/-Proto believed, and only from these
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if settings.widget_origins:  # city sites that embed the widget call the API from their own origin
         app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"], allow_credentials=False, max_age=3600)
