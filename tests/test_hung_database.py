@@ -12,20 +12,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.store import ConversationStore
+from bench.fault_proxy import FaultProxy
 from bot.store.escalations import EscalationDesk
 from channels.web import create_app
 from knowledge.settings import Settings
-from tests.silent_proxy import SilentProxy
 from tests.test_web_api import postgres_schema_url
 
 QUESTIONS = ["粗大ごみの出し方", "住民票の写しを取りたい", "担当者と話したい"]
 
 
 @pytest.fixture()
-def database() -> Iterator[tuple[str, SilentProxy]]:
+def database() -> Iterator[tuple[str, FaultProxy]]:
     for url in postgres_schema_url():
         ConversationStore(url).migrate().engine.dispose()
-        proxy = SilentProxy(5432, hold_seconds=30)
+        proxy = FaultProxy(5432, hold_seconds=30)
         yield url, proxy
         proxy.close()
 
@@ -44,7 +44,7 @@ def wait_until(check, seconds: float = 30.0) -> bool:  # type: ignore[no-untyped
 
 
 def test_a_silent_database_spools_asks_quickly_keeps_healthz_fast_and_loses_nothing(
-        database: tuple[str, SilentProxy], sample_index_dir: Path, tmp_path: Path) -> None:
+        database: tuple[str, FaultProxy], sample_index_dir: Path, tmp_path: Path) -> None:
     url, proxy = database
     settings = Settings(index_dir=sample_index_dir, data_dir=tmp_path, database_url=proxy.url_for(url),
                         database_statement_timeout_seconds=1, database_connect_timeout_seconds=1,

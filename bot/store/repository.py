@@ -33,7 +33,8 @@ class StoredTurn:
 class ConversationStore:
     """Construct with a URL; `migrate()` once at startup; every method is one short transaction."""
 
-    def __init__(self, url: str, cipher: RouteCipher | None = None, timeouts: StoreTimeouts | None = None) -> None:
+    def __init__(self, url: str, cipher: RouteCipher | None = None,
+                 timeouts: StoreTimeouts | None = None) -> None:
         self.engine: Engine = make_engine(url, timeouts)
         self.cipher = cipher
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -5,7 +5,8 @@ PostgreSQL gets `connect_timeout`, a server-side `statement_timeout` and TCP kee
 `tcp_user_timeout` (a partition that swallows packets). A connection that is already open and whose peer
 keeps acknowledging but never answers honours none of these, so a watchdog shuts the socket of any wait
 (pre-ping, statement, commit, rollback) that outlasts its bound; libpq then reports a lost connection,
-which SQLAlchemy discards and the store turns into StoreUnavailableError. SQLite gets a busy timeout.
+which SQLAlchemy discards and the store turns into StoreUnavailableError. Migrations and waiting for the
+index build lock are long on purpose (`unbounded`). SQLite gets a busy timeout.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Connection, Engine, event, exc, text
 from sqlalchemy.engine import URL
 
 from knowledge.settings import Settings
@@ -62,18 +64,44 @@ def bound_waits(engine: Engine, timeouts: StoreTimeouts) -> None:
     """Arm the watchdog around every wait on a PostgreSQL server (the engine's own pre-ping is replaced)."""
     statement = timeouts.statement + 1.0  # the server's own statement_timeout should win when it is alive
     event.listen(engine, "connect", lambda dbapi, record: record.info.__setitem__("fresh", True))
-    event.listen(engine, "checkout", lambda dbapi, record, proxy: _ping(engine, dbapi, record, timeouts.connect))
-    event.listen(engine, "before_cursor_execute", lambda conn, *_: WATCHDOG.arm(_dbapi(conn), statement))
+    event.listen(engine, "checkout", lambda dbapi, record, _: _ping(engine, dbapi, record, timeouts.connect))
+    event.listen(engine, "before_cursor_execute", partial(_before_statement, seconds=statement))
     event.listen(engine, "after_cursor_execute", lambda conn, *_: WATCHDOG.disarm(_dbapi(conn)))
-    for wait in ("commit", "rollback"):
-        event.listen(engine, wait, lambda conn: WATCHDOG.arm(_dbapi(conn), statement))
-    event.listen(engine, "begin", lambda conn: WATCHDOG.disarm(_dbapi(conn)))
-    event.listen(engine, "reset", lambda dbapi, record, state: WATCHDOG.arm(dbapi, statement))
     for done in ("checkin", "invalidate", "soft_invalidate", "close", "close_detached"):
         event.listen(engine, done, lambda dbapi, *_: WATCHDOG.disarm(dbapi))
+    dialect = engine.dialect  # the pool's reset-on-return uses the same methods, so it is bounded too
+    dialect.do_commit = partial(_bounded, dialect.do_commit, statement)  # type: ignore[method-assign]
+    dialect.do_rollback = partial(_bounded, dialect.do_rollback, statement)  # type: ignore[method-assign]
+
+
+def unbounded(connection: Connection) -> Connection:
+    """This connection's statements in its current transaction may wait as long as they need: a migration,
+    or waiting for another server's index build to release its lock."""
+    connection.execution_options(wait_unbounded=True)
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL statement_timeout = 0"))
+    return connection
+
+
+def _before_statement(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any,
+                      executemany: bool, seconds: float) -> None:
+    if not conn.get_execution_options().get("wait_unbounded"):
+        WATCHDOG.arm(_dbapi(conn), seconds)
+
+
+def _bounded(method: Callable[[Any], None], seconds: float, connection: Any) -> None:
+    dbapi = getattr(connection, "dbapi_connection", connection)
+    WATCHDOG.arm(dbapi, seconds)
+    try:
+        method(connection)
+    finally:
+        WATCHDOG.disarm(dbapi)
 
 
 def _dbapi(connection: Any) -> Any:
+    """The DBAPI connection under a SQLAlchemy one; None once it was invalidated (nothing left to wait on)."""
+    if connection.invalidated or connection.closed:
+        return None
     return connection.connection.dbapi_connection
 
 
@@ -85,13 +113,13 @@ def _ping(engine: Engine, dbapi: Any, record: Any, seconds: float) -> None:
     try:
         engine.dialect.do_ping(dbapi)
     except Exception as error:
-        raise exc.DisconnectionError(f"the database did not answer a ping ({type(error).__name__})") from error
+        raise exc.InvalidatePoolError(f"no answer to a ping ({type(error).__name__})") from error
     finally:
         WATCHDOG.disarm(dbapi)
 
 
 class Watchdog:
-    """One thread for the process; shuts the socket of a connection whose current wait is past its deadline."""
+    """One thread per process; shuts the socket of a connection whose current wait is past its deadline."""
 
     def __init__(self) -> None:
         self._armed: dict[int, tuple[float, weakref.ref]] = {}
@@ -130,7 +158,7 @@ class Watchdog:
 
 
 def _shut(dbapi: Any) -> None:
-    """Shut (not close: libpq owns the descriptor) the socket, so the waiting thread sees a lost connection."""
+    """Shut (not close: libpq owns the descriptor) the socket: the waiting thread sees a lost connection."""
     try:
         with socket.socket(fileno=socket.dup(dbapi.fileno())) as duplicate:
             duplicate.shutdown(socket.SHUT_RDWR)

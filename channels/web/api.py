@@ -126,8 +126,9 @@ def healthz(request: Request) -> Health:
     """Index version, whether the store answers, and what waits in the outage spool."""
     ctx = context(request)
     spooled, set_aside = (ctx.spool.pending(), len(ctx.spool.set_aside())) if ctx.spool else (0, 0)
-    return Health(ok=True, index_version=ctx.bot.runtime.index.manifest["version"],
-                  store="ok" if ctx.store.ping(HEALTH_PROBE_SECONDS) else "unreachable", spooled=spooled, set_aside=set_aside)
+    store = "ok" if ctx.store.ping(HEALTH_PROBE_SECONDS) else "unreachable"
+    return Health(ok=True, index_version=ctx.bot.runtime.index.manifest["version"], store=store,
+                  spooled=spooled, set_aside=set_aside)
 
 
 def answer_resident(body: AskRequest, request: Request) -> AskResponse:

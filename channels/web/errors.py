@@ -26,7 +26,8 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     detail = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "problem": e.get("msg", "")}
               for e in exc.errors()]
-    return _over_address_limit(request) or error_response(422, "the request does not match the API schema", detail)
+    refused = _over_address_limit(request)
+    return refused or error_response(422, "the request does not match the API schema", detail)
 
 
 def _over_address_limit(request: Request) -> JSONResponse | None:
