@@ -4,6 +4,7 @@ answers again every spooled turn is stored."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,3 +72,24 @@ def test_a_silent_database_spools_asks_quickly_keeps_healthz_fast_and_loses_noth
     stored = store.export(["web:silent-database-01"])[0]["turns"]
     assert [t["question"] for t in stored] == ["こんにちは", *QUESTIONS]
     store.engine.dispose()
+
+
+def test_a_locked_sqlite_store_spools_asks_within_the_statement_timeout(sample_index_dir: Path,
+                                                                         tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'madoguchi.db'}"
+    settings = Settings(index_dir=sample_index_dir, data_dir=tmp_path, database_url=url,
+                        database_statement_timeout_seconds=1, rate_per_session=1000, rate_per_address=10_000)
+    session = {"session_id": "locked-sqlite-01"}
+    with TestClient(create_app(settings)) as client:
+        holder = sqlite3.connect(tmp_path / "madoguchi.db", isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process writing for a long time
+        try:
+            reply, seconds = timed(lambda: client.post("/api/v1/ask", json={**session, "text": "担当者と話したい"}))
+            assert reply.status_code == 200 and seconds < 4, (reply.status_code, seconds)
+            assert reply.json()["turn_id"] == 0, "kept in the spool"
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert wait_until(lambda: client.get("/healthz").json()["spooled"] == 0), "spooled turn not replayed"
+    store = ConversationStore(url)
+    assert [e.id for e in EscalationDesk(store).queue()] == [reply.json()["escalation"]["id"]]
