@@ -42,6 +42,7 @@ class StoreTimeouts:
 
     @classmethod
     def of(cls, settings: Settings) -> "StoreTimeouts":
+        """The three `MADOGUCHI_DATABASE_*_TIMEOUT_SECONDS` settings."""
         return cls(settings.database_connect_timeout_seconds, settings.database_statement_timeout_seconds,
                    settings.database_pool_timeout_seconds)
 
@@ -129,6 +130,7 @@ class Watchdog:
         self._thread: threading.Thread | None = None
 
     def arm(self, dbapi: Any, seconds: float) -> None:
+        """Watch this connection's wait from now on (a later arm replaces the deadline)."""
         if dbapi is None:
             return
         deadline = time.monotonic() + seconds
@@ -141,6 +143,7 @@ class Watchdog:
             self._wake.notify()
 
     def disarm(self, dbapi: Any) -> None:
+        """The wait is over; stale heap entries are skipped when they come due."""
         with self._wake:
             self._armed.pop(id(dbapi), None)
 
