@@ -157,7 +157,7 @@ def serve(index_dir: IndexDir = None,
     host, port = host or settings.host, port or settings.port
     out.print(f"madoguchi: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     uvicorn.run("channels.web.asgi:app", host=host, port=port, workers=workers or settings.workers,
-                log_level="warning")
+                log_level="warning", proxy_headers=False)  # the app believes only MADOGUCHI_TRUSTED_PROXIES
 
 
 def main() -> None:

@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     keep_versions: int = Field(3, ge=1, description="How many old index versions to keep for rollback.")
     database_url: str | None = Field(None, description="SQLAlchemy URL of the conversation store; default "
                                                        "a SQLite file in DATA_DIR (postgresql+psycopg://… in production).")
+    database_connect_timeout_seconds: float = Field(
+        2.0, gt=0, le=60, description="Longest wait to open a database connection or check a pooled one "
+                                      "(PostgreSQL waits at least 2 s to connect).")
+    database_statement_timeout_seconds: float = Field(
+        5.0, gt=0, le=600, description="Longest wait for one statement (SQLite: for a lock); a database that "
+                                       "does not answer in time is treated as down: turns are spooled.")
+    database_pool_timeout_seconds: float = Field(2.0, gt=0, le=60, description="Longest wait for a free "
+                                                                                "connection from the pool.")
     decision_model: Path | None = Field(None, description="Fusion/confidence model file from `madoguchi train`; "
                                                           "default: the one shipped, learned on the sample city.")
     answer_threshold: float | None = Field(None, ge=0, le=1, description="Answer when P(top 1 right) ≥ this; "
@@ -65,6 +73,10 @@ class Settings(BaseSettings):
                                                                    "whose pages embed the widget and may call the API.")
     frame_ancestors: str = Field("'self'", pattern=r"^[^;,\r\n]+$",
                                  description="CSP frame-ancestors: city origins allowed to frame our pages.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or networks of the city's reverse proxies whose "
+                                          "X-Forwarded-For/-Proto are believed (rate limits, HSTS); "
+                                          "empty: the connecting address is the client's.")
     hsts: bool = Field(True, description="Send Strict-Transport-Security on requests that came over TLS.")
     host: str = Field("127.0.0.1", description="Address `madoguchi serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `madoguchi serve` listens on.")

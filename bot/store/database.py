@@ -7,21 +7,29 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 
+from bot.store.timeouts import StoreTimeouts, bound_waits, engine_options, unbounded
 from knowledge.errors import ConfigurationError
+from knowledge.settings import get_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets foreign keys and a busy timeout for several workers."""
+def make_engine(url: str, timeouts: StoreTimeouts | None = None) -> Engine:
+    """An engine for the URL whose every wait is bounded (default: the process settings' timeouts);
+    SQLite gets foreign keys and a busy timeout for several workers."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    timeouts = timeouts or StoreTimeouts.of(get_settings())
     try:
-        engine = create_engine(url, pool_pre_ping=True, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+        parsed = make_url(url)
+        postgresql = parsed.get_backend_name() == "postgresql"
+        engine = create_engine(parsed, pool_pre_ping=not postgresql, **engine_options(parsed, timeouts))
     except Exception as exc:  # SQLAlchemy raises ArgumentError, NoSuchModuleError, ImportError
         raise ConfigurationError(f"MADOGUCHI_DATABASE_URL cannot be used ({exc})") from exc
+    if postgresql:
+        bound_waits(engine, timeouts)  # includes a bounded pre-ping
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -43,7 +51,7 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            unbounded(connection).execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         elif engine.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store.database import migrated_engine
+from bot.store.timeouts import unbounded
 from bot.store.tables import IndexActivation
 from indexer.pointers import Activation, PointerFile
 from indexer.store import IndexStore
@@ -94,7 +95,7 @@ def take_build_lock(url: str, key: dict[str, int]) -> Connection:
     connection: Connection | None = None
     try:
         connection = migrated_engine(url).connect()
-        connection.execute(text("SELECT pg_advisory_lock(:kind, :name)"), key)
+        unbounded(connection).execute(text("SELECT pg_advisory_lock(:kind, :name)"), key)
         connection.commit()
         return connection
     except SQLAlchemyError as exc:

@@ -17,6 +17,7 @@ from bot.store.database import make_engine, migrate
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
+from bot.store.timeouts import Probe, StoreTimeouts
 from bot.store.tables import ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, Turn, utcnow
 from bot.store.values import bounded_id
 from knowledge.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
@@ -33,10 +34,12 @@ class StoredTurn:
 class ConversationStore:
     """Construct with a URL; `migrate()` once at startup; every method is one short transaction."""
 
-    def __init__(self, url: str, cipher: RouteCipher | None = None) -> None:
-        self.engine: Engine = make_engine(url)
+    def __init__(self, url: str, cipher: RouteCipher | None = None,
+                 timeouts: StoreTimeouts | None = None) -> None:
+        self.engine: Engine = make_engine(url, timeouts)
         self.cipher = cipher
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._probe = Probe(self._ping)
 
     def migrate(self) -> "ConversationStore":
         """Create or upgrade the schema."""
@@ -47,8 +50,11 @@ class ConversationStore:
         """A new ORM session; sibling repositories (desk, outbox, entries) share the engine through it."""
         return self._sessions()
 
-    def ping(self) -> bool:
-        """True when the database answers."""
+    def ping(self, within: float | None = None) -> bool:
+        """True when the database answers (within `within` seconds, for callers that must not wait longer)."""
+        return self._probe(within) if within is not None else self._ping()
+
+    def _ping(self) -> bool:
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
@@ -163,12 +169,18 @@ class ConversationStore:
         return len(old)
 
     def add_feedback(self, conversation_id: str, turn_id: int, helpful: bool, comment: str) -> None:
-        """👍/👎 on a turn of this conversation."""
+        """👍/👎 on a turn of this conversation: one per turn, a later one replaces it (the resident changed
+        their mind), so the dashboard's 👍 rate cannot be pumped. The turn's row lock orders two at once."""
         with self.guard(), self.session() as session, session.begin():
-            turn = session.get(Turn, turn_id)
+            turn = session.get(Turn, turn_id, with_for_update=True)
             if turn is None or turn.conversation_id != conversation_id:
                 raise NotFoundError(f"no turn {turn_id} in this conversation")
-            session.add(Feedback(turn_id=turn_id, helpful=helpful, comment=mask_personal_data(comment)))
+            earlier = session.scalars(select(Feedback).where(Feedback.turn_id == turn_id)).all()
+            for extra in earlier[1:]:
+                session.delete(extra)
+            kept = earlier[0] if earlier else Feedback(turn_id=turn_id)
+            kept.helpful, kept.comment, kept.created_at = helpful, mask_personal_data(comment), utcnow()
+            session.add(kept)
 
     def add_contact(self, conversation_id: str, escalation_id: str, name: str, email: str, phone: str,
                     preferred: str) -> None:

@@ -24,6 +24,7 @@ from knowledge.records import Audience
 from knowledge.settings import Settings
 
 CHANNEL = "web"
+HEALTH_PROBE_SECONDS = 1.0  # /healthz answers within this (plus the spool count) whatever the store does
 ERRORS: dict[int | str, dict] = {status: {"model": ErrorBody, "description": why} for status, why in (
     (400, "the request cannot be served as sent"), (404, "no such turn or escalation in this session"),
     (409, "a choice that was not offered in this conversation"),
@@ -127,8 +128,9 @@ def healthz(request: Request) -> Health:
     """Index version, whether the store answers, and what waits in the outage spool."""
     ctx = context(request)
     spooled, set_aside = (ctx.spool.pending(), len(ctx.spool.set_aside())) if ctx.spool else (0, 0)
-    return Health(ok=True, index_version=ctx.bot.runtime.index.manifest["version"],
-                  store="ok" if ctx.store.ping() else "unreachable", spooled=spooled, set_aside=set_aside)
+    store = "ok" if ctx.store.ping(HEALTH_PROBE_SECONDS) else "unreachable"
+    return Health(ok=True, index_version=ctx.bot.runtime.index.manifest["version"], store=store,
+                  spooled=spooled, set_aside=set_aside)
 
 
 def answer_resident(body: AskRequest, request: Request) -> AskResponse:

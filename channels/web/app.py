@@ -12,11 +12,13 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from bot import Bot
 from bot.store import ConversationStore
 from bot.store.routes import RouteCipher
+from bot.store.timeouts import StoreTimeouts
 from channels.conversation import secret_key
 from channels.delivery import start_background_work
 from channels.desk import desk_router
@@ -36,7 +38,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 def build_context(settings: Settings, bot: Bot | None = None, lock: threading.Lock | None = None) -> WebContext:
     """Load the bot and open (and migrate) the store: the expensive part, once per worker. A server of
     several cities passes each city's bot and the ONE lock of the Sudachi normaliser they share."""
-    store = ConversationStore(settings.resolved_database_url, RouteCipher(secret_key(settings))).migrate()
+    store = ConversationStore(settings.resolved_database_url, RouteCipher(secret_key(settings)),
+                              StoreTimeouts.of(settings)).migrate()
     per_session, per_address, per_chat_user = build_limiters(settings)
     return WebContext(settings, bot or Bot.from_settings(settings), store, per_session, per_address,
                       lock or threading.Lock(), per_chat_user)
@@ -92,6 +95,8 @@ def create_app(settings: Settings | None = None,
     app.add_middleware(UnexpectedErrors)  # innermost: its 500 still passes the headers middleware
     app.add_middleware(PathBodyLimit, default=settings.max_body_bytes, desk=settings.desk_max_body_bytes)
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors, hsts=settings.hsts)
+    if settings.trusted_proxies:  # only then are X-Forwarded-For/-Proto believed, and only from these
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if settings.widget_origins:  # city sites that embed the widget call the API from their own origin
         app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"], allow_credentials=False, max_age=3600)

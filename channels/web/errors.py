@@ -26,7 +26,21 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     detail = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "problem": e.get("msg", "")}
               for e in exc.errors()]
-    return error_response(422, "the request does not match the API schema", detail)
+    refused = _over_address_limit(request)
+    return refused or error_response(422, "the request does not match the API schema", detail)
+
+
+def _over_address_limit(request: Request) -> JSONResponse | None:
+    """An API request that fails validation still counts toward its address's limit, so malformed requests
+    cannot be sent without end; the 429 once the address is over it."""
+    ctx = getattr(request.app.state, "madoguchi", None)
+    if ctx is None or not request.url.path.startswith("/api/"):
+        return None
+    try:
+        ctx.per_address.check(request.client.host if request.client else "unknown")
+    except RateLimitedError as exc:
+        return _ours(request, exc)
+    return None
 
 
 def _http(request: Request, exc: Exception) -> JSONResponse:

@@ -5,8 +5,9 @@ Our own pages (the demo page, the widget's files, the desk) run no inline script
 has no 'unsafe-inline'. `frame-ancestors` names the city sites allowed to frame our pages, except the
 staff desk, which no site may frame (a compromised city page must not clickjack an agent). The API docs pages
 serve Swagger UI / ReDoc from our own origin (no CDN) and carry one inline block, allowed by its hash.
-TLS is read from the ASGI scheme, which uvicorn sets from `X-Forwarded-Proto` only for trusted proxies
-(`--forwarded-allow-ips`, environment `FORWARDED_ALLOW_IPS`, default 127.0.0.1).
+TLS is read from the ASGI scheme, set from `X-Forwarded-Proto` only when the request comes from one of
+`MADOGUCHI_TRUSTED_PROXIES` (default none). Redirects to this same site go out as paths, so a Host header a
+client made up never comes back in a Location (a cache in front would keep it for everyone).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from urllib.parse import urlsplit, urlunsplit
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PAGE = {"default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self' data:",
@@ -95,3 +97,13 @@ class SecurityHeaders:
         headers.setdefault("referrer-policy", "strict-origin-when-cross-origin")
         if self.hsts and scope.get("scheme") == "https":
             headers.setdefault("strict-transport-security", HSTS)
+        if "location" in headers:
+            headers["location"] = relative_location(headers["location"], Headers(scope=scope).get("host", ""))
+
+
+def relative_location(location: str, host: str) -> str:
+    """A redirect to the host the request named, as a path (never `//…`, which a browser reads as a host)."""
+    target = urlsplit(location)
+    if not target.netloc or target.netloc.lower() != host.lower():
+        return location
+    return urlunsplit(("", "", "/" + target.path.lstrip("/"), target.query, target.fragment))

@@ -1,0 +1,95 @@
+"""A database that accepts connections but never answers is an outage, not a freeze: residents are
+answered within a few seconds (their turns spooled), /healthz answers within 2 s, and when the database
+answers again every spooled turn is stored."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.store import ConversationStore
+from bench.fault_proxy import FaultProxy
+from bot.store.escalations import EscalationDesk
+from channels.web import create_app
+from knowledge.settings import Settings
+from tests.test_web_api import postgres_schema_url
+
+QUESTIONS = ["粗大ごみの出し方", "住民票の写しを取りたい", "担当者と話したい"]
+
+
+@pytest.fixture()
+def database() -> Iterator[tuple[str, FaultProxy]]:
+    for url in postgres_schema_url():
+        ConversationStore(url).migrate().engine.dispose()
+        proxy = FaultProxy(5432, hold_seconds=30)
+        yield url, proxy
+        proxy.close()
+
+
+def timed(call):  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+def wait_until(check, seconds: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not check():
+        time.sleep(0.2)
+    return bool(check())
+
+
+def test_a_silent_database_spools_asks_quickly_keeps_healthz_fast_and_loses_nothing(
+        database: tuple[str, FaultProxy], sample_index_dir: Path, tmp_path: Path) -> None:
+    url, proxy = database
+    settings = Settings(index_dir=sample_index_dir, data_dir=tmp_path, database_url=proxy.url_for(url),
+                        database_statement_timeout_seconds=1, database_connect_timeout_seconds=1,
+                        database_pool_timeout_seconds=1, rate_per_session=1000, rate_per_address=10_000)
+    session = {"session_id": "silent-database-01"}
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/api/v1/ask", json={**session, "text": "こんにちは"}).status_code == 200
+        proxy.silent()
+        replies = []
+        for question in QUESTIONS:
+            reply, seconds = timed(lambda: client.post("/api/v1/ask", json={**session, "text": question}))
+            assert reply.status_code == 200 and seconds < 6, (reply.status_code, seconds)
+            replies.append(reply.json())
+        health, seconds = timed(lambda: client.get("/healthz"))
+        assert seconds < 2 and health.json()["store"] == "unreachable", (seconds, health.json())
+        assert health.json()["spooled"] == len(QUESTIONS)
+        proxy.passing()
+        assert wait_until(lambda: client.get("/healthz").json()["spooled"] == 0), "spooled turns not replayed"
+        after = client.get("/healthz").json()
+        assert (after["store"], after["set_aside"]) == ("ok", 0)
+    escalation_id = replies[-1]["escalation"]["id"]
+    store = ConversationStore(url)
+    assert [e.id for e in EscalationDesk(store).queue()] == [escalation_id]
+    stored = store.export(["web:silent-database-01"])[0]["turns"]
+    assert [t["question"] for t in stored] == ["こんにちは", *QUESTIONS]
+    store.engine.dispose()
+
+
+def test_a_locked_sqlite_store_spools_asks_within_the_statement_timeout(sample_index_dir: Path,
+                                                                         tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'madoguchi.db'}"
+    settings = Settings(index_dir=sample_index_dir, data_dir=tmp_path, database_url=url,
+                        database_statement_timeout_seconds=1, rate_per_session=1000, rate_per_address=10_000)
+    session = {"session_id": "locked-sqlite-01"}
+    with TestClient(create_app(settings)) as client:
+        holder = sqlite3.connect(tmp_path / "madoguchi.db", isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process writing for a long time
+        try:
+            reply, seconds = timed(lambda: client.post("/api/v1/ask", json={**session, "text": "担当者と話したい"}))
+            assert reply.status_code == 200 and seconds < 4, (reply.status_code, seconds)
+            assert reply.json()["turn_id"] == 0, "kept in the spool"
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert wait_until(lambda: client.get("/healthz").json()["spooled"] == 0), "spooled turn not replayed"
+    store = ConversationStore(url)
+    assert [e.id for e in EscalationDesk(store).queue()] == [reply.json()["escalation"]["id"]]
