@@ -5,21 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.store.outbox import Outbox
-from bot.store.spool import Spool
+from bot.store.spool import SPOOL_FILE, Spool
 from channels.delivery.dispatcher import Dispatcher
 
 if TYPE_CHECKING:
     from channels.web.api import WebContext
 
-SPOOL_FILE = "spool.db"
-
 
 def start_background_work(ctx: "WebContext") -> None:
-    """One worker per server process: replay turns spooled while the store was down, then the outbox."""
+    """One worker per city per server process: replay what the city spooled while its store was down (from
+    the city's own spool file), then the outbox."""
     settings = ctx.settings
     outbox = Outbox(ctx.store, settings.outbox_max_attempts, settings.outbox_lease_seconds,
                     settings.outbox_first_delay_seconds)
-    ctx.spool = Spool(settings.data_dir / SPOOL_FILE, settings.outbox_lease_seconds)
+    ctx.spool = Spool(settings.resolved_city_dir / SPOOL_FILE, settings.index_name, settings.outbox_lease_seconds)
     ctx.dispatcher = Dispatcher(settings, outbox, spool=ctx.spool).start()
 
 

@@ -73,7 +73,8 @@ class AskResponse(BaseModel):
     choices: list[ChoiceOut] | None = None
     escalation: EscalationOut | None = None
     session_id: str
-    turn_id: int
+    turn_id: int = Field(description="The stored turn; negative while it waits in the outage spool (👍/👎 on it "
+                                     "are accepted all the same).")
 
 
 class FeedbackRequest(BaseModel):
@@ -81,7 +82,7 @@ class FeedbackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     session_id: str = Field(pattern=SESSION_PATTERN)
-    turn_id: int = Field(ge=1, le=2**31 - 1)
+    turn_id: int = Field(ge=-(2**31 - 1), le=2**31 - 1, description="From the ask reply (negative: still spooled).")
     helpful: bool
     comment: str = Field("", max_length=2_000)
 
