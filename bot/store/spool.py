@@ -93,8 +93,9 @@ class Spool:
 
     def holds_escalation(self, conversation: str, escalation_id: str) -> bool:
         """Whether this conversation's escalation still waits here (so its contact details must wait behind it)."""
-        return self._one(f"SELECT 1 FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND ref = ? "
-                         "AND set_aside IS NULL", self.city, conversation, escalation_id) is not None
+        return self._one(f"SELECT 1 FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND set_aside IS "
+                         "NULL AND json_extract(facts, '$.escalation_id') = ?", self.city, conversation,
+                         escalation_id) is not None
 
     def turn(self, conversation: str, turn_id: int) -> int | None:
         """A spooled turn's stored id once replayed, None while it waits; NotFoundError if not this conversation's."""
