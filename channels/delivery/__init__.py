@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from bot.store.outbox import Outbox
 from bot.store.spool import SPOOL_FILE, Spool
 from channels.delivery.dispatcher import Dispatcher
+from knowledge.settings import Settings
 
 if TYPE_CHECKING:
     from channels.web.api import WebContext
+
+log = logging.getLogger("madoguchi.delivery")
 
 
 def start_background_work(ctx: "WebContext") -> None:
@@ -22,4 +26,12 @@ def start_background_work(ctx: "WebContext") -> None:
     ctx.dispatcher = Dispatcher(settings, outbox, spool=ctx.spool).start()
 
 
-__all__ = ["Dispatcher", "start_background_work"]
+def warn_of_shared_spool(server: Settings) -> None:
+    """Versions before per-city spools had every city of a server write DATA_DIR/spool.db: its rows name no
+    city, so no city replays them; say so, rather than leave them unnoticed."""
+    path = server.data_dir / SPOOL_FILE
+    if path.exists() and (waiting := Spool(path, "").pending()):
+        log.warning("%s holds %d row(s) kept before each city had its own spool; no city replays them", path, waiting)
+
+
+__all__ = ["Dispatcher", "start_background_work", "warn_of_shared_spool"]
