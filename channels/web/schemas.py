@@ -126,8 +126,9 @@ class Health(BaseModel):
     ok: bool
     index_version: str
     store: Literal["ok", "unreachable"]
-    spooled: int = Field(0, description="Turns kept in the local spool until the database answers again.")
-    set_aside: int = Field(0, description="Spooled turns the database refused; kept in the spool file, see the log.")
+    spooled: int = Field(0, description="Rows (turns, contact details, 👍/👎) kept in the local spool until the "
+                                        "database answers again.")
+    set_aside: int = Field(0, description="Spooled rows the database refused; kept masked in the spool file, see the log.")
 
 
 class ErrorBody(BaseModel):
