@@ -95,13 +95,15 @@ def test_each_city_keeps_its_spool_and_secret_key_in_its_own_folder(server: obje
     assert not (data_dir / "spool.db").exists()
 
 
-def test_rows_left_in_the_old_shared_spool_are_reported_not_replayed_into_some_city(
+def test_rows_left_in_the_old_shared_spool_and_the_old_shared_key_are_reported(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = write_city(tmp_path, {key: f"sqlite:///{tmp_path / key}.db" for key in HOSTS})
     with sqlite3.connect(tmp_path / "spool.db") as old:  # as written by a version without per-city spools
         old.execute("CREATE TABLE spool (id INTEGER PRIMARY KEY, facts TEXT NOT NULL, leased_until REAL NOT NULL "
                     "DEFAULT 0, set_aside TEXT)")
         old.execute("INSERT INTO spool (facts) VALUES (?)", (json.dumps({"conversation_id": "web:someone-0001"}),))
+    (tmp_path / "secret.key").write_text("0" * 64)
     with caplog.at_level(logging.WARNING, logger="madoguchi.delivery"):
         create_tenants_app(Settings(tenants_file=path, data_dir=tmp_path))
     assert "holds 1 row(s) kept before each city had its own spool" in caplog.text
+    assert "secret.key is no longer used by the cities" in caplog.text

@@ -26,12 +26,16 @@ def start_background_work(ctx: "WebContext") -> None:
     ctx.dispatcher = Dispatcher(settings, outbox, spool=ctx.spool).start()
 
 
-def warn_of_shared_spool(server: Settings) -> None:
-    """Versions before per-city spools had every city of a server write DATA_DIR/spool.db: its rows name no
-    city, so no city replays them; say so, rather than leave them unnoticed."""
-    path = server.data_dir / SPOOL_FILE
-    if path.exists() and (waiting := Spool(path, "").pending()):
-        log.warning("%s holds %d row(s) kept before each city had its own spool; no city replays them", path, waiting)
+def warn_of_shared_files(server: Settings) -> None:
+    """Before each city had its own folder, every city of a server used DATA_DIR/spool.db and secret.key.
+    Rows left in that spool name no city, so no city replays them; and a city without `secret_key` now
+    gets a key of its own. Say so at startup rather than leave either unnoticed."""
+    spool, key = server.data_dir / SPOOL_FILE, server.data_dir / "secret.key"
+    if spool.exists() and (waiting := Spool(spool, "").pending()):
+        log.warning("%s holds %d row(s) kept before each city had its own spool; no city replays them", spool, waiting)
+    if key.exists():
+        log.warning("%s is no longer used by the cities: each city without secret_key has its own key in "
+                    "DATA_DIR/cities/<id>; set secret_key to the old key where old reply routes must still open", key)
 
 
-__all__ = ["Dispatcher", "start_background_work", "warn_of_shared_spool"]
+__all__ = ["Dispatcher", "start_background_work", "warn_of_shared_files"]
