@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from bot.store.facts import TurnFacts
+from bot.store.spool import Spool
 from channels.cli import app
 from channels.web import create_app
 from knowledge.settings import Settings
@@ -82,3 +84,15 @@ def test_spooled_rows_are_in_export_delete_and_purge_and_kept_masked_once_set_as
         spool.execute("UPDATE spool SET kept_at = 1e9")  # kept in 2001
     assert "1 spooled row" in cli.invoke(app, ["data", "purge", "--days", "30"]).output
     assert cli.invoke(app, ["data", "export", "--session", "aside-session-01"]).exit_code == 1
+
+
+def test_a_citys_spooled_rows_are_found_by_naming_its_folder(cli: CliRunner, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MADOGUCHI_DATABASE_URL", f"sqlite:///{tmp_path / 'asahi.db'}")
+    monkeypatch.setenv("MADOGUCHI_CITY_DIR", str(tmp_path / "cities" / "asahi"))
+    Spool(tmp_path / "cities" / "asahi" / "spool.db", "asahi").keep(
+        TurnFacts("web:asahi-person-01", "web", "resident", "粗大ごみ", "粗大ごみ", "question", "answer", 0.9))
+    result = cli.invoke(app, ["data", "export", "--session", "asahi-person-01"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["spooled"][0]["data"]["question"] == "粗大ごみ"
+    assert "1 spooled row" in cli.invoke(app, ["data", "delete", "--session", "asahi-person-01"]).output

@@ -173,12 +173,13 @@ class Spool:
             connection.execute("DELETE FROM spool WHERE id = ?", (row.id,))
 
     def export(self, belongs: Callable[[str], bool]) -> dict[str, list[dict]]:
-        """Rows of the conversations `belongs` picks, by conversation (for a resident's access request)."""
+        """Rows of the conversations `belongs` picks, by conversation (for a resident's access request). This
+        and `delete` and `purge_older_than` cover the whole file, whichever city a row names: it is one person's
+        data, and the city's own file."""
         found: dict[str, list[dict]] = {}
         with closing(self._connect()) as connection:
             for conversation, kind, text, reason, at in connection.execute(
-                    f"SELECT conversation, kind, facts, set_aside, kept_at FROM spool WHERE {MINE} ORDER BY id",
-                    (self.city,)):
+                    "SELECT conversation, kind, facts, set_aside, kept_at FROM spool ORDER BY id"):
                 if conversation and belongs(conversation):
                     found.setdefault(conversation, []).append({"kind": kind, "kept_at": at, "set_aside": reason,
                                                                "data": json.loads(text) if _json(text) else text})
@@ -187,8 +188,7 @@ class Spool:
     def delete(self, belongs: Callable[[str], bool]) -> int:
         """Remove the rows (and replay notes) of the conversations `belongs` picks; returns how many rows."""
         with closing(self._connect()) as connection, connection:
-            ids = [(i,) for i, c in connection.execute(f"SELECT id, conversation FROM spool WHERE {MINE}", (self.city,))
-                   if c and belongs(c)]
+            ids = [(i,) for i, c in connection.execute("SELECT id, conversation FROM spool") if c and belongs(c)]
             connection.executemany("DELETE FROM spool WHERE id = ?", ids)
             notes = [(c,) for (c,) in connection.execute("SELECT DISTINCT conversation FROM replayed") if belongs(c)]
             connection.executemany("DELETE FROM replayed WHERE conversation = ?", notes)
@@ -199,7 +199,7 @@ class Spool:
         cutoff = time.time() - days * 86_400
         with closing(self._connect()) as connection, connection:
             connection.execute("DELETE FROM replayed WHERE at < ?", (cutoff,))
-            return connection.execute(f"DELETE FROM spool WHERE {MINE} AND kept_at < ?", (self.city, cutoff)).rowcount
+            return connection.execute("DELETE FROM spool WHERE kept_at < ?", (cutoff,)).rowcount
 
 
 def _json(text: str) -> bool:
