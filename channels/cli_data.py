@@ -36,39 +36,59 @@ def _selector(settings, session: str | None, line_user: str | None,  # type: ign
     return "slack:", lambda conversation: marker in conversation
 
 
-def _store_and_ids(session: str | None, line_user: str | None, slack_user: str | None):  # type: ignore[no-untyped-def]
+def _spool(settings):  # type: ignore[no-untyped-def]
+    """The city's outage spool, when it has one: rows kept there (waiting or set aside) are residents' data too."""
+    from bot.store.spool import SPOOL_FILE, Spool
+
+    path = settings.resolved_city_dir / SPOOL_FILE
+    return Spool(path, settings.index_name) if path.exists() else None
+
+
+def _found(session: str | None, line_user: str | None, slack_user: str | None):  # type: ignore[no-untyped-def]
+    """The store, the person's stored conversation ids, the spool and the test for the person's conversations."""
     from bot.store import ConversationStore
     from channels.cli import settings_with
 
     settings = settings_with(None)
     prefix, belongs = _selector(settings, session, line_user, slack_user)
     store = ConversationStore(settings.resolved_database_url).migrate()
+    spool = _spool(settings)
     ids = [i for i in store.conversation_ids(prefix) if belongs(i)]
-    if not ids:
+    if not ids and not (spool and spool.export(belongs)):
         raise NotFoundError("nothing is stored for that person")
-    return store, ids
+    return store, ids, spool, belongs
 
 
 @data_app.command("export")
 def export(session: Session = None, line_user: LineUser = None, slack_user: SlackUser = None) -> None:
-    """Print, as JSON, everything stored about one person."""
-    store, ids = _store_and_ids(session, line_user, slack_user)
-    typer.echo(json.dumps(store.export(ids), ensure_ascii=False, indent=1))
+    """Print, as JSON, everything stored about one person (also what waits, or was set aside, in the spool)."""
+    store, ids, spool, belongs = _found(session, line_user, slack_user)
+    conversations = store.export(ids)
+    spooled = spool.export(belongs) if spool else {}
+    for conversation in conversations:
+        conversation["spooled"] = spooled.pop(conversation["id"], [])
+    conversations += [{"id": cid, "turns": [], "feedback": [], "escalations": [], "spooled": rows}
+                      for cid, rows in spooled.items()]
+    typer.echo(json.dumps(conversations, ensure_ascii=False, indent=1))
 
 
 @data_app.command("delete")
 def delete(session: Session = None, line_user: LineUser = None, slack_user: SlackUser = None) -> None:
-    """Delete everything stored about one person."""
-    store, ids = _store_and_ids(session, line_user, slack_user)
-    out.print(f"deleted {store.delete(ids)} conversation(s)")
+    """Delete everything stored about one person, in the database and in the spool."""
+    store, ids, spool, belongs = _found(session, line_user, slack_user)
+    spooled = spool.delete(belongs) if spool else 0
+    out.print(f"deleted {store.delete(ids) if ids else 0} conversation(s) and {spooled} spooled row(s)")
 
 
 @data_app.command("purge")
 def purge(days: Annotated[Optional[int], typer.Option(help="Default: MADOGUCHI_RETENTION_DAYS.")] = None) -> None:
-    """Delete conversations older than the retention period (run it daily, e.g. from cron)."""
+    """Delete conversations (and spooled rows) older than the retention period (run it daily, e.g. from cron)."""
     from bot.store import ConversationStore
     from channels.cli import settings_with
 
     settings = settings_with(None)
-    removed = ConversationStore(settings.resolved_database_url).migrate().purge_older_than(days or settings.retention_days)
-    out.print(f"deleted {removed} conversation(s) older than {days or settings.retention_days} days")
+    keep = days or settings.retention_days
+    removed = ConversationStore(settings.resolved_database_url).migrate().purge_older_than(keep)
+    spool = _spool(settings)
+    spooled = spool.purge_older_than(keep) if spool else 0
+    out.print(f"deleted {removed} conversation(s) and {spooled} spooled row(s) older than {keep} days")

@@ -15,6 +15,7 @@ from bot import Answer, Session
 from bot.store import StoredTurn
 from bot.store.facts import TurnFacts
 from bot.store.routes import ReplyRoute
+from channels.followups import offered_choices
 from knowledge.errors import ConflictError, StoreUnavailableError
 from knowledge.records import Audience
 from knowledge.settings import Settings
@@ -34,7 +35,7 @@ def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audie
     `route` is how an agent's reply can reach this person later; it is stored (sealed) only when the
     turn escalates.
     """
-    offered = ctx.store.last_offered(conversation) if choice_id else ()
+    offered = offered_choices(ctx, conversation) if choice_id else ()
     if choice_id and choice_id not in (*offered, "none"):
         raise ConflictError("choice_id was not offered in this conversation's last turn")
     with ctx.lock:
@@ -42,7 +43,9 @@ def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audie
         normalised = " ".join(ctx.bot.runtime.normaliser.run(text).terms) if text else ""
     facts = TurnFacts.of(conversation, channel, audience.value, text or choice_id or "", normalised, reply,
                          ctx.store.seal(route))
-    return reply, keep_turn(ctx, facts)
+    stored = keep_turn(ctx, facts)
+    ctx.offers.remember(conversation, tuple(facts.choices))
+    return reply, stored
 
 
 def keep_turn(ctx: "WebContext", facts: TurnFacts) -> StoredTurn:
@@ -58,10 +61,11 @@ def keep_turn(ctx: "WebContext", facts: TurnFacts) -> StoredTurn:
 
 
 def secret_key(settings: Settings) -> bytes:
-    """The configured key, or one generated once and kept (owner-readable only) in the data dir."""
+    """The configured key, or one generated once and kept (owner-readable only) in the city's own folder:
+    cities of one server never share a key unless each is given the same `secret_key`."""
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value().encode()
-    return _stored_key(str(settings.data_dir))
+    return _stored_key(str(settings.resolved_city_dir))
 
 
 @lru_cache(maxsize=8)

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("madoguchi", appauthor=False)),
                            description="Where indexes and built models live.")
     index_dir: Path | None = Field(None, description="Index directory; default DATA_DIR/index.")
+    city_dir: Path | None = Field(None, description="This city's own files (outage spool, generated secret.key); "
+                                                    "default DATA_DIR. A server of several cities uses "
+                                                    "DATA_DIR/cities/<id> for each city.")
     sources: list[Path] = Field(default_factory=lambda: [SAMPLE_CITY],
                                 description="FAQ tables and documents to index; default the sample city.")
     model: str = Field(BUILTIN_MODEL, description="'chive' (built offline from ja-ginza) or a "
@@ -170,6 +173,11 @@ class Settings(BaseSettings):
     def resolved_index_dir(self) -> Path:
         """The index directory actually used."""
         return self.index_dir or self.data_dir / "index"
+
+    @property
+    def resolved_city_dir(self) -> Path:
+        """Where this city's own files live: never shared with another city of the same server."""
+        return self.city_dir or self.data_dir
 
     @property
     def resolved_database_url(self) -> str:

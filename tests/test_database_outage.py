@@ -102,3 +102,29 @@ def test_database_down_spools_turns_and_escalations_and_replays_them_once(
     store = ConversationStore(postgres.url)
     assert [e.id for e in EscalationDesk(store).queue()] == [escalation_id]
     assert len(EscalationDesk(store).transcript(escalation_id)) == 3
+
+
+def test_contact_details_and_feedback_sent_while_postgresql_is_stopped_reach_it_once_it_is_back(
+        postgres: PrivatePostgres, sample_index_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(index_dir=sample_index_dir, city_dir=tmp_path, database_url=postgres.url,
+                        rate_per_session=1000, rate_per_address=10_000, outbox_lease_seconds=2)
+    session = "outage-contact-01"
+    with TestClient(create_app(settings)) as client:
+        postgres.stop()
+        try:
+            answered = ask(client, "児童手当はいつ振り込まれる？", session)
+            escalation_id = ask(client, "担当者と話したい", session)["escalation"]["id"]
+            sent = [client.post(f"/api/v1/escalations/{escalation_id}/contact",
+                                json={"session_id": session, "phone": "090-7777-8888", "preferred": "phone"}),
+                    client.post("/api/v1/feedback", json={"session_id": session, "turn_id": answered["turn_id"],
+                                                          "helpful": True}),
+                    client.get("/api/v1/replies", params={"session_id": session})]
+        finally:
+            postgres.start()
+        assert [r.status_code for r in sent] == [204, 204, 200], [r.text for r in sent]
+        assert wait_until(lambda: client.get("/healthz").json()["spooled"] == 0), "spool not replayed"
+        assert client.get("/healthz").json()["set_aside"] == 0
+    desk = EscalationDesk(ConversationStore(postgres.url))
+    assert desk.get(escalation_id).contact_phone == "090-7777-8888"
+    [conversation] = ConversationStore(postgres.url).export([f"web:{session}"])
+    assert conversation["feedback"] == [{"turn": conversation["feedback"][0]["turn"], "helpful": True, "comment": ""}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from bot.store.facts import TurnFacts
+from bot.store.spool import Spool
 from channels.cli import app
 from channels.web import create_app
 from knowledge.settings import Settings
+from tests.store_outage import unreachable
+from tests.test_hot_reload import wait_for
 
 
 @pytest.fixture()
@@ -49,3 +54,45 @@ def test_purge_deletes_what_is_older_than_the_retention_period(cli: CliRunner, s
     assert result.exit_code == 0 and "deleted 1" in result.output
     assert cli.invoke(app, ["data", "export", "--session", "gone-session-01"]).exit_code == 1
     assert cli.invoke(app, ["data", "export", "--session", "keep-session-01"]).exit_code == 0
+
+
+def test_spooled_rows_are_in_export_delete_and_purge_and_kept_masked_once_set_aside(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url, city = f"sqlite:///{tmp_path / 'store.db'}", tmp_path / "city"
+    monkeypatch.setenv("MADOGUCHI_DATABASE_URL", url)
+    monkeypatch.setenv("MADOGUCHI_CITY_DIR", str(city))
+    settings = Settings(index_dir=sample_index_dir, database_url=url, city_dir=city)
+    with TestClient(create_app(settings)) as client, unreachable(url):  # the server stops while the store is down
+        assert client.post("/api/v1/ask", json={"text": "住民票は090-1111-2222に連絡を",
+                                                "session_id": "waiting-session-1"}).status_code == 200
+        contact = {"session_id": "aside-session-01", "name": "港 太郎", "phone": "080-5555-6666", "preferred": "phone"}
+        assert client.post(f"/api/v1/escalations/{'0' * 32}/contact", json=contact).status_code == 204
+    waiting = cli.invoke(app, ["data", "export", "--session", "waiting-session-1"])
+    assert waiting.exit_code == 0, waiting.output
+    [conversation] = json.loads(waiting.output)
+    assert conversation["spooled"][0]["data"]["question"] == "住民票は[電話番号]に連絡を"
+    assert "1 spooled row" in cli.invoke(app, ["data", "delete", "--session", "waiting-session-1"]).output
+    assert cli.invoke(app, ["data", "export", "--session", "waiting-session-1"]).exit_code == 1
+    with TestClient(create_app(settings)) as client:  # back: the contact details name no escalation, set aside
+        wait_for(lambda: client.get("/healthz").json()["set_aside"] == 1)
+    kept = (city / "spool.db").read_bytes().decode("utf-8", "replace") + "".join(
+        path.read_text("utf-8", "replace") for path in city.glob("spool.db-*"))
+    assert "5555" not in kept and "港 太郎" not in kept
+    aside = json.loads(cli.invoke(app, ["data", "export", "--session", "aside-session-01"]).output)
+    assert aside[0]["spooled"][0]["data"]["phone"] == "[電話番号]" and aside[0]["spooled"][0]["set_aside"]
+    with sqlite3.connect(city / "spool.db") as spool:
+        spool.execute("UPDATE spool SET kept_at = 1e9")  # kept in 2001
+    assert "1 spooled row" in cli.invoke(app, ["data", "purge", "--days", "30"]).output
+    assert cli.invoke(app, ["data", "export", "--session", "aside-session-01"]).exit_code == 1
+
+
+def test_a_citys_spooled_rows_are_found_by_naming_its_folder(cli: CliRunner, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MADOGUCHI_DATABASE_URL", f"sqlite:///{tmp_path / 'asahi.db'}")
+    monkeypatch.setenv("MADOGUCHI_CITY_DIR", str(tmp_path / "cities" / "asahi"))
+    Spool(tmp_path / "cities" / "asahi" / "spool.db", "asahi").keep(
+        TurnFacts("web:asahi-person-01", "web", "resident", "粗大ごみ", "粗大ごみ", "question", "answer", 0.9))
+    result = cli.invoke(app, ["data", "export", "--session", "asahi-person-01"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["spooled"][0]["data"]["question"] == "粗大ごみ"
+    assert "1 spooled row" in cli.invoke(app, ["data", "delete", "--session", "asahi-person-01"]).output

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,25 @@ def test_a_refused_or_unreadable_turn_is_set_aside_and_the_rest_replayed(store: 
         assert "refused" in reasons[1] and len(reasons) == 2
     stored = store.export(["spool-first", "spool-last"])
     assert [len(conversation["turns"]) for conversation in stored] == [1, 1]
+
+
+def test_a_turn_replayed_again_after_a_crash_before_its_row_was_deleted_is_stored_once(
+        store: ConversationStore, tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool.sqlite3")
+    spool.keep(turn("spool-crash"))  # no escalation: no escalation id to recognise it by
+    before_replay = sqlite3.connect(":memory:")
+    with closing(sqlite3.connect(tmp_path / "spool.sqlite3")) as live:
+        live.backup(before_replay)
+    assert spool.replay(store) == 1
+    with closing(sqlite3.connect(tmp_path / "spool.sqlite3")) as live:  # as if killed between commit and delete
+        before_replay.backup(live)
+    assert spool.pending() == 1
+    spool.replay(store)
+    assert spool.pending() == 0 and len(store.export(["spool-crash"])[0]["turns"]) == 1
+
+
+def test_rows_of_another_city_in_the_same_file_are_left_to_that_city(store: ConversationStore, tmp_path: Path) -> None:
+    alpha, beta = Spool(tmp_path / "shared.sqlite3", "alpha"), Spool(tmp_path / "shared.sqlite3", "beta")
+    alpha.keep(turn("spool-alpha"))
+    assert beta.replay(store) == 0 and alpha.pending() == 1 and beta.pending() == 0
+    assert store.conversation_ids("spool-alpha") == []

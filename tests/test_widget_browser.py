@@ -190,3 +190,26 @@ def test_messages_are_announced_and_theme_comes_from_the_script_tag(page) -> Non
     assert (log.get_attribute("role"), log.get_attribute("aria-live")) == ("log", "polite")
     assert page.locator(".mg-root").evaluate("e => getComputedStyle(e).getPropertyValue('--mg').trim()") == "#0b4ea2"
     assert page.get_by_role("button", name="お問い合わせチャット").get_attribute("aria-expanded") == "false"
+
+
+def test_an_error_from_the_server_is_told_in_japanese_never_as_its_own_text(browser, folder: Path,  # type: ignore[no-untyped-def]
+                                                                             server: str, model_cache: Path) -> None:
+    settings = Settings(data_dir=model_cache, index_dir=folder / "index", database_url=f"sqlite:///{folder / 'limited.db'}",
+                        city_dir=folder / "limited", rate_per_session=1)
+    with served(settings) as base:
+        context = browser.new_context(locale="ja-JP")
+        page = context.new_page()
+        page.goto(base + "/")
+        open_and_ask(page, "人と話したい")
+        form = page.locator(".mg-form")
+        form.wait_for()
+        open_and_ask(page, "児童手当はいつ振り込まれる？")
+        limited = last_bot(page).inner_text()
+        shown = page.locator(".mg-bot").count()
+        form.get_by_label("メールアドレス").fill("taro@example.jp")
+        form.get_by_role("button", name="送信する").click()
+        page.wait_for_function(f"() => document.querySelectorAll('.mg-bot').length > {shown}")
+        refused = last_bot(page).inner_text()
+        context.close()
+    assert "しばらく待って" in limited and "しばらく待って" in refused
+    assert not [text for text in (limited, refused) if "too many" in text or "requests" in text]

@@ -23,6 +23,9 @@ from bot.store.values import bounded_id
 from knowledge.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 
 
+REPLAYED = "spool:"  # channel_events ids of replayed spool rows: spool:<row key>:<turn id>
+
+
 @dataclass(frozen=True, slots=True)
 class StoredTurn:
     """What a channel needs back after a turn is stored."""
@@ -79,9 +82,13 @@ class ConversationStore:
         """The route encrypted for storage; empty when there is no route or no key."""
         return self.cipher.seal(route) if route and self.cipher else ""
 
-    def record(self, facts: TurnFacts) -> StoredTurn:
-        """Write prepared facts; an escalation id already stored (a replay) is not written twice."""
+    def record(self, facts: TurnFacts, once: str | None = None) -> StoredTurn:
+        """Write prepared facts; an escalation id already stored (a replay) is not written twice. `once` (a
+        spooled row's key) is noted with the turn id in the same transaction, so a replay cut short between
+        this commit and the spool's delete finds the turn instead of storing it again."""
         with self.guard(), self.session() as session, session.begin():
+            if once and (done := self._replayed(session, once)) is not None:
+                return StoredTurn(done, facts.escalation_id)
             if facts.escalation_id and session.get(Escalation, facts.escalation_id) is not None:
                 return StoredTurn(0, facts.escalation_id)
             self._ensure_conversation(session, facts.conversation_id, facts.channel, facts.audience)
@@ -90,9 +97,16 @@ class ConversationStore:
                         shown_entry_id=facts.shown_entry_id, choices=facts.choices, candidates=facts.candidates)
             session.add(turn)
             session.flush()
+            if once:
+                session.add(ChannelEvent(id=f"{REPLAYED}{once}:{turn.id}", channel="spool", received_at=utcnow()))
             if facts.escalation_id:
                 self._escalate(session, turn, facts)
             return StoredTurn(turn.id, facts.escalation_id)
+
+    @staticmethod
+    def _replayed(session: Session, once: str) -> int | None:
+        noted = session.scalars(select(ChannelEvent.id).where(ChannelEvent.id.startswith(f"{REPLAYED}{once}:"))).first()
+        return int(noted.rsplit(":", 1)[1]) if noted else None
 
     def _ensure_conversation(self, session: Session, conversation_id: str, channel: str, audience: str) -> None:
         """Insert-or-touch in one statement: two first messages of one session may arrive together."""

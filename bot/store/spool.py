@@ -1,111 +1,210 @@
-"""A local durable queue for turns written while the database is unreachable.
+"""A local durable queue for what residents send while the database is unreachable.
 
-The bot keeps answering from its in-memory index when PostgreSQL is down; turns and escalations go
-to this SQLite file (fsynced on every write) and are replayed, in order, once the database answers
-again. Escalation ids are chosen before the first write, so a replay interrupted by a crash never
-stores an escalation twice. Several workers may share the file; a lease keeps them off each other's rows.
-A row the database refuses, or that cannot be read back, is set aside (kept, with the reason, and logged)
-so that it cannot hold back the rows behind it.
+The bot keeps answering from its in-memory index when PostgreSQL is down; turns, escalations, contact
+details and 👍/👎 go to this SQLite file (fsynced on every write) and are replayed, in order, once the
+database answers again. Each city has its own file, and every row also carries its city, so a city never
+replays another's rows even if two are (mis)configured to share one file. A turn's replay writes a key
+into the store in the same transaction, so a replay interrupted by a crash never stores it twice.
+Rows are replayed strictly oldest first (a contact detail needs its escalation), one worker at a time:
+a lease keeps the others off. A row the database refuses, or that cannot be read back, is set aside
+(kept masked, with the reason, and logged) so that it cannot hold back the rows behind it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 import sqlite3
 import time
+import uuid
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
 from bot.store.facts import TurnFacts
+from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore, StoredTurn
-from knowledge.errors import StoreRefusedError, StoreUnavailableError
+from bot.store.spool_rows import REPLAY, Row, masked
+from knowledge.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 
 log = logging.getLogger("madoguchi.spool")
-SCHEMA = "CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY, facts TEXT NOT NULL, leased_until REAL NOT NULL DEFAULT 0)"
-SET_ASIDE = "ALTER TABLE spool ADD COLUMN set_aside TEXT"  # NULL while the row waits; the reason once refused
+SPOOL_FILE = "spool.db"
+SCHEMA = ("CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY, facts TEXT NOT NULL, leased_until REAL NOT NULL DEFAULT 0)",
+          "CREATE TABLE IF NOT EXISTS replayed (city TEXT, conversation TEXT, ref TEXT, turn_id INTEGER, at REAL)")
+COLUMNS = {"set_aside": "TEXT",  # NULL while the row waits; the reason once refused
+           "city": "TEXT", "kind": "TEXT NOT NULL DEFAULT 'turn'", "conversation": "TEXT", "ref": "TEXT",
+           "key": "TEXT", "kept_at": "REAL NOT NULL DEFAULT 0"}
+MINE = "(city = ? OR city IS NULL)"  # NULL: a row of a version that did not tag rows, in this city's own file
 
 
 class Spool:
-    """`keep()` when the store is down; `replay()` from a background worker when it is back."""
+    """`keep*()` when the store is down; `replay()` from a background worker when it is back."""
 
-    def __init__(self, path: Path, lease_seconds: float = 30.0) -> None:
-        self.path, self.lease = path, lease_seconds
+    def __init__(self, path: Path, city: str = "main", lease_seconds: float = 30.0) -> None:
+        self.path, self.city, self.lease = path, city, lease_seconds
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(SCHEMA)
-            if "set_aside" not in {row[1] for row in connection.execute("PRAGMA table_info(spool)")}:
-                connection.execute(SET_ASIDE)
+            for statement in SCHEMA:
+                connection.execute(statement)
+            self._upgrade(connection)
+
+    @staticmethod
+    def _upgrade(connection: sqlite3.Connection) -> None:
+        """Columns added since the first version; rows kept before them get their conversation and a time."""
+        present = {row[1] for row in connection.execute("PRAGMA table_info(spool)")}
+        for name, kind in COLUMNS.items():
+            if name not in present:
+                connection.execute(f"ALTER TABLE spool ADD COLUMN {name} {kind}")
+        connection.execute("UPDATE spool SET conversation = json_extract(facts, '$.conversation_id') "
+                           "WHERE conversation IS NULL AND json_valid(facts)")
+        connection.execute("UPDATE spool SET kept_at = ? WHERE kept_at = 0", (time.time(),))
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         connection.execute("PRAGMA synchronous=FULL")
         return connection
 
-    def keep(self, facts: TurnFacts) -> StoredTurn:
-        """Durably queue a turn; the resident can be told an escalation was received."""
+    def _insert(self, kind: str, conversation: str, ref: str, payload: dict, key: str | None = None) -> None:
         with closing(self._connect()) as connection:
-            connection.execute("INSERT INTO spool (facts) VALUES (?)", (json.dumps(facts.to_json(), ensure_ascii=False),))
-        return StoredTurn(0, facts.escalation_id)
+            connection.execute("INSERT INTO spool (facts, city, kind, conversation, ref, key, kept_at) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?)", (json.dumps(payload, ensure_ascii=False), self.city,
+                                                                kind, conversation, ref, key, time.time()))
+
+    def keep(self, facts: TurnFacts) -> StoredTurn:
+        """Durably queue a turn. Its turn id is negative (a reference into the spool) until it is replayed,
+        so 👍/👎 on it can be kept too; the resident can be told an escalation was received."""
+        ref = str(secrets.randbelow(2**31 - 2) + 1)
+        self._insert("turn", facts.conversation_id, ref, facts.to_json(), uuid.uuid4().hex)
+        return StoredTurn(-int(ref), facts.escalation_id)
+
+    def keep_contact(self, conversation: str, escalation_id: str, details: dict[str, str]) -> None:
+        """Contact details for an escalation; replayed after it (kept unmasked: a person must use them)."""
+        self._insert("contact", conversation, escalation_id, details)
+
+    def keep_feedback(self, conversation: str, turn_id: int, helpful: bool, comment: str) -> None:
+        """👍/👎 on a stored turn (positive id) or on one still waiting here (negative id)."""
+        self._insert("feedback", conversation, str(turn_id), {"helpful": helpful, "comment": mask_personal_data(comment)})
+
+    def _one(self, query: str, *values: object) -> tuple | None:
+        with closing(self._connect()) as connection:
+            return connection.execute(query, values).fetchone()
+
+    def holds_escalation(self, conversation: str, escalation_id: str) -> bool:
+        """Whether this conversation's escalation still waits here (so its contact details must wait behind it)."""
+        return self._one(f"SELECT 1 FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND set_aside IS "
+                         "NULL AND json_extract(facts, '$.escalation_id') = ?", self.city, conversation,
+                         escalation_id) is not None
+
+    def turn(self, conversation: str, turn_id: int) -> int | None:
+        """A spooled turn's stored id once replayed, None while it waits; NotFoundError if not this conversation's."""
+        if self._one(f"SELECT 1 FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND ref = ? AND "
+                     "set_aside IS NULL", self.city, conversation, str(-turn_id)) is not None:
+            return None
+        found = self._one("SELECT turn_id FROM replayed WHERE city = ? AND conversation = ? AND ref = ?",
+                          self.city, conversation, str(-turn_id))
+        if found is None:
+            raise NotFoundError(f"no turn {turn_id} in this conversation")
+        return int(found[0])
+
+    def last_offered(self, conversation: str) -> tuple[str, ...] | None:
+        """The choices of this conversation's latest turn if it waits here (it is newer than any stored one)."""
+        found = self._one(f"SELECT facts FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND "
+                          "set_aside IS NULL ORDER BY id DESC LIMIT 1", self.city, conversation)
+        return tuple(json.loads(found[0]).get("choices", ())) if found else None
 
     def pending(self) -> int:
-        """Turns waiting for the database."""
-        with closing(self._connect()) as connection:
-            return int(connection.execute("SELECT count(*) FROM spool WHERE set_aside IS NULL").fetchone()[0])
+        """Rows waiting for the database."""
+        return int(self._one(f"SELECT count(*) FROM spool WHERE {MINE} AND set_aside IS NULL", self.city)[0])
 
     def set_aside(self) -> list[tuple[int, str]]:
         """Rows the database refused or that could not be read, with why: kept for a person to look at."""
         with closing(self._connect()) as connection:
-            return connection.execute("SELECT id, set_aside FROM spool WHERE set_aside IS NOT NULL ORDER BY id").fetchall()
+            return connection.execute(f"SELECT id, set_aside FROM spool WHERE {MINE} AND set_aside IS NOT NULL "
+                                      "ORDER BY id", (self.city,)).fetchall()
 
     def replay(self, store: ConversationStore) -> int:
-        """Write queued turns to the store, oldest first; stops (keeping the rest) if it is down again."""
+        """Write queued rows to the store, oldest first; stops (keeping the rest) if it is down again."""
         replayed = 0
-        while (claimed := self._claim_next()) is not None:
-            row_id, facts = claimed
-            if facts is None:
-                continue
+        while (row := self._claim_next()) is not None:
             try:
-                store.record(facts)
-            except StoreRefusedError as exc:
-                self._put_aside(row_id, str(exc))
+                turn_id = REPLAY[row.kind](store, row, self.turn)
+            except (StoreRefusedError, NotFoundError, ValueError, KeyError) as exc:
+                self._put_aside(row.id, str(exc))
                 continue
             except StoreUnavailableError:
-                self._release(row_id)
+                self._release(row.id)
                 break
-            self._forget(row_id)
+            self._forget(row, turn_id)
             replayed += 1
         return replayed
 
-    def _read(self, row_id: int, text: str) -> TurnFacts | None:
-        """The turn a row holds; None (and the row set aside) when it cannot be read, e.g. another version's."""
-        try:
-            return TurnFacts(**json.loads(text))
-        except (TypeError, ValueError) as exc:
-            self._put_aside(row_id, f"unreadable turn ({exc})")
-            return None
-
-    def _claim_next(self) -> tuple[int, TurnFacts | None] | None:
+    def _claim_next(self) -> Row | None:
+        """The oldest waiting row of this city, unless another worker holds it (then that worker goes on)."""
         now = time.time()
         with closing(self._connect()) as connection:
-            for row_id, text in connection.execute("SELECT id, facts FROM spool WHERE leased_until < ? AND set_aside IS NULL "
-                                                   "ORDER BY id LIMIT 5", (now,)).fetchall():
-                won = connection.execute("UPDATE spool SET leased_until = ? WHERE id = ? AND leased_until < ?",
-                                         (now + self.lease, row_id, now)).rowcount == 1
-                if won:
-                    return row_id, self._read(row_id, text)
-        return None
+            found = connection.execute(f"SELECT id, kind, conversation, ref, key, facts, leased_until FROM spool "
+                                       f"WHERE {MINE} AND set_aside IS NULL ORDER BY id LIMIT 1", (self.city,)).fetchone()
+            if found is None or found[6] >= now:
+                return None
+            won = connection.execute("UPDATE spool SET leased_until = ? WHERE id = ? AND leased_until < ?",
+                                     (now + self.lease, found[0], now)).rowcount == 1
+        return Row(*found[:6]) if won else None
 
     def _put_aside(self, row_id: int, reason: str) -> None:
-        log.error("spooled turn %d set aside, not replayed: %s", row_id, reason)
+        """Kept for a person to look at, but masked: a set-aside row must not keep personal data for ever."""
+        log.error("spooled row %d set aside, not replayed: %s", row_id, reason)
         with closing(self._connect()) as connection:
-            connection.execute("UPDATE spool SET set_aside = ? WHERE id = ?", (reason, row_id))
+            text = connection.execute("SELECT facts FROM spool WHERE id = ?", (row_id,)).fetchone()[0]
+            connection.execute("UPDATE spool SET set_aside = ?, facts = ? WHERE id = ?",
+                               (mask_personal_data(reason), masked(text), row_id))
 
     def _release(self, row_id: int) -> None:
         with closing(self._connect()) as connection:
             connection.execute("UPDATE spool SET leased_until = 0 WHERE id = ?", (row_id,))
 
-    def _forget(self, row_id: int) -> None:
+    def _forget(self, row: Row, turn_id: int | None) -> None:
+        """Done: gone from the queue; a turn's stored id is remembered for 👍/👎 sent with its spool reference."""
+        with closing(self._connect()) as connection, connection:
+            if turn_id is not None and row.ref:
+                connection.execute("INSERT INTO replayed VALUES (?, ?, ?, ?, ?)",
+                                   (self.city, row.conversation, row.ref, turn_id, time.time()))
+            connection.execute("DELETE FROM spool WHERE id = ?", (row.id,))
+
+    def export(self, belongs: Callable[[str], bool]) -> dict[str, list[dict]]:
+        """Rows of the conversations `belongs` picks, by conversation (for a resident's access request). This
+        and `delete` and `purge_older_than` cover the whole file, whichever city a row names: it is one person's
+        data, and the city's own file."""
+        found: dict[str, list[dict]] = {}
         with closing(self._connect()) as connection:
-            connection.execute("DELETE FROM spool WHERE id = ?", (row_id,))
+            for conversation, kind, text, reason, at in connection.execute(
+                    "SELECT conversation, kind, facts, set_aside, kept_at FROM spool ORDER BY id"):
+                if conversation and belongs(conversation):
+                    found.setdefault(conversation, []).append({"kind": kind, "kept_at": at, "set_aside": reason,
+                                                               "data": json.loads(text) if _json(text) else text})
+        return found
+
+    def delete(self, belongs: Callable[[str], bool]) -> int:
+        """Remove the rows (and replay notes) of the conversations `belongs` picks; returns how many rows."""
+        with closing(self._connect()) as connection, connection:
+            ids = [(i,) for i, c in connection.execute("SELECT id, conversation FROM spool") if c and belongs(c)]
+            connection.executemany("DELETE FROM spool WHERE id = ?", ids)
+            notes = [(c,) for (c,) in connection.execute("SELECT DISTINCT conversation FROM replayed") if belongs(c)]
+            connection.executemany("DELETE FROM replayed WHERE conversation = ?", notes)
+        return len(ids)
+
+    def purge_older_than(self, days: int) -> int:
+        """The retention period applies here too: rows (waiting or set aside) and notes older than `days`."""
+        cutoff = time.time() - days * 86_400
+        with closing(self._connect()) as connection, connection:
+            connection.execute("DELETE FROM replayed WHERE at < ?", (cutoff,))
+            return connection.execute("DELETE FROM spool WHERE kept_at < ?", (cutoff,)).rowcount
+
+
+def _json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True

@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from bot.store.outbox import Outbox
-from bot.store.spool import Spool
+from bot.store.spool import SPOOL_FILE, Spool
 from channels.delivery.dispatcher import Dispatcher
+from knowledge.settings import Settings
 
 if TYPE_CHECKING:
     from channels.web.api import WebContext
 
-SPOOL_FILE = "spool.db"
+log = logging.getLogger("madoguchi.delivery")
 
 
 def start_background_work(ctx: "WebContext") -> None:
-    """One worker per server process: replay turns spooled while the store was down, then the outbox."""
+    """One worker per city per server process: replay what the city spooled while its store was down (from
+    the city's own spool file), then the outbox."""
     settings = ctx.settings
     outbox = Outbox(ctx.store, settings.outbox_max_attempts, settings.outbox_lease_seconds,
                     settings.outbox_first_delay_seconds)
-    ctx.spool = Spool(settings.data_dir / SPOOL_FILE, settings.outbox_lease_seconds)
+    ctx.spool = Spool(settings.resolved_city_dir / SPOOL_FILE, settings.index_name, settings.outbox_lease_seconds)
     ctx.dispatcher = Dispatcher(settings, outbox, spool=ctx.spool).start()
 
 
-__all__ = ["Dispatcher", "start_background_work"]
+def warn_of_shared_files(server: Settings) -> None:
+    """Before each city had its own folder, every city of a server used DATA_DIR/spool.db and secret.key.
+    Rows left in that spool name no city, so no city replays them; and a city without `secret_key` now
+    gets a key of its own. Say so at startup rather than leave either unnoticed."""
+    spool, key = server.data_dir / SPOOL_FILE, server.data_dir / "secret.key"
+    if spool.exists() and (waiting := Spool(spool, "").pending()):
+        log.warning("%s holds %d row(s) kept before each city had its own spool; no city replays them", spool, waiting)
+    if key.exists():
+        log.warning("%s is no longer used by the cities: each city without secret_key has its own key in "
+                    "DATA_DIR/cities/<id>; set secret_key to the old key where old reply routes must still open", key)
+
+
+__all__ = ["Dispatcher", "start_background_work", "warn_of_shared_files"]

@@ -129,6 +129,7 @@ def tenant_settings(server: Settings, shared_sources: list[Path], tenant: Tenant
     values: dict[str, Any] = {**server.model_dump(), "tenants_file": None, "tenants_from_database": False,
                               "city_name": tenant.city_name, "sources": [*tenant.sources, *shared_sources],
                               "index_dir": tenant.index_dir, "database_url": tenant.database_url,
+                              "city_dir": server.data_dir / "cities" / tenant.id,
                               "index_name": tenant.id, "redis_prefix": f"{server.redis_prefix}{tenant.id}:",
                               "desk_base_url": f"https://{tenant.hosts[0]}"}
     try:

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Host, Mount, Route, Router
 
+from channels.delivery import warn_of_shared_files
 from channels.tenants.config import Tenant, tenant_settings
 from channels.tenants.follow import Cities, follow_registry
 from channels.tenants.parts import city_context
@@ -84,6 +85,7 @@ def create_tenants_app(server: Settings | None = None) -> Starlette:
     follows new revisions while it serves (MADOGUCHI_TENANTS_POLL_SECONDS)."""
     server = server or get_settings()
     parsed = load_tenants(server)  # a broken file or an empty registry stops the server here, not later
+    warn_of_shared_files(server)
 
     @asynccontextmanager
     async def lifespan(parent: Starlette) -> AsyncIterator[None]:

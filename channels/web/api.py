@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Path, Query, Request
 
@@ -14,12 +14,14 @@ from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from bot.store.values import bounded_id
 from channels.conversation import converse
+from channels.followups import RecentOffers, leave_contact, leave_feedback
 from bot.store.spool import Spool
 from channels.delivery import Dispatcher
 from channels.web.limits import Limiter
 from channels.web.schemas import (SESSION_PATTERN, AgentReply, AskRequest, AskResponse, ChoiceOut, ContactRequest,
                                   EntryOut, ErrorBody, EscalationOut, FeedbackRequest, Health, RepliesOut,
                                   ask_request_model)
+from knowledge.errors import StoreUnavailableError
 from knowledge.records import Audience
 from knowledge.settings import Settings
 
@@ -47,6 +49,7 @@ class WebContext:
     per_chat_user: Limiter
     dispatcher: Dispatcher | None = None
     spool: Spool | None = None
+    offers: RecentOffers = field(default_factory=RecentOffers)
 
     def wake_outbox(self) -> None:
         """Deliver newly committed replies now instead of at the dispatcher's next tick."""
@@ -96,7 +99,7 @@ def feedback(body: FeedbackRequest, request: Request) -> None:
     """👍 / 👎 (and an optional comment) on one of this session's turns."""
     ctx = context(request)
     _limit(ctx, request, body.session_id)
-    ctx.store.add_feedback(bounded_id(CHANNEL, body.session_id), body.turn_id, body.helpful, body.comment)
+    leave_feedback(ctx, bounded_id(CHANNEL, body.session_id), body.turn_id, body.helpful, body.comment)
 
 
 @router.post("/escalations/{escalation_id}/contact", status_code=204)
@@ -105,8 +108,7 @@ def contact(body: ContactRequest, request: Request,
     """The resident's contact details for a reply by e-mail or a phone callback."""
     ctx = context(request)
     _limit(ctx, request, body.session_id)
-    ctx.store.add_contact(bounded_id(CHANNEL, body.session_id), escalation_id, body.name, body.email, body.phone,
-                          body.preferred)
+    leave_contact(ctx, bounded_id(CHANNEL, body.session_id), escalation_id, body.model_dump(exclude={"session_id"}))
 
 
 @router.get("/replies", response_model=RepliesOut)
@@ -114,7 +116,10 @@ def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN, d
     """Agents' replies to this session's escalations; the widget polls while its panel is open."""
     ctx = context(request)
     _limit(ctx, request, session_id)
-    found = EscalationDesk(ctx.store).web_replies(bounded_id(CHANNEL, session_id))
+    try:
+        found = EscalationDesk(ctx.store).web_replies(bounded_id(CHANNEL, session_id))
+    except StoreUnavailableError:  # no reply can be read now; the widget asks again at its next tick
+        found = []
     return RepliesOut(replies=[AgentReply(escalation_id=e.id, text=e.reply_text,
                                           answered_at=e.answered_at.isoformat() if e.answered_at else "")
                                for e in found])

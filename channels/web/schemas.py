@@ -75,7 +75,8 @@ class AskResponse(BaseModel):
     choices: list[ChoiceOut] | None = None
     escalation: EscalationOut | None = None
     session_id: str
-    turn_id: int
+    turn_id: int = Field(description="The stored turn; negative while it waits in the outage spool (👍/👎 on it "
+                                     "are accepted all the same).")
 
 
 class FeedbackRequest(BaseModel):
@@ -83,7 +84,7 @@ class FeedbackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     session_id: str = Field(pattern=SESSION_PATTERN)
-    turn_id: int = Field(ge=1, le=2**31 - 1)
+    turn_id: int = Field(ge=-(2**31 - 1), le=2**31 - 1, description="From the ask reply (negative: still spooled).")
     helpful: bool
     comment: CleanStr = Field("", max_length=2_000)
 
@@ -127,8 +128,9 @@ class Health(BaseModel):
     ok: bool
     index_version: str
     store: Literal["ok", "unreachable"]
-    spooled: int = Field(0, description="Turns kept in the local spool until the database answers again.")
-    set_aside: int = Field(0, description="Spooled turns the database refused; kept in the spool file, see the log.")
+    spooled: int = Field(0, description="Rows (turns, contact details, 👍/👎) kept in the local spool until the "
+                                        "database answers again.")
+    set_aside: int = Field(0, description="Spooled rows the database refused; kept masked in the spool file, see the log.")
 
 
 class ErrorBody(BaseModel):

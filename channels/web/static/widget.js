@@ -115,7 +115,7 @@
         post("/api/v1/feedback", { session_id: state.session, turn_id: reply.turn_id, helpful: v[1] }).then(function () {
           show({ who: "bot", text: v[1] ? "ありがとうございます。" : "お役に立てず申し訳ありません。担当者につなぐこともできます。",
                  extras: v[1] ? [] : [el("div", { "class": "mg-choices" }, [el("button", { type: "button", text: "担当者につなぐ", onclick: function () { ask({ text: "担当者と話したい" }); } })])] }, true);
-        });
+        }, function (err) { show({ who: "bot", text: err.message }); });
       } }));
     });
     return wrap;
@@ -147,12 +147,19 @@
     show({ who: "bot", text: text, meta: meta, url: a && a.url, extras: extras }, false);
     state.log.push({ who: "bot", text: text, meta: meta, url: a && a.url }); save();
   }
+  /* What a resident reads when the server answers an error: Japanese, never the server's own (English) text. */
+  var TROUBLE = { 404: "お問い合わせが見つかりませんでした。もう一度ご質問ください。", 409: "この選択肢は選べなくなりました。もう一度ご質問ください。",
+                  413: "入力が長すぎます。短くしてお送りください。", 422: "入力内容をご確認ください。", 429: "送信が続いています。しばらく待ってからお試しください。" };
+  function trouble(status) {
+    return TROUBLE[status] || (status >= 500 ? "ただいまつながりにくくなっています。しばらくしてからもう一度お試しください。" : "送信できませんでした。もう一度お試しください。");
+  }
   function post(path, body) {
     return fetch(base + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
       .then(function (r) {
         if (r.status === 204) return null;
-        return r.json().then(function (data) { if (!r.ok) throw new Error(data.error || "エラーが発生しました"); return data; });
-      });
+        if (!r.ok) throw new Error(trouble(r.status));
+        return r.json();
+      }, function () { throw new Error("通信できませんでした。接続を確認して、もう一度お試しください。"); });
   }
   function ask(req) {
     var text = (req.text || "").trim();
@@ -168,7 +175,7 @@
     post("/api/v1/ask", body).then(function (reply) {
       typing.remove(); state.session = reply.session_id; save(); render(reply);
     }, function (err) {
-      typing.remove(); show({ who: "bot", text: "送信できませんでした: " + err.message }, false);
+      typing.remove(); show({ who: "bot", text: err.message }, false);
     });
   }
 

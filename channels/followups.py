@@ -1,0 +1,81 @@
+"""What a resident sends after a turn (a choice, contact details, 👍/👎), also while the store is down.
+
+These are resident messages too: when the database is unreachable they are kept in the city's spool and
+replayed after the turn they refer to, and a turn or escalation still waiting in the spool is a valid
+target (not a 404), so nothing the resident was told was received is lost.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+from typing import TYPE_CHECKING
+
+from knowledge.errors import StoreUnavailableError
+
+if TYPE_CHECKING:
+    from channels.web.api import WebContext
+
+
+class RecentOffers:
+    """The choices this process last offered in each conversation (bounded), for clicks while the store is down."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._offers: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._size, self._lock = size, Lock()
+
+    def remember(self, conversation: str, choices: tuple[str, ...]) -> None:
+        with self._lock:
+            self._offers[conversation] = choices
+            self._offers.move_to_end(conversation)
+            while len(self._offers) > self._size:
+                self._offers.popitem(last=False)
+
+    def get(self, conversation: str) -> tuple[str, ...] | None:
+        with self._lock:
+            return self._offers.get(conversation)
+
+
+def offered_choices(ctx: "WebContext", conversation: str) -> tuple[str, ...]:
+    """The latest offer: a turn waiting in the spool is the newest; else the store's; else, while the
+    store is down, what this process remembers offering (still 503 when nobody knows)."""
+    if ctx.spool is not None and (waiting := ctx.spool.last_offered(conversation)) is not None:
+        return waiting
+    try:
+        return ctx.store.last_offered(conversation)
+    except StoreUnavailableError:
+        remembered = ctx.offers.get(conversation)
+        if remembered is None:
+            raise
+        return remembered
+
+
+def leave_contact(ctx: "WebContext", conversation: str, escalation_id: str, details: dict[str, str]) -> None:
+    """Stored now; or spooled behind its escalation while that waits in the spool, or while the store is down
+    (checked against the escalation when replayed)."""
+    if ctx.spool is not None and ctx.spool.holds_escalation(conversation, escalation_id):
+        ctx.spool.keep_contact(conversation, escalation_id, details)
+        return
+    try:
+        ctx.store.add_contact(conversation, escalation_id, details["name"], details["email"], details["phone"],
+                              details["preferred"])
+    except StoreUnavailableError:
+        if ctx.spool is None:
+            raise
+        ctx.spool.keep_contact(conversation, escalation_id, details)
+
+
+def leave_feedback(ctx: "WebContext", conversation: str, turn_id: int, helpful: bool, comment: str) -> None:
+    """👍/👎 on a stored turn, or on one still in the spool (negative id); spooled while the store is down."""
+    if turn_id < 0 and ctx.spool is not None:
+        stored = ctx.spool.turn(conversation, turn_id)  # NotFoundError: not a turn of this conversation
+        if stored is None:
+            ctx.spool.keep_feedback(conversation, turn_id, helpful, comment)
+            return
+        turn_id = stored
+    try:
+        ctx.store.add_feedback(conversation, turn_id, helpful, comment)
+    except StoreUnavailableError:
+        if ctx.spool is None:
+            raise
+        ctx.spool.keep_feedback(conversation, turn_id, helpful, comment)
