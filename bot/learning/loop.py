@@ -54,10 +54,15 @@ def refitted(bot: Bot, builder: IndexBuilder, learned: list[Paraphrase], trainin
     return refit(examples, bot.settings.staff_first_margin, trained_on)
 
 
+def options(bot: Bot, learned: list[Paraphrase], model: DecisionModel | None) -> dict[str, Learned]:
+    """What could go live, most preferred first: paraphrases with the refitted model, then with the serving one."""
+    keep = {PARAPHRASES: Learned(tuple(learned), bot.runtime.index.learned.model)}
+    return keep if model is None else {REFITTED: Learned(tuple(learned), model.to_json()), **keep}
+
+
 def learn(bot: Bot, queries: Sequence[LabelledQuery], source: str, today: date | None = None) -> LearnRun:
     """Check, split, learn, and judge every candidate against the serving bot on the held-out share."""
-    today = today or date.today()
-    index = bot.runtime.index
+    today, index = today or date.today(), bot.runtime.index
     labels = usable(queries, index.records, today)
     training, held_out = split(labels.queries)
     new, kept_off = paraphrases(training, index.records)
@@ -67,13 +72,10 @@ def learn(bot: Bot, queries: Sequence[LabelledQuery], source: str, today: date |
     trained_on = {"learned": source, "training": len(training), "held_out": len(held_out),
                   "date": today.isoformat(), "from_version": version}
     model = refitted(bot, builder, learned, training, today, trained_on)
-    options = {PARAPHRASES: Learned(tuple(learned), index.learned.model)}
-    if model is not None:
-        options = {REFITTED: Learned(tuple(learned), model.to_json()), **options}
     built = {name: builder.assemble(index.records, index.manifest.get("sources", {}), option)
-             for name, option in options.items()}
-    scores = {SERVING: measure(bot, held_out), **{name: measure(candidate_bot(bot, built[name], model, name),
-                                                                held_out) for name in built}}
+             for name, option in options(bot, learned, model).items()}
+    scores = {SERVING: measure(bot, held_out),
+              **{name: measure(candidate_bot(bot, built[name], model, name), held_out) for name in built}}
     verdict = judge(scores[SERVING], {n: scores[n] for n in built})
     return LearnRun(version, labels, len(training), held_out, new, kept_off, scores, verdict,
                     built.get(verdict.chosen))
