@@ -23,6 +23,7 @@ from knowledge.settings import SAMPLE_CITY
 
 LABELLED = SAMPLE_CITY.parent / "labelled" / "minato.jsonl"
 UNANSWERED = ("q028", "洪水の危険区域がのってる地図、紙でほしい", "R161")  # escalated before learning
+CLARIFIED = "75歳になったら健康保険ってどう変わるの？"  # unlabelled-answer question; the learned model changes its confidence
 STAFF_QUESTION = "出張先のビジホ、1泊12000円なんだけど全額出る？"  # labelled with the staff rule S022
 
 
@@ -163,3 +164,27 @@ def test_index_build_keeps_what_was_learned_and_index_use_rolls_it_back(
     assert rolled["decision"] != "answer", rolled
     invoke(env, "index", "build", "--index-dir", str(index_dir))
     assert (live_folder(index_dir) / PARAPHRASES).read_text(encoding="utf-8") == ""
+
+
+def test_a_served_city_swaps_to_the_learned_version_and_model_without_restart(
+        learned: tuple[Path, str, str], tmp_path: Path, env: dict[str, str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from channels.web import create_app
+    from knowledge.settings import Settings
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(learned[0], index_dir)
+    learned_version, older = live_folder(index_dir).name, learned[1]
+    question_id, text, _ = UNANSWERED
+    expected = ask_batch(env, index_dir, tmp_path, [{"id": "c", "text": CLARIFIED}])["c"]  # confidence differs by model
+    invoke(env, "index", "use", older, "--index-dir", str(index_dir))
+    settings = Settings(index_dir=index_dir, index_poll_seconds=0, database_url=f"sqlite:///{tmp_path / 'store.db'}",
+                        rate_per_session=100_000, rate_per_address=100_000)
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/api/v1/ask", json={"text": text}).json()["decision"] != "answer"
+        invoke(env, "index", "use", learned_version, "--index-dir", str(index_dir))
+        assert client.app.state.index_watcher.poll() == learned_version  # type: ignore[attr-defined]
+        assert client.post("/api/v1/ask", json={"text": text}).json()["decision"] == "answer"
+        reply = client.post("/api/v1/ask", json={"text": CLARIFIED}).json()
+    assert reply["confidence"] == pytest.approx(expected["confidence"], abs=1e-4), (reply, expected)
