@@ -17,9 +17,10 @@ SHOWN = ("hit@1", "hit@3", "hit@10", "mrr@10", "answered_right", "clarified_righ
 
 
 def scores_table(run: LearnRun) -> Table:
-    """Before/after on the held-out share: one column per candidate."""
-    table = Table("held-out", *run.scores, title=f"{len(run.held_out)} held-out questions "
-                  f"({sum(q.answerable for q in run.held_out)} with an answer)")
+    """Before/after on questions nothing learned from: one column per candidate."""
+    table = Table("judged on", *run.scores, title=f"{len(run.judged)} questions ({sum(q.answerable for q in run.judged)} "
+                  f"with an answer): {len(run.held_out)} held out + {run.training} training, each with its own "
+                  "fold left out")
     for metric in SHOWN:
         table.add_row(metric, *(f"{m.scores[metric]:.3f}" for m in run.scores.values()))
     return table

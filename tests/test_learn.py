@@ -1,11 +1,14 @@
 """`madoguchi learn` through the front door, on the sample city and its labelled questions.
 
-Each learning run takes a model load and five fold indexes, so runs are made once per module on copies
-of the sample city's index and the tests read what they left.
+The shipped decision model was fitted on these very questions, over FAQ entries that already carry
+paraphrases, so there it is hard to beat honestly. The runs that should learn use the sample city with
+its paraphrase column emptied: a city whose FAQ has no paraphrases yet, as most cities' do not. Each run
+takes a model load and five fold indexes, so runs are made once per module on copies of built indexes.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import shutil
@@ -33,9 +36,9 @@ def invoke(env: dict[str, str], *args: str) -> Result:
     return result
 
 
-def copy_of(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+def copy_of(index_dir: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     target = tmp_path_factory.mktemp(name) / "index"
-    shutil.copytree(sample_index_dir, target)
+    shutil.copytree(index_dir, target)
     return target
 
 
@@ -62,18 +65,37 @@ def env(model_cache: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def learned(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, str, str]:
-    """A copy of the sample city after `madoguchi learn` on its labelled questions: (dir, version before, output)."""
-    index_dir = copy_of(sample_index_dir, tmp_path_factory, "learned")
+def bare_city(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, Path]:
+    """The sample city without the FAQ's own paraphrases, and its index: (sources, index dir)."""
+    city = tmp_path_factory.mktemp("bare") / "city"
+    shutil.copytree(SAMPLE_CITY, city)
+    for table in (city / "faq").glob("*.csv"):
+        with open(table, encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        with open(table, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows({**row, "alt_questions": ""} for row in rows)
+    index_dir = city.parent / "index"
+    invoke(env, "index", "build", str(city), "--index-dir", str(index_dir))
+    return city, index_dir
+
+
+@pytest.fixture(scope="module")
+def learned(bare_city: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, str, str]:
+    """A copy of the bare city after `madoguchi learn` on its labelled questions: (dir, version before, output)."""
+    index_dir = copy_of(bare_city[1], tmp_path_factory, "learned")
     before = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
     result = invoke(env, "learn", "--labelled", str(LABELLED), "--index-dir", str(index_dir))
     return index_dir, before, result.output
 
 
 @pytest.fixture(scope="module")
-def mislabelled(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, tuple, str]:
-    """A copy after learning from labels whose training share points at the wrong entries (held-out kept true)."""
-    index_dir = copy_of(sample_index_dir, tmp_path_factory, "mislabelled")
+def mislabelled(bare_city: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory,
+                env: dict[str, str]) -> tuple[Path, tuple, str]:
+    """A copy of the bare city after learning from labels whose training share points at the wrong entries
+    (held-out kept true): the same city that learns from the true labels."""
+    index_dir = copy_of(bare_city[1], tmp_path_factory, "mislabelled")
     rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
     training = [r for r in rows if not is_held_out(r["id"]) and r["relevant"]]
     shuffled = [r["relevant"] for r in training]
@@ -88,12 +110,12 @@ def mislabelled(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 def test_learned_paraphrase_answers_a_question_the_bot_escalated_before(
-        learned: tuple[Path, str, str], sample_index_dir: Path, env: dict[str, str], tmp_path: Path) -> None:
+        learned: tuple[Path, str, str], bare_city: tuple[Path, Path], env: dict[str, str], tmp_path: Path) -> None:
     index_dir, _, output = learned
     question_id, text, entry = UNANSWERED
     assert not is_held_out(question_id)
     question = [{"id": question_id, "text": text}]
-    before = ask_batch(env, sample_index_dir, tmp_path, question)[question_id]
+    before = ask_batch(env, bare_city[1], tmp_path, question)[question_id]
     assert before["decision"] != "answer", before
     after = ask_batch(env, index_dir, tmp_path, question)[question_id]
     assert (after["decision"], after["results"][0]["id"]) == ("answer", entry), (after, output)
@@ -133,8 +155,8 @@ def test_guard_refuses_what_wrong_labels_taught_and_keeps_the_serving_index(
 
 
 def test_dry_run_prints_the_comparison_and_changes_nothing(
-        sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> None:
-    index_dir = copy_of(sample_index_dir, tmp_path_factory, "dry")
+        bare_city: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> None:
+    index_dir = copy_of(bare_city[1], tmp_path_factory, "dry")
     before = snapshot(index_dir)
     result = invoke(env, "learn", "--labelled", str(LABELLED), "--index-dir", str(index_dir), "--dry-run")
     assert "dry run: would publish" in result.output and "hit@1" in result.output
@@ -149,21 +171,6 @@ def test_an_explicit_decision_model_still_wins_over_the_learned_one(
     learned_reply = ask_batch(env, index_dir, tmp_path, question)["x"]
     explicit = ask_batch({**env, "MADOGUCHI_DECISION_MODEL": str(DEFAULT_MODEL_FILE)}, index_dir, tmp_path, question)["x"]
     assert explicit["results"][0]["score"] != learned_reply["results"][0]["score"]
-
-
-def test_index_build_keeps_what_was_learned_and_index_use_rolls_it_back(
-        learned: tuple[Path, str, str], env: dict[str, str], tmp_path: Path) -> None:
-    index_dir, older, _ = learned
-    question_id, text, _ = UNANSWERED
-    invoke(env, "index", "build", "--index-dir", str(index_dir))
-    rebuilt = live_folder(index_dir)
-    assert (rebuilt / PARAPHRASES).read_text(encoding="utf-8").count("\n") > 100
-    assert ask_batch(env, index_dir, tmp_path, [{"id": question_id, "text": text}])[question_id]["decision"] == "answer"
-    invoke(env, "index", "use", older, "--index-dir", str(index_dir))
-    rolled = ask_batch(env, index_dir, tmp_path, [{"id": question_id, "text": text}])[question_id]
-    assert rolled["decision"] != "answer", rolled
-    invoke(env, "index", "build", "--index-dir", str(index_dir))
-    assert (live_folder(index_dir) / PARAPHRASES).read_text(encoding="utf-8") == ""
 
 
 def test_a_served_city_swaps_to_the_learned_version_and_model_without_restart(
@@ -188,3 +195,18 @@ def test_a_served_city_swaps_to_the_learned_version_and_model_without_restart(
         assert client.post("/api/v1/ask", json={"text": text}).json()["decision"] == "answer"
         reply = client.post("/api/v1/ask", json={"text": CLARIFIED}).json()
     assert reply["confidence"] == pytest.approx(expected["confidence"], abs=1e-4), (reply, expected)
+
+
+def test_index_build_keeps_what_was_learned_and_index_use_rolls_it_back(
+        learned: tuple[Path, str, str], bare_city: tuple[Path, Path], env: dict[str, str], tmp_path: Path) -> None:
+    index_dir, older, _ = learned
+    question_id, text, _ = UNANSWERED
+    invoke(env, "index", "build", str(bare_city[0]), "--index-dir", str(index_dir))
+    rebuilt = live_folder(index_dir)
+    assert (rebuilt / PARAPHRASES).read_text(encoding="utf-8").count("\n") > 100
+    assert ask_batch(env, index_dir, tmp_path, [{"id": question_id, "text": text}])[question_id]["decision"] == "answer"
+    invoke(env, "index", "use", older, "--index-dir", str(index_dir))
+    rolled = ask_batch(env, index_dir, tmp_path, [{"id": question_id, "text": text}])[question_id]
+    assert rolled["decision"] != "answer", rolled
+    invoke(env, "index", "build", str(bare_city[0]), "--index-dir", str(index_dir))
+    assert (live_folder(index_dir) / PARAPHRASES).read_text(encoding="utf-8") == ""

@@ -9,7 +9,7 @@ question is therefore retrieved from an index whose learned paraphrases leave ou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.labelled import LabelledQuery
@@ -39,25 +39,45 @@ def without(learned: Sequence[Paraphrase], queries: Sequence[LabelledQuery]) -> 
     return Learned(tuple(p for p in learned if p.label not in ids and p.text not in texts))
 
 
+@dataclass(frozen=True, slots=True)
+class Fold:
+    """One fold of the training share: its questions, the index without their paraphrases, their candidates."""
+
+    queries: list[LabelledQuery]
+    runtime: Runtime
+    examples: list[Example]
+
+
 def out_of_fold(builder: IndexBuilder, runtime: Runtime, learned: Sequence[Paraphrase],
-                queries: Sequence[LabelledQuery], today: date, folds: int = FOLDS) -> list[Example]:
+                queries: Sequence[LabelledQuery], today: date, folds: int = FOLDS) -> list[Fold]:
     """Every training question's candidates, retrieved with its own fold's paraphrases left out."""
     records, sources = runtime.index.records, runtime.index.manifest.get("sources", {})
-    examples: list[Example] = []
+    found = []
     for fold in range(folds):
         inside = [q for q in queries if fold_of(q.id, folds) == fold]
         if inside:
-            index = builder.assemble(records, sources, without(learned, inside))
-            examples += collect(serving(runtime, index), inside, today)
-    return examples
+            fold_runtime = serving(runtime, builder.assemble(records, sources, without(learned, inside)))
+            found.append(Fold(inside, fold_runtime, collect(fold_runtime, inside, today)))
+    return found
 
 
-def refit(examples: Sequence[Example], staff_margin: float, trained_on: dict[str, object],
-          max_wrong: float = 0.05, min_escalated: float = 0.6) -> DecisionModel:
-    """Ranker, confidence models and thresholds, as `madoguchi train` and `tune` fit them."""
-    ranker = fit_ranker(examples, LEARN_L2)
-    top1, top3 = fit_confidence(rank_examples(examples, ranker, staff_margin))
-    model = DecisionModel(ranker, top1, top3, trained_on=dict(trained_on))
-    results = outcomes(rank_examples(examples, ranker, staff_margin), top1, top3)
-    model.thresholds, _ = choose(results, max_wrong, min_escalated)
-    return model
+@dataclass(frozen=True, slots=True)
+class Refitted:
+    """The model fitted on every fold, and per fold the same model with a ranker fitted without that fold."""
+
+    model: DecisionModel
+    per_fold: list[DecisionModel]
+
+
+def refit(folds: Sequence[Fold], staff_margin: float, trained_on: dict[str, object],
+          max_wrong: float = 0.05, min_escalated: float = 0.6) -> Refitted:
+    """Ranker, confidence models and thresholds, as `madoguchi train` and `tune` fit them, except that the
+    confidence models and thresholds learn from rankings made by rankers that never saw the question (a
+    ranker scores its own training questions too well, and thresholds tuned on that answer too often)."""
+    examples = [e for fold in folds for e in fold.examples]
+    rankers = [fit_ranker([e for f in folds if f is not fold for e in f.examples], LEARN_L2) for fold in folds]
+    honest = [r for fold, ranker in zip(folds, rankers) for r in rank_examples(fold.examples, ranker, staff_margin)]
+    top1, top3 = fit_confidence(honest)
+    thresholds, _ = choose(outcomes(honest, top1, top3), max_wrong, min_escalated)
+    model = DecisionModel(fit_ranker(examples, LEARN_L2), top1, top3, thresholds, dict(trained_on))
+    return Refitted(model, [DecisionModel(ranker, top1, top3, thresholds) for ranker in rankers])

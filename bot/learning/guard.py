@@ -1,7 +1,10 @@
 """The guard: what was learned goes live only if it does better on questions it never saw.
 
-Both sides answer the held-out share exactly as `madoguchi ask --batch` would, and are scored as
-../shared/eval/score.py scores (bot/metrics.py). A candidate is better than the serving bot when
+Each side answers exactly as `madoguchi ask --batch` would and is scored as ../shared/eval/score.py scores
+(bot/metrics.py), on the held-out share and on every training question, which a candidate answers from an
+index without its fold's paraphrases and with a ranker fitted without its fold (the held-out share alone is
+too small to tell a gain from chance until a city has hundreds of labels). A candidate is better than the
+serving bot when
   - wrong answers are not higher: its wrong_answer share is at most the serving one's, and
   - right answers are higher: the reciprocal rank of each answerable question's first right entry
     (MRR@10, paired question by question) rises by more than its standard error, so that one or two
@@ -38,11 +41,13 @@ def _reciprocal(query: LabelledQuery, line: dict) -> float:
     return next((1.0 / (n + 1) for n, entry in enumerate(ranked) if query.relevant.get(entry) == 2), 0.0)
 
 
-def measure(bot: Bot, held_out: Sequence[LabelledQuery]) -> Measured:
-    """hit@k, MRR@10 and the decision metrics of one bot on the held-out questions."""
-    lines = run_batch(bot, held_out, top_k=10)
-    reciprocal = [_reciprocal(q, line) for q, line in zip(held_out, lines) if q.answerable]
-    return Measured(score_lines(held_out, lines), np.array(reciprocal))
+def measure(parts: Sequence[tuple[Bot, Sequence[LabelledQuery]]]) -> Measured:
+    """hit@k, MRR@10 and the decision metrics over questions none of the bots learned from, each part's
+    questions answered by that part's bot; parts are concatenated in order, so two measurements pair up."""
+    queries = [q for _, part in parts for q in part]
+    lines = [line for bot, part in parts for line in run_batch(bot, part, top_k=10)]
+    reciprocal = [_reciprocal(q, line) for q, line in zip(queries, lines) if q.answerable]
+    return Measured(score_lines(queries, lines), np.array(reciprocal))
 
 
 def rank_gain(candidate: Measured, serving: Measured) -> tuple[float, float]:
