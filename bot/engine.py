@@ -6,6 +6,7 @@ job; the learned parts (fusion weights, confidence models, thresholds) come from
 
 from __future__ import annotations
 
+import logging
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +19,10 @@ from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Explanation, 
 from bot.features import candidate_features, query_features, shortlist
 from bot.intents import Intent, recognise
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel, Thresholds
+from indexer.index import KnowledgeIndex
 from indexer.runtime import Runtime, load_runtime, load_version
 from indexer.search import SIGNALS, Retrieval
-from knowledge.errors import IndexStoreError
+from knowledge.errors import ConfigurationError, IndexStoreError
 from knowledge.records import Audience, Record
 from knowledge.settings import Settings
 
@@ -28,6 +30,20 @@ if TYPE_CHECKING:
     from bot.drafting.grounded import GroundedComposer
 
 EXPLAIN_TOP = 5
+log = logging.getLogger("madoguchi.bot")
+
+
+def decision_model(settings: Settings, index: KnowledgeIndex) -> DecisionModel:
+    """MADOGUCHI_DECISION_MODEL when set; else the model `madoguchi learn` stored in the served index
+    version; else the shipped one. A stored model this madoguchi cannot read is logged, not fatal."""
+    if settings.decision_model:
+        return DecisionModel.load(settings.decision_model)
+    if index.learned.model is not None:
+        try:
+            return DecisionModel.from_json(index.learned.model, f"of index version {index.manifest.get('version')}")
+        except ConfigurationError as exc:
+            log.warning("%s; answering with the shipped model", exc)
+    return DecisionModel.load(DEFAULT_MODEL_FILE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,25 +106,26 @@ class Bot:
         from bot.store.index_versions import index_store
 
         runtime = load_runtime(settings, index_store(settings), fall_back=True)
-        model = DecisionModel.load(settings.decision_model or DEFAULT_MODEL_FILE)
-        return cls(runtime, model, grounded_composer(settings, runtime))
+        return cls(runtime, decision_model(settings, runtime.index), grounded_composer(settings, runtime))
 
     def reload_if_changed(self, swap_lock: AbstractContextManager[Any] = nullcontext()) -> str | None:
         """Serve the index version the pointer names now, without a restart; None if it is already served.
 
         The version is loaded and checked beside the serving one and swapped in under `swap_lock` (the
-        lock answers run under), so no answer sees parts of two versions. A version that cannot serve
-        raises IndexStoreError once and is not tried again; the loaded one keeps serving."""
+        lock answers run under), so no answer sees parts of two versions; the version's learned decision
+        model comes with it. A version that cannot serve raises IndexStoreError once and is not tried
+        again; the loaded one keeps serving."""
         version = self.runtime.store.current_version()
         if version in (self.runtime.index.manifest["version"], self._refused):
             return None
         try:
-            fresh = Bot(load_version(self.runtime, version, swap_lock), self.model)
+            runtime = load_version(self.runtime, version, swap_lock)
+            fresh = Bot(runtime, decision_model(self.settings, runtime.index))
         except IndexStoreError:
             self._refused = version
             raise
         with swap_lock:
-            self.runtime, self._facts = fresh.runtime, fresh._facts
+            self.runtime, self._facts, self.model = fresh.runtime, fresh._facts, fresh.model
         return version
 
     def fuse(self, retrieval: Retrieval, audience: Audience) -> tuple[Retrieval, np.ndarray, np.ndarray]:

@@ -57,9 +57,17 @@ class DecisionModel:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigurationError(f"decision model {path} cannot be read ({exc})") from exc
+        return cls.from_json(data, str(path))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], where: str) -> "DecisionModel":
+        """Inverse of :meth:`to_json`; `where` names the file or index version in the error."""
         if data.get("candidate_features") != list(CANDIDATE_FEATURES) or \
                 data.get("query_features") != list(QUERY_FEATURES):
-            raise ConfigurationError(f"decision model {path} was trained for other features; retrain it with "
+            raise ConfigurationError(f"decision model {where} was trained for other features; retrain it with "
                                      "madoguchi train --labelled FILE")
-        return cls(Logistic.from_json(data["ranker"]), Logistic.from_json(data["top1"]),
-                   Logistic.from_json(data["top3"]), Thresholds(**data["thresholds"]), data.get("trained_on", {}))
+        try:
+            return cls(Logistic.from_json(data["ranker"]), Logistic.from_json(data["top1"]),
+                       Logistic.from_json(data["top3"]), Thresholds(**data["thresholds"]), data.get("trained_on", {}))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigurationError(f"decision model {where} is incomplete ({exc})") from exc

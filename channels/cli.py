@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from channels import cli_answer, cli_channels, cli_data, cli_desk, cli_kb
+from channels import cli_answer, cli_channels, cli_data, cli_desk, cli_kb, cli_learn
 from channels.render import activations_table, hits_table, problems_table, sources_table
 from channels.tenants.cli import serve_tenants, tenants_app
 from knowledge.errors import MadoguchiError
@@ -24,6 +24,7 @@ app = typer.Typer(help="madoguchi — an FAQ chatbot for Japanese municipalities
 index_app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 cli_answer.register(app)
+app.command("learn")(cli_learn.learn)
 cli_channels.register(app)
 app.add_typer(cli_data.data_app, name="data")
 app.add_typer(cli_desk.desk_app, name="desk")

@@ -19,9 +19,11 @@ from sqlalchemy import inspect
 from bot.store.entries import EntryStore
 from bot.store.index_versions import index_store, one_build_everywhere
 from bot.store.repository import ConversationStore
-from indexer.build import IndexBuilder, Progress, no_progress
+from indexer.build import IndexBuilder, Progress, no_progress, publish_index
+from indexer.index import KnowledgeIndex
 from indexer.embedding import Embedder, embedder_from_settings
 from indexer.runtime import BuildReport, normaliser_from_settings, summarise_sources
+from knowledge.errors import IndexStoreError
 from knowledge.records import LoadResult, Record
 from knowledge.settings import Settings
 from knowledge.sources import load_sources
@@ -101,3 +103,16 @@ def build_from_settings(settings: Settings, sources: list[Path] | None = None, s
     finally:
         if entries is not None:
             entries.store.engine.dispose()
+
+
+def publish_learned(settings: Settings, index: KnowledgeIndex, learned_from: str) -> dict:
+    """Make live the version `madoguchi learn` assembled and judged, under the build locks; refused if
+    another build made a different version live meanwhile (its entries were not judged)."""
+    with build_lock(settings.resolved_index_dir), one_build_everywhere(settings):
+        store = index_store(settings)
+        if store.current_version() != learned_from:
+            raise IndexStoreError(f"the live index changed while learning (was {learned_from}, now "
+                                  f"{store.current_version()}); nothing was published, run madoguchi learn again")
+        learned = index.learned
+        note = f"learned: {len(learned.paraphrases)} paraphrases" + (", refitted model" if learned.model else "")
+        return publish_index(index, store, settings.keep_versions, note)

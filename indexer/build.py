@@ -16,6 +16,7 @@ from indexer.dense import FaissVectorIndex
 from indexer.embedding import Embedder
 from indexer.index import FIELDS, FORMAT_VERSION, READING, KnowledgeIndex, record_units
 from indexer.integrity import corpus_hash
+from indexer.learned import Learned, carried
 from indexer.normalise import TextNormaliser
 from indexer.store import IndexStore
 from knowledge.records import Record
@@ -30,22 +31,32 @@ def no_progress(stage: str, done: int, total: int) -> None:  # noqa: ARG001 (the
 
 
 class IndexBuilder:
-    """Construct cheaply; `run()` does the work and returns the published version's manifest."""
+    """Construct cheaply; `run()` does the work and returns the published version's manifest.
+
+    Terms and vectors are remembered by text for the builder's lifetime, so `madoguchi learn`, which
+    assembles one index per fold of its labels, normalises and embeds each entry once."""
 
     def __init__(self, normaliser: TextNormaliser, embedder: Embedder, progress: Progress = no_progress) -> None:
         self.normaliser, self.embedder, self.progress = normaliser, embedder, progress
+        self._terms: dict[str, list[str]] = {}
+        self._vectors: dict[str, np.ndarray] = {}
 
-    def _units(self, records: list[Record]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    def _units(self, records: list[Record], learned: Learned) -> tuple[list[str], np.ndarray, np.ndarray]:
         texts, owners, fields = [], [], []
         for number, record in enumerate(records):
-            for field, text in record_units(record):
+            for field, text in record_units(record, learned.of(record.id)):
                 texts.append(text), owners.append(number), fields.append(FIELDS.index(field))
         return texts, np.array(owners, dtype=np.int32), np.array(fields, dtype=np.int8)
+
+    def _search_terms(self, text: str) -> list[str]:
+        if text not in self._terms:
+            self._terms[text] = self.normaliser.run(text).search_terms
+        return self._terms[text]
 
     def _lexical(self, texts: list[str], fields: np.ndarray) -> dict[str, BM25Index]:
         terms = []
         for done, text in enumerate(texts, start=1):
-            terms.append(self.normaliser.run(text).search_terms)
+            terms.append(self._search_terms(text))
             if done % 200 == 0 or done == len(texts):
                 self.progress("normalise", done, len(texts))
         lexical = {f: BM25Index().fit([terms[i] for i in np.flatnonzero(fields == n)]) for n, f in enumerate(FIELDS)}
@@ -54,14 +65,17 @@ class IndexBuilder:
         return lexical
 
     def _dense(self, texts: list[str]) -> FaissVectorIndex:
-        batches = []
-        for start in range(0, len(texts), EMBED_BATCH):
-            batches.append(self.embedder.encode_documents(texts[start:start + EMBED_BATCH]))
-            self.progress("embed", min(start + EMBED_BATCH, len(texts)), len(texts))
-        matrix = np.vstack(batches) if batches else np.zeros((0, self.embedder.dimensions), dtype=np.float32)
-        return FaissVectorIndex.build(matrix)
+        fresh = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        for start in range(0, len(fresh), EMBED_BATCH):
+            batch = fresh[start:start + EMBED_BATCH]
+            self._vectors.update(zip(batch, self.embedder.encode_documents(batch)))
+            self.progress("embed", min(start + EMBED_BATCH, len(fresh)), len(fresh))
+        if not texts:
+            return FaissVectorIndex.build(np.zeros((0, self.embedder.dimensions), dtype=np.float32))
+        return FaissVectorIndex.build(np.vstack([self._vectors[t] for t in texts]))
 
-    def _manifest(self, records: list[Record], units: np.ndarray, sources: dict[str, Any], seconds: float) -> dict:
+    def _manifest(self, records: list[Record], units: np.ndarray, sources: dict[str, Any], seconds: float,
+                  learned: Learned) -> dict:
         built = datetime.now(timezone.utc)
         corpus = corpus_hash(records)
         return {
@@ -72,17 +86,29 @@ class IndexBuilder:
             "counts": {"records": len(records), "units": {f: int((units == n).sum()) for n, f in enumerate(FIELDS)},
                        "kinds": dict(Counter(r.kind for r in records)),
                        "audiences": dict(Counter(r.audience.value for r in records))},
+            "learned": {"paraphrases": len(learned.paraphrases), "decision_model": learned.model is not None},
         }
 
-    def run(self, records: list[Record], store: IndexStore, sources: dict[str, Any], keep: int = 3) -> dict:
-        """Build into a staging folder, then publish it atomically; the old version stays live until then."""
+    def assemble(self, records: list[Record], sources: dict[str, Any], learned: Learned = Learned()) -> KnowledgeIndex:
+        """The index of these records and learned paraphrases, in memory (`run` publishes one)."""
         started = time.perf_counter()
-        texts, owners, fields = self._units(records)
+        texts, owners, fields = self._units(records, learned)
         lexical = self._lexical(texts, fields)
         dense = self._dense(texts)
-        manifest = self._manifest(records, fields, sources, time.perf_counter() - started)
-        with store.staging() as staged:
-            KnowledgeIndex(manifest, records, owners, fields, lexical, dense).save(staged)
-            store.publish(staged, manifest["version"])
-        store.prune(keep)
-        return manifest
+        manifest = self._manifest(records, fields, sources, time.perf_counter() - started, learned)
+        return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, learned)
+
+    def run(self, records: list[Record], store: IndexStore, sources: dict[str, Any], keep: int = 3,
+            learned: Learned | None = None, note: str = "built") -> dict:
+        """Build (keeping what the live version learned, unless told what to keep) and publish."""
+        index = self.assemble(records, sources, carried(store) if learned is None else learned)
+        return publish_index(index, store, keep, note)
+
+
+def publish_index(index: KnowledgeIndex, store: IndexStore, keep: int, note: str) -> dict:
+    """Write into a staging folder, then publish it atomically; the old version stays live until then."""
+    with store.staging() as staged:
+        index.save(staged)
+        store.publish(staged, index.manifest["version"], note)
+    store.prune(keep)
+    return index.manifest

@@ -16,6 +16,7 @@ import numpy as np
 from indexer.bm25 import BM25Index
 from indexer.dense import FaissVectorIndex
 from indexer.integrity import CHECKSUMS, file_checksums, verify_files, verify_records
+from indexer.learned import Learned
 from indexer.store import IndexStore
 from knowledge.errors import CorruptIndexError, IncompatibleIndexError
 from knowledge.records import Record
@@ -26,9 +27,10 @@ LEXICAL = (*FIELDS, READING)
 FORMAT_VERSION = 3
 
 
-def record_units(record: Record) -> list[tuple[str, str]]:
-    """(field, text) units of one record; the answer unit carries its question too, as a page does."""
-    return [("question", record.question), *(("paraphrase", alt) for alt in record.alt_questions),
+def record_units(record: Record, learned: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(field, text) units of one record; the answer unit carries its question too, as a page does.
+    Paraphrases learned from labelled questions (indexer/learned.py) join the entry's own paraphrases."""
+    return [("question", record.question), *(("paraphrase", alt) for alt in (*record.alt_questions, *learned)),
             ("answer", f"{record.question}\n{record.answer}")]
 
 
@@ -42,6 +44,7 @@ class KnowledgeIndex:
     unit_field: np.ndarray
     lexical: dict[str, BM25Index]
     dense: FaissVectorIndex
+    learned: Learned = field(default_factory=Learned)
 
     by_id: dict[str, Record] = field(init=False, repr=False)
 
@@ -67,6 +70,7 @@ class KnowledgeIndex:
         for name, bm25 in self.lexical.items():
             bm25.save(folder, f"bm25-{name}")
         self.dense.save(folder / "dense.faiss")
+        self.learned.save(folder)
         self.manifest[CHECKSUMS] = file_checksums(folder)
         (folder / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -103,9 +107,10 @@ def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, st
         units = np.load(folder / "units.npz")
         lexical = {name: BM25Index.load(folder, f"bm25-{name}") for name in LEXICAL}
         dense = FaissVectorIndex.load(folder / "dense.faiss")
+        learned = Learned.read(folder)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise CorruptIndexError(f"{folder} is incomplete or damaged ({exc}); rebuild the index") from exc
     if len(records) != manifest["counts"]["records"] or dense.size != len(units["record"]):
         raise CorruptIndexError(f"{folder}: file sizes disagree with the manifest; rebuild the index")
     verify_records(folder, manifest, records)
-    return KnowledgeIndex(manifest, records, units["record"], units["field"], lexical, dense)
+    return KnowledgeIndex(manifest, records, units["record"], units["field"], lexical, dense, learned)

@@ -115,7 +115,7 @@ class IndexStore:
             shutil.rmtree(folder, ignore_errors=True)
             raise
 
-    def publish(self, staged: Path, version: str) -> Path:
+    def publish(self, staged: Path, version: str, note: str = "built") -> Path:
         """Move a finished build into place (and to the origin), then make it live in one atomic step."""
         final = self.versions / version
         os.replace(staged, final)
@@ -125,7 +125,7 @@ class IndexStore:
             except OSError as exc:
                 raise IndexStoreError(f"version {version} was built but cannot be copied to {self.origin} ({exc}); "
                                       "it is not live, the servers keep the one they serve") from exc
-        self.activate(version, "built")
+        self.activate(version, note)
         return final
 
     def activate(self, version: str, note: str = "made live again") -> None:

@@ -12,8 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from bot import Bot
-from bot.engine import grounded_composer
-from bot.model import DEFAULT_MODEL_FILE, DecisionModel
+from bot.engine import decision_model, grounded_composer
 from bot.store.index_versions import index_store
 from channels.web.api import WebContext
 from channels.web.app import build_context
@@ -59,8 +58,7 @@ def city_bot(settings: Settings, parts: SharedParts) -> Bot:
     index = load_newest_whole(store, parts.embedder.describe(), parts.normaliser.config())
     runtime = Runtime(settings, parts.normaliser, parts.embedder, index,
                       Retriever(index, parts.normaliser, parts.embedder), store)
-    model = DecisionModel.load(settings.decision_model or DEFAULT_MODEL_FILE)
-    return Bot(runtime, model, grounded_composer(settings, runtime))
+    return Bot(runtime, decision_model(settings, runtime.index), grounded_composer(settings, runtime))
 
 
 def city_context(settings: Settings) -> WebContext:

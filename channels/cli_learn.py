@@ -1,0 +1,65 @@
+"""`madoguchi learn`: a city's labelled questions become paraphrases and a refitted model, behind a guard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.learning.loop import LearnRun
+
+out = Console()
+SHOWN = ("hit@1", "hit@3", "hit@10", "mrr@10", "answered_right", "clarified_right", "wrong_answer",
+         "escalated_when_unanswerable")
+
+
+def scores_table(run: LearnRun) -> Table:
+    """Before/after on questions nothing learned from: one column per candidate."""
+    table = Table("judged on", *run.scores, title=f"{len(run.judged)} questions ({sum(q.answerable for q in run.judged)} "
+                  f"with an answer): {len(run.held_out)} held out + {run.training} training, each with its own "
+                  "fold left out")
+    for metric in SHOWN:
+        table.add_row(metric, *(f"{m.scores[metric]:.3f}" for m in run.scores.values()))
+    return table
+
+
+def print_run(run: LearnRun) -> None:
+    """What was read, learned and judged, in the order a person checks it."""
+    labels = run.labels
+    out.print(f"labels: {len(labels.queries)} questions usable; dropped {labels.dropped_labels} label(s) of unknown "
+              f"or expired entries and {labels.dropped_queries} question(s) left without their answer", highlight=False)
+    out.print(f"training share {run.training}, held-out share {len(run.held_out)}; {len(run.paraphrases)} new "
+              f"paraphrase(s); {run.kept_off} staff question label(s) kept off resident entries", highlight=False)
+    out.print(scores_table(run))
+    for name, why in run.verdict.refused.items():
+        out.print(f"refused: {name}: {why}", highlight=False)
+
+
+def learn(labelled: Annotated[Path, typer.Option("--labelled", help="Labelled questions (JSONL: id, text, relevant).")],
+          index_dir: Annotated[Optional[Path], typer.Option("--index-dir", help="Index directory.")] = None,
+          dry_run: Annotated[bool, typer.Option("--dry-run", help="Learn and compare, change nothing.")] = False,
+          ) -> None:
+    """Learn paraphrases and a refitted decision model from labelled questions; publish them only if they do
+    better on a held-out share than the bot serving now."""
+    from bot.engine import Bot
+    from bot.labelled import read_labelled
+    from bot.learning.loop import learn as run_learning
+    from channels.cli import settings_with
+    from channels.publishing import publish_learned
+
+    settings = settings_with(index_dir)
+    run = run_learning(Bot.from_settings(settings), read_labelled(labelled), labelled.name)
+    print_run(run)
+    if run.chosen is None:
+        out.print(f"kept the serving index {run.learned_from}: nothing learned did better", highlight=False)
+    elif dry_run:
+        out.print(f"dry run: would publish {run.verdict.chosen}; nothing was changed", highlight=False)
+    else:
+        manifest = publish_learned(settings, run.chosen, run.learned_from)
+        out.print(f"published index {manifest['version']} ({run.verdict.chosen}); roll back with: "
+                  f"madoguchi index use {run.learned_from}", highlight=False)
+        if settings.decision_model:
+            out.print(f"note: MADOGUCHI_DECISION_MODEL={settings.decision_model} still overrides the learned model")

@@ -1,0 +1,212 @@
+"""`madoguchi learn` through the front door, on the sample city and its labelled questions.
+
+The shipped decision model was fitted on these very questions, over FAQ entries that already carry
+paraphrases, so there it is hard to beat honestly. The runs that should learn use the sample city with
+its paraphrase column emptied: a city whose FAQ has no paraphrases yet, as most cities' do not. Each run
+takes a model load and five fold indexes, so runs are made once per module on copies of built indexes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from bot.labelled import read_labelled
+from bot.learning.labels import is_held_out
+from bot.model import DEFAULT_MODEL_FILE
+from channels.cli import app
+from indexer.learned import MODEL, PARAPHRASES
+from knowledge.settings import SAMPLE_CITY
+
+LABELLED = SAMPLE_CITY.parent / "labelled" / "minato.jsonl"
+UNANSWERED = ("q028", "洪水の危険区域がのってる地図、紙でほしい", "R161")  # escalated before learning
+CLARIFIED = "75歳になったら健康保険ってどう変わるの？"  # unlabelled-answer question; the learned model changes its confidence
+STAFF_QUESTION = "出張先のビジホ、1泊12000円なんだけど全額出る？"  # labelled with the staff rule S022
+
+
+def invoke(env: dict[str, str], *args: str) -> Result:
+    result = CliRunner().invoke(app, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def copy_of(index_dir: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    target = tmp_path_factory.mktemp(name) / "index"
+    shutil.copytree(index_dir, target)
+    return target
+
+
+def snapshot(index_dir: Path) -> tuple[str, str, list[str]]:
+    """The live version, the history of activations and the versions on disk."""
+    history = (index_dir / "HISTORY").read_text(encoding="utf-8") if (index_dir / "HISTORY").exists() else ""
+    return (index_dir / "CURRENT").read_text(encoding="utf-8"), history, sorted(p.name for p in (index_dir / "versions").iterdir())
+
+
+def live_folder(index_dir: Path) -> Path:
+    return index_dir / "versions" / (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+
+
+def ask_batch(env: dict[str, str], index_dir: Path, tmp_path: Path, questions: list[dict]) -> dict[str, dict]:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
+    result = invoke(env, "ask", "--batch", str(batch), "--index-dir", str(index_dir))
+    return {line["id"]: line for line in map(json.loads, filter(str.strip, result.output.splitlines()))}
+
+
+@pytest.fixture(scope="module")
+def env(model_cache: Path) -> dict[str, str]:
+    return {"MADOGUCHI_DATA_DIR": str(model_cache)}
+
+
+@pytest.fixture(scope="module")
+def bare_city(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, Path]:
+    """The sample city without the FAQ's own paraphrases, and its index: (sources, index dir)."""
+    city = tmp_path_factory.mktemp("bare") / "city"
+    shutil.copytree(SAMPLE_CITY, city)
+    for table in (city / "faq").glob("*.csv"):
+        with open(table, encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        with open(table, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows({**row, "alt_questions": ""} for row in rows)
+    index_dir = city.parent / "index"
+    invoke(env, "index", "build", str(city), "--index-dir", str(index_dir))
+    return city, index_dir
+
+
+@pytest.fixture(scope="module")
+def learned(bare_city: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, str, str]:
+    """A copy of the bare city after `madoguchi learn` on its labelled questions: (dir, version before, output)."""
+    index_dir = copy_of(bare_city[1], tmp_path_factory, "learned")
+    before = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    result = invoke(env, "learn", "--labelled", str(LABELLED), "--index-dir", str(index_dir))
+    return index_dir, before, result.output
+
+
+@pytest.fixture(scope="module")
+def mislabelled(bare_city: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory,
+                env: dict[str, str]) -> tuple[Path, tuple, str]:
+    """A copy of the bare city after learning from labels whose training share points at the wrong entries
+    (held-out kept true): the same city that learns from the true labels."""
+    index_dir = copy_of(bare_city[1], tmp_path_factory, "mislabelled")
+    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    training = [r for r in rows if not is_held_out(r["id"]) and r["relevant"]]
+    shuffled = [r["relevant"] for r in training]
+    random.Random(16).shuffle(shuffled)
+    for row, wrong in zip(training, shuffled[1:] + shuffled[:1]):
+        row["relevant"] = wrong
+    labelled = index_dir.parent / "mislabelled.jsonl"
+    labelled.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    before = snapshot(index_dir)
+    result = invoke(env, "learn", "--labelled", str(labelled), "--index-dir", str(index_dir))
+    return index_dir, before, result.output
+
+
+def test_learned_paraphrase_answers_a_question_the_bot_escalated_before(
+        learned: tuple[Path, str, str], bare_city: tuple[Path, Path], env: dict[str, str], tmp_path: Path) -> None:
+    index_dir, _, output = learned
+    question_id, text, entry = UNANSWERED
+    assert not is_held_out(question_id)
+    question = [{"id": question_id, "text": text}]
+    before = ask_batch(env, bare_city[1], tmp_path, question)[question_id]
+    assert before["decision"] != "answer", before
+    after = ask_batch(env, index_dir, tmp_path, question)[question_id]
+    assert (after["decision"], after["results"][0]["id"]) == ("answer", entry), (after, output)
+    assert "published index" in output
+
+
+def test_learned_model_lives_in_the_index_version_and_the_history_says_learned(learned: tuple[Path, str, str]) -> None:
+    index_dir, _, output = learned
+    folder = live_folder(index_dir)
+    stored = json.loads((folder / MODEL).read_text(encoding="utf-8"))  # the guard took the refitted model here
+    assert stored["trained_on"]["learned"] == LABELLED.name
+    last = json.loads((index_dir / "HISTORY").read_text(encoding="utf-8").splitlines()[-1])
+    assert last["note"].startswith("learned:") and last["version"] == folder.name
+
+
+def test_staff_questions_never_become_resident_paraphrases(learned: tuple[Path, str, str], env: dict[str, str],
+                                                            tmp_path: Path) -> None:
+    index_dir, _, _ = learned
+    folder = live_folder(index_dir)
+    records = {r["id"]: r for r in map(json.loads, (folder / "records.jsonl").read_text(encoding="utf-8").splitlines())}
+    staff_texts = {q.text for q in read_labelled(LABELLED) if q.audience.value == "staff"}
+    paraphrases = [json.loads(line) for line in (folder / PARAPHRASES).read_text(encoding="utf-8").splitlines()]
+    assert STAFF_QUESTION in {p["text"] for p in paraphrases}  # learned, on its staff entry
+    leaked = [p for p in paraphrases if p["text"] in staff_texts and records[p["entry"]]["audience"] != "staff"]
+    assert leaked == []
+    reply = ask_batch(env, index_dir, tmp_path, [{"id": "r", "text": STAFF_QUESTION, "audience": "resident"}])["r"]
+    assert not [hit["id"] for hit in reply["results"] if records[hit["id"]]["audience"] == "staff"], reply
+
+
+def test_guard_refuses_what_wrong_labels_taught_and_keeps_the_serving_index(
+        mislabelled: tuple[Path, tuple, str]) -> None:
+    index_dir, before, output = mislabelled
+    assert snapshot(index_dir) == before
+    assert "refused: learned paraphrases + refitted model:" in output
+    assert "refused: learned paraphrases:" in output
+    assert "kept the serving index" in output
+
+
+def test_dry_run_prints_the_comparison_and_changes_nothing(
+        bare_city: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> None:
+    index_dir = copy_of(bare_city[1], tmp_path_factory, "dry")
+    before = snapshot(index_dir)
+    result = invoke(env, "learn", "--labelled", str(LABELLED), "--index-dir", str(index_dir), "--dry-run")
+    assert "dry run: would publish" in result.output and "hit@1" in result.output
+    assert snapshot(index_dir) == before
+
+
+def test_an_explicit_decision_model_still_wins_over_the_learned_one(
+        learned: tuple[Path, str, str], env: dict[str, str], tmp_path: Path) -> None:
+    index_dir, _, _ = learned
+    assert (live_folder(index_dir) / MODEL).is_file()
+    question = [{"id": "x", "text": "ごみの分別方法を知りたい"}]
+    learned_reply = ask_batch(env, index_dir, tmp_path, question)["x"]
+    explicit = ask_batch({**env, "MADOGUCHI_DECISION_MODEL": str(DEFAULT_MODEL_FILE)}, index_dir, tmp_path, question)["x"]
+    assert explicit["results"][0]["score"] != learned_reply["results"][0]["score"]
+
+
+def test_a_served_city_swaps_to_the_learned_version_and_model_without_restart(
+        learned: tuple[Path, str, str], tmp_path: Path, env: dict[str, str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from channels.web import create_app
+    from knowledge.settings import Settings
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(learned[0], index_dir)
+    learned_version, older = live_folder(index_dir).name, learned[1]
+    question_id, text, _ = UNANSWERED
+    expected = ask_batch(env, index_dir, tmp_path, [{"id": "c", "text": CLARIFIED}])["c"]  # confidence differs by model
+    invoke(env, "index", "use", older, "--index-dir", str(index_dir))
+    settings = Settings(index_dir=index_dir, index_poll_seconds=0, database_url=f"sqlite:///{tmp_path / 'store.db'}",
+                        rate_per_session=100_000, rate_per_address=100_000)
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/api/v1/ask", json={"text": text}).json()["decision"] != "answer"
+        invoke(env, "index", "use", learned_version, "--index-dir", str(index_dir))
+        assert client.app.state.index_watcher.poll() == learned_version  # type: ignore[attr-defined]
+        assert client.post("/api/v1/ask", json={"text": text}).json()["decision"] == "answer"
+        reply = client.post("/api/v1/ask", json={"text": CLARIFIED}).json()
+    assert reply["confidence"] == pytest.approx(expected["confidence"], abs=1e-4), (reply, expected)
+
+
+def test_index_build_keeps_what_was_learned_and_index_use_rolls_it_back(
+        learned: tuple[Path, str, str], bare_city: tuple[Path, Path], env: dict[str, str], tmp_path: Path) -> None:
+    index_dir, older, _ = learned
+    question_id, text, _ = UNANSWERED
+    invoke(env, "index", "build", str(bare_city[0]), "--index-dir", str(index_dir))
+    rebuilt = live_folder(index_dir)
+    assert (rebuilt / PARAPHRASES).read_text(encoding="utf-8").count("\n") > 100
+    assert ask_batch(env, index_dir, tmp_path, [{"id": question_id, "text": text}])[question_id]["decision"] == "answer"
+    invoke(env, "index", "use", older, "--index-dir", str(index_dir))
+    rolled = ask_batch(env, index_dir, tmp_path, [{"id": question_id, "text": text}])[question_id]
+    assert rolled["decision"] != "answer", rolled
+    invoke(env, "index", "build", str(bare_city[0]), "--index-dir", str(index_dir))
+    assert (live_folder(index_dir) / PARAPHRASES).read_text(encoding="utf-8") == ""
