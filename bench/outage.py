@@ -108,7 +108,7 @@ def phase_rows(outcomes: list[Outcome]) -> list[list[str]]:
         ms = sorted(o.seconds * 1000 for o in mine) or [0.0]
         served = [o for o in mine if o.status == 200]
         rows.append([str(number + 1), mode, str(len(mine)), str(len(served)), str(len(mine) - len(served)),
-                     str(sum(o.turn_id == 0 for o in served)), f"{statistics.median(ms):.0f}",
+                     str(sum(o.turn_id < 0 for o in served)), f"{statistics.median(ms):.0f}",
                      f"{ms[int(len(ms) * 0.95) - 1 if len(ms) > 1 else 0]:.0f}", f"{ms[-1]:.0f}"])
     return rows
 
@@ -116,11 +116,11 @@ def phase_rows(outcomes: list[Outcome]) -> list[list[str]]:
 def summary(outcomes: list[Outcome], url: str, drained: float, set_aside: int) -> str:
     turns, escalations = stored(url)
     served = [o for o in outcomes if o.status == 200]
-    spooled = [o for o in served if o.turn_id == 0]
+    spooled = [o for o in served if o.turn_id < 0]
     lost = [o for o in served if f"web:{o.session}" not in turns]
     promised = {o.escalation for o in served if o.escalation}
     return (f"**{len(outcomes):,} requests: {len(served):,} served, {len(outcomes) - len(served)} failed, "
-            f"{len(spooled)} spooled, {len(spooled) - len([o for o in lost if o.turn_id == 0])} replayed, "
+            f"{len(spooled)} spooled, {len(spooled) - len([o for o in lost if o.turn_id < 0])} replayed, "
             f"{len(lost)} lost** (target 0); escalations promised {len(promised)}, missing "
             f"{len(promised - escalations)}; set aside {set_aside}; spool empty {drained:.1f} s after the load.")
 

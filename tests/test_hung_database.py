@@ -86,7 +86,7 @@ def test_a_locked_sqlite_store_spools_asks_within_the_statement_timeout(sample_i
         try:
             reply, seconds = timed(lambda: client.post("/api/v1/ask", json={**session, "text": "担当者と話したい"}))
             assert reply.status_code == 200 and seconds < 4, (reply.status_code, seconds)
-            assert reply.json()["turn_id"] == 0, "kept in the spool"
+            assert reply.json()["turn_id"] < 0, "kept in the spool"
         finally:
             holder.execute("ROLLBACK")
             holder.close()
