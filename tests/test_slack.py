@@ -285,3 +285,29 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
             watcher.stop()
             handler.close()
             recorder.stop()
+
+
+GARBAGE = [("{not json", "application/json"), ("null", "application/json"), ("[1]", "application/json"),
+           ("[" * 5000 + "]" * 5000, "application/json"), ("payload=%7Bbad", "application/x-www-form-urlencoded"),
+           ("payload=null", "application/x-www-form-urlencoded"), ("\xff\xfe", "application/json")]
+
+
+def post_unsigned(client: TestClient, body: str, content_type: str):  # type: ignore[no-untyped-def]
+    return client.post("/slack/events", content=body.encode("utf-8", "surrogateescape"),
+                       headers={"Content-Type": content_type})
+
+
+@pytest.mark.parametrize(("body", "content_type"), GARBAGE)
+def test_unsigned_garbage_is_refused_before_it_is_read(slack: TestClient, body: str, content_type: str,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    response = post_unsigned(slack, body, content_type)
+    assert response.status_code == 401 and response.json()["error"]
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(("body", "content_type"), GARBAGE)
+def test_signed_garbage_gets_a_clear_400(slack: TestClient, body: str, content_type: str,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    response = post(slack, body, content_type)
+    assert response.status_code == 400 and response.json()["error"]
+    assert "Traceback" not in caplog.text
