@@ -50,7 +50,8 @@ class Recorder:
                 recorder.requests.append(Recorded(self.path, dict(self.headers), body))
                 time.sleep(recorder.delays.get(self.path, 0.0))
                 status = recorder.status_for(self.path)
-                payload = json.dumps(recorder.answer_for(self.path, body) if status == 200 else {"message": "down"}).encode()
+                answer = recorder.answer_for(self.path, body) if status == 200 else {"message": "down"}
+                payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
