@@ -130,6 +130,21 @@ def test_without_user_team_slack_is_asked_and_guests_and_strangers_are_residents
     assert any(r.path == "/api/users.info" and user in str(r.body) for r in recorder.requests)
 
 
+def test_a_faq_command_from_a_guest_of_the_staff_workspace_gets_a_resident_answer(
+        slack: TestClient, recorder: Recorder) -> None:
+    seen = len(recorder.requests)
+    form = urlencode({"command": "/faq", "text": "年休の繰越は何日まで？", "team_id": STAFF_TEAM, "channel_id": "C0GUESTS",
+                      "user_id": GUEST_USER, "user_name": "guest", "response_url": recorder.url + "/respond",
+                      "trigger_id": "1.2.4", "token": "x", "api_app_id": "A1"})
+    assert post(slack, form, "application/x-www-form-urlencoded").status_code == 200
+    deadline, answers = time.monotonic() + 20, []
+    while not answers and time.monotonic() < deadline:
+        time.sleep(0.1)
+        answers = [r.body for r in recorder.requests[seen:] if "chat.postMessage" in r.path
+                   and _field(r.body, "channel") == "C0GUESTS" and _field(r.body, "thread_ts")]
+    assert answers and not [s for s in STAFF_TEXTS if s in json.dumps(answers, ensure_ascii=False)]
+
+
 @pytest.mark.parametrize(("secret", "age"), [("wrong-secret", 0), (SECRET, 6 * 60)])
 def test_forged_and_stale_requests_are_rejected(slack: TestClient, recorder: Recorder, secret: str, age: int) -> None:
     payload, ts = mention("住民票の写し")
