@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot import Answer, Session
 from bot.store import StoredTurn
 from bot.store.facts import TurnFacts
+from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute
 from channels.followups import offered_choices
 from knowledge.errors import ConflictError, StoreUnavailableError
@@ -33,14 +34,15 @@ def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audie
     """Answer a message (or a choice from the last turn's offer) and store the turn before replying.
 
     `route` is how an agent's reply can reach this person later; it is stored (sealed) only when the
-    turn escalates.
+    turn escalates. The normalised terms are made from the masked text, so no personal data survives
+    tokenisation into the stored terms.
     """
     offered = offered_choices(ctx, conversation) if choice_id else ()
     if choice_id and choice_id not in (*offered, "none"):
         raise ConflictError("choice_id was not offered in this conversation's last turn")
     with ctx.lock:
         reply = ctx.bot.answer(choice_id or text, audience, channel, Session(conversation, offered))
-        normalised = " ".join(ctx.bot.runtime.normaliser.run(text).terms) if text else ""
+        normalised = " ".join(ctx.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
     facts = TurnFacts.of(conversation, channel, audience.value, text or choice_id or "", normalised, reply,
                          ctx.store.seal(route))
     stored = keep_turn(ctx, facts)

@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 
 def free_port() -> int:
@@ -33,7 +33,7 @@ class Recorder:
 
     requests: list[Recorded] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
-    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    overrides: dict[str, dict[str, Any] | Callable[[Any], dict[str, Any]]] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
 
@@ -50,7 +50,8 @@ class Recorder:
                 recorder.requests.append(Recorded(self.path, dict(self.headers), body))
                 time.sleep(recorder.delays.get(self.path, 0.0))
                 status = recorder.status_for(self.path)
-                payload = json.dumps(recorder.answer_for(self.path) if status == 200 else {"message": "down"}).encode()
+                answer = recorder.answer_for(self.path, body) if status == 200 else {"message": "down"}
+                payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -71,10 +72,12 @@ class Recorder:
             return 500
         return 200
 
-    def answer_for(self, path: str) -> dict[str, Any]:
-        """What the real platform answers, so the SDKs parse a response of the right shape."""
+    def answer_for(self, path: str, body: Any = None) -> dict[str, Any]:
+        """What the real platform answers, so the SDKs parse a response of the right shape; an override
+        may be a function of the request body (a directory answering per user, say)."""
         if path in self.overrides:
-            return self.overrides[path]
+            override = self.overrides[path]
+            return override(body) if callable(override) else override
         if "/api/" in path:
             return {"ok": True, "ts": f"{time.time():.6f}", "channel": "C1"}
         if path.startswith("/v2/bot/message/"):

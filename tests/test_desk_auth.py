@@ -43,7 +43,8 @@ def app(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterator[o
                         desk_max_failed_logins=3, desk_login_rate_per_address=5, index_poll_seconds=0)
     application = create_app(settings)
     with TestClient(application):
-        for name, role in (("agent1", "agent"), ("editor1", "editor"), ("admin1", "admin"), ("locky", "agent")):
+        for name, role in (("agent1", "agent"), ("editor1", "editor"), ("admin1", "admin"), ("locky", "agent"),
+                           ("racer", "agent")):
             add_user(store_url, model_cache, name, role)
         yield application
 
@@ -138,6 +139,18 @@ def test_an_account_locks_after_repeated_wrong_passwords_and_the_audit_log_says_
     write(store_url, update(DeskUser).where(DeskUser.username == "locky").values(locked_until=utcnow() - timedelta(seconds=1)))
     assert sign_in(browser(app), "locky").status_code == 303
     assert audit(store_url, "login", "locky")
+
+
+def test_parallel_sign_ins_from_many_addresses_check_no_more_passwords_than_the_limit(
+        app: object, store_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    passwords = [f"wrong-guess-{n:02d}" for n in range(11)] + [PASSWORD]
+    with ThreadPoolExecutor(len(passwords)) as pool:
+        statuses = list(pool.map(lambda password: sign_in(browser(app), "racer", password).status_code, passwords))
+    wrong = [e for e in audit(store_url, "login.failed", "racer") if e.detail["reason"] == "wrong password"]
+    assert len(wrong) <= 3 and statuses.count(401) >= len(passwords) - 1
+    assert sign_in(browser(app), "racer").status_code == 401 or not audit(store_url, "login.lockout", "racer")
 
 
 def test_login_attempts_are_limited_per_client_address(app: object) -> None:

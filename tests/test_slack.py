@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,6 +25,17 @@ from tests.test_web_api import rows, store_url  # noqa: F401 (the fixture over S
 
 SECRET = "slack-signing-secret-for-tests"
 STAFF_TEAM, OTHER_TEAM = "T0CITYHALL", "T0ELSEWHERE"
+STAFF_USER, OTHER_USER, GUEST_USER = "U123", "U0OTHER", "U0GUEST"
+DIRECTORY = {STAFF_USER: {"team_id": STAFF_TEAM}, OTHER_USER: {"team_id": OTHER_TEAM},
+             GUEST_USER: {"team_id": STAFF_TEAM, "is_restricted": True}}
+
+
+def users_info(body: object) -> dict:
+    """Slack's users.info as the recorder answers it: from DIRECTORY, by the `user` the request names."""
+    user = parse_qs(body)["user"][0] if isinstance(body, str) else _field(body, "user")
+    if user not in DIRECTORY:
+        return {"ok": False, "error": "user_not_found"}
+    return {"ok": True, "user": {"id": user, **DIRECTORY[str(user)]}}
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +44,7 @@ def slack(sample_index_dir: Path, recorder: Recorder, store_url: str,  # noqa: F
     settings = Settings(index_dir=sample_index_dir, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                         slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
                         database_url=store_url, data_dir=tmp_path_factory.mktemp("slack"))
+    recorder.overrides["/api/users.info"] = users_info
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -47,12 +59,15 @@ def post(client: TestClient, body: str, content_type: str, secret: str = SECRET,
     return client.post("/slack/events", content=body.encode(), headers=headers)
 
 
-def mention(text: str, team: str = STAFF_TEAM, event_id: str | None = None) -> tuple[dict, str]:
+def mention(text: str, team: str = STAFF_TEAM, event_id: str | None = None,
+            user_team: str | None = None, user: str | None = None) -> tuple[dict, str]:
     ts = f"{time.time():.6f}"
     payload = {"token": "x", "team_id": team, "api_app_id": "A1", "type": "event_callback",
                "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()),
-               "event": {"type": "app_mention", "user": "U123", "text": f"<@B0BOT> {text}", "ts": ts,
+               "event": {"type": "app_mention", "user": user or (STAFF_USER if team == STAFF_TEAM else OTHER_USER), "text": f"<@B0BOT> {text}", "ts": ts,
                          "channel": "C0GENERAL", "event_ts": ts}}
+    if user_team:  # Slack adds these in a channel shared between organisations (Slack Connect)
+        payload["event"].update(user_team=user_team, source_team=user_team)
     return payload, ts
 
 
@@ -90,6 +105,48 @@ def test_members_of_other_workspaces_are_residents(slack: TestClient, recorder: 
         post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
         [reply] = thread_posts(recorder, ts)
         assert not [s for s in STAFF_TEXTS if s in json.dumps(reply, ensure_ascii=False)], text
+
+
+def test_a_guest_from_another_organisation_in_a_shared_channel_is_a_resident(
+        slack: TestClient, recorder: Recorder) -> None:
+    for text in ("年休の繰越は何日まで？", "出張の日当はいくら", "文書の保存年限"):
+        payload, ts = mention(text, team=STAFF_TEAM, user_team="TEXTERNAL9")
+        assert post(slack, json.dumps(payload, ensure_ascii=False), "application/json").status_code == 200
+        [reply] = thread_posts(recorder, ts)
+        assert not [s for s in STAFF_TEXTS if s in json.dumps(reply, ensure_ascii=False)], text
+
+
+def test_a_staff_member_whose_own_team_is_allow_listed_is_staff_in_a_shared_channel(
+        slack: TestClient, recorder: Recorder) -> None:
+    payload, ts = mention("年休の繰越は何日まで？", team="TEXTERNAL9", user_team=STAFF_TEAM)
+    post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+    [reply] = thread_posts(recorder, ts)
+    assert any(s in json.dumps(reply, ensure_ascii=False) for s in STAFF_TEXTS)
+
+
+@pytest.mark.parametrize("user", [OTHER_USER, GUEST_USER, "U0NOBODY"])
+def test_without_user_team_slack_is_asked_and_guests_and_strangers_are_residents(
+        slack: TestClient, recorder: Recorder, user: str) -> None:
+    payload, ts = mention("年休の繰越は何日まで？", team=STAFF_TEAM, user=user)
+    post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+    [reply] = thread_posts(recorder, ts)
+    assert not [s for s in STAFF_TEXTS if s in json.dumps(reply, ensure_ascii=False)]
+    assert any(r.path == "/api/users.info" and user in str(r.body) for r in recorder.requests)
+
+
+def test_a_faq_command_from_a_guest_of_the_staff_workspace_gets_a_resident_answer(
+        slack: TestClient, recorder: Recorder) -> None:
+    seen = len(recorder.requests)
+    form = urlencode({"command": "/faq", "text": "年休の繰越は何日まで？", "team_id": STAFF_TEAM, "channel_id": "C0GUESTS",
+                      "user_id": GUEST_USER, "user_name": "guest", "response_url": recorder.url + "/respond",
+                      "trigger_id": "1.2.4", "token": "x", "api_app_id": "A1"})
+    assert post(slack, form, "application/x-www-form-urlencoded").status_code == 200
+    deadline, answers = time.monotonic() + 20, []
+    while not answers and time.monotonic() < deadline:
+        time.sleep(0.1)
+        answers = [r.body for r in recorder.requests[seen:] if "chat.postMessage" in r.path
+                   and _field(r.body, "channel") == "C0GUESTS" and _field(r.body, "thread_ts")]
+    assert answers and not [s for s in STAFF_TEXTS if s in json.dumps(answers, ensure_ascii=False)]
 
 
 @pytest.mark.parametrize(("secret", "age"), [("wrong-secret", 0), (SECRET, 6 * 60)])
@@ -152,7 +209,7 @@ def test_choice_button_answers_in_the_same_thread(slack: TestClient, recorder: R
     [clarify] = thread_posts(recorder, ts)
     actions = next(b for b in clarify["blocks"] if b["type"] == "actions")["elements"]
     assert actions[-1]["value"] == "none" and len(actions) >= 3
-    click = {"type": "block_actions", "team": {"id": OTHER_TEAM}, "user": {"id": "U123"}, "api_app_id": "A1",
+    click = {"type": "block_actions", "team": {"id": OTHER_TEAM}, "user": {"id": OTHER_USER}, "api_app_id": "A1",
              "token": "x", "trigger_id": "1.2", "channel": {"id": "C0GENERAL"},
              "message": {"ts": "999.000", "thread_ts": ts, "text": "", "type": "message"},
              "actions": [{"type": "button", "action_id": actions[0]["action_id"], "value": actions[0]["value"],
@@ -249,7 +306,7 @@ def test_thumbs_down_button_is_stored_and_acknowledged(slack: TestClient, record
     [answer] = thread_posts(recorder, ts)
     votes = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"]
     down = next(v for v in votes if v["action_id"] == "feedback_down")
-    click = {"type": "block_actions", "team": {"id": OTHER_TEAM}, "user": {"id": "U123"}, "api_app_id": "A1",
+    click = {"type": "block_actions", "team": {"id": OTHER_TEAM}, "user": {"id": OTHER_USER}, "api_app_id": "A1",
              "token": "x", "trigger_id": "1.2", "channel": {"id": "C0GENERAL"},
              "message": {"ts": "999.001", "thread_ts": ts, "text": "", "type": "message"},
              "actions": [{"type": "button", "action_id": "feedback_down", "value": down["value"], "block_id": "b",
@@ -353,3 +410,29 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
             watcher.stop()
             handler.close()
             recorder.stop()
+
+
+GARBAGE = [("{not json", "application/json"), ("null", "application/json"), ("[1]", "application/json"),
+           ("[" * 5000 + "]" * 5000, "application/json"), ("payload=%7Bbad", "application/x-www-form-urlencoded"),
+           ("payload=null", "application/x-www-form-urlencoded"), ("\xff\xfe", "application/json")]
+
+
+def post_unsigned(client: TestClient, body: str, content_type: str):  # type: ignore[no-untyped-def]
+    return client.post("/slack/events", content=body.encode("utf-8", "surrogateescape"),
+                       headers={"Content-Type": content_type})
+
+
+@pytest.mark.parametrize(("body", "content_type"), GARBAGE)
+def test_unsigned_garbage_is_refused_before_it_is_read(slack: TestClient, body: str, content_type: str,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    response = post_unsigned(slack, body, content_type)
+    assert response.status_code == 401 and response.json()["error"]
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(("body", "content_type"), GARBAGE)
+def test_signed_garbage_gets_a_clear_400(slack: TestClient, body: str, content_type: str,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    response = post(slack, body, content_type)
+    assert response.status_code == 400 and response.json()["error"]
+    assert "Traceback" not in caplog.text

@@ -13,10 +13,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.escalations import audit
@@ -105,23 +106,42 @@ class SignIns:
         return self.hasher.hash(secrets.token_urlsafe(16))
 
     def sign_in(self, username: str, password: str, address: str) -> NewSession:
-        """A new session, or UnauthorizedError with the same message whatever went wrong."""
-        with self.store.guard(), self.store.session() as session:
-            row = session.scalars(select(DeskUser).where(DeskUser.username == username[:64])).first()
-        refusal = self._refusal(row, password)
-        if refusal or row is None:
-            self._refuse(row, username, address, refusal)
-            raise UnauthorizedError(SIGN_IN_REFUSED)
-        return self._open_session(row, password, address)
+        """A new session, or UnauthorizedError with the same message whatever went wrong.
 
-    def _refusal(self, row: DeskUser | None, password: str) -> str:
-        """Why this sign-in fails ('' when it does not). A hash is checked in every case, so an unknown
-        or locked name takes as long as a wrong password."""
-        locked = row is not None and row.locked_until is not None and as_utc(row.locked_until) > utcnow()
-        if row is None or not row.active or locked:
+        The attempt is counted before its password is checked, so parallel guesses check at most
+        `max_failed` passwords before the lock; unknown, locked and spent names check a dummy hash."""
+        row = self._reserve(username[:64])
+        if row is None:
             self._verify(self._dummy_hash, password)
-            return "unknown user" if row is None else "locked" if locked else "inactive"
-        return "" if self._verify(row.password_hash, password) else "wrong password"
+            return self._refuse(None, username, address, self._why_not(username[:64]))
+        if not self._verify(row.password_hash, password):
+            return self._refuse(row, username, address, "wrong password")
+        opened = self._open_session(row, password, address)
+        return opened or self._refuse(None, username, address, "locked")
+
+    def _open(self, now: datetime) -> ColumnElement[bool]:
+        """Not locked, or the lock has run out."""
+        return or_(DeskUser.locked_until.is_(None), DeskUser.locked_until <= now)
+
+    def _reserve(self, username: str) -> DeskUser | None:
+        """Count one attempt, in one UPDATE, if the account is active, unlocked and has attempts left."""
+        now = utcnow()
+        statement = (update(DeskUser)
+                     .where(DeskUser.username == username, DeskUser.active.is_(True),
+                            DeskUser.failed_logins < self.max_failed, self._open(now))
+                     .values(failed_logins=DeskUser.failed_logins + 1, locked_until=None)
+                     .returning(DeskUser).execution_options(synchronize_session=False))
+        with self.store.guard(), self.store.session() as session, session.begin():
+            return session.scalars(statement).first()
+
+    def _why_not(self, username: str) -> str:
+        """For the audit log: why no attempt could be counted."""
+        with self.store.guard(), self.store.session() as session:
+            row = session.scalars(select(DeskUser).where(DeskUser.username == username)).first()
+        if row is None or not row.active:
+            return "unknown user" if row is None else "inactive"
+        locked = row.locked_until is not None and as_utc(row.locked_until) > utcnow()
+        return "locked" if locked else "attempts in progress"
 
     def _verify(self, stored: str, password: str) -> bool:
         try:
@@ -129,32 +149,36 @@ class SignIns:
         except (VerificationError, InvalidHashError):
             return False
 
-    def _refuse(self, row: DeskUser | None, username: str, address: str, why: str) -> None:
-        """Audit every refusal; a wrong password also counts towards the lockout."""
+    def _refuse(self, row: DeskUser | None, username: str, address: str, why: str) -> NoReturn:
+        """Audit every refusal; a wrong password that spends the last attempt locks the account."""
         with self.store.guard(), self.store.session() as session, session.begin():
             audit(session, username[:64], "login.failed", username[:160], address=address, reason=why)
-            if row is not None and why == "wrong password":
-                self._count_failure(session, row, address)
+            if row is not None:
+                self._lock_if_spent(session, row, address)
+        raise UnauthorizedError(SIGN_IN_REFUSED)
 
-    def _count_failure(self, session: Session, row: DeskUser, address: str) -> None:
-        """An atomic increment (two wrong guesses at once both count); at the limit, lock for a while."""
-        this_user = update(DeskUser).where(DeskUser.id == row.id)
-        session.execute(this_user.values(failed_logins=DeskUser.failed_logins + 1))
-        failures = session.scalar(select(DeskUser.failed_logins).where(DeskUser.id == row.id)) or 0
-        if failures >= self.max_failed:
-            until = utcnow() + self.lockout
-            session.execute(this_user.values(failed_logins=0, locked_until=until))
+    def _lock_if_spent(self, session: Session, row: DeskUser, address: str) -> None:
+        """Lock once all attempts of this window are counted; only one of parallel refusals does it."""
+        until = utcnow() + self.lockout
+        locked = session.execute(update(DeskUser)
+                                 .where(DeskUser.id == row.id, DeskUser.failed_logins >= self.max_failed)
+                                 .values(failed_logins=0, locked_until=until)
+                                 .execution_options(synchronize_session=False)).rowcount
+        if locked:
             audit(session, row.username, "login.lockout", row.username, address=address, until=until.isoformat(),
-                  failures=failures)
+                  failures=self.max_failed)
 
-    def _open_session(self, row: DeskUser, password: str, address: str) -> NewSession:
+    def _open_session(self, row: DeskUser, password: str, address: str) -> NewSession | None:
+        """A session, unless the account locked while the password was being checked (then None)."""
         token, csrf, now = secrets.token_urlsafe(32), secrets.token_urlsafe(32), utcnow()
         values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
         if self.hasher.check_needs_rehash(row.password_hash):
             values["password_hash"] = self.hasher.hash(password)
         with self.store.guard(), self.store.session() as session, session.begin():
+            if not session.execute(update(DeskUser).where(DeskUser.id == row.id, self._open(now)).values(**values)
+                                   .execution_options(synchronize_session=False)).rowcount:
+                return None
             session.execute(delete(DeskSession).where(DeskSession.expires_at < now))
-            session.execute(update(DeskUser).where(DeskUser.id == row.id).values(**values))
             session.add(DeskSession(token_hash=token_hash(token), user_id=row.id, csrf=csrf, created_at=now,
                                     expires_at=now + self.session_length))
             audit(session, row.username, "login", row.username, address=address)

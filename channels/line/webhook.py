@@ -19,6 +19,7 @@ from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageC
 from bot.store.routes import ReplyRoute
 from bot.store.values import bounded_id, storable
 from channels.conversation import NOT_ACCEPTED, converse, user_hash
+from channels.followups import leave_feedback
 from channels.line.messages import NOT_TEXT, handed_over, to_line
 from knowledge.errors import ConfigurationError, RateLimitedError, RequestError, StoreRefusedError
 from knowledge.records import Audience
@@ -127,8 +128,8 @@ def _postback(ctx, api: MessagingApi, event: PostbackEvent, conversation: str) -
     data = {k: storable(v[0]) for k, v in parse_qs(event.postback.data).items()}
     if "choice" in data:
         _answer(ctx, api, event.reply_token, conversation, "", data["choice"], _push_target(event.source, "unknown"))
-    elif "feedback" in data and data.get("turn", "").isdigit():
-        ctx.store.add_feedback(conversation, int(data["turn"]), data["feedback"] == "up", "")
+    elif "feedback" in data and data.get("turn", "").lstrip("-").isdigit():
+        leave_feedback(ctx, conversation, int(data["turn"]), data["feedback"] == "up", "")
         text = "ありがとうございます。" if data["feedback"] == "up" else "お役に立てずすみません。「担当者と話したい」と送ると、担当者におつなぎします。"
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=text)]))
     elif "handoff" in data:

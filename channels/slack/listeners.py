@@ -1,6 +1,7 @@
 """Slack listeners: mentions, direct messages, `/faq`, buttons. Ack first; answer in a lazy listener.
 
-Members of the allow-listed workspaces are staff; anyone else is answered as a resident.
+Members of the allow-listed workspaces are staff (judged by their own team: `channels.slack.audience`);
+anyone else is answered as a resident.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from slack_sdk import WebClient
 from bot.store.routes import ReplyRoute
 from bot.store.values import bounded_id, storable
 from channels.conversation import NOT_ACCEPTED, converse, user_hash
+from channels.followups import leave_feedback
+from channels.slack.audience import speaker_audience
 from channels.slack.blocks import to_blocks
 from knowledge.errors import ConfigurationError, RateLimitedError, StoreRefusedError
 from knowledge.records import Audience
@@ -22,14 +25,10 @@ CHANNEL = "slack"
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 
 
-def audience_of(ctx, team_id: str | None) -> Audience:  # type: ignore[no-untyped-def]
-    """Staff only for members of the configured workspaces."""
-    return Audience.STAFF if team_id and team_id in ctx.settings.slack_staff_teams else Audience.RESIDENT
-
-
 def reply_in_thread(ctx, client: WebClient, channel: str, thread_ts: str, team: str | None, user: str,  # type: ignore[no-untyped-def]
-                    text: str, choice: str | None = None) -> None:
-    """Answer and post in the question's thread; what was typed is cleaned for the store first."""
+                    text: str, choice: str | None = None, audience: Audience = Audience.RESIDENT) -> None:
+    """Answer and post in the question's thread; `audience` is the speaker's, `team` the workspace's; what was
+    typed is cleaned for the store first."""
     try:
         ctx.per_chat_user.check(bounded_id(CHANNEL, team or "-", user_hash(ctx.settings, CHANNEL, user)))
     except RateLimitedError as refused:  # a friendly sentence, not an error
@@ -37,7 +36,7 @@ def reply_in_thread(ctx, client: WebClient, channel: str, thread_ts: str, team: 
         return
     route = ReplyRoute(CHANNEL, {"channel": channel, "thread_ts": thread_ts})
     try:
-        reply, stored = converse(ctx, slack_conversation(ctx, team, user, thread_ts), CHANNEL, audience_of(ctx, team),
+        reply, stored = converse(ctx, slack_conversation(ctx, team, user, thread_ts), CHANNEL, audience,
                                  storable(text), storable(choice) if choice else None, route)
     except StoreRefusedError:  # not an outage, and nothing was received: say so
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NOT_ACCEPTED)
@@ -70,35 +69,39 @@ def build_slack_app(ctx) -> App:  # type: ignore[no-untyped-def]
 def register(app: App, ctx) -> None:  # type: ignore[no-untyped-def]
     """All listeners: each acks at once and answers lazily."""
 
+    def speaker_of(event: dict[str, Any], client: WebClient) -> Audience:
+        return speaker_audience(ctx, client, event.get("user", ""), event.get("user_team"))
+
     def mention(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
         if not ctx.store.first_time(CHANNEL, body.get("event_id", event["ts"])):
             return  # Slack retried an event we already answered
         text = _MENTION.sub("", event.get("text", "")).strip()
         reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"], body.get("team_id"),
-                        event.get("user", ""), text)
+                        event.get("user", ""), text, audience=speaker_of(event, client))
 
     def direct(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return
         if ctx.store.first_time(CHANNEL, body.get("event_id", event["ts"])):
             reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"], body.get("team_id"),
-                            event.get("user", ""), event.get("text", ""))
+                            event.get("user", ""), event.get("text", ""), audience=speaker_of(event, client))
 
     def slash(body: dict[str, Any], client: WebClient) -> None:
         posted = client.chat_postMessage(channel=body["channel_id"], text=f"<@{body['user_id']}> の質問: {body.get('text', '')}")
         reply_in_thread(ctx, client, body["channel_id"], posted["ts"], body.get("team_id"), body["user_id"],
-                        body.get("text", ""))
+                        body.get("text", ""), audience=speaker_audience(ctx, client, body["user_id"], None))
 
     def choice(body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         message = body.get("message", {})
         reply_in_thread(ctx, client, body["channel"]["id"], message.get("thread_ts") or message["ts"],
-                        body.get("team", {}).get("id"), body["user"]["id"], "", action["value"])
+                        body.get("team", {}).get("id"), body["user"]["id"], "", action["value"],
+                        speaker_audience(ctx, client, body["user"]["id"], body["user"].get("team_id")))
 
     def feedback(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         message = body.get("message", {})
         conversation = slack_conversation(ctx, body.get("team", {}).get("id"), body["user"]["id"],
                                           message.get("thread_ts") or message["ts"])
-        ctx.store.add_feedback(conversation, int(action["value"]), action["action_id"] == "feedback_up", "")
+        leave_feedback(ctx, conversation, int(action["value"]), action["action_id"] == "feedback_up", "")
         client.chat_postMessage(channel=body["channel"]["id"], thread_ts=message.get("thread_ts") or message["ts"],
                                 text="評価ありがとうございます。")
 

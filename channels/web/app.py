@@ -46,10 +46,14 @@ def build_context(settings: Settings, bot: Bot | None = None, lock: threading.Lo
 
 
 async def slack_events(request: Request) -> Response:
-    """Slack's Events API, slash commands and interactions (HTTP mode); bolt verifies the signature."""
+    """Slack's Events API, slash commands and interactions (HTTP mode), signature checked before parsing."""
     handler = getattr(request.app.state, "slack", None)
     if handler is None:
         raise RequestError("Slack is not configured on this server (HTTP mode)")
+    from channels.slack.gate import check_slack_request  # slack_sdk is loaded only where Slack is used
+
+    secret = request.app.state.madoguchi.settings.slack_signing_secret
+    await check_slack_request(request, secret.get_secret_value())
     return await handler.handle(request)
 
 
