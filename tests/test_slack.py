@@ -220,9 +220,9 @@ def test_choice_button_answers_in_the_same_thread(slack: TestClient, recorder: R
     assert len(answers) == 2 and any(b["type"] == "context" for b in answers[-1]["blocks"])
 
 
-def click(team: str, ts: str, action_id: str, value: str) -> str:
-    """A signed-form body of a button click in the thread `ts`."""
-    payload = {"type": "block_actions", "team": {"id": team}, "user": {"id": "U123"}, "api_app_id": "A1",
+def click(team: str, ts: str, action_id: str, value: str, user: str = STAFF_USER) -> str:
+    """A signed-form body of `user`'s button click in the thread `ts`."""
+    payload = {"type": "block_actions", "team": {"id": team}, "user": {"id": user}, "api_app_id": "A1",
                "token": "x", "trigger_id": "1.2", "channel": {"id": "C0GENERAL"},
                "message": {"ts": "999.002", "thread_ts": ts, "text": "", "type": "message"},
                "actions": [{"type": "button", "action_id": action_id, "value": value, "block_id": "b", "action_ts": "1"}]}
@@ -243,7 +243,8 @@ def test_mention_clarify_click_and_escalation_are_all_stored(slack: TestClient, 
     assert post(slack, json.dumps(payload, ensure_ascii=False), "application/json").status_code == 200
     [clarify] = thread_posts(recorder, ts)
     buttons = next(b for b in clarify["blocks"] if b["type"] == "actions")["elements"]
-    post(slack, click(OTHER_TEAM, ts, buttons[0]["action_id"], buttons[0]["value"]), "application/x-www-form-urlencoded")
+    post(slack, click(OTHER_TEAM, ts, buttons[0]["action_id"], buttons[0]["value"], OTHER_USER),
+         "application/x-www-form-urlencoded")
     assert len(thread_posts(recorder, ts, count=2)) == 2
     [conversation] = wait_for_rows(store_url, Conversation, lambda c: c.id.startswith("slack:") and c.id.endswith(ts))
     assert len(wait_for_rows(store_url, Turn, lambda t: t.conversation_id == conversation.id, 2)) == 2
