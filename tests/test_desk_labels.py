@@ -229,3 +229,18 @@ def test_learn_needs_exactly_one_source_of_labels(tmp_path: Path, model_cache: P
     assert neither.exit_code == 2 and "--from-desk" in neither.output
     both = CliRunner().invoke(cli_app, ["learn", "--from-desk", "--labelled", str(tmp_path / "x.jsonl")], env=env)
     assert both.exit_code == 2
+
+
+def test_deleting_a_residents_data_deletes_the_labels_of_their_questions(app: object, store_url: str,
+                                                                          model_cache: Path) -> None:
+    session = uuid.uuid4().hex
+    first = ask(app, "印鑑登録をしたい", session)
+    handed = ask(app, "担当者と話したい", session)
+    entry = (first.get("choices") or [first.get("answer") or {}])[0]["id"]
+    agent = signed_in(app, "agent1")
+    assert form(agent, f"/desk/escalations/{handed['escalation']['id']}/label", entry_id=entry).status_code == 303
+    assert [r for r in stored_labels(store_url) if r.question == "印鑑登録をしたい"]
+    env = {"MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_DATABASE_URL": store_url}
+    deleted = CliRunner().invoke(cli_app, ["data", "delete", "--session", session], env=env)
+    assert deleted.exit_code == 0, deleted.output
+    assert not [r for r in stored_labels(store_url) if r.question == "印鑑登録をしたい"]
