@@ -77,7 +77,7 @@ def remove(request: Request, normalised: str = Form(min_length=1, max_length=10_
 
 
 @router.post("/learned/publish")
-def learn_and_publish(request: Request, user: SignedIn = Editor) -> Response:
+def learn_now(request: Request, user: SignedIn = Editor) -> Response:
     """Learn from the usable labels in the background; the guard decides whether anything goes live."""
     started = learner(request).request()
     labels(request).note(user.username, "learn.start" if started else "learn.busy")
