@@ -38,28 +38,37 @@ def print_run(run: LearnRun) -> None:
         out.print(f"refused: {name}: {why}", highlight=False)
 
 
-def learn(labelled: Annotated[Path, typer.Option("--labelled", help="Labelled questions (JSONL: id, text, relevant).")],
+def learn(labelled: Annotated[Optional[Path], typer.Option("--labelled", help="Labelled questions (JSONL: id, text, relevant).")] = None,
+          from_desk: Annotated[bool, typer.Option("--from-desk", help="The desk's labels in MADOGUCHI_DATABASE_URL.")] = False,
           index_dir: Annotated[Optional[Path], typer.Option("--index-dir", help="Index directory.")] = None,
           dry_run: Annotated[bool, typer.Option("--dry-run", help="Learn and compare, change nothing.")] = False,
           ) -> None:
-    """Learn paraphrases and a refitted decision model from labelled questions; publish them only if they do
-    better on a held-out share than the bot serving now."""
+    """Learn paraphrases and a refitted decision model from labelled questions (a file, or the desk's labels);
+    publish them only if they do better on a held-out share than the bot serving now."""
     from bot.engine import Bot
     from bot.labelled import read_labelled
-    from bot.learning.loop import learn as run_learning
+    from bot.learning.desk import SOURCE
     from channels.cli import settings_with
-    from channels.publishing import publish_learned
+    from channels.learning import labels_from_database, learn_and_publish
 
+    if (labelled is None) == (not from_desk):
+        raise typer.BadParameter("give exactly one of --labelled FILE.jsonl or --from-desk")
     settings = settings_with(index_dir)
-    run = run_learning(Bot.from_settings(settings), read_labelled(labelled), labelled.name)
+    queries = read_labelled(labelled) if labelled is not None else labels_from_database(settings)
+    outcome = learn_and_publish(settings, Bot.from_settings(settings), queries,
+                                labelled.name if labelled is not None else SOURCE, dry_run)
+    print_outcome(outcome.run, outcome.published, dry_run, settings.decision_model)
+
+
+def print_outcome(run: LearnRun, published: str, dry_run: bool, decision_model: object) -> None:
+    """The comparison, then what became of it."""
     print_run(run)
     if run.chosen is None:
         out.print(f"kept the serving index {run.learned_from}: nothing learned did better", highlight=False)
     elif dry_run:
         out.print(f"dry run: would publish {run.verdict.chosen}; nothing was changed", highlight=False)
     else:
-        manifest = publish_learned(settings, run.chosen, run.learned_from)
-        out.print(f"published index {manifest['version']} ({run.verdict.chosen}); roll back with: "
+        out.print(f"published index {published} ({run.verdict.chosen}); roll back with: "
                   f"madoguchi index use {run.learned_from}", highlight=False)
-        if settings.decision_model:
-            out.print(f"note: MADOGUCHI_DECISION_MODEL={settings.decision_model} still overrides the learned model")
+        if decision_model:
+            out.print(f"note: MADOGUCHI_DECISION_MODEL={decision_model} still overrides the learned model")

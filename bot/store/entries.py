@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.entry_fields import EntryFields, clean_text
 from bot.store.escalations import CALLBACK_NOTE, EscalationDesk, audit
+from bot.store.labels import label_escalation
 from bot.store.repository import ConversationStore
 from bot.store.tables import EntryVersion, utcnow
 from knowledge.errors import ConflictError, NotFoundError, RequestError
@@ -158,7 +159,17 @@ class EntryStore:
                 raise ConflictError("先にほかの人がこの下書きを承認または却下しました。ページを開き直してください。")
             audit(session, actor, DECISION_ACTIONS[status], entry_id, version=number)
             session.refresh(draft)
+            if status == "approved" and draft.escalation_id:
+                self._label_origin(session, draft.escalation_id, entry_id, actor)
             return draft
+
+    @staticmethod
+    def _label_origin(session: Session, escalation_id: str, entry_id: str, actor: str) -> None:
+        """An approved FAQ made from an escalation: the resident's question becomes a label of it."""
+        try:
+            label_escalation(session, escalation_id, entry_id, "approved", actor)
+        except RequestError:  # the escalation or its question is gone (purged); the approval stands
+            pass
 
     def approve(self, entry_id: str, approver: str) -> EntryVersion:
         """Make the open draft the live version."""

@@ -18,7 +18,8 @@ from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
 from bot.store.timeouts import Probe, StoreTimeouts
-from bot.store.tables import ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, Turn, utcnow
+from bot.store.tables import (ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, QuestionLabel, Turn,
+                              utcnow)
 from bot.store.values import bounded_id
 from knowledge.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 
@@ -157,7 +158,8 @@ class ConversationStore:
                                  "email": e.contact_email, "phone": e.contact_phone} for e in escalations]}
 
     def delete(self, conversation_ids: list[str]) -> int:
-        """Remove conversations with their turns, feedback and escalations."""
+        """Remove conversations with their turns, feedback, escalations and the desk's labels of their
+        questions (what an index version already learned stays until a person removes it there)."""
         with self.guard(), self.session() as session, session.begin():
             for conversation_id in conversation_ids:
                 self._delete_children(session, [conversation_id])
@@ -170,6 +172,7 @@ class ConversationStore:
         session.execute(delete(OutboxMessage).where(OutboxMessage.escalation_id.in_(escalations)))
         session.execute(delete(Escalation).where(Escalation.conversation_id.in_(conversation_ids)))
         session.execute(delete(Turn).where(Turn.conversation_id.in_(conversation_ids)))
+        session.execute(delete(QuestionLabel).where(QuestionLabel.conversation_id.in_(conversation_ids)))
 
     def purge_older_than(self, days: int) -> int:
         """Delete conversations untouched for `days` days (the retention setting); returns how many."""

@@ -201,3 +201,21 @@ class TenantRevision(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     by: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(1000))
+
+
+class QuestionLabel(Base):
+    """An entry that answers a (masked) question: from an agent's click or reply, an approved desk FAQ, or
+    a weak label (a resident's pick or 👍) that an editor accepted ("active") or took off ("removed")."""
+
+    __tablename__ = "question_labels"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    question: Mapped[str] = mapped_column(Text)
+    normalised: Mapped[str] = mapped_column(Text)
+    entry_id: Mapped[str] = mapped_column(String(128), index=True)
+    audience: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    turn_id: Mapped[int | None] = mapped_column(Integer)
+    by: Mapped[str] = mapped_column(String(64))

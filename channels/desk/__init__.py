@@ -5,7 +5,7 @@ with `channels.desk.auth.require_role(...)`, renders with `channels.desk.render.
 one `include_router` line below. Nothing here may import `channels.web` at load time (it imports us).
 """
 
-from channels.desk import admin, drafts, entries, escalation, insights, login, queue
+from channels.desk import admin, drafts, entries, escalation, insights, labelling, learned, login, queue
 from channels.desk.render import DeskRoute, DeskRouter
 
 desk_router = DeskRouter(prefix="/desk", route_class=DeskRoute, include_in_schema=False)
@@ -16,5 +16,7 @@ desk_router.include_router(drafts.router)
 desk_router.include_router(admin.router)
 desk_router.include_router(entries.router)
 desk_router.include_router(insights.router)
+desk_router.include_router(labelling.router)
+desk_router.include_router(learned.router)
 
 __all__ = ["desk_router"]

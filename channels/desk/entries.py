@@ -18,7 +18,7 @@ from bot.store.entries import live_of, open_draft
 from bot.store.entry_fields import EntryFields
 from bot.store.tables import EntryVersion
 from channels.desk import kb
-from channels.desk.auth import require_role
+from channels.desk.auth import require_role, services
 from channels.desk.diff import FIELD_LABELS, field_changes
 from channels.desk.entry_forms import (AUDIENCES, STATUS_LABELS, entry_path, entry_store, fields_from_form,
                                        form_values, publication, publisher, served, served_ids)
@@ -50,7 +50,8 @@ def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 20
                 changes=field_changes(current, baseline) if draft and current else [], alert=alert,
                 done=DONE.get(done, ""), publication=state, refresh=refresh and still_publishing,
                 audiences=AUDIENCES, status_labels=STATUS_LABELS, labels=FIELD_LABELS,
-                from_files=record is not None and record.source != "desk")
+                from_files=record is not None and record.source != "desk",
+                learned=services(request).ctx.bot.runtime.index.learned.of(entry_id))
 
 
 def act(request: Request, entry_id: str, user: SignedIn, work: Callable[[], EntryVersion | None],

@@ -19,6 +19,7 @@ from bot.store.accounts import SignedIn
 from bot.store.escalations import TranscriptTurn
 from bot.store.tables import Escalation
 from channels.desk.auth import require_role, services
+from channels.desk.labelling import label_quoted, marked_entries
 from channels.desk.queue import AUDIENCE_LABELS, CHANNEL_LABELS, STATUS_LABELS
 from channels.desk.render import desk_subrouter, page
 from knowledge.errors import ConflictError
@@ -32,7 +33,8 @@ DELIVERY_LABELS = {"waiting": "次にチャットを開いたときに表示", "
                    "unreachable": "送り先がありません（連絡先に電話かメールで）", "": "—"}
 DECISION_LABELS = {"answer": "回答", "clarify": "聞き返し", "escalate": "引き継ぎ", "smalltalk": "あいさつ等"}
 DONE = {"claim": "担当にしました。", "reply": "返信を保存しました。", "callback": "「電話で折り返し済み」を記録しました。",
-        "close": "完了にしました。", "drop": "取り下げました。"}
+        "close": "完了にしました。", "drop": "取り下げました。",
+        "label": "「この FAQ で答えられる」を記録しました。次の「学習して公開」で学習に使います。"}
 PREFERRED_LABELS = {"email": "メール", "phone": "電話", "": "指定なし"}
 REASON_LABELS = {"no entry matched with enough confidence": "自信をもって答えられる FAQ がなかった",
                  "none of the offered choices fit": "示した候補のどれにも当てはまらなかった",
@@ -84,7 +86,7 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
                 mine=escalation.claimed_by in (None, user.username), alert=alert, done=DONE.get(done, ""),
                 status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS,
                 delivery_labels=DELIVERY_LABELS, decision_labels=DECISION_LABELS, preferred_labels=PREFERRED_LABELS,
-                reason_labels=REASON_LABELS, **(extra or {}))
+                reason_labels=REASON_LABELS, marked=marked_entries(request, escalation_id), **(extra or {}))
 
 
 @router.get("/escalations/{escalation_id}")
@@ -120,6 +122,8 @@ def reply(request: Request, escalation_id: str, text: str = Form(min_length=1, m
     response = act(request, escalation_id, user, "reply",
                    lambda: services(request).escalations.reply(escalation_id, user.username, text.strip()))
     wake = getattr(request.app.state.madoguchi, "wake_outbox", None)
+    if response.status_code == 303:
+        label_quoted(request, escalation_id, text, user)
     if response.status_code == 303 and callable(wake):
         wake()
     return response

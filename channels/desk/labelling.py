@@ -1,0 +1,67 @@
+"""「この FAQ で答えられる」 on an escalation: the agent's knowledge becomes a label the bot learns from.
+
+One click on a candidate the bot considered, or a reply that quotes an entry's answer, records that the
+entry answers the resident's question (`bot.store.labels`); every label is audited. The labels are learned
+at the next 「学習して公開」 on the 「学習した質問」 page, or by `madoguchi learn --from-desk`.
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from bot.store.accounts import SignedIn
+from bot.store.labels import LabelStore
+from channels.desk.auth import require_role, services
+from channels.desk.render import desk_subrouter
+from knowledge.errors import NotFoundError, RequestError
+from knowledge.records import Record
+
+router = desk_subrouter()
+Agent = Depends(require_role("agent"))
+MIN_QUOTED_CHARS = 20  # shorter answers (「はい。」) appear inside replies by chance
+
+
+def labels(request: Request) -> LabelStore:
+    """The labels of this app's store."""
+    return LabelStore(services(request).ctx.store)
+
+
+def source_of(user: SignedIn) -> str:
+    """An editor's label is an editor's, whatever page it came from."""
+    return "editor" if user.can("editor") else "agent"
+
+
+def marked_entries(request: Request, escalation_id: str) -> set[str]:
+    """Entries already marked for this escalation's question (none when it has no question)."""
+    try:
+        return labels(request).marked(escalation_id)
+    except RequestError:
+        return set()
+
+
+def quoted(records: list[Record], reply: str) -> list[str]:
+    """FAQ entries whose whole answer the reply contains: the agent answered with that entry."""
+    text = " ".join(reply.split())
+    return [r.id for r in records if r.kind == "faq" and len(r.answer.strip()) >= MIN_QUOTED_CHARS
+            and " ".join(r.answer.split()) in text]
+
+
+def label_quoted(request: Request, escalation_id: str, reply: str, user: SignedIn) -> None:
+    """After a reply is saved: each entry it quotes becomes a label of the question."""
+    for entry_id in quoted(list(services(request).ctx.bot.runtime.index.records), reply):
+        try:
+            labels(request).mark(escalation_id, entry_id, source_of(user), user.username)
+        except RequestError:  # no question to label (e.g. 「担当者と話したい」 only); the reply stands
+            return
+
+
+@router.post("/escalations/{escalation_id}/label")
+def mark(request: Request, escalation_id: str, entry_id: str = Form(min_length=1, max_length=128),
+         user: SignedIn = Agent) -> Response:
+    """One click: this entry answers the resident's question."""
+    if services(request).ctx.bot.runtime.index.record(entry_id) is None:
+        raise NotFoundError(f"FAQ {entry_id} は今の索引にありません。")
+    labels(request).mark(escalation_id, entry_id, source_of(user), user.username)
+    return RedirectResponse(f"/desk/escalations/{escalation_id}?done=label", status_code=303)
