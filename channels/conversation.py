@@ -15,7 +15,7 @@ from bot import Answer, Session
 from bot.store import StoredTurn
 from bot.store.facts import TurnFacts
 from bot.store.routes import ReplyRoute
-from channels.followups import offered_choices
+from channels.followups import offered_choices, typed_choice
 from knowledge.errors import ConflictError, StoreUnavailableError
 from knowledge.records import Audience
 from knowledge.settings import Settings
@@ -33,8 +33,10 @@ def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audie
     """Answer a message (or a choice from the last turn's offer) and store the turn before replying.
 
     `route` is how an agent's reply can reach this person later; it is stored (sealed) only when the
-    turn escalates.
+    turn escalates. A typed number (「3」「３番」) picks that choice, on every channel alike.
     """
+    if not choice_id and (picked := typed_choice(ctx, conversation, text)) is not None:
+        choice_id, text = picked, ""
     offered = offered_choices(ctx, conversation) if choice_id else ()
     if choice_id and choice_id not in (*offered, "none"):
         raise ConflictError("choice_id was not offered in this conversation's last turn")

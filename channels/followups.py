@@ -7,10 +7,13 @@ target (not a 404), so nothing the resident was told was received is lost.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from threading import Lock
 from typing import TYPE_CHECKING
 
+from bot.answer import NONE_OF_THESE
+from indexer.normalise import normalise_width
 from knowledge.errors import StoreUnavailableError
 
 if TYPE_CHECKING:
@@ -48,6 +51,24 @@ def offered_choices(ctx: "WebContext", conversation: str) -> tuple[str, ...]:
         if remembered is None:
             raise
         return remembered
+
+
+NUMBER_PICK = re.compile(r"^(?:no\.?\s*)?(\d{1,2})\s*(?:番目?|つ目|つめ)?\s*(?:です|で|を?(?:お願いします|おねがいします))?[.。!！]?$")
+
+
+def typed_choice(ctx: "WebContext", conversation: str, text: str) -> str | None:
+    """The offered choice a typed number picks (「3」「３」「3番」), counting 「どれにも当てはまらない」 last;
+    None when the text is not a number or no choice of that number was offered."""
+    number = NUMBER_PICK.match(normalise_width(text))
+    if number is None:
+        return None
+    try:
+        offered = offered_choices(ctx, conversation)
+    except StoreUnavailableError:
+        return None  # nobody knows the offer now: answered as a question
+    picks = (*offered, NONE_OF_THESE) if offered else ()
+    position = int(number.group(1))
+    return picks[position - 1] if 1 <= position <= len(picks) else None
 
 
 def leave_contact(ctx: "WebContext", conversation: str, escalation_id: str, details: dict[str, str]) -> None:
