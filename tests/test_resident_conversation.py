@@ -75,10 +75,6 @@ def test_typing_the_last_number_hands_the_question_to_a_person(app: object, stor
     assert same(desk(store_url).resident_question(handed["escalation"]["id"]), LOST)
 
 
-def test_a_number_without_choices_is_still_a_question(app: object) -> None:
-    assert Resident(app).ask("3")["decision"] in ("escalate", "clarify", "answer")
-
-
 def test_none_of_these_hands_over_the_real_question(app: object, store_url: str) -> None:
     resident = Resident(app)
     resident.ask(LOST)
@@ -135,3 +131,14 @@ def test_the_site_has_its_own_icon(app: object) -> None:
     icon = TestClient(app).get("/favicon.ico")  # type: ignore[arg-type]
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
     assert icon.content[:4] == b"\x00\x00\x01\x00"
+
+
+def test_contact_details_left_once_come_with_later_hand_overs(app: object, store_url: str) -> None:
+    resident = Resident(app)
+    first = resident.ask("担当者と話したい")["escalation"]["id"]
+    sent = resident.api.post(f"/api/v1/escalations/{first}/contact",
+                             json={"session_id": resident.session, "email": "taro@example.jp", "preferred": "email"})
+    assert sent.status_code == 204
+    resident.ask(LOST)
+    later = desk(store_url).get(resident.ask(choice_id="none")["escalation"]["id"])
+    assert (later.contact_email, later.preferred_reply) == ("taro@example.jp", "email")
