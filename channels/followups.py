@@ -53,7 +53,8 @@ def offered_choices(ctx: "WebContext", conversation: str) -> tuple[str, ...]:
         return remembered
 
 
-NUMBER_PICK = re.compile(r"^(?:no\.?\s*)?(\d{1,2})\s*(?:番目?|つ目|つめ)?\s*(?:です|で|を?(?:お願いします|おねがいします))?[.。!！]?$")
+NUMBER_PICK = re.compile(r"^(?:no\.?\s*)?(\d{1,2})\s*(?:番目?|つ目|つめ)?\s*"  # after NFKC: ３番 → 3番
+                         r"(?:です|で|を?(?:お願いします|おねがいします))?[.。!！]?$")
 
 
 def typed_choice(ctx: "WebContext", conversation: str, text: str) -> str | None:
