@@ -15,8 +15,8 @@ from bot import Answer, Session
 from bot.store import StoredTurn
 from bot.store.facts import TurnFacts
 from bot.store.routes import ReplyRoute
-from channels.followups import offered_choices, typed_choice
-from knowledge.errors import ConflictError, StoreUnavailableError
+from channels.followups import follow_up
+from knowledge.errors import StoreUnavailableError
 from knowledge.records import Audience
 from knowledge.settings import Settings
 
@@ -35,11 +35,7 @@ def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audie
     `route` is how an agent's reply can reach this person later; it is stored (sealed) only when the
     turn escalates. A typed number (「3」「３番」) picks that choice, on every channel alike.
     """
-    if not choice_id and (picked := typed_choice(ctx, conversation, text)) is not None:
-        choice_id, text = picked, ""
-    offered = offered_choices(ctx, conversation) if choice_id else ()
-    if choice_id and choice_id not in (*offered, "none"):
-        raise ConflictError("choice_id was not offered in this conversation's last turn")
+    offered, choice_id, text = follow_up(ctx, conversation, text, choice_id)
     with ctx.lock:
         reply = ctx.bot.answer(choice_id or text, audience, channel, Session(conversation, offered))
         normalised = " ".join(ctx.bot.runtime.normaliser.run(text).terms) if text else ""

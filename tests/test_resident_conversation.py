@@ -75,6 +75,16 @@ def test_typing_the_last_number_hands_the_question_to_a_person(app: object, stor
     assert same(desk(store_url).resident_question(handed["escalation"]["id"]), LOST)
 
 
+def test_a_number_past_the_last_choice_offers_the_choices_again(app: object, store_url: str) -> None:
+    resident = Resident(app)
+    offer = resident.ask(LOST)
+    again = resident.ask("9番")
+    assert again["decision"] == "clarify" and "escalation" not in again
+    assert again["message"].startswith(f"1〜{len(offer['choices'])}の番号")
+    assert [c["id"] for c in again["choices"]] == [c["id"] for c in offer["choices"]]
+    assert resident.ask("1")["answer"]["id"] == offer["choices"][0]["id"]
+
+
 def test_none_of_these_hands_over_the_real_question(app: object, store_url: str) -> None:
     resident = Resident(app)
     resident.ask(LOST)
