@@ -136,3 +136,12 @@ def test_the_page_has_an_icon(page, server: str) -> None:  # type: ignore[no-unt
     loaded = page.evaluate("""() => new Promise((done) => { const i = new Image(); i.onload = () => done(i.width);
         i.onerror = () => done(0); i.src = '/favicon.ico'; })""")
     assert loaded >= 16
+
+
+def test_a_reply_that_is_not_json_is_told_in_japanese(page) -> None:  # type: ignore[no-untyped-def]
+    page.route("**/api/v1/ask", lambda route: route.fulfill(status=200, content_type="text/html",
+                                                            body="<html>Service Temporarily Unavailable</html>"))
+    open_and_ask(page, "児童手当はいつ振り込まれる？")
+    told = last_bot(page).inner_text()
+    assert "もう一度お試しください" in told
+    assert not [word for word in ("JSON", "Unexpected", "token", "Service") if word in told]

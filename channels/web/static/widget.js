@@ -129,7 +129,7 @@
                  act: v[1] ? {} : { handover: true } }, true);
         }, function (err) {
           wrap.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
-          show({ who: "bot", text: err.message });
+          show({ who: "bot", text: said(err) });
         });
       } });
       button.disabled = act.voted === true || act.voted === false;
@@ -160,7 +160,7 @@
       post("/api/v1/escalations/" + encodeURIComponent(act.contact) + "/contact", body).then(function () {
         act.sent = true; state.contactSent = true; save();
         f.replaceWith(contactForm(act));
-      }, function (err) { show({ who: "bot", text: err.message }); });
+      }, function (err) { show({ who: "bot", text: said(err) }); });
     });
     return f;
   }
@@ -183,13 +183,15 @@
   function trouble(status) {
     return TROUBLE[status] || (status >= 500 ? "ただいまつながりにくくなっています。しばらくしてからもう一度お試しください。" : "送信できませんでした。もう一度お試しください。");
   }
+  function Told(message) { this.message = message; } /* an error already worded for the resident */
+  function said(err) { return err instanceof Told ? err.message : trouble(0); } /* never a browser's own English text */
   function post(path, body) {
     return fetch(base + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
       .then(function (r) {
         if (r.status === 204) return null;
-        if (!r.ok) throw new Error(trouble(r.status));
-        return r.json();
-      }, function () { throw new Error("通信できませんでした。接続を確認して、もう一度お試しください。"); });
+        if (!r.ok) throw new Told(trouble(r.status));
+        return r.json().catch(function () { throw new Told(trouble(502)); });
+      }, function () { throw new Told("通信できませんでした。接続を確認して、もう一度お試しください。"); });
   }
   function ask(req) {
     var text = (req.text || "").trim();
@@ -207,7 +209,7 @@
     post("/api/v1/ask", body).then(function (reply) {
       typing.remove(); state.session = reply.session_id; save(); render(reply);
     }, function (err) {
-      typing.remove(); show({ who: "bot", text: err.message }, false);
+      typing.remove(); show({ who: "bot", text: said(err) }, false);
     });
   }
 
