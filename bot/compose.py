@@ -38,6 +38,12 @@ def clarify_text(choices: tuple[Choice, ...]) -> str:
     return "\n".join([CLARIFY_PROMPT, *(f"{n}. {c.label}" for n, c in enumerate(choices, start=1))])
 
 
+def offer_again_text(choices: tuple[Choice, ...]) -> str:
+    """After a number that was not on the list: which numbers there are."""
+    return "\n".join([f"1〜{len(choices)}の番号か、項目を選んでください。",
+                      *(f"{n}. {c.label}" for n, c in enumerate(choices, start=1))])
+
+
 def escalate_text(settings: Settings, asked_for_person: bool) -> str:
     """Honest about what happens next and when."""
     first = ("担当者におつなぎします。" if asked_for_person

@@ -209,7 +209,9 @@ class Bot:
         """A reply to offered choices: a number, an id, or 「どれにも当てはまらない」."""
         picked = text.strip()
         offered = (*session.offered, NONE_OF_THESE)
-        if picked.isdigit() and 1 <= int(picked) <= len(offered):
+        if picked.isdigit() and not 1 <= int(picked) <= len(offered):
+            return self._offer_again(session.offered, audience)
+        if picked.isdigit():
             picked = offered[int(picked) - 1]
         if picked not in offered:
             return None
@@ -222,6 +224,15 @@ class Bot:
             return None
         record, message = self.say(record, compose.choice_label(record))
         return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, message, record=record)
+
+    def _offer_again(self, offered: tuple[str, ...], audience: Audience) -> Answer | None:
+        """A number past the last choice: the same choices again, not a search for 「5」."""
+        records = [r for r in map(self.runtime.index.record, offered) if r is not None and r.audience.visible_to(audience)]
+        if not records:
+            return None
+        choices = compose.clarify_choices(records)
+        return Answer(Decision.CLARIFY, Intent.QUESTION, 0.0, compose.offer_again_text(choices), choices=choices,
+                      reason="a number past the last choice")
 
     def _courtesy(self, intent: Intent) -> Answer:
         if intent is Intent.HUMAN:

@@ -16,8 +16,8 @@ from bot.store import StoredTurn
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute
-from channels.followups import offered_choices
-from knowledge.errors import ConflictError, StoreUnavailableError
+from channels.followups import follow_up
+from knowledge.errors import StoreUnavailableError
 from knowledge.records import Audience
 from knowledge.settings import Settings
 
@@ -34,12 +34,10 @@ def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audie
     """Answer a message (or a choice from the last turn's offer) and store the turn before replying.
 
     `route` is how an agent's reply can reach this person later; it is stored (sealed) only when the
-    turn escalates. The normalised terms are made from the masked text, so no personal data survives
-    tokenisation into the stored terms.
+    turn escalates. A typed number (「3」「３番」) picks that choice, on every channel alike. The normalised
+    terms are made from the masked text, so no personal data survives tokenisation into the stored terms.
     """
-    offered = offered_choices(ctx, conversation) if choice_id else ()
-    if choice_id and choice_id not in (*offered, "none"):
-        raise ConflictError("choice_id was not offered in this conversation's last turn")
+    offered, choice_id, text = follow_up(ctx, conversation, text, choice_id)
     with ctx.lock:
         reply = ctx.bot.answer(choice_id or text, audience, channel, Session(conversation, offered))
         normalised = " ".join(ctx.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""

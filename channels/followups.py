@@ -7,11 +7,14 @@ target (not a 404), so nothing the resident was told was received is lost.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from threading import Lock
 from typing import TYPE_CHECKING
 
-from knowledge.errors import StoreUnavailableError
+from bot.answer import NONE_OF_THESE
+from indexer.normalise import normalise_width
+from knowledge.errors import ConflictError, StoreUnavailableError
 
 if TYPE_CHECKING:
     from channels.web.api import WebContext
@@ -48,6 +51,35 @@ def offered_choices(ctx: "WebContext", conversation: str) -> tuple[str, ...]:
         if remembered is None:
             raise
         return remembered
+
+
+NUMBER_PICK = re.compile(r"^(?:no\.?\s*)?(\d{1,2})\s*(?:番目?|つ目|つめ)?\s*"  # after NFKC: ３番 → 3番
+                         r"(?:です|で|を?(?:お願いします|おねがいします))?[.。!！]?$")
+
+
+def follow_up(ctx: "WebContext", conversation: str, text: str,
+              choice_id: str | None) -> tuple[tuple[str, ...], str | None, str]:
+    """(offer, choice, text) for the bot. A clicked choice must be in the last offer; a typed number (「3」
+    「３」「3番」) picks that choice, 「どれにも当てはまらない」 counting last, and a number past the end is
+    passed on alone so the bot offers the choices again instead of searching for it."""
+    if choice_id:
+        offered = offered_choices(ctx, conversation)
+        if choice_id not in (*offered, NONE_OF_THESE):
+            raise ConflictError("choice_id was not offered in this conversation's last turn")
+        return offered, choice_id, text
+    number = NUMBER_PICK.match(normalise_width(text))
+    offered = _known_offer(ctx, conversation) if number else ()
+    if number is None or not offered:
+        return (), None, text
+    picks, position = (*offered, NONE_OF_THESE), int(number.group(1))
+    return (offered, picks[position - 1], "") if 1 <= position <= len(picks) else (offered, None, str(position))
+
+
+def _known_offer(ctx: "WebContext", conversation: str) -> tuple[str, ...]:
+    try:
+        return offered_choices(ctx, conversation)
+    except StoreUnavailableError:
+        return ()  # nobody knows the offer now: answered as a question
 
 
 def leave_contact(ctx: "WebContext", conversation: str, escalation_id: str, details: dict[str, str]) -> None:

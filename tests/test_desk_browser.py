@@ -61,7 +61,7 @@ def resident_asks(server: str, *texts: str) -> str:
 def test_an_agent_signs_in_claims_and_replies(browser, server: str, store_url: str) -> None:  # type: ignore[no-untyped-def]
     escalation_id = resident_asks(server, "転入届に必要なものは？", "担当者と話したい")
     page = agent_page(browser, server, "sato")
-    page.get_by_role("link", name="担当者と話したい").first.wait_for()
+    page.get_by_role("link", name="転入届に必要なもの").first.wait_for()  # the question, not 「担当者と話したい」
     page.locator(f'a[href="/desk/escalations/{escalation_id}"]').click()
     assert "転入届に必要なもの" in page.locator(".turns").inner_text()
     assert page.locator("table").filter(has_text="スコア").locator("tbody tr").count() >= 1

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from channels.cli import app
 from knowledge.settings import Settings
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+MAKEFILE = (Path(__file__).parents[1] / "Makefile").read_text(encoding="utf-8")
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
@@ -27,3 +32,31 @@ def test_every_madoguchi_command_in_the_readme_exists() -> None:
         if result.exit_code != 0:
             result = runner.invoke(app, [words[0], "--help"])
         assert result.exit_code == 0, f"README mentions `madoguchi {command}`, which does not exist"
+
+
+def _command_lines() -> list[str]:
+    """Every line of the README's shell blocks, in order."""
+    blocks = re.findall(r"```bash\n(.*?)```", README, re.S)
+    return [line.split("  #")[0].strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_the_readme_puts_madoguchi_on_the_path_before_its_first_command() -> None:
+    lines = _command_lines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("madoguchi "))
+    assert ". .venv/bin/activate" in lines[:first], "say how `madoguchi` is found before the first command"
+    assert re.search(r"^VENV \?= \.venv$", MAKEFILE, re.M), "make start must make the .venv the README names"
+
+
+@pytest.mark.skipif(not (Path(sys.prefix) / "bin" / "activate").exists(), reason="tests run outside a virtualenv")
+def test_the_readme_commands_run_as_written_in_a_new_terminal(tmp_path: Path) -> None:
+    (tmp_path / ".venv").symlink_to(sys.prefix)  # what `make start` left in the folder
+    lines = _command_lines()
+    activate = next(line for line in lines if "activate" in line)
+    script = f"{activate}\nmadoguchi desk user list\nmadoguchi index info --help\n"
+    environment = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV",)}
+    environment["PATH"] = "/usr/bin:/bin"  # a fresh terminal: no virtualenv on the PATH
+    environment["MADOGUCHI_DATA_DIR"] = str(tmp_path / "data")
+    ran = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=environment, capture_output=True, text=True,
+                         timeout=300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert "command not found" not in ran.stderr

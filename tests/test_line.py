@@ -114,6 +114,19 @@ def test_choices_are_quick_replies_and_a_choice_is_answered(line, recorder: Reco
     assert answer["messages"][0]["type"] == "flex"
 
 
+def test_a_typed_number_picks_a_choice_on_line_as_on_the_web(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    client, _ = line
+    question = text_event("マイナンバーカードをなくした")
+    signed(client, webhook(question))
+    [offer] = replies_to(recorder, question["replyToken"])
+    second = offer["messages"][0]["quickReply"]["items"][1]["action"]["label"]
+    typed = text_event("２番")
+    signed(client, webhook(typed))
+    [answer] = replies_to(recorder, typed["replyToken"])
+    assert answer["messages"][0]["type"] == "flex", answer
+    assert second[:10] in json.dumps(answer, ensure_ascii=False)
+
+
 def test_stickers_and_images_get_a_polite_text(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
     client, _ = line
     sticker = event(message={"type": "sticker", "id": "2", "packageId": "1", "stickerId": "1", "stickerResourceType": "STATIC",

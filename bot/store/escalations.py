@@ -7,12 +7,15 @@ claim is a conditional update on the status.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.store.insights import is_typed_question
 from bot.store.outbox import enqueue
 from bot.store.repository import ConversationStore
 from bot.store.routes import ReplyRoute
@@ -36,6 +39,14 @@ class TranscriptTurn:
     confidence: float
     shown_entry_id: str | None
     candidates: list[dict]
+    choices: list[str] = field(default_factory=list)
+
+
+def asked(turns: Sequence[Any]) -> str:
+    """The resident's real question: the latest one they typed, not a pick of a choice (「どれにも当てはまらない」
+    included) nor a request for a person (after 👎), so the desk, drafts and 「FAQにする」 get their words."""
+    return next((t.question for t in reversed(turns)
+                 if t.intent == "question" and is_typed_question(t.question, t.shown_entry_id)), "")
 
 
 def audit(session: Session, actor: str, action: str, target: str = "", **detail: object) -> None:
@@ -70,12 +81,19 @@ class EscalationDesk:
         return {status: found.get(status, 0) for status in STATUSES}
 
     def questions(self, escalations: list[Escalation]) -> dict[int, str]:
-        """The (masked) question that escalated, per turn id, in one query."""
-        turn_ids = [e.turn_id for e in escalations if e.turn_id is not None]
-        if not turn_ids:
+        """The resident's (masked) real question per escalated turn id, in one query; the escalated turn's own
+        words when they typed no question (「担当者と話したい」 first)."""
+        asked_at = {e.turn_id: e.conversation_id for e in escalations if e.turn_id is not None}
+        if not asked_at:
             return {}
+        query = (select(Turn.id, Turn.conversation_id, Turn.question, Turn.intent, Turn.shown_entry_id)
+                 .where(Turn.conversation_id.in_(set(asked_at.values())), Turn.id <= max(asked_at)).order_by(Turn.id))
         with self.store.guard(), self.store.session() as session:
-            return dict(session.execute(select(Turn.id, Turn.question).where(Turn.id.in_(turn_ids))).all())
+            turns = session.execute(query).all()
+        earlier = {turn_id: [t for t in turns if t.conversation_id == conversation and t.id <= turn_id]
+                   for turn_id, conversation in asked_at.items()}
+        return {turn_id: asked(found) or next((t.question for t in found if t.id == turn_id), "")
+                for turn_id, found in earlier.items()}
 
     def get(self, escalation_id: str) -> Escalation:
         """One escalation; NotFoundError when it does not exist."""
@@ -98,12 +116,11 @@ class EscalationDesk:
                 query = query.where(Turn.id <= escalation.turn_id)
             turns = list(session.scalars(query.order_by(Turn.id.desc()).limit(limit)))
         return [TranscriptTurn(t.id, t.created_at, t.question, t.intent, t.decision, t.confidence,
-                               t.shown_entry_id, t.candidates or []) for t in reversed(turns)]
+                               t.shown_entry_id, t.candidates or [], t.choices or []) for t in reversed(turns)]
 
     def resident_question(self, escalation_id: str) -> str:
-        """The resident's own words: the last real question before the hand-over."""
-        questions = [t.question for t in self.transcript(escalation_id) if t.intent == "question" and t.question]
-        return questions[-1] if questions else ""
+        """The resident's own words: the last question they typed before the hand-over ("" when none)."""
+        return asked(self.transcript(escalation_id))
 
     def claim(self, escalation_id: str, agent: str) -> None:
         """Take a new escalation; ConflictError when someone else was first."""

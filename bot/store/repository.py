@@ -118,10 +118,18 @@ class ConversationStore:
         session.execute(statement.on_conflict_do_update(index_elements=[Conversation.id], set_={"updated_at": now}))
 
     def _escalate(self, session: Session, turn: Turn, facts: TurnFacts) -> None:
-        """The escalation and its desk notification are committed together, or neither is."""
-        session.add(Escalation(id=facts.escalation_id, conversation_id=turn.conversation_id, turn_id=turn.id,
-                               reason=facts.reason, channel=facts.channel, audience=facts.audience,
-                               department=facts.department, route=facts.route, updated_at=utcnow()))
+        """The escalation and its desk notification are committed together, or neither is. Contact details
+        the resident already left in this conversation come along: the widget asks for them only once."""
+        escalation = Escalation(id=facts.escalation_id, conversation_id=turn.conversation_id, turn_id=turn.id,
+                                reason=facts.reason, channel=facts.channel, audience=facts.audience,
+                                department=facts.department, route=facts.route, updated_at=utcnow())
+        left = session.scalars(select(Escalation).where(Escalation.conversation_id == turn.conversation_id,
+                                                        Escalation.preferred_reply != "")
+                               .order_by(Escalation.created_at.desc()).limit(1)).first()
+        if left is not None:
+            escalation.contact_name, escalation.contact_email = left.contact_name, left.contact_email
+            escalation.contact_phone, escalation.preferred_reply = left.contact_phone, left.preferred_reply
+        session.add(escalation)
         session.add(OutboxMessage(kind="escalation.created", key=f"created:{facts.escalation_id}",
                                   escalation_id=facts.escalation_id))
 

@@ -15,6 +15,8 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from bot.answer import NONE_OF_THESE
+from bot.compose import NONE_LABEL, choice_label
 from bot.store.accounts import SignedIn
 from bot.store.escalations import TranscriptTurn
 from bot.store.tables import Escalation
@@ -22,6 +24,7 @@ from channels.desk.auth import require_role, services
 from channels.desk.labelling import label_quoted, marked_entries
 from channels.desk.queue import AUDIENCE_LABELS, CHANNEL_LABELS, STATUS_LABELS
 from channels.desk.render import desk_subrouter, page
+from indexer.index import KnowledgeIndex
 from knowledge.errors import ConflictError
 from knowledge.records import Record
 
@@ -59,6 +62,31 @@ def candidates_of(request: Request, turn: TranscriptTurn | None) -> list[Candida
             for c in turn.candidates]
 
 
+def choice_text(index: KnowledgeIndex, choice_id: str) -> str:
+    """What the resident read on a choice button (the entry may have left the index since)."""
+    if choice_id == NONE_OF_THESE:
+        return NONE_LABEL
+    record = index.by_id.get(choice_id)
+    return choice_label(record) if record is not None else f"（今の索引にない候補 {choice_id}）"
+
+
+def said(request: Request, transcript: list[TranscriptTurn]) -> dict[int, str]:
+    """Per turn, what the resident did in words: a pick of a choice shows the button's text, not its id."""
+    index, offered, shown = services(request).ctx.bot.runtime.index, (), {}
+    for turn in transcript:
+        pick = turn.question.strip()
+        if pick in (*offered, NONE_OF_THESE) and turn.intent == "question":
+            shown[turn.id] = f"（選択）{choice_text(index, pick)}"
+        offered = tuple(turn.choices)
+    return shown
+
+
+def offered_texts(request: Request, transcript: list[TranscriptTurn]) -> dict[int, list[str]]:
+    """The choices each clarify turn offered, as the resident read them."""
+    index = services(request).ctx.bot.runtime.index
+    return {t.id: [choice_text(index, c) for c in (*t.choices, NONE_OF_THESE)] for t in transcript if t.choices}
+
+
 def last_with_candidates(transcript: list[TranscriptTurn]) -> TranscriptTurn | None:
     """The latest turn where the bot searched: its candidates explain why it handed over."""
     return next((t for t in reversed(transcript) if t.candidates), None)
@@ -82,6 +110,7 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
         alert = conflict_message(escalation, user)
     return page(request, "escalation.html", status=status, escalation=escalation, transcript=transcript,
                 candidates=candidates_of(request, last_with_candidates(transcript)), ctx=desk.ctx,
+                said=said(request, transcript), offered=offered_texts(request, transcript),
                 resident_question=desk.escalations.resident_question(escalation_id),
                 mine=escalation.claimed_by in (None, user.username), alert=alert, done=DONE.get(done, ""),
                 status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS,

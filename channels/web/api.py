@@ -113,14 +113,18 @@ def contact(body: ContactRequest, request: Request,
 
 @router.get("/replies", response_model=RepliesOut)
 def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN, description="The widget's session.")) -> RepliesOut:
-    """Agents' replies to this session's escalations; the widget polls while its panel is open."""
+    """Agents' replies to this session's escalations, each with the question it answers; the widget polls
+    while its panel is open and a hand-over waits."""
     ctx = context(request)
     _limit(ctx, request, session_id)
+    desk = EscalationDesk(ctx.store)
     try:
-        found = EscalationDesk(ctx.store).web_replies(bounded_id(CHANNEL, session_id))
+        found = desk.web_replies(bounded_id(CHANNEL, session_id))
+        questions = desk.questions(found)
     except StoreUnavailableError:  # no reply can be read now; the widget asks again at its next tick
-        found = []
+        found, questions = [], {}
     return RepliesOut(replies=[AgentReply(escalation_id=e.id, text=e.reply_text,
+                                          question=questions.get(e.turn_id or -1, ""),
                                           answered_at=e.answered_at.isoformat() if e.answered_at else "")
                                for e in found])
 

@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None,
     app.add_api_route("/widget.js", lambda: FileResponse(STATIC / "widget.js", media_type="text/javascript"),
                       include_in_schema=False)
     app.add_api_route("/", lambda: FileResponse(STATIC / "demo.html"), include_in_schema=False)
+    app.add_api_route("/favicon.ico", lambda: FileResponse(STATIC / "favicon.ico", media_type="image/x-icon"),
+                      include_in_schema=False)  # browsers ask for it on every page, the desk's too
     app.add_middleware(UnexpectedErrors)  # innermost: its 500 still passes the headers middleware
     app.add_middleware(PathBodyLimit, default=settings.max_body_bytes, desk=settings.desk_max_body_bytes)
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors, hsts=settings.hsts)

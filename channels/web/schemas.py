@@ -113,6 +113,7 @@ class AgentReply(BaseModel):
 
     escalation_id: str
     text: str
+    question: str = Field("", description="The resident's question it answers (masked as stored).")
     answered_at: str
 
 

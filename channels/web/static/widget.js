@@ -61,23 +61,26 @@
   root.style.setProperty("--mg", cfg.color); /* CSSOM, not a style attribute: allowed by a strict CSP */
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") toggle(false); });
 
-  function reveal() { root.hidden = false; } /* once styled (or if the sheet fails): no flash of bare buttons */
+  function reveal() { root.hidden = false; log.scrollTop = log.scrollHeight; } /* once styled (or if the sheet fails): no flash of bare buttons; open at the newest */
   function toggle(open) {
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
     state.open = open; save();
-    if (open) { input.focus(); if (!log.childNodes.length) greet(); poll(); } else launcher.focus();
+    if (open) { input.focus(); if (!log.childNodes.length) greet(); log.scrollTop = log.scrollHeight; poll(); } else launcher.focus();
   }
-  /* A person's reply to an escalation: fetched while a hand-over is open and the panel is shown. */
+  /* People's replies to escalations: fetched while any hand-over of this session waits and the panel is shown. */
+  function waiting() { return (state.pending || []).length > 0 || state.waiting === true; }
   function poll() {
-    if (!state.waiting || !state.session || panel.hidden) return;
+    if (!waiting() || !state.session || panel.hidden) return;
     fetch(base + "/api/v1/replies?session_id=" + encodeURIComponent(state.session)).then(function (r) { return r.ok ? r.json() : { replies: [] }; })
       .then(function (data) {
         state.seen = state.seen || [];
         data.replies.forEach(function (r) {
+          state.pending = (state.pending || []).filter(function (id) { return id !== r.escalation_id; });
+          state.waiting = false; /* a hand-over remembered by an older widget: its reply has come */
           if (state.seen.indexOf(r.escalation_id) >= 0) return;
-          state.seen.push(r.escalation_id); state.waiting = false;
-          show({ who: "bot", text: r.text, meta: "担当者からの回答" }, true);
+          state.seen.push(r.escalation_id);
+          show({ who: "bot", text: r.text, meta: "担当者からの回答" + (r.question ? "（ご質問「" + r.question + "」へ）" : "") }, true);
         });
         save();
       }, function () { /* offline: try again at the next tick */ });
@@ -91,36 +94,60 @@
     box.appendChild(richText(item.text));
     if (item.meta) box.appendChild(el("div", { "class": "mg-meta" }, [richText(item.meta)]));
     if (item.url) box.appendChild(el("div", { "class": "mg-meta" }, [el("a", { href: item.url, target: "_blank", rel: "noopener noreferrer", text: "くわしくはこちら（市のページ）" })]));
-    (item.extras || []).forEach(function (x) { box.appendChild(x); });
+    controls(item.act || {}).forEach(function (x) { if (x) box.appendChild(x); });
     log.appendChild(box);
     log.scrollTop = log.scrollHeight;
-    if (remember) { state.log.push({ who: item.who, text: item.text, meta: item.meta, url: item.url }); save(); }
+    if (remember) { state.log.push(item); save(); }
     return box;
   }
-  function choicesOf(reply) {
-    var wrap = el("div", { "class": "mg-choices", role: "group", "aria-label": "候補" });
-    reply.choices.forEach(function (c, i) {
-      wrap.appendChild(el("button", { type: "button", text: (i + 1) + ". " + c.label, onclick: function () {
-        wrap.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-        ask({ choice_id: c.id, label: c.label });
-      } }));
+  /* What the resident can still do with a message (kept in `act`, so a reload restores it): pick a choice,
+     vote, leave contact details, ask for a person. Used or stale controls come back disabled. */
+  function controls(act) {
+    return [act.choices ? choicesOf(act) : null, act.vote !== undefined ? voteOf(act) : null,
+            act.contact ? contactForm(act) : null, act.handover ? handoverOf(act) : null];
+  }
+  function disable(wrap) { wrap.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }
+  function choicesOf(act) {
+    var wrap = el("div", { "class": "mg-choices mg-offer", role: "group", "aria-label": "候補" });
+    act.choices.forEach(function (c, i) {
+      var button = el("button", { type: "button", text: (i + 1) + ". " + c.label, onclick: function () {
+        disable(wrap); ask({ choice_id: c.id, label: c.label });
+      } });
+      button.disabled = !!act.picked;
+      wrap.appendChild(button);
     });
     return wrap;
   }
-  function voteOf(reply) {
+  function voteOf(act) {
     var wrap = el("div", { "class": "mg-vote", role: "group", "aria-label": "解決しましたか？" }, [el("span", { text: "解決しましたか？" })]);
     [["👍 はい", true], ["👎 いいえ", false]].forEach(function (v) {
-      wrap.appendChild(el("button", { type: "button", text: v[0], onclick: function () {
-        wrap.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-        post("/api/v1/feedback", { session_id: state.session, turn_id: reply.turn_id, helpful: v[1] }).then(function () {
+      var button = el("button", { type: "button", text: v[0], onclick: function () {
+        disable(wrap);
+        post("/api/v1/feedback", { session_id: state.session, turn_id: act.vote, helpful: v[1] }).then(function () {
+          act.voted = v[1];
           show({ who: "bot", text: v[1] ? "ありがとうございます。" : "お役に立てず申し訳ありません。担当者につなぐこともできます。",
-                 extras: v[1] ? [] : [el("div", { "class": "mg-choices" }, [el("button", { type: "button", text: "担当者につなぐ", onclick: function () { ask({ text: "担当者と話したい" }); } })])] }, true);
-        }, function (err) { show({ who: "bot", text: err.message }); });
-      } }));
+                 act: v[1] ? {} : { handover: true } }, true);
+        }, function (err) {
+          wrap.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+          show({ who: "bot", text: said(err) });
+        });
+      } });
+      button.disabled = act.voted === true || act.voted === false;
+      wrap.appendChild(button);
     });
     return wrap;
   }
-  function contactForm(reply) {
+  function handoverOf(act) {
+    var button = el("button", { type: "button", text: "担当者につなぐ", onclick: function () {
+      button.disabled = true; act.used = true; save(); ask({ text: "担当者と話したい" });
+    } });
+    button.disabled = !!act.used;
+    return el("div", { "class": "mg-choices" }, [button]);
+  }
+  /* The contact form, only until this session's details were sent (later hand-overs keep them). */
+  function contactForm(act) {
+    if (act.sent) return el("div", { "class": "mg-meta", text: "連絡先を受け付けました。担当者から連絡します。" });
+    if (act.known) return el("div", { "class": "mg-meta", text: "先ほどお預かりした連絡先に、担当者から連絡します。" });
     var name = el("input", { type: "text", "aria-label": "お名前（任意）", placeholder: "お名前（任意）", autocomplete: "name" });
     var email = el("input", { type: "email", "aria-label": "メールアドレス", placeholder: "メールアドレス", autocomplete: "email" });
     var phone = el("input", { type: "tel", "aria-label": "電話番号", placeholder: "電話番号（折り返し希望の場合）", autocomplete: "tel" });
@@ -130,22 +157,25 @@
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       var body = { session_id: state.session, name: name.value, email: email.value, phone: phone.value, preferred: email.value ? "email" : "phone" };
-      post("/api/v1/escalations/" + encodeURIComponent(reply.escalation.id) + "/contact", body).then(function () {
-        f.replaceWith(el("div", { "class": "mg-meta", text: "連絡先を受け付けました。担当者から連絡します。" }));
-      }, function (err) { show({ who: "bot", text: err.message }); });
+      post("/api/v1/escalations/" + encodeURIComponent(act.contact) + "/contact", body).then(function () {
+        act.sent = true; state.contactSent = true; save();
+        f.replaceWith(contactForm(act));
+      }, function (err) { show({ who: "bot", text: said(err) }); });
     });
     return f;
   }
   function render(reply) {
-    var extras = [];
-    if (reply.decision === "answer") extras.push(voteOf(reply));
-    if (reply.decision === "clarify") extras.push(choicesOf(reply));
-    if (reply.decision === "escalate" && reply.escalation) { extras.push(contactForm(reply)); state.waiting = true; }
+    var act = {};
+    if (reply.decision === "answer") act.vote = reply.turn_id;
+    if (reply.decision === "clarify") act.choices = reply.choices;
+    if (reply.decision === "escalate" && reply.escalation) {
+      act.contact = reply.escalation.id; act.known = !!state.contactSent;
+      state.pending = (state.pending || []).concat([reply.escalation.id]);
+    }
     var a = reply.answer;
     var meta = a ? "担当: " + (a.contact || a.department) : "";
     var text = reply.decision === "clarify" ? reply.message.split("\n")[0] : (a ? a.text : reply.message);
-    show({ who: "bot", text: text, meta: meta, url: a && a.url, extras: extras }, false);
-    state.log.push({ who: "bot", text: text, meta: meta, url: a && a.url }); save();
+    show({ who: "bot", text: text, meta: meta, url: a && a.url, act: act }, true);
   }
   /* What a resident reads when the server answers an error: Japanese, never the server's own (English) text. */
   var TROUBLE = { 404: "お問い合わせが見つかりませんでした。もう一度ご質問ください。", 409: "この選択肢は選べなくなりました。もう一度ご質問ください。",
@@ -153,17 +183,21 @@
   function trouble(status) {
     return TROUBLE[status] || (status >= 500 ? "ただいまつながりにくくなっています。しばらくしてからもう一度お試しください。" : "送信できませんでした。もう一度お試しください。");
   }
+  function Told(message) { this.message = message; } /* an error already worded for the resident */
+  function said(err) { return err instanceof Told ? err.message : trouble(0); } /* never a browser's own English text */
   function post(path, body) {
     return fetch(base + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
       .then(function (r) {
         if (r.status === 204) return null;
-        if (!r.ok) throw new Error(trouble(r.status));
-        return r.json();
-      }, function () { throw new Error("通信できませんでした。接続を確認して、もう一度お試しください。"); });
+        if (!r.ok) throw new Told(trouble(r.status));
+        return r.json().catch(function () { throw new Told(trouble(502)); });
+      }, function () { throw new Told("通信できませんでした。接続を確認して、もう一度お試しください。"); });
   }
   function ask(req) {
     var text = (req.text || "").trim();
     if (!req.choice_id && !text) { input.focus(); return; }
+    state.log.forEach(function (item) { if (item.act && item.act.choices) item.act.picked = true; }); /* one offer at a time */
+    log.querySelectorAll(".mg-offer").forEach(disable);
     show({ who: "user", text: req.label || text }, true);
     input.value = "";
     var typing = show({ who: "bot", text: "入力中…" });
@@ -175,14 +209,14 @@
     post("/api/v1/ask", body).then(function (reply) {
       typing.remove(); state.session = reply.session_id; save(); render(reply);
     }, function (err) {
-      typing.remove(); show({ who: "bot", text: err.message }, false);
+      typing.remove(); show({ who: "bot", text: said(err) }, false);
     });
   }
 
   function start() {
     document.body.appendChild(root);
     state.log.forEach(function (item) { show(item, false); });
-    if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); poll(); }
+    if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); log.scrollTop = log.scrollHeight; poll(); }
   }
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
 })();
