@@ -22,6 +22,7 @@ from channels.cli import app as cli_app
 from channels.web import create_app
 from knowledge.settings import Settings
 from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
+from tests.test_kb_roundtrip import copy_index
 from tests.test_web_api import postgres_schema_url
 
 PICKED = "ごみの出し方"  # the sample city offers choices for this
@@ -38,8 +39,10 @@ def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture(scope="module")
-def app(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterator[object]:
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url,
+def app(sample_index_dir: Path, store_url: str, model_cache: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    index_dir = copy_index(sample_index_dir, tmp_path_factory.mktemp("desk-labels-index"))  # publishing here touches no other test
+    settings = Settings(data_dir=model_cache, index_dir=index_dir, database_url=store_url,
                         index_poll_seconds=0, rate_per_session=1000, rate_per_address=10_000)
     application = create_app(settings)
     with TestClient(application):

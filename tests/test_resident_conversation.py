@@ -16,6 +16,7 @@ from bot.store.escalations import EscalationDesk
 from channels.web import create_app
 from knowledge.settings import Settings
 from tests.test_desk_auth import add_user, browser, sign_in
+from tests.test_kb_roundtrip import copy_index
 
 LOST = "マイナンバーカードをなくした"  # the sample city answers it with choices
 
@@ -26,8 +27,10 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def app(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterator[object]:
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url,
+def app(sample_index_dir: Path, store_url: str, model_cache: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    index_dir = copy_index(sample_index_dir, tmp_path_factory.mktemp("resident-index"))  # publishing here touches no other test
+    settings = Settings(data_dir=model_cache, index_dir=index_dir, database_url=store_url,
                         index_poll_seconds=0, rate_per_session=1000, rate_per_address=10_000)
     application = create_app(settings)
     with TestClient(application):
