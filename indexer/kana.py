@@ -84,15 +84,21 @@ class KanaReadings:
 
     def _run(self, run: str) -> str:
         """Best cover of one kana run by known readings: most kana covered, then fewest pieces; what Sudachi
-        reads as an inflecting word stays as typed."""
+        reads as an inflecting word stays as typed. Linear in the run's length (back-pointers, no copies)."""
         read, inflecting = katakana(run), self._inflecting(run)
-        best: list[tuple[int, int, list[str]]] = [(0, 0, [])] + [(-1, 0, [])] * len(run)
+        score = [(0, 0)] + [(-1, 0)] * len(run)
+        back: list[tuple[int, str]] = [(0, "")] * (len(run) + 1)
         for end in range(1, len(run) + 1):
-            options = [(best[end - 1][0], best[end - 1][1], [*best[end - 1][2], run[end - 1]])]
+            score[end], back[end] = score[end - 1], (end - 1, run[end - 1])
             for start in range(max(0, end - MAX_READING), end - MIN_READING + 1):
                 word = self.words.get(read[start:end])
-                if word is not None and best[start][0] >= 0 and (word in self.inflected or not any(inflecting[start:end])):
-                    covered, pieces, parts = best[start]
-                    options.append((covered + end - start, pieces - 1, [*parts, word]))
-            best[end] = max(options, key=lambda o: (o[0], o[1]))
-        return "".join(best[len(run)][2])
+                if word is None or (word not in self.inflected and any(inflecting[start:end])):
+                    continue
+                option = (score[start][0] + end - start, score[start][1] - 1)
+                if option > score[end]:
+                    score[end], back[end] = option, (start, word)
+        pieces, end = [], len(run)
+        while end > 0:
+            end, piece = back[end]
+            pieces.append(piece)
+        return "".join(reversed(pieces))
