@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot import compose
+from bot import compose, honesty
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Explanation, Session
 from bot.features import candidate_features, query_features, shortlist
 from bot.intents import Intent, recognise
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel, Thresholds
 from indexer.index import KnowledgeIndex
+from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime, load_runtime, load_version
 from indexer.search import SIGNALS, Retrieval
 from knowledge.errors import ConfigurationError, IndexStoreError
@@ -98,6 +99,7 @@ class Bot:
                  grounded: GroundedComposer | None = None) -> None:
         self.runtime, self.model, self.settings, self.grounded = runtime, model, runtime.settings, grounded
         self._facts = RecordFacts.of(runtime.index.records)
+        self._paraphrase_owners = runtime.index.unit_record[runtime.index.field_units("paraphrase")]
         self._refused: str | None = None
 
     @classmethod
@@ -126,6 +128,7 @@ class Bot:
             raise
         with swap_lock:
             self.runtime, self._facts, self.model = fresh.runtime, fresh._facts, fresh.model
+            self._paraphrase_owners = fresh._paraphrase_owners
         return version
 
     def fuse(self, retrieval: Retrieval, audience: Audience) -> tuple[Retrieval, np.ndarray, np.ndarray]:
@@ -149,8 +152,17 @@ class Bot:
         row = query_features(fused[order], best, len(kept.query.terms))[None, :]
         if not len(order):
             return Ranking(kept, order, fused, 0.0, 0.0)
-        return Ranking(kept, order, fused, float(self.model.top1.probability(row)[0]),
-                       float(self.model.top3.probability(row)[0]))
+        factor = self.honest_factor(kept.query, int(kept.candidates[order[0]]))
+        return Ranking(kept, order, fused, factor * float(self.model.top1.probability(row)[0]),
+                       factor * float(self.model.top3.probability(row)[0]))
+
+    def honest_factor(self, query: NormalisedText, top: int) -> float:
+        """bot/honesty.py: less confidence when the question names a rare thing of the city that the top entry
+        does not mention, or asks for a number the entry does not state."""
+        index = self.runtime.index
+        lacks = honesty.absent_rare(honesty.nouns(query.text, query.terms), index.lexical["answer"], top,
+                                    index.lexical["paraphrase"], self._paraphrase_owners)
+        return honesty.discount(query.text, index.records[top], bool(lacks))
 
     def thresholds(self, channel: str) -> Thresholds:
         """Model defaults, then global settings, then the channel's own overrides."""

@@ -70,9 +70,18 @@ class BM25Index:
 
     def scores_and_coverage(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """BM25 scores, and the share of the query's IDF mass each document contains (1.0: every query term
-        is there), from one walk over the postings."""
+        is there), from one walk over the postings.
+
+        A query word no document has (猫 where only 犬 is registered) counts with the largest IDF a word can
+        have: it is what the question is about, and no entry saying nothing of it covers the question."""
         postings = self._postings(terms)
-        return self._scores(postings[1], postings[2]), self._coverage(*postings)
+        unseen = len({t for t in terms if t not in self.vocabulary}) * self.unseen_idf
+        return self._scores(postings[1], postings[2]), self._coverage(*postings, unseen)
+
+    @property
+    def unseen_idf(self) -> float:
+        """The IDF of a term no document contains (document frequency 0)."""
+        return float(np.log1p((self.size + 0.5) / 0.5))
 
     def _scores(self, documents: np.ndarray, weights: np.ndarray) -> np.ndarray:
         total = np.zeros(self.size, dtype=np.float32)
@@ -80,9 +89,9 @@ class BM25Index:
         return total
 
     def _coverage(self, columns: np.ndarray, documents: np.ndarray, weights: np.ndarray,
-                  lengths: np.ndarray) -> np.ndarray:
-        total = float(self.idf[columns].sum()) if len(columns) else 0.0
-        if total <= 0:
+                  lengths: np.ndarray, unseen: float = 0.0) -> np.ndarray:
+        total = (float(self.idf[columns].sum()) if len(columns) else 0.0) + unseen
+        if total <= 0 or not len(columns):
             return np.zeros(self.size, dtype=np.float32)
         present = weights > 0
         share = np.zeros(self.size, dtype=np.float32)

@@ -14,6 +14,7 @@ import numpy as np
 from indexer.dense import APPROXIMATE_ABOVE
 from indexer.embedding import Embedder
 from indexer.index import FIELDS, LEXICAL, READING, KnowledgeIndex
+from indexer.kana import KanaReadings
 from indexer.normalise import NormalisedText, TextNormaliser
 from knowledge.records import Audience, Record
 
@@ -83,6 +84,7 @@ class Retriever:
 
     def __init__(self, index: KnowledgeIndex, normaliser: TextNormaliser, embedder: Embedder) -> None:
         self.index, self.normaliser, self.embedder = index, normaliser, embedder
+        self.kana = KanaReadings.of((r.question for r in index.records), index.lexical["answer"])
         self._resident_sees = np.array([r.audience is not Audience.STAFF for r in index.records], dtype=bool)
         self._resident_sees.flags.writeable = False
         self._lexical_max = {f: OwnerMax(index.unit_record[index.field_units(f)]) for f in LEXICAL}
@@ -119,8 +121,9 @@ class Retriever:
         np.maximum.at(table.reshape(-1), cells, np.maximum(scores, 0.0))
 
     def run(self, text: str, audience: Audience) -> Retrieval:
-        """Signals for every record the query reached that the audience may see."""
-        query = self.normaliser.run(text)
+        """Signals for every record the query reached that the audience may see; a kana-only question is
+        read in the city's words first (indexer/kana.py)."""
+        query = self.normaliser.run(self.kana.rewrite(text))
         table = np.zeros((len(SIGNALS), len(self.index.records)), dtype=np.float32)
         self._lexical(query.search_terms, table)
         if query.text:

@@ -1,0 +1,104 @@
+"""Kana-only questions written back in the city's own kanji: 「じどうてあて」 → 「児童手当」.
+
+Sudachi reads 児童手当 and じどうてあて alike (ジドウテアテ) but splits the kana into other words
+(じどう, 手当て), so a resident typing on a phone without converting got other terms, another vector and
+a lower confidence than the same question in kanji. The words of the city's entries are known with their
+readings; a question with no kanji has each kana run matched against those readings, longest cover
+first, and the matched pieces replaced by the city's word, so both spellings are answered alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from indexer.bm25 import BM25Index
+
+from indexer.normalise import normalise_width
+from indexer.sudachi import shared_splitter
+
+KANJI = re.compile(r"[\u3400-\u9fff]")
+KATAKANA_WORD = re.compile(r"[\u30a1-\u30faー]+")
+KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30faー]+")
+INFLECTING = frozenset({"動詞", "助動詞", "形容詞"})  # したい is する + たい, never 死体
+MIN_READING = 3  # two-kana readings (フリ, コマ) match by chance too often
+MAX_READING = 12
+HIRAGANA_TO_KATAKANA = 0x60
+
+
+def katakana(text: str) -> str:
+    """Hiragana shifted to katakana, one character for one, so positions stay aligned."""
+    return "".join(chr(ord(c) + HIRAGANA_TO_KATAKANA) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+class KanaReadings:
+    """Reading (katakana) → the city's word as its entries write it (with kanji, or in katakana)."""
+
+    def __init__(self, words: Mapping[str, int], inflected: frozenset[str] = frozenset()) -> None:
+        """`words`: the city's words with how many entries use them; of two words read alike (保険, 保健)
+        the more used one is written. `inflected`: those that are verb or adjective forms (振り込ま)."""
+        splitter, uses = shared_splitter("A"), {}
+        self.words: dict[str, str] = {}
+        self.inflected = inflected
+        for word, count in sorted(words.items()):
+            reading = splitter.reading(word)
+            if (KANJI.search(word) or KATAKANA_WORD.fullmatch(word)) and MIN_READING <= len(reading) <= MAX_READING and count > uses.get(reading, 0):
+                self.words[reading], uses[reading] = word, count
+
+    @classmethod
+    def of(cls, questions: Iterable[str], pages: BM25Index) -> "KanaReadings":
+        """From the words of every entry's page (BM25 over question + answer) and the compounds of the
+        questions (住民票 as one word, so じゅうみんひょう is not read as 重+票)."""
+        words = {term: int(pages.matrix.indptr[column + 1] - pages.matrix.indptr[column])
+                 for term, column in pages.vocabulary.items()}
+        splitter, inflected = shared_splitter("A"), set()
+        for question in questions:
+            for unit in splitter.units(normalise_width(question)):
+                words[unit.whole.surface] = words.get(unit.whole.surface, 0) + 1
+                if unit.whole.pos in INFLECTING:
+                    inflected.add(unit.whole.surface)
+        return cls(words, frozenset(inflected))
+
+    def rewrite(self, text: str) -> str:
+        """The question with its kana runs spelled in the city's words; a question with kanji is left as it is."""
+        clean = normalise_width(text)
+        if KANJI.search(clean) or not self.words:
+            return text
+        return KANA_RUN.sub(lambda run: self._run(run.group()), clean)
+
+    @staticmethod
+    def _inflecting(run: str) -> list[bool]:
+        """Which characters of the run Sudachi reads as an auxiliary or a word inflected before one
+        (し+たい, はいり+たい): kana that only a verb form of the city (振り込ま) may replace, never a noun (死体)."""
+        morphs = [m for unit in shared_splitter("A").units(run) for m in unit.in_mode(True)]
+        marks, cursor = [False] * len(run), 0
+        for number, morph in enumerate(morphs):
+            at = run.find(morph.surface, cursor)
+            if at < 0:
+                continue
+            cursor = at + len(morph.surface)
+            before_auxiliary = number + 1 < len(morphs) and morphs[number + 1].pos == "助動詞"
+            if morph.pos == "助動詞" or (morph.pos in INFLECTING and before_auxiliary):
+                marks[at:cursor] = [True] * len(morph.surface)
+        return marks
+
+    def _run(self, run: str) -> str:
+        """Best cover of one kana run by known readings: most kana covered, then fewest pieces; what Sudachi
+        reads as an inflecting word stays as typed. Linear in the run's length (back-pointers, no copies)."""
+        read, inflecting = katakana(run), self._inflecting(run)
+        score = [(0, 0)] + [(-1, 0)] * len(run)
+        back: list[tuple[int, str]] = [(0, "")] * (len(run) + 1)
+        for end in range(1, len(run) + 1):
+            score[end], back[end] = score[end - 1], (end - 1, run[end - 1])
+            for start in range(max(0, end - MAX_READING), end - MIN_READING + 1):
+                word = self.words.get(read[start:end])
+                if word is None or (word not in self.inflected and any(inflecting[start:end])):
+                    continue
+                option = (score[start][0] + end - start, score[start][1] - 1)
+                if option > score[end]:
+                    score[end], back[end] = option, (start, word)
+        pieces, end = [], len(run)
+        while end > 0:
+            end, piece = back[end]
+            pieces.append(piece)
+        return "".join(reversed(pieces))

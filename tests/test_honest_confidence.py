@@ -1,0 +1,81 @@
+"""Day one without labels: confidence that admits what the top entry does not say, and kana typing answered
+like kanji. Through `madoguchi ask --batch` on the sample city, and on questions kept apart from training
+(tests/data/unseen_questions.jsonl, written before the bot's answers to them were seen)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+from bot.evaluate import score_lines
+from bot.labelled import read_labelled
+from channels.cli import app
+from indexer.bm25 import BM25Index
+
+UNSEEN = Path(__file__).resolve().parent / "data" / "unseen_questions.jsonl"
+
+
+def ask_batch(cli: CliRunner, index_dir: Path, tmp_path: Path, texts: list[str]) -> list[dict]:
+    """Each question's line of `madoguchi ask --batch`: decision, confidence and ranked entries."""
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text("".join(json.dumps({"id": str(n), "text": t}, ensure_ascii=False) + "\n"
+                             for n, t in enumerate(texts)), encoding="utf-8")
+    result = cli.invoke(app, ["ask", "--index-dir", str(index_dir), "--batch", str(batch), "--top-k", "3",
+                              "--out", str(tmp_path / "run.jsonl")])
+    assert result.exit_code == 0, result.output
+    return [json.loads(x) for x in (tmp_path / "run.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_a_cat_is_not_answered_with_the_dog_registration_entry(cli: CliRunner, sample_index_dir: Path,
+                                                                tmp_path: Path) -> None:
+    cat, dog = ask_batch(cli, sample_index_dir, tmp_path, ["猫を飼い始めたのですが、登録は必要ですか",
+                                                          "犬を飼い始めたのですが、登録は必要ですか"])
+    assert dog["decision"] == "answer" and dog["results"][0]["id"] == "R192"
+    assert cat["decision"] != "answer" and cat["confidence"] <= 0.6
+
+
+def test_kana_only_and_katakana_questions_are_answered_like_their_kanji_form(cli: CliRunner, sample_index_dir: Path,
+                                                                             tmp_path: Path) -> None:
+    kanji, kana, short, katakana = ask_batch(cli, sample_index_dir, tmp_path, [
+        "児童手当 いつ振り込まれる", "じどうてあて いつふりこまれる", "児童手当", "ジドウテアテ"])
+    assert kanji["decision"] == kana["decision"] == "answer"
+    assert [r["id"] for r in kana["results"]] == [r["id"] for r in kanji["results"]]
+    assert kana["confidence"] == kanji["confidence"]
+    assert [r["id"] for r in katakana["results"]] == [r["id"] for r in short["results"]]
+    assert katakana["confidence"] == short["confidence"]
+
+
+def test_kana_typed_without_kanji_is_never_read_as_an_unrelated_noun(cli: CliRunner, sample_index_dir: Path,
+                                                                     tmp_path: Path) -> None:
+    kanji, kana = ask_batch(cli, sample_index_dir, tmp_path, ["印鑑登録したい", "いんかんとうろくしたい"])
+    assert [r["id"] for r in kana["results"]] == [r["id"] for r in kanji["results"]]
+    assert kana["confidence"] == kanji["confidence"]
+
+
+def test_asking_how_much_of_an_entry_that_states_no_amount_is_not_answered(cli: CliRunner, sample_index_dir: Path,
+                                                                           tmp_path: Path) -> None:
+    how, cost = ask_batch(cli, sample_index_dir, tmp_path, ["使わなくなったパソコンの捨て方を教えて",
+                                                           "使わなくなったパソコンを捨てるのにいくらかかりますか"])
+    assert how["decision"] == "answer" and how["results"][0]["id"] == "R109"
+    assert cost["results"][0]["id"] == "R109" and cost["decision"] != "answer"
+
+
+def test_unseen_questions_are_rarely_answered_wrongly(cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    queries = read_labelled(UNSEEN)
+    lines = ask_batch(cli, sample_index_dir, tmp_path, [q.text for q in queries])
+    for query, line in zip(queries, lines):
+        line["id"] = query.id
+    metrics = score_lines(queries, lines)
+    assert metrics["wrong_answer"] <= 0.02
+    assert metrics["escalated_when_unanswerable"] >= 0.55
+    assert metrics["answered_right"] + metrics["clarified_right"] >= 0.85
+
+
+def test_a_word_no_entry_contains_counts_against_coverage() -> None:
+    bm25 = BM25Index().fit([["犬", "飼う", "登録"], ["ごみ", "出す"], ["住民票", "取る"]])
+    _, with_cat = bm25.scores_and_coverage(["猫", "飼う", "登録"])
+    _, without = bm25.scores_and_coverage(["飼う", "登録"])
+    assert without[0] == np.float32(1.0) and with_cat[0] < 0.6
