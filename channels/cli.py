@@ -13,11 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from channels import cli_answer, cli_channels, cli_data, cli_desk, cli_kb, cli_learn
+from channels.cli_settings import settings_with
 from channels.render import activations_table, hits_table, problems_table, sources_table
 from channels.tenants.cli import serve_tenants, tenants_app
 from knowledge.errors import MadoguchiError
 from knowledge.records import Audience
-from knowledge.settings import Settings
 
 app = typer.Typer(help="madoguchi — an FAQ chatbot for Japanese municipalities.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -34,12 +34,6 @@ out = Console()
 err = Console(stderr=True)
 
 IndexDir = Annotated[Optional[Path], typer.Option("--index-dir", help="Index directory (default: user data dir).")]
-
-
-def settings_with(index_dir: Path | None) -> Settings:
-    """Settings from the environment, with command-line options on top."""
-    overrides = {"index_dir": index_dir} if index_dir else {}
-    return Settings(**overrides)
 
 
 @index_app.command("build")

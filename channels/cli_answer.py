@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from channels.cli_settings import settings_with
 from channels.render import explanation_table, metrics_table, reliability_table, tradeoff_table
 from knowledge.records import Audience
 
@@ -20,7 +21,6 @@ Labelled = Annotated[Path, typer.Option("--labelled", help="Labelled queries (JS
 
 def _bot(index_dir: Path | None, model: Path | None = None):  # type: ignore[no-untyped-def]
     from bot.engine import Bot
-    from channels.cli import settings_with
 
     settings = settings_with(index_dir)
     if model:
@@ -100,7 +100,6 @@ def train(labelled: Labelled, index_dir: IndexDir = None,
     from bot.train import train as fit
     from bot.store.index_versions import index_store
     from bot.tune import choose, outcomes, reliability
-    from channels.cli import settings_with
     from indexer.runtime import load_runtime
 
     settings = settings_with(index_dir)

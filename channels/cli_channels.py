@@ -14,6 +14,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from channels.cli_settings import settings_with
 from knowledge.errors import ConfigurationError
 from knowledge.settings import Settings
 
@@ -56,7 +57,6 @@ def channel_test(
     team: Annotated[str, typer.Option(help="Slack team id to send as.")] = "T0SIMULATED",
 ) -> None:
     """Send a correctly signed sample event to a running server and show what it answered."""
-    from channels.cli import settings_with
 
     settings = settings_with(None)
     kind: Literal["line", "slack"] = "line" if channel == "line" else "slack"
@@ -101,7 +101,6 @@ def socket_mode(settings: Settings):  # type: ignore[no-untyped-def]
 
 def slack_socket() -> None:
     """Run the Slack channel over Socket Mode (no inbound access needed); the web API is not started."""
-    from channels.cli import settings_with
 
     handler, _ = socket_mode(settings_with(None).model_copy(update={"slack_mode": "socket"}))
     out.print("Slack Socket Mode: connecting…")

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from channels.cli_settings import settings_with
 from knowledge.errors import NotFoundError, RequestError
 
 data_app = typer.Typer(help="Residents' data: export, delete, and delete what is older than the retention period.",
@@ -47,7 +48,6 @@ def _spool(settings):  # type: ignore[no-untyped-def]
 def _found(session: str | None, line_user: str | None, slack_user: str | None):  # type: ignore[no-untyped-def]
     """The store, the person's stored conversation ids, the spool and the test for the person's conversations."""
     from bot.store import ConversationStore
-    from channels.cli import settings_with
 
     settings = settings_with(None)
     prefix, belongs = _selector(settings, session, line_user, slack_user)
@@ -84,7 +84,6 @@ def delete(session: Session = None, line_user: LineUser = None, slack_user: Slac
 def purge(days: Annotated[Optional[int], typer.Option(help="Default: MADOGUCHI_RETENTION_DAYS.")] = None) -> None:
     """Delete conversations (and spooled rows) older than the retention period (run it daily, e.g. from cron)."""
     from bot.store import ConversationStore
-    from channels.cli import settings_with
 
     settings = settings_with(None)
     keep = days or settings.retention_days

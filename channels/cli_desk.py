@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.store.accounts import ROLES, Accounts
+from channels.cli_settings import settings_with
 
 desk_app = typer.Typer(help="The call-center desk (/desk): accounts of agents, editors and administrators.",
                        no_args_is_help=True)
@@ -28,7 +29,6 @@ PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the 
 
 def _accounts() -> Accounts:
     from bot.store import ConversationStore
-    from channels.cli import settings_with
 
     settings = settings_with(None)
     store = ConversationStore(settings.resolved_database_url).migrate()

@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from channels.cli_settings import settings_with
+
 kb_app = typer.Typer(help="The whole knowledge base (the city's files + the desk's entries) as XLSX or CSV.",
                      no_args_is_help=True)
 out = Console()
@@ -36,7 +38,6 @@ def export(fmt: Annotated[SheetFormat, typer.Option("--format", help="xlsx or cs
            out_path: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("madoguchi-faq.xlsx"),
            ) -> None:
     """Write every FAQ record in the columns `index build` reads (XLSX: passages on a second, read-only sheet)."""
-    from channels.cli import settings_with
     from channels.kb_io import export_knowledge
     from channels.publishing import desk_entries
 
@@ -52,7 +53,6 @@ def import_(path: Annotated[Path, typer.Argument(help="An XLSX, CSV or JSONL FAQ
     """Version new and changed rows as approved desk entries (audited), then publish a new index version."""
     from bot.store import ConversationStore
     from bot.store.entries import EntryStore
-    from channels.cli import settings_with
     from channels.kb_io import import_table
     from channels.publishing import build_knowledge_index
     from channels.render import problems_table

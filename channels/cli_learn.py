@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.learning.loop import LearnRun
+from channels.cli_settings import settings_with
 
 out = Console()
 SHOWN = ("hit@1", "hit@3", "hit@10", "mrr@10", "answered_right", "clarified_right", "wrong_answer",
@@ -48,7 +49,6 @@ def learn(labelled: Annotated[Optional[Path], typer.Option("--labelled", help="L
     from bot.engine import Bot
     from bot.labelled import read_labelled
     from bot.learning.desk import SOURCE
-    from channels.cli import settings_with
     from channels.learning import labels_from_database, learn_and_publish
 
     if (labelled is None) == (not from_desk):

@@ -1,0 +1,14 @@
+"""The settings every `madoguchi` command starts from: its own module, so command modules need not import
+the command line that assembles them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from knowledge.settings import Settings
+
+
+def settings_with(index_dir: Path | None) -> Settings:
+    """Settings from the environment, with command-line options on top."""
+    overrides = {"index_dir": index_dir} if index_dir else {}
+    return Settings(**overrides)
