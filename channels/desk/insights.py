@@ -116,7 +116,7 @@ def percent(share: float) -> str:
 
 
 def charts(board: Dashboard) -> list[Chart]:
-    """Questions per day by channel, how they were handled, and escalations by department."""
+    """Questions per day by channel, how they were handled, escalations by department, and calls per day."""
     days = board.period.days()
     series = {CHANNEL_LABELS.get(c, c): [board.per_day.get((d, c), 0) for d in days] for c in board.channels}
     decided = board.decisions
@@ -130,17 +130,20 @@ def charts(board: Dashboard) -> list[Chart]:
             bar_chart("handled", "回答・聞き返し・引き継ぎの割合",
                       "質問のうち、ボットが回答・聞き返し・引き継ぎをした割合。",
                       ["回答", "聞き返し", "引き継ぎ"], handled, "%", lambda v: f"{v:.1f}", 100),
-            stacked_chart("calls-per-day", "日ごとの電話（結果ごと）",
-                          f"{days[0]} から {days[-1]} までに窓口で記録した電話の数。",
-                          [d.strftime("%m-%d") for d in days], call_series(board), "件"),
             bar_chart("departments", "担当課ごとの引き継ぎ件数",
                       "期間中に担当者へ引き継いだ質問の数（推定された担当課ごと、多い順）。",
-                      departments, [load.escalations for load in loads], "件")]
+                      departments, [load.escalations for load in loads], "件"), *call_charts(board)]
 
 
-def call_series(board: Dashboard) -> dict[str, list[int]]:
-    """Calls per day, one series per outcome."""
-    return {OUTCOME_LABELS[o]: [board.calls.per_day.get((d, o), 0) for d in board.period.days()] for o in OUTCOMES}
+def call_charts(board: Dashboard) -> list[Chart]:
+    """Calls per day by outcome, when the period has calls (a city whose call center logs none sees no empty chart)."""
+    if not board.calls.total:
+        return []
+    days = board.period.days()
+    series = {OUTCOME_LABELS[o]: [board.calls.per_day.get((d, o), 0) for d in days] for o in OUTCOMES}
+    return [stacked_chart("calls-per-day", "日ごとの電話（結果ごと）",
+                          f"{days[0]} から {days[-1]} までに窓口で記録した電話の数。",
+                          [d.strftime("%m-%d") for d in days], series, "件")]
 
 
 @router.get("/stats")
