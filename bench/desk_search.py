@@ -1,6 +1,6 @@
 """The agents' search through the desk, server side, on the real city's FAQ (1,786 entries), one core.
 
-    python -m bench.desk_search [--data-dir DIR]
+    python -m bench.desk_search [--data-dir DIR] [--faq ../shared/eval/localgovfaq]
 
 Builds an index of ../shared/eval/localgovfaq/faq.csv (read from there, never copied in), serves the app
 in-process (TestClient: routing, the desk's session check in SQLite, ranking, matched terms, the department
@@ -32,7 +32,7 @@ from indexer.runtime import build_index  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "localgovfaq"
-PASSWORD = "bench-desk-search-2026"
+PASSWORD = "minato-desk-search-2026"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 WARM_UP = 20
 
@@ -47,13 +47,13 @@ def signed_in(client: TestClient) -> None:
     """Through the login form, as an agent's browser does."""
     token = CSRF.search(client.get("/desk/login").text)
     assert token
-    client.post("/desk/login", data={"username": "bench", "password": PASSWORD, "csrf": token.group(1),
+    client.post("/desk/login", data={"username": "agent1", "password": PASSWORD, "csrf": token.group(1),
                                      "next": "/desk/search"})
 
 
-def questions() -> list[str]:
+def questions(data: Path) -> list[str]:
     """Every dev question whole, then each one's first half."""
-    texts = [q.text for q in read_labelled(DATA / "queries.jsonl")]
+    texts = [q.text for q in read_labelled(data / "queries.jsonl")]
     return texts + [t[: max(len(t) // 2, 2)] for t in texts]
 
 
@@ -73,32 +73,34 @@ def timed_requests(client: TestClient, texts: list[str]) -> tuple[list[float], l
 def main() -> None:
     """Build, serve, sign in, time, print."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", type=Path, default=None, help="Where the built model lives (default: usual).")
+    parser.add_argument("--data-dir", type=Path, default=None, help="Where the built model lives.")
+    parser.add_argument("--faq", type=Path, default=DATA, help="Folder of faq.csv and queries.jsonl.")
     args = parser.parse_args()
-    if not (DATA / "faq.csv").exists():
-        print(f"skipped: evaluation data not found at {DATA}")
+    if not (args.faq / "faq.csv").exists():
+        print(f"skipped: evaluation data not found at {args.faq}")
         return
     import torch
 
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
         base = Settings() if args.data_dir is None else Settings(data_dir=args.data_dir)
-        settings = Settings(data_dir=base.data_dir, index_dir=Path(tmp) / "index", sources=[DATA / "faq.csv"],
-                            database_url=f"sqlite:///{tmp}/store.db", index_poll_seconds=0)
+        settings = Settings(data_dir=base.data_dir, index_dir=Path(tmp) / "index",
+                            sources=[args.faq / "faq.csv"], database_url=f"sqlite:///{tmp}/store.db", index_poll_seconds=0)
         build_index(settings)
         store = ConversationStore(settings.resolved_database_url).migrate()
-        Accounts.from_settings(store, settings).create("bench", PASSWORD, "agent", "bench")
-        texts = questions()
+        Accounts.from_settings(store, settings).create("agent1", PASSWORD, "agent", "bench")
+        texts = questions(args.faq)
         with TestClient(create_app(settings)) as client:
             signed_in(client)
             entries = len(client.app.state.madoguchi.bot.runtime.index.records)  # type: ignore[attr-defined]
             timed_requests(client, texts[:WARM_UP])
             wall, cpu = timed_requests(client, texts)
-    print(f"GET /desk/search/results, {len(wall)} requests ({len(wall) // 2} dev questions whole and half-typed), "
-          f"{entries} entries, one core, in-process:")
+    print(f"GET /desk/search/results, {len(wall)} requests ({len(wall) // 2} dev questions whole and "
+          f"half-typed), {entries} entries, one core, in-process:")
     print("| | p50 | p95 | max |\n|---|---:|---:|---:|")
     for name, values in (("wall ms", wall), ("CPU ms", cpu)):
-        print(f"| {name} | {statistics.median(values):.1f} | {percentile(values, 0.95):.1f} | {max(values):.1f} |")
+        p50, p95 = statistics.median(values), percentile(values, 0.95)
+        print(f"| {name} | {p50:.1f} | {p95:.1f} | {max(values):.1f} |")
 
 
 if __name__ == "__main__":

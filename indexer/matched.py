@@ -27,7 +27,8 @@ def owners_of(index: KnowledgeIndex, term: str) -> set[int]:
     return found
 
 
-def matched_terms(index: KnowledgeIndex, terms: Sequence[str], positions: Iterable[int]) -> dict[int, tuple[str, ...]]:
+def matched_terms(index: KnowledgeIndex, terms: Sequence[str],
+                  positions: Iterable[int]) -> dict[int, tuple[str, ...]]:
     """Per record position, the query terms it contains, in the query's order."""
     distinct = list(dict.fromkeys(terms))
     owners = {term: owners_of(index, term) for term in distinct}

@@ -77,8 +77,8 @@ class CallInsights:
         with self.store.guard(), self.store.session() as session:
             days = session.execute(select(day, Call.outcome, func.count(Call.id)).where(within)
                                    .group_by(day, Call.outcome)).all()
-            departments = session.execute(select(Call.department, Call.outcome, func.count(Call.id)).where(within)
-                                          .group_by(Call.department, Call.outcome)).all()
+            departments = session.execute(select(Call.department, Call.outcome, func.count(Call.id))
+                                          .where(within).group_by(Call.department, Call.outcome)).all()
             seconds = list(session.scalars(select(Call.handling_seconds)
                                            .where(within, Call.handling_seconds.is_not(None))))
         per_day = {(date.fromisoformat(str(d)), outcome): n for d, outcome, n in days}

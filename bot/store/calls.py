@@ -1,4 +1,4 @@
-"""Phone calls logged at the desk: each is a conversation on channel `phone`, so it counts and teaches like chat.
+"""Phone calls logged at the desk: each is a conversation on channel `phone`; it counts and teaches like chat.
 
 One transaction writes the conversation, the caller's (masked) question as its turn, the call, and what the
 outcome implies: 「この回答で対応」 is a trusted label of the question (the same `question_labels` row an
@@ -89,8 +89,8 @@ class CallLog:
 def _turn(conversation_id: str, facts: CallFacts) -> Turn:
     return Turn(conversation_id=conversation_id, created_at=utcnow(), question=facts.question,
                 normalised=facts.normalised, intent="question", decision=DECISIONS[facts.outcome],
-                confidence=facts.confidence, shown_entry_id=facts.entry_id if facts.outcome == "answered" else None,
-                choices=[], candidates=facts.candidates)
+                confidence=facts.confidence, choices=[], candidates=facts.candidates,
+                shown_entry_id=facts.entry_id if facts.outcome == "answered" else None)
 
 
 def _label(conversation_id: str, turn_id: int, facts: CallFacts) -> QuestionLabel:
@@ -101,8 +101,8 @@ def _label(conversation_id: str, turn_id: int, facts: CallFacts) -> QuestionLabe
 
 
 def _escalation_facts(conversation_id: str, escalation_id: str, facts: CallFacts) -> TurnFacts:
-    return TurnFacts(conversation_id, CHANNEL, AUDIENCE, facts.question, facts.normalised, "question", "escalate",
-                     facts.confidence, None, [], facts.candidates, escalation_id, UNRESOLVED_REASON,
+    return TurnFacts(conversation_id, CHANNEL, AUDIENCE, facts.question, facts.normalised, "question",
+                     "escalate", facts.confidence, None, [], facts.candidates, escalation_id, UNRESOLVED_REASON,
                      facts.department)
 
 

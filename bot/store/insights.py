@@ -24,7 +24,7 @@ from bot.store.tables import Conversation, EntryVersion, Escalation, Feedback, T
 
 JST = timezone(timedelta(hours=9), "JST")
 QUESTION = "question"
-PHONE = "phone"  # calls logged at the desk (bot/store/calls.py): counted beside chat, never as the bot's answers
+PHONE = "phone"  # calls logged at the desk (bot/store/calls.py): counted beside chat, never as the bot's
 UNANSWERED = ("clarify", "escalate", "forward")
 LOW_CONFIDENCE = 0.5  # below this the bot itself thought its best entry more likely wrong than right
 REVIEW_LIMIT = 2000
@@ -216,7 +216,8 @@ class Insights:
         """Questions clarified, escalated, answered with low confidence or marked 👎, and calls nothing in the
         knowledge base answered (forwarded or not resolved), newest first."""
         thumbs_down = exists().where(Feedback.turn_id == Turn.id, Feedback.helpful.is_(False))
-        doubtful = Turn.decision.in_(UNANSWERED) | ((Turn.confidence < low_confidence) & (Conversation.channel != PHONE))
+        unsure = (Turn.confidence < low_confidence) & (Conversation.channel != PHONE)
+        doubtful = Turn.decision.in_(UNANSWERED) | unsure
         query = (select(Turn, Conversation.audience, Conversation.channel, thumbs_down.label("unhelpful"))
                  .join(Conversation)
                  .where(self._turns_in(period), Turn.intent == QUESTION, doubtful | thumbs_down)

@@ -72,14 +72,15 @@ def facts_of(request: Request, user: SignedIn, question: str, outcome: str, entr
         normalised = " ".join(ctx.bot.runtime.normaliser.run(masked).terms)
     if outcome == "unresolved" and not department:
         department = suggest_department(shown)
-    return CallFacts(question, normalised, outcome, user.username, source_of(user), entry.id if entry else None,
-                     entry.department if entry else department, seconds, ranking.top1,
+    return CallFacts(question, normalised, outcome, user.username, source_of(user),
+                     entry.id if entry else None, entry.department if entry else department, seconds, ranking.top1,
                      [{"id": c.record.id, "score": round(c.score, 4)} for c in shown], phone)
 
 
 @router.post("/calls")
 def log_call(request: Request, question: str = Form(min_length=1, max_length=MAX_QUERY_CHARS),
-             outcome: str = Form(pattern="^(" + "|".join(OUTCOMES) + ")$"), entry_id: str = Form("", max_length=128),
+             outcome: str = Form(pattern="^(" + "|".join(OUTCOMES) + ")$"),
+             entry_id: str = Form("", max_length=128),
              department: str = Form("", max_length=200), handling: str = Form("", max_length=8),
              callback_phone: str = Form("", max_length=40), user: SignedIn = Agent) -> Response:
     """Two clicks from a result: the call is stored, counted and (when answered) a label to learn from."""

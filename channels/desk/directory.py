@@ -29,8 +29,8 @@ def directory(records: Iterable[Record], audience: Audience) -> list[Department]
         name = record.department.strip()
         if name and record.audience.visible_to(audience):
             contacts[name][record.contact.strip()] += 1
-    return sorted((Department(name, _usual(counted), sum(counted.values())) for name, counted in contacts.items()),
-                  key=lambda d: d.name)
+    found = [Department(name, _usual(counted), sum(counted.values())) for name, counted in contacts.items()]
+    return sorted(found, key=lambda d: d.name)
 
 
 def _usual(contacts: Counter[str]) -> str:

@@ -78,8 +78,8 @@ class Dashboard:
 
     @property
     def phone_hours_saved(self) -> float:
-        """Calls answered from the knowledge base × the same assumed minutes: each is an inquiry the department
-        did not have to take (the call center answered it instead of forwarding it), in hours."""
+        """Calls answered from the knowledge base × the same assumed minutes: each is an inquiry the
+        department did not have to take (the call center answered it instead of forwarding it), in hours."""
         return self.calls.answered * self.minutes_per_inquiry / 60
 
     @property
@@ -136,7 +136,7 @@ def charts(board: Dashboard) -> list[Chart]:
 
 
 def call_charts(board: Dashboard) -> list[Chart]:
-    """Calls per day by outcome, when the period has calls (a city whose call center logs none sees no empty chart)."""
+    """Calls per day by outcome, when the period has calls (no empty chart where no call center logs calls)."""
     if not board.calls.total:
         return []
     days = board.period.days()
@@ -151,7 +151,8 @@ def stats_page(request: Request, start: date | None = Start, end: date | None = 
                user: SignedIn = Agent) -> Response:
     """The dashboard for a period, drawn as SVG with tables for screen readers."""
     board = dashboard(context(request), period_of(start, end))
-    return page(request, "stats.html", board=board, charts=charts(board), percent=percent, outcomes=OUTCOME_LABELS)
+    return page(request, "stats.html", board=board, charts=charts(board), percent=percent,
+                outcomes=OUTCOME_LABELS)
 
 
 @router.get("/stats.csv")

@@ -113,8 +113,8 @@ def search_page(request: Request, q: str = Text, user: SignedIn = Agent) -> Resp
     audience = audience_of(ctx, user)
     done = request.query_params.get("done", "")
     escalation = request.query_params.get("escalation", "")
-    return page(request, "search.html", found=search(ctx, q, audience), departments=departments(ctx, audience),
-                decisions=DECISION_LABELS, done=done if done in DONE_LABELS else "", done_labels=DONE_LABELS,
+    return page(request, "search.html", found=search(ctx, q, audience),
+                departments=departments(ctx, audience), decisions=DECISION_LABELS, done=done if done in DONE_LABELS else "", done_labels=DONE_LABELS,
                 escalation=escalation if ESCALATION_ID.match(escalation) else "")
 
 
