@@ -76,14 +76,19 @@ class CallLog:
             session.add(Call(id=call_id, conversation_id=conversation_id, turn_id=turn.id, agent=facts.agent,
                              outcome=facts.outcome, entry_id=facts.entry_id, department=facts.department,
                              handling_seconds=facts.handling_seconds, escalation_id=escalation_id))
-            if facts.outcome == "answered" and facts.entry_id:
-                session.add(_label(conversation_id, turn.id, facts))
-            if escalation_id:
-                self.store._escalate(session, turn, _escalation_facts(conversation_id, escalation_id, facts))
-                _leave_callback(session, escalation_id, facts.callback_phone)
+            self._follow_up(session, turn, facts, escalation_id)
             audit(session, facts.agent, f"call.{facts.outcome}", call_id, entry=facts.entry_id or "",
                   department=facts.department, escalation=escalation_id or "")
         return LoggedCall(call_id, escalation_id)
+
+    def _follow_up(self, session: Session, turn: Turn, facts: CallFacts, escalation_id: str | None) -> None:
+        """What the outcome implies: a trusted label (answered with an entry), or an escalation with its desk
+        notification (not resolved), written by the store's own code so it is exactly the escalation chat makes."""
+        if facts.outcome == "answered" and facts.entry_id:
+            session.add(_label(turn.conversation_id, turn.id, facts))
+        if escalation_id:
+            self.store._escalate(session, turn, _escalation_facts(turn.conversation_id, escalation_id, facts))
+            _leave_callback(session, escalation_id, facts.callback_phone)
 
 
 def _turn(conversation_id: str, facts: CallFacts) -> Turn:

@@ -28,6 +28,7 @@
     var url = "/desk/search/results?q=" + encodeURIComponent(query);
     window.history.replaceState(null, "", "/desk/search" + (query ? "?q=" + encodeURIComponent(query) : ""));
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (reply) {
+      if (reply.redirected) { window.location.assign(reply.url); throw new Error("signed out"); }
       if (!reply.ok) { throw new Error("search " + reply.status); }
       return reply.text();
     }).then(function (html) {
