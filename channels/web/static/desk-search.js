@@ -33,7 +33,7 @@
       return reply.text();
     }).then(function (html) {
       if (mine === asked) { results.innerHTML = html; results.setAttribute("data-query", query); }
-    });
+    }).catch(function () { /* the last results stay; the next keystroke or Enter asks again */ });
   }
 
   function searchSoon() {
