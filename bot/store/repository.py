@@ -18,8 +18,8 @@ from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
 from bot.store.timeouts import Probe, StoreTimeouts
-from bot.store.tables import (ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, QuestionLabel, Turn,
-                              utcnow)
+from bot.store.tables import (Call, ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, QuestionLabel,
+                              Turn, utcnow)
 from bot.store.values import bounded_id
 from knowledge.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 
@@ -181,6 +181,7 @@ class ConversationStore:
         session.execute(delete(Escalation).where(Escalation.conversation_id.in_(conversation_ids)))
         session.execute(delete(Turn).where(Turn.conversation_id.in_(conversation_ids)))
         session.execute(delete(QuestionLabel).where(QuestionLabel.conversation_id.in_(conversation_ids)))
+        session.execute(delete(Call).where(Call.conversation_id.in_(conversation_ids)))
 
     def purge_older_than(self, days: int) -> int:
         """Delete conversations untouched for `days` days (the retention setting); returns how many."""

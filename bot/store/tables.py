@@ -219,3 +219,20 @@ class QuestionLabel(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     turn_id: Mapped[int | None] = mapped_column(Integer)
     by: Mapped[str] = mapped_column(String(64))
+
+
+class Call(Base):
+    """A phone call an agent logged from the desk's search: answered with an entry, forwarded to a department,
+    or not resolved (an escalation). The caller's (masked) question is the turn `turn_id` on channel `phone`."""
+
+    __tablename__ = "calls"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    turn_id: Mapped[int | None] = mapped_column(ForeignKey("turns.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    entry_id: Mapped[str | None] = mapped_column(String(128))
+    department: Mapped[str] = mapped_column(String(200), default="")
+    handling_seconds: Mapped[int | None] = mapped_column(Integer)
+    escalation_id: Mapped[str | None] = mapped_column(String(64))
