@@ -93,7 +93,7 @@ def _read(path: Path) -> list[dict[str, Any]]:
 
 
 def merge(files: Iterable[Path]) -> list[Situation]:
-    """National order first; a city's entry rewrites the fields it gives, `off: true` removes one, new ids follow."""
+    """National order first; a city's entry rewrites the fields it gives, `disabled: true` removes one, new ids follow."""
     merged: dict[str, dict[str, Any]] = {}
     where: dict[str, str] = {}
     for path in files:
@@ -101,7 +101,7 @@ def merge(files: Iterable[Path]) -> list[Situation]:
             key = str(item["id"])
             merged[key] = {**merged.get(key, {}), **item}
             where[key] = str(path)
-    return [_situation(raw, where[key]) for key, raw in merged.items() if not raw.get("off")]
+    return [_situation(raw, where[key]) for key, raw in merged.items() if not raw.get("disabled")]
 
 
 def city_files(settings: Settings) -> list[Path]:
