@@ -82,7 +82,9 @@ def test_after_sending_the_contact_form_focus_lands_on_its_confirmation(page) ->
     page.get_by_label("メールアドレス").focus()
     page.keyboard.type("resident@example.jp")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.activeElement.innerText.includes('連絡先を受け付けました')")
+    page.wait_for_function("() => document.querySelector('.mg-form') === null")
+    assert page.evaluate("() => document.activeElement.closest('.mg-msg') && document.activeElement.innerText") \
+        == "連絡先を受け付けました。担当者から連絡します。"  # not the page (the form's field is gone)
 
 
 def test_escape_closes_the_panel_even_when_focus_is_on_the_page(page) -> None:  # type: ignore[no-untyped-def]
