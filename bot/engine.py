@@ -262,7 +262,7 @@ class Bot:
         chosen = self._choice(query, session, audience) if session.offered else None
         if chosen is not None:
             return chosen
-        situation = self.urgent.run(query)  # before the search: the line to call must never wait behind choices
+        situation = self.urgent.run(query)  # before the search: the line to call never waits behind choices
         reply = self._reply(query, audience, channel, top_k, today)
         reply = reply if situation is None else urgent_first(situation, reply)
         session.offered = tuple(c.id for c in reply.choices if c.id != NONE_OF_THESE)

@@ -42,7 +42,8 @@ class Phrasing:
 
     @classmethod
     def parse(cls, line: str) -> "Phrasing":
-        return cls(tuple(tuple(fold(word) for word in group.split("|") if word) for group in str(line).split()))
+        groups = (group.split("|") for group in str(line).split())
+        return cls(tuple(tuple(fold(word) for word in group if word) for group in groups))
 
     def fits(self, folded: str) -> bool:
         return bool(self.groups) and all(any(word in folded for word in group) for group in self.groups)
@@ -66,7 +67,7 @@ class Situation:
     @property
     def text(self) -> str:
         """The notice a resident reads first: the advice, then one line per number."""
-        advice = "".join(line.strip() for line in self.say.splitlines())  # a Japanese paragraph, wrapped in the file
+        advice = "".join(line.strip() for line in self.say.splitlines())  # Japanese, wrapped in the file
         return "\n".join([f"【{self.title}】{advice}", *(f"・{line}" for line in self.lines)])
 
 
@@ -74,7 +75,8 @@ def _situation(raw: dict[str, Any], where: str) -> Situation:
     """A situation from its YAML mapping; a missing field is named with the file it should be in."""
     missing = [name for name in ("id", *FIELDS[:4]) if not raw.get(name)]
     if missing:
-        raise ConfigurationError(f"{where}: urgent situation {raw.get('id', '?')!r} lacks {', '.join(missing)}")
+        name = raw.get("id", "?")
+        raise ConfigurationError(f"{where}: urgent situation {name!r} lacks {', '.join(missing)}")
     return Situation(str(raw["id"]), str(raw["title"]), str(raw["say"]), tuple(map(str, raw["lines"])),
                      tuple(map(Phrasing.parse, raw["when"])), tuple(map(Phrasing.parse, raw.get("unless") or ())),
                      raw.get("then_faq", True) is not False)
@@ -93,7 +95,8 @@ def _read(path: Path) -> list[dict[str, Any]]:
 
 
 def merge(files: Iterable[Path]) -> list[Situation]:
-    """National order first; a city's entry rewrites the fields it gives, `disabled: true` removes one, new ids follow."""
+    """National order first; a city's entry rewrites the fields it gives, `disabled: true` removes one,
+    new ids follow."""
     merged: dict[str, dict[str, Any]] = {}
     where: dict[str, str] = {}
     for path in files:
