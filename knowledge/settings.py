@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     city_name: str = Field("みなと市", description="Shown in greetings.")
     call_center_hours: str = Field("平日 8:30〜17:15（土日祝日・年末年始を除く）", description="Told on escalation.")
     call_center_contact: str = Field("市役所代表 電話 0123-45-1000", description="Told on escalation.")
+    urgent_file: Path | None = Field(None, description="YAML of this city's urgent situations (lines to call), "
+                                                    "added to the national default and to an urgent.yaml at the "
+                                                    "top of a source folder.")
     minutes_per_inquiry: float = Field(5.0, gt=0, le=240, description="Staff minutes one answered question "
                                                                       "would have taken by phone (the dashboard's "
                                                                       "hours-saved estimate; an assumption).")

@@ -36,7 +36,8 @@ def answer_bubble(reply: Answer, turn_id: int) -> FlexMessage:
 def to_line(reply: Answer, turn_id: int, escalation_id: str | None) -> list[Message]:
     """One reply's messages."""
     if reply.decision is Decision.ANSWER and reply.record is not None:
-        return [answer_bubble(reply, turn_id)]
+        first = [TextMessage(text=reply.urgent.text)] if reply.urgent else []  # the line to call before the entry
+        return [*first, answer_bubble(reply, turn_id)]
     if reply.decision is Decision.CLARIFY:
         items = [QuickReplyItem(action=postback(c.label, choice=c.id)) for c in reply.choices][:MAX_QUICK_REPLIES]
         return [TextMessage(text=reply.message, quick_reply=QuickReply(items=items))]

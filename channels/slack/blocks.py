@@ -26,7 +26,8 @@ def to_blocks(reply: Answer, turn_id: int) -> list[Block]:
         context = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{record.department}・{record.contact}・{source}"}]}
         votes = {"type": "actions", "elements": [_button("👍 解決した", "feedback_up", str(turn_id)),
                                                  _button("👎 解決しない", "feedback_down", str(turn_id))]}
-        return [_section(record.answer), context, votes]
+        first = [_section(reply.urgent.text)] if reply.urgent else []  # the line to call before the entry
+        return [*first, _section(record.answer), context, votes]
     if reply.decision is Decision.CLARIFY:
         buttons = [_button(c.label, f"choice_{n}", c.id) for n, c in enumerate(reply.choices)]
         return [_section(reply.message.splitlines()[0]), {"type": "actions", "elements": buttons}]

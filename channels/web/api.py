@@ -19,7 +19,7 @@ from bot.store.spool import Spool
 from channels.delivery import Dispatcher
 from channels.web.limits import Limiter
 from channels.web.schemas import (SESSION_PATTERN, AgentReply, AskRequest, AskResponse, ChoiceOut, ContactRequest,
-                                  EntryOut, ErrorBody, EscalationOut, FeedbackRequest, Health, RepliesOut,
+                                  EntryOut, ErrorBody, EscalationOut, FeedbackRequest, Health, RepliesOut, UrgentOut,
                                   ask_request_model)
 from knowledge.errors import StoreUnavailableError
 from knowledge.records import Audience
@@ -87,6 +87,13 @@ def build_ask_route(router: APIRouter, max_chars: int) -> None:
     router.post("/ask", response_model=AskResponse, response_model_exclude_none=True)(ask)
 
 
+def _urgent(reply: Answer) -> UrgentOut | None:
+    situation = reply.urgent
+    if situation is None:
+        return None
+    return UrgentOut(id=situation.id, title=situation.title, text=situation.text, lines=list(situation.lines))
+
+
 def _escalation(ctx: WebContext, escalation_id: str | None, reply: Answer) -> EscalationOut | None:
     if escalation_id is None:
         return None
@@ -152,4 +159,4 @@ def answer_resident(body: AskRequest, request: Request) -> AskResponse:
     choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
     return AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
                        answer=_entry(reply), choices=choices, escalation=_escalation(ctx, stored.escalation_id, reply),
-                       session_id=session_id, turn_id=stored.turn_id)
+                       urgent=_urgent(reply), session_id=session_id, turn_id=stored.turn_id)

@@ -65,6 +65,15 @@ class EscalationOut(BaseModel):
     contact: str
 
 
+class UrgentOut(BaseModel):
+    """An urgent situation recognised before the search: the public lines to call, shown first."""
+
+    id: str
+    title: str
+    text: str = Field(description="The notice as plain text; `message` starts with it.")
+    lines: list[str] = Field(description="One line to call per item, name then number.")
+
+
 class AskResponse(BaseModel):
     """What the bot says."""
 
@@ -74,6 +83,7 @@ class AskResponse(BaseModel):
     answer: EntryOut | None = None
     choices: list[ChoiceOut] | None = None
     escalation: EscalationOut | None = None
+    urgent: UrgentOut | None = None
     session_id: str
     turn_id: int = Field(description="The stored turn; negative while it waits in the outage spool (👍/👎 on it "
                                      "are accepted all the same).")

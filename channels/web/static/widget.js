@@ -59,12 +59,36 @@
     onclick: function () { toggle(panel.hidden); } });
   var root = el("div", { "class": "mg-root", lang: "ja", hidden: "" }, [sheet, panel, launcher]);
   root.style.setProperty("--mg", cfg.color); /* CSSOM, not a style attribute: allowed by a strict CSP */
-  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") toggle(false); });
+  /* Escape closes the open panel wherever focus is. At phone widths the open panel covers the page, so it is
+     modal: Tab cycles inside it and focus that lands on the page beneath comes back to the input. */
+  var phone = window.matchMedia("(max-width: 40rem)");
+  function modal() { return !panel.hidden && phone.matches; }
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !panel.hidden) { toggle(false); return; }
+    if (e.key === "Tab" && modal()) cycle(e);
+  });
+  document.addEventListener("focusin", function (e) { if (modal() && !panel.contains(e.target)) input.focus(); });
+  function cycle(e) {
+    var all = Array.prototype.filter.call(panel.querySelectorAll("button, input, a[href], [tabindex='0']"),
+      function (n) { return !n.disabled && n.getClientRects().length; });
+    var first = all[0], last = all[all.length - 1];
+    if (!panel.contains(document.activeElement)) { e.preventDefault(); input.focus(); }
+    else if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+  }
+  /* After a button (a choice, 👍/👎, the contact form) the button is gone or disabled: focus goes to what
+     answers it, scrolled to its start, so a keyboard or screen-reader user reads on from there. */
+  function land(box) {
+    box.setAttribute("tabindex", "-1");
+    box.focus({ preventScroll: true });
+    box.scrollIntoView({ block: "start" });
+  }
 
   function reveal() { root.hidden = false; log.scrollTop = log.scrollHeight; } /* once styled (or if the sheet fails): no flash of bare buttons; open at the newest */
   function toggle(open) {
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
+    if (open && phone.matches) panel.setAttribute("aria-modal", "true"); else panel.removeAttribute("aria-modal");
     state.open = open; save();
     if (open) { input.focus(); if (!log.childNodes.length) greet(); log.scrollTop = log.scrollHeight; poll(); } else launcher.focus();
   }
@@ -90,7 +114,7 @@
     show({ who: "bot", text: "こんにちは。" + cfg.city + "のお問い合わせ窓口です。ご質問を短い文で入力してください。" }, true);
   }
   function show(item, remember) {
-    var box = el("div", { "class": "mg-msg mg-" + item.who });
+    var box = el("div", { "class": "mg-msg mg-" + item.who + (item.urgent ? " mg-urgent" : "") });
     box.appendChild(richText(item.text));
     if (item.meta) box.appendChild(el("div", { "class": "mg-meta" }, [richText(item.meta)]));
     if (item.url) box.appendChild(el("div", { "class": "mg-meta" }, [el("a", { href: item.url, target: "_blank", rel: "noopener noreferrer", text: "くわしくはこちら（市のページ）" })]));
@@ -111,7 +135,7 @@
     var wrap = el("div", { "class": "mg-choices mg-offer", role: "group", "aria-label": "候補" });
     act.choices.forEach(function (c, i) {
       var button = el("button", { type: "button", text: (i + 1) + ". " + c.label, onclick: function () {
-        disable(wrap); ask({ choice_id: c.id, label: c.label });
+        disable(wrap); ask({ choice_id: c.id, label: c.label, land: true });
       } });
       button.disabled = !!act.picked;
       wrap.appendChild(button);
@@ -125,8 +149,8 @@
         disable(wrap);
         post("/api/v1/feedback", { session_id: state.session, turn_id: act.vote, helpful: v[1] }).then(function () {
           act.voted = v[1];
-          show({ who: "bot", text: v[1] ? "ありがとうございます。" : "お役に立てず申し訳ありません。担当者につなぐこともできます。",
-                 act: v[1] ? {} : { handover: true } }, true);
+          land(show({ who: "bot", text: v[1] ? "ありがとうございます。" : "お役に立てず申し訳ありません。担当者につなぐこともできます。",
+                      act: v[1] ? {} : { handover: true } }, true));
         }, function (err) {
           wrap.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
           show({ who: "bot", text: said(err) });
@@ -139,7 +163,7 @@
   }
   function handoverOf(act) {
     var button = el("button", { type: "button", text: "担当者につなぐ", onclick: function () {
-      button.disabled = true; act.used = true; save(); ask({ text: "担当者と話したい" });
+      button.disabled = true; act.used = true; save(); ask({ text: "担当者と話したい", land: true });
     } });
     button.disabled = !!act.used;
     return el("div", { "class": "mg-choices" }, [button]);
@@ -159,7 +183,8 @@
       var body = { session_id: state.session, name: name.value, email: email.value, phone: phone.value, preferred: email.value ? "email" : "phone" };
       post("/api/v1/escalations/" + encodeURIComponent(act.contact) + "/contact", body).then(function () {
         act.sent = true; state.contactSent = true; save();
-        f.replaceWith(contactForm(act));
+        var done = contactForm(act);
+        f.replaceWith(done); land(done);
       }, function (err) { show({ who: "bot", text: said(err) }); });
     });
     return f;
@@ -175,7 +200,12 @@
     var a = reply.answer;
     var meta = a ? "担当: " + (a.contact || a.department) : "";
     var text = reply.decision === "clarify" ? reply.message.split("\n")[0] : (a ? a.text : reply.message);
-    show({ who: "bot", text: text, meta: meta, url: a && a.url, act: act }, true);
+    if (reply.urgent) { /* the public line to call, before anything else (bot/urgent.py) */
+      var first = show({ who: "bot", text: reply.urgent.text, urgent: true, act: a ? {} : act }, true);
+      if (!a) return first;
+    }
+    var box = show({ who: "bot", text: text, meta: meta, url: a && a.url, act: act }, true);
+    return first || box;
   }
   /* What a resident reads when the server answers an error: Japanese, never the server's own (English) text. */
   var TROUBLE = { 404: "お問い合わせが見つかりませんでした。もう一度ご質問ください。", 409: "この選択肢は選べなくなりました。もう一度ご質問ください。",
@@ -207,9 +237,13 @@
     if (text) body.text = text;
     if (req.choice_id) body.choice_id = req.choice_id;
     post("/api/v1/ask", body).then(function (reply) {
-      typing.remove(); state.session = reply.session_id; save(); render(reply);
+      typing.remove(); state.session = reply.session_id; save();
+      var box = render(reply);
+      if (req.land) land(box);
     }, function (err) {
-      typing.remove(); show({ who: "bot", text: said(err) }, false);
+      typing.remove();
+      var box = show({ who: "bot", text: said(err) }, false);
+      if (req.land) land(box);
     });
   }
 
