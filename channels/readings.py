@@ -48,7 +48,7 @@ def toggle(ctx: "WebContext", key: str, channel: str, audience: str, text: str) 
     return furigana_for(ctx.settings).parenthesised(TURNED_ON) if wanted else TURNED_OFF
 
 
-def speaker(ctx: "WebContext", key: str) -> Callable[[str], str]:
+def writer_for(ctx: "WebContext", key: str) -> Callable[[str], str]:
     """How this conversation's texts are written: with readings in parentheses, or as they are."""
     if not ctx.readings.furigana(ctx.store, key):
         return str

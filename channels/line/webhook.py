@@ -21,7 +21,7 @@ from bot.store.values import bounded_id, storable
 from channels.conversation import NOT_ACCEPTED, converse, user_hash
 from channels.followups import leave_feedback
 from channels.line.messages import NOT_TEXT, handed_over, to_line
-from channels.readings import speaker, toggle
+from channels.readings import toggle, writer_for
 from knowledge.errors import ConfigurationError, RateLimitedError, RequestError, StoreRefusedError
 from knowledge.records import Audience
 
@@ -124,7 +124,7 @@ def _answer(ctx, api: MessagingApi, token: str, conversation: str, text: str, ch
         return
     route = ReplyRoute(CHANNEL, {"user_id": push_to})
     reply, stored = converse(ctx, conversation, CHANNEL, Audience.RESIDENT, text, choice, route)
-    messages = to_line(reply, stored.turn_id, stored.escalation_id, speaker(ctx, conversation))
+    messages = to_line(reply, stored.turn_id, stored.escalation_id, writer_for(ctx, conversation))
     api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages))
 
 

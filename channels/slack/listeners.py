@@ -16,7 +16,7 @@ from bot.store.routes import ReplyRoute
 from bot.store.values import bounded_id, storable
 from channels.conversation import NOT_ACCEPTED, converse, user_hash
 from channels.followups import leave_feedback
-from channels.readings import speaker, toggle
+from channels.readings import toggle, writer_for
 from channels.slack.audience import speaker_audience
 from channels.slack.blocks import to_blocks
 from knowledge.errors import ConfigurationError, RateLimitedError, StoreRefusedError
@@ -46,7 +46,7 @@ def reply_in_thread(ctx, client: WebClient, channel: str, thread_ts: str, team: 
     except StoreRefusedError:  # not an outage, and nothing was received: say so
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NOT_ACCEPTED)
         raise
-    say = speaker(ctx, person)
+    say = writer_for(ctx, person)
     client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=say(reply.message)[:3000],
                             blocks=to_blocks(reply, stored.turn_id, say))
 
