@@ -85,7 +85,7 @@ class Reader:
 
     def _tokenized(self, text: str) -> list[Word]:
         out: list[Word] = []
-        for line in re.split(r"(\n)", text):
+        for line in re.split(r"(\n|・)", text):  # Sudachi has words across ・ (日・祝 ニチシュク): read each side alone
             for start in range(0, len(line), MAX_CHARS):
                 with self._lock:
                     morphs = [(m.surface(), m.reading_form(), m.part_of_speech()[1], m.normalized_form())
