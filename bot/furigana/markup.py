@@ -48,7 +48,7 @@ def is_difficult(word: Word) -> bool:
     if not word.reading:
         return False
     if word.counted:
-        return any(ch not in EASY_KANJI for ch in KANJI_RUN.findall(word.text)[0]) or word.text[-1] in "日人"
+        return any(ch not in EASY_KANJI for ch in "".join(KANJI_RUN.findall(word.text))) or word.text[-1] in "日人"
     return any(ch not in EASY_KANJI for ch in "".join(KANJI_RUN.findall(word.text)))
 
 
