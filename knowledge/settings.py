@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(30.0, gt=0, description="How long a worker owns a delivery before another "
                                                                 "may retry it (a crashed worker's work resumes).")
     city_name: str = Field("みなと市", description="Shown in greetings.")
+    furigana_readings_file: Path | None = Field(SAMPLE_CITY / "furigana.tsv",
+                                                description="The city's own readings for furigana (place names): "
+                                                            "'word<TAB>reading' lines; default the sample city's.")
     call_center_hours: str = Field("平日 8:30〜17:15（土日祝日・年末年始を除く）", description="Told on escalation.")
     call_center_contact: str = Field("市役所代表 電話 0123-45-1000", description="Told on escalation.")
     urgent_file: Path | None = Field(None, description="YAML of this city's urgent situations (lines to call), "

@@ -92,7 +92,7 @@ class ConversationStore:
                 return StoredTurn(done, facts.escalation_id)
             if facts.escalation_id and session.get(Escalation, facts.escalation_id) is not None:
                 return StoredTurn(0, facts.escalation_id)
-            self._ensure_conversation(session, facts.conversation_id, facts.channel, facts.audience)
+            self.ensure_conversation(session, facts.conversation_id, facts.channel, facts.audience)
             turn = Turn(conversation_id=facts.conversation_id, question=facts.question, normalised=facts.normalised,
                         intent=facts.intent, decision=facts.decision, confidence=facts.confidence,
                         shown_entry_id=facts.shown_entry_id, choices=facts.choices, candidates=facts.candidates)
@@ -109,7 +109,7 @@ class ConversationStore:
         noted = session.scalars(select(ChannelEvent.id).where(ChannelEvent.id.startswith(f"{REPLAYED}{once}:"))).first()
         return int(noted.rsplit(":", 1)[1]) if noted else None
 
-    def _ensure_conversation(self, session: Session, conversation_id: str, channel: str, audience: str) -> None:
+    def ensure_conversation(self, session: Session, conversation_id: str, channel: str, audience: str) -> None:
         """Insert-or-touch in one statement: two first messages of one session may arrive together."""
         now = utcnow()
         insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.store.values import ID_LENGTH, StoredString as String, StoredText as Text
@@ -32,6 +32,7 @@ class Conversation(Base):
     user_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    furigana: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # asked for 「ふりがな」
 
 
 class Turn(Base):
@@ -172,6 +173,7 @@ class EntryVersion(Base):
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     owner: Mapped[str] = mapped_column(String(200), default="")
+    answer_easy: Mapped[str] = mapped_column(Text, default="")
     escalation_id: Mapped[str | None] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(64))
     approver: Mapped[str | None] = mapped_column(String(64))

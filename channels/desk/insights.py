@@ -24,7 +24,7 @@ from channels.desk.charts import Chart, bar_chart, stacked_chart
 from channels.desk.render import desk_subrouter, page
 from channels.desk.stats_csv import OUTCOME_LABELS, csv_response
 from knowledge.errors import RequestError
-from knowledge.records import Record
+from knowledge.records import Audience, Record
 
 if TYPE_CHECKING:
     from channels.web.api import WebContext
@@ -35,6 +35,7 @@ Editor = Depends(require_role("editor"))
 DEFAULT_DAYS = 30
 LONGEST_DAYS = 400
 HEALTH_DAYS = 90
+EASY_LISTED = 20  # the most-asked entries without an easy-Japanese answer
 TOP_CLUSTERS = 5
 CHANNEL_LABELS = {"web": "ウェブ", "line": "LINE", "slack": "Slack", "phone": "電話"}
 Start = Query(None, description="First day (JST), YYYY-MM-DD.")
@@ -180,6 +181,14 @@ class Health:
     ownerless: list[Record]
     unseen: list[Record]
     busiest: list[DepartmentLoad]
+    without_easy: list[tuple[Record, int]]
+
+
+def most_asked_without_easy(entries: list[Record], shown: dict[str, int], today: date) -> list[tuple[Record, int]]:
+    """Residents' entries answered most often that have no やさしい日本語 answer yet, with how often."""
+    lacking = [(r, shown[r.id]) for r in entries
+               if r.id in shown and not r.answer_easy and r.audience is not Audience.STAFF and r.is_valid_on(today)]
+    return sorted(lacking, key=lambda pair: (-pair[1], pair[0].id))[:EASY_LISTED]
 
 
 def health(ctx: WebContext, today: date) -> Health:
@@ -191,7 +200,8 @@ def health(ctx: WebContext, today: date) -> Health:
     unseen = [r for r in entries if r.is_valid_on(today) and r.id not in shown and r.id not in fresh]
     ownerless = [r for r in entries if not r.owner.strip()]
     busiest = insights.escalations_by_department(Period.last_days(HEALTH_DAYS, today))[:10]
-    return Health(sorted(expired, key=lambda r: r.valid_until or today), ownerless, unseen, busiest)
+    return Health(sorted(expired, key=lambda r: r.valid_until or today), ownerless, unseen, busiest,
+                  most_asked_without_easy(entries, shown, today))
 
 
 @router.get("/health")

@@ -12,8 +12,11 @@ from bot import Bot
 from bot.answer import Answer
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
+from bot.store.preferences import ReadingPreferences
 from bot.store.values import bounded_id
+from bot.furigana import furigana_for
 from channels.conversation import converse
+from channels.web.reading_aids import with_ruby
 from channels.followups import RecentOffers, leave_contact, leave_feedback
 from bot.store.spool import Spool
 from channels.delivery import Dispatcher
@@ -50,6 +53,7 @@ class WebContext:
     dispatcher: Dispatcher | None = None
     spool: Spool | None = None
     offers: RecentOffers = field(default_factory=RecentOffers)
+    readings: ReadingPreferences = field(default_factory=ReadingPreferences)
 
     def wake_outbox(self) -> None:
         """Deliver newly committed replies now instead of at the dispatcher's next tick."""
@@ -74,7 +78,8 @@ def _entry(reply: Answer) -> EntryOut | None:
     return EntryOut(id=record.id, question=record.question, text=record.answer, department=record.department,
                     contact=record.contact, url=record.url,
                     valid_from=record.valid_from.isoformat() if record.valid_from else None,
-                    valid_until=record.valid_until.isoformat() if record.valid_until else None)
+                    valid_until=record.valid_until.isoformat() if record.valid_until else None,
+                    text_easy=record.answer_easy or None)
 
 
 def build_ask_route(router: APIRouter, max_chars: int) -> None:
@@ -157,6 +162,8 @@ def answer_resident(body: AskRequest, request: Request) -> AskResponse:
     reply, stored = converse(ctx, bounded_id(CHANNEL, session_id), CHANNEL, Audience.RESIDENT, body.text.strip(),
                              body.choice_id or None)
     choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
-    return AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
-                       answer=_entry(reply), choices=choices, escalation=_escalation(ctx, stored.escalation_id, reply),
-                       urgent=_urgent(reply), session_id=session_id, turn_id=stored.turn_id)
+    response = AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
+                           answer=_entry(reply), choices=choices,
+                           escalation=_escalation(ctx, stored.escalation_id, reply), urgent=_urgent(reply),
+                           session_id=session_id, turn_id=stored.turn_id)
+    return with_ruby(furigana_for(ctx.settings), response) if body.furigana else response
