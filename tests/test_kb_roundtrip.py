@@ -141,7 +141,7 @@ def test_editors_download_and_upload_the_knowledge_base_in_the_desk(desk: object
     page = editor.post("/desk/kb/import", data={"csrf": token},
                        files={"file": ("直したFAQ.csv", upload.encode("utf-8"), "text/csv")})
     assert page.status_code == 200, page.text
-    assert "1 件を追加・変更" in page.text and "直したFAQ.csv" in page.text and "row 3" in page.text
+    assert "1 件を追加・変更" in page.text and "直したFAQ.csv" in page.text and "3 行目" in page.text
     publisher = desk.state.desk_publisher  # type: ignore[attr-defined]
     assert publisher.wait(120) and publisher.state.published >= 1 and not publisher.state.error
 
