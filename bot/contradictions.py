@@ -54,7 +54,8 @@ def as_clock(text: str) -> str:
 def values_in(sentence: str) -> dict[str, frozenset[str]]:
     """The values of each kind a sentence states (kinds it states none of are absent)."""
     text = as_clock(normalise_width(sentence)).replace("〜", "~")
-    found = {kind: frozenset(m.group(0).replace(",", "") for m in pattern.finditer(text)) for kind, pattern in KINDS.items()}
+    found = {kind: frozenset(m.group(0).replace(",", "") for m in pattern.finditer(text))
+             for kind, pattern in KINDS.items()}
     return {kind: values for kind, values in found.items() if values}
 
 

@@ -1,4 +1,4 @@
-"""`madoguchi kb export|import|health`: the whole knowledge base to and from Excel or CSV, and where it contradicts itself."""
+"""`madoguchi kb export|import|health`: the knowledge base to and from Excel or CSV, and where it contradicts itself."""
 
 from __future__ import annotations
 

@@ -96,7 +96,8 @@ def test_the_reply_reaches_the_residents_mailbox_in_readable_japanese(app: TestC
     [received] = wait_until(lambda: to(mail, address))
     message = received.message
     assert message["Subject"] == "【みなと市】お問い合わせへの回答"
-    assert message["From"].addresses[0].display_name == "みなと市 お問い合わせ" and received.sender == "madoguchi@city.minato.example.jp"
+    assert message["From"].addresses[0].display_name == "みなと市 お問い合わせ"
+    assert received.sender == "madoguchi@city.minato.example.jp"
     body = message.get_content()
     assert body.startswith("港 花子 様") and REPLY in body and "市役所代表" in body
     assert received.raw.isascii(), "headers and body travel encoded (RFC 2047, base64), never raw UTF-8"
