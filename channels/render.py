@@ -28,11 +28,10 @@ def sources_table(per_source: dict[str, Counter]) -> Table:
 
 def problems_table(problems: list[Problem]) -> Table:
     """Every problem with file, row or page, field and message."""
-    table = Table("severity", "file", "where", "field", "problem", title=f"{len(problems)} problem(s)")
+    table = Table("種類", "ファイル", "場所", "列", "内容", title=f"問題 {len(problems)} 件")
     for problem in problems:
-        colour = "red" if problem.severity == "error" else "yellow"
-        table.add_row(f"[{colour}]{problem.severity}[/{colour}]", problem.source, problem.location,
-                      problem.field, problem.message)
+        colour, word = ("red", "誤り") if problem.severity == "error" else ("yellow", "注意")
+        table.add_row(f"[{colour}]{word}[/{colour}]", problem.source, problem.place, problem.field, problem.message)
     return table
 
 
