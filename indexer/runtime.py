@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.build import IndexBuilder, Progress, no_progress
-from indexer.embedding import SentenceTransformerEmbedder, embedder_from_settings
+from indexer.embedding import ModelEmbedder, embedder_from_settings
 from indexer.index import KnowledgeIndex, load_index
 from indexer.normalise import TextNormaliser
 from indexer.search import Retriever
@@ -72,7 +72,7 @@ class Runtime:
 
     settings: Settings
     normaliser: TextNormaliser
-    embedder: SentenceTransformerEmbedder
+    embedder: ModelEmbedder
     index: KnowledgeIndex
     retriever: Retriever
     store: IndexStore
