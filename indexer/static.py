@@ -11,9 +11,13 @@ layer) is not static: `static_layout()` says None and sentence-transformers load
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import os
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,10 +25,18 @@ import numpy as np
 
 WORD_VECTORS = "indexer.wordvectors.SudachiWordVectors"
 WEIGHTS_FILE = "model.safetensors"
+VOCAB_FILE = "vocab.json"
+LOOKUP_FILE = "vocab.lookup.npz"  # madoguchi's cache of vocab.json beside it; not part of the model's identity
 EPSILON = 1e-12  # torch.nn.functional.normalize's floor on the norm
 
 
-def sudachi_rows(vocab: Mapping[str, int], text: str) -> list[int]:
+class Vocabulary(Protocol):
+    """Word → row."""
+
+    def get(self, word: str) -> int | None: ...
+
+
+def sudachi_rows(vocab: Vocabulary, text: str) -> list[int]:
     """Vocabulary rows of the content words of one text: whole mode-C units first, then their parts. This is
     the chiVe model's tokenizer, shared by `SudachiWordVectors` (building) and the NumPy path (serving)."""
     from indexer.normalise import CONTENT_POS, FILLER_LEMMAS, normalise_width
@@ -43,8 +55,67 @@ def sudachi_rows(vocab: Mapping[str, int], text: str) -> list[int]:
     return rows
 
 
-def _lookup(vocab: Mapping[str, int], *forms: str) -> int | None:
-    return next((vocab[f] for f in forms if f in vocab), None)
+def _lookup(vocab: Vocabulary, *forms: str) -> int | None:
+    return next((row for f in forms if (row := vocab.get(f)) is not None), None)
+
+
+def _word_key(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+class WordRows:
+    """chiVe's 480k words → rows as two arrays, sorted 64-bit hashes of the words and their rows (6 MB), where a
+    dict of them holds 130 MB in every worker of every server. No two words share a hash (checked when the
+    arrays are made); a word outside the vocabulary matches one by chance with odds of 480k in 2^64."""
+
+    def __init__(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        self.keys, self.rows = keys, rows
+        self.get = lru_cache(maxsize=65_536)(self._find)  # an index build asks for the same words again and again
+
+    def _find(self, word: str) -> int | None:
+        at = int(self.keys.searchsorted(np.uint64(_word_key(word))))
+        return int(self.rows[at]) if at < len(self.keys) and int(self.keys[at]) == _word_key(word) else None
+
+    @classmethod
+    def of(cls, vocab: dict[str, int]) -> "WordRows | None":
+        """The arrays for a vocabulary, or None in the (2^-40) case of two words with one hash."""
+        keys = np.fromiter(map(_word_key, vocab), dtype=np.uint64, count=len(vocab))
+        order = np.argsort(keys, kind="stable")
+        keys, rows = keys[order], np.fromiter(vocab.values(), dtype=np.int32, count=len(vocab))[order]
+        return None if bool(np.any(keys[1:] == keys[:-1])) else cls(keys, rows)
+
+
+def word_rows(folder: Path) -> Vocabulary:
+    """The vocabulary of a word-vector model, from madoguchi's cache of it when that is as new as vocab.json:
+    parsing 10 MB of JSON and hashing it would be most of a cold `madoguchi ask`."""
+    source = folder / VOCAB_FILE
+    stamp = np.array([source.stat().st_size, source.stat().st_mtime_ns], dtype=np.int64)
+    try:
+        with np.load(folder / LOOKUP_FILE) as cached:
+            if np.array_equal(cached["stamp"], stamp):
+                return WordRows(cached["keys"], cached["rows"])
+    except (OSError, KeyError, ValueError):
+        pass
+    vocab = json.loads(source.read_text(encoding="utf-8"))
+    rows = WordRows.of(vocab)
+    if rows is None:
+        return vocab
+    _save_quietly(folder / LOOKUP_FILE, keys=rows.keys, rows=rows.rows, stamp=stamp)
+    return rows
+
+
+def _save_quietly(path: Path, **arrays: np.ndarray) -> None:
+    """Write atomically if the folder is writable; a read-only model folder only means no cache."""
+    try:
+        handle, staging = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            np.savez(out, **arrays)
+        os.replace(staging, path)
+    except OSError:
+        Path(staging).unlink(missing_ok=True)
 
 
 class Tokens(Protocol):
@@ -56,7 +127,7 @@ class Tokens(Protocol):
 class SudachiTokens:
     """chiVe's words: Sudachi units looked up by normalised form, then surface. A prompt carries no words."""
 
-    def __init__(self, vocab: dict[str, int]) -> None:
+    def __init__(self, vocab: Vocabulary) -> None:
         self.vocab = vocab
 
     def rows(self, texts: Sequence[str], prompt: str) -> list[list[int]]:
@@ -111,8 +182,7 @@ class StaticLayout:
 
         weights = load_file(str(self.folder / WEIGHTS_FILE))
         if self.kind == "word_vectors":
-            vocab = json.loads((self.folder / "vocab.json").read_text(encoding="utf-8"))
-            return StaticModel(SudachiTokens(vocab), _float32(weights["embedding.weight"]))
+            return StaticModel(SudachiTokens(word_rows(self.folder)), _float32(weights["embedding.weight"]))
         from tokenizers import Tokenizer
 
         tokens = TokenizerTokens(Tokenizer.from_file(str(self.folder / "tokenizer.json")))
