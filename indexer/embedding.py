@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from indexer.static import LOOKUP_FILE, StaticLayout, StaticModel, static_layout
+from indexer.static import StaticLayout, StaticModel, static_layout
 from knowledge.errors import ConfigurationError, ModelError
 from knowledge.settings import BUILTIN_MODEL, Settings
 
@@ -41,7 +41,7 @@ class Embedder(Protocol):
 def _fingerprint(folder: Path) -> str:
     """Hash of the model's config and weight sizes: cheap, and changes whenever the model does."""
     digest = hashlib.sha256()
-    for file in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(LOOKUP_FILE)):
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(f"{file.relative_to(folder)}:{file.stat().st_size}".encode())
         if file.suffix == ".json" and file.stat().st_size < 100_000:
             digest.update(file.read_bytes())

@@ -26,7 +26,8 @@ import numpy as np
 WORD_VECTORS = "indexer.wordvectors.SudachiWordVectors"
 WEIGHTS_FILE = "model.safetensors"
 VOCAB_FILE = "vocab.json"
-LOOKUP_FILE = "vocab.lookup.npz"  # madoguchi's cache of vocab.json beside it; not part of the model's identity
+LOOKUP_SUFFIX = ".vocab-lookup.npz"  # madoguchi's cache of a model's vocab.json, kept BESIDE the model folder:
+# a file inside it would change the model's fingerprint, and so every index's match with it
 EPSILON = 1e-12  # torch.nn.functional.normalize's floor on the norm
 
 
@@ -88,10 +89,10 @@ class WordRows:
 def word_rows(folder: Path) -> Vocabulary:
     """The vocabulary of a word-vector model, from madoguchi's cache of it when that is as new as vocab.json:
     parsing 10 MB of JSON and hashing it would be most of a cold `madoguchi ask`."""
-    source = folder / VOCAB_FILE
+    source, cache = folder / VOCAB_FILE, folder.resolve().parent / (folder.resolve().name + LOOKUP_SUFFIX)
     stamp = np.array([source.stat().st_size, source.stat().st_mtime_ns], dtype=np.int64)
     try:
-        with np.load(folder / LOOKUP_FILE) as cached:
+        with np.load(cache) as cached:
             if np.array_equal(cached["stamp"], stamp):
                 return WordRows(cached["keys"], cached["rows"])
     except (OSError, KeyError, ValueError):
@@ -100,7 +101,7 @@ def word_rows(folder: Path) -> Vocabulary:
     rows = WordRows.of(vocab)
     if rows is None:
         return vocab
-    _save_quietly(folder / LOOKUP_FILE, keys=rows.keys, rows=rows.rows, stamp=stamp)
+    _save_quietly(cache, keys=rows.keys, rows=rows.rows, stamp=stamp)
     return rows
 
 

@@ -17,6 +17,7 @@ from sentence_transformers import SentenceTransformer
 
 from bot.labelled import read_labelled
 from indexer.embedding import SentenceTransformerEmbedder, StaticEmbedder, embedder_from_settings, model_embedder
+from indexer.static import LOOKUP_SUFFIX
 from knowledge.settings import PACKAGE_DIR, Settings
 from knowledge.sources import load_sources
 
@@ -46,6 +47,8 @@ def test_the_default_model_runs_in_numpy_with_sentence_transformers_vectors(mode
     assert np.abs(embedder.encode_queries(texts) - expected).max() <= 1e-6
     assert np.abs(embedder.encode_documents(texts) - expected).max() <= 1e-6
     assert not embedder.encode_queries(["？？？"]).any()  # no known word: the zero vector, as the model gives
+    inside = [p.name for p in embedder.folder.rglob("*") if p.name.endswith(LOOKUP_SUFFIX)]
+    assert inside == [] and (embedder.folder.parent / (embedder.folder.name + LOOKUP_SUFFIX)).is_file()
 
 
 def static_embedding_dir(folder: Path, texts: list[str]) -> Path:
