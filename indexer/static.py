@@ -74,12 +74,13 @@ class WordRows:
         self.get = lru_cache(maxsize=65_536)(self._find)  # an index build asks for the same words again and again
 
     def _find(self, word: str) -> int | None:
-        at = int(self.keys.searchsorted(np.uint64(_word_key(word))))
-        return int(self.rows[at]) if at < len(self.keys) and int(self.keys[at]) == _word_key(word) else None
+        key = _word_key(word)
+        at = int(self.keys.searchsorted(np.uint64(key)))
+        return int(self.rows[at]) if at < len(self.keys) and int(self.keys[at]) == key else None
 
     @classmethod
     def of(cls, vocab: dict[str, int]) -> "WordRows | None":
-        """The arrays for a vocabulary, or None in the (2^-40) case of two words with one hash."""
+        """The arrays for a vocabulary, or None in the (one in 10^8) case of two words with one hash."""
         keys = np.fromiter(map(_word_key, vocab), dtype=np.uint64, count=len(vocab))
         order = np.argsort(keys, kind="stable")
         keys, rows = keys[order], np.fromiter(vocab.values(), dtype=np.int32, count=len(vocab))[order]
