@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from collections import Counter
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
-from bot.answer import Explanation
-from indexer.pointers import Activation
-from indexer.search import SIGNALS, Hit
-from knowledge.records import Problem
+if TYPE_CHECKING:  # the tables are drawn after the work is done: `madoguchi --help` loads none of it
+    from bot.answer import Explanation
+    from indexer.pointers import Activation
+    from indexer.search import Hit
+    from knowledge.records import Problem
 
 
 def sources_table(per_source: dict[str, Counter]) -> Table:
@@ -36,6 +39,8 @@ def problems_table(problems: list[Problem]) -> Table:
 
 
 def _signals(hit: Hit) -> str:
+    from indexer.search import SIGNALS
+
     lexical = "/".join(f"{hit.signals[s]:.1f}" for s in SIGNALS[:3])
     dense = "/".join(f"{hit.signals[s]:.2f}" for s in SIGNALS[3:6])
     return f"{lexical} | {dense}"
