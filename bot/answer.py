@@ -62,6 +62,8 @@ class Answer:
     reason: str = ""
     candidates: tuple[Candidate, ...] = ()
     explanation: Explanation | None = None
+    language: str = "ja"  # the resident's language (BCP-47), as detected
+    answer_language: str = "ja"  # the language `message` is in; "ja" under a foreign question means no translation
 
 
 @dataclass(slots=True)
@@ -70,3 +72,4 @@ class Session:
 
     id: str = ""
     offered: tuple[str, ...] = field(default_factory=tuple)
+    language: str = "ja"  # the resident's language when known (a pick from choices carries no text to detect)

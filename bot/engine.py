@@ -18,12 +18,15 @@ from bot import compose, honesty
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Explanation, Session
 from bot.features import candidate_features, query_features, shortlist
 from bot.intents import Intent, recognise
+from bot.multilingual.answering import ForeignAnswerer
+from bot.multilingual.detect import detect_language
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel, Thresholds
 from indexer.index import KnowledgeIndex
 from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime, load_runtime, load_version
 from indexer.search import SIGNALS, Retrieval
 from knowledge.errors import ConfigurationError, IndexStoreError
+from knowledge.languages import JAPANESE
 from knowledge.records import Audience, Record
 from knowledge.settings import Settings
 
@@ -101,6 +104,13 @@ class Bot:
         self._facts = RecordFacts.of(runtime.index.records)
         self._paraphrase_owners = runtime.index.unit_record[runtime.index.field_units("paraphrase")]
         self._refused: str | None = None
+        self._foreign: ForeignAnswerer | None = None
+
+    def foreign(self) -> "ForeignAnswerer":
+        """The answerer for questions in other languages, built at the first one (never for Japanese)."""
+        if self._foreign is None or self._foreign.bot.runtime is not self.runtime:
+            self._foreign = ForeignAnswerer(self)
+        return self._foreign
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Bot":
@@ -229,11 +239,14 @@ class Bot:
             return None
         session.offered = ()
         if picked == NONE_OF_THESE:
-            return Answer(Decision.ESCALATE, Intent.QUESTION, 0.0, compose.escalate_text(self.settings, True),
-                          reason="none of the offered choices fit")
+            return self.foreign().none_fit(session.language) if session.language != JAPANESE else Answer(
+                Decision.ESCALATE, Intent.QUESTION, 0.0, compose.escalate_text(self.settings, True),
+                reason="none of the offered choices fit")
         record = self.runtime.index.record(picked)
         if record is None or not record.audience.visible_to(audience):
             return None
+        if session.language != JAPANESE:
+            return self.foreign().picked(record, session.language)
         record, message = self.say(record, compose.choice_label(record))
         return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, message, record=record)
 
@@ -260,6 +273,9 @@ class Bot:
         chosen = self._choice(query, session, audience) if session.offered else None
         if chosen is not None:
             return chosen
+        language = detect_language(query)
+        if language != JAPANESE:
+            return self.foreign().run(query, language, audience, channel, session, today)
         intent = recognise(query)
         if intent is not Intent.QUESTION:
             return self._courtesy(intent)

@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     city_name: str = Field("みなと市", description="Shown in greetings.")
     call_center_hours: str = Field("平日 8:30〜17:15（土日祝日・年末年始を除く）", description="Told on escalation.")
     call_center_contact: str = Field("市役所代表 電話 0123-45-1000", description="Told on escalation.")
+    multilingual_help: str = Field(
+        "International Exchange Office (国際交流室), city hall 1F, tel 0123-45-1050（平日 9:00〜17:00、英語・中国語・ベトナム語）",
+        description="Told, in the resident's language, under an answer that exists only in Japanese.")
     minutes_per_inquiry: float = Field(5.0, gt=0, le=240, description="Staff minutes one answered question "
                                                                       "would have taken by phone (the dashboard's "
                                                                       "hours-saved estimate; an assumption).")
