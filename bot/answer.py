@@ -64,6 +64,7 @@ class Answer:
     explanation: Explanation | None = None
     language: str = "ja"  # the resident's language (BCP-47), as detected
     answer_language: str = "ja"  # the language `message` is in; "ja" under a foreign question means no translation
+    notice: str = ""  # one line in the resident's language above an answer given in Japanese (where to get help)
 
 
 @dataclass(slots=True)

@@ -113,6 +113,9 @@ class ForeignAnswerer:
             today: date | None) -> Answer:
         """What to say, in `language`, to a question written in it."""
         said = texts.courtesy(language, text)
+        if said == "human":
+            return Answer(Decision.ESCALATE, Intent.HUMAN, 1.0, texts.escalate_text(language, self.bot.settings, True),
+                          reason="asked for a person", language=language, answer_language=language)
         if said is not None:
             return self._courtesy(language, said)
         query = self.japanese_query(text, language)
@@ -152,32 +155,31 @@ class ForeignAnswerer:
         confidence = float(scored.scores.max()) if len(scored.scores) else 0.0
         if decision is Decision.ANSWER:
             record = records[0]
-            message, in_japanese = entry_text(record, language, self.bot.settings.multilingual_help)
-            return Answer(decision, Intent.QUESTION, confidence, message, record=record, language=language,
-                          answer_language="ja" if in_japanese else language)
+            return replace(self.picked(record, language), confidence=confidence)
         if decision is Decision.CLARIFY:
             choices = (*(Choice(r.id, label(r, language)) for r in records), Choice(NONE_OF_THESE,
                                                                                      texts.text(language, "none")))
             lines = [texts.text(language, "clarify"), *(f"{n}. {c.label}" for n, c in enumerate(choices, 1))]
-            return Answer(decision, Intent.QUESTION, confidence, "\n".join(lines), choices=choices, language=language)
+            return Answer(decision, Intent.QUESTION, confidence, "\n".join(lines), choices=choices, language=language,
+                          answer_language=language)
         return Answer(decision, Intent.QUESTION, confidence, texts.escalate_text(language, self.bot.settings, False),
-                      reason="no entry matched with enough confidence", language=language)
+                      reason="no entry matched with enough confidence", language=language, answer_language=language)
 
     def picked(self, record: Record, language: str) -> Answer:
         """A choice the resident picked, answered in their language."""
-        message, in_japanese = entry_text(record, language, self.bot.settings.multilingual_help)
+        message, notice = entry_text(record, language, self.bot.settings.multilingual_help)
         return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, message, record=record, language=language,
-                      answer_language="ja" if in_japanese else language)
+                      answer_language="ja" if notice else language, notice=notice)
 
     def none_fit(self, language: str) -> Answer:
         """「None of these」: to a person, said in the resident's language."""
         return Answer(Decision.ESCALATE, Intent.QUESTION, 0.0, texts.escalate_text(language, self.bot.settings, True),
-                      reason="none of the offered choices fit", language=language)
+                      reason="none of the offered choices fit", language=language, answer_language=language)
 
     def _courtesy(self, language: str, said: str) -> Answer:
         intent = Intent.GREETING if said == "greeting" else Intent.THANKS
         message = texts.text(language, said, city=self.bot.settings.city_name)
-        return Answer(Decision.SMALLTALK, intent, 1.0, message, language=language)
+        return Answer(Decision.SMALLTALK, intent, 1.0, message, language=language, answer_language=language)
 
 
 def label(record: Record, language: str) -> str:
@@ -187,18 +189,19 @@ def label(record: Record, language: str) -> str:
     return translated[0] if translated else record.question
 
 
-def entry_text(record: Record, language: str, help_desk: str) -> tuple[str, bool]:
-    """(message, whether it is the Japanese text): the translation with contact and link labelled in the
-    language, or the Japanese answer under one line saying so and where to get help in the language."""
+def entry_text(record: Record, language: str, help_desk: str) -> tuple[str, str]:
+    """(message, notice): the translation with contact and link labelled in the language; or the Japanese
+    answer under a notice, one line saying so and where to get help in the language (furigana may be put
+    over such an answer: `answer_language` says it is Japanese)."""
     from bot import compose
 
     translated = record.translated(language)
     if translated is None:
         notice = texts.text(language, "japanese_only", help=help_desk)
-        return f"{notice}\n\n{compose.answer_text(record)}", True
+        return f"{notice}\n\n{compose.answer_text(record)}", notice
     lines = [translated[1].strip()]
     if record.department or record.contact:
         lines.append(f"{texts.text(language, 'contact')}: {record.contact or record.department}")
     if record.url:
         lines.append(f"{texts.text(language, 'details')}: {record.url}")
-    return "\n".join(lines), False
+    return "\n".join(lines), ""

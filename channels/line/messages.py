@@ -8,6 +8,7 @@ from linebot.v3.messaging import (FlexBubble, FlexBox, FlexButton, FlexMessage, 
                                   QuickReply, QuickReplyItem, TextMessage, URIAction)
 
 from bot import Answer, Decision
+from channels.line.languages import answer_body, labels
 from knowledge.settings import Settings
 
 MAX_QUICK_REPLIES = 13
@@ -20,17 +21,23 @@ def postback(label: str, **data: str | int) -> PostbackAction:
 
 
 def answer_bubble(reply: Answer, turn_id: int) -> FlexMessage:
-    """The answer, department and contact, a source link and 👍/👎."""
+    """The answer, department and contact, a source link and 👍/👎, in the resident's language
+    (channels/line/languages.py)."""
     record = reply.record
     assert record is not None
-    body = [FlexText(text=record.answer[:2000], wrap=True, size="md"),
-            FlexText(text=f"担当: {record.contact or record.department}", wrap=True, size="sm", color="#555555")]
-    buttons = [FlexButton(action=URIAction(label="くわしく見る", uri=record.url), style="link")] if record.url else []
-    buttons += [FlexButton(action=postback("👍 解決した", feedback="up", turn=turn_id), style="secondary"),
-                FlexButton(action=postback("👎 解決しない", feedback="down", turn=turn_id), style="secondary")]
+    words = labels(reply.language)
+    text = answer_body(reply)
+    body = [FlexText(text=text[:2000], wrap=True, size="md"),
+            FlexText(text=f"{words['contact']}: {record.contact or record.department}", wrap=True, size="sm",
+                     color="#555555")]
+    buttons = [FlexButton(action=URIAction(label=words["more"], uri=record.url), style="link")] if record.url else []
+    buttons += [FlexButton(action=postback(words["helpful"], feedback="up", turn=turn_id, lang=reply.language),
+                           style="secondary"),
+                FlexButton(action=postback(words["unhelpful"], feedback="down", turn=turn_id, lang=reply.language),
+                           style="secondary")]
     bubble = FlexBubble(body=FlexBox(layout="vertical", spacing="md", contents=body),
                         footer=FlexBox(layout="vertical", spacing="sm", contents=buttons))
-    return FlexMessage(alt_text=record.answer[:400], contents=bubble)
+    return FlexMessage(alt_text=text[:400], contents=bubble)
 
 
 def to_line(reply: Answer, turn_id: int, escalation_id: str | None) -> list[Message]:
@@ -38,14 +45,18 @@ def to_line(reply: Answer, turn_id: int, escalation_id: str | None) -> list[Mess
     if reply.decision is Decision.ANSWER and reply.record is not None:
         return [answer_bubble(reply, turn_id)]
     if reply.decision is Decision.CLARIFY:
-        items = [QuickReplyItem(action=postback(c.label, choice=c.id)) for c in reply.choices][:MAX_QUICK_REPLIES]
+        items = [QuickReplyItem(action=postback(c.label, choice=c.id, lang=reply.language))
+                 for c in reply.choices][:MAX_QUICK_REPLIES]
         return [TextMessage(text=reply.message, quick_reply=QuickReply(items=items))]
     if reply.decision is Decision.ESCALATE and escalation_id:
-        item = QuickReplyItem(action=postback("担当者につなぐ", handoff=escalation_id))
+        item = QuickReplyItem(action=postback(labels(reply.language)["handoff"], handoff=escalation_id,
+                                              lang=reply.language))
         return [TextMessage(text=reply.message, quick_reply=QuickReply(items=[item]))]
     return [TextMessage(text=reply.message)]
 
 
-def handed_over(settings: Settings) -> TextMessage:
+def handed_over(settings: Settings, language: str = "ja") -> TextMessage:
     """Confirmation that a person will answer in this chat."""
+    if language != "ja":
+        return TextMessage(text=labels(language)["handed_over"].format(hours=settings.call_center_hours))
     return TextMessage(text=f"担当者におつなぎしました。回答はこのトークでお送りします（受付時間: {settings.call_center_hours}）。")
