@@ -20,6 +20,11 @@ def postback(label: str, **data: str | int) -> PostbackAction:
     return PostbackAction(label=label[:20], data=urlencode(data), display_text=label[:300])
 
 
+def spoken(reply: Answer) -> dict[str, str]:
+    """`lang` for a button's postback, so the next reply keeps a foreign resident's language (none for Japanese)."""
+    return {"lang": reply.language} if reply.language != "ja" else {}
+
+
 def answer_bubble(reply: Answer, turn_id: int) -> FlexMessage:
     """The answer, department and contact, a source link and 👍/👎, in the resident's language
     (channels/line/languages.py)."""
@@ -31,9 +36,9 @@ def answer_bubble(reply: Answer, turn_id: int) -> FlexMessage:
             FlexText(text=f"{words['contact']}: {record.contact or record.department}", wrap=True, size="sm",
                      color="#555555")]
     buttons = [FlexButton(action=URIAction(label=words["more"], uri=record.url), style="link")] if record.url else []
-    buttons += [FlexButton(action=postback(words["helpful"], feedback="up", turn=turn_id, lang=reply.language),
+    buttons += [FlexButton(action=postback(words["helpful"], feedback="up", turn=turn_id, **spoken(reply)),
                            style="secondary"),
-                FlexButton(action=postback(words["unhelpful"], feedback="down", turn=turn_id, lang=reply.language),
+                FlexButton(action=postback(words["unhelpful"], feedback="down", turn=turn_id, **spoken(reply)),
                            style="secondary")]
     bubble = FlexBubble(body=FlexBox(layout="vertical", spacing="md", contents=body),
                         footer=FlexBox(layout="vertical", spacing="sm", contents=buttons))
@@ -45,12 +50,12 @@ def to_line(reply: Answer, turn_id: int, escalation_id: str | None) -> list[Mess
     if reply.decision is Decision.ANSWER and reply.record is not None:
         return [answer_bubble(reply, turn_id)]
     if reply.decision is Decision.CLARIFY:
-        items = [QuickReplyItem(action=postback(c.label, choice=c.id, lang=reply.language))
+        items = [QuickReplyItem(action=postback(c.label, choice=c.id, **spoken(reply)))
                  for c in reply.choices][:MAX_QUICK_REPLIES]
         return [TextMessage(text=reply.message, quick_reply=QuickReply(items=items))]
     if reply.decision is Decision.ESCALATE and escalation_id:
         item = QuickReplyItem(action=postback(labels(reply.language)["handoff"], handoff=escalation_id,
-                                              lang=reply.language))
+                                              **spoken(reply)))
         return [TextMessage(text=reply.message, quick_reply=QuickReply(items=[item]))]
     return [TextMessage(text=reply.message)]
 
