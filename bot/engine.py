@@ -108,7 +108,7 @@ class Bot:
 
     def foreign(self) -> "ForeignAnswerer":
         """The answerer for questions in other languages, built at the first one (never for Japanese)."""
-        if self._foreign is None or self._foreign.bot.runtime is not self.runtime:
+        if self._foreign is None or self._foreign.runtime is not self.runtime:  # a new index version: rebuild
             self._foreign = ForeignAnswerer(self)
         return self._foreign
 

@@ -54,7 +54,7 @@ class ForeignAnswerer:
     """Built lazily by the Bot at the first non-Japanese question; the glossary only for English."""
 
     def __init__(self, bot: "Bot") -> None:
-        self.bot = bot
+        self.bot, self.runtime = bot, bot.runtime  # the index version the language indexes were built from
         records = bot.runtime.index.records
         self.indexes = {code: LanguageIndex.of(records, code) for code in LANGUAGES}
         self.romaji = RomajiReader(bot.runtime.retriever.kana.words)
