@@ -45,6 +45,11 @@ class Record:
     section_path: tuple[str, ...] = ()
     page: int | None = None
     answer_easy: str = ""  # the answer in やさしい日本語, where the city wrote one
+    translations: tuple[tuple[str, str, str], ...] = ()  # (language, question, answer), e.g. ("en", …, …)
+
+    def translated(self, language: str) -> tuple[str, str] | None:
+        """(question, answer) in a language the table carries it in, or None (answer in Japanese)."""
+        return next(((q, a) for code, q, a in self.translations if code == language and a), None)
 
     def is_valid_on(self, day: date) -> bool:
         """An entry outside its validity window must not be answered."""
@@ -60,6 +65,8 @@ class Record:
         data["audience"] = self.audience.value
         for key in ("valid_from", "valid_until"):
             data[key] = data[key].isoformat() if data[key] else None
+        if not self.translations:  # records without translations hash as they did before translations existed
+            del data["translations"]
         return data
 
     @classmethod
@@ -69,6 +76,7 @@ class Record:
         values["audience"] = Audience(values["audience"])
         values["alt_questions"] = tuple(values.get("alt_questions") or ())
         values["section_path"] = tuple(values.get("section_path") or ())
+        values["translations"] = tuple(tuple(t) for t in values.get("translations") or ())
         for key in ("valid_from", "valid_until"):
             values[key] = date.fromisoformat(values[key]) if values.get(key) else None
         return cls(**values)

@@ -75,7 +75,9 @@ def _entry(reply: Answer) -> EntryOut | None:
     record = reply.record
     if record is None:
         return None
-    return EntryOut(id=record.id, question=record.question, text=record.answer, department=record.department,
+    question, text = record.translated(reply.answer_language) or (record.question, record.answer)
+    return EntryOut(id=record.id, question=question, text=text, notice=reply.notice or None,
+                    department=record.department,
                     contact=record.contact, url=record.url,
                     valid_from=record.valid_from.isoformat() if record.valid_from else None,
                     valid_until=record.valid_until.isoformat() if record.valid_until else None,
@@ -160,10 +162,11 @@ def answer_resident(body: AskRequest, request: Request) -> AskResponse:
     session_id = body.session_id or secrets.token_urlsafe(16)
     _limit(ctx, request, session_id)
     reply, stored = converse(ctx, bounded_id(CHANNEL, session_id), CHANNEL, Audience.RESIDENT, body.text.strip(),
-                             body.choice_id or None)
+                             body.choice_id or None, language=body.language)
     choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
     response = AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
                            answer=_entry(reply), choices=choices,
                            escalation=_escalation(ctx, stored.escalation_id, reply), urgent=_urgent(reply),
-                           session_id=session_id, turn_id=stored.turn_id)
+                           session_id=session_id, turn_id=stored.turn_id, language=reply.language,
+                           answer_language=reply.answer_language)
     return with_ruby(furigana_for(ctx.settings), response) if body.furigana else response
