@@ -60,6 +60,7 @@ def test_an_untranslated_entry_is_found_through_the_dictionary_and_answered_in_j
     assert picked["answer_language"] == "ja" and "土のう" in picked["answer"]["text"]
     assert picked["answer"]["notice"].startswith("This answer is only available in Japanese")
     assert "国際交流室" in picked["answer"]["notice"]
+    assert "<ruby>土<rt>" in picked["answer"]["text_ruby"], "Japanese for a foreign reader comes with readings"
 
 
 def test_romaji_is_read_as_the_city_s_japanese_words(client: TestClient) -> None:

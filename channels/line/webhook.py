@@ -125,7 +125,7 @@ def _answer(ctx, api: MessagingApi, token: str, conversation: str, text: str, ch
     route = ReplyRoute(CHANNEL, {"user_id": push_to})
     reply, stored = converse(ctx, conversation, CHANNEL, Audience.RESIDENT, text, choice, route,
                              language if language in LANGUAGE_CODES else None)
-    messages = to_line(reply, stored.turn_id, stored.escalation_id, writer_for(ctx, conversation))
+    messages = to_line(reply, stored.turn_id, stored.escalation_id, writer_for(ctx, conversation, reply))
     api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages))
 
 

@@ -16,6 +16,7 @@ from bot.store.preferences import ReadingPreferences
 from bot.store.values import bounded_id
 from bot.furigana import furigana_for
 from channels.conversation import converse
+from channels.readings import japanese_for_a_foreign_reader
 from channels.web.reading_aids import with_ruby
 from channels.followups import RecentOffers, leave_contact, leave_feedback
 from bot.store.spool import Spool
@@ -169,4 +170,5 @@ def answer_resident(body: AskRequest, request: Request) -> AskResponse:
                            escalation=_escalation(ctx, stored.escalation_id, reply), urgent=_urgent(reply),
                            session_id=session_id, turn_id=stored.turn_id, language=reply.language,
                            answer_language=reply.answer_language)
-    return with_ruby(furigana_for(ctx.settings), response) if body.furigana else response
+    wanted = body.furigana or japanese_for_a_foreign_reader(reply)
+    return with_ruby(furigana_for(ctx.settings), response) if wanted else response

@@ -63,7 +63,7 @@
   }
   /* The text a bot message shows with the resident's aids: the easy answer where there is one, with ruby when asked. */
   function shownText(item) {
-    var easy = aids().easy && item.easy, ruby = aids().furigana && (easy ? item.easyRuby : item.ruby);
+    var easy = aids().easy && item.easy, ruby = (aids().furigana || item.notice) && (easy ? item.easyRuby : item.ruby);
     return ruby ? rubyText(ruby) : richText(easy ? item.easy : item.text);
   }
   /* The resident's language: the last reply's `language`, else the browser's if the bot speaks it. Texts come
