@@ -49,8 +49,9 @@ class SudachiWordVectors(InputModule):
             ids.extend(r for m in unit.parts if (r := self._lookup(m.lemma, m.surface)) is not None)
         return ids
 
-    def _lookup(self, *forms: str) -> int | None:
-        return next((self.vocab[f] for f in forms if f in self.vocab), None)
+    def _lookup(self, lemma: str, surface: str) -> int | None:
+        row = self.vocab.get(lemma)
+        return self.vocab.get(surface) if row is None else row
 
     def preprocess(self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any) -> dict[str, torch.Tensor]:
         """Token rows for a batch; `prompt` is accepted for interface parity and carries no words."""
