@@ -21,11 +21,17 @@ start: install
 test: install browser
 	$(PY) -m pytest
 
-# Browser tests drive Debian's Chromium (no browser download); installed when missing and we may.
+# Browser tests drive Debian's Chromium (no browser download); installed when missing and we may. Without a
+# Japanese font (and an emoji font) screenshots draw 住民の質問 and 💬 as empty boxes: those come with it.
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk fonts-noto-color-emoji
 browser:
-	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
-	  echo "Chromium missing and not root: browser tests will be skipped (sudo apt-get install chromium)"
+	@command -v dpkg >/dev/null || { echo "Not Debian: install Chromium and a Japanese font (Noto Sans CJK JP)"; exit 0; }; \
+	missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null && fc-cache -f >/dev/null; \
+	else echo "Missing $$missing and not root: sudo apt-get install $$missing (browser tests are skipped" \
+	  "without Chromium; screenshots show boxes without the fonts)"; fi
 
 bench: install
 	$(PY) -m bench.index_build

@@ -5,7 +5,7 @@
 `madoguchi serve` talks to the real PostgreSQL through a fault proxy (bench/fault_proxy.py). Phases:
 pass, refuse (every connection closed: the database is down), pass, silent (connections accepted, never
 answered), pass. Clients ask without pause, each ask in its own session; one in six asks for a person (an
-escalation). Reported per phase: requests, served (200), failed, spooled (answered with turn 0), p50/p95/max
+escalation). Reported per phase: requests, served (200), failed, spooled (answered with a negative turn id), p50/p95/max
 latency; then, once the spool is empty, how many spooled turns were replayed and how many answered turns
 are missing from the database (lost; target 0). `--write` puts the section into BENCHMARKS.md.
 """
@@ -140,7 +140,7 @@ def run(seconds: float, clients: int, workers: int) -> tuple[list[list[str]], st
                 server = subprocess.Popen([sys.executable, "-m", "channels.cli", "serve", "--port", str(port),
                                            "--workers", str(workers)], env=env, stdout=sink, stderr=subprocess.STDOUT)
             try:
-                wait_healthy(port, log)
+                wait_healthy(port, log, 600)  # two workers start slowly on a shared machine
                 outcomes, drained = drive(port, proxy, seconds, clients)
                 set_aside = health(port)["set_aside"]
             finally:

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.intents import Intent
+from bot.urgent import Situation
 from knowledge.records import Record
 
 NONE_OF_THESE = "none"
@@ -62,6 +63,7 @@ class Answer:
     reason: str = ""
     candidates: tuple[Candidate, ...] = ()
     explanation: Explanation | None = None
+    urgent: Situation | None = None  # bot/urgent.py: the public line to call, told before anything else
 
 
 @dataclass(slots=True)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bot import compose, honesty
+from bot.urgent import Situation, UrgentSituations
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Explanation, Session
 from bot.features import candidate_features, query_features, shortlist
 from bot.intents import Intent, recognise
@@ -101,6 +102,7 @@ class Bot:
         self._facts = RecordFacts.of(runtime.index.records)
         self._paraphrase_owners = runtime.index.unit_record[runtime.index.field_units("paraphrase")]
         self._refused: str | None = None
+        self.urgent = UrgentSituations.from_settings(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Bot":
@@ -260,10 +262,26 @@ class Bot:
         chosen = self._choice(query, session, audience) if session.offered else None
         if chosen is not None:
             return chosen
+        situation = self.urgent.run(query)  # before the search: the line to call never waits behind choices
+        reply = self._reply(query, audience, channel, top_k, today)
+        reply = reply if situation is None else urgent_first(situation, reply)
+        session.offered = tuple(c.id for c in reply.choices if c.id != NONE_OF_THESE)
+        return reply
+
+    def _reply(self, query: str, audience: Audience, channel: str, top_k: int, today: date | None) -> Answer:
+        """A courtesy without the index, or a ranked answer, choices or hand-over."""
         intent = recognise(query)
         if intent is not Intent.QUESTION:
             return self._courtesy(intent)
         ranking = self.rank(query, audience, today)
-        reply = self.compose(self.decide(ranking, channel), ranking, top_k)
-        session.offered = tuple(c.id for c in reply.choices if c.id != NONE_OF_THESE)
-        return reply
+        return self.compose(self.decide(ranking, channel), ranking, top_k)
+
+
+def urgent_first(situation: Situation, reply: Answer) -> Answer:
+    """The public line to call comes first; an entry the bot would answer with follows. Choices, a hand-over
+    to the call centre (weekday hours) or a courtesy are replaced by the notice alone: it is the answer."""
+    if reply.decision is Decision.ANSWER and situation.then_faq:
+        return replace(reply, message=f"{situation.text}\n\n{reply.message}", urgent=situation)
+    return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, situation.text, urgent=situation,
+                  reason=f"urgent situation {situation.id}", candidates=reply.candidates,
+                  explanation=reply.explanation)

@@ -95,7 +95,8 @@ VOTERS = 10
 SHOWN = 50
 CENTRE_SAMPLE = 2000
 EXAMPLES = 5
-REASONS = {"clarify": "聞き返し", "escalate": "引き継ぎ"}
+REASONS = {"clarify": "聞き返し", "escalate": "引き継ぎ", "forward": "電話で転送"}
+PHONE_UNRESOLVED = "電話で対応できず"
 Lock = AbstractContextManager[Any]
 _CENTRES: dict[str, np.ndarray] = {}
 
@@ -137,8 +138,17 @@ class ReviewCluster:
     @property
     def reasons(self) -> dict[str, int]:
         """Why its questions are here: 聞き返し, 引き継ぎ, 低い信頼度, 👎."""
-        counted = Counter("👎" if t.unhelpful else REASONS.get(t.decision, "低い信頼度") for t in self.turns)
+        counted = Counter(reason_of(t) for t in self.turns)
         return dict(counted.most_common())
+
+
+def reason_of(turn: ReviewTurn) -> str:
+    """Why one question is in the review queue, as editors read it; calls say they were calls."""
+    if turn.unhelpful:
+        return "👎"
+    if turn.channel == "phone" and turn.decision == "escalate":
+        return PHONE_UNRESOLVED
+    return REASONS.get(turn.decision, "低い信頼度")
 
 
 def embed(bot: Bot, lock: Lock, texts: Sequence[str]) -> tuple[np.ndarray, list[frozenset[str]]]:

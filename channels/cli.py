@@ -152,7 +152,13 @@ def serve(index_dir: IndexDir = None,
     host, port = host or settings.host, port or settings.port
     out.print(f"madoguchi: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     uvicorn.run("channels.web.asgi:app", host=host, port=port, workers=workers or settings.workers,
-                log_level="warning", proxy_headers=False)  # the app believes only MADOGUCHI_TRUSTED_PROXIES
+                log_level="warning", proxy_headers=False,  # the app believes only MADOGUCHI_TRUSTED_PROXIES
+                timeout_worker_healthcheck=WORKER_START_SECONDS)
+
+
+# A worker answers uvicorn's health pings only once its imports release the interpreter; on a busy small
+# server that took over 5 s (uvicorn's default), and the workers were killed and restarted for ever.
+WORKER_START_SECONDS = 120
 
 
 def main() -> None:

@@ -23,12 +23,13 @@ from knowledge.records import Audience, Record
 Format = Literal["xlsx", "csv"]
 HEADERS = (("id", "番号"), ("question", "質問"), ("answer", "回答"), ("alt_questions", "言い換え"),
            ("category", "分類"), ("department", "担当課"), ("contact", "連絡先"), ("url", "参照URL"),
-           ("audience", "公開範囲"), ("valid_from", "公開開始日"), ("valid_until", "公開終了日"), ("owner", "管理者"))
+           ("audience", "公開範囲"), ("valid_from", "公開開始日"), ("valid_until", "公開終了日"), ("owner", "管理者"),
+           ("answer_easy", "やさしい日本語"))
 PASSAGE_HEADERS = ("番号", "文書", "位置", "見出し", "本文", "公開範囲")
 AUDIENCE_LABELS = {Audience.RESIDENT: "住民", Audience.STAFF: "職員", Audience.ALL: "全員"}
 FORMULA_START = ("=", "+", "-", "@")
 FAQ_SHEET, PASSAGE_SHEET = "FAQ", "文書（参照のみ）"
-COLUMN_WIDTHS = {"A": 10, "B": 40, "C": 80, "D": 40}
+COLUMN_WIDTHS = {"A": 10, "B": 40, "C": 80, "D": 40, "M": 80}
 
 
 def cell_value(record: Record, column: str) -> str | date | None:
@@ -102,7 +103,7 @@ def write_xlsx(records: list[Record], path: Path) -> int:
         _append(sheet, row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for column in ("C", "D"):
+    for column in ("C", "D", "M"):
         for cell in sheet[column][1:]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for column, width in COLUMN_WIDTHS.items():

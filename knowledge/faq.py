@@ -88,7 +88,7 @@ def row_to_record(source: str, location: str, row: dict[str, Any]) -> Record:
         url=parse_url("url", values["url"]), audience=parse_audience(row.get("audience")),
         valid_from=parse_date("valid_from", row.get("valid_from")),
         valid_until=parse_date("valid_until", row.get("valid_until")),
-        owner=values["owner"], source=source, location=location,
+        owner=values["owner"], source=source, location=location, answer_easy=values["answer_easy"],
     )
 
 

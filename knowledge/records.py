@@ -44,6 +44,7 @@ class Record:
     location: str = ""
     section_path: tuple[str, ...] = ()
     page: int | None = None
+    answer_easy: str = ""  # the answer in やさしい日本語, where the city wrote one
 
     def is_valid_on(self, day: date) -> bool:
         """An entry outside its validity window must not be answered."""
@@ -54,6 +55,8 @@ class Record:
     def to_json(self) -> dict[str, Any]:
         """A plain dict for JSON files, dates as ISO strings."""
         data = {name: getattr(self, name) for name in self.__slots__}  # asdict's deep copy costs a build 0.1 s
+        if not data["answer_easy"]:
+            del data["answer_easy"]  # records without one hash as before it existed: older index versions stay valid
         data["audience"] = self.audience.value
         for key in ("valid_from", "valid_until"):
             data[key] = data[key].isoformat() if data[key] else None

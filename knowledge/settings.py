@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     desk_webhook_url: str | None = Field(None, description="URL that receives a JSON POST for each new escalation.")
     desk_webhook_secret: SecretStr | None = Field(None, description="Signs webhook bodies (X-Madoguchi-Signature, "
                                                                     "HMAC-SHA256).")
+    desk_staff_roles: list[Literal["agent", "editor", "admin"]] = Field(
+        default_factory=lambda: ["editor", "admin"],
+        description="Desk roles whose search (/desk/search) shows staff-only entries, with a 「職員向け」 badge; "
+                    "others search as residents do (a contracted call center's agents, by default).")
     outbox_max_attempts: int = Field(8, ge=1, le=50, description="Tries for a notification or reply before it is "
                                                                  "marked undelivered.")
     outbox_first_delay_seconds: float = Field(2.0, gt=0, description="First retry delay; doubles each try "
@@ -117,8 +121,14 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(30.0, gt=0, description="How long a worker owns a delivery before another "
                                                                 "may retry it (a crashed worker's work resumes).")
     city_name: str = Field("みなと市", description="Shown in greetings.")
+    furigana_readings_file: Path | None = Field(SAMPLE_CITY / "furigana.tsv",
+                                                description="The city's own readings for furigana (place names): "
+                                                            "'word<TAB>reading' lines; default the sample city's.")
     call_center_hours: str = Field("平日 8:30〜17:15（土日祝日・年末年始を除く）", description="Told on escalation.")
     call_center_contact: str = Field("市役所代表 電話 0123-45-1000", description="Told on escalation.")
+    urgent_file: Path | None = Field(None, description="YAML of this city's urgent situations (lines to call), "
+                                                    "added to the national default and to an urgent.yaml at the "
+                                                    "top of a source folder.")
     minutes_per_inquiry: float = Field(5.0, gt=0, le=240, description="Staff minutes one answered question "
                                                                       "would have taken by phone (the dashboard's "
                                                                       "hours-saved estimate; an assumption).")

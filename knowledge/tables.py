@@ -30,6 +30,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "valid_from": ("valid_from", "公開開始日", "掲載開始日", "有効開始日"),
     "valid_until": ("valid_until", "公開終了日", "掲載終了日", "有効期限", "有効終了日"),
     "owner": ("owner", "管理者", "更新担当", "責任者"),
+    "answer_easy": ("answer_easy", "やさしい日本語", "回答（やさしい日本語）", "やさしい日本語の回答", "easy_answer"),
 }
 REQUIRED_COLUMNS = ("question", "answer")
 CSV_ENCODINGS = ("utf-8-sig", "cp932")

@@ -16,10 +16,11 @@ from channels.web import create_app
 from knowledge.settings import Settings
 from tests.test_desk_auth import add_user, browser, sign_in
 
-TINY_FAQ = """id,question,answer,department,owner,valid_from,valid_until
-T1,臨時給付金はどうやって申請しますか。,申請は終了しました。,福祉課,福祉課,,2020-03-31
-T2,犬の登録はどこでしますか。,犬を飼い始めたら30日以内に環境課で登録してください。,<b>環境課</b>,,,
-T3,粗大ごみはどうやって出しますか。,電話かインターネットで申し込んでください。,環境課,環境課,,
+TINY_FAQ = """id,question,answer,department,owner,valid_from,valid_until,やさしい日本語
+T1,臨時給付金はどうやって申請しますか。,申請は終了しました。,福祉課,福祉課,,2020-03-31,
+T2,犬の登録はどこでしますか。,犬を飼い始めたら30日以内に環境課で登録してください。,<b>環境課</b>,,,,
+T3,粗大ごみはどうやって出しますか。,電話かインターネットで申し込んでください。,環境課,環境課,,,
+T4,図書館の本は何冊まで借りられますか。,1人10冊まで、2週間借りられます。,図書館,図書館,,,本は1人10冊まで借りられます。
 """
 
 
@@ -40,6 +41,8 @@ def tiny(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         add_user(store_url, model_cache, "agent1", "agent")
         reply = client.post("/api/v1/ask", json={"text": "犬の登録はどこでしますか。", "session_id": "tiny-session-1"})
         assert reply.json()["decision"] == "answer" and reply.json()["answer"]["id"] == "T2"
+        reply = client.post("/api/v1/ask", json={"text": "図書館の本は何冊まで借りられますか。", "session_id": "tiny-session-2"})
+        assert reply.json()["answer"]["id"] == "T4" and reply.json()["answer"]["text_easy"].startswith("本は")
         yield app
 
 
@@ -73,6 +76,12 @@ def test_entries_without_an_owner_are_listed_with_their_department_escaped(tiny:
 def test_entries_never_shown_in_90_days_leave_out_the_answered_and_the_expired(tiny: object) -> None:
     unseen = section(health_page(tiny, "editor1"), "unseen-heading")
     assert ">T3<" in unseen and ">T2<" not in unseen and ">T1<" not in unseen
+
+
+def test_most_asked_entries_without_an_easy_answer_are_listed_with_how_often(tiny: object) -> None:
+    lacking = section(health_page(tiny, "editor1"), "easy-heading")
+    assert ">T2<" in lacking and "1 回" in lacking
+    assert ">T4<" not in lacking and ">T3<" not in lacking and ">T1<" not in lacking
 
 
 def test_agents_cannot_open_content_health(tiny: object) -> None:

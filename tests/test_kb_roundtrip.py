@@ -217,3 +217,29 @@ def test_passages_of_documents_cannot_be_turned_into_desk_entries(desk: object) 
     form = {"csrf": csrf_of(editor, "/desk/entries"), "question": "上書き", "answer": "上書き"}
     assert editor.post(f"/desk/entries/{quote(passage, safe='')}", data=form).status_code == 404
     assert editor.post(f"/desk/entries/{'x' * 200}", data=form).status_code == 404
+
+
+def test_easy_answers_of_the_sample_city_survive_export_in_both_formats(cli: CliRunner, tmp_path: Path) -> None:
+    for fmt in ("csv", "xlsx"):
+        back = {r.id: r.answer_easy for r in load_sources([export(cli, tmp_path, fmt)]).records}
+        assert sum(1 for text in back.values() if text) >= 40
+        assert back["R081"].startswith("児童手当は、1年に6回") and back["R002"] == ""
+
+
+def test_an_easy_answer_goes_through_the_desk_form_the_database_an_import_and_the_export(desk: object) -> None:
+    editor = browser(desk)
+    sign_in(editor, "editor1")
+    made = editor.post("/desk/entries/new", data={"csrf": csrf_of(editor, "/desk/entries"), "question": "猫の登録は？"})
+    path = made.headers["location"].split("?")[0]
+    form = {**form_of(editor, path), "answer": "猫の登録はありません。", "answer_easy": "ねこは とうろく しません。"}
+    assert editor.post(path, data=form).status_code == 303
+    assert form_of(editor, path)["answer_easy"] == "ねこは とうろく しません。"
+    assert editor.post(f"{path}/approve", data={"csrf": csrf_of(editor, path)}).status_code == 303
+    upload = "番号,質問,回答,公開範囲,やさしい日本語\nN300,犬の散歩のふんは？,持ち帰ってください。,住民,ふんは 家に 持って帰ります。\n"
+    token = CSRF.search(editor.get("/desk/kb").text).group(1)  # type: ignore[union-attr]
+    imported = editor.post("/desk/kb/import", data={"csrf": token},
+                           files={"file": ("easy.csv", upload.encode("utf-8"), "text/csv")})
+    assert "1 件を追加・変更" in imported.text
+    exported = editor.get("/desk/kb/export.csv").content.decode("utf-8-sig")
+    assert exported.splitlines()[0].endswith(",やさしい日本語")
+    assert "ねこは とうろく しません。" in exported and "ふんは 家に 持って帰ります。" in exported

@@ -6,8 +6,8 @@ shared table; once with SQLite files per city, once with a PostgreSQL schema per
 
 from __future__ import annotations
 
+import logging
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -240,8 +240,8 @@ def test_the_registry_keeps_each_imported_list_and_refuses_a_broken_one(tmp_path
     assert history.exit_code == 0 and history.output.count("asahi kawase") == 1  # the broken file left no revision
 
 
-def test_a_server_reading_the_registry_follows_cities_added_changed_and_removed(tmp_path: Path,
-                                                                                 model_cache: Path) -> None:
+def test_a_server_reading_the_registry_follows_cities_added_changed_and_removed(
+        tmp_path: Path, model_cache: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = write_city(tmp_path, {key: f"sqlite:///{tmp_path / key}.db" for key in HOSTS})
     head, asahi_block, kawase_block = re.split(r"(?=  - id: )", path.read_text(encoding="utf-8"))
     env = {"MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'server.db'}", "MADOGUCHI_DATA_DIR": str(model_cache),
@@ -261,8 +261,9 @@ def test_a_server_reading_the_registry_follows_cities_added_changed_and_removed(
     application = create_tenants_app(settings)
     with TestClient(application):
         assert status("asahi") == 200 and status("kawase") == 404
-        store(asahi_block, kawase_block)  # kawase has no index yet: it cannot start, asahi keeps serving
-        time.sleep(1)
+        with caplog.at_level(logging.ERROR, logger="madoguchi.tenants"):
+            store(asahi_block, kawase_block)  # kawase has no index yet: it cannot start, asahi keeps serving
+            wait_for(lambda: "city kawase not started" in caplog.text)
         assert status("kawase") == 404 and ask(application, "asahi", "児童手当の申請に必要なもの")["answer"]
         assert CliRunner().invoke(cli_app, ["tenants", "build", "kawase"], env=env).exit_code == 0
         wait_for(lambda: status("kawase", "/healthz") == 200)

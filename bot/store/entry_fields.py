@@ -21,8 +21,9 @@ from knowledge.records import Audience, Record
 PARAPHRASE_SEPARATORS = re.compile(r"[|｜\r\n]+")
 FIELD_LABELS = {"id": "番号", "question": "質問", "answer": "回答", "paraphrases": "言い換え", "category": "分類",
                 "department": "担当課", "contact": "連絡先", "url": "参照URL", "audience": "公開範囲",
-                "valid_from": "公開開始日", "valid_until": "公開終了日", "owner": "管理者"}
-TEXT_FIELDS = ("question", "answer", "category", "department", "contact", "url", "owner")
+                "valid_from": "公開開始日", "valid_until": "公開終了日", "owner": "管理者",
+                "answer_easy": "やさしい日本語"}
+TEXT_FIELDS = ("question", "answer", "category", "department", "contact", "url", "owner", "answer_easy")
 _COLUMNS = EntryVersion.__table__.c
 COLUMN_LIMITS: dict[str, int] = {name: _COLUMNS[name].type.length for name in TEXT_FIELDS
                                  if getattr(_COLUMNS[name].type, "length", None)}
@@ -73,6 +74,7 @@ class EntryFields:
     valid_from: date | None = None
     valid_until: date | None = None
     owner: str = ""
+    answer_easy: str = ""
 
     def cleaned(self) -> "EntryFields":
         """Normalised text and paraphrases; InvalidFieldError for an unknown audience, reversed dates, text the
@@ -105,7 +107,7 @@ class EntryFields:
         return {"question": self.question, "answer": self.answer, "paraphrases": list(self.paraphrases),
                 "category": self.category, "department": self.department, "contact": self.contact,
                 "url": self.url, "audience": self.audience, "valid_from": self.valid_from,
-                "valid_until": self.valid_until, "owner": self.owner}
+                "valid_until": self.valid_until, "owner": self.owner, "answer_easy": self.answer_easy}
 
     def to_record(self, entry_id: str, location: str) -> Record:
         """The entry as the index sees any FAQ record; its source is the desk."""
@@ -113,17 +115,18 @@ class EntryFields:
                       alt_questions=self.paraphrases, category=self.category, department=self.department,
                       contact=self.contact, url=self.url, audience=Audience(self.audience),
                       valid_from=self.valid_from, valid_until=self.valid_until, owner=self.owner,
-                      source="desk", location=location)
+                      source="desk", location=location, answer_easy=self.answer_easy)
 
     @classmethod
     def of(cls, row: EntryVersion) -> "EntryFields":
         """The content of a stored version."""
         return cls(row.question, row.answer, tuple(row.paraphrases or ()), row.category, row.department,
-                   row.contact, row.url, row.audience, row.valid_from, row.valid_until, row.owner)
+                   row.contact, row.url, row.audience, row.valid_from, row.valid_until, row.owner,
+                   row.answer_easy or "")
 
     @classmethod
     def from_record(cls, record: Record) -> "EntryFields":
         """The content of a record loaded from the city's files (or the index)."""
         return cls(record.question, record.answer, record.alt_questions, record.category, record.department,
                    record.contact, record.url, record.audience.value, record.valid_from, record.valid_until,
-                   record.owner)
+                   record.owner, record.answer_easy)

@@ -24,6 +24,8 @@ from bot.store.tables import Conversation, EntryVersion, Escalation, Feedback, T
 
 JST = timezone(timedelta(hours=9), "JST")
 QUESTION = "question"
+PHONE = "phone"  # calls logged at the desk (bot/store/calls.py): counted beside chat, never as the bot's
+UNANSWERED = ("clarify", "escalate", "forward")
 LOW_CONFIDENCE = 0.5  # below this the bot itself thought its best entry more likely wrong than right
 REVIEW_LIMIT = 2000
 
@@ -147,17 +149,21 @@ class Insights:
         begin, end = period.bounds()
         return (Turn.created_at >= begin) & (Turn.created_at < end)
 
+    def _chat(self) -> Any:
+        """Turns the bot answered itself (not the phone calls agents logged)."""
+        return Turn.conversation_id.in_(select(Conversation.id).where(Conversation.channel != PHONE))
+
     def questions_per_day(self, period: Period) -> dict[tuple[date, str], int]:
         """Question turns per JST day and channel."""
         day = local_day(Turn.created_at)
         query = (select(day, Conversation.channel, func.count(Turn.id)).join(Conversation)
-                 .where(self._turns_in(period), Turn.decision != "smalltalk")
+                 .where(self._turns_in(period), Turn.decision != "smalltalk", Conversation.channel != PHONE)
                  .group_by(day, Conversation.channel))
         return {(date.fromisoformat(str(d)), channel): n for d, channel, n in self._rows(query)}
 
     def decisions(self, period: Period) -> Decisions:
         """Answered / clarified / escalated turns; smalltalk is not counted."""
-        query = (select(Turn.decision, func.count(Turn.id)).where(self._turns_in(period))
+        query = (select(Turn.decision, func.count(Turn.id)).where(self._turns_in(period), self._chat())
                  .group_by(Turn.decision))
         counts = dict(self._rows(query))
         return Decisions(counts.get("answer", 0), counts.get("clarify", 0), counts.get("escalate", 0))
@@ -207,9 +213,11 @@ class Insights:
 
     def review_turns(self, period: Period, low_confidence: float = LOW_CONFIDENCE,
                      limit: int = REVIEW_LIMIT) -> list[ReviewTurn]:
-        """Questions clarified, escalated, answered with low confidence or marked 👎, newest first."""
+        """Questions clarified, escalated, answered with low confidence or marked 👎, and calls nothing in the
+        knowledge base answered (forwarded or not resolved), newest first."""
         thumbs_down = exists().where(Feedback.turn_id == Turn.id, Feedback.helpful.is_(False))
-        doubtful = Turn.decision.in_(("clarify", "escalate")) | (Turn.confidence < low_confidence)
+        unsure = (Turn.confidence < low_confidence) & (Conversation.channel != PHONE)
+        doubtful = Turn.decision.in_(UNANSWERED) | unsure
         query = (select(Turn, Conversation.audience, Conversation.channel, thumbs_down.label("unhelpful"))
                  .join(Conversation)
                  .where(self._turns_in(period), Turn.intent == QUESTION, doubtful | thumbs_down)

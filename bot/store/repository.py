@@ -19,8 +19,8 @@ from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
 from bot.store.timeouts import Probe, StoreTimeouts
-from bot.store.tables import (ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, QuestionLabel, Turn,
-                              utcnow)
+from bot.store.tables import (Call, ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, QuestionLabel,
+                              Turn, utcnow)
 from bot.store.values import bounded_id
 from knowledge.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 
@@ -114,12 +114,9 @@ class ConversationStore:
                 return StoredTurn(done, facts.escalation_id)
             if facts.escalation_id and session.get(Escalation, facts.escalation_id) is not None:
                 return StoredTurn(0, facts.escalation_id)
-            connection, now = session.connection(), utcnow()
-            connection.execute(self._statements.conversation, {
-                "id": facts.conversation_id, "channel": facts.channel, "audience": facts.audience,
-                "created_at": now, "updated_at": now})
-            turn_id = connection.execute(self._statements.turn, {
-                "conversation_id": facts.conversation_id, "created_at": now, "question": facts.question,
+            self.ensure_conversation(session, facts.conversation_id, facts.channel, facts.audience)
+            turn_id = session.connection().execute(self._statements.turn, {
+                "conversation_id": facts.conversation_id, "created_at": utcnow(), "question": facts.question,
                 "normalised": facts.normalised, "intent": facts.intent, "decision": facts.decision,
                 "confidence": facts.confidence, "shown_entry_id": facts.shown_entry_id, "choices": facts.choices,
                 "candidates": facts.candidates}).scalar_one()
@@ -133,6 +130,12 @@ class ConversationStore:
     def _replayed(session: Session, once: str) -> int | None:
         noted = session.scalars(select(ChannelEvent.id).where(ChannelEvent.id.startswith(f"{REPLAYED}{once}:"))).first()
         return int(noted.rsplit(":", 1)[1]) if noted else None
+
+    def ensure_conversation(self, session: Session, conversation_id: str, channel: str, audience: str) -> None:
+        """Insert-or-touch in one statement: two first messages of one session may arrive together."""
+        now = utcnow()
+        session.connection().execute(self._statements.conversation, {
+            "id": conversation_id, "channel": channel, "audience": audience, "created_at": now, "updated_at": now})
 
     def _escalate(self, session: Session, turn_id: int, facts: TurnFacts) -> None:
         """The escalation and its desk notification are committed together, or neither is. Contact details
@@ -198,6 +201,7 @@ class ConversationStore:
         session.execute(delete(Escalation).where(Escalation.conversation_id.in_(conversation_ids)))
         session.execute(delete(Turn).where(Turn.conversation_id.in_(conversation_ids)))
         session.execute(delete(QuestionLabel).where(QuestionLabel.conversation_id.in_(conversation_ids)))
+        session.execute(delete(Call).where(Call.conversation_id.in_(conversation_ids)))
 
     def purge_older_than(self, days: int) -> int:
         """Delete conversations untouched for `days` days (the retention setting); returns how many."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.store.values import ID_LENGTH, StoredString as String, StoredText as Text
@@ -32,6 +32,7 @@ class Conversation(Base):
     user_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    furigana: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # asked for 「ふりがな」
 
 
 class Turn(Base):
@@ -172,6 +173,7 @@ class EntryVersion(Base):
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     owner: Mapped[str] = mapped_column(String(200), default="")
+    answer_easy: Mapped[str] = mapped_column(Text, default="")
     escalation_id: Mapped[str | None] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(64))
     approver: Mapped[str | None] = mapped_column(String(64))
@@ -219,3 +221,20 @@ class QuestionLabel(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     turn_id: Mapped[int | None] = mapped_column(Integer)
     by: Mapped[str] = mapped_column(String(64))
+
+
+class Call(Base):
+    """A phone call an agent logged from the desk's search: answered with an entry, forwarded to a department,
+    or not resolved (an escalation). The caller's (masked) question is the turn `turn_id` on channel `phone`."""
+
+    __tablename__ = "calls"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    turn_id: Mapped[int | None] = mapped_column(ForeignKey("turns.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    entry_id: Mapped[str | None] = mapped_column(String(128))
+    department: Mapped[str] = mapped_column(String(200), default="")
+    handling_seconds: Mapped[int | None] = mapped_column(Integer)
+    escalation_id: Mapped[str | None] = mapped_column(String(64))

@@ -5,7 +5,8 @@ with `channels.desk.auth.require_role(...)`, renders with `channels.desk.render.
 one `include_router` line below. Nothing here may import `channels.web` at load time (it imports us).
 """
 
-from channels.desk import admin, drafts, entries, escalation, insights, labelling, learned, login, queue
+from channels.desk import (admin, calls, drafts, entries, escalation, insights, labelling, learned, login, queue,
+                           search)
 from channels.desk.render import DeskRoute, DeskRouter
 
 desk_router = DeskRouter(prefix="/desk", route_class=DeskRoute, include_in_schema=False)
@@ -18,5 +19,7 @@ desk_router.include_router(entries.router)
 desk_router.include_router(insights.router)
 desk_router.include_router(labelling.router)
 desk_router.include_router(learned.router)
+desk_router.include_router(search.router)
+desk_router.include_router(calls.router)
 
 __all__ = ["desk_router"]

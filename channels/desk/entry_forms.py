@@ -22,7 +22,7 @@ from indexer.embedding import LentEmbedder
 from knowledge.errors import RequestError
 from knowledge.records import Record
 
-LIMITS = {"question": 1000, "answer": 10_000, "paraphrases": 10_000, **COLUMN_LIMITS}
+LIMITS = {"question": 1000, "answer": 10_000, "paraphrases": 10_000, "answer_easy": 10_000, **COLUMN_LIMITS}
 AUDIENCES = (("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）"))
 STATUS_LABELS = {"draft": "下書き", "approved": "承認済み", "rejected": "却下", "retired": "公開終了"}
 _PUBLISHER_LOCK = threading.Lock()
@@ -77,7 +77,7 @@ def fields_from_form(form: FormData) -> EntryFields:
     return EntryFields(values["question"], values["answer"], split_paraphrases(values["paraphrases"]),
                        values["category"], values["department"], values["contact"], values["url"],
                        values["audience"] or "resident", _day("valid_from", values["valid_from"]),
-                       _day("valid_until", values["valid_until"]), values["owner"]).cleaned()
+                       _day("valid_until", values["valid_until"]), values["owner"], values["answer_easy"]).cleaned()
 
 
 def form_values(content: EntryFields | None) -> dict[str, str]:

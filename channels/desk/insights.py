@@ -8,7 +8,7 @@ statistics. Periods are whole days in Japan time, given as `?start=YYYY-MM-DD&en
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -17,13 +17,14 @@ from starlette.responses import Response
 
 from bot.review import SHOWN, ReviewCluster, review_clusters
 from bot.store.accounts import SignedIn
+from bot.store.call_insights import OUTCOMES, CallFigures, CallInsights
 from bot.store.insights import DepartmentLoad, Decisions, Insights, Period, today_jst
 from channels.desk.auth import require_role
 from channels.desk.charts import Chart, bar_chart, stacked_chart
 from channels.desk.render import desk_subrouter, page
-from channels.desk.stats_csv import csv_response
+from channels.desk.stats_csv import OUTCOME_LABELS, csv_response
 from knowledge.errors import RequestError
-from knowledge.records import Record
+from knowledge.records import Audience, Record
 
 if TYPE_CHECKING:
     from channels.web.api import WebContext
@@ -34,8 +35,9 @@ Editor = Depends(require_role("editor"))
 DEFAULT_DAYS = 30
 LONGEST_DAYS = 400
 HEALTH_DAYS = 90
+EASY_LISTED = 20  # the most-asked entries without an easy-Japanese answer
 TOP_CLUSTERS = 5
-CHANNEL_LABELS = {"web": "ウェブ", "line": "LINE", "slack": "Slack"}
+CHANNEL_LABELS = {"web": "ウェブ", "line": "LINE", "slack": "Slack", "phone": "電話"}
 Start = Query(None, description="First day (JST), YYYY-MM-DD.")
 End = Query(None, description="Last day (JST), YYYY-MM-DD.")
 
@@ -68,11 +70,18 @@ class Dashboard:
     median_minutes: float | None
     clusters: list[ReviewCluster]
     minutes_per_inquiry: float
+    calls: CallFigures = field(default_factory=CallFigures)
 
     @property
     def hours_saved(self) -> float:
         """Questions the bot answered × assumed minutes per inquiry, in hours."""
         return self.decisions.answered * self.minutes_per_inquiry / 60
+
+    @property
+    def phone_hours_saved(self) -> float:
+        """Calls answered from the knowledge base × the same assumed minutes: each is an inquiry the
+        department did not have to take (the call center answered it instead of forwarding it), in hours."""
+        return self.calls.answered * self.minutes_per_inquiry / 60
 
     @property
     def helpful_rate(self) -> float | None:
@@ -99,7 +108,7 @@ def dashboard(ctx: WebContext, period: Period) -> Dashboard:
     return Dashboard(period, insights.questions_per_day(period), insights.decisions(period),
                      insights.feedback(period), insights.escalations_by_department(period),
                      insights.median_time_to_answer(period), unanswered_clusters(ctx, insights, period),
-                     ctx.settings.minutes_per_inquiry)
+                     ctx.settings.minutes_per_inquiry, CallInsights(ctx.store).figures(period))
 
 
 def percent(share: float) -> str:
@@ -108,7 +117,7 @@ def percent(share: float) -> str:
 
 
 def charts(board: Dashboard) -> list[Chart]:
-    """Questions per day by channel, how they were handled, and escalations by department."""
+    """Questions per day by channel, how they were handled, escalations by department, and calls per day."""
     days = board.period.days()
     series = {CHANNEL_LABELS.get(c, c): [board.per_day.get((d, c), 0) for d in days] for c in board.channels}
     decided = board.decisions
@@ -124,7 +133,18 @@ def charts(board: Dashboard) -> list[Chart]:
                       ["回答", "聞き返し", "引き継ぎ"], handled, "%", lambda v: f"{v:.1f}", 100),
             bar_chart("departments", "担当課ごとの引き継ぎ件数",
                       "期間中に担当者へ引き継いだ質問の数（推定された担当課ごと、多い順）。",
-                      departments, [load.escalations for load in loads], "件")]
+                      departments, [load.escalations for load in loads], "件"), *call_charts(board)]
+
+
+def call_charts(board: Dashboard) -> list[Chart]:
+    """Calls per day by outcome, when the period has calls (no empty chart where no call center logs calls)."""
+    if not board.calls.total:
+        return []
+    days = board.period.days()
+    series = {OUTCOME_LABELS[o]: [board.calls.per_day.get((d, o), 0) for d in days] for o in OUTCOMES}
+    return [stacked_chart("calls-per-day", "日ごとの電話（結果ごと）",
+                          f"{days[0]} から {days[-1]} までに窓口で記録した電話の数。",
+                          [d.strftime("%m-%d") for d in days], series, "件")]
 
 
 @router.get("/stats")
@@ -132,7 +152,8 @@ def stats_page(request: Request, start: date | None = Start, end: date | None = 
                user: SignedIn = Agent) -> Response:
     """The dashboard for a period, drawn as SVG with tables for screen readers."""
     board = dashboard(context(request), period_of(start, end))
-    return page(request, "stats.html", board=board, charts=charts(board), percent=percent)
+    return page(request, "stats.html", board=board, charts=charts(board), percent=percent,
+                outcomes=OUTCOME_LABELS)
 
 
 @router.get("/stats.csv")
@@ -160,6 +181,14 @@ class Health:
     ownerless: list[Record]
     unseen: list[Record]
     busiest: list[DepartmentLoad]
+    without_easy: list[tuple[Record, int]]
+
+
+def most_asked_without_easy(entries: list[Record], shown: dict[str, int], today: date) -> list[tuple[Record, int]]:
+    """Residents' entries answered most often that have no やさしい日本語 answer yet, with how often."""
+    lacking = [(r, shown[r.id]) for r in entries
+               if r.id in shown and not r.answer_easy and r.audience is not Audience.STAFF and r.is_valid_on(today)]
+    return sorted(lacking, key=lambda pair: (-pair[1], pair[0].id))[:EASY_LISTED]
 
 
 def health(ctx: WebContext, today: date) -> Health:
@@ -171,7 +200,8 @@ def health(ctx: WebContext, today: date) -> Health:
     unseen = [r for r in entries if r.is_valid_on(today) and r.id not in shown and r.id not in fresh]
     ownerless = [r for r in entries if not r.owner.strip()]
     busiest = insights.escalations_by_department(Period.last_days(HEALTH_DAYS, today))[:10]
-    return Health(sorted(expired, key=lambda r: r.valid_until or today), ownerless, unseen, busiest)
+    return Health(sorted(expired, key=lambda r: r.valid_until or today), ownerless, unseen, busiest,
+                  most_asked_without_easy(entries, shown, today))
 
 
 @router.get("/health")

@@ -18,7 +18,7 @@ from channels.desk.auth import require_role, services
 from channels.desk.render import page
 
 STATUS_LABELS = {"new": "未対応", "claimed": "対応中", "answered": "回答済み", "closed": "完了", "dropped": "取り下げ"}
-CHANNEL_LABELS = {"web": "ウェブ", "line": "LINE", "slack": "Slack"}
+CHANNEL_LABELS = {"web": "ウェブ", "line": "LINE", "slack": "Slack", "phone": "電話"}
 AUDIENCE_LABELS = {"resident": "住民", "staff": "職員"}
 VIEWS = {"open": ("new", "claimed"), "all": STATUSES, **{status: (status,) for status in STATUSES}}
 PREVIEW_CHARS = 80

@@ -26,7 +26,7 @@ from knowledge.errors import MadoguchiError, UnauthorizedError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 JST = timezone(timedelta(hours=9), "JST")
-NAV = (("キュー", "/desk", "agent"), ("FAQ下書き", "/desk/entries", "agent"), ("見直し", "/desk/review", "editor"),
+NAV = (("キュー", "/desk", "agent"), ("電話・検索", "/desk/search", "agent"), ("FAQ下書き", "/desk/entries", "agent"), ("見直し", "/desk/review", "editor"),
        ("品質", "/desk/health", "editor"), ("学習した質問", "/desk/learned", "editor"),
        ("統計", "/desk/stats", "agent"), ("管理", "/desk/admin/users", "admin"))
 TITLES = {400: "送られた内容に誤りがあります", 401: "ログインしてください", 403: "この操作はできません",

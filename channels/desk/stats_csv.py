@@ -1,7 +1,8 @@
 """The statistics page's figures as CSV that Excel opens correctly (UTF-8 with a BOM).
 
-Sections follow one another, separated by a blank line: summary, questions per day and channel,
-escalations by department, top unanswered clusters. Residents' words and department names come
+Sections follow one another, separated by a blank line: summary (the phone's figures after chat's),
+questions per day and channel, escalations by department, calls per day by outcome, calls by department,
+top unanswered clusters. Residents' words and department names come
 from data, so a cell that Excel would read as a formula (=, +, -, @ …) is prefixed with 「'」.
 """
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from channels.desk.insights import Dashboard
 
 BOM = "\ufeff"
+OUTCOME_LABELS = {"answered": "この回答で対応", "forwarded": "担当課へ転送", "unresolved": "対応できず"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -47,7 +49,21 @@ def summary_rows(board: "Dashboard") -> list[list[object]]:
             ["引き継ぎ率（%）", pct(decided.rate(decided.escalated))], ["👍の数", up], ["👎の数", down],
             ["👍の割合（%）", pct(board.helpful_rate)], ["回答までの時間の中央値（分）", board.median_minutes],
             ["1件あたりの分数（設定・仮定）", board.minutes_per_inquiry],
-            ["削減できた職員の時間（推計・時間）＝回答した質問数×1件あたりの分数÷60", round(board.hours_saved, 1)]]
+            ["削減できた職員の時間（推計・時間）＝回答した質問数×1件あたりの分数÷60", round(board.hours_saved, 1)],
+            *phone_rows(board)]
+
+
+def phone_rows(board: "Dashboard") -> list[list[object]]:
+    """The calls logged at the desk, and the hours the knowledge base saved on the phone."""
+    calls = board.calls
+    return [["電話の件数", calls.total], ["電話: この回答で対応", calls.outcomes.get("answered", 0)],
+            ["電話: 担当課へ転送", calls.outcomes.get("forwarded", 0)],
+            ["電話: 対応できず", calls.outcomes.get("unresolved", 0)],
+            ["知識ベースで答えた電話の割合（%）", pct(calls.answered_share)],
+            ["電話の通話時間の中央値（秒）", calls.median_handling_seconds], ["通話時間を計った電話の数", calls.timed],
+            ["削減できた職員の時間（推計・時間）電話＝知識ベースで答えた電話の数×1件あたりの分数÷60",
+             round(board.phone_hours_saved, 1)],
+            ["削減できた職員の時間（推計・時間）チャットと電話の合計", round(board.hours_saved + board.phone_hours_saved, 1)]]
 
 
 def day_rows(board: "Dashboard") -> list[list[object]]:
@@ -67,6 +83,23 @@ def department_rows(board: "Dashboard") -> list[list[object]]:
               for load in board.departments)]
 
 
+def call_day_rows(board: "Dashboard") -> list[list[object]]:
+    """Calls per day by outcome, zeros included."""
+    outcomes = list(board.calls.outcomes) or list(OUTCOME_LABELS)
+    rows: list[list[object]] = [["日付（電話）", *(f"電話: {OUTCOME_LABELS[o]}" for o in outcomes), "合計"]]
+    for day in board.period.days():
+        counts = [board.calls.per_day.get((day, outcome), 0) for outcome in outcomes]
+        rows.append([day.isoformat(), *counts, sum(counts)])
+    return rows
+
+
+def call_department_rows(board: "Dashboard") -> list[list[object]]:
+    """Calls per department: answered from its entries, forwarded to it, or left unresolved."""
+    return [["担当課（電話）", *OUTCOME_LABELS.values(), "合計"],
+            *([d.department or "（担当課なし）", *(d.counts.get(o, 0) for o in OUTCOME_LABELS), d.total]
+              for d in board.calls.departments)]
+
+
 def cluster_rows(board: "Dashboard") -> list[list[object]]:
     """The most asked needs the bot could not answer."""
     def nearest(cluster: ReviewCluster) -> str:
@@ -80,7 +113,8 @@ def render(board: "Dashboard") -> str:
     """All sections as one CSV text, starting with the BOM."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    for number, section in enumerate((summary_rows, day_rows, department_rows, cluster_rows)):
+    sections = (summary_rows, day_rows, department_rows, call_day_rows, call_department_rows, cluster_rows)
+    for number, section in enumerate(sections):
         if number:
             writer.writerow([])
         writer.writerows([cell(value) for value in row] for row in section(board))

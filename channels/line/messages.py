@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
-from linebot.v3.messaging import (FlexBubble, FlexBox, FlexButton, FlexMessage, FlexText, Message, PostbackAction,
-                                  QuickReply, QuickReplyItem, TextMessage, URIAction)
+from linebot.v3.messaging import (FlexBubble, FlexBox, FlexButton, FlexMessage, FlexText, Message, MessageAction,
+                                  PostbackAction, QuickReply, QuickReplyItem, TextMessage, URIAction)
 
 from bot import Answer, Decision
+from channels.readings import ASK, ASK_OFF
 from knowledge.settings import Settings
 
 MAX_QUICK_REPLIES = 13
@@ -19,31 +21,36 @@ def postback(label: str, **data: str | int) -> PostbackAction:
     return PostbackAction(label=label[:20], data=urlencode(data), display_text=label[:300])
 
 
-def answer_bubble(reply: Answer, turn_id: int) -> FlexMessage:
-    """The answer, department and contact, a source link and 👍/👎."""
+def answer_bubble(reply: Answer, turn_id: int, say: Callable[[str], str] = str) -> FlexMessage:
+    """The answer (as `say` writes it: with readings when asked), department and contact, a source link, 👍/👎,
+    and a quick reply that switches furigana."""
     record = reply.record
     assert record is not None
-    body = [FlexText(text=record.answer[:2000], wrap=True, size="md"),
+    text = say(record.answer)
+    body = [FlexText(text=text[:2000], wrap=True, size="md"),
             FlexText(text=f"担当: {record.contact or record.department}", wrap=True, size="sm", color="#555555")]
     buttons = [FlexButton(action=URIAction(label="くわしく見る", uri=record.url), style="link")] if record.url else []
     buttons += [FlexButton(action=postback("👍 解決した", feedback="up", turn=turn_id), style="secondary"),
                 FlexButton(action=postback("👎 解決しない", feedback="down", turn=turn_id), style="secondary")]
     bubble = FlexBubble(body=FlexBox(layout="vertical", spacing="md", contents=body),
                         footer=FlexBox(layout="vertical", spacing="sm", contents=buttons))
-    return FlexMessage(alt_text=record.answer[:400], contents=bubble)
+    furigana = ASK_OFF if say is not str else ASK
+    switch = QuickReply(items=[QuickReplyItem(action=MessageAction(label=furigana, text=furigana))])
+    return FlexMessage(alt_text=text[:400], contents=bubble, quick_reply=switch)
 
 
-def to_line(reply: Answer, turn_id: int, escalation_id: str | None) -> list[Message]:
-    """One reply's messages."""
+def to_line(reply: Answer, turn_id: int, escalation_id: str | None, say: Callable[[str], str] = str) -> list[Message]:
+    """One reply's messages; `say` writes the texts (with readings in parentheses when furigana was asked)."""
     if reply.decision is Decision.ANSWER and reply.record is not None:
-        return [answer_bubble(reply, turn_id)]
+        first = [TextMessage(text=say(reply.urgent.text))] if reply.urgent else []  # the line to call first
+        return [*first, answer_bubble(reply, turn_id, say)]
     if reply.decision is Decision.CLARIFY:
         items = [QuickReplyItem(action=postback(c.label, choice=c.id)) for c in reply.choices][:MAX_QUICK_REPLIES]
-        return [TextMessage(text=reply.message, quick_reply=QuickReply(items=items))]
+        return [TextMessage(text=say(reply.message), quick_reply=QuickReply(items=items))]
     if reply.decision is Decision.ESCALATE and escalation_id:
         item = QuickReplyItem(action=postback("担当者につなぐ", handoff=escalation_id))
-        return [TextMessage(text=reply.message, quick_reply=QuickReply(items=[item]))]
-    return [TextMessage(text=reply.message)]
+        return [TextMessage(text=say(reply.message), quick_reply=QuickReply(items=[item]))]
+    return [TextMessage(text=say(reply.message))]
 
 
 def handed_over(settings: Settings) -> TextMessage:

@@ -21,6 +21,7 @@ from bot.store.values import bounded_id, storable
 from channels.conversation import NOT_ACCEPTED, converse, user_hash
 from channels.followups import leave_feedback
 from channels.line.messages import NOT_TEXT, handed_over, to_line
+from channels.readings import toggle, writer_for
 from knowledge.errors import ConfigurationError, RateLimitedError, RequestError, StoreRefusedError
 from knowledge.records import Audience
 
@@ -118,9 +119,12 @@ def _push_target(source, user: str) -> str:  # type: ignore[no-untyped-def]
 
 def _answer(ctx, api: MessagingApi, token: str, conversation: str, text: str, choice: str | None,  # type: ignore[no-untyped-def]
             push_to: str) -> None:
+    if choice is None and (switched := toggle(ctx, conversation, CHANNEL, Audience.RESIDENT.value, text)):
+        api.reply_message(ReplyMessageRequest(reply_token=token, messages=[TextMessage(text=switched)]))
+        return
     route = ReplyRoute(CHANNEL, {"user_id": push_to})
     reply, stored = converse(ctx, conversation, CHANNEL, Audience.RESIDENT, text, choice, route)
-    messages = to_line(reply, stored.turn_id, stored.escalation_id)
+    messages = to_line(reply, stored.turn_id, stored.escalation_id, writer_for(ctx, conversation))
     api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages))
 
 

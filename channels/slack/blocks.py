@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot import Answer, Decision
@@ -18,16 +19,17 @@ def _button(text: str, action_id: str, value: str) -> Block:
             "action_id": action_id, "value": value[:2000]}
 
 
-def to_blocks(reply: Answer, turn_id: int) -> list[Block]:
-    """Blocks for one reply."""
+def to_blocks(reply: Answer, turn_id: int, say: Callable[[str], str] = str) -> list[Block]:
+    """Blocks for one reply; `say` writes the texts (with readings in parentheses when furigana was asked)."""
     if reply.decision is Decision.ANSWER and reply.record is not None:
         record = reply.record
         source = f"<{record.url}|{record.question[:60]}>" if record.url else record.question[:60]
         context = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{record.department}・{record.contact}・{source}"}]}
         votes = {"type": "actions", "elements": [_button("👍 解決した", "feedback_up", str(turn_id)),
                                                  _button("👎 解決しない", "feedback_down", str(turn_id))]}
-        return [_section(record.answer), context, votes]
+        first = [_section(say(reply.urgent.text))] if reply.urgent else []  # the line to call before the entry
+        return [*first, _section(say(record.answer)), context, votes]
     if reply.decision is Decision.CLARIFY:
         buttons = [_button(c.label, f"choice_{n}", c.id) for n, c in enumerate(reply.choices)]
-        return [_section(reply.message.splitlines()[0]), {"type": "actions", "elements": buttons}]
-    return [_section(reply.message)]
+        return [_section(say(reply.message.splitlines()[0])), {"type": "actions", "elements": buttons}]
+    return [_section(say(reply.message))]

@@ -16,6 +16,7 @@ from bot.store.routes import ReplyRoute
 from bot.store.values import bounded_id, storable
 from channels.conversation import NOT_ACCEPTED, converse, user_hash
 from channels.followups import leave_feedback
+from channels.readings import toggle, writer_for
 from channels.slack.audience import speaker_audience
 from channels.slack.blocks import to_blocks
 from knowledge.errors import ConfigurationError, RateLimitedError, StoreRefusedError
@@ -34,6 +35,10 @@ def reply_in_thread(ctx, client: WebClient, channel: str, thread_ts: str, team: 
     except RateLimitedError as refused:  # a friendly sentence, not an error
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=str(refused))
         return
+    person = bounded_id(CHANNEL, team or "-", user_hash(ctx.settings, CHANNEL, user))  # furigana is the person's choice
+    if choice is None and (switched := toggle(ctx, person, CHANNEL, audience.value, text)):
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=switched)
+        return
     route = ReplyRoute(CHANNEL, {"channel": channel, "thread_ts": thread_ts})
     try:
         reply, stored = converse(ctx, slack_conversation(ctx, team, user, thread_ts), CHANNEL, audience,
@@ -41,8 +46,9 @@ def reply_in_thread(ctx, client: WebClient, channel: str, thread_ts: str, team: 
     except StoreRefusedError:  # not an outage, and nothing was received: say so
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NOT_ACCEPTED)
         raise
-    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=reply.message[:3000],
-                            blocks=to_blocks(reply, stored.turn_id))
+    say = writer_for(ctx, person)
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=say(reply.message)[:3000],
+                            blocks=to_blocks(reply, stored.turn_id, say))
 
 
 def slack_conversation(ctx, team: str | None, user: str, thread_ts: str) -> str:  # type: ignore[no-untyped-def]

@@ -25,7 +25,8 @@ PER_CITY = frozenset({
     "max_choices", "staff_first_margin", "decision_model", "retention_days", "minutes_per_inquiry",
     "widget_origins", "frame_ancestors", "secret_key", "line_channel_secret", "line_channel_access_token",
     "slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_staff_teams", "desk_base_url",
-    "desk_slack_channel", "desk_webhook_url", "desk_webhook_secret", "grounded_answers", "keep_versions"})
+    "desk_slack_channel", "desk_webhook_url", "desk_webhook_secret", "grounded_answers", "keep_versions",
+    "furigana_readings_file"})
 
 
 class Theme(BaseModel):

@@ -13,14 +13,17 @@ from bot import Bot
 from bot.answer import Answer
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
+from bot.store.preferences import ReadingPreferences
 from bot.store.values import bounded_id
+from bot.furigana import furigana_for
 from channels.conversation import converse
+from channels.web.reading_aids import with_ruby
 from channels.followups import RecentOffers, leave_contact, leave_feedback
 from bot.store.spool import Spool
 from channels.delivery import Dispatcher
 from channels.web.limits import Limiter
 from channels.web.schemas import (SESSION_PATTERN, AgentReply, AskRequest, AskResponse, ChoiceOut, ContactRequest,
-                                  EntryOut, ErrorBody, EscalationOut, FeedbackRequest, Health, RepliesOut,
+                                  EntryOut, ErrorBody, EscalationOut, FeedbackRequest, Health, RepliesOut, UrgentOut,
                                   ask_request_model)
 from knowledge.errors import StoreUnavailableError
 from knowledge.records import Audience
@@ -51,6 +54,7 @@ class WebContext:
     dispatcher: Dispatcher | None = None
     spool: Spool | None = None
     offers: RecentOffers = field(default_factory=RecentOffers)
+    readings: ReadingPreferences = field(default_factory=ReadingPreferences)
 
     def wake_outbox(self) -> None:
         """Deliver newly committed replies now instead of at the dispatcher's next tick."""
@@ -75,7 +79,8 @@ def _entry(reply: Answer) -> EntryOut | None:
     return EntryOut(id=record.id, question=record.question, text=record.answer, department=record.department,
                     contact=record.contact, url=record.url,
                     valid_from=record.valid_from.isoformat() if record.valid_from else None,
-                    valid_until=record.valid_until.isoformat() if record.valid_until else None)
+                    valid_until=record.valid_until.isoformat() if record.valid_until else None,
+                    text_easy=record.answer_easy or None)
 
 
 def build_ask_route(router: APIRouter, max_chars: int) -> None:
@@ -86,6 +91,13 @@ def build_ask_route(router: APIRouter, max_chars: int) -> None:
 
     ask.__annotations__["body"] = ask_request_model(max_chars)  # a class, not a string: FastAPI reads it
     router.post("/ask", response_model=AskResponse, response_model_exclude_none=True)(ask)
+
+
+def _urgent(reply: Answer) -> UrgentOut | None:
+    situation = reply.urgent
+    if situation is None:
+        return None
+    return UrgentOut(id=situation.id, title=situation.title, text=situation.text, lines=list(situation.lines))
 
 
 def _escalation(ctx: WebContext, escalation_id: str | None, reply: Answer) -> EscalationOut | None:
@@ -151,6 +163,8 @@ def answer_resident(body: AskRequest, request: Request) -> AskResponse:
     reply, stored = converse(ctx, bounded_id(CHANNEL, session_id), CHANNEL, Audience.RESIDENT, body.text.strip(),
                              body.choice_id or None)
     choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
-    return AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
-                       answer=_entry(reply), choices=choices, escalation=_escalation(ctx, stored.escalation_id, reply),
-                       session_id=session_id, turn_id=stored.turn_id)
+    response = AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
+                           answer=_entry(reply), choices=choices,
+                           escalation=_escalation(ctx, stored.escalation_id, reply), urgent=_urgent(reply),
+                           session_id=session_id, turn_id=stored.turn_id)
+    return with_ruby(furigana_for(ctx.settings), response) if body.furigana else response

@@ -24,6 +24,7 @@ from channels.delivery import start_background_work
 from channels.desk import desk_router
 from channels.desk.uploads import PathBodyLimit
 from channels.line import router as line_router
+from channels.web.reading_aids import router as reading_aids_router
 from channels.web.api import ERRORS, WebContext, build_ask_route, health_router, router
 from channels.web.errors import UnexpectedErrors, install_error_handlers
 from channels.web.limits import build_limiters
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None,
     build_ask_route(api, settings.max_text_chars)
     app.include_router(api)
     app.include_router(router)
+    app.include_router(reading_aids_router)
     app.include_router(health_router)
     app.include_router(line_router)
     app.include_router(desk_router)

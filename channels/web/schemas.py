@@ -21,6 +21,8 @@ class AskRequest(BaseModel):
     session_id: str | None = Field(None, pattern=SESSION_PATTERN, description="Kept by the widget in localStorage.")
     choice_id: CleanStr = Field("", min_length=1, max_length=128, pattern=NOT_BLANK,
                            description="Id of a choice offered in the last turn.")
+    furigana: bool = Field(False, description="Also return the reply as HTML with <ruby> readings over kanji words "
+                                              "(`message_ruby`, `answer.text_ruby`); computed only when asked.")
 
     @model_validator(mode="after")
     def _something_to_answer(self) -> "AskRequest":
@@ -47,6 +49,9 @@ class EntryOut(BaseModel):
     url: str
     valid_from: str | None = None
     valid_until: str | None = None
+    text_easy: str | None = Field(None, description="The answer in やさしい日本語, where the city wrote one.")
+    text_ruby: str | None = Field(None, description="`text` as escaped HTML with <ruby> (when furigana was asked).")
+    text_easy_ruby: str | None = Field(None, description="`text_easy` with <ruby> (when furigana was asked).")
 
 
 class ChoiceOut(BaseModel):
@@ -54,6 +59,7 @@ class ChoiceOut(BaseModel):
 
     id: str
     label: str
+    label_ruby: str | None = Field(None, description="`label` with <ruby> (when furigana was asked).")
 
 
 class EscalationOut(BaseModel):
@@ -65,15 +71,27 @@ class EscalationOut(BaseModel):
     contact: str
 
 
+class UrgentOut(BaseModel):
+    """An urgent situation recognised before the search: the public lines to call, shown first."""
+
+    id: str
+    title: str
+    text: str = Field(description="The notice as plain text; `message` starts with it.")
+    lines: list[str] = Field(description="One line to call per item, name then number.")
+
+
 class AskResponse(BaseModel):
     """What the bot says."""
 
     decision: Literal["answer", "clarify", "escalate", "smalltalk"]
     confidence: float
     message: str
+    message_ruby: str | None = Field(None, description="`message` as escaped HTML whose only tags are <ruby> and "
+                                                       "<rt> (when furigana was asked); line breaks stay \\n.")
     answer: EntryOut | None = None
     choices: list[ChoiceOut] | None = None
     escalation: EscalationOut | None = None
+    urgent: UrgentOut | None = None
     session_id: str
     turn_id: int = Field(description="The stored turn; negative while it waits in the outage spool (👍/👎 on it "
                                      "are accepted all the same).")

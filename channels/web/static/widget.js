@@ -17,6 +17,11 @@
     try { return JSON.parse(localStorage.getItem(KEY)) || { session: null, log: [], open: false }; }
     catch (e) { return { session: null, log: [], open: false }; }
   }
+  /* Reading aids the resident switched on (remembered with the conversation): furigana, easy Japanese, large text. */
+  function aids() {
+    state.aids = state.aids || { furigana: false, easy: false, large_text: false };
+    return state.aids;
+  }
   function save() {
     state.log = state.log.slice(-60);
     try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode: no memory */ }
@@ -44,6 +49,24 @@
     return box;
   }
 
+  /* Ruby markup from the API, rebuilt node by node: only text, <ruby> and <rt> survive, so an FAQ's text is never
+     run as HTML (DOMParser gives an inert document: nothing in it loads or runs). */
+  function rubyText(markup) {
+    var box = el("div", { "class": "mg-text" });
+    new DOMParser().parseFromString("<body>" + markup, "text/html").body.childNodes.forEach(function (node) {
+      if (node.nodeName === "RUBY") {
+        var rt = node.querySelector("rt"), base = rt ? node.textContent.slice(0, node.textContent.length - rt.textContent.length) : node.textContent;
+        box.appendChild(el("ruby", {}, [document.createTextNode(base), el("rt", { text: rt ? rt.textContent : "" })]));
+      } else richText(node.textContent).childNodes.forEach(function (c) { box.appendChild(c.cloneNode(true)); });
+    });
+    return box;
+  }
+  /* The text a bot message shows with the resident's aids: the easy answer where there is one, with ruby when asked. */
+  function shownText(item) {
+    var easy = aids().easy && item.easy, ruby = aids().furigana && (easy ? item.easyRuby : item.ruby);
+    return ruby ? rubyText(ruby) : richText(easy ? item.easy : item.text);
+  }
+
   var sheet = el("link", { rel: "stylesheet", href: base + "/static/widget.css", onload: reveal, onerror: reveal });
 
   var log = el("div", { "class": "mg-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "会話" });
@@ -54,17 +77,44 @@
   var head = el("div", { "class": "mg-head" }, [
     cfg.mascot ? el("img", { src: cfg.mascot, alt: "" }) : null,
     el("h2", { id: "mg-title", text: cfg.city + " " + cfg.title }), close]);
-  var panel = el("div", { "class": "mg-panel", role: "dialog", "aria-labelledby": "mg-title", hidden: "" }, [head, log, form]);
+  var aidBar = el("div", { "class": "mg-aids", role: "group", "aria-label": "読みやすくする" },
+    [aidSwitch("furigana", "ふりがな"), aidSwitch("easy", "やさしい日本語"), aidSwitch("large_text", "大きな文字")]);
+  var panel = el("div", { "class": "mg-panel", role: "dialog", "aria-labelledby": "mg-title", hidden: "" }, [head, aidBar, log, form]);
   var launcher = el("button", { "class": "mg-launch", type: "button", "aria-expanded": "false", text: "💬 " + cfg.title,
     onclick: function () { toggle(panel.hidden); } });
   var root = el("div", { "class": "mg-root", lang: "ja", hidden: "" }, [sheet, panel, launcher]);
+  root.classList.toggle("mg-large", !!aids().large_text);
   root.style.setProperty("--mg", cfg.color); /* CSSOM, not a style attribute: allowed by a strict CSP */
-  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") toggle(false); });
+  /* Escape closes the open panel wherever focus is. At phone widths the open panel covers the page, so it is
+     modal: Tab cycles inside it and focus that lands on the page beneath comes back to the input. */
+  var phone = window.matchMedia("(max-width: 40rem)");
+  function modal() { return !panel.hidden && phone.matches; }
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !panel.hidden) { toggle(false); return; }
+    if (e.key === "Tab" && modal()) cycle(e);
+  });
+  document.addEventListener("focusin", function (e) { if (modal() && !panel.contains(e.target)) input.focus(); });
+  function cycle(e) {
+    var all = Array.prototype.filter.call(panel.querySelectorAll("button, input, a[href], [tabindex='0']"),
+      function (n) { return !n.disabled && n.getClientRects().length; });
+    var first = all[0], last = all[all.length - 1];
+    if (!panel.contains(document.activeElement)) { e.preventDefault(); input.focus(); }
+    else if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+  }
+  /* After a button (a choice, 👍/👎, the contact form) the button is gone or disabled: focus goes to what
+     answers it, scrolled to its start, so a keyboard or screen-reader user reads on from there. */
+  function land(box) {
+    box.setAttribute("tabindex", "-1");
+    box.focus({ preventScroll: true });
+    box.scrollIntoView({ block: "start" });
+  }
 
   function reveal() { root.hidden = false; log.scrollTop = log.scrollHeight; } /* once styled (or if the sheet fails): no flash of bare buttons; open at the newest */
   function toggle(open) {
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
+    if (open && phone.matches) panel.setAttribute("aria-modal", "true"); else panel.removeAttribute("aria-modal");
     state.open = open; save();
     if (open) { input.focus(); if (!log.childNodes.length) greet(); log.scrollTop = log.scrollHeight; poll(); } else launcher.focus();
   }
@@ -90,14 +140,15 @@
     show({ who: "bot", text: "こんにちは。" + cfg.city + "のお問い合わせ窓口です。ご質問を短い文で入力してください。" }, true);
   }
   function show(item, remember) {
-    var box = el("div", { "class": "mg-msg mg-" + item.who });
-    box.appendChild(richText(item.text));
+    var box = el("div", { "class": "mg-msg mg-" + item.who + (item.urgent ? " mg-urgent" : "") });
+    box.appendChild(item.who === "bot" ? shownText(item) : richText(item.text));
     if (item.meta) box.appendChild(el("div", { "class": "mg-meta" }, [richText(item.meta)]));
     if (item.url) box.appendChild(el("div", { "class": "mg-meta" }, [el("a", { href: item.url, target: "_blank", rel: "noopener noreferrer", text: "くわしくはこちら（市のページ）" })]));
     controls(item.act || {}).forEach(function (x) { if (x) box.appendChild(x); });
     log.appendChild(box);
     log.scrollTop = log.scrollHeight;
     if (remember) { state.log.push(item); save(); }
+    if (remember && item.who === "bot" && aids().furigana && !item.ruby) setTimeout(withRuby, 0); /* e.g. a person's reply */
     return box;
   }
   /* What the resident can still do with a message (kept in `act`, so a reload restores it): pick a choice,
@@ -111,7 +162,7 @@
     var wrap = el("div", { "class": "mg-choices mg-offer", role: "group", "aria-label": "候補" });
     act.choices.forEach(function (c, i) {
       var button = el("button", { type: "button", text: (i + 1) + ". " + c.label, onclick: function () {
-        disable(wrap); ask({ choice_id: c.id, label: c.label });
+        disable(wrap); ask({ choice_id: c.id, label: c.label, land: true });
       } });
       button.disabled = !!act.picked;
       wrap.appendChild(button);
@@ -125,8 +176,8 @@
         disable(wrap);
         post("/api/v1/feedback", { session_id: state.session, turn_id: act.vote, helpful: v[1] }).then(function () {
           act.voted = v[1];
-          show({ who: "bot", text: v[1] ? "ありがとうございます。" : "お役に立てず申し訳ありません。担当者につなぐこともできます。",
-                 act: v[1] ? {} : { handover: true } }, true);
+          land(show({ who: "bot", text: v[1] ? "ありがとうございます。" : "お役に立てず申し訳ありません。担当者につなぐこともできます。",
+                      act: v[1] ? {} : { handover: true } }, true));
         }, function (err) {
           wrap.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
           show({ who: "bot", text: said(err) });
@@ -139,7 +190,7 @@
   }
   function handoverOf(act) {
     var button = el("button", { type: "button", text: "担当者につなぐ", onclick: function () {
-      button.disabled = true; act.used = true; save(); ask({ text: "担当者と話したい" });
+      button.disabled = true; act.used = true; save(); ask({ text: "担当者と話したい", land: true });
     } });
     button.disabled = !!act.used;
     return el("div", { "class": "mg-choices" }, [button]);
@@ -159,7 +210,8 @@
       var body = { session_id: state.session, name: name.value, email: email.value, phone: phone.value, preferred: email.value ? "email" : "phone" };
       post("/api/v1/escalations/" + encodeURIComponent(act.contact) + "/contact", body).then(function () {
         act.sent = true; state.contactSent = true; save();
-        f.replaceWith(contactForm(act));
+        var done = contactForm(act);
+        f.replaceWith(done); land(done);
       }, function (err) { show({ who: "bot", text: said(err) }); });
     });
     return f;
@@ -175,7 +227,14 @@
     var a = reply.answer;
     var meta = a ? "担当: " + (a.contact || a.department) : "";
     var text = reply.decision === "clarify" ? reply.message.split("\n")[0] : (a ? a.text : reply.message);
-    show({ who: "bot", text: text, meta: meta, url: a && a.url, act: act }, true);
+    var ruby = reply.decision === "clarify" ? (reply.message_ruby || "").split("\n")[0] : (a ? a.text_ruby : reply.message_ruby);
+    if (reply.urgent) { /* the public line to call, before anything else (bot/urgent.py) */
+      var first = show({ who: "bot", text: reply.urgent.text, urgent: true, act: a ? {} : act }, true);
+      if (!a) return first;
+    }
+    var box = show({ who: "bot", text: text, meta: meta, url: a && a.url, act: act, easy: a && a.text_easy,
+                     ruby: ruby || undefined, easyRuby: a && a.text_easy_ruby }, true);
+    return first || box;
   }
   /* What a resident reads when the server answers an error: Japanese, never the server's own (English) text. */
   var TROUBLE = { 404: "お問い合わせが見つかりませんでした。もう一度ご質問ください。", 409: "この選択肢は選べなくなりました。もう一度ご質問ください。",
@@ -203,14 +262,49 @@
     var typing = show({ who: "bot", text: "入力中…" });
     typing.classList.add("mg-typing");
     typing.setAttribute("aria-label", "回答を準備しています");
-    var body = { session_id: state.session || undefined };
+    var body = { session_id: state.session || undefined, furigana: aids().furigana || undefined };
     if (text) body.text = text;
     if (req.choice_id) body.choice_id = req.choice_id;
     post("/api/v1/ask", body).then(function (reply) {
-      typing.remove(); state.session = reply.session_id; save(); render(reply);
+      typing.remove(); state.session = reply.session_id; save();
+      var box = render(reply);
+      if (req.land) land(box);
     }, function (err) {
-      typing.remove(); show({ who: "bot", text: said(err) }, false);
+      typing.remove();
+      var box = show({ who: "bot", text: said(err) }, false);
+      if (req.land) land(box);
     });
+  }
+
+  /* The three switches: pressed state for screen readers, remembered in localStorage, the log redrawn. */
+  function aidSwitch(name, label) {
+    var button = el("button", { type: "button", "class": "mg-aid", "aria-pressed": String(!!aids()[name]), text: label,
+      onclick: function () {
+        aids()[name] = !aids()[name]; save();
+        button.setAttribute("aria-pressed", String(aids()[name]));
+        root.classList.toggle("mg-large", !!aids().large_text);
+        redraw(); if (name !== "large_text") withRuby();
+      } });
+    return button;
+  }
+  function redraw() {
+    while (log.firstChild) log.removeChild(log.firstChild);
+    state.log.forEach(function (item) { show(item, false); });
+  }
+  /* Messages shown before furigana was switched on (and the widget's own greeting) get their readings afterwards. */
+  function withRuby() {
+    if (!aids().furigana) return;
+    var wanted = [];
+    state.log.forEach(function (item) {
+      if (item.who !== "bot") return;
+      if (!item.ruby) wanted.push([item, "ruby", item.text]);
+      if (item.easy && !item.easyRuby) wanted.push([item, "easyRuby", item.easy]);
+    });
+    if (!wanted.length) return;
+    post("/api/v1/furigana", { texts: wanted.slice(0, 30).map(function (w) { return w[2].slice(0, 4000); }) }).then(function (data) {
+      wanted.slice(0, 30).forEach(function (w, i) { w[0][w[1]] = data.ruby[i]; });
+      save(); redraw();
+    }, function () { /* readings are a help: without them the text is still shown */ });
   }
 
   function start() {
