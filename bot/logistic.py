@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 
 
 @dataclass(slots=True)
@@ -47,6 +46,8 @@ class Logistic:
             grad = np.append(x.T @ gradient_z + l2 * params[:-1] / total, gradient_z.sum())
             return value + 0.5 * l2 * float(params[:-1] @ params[:-1]) / total, grad
 
+        from scipy.optimize import minimize  # training only: a serving worker never loads the optimiser
+
         result = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B")
         return cls(result.x[:-1], float(result.x[-1]), mean, std)
 
@@ -70,6 +71,8 @@ class Logistic:
                 value -= float(targets @ np.log(p + 1e-12))
                 grad = grad + x.T @ (p - targets)
             return value / len(scaled), grad / len(scaled)
+
+        from scipy.optimize import minimize  # training only: a serving worker never loads the optimiser
 
         result = minimize(loss, np.zeros(stacked.shape[1]), jac=True, method="L-BFGS-B")
         return cls(result.x, 0.0, mean, std)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -168,7 +167,11 @@ def main() -> None:
     except MadoguchiError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
         sys.exit(exc.exit_code)
-    except ValidationError as exc:
+    except Exception as exc:
+        from pydantic import ValidationError  # loaded with the settings; `--help` needs neither
+
+        if not isinstance(exc, ValidationError):
+            raise
         for problem in exc.errors():
             name = "MADOGUCHI_" + "_".join(str(p) for p in problem["loc"]).upper()
             err.print(f"[red]configuration error:[/red] {name}: {problem['msg']}", highlight=False)

@@ -8,15 +8,16 @@ import hmac
 import json
 import time
 import uuid
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import httpx
 import typer
 from rich.console import Console
 
 from channels.cli_settings import settings_with
 from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
+
+if TYPE_CHECKING:
+    from knowledge.settings import Settings
 
 out = Console()
 
@@ -66,6 +67,8 @@ def channel_test(
     body = json.dumps(line_event(text) if kind == "line" else slack_event(text, team), ensure_ascii=False)
     sign = signed_line if kind == "line" else signed_slack
     path = "/callback/line" if kind == "line" else "/slack/events"
+    import httpx
+
     response = httpx.post(url + path, content=body.encode(), timeout=30,
                           headers={"Content-Type": "application/json", **sign(body, secret.get_secret_value())})
     out.print(f"{path} → HTTP {response.status_code} {response.text[:200]}", highlight=False)

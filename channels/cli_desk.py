@@ -7,14 +7,16 @@ command line, where they would end up in the shell history and the process list.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.store.accounts import ROLES, Accounts
 from channels.cli_settings import settings_with
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads when an account is touched, not for `--help`
+    from bot.store.accounts import Accounts
 
 desk_app = typer.Typer(help="The call-center desk (/desk): accounts of agents, editors and administrators.",
                        no_args_is_help=True)
@@ -29,6 +31,7 @@ PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the 
 
 def _accounts() -> Accounts:
     from bot.store import ConversationStore
+    from bot.store.accounts import Accounts
 
     settings = settings_with(None)
     store = ConversationStore(settings.resolved_database_url).migrate()
@@ -43,7 +46,7 @@ def _password(from_stdin: bool) -> str:
 
 
 @user_app.command("add")
-def add(name: str, role: Annotated[str, typer.Option("--role", help=" | ".join(ROLES))] = "agent",
+def add(name: str, role: Annotated[str, typer.Option("--role", help="agent | editor | admin")] = "agent",
         password_stdin: PasswordStdin = False) -> None:
     """Create a desk account (the first admin is made this way)."""
     account = _accounts().create(name, _password(password_stdin), role, ACTOR)

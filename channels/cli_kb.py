@@ -1,4 +1,4 @@
-"""`madoguchi kb export|import`: the whole knowledge base to and from Excel or CSV."""
+"""`madoguchi kb export|import|health`: the knowledge base to and from Excel or CSV, and where it contradicts itself."""
 
 from __future__ import annotations
 
@@ -66,3 +66,25 @@ def import_(path: Annotated[Path, typer.Argument(help="An XLSX, CSV or JSONL FAQ
     if report.created:
         manifest = build_knowledge_index(settings, entries).manifest
         out.print(f"index {manifest['version']} is live")
+
+
+@kb_app.command("health")
+def health(sources: Annotated[list[Path] | None, typer.Argument(help="FAQ tables, manuals, rules; default "
+                                                                     "MADOGUCHI_SOURCES.")] = None) -> None:
+    """Find contradictions: entries or passages on one subject stating different amounts, times, days,
+    addresses, places, phone numbers or limits. Exits 1 when there are any."""
+    from bot.contradictions import ContradictionFinder
+    from indexer.runtime import normaliser_from_settings
+    from knowledge.sources import load_sources
+
+    settings = settings_with(None)
+    loaded = load_sources(sources or settings.sources)
+    findings = ContradictionFinder(normaliser_from_settings(settings)).run(loaded.records)
+    for number, finding in enumerate(findings, start=1):
+        out.print(f"[bold]{number}. {finding.kind}が食い違っています[/bold]", highlight=False, soft_wrap=True)
+        for statement, values in ((finding.first, finding.first_values), (finding.second, finding.second_values)):
+            where = f"{statement.record.id}（{statement.record.source} {statement.record.location}）"
+            out.print(f"  {where}: {'・'.join(values)}\n    「{statement.sentence}」", highlight=False, soft_wrap=True)
+    out.print(f"食い違い {len(findings)} 件（{len(loaded.records)} 件の FAQ・文書の節を比べました）", highlight=False, soft_wrap=True)
+    if findings:
+        raise typer.Exit(1)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.learning.loop import LearnRun
 from channels.cli_settings import settings_with
+
+if TYPE_CHECKING:
+    from bot.learning.loop import LearnRun
 
 out = Console()
 SHOWN = ("hit@1", "hit@3", "hit@10", "mrr@10", "answered_right", "clarified_right", "wrong_answer",

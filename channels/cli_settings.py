@@ -4,11 +4,15 @@ the command line that assembles them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from knowledge.settings import Settings
+if TYPE_CHECKING:  # pydantic-settings loads when a command runs, not for `madoguchi --help`
+    from knowledge.settings import Settings
 
 
 def settings_with(index_dir: Path | None) -> Settings:
     """Settings from the environment, with command-line options on top."""
+    from knowledge.settings import Settings
+
     overrides = {"index_dir": index_dir} if index_dir else {}
     return Settings(**overrides)

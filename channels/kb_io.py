@@ -19,7 +19,6 @@ from knowledge.errors import InvalidFieldError, RequestError
 from knowledge.export import Format, export_records, unquote_formulas
 from knowledge.records import Problem, Record
 from knowledge.settings import Settings
-from knowledge.sources import drop_duplicate_ids, load_file
 from knowledge.tables import READERS
 
 
@@ -70,6 +69,8 @@ def import_table(settings: Settings, entries: EntryStore, path: Path, actor: str
     """Load one FAQ table and version its new and changed rows as approved entries (publishing is the caller's)."""
     if path.suffix.lower() not in READERS:
         raise RequestError(f"import reads FAQ tables ({', '.join(sorted(READERS))}), not {path.suffix or 'this file'}")
+    from knowledge.sources import drop_duplicate_ids, load_file  # document parsers: with an upload only
+
     loaded = drop_duplicate_ids(load_file(path, today or date.today()))
     rows = [unquote_formulas(r) for r in loaded.records] if path.suffix.lower() == ".csv" else loaded.records
     report = ImportReport(problems=[_renamed(p, path, name) for p in loaded.problems])

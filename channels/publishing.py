@@ -26,7 +26,6 @@ from indexer.runtime import BuildReport, normaliser_from_settings, summarise_sou
 from knowledge.errors import IndexStoreError
 from knowledge.records import LoadResult, Record
 from knowledge.settings import Settings
-from knowledge.sources import load_sources
 
 LOCK_FILE = ".publish.lock"
 
@@ -55,6 +54,8 @@ def desk_entries(settings: Settings) -> EntryStore | None:
 def load_knowledge(settings: Settings, entries: EntryStore | None, sources: list[Path] | None = None,
                    strict: bool = False, today: date | None = None) -> LoadResult:
     """Every record the bot should know: the city's files, then the desk's live entries over them."""
+    from knowledge.sources import load_sources  # document parsers load with a build, not in every worker
+
     loaded = load_sources(sources or settings.sources, today=today, strict=strict)
     if entries is None:
         return loaded

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from collections import Counter
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
-from bot.answer import Explanation
-from indexer.pointers import Activation
-from indexer.search import SIGNALS, Hit
-from knowledge.records import Problem
+if TYPE_CHECKING:  # the tables are drawn after the work is done: `madoguchi --help` loads none of it
+    from bot.answer import Explanation
+    from indexer.pointers import Activation
+    from indexer.search import Hit
+    from knowledge.records import Problem
 
 
 def sources_table(per_source: dict[str, Counter]) -> Table:
@@ -28,15 +31,16 @@ def sources_table(per_source: dict[str, Counter]) -> Table:
 
 def problems_table(problems: list[Problem]) -> Table:
     """Every problem with file, row or page, field and message."""
-    table = Table("severity", "file", "where", "field", "problem", title=f"{len(problems)} problem(s)")
+    table = Table("種類", "ファイル", "場所", "列", "内容", title=f"問題 {len(problems)} 件")
     for problem in problems:
-        colour = "red" if problem.severity == "error" else "yellow"
-        table.add_row(f"[{colour}]{problem.severity}[/{colour}]", problem.source, problem.location,
-                      problem.field, problem.message)
+        colour, word = ("red", "誤り") if problem.severity == "error" else ("yellow", "注意")
+        table.add_row(f"[{colour}]{word}[/{colour}]", problem.source, problem.place, problem.field, problem.message)
     return table
 
 
 def _signals(hit: Hit) -> str:
+    from indexer.search import SIGNALS
+
     lexical = "/".join(f"{hit.signals[s]:.1f}" for s in SIGNALS[:3])
     dense = "/".join(f"{hit.signals[s]:.2f}" for s in SIGNALS[3:6])
     return f"{lexical} | {dense}"

@@ -1,7 +1,9 @@
-"""Embedders: our small protocol, with sentence-transformers behind it.
+"""Embedders: our small protocol, with NumPy behind static models and sentence-transformers behind the rest.
 
 Query and document sides are explicit (`encode_queries` / `encode_documents`) because transformer
 retrieval models want different prompts on each side; the prompts are part of the index manifest.
+A static model (the default chiVe model, any `StaticEmbedding` directory) runs in NumPy (indexer/static.py),
+so a server or a command with such a model never imports torch; only other models load sentence-transformers.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from indexer.static import StaticLayout, StaticModel, static_layout
 from knowledge.errors import ConfigurationError, ModelError
 from knowledge.settings import BUILTIN_MODEL, Settings
 
 _OUR_MODULE_PREFIXES = ("sentence_transformers.", "indexer.")
+PROBE = "住民票の写しを取りたい"
 
 
 class Embedder(Protocol):
@@ -58,7 +62,6 @@ class SentenceTransformerEmbedder:
         self.folder, self.name = folder, name
         self.query_prompt, self.document_prompt = query_prompt, document_prompt
         self._model: Any = None
-        self._word_vectors: Any = None
 
     def warm_up(self) -> "SentenceTransformerEmbedder":
         """Load the model on the CPU, offline, and run it once so the first real request is not the slow one."""
@@ -70,8 +73,7 @@ class SentenceTransformerEmbedder:
                                                   trust_remote_code=_only_known_modules(self.folder))
             except (OSError, ValueError) as exc:
                 raise ModelError(f"cannot load the embedding model at {self.folder}: {exc}") from exc
-            self._model.encode(["住民票の写しを取りたい"], convert_to_numpy=True)  # the first call initialises torch
-            self._word_vectors = _plain_word_vectors(self._model)
+            self._model.encode([PROBE], convert_to_numpy=True)  # the first call initialises torch
         return self
 
     @property
@@ -90,9 +92,7 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Vectors for what people typed; madoguchi's word-vector model skips the framework (same vectors)."""
-        if self.warm_up()._word_vectors is not None and not self.query_prompt:
-            return self._word_vectors.unit_vectors(texts)
+        """Vectors for what people typed."""
         return self._encode(texts, self.query_prompt)
 
     def encode_documents(self, texts: list[str]) -> np.ndarray:
@@ -100,29 +100,75 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, self.document_prompt)
 
 
-def _plain_word_vectors(model: Any) -> Any:
-    """The SudachiWordVectors module of a model that is only that module and Normalize, else None."""
-    from sentence_transformers.sentence_transformer.modules import Normalize
+class StaticEmbedder:
+    """A static model directory (see indexer/static.py) run in NumPy: the vectors sentence-transformers gives
+    for it, without torch. `warm_up()` reads the weights."""
 
-    from indexer.wordvectors import SudachiWordVectors
+    def __init__(self, layout: StaticLayout, folder: Path, name: str, query_prompt: str = "",
+                 document_prompt: str = "") -> None:
+        self.layout, self.folder, self.name = layout, folder, name
+        self.query_prompt, self.document_prompt = query_prompt, document_prompt
+        self._model: StaticModel | None = None
 
-    modules = list(model)
-    if len(modules) == 2 and isinstance(modules[0], SudachiWordVectors) and isinstance(modules[1], Normalize):
-        return modules[0]
-    return None
+    def warm_up(self) -> "StaticEmbedder":
+        """Read the table and tokenizer, and embed once so the tokenizer (Sudachi) is loaded before a request."""
+        if self._model is None:
+            try:
+                self._model = self.layout.load()
+            except (OSError, ValueError, KeyError) as exc:
+                raise ModelError(f"cannot load the embedding model at {self.folder}: {exc}") from exc
+            self._model.run([PROBE])
+        return self
+
+    @property
+    def model(self) -> StaticModel:
+        """The loaded model."""
+        model = self.warm_up()._model
+        assert model is not None
+        return model
+
+    @property
+    def dimensions(self) -> int:
+        """Vector width."""
+        return self.model.dimensions
+
+    def describe(self) -> dict[str, Any]:
+        """The same identity as `SentenceTransformerEmbedder` gives for the directory: an index built by either
+        is served by either."""
+        return {"name": self.name, "fingerprint": _fingerprint(self.folder), "dimensions": self.dimensions,
+                "query_prompt": self.query_prompt, "document_prompt": self.document_prompt}
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Vectors for what people typed."""
+        return self.model.run(texts, self.query_prompt)
+
+    def encode_documents(self, texts: list[str]) -> np.ndarray:
+        """Vectors for questions, paraphrases and answers in the index."""
+        return self.model.run(texts, self.document_prompt)
 
 
-def embedder_from_settings(settings: Settings) -> SentenceTransformerEmbedder:
+ModelEmbedder = StaticEmbedder | SentenceTransformerEmbedder
+
+
+def model_embedder(folder: Path, name: str, query_prompt: str = "", document_prompt: str = "") -> ModelEmbedder:
+    """NumPy for a static model directory, sentence-transformers (and torch) for any other."""
+    layout = static_layout(folder)
+    if layout is not None:
+        return StaticEmbedder(layout, folder, name, query_prompt, document_prompt)
+    return SentenceTransformerEmbedder(folder, name, query_prompt, document_prompt)
+
+
+def embedder_from_settings(settings: Settings) -> ModelEmbedder:
     """The configured model; the built-in one is built from ja-ginza on first use."""
     if settings.model == BUILTIN_MODEL:
         from indexer.chive import MODEL_NAME, build_chive_model
 
         folder = build_chive_model(settings.model_cache_dir / MODEL_NAME)
-        return SentenceTransformerEmbedder(folder, MODEL_NAME)
+        return model_embedder(folder, MODEL_NAME)
     folder = Path(settings.model).expanduser()
     if not folder.is_dir():
         raise ConfigurationError(f"MADOGUCHI_MODEL={settings.model!r} is neither 'chive' nor a model directory")
-    return SentenceTransformerEmbedder(folder, folder.name, settings.query_prompt, settings.document_prompt)
+    return model_embedder(folder, folder.name, settings.query_prompt, settings.document_prompt)
 
 
 class LentEmbedder:

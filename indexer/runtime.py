@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.build import IndexBuilder, Progress, no_progress
-from indexer.embedding import SentenceTransformerEmbedder, embedder_from_settings
+from indexer.embedding import ModelEmbedder, embedder_from_settings
 from indexer.index import KnowledgeIndex, load_index
 from indexer.normalise import TextNormaliser
 from indexer.search import Retriever
@@ -21,7 +21,6 @@ from indexer.store import MANIFEST, IndexStore
 from knowledge.errors import CorruptIndexError, IndexStoreError
 from knowledge.records import Audience, LoadResult
 from knowledge.settings import Settings
-from knowledge.sources import load_sources
 
 log = logging.getLogger("madoguchi.index")
 PROBE = "住民票の写しがほしい"
@@ -57,6 +56,8 @@ def build_index(settings: Settings, sources: list[Path] | None = None, strict: b
     """Load the sources, build a new version and make it live in the directory's own CURRENT (benchmarks and
     tests; `madoguchi index build` and the desk go through `channels.publishing`, which honours
     MADOGUCHI_INDEX_POINTER)."""
+    from knowledge.sources import load_sources  # document parsers: for builds, not for answering
+
     loaded = load_sources(sources or settings.sources, today=today, strict=strict)
     per_source = summarise_sources(loaded)
     builder = IndexBuilder(normaliser_from_settings(settings), embedder_from_settings(settings).warm_up(), progress)
@@ -72,7 +73,7 @@ class Runtime:
 
     settings: Settings
     normaliser: TextNormaliser
-    embedder: SentenceTransformerEmbedder
+    embedder: ModelEmbedder
     index: KnowledgeIndex
     retriever: Retriever
     store: IndexStore

@@ -19,8 +19,7 @@ from safetensors.torch import load_file, save_file
 from sentence_transformers.base.modules.input_module import InputModule
 from torch import nn
 
-from indexer.normalise import CONTENT_POS, FILLER_LEMMAS, normalise_width
-from indexer.sudachi import shared_splitter
+from indexer.static import sudachi_rows
 
 VOCAB_FILE = "vocab.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -37,21 +36,7 @@ class SudachiWordVectors(InputModule):
 
     def token_ids(self, text: str) -> list[int]:
         """Vocabulary rows of the content words of one text: whole units first, then their parts."""
-        ids: list[int] = []
-        for unit in shared_splitter("A").units(normalise_width(text)):
-            whole = unit.whole
-            if whole.pos not in CONTENT_POS or whole.lemma in FILLER_LEMMAS:
-                continue
-            row = self._lookup(whole.lemma, whole.surface)
-            if row is not None:
-                ids.append(row)
-                continue
-            ids.extend(r for m in unit.parts if (r := self._lookup(m.lemma, m.surface)) is not None)
-        return ids
-
-    def _lookup(self, lemma: str, surface: str) -> int | None:
-        row = self.vocab.get(lemma)
-        return self.vocab.get(surface) if row is None else row
+        return sudachi_rows(self.vocab, text)
 
     def preprocess(self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any) -> dict[str, torch.Tensor]:
         """Token rows for a batch; `prompt` is accepted for interface parity and carries no words."""
@@ -66,21 +51,6 @@ class SudachiWordVectors(InputModule):
         summed = self.embedding(features["input_ids"], features["offsets"])
         features["sentence_embedding"] = summed / features["counts"].unsqueeze(1)
         return features
-
-    def unit_vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """The same vectors as this module followed by Normalize, straight from NumPy.
-
-        For a question or two, sentence-transformers' batching and torch's per-call work cost ten times
-        the arithmetic (0.4 ms against 0.04 ms per query); answering asks for one vector per question.
-        """
-        table = self.embedding.weight.detach().numpy()
-        out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
-        for row, text in enumerate(texts):
-            ids = self.token_ids(str(text))
-            if ids:
-                mean = table[ids].sum(axis=0) / np.float32(len(ids))
-                out[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
-        return out
 
     @property
     def max_seq_length(self) -> int:

@@ -1,11 +1,22 @@
 """madoguchi's knowledge base: FAQ tables, manuals and internal rules as records.
 
 Also home of what every other package shares: the settings object and the exception tree.
+The names below are loaded on first use: reading documents needs HTML, Markdown and PDF parsers, which a
+command that only needs the settings or an enum (or `madoguchi --help`) should not pay for.
 """
 
-from knowledge.errors import MadoguchiError
-from knowledge.records import Audience, LoadResult, Problem, Record
-from knowledge.settings import Settings, get_settings
-from knowledge.sources import load_sources
+from importlib import import_module
+from typing import Any
 
-__all__ = ["Audience", "LoadResult", "MadoguchiError", "Problem", "Record", "Settings", "get_settings", "load_sources"]
+_HOMES = {"MadoguchiError": "knowledge.errors", "Audience": "knowledge.records", "LoadResult": "knowledge.records",
+          "Problem": "knowledge.records", "Record": "knowledge.records", "Settings": "knowledge.settings",
+          "get_settings": "knowledge.settings", "load_sources": "knowledge.sources"}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    """`from knowledge import Settings` imports knowledge.settings then, and only then."""
+    if name not in _HOMES:
+        raise AttributeError(f"module 'knowledge' has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)

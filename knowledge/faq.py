@@ -52,7 +52,7 @@ def parse_date(field: str, value: Any) -> date | None:
         year, month, day = (int(part) for part in candidate.split("-"))
         return date(year, month, day)
     except ValueError:
-        raise RowError(field, f"expected a date like 2026-04-01, got {text!r}") from None
+        raise RowError(field, f"2026-04-01 や 2026年4月1日 のような日付にしてください（書かれていた値: {text!r}）") from None
 
 
 def parse_audience(value: Any) -> Audience:
@@ -61,7 +61,7 @@ def parse_audience(value: Any) -> Audience:
     if not text:
         return Audience.RESIDENT
     if text not in AUDIENCE_ALIASES:
-        raise RowError("audience", f"expected resident, staff or all, got {text!r}")
+        raise RowError("audience", f"住民・職員・全員（resident・staff・all も可）のどれかにしてください（書かれていた値: {text!r}）")
     return AUDIENCE_ALIASES[text]
 
 
@@ -80,7 +80,7 @@ def row_to_record(source: str, location: str, row: dict[str, Any]) -> Record:
     values = {name: _text(row.get(name)) for name in COLUMN_ALIASES}
     for field in ("id", "question", "answer"):
         if not values[field]:
-            raise RowError(field, f"{field} is empty")
+            raise RowError(field, "空です。この行は読み込みません")
     return Record(
         id=values["id"], kind="faq", question=values["question"], answer=values["answer"],
         alt_questions=tuple(a.strip() for a in _ALT_SEPARATORS.split(values["alt_questions"]) if a.strip()),
@@ -109,14 +109,15 @@ def load_faq_table(path: Path, today: date) -> LoadResult:
     result = LoadResult(headers=dict(table.headers))
     missing = table.missing_columns()
     if missing:
-        expected = {name: ", ".join(COLUMN_ALIASES[name][:3]) for name in missing}
+        japanese = any(not header.isascii() for header in table.headers.values())
         result.problems.extend(
-            Problem(source, table.header_location, name, f"column is missing; expected a header such as {hint}")
-            for name, hint in expected.items())
+            Problem(source, table.header_location, COLUMN_ALIASES[name][1] if japanese else name,
+                    f"列がありません。{'・'.join(COLUMN_ALIASES[name][:3])} のような見出しの列が必要です")
+            for name in missing)
         return result
     if "id" not in table.columns.values():
         result.problems.append(Problem(source, table.header_location, "id",
-                                       "no id column; ids made from file name and row", "warning"))
+                                       "番号の列がありません。ファイル名と行から番号を作りました", "warning"))
     for location, row in _fill_missing_ids(table, path).records():
         try:
             record = row_to_record(source, location, row)
@@ -124,7 +125,8 @@ def load_faq_table(path: Path, today: date) -> LoadResult:
             result.problems.append(Problem(source, location, table.written(exc.field), str(exc)))
             continue
         if record.valid_until and record.valid_until < today:
-            result.problems.append(Problem(source, location, "valid_until",
-                                           f"expired on {record.valid_until}; loaded but never answered", "warning"))
+            result.problems.append(Problem(source, location, table.written("valid_until"),
+                                           f"{record.valid_until} に掲載期限が切れています。読み込みますが回答には使いません",
+                                           "warning"))
         result.records.append(record)
     return result

@@ -25,4 +25,4 @@ def is_allowed_link(text: str) -> bool:
 
 def link_problem(text: str) -> str:
     """Why a link was refused, for a city's staff to fix it in their file."""
-    return f"only {', '.join(LINK_SCHEMES)} links are allowed, got {text[:60]!r}"
+    return f"使えるリンクは {', '.join(LINK_SCHEMES)} だけです（書かれていた値: {text[:60]!r}）"

@@ -87,6 +87,15 @@ class Problem:
     message: str
     severity: Severity = "error"
 
+    @property
+    def place(self) -> str:
+        """The location as staff read it: row 3 → 3 行目, line 2 → 2 行目, page 4 → 4 ページ."""
+        kind, _, number = self.location.partition(" ")
+        words = {"row": "{} 行目", "line": "{} 行目", "page": "{} ページ", "byte": "{} バイト目", "section": "節 {}"}
+        if kind in words and number:
+            return words[kind].format(number)
+        return {"metadata": "属性（前付け・.meta.yaml）"}.get(self.location, self.location)
+
     def __str__(self) -> str:
         where = ", ".join(part for part in (self.source, self.location) if part)
         column = f" [{self.field}]" if self.field else ""

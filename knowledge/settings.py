@@ -120,6 +120,20 @@ class Settings(BaseSettings):
                                                                      "(capped at 10 min).")
     outbox_lease_seconds: float = Field(30.0, gt=0, description="How long a worker owns a delivery before another "
                                                                 "may retry it (a crashed worker's work resumes).")
+    smtp_host: str | None = Field(None, description="SMTP server that sends agents' replies to residents who asked "
+                                                   "for e-mail; unset: no e-mail (the reply goes the way the "
+                                                   "question came).")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 TLS, 25 plain).")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="starttls: upgrade a plain connection; tls: TLS from the first byte (port 465); "
+                                "none: plain text, only for a relay on the city's own network.")
+    smtp_user: str | None = Field(None, description="SMTP user name, when the server asks for a sign-in.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (never logged).")
+    smtp_from: str | None = Field(None, description="From address of the replies, e.g. "
+                                                    "'みなと市 お問い合わせ <madoguchi@city.minato.example.jp>'.")
+    smtp_ca_file: Path | None = Field(None, description="CA certificate(s) the SMTP server's certificate is "
+                                                        "checked against (a city's own CA); default: the system's.")
+    smtp_timeout_seconds: float = Field(10.0, gt=0, le=120, description="Longest wait for the SMTP server.")
     city_name: str = Field("みなと市", description="Shown in greetings.")
     furigana_readings_file: Path | None = Field(SAMPLE_CITY / "furigana.tsv",
                                                 description="The city's own readings for furigana (place names): "
@@ -173,6 +187,19 @@ class Settings(BaseSettings):
         if self.tenants_file is not None and self.tenants_from_database:
             raise ValueError("set MADOGUCHI_TENANTS_FILE or MADOGUCHI_TENANTS_FROM_DATABASE, not both")
         return self
+
+    @model_validator(mode="after")
+    def _mail_has_a_sender(self) -> "Settings":
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("MADOGUCHI_SMTP_HOST is set: set MADOGUCHI_SMTP_FROM, the address replies come from")
+        if self.smtp_user and self.smtp_password is None:
+            raise ValueError("MADOGUCHI_SMTP_USER is set: set MADOGUCHI_SMTP_PASSWORD too")
+        return self
+
+    @property
+    def mail_on(self) -> bool:
+        """Whether replies can go by e-mail."""
+        return bool(self.smtp_host)
 
     @property
     def many_cities(self) -> bool:

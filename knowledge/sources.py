@@ -35,7 +35,7 @@ def load_file(path: Path, today: date) -> LoadResult:
     except SourceError as exc:
         return LoadResult(problems=[Problem(str(path), "", "", str(exc).removeprefix(f"{path}: "))])
     except UnicodeDecodeError as exc:
-        return LoadResult(problems=[Problem(str(path), f"byte {exc.start}", "", "not UTF-8 text")])
+        return LoadResult(problems=[Problem(str(path), f"byte {exc.start}", "", "UTF-8 の文字として読めません")])
 
 
 def drop_duplicate_ids(result: LoadResult) -> LoadResult:
@@ -46,7 +46,7 @@ def drop_duplicate_ids(result: LoadResult) -> LoadResult:
         where = f"{record.source} {record.location}"
         if record.id in first_seen:
             kept.problems.append(Problem(record.source, record.location, result.headers.get("id", "id"),
-                                         f"duplicate id {record.id!r}; first used at {first_seen[record.id]}"))
+                                         f"番号 {record.id!r} が重複しています（最初は {first_seen[record.id]}）"))
             continue
         first_seen[record.id] = where
         kept.records.append(record)

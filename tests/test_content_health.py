@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from bot.store.tables import Conversation, Turn
 from channels.cli import app as cli_app
 from channels.web import create_app
 from knowledge.settings import Settings
@@ -21,12 +24,15 @@ T1,臨時給付金はどうやって申請しますか。,申請は終了しま�
 T2,犬の登録はどこでしますか。,犬を飼い始めたら30日以内に環境課で登録してください。,<b>環境課</b>,,,,
 T3,粗大ごみはどうやって出しますか。,電話かインターネットで申し込んでください。,環境課,環境課,,,
 T4,図書館の本は何冊まで借りられますか。,1人10冊まで、2週間借りられます。,図書館,図書館,,,本は1人10冊まで借りられます。
+T5,住民票の写しの手数料はいくらですか。,住民票の写しの手数料は1通300円です。窓口で払ってください。,市民課,市民課,,,
+T6,住民票の写しをとりたい。,本人確認書類を持ってきてください。住民票の写しの手数料は1通350円です。,市民課,市民課,,,
 """
 
 
 @pytest.fixture(scope="module")
 def tiny(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """T1 expired, T2 without an owner (markup in its department) and asked once, T3 never asked."""
+    """T1 expired, T2 without an owner (markup in its department) and asked once, T3 never asked, T4 with an easy answer, T5 and T6
+    giving 300円 and 350円 for the same certificate."""
     folder = tmp_path_factory.mktemp("tiny-city")
     (folder / "faq.csv").write_text(TINY_FAQ, encoding="utf-8")
     command = ["index", "build", str(folder / "faq.csv"), "--index-dir", str(folder / "index")]
@@ -73,7 +79,16 @@ def test_entries_without_an_owner_are_listed_with_their_department_escaped(tiny:
     assert "&lt;b&gt;環境課&lt;/b&gt;" in ownerless and "<b>環境課" not in text
 
 
-def test_entries_never_shown_in_90_days_leave_out_the_answered_and_the_expired(tiny: object) -> None:
+def test_entries_never_shown_in_90_days_are_counted_only_once_the_bot_has_served_90_days(tiny: object) -> None:
+    fresh = section(health_page(tiny, "editor1"), "unseen-heading")
+    assert "答え始めてから 0 日です" in fresh and ">T3<" not in fresh, "a new server flags nothing as unused"
+    store = tiny.state.madoguchi.store  # type: ignore[attr-defined]
+    browser(tiny).post("/api/v1/ask", json={"text": "こんにちは", "session_id": "tiny-first-day"})
+    with store.engine.begin() as connection:
+        first = connection.execute(select(Turn.id).join(Conversation)
+                                   .where(Conversation.id.like("%tiny-first-day%"))).scalar_one()
+        connection.execute(update(Turn).where(Turn.id == first)
+                           .values(created_at=datetime.now(timezone.utc) - timedelta(days=100)))
     unseen = section(health_page(tiny, "editor1"), "unseen-heading")
     assert ">T3<" in unseen and ">T2<" not in unseen and ">T1<" not in unseen
 
@@ -82,6 +97,24 @@ def test_most_asked_entries_without_an_easy_answer_are_listed_with_how_often(tin
     lacking = section(health_page(tiny, "editor1"), "easy-heading")
     assert ">T2<" in lacking and "1 回" in lacking
     assert ">T4<" not in lacking and ">T3<" not in lacking and ">T1<" not in lacking
+
+
+def test_the_health_page_shows_two_entries_that_give_different_fees(tiny: object) -> None:
+    found = section(health_page(tiny, "editor1"), "contradictions-heading")
+    assert ">T5<" in found and ">T6<" in found and "300円" in found and "350円" in found
+    assert "住民票の写しの手数料は1通350円です。" in found
+
+
+def test_kb_health_reports_the_planted_fee_contradiction_and_none_in_the_sample_city(model_cache: Path,
+                                                                                   tmp_path: Path) -> None:
+    (tmp_path / "faq.csv").write_text(TINY_FAQ, encoding="utf-8")
+    env = {"MADOGUCHI_DATA_DIR": str(model_cache)}
+    planted = CliRunner().invoke(cli_app, ["kb", "health", str(tmp_path / "faq.csv")], env=env)
+    assert planted.exit_code == 1, planted.output
+    assert "金額が食い違っています" in planted.output and "T5" in planted.output and "T6" in planted.output
+    assert "「住民票の写しの手数料は1通300円です。」" in planted.output and "食い違い 1 件" in planted.output
+    sample = CliRunner().invoke(cli_app, ["kb", "health"], env=env)
+    assert sample.exit_code == 0 and "食い違い 0 件" in sample.output, sample.output
 
 
 def test_agents_cannot_open_content_health(tiny: object) -> None:

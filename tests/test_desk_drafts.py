@@ -58,11 +58,12 @@ def desk_app(sample_index_dir: Path, model_cache: Path, folder: Path, **settings
     return TestClient(create_app(config))
 
 
-def escalate_and_open_draft(client: TestClient, model_cache: Path) -> tuple[TestClient, str, str]:
-    reply = client.post("/api/v1/ask", json={"session_id": "draft-session-01", "text": "粗大ごみの出し方"}).json()
-    escalation_id = client.post("/api/v1/ask", json={"session_id": "draft-session-01",
+def escalate_and_open_draft(client: TestClient, model_cache: Path, question: str = "粗大ごみの出し方",
+                            session: str = "draft-session-01") -> tuple[TestClient, str, str]:
+    reply = client.post("/api/v1/ask", json={"session_id": session, "text": question}).json()
+    escalation_id = client.post("/api/v1/ask", json={"session_id": session,
                                                      "text": "担当者と話したい"}).json()["escalation"]["id"]
-    assert reply["decision"] in {"answer", "clarify"}
+    assert reply["decision"] in {"answer", "clarify", "escalate"}
     add_user(client.app.state.madoguchi.settings.resolved_database_url, model_cache, "agent-draft", "agent")
     agent = browser(client.app)
     assert sign_in(agent, "agent-draft").status_code == 303
@@ -81,6 +82,20 @@ def test_without_a_model_the_agent_sees_cited_passages_and_nothing_is_sent(sampl
         assert re.search(r'<textarea id="reply"[^>]*>[^<]*粗大ごみ', page), "the passages are in the reply box"
         stored = EscalationDesk(ConversationStore(client.app.state.madoguchi.settings.resolved_database_url))
         assert stored.get(escalation_id).reply_text == "" and stored.get(escalation_id).status == "claimed"
+
+
+def test_a_question_no_resident_source_is_about_pre_fills_no_unrelated_entry(sample_index_dir: Path,
+                                                                             model_cache: Path, tmp_path: Path) -> None:
+    """年休 is a staff matter: the resident's best five (備蓄, 図書館, …) share only 何 and 日 with it."""
+    with desk_app(sample_index_dir, model_cache, tmp_path) as client:
+        agent, escalation_id, page = escalate_and_open_draft(client, model_cache, "年休は何日ありますか",
+                                                             "draft-session-nenkyu")
+        box = re.search(r'<textarea id="reply"[^>]*>([^<]*)</textarea>', page)
+        assert box and box.group(1).strip() == "", "nothing unrelated is put in the reply box"
+        assert "質問に合う FAQ や資料がありませんでした" in page
+        draft = re.search(r'<section aria-labelledby="draft-heading".*?</section>', page, re.S)
+        assert draft and "備蓄" not in draft.group(0) and "図書館" not in draft.group(0)
+        assert 'href="#source-1"' not in page
 
 
 def test_a_model_draft_keeps_only_supported_cited_sentences(sample_index_dir: Path, model_cache: Path,

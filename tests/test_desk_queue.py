@@ -170,7 +170,7 @@ def test_a_line_reply_goes_from_waiting_to_sent_and_can_show_undelivered(app: ob
     deadline = time.monotonic() + 30
     while stored(store_url, escalation_id).delivery != "delivered" and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert '<dd id="delivery">送信済み</dd>' in agent.get(f"/desk/escalations/{escalation_id}").text
+    assert '<dd id="delivery">送信済み（LINE）</dd>' in agent.get(f"/desk/escalations/{escalation_id}").text
     EscalationDesk(ConversationStore(store_url)).set_delivery(escalation_id, "undelivered")
     assert "未達" in agent.get(f"/desk/escalations/{escalation_id}").text
 
@@ -192,7 +192,7 @@ def test_an_admin_creates_changes_and_disables_accounts_and_it_is_audited(app: o
     assert newbie.get("/desk").status_code == 303 and sign_in(browser(app), "newbie").status_code == 401
     assert form(boss, "/desk/admin/users/boss/disable").status_code == 409
     audit = boss.get("/desk/admin/audit").text
-    assert audit.index("user.disabled") < audit.index("user.role") < audit.index("user.created")
+    assert audit.index("アカウントの無効化") < audit.index("役割の変更") < audit.index("アカウントの作成")
 
 
 def test_the_audit_log_is_paged_newest_first(app: object, store_url: str) -> None:
@@ -206,8 +206,8 @@ def test_the_audit_log_is_paged_newest_first(app: object, store_url: str) -> Non
     first, second = boss.get("/desk/admin/audit").text, boss.get("/desk/admin/audit?page=2").text
     assert first.count("<tr>") == 1 + 50 and 'rel="next"' in first and 'rel="prev"' not in first
     assert 'rel="prev"' in second
-    newest = re.search(r"<td>boss</td>\s*<td>user.role</td>\s*<td>flipper</td>\s*<td>role=(\w+)</td>", first)
-    assert newest and newest.group(1) == "agent"
+    newest = re.search(r"<td>boss</td>\s*<td>役割の変更</td>\s*<td>flipper</td>\s*<td>役割: (\w+)</td>", first)
+    assert newest and newest.group(1) == "担当者"
 
 
 def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url: str, model_cache: Path) -> None:

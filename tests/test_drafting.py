@@ -134,7 +134,7 @@ def test_no_matching_source_gives_an_empty_fallback_not_an_error(bot: Bot) -> No
 
 def test_prompt_numbers_the_sources_and_a_residents_prompt_has_no_staff_record(bot: Bot,
                                                                                recorder: Recorder) -> None:
-    question = "年休の繰越は何日まで？"
+    question = "育児休業の手続きは？"
     sources = sources_for(bot, question, Audience.RESIDENT)
     recorder.overrides[COMPLETIONS] = completion(f"{first_sentence(sources[0])}[1]")
     drafter = served(bot, recorder.url, draft_api_key="city-key")
@@ -149,6 +149,16 @@ def test_prompt_numbers_the_sources_and_a_residents_prompt_has_no_staff_record(b
     assert draft.method is DraftMethod.MODEL and draft.sentences[0].citations == (sources[0].id,)
     staff_sources = sources_for(bot, question, Audience.STAFF)
     assert staff_sources[0].audience is Audience.STAFF, "the same question as staff does reach the staff rules"
+
+
+def test_a_residents_question_only_staff_records_are_about_drafts_from_nothing_unrelated(bot: Bot) -> None:
+    """Its resident best five (備蓄, 図書館, …) share only the asking words 何 and 日 with 年休."""
+    question = "年休の繰越は何日まで？"
+    assert sources_for(bot, question, Audience.RESIDENT) == []
+    draft = draft_for_escalation(bot, Drafter.from_settings(Settings(), bot.runtime.normaliser), question,
+                                 Audience.RESIDENT)
+    assert (draft.sentences, draft.sources) == ((), ()) and "no FAQ entry" in draft.reason
+    assert sources_for(bot, question, Audience.STAFF), "staff asking the same still get the rules"
 
 
 def test_unreachable_model_gives_the_cited_passages(bot: Bot) -> None:

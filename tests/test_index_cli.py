@@ -75,7 +75,7 @@ def test_build_reports_records_per_source_and_problems(cli: CliRunner, tmp_path:
     (tmp_path / "faq.csv").write_text(TINY + "T3,回答なし,,市民課,resident\n", encoding="utf-8")
     result = cli.invoke(app, ["index", "build", str(tmp_path / "faq.csv"), "--index-dir", str(tmp_path / "i")])
     assert result.exit_code == 0, result.output
-    assert "row 4" in result.output and "answer" in result.output
+    assert "4 行目" in result.output and "answer" in result.output and "空です" in result.output
     assert "2 records" in result.output
 
 
@@ -200,9 +200,10 @@ def test_build_refuses_script_and_data_links_naming_file_row_and_column(cli: Cli
                         env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     assert "3 records" in result.output
-    for row in ("row 5", "row 6", "row 7"):
-        assert re.search(rf"links\.csv\s*│\s*{row}\s*│\s*参照URL\s*│\s*only http, https, tel, mailto", result.output), row
-    assert re.search(r"manual\.md\s*│\s*metadata\s*│\s*url\s*│", result.output)
+    for row in ("5 行目", "6 行目", "7 行目"):
+        assert re.search(rf"links\.csv\s*│\s*{row}\s*│\s*参照URL\s*│\s*使えるリンクは http, https, tel, mailto だけ",
+                         result.output), row
+    assert re.search(r"manual\.md\s*│\s*属性（前付け・\.meta\.yaml）\s*│\s*url\s*│", result.output)
     index = IndexStore(tmp_path / "i")
     records = [json.loads(line) for line in (index.current_dir() / "records.jsonl").read_text().splitlines()]
     assert sorted((r["id"], r["url"]) for r in records) == [

@@ -29,8 +29,9 @@ BAD_ROWS = (f"LONG1,長い担当課,回答,{'課' * 300},住民,\n"
             f"{'L' * 200},長い番号,回答,市民課,住民,\n"
             "JS1,リンクが罠,回答,市民課,住民,javascript:alert(document.domain)\n"
             "DATA1,データのリンク,回答,市民課,住民,data:text/html;base64,PHNjcmlwdD4=\n")
-EXPECTED = [("row 2", "担当課", "200 文字まで"), ("row 3", "番号", "128 文字まで"),
-            ("row 4", "参照URL", "only http, https, tel, mailto"), ("row 5", "参照URL", "only http, https, tel, mailto")]
+EXPECTED = [("2 行目", "担当課", "200 文字まで"), ("3 行目", "番号", "128 文字まで"),
+            ("4 行目", "参照URL", "使えるリンクは http, https, tel, mailto だけです"),
+            ("5 行目", "参照URL", "使えるリンクは http, https, tel, mailto だけです")]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

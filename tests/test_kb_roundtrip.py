@@ -95,7 +95,7 @@ def test_import_versions_new_and_changed_rows_reports_bad_ones_and_publishes(cli
     result = cli.invoke(cli_app, ["kb", "import", str(edited), "--index-dir", str(tmp_path / "index")], env=env)
     assert result.exit_code == 0, result.output
     assert "2 entries added or changed, 234 unchanged" in result.output
-    assert re.search(r"row\s+2\d\d.*質問", result.output) and "公開終了日" in result.output
+    assert re.search(r"2\d\d\s+行目.*質問", result.output) and "公開終了日" in result.output
     store = ConversationStore(url)
     live = {r.id: r for r in EntryStore(store).live_records()}
     assert live[changed_id].answer == "窓口で直した回答です。" and live["N100"].department == "生活環境課"
@@ -141,7 +141,7 @@ def test_editors_download_and_upload_the_knowledge_base_in_the_desk(desk: object
     page = editor.post("/desk/kb/import", data={"csrf": token},
                        files={"file": ("直したFAQ.csv", upload.encode("utf-8"), "text/csv")})
     assert page.status_code == 200, page.text
-    assert "1 件を追加・変更" in page.text and "直したFAQ.csv" in page.text and "row 3" in page.text
+    assert "1 件を追加・変更" in page.text and "直したFAQ.csv" in page.text and "3 行目" in page.text
     publisher = desk.state.desk_publisher  # type: ignore[attr-defined]
     assert publisher.wait(120) and publisher.state.published >= 1 and not publisher.state.error
 

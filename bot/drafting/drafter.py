@@ -13,6 +13,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from bot.drafting import prompt
+from bot.drafting.relevance import about_the_question
 from bot.drafting.draft import (Draft, DraftMethod, DraftSentence, DraftSource, DroppedSentence, cited,
                                 fallback)
 from bot.grounding import SupportCheck
@@ -131,9 +132,11 @@ class Drafter:
 
 
 def sources_for(bot: "Bot", question: str, audience: Audience, k: int = MAX_SOURCES) -> list[Record]:
-    """The best matches this audience may see: a resident's escalation never draws on staff records."""
+    """The best matches this audience may see (a resident's escalation never draws on staff records) that are
+    about the question: unrelated entries are never shown to the agent as a draft's sources."""
     ranking = bot.rank(question, audience)
-    return [c.record for c in bot.candidates(ranking, k) if c.record.audience.visible_to(audience)]
+    visible = [c.record for c in bot.candidates(ranking, k) if c.record.audience.visible_to(audience)]
+    return about_the_question(bot.runtime.normaliser, question, visible)
 
 
 def draft_for_escalation(bot: "Bot", drafter: Drafter, question: str, audience: Audience) -> Draft:

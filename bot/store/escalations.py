@@ -25,6 +25,7 @@ from knowledge.errors import ConflictError, NotFoundError
 STATUSES = ("new", "claimed", "answered", "closed", "dropped")
 PUSHED_CHANNELS = ("line", "slack")
 CALLBACK_NOTE = "電話で折り返し済み"
+DELIVERY_OF = {"web": "waiting", "line": "pending", "slack": "pending", "email": "pending"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,16 @@ def asked(turns: Sequence[Any]) -> str:
     included) nor a request for a person (after 👎), so the desk, drafts and 「FAQにする」 get their words."""
     return next((t.question for t in reversed(turns)
                  if t.intent == "question" and is_typed_question(t.question, t.shown_entry_id)), "")
+
+
+def reply_way(escalation: Escalation, mail_on: bool) -> str:
+    """How a reply reaches the resident: e-mail when they asked for it and the city sends mail, else the way the
+    question came (the widget's next poll, a LINE push, the Slack thread); "" when there is no way."""
+    if mail_on and escalation.preferred_reply == "email" and escalation.contact_email:
+        return "email"
+    if escalation.channel == "web":
+        return "web"
+    return escalation.channel if escalation.channel in PUSHED_CHANNELS and escalation.route else ""
 
 
 def audit(session: Session, actor: str, action: str, target: str = "", **detail: object) -> None:
@@ -141,26 +152,20 @@ class EscalationDesk:
             raise ConflictError(f"claimed by {escalation.claimed_by}")
         return escalation
 
-    def reply(self, escalation_id: str, agent: str, text: str) -> str:
-        """Record the reply and queue its delivery on the channel it came from; returns the delivery state."""
+    def reply(self, escalation_id: str, agent: str, text: str, mail_on: bool = False) -> str:
+        """Record the reply and queue its delivery the way it must go (`reply_way`); returns the delivery state."""
         with self.store.guard(), self.store.session() as session, session.begin():
             escalation = self._mine(session, escalation_id, agent, ("claimed", "answered"))
-            delivery = self._delivery_for(escalation)
+            via = reply_way(escalation, mail_on)
+            delivery = DELIVERY_OF.get(via, "unreachable")
             escalation.status, escalation.reply_text, escalation.delivery = "answered", text, delivery
+            escalation.reply_via = via
             escalation.answered_at = escalation.updated_at = utcnow()
             escalation.claimed_by = agent
             if delivery == "pending":
                 enqueue(session, "reply", f"reply:{escalation_id}:{utcnow().timestamp()}", escalation_id)
-            audit(session, agent, "reply", escalation_id, delivery=delivery, chars=len(text))
+            audit(session, agent, "reply", escalation_id, delivery=delivery, via=via, chars=len(text))
             return delivery
-
-    @staticmethod
-    def _delivery_for(escalation: Escalation) -> str:
-        if escalation.channel == "web":
-            return "waiting"  # the widget picks it up when the resident's panel polls
-        if escalation.channel in PUSHED_CHANNELS and escalation.route:
-            return "pending"
-        return "unreachable"
 
     def record_callback(self, escalation_id: str, agent: str, note: str = "") -> None:
         """The agent phoned (or e-mailed) the resident; nothing is sent by madoguchi."""
@@ -203,11 +208,14 @@ class EscalationDesk:
         return self.store.cipher.open(escalation.route)
 
     def web_replies(self, conversation_id: str) -> list[Escalation]:
-        """Agents' replies for a widget session; waiting ones become delivered as they are handed out."""
+        """Agents' replies for a widget session (an e-mailed one too, whatever became of the mail); replies
+        waiting for the widget become delivered as they are handed out."""
+        shown = Escalation.delivery.in_(("waiting", "delivered")) | (
+            (Escalation.reply_via == "email") & Escalation.delivery.in_(("pending", "undelivered")))
         with self.store.guard(), self.store.session() as session, session.begin():
-            found = list(session.scalars(select(Escalation).where(Escalation.conversation_id == conversation_id,
-                                                                  Escalation.delivery.in_(("waiting", "delivered")))
+            found = list(session.scalars(select(Escalation).where(Escalation.conversation_id == conversation_id, shown)
                                          .order_by(Escalation.answered_at)))
             for escalation in found:
-                escalation.delivery = "delivered"
+                if escalation.delivery == "waiting":
+                    escalation.delivery = "delivered"
             return found

@@ -11,21 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING
 
 import zlib
 
-from sqlalchemy import Connection, insert, select, text
-from sqlalchemy.exc import SQLAlchemyError
-
-from bot.store.database import migrated_engine
-from bot.store.timeouts import unbounded
-from bot.store.tables import IndexActivation
 from indexer.pointers import Activation, PointerFile
 from indexer.store import IndexStore
 from knowledge.errors import IndexNotFoundError, PointerUnavailableError
 from knowledge.settings import Settings
 
-TABLE = IndexActivation.__table__
+if TYPE_CHECKING:  # SQLAlchemy loads only where the pointer is in the database: `ask` on a directory pointer
+    from sqlalchemy import Connection
+
 BUILD_LOCK = 0x6D616469  # "madi": with the index name, the PostgreSQL advisory lock one build holds
 
 
@@ -33,14 +30,20 @@ class DatabasePointer:
     """The newest `index_activations` row of one index name is its live version."""
 
     def __init__(self, url: str, name: str, fallback: PointerFile) -> None:
-        self.name, self.fallback = name, fallback
+        from bot.store.database import migrated_engine
+        from bot.store.tables import IndexActivation
+
+        self.name, self.fallback, self.table = name, fallback, IndexActivation.__table__
         with self._reachable("prepared"):
             self.engine = migrated_engine(url)
         self.where = f"the database's index history ({name!r})"
 
     def read(self) -> str | None:
         """The newest activation's version, else what the directory's CURRENT says."""
-        query = select(TABLE.c.version).where(TABLE.c.index_name == self.name).order_by(TABLE.c.id.desc()).limit(1)
+        from sqlalchemy import select
+
+        table = self.table
+        query = select(table.c.version).where(table.c.index_name == self.name).order_by(table.c.id.desc()).limit(1)
         with self._reachable("read"), self.engine.connect() as connection:
             version = connection.execute(query).scalar()
         return version if version is not None else self.fallback.read()
@@ -50,18 +53,23 @@ class DatabasePointer:
         row = {"index_name": self.name, "version": change.version, "at": change.at, "by": change.by[:200],
                "note": change.note[:200]}
         with self._reachable("written"), self.engine.begin() as connection:
-            connection.execute(insert(TABLE).values(**row))
+            connection.execute(self.table.insert().values(**row))
 
     def history(self, limit: int) -> list[Activation]:
         """The latest activations of this index, newest first."""
-        query = (select(TABLE.c.version, TABLE.c.at, TABLE.c.by, TABLE.c.note)
-                 .where(TABLE.c.index_name == self.name).order_by(TABLE.c.id.desc()).limit(limit))
+        from sqlalchemy import select
+
+        table = self.table
+        query = (select(table.c.version, table.c.at, table.c.by, table.c.note)
+                 .where(table.c.index_name == self.name).order_by(table.c.id.desc()).limit(limit))
         with self._reachable("read"), self.engine.connect() as connection:
             return [Activation(*row) for row in connection.execute(query)]
 
     @contextmanager
     def _reachable(self, doing: str) -> Iterator[None]:
         """A database failure becomes PointerUnavailableError, naming what could not be done."""
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
             yield
         except SQLAlchemyError as exc:
@@ -92,6 +100,12 @@ def never_built(settings: Settings) -> bool:
 
 def take_build_lock(url: str, key: dict[str, int]) -> Connection:
     """A connection holding the build lock, waiting for another server's build to finish first."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store.database import migrated_engine
+    from bot.store.timeouts import unbounded
+
     connection: Connection | None = None
     try:
         connection = migrated_engine(url).connect()
@@ -114,6 +128,9 @@ def one_build_everywhere(settings: Settings) -> Iterator[None]:
     if not (settings.pointer_in_database and url.startswith("postgresql")):
         yield
         return
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     key = {"kind": BUILD_LOCK, "name": zlib.crc32(settings.index_name.encode()) - 2**31}  # two int4 keys
     connection = take_build_lock(url, key)
     try:

@@ -205,6 +205,11 @@ class Insights:
                  .group_by(Turn.shown_entry_id))
         return dict(self._rows(query))
 
+    def serving_since(self) -> datetime | None:
+        """When this city's bot answered its first question (the oldest turn kept); None before any."""
+        first = self._rows(select(func.min(Turn.created_at)))[0][0]
+        return as_utc(first) if first is not None else None
+
     def published_entries(self, days: int, today: date | None = None) -> set[str]:
         """Entries approved in the desk within the last `days` days: too new to call 「never shown」."""
         begin, _ = Period.last_days(days, today).bounds()

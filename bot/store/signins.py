@@ -26,8 +26,7 @@ from bot.store.tables import DeskSession, DeskUser, utcnow
 from knowledge.errors import UnauthorizedError
 
 ROLES = ("agent", "editor", "admin")
-SIGN_IN_REFUSED = ("ユーザー名かパスワードが違います。続けて間違えると、しばらくログインできなくなります。"
-                   "(sign-in refused)")
+SIGN_IN_REFUSED = "ユーザー名かパスワードが違います。続けて間違えると、しばらくログインできなくなります。"
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -88,6 +88,7 @@ class Escalation(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reply_text: Mapped[str] = mapped_column(Text, default="")
     delivery: Mapped[str] = mapped_column(String(16), default="")
+    reply_via: Mapped[str] = mapped_column(String(16), default="")
     drop_reason: Mapped[str] = mapped_column(Text, default="")
 
 

@@ -1,6 +1,7 @@
 """The calls that leave madoguchi: LINE push, Slack post, a signed webhook. Each raises on failure.
 
-Base URLs come from the settings, so a closed city network can point them at its own gateway.
+Base URLs come from the settings, so a closed city network can point them at its own gateway. The LINE and
+Slack SDKs load with the first message sent through them: a city without LINE never holds line-bot-sdk's 60 MB.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import json
 import uuid
 
 import httpx
-from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, PushMessageRequest, TextMessage
-from slack_sdk import WebClient
 
 from knowledge.errors import ConfigurationError
 from knowledge.settings import Settings
@@ -23,6 +22,8 @@ SLACK_TEXT_LIMIT = 3000
 
 def push_line(settings: Settings, user_id: str, text: str, retry_key: str) -> None:
     """Push a text to a LINE user; the retry key makes a repeated push after a timeout a no-op at LINE."""
+    from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, PushMessageRequest, TextMessage
+
     token = settings.line_channel_access_token
     if token is None:
         raise ConfigurationError("MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN is not set")
@@ -34,6 +35,8 @@ def push_line(settings: Settings, user_id: str, text: str, retry_key: str) -> No
 
 def post_slack(settings: Settings, channel: str, text: str, thread_ts: str | None = None) -> None:
     """Post to a Slack channel or thread; slack_sdk raises SlackApiError when Slack says no."""
+    from slack_sdk import WebClient
+
     token = settings.slack_bot_token
     if token is None:
         raise ConfigurationError("MADOGUCHI_SLACK_BOT_TOKEN is not set")

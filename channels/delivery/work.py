@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.store.escalations import EscalationDesk
 from bot.store.outbox import OutboxItem, enqueue
 from bot.store.tables import OutboxMessage
+from channels.delivery.mail import reply_message, send_mail
 from channels.delivery.senders import post_slack, post_webhook, push_line
 from knowledge.errors import ConfigurationError
 from knowledge.settings import Settings
@@ -52,8 +53,13 @@ def notify_webhook(settings: Settings, desk: EscalationDesk, item: OutboxItem) -
 
 
 def deliver_reply(settings: Settings, desk: EscalationDesk, item: OutboxItem) -> None:
-    """The agent's reply, back on the channel the question came from."""
+    """The agent's reply, by e-mail when the resident asked for it, else back on the channel the question came from."""
     escalation = desk.get(item.escalation_id or "")
+    if escalation.reply_via == "email":
+        send_mail(settings, reply_message(settings, escalation.contact_email, escalation.reply_text, item.key,
+                                          escalation.contact_name))
+        desk.set_delivery(escalation.id, "delivered")
+        return
     route = desk.route(escalation.id)
     if route is None:
         raise ConfigurationError("this escalation has no reply route")

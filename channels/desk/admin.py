@@ -13,6 +13,7 @@ from starlette.responses import Response
 from bot.store.accounts import ROLES, SignedIn
 from channels.desk.auth import ROLE_LABELS, require_role, services
 from channels.desk.render import desk_subrouter, page
+from channels.desk.wording import action_words, detail_words
 from knowledge.errors import ConflictError, RequestError
 
 router = desk_subrouter(prefix="/admin")
@@ -79,4 +80,5 @@ def audit_log(request: Request, page_number: int = Query(1, alias="page", ge=1, 
     """Who did what, newest first, a page at a time."""
     entries, total = services(request).accounts.audit_log(page_number, PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    return page(request, "admin_audit.html", entries=entries, total=total, page_number=page_number, pages=pages)
+    return page(request, "admin_audit.html", entries=entries, total=total, page_number=page_number, pages=pages,
+                action_words=action_words, detail_words=detail_words)

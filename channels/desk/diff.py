@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from difflib import SequenceMatcher
 
 from bot.store.entry_fields import FIELD_LABELS, EntryFields
+from channels.desk.wording import audience_words
 
 REWRITE_BELOW = 0.5
 
@@ -33,7 +34,10 @@ class FieldChange:
     added: list[str]
 
 
-def _as_text(value: object) -> str:
+def _as_text(value: object, name: str = "") -> str:
+    """What the editor reads: 公開範囲 as 住民・職員・全員, never the stored resident/staff/all."""
+    if name == "audience":
+        return audience_words(value)
     return "" if value is None else str(value)
 
 
@@ -67,5 +71,5 @@ def field_changes(draft: EntryFields, live: EntryFields | None) -> list[FieldCha
                                        [p for p in before if p not in new], [p for p in new if p not in before]))
         else:
             changes.append(FieldChange(item.name, FIELD_LABELS[item.name],
-                                       segments(_as_text(old), _as_text(new)), [], []))
+                                       segments(_as_text(old, item.name), _as_text(new, item.name)), [], []))
     return changes

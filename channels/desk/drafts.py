@@ -8,16 +8,20 @@ answered while an agent waits for a draft.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from bot.drafting import Draft, Drafter, sources_for
 from bot.store.accounts import SignedIn
 from channels.desk.auth import require_role, services
 from channels.desk.escalation import escalation_page
 from channels.desk.render import desk_subrouter
 from knowledge.records import Audience
+
+if TYPE_CHECKING:  # drafting brings LangChain: loaded with the first draft an agent asks for, not in every worker
+    from bot.drafting import Draft, Drafter
 
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))
@@ -30,6 +34,8 @@ REASONS = {"drafting is off (MADOGUCHI_DRAFT_MODEL_URL is not set)": "下書き�
 
 def drafter_of(request: Request) -> Drafter:
     """One Drafter per worker, built on first use."""
+    from bot.drafting import Drafter
+
     state = request.app.state
     if getattr(state, "drafter", None) is None:
         ctx = services(request).ctx
@@ -39,6 +45,8 @@ def drafter_of(request: Request) -> Drafter:
 
 def make_draft(request: Request, escalation_id: str) -> Draft:
     """Sources the escalation's audience may see, the model's reply, then the check."""
+    from bot.drafting import sources_for
+
     desk, drafter = services(request), drafter_of(request)
     question = desk.escalations.resident_question(escalation_id)
     audience = Audience(desk.escalations.get(escalation_id).audience)

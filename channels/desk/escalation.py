@@ -18,7 +18,7 @@ from starlette.responses import Response
 from bot.answer import NONE_OF_THESE
 from bot.compose import NONE_LABEL, choice_label
 from bot.store.accounts import SignedIn
-from bot.store.escalations import TranscriptTurn
+from bot.store.escalations import TranscriptTurn, reply_way
 from bot.store.tables import Escalation
 from channels.desk.auth import require_role, services
 from channels.desk.labelling import label_quoted, marked_entries
@@ -39,6 +39,9 @@ DONE = {"claim": "担当にしました。", "reply": "返信を保存しまし�
         "close": "完了にしました。", "drop": "取り下げました。",
         "label": "「この FAQ で答えられる」を記録しました。次の「学習して公開」で学習に使います。"}
 PREFERRED_LABELS = {"email": "メール", "phone": "電話", "": "指定なし"}
+VIA_LABELS = {"email": "メール", "web": "ウェブ", "line": "LINE", "slack": "Slack", "": "送り先なし"}
+MAIL_OFF = ("住民はメールでの返信を希望していますが、このサーバーはメールを送る設定になっていません"
+            "（MADOGUCHI_SMTP_HOST）。返信はメールでは届きません。")
 REASON_LABELS = {"no entry matched with enough confidence": "自信をもって答えられる FAQ がなかった",
                  "none of the offered choices fit": "示した候補のどれにも当てはまらなかった",
                  "asked for a person": "住民が担当者との会話を希望した"}
@@ -100,6 +103,16 @@ def conflict_message(escalation: Escalation, user: SignedIn) -> str:
         f"（{escalation.claimed_by}さん）。" if escalation.claimed_by else "。")
 
 
+def way_of(request: Request, escalation: Escalation) -> dict[str, str]:
+    """Which way a reply will go, in words, and a warning when the resident asked for e-mail the server cannot send."""
+    mail_on = services(request).ctx.settings.mail_on
+    via = reply_way(escalation, mail_on)
+    words = {"email": f"メール（{escalation.contact_email}）", "web": "ウェブのチャット（住民が次にチャットを開いたときに表示）",
+             "line": "LINE", "slack": "Slack のスレッド", "": "送り先がありません。電話などで連絡してください"}[via]
+    asked_mail = escalation.preferred_reply == "email" and bool(escalation.contact_email)
+    return {"way": words, "way_short": VIA_LABELS[via], "mail_off": MAIL_OFF if asked_mail and not mail_on else ""}
+
+
 def escalation_page(request: Request, escalation_id: str, user: SignedIn, status: int = 200,
                     alert: str = "", done: str = "", extra: dict | None = None) -> Response:
     """The escalation with its transcript, candidates, contact details and the actions this agent may take."""
@@ -115,7 +128,8 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
                 mine=escalation.claimed_by in (None, user.username), alert=alert, done=DONE.get(done, ""),
                 status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS,
                 delivery_labels=DELIVERY_LABELS, decision_labels=DECISION_LABELS, preferred_labels=PREFERRED_LABELS,
-                reason_labels=REASON_LABELS, marked=marked_entries(request, escalation_id), **(extra or {}))
+                reason_labels=REASON_LABELS, via_labels=VIA_LABELS, marked=marked_entries(request, escalation_id),
+                **way_of(request, escalation), **(extra or {}))
 
 
 @router.get("/escalations/{escalation_id}")
@@ -149,7 +163,8 @@ def reply(request: Request, escalation_id: str, text: str = Form(min_length=1, m
     if not text.strip():
         return escalation_page(request, escalation_id, user, 400, "返信の本文を書いてください。")
     response = act(request, escalation_id, user, "reply",
-                   lambda: services(request).escalations.reply(escalation_id, user.username, text.strip()))
+                   lambda: services(request).escalations.reply(escalation_id, user.username, text.strip(),
+                                                                services(request).ctx.settings.mail_on))
     wake = getattr(request.app.state.madoguchi, "wake_outbox", None)
     if response.status_code == 303:
         label_quoted(request, escalation_id, text, user)

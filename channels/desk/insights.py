@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
+from bot.contradictions import Contradiction, ContradictionFinder
 from bot.review import SHOWN, ReviewCluster, review_clusters
 from bot.store.accounts import SignedIn
 from bot.store.call_insights import OUTCOMES, CallFigures, CallInsights
-from bot.store.insights import DepartmentLoad, Decisions, Insights, Period, today_jst
+from bot.store.insights import JST, DepartmentLoad, Decisions, Insights, Period, today_jst
 from channels.desk.auth import require_role
 from channels.desk.charts import Chart, bar_chart, stacked_chart
 from channels.desk.render import desk_subrouter, page
@@ -182,6 +183,8 @@ class Health:
     unseen: list[Record]
     busiest: list[DepartmentLoad]
     without_easy: list[tuple[Record, int]]
+    contradictions: list[Contradiction]
+    serving_days: int
 
 
 def most_asked_without_easy(entries: list[Record], shown: dict[str, int], today: date) -> list[tuple[Record, int]]:
@@ -191,21 +194,43 @@ def most_asked_without_easy(entries: list[Record], shown: dict[str, int], today:
     return sorted(lacking, key=lambda pair: (-pair[1], pair[0].id))[:EASY_LISTED]
 
 
-def health(ctx: WebContext, today: date) -> Health:
-    """Expired and ownerless FAQ entries, entries unseen for 90 days, the most escalated departments."""
+def serving_days(insights: Insights, today: date) -> int:
+    """Whole days since the bot answered its first question (0 on a new server)."""
+    since = insights.serving_since()
+    return max((today - since.astimezone(JST).date()).days, 0) if since else 0
+
+
+def contradictions(ctx: WebContext, state: Any) -> list[Contradiction]:
+    """The live index's contradictions, found once per index version and kept in the app's `state`
+    (Sudachi: under the bot's lock)."""
+    index = ctx.bot.runtime.index
+    cached = getattr(state, "contradictions", None)
+    if cached is None or cached[0] is not index:
+        with ctx.lock:
+            cached = (index, ContradictionFinder(ctx.bot.runtime.normaliser).run(index.records))
+        state.contradictions = cached
+    return cached[1]
+
+
+def health(ctx: WebContext, today: date, state: Any) -> Health:
+    """Expired and ownerless FAQ entries, entries unseen for 90 days (once the bot has served 90 days: a new
+    server has shown nothing yet), contradictions, the most escalated departments."""
     insights = Insights(ctx.store)
     entries = [r for r in ctx.bot.runtime.index.records if r.kind == "faq"]
     expired = [r for r in entries if r.valid_until and r.valid_until < today]
     shown, fresh = insights.shown_entries(HEALTH_DAYS, today), insights.published_entries(HEALTH_DAYS, today)
-    unseen = [r for r in entries if r.is_valid_on(today) and r.id not in shown and r.id not in fresh]
+    days = serving_days(insights, today)
+    unseen = [r for r in entries if r.is_valid_on(today) and r.id not in shown and r.id not in fresh
+              ] if days >= HEALTH_DAYS else []
     ownerless = [r for r in entries if not r.owner.strip()]
     busiest = insights.escalations_by_department(Period.last_days(HEALTH_DAYS, today))[:10]
     return Health(sorted(expired, key=lambda r: r.valid_until or today), ownerless, unseen, busiest,
-                  most_asked_without_easy(entries, shown, today))
+                  most_asked_without_easy(entries, shown, today), contradictions(ctx, state), days)
 
 
 @router.get("/health")
 def health_page(request: Request, user: SignedIn = Editor) -> Response:
     """Entries to renew, give an owner, check or retire; departments that need more entries."""
     today = today_jst()
-    return page(request, "health.html", health=health(context(request), today), today=today, days=HEALTH_DAYS)
+    return page(request, "health.html", health=health(context(request), today, request.app.state), today=today,
+                days=HEALTH_DAYS)

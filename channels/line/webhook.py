@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import BackgroundTasks, Request
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import (ApiClient, Configuration, MessagingApi, ReplyMessageRequest,
@@ -27,7 +27,6 @@ from knowledge.records import Audience
 
 CHANNEL = "line"
 log = logging.getLogger("madoguchi.line")
-router = APIRouter()
 
 
 def _api(ctx) -> MessagingApi:  # type: ignore[no-untyped-def]
@@ -37,7 +36,6 @@ def _api(ctx) -> MessagingApi:  # type: ignore[no-untyped-def]
     return MessagingApi(ApiClient(Configuration(host=ctx.settings.line_api_base, access_token=token.get_secret_value())))
 
 
-@router.post("/callback/line", include_in_schema=False)
 async def callback(request: Request, background: BackgroundTasks) -> dict[str, bool]:
     """Reject anything not signed with the channel secret; otherwise acknowledge and work afterwards."""
     ctx = request.app.state.madoguchi

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
 from channels.render import problems_table
 from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
+
+if TYPE_CHECKING:  # the settings load when a command runs, not for `madoguchi --help`
+    from knowledge.settings import Settings
 
 tenants_app = typer.Typer(help="Many cities on one server (a tenants file, or the registry in the server's database): "
                                "list them, store them, build their indexes.",
@@ -22,6 +23,8 @@ err = Console(stderr=True)
 
 
 def _server() -> Settings:
+    from knowledge.settings import Settings
+
     settings = Settings()
     if not settings.many_cities:
         raise ConfigurationError("set MADOGUCHI_TENANTS_FILE to the YAML file of the cities this server hosts, or "
@@ -29,9 +32,18 @@ def _server() -> Settings:
     return settings
 
 
+def _registry_owner() -> Settings:
+    """The server's own settings, read for its database (where the registry lives), not for its cities."""
+    from knowledge.settings import Settings
+
+    return Settings(tenants_file=None, tenants_from_database=False)
+
+
 @tenants_app.command("list")
 def tenants_list() -> None:
     """Each city: id, host names, index, database (password hidden) and the widget tag for its pages."""
+    from sqlalchemy.engine import make_url
+
     from channels.tenants.registry import load_tenants
     from channels.tenants.server import widget_tag
 
@@ -51,7 +63,7 @@ def tenants_import(path: Annotated[Path, typer.Argument(help="The tenants file (
     MADOGUCHI_TENANTS_FROM_DATABASE=true follow while they serve; a file with a mistake changes nothing."""
     from channels.tenants.registry import import_tenants
 
-    revision = import_tenants(Settings(tenants_file=None, tenants_from_database=False), path)
+    revision = import_tenants(_registry_owner(), path)
     cities = ", ".join(tenant.id for tenant in revision.cities.tenants)
     out.print(f"tenant registry revision {revision.number}: {len(revision.cities.tenants)} cities ({cities}) "
               f"from {revision.source}; servers reading the registry follow it within MADOGUCHI_TENANTS_POLL_SECONDS",
@@ -64,7 +76,7 @@ def tenants_history(limit: Annotated[int, typer.Option("--limit", min=1, max=100
     from channels.tenants.registry import revisions
 
     table = Table("revision", "when", "cities", "from", "by", title="tenant registry")
-    for revision in revisions(Settings(tenants_file=None, tenants_from_database=False), limit):
+    for revision in revisions(_registry_owner(), limit):
         table.add_row(str(revision.number), revision.at.strftime("%Y-%m-%d %H:%M:%S"),
                       " ".join(t.id for t in revision.cities.tenants), revision.source, revision.by)
     out.print(table)

@@ -26,7 +26,9 @@ PER_CITY = frozenset({
     "widget_origins", "frame_ancestors", "secret_key", "line_channel_secret", "line_channel_access_token",
     "slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_staff_teams", "desk_base_url",
     "desk_slack_channel", "desk_webhook_url", "desk_webhook_secret", "grounded_answers", "keep_versions",
-    "furigana_readings_file"})
+    "furigana_readings_file",
+    "smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password", "smtp_from", "smtp_ca_file",
+    "smtp_timeout_seconds"})
 
 
 class Theme(BaseModel):

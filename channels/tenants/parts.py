@@ -16,7 +16,7 @@ from bot.engine import decision_model, grounded_composer
 from bot.store.index_versions import index_store
 from channels.web.api import WebContext
 from channels.web.app import build_context
-from indexer.embedding import SentenceTransformerEmbedder, embedder_from_settings
+from indexer.embedding import ModelEmbedder, embedder_from_settings
 from indexer.normalise import TextNormaliser
 from indexer.runtime import Runtime, load_newest_whole, normaliser_from_settings
 from indexer.search import Retriever
@@ -31,7 +31,7 @@ class SharedParts:
     """One model, one normaliser and the one lock every use of that normaliser must hold."""
 
     normaliser: TextNormaliser
-    embedder: SentenceTransformerEmbedder
+    embedder: ModelEmbedder
     lock: threading.Lock
 
 

@@ -1,0 +1,70 @@
+"""The audit log in the words a city's staff read: actions, detail names and stored values in Japanese.
+
+The log itself keeps stable English keys (`entry.approve`, `delivery=waiting`) for whoever queries it;
+only the desk's page translates. An action or value without a translation is shown as stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.store.entry_fields import FIELD_LABELS
+from knowledge.records import Audience
+
+ROLE_LABELS = {"agent": "担当者", "editor": "編集者", "admin": "管理者"}
+AUDIENCE_WORDS = {Audience.RESIDENT.value: "住民", Audience.STAFF.value: "職員", Audience.ALL.value: "全員"}
+ACTION_LABELS = {
+    "login": "ログイン", "login.failed": "ログインの失敗", "login.lockout": "アカウントのロック", "logout": "ログアウト",
+    "user.created": "アカウントの作成", "user.role": "役割の変更", "user.password": "パスワードの変更",
+    "user.enabled": "アカウントの有効化", "user.disabled": "アカウントの無効化",
+    "claim": "担当する", "reply": "返信", "callback": "電話で折り返し済み", "closed": "完了", "dropped": "取り下げ",
+    "delivery.delivered": "返信の配信: 送信済み", "delivery.undelivered": "返信の配信: 未達",
+    "entry.promote": "FAQにする", "entry.new": "FAQ の下書きを作成", "entry.save": "下書きの保存",
+    "entry.approve": "承認して公開", "entry.reject": "却下", "entry.retire": "公開を終了",
+    "entry.rollback": "以前の版に戻す", "entry.import": "表から読み込み",
+    "label.add": "「この FAQ で答えられる」を記録", "label.accept": "ラベルを学習に使う", "label.remove": "ラベルを外す",
+    "learn.start": "学習して公開を開始", "learn.busy": "学習して公開（実行中のため開始せず）",
+}
+DETAIL_LABELS = {
+    "role": "役割", "active": "有効", "address": "接続元", "reason": "理由", "until": "ロックの終わり",
+    "failures": "失敗の回数", "delivery": "配信", "via": "届け方", "chars": "文字数", "escalation": "引き継ぎ",
+    "note": "メモ", "fields": "変えた項目", "version": "版", "to": "戻した版", "source": "出どころ",
+    "entry": "FAQ", "question": "質問",
+}
+REASON_WORDS = {"unknown user": "存在しないユーザー名", "wrong password": "パスワードの誤り", "locked": "ロック中",
+                "inactive": "無効なアカウント", "attempts in progress": "同時の試行で回数が尽きた"}
+DELIVERY_WORDS = {"waiting": "次にチャットを開いたときに表示", "pending": "送信待ち", "delivered": "送信済み",
+                  "undelivered": "未達", "unreachable": "送り先なし", "callback": "電話で折り返し済み"}
+VIA_WORDS = {"email": "メール", "web": "ウェブ", "line": "LINE", "slack": "Slack", "": "送り先なし"}
+SOURCE_WORDS = {"agent": "担当者", "editor": "編集者", "approved": "承認した FAQ", "weak": "住民の選択・👍"}
+
+
+def _fields(value: object) -> str:
+    names = value if isinstance(value, list) else [value]
+    return "・".join(FIELD_LABELS.get(str(name), str(name)) for name in names)
+
+
+VALUE_WORDS: dict[str, Callable[[object], str]] = {
+    "role": lambda v: ROLE_LABELS.get(str(v), str(v)),
+    "active": lambda v: "はい" if v else "いいえ",
+    "reason": lambda v: REASON_WORDS.get(str(v), str(v)),
+    "delivery": lambda v: DELIVERY_WORDS.get(str(v), str(v)),
+    "via": lambda v: VIA_WORDS.get(str(v), str(v)),
+    "source": lambda v: SOURCE_WORDS.get(str(v), str(v)),
+    "fields": _fields,
+}
+
+
+def action_words(action: str) -> str:
+    """An audit action as staff read it."""
+    return ACTION_LABELS.get(action, action)
+
+
+def detail_words(detail: dict | None) -> list[tuple[str, str]]:
+    """An audit entry's details as (name, value) pairs in Japanese."""
+    return [(DETAIL_LABELS.get(key, key), VALUE_WORDS.get(key, str)(value)) for key, value in (detail or {}).items()]
+
+
+def audience_words(value: object) -> str:
+    """resident → 住民, staff → 職員, all → 全員 (anything else as it is)."""
+    return AUDIENCE_WORDS.get(str(value), "" if value is None else str(value))

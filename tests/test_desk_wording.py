@@ -1,0 +1,78 @@
+"""Japanese wherever a city's staff read: the audit log's actions, details and values, the entry diff's
+公開範囲, the sign-in refusal, and `index build`'s row problems (the column as the file wrote it, the
+accepted values in Japanese too)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from channels.cli import app as cli_app
+from channels.web import create_app
+from knowledge.settings import Settings
+from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
+from tests.test_kb_roundtrip import form_of
+
+
+@pytest.fixture(scope="module")
+def desk(sample_index_dir: Path, model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('wording') / 'store.db'}"
+    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=url, index_poll_seconds=0,
+                        desk_login_rate_per_address=1000, rate_per_session=1000, rate_per_address=10_000)
+    application = create_app(settings)
+    with TestClient(application):
+        add_user(url, model_cache, "admin1", "admin")
+        yield application
+
+
+def test_the_sign_in_refusal_is_japanese_only(desk: object) -> None:
+    refused = sign_in(browser(desk), "nobody-here", "wrong-password-123")
+    assert "ユーザー名かパスワードが違います" in refused.text and "sign-in refused" not in refused.text
+
+
+def test_the_audit_log_names_actions_details_and_values_in_japanese(desk: object) -> None:
+    sign_in(browser(desk), "nobody-at-all", "wrong-password-123")
+    admin = browser(desk)
+    assert sign_in(admin, "admin1").status_code == 303
+    escalation_id = admin.post("/api/v1/ask", json={"session_id": "wording-session-1", "text": "担当者と話したい"}
+                               ).json()["escalation"]["id"]
+    page = f"/desk/escalations/{escalation_id}"
+    admin.post(f"{page}/claim", data={"csrf": csrf_of(admin, page)})
+    admin.post(f"{page}/reply", data={"csrf": csrf_of(admin, page), "text": "窓口は3番です。"})
+    log = admin.get("/desk/admin/audit").text
+    cells = re.findall(r"<td>([^<]*)</td>", log)
+    for words in ("ログインの失敗", "理由: 存在しないユーザー名", "ログイン", "担当する", "返信",
+                  "配信: 次にチャットを開いたときに表示", "届け方: ウェブ"):
+        assert any(words in cell for cell in cells), words
+    for raw in ("login.failed", "unknown user", "claim", "delivery=waiting", "via="):
+        assert not any(raw in cell for cell in cells), raw
+
+
+def test_the_entry_diff_shows_the_audience_in_japanese(desk: object) -> None:
+    editor = browser(desk)
+    sign_in(editor, "admin1")
+    path = "/desk/entries/R105"
+    values = form_of(editor, path) | {"audience": "staff", "csrf": csrf_of(editor, path)}
+    assert editor.post(path, data=values).status_code == 303
+    diff = re.search(r'<dl class="diff">.*?</dl>', editor.get(path).text, re.S)
+    assert diff and "<del>住民</del>" in diff.group(0) and "<ins>職員</ins>" in diff.group(0)
+    assert "resident" not in diff.group(0) and "staff" not in diff.group(0)
+
+
+def test_index_build_names_the_column_as_written_and_the_japanese_values(model_cache: Path, tmp_path: Path) -> None:
+    (tmp_path / "faq.csv").write_text("番号,質問,回答,公開範囲\nJ1,良い質問,良い回答,住民\nJ2,回答がない,,住民\n"
+                                      "J3,範囲が変,回答,みんな\n", encoding="utf-8")
+    (tmp_path / "short.csv").write_text("番号,質問\nK1,回答の列がない\n", encoding="utf-8")
+    result = CliRunner().invoke(cli_app, ["index", "build", str(tmp_path / "faq.csv"), str(tmp_path / "short.csv"),
+                                          "--index-dir", str(tmp_path / "i")],
+                                env={"MADOGUCHI_DATA_DIR": str(model_cache), "COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert re.search(r"faq\.csv\s*│\s*3 行目\s*│\s*回答\s*│\s*空です", result.output), result.output
+    assert re.search(r"faq\.csv\s*│\s*4 行目\s*│\s*公開範囲\s*│\s*住民・職員・全員（resident・staff・all も可）", result.output)
+    assert re.search(r"short\.csv\s*│\s*1 行目\s*│\s*回答\s*│\s*列がありません", result.output), result.output
+    assert "誤り" in result.output and "expected" not in result.output and "row " not in result.output

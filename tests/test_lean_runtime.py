@@ -1,0 +1,100 @@
+"""A lean runtime: commands import what they use. Each check runs the real command in a fresh interpreter and
+reads that interpreter's sys.modules, because an import made by any earlier test in this process would hide one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.test_kb_roundtrip import copy_index
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("torch", "sentence_transformers", "transformers")
+
+COMMANDS = """
+import json, runpy, sys
+for argv in json.loads(sys.argv[1]):
+    sys.argv = ["madoguchi", *argv]
+    try:
+        runpy.run_module("channels.cli", run_name="__main__")
+    except SystemExit as stop:
+        assert not stop.code, (argv, stop.code)
+print("MODULES " + json.dumps(sorted(sys.modules)))
+"""
+
+SERVE = """
+import json, os, sys, threading, time, urllib.request
+port = int(sys.argv[1])
+
+def ask_then_report():
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    body = json.dumps({"text": "住民票の写しがほしい"}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/ask", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        print("DECISION " + json.loads(reply.read())["decision"])
+    print("MODULES " + json.dumps(sorted(sys.modules)), flush=True)
+    os._exit(0)
+
+threading.Thread(target=ask_then_report, daemon=True).start()
+sys.argv = ["madoguchi", "serve", "--port", str(port), "--workers", "1", "--host", "127.0.0.1"]
+from channels.cli import main
+main()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_fresh(code: str, *args: str, env: dict[str, str] | None = None) -> tuple[list[str], str]:
+    """Run `code` in a new interpreter; the modules it had loaded at the end, and what it printed."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=600,
+                          env=environment, cwd=ROOT)
+    lines = done.stdout.splitlines()
+    modules = [line for line in lines if line.startswith("MODULES ")]
+    assert modules, f"exit {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    return json.loads(modules[-1].removeprefix("MODULES ")), done.stdout
+
+
+def loaded(modules: list[str], *packages: str) -> list[str]:
+    """Which of `packages` (or their submodules) were imported."""
+    return sorted({p for p in packages for m in modules if m == p or m.startswith(p + ".")})
+
+
+def test_help_imports_no_web_framework_database_or_sudachi() -> None:
+    modules, printed = run_fresh(COMMANDS, json.dumps([["--help"]]))
+    assert "index" in printed and "serve" in printed
+    assert loaded(modules, "fastapi", "starlette", "sqlalchemy", "sudachipy", "sudachidict_core", *HEAVY) == []
+
+
+def test_ask_and_search_with_the_default_model_never_import_torch(sample_index_dir: Path, tmp_path: Path) -> None:
+    index_dir = str(copy_index(sample_index_dir, tmp_path / "index"))
+    commands = [["ask", "住民票の写しがほしい", "--index-dir", index_dir],
+                ["search", "住民票の写しがほしい", "--index-dir", index_dir, "--json"]]
+    modules, printed = run_fresh(COMMANDS, json.dumps(commands))
+    assert "住民票" in printed and '"score"' in printed  # both commands really answered
+    assert "indexer.static" in modules
+    assert loaded(modules, *HEAVY) == []
+
+
+def test_serve_with_the_default_model_answers_without_torch(sample_index_dir: Path, tmp_path: Path) -> None:
+    env = {"MADOGUCHI_INDEX_DIR": str(copy_index(sample_index_dir, tmp_path / "index")),
+           "MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}", "MADOGUCHI_CITY_DIR": str(tmp_path),
+           "MADOGUCHI_INDEX_POLL_SECONDS": "0"}
+    modules, printed = run_fresh(SERVE, str(free_port()), env=env)
+    assert "DECISION " in printed
+    assert "indexer.static" in modules and "fastapi" in modules
+    assert loaded(modules, *HEAVY) == []
