@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from bot import Bot
 from bot.answer import Answer
@@ -87,9 +88,9 @@ def _entry(reply: Answer) -> EntryOut | None:
 
 def build_ask_route(router: APIRouter, max_chars: int) -> None:
     """`POST /ask`, with the request schema carrying this server's text limit."""
-    def ask(body, request: Request) -> AskResponse:  # type: ignore[no-untyped-def]
+    async def ask(body, request: Request) -> AskResponse:  # type: ignore[no-untyped-def]
         """Ask the bot as a resident. The turn (and any escalation) is stored before this returns."""
-        return answer_resident(body, request)
+        return await run_in_threadpool(answer_resident, body, request)  # one thread hop: a plain `def` takes two
 
     ask.__annotations__["body"] = ask_request_model(max_chars)  # a class, not a string: FastAPI reads it
     router.post("/ask", response_model=AskResponse, response_model_exclude_none=True)(ask)
