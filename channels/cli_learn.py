@@ -33,7 +33,8 @@ def print_run(run: LearnRun) -> None:
     """What was read, learned and judged, in the order a person checks it."""
     labels = run.labels
     out.print(f"labels: {len(labels.queries)} questions usable; dropped {labels.dropped_labels} label(s) of unknown "
-              f"or expired entries and {labels.dropped_queries} question(s) left without their answer", highlight=False)
+              f"or expired entries, {labels.dropped_queries} question(s) left without their answer and {labels.foreign} "
+              "question(s) in other languages", highlight=False)
     out.print(f"training share {run.training}, held-out share {len(run.held_out)}; {len(run.paraphrases)} new "
               f"paraphrase(s); {run.kept_off} staff question label(s) kept off resident entries", highlight=False)
     out.print(scores_table(run))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.labelled import LabelledQuery
+from bot.multilingual.detect import JAPANESE, detect_language
 from indexer.learned import Paraphrase
 from knowledge.records import Audience, Record
 
@@ -40,21 +41,24 @@ class Usable:
     queries: list[LabelledQuery]
     dropped_labels: int
     dropped_queries: int
+    foreign: int = 0  # questions in other languages: answered through translations, not what this run learns
 
 
 def usable(queries: Sequence[LabelledQuery], records: Sequence[Record], today: date) -> Usable:
     """Labels of entries that are unknown or not valid today are dropped; a question that had an answer and
-    lost every one is dropped whole (it would otherwise read as "nothing answers it")."""
+    lost every one is dropped whole (it would otherwise read as "nothing answers it"). Questions in other
+    languages are left out: a Japanese paraphrase or a decision model cannot learn from them."""
     valid = {r.id for r in records if r.is_valid_on(today)}
+    japanese = [q for q in queries if detect_language(q.text) == JAPANESE]
     kept, labels, questions = [], 0, 0
-    for query in queries:
+    for query in japanese:
         relevant = {entry: grade for entry, grade in query.relevant.items() if entry in valid}
         labels += len(query.relevant) - len(relevant)
         if query.relevant and not relevant or query.answerable and 2 not in relevant.values():
             questions += 1
             continue
         kept.append(replace(query, relevant=relevant))
-    return Usable(kept, labels, questions)
+    return Usable(kept, labels, questions, len(queries) - len(japanese))
 
 
 def split(queries: Sequence[LabelledQuery]) -> tuple[list[LabelledQuery], list[LabelledQuery]]:
