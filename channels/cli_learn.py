@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.learning.guard import wrong_bound
 from bot.learning.loop import LearnRun
 from channels.cli_settings import settings_with
 
@@ -24,6 +25,8 @@ def scores_table(run: LearnRun) -> Table:
                   "fold left out")
     for metric in SHOWN:
         table.add_row(metric, *(f"{m.scores[metric]:.3f}" for m in run.scores.values()))
+    serving = next(iter(run.scores.values()))
+    table.add_row("wrong_answer_bound", *(f"{wrong_bound(m, serving):.3f}" for m in run.scores.values()))
     return table
 
 
