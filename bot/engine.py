@@ -169,11 +169,16 @@ class Bot:
                        factor * float(self.model.top3.probability(row)[0]))
 
     def honest_factor(self, query: NormalisedText, top: int) -> float:
-        """bot/honesty.py: less confidence when the question names a rare thing of the city that the top entry
-        does not mention, or asks for a number the entry does not state."""
-        index = self.runtime.index
-        lacks = honesty.absent_rare(honesty.nouns(query.text, query.terms), index.lexical["answer"], top,
-                                    index.lexical["paraphrase"], self._paraphrase_owners)
+        """bot/honesty.py: less confidence when the question names a rare thing of the city, or a thing no entry
+        names whose nearest city words the top entry does not use either, or asks for a number the entry does
+        not state."""
+        index, pages = self.runtime.index, self.runtime.index.lexical["answer"]
+        nouns = honesty.nouns(query.text, query.terms)
+        lacks = honesty.absent_rare(nouns, pages, top, index.lexical["paraphrase"], self._paraphrase_owners)
+        if not lacks:
+            near = index.neighbours.unknown([n for n in nouns if n not in pages.vocabulary],
+                                            self.runtime.embedder.encode_queries)
+            lacks = honesty.absent_unknown(near, pages, top, index.lexical["paraphrase"], self._paraphrase_owners)
         return honesty.discount(query.text, index.records[top], bool(lacks))
 
     def thresholds(self, channel: str) -> Thresholds:

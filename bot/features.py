@@ -16,6 +16,9 @@ CANDIDATE_FEATURES = (
     "rr_bm25_best", "rr_bm25_answer", "rr_dense_best", "rr_dense_answer", "rr_cover_answer",
     "z_bm25_best", "z_bm25_answer", "z_dense_best", "z_dense_answer",
     "bm25_reading_log", "bm25_reading_rel", "z_bm25_reading",
+    "bm25x_question_rel", "bm25x_answer_rel", "bm25_bigram_rel",
+    "rr_bm25x_question", "rr_bm25x_answer", "rr_bm25_bigram",
+    "z_bm25x_question", "z_bm25x_answer", "z_bm25_bigram",
 )
 QUERY_FEATURES = (
     "top1", "margin12", "margin13", "top1_minus_mean10", "dense_best_top1", "cover_best_top1",
@@ -24,7 +27,7 @@ QUERY_FEATURES = (
 
 
 SHORTLIST_PER_SIGNAL = 100
-RANKED_SIGNALS = (0, 1, 2, 3, 4, 5, 9)  # bm25 and dense of each field, bm25 of the reading
+RANKED_SIGNALS = (0, 1, 2, 3, 4, 5, 9, 10, 11, 12)  # bm25 and dense of each field, reading, expanded, bigrams
 
 
 def shortlist(signals: np.ndarray, per_signal: int = SHORTLIST_PER_SIGNAL) -> np.ndarray:
@@ -70,7 +73,8 @@ def candidate_features(signals: np.ndarray, is_passage: np.ndarray,
     Relative and standard scores compare a candidate with every candidate of the query; ranks are taken
     among the kept ones (a shortlist holds every signal's top, so a top rank is the same either way, and
     sorting the shortlist instead of every candidate was a third of the time spent answering).
-    `signals` columns are bm25 q/p/a, dense q/p/a, cover q/p/a, bm25 reading; `is_passage` is per candidate.
+    `signals` columns are bm25 q/p/a, dense q/p/a, cover q/p/a, bm25 reading, expanded bm25 q/a, bigram bm25;
+    `is_passage` is per candidate.
     """
     by_signal = signals.T
     best = np.maximum(by_signal[[0, 3, 6]], by_signal[[1, 4, 7]])  # question or paraphrase, per kind
@@ -86,6 +90,9 @@ def candidate_features(signals: np.ndarray, is_passage: np.ndarray,
     z = _z(compared[[0, 1, 2, 3, 5]], kept)
     features[22:26], features[28] = z[:4], z[4]
     features[26], features[27] = np.log1p(by_signal[9, kept]), _relative(by_signal[9:10], kept)[0]
+    features[29:32] = _relative(by_signal[10:13], kept)  # expanded question / answer, character bigrams
+    features[32:35] = [_reciprocal_rank(row[kept]) for row in by_signal[10:13]]
+    features[35:38] = _z(by_signal[10:13], kept)
     return np.ascontiguousarray(features.T)
 
 

@@ -55,6 +55,22 @@ def absent_rare(terms: Sequence[str], pages: BM25Index, page: int, paraphrases: 
     return absent
 
 
+def absent_unknown(near: dict[str, list[tuple[str, float]] | None], pages: BM25Index, page: int,
+                   paraphrases: BM25Index, owners: np.ndarray) -> list[str]:
+    """Question nouns no entry uses (自転車, 太陽光) whose nearest city words (`near`, by embedding) are neither
+    on the top entry's page nor in its paraphrases: the entry is about something else. A word the model has
+    no vector for (ビジホ) is left to the models, as before."""
+    return [term for term, words in near.items() if words is not None and not any(
+        _on_page(word, pages, page) or _in_paraphrase(word, paraphrases, owners, page) for word, _ in words)]
+
+
+def _on_page(term: str, pages: BM25Index, page: int) -> bool:
+    column = pages.vocabulary.get(term)
+    if column is None:
+        return False
+    return page in pages.matrix.indices[pages.matrix.indptr[column]:pages.matrix.indptr[column + 1]]
+
+
 def _in_paraphrase(term: str, paraphrases: BM25Index, owners: np.ndarray, page: int) -> bool:
     column = paraphrases.vocabulary.get(term)
     if column is None:

@@ -21,11 +21,15 @@ SHOWN = ("hit@1", "hit@3", "hit@10", "mrr@10", "answered_right", "clarified_righ
 
 def scores_table(run: LearnRun) -> Table:
     """Before/after on questions nothing learned from: one column per candidate."""
+    from bot.learning.guard import wrong_bound
+
     table = Table("judged on", *run.scores, title=f"{len(run.judged)} questions ({sum(q.answerable for q in run.judged)} "
                   f"with an answer): {len(run.held_out)} held out + {run.training} training, each with its own "
                   "fold left out")
     for metric in SHOWN:
         table.add_row(metric, *(f"{m.scores[metric]:.3f}" for m in run.scores.values()))
+    serving = next(iter(run.scores.values()))
+    table.add_row("wrong_answer_bound", *(f"{wrong_bound(m, serving):.3f}" for m in run.scores.values()))
     return table
 
 

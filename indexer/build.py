@@ -14,7 +14,8 @@ import numpy as np
 from indexer.bm25 import BM25Index
 from indexer.dense import FaissVectorIndex
 from indexer.embedding import Embedder
-from indexer.index import FIELDS, FORMAT_VERSION, READING, KnowledgeIndex, record_units
+from indexer.expansion import TermNeighbours, char_bigrams
+from indexer.index import BIGRAM, FIELDS, FORMAT_VERSION, READING, KnowledgeIndex, record_units
 from indexer.integrity import corpus_hash
 from indexer.learned import Learned, carried
 from indexer.normalise import TextNormaliser
@@ -40,6 +41,7 @@ class IndexBuilder:
         self.normaliser, self.embedder, self.progress = normaliser, embedder, progress
         self._terms: dict[str, list[str]] = {}
         self._vectors: dict[str, np.ndarray] = {}
+        self._neighbours: tuple[tuple[str, ...], TermNeighbours] = ((), TermNeighbours())
 
     def _units(self, records: list[Record], learned: Learned) -> tuple[list[str], np.ndarray, np.ndarray]:
         texts, owners, fields = [], [], []
@@ -62,7 +64,18 @@ class IndexBuilder:
         lexical = {f: BM25Index().fit([terms[i] for i in np.flatnonzero(fields == n)]) for n, f in enumerate(FIELDS)}
         questions = np.flatnonzero(fields <= FIELDS.index("paraphrase"))
         lexical[READING] = BM25Index().fit([self.normaliser.reading_grams(texts[i]) for i in questions])
+        answers = np.flatnonzero(fields == FIELDS.index("answer"))
+        lexical[BIGRAM] = BM25Index().fit([char_bigrams(texts[i]) for i in answers])
         return lexical
+
+    def _term_neighbours(self, pages: BM25Index) -> TermNeighbours:
+        """Each page word's nearest page words (indexer/expansion.py); the same pages give the same lists,
+        so `madoguchi learn`'s one index per fold finds them once."""
+        words = tuple(pages.vocabulary)
+        if words != self._neighbours[0]:
+            self._neighbours = (words, TermNeighbours.build(words, self.embedder))
+            self.progress("neighbours", len(words), len(words))
+        return self._neighbours[1]
 
     def _dense(self, texts: list[str]) -> FaissVectorIndex:
         fresh = list(dict.fromkeys(t for t in texts if t not in self._vectors))
@@ -96,7 +109,8 @@ class IndexBuilder:
         lexical = self._lexical(texts, fields)
         dense = self._dense(texts)
         manifest = self._manifest(records, fields, sources, time.perf_counter() - started, learned)
-        return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, learned)
+        return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, learned,
+                              self._term_neighbours(lexical["answer"]))
 
     def run(self, records: list[Record], store: IndexStore, sources: dict[str, Any], keep: int = 3,
             learned: Learned | None = None, note: str = "built") -> dict:

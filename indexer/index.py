@@ -15,6 +15,7 @@ import numpy as np
 
 from indexer.bm25 import BM25Index
 from indexer.dense import FaissVectorIndex
+from indexer.expansion import TermNeighbours
 from indexer.integrity import CHECKSUMS, file_checksums, verify_files, verify_records
 from indexer.learned import Learned
 from indexer.store import IndexStore
@@ -23,8 +24,9 @@ from knowledge.records import Record
 
 FIELDS = ("question", "paraphrase", "answer")
 READING = "reading"  # a lexical index over how questions and paraphrases are read (katakana bigrams)
-LEXICAL = (*FIELDS, READING)
-FORMAT_VERSION = 3
+BIGRAM = "bigram"  # a lexical index over the character bigrams of each answer unit (question + answer)
+LEXICAL = (*FIELDS, READING, BIGRAM)
+FORMAT_VERSION = 4
 
 
 def record_units(record: Record, learned: tuple[str, ...] = ()) -> list[tuple[str, str]]:
@@ -45,6 +47,7 @@ class KnowledgeIndex:
     lexical: dict[str, BM25Index]
     dense: FaissVectorIndex
     learned: Learned = field(default_factory=Learned)
+    neighbours: TermNeighbours = field(default_factory=TermNeighbours)
 
     by_id: dict[str, Record] = field(init=False, repr=False)
 
@@ -59,6 +62,8 @@ class KnowledgeIndex:
         """Unit numbers of one lexical index, in BM25 document order."""
         if field == READING:
             return np.flatnonzero(self.unit_field <= FIELDS.index("paraphrase"))
+        if field == BIGRAM:
+            return np.flatnonzero(self.unit_field == FIELDS.index("answer"))
         return np.flatnonzero(self.unit_field == FIELDS.index(field))
 
     def save(self, folder: Path) -> None:
@@ -71,6 +76,7 @@ class KnowledgeIndex:
             bm25.save(folder, f"bm25-{name}")
         self.dense.save(folder / "dense.faiss")
         self.learned.save(folder)
+        self.neighbours.save(folder)
         self.manifest[CHECKSUMS] = file_checksums(folder)
         (folder / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -108,9 +114,10 @@ def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, st
         lexical = {name: BM25Index.load(folder, f"bm25-{name}") for name in LEXICAL}
         dense = FaissVectorIndex.load(folder / "dense.faiss")
         learned = Learned.read(folder)
+        neighbours = TermNeighbours.load(folder)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise CorruptIndexError(f"{folder} is incomplete or damaged ({exc}); rebuild the index") from exc
     if len(records) != manifest["counts"]["records"] or dense.size != len(units["record"]):
         raise CorruptIndexError(f"{folder}: file sizes disagree with the manifest; rebuild the index")
     verify_records(folder, manifest, records)
-    return KnowledgeIndex(manifest, records, units["record"], units["field"], lexical, dense, learned)
+    return KnowledgeIndex(manifest, records, units["record"], units["field"], lexical, dense, learned, neighbours)

@@ -13,12 +13,14 @@ import numpy as np
 
 from indexer.dense import APPROXIMATE_ABOVE
 from indexer.embedding import Embedder
-from indexer.index import FIELDS, LEXICAL, READING, KnowledgeIndex
+from indexer.expansion import char_bigrams, weighted_scores
+from indexer.index import BIGRAM, FIELDS, LEXICAL, READING, KnowledgeIndex
 from indexer.kana import KanaReadings
 from indexer.normalise import NormalisedText, TextNormaliser
 from knowledge.records import Audience, Record
 
-SIGNALS = (*(f"{kind}_{f}" for kind in ("bm25", "dense", "cover") for f in FIELDS), "bm25_reading")
+SIGNALS = (*(f"{kind}_{f}" for kind in ("bm25", "dense", "cover") for f in FIELDS), "bm25_reading",
+           "bm25x_question", "bm25x_answer", "bm25_bigram")  # indexer/expansion.py
 RANKED = [SIGNALS.index(s) for s in SIGNALS if not s.startswith("cover_")]
 DENSE_CANDIDATES = 400
 EXACT_DENSE_LIMIT = APPROXIMATE_ABOVE  # below it every unit is scored exactly, so no graph is built
@@ -109,6 +111,17 @@ class Retriever:
         scores = self.index.lexical[READING].scores(self.normaliser.reading_grams(text))
         self._lexical_max[READING].write(table[SIGNALS.index("bm25_reading")], scores)
 
+    def _expanded(self, terms: list[str], text: str, table: np.ndarray) -> None:
+        """BM25 of the query with each word's nearest city words added, and character-bigram BM25."""
+        pages = self.index.lexical["answer"].vocabulary
+        unknown = self.index.neighbours.unknown([t for t in terms if t not in pages], self.embedder.encode_queries)
+        weights = self.index.neighbours.weights(terms, unknown)
+        for name in ("question", "answer"):
+            scores = weighted_scores(self.index.lexical[name], weights)
+            self._lexical_max[name].write(table[SIGNALS.index(f"bm25x_{name}")], scores)
+        scores = self.index.lexical[BIGRAM].scores(char_bigrams(text))
+        self._lexical_max[BIGRAM].write(table[SIGNALS.index("bm25_bigram")], scores)
+
     def _dense(self, text: str, table: np.ndarray) -> None:
         vector = self.embedder.encode_queries([text])
         if self.index.dense.size <= EXACT_DENSE_LIMIT:
@@ -128,8 +141,10 @@ class Retriever:
         self._lexical(query.search_terms, table)
         if query.text:
             self._reading(query.text, table)
+            self._expanded(query.search_terms, query.text, table)
             self._dense(query.text, table)
-        lexical = (table[[*range(len(FIELDS)), SIGNALS.index("bm25_reading")]] > 0).any(axis=0)
+        words = [*range(len(FIELDS)), *(SIGNALS.index(s) for s in ("bm25_reading", "bm25x_question", "bm25x_answer"))]
+        lexical = (table[words] > 0).any(axis=0)  # bigrams alone (ます, して) reach nearly every entry
         dense_best = table[len(FIELDS): 2 * len(FIELDS)].max(axis=0)
         reached = np.flatnonzero(self.visible(audience) & (lexical | self._near(dense_best)))
         return Retrieval(query, reached, np.take(table, reached, axis=1).T)

@@ -5,7 +5,11 @@ Each side answers exactly as `madoguchi ask --batch` would and is scored as ../s
 index without its fold's paraphrases and with a ranker fitted without its fold (the held-out share alone is
 too small to tell a gain from chance until a city has hundreds of labels). A candidate is better than the
 serving bot when
-  - wrong answers are not higher: its wrong_answer share is at most the serving one's, and
+  - wrong answers are not higher, pessimistically: the upper confidence bound of its wrong_answer share (the
+    serving share plus the paired rise, question by question, plus one standard error of that rise) is at
+    most the serving one's. A candidate that trades some wrong answers for others has not shown that it
+    answers wrongly less often; measured on 50–100 questions, a point estimate let a model through that
+    then answered wrongly twice as often on new questions (BENCHMARKS.md, `madoguchi learn`), and
   - right answers are higher: the reciprocal rank of each answerable question's first right entry
     (MRR@10, paired question by question) rises by more than its standard error, so that one or two
     questions moving by chance do not count, and answered_right + clarified_right does not fall.
@@ -17,7 +21,7 @@ than its error; this comparison is how either is found, on each city's data.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,10 +34,12 @@ Scores = dict[str, float]
 
 @dataclass(frozen=True, slots=True)
 class Measured:
-    """The metrics of one bot, and each answerable question's reciprocal rank (0 past rank 10)."""
+    """The metrics of one bot, each answerable question's reciprocal rank (0 past rank 10), and for every
+    question whether it was answered with an entry that does not answer it."""
 
     scores: Scores
     reciprocal: np.ndarray
+    wrong: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def _reciprocal(query: LabelledQuery, line: dict) -> float:
@@ -47,7 +53,23 @@ def measure(parts: Sequence[tuple[Bot, Sequence[LabelledQuery]]]) -> Measured:
     queries = [q for _, part in parts for q in part]
     lines = [line for bot, part in parts for line in run_batch(bot, part, top_k=10)]
     reciprocal = [_reciprocal(q, line) for q, line in zip(queries, lines) if q.answerable]
-    return Measured(score_lines(queries, lines), np.array(reciprocal))
+    return Measured(score_lines(queries, lines), np.array(reciprocal), np.array([_wrong(q, l) for q, l in zip(queries, lines)]))
+
+
+def _wrong(query: LabelledQuery, line: dict) -> float:
+    """1 when the bot answered with an entry the labels do not grade (bot/metrics.py's wrong_answer)."""
+    top = line["results"][0]["id"] if line["results"] else ""
+    return float(line["decision"] == "answer" and query.relevant.get(top, 0) == 0)
+
+
+def wrong_bound(candidate: Measured, serving: Measured) -> float:
+    """Upper confidence bound of the candidate's wrong-answer share: the serving share plus the paired rise
+    plus one standard error of it (the serving share itself when both answer the same questions wrongly)."""
+    rise = candidate.wrong - serving.wrong
+    if len(rise) < 2:
+        return candidate.scores["wrong_answer"]
+    error = float(rise.std(ddof=1) / np.sqrt(len(rise)))
+    return serving.scores["wrong_answer"] + float(rise.mean()) + error
 
 
 def rank_gain(candidate: Measured, serving: Measured) -> tuple[float, float]:
@@ -63,6 +85,10 @@ def worse_because(measured: Measured, than: Measured) -> str | None:
     candidate, serving = measured.scores, than.scores
     if candidate["wrong_answer"] > serving["wrong_answer"]:
         return f"wrong answers would rise ({serving['wrong_answer']:.3f} → {candidate['wrong_answer']:.3f})"
+    bound = wrong_bound(measured, than)
+    if bound > serving["wrong_answer"] + 1e-12:
+        return (f"wrong answers might rise: their upper bound is {bound:.3f} against {serving['wrong_answer']:.3f} "
+                f"now ({candidate['wrong_answer']:.3f} measured)")
     helped = candidate["answered_right"] + candidate["clarified_right"]
     if helped < serving["answered_right"] + serving["clarified_right"]:
         return (f"fewer questions answered or clarified rightly ("

@@ -1,0 +1,137 @@
+"""Lexical signals that reach past the exact words: neighbour-expanded BM25 and character bigrams.
+
+A resident writes 転居 where the entry says 転入, or 保育園 where it says 保育所. Two cheap signals catch
+part of that without any labelled question (measured on a real city, ../shared/docs/retrieval-study):
+  - neighbour expansion: each query word also searches for the city's words nearest to it in the embedding
+    model (cosine ≥ 0.6, at most five, weight 0.3·cosine). The neighbours of every word the city's entries
+    use are found once, at build time (`TermNeighbours.build`), and kept in the index version;
+  - character bigrams of question + answer, which match compounds Sudachi splits differently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from indexer.bm25 import BM25Index
+from indexer.embedding import Embedder
+from indexer.normalise import normalise_width
+
+NEIGHBOURS_FILE = "neighbours.json"
+VECTORS_FILE = "term-vectors.npy"  # the city's words' vectors, for words a question uses that no entry does
+UNKNOWN_CACHE = 4096
+NEIGHBOURS_PER_TERM = 5
+MIN_COSINE = 0.6
+EXPANSION_WEIGHT = 0.3
+BIGRAM_MARK = "⁂"
+_PIECES = re.compile(r"[\s、。，．,.!！?？「」『』（）()【】\[\]・：:；;■□◆◇●○※〜~ー－\-/／＝=＋+＊*“”\"'’‘…]+")
+_ENCODE_BATCH = 1024
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Character bigrams inside each run between spaces and punctuation; a one-character run stays whole."""
+    grams = []
+    for piece in _PIECES.split(normalise_width(text)):
+        if len(piece) == 1:
+            grams.append(BIGRAM_MARK + piece)
+        grams.extend(BIGRAM_MARK + piece[i:i + 2] for i in range(len(piece) - 1))
+    return grams
+
+
+class TermNeighbours:
+    """For each word of the city's entries, its nearest other words of the entries by embedding cosine."""
+
+    def __init__(self, neighbours: dict[str, list[tuple[str, float]]] | None = None, words: Sequence[str] = (),
+                 vectors: np.ndarray | None = None) -> None:
+        self.neighbours = neighbours or {}
+        self.words, self.vectors = list(words), vectors if vectors is not None else np.zeros((0, 0), np.float32)
+        self._unknown: dict[str, list[tuple[str, float]] | None] = {}
+
+    @classmethod
+    def build(cls, vocabulary: Sequence[str], embedder: Embedder) -> "TermNeighbours":
+        """Embed every word once and keep, per word, up to five others with cosine ≥ 0.6 (ties by word order)."""
+        words = list(vocabulary)
+        if not words:
+            return cls()
+        vectors = np.vstack([embedder.encode_queries(words[i:i + _ENCODE_BATCH])
+                             for i in range(0, len(words), _ENCODE_BATCH)])
+        known = np.flatnonzero(np.linalg.norm(vectors, axis=1) > 0.5)
+        table = vectors[known]
+        found: dict[str, list[tuple[str, float]]] = {}
+        for start in range(0, len(known), _ENCODE_BATCH):
+            cosines = table[start:start + _ENCODE_BATCH] @ table.T
+            for offset, row in enumerate(cosines):
+                found.update(cls._nearest(words, known, start + offset, row))
+        return cls(found, [words[k] for k in known], table.astype(np.float16))
+
+    @staticmethod
+    def _nearest(words: list[str], known: np.ndarray, me: int, row: np.ndarray) -> dict[str, list[tuple[str, float]]]:
+        row[me] = -1.0
+        best = np.argsort(-row, kind="stable")[:NEIGHBOURS_PER_TERM]
+        kept = [(words[known[j]], round(float(row[j]), 4)) for j in best if row[j] >= MIN_COSINE]
+        return {words[known[me]]: kept} if kept else {}
+
+    def unknown(self, terms: Sequence[str], encode: Callable[[list[str]], np.ndarray]
+                ) -> dict[str, list[tuple[str, float]] | None]:
+        """The city's nearest words to question words no entry uses (転居 where entries say 転入), embedded
+        now, one call for all, and remembered; None for a word the model has no vector for."""
+        fresh = [t for t in dict.fromkeys(terms) if t not in self._unknown]
+        if fresh and len(self.words):
+            if len(self._unknown) > UNKNOWN_CACHE:
+                self._unknown.clear()
+            vectors = encode(fresh)
+            table = self._table()
+            for term, vector in zip(fresh, vectors):
+                self._unknown[term] = self._near(table, vector) if np.linalg.norm(vector) > 0.5 else None
+        return {t: self._unknown.get(t) for t in terms}
+
+    def _near(self, table: np.ndarray, vector: np.ndarray) -> list[tuple[str, float]]:
+        row = table @ vector
+        best = np.argsort(-row, kind="stable")[:NEIGHBOURS_PER_TERM]
+        return [(self.words[j], round(float(row[j]), 4)) for j in best if row[j] >= MIN_COSINE]
+
+    def _table(self) -> np.ndarray:
+        if self.vectors.dtype != np.float32:
+            self.vectors = self.vectors.astype(np.float32)
+        return self.vectors
+
+    def weights(self, terms: Sequence[str], unknown: dict[str, list[tuple[str, float]] | None] | None = None
+                ) -> dict[str, float]:
+        """Query words weigh 1; each one's neighbours that the query does not already have weigh 0.3·cosine
+        (the largest when two query words share a neighbour). `unknown` gives the neighbours of words no
+        entry uses (`unknown()`)."""
+        weights = dict.fromkeys(terms, 1.0)
+        for term in dict.fromkeys(terms):
+            for neighbour, cosine in self.neighbours.get(term) or (unknown or {}).get(term) or ():
+                if neighbour not in terms:
+                    weights[neighbour] = max(weights.get(neighbour, 0.0), EXPANSION_WEIGHT * cosine)
+        return weights
+
+    def save(self, folder: Path) -> None:
+        """One JSON file in the version folder (checksummed with the rest)."""
+        payload = {"neighbours": {term: [[n, c] for n, c in found] for term, found in self.neighbours.items()},
+                   "words": self.words}
+        (folder / NEIGHBOURS_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+        np.save(folder / VECTORS_FILE, self.vectors.astype(np.float16))
+
+    @classmethod
+    def load(cls, folder: Path) -> "TermNeighbours":
+        """Inverse of :meth:`save`."""
+        payload = json.loads((folder / NEIGHBOURS_FILE).read_text(encoding="utf-8"))
+        neighbours = {term: [(str(n), float(c)) for n, c in found] for term, found in payload["neighbours"].items()}
+        return cls(neighbours, payload["words"], np.load(folder / VECTORS_FILE))
+
+
+def weighted_scores(bm25: BM25Index, weights: dict[str, float]) -> np.ndarray:
+    """Σ weight · BM25 column over the weighted words: BM25 of an expanded query."""
+    total = np.zeros(bm25.size, dtype=np.float32)
+    for term, weight in weights.items():
+        column = bm25.vocabulary.get(term)
+        if column is not None:
+            start, end = bm25.matrix.indptr[column], bm25.matrix.indptr[column + 1]
+            total[bm25.matrix.indices[start:end]] += np.float32(weight) * bm25.matrix.data[start:end]
+    return total
