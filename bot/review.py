@@ -22,7 +22,7 @@ from scipy.sparse import csr_matrix
 from scipy.spatial.distance import squareform
 
 from bot.engine import Bot
-from bot.review_match import EXAMPLES, EntryMatch, Lock, answered_by, best_entry
+from bot.review_match import EXAMPLES, EntryMatch, Lock, entry_matches
 from bot.store.insights import ReviewTurn
 from indexer.normalise import normalise_width
 
@@ -184,8 +184,8 @@ def review_clusters(bot: Bot, lock: Lock, turns: Sequence[ReviewTurn], limit: in
     clusters = []
     for audience, grouped in grouped_turns(bot, lock, turns, threshold)[:limit]:
         channel = most_common([t.channel for t in grouped], "default")
-        entry = best_entry(bot, lock, grouped, audience, channel)
+        entry, answered = entry_matches(bot, lock, grouped, audience, channel)
         clusters.append(ReviewCluster(audience, grouped, entry, suggested_department(bot, grouped, entry),
-                                      answered_by(entry, grouped)))
+                                      answered))
     return sorted(clusters, key=lambda c: (c.answered_by is not None, -c.count,
                                            c.entry is not None and c.entry.answers_now))

@@ -67,35 +67,66 @@ def fitting(bot: Bot, turns: Sequence[ReviewTurn], record: Record) -> tuple[str,
     return tuple(e for e in list(examples)[:EXAMPLES] if names_the_entry(bot.runtime.normaliser, e, record))
 
 
-def best_entry(bot: Bot, lock: Lock, turns: Sequence[ReviewTurn], audience: str,
-               channel: str) -> EntryMatch | None:
+@dataclass(frozen=True, slots=True)
+class LiveRanking:
+    """How the bot ranks the cluster's typical question today."""
+
+    live: tuple[Candidate, ...]
+    offered: tuple[str, ...]
+    clarifies: bool
+    answers: bool
+
+
+def live_ranking(bot: Bot, lock: Lock, question: str, asker: Audience, channel: str) -> LiveRanking:
+    """One ranking per cluster (the slow part of the review page), under the lock the answers share."""
+    with lock:
+        ranking = bot.rank(question, asker)
+        live, limits = bot.candidates(ranking, 10), bot.thresholds(channel)
+    offered = tuple(c.record.id for c in live[: bot.settings.max_choices])
+    return LiveRanking(live, offered, ranking.top3 >= limits.clarify, ranking.top1 >= limits.answer)
+
+
+def match_of(bot: Bot, turns: Sequence[ReviewTurn], record: Record, seen: LiveRanking) -> EntryMatch:
+    """An entry as the review page shows it: offered or answering only when the typical question names it."""
+    fits = fitting(bot, turns, record)
+    named = turns[0].question.strip() in fits
+    likely = named and record.id in seen.offered and seen.clarifies
+    answers = named and bool(seen.live) and seen.live[0].record.id == record.id and seen.answers
+    return EntryMatch(record.id, record.question, record.department, likely, answers, fits)
+
+
+def best_entry(bot: Bot, turns: Sequence[ReviewTurn], asker: Audience,
+               seen: LiveRanking) -> EntryMatch | None:
     """The FAQ entry (valid today, visible to the audience) most of the cluster's rankings point at, among
     those the cluster's typical question names; failing that, the first usable one, only as a reference."""
-    asker = Audience(audience)
-    with lock:
-        ranking = bot.rank(turns[0].question, asker)
-        live, limits, index = bot.candidates(ranking, 10), bot.thresholds(channel), bot.runtime.index
-    offered = [c.record.id for c in live[: bot.settings.max_choices]]
-    found: list[EntryMatch] = []
-    for entry_id, _ in votes(live, turns).most_common():
-        record = index.record(entry_id)
+    reference = None
+    for entry_id, _ in votes(seen.live, turns).most_common():
+        record = bot.runtime.index.record(entry_id)
         if usable(record, asker, today_jst()):
             assert record is not None
-            fits = fitting(bot, turns, record)
-            named = turns[0].question.strip() in fits
-            likely = named and entry_id in offered and ranking.top3 >= limits.clarify
-            answers = named and bool(live) and live[0].record.id == entry_id and ranking.top1 >= limits.answer
-            found.append(EntryMatch(entry_id, record.question, record.department, likely, answers, fits))
-            if named:
-                break
-    return next((e for e in found if e.likely or e.answers_now), found[0] if found else None)
+            match = match_of(bot, turns, record, seen)
+            if turns[0].question.strip() in match.fitting:
+                return match
+            reference = reference or match
+    return reference
 
 
-def answered_by(entry: EntryMatch | None, turns: Sequence[ReviewTurn]) -> EntryMatch | None:
-    """The entry the bot now answers the cluster with, unless residents already marked its answer 👎:
-    then its text, not the bot's choice, is what editors must look at."""
-    if entry is None or not entry.answers_now:
+def answered_by(bot: Bot, turns: Sequence[ReviewTurn], asker: Audience,
+                seen: LiveRanking) -> EntryMatch | None:
+    """The entry the bot now answers the cluster with (an editor published it or a paraphrase), unless
+    residents marked that entry's answer 👎: then its text, not the bot's choice, needs the editors."""
+    top = seen.live[0].record if seen.live else None
+    if top is None or not usable(top, asker, today_jst()):
         return None
+    match = match_of(bot, turns, top, seen)
     disliked = any(t.unhelpful and t.decision == "answer" and t.candidates
-                   and str(t.candidates[0].get("id")) == entry.id for t in turns)
-    return None if disliked else entry
+                   and str(t.candidates[0].get("id")) == top.id for t in turns)
+    return match if match.answers_now and not disliked else None
+
+
+def entry_matches(bot: Bot, lock: Lock, turns: Sequence[ReviewTurn], audience: str,
+                  channel: str) -> tuple[EntryMatch | None, EntryMatch | None]:
+    """The entry to suggest for the cluster, and the entry that already answers it (if any)."""
+    asker = Audience(audience)
+    seen = live_ranking(bot, lock, turns[0].question, asker, channel)
+    return best_entry(bot, turns, asker, seen), answered_by(bot, turns, asker, seen)

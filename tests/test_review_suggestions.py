@@ -23,7 +23,8 @@ DRONE = "公園でドローンを飛ばしてもいいですか"
 
 
 @pytest.fixture(scope="module")
-def desk(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[object]:
+def desk(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+         model_cache: Path) -> Iterator[object]:
     folder = tmp_path_factory.mktemp("review-suggestions")
     url = f"sqlite:///{folder / 'store.db'}"
     settings = Settings(data_dir=model_cache, index_dir=copy_index(sample_index_dir, folder / "index"),
@@ -39,7 +40,8 @@ def desk(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, model
 
 def section_of(page: str, question: str) -> str:
     """The review cluster whose heading quotes the question."""
-    found = [s for s in re.findall(r'<section class="cluster".*?</section>', page, re.S) if question in html.unescape(s)]
+    sections = re.findall(r'<section class="cluster".*?</section>', page, re.S)
+    found = [s for s in sections if question in html.unescape(s)]
     assert len(found) == 1, page
     return html.unescape(found[0])
 
@@ -50,7 +52,8 @@ def publish(desk: object, editor: TestClient, path: str) -> None:
     assert approved.status_code == 303, approved.text
     publisher = desk.state.desk_publisher  # type: ignore[attr-defined]
     assert publisher.wait(120) and not publisher.state.error
-    bot, live = desk.state.madoguchi.bot, IndexStore(desk.state.madoguchi.settings.index_dir)  # type: ignore[attr-defined]
+    context = desk.state.madoguchi  # type: ignore[attr-defined]
+    bot, live = context.bot, IndexStore(context.settings.index_dir)
     for _ in range(100):
         if bot.runtime.index.manifest.get("version") == live.current_version():
             return
@@ -79,7 +82,8 @@ def test_a_cluster_stops_asking_for_a_new_entry_once_a_published_one_answers_it(
     assert sign_in(editor, "editor1").status_code == 303
     cluster = section_of(editor.get("/desk/review").text, DRONE)
     assert 'action="/desk/entries/new"' in cluster and "対応済み" not in cluster
-    made = editor.post("/desk/entries/new", data={"csrf": csrf_of(editor, "/desk/entries"), "question": DRONE})
+    token = csrf_of(editor, "/desk/entries")
+    made = editor.post("/desk/entries/new", data={"csrf": token, "question": DRONE})
     path = made.headers["location"].split("?")[0]
     form = {**form_of(editor, path), "answer": "市の公園では、ドローンを飛ばすことはできません。公園緑地課にご相談ください。"}
     assert editor.post(path, data=form).status_code == 303

@@ -64,7 +64,7 @@ def test_links_that_open_a_new_tab_say_so(page) -> None:  # type: ignore[no-unty
     assert page.get_by_role("link", name="くわしくはこちら（市のページ）（新しいタブで開きます）").is_visible()
 
 
-def test_once_put_through_to_a_person_no_hand_over_button_can_be_pressed_again(page) -> None:  # type: ignore[no-untyped-def]
+def test_a_hand_over_disables_every_hand_over_button(page) -> None:  # type: ignore[no-untyped-def]
     for question in (ANSWERED, "犬の登録はどこでする？"):
         ask(page, question)
         page.locator(".mg-bot").last.get_by_role("button", name="👎 いいえ").click()

@@ -42,7 +42,8 @@ def subject_nouns(normaliser: TextNormaliser, text: str) -> set[str]:
     in 「粗大ごみってどうやって出すの」, not 出す, which every 出し方 entry shares."""
     fine = normaliser.warm_up().split_mode != "C"
     units = shared_splitter(normaliser.split_mode).units(normalise_width(text))
-    nouns = [m.lemma for unit in units for m in unit.in_mode(fine) if m.pos == "名詞" and m.lemma not in ASKING_TERMS]
+    morphs = [m for unit in units for m in unit.in_mode(fine)]
+    nouns = [m.lemma for m in morphs if m.pos == "名詞" and m.lemma not in ASKING_TERMS]
     return set(nouns) | {group for group, _ in normaliser.synonyms.expand(nouns)}
 
 
