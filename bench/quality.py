@@ -28,6 +28,7 @@ from bot.evaluate import score_lines, write_jsonl
 from bot.labelled import LabelledQuery, read_labelled
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel
 from indexer.runtime import Runtime, build_index, load_runtime
+from indexer.normalise import normalise_width
 from indexer.sudachi import shared_splitter
 from knowledge.settings import Settings
 
@@ -73,11 +74,14 @@ def peer_system(name: str, runtime: Runtime, preprocess: Callable[[str], list[st
 
 
 def forget_parses() -> None:
-    """Empty Sudachi's line cache, so every timed query is parsed as a new question would be.
+    """Empty Sudachi's line and word caches, so every timed query is parsed as a new question would be.
 
-    Without this, whichever system ran a query first would parse it and the others would find it cached.
+    Without this, whichever system ran a query first would parse it and the others would find it cached
+    (the Sudachi peer tokenises with madoguchi's normaliser, so it shares both caches).
     """
     shared_splitter("A")._line.cache_clear()
+    shared_splitter("A")._words.clear()
+    normalise_width.cache_clear()
 
 
 def measure(systems: list[System], queries: list[LabelledQuery]) -> None:

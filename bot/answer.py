@@ -64,6 +64,9 @@ class Answer:
     candidates: tuple[Candidate, ...] = ()
     explanation: Explanation | None = None
     urgent: Situation | None = None  # bot/urgent.py: the public line to call, told before anything else
+    language: str = "ja"  # the resident's language (BCP-47), as detected
+    answer_language: str = "ja"  # the language `message` is in; "ja" under a foreign question means no translation
+    notice: str = ""  # one line in the resident's language above an answer given in Japanese (where to get help)
 
 
 @dataclass(slots=True)
@@ -72,3 +75,4 @@ class Session:
 
     id: str = ""
     offered: tuple[str, ...] = field(default_factory=tuple)
+    language: str = "ja"  # the resident's language when known (a pick from choices carries no text to detect)

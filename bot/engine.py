@@ -19,12 +19,15 @@ from bot.urgent import Situation, UrgentSituations
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Explanation, Session
 from bot.features import candidate_features, query_features, shortlist
 from bot.intents import Intent, recognise
+from bot.multilingual.answering import ForeignAnswerer
+from bot.multilingual.detect import detect_language
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel, Thresholds
 from indexer.index import KnowledgeIndex
 from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime, load_runtime, load_version
 from indexer.search import SIGNALS, Retrieval
 from knowledge.errors import ConfigurationError, IndexStoreError
+from knowledge.languages import JAPANESE
 from knowledge.records import Audience, Record
 from knowledge.settings import Settings
 
@@ -103,6 +106,13 @@ class Bot:
         self._paraphrase_owners = runtime.index.unit_record[runtime.index.field_units("paraphrase")]
         self._refused: str | None = None
         self.urgent = UrgentSituations.from_settings(self.settings)
+        self._foreign: ForeignAnswerer | None = None
+
+    def foreign(self) -> "ForeignAnswerer":
+        """The answerer for questions in other languages, built at the first one (never for Japanese)."""
+        if self._foreign is None or self._foreign.runtime is not self.runtime:  # a new index version: rebuild
+            self._foreign = ForeignAnswerer(self)
+        return self._foreign
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Bot":
@@ -231,11 +241,14 @@ class Bot:
             return None
         session.offered = ()
         if picked == NONE_OF_THESE:
-            return Answer(Decision.ESCALATE, Intent.QUESTION, 0.0, compose.escalate_text(self.settings, True),
-                          reason="none of the offered choices fit")
+            return self.foreign().none_fit(session.language) if session.language != JAPANESE else Answer(
+                Decision.ESCALATE, Intent.QUESTION, 0.0, compose.escalate_text(self.settings, True),
+                reason="none of the offered choices fit")
         record = self.runtime.index.record(picked)
         if record is None or not record.audience.visible_to(audience):
             return None
+        if session.language != JAPANESE:
+            return self.foreign().picked(record, session.language)
         record, message = self.say(record, compose.choice_label(record))
         return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, message, record=record)
 
@@ -263,6 +276,10 @@ class Bot:
         if chosen is not None:
             return chosen
         situation = self.urgent.run(query)  # before the search: the line to call never waits behind choices
+        language = detect_language(query)
+        if language != JAPANESE:
+            reply = self.foreign().run(query, language, audience, channel, session, today)
+            return reply if situation is None else urgent_first(situation, reply)
         reply = self._reply(query, audience, channel, top_k, today)
         reply = reply if situation is None else urgent_first(situation, reply)
         session.offered = tuple(c.id for c in reply.choices if c.id != NONE_OF_THESE)

@@ -30,16 +30,18 @@ NOT_ACCEPTED = ("申し訳ありません。このメッセージは受け付け
 
 
 def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audience, text: str,
-             choice_id: str | None = None, route: ReplyRoute | None = None) -> tuple[Answer, StoredTurn]:
+             choice_id: str | None = None, route: ReplyRoute | None = None,
+             language: str | None = None) -> tuple[Answer, StoredTurn]:
     """Answer a message (or a choice from the last turn's offer) and store the turn before replying.
 
     `route` is how an agent's reply can reach this person later; it is stored (sealed) only when the
     turn escalates. A typed number (「3」「３番」) picks that choice, on every channel alike. The normalised
     terms are made from the masked text, so no personal data survives tokenisation into the stored terms.
+    `language` is the resident's language as the channel last saw it, for a pick that carries no text.
     """
     offered, choice_id, text = follow_up(ctx, conversation, text, choice_id)
     with ctx.lock:
-        reply = ctx.bot.answer(choice_id or text, audience, channel, Session(conversation, offered))
+        reply = ctx.bot.answer(choice_id or text, audience, channel, Session(conversation, offered, language or "ja"))
         normalised = " ".join(ctx.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
     facts = TurnFacts.of(conversation, channel, audience.value, text or choice_id or "", normalised, reply,
                          ctx.store.seal(route))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.furigana import furigana_for
 
 if TYPE_CHECKING:
+    from bot.answer import Answer
     from channels.web.api import WebContext
 
 ASK = "ふりがな"
@@ -48,8 +49,14 @@ def toggle(ctx: "WebContext", key: str, channel: str, audience: str, text: str) 
     return furigana_for(ctx.settings).parenthesised(TURNED_ON) if wanted else TURNED_OFF
 
 
-def writer_for(ctx: "WebContext", key: str) -> Callable[[str], str]:
-    """How this conversation's texts are written: with readings in parentheses, or as they are."""
-    if not ctx.readings.furigana(ctx.store, key):
+def writer_for(ctx: "WebContext", key: str, reply: "Answer | None" = None) -> Callable[[str], str]:
+    """How this conversation's texts are written: with readings in parentheses (asked for, or an answer only in
+    Japanese under a question in another language), or as they are."""
+    if not (reply is not None and japanese_for_a_foreign_reader(reply)) and not ctx.readings.furigana(ctx.store, key):
         return str
     return furigana_for(ctx.settings).parenthesised
+
+
+def japanese_for_a_foreign_reader(reply: "Answer") -> bool:
+    """An entry nobody translated, answered in Japanese to a question in another language: readings always help."""
+    return reply.language != "ja" and reply.answer_language == "ja" and reply.record is not None

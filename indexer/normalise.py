@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -27,10 +28,13 @@ NEGATIONS = frozenset({"ない", "無い", "ぬ", "ず"})
 NORMALISER_VERSION = "2"
 READING_MARK = "≈"
 _SPACES = re.compile(r"\s+")
+CACHE_TEXTS = 8192
 
 
+@lru_cache(maxsize=CACHE_TEXTS)
 def normalise_width(text: str) -> str:
-    """NFKC (全角英数→半角, 半角カナ→全角), lower-case Latin, one space between words; lone surrogates become '?'."""
+    """NFKC (全角英数→半角, 半角カナ→全角), lower-case Latin, one space between words; lone surrogates become '?'.
+    Cached: a build asks for each text three times (terms, reading, vector), an answer for its question twice."""
     valid = text.encode("utf-8", "replace").decode("utf-8")
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", valid)).strip().lower()
 
@@ -72,8 +76,9 @@ class TextNormaliser:
         splitter = self._splitter or self.warm_up()._splitter
         assert splitter is not None
         terms: list[str] = []
+        fine = self.split_mode != "C"
         for unit in splitter.units(text):
-            for morph in unit.in_mode(self.split_mode != "C"):
+            for morph in (unit.parts or (unit.whole,)) if fine else (unit.whole,):  # Unit.in_mode, inlined
                 if morph.pos in CONTENT_POS and morph.lemma not in FILLER_LEMMAS and morph.lemma.strip():
                     terms.append(morph.lemma)
                 elif morph.lemma in NEGATIONS:

@@ -16,6 +16,8 @@ CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "接尾�
 KEPT_POS = CONTENT_POS | {"助動詞"}  # 助動詞 for negation: 燃えないごみ
 SUDACHI_MAX_CHARS = 4000
 CACHE_LINES = 50_000
+OWN_WORDS = 0xF000_0000  # word ids from here on are Sudachi's unknown or joined words
+CACHE_WORDS = 200_000  # distinct (surface, dictionary word) pairs; a morpheme is described once
 
 
 class Morph(NamedTuple):
@@ -66,6 +68,7 @@ class SudachiSplitter:
         self._splits = fine_mode != "C"
         self._line = lru_cache(maxsize=CACHE_LINES)(self._parse_line)
         self._silent: dict[int, bool] = {}
+        self._words: dict[tuple[str, int], tuple[Unit | None, str]] = {}
         self._busy = threading.Lock()  # a Sudachi tokenizer raises "Already borrowed" if two threads share it
 
     def units(self, text: str) -> tuple[Unit, ...]:
@@ -84,24 +87,40 @@ class SudachiSplitter:
             return self._parse_line_unlocked(line)
 
     def _parse_line_unlocked(self, line: str) -> tuple[tuple[Unit, ...], str]:
-        result: list[Unit] = []
+        units: list[Unit] = []
         reading: list[str] = []
+        words = self._words
         for morpheme in self._tokenizer.tokenize(line, self._coarse):
-            pos_id = morpheme.part_of_speech_id()
-            if pos_id not in self._silent:
-                self._silent[pos_id] = self._dictionary.pos_of(pos_id)[0] in ("補助記号", "空白")
-            if not self._silent[pos_id]:
-                reading.append(morpheme.reading_form())
-            whole = self._morph(morpheme)
-            if whole is None:
-                continue
-            finer: tuple[Morph, ...] = ()
-            if self._splits and len(whole.surface) > 1:
-                parts = morpheme.split(self._fine)
-                if len(parts) > 1:
-                    finer = tuple(m for m in map(self._morph, parts) if m is not None)
-            result.append(_new(Unit, (whole, finer)))
-        return tuple(result), "".join(reading)
+            key = (morpheme.surface(), morpheme.word_id())
+            word = words.get(key)
+            if word is None:
+                word = self._word(morpheme, key)
+            if word[0] is not None:
+                units.append(word[0])
+            reading.append(word[1])
+        return tuple(units), "".join(reading)
+
+    def _word(self, morpheme: Any, key: tuple[str, int]) -> tuple[Unit | None, str]:
+        """What a morpheme gives search: its unit (None if search ignores it) and its reading ("" for
+        punctuation and spaces). A dictionary word's are remembered by surface and word: they follow from those
+        two. Unknown words and joined numbers (住所の 1329) are described afresh: their reading follows the parts."""
+        pos_id = morpheme.part_of_speech_id()
+        if pos_id not in self._silent:
+            self._silent[pos_id] = self._dictionary.pos_of(pos_id)[0] in ("補助記号", "空白")
+        reading = "" if self._silent[pos_id] else morpheme.reading_form()
+        whole = self._morph(morpheme)
+        unit = None if whole is None else _new(Unit, (whole, self._finer(morpheme, whole)))
+        if key[1] < OWN_WORDS:
+            if len(self._words) >= CACHE_WORDS:
+                self._words.clear()
+            self._words[key] = (unit, reading)
+        return unit, reading
+
+    def _finer(self, morpheme: Any, whole: Morph) -> tuple[Morph, ...]:
+        if not self._splits or len(whole.surface) < 2:
+            return ()
+        parts = morpheme.split(self._fine)
+        return tuple(m for m in map(self._morph, parts) if m is not None) if len(parts) > 1 else ()
 
     def _morph(self, morpheme: Any) -> Morph | None:
         """The morpheme as a Morph, or None for particles, symbols and other words search ignores."""

@@ -18,13 +18,16 @@ from pathlib import Path
 from typing import Literal
 
 from knowledge.errors import RequestError
+from knowledge.languages import LANGUAGES, translation_column
 from knowledge.records import Audience, Record
 
 Format = Literal["xlsx", "csv"]
 HEADERS = (("id", "番号"), ("question", "質問"), ("answer", "回答"), ("alt_questions", "言い換え"),
            ("category", "分類"), ("department", "担当課"), ("contact", "連絡先"), ("url", "参照URL"),
            ("audience", "公開範囲"), ("valid_from", "公開開始日"), ("valid_until", "公開終了日"), ("owner", "管理者"),
-           ("answer_easy", "やさしい日本語"))
+           ("answer_easy", "やさしい日本語"),
+           *((translation_column(kind, code), f"{label}（{names[0]}）") for code, (_, names) in LANGUAGES.items()
+             for kind, label in (("question", "質問"), ("answer", "回答"))))
 PASSAGE_HEADERS = ("番号", "文書", "位置", "見出し", "本文", "公開範囲")
 AUDIENCE_LABELS = {Audience.RESIDENT: "住民", Audience.STAFF: "職員", Audience.ALL: "全員"}
 FORMULA_START = ("=", "+", "-", "@")
@@ -38,6 +41,10 @@ def cell_value(record: Record, column: str) -> str | date | None:
         return "\n".join(record.alt_questions)
     if column == "audience":
         return AUDIENCE_LABELS[record.audience]
+    if column.startswith(("question_", "answer_")):
+        kind, suffix = column.split("_", 1)
+        code = next(code for code, (s, _) in LANGUAGES.items() if s == suffix)
+        return next((t[1 if kind == "question" else 2] for t in record.translations if t[0] == code), "")
     return getattr(record, column)
 
 

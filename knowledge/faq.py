@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from knowledge.languages import LANGUAGES, translation_column
 from knowledge.links import is_allowed_link, link_problem
 from knowledge.records import Audience, LoadResult, Problem, Record
 from knowledge.tables import COLUMN_ALIASES, READERS, Table
@@ -89,7 +90,16 @@ def row_to_record(source: str, location: str, row: dict[str, Any]) -> Record:
         valid_from=parse_date("valid_from", row.get("valid_from")),
         valid_until=parse_date("valid_until", row.get("valid_until")),
         owner=values["owner"], source=source, location=location, answer_easy=values["answer_easy"],
+        translations=_translations(values),
     )
+
+
+def _translations(values: dict[str, str]) -> tuple[tuple[str, str, str], ...]:
+    """(language, question, answer) for every language the row has an answer in; a question without an
+    answer is kept too (it still finds the entry, which then answers in Japanese)."""
+    found = ((code, values[translation_column("question", code)], values[translation_column("answer", code)])
+             for code in LANGUAGES)
+    return tuple(item for item in found if item[1] or item[2])
 
 
 def _fill_missing_ids(table: Table, path: Path) -> Table:

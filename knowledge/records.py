@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
@@ -45,6 +45,11 @@ class Record:
     section_path: tuple[str, ...] = ()
     page: int | None = None
     answer_easy: str = ""  # the answer in やさしい日本語, where the city wrote one
+    translations: tuple[tuple[str, str, str], ...] = ()  # (language, question, answer), e.g. ("en", …, …)
+
+    def translated(self, language: str) -> tuple[str, str] | None:
+        """(question, answer) in a language the table carries it in, or None (answer in Japanese)."""
+        return next(((q, a) for code, q, a in self.translations if code == language and a), None)
 
     def is_valid_on(self, day: date) -> bool:
         """An entry outside its validity window must not be answered."""
@@ -54,12 +59,14 @@ class Record:
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for JSON files, dates as ISO strings."""
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in self.__slots__}  # asdict's deep copy costs a build 0.1 s
         if not data["answer_easy"]:
             del data["answer_easy"]  # records without one hash as before it existed: older index versions stay valid
         data["audience"] = self.audience.value
         for key in ("valid_from", "valid_until"):
             data[key] = data[key].isoformat() if data[key] else None
+        if not self.translations:  # records without translations hash as they did before translations existed
+            del data["translations"]
         return data
 
     @classmethod
@@ -69,6 +76,7 @@ class Record:
         values["audience"] = Audience(values["audience"])
         values["alt_questions"] = tuple(values.get("alt_questions") or ())
         values["section_path"] = tuple(values.get("section_path") or ())
+        values["translations"] = tuple(tuple(t) for t in values.get("translations") or ())
         for key in ("valid_from", "valid_until"):
             values[key] = date.fromisoformat(values[key]) if values.get(key) else None
         return cls(**values)

@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     urgent_file: Path | None = Field(None, description="YAML of this city's urgent situations (lines to call), "
                                                     "added to the national default and to an urgent.yaml at the "
                                                     "top of a source folder.")
+    multilingual_help: str = Field(
+        "International Exchange Office (国際交流室), city hall 1F, tel 0123-45-1050（平日 9:00〜17:00、英語・中国語・ベトナム語）",
+        description="Told, in the resident's language, under an answer that exists only in Japanese.")
     minutes_per_inquiry: float = Field(5.0, gt=0, le=240, description="Staff minutes one answered question "
                                                                       "would have taken by phone (the dashboard's "
                                                                       "hours-saved estimate; an assumption).")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.errors import SourceError
+from knowledge.languages import TRANSLATION_ALIASES
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "番号", "no", "no.", "管理番号", "faq番号", "faqid"),
@@ -31,6 +32,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "valid_until": ("valid_until", "公開終了日", "掲載終了日", "有効期限", "有効終了日"),
     "owner": ("owner", "管理者", "更新担当", "責任者"),
     "answer_easy": ("answer_easy", "やさしい日本語", "回答（やさしい日本語）", "やさしい日本語の回答", "easy_answer"),
+    **TRANSLATION_ALIASES,
 }
 REQUIRED_COLUMNS = ("question", "answer")
 CSV_ENCODINGS = ("utf-8-sig", "cp932")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from datetime import timedelta
 
@@ -35,6 +36,24 @@ class StoredTurn:
     escalation_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class TurnStatements:
+    """The two statements every turn runs, built once per store so SQLAlchemy compiles them once."""
+
+    conversation: Any
+    turn: Any
+
+    @classmethod
+    def of(cls, dialect: str) -> "TurnStatements":
+        """Insert-or-touch the conversation in one statement (two first messages of one session may arrive
+        together), and insert the turn returning its id."""
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        conversation = insert(Conversation)
+        touch = conversation.on_conflict_do_update(index_elements=[Conversation.id],
+                                                   set_={"updated_at": conversation.excluded.updated_at})
+        return cls(touch, insert(Turn).returning(Turn.id))
+
+
 class ConversationStore:
     """Construct with a URL; `migrate()` once at startup; every method is one short transaction."""
 
@@ -44,6 +63,7 @@ class ConversationStore:
         self.cipher = cipher
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._probe = Probe(self._ping)
+        self._statements = TurnStatements.of(self.engine.dialect.name)
 
     def migrate(self) -> "ConversationStore":
         """Create or upgrade the schema."""
@@ -86,23 +106,25 @@ class ConversationStore:
     def record(self, facts: TurnFacts, once: str | None = None) -> StoredTurn:
         """Write prepared facts; an escalation id already stored (a replay) is not written twice. `once` (a
         spooled row's key) is noted with the turn id in the same transaction, so a replay cut short between
-        this commit and the spool's delete finds the turn instead of storing it again."""
+        this commit and the spool's delete finds the turn instead of storing it again. The conversation and
+        the turn go in as two prepared statements (every request writes them: the ORM's unit of work for
+        them cost a request more than answering it)."""
         with self.guard(), self.session() as session, session.begin():
             if once and (done := self._replayed(session, once)) is not None:
                 return StoredTurn(done, facts.escalation_id)
             if facts.escalation_id and session.get(Escalation, facts.escalation_id) is not None:
                 return StoredTurn(0, facts.escalation_id)
             self.ensure_conversation(session, facts.conversation_id, facts.channel, facts.audience)
-            turn = Turn(conversation_id=facts.conversation_id, question=facts.question, normalised=facts.normalised,
-                        intent=facts.intent, decision=facts.decision, confidence=facts.confidence,
-                        shown_entry_id=facts.shown_entry_id, choices=facts.choices, candidates=facts.candidates)
-            session.add(turn)
-            session.flush()
+            turn_id = session.connection().execute(self._statements.turn, {
+                "conversation_id": facts.conversation_id, "created_at": utcnow(), "question": facts.question,
+                "normalised": facts.normalised, "intent": facts.intent, "decision": facts.decision,
+                "confidence": facts.confidence, "shown_entry_id": facts.shown_entry_id, "choices": facts.choices,
+                "candidates": facts.candidates}).scalar_one()
             if once:
-                session.add(ChannelEvent(id=f"{REPLAYED}{once}:{turn.id}", channel="spool", received_at=utcnow()))
+                session.add(ChannelEvent(id=f"{REPLAYED}{once}:{turn_id}", channel="spool", received_at=utcnow()))
             if facts.escalation_id:
-                self._escalate(session, turn, facts)
-            return StoredTurn(turn.id, facts.escalation_id)
+                self._escalate(session, turn_id, facts)
+            return StoredTurn(turn_id, facts.escalation_id)
 
     @staticmethod
     def _replayed(session: Session, once: str) -> int | None:
@@ -112,18 +134,16 @@ class ConversationStore:
     def ensure_conversation(self, session: Session, conversation_id: str, channel: str, audience: str) -> None:
         """Insert-or-touch in one statement: two first messages of one session may arrive together."""
         now = utcnow()
-        insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(Conversation).values(id=conversation_id, channel=channel, audience=audience,
-                                                created_at=now, updated_at=now)
-        session.execute(statement.on_conflict_do_update(index_elements=[Conversation.id], set_={"updated_at": now}))
+        session.connection().execute(self._statements.conversation, {
+            "id": conversation_id, "channel": channel, "audience": audience, "created_at": now, "updated_at": now})
 
-    def _escalate(self, session: Session, turn: Turn, facts: TurnFacts) -> None:
+    def _escalate(self, session: Session, turn_id: int, facts: TurnFacts) -> None:
         """The escalation and its desk notification are committed together, or neither is. Contact details
         the resident already left in this conversation come along: the widget asks for them only once."""
-        escalation = Escalation(id=facts.escalation_id, conversation_id=turn.conversation_id, turn_id=turn.id,
+        escalation = Escalation(id=facts.escalation_id, conversation_id=facts.conversation_id, turn_id=turn_id,
                                 reason=facts.reason, channel=facts.channel, audience=facts.audience,
                                 department=facts.department, route=facts.route, updated_at=utcnow())
-        left = session.scalars(select(Escalation).where(Escalation.conversation_id == turn.conversation_id,
+        left = session.scalars(select(Escalation).where(Escalation.conversation_id == facts.conversation_id,
                                                         Escalation.preferred_reply != "")
                                .order_by(Escalation.created_at.desc()).limit(1)).first()
         if left is not None:

@@ -17,6 +17,8 @@ from starlette.responses import Response
 
 from bot.answer import NONE_OF_THESE
 from bot.compose import NONE_LABEL, choice_label
+from bot.multilingual.detect import detect_language
+from bot.multilingual.texts import language_name
 from bot.store.accounts import SignedIn
 from bot.store.escalations import TranscriptTurn, reply_way
 from bot.store.tables import Escalation
@@ -113,6 +115,13 @@ def way_of(request: Request, escalation: Escalation) -> dict[str, str]:
     return {"way": words, "way_short": VIA_LABELS[via], "mail_off": MAIL_OFF if asked_mail and not mail_on else ""}
 
 
+def resident_language(question: str | None, transcript: list[TranscriptTurn]) -> str:
+    """The resident's language as the bot detects it (「English」, 「Tiếng Việt」 …), from the question the
+    escalation is about, else the last thing the resident typed; agents see it before they open the text."""
+    typed = question or next((t.question for t in reversed(transcript) if t.question), "")
+    return language_name(detect_language(typed)) if typed else "—"
+
+
 def escalation_page(request: Request, escalation_id: str, user: SignedIn, status: int = 200,
                     alert: str = "", done: str = "", extra: dict | None = None) -> Response:
     """The escalation with its transcript, candidates, contact details and the actions this agent may take."""
@@ -125,6 +134,7 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
                 candidates=candidates_of(request, last_with_candidates(transcript)), ctx=desk.ctx,
                 said=said(request, transcript), offered=offered_texts(request, transcript),
                 resident_question=desk.escalations.resident_question(escalation_id),
+                resident_language=resident_language(desk.escalations.resident_question(escalation_id), transcript),
                 mine=escalation.claimed_by in (None, user.username), alert=alert, done=DONE.get(done, ""),
                 status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS,
                 delivery_labels=DELIVERY_LABELS, decision_labels=DECISION_LABELS, preferred_labels=PREFERRED_LABELS,

@@ -10,6 +10,7 @@ from linebot.v3.messaging import (FlexBubble, FlexBox, FlexButton, FlexMessage, 
 
 from bot import Answer, Decision
 from channels.readings import ASK, ASK_OFF
+from channels.line.languages import answer_body, labels
 from knowledge.settings import Settings
 
 MAX_QUICK_REPLIES = 13
@@ -21,17 +22,26 @@ def postback(label: str, **data: str | int) -> PostbackAction:
     return PostbackAction(label=label[:20], data=urlencode(data), display_text=label[:300])
 
 
+def spoken(reply: Answer) -> dict[str, str]:
+    """`lang` for a button's postback, so the next reply keeps a foreign resident's language (none for Japanese)."""
+    return {"lang": reply.language} if reply.language != "ja" else {}
+
+
 def answer_bubble(reply: Answer, turn_id: int, say: Callable[[str], str] = str) -> FlexMessage:
-    """The answer (as `say` writes it: with readings when asked), department and contact, a source link, 👍/👎,
-    and a quick reply that switches furigana."""
+    """The answer in the resident's language (channels/line/languages.py) as `say` writes it (with readings when
+    asked), department and contact, a source link, 👍/👎, and a quick reply that switches furigana."""
     record = reply.record
     assert record is not None
-    text = say(record.answer)
+    words = labels(reply.language)
+    text = say(answer_body(reply))
     body = [FlexText(text=text[:2000], wrap=True, size="md"),
-            FlexText(text=f"担当: {record.contact or record.department}", wrap=True, size="sm", color="#555555")]
-    buttons = [FlexButton(action=URIAction(label="くわしく見る", uri=record.url), style="link")] if record.url else []
-    buttons += [FlexButton(action=postback("👍 解決した", feedback="up", turn=turn_id), style="secondary"),
-                FlexButton(action=postback("👎 解決しない", feedback="down", turn=turn_id), style="secondary")]
+            FlexText(text=f"{words['contact']}: {record.contact or record.department}", wrap=True, size="sm",
+                     color="#555555")]
+    buttons = [FlexButton(action=URIAction(label=words["more"], uri=record.url), style="link")] if record.url else []
+    buttons += [FlexButton(action=postback(words["helpful"], feedback="up", turn=turn_id, **spoken(reply)),
+                           style="secondary"),
+                FlexButton(action=postback(words["unhelpful"], feedback="down", turn=turn_id, **spoken(reply)),
+                           style="secondary")]
     bubble = FlexBubble(body=FlexBox(layout="vertical", spacing="md", contents=body),
                         footer=FlexBox(layout="vertical", spacing="sm", contents=buttons))
     furigana = ASK_OFF if say is not str else ASK
@@ -45,14 +55,18 @@ def to_line(reply: Answer, turn_id: int, escalation_id: str | None, say: Callabl
         first = [TextMessage(text=say(reply.urgent.text))] if reply.urgent else []  # the line to call first
         return [*first, answer_bubble(reply, turn_id, say)]
     if reply.decision is Decision.CLARIFY:
-        items = [QuickReplyItem(action=postback(c.label, choice=c.id)) for c in reply.choices][:MAX_QUICK_REPLIES]
+        items = [QuickReplyItem(action=postback(c.label, choice=c.id, **spoken(reply)))
+                 for c in reply.choices][:MAX_QUICK_REPLIES]
         return [TextMessage(text=say(reply.message), quick_reply=QuickReply(items=items))]
     if reply.decision is Decision.ESCALATE and escalation_id:
-        item = QuickReplyItem(action=postback("担当者につなぐ", handoff=escalation_id))
+        item = QuickReplyItem(action=postback(labels(reply.language)["handoff"], handoff=escalation_id,
+                                              **spoken(reply)))
         return [TextMessage(text=say(reply.message), quick_reply=QuickReply(items=[item]))]
     return [TextMessage(text=say(reply.message))]
 
 
-def handed_over(settings: Settings) -> TextMessage:
+def handed_over(settings: Settings, language: str = "ja") -> TextMessage:
     """Confirmation that a person will answer in this chat."""
+    if language != "ja":
+        return TextMessage(text=labels(language)["handed_over"].format(hours=settings.call_center_hours))
     return TextMessage(text=f"担当者におつなぎしました。回答はこのトークでお送りします（受付時間: {settings.call_center_hours}）。")

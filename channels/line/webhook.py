@@ -18,6 +18,7 @@ from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageC
 
 from bot.store.routes import ReplyRoute
 from bot.store.values import bounded_id, storable
+from channels.line.languages import labels
 from channels.conversation import NOT_ACCEPTED, converse, user_hash
 from channels.followups import leave_feedback
 from channels.line.messages import NOT_TEXT, handed_over, to_line
@@ -25,6 +26,7 @@ from channels.readings import toggle, writer_for
 from knowledge.errors import ConfigurationError, RateLimitedError, RequestError, StoreRefusedError
 from knowledge.records import Audience
 
+LANGUAGE_CODES = ("ja", "en", "zh-Hans", "ko", "vi", "pt")
 CHANNEL = "line"
 log = logging.getLogger("madoguchi.line")
 
@@ -116,25 +118,27 @@ def _push_target(source, user: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def _answer(ctx, api: MessagingApi, token: str, conversation: str, text: str, choice: str | None,  # type: ignore[no-untyped-def]
-            push_to: str) -> None:
+            push_to: str, language: str | None = None) -> None:
     if choice is None and (switched := toggle(ctx, conversation, CHANNEL, Audience.RESIDENT.value, text)):
         api.reply_message(ReplyMessageRequest(reply_token=token, messages=[TextMessage(text=switched)]))
         return
     route = ReplyRoute(CHANNEL, {"user_id": push_to})
-    reply, stored = converse(ctx, conversation, CHANNEL, Audience.RESIDENT, text, choice, route)
-    messages = to_line(reply, stored.turn_id, stored.escalation_id, writer_for(ctx, conversation))
+    reply, stored = converse(ctx, conversation, CHANNEL, Audience.RESIDENT, text, choice, route,
+                             language if language in LANGUAGE_CODES else None)
+    messages = to_line(reply, stored.turn_id, stored.escalation_id, writer_for(ctx, conversation, reply))
     api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages))
 
 
 def _postback(ctx, api: MessagingApi, event: PostbackEvent, conversation: str) -> None:  # type: ignore[no-untyped-def]
     data = {k: storable(v[0]) for k, v in parse_qs(event.postback.data).items()}
     if "choice" in data:
-        _answer(ctx, api, event.reply_token, conversation, "", data["choice"], _push_target(event.source, "unknown"))
+        _answer(ctx, api, event.reply_token, conversation, "", data["choice"], _push_target(event.source, "unknown"),
+                data.get("lang"))
     elif "feedback" in data and data.get("turn", "").lstrip("-").isdigit():
         leave_feedback(ctx, conversation, int(data["turn"]), data["feedback"] == "up", "")
-        text = "ありがとうございます。" if data["feedback"] == "up" else "お役に立てずすみません。「担当者と話したい」と送ると、担当者におつなぎします。"
+        text = labels(data.get("lang", "ja"))["voted_up" if data["feedback"] == "up" else "voted_down"]
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=text)]))
     elif "handoff" in data:
         ctx.store.add_contact(conversation, data["handoff"], "", "", "", "line")
-        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[handed_over(ctx.settings)]))
+        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[handed_over(ctx.settings, data.get("lang", "ja"))]))
 

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from bot import Bot
 from bot.answer import Answer
@@ -16,6 +17,7 @@ from bot.store.preferences import ReadingPreferences
 from bot.store.values import bounded_id
 from bot.furigana import furigana_for
 from channels.conversation import converse
+from channels.readings import japanese_for_a_foreign_reader
 from channels.web.reading_aids import with_ruby
 from channels.followups import RecentOffers, leave_contact, leave_feedback
 from bot.store.spool import Spool
@@ -75,7 +77,9 @@ def _entry(reply: Answer) -> EntryOut | None:
     record = reply.record
     if record is None:
         return None
-    return EntryOut(id=record.id, question=record.question, text=record.answer, department=record.department,
+    question, text = record.translated(reply.answer_language) or (record.question, record.answer)
+    return EntryOut(id=record.id, question=question, text=text, notice=reply.notice or None,
+                    department=record.department,
                     contact=record.contact, url=record.url,
                     valid_from=record.valid_from.isoformat() if record.valid_from else None,
                     valid_until=record.valid_until.isoformat() if record.valid_until else None,
@@ -84,9 +88,9 @@ def _entry(reply: Answer) -> EntryOut | None:
 
 def build_ask_route(router: APIRouter, max_chars: int) -> None:
     """`POST /ask`, with the request schema carrying this server's text limit."""
-    def ask(body, request: Request) -> AskResponse:  # type: ignore[no-untyped-def]
+    async def ask(body, request: Request) -> AskResponse:  # type: ignore[no-untyped-def]
         """Ask the bot as a resident. The turn (and any escalation) is stored before this returns."""
-        return answer_resident(body, request)
+        return await run_in_threadpool(answer_resident, body, request)  # one thread hop: a plain `def` takes two
 
     ask.__annotations__["body"] = ask_request_model(max_chars)  # a class, not a string: FastAPI reads it
     router.post("/ask", response_model=AskResponse, response_model_exclude_none=True)(ask)
@@ -160,10 +164,12 @@ def answer_resident(body: AskRequest, request: Request) -> AskResponse:
     session_id = body.session_id or secrets.token_urlsafe(16)
     _limit(ctx, request, session_id)
     reply, stored = converse(ctx, bounded_id(CHANNEL, session_id), CHANNEL, Audience.RESIDENT, body.text.strip(),
-                             body.choice_id or None)
+                             body.choice_id or None, language=body.language)
     choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
     response = AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
                            answer=_entry(reply), choices=choices,
                            escalation=_escalation(ctx, stored.escalation_id, reply), urgent=_urgent(reply),
-                           session_id=session_id, turn_id=stored.turn_id)
-    return with_ruby(furigana_for(ctx.settings), response) if body.furigana else response
+                           session_id=session_id, turn_id=stored.turn_id, language=reply.language,
+                           answer_language=reply.answer_language)
+    wanted = body.furigana or japanese_for_a_foreign_reader(reply)
+    return with_ruby(furigana_for(ctx.settings), response) if wanted else response

@@ -10,6 +10,7 @@ from bot.store.values import PART_LENGTH, CleanStr
 
 SESSION_PATTERN = rf"^[A-Za-z0-9_-]{{8,{PART_LENGTH}}}$"  # the longest part a conversation id keeps as sent
 NOT_BLANK = r"\S"
+Language = Literal["ja", "en", "zh-Hans", "ko", "vi", "pt"]
 
 
 class AskRequest(BaseModel):
@@ -23,6 +24,8 @@ class AskRequest(BaseModel):
                            description="Id of a choice offered in the last turn.")
     furigana: bool = Field(False, description="Also return the reply as HTML with <ruby> readings over kanji words "
                                               "(`message_ruby`, `answer.text_ruby`); computed only when asked.")
+    language: Language | None = Field(None, description="The language of the last reply (its `language`), so a "
+                                                        "picked choice is answered in it.")
 
     @model_validator(mode="after")
     def _something_to_answer(self) -> "AskRequest":
@@ -43,7 +46,9 @@ class EntryOut(BaseModel):
 
     id: str
     question: str
-    text: str
+    text: str = Field(description="The answer, in the resident's language where the entry has it.")
+    notice: str | None = Field(None, description="One line in the resident's language above an answer that "
+                                                 "exists only in Japanese.")
     department: str
     contact: str
     url: str
@@ -93,6 +98,9 @@ class AskResponse(BaseModel):
     escalation: EscalationOut | None = None
     urgent: UrgentOut | None = None
     session_id: str
+    language: Language = Field("ja", description="The question's language as detected (BCP-47).")
+    answer_language: Language = Field("ja", description="The language `message` is in: `ja` under a foreign "
+                                                        "question means the entry has no translation yet.")
     turn_id: int = Field(description="The stored turn; negative while it waits in the outage spool (👍/👎 on it "
                                      "are accepted all the same).")
 

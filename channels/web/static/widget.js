@@ -50,10 +50,9 @@
   }
 
   /* A link to another site: it opens a new tab, and says so to everyone (screen readers read it as part of the name). */
-  var NEW_TAB = "（新しいタブで開きます）";
   function outLink(href, text) {
     return el("a", { href: href, target: "_blank", rel: "noopener noreferrer" },
-      [document.createTextNode(text), el("span", { "class": "mg-newtab", text: NEW_TAB })]);
+      [document.createTextNode(text), el("span", { "class": "mg-newtab", text: tr("newTab", "（新しいタブで開きます）") })]);
   }
 
   /* Ruby markup from the API, rebuilt node by node: only text, <ruby> and <rt> survive, so an FAQ's text is never
@@ -70,9 +69,33 @@
   }
   /* The text a bot message shows with the resident's aids: the easy answer where there is one, with ruby when asked. */
   function shownText(item) {
-    var easy = aids().easy && item.easy, ruby = aids().furigana && (easy ? item.easyRuby : item.ruby);
+    var easy = aids().easy && item.easy, ruby = (aids().furigana || item.notice) && (easy ? item.easyRuby : item.ruby);
     return ruby ? rubyText(ruby) : richText(easy ? item.easy : item.text);
   }
+  /* The resident's language: the last reply's `language`, else the browser's if the bot speaks it. Texts come
+     from widget-lang.js; Japanese (the second argument) when it has not loaded or the language is Japanese. */
+  var SPOKEN = { en: "en", zh: "zh-Hans", ko: "ko", vi: "vi", pt: "pt" };
+  function browserLanguage() {
+    var code = ((navigator.languages && navigator.languages[0]) || navigator.language || "ja").toLowerCase();
+    return SPOKEN[code.split("-")[0]] || "ja";
+  }
+  function lang() { return state.lang || browserLanguage(); }
+  function tr(key, japanese, values) {
+    var table = window.madoguchiWidgetTexts && window.madoguchiWidgetTexts[lang()];
+    var text = (table && table[key]) || japanese;
+    Object.keys(values || {}).forEach(function (k) { text = text.replace("{" + k + "}", values[k]); });
+    return text;
+  }
+  function relabel() {
+    root.setAttribute("lang", lang());
+    input.setAttribute("aria-label", tr("input", "質問を入力"));
+    input.setAttribute("placeholder", tr("placeholder", "例: 転入届に必要なものは？"));
+    send.textContent = tr("send", "送信");
+    close.setAttribute("aria-label", tr("close", "チャットを閉じる"));
+    log.setAttribute("aria-label", tr("log", "会話"));
+    if (!script.getAttribute("data-title")) launcher.textContent = "💬 " + tr("launcher", cfg.title);
+  }
+  var texts = el("script", { src: base + "/static/widget-lang.js", onload: function () { relabel(); } });
 
   var sheet = el("link", { rel: "stylesheet", href: base + "/static/widget.css", onload: reveal, onerror: reveal });
 
@@ -137,27 +160,28 @@
           state.waiting = false; /* a hand-over remembered by an older widget: its reply has come */
           if (state.seen.indexOf(r.escalation_id) >= 0) return;
           state.seen.push(r.escalation_id);
-          toStart(show({ who: "bot", text: r.text, meta: "担当者からの回答" + (r.question ? "（ご質問「" + r.question + "」へ）" : "") }, true));
+          toStart(show({ who: "bot", text: r.text, meta: tr("reply", "担当者からの回答") + (r.question ? tr("replyTo", "（ご質問「{q}」へ）", { q: r.question }) : "") }, true));
         });
         save();
       }, function () { /* offline: try again at the next tick */ });
   }
   setInterval(poll, 15000);
   function greet() {
-    show({ who: "bot", text: "こんにちは。" + cfg.city + "のお問い合わせ窓口です。ご質問を短い文で入力してください。" }, true);
+    show({ who: "bot", text: tr("greeting", "こんにちは。{city}のお問い合わせ窓口です。ご質問を短い文で入力してください。", { city: cfg.city }) }, true);
   }
   /* Who says each message, for screen readers (the bubbles' side and colour say it to the eye). */
-  var SPEAKERS = { user: "あなた:", bot: "窓口:" };
-  function speaker(who) { return el("span", { "class": "mg-sr", text: SPEAKERS[who] }); }
+  function speaker(who) { return el("span", { "class": "mg-sr", text: who === "user" ? tr("you", "あなた:") : tr("desk", "窓口:") }); }
   /* A long reply is read from its start: the log scrolls there, not to its end (the newest short one still shows whole). */
   function toStart(box) {
     log.scrollTop += box.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
   }
   function show(item, remember) {
     var box = el("div", { "class": "mg-msg mg-" + item.who + (item.urgent ? " mg-urgent" : "") }, [speaker(item.who)]);
+    if (item.lang) box.setAttribute("lang", item.lang); /* "ja" under a foreign question: the entry has no translation */
+    if (item.notice) box.appendChild(el("div", { "class": "mg-notice", text: item.notice }));
     box.appendChild(item.who === "bot" ? shownText(item) : richText(item.text));
     if (item.meta) box.appendChild(el("div", { "class": "mg-meta" }, [richText(item.meta)]));
-    if (item.url) box.appendChild(el("div", { "class": "mg-meta" }, [outLink(item.url, "くわしくはこちら（市のページ）")]));
+    if (item.url) box.appendChild(el("div", { "class": "mg-meta" }, [outLink(item.url, tr("more", "くわしくはこちら（市のページ）"))]));
     controls(item.act || {}).forEach(function (x) { if (x) box.appendChild(x); });
     log.appendChild(box);
     log.scrollTop = log.scrollHeight;
@@ -173,10 +197,10 @@
   }
   function disable(wrap) { wrap.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }
   function choicesOf(act) {
-    var wrap = el("div", { "class": "mg-choices mg-offer", role: "group", "aria-label": "候補" });
+    var wrap = el("div", { "class": "mg-choices mg-offer", role: "group", "aria-label": tr("choices", "候補") });
     act.choices.forEach(function (c, i) {
       var button = el("button", { type: "button", text: (i + 1) + ". " + c.label, onclick: function () {
-        disable(wrap); ask({ choice_id: c.id, label: c.label, land: true });
+        disable(wrap); ask({ choice_id: c.id, label: c.label, land: true, language: act.language });
       } });
       button.disabled = !!act.picked;
       wrap.appendChild(button);
@@ -184,13 +208,13 @@
     return wrap;
   }
   function voteOf(act) {
-    var wrap = el("div", { "class": "mg-vote", role: "group", "aria-label": "解決しましたか？" }, [el("span", { text: "解決しましたか？" })]);
-    [["👍 はい", true], ["👎 いいえ", false]].forEach(function (v) {
+    var wrap = el("div", { "class": "mg-vote", role: "group", "aria-label": tr("solved", "解決しましたか？") }, [el("span", { text: tr("solved", "解決しましたか？") })]);
+    [[tr("yes", "👍 はい"), true], [tr("no", "👎 いいえ"), false]].forEach(function (v) {
       var button = el("button", { type: "button", text: v[0], onclick: function () {
         disable(wrap);
         post("/api/v1/feedback", { session_id: state.session, turn_id: act.vote, helpful: v[1] }).then(function () {
           act.voted = v[1];
-          land(show({ who: "bot", text: v[1] ? "ありがとうございます。" : "お役に立てず申し訳ありません。担当者につなぐこともできます。",
+          land(show({ who: "bot", text: v[1] ? tr("thanks", "ありがとうございます。") : tr("sorry", "お役に立てず申し訳ありません。担当者につなぐこともできます。"),
                       act: v[1] ? {} : { handover: true } }, true));
         }, function (err) {
           wrap.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
@@ -203,8 +227,8 @@
     return wrap;
   }
   function handoverOf(act) {
-    var button = el("button", { type: "button", "class": "mg-handover", text: "担当者につなぐ", onclick: function () {
-      handedOver(); ask({ text: "担当者と話したい", land: true });
+    var button = el("button", { type: "button", "class": "mg-handover", text: tr("handover", "担当者につなぐ"), onclick: function () {
+      handedOver(); ask({ text: tr("handoverText", "担当者と話したい"), land: true });
     } });
     button.disabled = !!act.used;
     return el("div", { "class": "mg-choices" }, [button]);
@@ -218,15 +242,15 @@
   function labelled(text, field) { return el("label", {}, [el("span", { text: text }), field]); } /* a visible label */
   /* The contact form, only until this session's details were sent (later hand-overs keep them). */
   function contactForm(act) {
-    if (act.sent) return el("div", { "class": "mg-meta", text: "連絡先を受け付けました。担当者から連絡します。" });
-    if (act.known) return el("div", { "class": "mg-meta", text: "先ほどお預かりした連絡先に、担当者から連絡します。" });
+    if (act.sent) return el("div", { "class": "mg-meta", text: tr("sent", "連絡先を受け付けました。担当者から連絡します。") });
+    if (act.known) return el("div", { "class": "mg-meta", text: tr("known", "先ほどお預かりした連絡先に、担当者から連絡します。") });
     var name = el("input", { type: "text", autocomplete: "name" });
     var email = el("input", { type: "email", autocomplete: "email" });
     var phone = el("input", { type: "tel", autocomplete: "tel" });
-    var f = el("form", { "class": "mg-form", "aria-label": "返信の希望" }, [
-      el("span", { text: "返信をご希望の場合は、連絡先を入力してください（任意）。" }), labelled("お名前（任意）", name),
-      labelled("メールアドレス", email), labelled("電話番号（折り返し希望の場合）", phone),
-      el("button", { type: "submit", text: "送信する" })]);
+    var f = el("form", { "class": "mg-form", "aria-label": tr("formIntro", "返信の希望") }, [
+      el("span", { text: tr("formIntro", "返信をご希望の場合は、連絡先を入力してください（任意）。") }), labelled(tr("name", "お名前（任意）"), name),
+      labelled(tr("email", "メールアドレス"), email), labelled(tr("phone", "電話番号（折り返し希望の場合）"), phone),
+      el("button", { type: "submit", text: tr("submit", "送信する") })]);
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       var body = { session_id: state.session, name: name.value, email: email.value, phone: phone.value, preferred: email.value ? "email" : "phone" };
@@ -239,7 +263,8 @@
     return f;
   }
   function render(reply) {
-    var act = {};
+    if (reply.language) { state.lang = reply.language; relabel(); }
+    var act = { language: reply.language };
     if (reply.decision === "answer") act.vote = reply.turn_id;
     if (reply.decision === "clarify") act.choices = reply.choices;
     if (reply.decision === "escalate" && reply.escalation) {
@@ -248,7 +273,7 @@
       state.pending = (state.pending || []).concat([reply.escalation.id]);
     }
     var a = reply.answer;
-    var meta = a ? "担当: " + (a.contact || a.department) : "";
+    var meta = a ? tr("contact", "担当") + ": " + (a.contact || a.department) : "";
     var text = reply.decision === "clarify" ? reply.message.split("\n")[0] : (a ? a.text : reply.message);
     var ruby = reply.decision === "clarify" ? (reply.message_ruby || "").split("\n")[0] : (a ? a.text_ruby : reply.message_ruby);
     if (reply.urgent) { /* the public line to call, before anything else (bot/urgent.py) */
@@ -256,7 +281,8 @@
       if (!a) return first;
     }
     var box = show({ who: "bot", text: text, meta: meta, url: a && a.url, act: act, easy: a && a.text_easy,
-                     ruby: ruby || undefined, easyRuby: a && a.text_easy_ruby }, true);
+                     ruby: ruby || undefined, easyRuby: a && a.text_easy_ruby, lang: reply.answer_language || "ja",
+                     notice: a && a.notice }, true);
     return first || box;
   }
   /* What a resident reads when the server answers an error: Japanese, never the server's own (English) text. */
@@ -282,12 +308,13 @@
     log.querySelectorAll(".mg-offer").forEach(disable);
     show({ who: "user", text: req.label || text }, true);
     input.value = "";
-    var typing = show({ who: "bot", text: "入力中…" });
+    var typing = show({ who: "bot", text: tr("typing", "入力中…") });
     typing.classList.add("mg-typing");
-    typing.setAttribute("aria-label", "回答を準備しています");
+    typing.setAttribute("aria-label", tr("preparing", "回答を準備しています"));
     var body = { session_id: state.session || undefined, furigana: aids().furigana || undefined };
     if (text) body.text = text;
     if (req.choice_id) body.choice_id = req.choice_id;
+    if (req.choice_id && req.language) body.language = req.language;
     post("/api/v1/ask", body).then(function (reply) {
       typing.remove(); state.session = reply.session_id; save();
       var box = render(reply);
@@ -332,6 +359,7 @@
 
   function start() {
     document.body.appendChild(root);
+    document.head.appendChild(texts);
     state.log.forEach(function (item) { show(item, false); });
     if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); log.scrollTop = log.scrollHeight; poll(); }
   }

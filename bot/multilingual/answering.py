@@ -1,0 +1,207 @@
+"""Answering a question written in English, Chinese, Korean, Vietnamese or Portuguese.
+
+Two searches meet: the language's own fields (bot/multilingual/fields.py) and the Japanese entries through the
+question's words in Japanese (romaji read as Japanese, English through JMdict), run through the usual
+Japanese ranking. The bot answers only when both agree (or the Japanese side alone is sure); otherwise it
+offers the best few in the resident's language, so a foreign question is rarely answered wrongly.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.answer import NONE_OF_THESE, Answer, Candidate, Choice, Decision, Session
+from bot.intents import Intent
+from bot.multilingual import texts
+from bot.multilingual.fields import LanguageIndex
+from bot.multilingual.glossary import Glossary
+from bot.multilingual.romaji import RomajiReader
+from knowledge.languages import LANGUAGES
+from knowledge.records import Audience, Record
+
+if TYPE_CHECKING:
+    from bot.engine import Bot, Ranking
+
+HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+_ROMAJI_WORD = re.compile(r"[A-Za-zāīūēōÂâÔôÛû']+")
+GLOSSARY_TERMS = 8  # the dictionary's best city words that make the Japanese query
+AGREEMENT_SHARE = 0.55  # own-language and Japanese scores weigh 0.55 : 0.45
+SURE_ALONE = 0.85  # the Japanese side's P(top 1 right) above which it answers without the other side
+OWN_MARGIN = 0.75  # own-language runner-up at most this share of the best, when both sides agree
+OWN_ALONE = 0.5  # … and when the Japanese side found nothing or is unsure
+TRUSTED = 0.3  # the Japanese side's P(top 1 right) from which it counts fully (below it, in proportion)
+TOP = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """Every record's combined score, and which record each side ranked first (-1: that side found nothing)."""
+
+    scores: np.ndarray
+    own_best: int
+    own_margin: float
+    japanese_best: int
+    japanese_sure: float
+
+
+class ForeignAnswerer:
+    """Built lazily by the Bot at the first non-Japanese question; the glossary only for English."""
+
+    def __init__(self, bot: "Bot") -> None:
+        self.bot, self.runtime = bot, bot.runtime  # the index version the language indexes were built from
+        records = bot.runtime.index.records
+        self.indexes = {code: LanguageIndex.of(records, code) for code in LANGUAGES}
+        self.romaji = RomajiReader(bot.runtime.retriever.kana.words)
+        pages = bot.runtime.index.lexical["answer"]
+        self.uses = {word: int(pages.matrix.indptr[column + 1] - pages.matrix.indptr[column])
+                     for word, column in pages.vocabulary.items()}  # how many entries use each word
+        self._glossary: Glossary | None = None
+        self._lock = threading.Lock()
+
+    def glossary(self) -> Glossary:
+        """JMdict glosses of the city's words, read once (a fraction of a second) on first use."""
+        with self._lock:
+            if self._glossary is None:
+                index = self.bot.runtime.index
+                words = {*index.lexical["answer"].vocabulary, *self.bot.runtime.retriever.kana.words.values()}
+                self._glossary = Glossary.of(words)
+            return self._glossary
+
+    def japanese_query(self, text: str, language: str) -> str:
+        """The question's Japanese words: romaji read as Japanese, and for English the dictionary's best words."""
+        words = _ROMAJI_WORD.findall(text)
+        english = self.glossary().vocabulary if language == "en" else frozenset()
+        read = self.romaji.read(words, english)
+        found = [word for _, _, word in read]
+        if language == "zh-Hans":
+            found += HAN_RUN.findall(text)  # 住民票, 国民健康保险: Chinese writes many of the counter's words alike
+        if language == "en":
+            typed = {i for start, end, _ in read for i in range(start, end)}
+            rest = " ".join(w for i, w in enumerate(words) if i not in typed)
+            found += self.glossary().translate(rest, self.uses)[:GLOSSARY_TERMS]
+        return " ".join(dict.fromkeys(found))
+
+    def score(self, text: str, language: str, ranking: "Ranking | None") -> Scored:
+        """Own-language BM25 (as a share of the best) and the Japanese ranking (as a share of its best)."""
+        size = len(self.bot.runtime.index.records)
+        own = self.indexes.get(language)
+        raw = own.scores(text, size) if own else np.zeros(size, dtype=np.float32)
+        best = float(raw.max()) if len(raw) else 0.0
+        own_share = raw / best if best > 0 else raw
+        japanese = np.zeros(size, dtype=np.float32)
+        japanese_best, sure = -1, 0.0
+        if ranking is not None and len(ranking.order):
+            fused = ranking.fused - ranking.fused.max()
+            japanese_best, sure = int(ranking.retrieval.candidates[ranking.order[0]]), ranking.top1
+            japanese[ranking.retrieval.candidates] = np.exp(fused) * min(1.0, sure / TRUSTED)  # an unsure side counts less
+        runner_up = float(np.sort(own_share)[-2]) if best > 0 and size > 1 else 1.0
+        weight = AGREEMENT_SHARE if best > 0 else 0.0
+        if own is not None:  # an entry nobody translated is judged by the Japanese side alone, not sunk by it
+            untranslated = np.ones(size, dtype=bool)
+            untranslated[own.positions] = False
+            own_share = np.where(untranslated, japanese, own_share)
+        return Scored(weight * own_share + (1 - weight) * japanese, int(raw.argmax()) if best > 0 else -1,
+                      runner_up, japanese_best, sure)
+
+    def run(self, text: str, language: str, audience: Audience, channel: str, session: Session,
+            today: date | None) -> Answer:
+        """What to say, in `language`, to a question written in it."""
+        said = texts.courtesy(language, text)
+        if said == "human":
+            return Answer(Decision.ESCALATE, Intent.HUMAN, 1.0, texts.escalate_text(language, self.bot.settings, True),
+                          reason="asked for a person", language=language, answer_language=language)
+        if said is not None:
+            return self._courtesy(language, said)
+        query = self.japanese_query(text, language)
+        ranking = self.bot.rank(query, audience, today) if query else None
+        scored = self.score(text, language, ranking)
+        visible = self._visible(scored.scores, audience, today)
+        order = [i for i in np.argsort(-scored.scores, kind="stable") if visible[i] and scored.scores[i] > 0][:TOP]
+        records = [self.bot.runtime.index.records[i] for i in order]
+        candidates = tuple(Candidate(r, float(scored.scores[i]), {}) for r, i in zip(records, order))
+        decision = self.decide(scored, order)
+        reply = self.compose(decision, records, language, scored)
+        session.offered = tuple(c.id for c in reply.choices if c.id != NONE_OF_THESE)
+        return replace(reply, candidates=candidates)
+
+    def _visible(self, scores: np.ndarray, audience: Audience, today: date | None) -> np.ndarray:
+        day = today or date.today()
+        records = self.bot.runtime.index.records
+        return np.array([r.audience.visible_to(audience) and r.is_valid_on(day) for r in records], dtype=bool)
+
+    def decide(self, scored: Scored, order: list[int]) -> Decision:
+        """Answer when both sides put the same entry first and the own-language side is clear about it, when
+        the own-language side is very clear and the Japanese side does not disagree with any confidence, or
+        when the Japanese side alone is sure; offer choices when anything was found; else hand to a person."""
+        if not order:
+            return Decision.ESCALATE
+        top = order[0]
+        agreed = top == scored.own_best == scored.japanese_best and scored.own_margin <= OWN_MARGIN
+        own_clear = top == scored.own_best and scored.own_margin <= OWN_ALONE and (
+            scored.japanese_best in (-1, top) or scored.japanese_sure < TRUSTED)
+        alone = scored.own_best < 0 and top == scored.japanese_best and scored.japanese_sure >= SURE_ALONE
+        if agreed or own_clear or alone:
+            return Decision.ANSWER
+        return Decision.CLARIFY if len(order) >= 2 else Decision.ESCALATE
+
+    def compose(self, decision: Decision, records: list[Record], language: str, scored: Scored) -> Answer:
+        """The entry in the resident's language where the table has it, else in Japanese under one line."""
+        confidence = float(scored.scores.max()) if len(scored.scores) else 0.0
+        if decision is Decision.ANSWER:
+            record = records[0]
+            return replace(self.picked(record, language), confidence=confidence)
+        if decision is Decision.CLARIFY:
+            choices = (*(Choice(r.id, label(r, language)) for r in records), Choice(NONE_OF_THESE,
+                                                                                     texts.text(language, "none")))
+            lines = [texts.text(language, "clarify"), *(f"{n}. {c.label}" for n, c in enumerate(choices, 1))]
+            return Answer(decision, Intent.QUESTION, confidence, "\n".join(lines), choices=choices, language=language,
+                          answer_language=language)
+        return Answer(decision, Intent.QUESTION, confidence, texts.escalate_text(language, self.bot.settings, False),
+                      reason="no entry matched with enough confidence", language=language, answer_language=language)
+
+    def picked(self, record: Record, language: str) -> Answer:
+        """A choice the resident picked, answered in their language."""
+        message, notice = entry_text(record, language, self.bot.settings.multilingual_help)
+        return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, message, record=record, language=language,
+                      answer_language="ja" if notice else language, notice=notice)
+
+    def none_fit(self, language: str) -> Answer:
+        """「None of these」: to a person, said in the resident's language."""
+        return Answer(Decision.ESCALATE, Intent.QUESTION, 0.0, texts.escalate_text(language, self.bot.settings, True),
+                      reason="none of the offered choices fit", language=language, answer_language=language)
+
+    def _courtesy(self, language: str, said: str) -> Answer:
+        intent = Intent.GREETING if said == "greeting" else Intent.THANKS
+        message = texts.text(language, said, city=self.bot.settings.city_name)
+        return Answer(Decision.SMALLTALK, intent, 1.0, message, language=language, answer_language=language)
+
+
+def label(record: Record, language: str) -> str:
+    """A choice's label: the translated question, else the Japanese one."""
+    translated = record.translated(language) or next(((q, a) for c, q, a in record.translations
+                                                      if c == language and q), None)
+    return translated[0] if translated else record.question
+
+
+def entry_text(record: Record, language: str, help_desk: str) -> tuple[str, str]:
+    """(message, notice): the translation with contact and link labelled in the language; or the Japanese
+    answer under a notice, one line saying so and where to get help in the language (furigana may be put
+    over such an answer: `answer_language` says it is Japanese)."""
+    from bot import compose
+
+    translated = record.translated(language)
+    if translated is None:
+        notice = texts.text(language, "japanese_only", help=help_desk)
+        return f"{notice}\n\n{compose.answer_text(record)}", notice
+    lines = [translated[1].strip()]
+    if record.department or record.contact:
+        lines.append(f"{texts.text(language, 'contact')}: {record.contact or record.department}")
+    if record.url:
+        lines.append(f"{texts.text(language, 'details')}: {record.url}")
+    return "\n".join(lines), ""

@@ -1,0 +1,15 @@
+"""The desk shows the language a resident wrote in, as the bot detected it."""
+
+from __future__ import annotations
+
+import re
+
+from tests.test_desk_queue import app, ask, signed_in, store_url  # noqa: F401 (the desk's fixtures)
+
+
+def test_an_escalation_from_an_english_question_shows_english_in_the_desk(app: object) -> None:  # noqa: F811
+    escalation_id = ask(app, "Something about my neighbour's noisy parrot", "I want to talk to a person")
+    page = signed_in(app, "agent1").get(f"/desk/escalations/{escalation_id}").text
+    assert re.search(r'<dd id="language">English</dd>', page)
+    japanese = ask(app, "担当者と話したい")
+    assert '<dd id="language">日本語</dd>' in signed_in(app, "agent1").get(f"/desk/escalations/{japanese}").text

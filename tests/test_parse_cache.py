@@ -1,0 +1,77 @@
+"""Sudachi's morphemes are described once per dictionary word: the index must not change because of it.
+
+A build walks hundreds of thousands of morphemes; madoguchi remembers what each dictionary word gives search
+(its unit, finer parts and reading) by surface and word. Numbers Sudachi joins (29 in 29日 and in 第29条) are
+read differently in each place, so they must never come from that memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import indexer.normalise
+import indexer.sudachi
+from channels.cli import app
+from indexer.sudachi import SudachiSplitter, shared_splitter
+from indexer.store import IndexStore
+from knowledge.settings import SAMPLE_CITY
+
+NUMBERS = ["29日に届きます", "老人福祉法第29条による", "第14条の届出は14時まで", "電話は06-6489-6348です"]
+
+
+def sample_lines() -> list[str]:
+    """Every question and answer of the sample city, and lines whose joined numbers read differently."""
+    lines = list(NUMBERS)
+    for path in sorted((SAMPLE_CITY / "faq").glob("*.csv")):
+        for row in csv.DictReader(path.open(encoding="utf-8")):
+            lines += [row["question"], row["answer"]]
+    return lines
+
+
+def without_word_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every morpheme described afresh, as before the memory, and no cached line or text from earlier."""
+    monkeypatch.setattr(indexer.sudachi, "OWN_WORDS", 0)
+    shared_splitter.cache_clear()
+    indexer.normalise.normalise_width.cache_clear()
+
+
+def parse_all(lines: list[str]) -> list[tuple[object, str]]:
+    splitter = SudachiSplitter("A")
+    return [(splitter.units(line), splitter.reading(line)) for line in lines]
+
+
+def index_files(index_dir: Path) -> dict[str, str]:
+    """SHA-256 of every file of the live version but its manifest (which holds the build time)."""
+    folder = index_dir / "versions" / IndexStore(index_dir).current_version()
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.name != "manifest.json"}
+
+
+def test_remembered_words_give_the_units_and_readings_of_a_fresh_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    remembered = parse_all(sample_lines())
+    without_word_memory(monkeypatch)
+    fresh = parse_all(sample_lines())
+    assert remembered == fresh
+    readings = dict(zip(NUMBERS, (reading for _, reading in fresh)))
+    assert "ニココノ" in readings["29日に届きます"] and "ニキュウ" in readings["老人福祉法第29条による"]
+
+
+def test_a_build_writes_the_same_index_files_with_and_without_the_word_memory(
+        cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_text("id,question,answer\n" + "".join(f"N{i},{text}?,{text}。{NUMBERS[-1]}\n"
+                                                         for i, text in enumerate(NUMBERS)), encoding="utf-8")
+    built = {}
+    for name in ("remembered", "fresh"):
+        if name == "fresh":
+            without_word_memory(monkeypatch)
+        index_dir = tmp_path / name
+        result = cli.invoke(app, ["index", "build", str(SAMPLE_CITY), str(numbers), "--index-dir", str(index_dir)])
+        assert result.exit_code == 0, result.output
+        built[name] = index_files(index_dir)
+    assert "bm25-answer.npz" in built["fresh"] and "dense.faiss" in built["fresh"]
+    assert built["remembered"] == built["fresh"]
