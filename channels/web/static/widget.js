@@ -52,7 +52,7 @@
   /* A link to another site: it opens a new tab, and says so to everyone (screen readers read it as part of the name). */
   function outLink(href, text) {
     return el("a", { href: href, target: "_blank", rel: "noopener noreferrer" },
-      [document.createTextNode(text), el("span", { "class": "mg-newtab", text: tr("newTab", "（新しいタブで開きます）") })]);
+      [document.createTextNode(text), el("span", { "class": "mg-newtab", lang: lang(), text: tr("newTab", "（新しいタブで開きます）") })]);
   }
 
   /* Ruby markup from the API, rebuilt node by node: only text, <ruby> and <rt> survive, so an FAQ's text is never
@@ -170,7 +170,9 @@
     show({ who: "bot", text: tr("greeting", "こんにちは。{city}のお問い合わせ窓口です。ご質問を短い文で入力してください。", { city: cfg.city }) }, true);
   }
   /* Who says each message, for screen readers (the bubbles' side and colour say it to the eye). */
-  function speaker(who) { return el("span", { "class": "mg-sr", text: who === "user" ? tr("you", "あなた:") : tr("desk", "窓口:") }); }
+  function speaker(who) { /* in the widget's language, also inside a Japanese-only answer (lang="ja") */
+    return el("span", { "class": "mg-sr", lang: lang(), text: who === "user" ? tr("you", "あなた:") : tr("desk", "窓口:") });
+  }
   /* A long reply is read from its start: the log scrolls there, not to its end (the newest short one still shows whole). */
   function toStart(box) {
     log.scrollTop += box.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
