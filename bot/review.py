@@ -14,21 +14,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import csr_matrix
 from scipy.spatial.distance import squareform
 
-from bot.answer import Candidate
 from bot.engine import Bot
-from bot.store.insights import ReviewTurn, today_jst
+from bot.review_match import EXAMPLES, EntryMatch, Lock, entry_matches
+from bot.store.insights import ReviewTurn
 from indexer.normalise import normalise_width
-from knowledge.records import Audience, Record
 
 THRESHOLD = 0.40
 DENSE_WEIGHT = 0.5
@@ -91,29 +87,11 @@ def most_common(values: Sequence[str], fallback: str = "") -> str:
 
 
 CHUNK = 128
-VOTERS = 10
 SHOWN = 50
 CENTRE_SAMPLE = 2000
-EXAMPLES = 5
 REASONS = {"clarify": "聞き返し", "escalate": "引き継ぎ", "forward": "電話で転送"}
 PHONE_UNRESOLVED = "電話で対応できず"
-Lock = AbstractContextManager[Any]
 _CENTRES: dict[str, np.ndarray] = {}
-
-
-@dataclass(frozen=True, slots=True)
-class EntryMatch:
-    """The existing FAQ entry nearest to a cluster: where its questions could go as paraphrases.
-
-    `likely` when the bot itself would offer it for the cluster's most typical question (among its
-    choices, with the confidence a clarification needs); otherwise it is only the least bad match.
-    """
-
-    id: str
-    question: str
-    department: str
-    likely: bool
-    answers_now: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +102,7 @@ class ReviewCluster:
     turns: tuple[ReviewTurn, ...]
     entry: EntryMatch | None
     department: str
+    answered_by: EntryMatch | None = None
 
     @property
     def count(self) -> int:
@@ -175,43 +154,6 @@ def common_direction(bot: Bot, lock: Lock) -> np.ndarray:
     return _CENTRES[version]
 
 
-def votes(live: Sequence[Candidate], turns: Sequence[ReviewTurn]) -> Counter[str]:
-    """Reciprocal-rank votes for entries: the live ranking of the typical question counts twice, then
-    each of the first VOTERS questions' candidates as the bot ranked them when they were asked."""
-    counted: Counter[str] = Counter()
-    for rank, candidate in enumerate(live):
-        counted[candidate.record.id] += 2 / (1 + rank)
-    for turn in turns[:VOTERS]:
-        for rank, candidate in enumerate(turn.candidates):
-            counted[str(candidate.get("id"))] += 1 / (1 + rank)
-    return counted
-
-
-def usable(record: Record | None, asker: Audience, today: date) -> bool:
-    """An FAQ entry (paraphrases can only go to entries) this audience may see and the bot answers today."""
-    return (record is not None and record.kind == "faq" and record.audience.visible_to(asker)
-            and record.is_valid_on(today))
-
-
-def best_entry(bot: Bot, lock: Lock, turns: Sequence[ReviewTurn], audience: str,
-               channel: str) -> EntryMatch | None:
-    """The FAQ entry (valid today, visible to the audience) most of the cluster's rankings point at."""
-    asker = Audience(audience)
-    with lock:
-        ranking = bot.rank(turns[0].question, asker)
-        live, limits, index = bot.candidates(ranking, 10), bot.thresholds(channel), bot.runtime.index
-    today = today_jst()
-    for entry_id, _ in votes(live, turns).most_common():
-        record = index.record(entry_id)
-        if usable(record, asker, today):
-            assert record is not None
-            offered = [c.record.id for c in live[: bot.settings.max_choices]]
-            likely = entry_id in offered and ranking.top3 >= limits.clarify
-            answers_now = bool(live) and live[0].record.id == entry_id and ranking.top1 >= limits.answer
-            return EntryMatch(entry_id, record.question, record.department, likely, answers_now)
-    return None
-
-
 def suggested_department(bot: Bot, turns: Sequence[ReviewTurn], entry: EntryMatch | None) -> str:
     """The department most of the questions' best candidates belong to; the nearest entry's wins a tie."""
     departments = [entry.department] if entry else []
@@ -242,6 +184,8 @@ def review_clusters(bot: Bot, lock: Lock, turns: Sequence[ReviewTurn], limit: in
     clusters = []
     for audience, grouped in grouped_turns(bot, lock, turns, threshold)[:limit]:
         channel = most_common([t.channel for t in grouped], "default")
-        entry = best_entry(bot, lock, grouped, audience, channel)
-        clusters.append(ReviewCluster(audience, grouped, entry, suggested_department(bot, grouped, entry)))
-    return sorted(clusters, key=lambda c: (-c.count, c.entry is not None and c.entry.answers_now))
+        entry, answered = entry_matches(bot, lock, grouped, audience, channel)
+        clusters.append(ReviewCluster(audience, grouped, entry, suggested_department(bot, grouped, entry),
+                                      answered))
+    return sorted(clusters, key=lambda c: (c.answered_by is not None, -c.count,
+                                           c.entry is not None and c.entry.answers_now))

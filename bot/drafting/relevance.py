@@ -9,7 +9,8 @@ the asking words and counters aside) in its title, paraphrases or text.
 
 from __future__ import annotations
 
-from indexer.normalise import TextNormaliser
+from indexer.normalise import TextNormaliser, normalise_width
+from indexer.sudachi import shared_splitter
 from knowledge.records import Record
 
 ASKING_TERMS = frozenset({
@@ -34,3 +35,21 @@ def about_the_question(normaliser: TextNormaliser, question: str, records: list[
     """The records that mention a subject term of the question, in their order; none when it has none."""
     subject = subject_terms(normaliser, question)
     return [record for record in records if subject & record_terms(normaliser, record)]
+
+
+def subject_nouns(normaliser: TextNormaliser, text: str) -> set[str]:
+    """The things a text names (its nouns and their synonym groups, the asking words aside): 粗大 and ごみ
+    in 「粗大ごみってどうやって出すの」, not 出す, which every 出し方 entry shares."""
+    fine = normaliser.warm_up().split_mode != "C"
+    units = shared_splitter(normaliser.split_mode).units(normalise_width(text))
+    morphs = [m for unit in units for m in unit.in_mode(fine)]
+    nouns = [m.lemma for m in morphs if m.pos == "名詞" and m.lemma not in ASKING_TERMS]
+    return set(nouns) | {group for group, _ in normaliser.synonyms.expand(nouns)}
+
+
+def names_the_entry(normaliser: TextNormaliser, question: str, record: Record) -> bool:
+    """Whether a question could be a paraphrase of an entry: it names something the entry's question or
+    paraphrases name. The bot may offer びん・缶 for a 粗大ごみ question (both say どうやって出す); an editor
+    must not be told to add it there."""
+    wordings = "\n".join((record.question, *record.alt_questions))
+    return bool(subject_nouns(normaliser, question) & subject_nouns(normaliser, wordings))

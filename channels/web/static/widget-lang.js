@@ -2,6 +2,7 @@
    Loaded by widget.js; Japanese stays in widget.js itself, so the widget works if this file does not load. */
 window.madoguchiWidgetTexts = {
   "en": {
+    you: "You:", desk: "Help desk:", newTab: " (opens in a new tab)",
     launcher: "Ask the city (chat)", input: "Type your question", placeholder: "e.g. What do I need to register my move?",
     send: "Send", close: "Close the chat", log: "Conversation", greeting: "Hello. This is the {city} help desk. Please type your question in a short sentence.",
     contact: "Contact", more: "Details (city page)", choices: "Choices", solved: "Did this solve your question?", yes: "👍 Yes", no: "👎 No",
@@ -14,6 +15,7 @@ window.madoguchiWidgetTexts = {
     failed: "Could not send. Please try again."
   },
   "zh-Hans": {
+    you: "您：", desk: "窗口：", newTab: "（在新标签页中打开）",
     launcher: "咨询聊天", input: "输入问题", placeholder: "例：办理转入登记需要什么？", send: "发送", close: "关闭聊天", log: "对话",
     greeting: "您好。这里是{city}的咨询窗口。请用简短的句子输入您的问题。", contact: "咨询", more: "详情（市政府网页）", choices: "候选",
     solved: "问题解决了吗？", yes: "👍 是", no: "👎 否", thanks: "谢谢。", sorry: "很抱歉没能帮上忙。也可以转接工作人员。",
@@ -23,6 +25,7 @@ window.madoguchiWidgetTexts = {
     replyTo: "（回答您的问题“{q}”）", offline: "无法连接。请检查网络后重试。", busy: "当前繁忙，请稍后再试。", failed: "发送失败，请重试。"
   },
   "ko": {
+    you: "나:", desk: "창구:", newTab: " (새 탭에서 열림)",
     launcher: "문의 채팅", input: "질문 입력", placeholder: "예: 전입신고에 필요한 것은?", send: "보내기", close: "채팅 닫기", log: "대화",
     greeting: "안녕하세요. {city} 문의 창구입니다. 질문을 짧은 문장으로 입력해 주세요.", contact: "문의", more: "자세히 (시 홈페이지)", choices: "후보",
     solved: "해결되었습니까?", yes: "👍 예", no: "👎 아니요", thanks: "감사합니다.", sorry: "도움이 되지 못해 죄송합니다. 담당자에게 연결할 수도 있습니다.",
@@ -32,6 +35,7 @@ window.madoguchiWidgetTexts = {
     replyTo: " (질문 \"{q}\"에 대한 답변)", offline: "연결할 수 없습니다. 연결을 확인하고 다시 시도해 주세요.", busy: "혼잡합니다. 잠시 후 다시 시도해 주세요.", failed: "보내지 못했습니다. 다시 시도해 주세요."
   },
   "vi": {
+    you: "Bạn:", desk: "Quầy hỗ trợ:", newTab: " (mở trong thẻ mới)",
     launcher: "Chat hỏi đáp", input: "Nhập câu hỏi", placeholder: "Ví dụ: Cần gì để đăng ký chuyển đến?", send: "Gửi", close: "Đóng chat", log: "Cuộc trò chuyện",
     greeting: "Xin chào. Đây là quầy hỏi đáp của {city}. Hãy nhập câu hỏi bằng một câu ngắn.", contact: "Liên hệ", more: "Chi tiết (trang của thành phố)", choices: "Lựa chọn",
     solved: "Câu hỏi đã được giải quyết chưa?", yes: "👍 Rồi", no: "👎 Chưa", thanks: "Cảm ơn bạn.", sorry: "Xin lỗi vì chưa giúp được. Bạn có thể nói chuyện với nhân viên.",
@@ -42,6 +46,7 @@ window.madoguchiWidgetTexts = {
     offline: "Không kết nối được. Hãy kiểm tra kết nối và thử lại.", busy: "Hệ thống đang bận. Vui lòng thử lại sau.", failed: "Không gửi được. Vui lòng thử lại."
   },
   "pt": {
+    you: "Você:", desk: "Atendimento:", newTab: " (abre em nova aba)",
     launcher: "Chat de atendimento", input: "Digite sua pergunta", placeholder: "Ex.: O que preciso para a notificação de mudança?", send: "Enviar",
     close: "Fechar o chat", log: "Conversa", greeting: "Olá. Este é o atendimento de {city}. Digite sua pergunta em uma frase curta.",
     contact: "Contato", more: "Detalhes (página da prefeitura)", choices: "Opções", solved: "Isso resolveu sua dúvida?", yes: "👍 Sim", no: "👎 Não",

@@ -42,11 +42,17 @@
     String(text).split("\n").forEach(function (line, i) {
       if (i) box.appendChild(el("br"));
       line.split(/(https?:\/\/[^\s<>"'）」]+)/).forEach(function (part) {
-        if (/^https?:\/\//.test(part)) box.appendChild(el("a", { href: part, target: "_blank", rel: "noopener noreferrer", text: part }));
+        if (/^https?:\/\//.test(part)) box.appendChild(outLink(part, part));
         else if (part) box.appendChild(document.createTextNode(part));
       });
     });
     return box;
+  }
+
+  /* A link to another site: it opens a new tab, and says so to everyone (screen readers read it as part of the name). */
+  function outLink(href, text) {
+    return el("a", { href: href, target: "_blank", rel: "noopener noreferrer" },
+      [document.createTextNode(text), el("span", { "class": "mg-newtab", lang: lang(), text: tr("newTab", "（新しいタブで開きます）") })]);
   }
 
   /* Ruby markup from the API, rebuilt node by node: only text, <ruby> and <rt> survive, so an FAQ's text is never
@@ -154,7 +160,7 @@
           state.waiting = false; /* a hand-over remembered by an older widget: its reply has come */
           if (state.seen.indexOf(r.escalation_id) >= 0) return;
           state.seen.push(r.escalation_id);
-          show({ who: "bot", text: r.text, meta: tr("reply", "担当者からの回答") + (r.question ? tr("replyTo", "（ご質問「{q}」へ）", { q: r.question }) : "") }, true);
+          toStart(show({ who: "bot", text: r.text, meta: tr("reply", "担当者からの回答") + (r.question ? tr("replyTo", "（ご質問「{q}」へ）", { q: r.question }) : "") }, true));
         });
         save();
       }, function () { /* offline: try again at the next tick */ });
@@ -163,13 +169,21 @@
   function greet() {
     show({ who: "bot", text: tr("greeting", "こんにちは。{city}のお問い合わせ窓口です。ご質問を短い文で入力してください。", { city: cfg.city }) }, true);
   }
+  /* Who says each message, for screen readers (the bubbles' side and colour say it to the eye). */
+  function speaker(who) { /* in the widget's language, also inside a Japanese-only answer (lang="ja") */
+    return el("span", { "class": "mg-sr", lang: lang(), text: who === "user" ? tr("you", "あなた:") : tr("desk", "窓口:") });
+  }
+  /* A long reply is read from its start: the log scrolls there, not to its end (the newest short one still shows whole). */
+  function toStart(box) {
+    log.scrollTop += box.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+  }
   function show(item, remember) {
-    var box = el("div", { "class": "mg-msg mg-" + item.who + (item.urgent ? " mg-urgent" : "") });
+    var box = el("div", { "class": "mg-msg mg-" + item.who + (item.urgent ? " mg-urgent" : "") }, [speaker(item.who)]);
     if (item.lang) box.setAttribute("lang", item.lang); /* "ja" under a foreign question: the entry has no translation */
     if (item.notice) box.appendChild(el("div", { "class": "mg-notice", text: item.notice }));
     box.appendChild(item.who === "bot" ? shownText(item) : richText(item.text));
     if (item.meta) box.appendChild(el("div", { "class": "mg-meta" }, [richText(item.meta)]));
-    if (item.url) box.appendChild(el("div", { "class": "mg-meta" }, [el("a", { href: item.url, target: "_blank", rel: "noopener noreferrer", text: tr("more", "くわしくはこちら（市のページ）") })]));
+    if (item.url) box.appendChild(el("div", { "class": "mg-meta" }, [outLink(item.url, tr("more", "くわしくはこちら（市のページ）"))]));
     controls(item.act || {}).forEach(function (x) { if (x) box.appendChild(x); });
     log.appendChild(box);
     log.scrollTop = log.scrollHeight;
@@ -215,21 +229,29 @@
     return wrap;
   }
   function handoverOf(act) {
-    var button = el("button", { type: "button", text: tr("handover", "担当者につなぐ"), onclick: function () {
-      button.disabled = true; act.used = true; save(); ask({ text: tr("handoverText", "担当者と話したい"), land: true });
+    var button = el("button", { type: "button", "class": "mg-handover", text: tr("handover", "担当者につなぐ"), onclick: function () {
+      handedOver(); ask({ text: tr("handoverText", "担当者と話したい"), land: true });
     } });
     button.disabled = !!act.used;
     return el("div", { "class": "mg-choices" }, [button]);
   }
+  /* Once the resident is put through to a person, no 「担当者につなぐ」 in the log can be pressed again. */
+  function handedOver() {
+    state.log.forEach(function (item) { if (item.act && item.act.handover) item.act.used = true; });
+    log.querySelectorAll(".mg-handover").forEach(function (b) { b.disabled = true; });
+    save();
+  }
+  function labelled(text, field) { return el("label", {}, [el("span", { text: text }), field]); } /* a visible label */
   /* The contact form, only until this session's details were sent (later hand-overs keep them). */
   function contactForm(act) {
     if (act.sent) return el("div", { "class": "mg-meta", text: tr("sent", "連絡先を受け付けました。担当者から連絡します。") });
     if (act.known) return el("div", { "class": "mg-meta", text: tr("known", "先ほどお預かりした連絡先に、担当者から連絡します。") });
-    var name = el("input", { type: "text", "aria-label": tr("name", "お名前（任意）"), placeholder: tr("name", "お名前（任意）"), autocomplete: "name" });
-    var email = el("input", { type: "email", "aria-label": tr("email", "メールアドレス"), placeholder: tr("email", "メールアドレス"), autocomplete: "email" });
-    var phone = el("input", { type: "tel", "aria-label": tr("phone", "電話番号"), placeholder: tr("phone", "電話番号（折り返し希望の場合）"), autocomplete: "tel" });
+    var name = el("input", { type: "text", autocomplete: "name" });
+    var email = el("input", { type: "email", autocomplete: "email" });
+    var phone = el("input", { type: "tel", autocomplete: "tel" });
     var f = el("form", { "class": "mg-form", "aria-label": tr("formIntro", "返信の希望") }, [
-      el("span", { text: tr("formIntro", "返信をご希望の場合は、連絡先を入力してください（任意）。") }), name, email, phone,
+      el("span", { text: tr("formIntro", "返信をご希望の場合は、連絡先を入力してください（任意）。") }), labelled(tr("name", "お名前（任意）"), name),
+      labelled(tr("email", "メールアドレス"), email), labelled(tr("phone", "電話番号（折り返し希望の場合）"), phone),
       el("button", { type: "submit", text: tr("submit", "送信する") })]);
     f.addEventListener("submit", function (e) {
       e.preventDefault();
@@ -248,6 +270,7 @@
     if (reply.decision === "answer") act.vote = reply.turn_id;
     if (reply.decision === "clarify") act.choices = reply.choices;
     if (reply.decision === "escalate" && reply.escalation) {
+      handedOver();
       act.contact = reply.escalation.id; act.known = !!state.contactSent;
       state.pending = (state.pending || []).concat([reply.escalation.id]);
     }
@@ -297,7 +320,7 @@
     post("/api/v1/ask", body).then(function (reply) {
       typing.remove(); state.session = reply.session_id; save();
       var box = render(reply);
-      if (req.land) land(box);
+      if (req.land) land(box); else toStart(box);
     }, function (err) {
       typing.remove();
       var box = show({ who: "bot", text: said(err) }, false);
