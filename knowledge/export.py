@@ -41,9 +41,9 @@ def cell_value(record: Record, column: str) -> str | date | None:
         return "\n".join(record.alt_questions)
     if column == "audience":
         return AUDIENCE_LABELS[record.audience]
-    if column.startswith(("question_", "answer_")):
-        kind, suffix = column.split("_", 1)
-        code = next(code for code, (s, _) in LANGUAGES.items() if s == suffix)
+    kind, _, suffix = column.partition("_")
+    code = next((code for code, (s, _) in LANGUAGES.items() if s == suffix), None)  # not answer_easy
+    if kind in ("question", "answer") and code is not None:
         return next((t[1 if kind == "question" else 2] for t in record.translations if t[0] == code), "")
     return getattr(record, column)
 

@@ -145,9 +145,9 @@ def test_a_label_of_an_entry_the_bot_does_not_have_is_refused(app: object) -> No
 
 def test_personal_data_in_the_question_is_masked_in_the_label(app: object, store_url: str) -> None:
     session = uuid.uuid4().hex
-    first = ask(app, "住民票の写しがほしい 折り返しは090-1234-5678へ", session)
+    ask(app, "住民票の写しがほしい 折り返しは090-1234-5678へ", session)
     handed = ask(app, "担当者と話したい", session)
-    entry = (first.get("choices") or [first.get("answer") or {}])[0]["id"]
+    entry = "R019"  # 住民票の写しを取りたい: what the agent finds, whatever the bot said
     agent = signed_in(app, "agent1")
     assert form(agent, f"/desk/escalations/{handed['escalation']['id']}/label", entry_id=entry).status_code == 303
     editor_page = signed_in(app, "editor1").get("/desk/learned").text

@@ -103,7 +103,7 @@ def test_redelivered_event_is_not_answered_twice(line, recorder: Recorder) -> No
 
 def test_choices_are_quick_replies_and_a_choice_is_answered(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
     client, _ = line
-    question = text_event("マイナンバーカードをなくした")
+    question = text_event("カードを落とした")
     signed(client, webhook(question))
     [reply] = replies_to(recorder, question["replyToken"])
     items = reply["messages"][0]["quickReply"]["items"]
@@ -116,7 +116,7 @@ def test_choices_are_quick_replies_and_a_choice_is_answered(line, recorder: Reco
 
 def test_a_typed_number_picks_a_choice_on_line_as_on_the_web(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
     client, _ = line
-    question = text_event("マイナンバーカードをなくした")
+    question = text_event("カードを落とした")
     signed(client, webhook(question))
     [offer] = replies_to(recorder, question["replyToken"])
     second = offer["messages"][0]["quickReply"]["items"][1]["action"]["label"]

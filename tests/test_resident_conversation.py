@@ -18,7 +18,7 @@ from knowledge.settings import Settings
 from tests.test_desk_auth import add_user, browser, sign_in
 from tests.test_kb_roundtrip import copy_index
 
-LOST = "マイナンバーカードをなくした"  # the sample city answers it with choices
+LOST = "カードを落とした"  # the sample city answers it with choices (which card?)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from knowledge.settings import SAMPLE_CITY, Settings
 from tests.browser import needs_chromium, served
 from tests.test_widget_browser import last_bot, open_and_ask
 
-LOST = "マイナンバーカードをなくした"  # the sample city answers it with choices
+LOST = "カードを落とした"  # the sample city answers it with choices (which card?)
 pytestmark = needs_chromium
 
 

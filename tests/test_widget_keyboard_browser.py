@@ -14,7 +14,7 @@ from tests.a11y import axe_violations, contrast, focus_ring_colour
 from tests.browser import needs_chromium, served
 
 pytestmark = needs_chromium
-CLARIFIED, ANSWERED = "マイナンバーカードをなくした", "児童手当はいつ振り込まれる？"  # choices; an answer
+CLARIFIED, ANSWERED = "カードを落とした", "児童手当はいつ振り込まれる？"  # choices; an answer
 FOCUSED_MESSAGE = "() => { const a = document.activeElement; return a.classList.contains('mg-msg') ? a.innerText : null; }"
 
 
