@@ -7,6 +7,7 @@ comes first) and is reported here as an override, not as a problem.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from channels.publishing import build_knowledge_index, desk_entries, new_builder
@@ -18,6 +19,8 @@ from knowledge.errors import ConfigurationError
 from knowledge.records import Problem
 from knowledge.settings import Settings
 from knowledge.sources import discover
+
+DUPLICATE_ID = re.compile(r"^番号 '(?P<id>.+)' が重複しています（最初は (?P<first>.+)）$")  # knowledge/sources.py
 
 
 @dataclass(slots=True)
@@ -31,12 +34,13 @@ class CityBuild:
     problems: list[Problem] = field(default_factory=list)
 
 
-def is_override(problem: Problem, shared_files: set[str]) -> bool:
-    """A shared record dropped because the city has a record with its id (not two shared records clashing)."""
-    if problem.source not in shared_files or problem.field != "id" or not problem.message.startswith("duplicate id"):
-        return False
-    first = problem.message.split("; first used at ", 1)[-1]
-    return not any(first.startswith(f"{shared} ") for shared in shared_files)
+def overridden_id(problem: Problem, shared_files: set[str]) -> str | None:
+    """The id of a shared record dropped because the city has a record with that id (None for any other
+    problem, two shared records clashing included)."""
+    found = DUPLICATE_ID.match(problem.message)
+    if problem.source not in shared_files or found is None:
+        return None
+    return None if any(found["first"].startswith(f"{shared} ") for shared in shared_files) else found["id"]
 
 
 def build_city(settings: Settings, tenant: Tenant, shared_files: set[str], builder: IndexBuilder) -> CityBuild:
@@ -48,8 +52,8 @@ def build_city(settings: Settings, tenant: Tenant, shared_files: set[str], build
         if entries is not None:
             entries.store.engine.dispose()
     problems = report.loaded.problems
-    overridden = [p.message.split("'")[1] for p in problems if is_override(p, shared_files)]
-    return CityBuild(tenant, settings, report, overridden, [p for p in problems if not is_override(p, shared_files)])
+    ids = [(p, overridden_id(p, shared_files)) for p in problems]
+    return CityBuild(tenant, settings, report, [i for _, i in ids if i], [p for p, i in ids if i is None])
 
 
 def chosen(parsed: TenantsFile, only: str | None) -> list[Tenant]:
