@@ -12,12 +12,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from bench.report import ROOT, provenance
+from bench.report import ROOT
+from bench.scale_report import CANDIDATES, Row, section
 from bench.timing import Latencies, timed
 from bench.synthetic import cached_vectors, embed_passages, passage_plan, sentence_pool
 from bot.labelled import read_labelled
@@ -27,7 +27,6 @@ from indexer.embedding import SentenceTransformerEmbedder, embedder_from_setting
 from knowledge.settings import Settings
 
 QUERIES = ROOT / "knowledge" / "samples" / "labelled" / "minato.jsonl"
-CANDIDATES = 400
 EF_SWEEP = (32, 64, 128, 256, 512)
 _RSS_CHILD = """
 import sys
@@ -41,21 +40,6 @@ index = FaissVectorIndex.load(Path(sys.argv[1]))
 index.search(np.ones((1, index.dimensions), dtype=np.float32), 10)
 print(rss() - before)
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One (size, index kind) measurement."""
-
-    size: int
-    kind: str
-    build_seconds: float
-    disk_mb: float
-    rss_mb: float
-    p50: float
-    p95: float
-    p95_candidates: float
-    recall: float
 
 
 def timed_search(index: FaissVectorIndex, queries: np.ndarray, k: int) -> tuple[float, float, np.ndarray]:
@@ -133,8 +117,6 @@ def run_size(size: int, embedder: SentenceTransformerEmbedder, queries: np.ndarr
 
 def run(sizes: list[int], work: Path) -> str:
     """Every size, smallest first; the section for BENCHMARKS.md."""
-    from bench.scale_report import section
-
     embedder = embedder_from_settings(Settings()).warm_up()
     queries = embedder.encode_queries([q.text for q in read_labelled(QUERIES)])
     rate, rows, sweep = embedding_rate(embedder), [], []

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from matplotlib.figure import Figure
 
 from bench.report import provenance, save_plot, table
-from bench.scale import CANDIDATES, Row
 from bench.synthetic import MAX_SENTENCES, MIN_SENTENCES, SEED
 from indexer import dense
 
 TARGET_P95_MS, TARGET_RECALL = 50.0, 0.95
+CANDIDATES = 400  # how many vectors the engine asks the index for
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One (size, index kind) measurement."""
+
+    size: int
+    kind: str
+    build_seconds: float
+    disk_mb: float
+    rss_mb: float
+    p50: float
+    p95: float
+    p95_candidates: float
+    recall: float
 
 
 def rows_table(rows: list[Row]) -> str:
