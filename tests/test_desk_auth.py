@@ -64,6 +64,13 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD, next_path: 
                                             "next": next_path})
 
 
+def signed_in(app: object, name: str) -> TestClient:
+    """A desk browser already signed in as `name`."""
+    client = browser(app)
+    assert sign_in(client, name).status_code == 303
+    return client
+
+
 def csrf_of(client: TestClient, path: str = "/desk") -> str:
     found = CSRF.search(client.get(path).text)
     assert found

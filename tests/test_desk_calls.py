@@ -23,7 +23,7 @@ from bot.store.labels import LabelStore
 from bot.store.tables import Call, Conversation, Escalation, OutboxMessage, QuestionLabel, Turn
 from channels.web import create_app
 from knowledge.settings import Settings
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
+from tests.test_desk_auth import add_user, browser, csrf_of, signed_in
 from tests.test_hostile_input import STAFF, red_team_queries
 from tests.test_web_api import postgres_schema_url
 
@@ -48,12 +48,6 @@ def app(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterator[o
         for name, role in (("agent1", "agent"), ("editor1", "editor")):
             add_user(store_url, model_cache, name, role)
         yield application
-
-
-def signed_in(app: object, name: str) -> TestClient:
-    client = browser(app)
-    assert sign_in(client, name).status_code == 303
-    return client
 
 
 def log(client: TestClient, **fields: str):  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from bot.store.tables import AuditEntry, QuestionLabel
 from channels.cli import app as cli_app
 from channels.web import create_app
 from knowledge.settings import Settings
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
+from tests.test_desk_auth import add_user, browser, csrf_of, signed_in
 from tests.test_kb_roundtrip import copy_index
 from tests.test_web_api import postgres_schema_url
 
@@ -49,12 +49,6 @@ def app(sample_index_dir: Path, store_url: str, model_cache: Path,
         for name, role in (("agent1", "agent"), ("editor1", "editor")):
             add_user(store_url, model_cache, name, role)
         yield application
-
-
-def signed_in(app: object, name: str) -> TestClient:
-    client = browser(app)
-    assert sign_in(client, name).status_code == 303
-    return client
 
 
 def ask(app: object, text: str, session: str | None = None, **more: object) -> dict:

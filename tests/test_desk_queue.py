@@ -23,7 +23,7 @@ from channels.web import create_app
 from knowledge.errors import ConflictError
 from knowledge.settings import Settings
 from tests.recorder import Recorder
-from tests.test_desk_auth import PASSWORD, add_user, browser, csrf_of, sign_in
+from tests.test_desk_auth import PASSWORD, add_user, browser, csrf_of, sign_in, signed_in
 from tests.test_line import signed, text_event, webhook
 from tests.test_web_api import postgres_schema_url
 
@@ -45,12 +45,6 @@ def app(sample_index_dir: Path, store_url: str, model_cache: Path, recorder: Rec
         for name, role in (("agent1", "agent"), ("agent2", "agent"), ("boss", "admin")):
             add_user(store_url, model_cache, name, role)
         yield application
-
-
-def signed_in(app: object, name: str) -> TestClient:
-    client = browser(app)
-    assert sign_in(client, name).status_code == 303
-    return client
 
 
 def ask(app: object, *texts: str) -> str:

@@ -31,7 +31,7 @@ from channels.cli import app as cli_app
 from channels.web import create_app
 from indexer.learned import PARAPHRASES
 from knowledge.settings import Settings
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
+from tests.test_desk_auth import add_user, csrf_of, signed_in
 from tests.test_learn import LABELLED, UNANSWERED, bare_city, env, snapshot  # noqa: F401 (fixtures)
 from tests.test_web_api import postgres_schema_url
 
@@ -73,12 +73,6 @@ def served(bare_city: tuple[Path, Path], store_url: str, model_cache: Path,
         for name, role in (("agent1", "agent"), ("editor1", "editor")):
             add_user(store_url, model_cache, name, role)
         yield application, index_dir
-
-
-def signed_in(app: object, name: str) -> TestClient:
-    client = browser(app)
-    assert sign_in(client, name).status_code == 303
-    return client
 
 
 def form(client: TestClient, path: str, **fields: str):  # type: ignore[no-untyped-def]

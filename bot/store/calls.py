@@ -87,7 +87,7 @@ class CallLog:
         if facts.outcome == "answered" and facts.entry_id:
             session.add(_label(turn.conversation_id, turn.id, facts))
         if escalation_id:
-            self.store._escalate(session, turn.id, _escalation_facts(turn.conversation_id, escalation_id, facts))
+            self.store.escalate_in(session, turn.id, _escalation_facts(turn.conversation_id, escalation_id, facts))
             _leave_callback(session, escalation_id, facts.callback_phone)
 
 

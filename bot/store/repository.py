@@ -123,7 +123,7 @@ class ConversationStore:
             if once:
                 session.add(ChannelEvent(id=f"{REPLAYED}{once}:{turn_id}", channel="spool", received_at=utcnow()))
             if facts.escalation_id:
-                self._escalate(session, turn_id, facts)
+                self.escalate_in(session, turn_id, facts)
             return StoredTurn(turn_id, facts.escalation_id)
 
     @staticmethod
@@ -137,9 +137,10 @@ class ConversationStore:
         session.connection().execute(self._statements.conversation, {
             "id": conversation_id, "channel": channel, "audience": audience, "created_at": now, "updated_at": now})
 
-    def _escalate(self, session: Session, turn_id: int, facts: TurnFacts) -> None:
-        """The escalation and its desk notification are committed together, or neither is. Contact details
-        the resident already left in this conversation come along: the widget asks for them only once."""
+    def escalate_in(self, session: Session, turn_id: int, facts: TurnFacts) -> None:
+        """The escalation and its desk notification, in the caller's transaction (a turn's, or a logged call's):
+        both or neither. Contact details the resident already left in this conversation come along: the widget
+        asks for them only once."""
         escalation = Escalation(id=facts.escalation_id, conversation_id=facts.conversation_id, turn_id=turn_id,
                                 reason=facts.reason, channel=facts.channel, audience=facts.audience,
                                 department=facts.department, route=facts.route, updated_at=utcnow())
