@@ -34,7 +34,7 @@ from bot.tune import choose, outcomes, reliability  # noqa: E402
 from indexer.bm25 import BM25Index  # noqa: E402
 from indexer.runtime import Runtime, build_index, load_runtime  # noqa: E402
 from indexer.search import reciprocal_rank_fusion  # noqa: E402
-from knowledge.settings import Settings  # noqa: E402
+from knowledge.core.settings import Settings  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "localgovfaq"
 METRICS = ("hit@1", "hit@3", "hit@10", "mrr@10", "ndcg@10")

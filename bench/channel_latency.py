@@ -21,10 +21,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from channels.cli_channels import line_event, signed_line  # noqa: E402
-from channels.web import create_app  # noqa: E402
+from channels.cli.chat import line_event, signed_line  # noqa: E402
+from channels.server import create_app  # noqa: E402
 from indexer.runtime import build_index  # noqa: E402
-from knowledge.settings import Settings  # noqa: E402
+from knowledge.core.settings import Settings  # noqa: E402
 from tests.recorder import Recorder  # noqa: E402
 
 QUESTIONS = ["転入届に必要なものは？", "ソファを捨てたい", "児童手当はいつ振り込まれる？", "マイナンバーカードをなくした",

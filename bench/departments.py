@@ -23,7 +23,7 @@ from bot.answer import Candidate  # noqa: E402
 from bot.labelled import read_labelled  # noqa: E402
 from bot.routing import AGREEMENT, suggest_department  # noqa: E402
 from indexer.runtime import build_index  # noqa: E402
-from knowledge.settings import Settings  # noqa: E402
+from knowledge.core.settings import Settings  # noqa: E402
 
 LABELLED = Path(__file__).resolve().parents[1] / "knowledge" / "samples" / "labelled" / "minato.jsonl"
 Rule = Callable[[Sequence[Candidate]], str]

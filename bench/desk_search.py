@@ -27,9 +27,9 @@ from bench.timing import collector_paused  # noqa: E402
 from bot.labelled import read_labelled  # noqa: E402
 from bot.store import ConversationStore  # noqa: E402
 from bot.store.accounts import Accounts  # noqa: E402
-from channels.web import create_app  # noqa: E402
+from channels.server import create_app  # noqa: E402
 from indexer.runtime import build_index  # noqa: E402
-from knowledge.settings import Settings  # noqa: E402
+from knowledge.core.settings import Settings  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "localgovfaq"
 PASSWORD = "minato-desk-search-2026"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.furigana import furigana_for
 from bot.furigana.reader import KANJI, hiragana
-from knowledge.settings import SAMPLE_CITY, Settings
+from knowledge.core.settings import SAMPLE_CITY, Settings
 
 TRICKY = Path(__file__).resolve().parent.parent / "tests" / "data" / "furigana_tricky.tsv"
 SENTENCES = 200

@@ -28,7 +28,7 @@ from bot.engine import Bot  # noqa: E402
 from bot.labelled import LabelledQuery, read_labelled  # noqa: E402
 from indexer.runtime import build_index  # noqa: E402
 from knowledge.records import Record  # noqa: E402
-from knowledge.settings import PACKAGE_DIR, Settings  # noqa: E402
+from knowledge.core.settings import PACKAGE_DIR, Settings  # noqa: E402
 from tests.recorder import Recorder  # noqa: E402
 
 LABELLED = PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl"

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from knowledge.settings import SAMPLE_CITY
+from knowledge.core.settings import SAMPLE_CITY
 
 LOCALGOVFAQ = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "localgovfaq" / "faq.csv"
 ONE_CORE = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
@@ -27,7 +27,7 @@ import json, resource, sys, time, torch
 torch.set_num_threads(1)
 from indexer.build import IndexBuilder
 from indexer.runtime import build_index
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 cpu, assemble = [], IndexBuilder.assemble
 def timed(self, *args, **kwargs):
     started = time.process_time()

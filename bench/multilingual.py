@@ -34,8 +34,8 @@ JAPANESE = (Path(__file__).resolve().parent.parent / "tests" / "data" / "unseen_
 def load_bot(index_dir: Path | None):  # type: ignore[no-untyped-def]
     """The sample city's bot, from an index built here unless one is given."""
     from bot.engine import Bot
-    from channels.cli import app
-    from knowledge.settings import Settings
+    from channels.cli.app import app
+    from knowledge.core.settings import Settings
     from typer.testing import CliRunner
 
     if index_dir is None:

@@ -27,9 +27,9 @@ from bot.store import ConversationStore  # noqa: E402
 from bot.store.entries import EntryStore  # noqa: E402
 from bot.store.entry_fields import EntryFields  # noqa: E402
 from channels.desk.publish import Publisher  # noqa: E402
-from channels.publishing import build_from_settings  # noqa: E402
+from bot.service.publishing import build_from_settings  # noqa: E402
 from indexer.embedding import LentEmbedder  # noqa: E402
-from knowledge.settings import Settings  # noqa: E402
+from knowledge.core.settings import Settings  # noqa: E402
 
 QUESTIONS = ("公園でドローンを飛ばしてもいいですか", "市営プールに浮き輪を持ち込めますか", "マンホールカードはどこでもらえますか",
              "図書館で古い新聞を読めますか", "市役所の食堂は一般の人も使えますか", "花火をしてよい公園はありますか")

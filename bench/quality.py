@@ -30,7 +30,7 @@ from bot.model import DEFAULT_MODEL_FILE, DecisionModel
 from indexer.runtime import Runtime, build_index, load_runtime
 from indexer.normalise import normalise_width
 from indexer.sudachi import shared_splitter
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 DATA = ROOT.parent / "shared" / "eval" / "localgovfaq"
 COMMAND = "python -m bench --suite quality"

@@ -24,7 +24,7 @@ from bot.labelled import read_labelled
 from indexer import dense
 from indexer.dense import FaissVectorIndex
 from indexer.embedding import SentenceTransformerEmbedder, embedder_from_settings
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 QUERIES = ROOT / "knowledge" / "samples" / "labelled" / "minato.jsonl"
 EF_SWEEP = (32, 64, 128, 256, 512)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.embedding import Embedder
-from knowledge.settings import SAMPLE_CITY
+from knowledge.core.settings import SAMPLE_CITY
 from knowledge.sources import load_sources
 
 SENTENCE_END = re.compile(r"(?<=[。！？])|\n+")

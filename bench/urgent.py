@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from bot.urgent import UrgentSituations
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PHRASINGS = ROOT / "tests" / "data" / "urgent_phrasings.jsonl"

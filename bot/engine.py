@@ -26,10 +26,10 @@ from indexer.index import KnowledgeIndex
 from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime, load_runtime, load_version
 from indexer.search import SIGNALS, Retrieval
-from knowledge.errors import ConfigurationError, IndexStoreError
+from knowledge.core.errors import ConfigurationError, IndexStoreError
 from knowledge.languages import JAPANESE
 from knowledge.records import Audience, Record
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 if TYPE_CHECKING:
     from bot.drafting.grounded import GroundedComposer

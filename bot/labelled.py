@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.errors import SourceError
+from knowledge.core.errors import SourceError
 from knowledge.records import Audience
 
 

@@ -20,7 +20,7 @@ from pydantic import ConfigDict, Field
 
 from bot.engine import Bot
 from knowledge.records import Audience, Record
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 
 def to_document(record: Record, score: float, confidence: float) -> Document:

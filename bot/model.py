@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.features import CANDIDATE_FEATURES, QUERY_FEATURES
 from bot.logistic import Logistic
-from knowledge.errors import ConfigurationError
+from knowledge.core.errors import ConfigurationError
 
 DEFAULT_MODEL_FILE = Path(__file__).resolve().parent / "default_model.json"
 

@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from indexer.normalise import normalise_width
-from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
+from knowledge.core.errors import ConfigurationError
+from knowledge.core.settings import Settings
 
 NATIONAL_FILE = Path(__file__).with_name("urgent_national.yaml")
 CITY_FILE_NAME = "urgent.yaml"

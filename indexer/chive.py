@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.errors import ModelError
+from knowledge.core.errors import ModelError
 
 MODEL_NAME = "chive-ja-ginza"
 

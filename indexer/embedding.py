@@ -18,8 +18,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from indexer.static import StaticLayout, StaticModel, static_layout
-from knowledge.errors import ConfigurationError, ModelError
-from knowledge.settings import BUILTIN_MODEL, Settings
+from knowledge.core.errors import ConfigurationError, ModelError
+from knowledge.core.settings import BUILTIN_MODEL, Settings
 
 _OUR_MODULE_PREFIXES = ("sentence_transformers.", "indexer.")
 PROBE = "住民票の写しを取りたい"

@@ -19,7 +19,7 @@ from indexer.expansion import TermNeighbours
 from indexer.integrity import CHECKSUMS, file_checksums, verify_files, verify_records
 from indexer.learned import Learned
 from indexer.store import IndexStore
-from knowledge.errors import CorruptIndexError, IncompatibleIndexError
+from knowledge.core.errors import CorruptIndexError, IncompatibleIndexError
 from knowledge.records import Record
 
 FIELDS = ("question", "paraphrase", "answer")

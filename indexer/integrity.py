@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from knowledge.errors import CorruptIndexError
+from knowledge.core.errors import CorruptIndexError
 from knowledge.records import Record
 
 log = logging.getLogger("madoguchi.index")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.store import IndexStore
-from knowledge.errors import CorruptIndexError, IndexNotFoundError
+from knowledge.core.errors import CorruptIndexError, IndexNotFoundError
 
 log = logging.getLogger("madoguchi.index")
 PARAPHRASES = "learned-paraphrases.jsonl"

@@ -18,9 +18,9 @@ from indexer.index import KnowledgeIndex, load_index
 from indexer.normalise import TextNormaliser
 from indexer.search import Retriever
 from indexer.store import MANIFEST, IndexStore
-from knowledge.errors import CorruptIndexError, IndexStoreError
+from knowledge.core.errors import CorruptIndexError, IndexStoreError
 from knowledge.records import Audience, LoadResult
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 log = logging.getLogger("madoguchi.index")
 PROBE = "住民票の写しがほしい"
@@ -54,7 +54,7 @@ def summarise_sources(loaded: LoadResult) -> dict[str, Counter]:
 def build_index(settings: Settings, sources: list[Path] | None = None, strict: bool = False,
                 progress: Progress = no_progress, today: date | None = None) -> BuildReport:
     """Load the sources, build a new version and make it live in the directory's own CURRENT (benchmarks and
-    tests; `madoguchi index build` and the desk go through `channels.publishing`, which honours
+    tests; `madoguchi index build` and the desk go through `bot.service.publishing`, which honours
     MADOGUCHI_INDEX_POINTER)."""
     from knowledge.sources import load_sources  # document parsers: for builds, not for answering
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.pointers import PointerFile, VersionPointer, activation
-from knowledge.errors import CorruptIndexError, IndexNotFoundError, IndexStoreError
+from knowledge.core.errors import CorruptIndexError, IndexNotFoundError, IndexStoreError
 
 MANIFEST = "manifest.json"
 STALE_COPY_SECONDS = 3600

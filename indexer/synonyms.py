@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.errors import ConfigurationError
+from knowledge.core.errors import ConfigurationError
 
 MAX_PHRASE_TERMS = 6
 _NEVER_EXPAND = "2"

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from knowledge.errors import RequestError
+from knowledge.core.errors import RequestError
 from knowledge.languages import LANGUAGES, translation_column
 from knowledge.records import Audience, Record
 

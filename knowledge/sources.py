@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from knowledge.documents import DOCUMENT_SUFFIXES, load_document
-from knowledge.errors import ProblemsFoundError, SourceError
+from knowledge.core.errors import ProblemsFoundError, SourceError
 from knowledge.faq import load_faq_table
 from knowledge.records import LoadResult, Problem
 from knowledge.tables import READERS as TABLE_READERS

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from knowledge.errors import SourceError
+from knowledge.core.errors import SourceError
 from knowledge.languages import TRANSLATION_ALIASES
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.recorder import free_port
 
 CHROMIUM = os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium")

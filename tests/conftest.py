@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from channels.cli import app
-from knowledge.settings import Settings
+from channels.cli.app import app
+from knowledge.core.settings import Settings
 from tests.recorder import Recorder
 
 def _shared() -> Path:

@@ -14,7 +14,7 @@ with atheris.instrument_imports():
     from bot.intents import recognise
     from bot.store.masking import mask_personal_data
     from indexer.normalise import TextNormaliser
-    from knowledge.settings import MUNICIPAL_SYNONYMS
+    from knowledge.core.settings import MUNICIPAL_SYNONYMS
 
 NORMALISER = TextNormaliser("A", [MUNICIPAL_SYNONYMS]).warm_up()
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.store.tables import Feedback
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.recorder import free_port
 from tests.test_crash_recovery import start_server
 from tests.test_web_api import postgres_schema_url, rows

@@ -18,10 +18,10 @@ from bot.evaluate import run_batch, score_lines
 from bot.intents import Intent
 from bot.labelled import LabelledQuery, read_labelled
 from bot.features import candidate_features, shortlist
-from channels.cli import app
+from channels.cli.app import app
 from indexer.runtime import build_index
 from knowledge.records import Audience
-from knowledge.settings import PACKAGE_DIR, Settings
+from knowledge.core.settings import PACKAGE_DIR, Settings
 from tests.conftest import SHARED
 
 LABELLED = PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl"

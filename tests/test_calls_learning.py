@@ -20,10 +20,10 @@ from typer.testing import CliRunner
 
 from bot.learning.desk import question_id
 from bot.learning.labels import is_held_out
-from channels.cli import app as cli_app
-from channels.web import create_app
+from channels.cli.app import app as cli_app
+from channels.server import create_app
 from indexer.learned import PARAPHRASES
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
 from tests.test_learn import UNANSWERED, bare_city, env  # noqa: F401 (fixtures)
 from tests.test_learn_from_desk import seed_labels

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from bot.store.tables import Escalation, Feedback, Turn
-from channels.cli import app as cli_app
-from channels.tenants.server import create_tenants_app
-from knowledge.settings import Settings
+from channels.cli.app import app as cli_app
+from channels.server.tenants.server import create_tenants_app
+from knowledge.core.settings import Settings
 from tests.store_outage import unreachable
 from tests.test_hot_reload import wait_for
 from tests.test_tenants import HOSTS, count, stores, write_city  # noqa: F401  (stores is a fixture)

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from bot.store.tables import Conversation, Turn
-from channels.cli import app as cli_app
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.cli.app import app as cli_app
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user, browser, sign_in
 
 TINY_FAQ = """id,question,answer,department,owner,valid_from,valid_until,やさしい日本語

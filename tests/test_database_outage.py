@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.recorder import free_port
 
 BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 
 from bot.store.escalations import EscalationDesk
 from bot.store.outbox import Outbox
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.recorder import Recorder
 from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
 from tests.test_line import USER, replies_to, signed, text_event, webhook

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from channels.cli import app
+from channels.cli.app import app
 from indexer import dense, search
 from indexer.dense import APPROXIMATE_ABOVE, FaissVectorIndex
 from indexer.runtime import load_runtime
 from indexer.search import EXACT_DENSE_LIMIT
 from indexer.store import IndexStore
 from knowledge.records import Audience
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 
 def unit_vectors(rows: int, seed: int = 0, dimensions: int = 48) -> np.ndarray:

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from bot.store.tables import AuditEntry, DeskSession, DeskUser, utcnow
-from channels.cli import app as cli_app
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.cli.app import app as cli_app
+from channels.server import create_app
+from knowledge.core.settings import Settings
 
 PASSWORD = "minato-desk-2026"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import PASSWORD, add_user
 from tests.test_desk_queue import stored
 from tests.browser import DOCS, needs_chromium, served

@@ -21,8 +21,8 @@ from bot.learning.desk import desk_queries
 from bot.store import ConversationStore
 from bot.store.labels import LabelStore
 from bot.store.tables import Call, Conversation, Escalation, OutboxMessage, QuestionLabel, Turn
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user, browser, csrf_of, signed_in
 from tests.test_hostile_input import STAFF, red_team_queries
 from tests.test_web_api import postgres_schema_url

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.store.tables import Call
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.browser import needs_chromium, served
 from tests.test_desk_auth import PASSWORD, add_user
 from tests.test_hostile_input import STAFF, red_team_queries

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
 
 QUESTION = "粗大ごみの出し方を教えてください。担当者と話したい"

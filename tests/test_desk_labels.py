@@ -18,9 +18,9 @@ from bot.learning.desk import desk_queries
 from bot.store import ConversationStore
 from bot.store.labels import LabelStore
 from bot.store.tables import AuditEntry, QuestionLabel
-from channels.cli import app as cli_app
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.cli.app import app as cli_app
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user, browser, csrf_of, signed_in
 from tests.test_kb_roundtrip import copy_index
 from tests.test_web_api import postgres_schema_url

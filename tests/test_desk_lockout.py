@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.store.accounts import Accounts
 from bot.store.repository import ConversationStore
 from bot.store.tables import AuditEntry, DeskUser
-from knowledge.errors import UnauthorizedError
+from knowledge.core.errors import UnauthorizedError
 from tests.test_web_api import postgres_schema_url
 
 PASSWORD = "minato-desk-2026"

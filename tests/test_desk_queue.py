@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from bot.store.tables import AuditEntry, Conversation, Escalation, Turn
-from channels.cli import app as cli_app
-from channels.web import create_app
-from knowledge.errors import ConflictError
-from knowledge.settings import Settings
+from channels.cli.app import app as cli_app
+from channels.server import create_app
+from knowledge.core.errors import ConflictError
+from knowledge.core.settings import Settings
 from tests.recorder import Recorder
 from tests.test_desk_auth import PASSWORD, add_user, browser, csrf_of, sign_in, signed_in
 from tests.test_line import signed, text_event, webhook

@@ -12,7 +12,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from knowledge.records import Audience
-from knowledge.settings import SAMPLE_CITY
+from knowledge.core.settings import SAMPLE_CITY
 from knowledge.sources import load_sources
 
 TODAY = date(2026, 11, 25)

@@ -17,7 +17,7 @@ from bot.drafting import Draft, DraftMethod, Drafter, draft_for_escalation, sour
 from bot.engine import Bot
 from bot.grounding import SupportCheck
 from knowledge.records import Audience, Record
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.recorder import Recorder, free_port
 
 QUESTION = "転入届に必要なものは？"

@@ -18,12 +18,12 @@ from bot.store.entries import EntryStore
 from bot.store.entry_fields import EntryFields
 from bot.store.escalations import EscalationDesk
 from bot.store.tables import AuditEntry, Escalation
-from channels.cli import app as cli_app
-from channels.publishing import load_knowledge
+from channels.cli.app import app as cli_app
+from bot.service.publishing import load_knowledge
 from indexer.index import load_index
 from indexer.store import IndexStore
-from knowledge.errors import ConflictError, NotFoundError, RequestError
-from knowledge.settings import SAMPLE_CITY, Settings
+from knowledge.core.errors import ConflictError, NotFoundError, RequestError
+from knowledge.core.settings import SAMPLE_CITY, Settings
 from tests.test_web_api import postgres_schema_url
 
 RESIDENT_WORDS = "公園でドローンを飛ばしてもいいですか"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from knowledge.errors import ProblemsFoundError
+from knowledge.core.errors import ProblemsFoundError
 from knowledge.records import Audience
 from knowledge.sources import load_sources
 

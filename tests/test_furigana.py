@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from bot.furigana import furigana_for
-from channels.cli import app
-from channels.web import create_app
-from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
+from channels.cli.app import app
+from channels.server import create_app
+from knowledge.core.errors import ConfigurationError
+from knowledge.core.settings import Settings
 
 TRICKY = Path(__file__).parent / "data" / "furigana_tricky.tsv"
 SESSION = "furigana-session-0001"

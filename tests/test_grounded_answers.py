@@ -16,10 +16,10 @@ from bot import Bot, Decision, Session, compose
 from bot.drafting import GroundedComposer
 from bot.grounding import SupportCheck
 from bot.labelled import read_labelled
-from channels.cli import app
-from knowledge.errors import ConfigurationError
+from channels.cli.app import app
+from knowledge.core.errors import ConfigurationError
 from knowledge.records import Audience, Record
-from knowledge.settings import PACKAGE_DIR, Settings
+from knowledge.core.settings import PACKAGE_DIR, Settings
 from tests.recorder import Recorder, free_port
 from tests.test_drafting import COMPLETIONS, completion
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bot.evaluate import score_lines
 from bot.labelled import read_labelled
-from channels.cli import app
+from channels.cli.app import app
 from indexer.bm25 import BM25Index
 
 UNSEEN = Path(__file__).resolve().parent / "data" / "unseen_questions.jsonl"

@@ -13,10 +13,10 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
-from channels.web import create_app
-from channels.web.app import build_context
+from channels.server import create_app
+from channels.server.app import build_context
 from knowledge.records import Audience
-from knowledge.settings import SAMPLE_CITY, Settings
+from knowledge.core.settings import SAMPLE_CITY, Settings
 from knowledge.sources import load_sources
 
 STAFF = [r for r in load_sources([SAMPLE_CITY]).records if r.audience is Audience.STAFF]

@@ -18,13 +18,13 @@ import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from channels.cli import app as cli_app
-from channels.web import create_app
+from channels.cli.app import app as cli_app
+from channels.server import create_app
 from indexer.chive import MODEL_NAME
 from indexer.runtime import build_index
 from indexer.store import IndexStore
-from knowledge.errors import CorruptIndexError
-from knowledge.settings import SAMPLE_CITY, Settings
+from knowledge.core.errors import CorruptIndexError
+from knowledge.core.settings import SAMPLE_CITY, Settings
 from tests.recorder import free_port
 
 BASE = SAMPLE_CITY / "faq" / "resident-services.csv"

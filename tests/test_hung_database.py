@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from bot.store import ConversationStore
 from bench.fault_proxy import FaultProxy
 from bot.store.escalations import EscalationDesk
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.test_web_api import postgres_schema_url
 
 QUESTIONS = ["粗大ごみの出し方", "住民票の写しを取りたい", "担当者と話したい"]

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from channels.cli import app
+from channels.cli.app import app
 from indexer.runtime import build_index
 from indexer.store import IndexStore
-from knowledge.settings import SAMPLE_CITY, Settings
+from knowledge.core.settings import SAMPLE_CITY, Settings
 
 TINY = "id,question,answer,department,audience\nT1,住民票の写しは？,市民課で300円です。,市民課,resident\n" \
        "T2,年休の残りは？,みなとポータルで確認します。,人事課,staff\n"
@@ -129,7 +129,7 @@ def test_index_built_with_other_tokenizer_is_refused_with_rebuild_hint(
 
 def test_damaged_index_is_refused(tiny_index: tuple[Path, Path]) -> None:
     from indexer.runtime import load_runtime
-    from knowledge.errors import CorruptIndexError
+    from knowledge.core.errors import CorruptIndexError
 
     index_dir = tiny_index[1]
     (IndexStore(index_dir).current_dir() / "dense.faiss").unlink()

@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 
 from bot.store.index_versions import BUILD_LOCK
 from bot.store.tables import IndexActivation
-from channels.cli import app as cli_app
-from channels.web import create_app
-from knowledge.errors import IndexStoreError, PointerUnavailableError
-from knowledge.settings import Settings
+from channels.cli.app import app as cli_app
+from channels.server import create_app
+from knowledge.core.errors import IndexStoreError, PointerUnavailableError
+from knowledge.core.settings import Settings
 from tests.test_hot_reload import BASE, DRONE, DRONE_QUESTION, ask, version, wait_for
 from tests.test_web_api import postgres_schema_url
 

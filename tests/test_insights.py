@@ -19,9 +19,9 @@ from sqlalchemy import create_engine, select, update
 from bot.store import ConversationStore
 from bot.store.insights import JST, Insights, Period, today_jst
 from bot.store.tables import Escalation, Turn
-from channels.web import create_app
+from channels.server import create_app
 from indexer.normalise import normalise_width
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user, browser, sign_in
 from tests.test_web_api import postgres_schema_url
 

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from bot.store import ConversationStore
 from bot.store.entries import EntryStore
-from channels.cli import app as cli_app
-from channels.web import create_app
+from channels.cli.app import app as cli_app
+from channels.server import create_app
 from indexer.store import IndexStore
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
 from tests.test_kb_roundtrip import form_of
 from tests.test_web_api import postgres_schema_url

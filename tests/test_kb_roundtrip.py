@@ -21,13 +21,13 @@ from bot.store import ConversationStore
 from bot.store.entries import EntryStore
 from bot.store.entry_fields import EntryFields
 from bot.store.tables import AuditEntry
-from channels.web import create_app
-from channels.cli import app as cli_app
+from channels.server import create_app
+from channels.cli.app import app as cli_app
 from indexer.index import load_index
 from indexer.store import IndexStore
 from knowledge.export import PASSAGE_SHEET
 from knowledge.records import Record
-from knowledge.settings import SAMPLE_CITY, Settings
+from knowledge.core.settings import SAMPLE_CITY, Settings
 from knowledge.sources import load_sources
 from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
 

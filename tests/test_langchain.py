@@ -13,7 +13,7 @@ from langchain_core.runnables import RunnablePassthrough
 
 from bot.langchain import MadoguchiRetriever
 from knowledge.records import Audience
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_retriever_works_inside_a_chain(resident: MadoguchiRetriever) -> None:
 def test_readme_example_runs(sample_index_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     import re
 
-    from knowledge.settings import get_settings
+    from knowledge.core.settings import get_settings
 
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     example = re.search(r"## LangChain.*?```python\n(.*?)```", readme, re.S)

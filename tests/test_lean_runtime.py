@@ -47,7 +47,7 @@ def ask_then_report():
 
 threading.Thread(target=ask_then_report, daemon=True).start()
 sys.argv = ["madoguchi", "serve", "--port", str(port), "--workers", "1", "--host", "127.0.0.1"]
-from channels.cli import main
+from channels.cli.app import main
 main()
 """
 

@@ -23,9 +23,9 @@ from bot.labelled import read_labelled
 from bot.learning.guard import Measured, judge, worse_because
 from bot.learning.labels import is_held_out
 from bot.model import DEFAULT_MODEL_FILE
-from channels.cli import app
+from channels.cli.app import app
 from indexer.learned import MODEL, PARAPHRASES
-from knowledge.settings import SAMPLE_CITY
+from knowledge.core.settings import SAMPLE_CITY
 
 LABELLED = SAMPLE_CITY.parent / "labelled" / "minato.jsonl"
 UNANSWERED = ("q028", "洪水の危険区域がのってる地図、紙でほしい", "R161")  # escalated before learning
@@ -181,8 +181,8 @@ def test_a_served_city_swaps_to_the_learned_version_and_model_without_restart(
         learned: tuple[Path, str, str], tmp_path: Path, env: dict[str, str]) -> None:
     from fastapi.testclient import TestClient
 
-    from channels.web import create_app
-    from knowledge.settings import Settings
+    from channels.server import create_app
+    from knowledge.core.settings import Settings
 
     index_dir = tmp_path / "index"
     shutil.copytree(learned[0], index_dir)

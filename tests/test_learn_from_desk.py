@@ -27,10 +27,10 @@ from bot.learning.desk import question_id
 from bot.learning.labels import is_held_out
 from bot.store import ConversationStore
 from bot.store.tables import QuestionLabel
-from channels.cli import app as cli_app
-from channels.web import create_app
+from channels.cli.app import app as cli_app
+from channels.server import create_app
 from indexer.learned import PARAPHRASES
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user, csrf_of, signed_in
 from tests.test_learn import LABELLED, UNANSWERED, bare_city, env, snapshot  # noqa: F401 (fixtures)
 from tests.test_web_api import postgres_schema_url

@@ -16,9 +16,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.store.tables import Conversation, Escalation, Turn
-from channels.web import create_app
+from channels.server import create_app
 from knowledge.records import Audience
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from knowledge.sources import load_sources
 from tests.recorder import Recorder
 from tests.test_stored_values import refuse_questions_containing
@@ -226,7 +226,7 @@ def test_channel_test_command_sends_a_signed_event_to_a_running_server(
     import uvicorn
     from typer.testing import CliRunner
 
-    from channels.cli import app
+    from channels.cli.app import app
     from tests.recorder import free_port
 
     settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{tmp_path / 'store.db'}",

@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.store.escalations import EscalationDesk
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.mailserver import PASSWORD, USER, MailServer
 from tests.test_delivery import wait_until
 from tests.test_desk_auth import add_user, browser, csrf_of, sign_in

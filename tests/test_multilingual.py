@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.multilingual import detect_language
-from channels.web import create_app
+from channels.server import create_app
 from knowledge.faq import load_faq_table
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.recorder import Recorder
 from tests.test_line import SECRET, replies_to, signed, text_event, webhook
 

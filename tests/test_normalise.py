@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.normalise import TextNormaliser
-from knowledge.settings import MUNICIPAL_SYNONYMS
+from knowledge.core.settings import MUNICIPAL_SYNONYMS
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, select
 
 from bot.store.spool import SPOOL_FILE
 from bot.store.tables import Escalation, Feedback, Turn
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.store_outage import unreachable
 from tests.test_hot_reload import wait_for
 from tests.test_web_api import postgres_schema_url

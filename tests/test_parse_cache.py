@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 import indexer.normalise
 import indexer.sudachi
-from channels.cli import app
+from channels.cli.app import app
 from indexer.sudachi import SudachiSplitter, shared_splitter
 from indexer.store import IndexStore
-from knowledge.settings import SAMPLE_CITY
+from knowledge.core.settings import SAMPLE_CITY
 
 NUMBERS = ["29日に届きます", "老人福祉法第29条による", "第14条の届出は14時まで", "電話は06-6489-6348です"]
 

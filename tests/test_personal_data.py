@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from bot.store.facts import TurnFacts
 from bot.store.spool import Spool
-from channels.cli import app
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.cli.app import app
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.store_outage import unreachable
 from tests.test_hot_reload import wait_for
 

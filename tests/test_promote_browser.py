@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user
 from tests.test_desk_browser import agent_page
 from tests.test_kb_roundtrip import copy_index

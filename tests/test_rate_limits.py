@@ -17,8 +17,8 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.recorder import Recorder, free_port
 
 REDIS = "redis://127.0.0.1:6379/0"
@@ -82,7 +82,7 @@ def test_redis_down_still_serves_and_warns_once(sample_index_dir: Path, tmp_path
 
 
 def test_a_bad_redis_url_stops_startup_with_a_message(sample_index_dir: Path, tmp_path: Path) -> None:
-    from knowledge.errors import ConfigurationError
+    from knowledge.core.errors import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="MADOGUCHI_REDIS_URL"):
         with TestClient(create_app(settings(sample_index_dir, tmp_path, redis_url="http://127.0.0.1:6379"))):

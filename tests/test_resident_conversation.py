@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user, browser, sign_in
 from tests.test_kb_roundtrip import copy_index
 

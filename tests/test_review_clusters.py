@@ -13,7 +13,7 @@ from bot.review import THRESHOLD, cluster_questions, group, most_common
 from indexer.embedding import embedder_from_settings
 from indexer.normalise import normalise_width
 from indexer.runtime import normaliser_from_settings
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from knowledge.sources import load_sources
 
 LABELLED = Path(__file__).resolve().parents[1] / "knowledge" / "samples" / "labelled" / "minato.jsonl"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from channels.web import create_app
+from channels.server import create_app
 from indexer.store import IndexStore
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
 from tests.test_kb_roundtrip import copy_index, form_of
 

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.browser import served
 
 CITY_DOMAINS = "'self' https://www.city.minato.example.jp"

@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.store.tables import Conversation, Escalation, Turn
-from channels.web import create_app
+from channels.server import create_app
 from knowledge.records import Audience
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from knowledge.sources import load_sources
 from tests.recorder import Recorder
 from tests.test_stored_values import refuse_questions_containing
@@ -323,8 +323,8 @@ def test_socket_mode_receives_events_over_a_websocket_and_answers(
 
     from websockets.sync.server import serve
 
-    from channels.cli_channels import socket_mode_handler
-    from channels.web.app import build_context
+    from channels.cli.chat import socket_mode_handler
+    from channels.server.app import build_context
 
     acks: list[str] = []
     payload, ts = mention("ごみの分け方", team=STAFF_TEAM)
@@ -361,7 +361,7 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.server import serve
 
-    from channels.cli_channels import socket_mode
+    from channels.cli.chat import socket_mode
     from indexer.runtime import build_index
     from tests.test_hot_reload import BASE, DRONE, DRONE_QUESTION
 

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from bot.store.tables import Escalation, EntryVersion, Feedback, Turn
-from channels.cli import app as cli_app
-from channels.web import create_app
-from knowledge.settings import Settings
+from channels.cli.app import app as cli_app
+from channels.server import create_app
+from knowledge.core.settings import Settings
 from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
 from tests.test_web_api import rows, store_url  # noqa: F401 (the fixture over SQLite and PostgreSQL)
 

@@ -17,11 +17,11 @@ from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner
 
 from bot.store.tables import Escalation, Turn
-from channels.cli import app as cli_app
-from channels.tenants.config import read_tenants
-from channels.tenants.server import create_tenants_app
-from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
+from channels.cli.app import app as cli_app
+from channels.server.tenants.config import read_tenants
+from channels.server.tenants.server import create_tenants_app
+from knowledge.core.errors import ConfigurationError
+from knowledge.core.settings import Settings
 from tests.test_hot_reload import wait_for
 from tests.test_web_api import postgres_schema_url
 

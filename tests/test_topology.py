@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from knowledge.settings import SAMPLE_CITY
+from knowledge.core.settings import SAMPLE_CITY
 from tests.recorder import free_port
 from tests.test_crash_recovery import start_server
 from tests.test_web_api import postgres_schema_url

@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.urgent import UrgentSituations
-from channels.web import create_app
-from knowledge.errors import ConfigurationError
-from knowledge.settings import SAMPLE_CITY, Settings
+from channels.server import create_app
+from knowledge.core.errors import ConfigurationError
+from knowledge.core.settings import SAMPLE_CITY, Settings
 from tests.conftest import SHARED
 from tests.recorder import Recorder
 from tests.test_line import SECRET, replies_to, signed, text_event, webhook

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.runtime import build_index
-from knowledge.settings import SAMPLE_CITY, Settings
+from knowledge.core.settings import SAMPLE_CITY, Settings
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from tests.browser import DOCS, needs_chromium, served

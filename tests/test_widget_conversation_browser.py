@@ -12,7 +12,7 @@ import pytest
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from indexer.runtime import build_index
-from knowledge.settings import SAMPLE_CITY, Settings
+from knowledge.core.settings import SAMPLE_CITY, Settings
 from tests.browser import needs_chromium, served
 from tests.test_widget_browser import last_bot, open_and_ask
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.a11y import axe_violations, contrast, focus_ring_colour
 from tests.browser import needs_chromium, served
 

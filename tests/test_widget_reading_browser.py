@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from tests.browser import needs_chromium, served
 
 pytestmark = needs_chromium

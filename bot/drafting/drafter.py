@@ -18,9 +18,9 @@ from bot.drafting.draft import (Draft, DraftMethod, DraftSentence, DraftSource, 
                                 fallback)
 from bot.grounding import SupportCheck
 from indexer.normalise import TextNormaliser
-from knowledge.errors import ConfigurationError
+from knowledge.core.errors import ConfigurationError
 from knowledge.records import Audience, Record
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 if TYPE_CHECKING:
     from bot.engine import Bot

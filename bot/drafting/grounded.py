@@ -16,9 +16,9 @@ from bot.drafting import prompt
 from bot.drafting.drafter import ask, chat_model_from_settings, verify
 from bot.grounding import SupportCheck
 from indexer.normalise import TextNormaliser
-from knowledge.errors import ConfigurationError
+from knowledge.core.errors import ConfigurationError
 from knowledge.records import Record
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 
 class GroundedComposer:

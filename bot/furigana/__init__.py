@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.furigana.markup import ruby_markup, with_readings
 from bot.furigana.reader import Reader, Word, read_overrides
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 __all__ = ["Furigana", "Word", "furigana_for"]
 

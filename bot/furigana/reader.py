@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from bot.furigana.counters import COUNTERS, COUNTER_PATTERN, counted_reading
-from knowledge.errors import ConfigurationError
+from knowledge.core.errors import ConfigurationError
 
 KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆ヵヶ]")
 KANA_ONLY = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー]+$")

@@ -1,7 +1,7 @@
 """One learning run: labelled questions in, a verdict and (when something is better) an index to publish.
 
 Nothing here writes anywhere: the run assembles candidate indexes in memory beside the serving one, and
-the caller publishes the chosen one (channels/publishing.py) or, for a dry run, only prints.
+the caller publishes the chosen one (bot/service/publishing.py) or, for a dry run, only prints.
 """
 
 from __future__ import annotations

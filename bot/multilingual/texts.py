@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from knowledge.languages import NAMES
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {

@@ -15,8 +15,8 @@ from bot.store.passwords import check_password
 from bot.store.repository import ConversationStore
 from bot.store.signins import ROLES, Account, NewSession, SignedIn, SignIns, role_at_least
 from bot.store.tables import AuditEntry, DeskSession, DeskUser, utcnow
-from knowledge.errors import ConflictError, NotFoundError, RequestError
-from knowledge.settings import Settings
+from knowledge.core.errors import ConflictError, NotFoundError, RequestError
+from knowledge.core.settings import Settings
 
 __all__ = ["ROLES", "Account", "Accounts", "NewSession", "SignedIn", "role_at_least"]
 USERNAME = re.compile(r"^[\w.@-]{1,64}$")

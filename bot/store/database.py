@@ -10,8 +10,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url, text
 
 from bot.store.timeouts import StoreTimeouts, bound_waits, engine_options, unbounded
-from knowledge.errors import ConfigurationError
-from knowledge.settings import get_settings
+from knowledge.core.errors import ConfigurationError
+from knowledge.core.settings import get_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

@@ -22,7 +22,7 @@ from bot.store.escalations import CALLBACK_NOTE, EscalationDesk, audit
 from bot.store.labels import label_escalation
 from bot.store.repository import ConversationStore
 from bot.store.tables import EntryVersion, utcnow
-from knowledge.errors import ConflictError, NotFoundError, RequestError
+from knowledge.core.errors import ConflictError, NotFoundError, RequestError
 from knowledge.records import Record
 
 DECIDED = ("approved", "retired")

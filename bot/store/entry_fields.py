@@ -14,7 +14,7 @@ from datetime import date
 
 from bot.store.tables import EntryVersion
 from bot.store.values import storable
-from knowledge.errors import InvalidFieldError, RequestError
+from knowledge.core.errors import InvalidFieldError, RequestError
 from knowledge.links import LINK_SCHEMES, is_allowed_link
 from knowledge.records import Audience, Record
 

@@ -20,7 +20,7 @@ from bot.store.outbox import enqueue
 from bot.store.repository import ConversationStore
 from bot.store.routes import ReplyRoute
 from bot.store.tables import AuditEntry, Escalation, Turn, utcnow
-from knowledge.errors import ConflictError, NotFoundError
+from knowledge.core.errors import ConflictError, NotFoundError
 
 STATUSES = ("new", "claimed", "answered", "closed", "dropped")
 PUSHED_CHANNELS = ("line", "slack")

@@ -17,8 +17,8 @@ import zlib
 
 from indexer.pointers import Activation, PointerFile
 from indexer.store import IndexStore
-from knowledge.errors import IndexNotFoundError, PointerUnavailableError
-from knowledge.settings import Settings
+from knowledge.core.errors import IndexNotFoundError, PointerUnavailableError
+from knowledge.core.settings import Settings
 
 if TYPE_CHECKING:  # SQLAlchemy loads only where the pointer is in the database: `ask` on a directory pointer
     from sqlalchemy import Connection

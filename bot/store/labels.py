@@ -21,7 +21,7 @@ from bot.store.escalations import audit
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore
 from bot.store.tables import Conversation, Escalation, Feedback, QuestionLabel, Turn
-from knowledge.errors import ConflictError, NotFoundError
+from knowledge.core.errors import ConflictError, NotFoundError
 
 TRUSTED = ("agent", "editor", "approved")
 AGREEMENT = 3

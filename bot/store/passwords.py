@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from knowledge.errors import RequestError
+from knowledge.core.errors import RequestError
 
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 1024

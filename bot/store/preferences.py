@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from bot.store.repository import ConversationStore
 from bot.store.tables import Conversation
-from knowledge.errors import StoreUnavailableError
+from knowledge.core.errors import StoreUnavailableError
 
 
 class ReadingPreferences:

@@ -22,7 +22,7 @@ from bot.store.timeouts import Probe, StoreTimeouts
 from bot.store.tables import (Call, ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, QuestionLabel,
                               Turn, utcnow)
 from bot.store.values import bounded_id
-from knowledge.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
+from knowledge.core.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 
 
 REPLAYED = "spool:"  # channel_events ids of replayed spool rows: spool:<row key>:<turn id>

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from knowledge.errors import ConfigurationError
+from knowledge.core.errors import ConfigurationError
 
 
 @dataclass(frozen=True, slots=True)

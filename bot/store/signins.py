@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot.store.escalations import audit
 from bot.store.repository import ConversationStore
 from bot.store.tables import DeskSession, DeskUser, utcnow
-from knowledge.errors import UnauthorizedError
+from knowledge.core.errors import UnauthorizedError
 
 ROLES = ("agent", "editor", "admin")
 SIGN_IN_REFUSED = "ユーザー名かパスワードが違います。続けて間違えると、しばらくログインできなくなります。"

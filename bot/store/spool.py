@@ -26,7 +26,7 @@ from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore, StoredTurn
 from bot.store.spool_rows import REPLAY, Row, masked
-from knowledge.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
+from knowledge.core.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 
 log = logging.getLogger("madoguchi.spool")
 SPOOL_FILE = "spool.db"

@@ -10,7 +10,7 @@ from typing import Any
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore
-from knowledge.errors import NotFoundError
+from knowledge.core.errors import NotFoundError
 
 TurnLookup = Callable[[str, int], "int | None"]
 

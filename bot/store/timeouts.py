@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event, exc, text
 from sqlalchemy.engine import URL
 
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 KEEPALIVE_SECONDS = 2  # idle seconds before the first probe, and between probes
 

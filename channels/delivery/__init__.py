@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.store.outbox import Outbox
 from bot.store.spool import SPOOL_FILE, Spool
 from channels.delivery.dispatcher import Dispatcher
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 if TYPE_CHECKING:
     from channels.web.api import WebContext

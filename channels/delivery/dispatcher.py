@@ -13,8 +13,8 @@ from bot.store.escalations import EscalationDesk
 from bot.store.outbox import Outbox, OutboxItem
 from bot.store.spool import Spool
 from channels.delivery.work import HANDLERS
-from knowledge.errors import StoreUnavailableError
-from knowledge.settings import Settings
+from knowledge.core.errors import StoreUnavailableError
+from knowledge.core.settings import Settings
 
 log = logging.getLogger("madoguchi.delivery")
 

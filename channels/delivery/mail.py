@@ -15,8 +15,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, parseaddr
 
-from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
+from knowledge.core.errors import ConfigurationError
+from knowledge.core.settings import Settings
 
 SUBJECT = "【{city}】お問い合わせへの回答"
 FOOTER = "\n\n――――\nこのメールは{city}のお問い合わせ窓口から送っています（送信専用です）。\nお問い合わせ: {contact}\n"

@@ -13,8 +13,8 @@ import uuid
 
 import httpx
 
-from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
+from knowledge.core.errors import ConfigurationError
+from knowledge.core.settings import Settings
 
 LINE_TEXT_LIMIT = 5000
 SLACK_TEXT_LIMIT = 3000

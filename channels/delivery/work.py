@@ -11,8 +11,8 @@ from bot.store.outbox import OutboxItem, enqueue
 from bot.store.tables import OutboxMessage
 from channels.delivery.mail import reply_message, send_mail
 from channels.delivery.senders import post_slack, post_webhook, push_line
-from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
+from knowledge.core.errors import ConfigurationError
+from knowledge.core.settings import Settings
 
 Handler = Callable[[Settings, EscalationDesk, OutboxItem], None]
 REPLY_HEADING = "【{city}の担当者からの回答】\n"

@@ -14,7 +14,7 @@ from bot.store.accounts import ROLES, SignedIn
 from channels.desk.auth import ROLE_LABELS, require_role, services
 from channels.desk.render import desk_subrouter, page
 from channels.desk.wording import action_words, detail_words
-from knowledge.errors import ConflictError, RequestError
+from knowledge.core.errors import ConflictError, RequestError
 
 router = desk_subrouter(prefix="/admin")
 Admin = Depends(require_role("admin"))

@@ -22,8 +22,8 @@ from starlette.responses import Response
 
 from bot.store.accounts import ROLES, Accounts, SignedIn
 from bot.store.escalations import EscalationDesk
-from knowledge.errors import ForbiddenError, UnauthorizedError
-from knowledge.settings import Settings
+from knowledge.core.errors import ForbiddenError, UnauthorizedError
+from knowledge.core.settings import Settings
 
 if TYPE_CHECKING:  # channels.web imports the desk; the desk must not import channels.web at load time
     from channels.web.api import WebContext

@@ -22,7 +22,7 @@ from channels.desk.auth import require_role
 from channels.desk.labelling import source_of
 from channels.desk.render import desk_subrouter
 from channels.desk.search import MAX_QUERY_CHARS, audience_of, context, departments
-from knowledge.errors import RequestError, NotFoundError
+from knowledge.core.errors import RequestError, NotFoundError
 from knowledge.records import Audience, Record
 
 router = desk_subrouter()

@@ -23,7 +23,7 @@ from channels.desk.diff import FIELD_LABELS, field_changes
 from channels.desk.entry_forms import (AUDIENCES, STATUS_LABELS, entry_path, entry_store, fields_from_form,
                                        form_values, publication, publisher, served, served_ids)
 from channels.desk.render import desk_subrouter, page
-from knowledge.errors import NotFoundError, RequestError
+from knowledge.core.errors import NotFoundError, RequestError
 
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))

@@ -19,7 +19,7 @@ from channels.desk.auth import services
 from channels.desk.diff import FIELD_LABELS
 from channels.desk.publish import Publisher
 from indexer.embedding import LentEmbedder
-from knowledge.errors import RequestError
+from knowledge.core.errors import RequestError
 from knowledge.records import Record
 
 LIMITS = {"question": 1000, "answer": 10_000, "paraphrases": 10_000, "answer_easy": 10_000, **COLUMN_LIMITS}

@@ -27,7 +27,7 @@ from channels.desk.labelling import label_quoted, marked_entries
 from channels.desk.queue import AUDIENCE_LABELS, CHANNEL_LABELS, STATUS_LABELS
 from channels.desk.render import desk_subrouter, page
 from indexer.index import KnowledgeIndex
-from knowledge.errors import ConflictError
+from knowledge.core.errors import ConflictError
 from knowledge.records import Record
 
 router = desk_subrouter()

@@ -24,7 +24,7 @@ from channels.desk.auth import require_role
 from channels.desk.charts import Chart, bar_chart, stacked_chart
 from channels.desk.render import desk_subrouter, page
 from channels.desk.stats_csv import OUTCOME_LABELS, csv_response
-from knowledge.errors import RequestError
+from knowledge.core.errors import RequestError
 from knowledge.records import Audience, Record
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from starlette.responses import Response
 from bot.store.accounts import SignedIn
 from channels.desk.auth import require_role, services
 from channels.desk.entry_forms import entry_path, entry_store, publisher
-from channels.kb_io import export_knowledge, import_table
+from bot.service.kb_io import export_knowledge, import_table
 from channels.desk.render import desk_subrouter, page
-from knowledge.errors import RequestError
+from knowledge.core.errors import RequestError
 from knowledge.export import Format
 from knowledge.tables import READERS
 

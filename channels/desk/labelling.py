@@ -15,7 +15,7 @@ from bot.store.accounts import SignedIn
 from bot.store.labels import LabelStore
 from channels.desk.auth import require_role, services
 from channels.desk.render import desk_subrouter
-from knowledge.errors import NotFoundError, RequestError
+from knowledge.core.errors import NotFoundError, RequestError
 from knowledge.records import Record
 
 router = desk_subrouter()

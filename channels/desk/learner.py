@@ -17,7 +17,7 @@ from bot.engine import Bot
 from bot.learning.desk import SOURCE
 from bot.learning.folds import serving
 from bot.store.tables import utcnow
-from channels.learning import Outcome, learn_and_publish, stored_labels
+from bot.service.learning import Outcome, learn_and_publish, stored_labels
 from indexer.embedding import LentEmbedder
 from indexer.runtime import normaliser_from_settings
 

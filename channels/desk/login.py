@@ -19,7 +19,7 @@ from bot.store.accounts import NewSession, SignedIn
 from channels.desk.auth import (COOKIE, LOGIN_COOKIE, check_csrf, clear_cookie, client_address, optional_user,
                                 require_role, safe_next, services, set_cookie)
 from channels.desk.render import desk_subrouter, page
-from knowledge.errors import RateLimitedError, UnauthorizedError
+from knowledge.core.errors import RateLimitedError, UnauthorizedError
 
 router = desk_subrouter()
 LOGIN_COOKIE_SECONDS = 3600

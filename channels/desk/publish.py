@@ -1,5 +1,5 @@
 """Publishing from the desk: after an approval, rollback, retirement or import, this worker rebuilds the
-index (files + desk entries, `channels.publishing`) in one background thread while the bot keeps
+index (files + desk entries, `bot.service.publishing`) in one background thread while the bot keeps
 answering; every worker's index watcher then swaps the new version in.
 """
 
@@ -10,10 +10,10 @@ import threading
 from dataclasses import dataclass
 
 from bot.store.entries import EntryStore
-from channels.publishing import build_knowledge_index, new_builder
+from bot.service.publishing import build_knowledge_index, new_builder
 from indexer.build import IndexBuilder
 from indexer.embedding import Embedder
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 log = logging.getLogger("madoguchi.publish")
 

@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from knowledge.errors import MadoguchiError, UnauthorizedError
+from knowledge.core.errors import MadoguchiError, UnauthorizedError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 JST = timezone(timedelta(hours=9), "JST")

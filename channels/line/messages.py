@@ -9,9 +9,9 @@ from linebot.v3.messaging import (FlexBubble, FlexBox, FlexButton, FlexMessage, 
                                   PostbackAction, QuickReply, QuickReplyItem, TextMessage, URIAction)
 
 from bot import Answer, Decision
-from channels.readings import ASK, ASK_OFF
+from bot.service.readings import ASK, ASK_OFF
 from channels.line.languages import answer_body, labels
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 MAX_QUICK_REPLIES = 13
 NOT_TEXT = "ごめんなさい、スタンプや画像などにはお答えできません。ご質問を文字で送ってください。"

@@ -19,11 +19,11 @@ from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageC
 from bot.store.routes import ReplyRoute
 from bot.store.values import bounded_id, storable
 from channels.line.languages import labels
-from channels.conversation import NOT_ACCEPTED, converse, user_hash
-from channels.followups import leave_feedback
+from bot.service.conversation import NOT_ACCEPTED, converse, user_hash
+from bot.service.followups import leave_feedback
 from channels.line.messages import NOT_TEXT, handed_over, to_line
-from channels.readings import toggle, writer_for
-from knowledge.errors import ConfigurationError, RateLimitedError, RequestError, StoreRefusedError
+from bot.service.readings import toggle, writer_for
+from knowledge.core.errors import ConfigurationError, RateLimitedError, RequestError, StoreRefusedError
 from knowledge.records import Audience
 
 LANGUAGE_CODES = ("ja", "en", "zh-Hans", "ko", "vi", "pt")

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from slack_sdk.signature import SignatureVerifier
 
-from knowledge.errors import RequestError, UnauthorizedError
+from knowledge.core.errors import RequestError, UnauthorizedError
 
 
 async def check_slack_request(request: Request, signing_secret: str) -> None:

@@ -14,12 +14,12 @@ from slack_sdk import WebClient
 
 from bot.store.routes import ReplyRoute
 from bot.store.values import bounded_id, storable
-from channels.conversation import NOT_ACCEPTED, converse, user_hash
-from channels.followups import leave_feedback
-from channels.readings import toggle, writer_for
+from bot.service.conversation import NOT_ACCEPTED, converse, user_hash
+from bot.service.followups import leave_feedback
+from bot.service.readings import toggle, writer_for
 from channels.slack.audience import speaker_audience
 from channels.slack.blocks import to_blocks
-from knowledge.errors import ConfigurationError, RateLimitedError, StoreRefusedError
+from knowledge.core.errors import ConfigurationError, RateLimitedError, StoreRefusedError
 from knowledge.records import Audience
 
 CHANNEL = "slack"

@@ -1,5 +1,2 @@
-"""Residents on the city website: the HTTP API, the chat widget and its demo page."""
-
-from channels.web.app import create_app
-
-__all__ = ["create_app"]
+"""Residents on the city website: the HTTP API, the chat widget and its demo page (the app is assembled in
+`channels.server`)."""

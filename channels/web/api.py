@@ -16,19 +16,19 @@ from bot.store.escalations import EscalationDesk
 from bot.store.preferences import ReadingPreferences
 from bot.store.values import bounded_id
 from bot.furigana import furigana_for
-from channels.conversation import converse
-from channels.readings import japanese_for_a_foreign_reader
+from bot.service.conversation import converse
+from bot.service.readings import japanese_for_a_foreign_reader
 from channels.web.reading_aids import with_ruby
-from channels.followups import RecentOffers, leave_contact, leave_feedback
+from bot.service.followups import RecentOffers, leave_contact, leave_feedback
 from bot.store.spool import Spool
 from channels.delivery import Dispatcher
 from channels.web.limits import Limiter
 from channels.web.schemas import (SESSION_PATTERN, AgentReply, AskRequest, AskResponse, ChoiceOut, ContactRequest,
                                   EntryOut, ErrorBody, EscalationOut, FeedbackRequest, Health, RepliesOut, UrgentOut,
                                   ask_request_model)
-from knowledge.errors import StoreUnavailableError
+from knowledge.core.errors import StoreUnavailableError
 from knowledge.records import Audience
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 CHANNEL = "web"
 HEALTH_PROBE_SECONDS = 1.0  # /healthz answers within this (plus the spool count) whatever the store does

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from knowledge.errors import MadoguchiError, RateLimitedError
+from knowledge.core.errors import MadoguchiError, RateLimitedError
 
 log = logging.getLogger("madoguchi.web")
 

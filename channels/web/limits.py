@@ -20,8 +20,8 @@ import redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from channels.web.errors import error_response
-from knowledge.errors import ConfigurationError, RateLimitedError, RequestError
-from knowledge.settings import Settings
+from knowledge.core.errors import ConfigurationError, RateLimitedError, RequestError
+from knowledge.core.settings import Settings
 
 log = logging.getLogger("madoguchi.limits")
 RETRY_SECONDS = 5.0

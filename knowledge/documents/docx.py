@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from knowledge.documents.sections import ParsedDocument, SectionBuilder
-from knowledge.errors import SourceError
+from knowledge.core.errors import SourceError
 
 _HEADING_STYLE = re.compile(r"^(?:heading|見出し)\s*(\d)$", re.IGNORECASE)
 

@@ -8,7 +8,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from knowledge.documents.sections import ParsedDocument, SectionBuilder
-from knowledge.errors import SourceError
+from knowledge.core.errors import SourceError
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, str], str]:

@@ -14,7 +14,7 @@ from knowledge.documents.html import read_html
 from knowledge.documents.markdown import read_markdown
 from knowledge.documents.pdf import read_pdf
 from knowledge.documents.sections import ParsedDocument, Section
-from knowledge.errors import SourceError
+from knowledge.core.errors import SourceError
 from knowledge.faq import RowError, parse_audience, parse_date, parse_url
 from knowledge.records import LoadResult, Problem, Record
 

@@ -10,7 +10,7 @@ from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the knowledge package: samples and synonyms
 SAMPLE_CITY = PACKAGE_DIR / "samples" / "minato"
 MUNICIPAL_SYNONYMS = PACKAGE_DIR / "synonyms" / "municipal.txt"
 BUILTIN_MODEL = "chive"

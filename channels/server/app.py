@@ -19,7 +19,7 @@ from bot import Bot
 from bot.store import ConversationStore
 from bot.store.routes import RouteCipher
 from bot.store.timeouts import StoreTimeouts
-from channels.conversation import secret_key
+from bot.service.conversation import secret_key
 from channels.delivery import start_background_work
 from channels.desk import desk_router
 from channels.desk.uploads import PathBodyLimit
@@ -30,10 +30,10 @@ from channels.web.errors import UnexpectedErrors, install_error_handlers
 from channels.web.limits import build_limiters
 from channels.web.security import SecurityHeaders
 from indexer.runtime import IndexWatcher
-from knowledge.errors import RequestError
-from knowledge.settings import Settings, get_settings
+from knowledge.core.errors import RequestError
+from knowledge.core.settings import Settings, get_settings
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 
 
 def build_context(settings: Settings, bot: Bot | None = None, lock: threading.Lock | None = None) -> WebContext:
@@ -61,7 +61,7 @@ async def slack_events(request: Request) -> Response:
 def create_app(settings: Settings | None = None,
                context: Callable[[Settings], WebContext] = build_context) -> FastAPI:
     """The app; heavy loading happens in its lifespan, so importing this module is cheap. `context` is
-    how the lifespan builds the shared context (channels.tenants shares model and lock between cities)."""
+    how the lifespan builds the shared context (channels.server.tenants shares model and lock between cities)."""
     settings = settings or get_settings()
 
     @asynccontextmanager

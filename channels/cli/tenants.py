@@ -9,11 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from channels.render import problems_table
-from knowledge.errors import ConfigurationError
+from channels.cli.render import problems_table
+from knowledge.core.errors import ConfigurationError
 
 if TYPE_CHECKING:  # the settings load when a command runs, not for `madoguchi --help`
-    from knowledge.settings import Settings
+    from knowledge.core.settings import Settings
 
 tenants_app = typer.Typer(help="Many cities on one server (a tenants file, or the registry in the server's database): "
                                "list them, store them, build their indexes.",
@@ -23,7 +23,7 @@ err = Console(stderr=True)
 
 
 def _server() -> Settings:
-    from knowledge.settings import Settings
+    from knowledge.core.settings import Settings
 
     settings = Settings()
     if not settings.many_cities:
@@ -34,7 +34,7 @@ def _server() -> Settings:
 
 def _registry_owner() -> Settings:
     """The server's own settings, read for its database (where the registry lives), not for its cities."""
-    from knowledge.settings import Settings
+    from knowledge.core.settings import Settings
 
     return Settings(tenants_file=None, tenants_from_database=False)
 
@@ -44,8 +44,8 @@ def tenants_list() -> None:
     """Each city: id, host names, index, database (password hidden) and the widget tag for its pages."""
     from sqlalchemy.engine import make_url
 
-    from channels.tenants.registry import load_tenants
-    from channels.tenants.server import widget_tag
+    from channels.server.tenants.registry import load_tenants
+    from channels.server.tenants.server import widget_tag
 
     parsed = load_tenants(_server())
     table = Table("id", "city", "hosts", "index", "database", "widget tag")
@@ -61,7 +61,7 @@ def tenants_list() -> None:
 def tenants_import(path: Annotated[Path, typer.Argument(help="The tenants file (YAML) to store.")]) -> None:
     """Check a tenants file and store it in the tenant registry of MADOGUCHI_DATABASE_URL, which servers with
     MADOGUCHI_TENANTS_FROM_DATABASE=true follow while they serve; a file with a mistake changes nothing."""
-    from channels.tenants.registry import import_tenants
+    from channels.server.tenants.registry import import_tenants
 
     revision = import_tenants(_registry_owner(), path)
     cities = ", ".join(tenant.id for tenant in revision.cities.tenants)
@@ -73,7 +73,7 @@ def tenants_import(path: Annotated[Path, typer.Argument(help="The tenants file (
 @tenants_app.command("history")
 def tenants_history(limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20) -> None:
     """The stored lists of cities, newest first: when, from which file, by which machine."""
-    from channels.tenants.registry import revisions
+    from channels.server.tenants.registry import revisions
 
     table = Table("revision", "when", "cities", "from", "by", title="tenant registry")
     for revision in revisions(_registry_owner(), limit):
@@ -85,7 +85,7 @@ def tenants_history(limit: Annotated[int, typer.Option("--limit", min=1, max=100
 @tenants_app.command("build")
 def tenants_build(tenant_id: Annotated[Optional[str], typer.Argument(help="One city's id; default all.")] = None) -> None:
     """Build each city's index from its files, the shared layer and its desk's approved entries."""
-    from channels.tenants.build import build_cities
+    from channels.server.tenants.build import build_cities
 
     for city in build_cities(_server(), tenant_id):
         manifest = city.report.manifest
@@ -102,8 +102,8 @@ def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from bot.store import ConversationStore
-    from channels.tenants.build import build_cities, missing_indexes
-    from channels.tenants.server import city_apps
+    from channels.server.tenants.build import build_cities, missing_indexes
+    from channels.server.tenants.server import city_apps
 
     for _, settings, _ in city_apps(server):
         ConversationStore(settings.resolved_database_url).migrate().engine.dispose()
@@ -111,6 +111,6 @@ def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
         out.print(f"no index yet for {tenant_id}: building it")
         build_cities(server, tenant_id)
     out.print(f"madoguchi: {len(city_apps(server))} cities on http://{host}:{port}/ (chosen by host name)")
-    uvicorn.run("channels.tenants.asgi:app", host=host, port=port, workers=workers, log_level="warning",
+    uvicorn.run("channels.server.tenants.asgi:app", host=host, port=port, workers=workers, log_level="warning",
                 proxy_headers=False,  # each city's app believes only MADOGUCHI_TRUSTED_PROXIES
                 timeout_worker_healthcheck=WORKER_START_SECONDS)

@@ -18,9 +18,9 @@ from bot.learning.desk import desk_queries
 from bot.learning.loop import LearnRun, learn
 from bot.store.labels import LabelStore
 from bot.store.repository import ConversationStore
-from channels.publishing import publish_learned
-from knowledge.errors import ConfigurationError, ConflictError
-from knowledge.settings import Settings
+from bot.service.publishing import publish_learned
+from knowledge.core.errors import ConfigurationError, ConflictError
+from knowledge.core.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)

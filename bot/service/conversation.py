@@ -16,10 +16,10 @@ from bot.store import StoredTurn
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute
-from channels.followups import follow_up
-from knowledge.errors import StoreUnavailableError
+from bot.service.followups import follow_up
+from knowledge.core.errors import StoreUnavailableError
 from knowledge.records import Audience
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 if TYPE_CHECKING:
     from channels.web.api import WebContext

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from channels.cli_settings import settings_with
+from channels.cli.settings import settings_with
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads when an account is touched, not for `--help`
     from bot.store.accounts import Accounts

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from channels.cli_settings import settings_with
+from channels.cli.settings import settings_with
 
 if TYPE_CHECKING:
     from bot.learning.loop import LearnRun
@@ -56,7 +56,7 @@ def learn(labelled: Annotated[Optional[Path], typer.Option("--labelled", help="L
     from bot.engine import Bot
     from bot.labelled import read_labelled
     from bot.learning.desk import SOURCE
-    from channels.learning import labels_from_database, learn_and_publish
+    from bot.service.learning import labels_from_database, learn_and_publish
 
     if (labelled is None) == (not from_desk):
         raise typer.BadParameter("give exactly one of --labelled FILE.jsonl or --from-desk")

@@ -15,12 +15,12 @@ from bot import Bot
 from bot.engine import decision_model, grounded_composer
 from bot.store.index_versions import index_store
 from channels.web.api import WebContext
-from channels.web.app import build_context
+from channels.server.app import build_context
 from indexer.embedding import ModelEmbedder, embedder_from_settings
 from indexer.normalise import TextNormaliser
 from indexer.runtime import Runtime, load_newest_whole, normaliser_from_settings
 from indexer.search import Retriever
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 _GUARD = threading.Lock()
 _SHARED: dict[tuple[object, ...], "SharedParts"] = {}

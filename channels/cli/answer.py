@@ -10,8 +10,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from channels.cli_settings import settings_with
-from channels.render import explanation_table, metrics_table, reliability_table, tradeoff_table
+from channels.cli.settings import settings_with
+from channels.cli.render import explanation_table, metrics_table, reliability_table, tradeoff_table
 from knowledge.records import Audience
 
 out = Console()

@@ -20,9 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store.database import migrated_engine
 from bot.store.tables import TenantRevision
-from channels.tenants.config import TenantsFile, read_tenants
-from knowledge.errors import ConfigurationError, StoreUnavailableError
-from knowledge.settings import Settings
+from channels.server.tenants.config import TenantsFile, read_tenants
+from knowledge.core.errors import ConfigurationError, StoreUnavailableError
+from knowledge.core.settings import Settings
 
 TABLE = TenantRevision.__table__
 

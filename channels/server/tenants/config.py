@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
+from knowledge.core.errors import ConfigurationError
+from knowledge.core.settings import Settings
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,39}$"
 HOST = r"^[a-z0-9.-]+$"

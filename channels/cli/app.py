@@ -11,23 +11,23 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from channels import cli_answer, cli_channels, cli_data, cli_desk, cli_kb, cli_learn
-from channels.cli_settings import settings_with
-from channels.render import activations_table, hits_table, problems_table, sources_table
-from channels.tenants.cli import serve_tenants, tenants_app
-from knowledge.errors import MadoguchiError
+from channels.cli import answer, chat, data, desk, kb, learn
+from channels.cli.settings import settings_with
+from channels.cli.render import activations_table, hits_table, problems_table, sources_table
+from channels.cli.tenants import serve_tenants, tenants_app
+from knowledge.core.errors import MadoguchiError
 from knowledge.records import Audience
 
 app = typer.Typer(help="madoguchi — an FAQ chatbot for Japanese municipalities.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 index_app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
-cli_answer.register(app)
-app.command("learn")(cli_learn.learn)
-cli_channels.register(app)
-app.add_typer(cli_data.data_app, name="data")
-app.add_typer(cli_desk.desk_app, name="desk")
-app.add_typer(cli_kb.kb_app, name="kb")
+answer.register(app)
+app.command("learn")(learn.learn)
+chat.register(app)
+app.add_typer(data.data_app, name="data")
+app.add_typer(desk.desk_app, name="desk")
+app.add_typer(kb.kb_app, name="kb")
 app.add_typer(tenants_app, name="tenants")
 out = Console()
 err = Console(stderr=True)
@@ -42,7 +42,7 @@ def index_build(
     strict: Annotated[bool, typer.Option("--strict", help="Stop on any problem in the sources.")] = False,
 ) -> None:
     """Load FAQ tables and documents (and the desk's approved entries) and build a new index version."""
-    from channels.publishing import build_from_settings
+    from bot.service.publishing import build_from_settings
 
     settings = settings_with(index_dir)
     columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -137,7 +137,7 @@ def serve(index_dir: IndexDir = None,
 
     from bot.store import ConversationStore
     from bot.store.index_versions import never_built
-    from channels.publishing import build_from_settings
+    from bot.service.publishing import build_from_settings
 
     settings = settings_with(index_dir)
     if settings.many_cities:  # many cities, chosen by host name (channels/tenants)
@@ -150,7 +150,7 @@ def serve(index_dir: IndexDir = None,
         os.environ["MADOGUCHI_INDEX_DIR"] = str(index_dir)
     host, port = host or settings.host, port or settings.port
     out.print(f"madoguchi: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("channels.web.asgi:app", host=host, port=port, workers=workers or settings.workers,
+    uvicorn.run("channels.server.asgi:app", host=host, port=port, workers=workers or settings.workers,
                 log_level="warning", proxy_headers=False,  # the app believes only MADOGUCHI_TRUSTED_PROXIES
                 timeout_worker_healthcheck=WORKER_START_SECONDS)
 

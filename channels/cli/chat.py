@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.console import Console
 
-from channels.cli_settings import settings_with
-from knowledge.errors import ConfigurationError
+from channels.cli.settings import settings_with
+from knowledge.core.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from knowledge.settings import Settings
+    from knowledge.core.settings import Settings
 
 out = Console()
 
@@ -94,7 +94,7 @@ def socket_mode(settings: Settings):  # type: ignore[no-untyped-def]
     runs too (started), so staff are answered from newly published versions without a restart."""
     from functools import partial
 
-    from channels.web.app import build_context
+    from channels.server.app import build_context
     from indexer.runtime import IndexWatcher
 
     ctx = build_context(settings)

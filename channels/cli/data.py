@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from channels.cli_settings import settings_with
-from knowledge.errors import NotFoundError, RequestError
+from channels.cli.settings import settings_with
+from knowledge.core.errors import NotFoundError, RequestError
 
 data_app = typer.Typer(help="Residents' data: export, delete, and delete what is older than the retention period.",
                        no_args_is_help=True)
@@ -25,7 +25,7 @@ def _selector(settings, session: str | None, line_user: str | None,  # type: ign
               slack_user: str | None) -> tuple[str, Callable[[str], bool]]:
     """Id prefix to look under, and the test a conversation id must pass, for one person."""
     from bot.store.values import bounded_id
-    from channels.conversation import user_hash
+    from bot.service.conversation import user_hash
 
     if len([x for x in (session, line_user, slack_user) if x]) != 1:
         raise RequestError("give exactly one of --session, --line-user, --slack-user")

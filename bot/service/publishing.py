@@ -23,9 +23,9 @@ from indexer.build import IndexBuilder, Progress, no_progress, publish_index
 from indexer.index import KnowledgeIndex
 from indexer.embedding import Embedder, embedder_from_settings
 from indexer.runtime import BuildReport, normaliser_from_settings, summarise_sources
-from knowledge.errors import IndexStoreError
+from knowledge.core.errors import IndexStoreError
 from knowledge.records import LoadResult, Record
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 
 LOCK_FILE = ".publish.lock"
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer import NONE_OF_THESE
 from indexer.normalise import normalise_width
-from knowledge.errors import ConflictError, StoreUnavailableError
+from knowledge.core.errors import ConflictError, StoreUnavailableError
 
 if TYPE_CHECKING:
     from channels.web.api import WebContext

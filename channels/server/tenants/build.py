@@ -1,6 +1,6 @@
 """Building each city's index: the city's files, then the shared layer, then the desk's entries of that city.
 
-The path is the one `madoguchi index build` and the desk's publishing take (`channels.publishing`), with
+The path is the one `madoguchi index build` and the desk's publishing take (`bot.service.publishing`), with
 the city's settings; a shared record whose id the city also has is dropped by the loader (the city's
 comes first) and is reported here as an override, not as a problem.
 """
@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from channels.publishing import build_knowledge_index, desk_entries, new_builder
-from channels.tenants.config import Tenant, TenantsFile, tenant_settings
-from channels.tenants.registry import load_tenants
+from bot.service.publishing import build_knowledge_index, desk_entries, new_builder
+from channels.server.tenants.config import Tenant, TenantsFile, tenant_settings
+from channels.server.tenants.registry import load_tenants
 from indexer.build import IndexBuilder
 from indexer.runtime import BuildReport
-from knowledge.errors import ConfigurationError
+from knowledge.core.errors import ConfigurationError
 from knowledge.records import Problem
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from knowledge.sources import discover
 
 DUPLICATE_ID = re.compile(r"^番号 '(?P<id>.+)' が重複しています（最初は (?P<first>.+)）$")  # knowledge/sources.py

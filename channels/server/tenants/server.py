@@ -24,13 +24,13 @@ from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Host, Mount, Route, Router
 
 from channels.delivery import warn_of_shared_files
-from channels.tenants.config import Tenant, tenant_settings
-from channels.tenants.follow import Cities, follow_registry
-from channels.tenants.parts import city_context
-from channels.tenants.registry import load_tenants
-from channels.web.app import create_app
+from channels.server.tenants.config import Tenant, tenant_settings
+from channels.server.tenants.follow import Cities, follow_registry
+from channels.server.tenants.parts import city_context
+from channels.server.tenants.registry import load_tenants
+from channels.server.app import create_app
 from channels.web.security import SecurityHeaders
-from knowledge.settings import Settings, get_settings
+from knowledge.core.settings import Settings, get_settings
 
 PAGES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent), autoescape=select_autoescape(default=True))
 

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pydantic-settings loads when a command runs, not for `madoguchi --help`
-    from knowledge.settings import Settings
+    from knowledge.core.settings import Settings
 
 
 def settings_with(index_dir: Path | None) -> Settings:
     """Settings from the environment, with command-line options on top."""
-    from knowledge.settings import Settings
+    from knowledge.core.settings import Settings
 
     overrides = {"index_dir": index_dir} if index_dir else {}
     return Settings(**overrides)

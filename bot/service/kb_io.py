@@ -14,11 +14,11 @@ from pathlib import Path
 
 from bot.store.entries import EntryStore
 from bot.store.entry_fields import EntryFields, check_entry_id, split_paraphrases
-from channels.publishing import load_knowledge
-from knowledge.errors import InvalidFieldError, RequestError
+from bot.service.publishing import load_knowledge
+from knowledge.core.errors import InvalidFieldError, RequestError
 from knowledge.export import Format, export_records, unquote_formulas
 from knowledge.records import Problem, Record
-from knowledge.settings import Settings
+from knowledge.core.settings import Settings
 from knowledge.tables import READERS
 
 

@@ -20,9 +20,9 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Router
 
-from channels.tenants.config import Tenant, TenantsFile, tenant_settings
-from channels.tenants.registry import revisions
-from knowledge.settings import Settings
+from channels.server.tenants.config import Tenant, TenantsFile, tenant_settings
+from channels.server.tenants.registry import revisions
+from knowledge.core.settings import Settings
 
 log = logging.getLogger("madoguchi.tenants")
 Launch = Callable[[Tenant, Settings], tuple[FastAPI, list[BaseRoute]]]

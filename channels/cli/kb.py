@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from channels.cli_settings import settings_with
+from channels.cli.settings import settings_with
 
 kb_app = typer.Typer(help="The whole knowledge base (the city's files + the desk's entries) as XLSX or CSV.",
                      no_args_is_help=True)
@@ -38,8 +38,8 @@ def export(fmt: Annotated[SheetFormat, typer.Option("--format", help="xlsx or cs
            out_path: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("madoguchi-faq.xlsx"),
            ) -> None:
     """Write every FAQ record in the columns `index build` reads (XLSX: passages on a second, read-only sheet)."""
-    from channels.kb_io import export_knowledge
-    from channels.publishing import desk_entries
+    from bot.service.kb_io import export_knowledge
+    from bot.service.publishing import desk_entries
 
     settings = settings_with(None)
     rows = export_knowledge(settings, desk_entries(settings), "csv" if fmt is SheetFormat.CSV else "xlsx", out_path)
@@ -53,9 +53,9 @@ def import_(path: Annotated[Path, typer.Argument(help="An XLSX, CSV or JSONL FAQ
     """Version new and changed rows as approved desk entries (audited), then publish a new index version."""
     from bot.store import ConversationStore
     from bot.store.entries import EntryStore
-    from channels.kb_io import import_table
-    from channels.publishing import build_knowledge_index
-    from channels.render import problems_table
+    from bot.service.kb_io import import_table
+    from bot.service.publishing import build_knowledge_index
+    from channels.cli.render import problems_table
 
     settings = settings_with(index_dir)
     entries = EntryStore(ConversationStore(settings.resolved_database_url).migrate())
