@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from channels.server import create_app
-from channels.server.app import build_context
+from channels.server.app import build_city
 from knowledge.records import Audience
 from knowledge.core.settings import SAMPLE_CITY, Settings
 from knowledge.sources import load_sources
@@ -93,7 +93,7 @@ SCHEMA_EXAMPLES = int(os.environ.get("FUZZ_SCHEMA_EXAMPLES", "40"))  # bench/fuz
 @pytest.fixture(scope="module")
 def api_schema(app_settings: Settings):  # type: ignore[no-untyped-def]
     app = create_app(app_settings)
-    app.state.madoguchi = build_context(app_settings)
+    app.state.madoguchi = build_city(app_settings)
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

@@ -324,7 +324,7 @@ def test_socket_mode_receives_events_over_a_websocket_and_answers(
     from websockets.sync.server import serve
 
     from channels.cli.chat import socket_mode_handler
-    from channels.server.app import build_context
+    from channels.server.app import build_city
 
     acks: list[str] = []
     payload, ts = mention("ごみの分け方", team=STAFF_TEAM)
@@ -344,7 +344,7 @@ def test_socket_mode_receives_events_over_a_websocket_and_answers(
         settings = Settings(index_dir=sample_index_dir, slack_bot_token="xoxb-test", slack_app_token="xapp-test",
                             slack_mode="socket", slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
                             database_url=f"sqlite:///{tmp_path / 'store.db'}")
-        handler = socket_mode_handler(build_context(settings))
+        handler = socket_mode_handler(build_city(settings))
         handler.connect()
         try:
             assert thread_posts(recorder, ts), "no answer posted in the thread"

@@ -22,14 +22,14 @@ from knowledge.records import Audience
 from knowledge.core.settings import Settings
 
 if TYPE_CHECKING:
-    from channels.web.api import WebContext
+    from bot.service.city import City
 
 log = logging.getLogger("madoguchi.store")
 NOT_ACCEPTED = ("申し訳ありません。このメッセージは受け付けられませんでした。"
                 "お手数ですが、内容を短くするなどして、もう一度お送りください。")  # the store refused the turn
 
 
-def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audience, text: str,
+def converse(ctx: "City", conversation: str, channel: str, audience: Audience, text: str,
              choice_id: str | None = None, route: ReplyRoute | None = None,
              language: str | None = None) -> tuple[Answer, StoredTurn]:
     """Answer a message (or a choice from the last turn's offer) and store the turn before replying.
@@ -50,7 +50,7 @@ def converse(ctx: "WebContext", conversation: str, channel: str, audience: Audie
     return reply, stored
 
 
-def keep_turn(ctx: "WebContext", facts: TurnFacts) -> StoredTurn:
+def keep_turn(ctx: "City", facts: TurnFacts) -> StoredTurn:
     """Into the store, or into the local spool while the store is down (the bot keeps answering). A write
     the store refused (StoreRefusedError) is not an outage: it is raised, never spooled as received."""
     try:

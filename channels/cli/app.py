@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from channels.cli import answer, chat, data, desk, kb, learn
-from channels.cli.settings import settings_with
+from channels.cli.settings import WORKER_START_SECONDS, settings_with
 from channels.cli.render import activations_table, hits_table, problems_table, sources_table
 from channels.cli.tenants import serve_tenants, tenants_app
 from knowledge.core.errors import MadoguchiError
@@ -154,10 +154,6 @@ def serve(index_dir: IndexDir = None,
                 log_level="warning", proxy_headers=False,  # the app believes only MADOGUCHI_TRUSTED_PROXIES
                 timeout_worker_healthcheck=WORKER_START_SECONDS)
 
-
-# A worker answers uvicorn's health pings only once its imports release the interpreter; on a busy small
-# server that took over 5 s (uvicorn's default), and the workers were killed and restarted for ever.
-WORKER_START_SECONDS = 120
 
 
 def main() -> None:

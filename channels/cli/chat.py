@@ -94,10 +94,10 @@ def socket_mode(settings: Settings):  # type: ignore[no-untyped-def]
     runs too (started), so staff are answered from newly published versions without a restart."""
     from functools import partial
 
-    from channels.server.app import build_context
+    from channels.server.app import build_city
     from indexer.runtime import IndexWatcher
 
-    ctx = build_context(settings)
+    ctx = build_city(settings)
     watcher = IndexWatcher(partial(ctx.bot.reload_if_changed, ctx.lock), settings.index_poll_seconds).start()
     return socket_mode_handler(ctx), watcher
 

@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pydantic-settings loads when a command runs, not for `madoguchi --help`
     from knowledge.core.settings import Settings
 
+# A worker answers uvicorn's health pings only once its imports release the interpreter; on a busy small
+# server that took over 5 s (uvicorn's default), and the workers were killed and restarted for ever.
+WORKER_START_SECONDS = 120
+
 
 def settings_with(index_dir: Path | None) -> Settings:
     """Settings from the environment, with command-line options on top."""

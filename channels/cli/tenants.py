@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from channels.cli.render import problems_table
+from channels.cli.settings import WORKER_START_SECONDS
 from knowledge.core.errors import ConfigurationError
 
 if TYPE_CHECKING:  # the settings load when a command runs, not for `madoguchi --help`

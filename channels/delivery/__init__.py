@@ -11,12 +11,12 @@ from channels.delivery.dispatcher import Dispatcher
 from knowledge.core.settings import Settings
 
 if TYPE_CHECKING:
-    from channels.web.api import WebContext
+    from bot.service.city import City
 
 log = logging.getLogger("madoguchi.delivery")
 
 
-def start_background_work(ctx: "WebContext") -> None:
+def start_background_work(ctx: "City") -> None:
     """One worker per city per server process: replay what the city spooled while its store was down (from
     the city's own spool file), then the outbox."""
     settings = ctx.settings

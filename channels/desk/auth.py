@@ -26,7 +26,7 @@ from knowledge.core.errors import ForbiddenError, UnauthorizedError
 from knowledge.core.settings import Settings
 
 if TYPE_CHECKING:  # channels.web imports the desk; the desk must not import channels.web at load time
-    from channels.web.api import WebContext
+    from bot.service.city import City
     from channels.web.limits import Limiter
 
 COOKIE = "madoguchi_desk"
@@ -43,7 +43,7 @@ _BUILD_LOCK = threading.Lock()
 class DeskServices:
     """What desk pages share, built once per worker from the app's context."""
 
-    ctx: WebContext
+    ctx: City
     accounts: Accounts
     escalations: EscalationDesk
     login_limiter: Limiter
@@ -67,7 +67,7 @@ def services(request: Request) -> DeskServices:
         return found
     with _BUILD_LOCK:
         if getattr(request.app.state, "desk", None) is None:
-            ctx: WebContext = request.app.state.madoguchi
+            ctx: City = request.app.state.madoguchi
             request.app.state.desk = DeskServices(ctx, Accounts.from_settings(ctx.store, ctx.settings),
                                                   EscalationDesk(ctx.store), login_limiter(ctx.settings))
         return request.app.state.desk

@@ -28,7 +28,7 @@ from knowledge.core.errors import RequestError
 from knowledge.records import Audience, Record
 
 if TYPE_CHECKING:
-    from channels.web.api import WebContext
+    from bot.service.city import City
 
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))
@@ -43,7 +43,7 @@ Start = Query(None, description="First day (JST), YYYY-MM-DD.")
 End = Query(None, description="Last day (JST), YYYY-MM-DD.")
 
 
-def context(request: Request) -> WebContext:
+def context(request: Request) -> City:
     """The app's shared context: bot, store, settings."""
     return request.app.state.madoguchi
 
@@ -97,13 +97,13 @@ class Dashboard:
         return sorted(seen, key=lambda c: (list(CHANNEL_LABELS).index(c) if c in CHANNEL_LABELS else 99, c))
 
 
-def unanswered_clusters(ctx: WebContext, insights: Insights, period: Period) -> list[ReviewCluster]:
+def unanswered_clusters(ctx: City, insights: Insights, period: Period) -> list[ReviewCluster]:
     """The biggest clusters of questions the bot clarified or escalated (👎 answers were answered)."""
     turns = [t for t in insights.review_turns(period) if t.decision != "answer"]
     return review_clusters(ctx.bot, ctx.lock, turns, TOP_CLUSTERS)
 
 
-def dashboard(ctx: WebContext, period: Period) -> Dashboard:
+def dashboard(ctx: City, period: Period) -> Dashboard:
     """Read every figure for the period."""
     insights = Insights(ctx.store)
     return Dashboard(period, insights.questions_per_day(period), insights.decisions(period),
@@ -200,7 +200,7 @@ def serving_days(insights: Insights, today: date) -> int:
     return max((today - since.astimezone(JST).date()).days, 0) if since else 0
 
 
-def contradictions(ctx: WebContext, state: Any) -> list[Contradiction]:
+def contradictions(ctx: City, state: Any) -> list[Contradiction]:
     """The live index's contradictions, found once per index version and kept in the app's `state`
     (Sudachi: under the bot's lock)."""
     index = ctx.bot.runtime.index
@@ -212,7 +212,7 @@ def contradictions(ctx: WebContext, state: Any) -> list[Contradiction]:
     return cached[1]
 
 
-def health(ctx: WebContext, today: date, state: Any) -> Health:
+def health(ctx: City, today: date, state: Any) -> Health:
     """Expired and ownerless FAQ entries, entries unseen for 90 days (once the bot has served 90 days: a new
     server has shown nothing yet), contradictions, the most escalated departments."""
     insights = Insights(ctx.store)

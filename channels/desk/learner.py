@@ -22,7 +22,7 @@ from indexer.embedding import LentEmbedder
 from indexer.runtime import normaliser_from_settings
 
 if TYPE_CHECKING:  # the desk must not import channels.web at load time
-    from channels.web.api import WebContext
+    from bot.service.city import City
 
 log = logging.getLogger("madoguchi.learn")
 SHOWN = ("hit@1", "hit@3", "mrr@10", "answered_right", "wrong_answer")
@@ -56,7 +56,7 @@ class LearnState:
 class Learner:
     """One learning run at a time per process; a click while one runs is answered with 「学習中」."""
 
-    def __init__(self, ctx: "WebContext") -> None:
+    def __init__(self, ctx: "City") -> None:
         self.ctx = ctx
         self.state = LearnState()
         self._guard = threading.Lock()

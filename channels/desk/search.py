@@ -27,7 +27,7 @@ from indexer.matched import matched_terms
 from knowledge.records import Audience, Record
 
 if TYPE_CHECKING:
-    from channels.web.api import WebContext
+    from bot.service.city import City
 
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))
@@ -73,17 +73,17 @@ class Search:
     results: list[Result]
 
 
-def context(request: Request) -> WebContext:
+def context(request: Request) -> City:
     """The app's shared context: bot, store, settings."""
     return request.app.state.madoguchi
 
 
-def audience_of(ctx: WebContext, user: SignedIn) -> Audience:
+def audience_of(ctx: City, user: SignedIn) -> Audience:
     """Staff for the roles the city lets see staff-only entries; a resident's view for everyone else."""
     return Audience.STAFF if user.role in ctx.settings.desk_staff_roles else Audience.RESIDENT
 
 
-def search(ctx: WebContext, text: str, audience: Audience) -> Search:
+def search(ctx: City, text: str, audience: Audience) -> Search:
     """Rank as the bot does; the index is read under the answering lock (Sudachi is not thread-safe)."""
     if not text.strip():
         return Search("", (), "", 0.0, [])
@@ -101,7 +101,7 @@ def search(ctx: WebContext, text: str, audience: Audience) -> Search:
     return Search(text, tuple(terms), decision, confidence, results)
 
 
-def departments(ctx: WebContext, audience: Audience) -> list[Department]:
+def departments(ctx: City, audience: Audience) -> list[Department]:
     """The directory 「担当課へ転送」 offers, from the live index."""
     return directory(ctx.bot.runtime.index.records, audience)
 

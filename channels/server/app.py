@@ -25,7 +25,8 @@ from channels.desk import desk_router
 from channels.desk.uploads import PathBodyLimit
 from channels.line import router as line_router
 from channels.web.reading_aids import router as reading_aids_router
-from channels.web.api import ERRORS, WebContext, build_ask_route, health_router, router
+from bot.service.city import City
+from channels.web.api import ERRORS, build_ask_route, health_router, router
 from channels.web.errors import UnexpectedErrors, install_error_handlers
 from channels.web.limits import build_limiters
 from channels.web.security import SecurityHeaders
@@ -36,13 +37,13 @@ from knowledge.core.settings import Settings, get_settings
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 
 
-def build_context(settings: Settings, bot: Bot | None = None, lock: threading.Lock | None = None) -> WebContext:
+def build_city(settings: Settings, bot: Bot | None = None, lock: threading.Lock | None = None) -> City:
     """Load the bot and open (and migrate) the store: the expensive part, once per worker. A server of
     several cities passes each city's bot and the ONE lock of the Sudachi normaliser they share."""
     store = ConversationStore(settings.resolved_database_url, RouteCipher(secret_key(settings)),
                               StoreTimeouts.of(settings)).migrate()
     per_session, per_address, per_chat_user = build_limiters(settings)
-    return WebContext(settings, bot or Bot.from_settings(settings), store, per_session, per_address,
+    return City(settings, bot or Bot.from_settings(settings), store, per_session, per_address,
                       lock or threading.Lock(), per_chat_user)
 
 
@@ -59,7 +60,7 @@ async def slack_events(request: Request) -> Response:
 
 
 def create_app(settings: Settings | None = None,
-               context: Callable[[Settings], WebContext] = build_context) -> FastAPI:
+               context: Callable[[Settings], City] = build_city) -> FastAPI:
     """The app; heavy loading happens in its lifespan, so importing this module is cheap. `context` is
     how the lifespan builds the shared context (channels.server.tenants shares model and lock between cities)."""
     settings = settings or get_settings()

@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import secrets
-import threading
-from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from bot import Bot
 from bot.answer import Answer
-from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
-from bot.store.preferences import ReadingPreferences
+from bot.service.city import City
 from bot.store.values import bounded_id
 from bot.furigana import furigana_for
 from bot.service.conversation import converse
 from bot.service.readings import japanese_for_a_foreign_reader
 from channels.web.reading_aids import with_ruby
-from bot.service.followups import RecentOffers, leave_contact, leave_feedback
-from bot.store.spool import Spool
-from channels.delivery import Dispatcher
-from channels.web.limits import Limiter
+from bot.service.followups import leave_contact, leave_feedback
 from channels.web.schemas import (SESSION_PATTERN, AgentReply, AskRequest, AskResponse, ChoiceOut, ContactRequest,
                                   EntryOut, ErrorBody, EscalationOut, FeedbackRequest, Health, RepliesOut, UrgentOut,
                                   ask_request_model)
 from knowledge.core.errors import StoreUnavailableError
 from knowledge.records import Audience
-from knowledge.core.settings import Settings
 
 CHANNEL = "web"
 HEALTH_PROBE_SECONDS = 1.0  # /healthz answers within this (plus the spool count) whatever the store does
@@ -41,34 +33,12 @@ ERRORS: dict[int | str, dict] = {status: {"model": ErrorBody, "description": why
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 
-@dataclass(slots=True)
-class WebContext:
-    """What the routes share: the bot (one at a time: Sudachi is not thread-safe), the store, the limits."""
-
-    settings: Settings
-    bot: Bot
-    store: ConversationStore
-    per_session: Limiter
-    per_address: Limiter
-    lock: threading.Lock
-    per_chat_user: Limiter
-    dispatcher: Dispatcher | None = None
-    spool: Spool | None = None
-    offers: RecentOffers = field(default_factory=RecentOffers)
-    readings: ReadingPreferences = field(default_factory=ReadingPreferences)
-
-    def wake_outbox(self) -> None:
-        """Deliver newly committed replies now instead of at the dispatcher's next tick."""
-        if self.dispatcher is not None:
-            self.dispatcher.wake()
-
-
-def context(request: Request) -> WebContext:
+def context(request: Request) -> City:
     """The app's shared context."""
     return request.app.state.madoguchi
 
 
-def _limit(ctx: WebContext, request: Request, session_id: str) -> None:
+def _limit(ctx: City, request: Request, session_id: str) -> None:
     ctx.per_address.check(request.client.host if request.client else "unknown")
     ctx.per_session.check(session_id)
 
@@ -103,7 +73,7 @@ def _urgent(reply: Answer) -> UrgentOut | None:
     return UrgentOut(id=situation.id, title=situation.title, text=situation.text, lines=list(situation.lines))
 
 
-def _escalation(ctx: WebContext, escalation_id: str | None, reply: Answer) -> EscalationOut | None:
+def _escalation(ctx: City, escalation_id: str | None, reply: Answer) -> EscalationOut | None:
     if escalation_id is None:
         return None
     return EscalationOut(id=escalation_id, message=reply.message, hours=ctx.settings.call_center_hours,

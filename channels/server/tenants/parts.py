@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from bot import Bot
 from bot.engine import decision_model, grounded_composer
 from bot.store.index_versions import index_store
-from channels.web.api import WebContext
-from channels.server.app import build_context
+from bot.service.city import City
+from channels.server.app import build_city
 from indexer.embedding import ModelEmbedder, embedder_from_settings
 from indexer.normalise import TextNormaliser
 from indexer.runtime import Runtime, load_newest_whole, normaliser_from_settings
@@ -61,7 +61,7 @@ def city_bot(settings: Settings, parts: SharedParts) -> Bot:
     return Bot(runtime, decision_model(settings, runtime.index), grounded_composer(settings, runtime))
 
 
-def city_context(settings: Settings) -> WebContext:
-    """`build_context` for one city of many: its own store and index, the process's model and lock."""
+def city_context(settings: Settings) -> City:
+    """`build_city` for one city of many: its own store and index, the process's model and lock."""
     parts = shared_parts(settings)
-    return build_context(settings, city_bot(settings, parts), parts.lock)
+    return build_city(settings, city_bot(settings, parts), parts.lock)
