@@ -26,6 +26,7 @@ from indexer.index import KnowledgeIndex
 from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime, load_runtime, load_version
 from indexer.search import SIGNALS, Retrieval
+from indexer.signals import DENSE
 from knowledge.core.errors import ConfigurationError, IndexStoreError
 from knowledge.languages import JAPANESE
 from knowledge.records import Audience, Record
@@ -209,7 +210,7 @@ class Bot:
     def explain(self, ranking: Ranking, candidates: tuple[Candidate, ...]) -> Explanation:
         """Terms, synonyms, and per-candidate scores before and after fusion."""
         rows = tuple({"id": c.record.id, "question": c.record.question, "fused": c.score,
-                      "best_field": max(SIGNALS[3:6], key=lambda s: c.signals[s]).removeprefix("dense_"),
+                      "best_field": max(DENSE, key=lambda s: c.signals[s.key]).key.removeprefix("dense_"),
                       **c.signals} for c in candidates[:EXPLAIN_TOP])
         query = ranking.retrieval.query
         return Explanation(query.terms, query.synonyms, rows, ranking.top1, ranking.top3)

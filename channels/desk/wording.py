@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.store.entry_fields import FIELD_LABELS
+from knowledge.fields import FIELD_LABELS
 from knowledge.records import Audience
 
 ROLE_LABELS = {"agent": "担当者", "editor": "編集者", "admin": "管理者"}
