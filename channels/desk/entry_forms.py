@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 
 from bot.store.entries import DECIDED, EntryStore
 from bot.store.entry_fields import EntryFields, split_paraphrases
+from bot.store.states import VersionStatus
 from bot.store.tables import EntryVersion
 from channels.desk.auth import services
 from channels.desk.publish import Publisher
@@ -24,7 +25,8 @@ from knowledge.fields import ENTRY_FIELDS, FIELD_LABELS, FORM_LIMITS
 from knowledge.records import Record
 
 AUDIENCES = (("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）"))
-STATUS_LABELS = {"draft": "下書き", "approved": "承認済み", "rejected": "却下", "retired": "公開終了"}
+STATUS_LABELS: dict[str, str] = {VersionStatus.DRAFT: "下書き", VersionStatus.APPROVED: "承認済み", VersionStatus.REJECTED: "却下",
+                 VersionStatus.RETIRED: "公開終了"}
 _PUBLISHER_LOCK = threading.Lock()
 
 
@@ -75,7 +77,8 @@ def fields_from_form(form: FormData) -> EntryFields:
         if len(values[name]) > limit:
             raise RequestError(f"{FIELD_LABELS[name]}は {limit} 文字までです")
     values.update(paraphrases=split_paraphrases(values["paraphrases"]), audience=values["audience"] or "resident",
-                  valid_from=_day("valid_from", values["valid_from"]), valid_until=_day("valid_until", values["valid_until"]))
+                  valid_from=_day("valid_from", values["valid_from"]),
+                  valid_until=_day("valid_until", values["valid_until"]))
     return EntryFields(**values).cleaned()
 
 
