@@ -33,13 +33,14 @@ def check_stored_text(texts: dict[str, str]) -> None:
             raise InvalidFieldError(f"{FIELD_LABELS[name]}は {limit} 文字までです（{len(texts[name])} 文字）。", name)
     link = texts.get("url", "")
     if link and not is_allowed_link(link):
-        raise InvalidFieldError(f"参照URLは {'・'.join(LINK_SCHEMES)} のリンクだけ使えます（{link[:60]!r}）。", "url")
+        raise InvalidFieldError(f"{FIELD_LABELS['url']}は {'・'.join(LINK_SCHEMES)} のリンクだけ使えます（{link[:60]!r}）。",
+                               "url")
 
 
 def check_entry_id(entry_id: str) -> None:
     """An id longer than the database's column is refused by name."""
     if len(entry_id) > ID_LIMIT:
-        raise InvalidFieldError(f"番号は {ID_LIMIT} 文字までです（{len(entry_id)} 文字）。", "id")
+        raise InvalidFieldError(f"{FIELD_LABELS['id']}は {ID_LIMIT} 文字までです（{len(entry_id)} 文字）。", "id")
 
 
 def clean_text(value: str | None) -> str:
