@@ -86,7 +86,7 @@ def pools(embed: Embed, settings: Settings) -> tuple[list, np.ndarray]:
     """Paraphrase pools of the sample city, and the centre from its questions."""
     records = load_sources(settings.sources).records
     faq = [r for r in records if r.kind == "faq"]
-    wordings: dict[str, list[str]] = {r.id: [r.question, *r.alt_questions] for r in faq}
+    wordings: dict[str, list[str]] = {r.id: [r.question, *r.paraphrases] for r in faq}
     for row in map(json.loads, LABELLED.read_text(encoding="utf-8").splitlines()):
         if row["relevant"] and (need := max(row["relevant"], key=row["relevant"].get)) in wordings:
             wordings[need].append(row["text"])

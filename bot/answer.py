@@ -22,6 +22,17 @@ class Decision(StrEnum):
     SMALLTALK = "smalltalk"
 
 
+class Reason(StrEnum):
+    """Why the engine handed a question to people (or, for URGENT, answered with the lines to call first)."""
+
+    NONE = ""
+    NO_MATCH = "no entry matched with enough confidence"
+    NONE_FIT = "none of the offered choices fit"
+    PAST_LAST_CHOICE = "a number past the last choice"
+    ASKED_FOR_PERSON = "asked for a person"
+    URGENT = "urgent situation"  # which one is `Answer.urgent`
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A ranked record with its fused score and raw signals."""
@@ -60,7 +71,7 @@ class Answer:
     message: str
     record: Record | None = None
     choices: tuple[Choice, ...] = ()
-    reason: str = ""
+    reason: Reason = Reason.NONE
     candidates: tuple[Candidate, ...] = ()
     explanation: Explanation | None = None
     urgent: Situation | None = None  # bot/urgent.py: the public line to call, told before anything else

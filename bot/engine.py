@@ -16,7 +16,7 @@ import numpy as np
 
 from bot import compose, honesty
 from bot.urgent import Situation, UrgentSituations
-from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Explanation, Session
+from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Explanation, Reason, Session
 from bot.features import candidate_features, query_features, shortlist
 from bot.intents import Intent, recognise
 from bot.multilingual.answering import ForeignAnswerer
@@ -26,6 +26,7 @@ from indexer.index import KnowledgeIndex
 from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime, load_runtime, load_version
 from indexer.search import SIGNALS, Retrieval
+from indexer.signals import DENSE
 from knowledge.core.errors import ConfigurationError, IndexStoreError
 from knowledge.languages import JAPANESE
 from knowledge.records import Audience, Record
@@ -209,7 +210,7 @@ class Bot:
     def explain(self, ranking: Ranking, candidates: tuple[Candidate, ...]) -> Explanation:
         """Terms, synonyms, and per-candidate scores before and after fusion."""
         rows = tuple({"id": c.record.id, "question": c.record.question, "fused": c.score,
-                      "best_field": max(SIGNALS[3:6], key=lambda s: c.signals[s]).removeprefix("dense_"),
+                      "best_field": max(DENSE, key=lambda s: c.signals[s.key]).key.removeprefix("dense_"),
                       **c.signals} for c in candidates[:EXPLAIN_TOP])
         query = ranking.retrieval.query
         return Explanation(query.terms, query.synonyms, rows, ranking.top1, ranking.top3)
@@ -232,7 +233,7 @@ class Bot:
             return Answer(decision, confidence=ranking.top3, message=compose.clarify_text(choices),
                           choices=choices, **common)
         return Answer(decision, confidence=ranking.top1, message=compose.escalate_text(self.settings, False),
-                      reason="no entry matched with enough confidence", **common)
+                      reason=Reason.NO_MATCH, **common)
 
     def _choice(self, text: str, session: Session, audience: Audience) -> Answer | None:
         """A reply to offered choices: a number, an id, or 「どれにも当てはまらない」."""
@@ -248,7 +249,7 @@ class Bot:
         if picked == NONE_OF_THESE:
             return self.foreign().none_fit(session.language) if session.language != JAPANESE else Answer(
                 Decision.ESCALATE, Intent.QUESTION, 0.0, compose.escalate_text(self.settings, True),
-                reason="none of the offered choices fit")
+                reason=Reason.NONE_FIT)
         record = self.runtime.index.record(picked)
         if record is None or not record.audience.visible_to(audience):
             return None
@@ -264,12 +265,12 @@ class Bot:
             return None
         choices = compose.clarify_choices(records)
         return Answer(Decision.CLARIFY, Intent.QUESTION, 0.0, compose.offer_again_text(choices), choices=choices,
-                      reason="a number past the last choice")
+                      reason=Reason.PAST_LAST_CHOICE)
 
     def _courtesy(self, intent: Intent) -> Answer:
         if intent is Intent.HUMAN:
             return Answer(Decision.ESCALATE, intent, 1.0, compose.escalate_text(self.settings, True),
-                          reason="asked for a person")
+                          reason=Reason.ASKED_FOR_PERSON)
         text = compose.greeting_text(self.settings) if intent is Intent.GREETING else compose.THANKS_TEXT
         return Answer(Decision.SMALLTALK, intent, 1.0, text)
 
@@ -305,5 +306,5 @@ def urgent_first(situation: Situation, reply: Answer) -> Answer:
     if reply.decision is Decision.ANSWER and situation.then_faq:
         return replace(reply, message=f"{situation.text}\n\n{reply.message}", urgent=situation)
     return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, situation.text, urgent=situation,
-                  reason=f"urgent situation {situation.id}", candidates=reply.candidates,
+                  reason=Reason.URGENT, candidates=reply.candidates,
                   explanation=reply.explanation)

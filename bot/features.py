@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from indexer.signals import BM25, COVER, DENSE, EXPANDED, RANKED, Signal, columns
+
 CANDIDATE_FEATURES = (
     "bm25_question_log", "bm25_paraphrase_log", "bm25_answer_log",
     "bm25_question_rel", "bm25_paraphrase_rel", "bm25_answer_rel", "bm25_best_rel",
@@ -27,7 +29,9 @@ QUERY_FEATURES = (
 
 
 SHORTLIST_PER_SIGNAL = 100
-RANKED_SIGNALS = (0, 1, 2, 3, 4, 5, 9, 10, 11, 12)  # bm25 and dense of each field, reading, expanded, bigrams
+RANKED_SIGNALS = list(RANKED)  # bm25 and dense of each field, reading, expanded, bigrams
+QUESTION_SIGNALS = [Signal.BM25_QUESTION, Signal.DENSE_QUESTION, Signal.COVER_QUESTION]
+PARAPHRASE_SIGNALS = [Signal.BM25_PARAPHRASE, Signal.DENSE_PARAPHRASE, Signal.COVER_PARAPHRASE]
 
 
 def shortlist(signals: np.ndarray, per_signal: int = SHORTLIST_PER_SIGNAL) -> np.ndarray:
@@ -40,9 +44,9 @@ def shortlist(signals: np.ndarray, per_signal: int = SHORTLIST_PER_SIGNAL) -> np
     count = len(signals)
     if count <= per_signal:
         return np.arange(count)
-    columns = signals.T[list(RANKED_SIGNALS)]
-    kth = np.partition(columns, count - per_signal, axis=1)[:, count - per_signal]
-    return np.flatnonzero(((columns >= kth[:, None]) & (columns > 0)).any(axis=0))
+    ranked = signals.T[RANKED_SIGNALS]
+    kth = np.partition(ranked, count - per_signal, axis=1)[:, count - per_signal]
+    return np.flatnonzero(((ranked >= kth[:, None]) & (ranked > 0)).any(axis=0))
 
 
 def _relative(rows: np.ndarray, kept: np.ndarray | slice) -> np.ndarray:
@@ -73,26 +77,27 @@ def candidate_features(signals: np.ndarray, is_passage: np.ndarray,
     Relative and standard scores compare a candidate with every candidate of the query; ranks are taken
     among the kept ones (a shortlist holds every signal's top, so a top rank is the same either way, and
     sorting the shortlist instead of every candidate was a third of the time spent answering).
-    `signals` columns are bm25 q/p/a, dense q/p/a, cover q/p/a, bm25 reading, expanded bm25 q/a, bigram bm25;
-    `is_passage` is per candidate.
+    `signals` has a column per `indexer.signals.Signal`; `is_passage` is per candidate.
     """
     by_signal = signals.T
-    best = np.maximum(by_signal[[0, 3, 6]], by_signal[[1, 4, 7]])  # question or paraphrase, per kind
-    compared = np.stack([best[0], by_signal[2], best[1], by_signal[5], by_signal[8], by_signal[9]])
-    bm25 = by_signal[0:3, kept]
+    bm25_best, dense_best, cover_best = np.maximum(by_signal[QUESTION_SIGNALS], by_signal[PARAPHRASE_SIGNALS])
+    reading, expanded = by_signal[Signal.BM25_READING], by_signal[columns(EXPANDED)]
+    compared = np.stack([bm25_best, by_signal[Signal.BM25_ANSWER], dense_best, by_signal[Signal.DENSE_ANSWER],
+                         by_signal[Signal.COVER_ANSWER], reading])
+    bm25 = by_signal[columns(BM25), kept]
     features = np.empty((len(CANDIDATE_FEATURES), bm25.shape[1]))
     features[0:3] = np.log1p(bm25)
-    features[3:7] = _relative(np.vstack([by_signal[0:3], best[0:1]]), kept)
-    features[7:10], features[10] = by_signal[3:6, kept], best[1, kept]
-    features[11] = best[1, kept] - best[1].max(initial=0.0)
-    features[12:15], features[15], features[16] = by_signal[6:9, kept], best[2, kept], is_passage[kept]
+    features[3:7] = _relative(np.vstack([by_signal[columns(BM25)], bm25_best]), kept)
+    features[7:10], features[10] = by_signal[columns(DENSE), kept], dense_best[kept]
+    features[11] = dense_best[kept] - dense_best.max(initial=0.0)
+    features[12:15], features[15], features[16] = by_signal[columns(COVER), kept], cover_best[kept], is_passage[kept]
     features[17:22] = [_reciprocal_rank(row[kept]) for row in compared[:5]]
     z = _z(compared[[0, 1, 2, 3, 5]], kept)
     features[22:26], features[28] = z[:4], z[4]
-    features[26], features[27] = np.log1p(by_signal[9, kept]), _relative(by_signal[9:10], kept)[0]
-    features[29:32] = _relative(by_signal[10:13], kept)  # expanded question / answer, character bigrams
-    features[32:35] = [_reciprocal_rank(row[kept]) for row in by_signal[10:13]]
-    features[35:38] = _z(by_signal[10:13], kept)
+    features[26], features[27] = np.log1p(reading[kept]), _relative(reading[None], kept)[0]
+    features[29:32] = _relative(expanded, kept)  # expanded question / answer, character bigrams
+    features[32:35] = [_reciprocal_rank(row[kept]) for row in expanded]
+    features[35:38] = _z(expanded, kept)
     return np.ascontiguousarray(features.T)
 
 

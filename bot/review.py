@@ -24,6 +24,7 @@ from scipy.spatial.distance import squareform
 from bot.engine import Bot
 from bot.review_match import EXAMPLES, EntryMatch, Lock, entry_matches
 from bot.store.insights import ReviewTurn
+from bot.store.states import Channel
 from indexer.normalise import normalise_width
 
 THRESHOLD = 0.40
@@ -125,7 +126,7 @@ def reason_of(turn: ReviewTurn) -> str:
     """Why one question is in the review queue, as editors read it; calls say they were calls."""
     if turn.unhelpful:
         return "👎"
-    if turn.channel == "phone" and turn.decision == "escalate":
+    if turn.channel == Channel.PHONE and turn.decision == "escalate":
         return PHONE_UNRESOLVED
     return REASONS.get(turn.decision, "低い信頼度")
 

@@ -32,7 +32,7 @@ FORMAT_VERSION = 4
 def record_units(record: Record, learned: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """(field, text) units of one record; the answer unit carries its question too, as a page does.
     Paraphrases learned from labelled questions (indexer/learned.py) join the entry's own paraphrases."""
-    return [("question", record.question), *(("paraphrase", alt) for alt in (*record.alt_questions, *learned)),
+    return [("question", record.question), *(("paraphrase", text) for text in (*record.paraphrases, *learned)),
             ("answer", f"{record.question}\n{record.answer}")]
 
 

@@ -17,11 +17,10 @@ from indexer.expansion import char_bigrams, weighted_scores
 from indexer.index import BIGRAM, FIELDS, LEXICAL, READING, KnowledgeIndex
 from indexer.kana import KanaReadings
 from indexer.normalise import NormalisedText, TextNormaliser
+from indexer.signals import BM25, DENSE, RANKED, SIGNALS, Signal
 from knowledge.records import Audience, Record
 
-SIGNALS = (*(f"{kind}_{f}" for kind in ("bm25", "dense", "cover") for f in FIELDS), "bm25_reading",
-           "bm25x_question", "bm25x_answer", "bm25_bigram")  # indexer/expansion.py
-RANKED = [SIGNALS.index(s) for s in SIGNALS if not s.startswith("cover_")]
+WORD_SIGNALS = [*BM25, Signal.BM25_READING, Signal.BM25X_QUESTION, Signal.BM25X_ANSWER]  # not character bigrams
 DENSE_CANDIDATES = 400
 EXACT_DENSE_LIMIT = APPROXIMATE_ABOVE  # below it every unit is scored exactly, so no graph is built
 RRF_K = 60
@@ -92,7 +91,7 @@ class Retriever:
         self._lexical_max = {f: OwnerMax(index.unit_record[index.field_units(f)]) for f in LEXICAL}
         self._dense_units = [index.field_units(f) for f in FIELDS]
         self._dense_max = [OwnerMax(index.unit_record[units]) for units in self._dense_units]
-        rows, columns = index.unit_record.astype(np.int64), len(FIELDS) + index.unit_field.astype(np.int64)
+        rows, columns = index.unit_record.astype(np.int64), np.array(DENSE, dtype=np.int64)[index.unit_field]
         self._dense_cells = columns * len(index.records) + rows  # each unit's dense cell in the flattened table
 
     def visible(self, audience: Audience) -> np.ndarray:
@@ -102,14 +101,14 @@ class Retriever:
         return self._resident_sees
 
     def _lexical(self, terms: list[str], table: np.ndarray) -> None:
-        for column, name in enumerate(FIELDS):
+        for name in FIELDS:
             scores, coverage = self.index.lexical[name].scores_and_coverage(terms)
-            self._lexical_max[name].write(table[column], scores)
-            self._lexical_max[name].write(table[2 * len(FIELDS) + column], coverage)
+            self._lexical_max[name].write(table[Signal.of("bm25", name)], scores)
+            self._lexical_max[name].write(table[Signal.of("cover", name)], coverage)
 
     def _reading(self, text: str, table: np.ndarray) -> None:
         scores = self.index.lexical[READING].scores(self.normaliser.reading_grams(text))
-        self._lexical_max[READING].write(table[SIGNALS.index("bm25_reading")], scores)
+        self._lexical_max[READING].write(table[Signal.BM25_READING], scores)
 
     def _expanded(self, terms: list[str], text: str, table: np.ndarray) -> None:
         """BM25 of the query with each word's nearest city words added, and character-bigram BM25."""
@@ -118,16 +117,16 @@ class Retriever:
         weights = self.index.neighbours.weights(terms, unknown)
         for name in ("question", "answer"):
             scores = weighted_scores(self.index.lexical[name], weights)
-            self._lexical_max[name].write(table[SIGNALS.index(f"bm25x_{name}")], scores)
+            self._lexical_max[name].write(table[Signal.of("bm25x", name)], scores)
         scores = self.index.lexical[BIGRAM].scores(char_bigrams(text))
-        self._lexical_max[BIGRAM].write(table[SIGNALS.index("bm25_bigram")], scores)
+        self._lexical_max[BIGRAM].write(table[Signal.BM25_BIGRAM], scores)
 
     def _dense(self, text: str, table: np.ndarray) -> None:
         vector = self.embedder.encode_queries([text])
         if self.index.dense.size <= EXACT_DENSE_LIMIT:
             scores = np.maximum(self.index.dense.all_scores(vector), 0.0)
-            for column, (units, owners) in enumerate(zip(self._dense_units, self._dense_max)):
-                owners.write(table[len(FIELDS) + column], scores[units])
+            for signal, units, owners in zip(DENSE, self._dense_units, self._dense_max):
+                owners.write(table[signal], scores[units])
             return
         top, found = self.index.dense.search(vector, DENSE_CANDIDATES)
         scores, cells = top[0][found[0] >= 0], self._dense_cells[found[0][found[0] >= 0]]
@@ -143,9 +142,8 @@ class Retriever:
             self._reading(query.text, table)
             self._expanded(query.search_terms, query.text, table)
             self._dense(query.text, table)
-        words = [*range(len(FIELDS)), *(SIGNALS.index(s) for s in ("bm25_reading", "bm25x_question", "bm25x_answer"))]
-        lexical = (table[words] > 0).any(axis=0)  # bigrams alone (ます, して) reach nearly every entry
-        dense_best = table[len(FIELDS): 2 * len(FIELDS)].max(axis=0)
+        lexical = (table[WORD_SIGNALS] > 0).any(axis=0)  # bigrams alone (ます, して) reach nearly every entry
+        dense_best = table[DENSE[0]: DENSE[-1] + 1].max(axis=0)
         reached = np.flatnonzero(self.visible(audience) & (lexical | self._near(dense_best)))
         return Retrieval(query, reached, np.take(table, reached, axis=1).T)
 
@@ -160,7 +158,7 @@ class Retriever:
 
 def reciprocal_rank_fusion(signals: np.ndarray) -> np.ndarray:
     """Σ 1/(60 + rank) over signals, for an unweighted first look at the ranking."""
-    ranked = signals[:, RANKED]
+    ranked = signals[:, list(RANKED)]
     ranks = (-ranked).argsort(axis=0).argsort(axis=0) + 1
     return np.where(ranked > 0, 1.0 / (RRF_K + ranks), 0.0).sum(axis=1)
 

@@ -18,16 +18,14 @@ from pathlib import Path
 from typing import Literal
 
 from knowledge.core.errors import RequestError
+from knowledge.fields import FAQ_FIELDS, FIELD_LABELS
 from knowledge.languages import LANGUAGES, translation_column
 from knowledge.records import Audience, Record
 
 Format = Literal["xlsx", "csv"]
-HEADERS = (("id", "番号"), ("question", "質問"), ("answer", "回答"), ("alt_questions", "言い換え"),
-           ("category", "分類"), ("department", "担当課"), ("contact", "連絡先"), ("url", "参照URL"),
-           ("audience", "公開範囲"), ("valid_from", "公開開始日"), ("valid_until", "公開終了日"), ("owner", "管理者"),
-           ("answer_easy", "やさしい日本語"),
-           *((translation_column(kind, code), f"{label}（{names[0]}）") for code, (_, names) in LANGUAGES.items()
-             for kind, label in (("question", "質問"), ("answer", "回答"))))
+HEADERS = (*((field.name, field.label) for field in FAQ_FIELDS),
+           *((translation_column(kind, code), f"{FIELD_LABELS[kind]}（{names[0]}）")
+             for code, (_, names) in LANGUAGES.items() for kind in ("question", "answer")))
 PASSAGE_HEADERS = ("番号", "文書", "位置", "見出し", "本文", "公開範囲")
 AUDIENCE_LABELS = {Audience.RESIDENT: "住民", Audience.STAFF: "職員", Audience.ALL: "全員"}
 FORMULA_START = ("=", "+", "-", "@")
@@ -37,8 +35,8 @@ COLUMN_WIDTHS = {"A": 10, "B": 40, "C": 80, "D": 40, "M": 80}
 
 def cell_value(record: Record, column: str) -> str | date | None:
     """One record's value for a column, in the form the loaders read back."""
-    if column == "alt_questions":
-        return "\n".join(record.alt_questions)
+    if column == "paraphrases":
+        return "\n".join(record.paraphrases)
     if column == "audience":
         return AUDIENCE_LABELS[record.audience]
     kind, _, suffix = column.partition("_")
@@ -136,4 +134,4 @@ def _unquoted(text: str) -> str:
 def unquote_formulas(record: Record) -> Record:
     """Undo the leading ' that a CSV export puts before = + - @ (so a spreadsheet shows, not runs, it)."""
     texts = {f.name: _unquoted(value) for f in fields(Record) if isinstance(value := getattr(record, f.name), str)}
-    return replace(record, alt_questions=tuple(_unquoted(a) for a in record.alt_questions), **texts)
+    return replace(record, paraphrases=tuple(_unquoted(a) for a in record.paraphrases), **texts)

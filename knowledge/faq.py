@@ -18,7 +18,7 @@ AUDIENCE_ALIASES = {
     "staff": Audience.STAFF, "職員": Audience.STAFF, "庁内": Audience.STAFF,
     "all": Audience.ALL, "全員": Audience.ALL, "共通": Audience.ALL, "すべて": Audience.ALL,
 }
-_ALT_SEPARATORS = re.compile(r"[|｜\n]+")
+_PARAPHRASE_SEPARATORS = re.compile(r"[|｜\n]+")
 _JAPANESE_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 
 
@@ -84,7 +84,7 @@ def row_to_record(source: str, location: str, row: dict[str, Any]) -> Record:
             raise RowError(field, "空です。この行は読み込みません")
     return Record(
         id=values["id"], kind="faq", question=values["question"], answer=values["answer"],
-        alt_questions=tuple(a.strip() for a in _ALT_SEPARATORS.split(values["alt_questions"]) if a.strip()),
+        paraphrases=tuple(a.strip() for a in _PARAPHRASE_SEPARATORS.split(values["paraphrases"]) if a.strip()),
         category=values["category"], department=values["department"], contact=values["contact"],
         url=parse_url("url", values["url"]), audience=parse_audience(row.get("audience")),
         valid_from=parse_date("valid_from", row.get("valid_from")),

@@ -6,6 +6,8 @@ each language has a BCP-47 code (the API's `language`) and a short column suffix
 
 from __future__ import annotations
 
+from knowledge.fields import FIELD_LABELS
+
 LANGUAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     # code: (column suffix, names a Japanese header may use)
     "en": ("en", ("英語", "english")),
@@ -31,5 +33,5 @@ def _aliases(kind: str, japanese: str, code: str) -> tuple[str, ...]:
 
 TRANSLATION_ALIASES: dict[str, tuple[str, ...]] = {
     translation_column(kind, code): _aliases(kind, japanese, code)
-    for code in LANGUAGES for kind, japanese in (("question", "質問"), ("answer", "回答"))
+    for code in LANGUAGES for kind, japanese in ((kind, FIELD_LABELS[kind]) for kind in ("question", "answer"))
 }

@@ -21,6 +21,8 @@ class Audience(StrEnum):
 
 
 RecordKind = Literal["faq", "passage"]
+JSON_NAMES = {"paraphrases": "alt_questions"}  # the key published index files have always used
+FROM_JSON_NAMES = {key: name for name, key in JSON_NAMES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +33,7 @@ class Record:
     kind: RecordKind
     question: str
     answer: str
-    alt_questions: tuple[str, ...] = ()
+    paraphrases: tuple[str, ...] = ()  # other ways residents ask the question (FAQ entries only)
     category: str = ""
     department: str = ""
     contact: str = ""
@@ -59,7 +61,7 @@ class Record:
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for JSON files, dates as ISO strings."""
-        data = {name: getattr(self, name) for name in self.__slots__}  # asdict's deep copy costs a build 0.1 s
+        data = {JSON_NAMES.get(name, name): getattr(self, name) for name in self.__slots__}  # asdict: +0.1 s a build
         if not data["answer_easy"]:
             del data["answer_easy"]  # records without one hash as before it existed: older index versions stay valid
         data["audience"] = self.audience.value
@@ -72,9 +74,9 @@ class Record:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Record":
         """Inverse of :meth:`to_json`."""
-        values = dict(data)
+        values = {FROM_JSON_NAMES.get(key, key): value for key, value in data.items()}
         values["audience"] = Audience(values["audience"])
-        values["alt_questions"] = tuple(values.get("alt_questions") or ())
+        values["paraphrases"] = tuple(values.get("paraphrases") or ())
         values["section_path"] = tuple(values.get("section_path") or ())
         values["translations"] = tuple(tuple(t) for t in values.get("translations") or ())
         for key in ("valid_from", "valid_until"):

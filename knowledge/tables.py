@@ -16,22 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.core.errors import SourceError
+from knowledge.fields import FAQ_FIELDS
 from knowledge.languages import TRANSLATION_ALIASES
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "番号", "no", "no.", "管理番号", "faq番号", "faqid"),
-    "question": ("question", "質問", "質問文", "問い", "問", "よくある質問"),
-    "answer": ("answer", "回答", "回答文", "答え", "答"),
-    "alt_questions": ("alt_questions", "言い換え", "類似質問", "別の聞き方", "paraphrases"),
-    "category": ("category", "カテゴリ", "カテゴリー", "分類", "区分"),
-    "department": ("department", "担当課", "担当部署", "所管課", "部署", "担当"),
-    "contact": ("contact", "連絡先", "問い合わせ先", "問合せ先", "お問い合わせ", "お問い合わせ先"),
-    "url": ("url", "参照url", "関連ページ", "リンク", "ページ"),
-    "audience": ("audience", "公開範囲", "対象", "公開先"),
-    "valid_from": ("valid_from", "公開開始日", "掲載開始日", "有効開始日"),
-    "valid_until": ("valid_until", "公開終了日", "掲載終了日", "有効期限", "有効終了日"),
-    "owner": ("owner", "管理者", "更新担当", "責任者"),
-    "answer_easy": ("answer_easy", "やさしい日本語", "回答（やさしい日本語）", "やさしい日本語の回答", "easy_answer"),
+    **{field.name: field.headers for field in FAQ_FIELDS},
     **TRANSLATION_ALIASES,
 }
 REQUIRED_COLUMNS = ("question", "answer")

@@ -96,7 +96,7 @@ def test_injection_in_the_residents_message_cannot_change_citations_or_add_an_ad
     assert [s.text for s in draft.sentences] == [first_sentence(sources[0])]
     assert "evil" not in str([s.text for s in draft.sentences]) and len(draft.dropped) == 3
     assert {f.name for f in dataclasses.fields(Draft)} == {"sentences", "sources", "method", "reason", "model",
-                                                          "dropped"}, "a draft carries no address to send to"
+                                                          "dropped", "failure"}, "a draft carries no address to send to"
 
 
 def test_injection_in_a_document_cannot_add_its_address_or_a_citation(bot: Bot) -> None:

@@ -151,7 +151,7 @@ def test_a_paraphrase_for_an_entry_that_exists_only_in_the_files_starts_from_the
     file_record = next(r for r in load_knowledge(Settings(), None).records if r.id == "R001")
     draft = entries.add_paraphrase("R001", "引っ越しの届けに何を持っていく？", "agent1", file_record)
     assert draft.question == file_record.question and draft.answer == file_record.answer
-    assert draft.paraphrases == [*file_record.alt_questions, "引っ越しの届けに何を持っていく？"]
+    assert draft.paraphrases == [*file_record.paraphrases, "引っ越しの届けに何を持っていく？"]
     again = entries.add_paraphrase("R001", "転入 持ち物 一覧", "agent2")
     assert again.id == draft.id and again.paraphrases[-1] == "転入 持ち物 一覧"
     with pytest.raises(NotFoundError):

@@ -35,7 +35,7 @@ def test_japanese_headers_are_accepted_as_aliases(tmp_path: Path) -> None:
     record = load_sources([write(tmp_path / "faq.csv", text, "cp932")], today=TODAY).records[0]
     assert (record.id, record.department, record.contact) == ("J1", "市民課", "内線1")
     assert record.audience is Audience.STAFF
-    assert record.alt_questions == ("はんこ", "ハンコ登録")
+    assert record.paraphrases == ("はんこ", "ハンコ登録")
 
 
 def test_missing_answer_column_names_file_header_row_and_field(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ def thousand_texts() -> list[str]:
     """What a model meets: residents' questions, the city's questions, paraphrases and answer lines, odd input."""
     texts = ODD + [q.text for q in read_labelled(PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl")]
     for record in load_sources([PACKAGE_DIR / "samples" / "minato"]).records:
-        texts += [record.question, *record.alt_questions, *record.answer.splitlines()]
+        texts += [record.question, *record.paraphrases, *record.answer.splitlines()]
     unique = list(dict.fromkeys(t for t in texts))
     assert len(unique) >= 1000
     return unique[:1000]

@@ -7,9 +7,9 @@ The desk, once per process and then per escalation an agent opens:
     draft.to_json()   # sentences with citations, numbered sources, method (model/fallback) and reason
 """
 
-from bot.drafting.draft import Draft, DraftMethod, DraftSentence, DraftSource, DroppedSentence
+from bot.drafting.draft import Draft, DraftMethod, DraftReason, DraftSentence, DraftSource, DroppedSentence
 from bot.drafting.drafter import Drafter, chat_model_from_settings, draft_for_escalation, sources_for
 from bot.drafting.grounded import GroundedComposer
 
-__all__ = ["Draft", "DraftMethod", "DraftSentence", "DraftSource", "Drafter", "DroppedSentence",
+__all__ = ["Draft", "DraftMethod", "DraftReason", "DraftSentence", "DraftSource", "Drafter", "DroppedSentence",
            "GroundedComposer", "chat_model_from_settings", "draft_for_escalation", "sources_for"]

@@ -26,6 +26,18 @@ class DraftMethod(StrEnum):
     FALLBACK = "fallback"
 
 
+class DraftReason(StrEnum):
+    """Why an agent gets the sources' own words instead of the model's draft (NONE: the model's draft)."""
+
+    NONE = ""
+    NO_SOURCES = "no FAQ entry or passage matched the question"
+    OFF = "drafting is off (MADOGUCHI_DRAFT_MODEL_URL is not set)"
+    TIMEOUT = "the drafting model did not answer in time"
+    UNREACHABLE = "the drafting model could not be reached"
+    MODEL_FAILED = "the drafting model failed"  # the error's type is `Draft.failure`
+    UNSUPPORTED = "no sentence of the model's draft was supported"
+
+
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """The start of a text, cut after the last full sentence that fits."""
     text = text.strip()
@@ -91,9 +103,15 @@ class Draft:
     sentences: tuple[DraftSentence, ...]
     sources: tuple[DraftSource, ...]
     method: DraftMethod
-    reason: str = ""
+    reason: DraftReason = DraftReason.NONE
     model: str = ""
     dropped: tuple[DroppedSentence, ...] = ()
+    failure: str = ""  # the type of error the model's server gave, with MODEL_FAILED
+
+    @property
+    def stated_reason(self) -> str:
+        """The reason in words, with the error's type when the model failed."""
+        return f"{self.reason} ({self.failure})" if self.failure else str(self.reason)
 
     def numbers(self, sentence: DraftSentence) -> tuple[int, ...]:
         """The [n] markers of a sentence, in citation order."""
@@ -105,12 +123,12 @@ class Draft:
         sentences = [{"text": s.text, "citations": list(s.citations), "numbers": list(self.numbers(s))}
                      for s in self.sentences]
         dropped = [{"text": d.text, "numbers": list(d.cited_numbers), "reason": d.reason} for d in self.dropped]
-        return {"method": self.method.value, "reason": self.reason, "model": self.model, "sentences": sentences,
+        return {"method": self.method.value, "reason": self.stated_reason, "model": self.model, "sentences": sentences,
                 "sources": [asdict(source) for source in self.sources], "dropped": dropped}
 
 
-def fallback(sources: tuple[DraftSource, ...], reason: str,
-             dropped: tuple[DroppedSentence, ...] = ()) -> Draft:
+def fallback(sources: tuple[DraftSource, ...], reason: DraftReason,
+             dropped: tuple[DroppedSentence, ...] = (), failure: str = "") -> Draft:
     """The best sources' own words, each citing itself: what the agent sees when no model draft is usable."""
     sentences = tuple(DraftSentence(s.excerpt, (s.id,)) for s in sources[:FALLBACK_SOURCES])
-    return Draft(sentences, sources, DraftMethod.FALLBACK, reason, dropped=dropped)
+    return Draft(sentences, sources, DraftMethod.FALLBACK, reason, dropped=dropped, failure=failure)

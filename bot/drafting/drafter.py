@@ -14,7 +14,7 @@ from langchain_core.messages import BaseMessage
 
 from bot.drafting import prompt
 from bot.drafting.relevance import about_the_question
-from bot.drafting.draft import (Draft, DraftMethod, DraftSentence, DraftSource, DroppedSentence, cited,
+from bot.drafting.draft import (Draft, DraftMethod, DraftReason, DraftSentence, DraftSource, DroppedSentence, cited,
                                 fallback)
 from bot.grounding import SupportCheck
 from indexer.normalise import TextNormaliser
@@ -51,14 +51,15 @@ def reply_text(message: BaseMessage) -> str:
     return "".join(b if isinstance(b, str) else str(b.get("text", "")) for b in message.content)
 
 
-def failure(exc: Exception) -> str:
-    """Why the model gave nothing, in words for the agent's screen (no URLs, keys or question text)."""
+def failure(exc: Exception) -> tuple[DraftReason, str]:
+    """Why the model gave nothing, and the error's type when that is all there is to say (no URLs, keys or
+    question text reach the agent's screen)."""
     names = " ".join(kind.__name__ for kind in type(exc).__mro__)
     if "Timeout" in names:
-        return "the drafting model did not answer in time"
+        return DraftReason.TIMEOUT, ""
     if "Connection" in names:
-        return "the drafting model could not be reached"
-    return f"the drafting model failed ({type(exc).__name__})"
+        return DraftReason.UNREACHABLE, ""
+    return DraftReason.MODEL_FAILED, type(exc).__name__
 
 
 def ask(chat: BaseChatModel, messages: list[BaseMessage]) -> str | Exception:
@@ -120,15 +121,16 @@ class Drafter:
         records = sources[:MAX_SOURCES]
         given = tuple(DraftSource.from_record(n, r) for n, r in enumerate(records, start=1))
         if not given:
-            return Draft((), (), DraftMethod.FALLBACK, "no FAQ entry or passage matched the question")
+            return Draft((), (), DraftMethod.FALLBACK, DraftReason.NO_SOURCES)
         if reply is None:
-            return fallback(given, "drafting is off (MADOGUCHI_DRAFT_MODEL_URL is not set)")
+            return fallback(given, DraftReason.OFF)
         if isinstance(reply, Exception):
-            return fallback(given, failure(reply))
+            reason, error = failure(reply)
+            return fallback(given, reason, failure=error)
         kept, dropped = verify(prompt.parse(reply), records, self.support)
         if not kept:
-            return fallback(given, "no sentence of the model's draft was supported", tuple(dropped))
-        return Draft(tuple(kept), given, DraftMethod.MODEL, "", self.model_name, tuple(dropped))
+            return fallback(given, DraftReason.UNSUPPORTED, tuple(dropped))
+        return Draft(tuple(kept), given, DraftMethod.MODEL, DraftReason.NONE, self.model_name, tuple(dropped))
 
 
 def sources_for(bot: "Bot", question: str, audience: Audience, k: int = MAX_SOURCES) -> list[Record]:

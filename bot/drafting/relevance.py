@@ -27,7 +27,7 @@ def subject_terms(normaliser: TextNormaliser, question: str) -> set[str]:
 
 def record_terms(normaliser: TextNormaliser, record: Record) -> set[str]:
     """Every search term of a source's title, paraphrases and text."""
-    text = "\n".join((record.question, *record.alt_questions, record.answer))
+    text = "\n".join((record.question, *record.paraphrases, record.answer))
     return set(normaliser.run(text).search_terms)
 
 
@@ -51,5 +51,5 @@ def names_the_entry(normaliser: TextNormaliser, question: str, record: Record) -
     """Whether a question could be a paraphrase of an entry: it names something the entry's question or
     paraphrases name. The bot may offer びん・缶 for a 粗大ごみ question (both say どうやって出す); an editor
     must not be told to add it there."""
-    wordings = "\n".join((record.question, *record.alt_questions))
+    wordings = "\n".join((record.question, *record.paraphrases))
     return bool(subject_nouns(normaliser, question) & subject_nouns(normaliser, wordings))

@@ -77,6 +77,6 @@ def paraphrases(queries: Sequence[LabelledQuery], records: Sequence[Record]) -> 
             record = by_id[entry]
             if query.audience is Audience.STAFF and record.audience is not Audience.STAFF:
                 kept_off += 1
-            elif query.text not in (record.question, *record.alt_questions):
+            elif query.text not in (record.question, *record.paraphrases):
                 found.append(Paraphrase(entry, query.text, query.id))
     return found, kept_off

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answer import NONE_OF_THESE, Answer, Candidate, Choice, Decision, Session
+from bot.answer import NONE_OF_THESE, Answer, Candidate, Choice, Decision, Reason, Session
 from bot.intents import Intent
 from bot.multilingual import texts
 from bot.multilingual.fields import LanguageIndex
@@ -115,7 +115,7 @@ class ForeignAnswerer:
         said = texts.courtesy(language, text)
         if said == "human":
             return Answer(Decision.ESCALATE, Intent.HUMAN, 1.0, texts.escalate_text(language, self.bot.settings, True),
-                          reason="asked for a person", language=language, answer_language=language)
+                          reason=Reason.ASKED_FOR_PERSON, language=language, answer_language=language)
         if said is not None:
             return self._courtesy(language, said)
         query = self.japanese_query(text, language)
@@ -163,7 +163,7 @@ class ForeignAnswerer:
             return Answer(decision, Intent.QUESTION, confidence, "\n".join(lines), choices=choices, language=language,
                           answer_language=language)
         return Answer(decision, Intent.QUESTION, confidence, texts.escalate_text(language, self.bot.settings, False),
-                      reason="no entry matched with enough confidence", language=language, answer_language=language)
+                      reason=Reason.NO_MATCH, language=language, answer_language=language)
 
     def picked(self, record: Record, language: str) -> Answer:
         """A choice the resident picked, answered in their language."""
@@ -174,7 +174,7 @@ class ForeignAnswerer:
     def none_fit(self, language: str) -> Answer:
         """「None of these」: to a person, said in the resident's language."""
         return Answer(Decision.ESCALATE, Intent.QUESTION, 0.0, texts.escalate_text(language, self.bot.settings, True),
-                      reason="none of the offered choices fit", language=language, answer_language=language)
+                      reason=Reason.NONE_FIT, language=language, answer_language=language)
 
     def _courtesy(self, language: str, said: str) -> Answer:
         intent = Intent.GREETING if said == "greeting" else Intent.THANKS

@@ -33,7 +33,7 @@ class ImportReport:
 
 def content_of(record: Record) -> EntryFields:
     """A record's content in the form desk versions store it, for comparing."""
-    return replace(EntryFields.from_record(record), paraphrases=split_paraphrases(record.alt_questions))
+    return replace(EntryFields.from_record(record), paraphrases=split_paraphrases(record.paraphrases))
 
 
 def _storable(record: Record, known: Record | None) -> EntryFields:

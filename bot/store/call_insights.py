@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 
 from bot.store.insights import Period, local_day
 from bot.store.repository import ConversationStore
+from bot.store.states import CallOutcome
 from bot.store.tables import Call
 
-OUTCOMES = ("answered", "forwarded", "unresolved")
+OUTCOMES = tuple(CallOutcome)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ class CallFigures:
     @property
     def answered(self) -> int:
         """Calls answered from the knowledge base."""
-        return self.outcomes.get("answered", 0)
+        return self.outcomes.get(CallOutcome.ANSWERED, 0)
 
     @property
     def answered_share(self) -> float | None:

@@ -17,12 +17,13 @@ from bot.store.escalations import audit
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore
+from bot.store.states import CallOutcome, Channel, LabelSource
 from bot.store.tables import Call, Conversation, Escalation, QuestionLabel, Turn, utcnow
 
-CHANNEL = "phone"
+CHANNEL = Channel.PHONE
 AUDIENCE = "resident"  # callers are residents; a staff question never becomes a resident paraphrase
-OUTCOMES = ("answered", "forwarded", "unresolved")
-DECISIONS = {"answered": "answer", "forwarded": "forward", "unresolved": "escalate"}
+OUTCOMES = tuple(CallOutcome)
+DECISIONS: dict[str, str] = {CallOutcome.ANSWERED: "answer", CallOutcome.FORWARDED: "forward", CallOutcome.UNRESOLVED: "escalate"}
 UNRESOLVED_REASON = "not resolved on the phone"
 
 
@@ -34,7 +35,7 @@ class CallFacts:
     normalised: str
     outcome: str
     agent: str
-    label_source: str = "agent"
+    label_source: LabelSource = LabelSource.AGENT
     entry_id: str | None = None
     department: str = ""
     handling_seconds: int | None = None
@@ -67,7 +68,7 @@ class CallLog:
         """The conversation, its turn, the call and the label or escalation, together or not at all."""
         call_id = uuid.uuid4().hex
         conversation_id = f"{CHANNEL}:{call_id}"
-        escalation_id = uuid.uuid4().hex if facts.outcome == "unresolved" else None
+        escalation_id = uuid.uuid4().hex if facts.outcome == CallOutcome.UNRESOLVED else None
         with self.store.guard(), self.store.session() as session, session.begin():
             session.add(Conversation(id=conversation_id, channel=CHANNEL, audience=AUDIENCE))
             turn = _turn(conversation_id, facts)
@@ -84,7 +85,7 @@ class CallLog:
     def _follow_up(self, session: Session, turn: Turn, facts: CallFacts, escalation_id: str | None) -> None:
         """What the outcome implies: a trusted label (answered with an entry), or an escalation with its desk
         notification (not resolved), written by the store's own code so it is exactly the escalation chat makes."""
-        if facts.outcome == "answered" and facts.entry_id:
+        if facts.outcome == CallOutcome.ANSWERED and facts.entry_id:
             session.add(_label(turn.conversation_id, turn.id, facts))
         if escalation_id:
             self.store.escalate_in(session, turn.id, _escalation_facts(turn.conversation_id, escalation_id, facts))
@@ -95,7 +96,7 @@ def _turn(conversation_id: str, facts: CallFacts) -> Turn:
     return Turn(conversation_id=conversation_id, created_at=utcnow(), question=facts.question,
                 normalised=facts.normalised, intent="question", decision=DECISIONS[facts.outcome],
                 confidence=facts.confidence, choices=[], candidates=facts.candidates,
-                shown_entry_id=facts.entry_id if facts.outcome == "answered" else None)
+                shown_entry_id=facts.entry_id if facts.outcome == CallOutcome.ANSWERED else None)
 
 
 def _label(conversation_id: str, turn_id: int, facts: CallFacts) -> QuestionLabel:

@@ -21,12 +21,13 @@ from bot.store.entry_fields import EntryFields, clean_text
 from bot.store.escalations import CALLBACK_NOTE, EscalationDesk, audit
 from bot.store.labels import label_escalation
 from bot.store.repository import ConversationStore
+from bot.store.states import EscalationStatus, LabelSource, VersionStatus
 from bot.store.tables import EntryVersion, utcnow
 from knowledge.core.errors import ConflictError, NotFoundError, RequestError
 from knowledge.records import Record
 
-DECIDED = ("approved", "retired")
-DECISION_ACTIONS = {"approved": "entry.approve", "rejected": "entry.reject"}
+DECIDED = (VersionStatus.APPROVED, VersionStatus.RETIRED)
+DECISION_ACTIONS: dict[str, str] = {VersionStatus.APPROVED: "entry.approve", VersionStatus.REJECTED: "entry.reject"}
 DESK_ID = re.compile(r"^D(\d+)$")
 
 
@@ -34,12 +35,12 @@ def live_of(versions: list[EntryVersion]) -> EntryVersion | None:
     """The version residents get: the newest decision, when it is an approval."""
     decided = [v for v in versions if v.status in DECIDED]
     newest = max(decided, key=lambda v: v.version, default=None)
-    return newest if newest is not None and newest.status == "approved" else None
+    return newest if newest is not None and newest.status == VersionStatus.APPROVED else None
 
 
 def open_draft(versions: list[EntryVersion]) -> EntryVersion | None:
     """The entry's draft being edited, if any."""
-    return next((v for v in versions if v.status == "draft"), None)
+    return next((v for v in versions if v.status == VersionStatus.DRAFT), None)
 
 
 class EntryStore:
@@ -63,7 +64,7 @@ class EntryStore:
         return list(session.scalars(query))
 
     @staticmethod
-    def _add(session: Session, entry_id: str, version: int, status: str, content: EntryFields, actor: str,
+    def _add(session: Session, entry_id: str, version: int, status: VersionStatus, content: EntryFields, actor: str,
              **extra: object) -> EntryVersion:
         decided = {"approver": actor, "approved_at": utcnow()} if status in DECIDED else {}
         row = EntryVersion(entry_id=entry_id, version=version, status=status, author=actor,
@@ -90,7 +91,8 @@ class EntryStore:
         Promoting the same escalation twice returns the entry made the first time."""
         desk = EscalationDesk(self.store)
         escalation = desk.get(escalation_id)
-        if escalation.status not in ("answered", "closed") or escalation.reply_text in ("", CALLBACK_NOTE):
+        replied = escalation.status in (EscalationStatus.ANSWERED, EscalationStatus.CLOSED)
+        if not replied or escalation.reply_text in ("", CALLBACK_NOTE):
             raise ConflictError("FAQ にできるのは、文章で返信した引き継ぎだけです。")
         question = desk.resident_question(escalation_id)
         content = EntryFields(question, escalation.reply_text, (question,), department=escalation.department,
@@ -102,14 +104,14 @@ class EntryStore:
                 return earlier
             entry_id = self._new_id(session, taken)
             audit(session, author, "entry.promote", entry_id, escalation=escalation_id)
-            return self._add(session, entry_id, 1, "draft", content, author, escalation_id=escalation_id)
+            return self._add(session, entry_id, 1, VersionStatus.DRAFT, content, author, escalation_id=escalation_id)
 
     def new_entry(self, content: EntryFields, author: str, taken: Collection[str] = (), note: str = "") -> EntryVersion:
         """A draft of a brand-new entry (e.g. from a cluster of unanswered questions)."""
         with self._transaction() as session:
             entry_id = self._new_id(session, taken)
             audit(session, author, "entry.new", entry_id, note=note)
-            return self._add(session, entry_id, 1, "draft", content, author, note=note)
+            return self._add(session, entry_id, 1, VersionStatus.DRAFT, content, author, note=note)
 
     def save_draft(self, entry_id: str, content: EntryFields, author: str) -> EntryVersion:
         """Edit the entry's open draft in place, or open one."""
@@ -120,7 +122,7 @@ class EntryStore:
             audit(session, author, "entry.save", entry_id, fields=content.changed_fields(
                 EntryFields.of(draft) if draft else None))
             if draft is None:
-                return self._add(session, entry_id, self._next(versions), "draft", content, author)
+                return self._add(session, entry_id, self._next(versions), VersionStatus.DRAFT, content, author)
             for column, value in content.as_columns().items():
                 setattr(draft, column, value)
             return draft  # the author stays who opened the draft; every later edit is in the audit log
@@ -141,17 +143,17 @@ class EntryStore:
             raise NotFoundError(f"FAQ {entry_id} はありません。")
         return self.save_draft(entry_id, content.with_paraphrase(text), actor)
 
-    def _decide(self, entry_id: str, actor: str, status: str, note: str = "") -> EntryVersion:
+    def _decide(self, entry_id: str, actor: str, status: VersionStatus, note: str = "") -> EntryVersion:
         """Approve or reject the open draft; an approval goes after every earlier decision."""
         with self._transaction() as session:
             versions = self._versions(session, entry_id)
             draft = open_draft(versions)
             if draft is None:
                 raise ConflictError(f"FAQ {entry_id} に承認を待つ下書きはありません。")
-            if status == "approved":
+            if status is VersionStatus.APPROVED:
                 EntryFields.of(draft).ready_to_publish()
             number = self._next(versions) if draft.version < max(v.version for v in versions) else draft.version
-            still_draft = (EntryVersion.id == draft.id) & (EntryVersion.status == "draft")
+            still_draft = (EntryVersion.id == draft.id) & (EntryVersion.status == VersionStatus.DRAFT)
             decision = {"status": status, "version": number, "approver": actor, "approved_at": utcnow(),
                         "note": note or draft.note}
             won = session.execute(update(EntryVersion).where(still_draft).values(**decision)).rowcount == 1
@@ -159,7 +161,7 @@ class EntryStore:
                 raise ConflictError("先にほかの人がこの下書きを承認または却下しました。ページを開き直してください。")
             audit(session, actor, DECISION_ACTIONS[status], entry_id, version=number)
             session.refresh(draft)
-            if status == "approved" and draft.escalation_id:
+            if status is VersionStatus.APPROVED and draft.escalation_id:
                 self._label_origin(session, draft.escalation_id, entry_id, actor)
             return draft
 
@@ -167,17 +169,17 @@ class EntryStore:
     def _label_origin(session: Session, escalation_id: str, entry_id: str, actor: str) -> None:
         """An approved FAQ made from an escalation: the resident's question becomes a label of it."""
         try:
-            label_escalation(session, escalation_id, entry_id, "approved", actor)
+            label_escalation(session, escalation_id, entry_id, LabelSource.APPROVED, actor)
         except RequestError:  # the escalation or its question is gone (purged); the approval stands
             pass
 
     def approve(self, entry_id: str, approver: str) -> EntryVersion:
         """Make the open draft the live version."""
-        return self._decide(entry_id, approver, "approved")
+        return self._decide(entry_id, approver, VersionStatus.APPROVED)
 
     def reject(self, entry_id: str, actor: str, note: str = "") -> EntryVersion:
         """Close the open draft without publishing it."""
-        return self._decide(entry_id, actor, "rejected", note)
+        return self._decide(entry_id, actor, VersionStatus.REJECTED, note)
 
     def retire(self, entry_id: str, actor: str) -> EntryVersion:
         """Take the entry out of the bot (also hiding a file record with its id), as a new version."""
@@ -187,20 +189,21 @@ class EntryStore:
             if live is None:
                 raise ConflictError(f"FAQ {entry_id} は公開されていません。")
             audit(session, actor, "entry.retire", entry_id, version=self._next(versions))
-            return self._add(session, entry_id, self._next(versions), "retired", EntryFields.of(live), actor)
+            number = self._next(versions)
+            return self._add(session, entry_id, number, VersionStatus.RETIRED, EntryFields.of(live), actor)
 
     def rollback(self, entry_id: str, version: int, actor: str) -> EntryVersion:
         """A new approved version with the content of an earlier approved one."""
         with self._transaction() as session:
             versions = self._versions(session, entry_id)
             old = next((v for v in versions if v.version == version), None)
-            if old is None or old.status != "approved":
+            if old is None or old.status != VersionStatus.APPROVED:
                 raise NotFoundError(f"FAQ {entry_id} に承認済みの版 {version} はありません。")
             if live_of(versions) is old:
                 raise ConflictError(f"版 {version} はすでに公開中です。")
             number = self._next(versions)
             audit(session, actor, "entry.rollback", entry_id, to=version, version=number)
-            return self._add(session, entry_id, number, "approved", EntryFields.of(old), actor,
+            return self._add(session, entry_id, number, VersionStatus.APPROVED, EntryFields.of(old), actor,
                              note=f"rollback to version {version}")
 
     def import_entries(self, rows: list[tuple[str, EntryFields]], actor: str, source: str) -> list[EntryVersion]:
@@ -211,7 +214,8 @@ class EntryStore:
                 content.ready_to_publish()
                 number = self._next(self._versions(session, entry_id))
                 audit(session, actor, "entry.import", entry_id, version=number, source=source)
-                made.append(self._add(session, entry_id, number, "approved", content, actor, note=f"import {source}"))
+                made.append(self._add(session, entry_id, number, VersionStatus.APPROVED, content, actor,
+                                      note=f"import {source}"))
         return made
 
     def history(self, entry_id: str) -> list[EntryVersion]:
@@ -219,7 +223,7 @@ class EntryStore:
         with self.store.guard(), self.store.session() as session:
             return self._versions(session, entry_id)
 
-    def _all(self, *statuses: str) -> dict[str, list[EntryVersion]]:
+    def _all(self, *statuses: VersionStatus) -> dict[str, list[EntryVersion]]:
         query = select(EntryVersion).order_by(EntryVersion.entry_id, EntryVersion.version)
         if statuses:
             query = query.where(EntryVersion.status.in_(statuses))
@@ -231,7 +235,7 @@ class EntryStore:
 
     def drafts(self) -> list[EntryVersion]:
         """Every open draft, oldest first: the editors' queue."""
-        return sorted((rows[0] for rows in self._all("draft").values()), key=lambda v: v.created_at)
+        return sorted((rows[0] for rows in self._all(VersionStatus.DRAFT).values()), key=lambda v: v.created_at)
 
     def live_versions(self) -> list[EntryVersion]:
         """The live version of every live managed entry."""

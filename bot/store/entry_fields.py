@@ -11,23 +11,18 @@ import re
 import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import date
+from typing import Any
 
 from bot.store.tables import EntryVersion
 from bot.store.values import storable
 from knowledge.core.errors import InvalidFieldError, RequestError
+from knowledge.fields import ENTRY_FIELDS, FIELD_LABELS, STORED_LIMITS, TEXT_FIELDS, limit_of
 from knowledge.links import LINK_SCHEMES, is_allowed_link
 from knowledge.records import Audience, Record
 
 PARAPHRASE_SEPARATORS = re.compile(r"[|｜\r\n]+")
-FIELD_LABELS = {"id": "番号", "question": "質問", "answer": "回答", "paraphrases": "言い換え", "category": "分類",
-                "department": "担当課", "contact": "連絡先", "url": "参照URL", "audience": "公開範囲",
-                "valid_from": "公開開始日", "valid_until": "公開終了日", "owner": "管理者",
-                "answer_easy": "やさしい日本語"}
-TEXT_FIELDS = ("question", "answer", "category", "department", "contact", "url", "owner", "answer_easy")
-_COLUMNS = EntryVersion.__table__.c
-COLUMN_LIMITS: dict[str, int] = {name: _COLUMNS[name].type.length for name in TEXT_FIELDS
-                                 if getattr(_COLUMNS[name].type, "length", None)}
-ID_LIMIT: int = _COLUMNS["entry_id"].type.length
+COLUMN_LIMITS: dict[str, int] = STORED_LIMITS  # the String columns of `EntryVersion` are declared this long
+ID_LIMIT: int = limit_of("id")
 
 
 def check_stored_text(texts: dict[str, str]) -> None:
@@ -38,13 +33,14 @@ def check_stored_text(texts: dict[str, str]) -> None:
             raise InvalidFieldError(f"{FIELD_LABELS[name]}は {limit} 文字までです（{len(texts[name])} 文字）。", name)
     link = texts.get("url", "")
     if link and not is_allowed_link(link):
-        raise InvalidFieldError(f"参照URLは {'・'.join(LINK_SCHEMES)} のリンクだけ使えます（{link[:60]!r}）。", "url")
+        raise InvalidFieldError(f"{FIELD_LABELS['url']}は {'・'.join(LINK_SCHEMES)} のリンクだけ使えます（{link[:60]!r}）。",
+                               "url")
 
 
 def check_entry_id(entry_id: str) -> None:
     """An id longer than the database's column is refused by name."""
     if len(entry_id) > ID_LIMIT:
-        raise InvalidFieldError(f"番号は {ID_LIMIT} 文字までです（{len(entry_id)} 文字）。", "id")
+        raise InvalidFieldError(f"{FIELD_LABELS['id']}は {ID_LIMIT} 文字までです（{len(entry_id)} 文字）。", "id")
 
 
 def clean_text(value: str | None) -> str:
@@ -103,30 +99,25 @@ class EntryFields:
         return names if other is None else [n for n in names if getattr(self, n) != getattr(other, n)]
 
     def as_columns(self) -> dict[str, object]:
-        """Column values of an `EntryVersion` row."""
-        return {"question": self.question, "answer": self.answer, "paraphrases": list(self.paraphrases),
-                "category": self.category, "department": self.department, "contact": self.contact,
-                "url": self.url, "audience": self.audience, "valid_from": self.valid_from,
-                "valid_until": self.valid_until, "owner": self.owner, "answer_easy": self.answer_easy}
+        """Column values of an `EntryVersion` row (its columns carry the fields' names)."""
+        return {name: list(value) if isinstance(value, tuple) else value for name, value in self._values().items()}
 
     def to_record(self, entry_id: str, location: str) -> Record:
         """The entry as the index sees any FAQ record; its source is the desk."""
-        return Record(id=entry_id, kind="faq", question=self.question, answer=self.answer,
-                      alt_questions=self.paraphrases, category=self.category, department=self.department,
-                      contact=self.contact, url=self.url, audience=Audience(self.audience),
-                      valid_from=self.valid_from, valid_until=self.valid_until, owner=self.owner,
-                      source="desk", location=location, answer_easy=self.answer_easy)
+        values = {**self._values(), "audience": Audience(self.audience)}
+        return Record(id=entry_id, kind="faq", source="desk", location=location, **values)
+
+    def _values(self) -> dict[str, Any]:
+        return {field.name: getattr(self, field.name) for field in ENTRY_FIELDS}
 
     @classmethod
     def of(cls, row: EntryVersion) -> "EntryFields":
         """The content of a stored version."""
-        return cls(row.question, row.answer, tuple(row.paraphrases or ()), row.category, row.department,
-                   row.contact, row.url, row.audience, row.valid_from, row.valid_until, row.owner,
-                   row.answer_easy or "")
+        values = {field.name: getattr(row, field.name) for field in ENTRY_FIELDS}
+        return cls(**{**values, "paraphrases": tuple(row.paraphrases or ()), "answer_easy": row.answer_easy or ""})
 
     @classmethod
     def from_record(cls, record: Record) -> "EntryFields":
         """The content of a record loaded from the city's files (or the index)."""
-        return cls(record.question, record.answer, record.alt_questions, record.category, record.department,
-                   record.contact, record.url, record.audience.value, record.valid_from, record.valid_until,
-                   record.owner, record.answer_easy)
+        values = {field.name: getattr(record, field.name) for field in ENTRY_FIELDS}
+        return cls(**{**values, "audience": record.audience.value})

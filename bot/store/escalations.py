@@ -19,13 +19,16 @@ from bot.store.insights import is_typed_question
 from bot.store.outbox import enqueue
 from bot.store.repository import ConversationStore
 from bot.store.routes import ReplyRoute
+from bot.store.states import Channel, Delivery, EscalationStatus, ReplyVia
 from bot.store.tables import AuditEntry, Escalation, Turn, utcnow
 from knowledge.core.errors import ConflictError, NotFoundError
 
-STATUSES = ("new", "claimed", "answered", "closed", "dropped")
-PUSHED_CHANNELS = ("line", "slack")
+STATUSES = tuple(EscalationStatus)
+REPLYABLE = (EscalationStatus.CLAIMED, EscalationStatus.ANSWERED)
+PUSHED_CHANNELS = (Channel.LINE, Channel.SLACK)
 CALLBACK_NOTE = "電話で折り返し済み"
-DELIVERY_OF = {"web": "waiting", "line": "pending", "slack": "pending", "email": "pending"}
+DELIVERY_OF: dict[str, Delivery] = {ReplyVia.WEB: Delivery.WAITING, ReplyVia.LINE: Delivery.PENDING, ReplyVia.SLACK: Delivery.PENDING,
+               ReplyVia.EMAIL: Delivery.PENDING}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +53,14 @@ def asked(turns: Sequence[Any]) -> str:
                  if t.intent == "question" and is_typed_question(t.question, t.shown_entry_id)), "")
 
 
-def reply_way(escalation: Escalation, mail_on: bool) -> str:
+def reply_way(escalation: Escalation, mail_on: bool) -> ReplyVia:
     """How a reply reaches the resident: e-mail when they asked for it and the city sends mail, else the way the
     question came (the widget's next poll, a LINE push, the Slack thread); "" when there is no way."""
-    if mail_on and escalation.preferred_reply == "email" and escalation.contact_email:
-        return "email"
-    if escalation.channel == "web":
-        return "web"
-    return escalation.channel if escalation.channel in PUSHED_CHANNELS and escalation.route else ""
+    if mail_on and escalation.preferred_reply == ReplyVia.EMAIL and escalation.contact_email:
+        return ReplyVia.EMAIL
+    if escalation.channel == Channel.WEB:
+        return ReplyVia.WEB
+    return ReplyVia(escalation.channel) if escalation.channel in PUSHED_CHANNELS and escalation.route else ReplyVia.NONE
 
 
 def audit(session: Session, actor: str, action: str, target: str = "", **detail: object) -> None:
@@ -136,15 +139,17 @@ class EscalationDesk:
     def claim(self, escalation_id: str, agent: str) -> None:
         """Take a new escalation; ConflictError when someone else was first."""
         with self.store.guard(), self.store.session() as session, session.begin():
-            won = session.execute(update(Escalation).where(Escalation.id == escalation_id, Escalation.status == "new")
-                                  .values(status="claimed", claimed_by=agent, claimed_at=utcnow(),
+            new = (Escalation.id == escalation_id) & (Escalation.status == EscalationStatus.NEW)
+            won = session.execute(update(Escalation).where(new)
+                                  .values(status=EscalationStatus.CLAIMED, claimed_by=agent, claimed_at=utcnow(),
                                           updated_at=utcnow())).rowcount == 1
             if not won:
                 current = self._get(session, escalation_id)
                 raise ConflictError(f"already {current.status} by {current.claimed_by or 'nobody'}")
             audit(session, agent, "claim", escalation_id)
 
-    def _mine(self, session: Session, escalation_id: str, agent: str, allowed: tuple[str, ...]) -> Escalation:
+    def _mine(self, session: Session, escalation_id: str, agent: str,
+              allowed: tuple[EscalationStatus, ...]) -> Escalation:
         escalation = self._get(session, escalation_id)
         if escalation.status not in allowed:
             raise ConflictError(f"escalation is {escalation.status}")
@@ -152,17 +157,17 @@ class EscalationDesk:
             raise ConflictError(f"claimed by {escalation.claimed_by}")
         return escalation
 
-    def reply(self, escalation_id: str, agent: str, text: str, mail_on: bool = False) -> str:
+    def reply(self, escalation_id: str, agent: str, text: str, mail_on: bool = False) -> Delivery:
         """Record the reply and queue its delivery the way it must go (`reply_way`); returns the delivery state."""
         with self.store.guard(), self.store.session() as session, session.begin():
-            escalation = self._mine(session, escalation_id, agent, ("claimed", "answered"))
+            escalation = self._mine(session, escalation_id, agent, REPLYABLE)
             via = reply_way(escalation, mail_on)
-            delivery = DELIVERY_OF.get(via, "unreachable")
-            escalation.status, escalation.reply_text, escalation.delivery = "answered", text, delivery
+            delivery = DELIVERY_OF.get(via, Delivery.UNREACHABLE)
+            escalation.status, escalation.reply_text, escalation.delivery = EscalationStatus.ANSWERED, text, delivery
             escalation.reply_via = via
             escalation.answered_at = escalation.updated_at = utcnow()
             escalation.claimed_by = agent
-            if delivery == "pending":
+            if delivery is Delivery.PENDING:
                 enqueue(session, "reply", f"reply:{escalation_id}:{utcnow().timestamp()}", escalation_id)
             audit(session, agent, "reply", escalation_id, delivery=delivery, via=via, chars=len(text))
             return delivery
@@ -170,8 +175,8 @@ class EscalationDesk:
     def record_callback(self, escalation_id: str, agent: str, note: str = "") -> None:
         """The agent phoned (or e-mailed) the resident; nothing is sent by madoguchi."""
         with self.store.guard(), self.store.session() as session, session.begin():
-            escalation = self._mine(session, escalation_id, agent, ("claimed", "answered"))
-            escalation.status, escalation.delivery = "answered", "callback"
+            escalation = self._mine(session, escalation_id, agent, REPLYABLE)
+            escalation.status, escalation.delivery = EscalationStatus.ANSWERED, Delivery.CALLBACK
             escalation.reply_text = note or CALLBACK_NOTE
             escalation.answered_at = escalation.updated_at = utcnow()
             escalation.claimed_by = agent
@@ -179,22 +184,24 @@ class EscalationDesk:
 
     def close(self, escalation_id: str, agent: str) -> None:
         """Done with an answered escalation."""
-        self._finish(escalation_id, agent, "closed", ("answered",), "")
+        self._finish(escalation_id, agent, EscalationStatus.CLOSED, (EscalationStatus.ANSWERED,), "")
 
     def drop(self, escalation_id: str, agent: str, reason: str) -> None:
         """Not worth an answer (spam, duplicate, test); the reason is kept."""
         if not reason.strip():
             raise ConflictError("say why the escalation is dropped")
-        self._finish(escalation_id, agent, "dropped", ("new", "claimed"), reason.strip())
+        self._finish(escalation_id, agent, EscalationStatus.DROPPED, (EscalationStatus.NEW, EscalationStatus.CLAIMED),
+                     reason.strip())
 
-    def _finish(self, escalation_id: str, agent: str, status: str, allowed: tuple[str, ...], reason: str) -> None:
+    def _finish(self, escalation_id: str, agent: str, status: EscalationStatus, allowed: tuple[EscalationStatus, ...],
+                reason: str) -> None:
         with self.store.guard(), self.store.session() as session, session.begin():
             escalation = self._mine(session, escalation_id, agent, allowed)
             escalation.status, escalation.drop_reason = status, reason
             escalation.closed_at = escalation.updated_at = utcnow()
             audit(session, agent, status, escalation_id, reason=reason)
 
-    def set_delivery(self, escalation_id: str, state: str, actor: str = "madoguchi") -> None:
+    def set_delivery(self, escalation_id: str, state: Delivery, actor: str = "madoguchi") -> None:
         """What happened to a pushed reply: delivered, or undelivered after the retries ran out."""
         with self.store.guard(), self.store.session() as session, session.begin():
             self._get(session, escalation_id).delivery = state
@@ -210,12 +217,13 @@ class EscalationDesk:
     def web_replies(self, conversation_id: str) -> list[Escalation]:
         """Agents' replies for a widget session (an e-mailed one too, whatever became of the mail); replies
         waiting for the widget become delivered as they are handed out."""
-        shown = Escalation.delivery.in_(("waiting", "delivered")) | (
-            (Escalation.reply_via == "email") & Escalation.delivery.in_(("pending", "undelivered")))
+        shown = Escalation.delivery.in_((Delivery.WAITING, Delivery.DELIVERED)) | (
+            (Escalation.reply_via == ReplyVia.EMAIL)
+            & Escalation.delivery.in_((Delivery.PENDING, Delivery.UNDELIVERED)))
         with self.store.guard(), self.store.session() as session, session.begin():
             found = list(session.scalars(select(Escalation).where(Escalation.conversation_id == conversation_id, shown)
                                          .order_by(Escalation.answered_at)))
             for escalation in found:
-                if escalation.delivery == "waiting":
-                    escalation.delivery = "delivered"
+                if escalation.delivery == Delivery.WAITING:
+                    escalation.delivery = Delivery.DELIVERED
             return found

@@ -20,11 +20,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from bot.store.repository import ConversationStore
+from bot.store.states import Channel
 from bot.store.tables import Conversation, EntryVersion, Escalation, Feedback, Turn
 
 JST = timezone(timedelta(hours=9), "JST")
 QUESTION = "question"
-PHONE = "phone"  # calls logged at the desk (bot/store/calls.py): counted beside chat, never as the bot's
+PHONE = Channel.PHONE  # calls logged at the desk (bot/store/calls.py): counted beside chat, never as the bot's
 UNANSWERED = ("clarify", "escalate", "forward")
 LOW_CONFIDENCE = 0.5  # below this the bot itself thought its best entry more likely wrong than right
 REVIEW_LIMIT = 2000

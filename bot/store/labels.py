@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from bot.store.escalations import audit
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore
+from bot.store.states import LabelSource
 from bot.store.tables import Conversation, Escalation, Feedback, QuestionLabel, Turn
 from knowledge.core.errors import ConflictError, NotFoundError
 
-TRUSTED = ("agent", "editor", "approved")
+TRUSTED = (LabelSource.AGENT, LabelSource.EDITOR, LabelSource.APPROVED)
 AGREEMENT = 3
 Key = tuple[str, str, str]  # (normalised question, entry id, audience)
 
@@ -120,7 +121,7 @@ class LabelStore:
         group = self._find(key)
         with self.store.guard(), self.store.session() as session, session.begin():
             session.add(QuestionLabel(question=group.question, normalised=group.normalised, entry_id=group.entry_id,
-                                      audience=group.audience, source="weak", by=by))
+                                      audience=group.audience, source=LabelSource.WEAK, by=by))
             audit(session, by, "label.accept", group.entry_id, question=group.question)
 
     def remove(self, key: Key, by: str) -> None:
@@ -132,7 +133,7 @@ class LabelStore:
                 QuestionLabel.normalised == normalised, QuestionLabel.entry_id == entry_id,
                 QuestionLabel.audience == audience, QuestionLabel.status == "active").values(status="removed"))
             session.add(QuestionLabel(question=group.question, normalised=normalised, entry_id=entry_id,
-                                      audience=audience, source="weak", status="removed", by=by))
+                                      audience=audience, source=LabelSource.WEAK, status="removed", by=by))
             audit(session, by, "label.remove", entry_id, question=group.question)
 
     def note(self, by: str, action: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.repository import ConversationStore
+from bot.store.states import OutboxState
 from bot.store.tables import OutboxMessage, utcnow
 
 
@@ -47,7 +48,7 @@ class Outbox:
         """Rows due now, each leased to this caller alone."""
         now = utcnow()
         with self.store.guard(), self.store.session() as session:
-            rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.state == "pending",
+            rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING,
                                                                     OutboxMessage.due_at <= now)
                                         .order_by(OutboxMessage.id).limit(limit)))
         return [item for row in rows if (item := self._lease(row, now))]
@@ -56,18 +57,18 @@ class Outbox:
         with self.store.guard(), self.store.session() as session, session.begin():
             won = session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id,
                                                               OutboxMessage.due_at == row.due_at,
-                                                              OutboxMessage.state == "pending")
+                                                              OutboxMessage.state == OutboxState.PENDING)
                                   .values(due_at=now + self.lease, attempts=row.attempts + 1)).rowcount == 1
         return OutboxItem(row.id, row.kind, row.key, row.escalation_id, row.payload or {}, row.attempts + 1) if won else None
 
     def done(self, item: OutboxItem) -> None:
         """The work succeeded."""
-        self._set(item.id, state="done", last_error="")
+        self._set(item.id, state=OutboxState.DONE, last_error="")
 
     def retry_later(self, item: OutboxItem, error: str) -> bool:
         """Back off (2 s, 4 s, 8 s, … capped at 10 min); True when this was the last attempt."""
         if item.attempts >= self.max_attempts:
-            self._set(item.id, state="failed", last_error=error[:2000])
+            self._set(item.id, state=OutboxState.FAILED, last_error=error[:2000])
             return True
         delay = min(self.first_delay * 2 ** (item.attempts - 1), 600.0)
         self._set(item.id, due_at=utcnow() + timedelta(seconds=delay), last_error=error[:2000])

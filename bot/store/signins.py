@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from bot.store.escalations import audit
 from bot.store.repository import ConversationStore
+from bot.store.states import Role, SignInFailure
 from bot.store.tables import DeskSession, DeskUser, utcnow
 from knowledge.core.errors import UnauthorizedError
 
-ROLES = ("agent", "editor", "admin")
+ROLES = tuple(Role)
 SIGN_IN_REFUSED = "ユーザー名かパスワードが違います。続けて間違えると、しばらくログインできなくなります。"
 
 
@@ -114,9 +115,9 @@ class SignIns:
             self._verify(self._dummy_hash, password)
             return self._refuse(None, username, address, self._why_not(username[:64]))
         if not self._verify(row.password_hash, password):
-            return self._refuse(row, username, address, "wrong password")
+            return self._refuse(row, username, address, SignInFailure.WRONG_PASSWORD)
         opened = self._open_session(row, password, address)
-        return opened or self._refuse(None, username, address, "locked")
+        return opened or self._refuse(None, username, address, SignInFailure.LOCKED)
 
     def _open(self, now: datetime) -> ColumnElement[bool]:
         """Not locked, or the lock has run out."""
@@ -133,14 +134,14 @@ class SignIns:
         with self.store.guard(), self.store.session() as session, session.begin():
             return session.scalars(statement).first()
 
-    def _why_not(self, username: str) -> str:
+    def _why_not(self, username: str) -> SignInFailure:
         """For the audit log: why no attempt could be counted."""
         with self.store.guard(), self.store.session() as session:
             row = session.scalars(select(DeskUser).where(DeskUser.username == username)).first()
         if row is None or not row.active:
-            return "unknown user" if row is None else "inactive"
+            return SignInFailure.UNKNOWN_USER if row is None else SignInFailure.INACTIVE
         locked = row.locked_until is not None and as_utc(row.locked_until) > utcnow()
-        return "locked" if locked else "attempts in progress"
+        return SignInFailure.LOCKED if locked else SignInFailure.ATTEMPTS_IN_PROGRESS
 
     def _verify(self, stored: str, password: str) -> bool:
         try:
@@ -148,7 +149,7 @@ class SignIns:
         except (VerificationError, InvalidHashError):
             return False
 
-    def _refuse(self, row: DeskUser | None, username: str, address: str, why: str) -> NoReturn:
+    def _refuse(self, row: DeskUser | None, username: str, address: str, why: SignInFailure) -> NoReturn:
         """Audit every refusal; a wrong password that spends the last attempt locks the account."""
         with self.store.guard(), self.store.session() as session, session.begin():
             audit(session, username[:64], "login.failed", username[:160], address=address, reason=why)

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.store.values import ID_LENGTH, StoredString as String, StoredText as Text
+from knowledge.fields import limit_of
 
 
 def utcnow() -> datetime:
@@ -155,25 +156,26 @@ class AuditEntry(Base):
 
 
 class EntryVersion(Base):
-    """One version of an FAQ entry managed in the desk; the newest approved one per entry is live."""
+    """One version of an FAQ entry managed in the desk; the newest approved one per entry is live.
+    Its content columns are the fields of `knowledge.fields`, with their names and declared lengths."""
 
     __tablename__ = "entry_versions"
     __table_args__ = (UniqueConstraint("entry_id", "version"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    entry_id: Mapped[str] = mapped_column(String(128), index=True)
+    entry_id: Mapped[str] = mapped_column(String(limit_of("id")), index=True)
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), index=True)
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
     paraphrases: Mapped[list[str]] = mapped_column(JSON, default=list)
-    category: Mapped[str] = mapped_column(String(200), default="")
-    department: Mapped[str] = mapped_column(String(200), default="")
-    contact: Mapped[str] = mapped_column(String(400), default="")
-    url: Mapped[str] = mapped_column(String(1000), default="")
+    category: Mapped[str] = mapped_column(String(limit_of("category")), default="")
+    department: Mapped[str] = mapped_column(String(limit_of("department")), default="")
+    contact: Mapped[str] = mapped_column(String(limit_of("contact")), default="")
+    url: Mapped[str] = mapped_column(String(limit_of("url")), default="")
     audience: Mapped[str] = mapped_column(String(16), default="resident")
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
-    owner: Mapped[str] = mapped_column(String(200), default="")
+    owner: Mapped[str] = mapped_column(String(limit_of("owner")), default="")
     answer_easy: Mapped[str] = mapped_column(Text, default="")
     escalation_id: Mapped[str | None] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(64))

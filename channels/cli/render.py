@@ -39,10 +39,10 @@ def problems_table(problems: list[Problem]) -> Table:
 
 
 def _signals(hit: Hit) -> str:
-    from indexer.search import SIGNALS
+    from indexer.signals import BM25, DENSE
 
-    lexical = "/".join(f"{hit.signals[s]:.1f}" for s in SIGNALS[:3])
-    dense = "/".join(f"{hit.signals[s]:.2f}" for s in SIGNALS[3:6])
+    lexical = "/".join(f"{hit.signals[s.key]:.1f}" for s in BM25)
+    dense = "/".join(f"{hit.signals[s.key]:.2f}" for s in DENSE)
     return f"{lexical} | {dense}"
 
 

@@ -12,6 +12,7 @@ import threading
 from bot.store.escalations import EscalationDesk
 from bot.store.outbox import Outbox, OutboxItem
 from bot.store.spool import Spool
+from bot.store.states import Delivery
 from channels.delivery.work import HANDLERS
 from knowledge.core.errors import StoreUnavailableError
 from knowledge.core.settings import Settings
@@ -70,6 +71,6 @@ class Dispatcher:
         except Exception as exc:  # any failure of a far service: retry later, never crash the loop
             log.warning("outbox %s %s failed (try %d): %s", item.kind, item.key, item.attempts, exc)
             if self.outbox.retry_later(item, f"{type(exc).__name__}: {exc}") and item.kind == "reply":
-                self.desk.set_delivery(item.escalation_id or "", "undelivered")
+                self.desk.set_delivery(item.escalation_id or "", Delivery.UNDELIVERED)
             return
         self.outbox.done(item)

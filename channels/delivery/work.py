@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.store.escalations import EscalationDesk
 from bot.store.outbox import OutboxItem, enqueue
+from bot.store.states import Channel, Delivery
 from bot.store.tables import OutboxMessage
 from channels.delivery.mail import reply_message, send_mail
 from channels.delivery.senders import post_slack, post_webhook, push_line
@@ -58,19 +59,19 @@ def deliver_reply(settings: Settings, desk: EscalationDesk, item: OutboxItem) ->
     if escalation.reply_via == "email":
         send_mail(settings, reply_message(settings, escalation.contact_email, escalation.reply_text, item.key,
                                           escalation.contact_name))
-        desk.set_delivery(escalation.id, "delivered")
+        desk.set_delivery(escalation.id, Delivery.DELIVERED)
         return
     route = desk.route(escalation.id)
     if route is None:
         raise ConfigurationError("this escalation has no reply route")
     text = REPLY_HEADING.format(city=settings.city_name) + escalation.reply_text
-    if route.channel == "line":
+    if route.channel == Channel.LINE:
         push_line(settings, route.address["user_id"], text, item.key)
-    elif route.channel == "slack":
+    elif route.channel == Channel.SLACK:
         post_slack(settings, route.address["channel"], escalation.reply_text, route.address.get("thread_ts"))
     else:
         raise ConfigurationError(f"replies cannot be pushed on channel {route.channel!r}")
-    desk.set_delivery(escalation.id, "delivered")
+    desk.set_delivery(escalation.id, Delivery.DELIVERED)
 
 
 HANDLERS: dict[str, Handler] = {"escalation.created": fan_out, "notify.slack": notify_slack,

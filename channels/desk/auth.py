@@ -22,6 +22,7 @@ from starlette.responses import Response
 
 from bot.store.accounts import ROLES, Accounts, SignedIn
 from bot.store.escalations import EscalationDesk
+from bot.store.states import Role
 from knowledge.core.errors import ForbiddenError, UnauthorizedError
 from knowledge.core.settings import Settings
 
@@ -35,7 +36,7 @@ COOKIE_PATH = "/desk"
 CSRF_FIELD = "csrf"
 CSRF_REFUSED = ("フォームの確認用の値（CSRF トークン）がないか、違っています。ページを開き直してから、"
                 "もう一度送ってください。(CSRF token missing or wrong)")
-ROLE_LABELS = {"agent": "担当者", "editor": "編集者", "admin": "管理者"}
+ROLE_LABELS: dict[str, str] = {Role.AGENT: "担当者", Role.EDITOR: "編集者", Role.ADMIN: "管理者"}
 _BUILD_LOCK = threading.Lock()
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from difflib import SequenceMatcher
 
-from bot.store.entry_fields import FIELD_LABELS, EntryFields
+from bot.store.entry_fields import EntryFields
 from channels.desk.wording import audience_words
+from knowledge.fields import FIELD_LABELS
 
 REWRITE_BELOW = 0.5
 

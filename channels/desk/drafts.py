@@ -25,11 +25,16 @@ if TYPE_CHECKING:  # drafting brings LangChain: loaded with the first draft an a
 
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))
-REASONS = {"drafting is off (MADOGUCHI_DRAFT_MODEL_URL is not set)": "下書きの生成は設定されていません",
-           "the drafting model did not answer in time": "下書きの生成が時間内に終わりませんでした",
-           "the drafting model could not be reached": "下書きを作るモデルにつながりませんでした",
-           "no sentence of the model's draft was supported": "生成された文のどれも出典で裏づけられませんでした",
-           "no FAQ entry or passage matched the question": "質問に合う FAQ や資料がありませんでした"}
+def reason_words(draft: Draft) -> str:
+    """Why there is no model draft, in Japanese (in the drafter's words when there is no translation). The
+    drafting package is imported only once a draft is asked for: it loads the chat-model library."""
+    from bot.drafting import DraftReason
+
+    words = {DraftReason.OFF: "下書きの生成は設定されていません", DraftReason.TIMEOUT: "下書きの生成が時間内に終わりませんでした",
+             DraftReason.UNREACHABLE: "下書きを作るモデルにつながりませんでした",
+             DraftReason.UNSUPPORTED: "生成された文のどれも出典で裏づけられませんでした",
+             DraftReason.NO_SOURCES: "質問に合う FAQ や資料がありませんでした"}
+    return words.get(draft.reason, draft.stated_reason)
 
 
 def drafter_of(request: Request) -> Drafter:
@@ -71,4 +76,4 @@ async def draft_page(request: Request, escalation_id: str, user: SignedIn = Agen
     draft = await run_in_threadpool(make_draft, request, escalation_id)
     return await run_in_threadpool(escalation_page, request, escalation_id, user, 200, "", "",
                                    {"draft": draft, "draft_text": reply_text(draft),
-                                    "draft_reason": REASONS.get(draft.reason, draft.reason)})
+                                    "draft_reason": reason_words(draft)})

@@ -7,24 +7,26 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
 from starlette.datastructures import FormData
 
 from bot.store.entries import DECIDED, EntryStore
-from bot.store.entry_fields import COLUMN_LIMITS, EntryFields, split_paraphrases
+from bot.store.entry_fields import EntryFields, split_paraphrases
+from bot.store.states import VersionStatus
 from bot.store.tables import EntryVersion
 from channels.desk.auth import services
-from channels.desk.diff import FIELD_LABELS
 from channels.desk.publish import Publisher
 from indexer.embedding import LentEmbedder
 from knowledge.core.errors import RequestError
+from knowledge.fields import ENTRY_FIELDS, FIELD_LABELS, FORM_LIMITS
 from knowledge.records import Record
 
-LIMITS = {"question": 1000, "answer": 10_000, "paraphrases": 10_000, "answer_easy": 10_000, **COLUMN_LIMITS}
 AUDIENCES = (("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）"))
-STATUS_LABELS = {"draft": "下書き", "approved": "承認済み", "rejected": "却下", "retired": "公開終了"}
+STATUS_LABELS: dict[str, str] = {VersionStatus.DRAFT: "下書き", VersionStatus.APPROVED: "承認済み", VersionStatus.REJECTED: "却下",
+                 VersionStatus.RETIRED: "公開終了"}
 _PUBLISHER_LOCK = threading.Lock()
 
 
@@ -70,14 +72,14 @@ def _day(name: str, text: str) -> date | None:
 
 def fields_from_form(form: FormData) -> EntryFields:
     """The entry form as content; RequestError names the field a person has to fix."""
-    values = {name: str(form.get(name) or "") for name in (*LIMITS, "audience", "valid_from", "valid_until")}
-    for name, limit in LIMITS.items():
+    values: dict[str, Any] = {field.name: str(form.get(field.name) or "") for field in ENTRY_FIELDS}
+    for name, limit in FORM_LIMITS.items():
         if len(values[name]) > limit:
             raise RequestError(f"{FIELD_LABELS[name]}は {limit} 文字までです")
-    return EntryFields(values["question"], values["answer"], split_paraphrases(values["paraphrases"]),
-                       values["category"], values["department"], values["contact"], values["url"],
-                       values["audience"] or "resident", _day("valid_from", values["valid_from"]),
-                       _day("valid_until", values["valid_until"]), values["owner"], values["answer_easy"]).cleaned()
+    values.update(paraphrases=split_paraphrases(values["paraphrases"]), audience=values["audience"] or "resident",
+                  valid_from=_day("valid_from", values["valid_from"]),
+                  valid_until=_day("valid_until", values["valid_until"]))
+    return EntryFields(**values).cleaned()
 
 
 def form_values(content: EntryFields | None) -> dict[str, str]:

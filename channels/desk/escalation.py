@@ -15,12 +15,13 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from bot.answer import NONE_OF_THESE
+from bot.answer import NONE_OF_THESE, Decision, Reason
 from bot.compose import NONE_LABEL, choice_label
 from bot.multilingual.detect import detect_language
 from bot.multilingual.texts import language_name
 from bot.store.accounts import SignedIn
 from bot.store.escalations import TranscriptTurn, reply_way
+from bot.store.states import Delivery, ReplyVia
 from bot.store.tables import Escalation
 from channels.desk.auth import require_role, services
 from channels.desk.labelling import label_quoted, marked_entries
@@ -33,20 +34,22 @@ from knowledge.records import Record
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))
 MAX_REPLY_CHARS = 5000
-DELIVERY_LABELS = {"waiting": "次にチャットを開いたときに表示", "pending": "送信待ち", "delivered": "送信済み",
-                   "undelivered": "未達（届きませんでした。電話などで連絡してください）", "callback": "電話で折り返し済み",
-                   "unreachable": "送り先がありません（連絡先に電話かメールで）", "": "—"}
-DECISION_LABELS = {"answer": "回答", "clarify": "聞き返し", "escalate": "引き継ぎ", "smalltalk": "あいさつ等"}
+DELIVERY_LABELS: dict[str, str] = {Delivery.WAITING: "次にチャットを開いたときに表示", Delivery.PENDING: "送信待ち",
+                   Delivery.DELIVERED: "送信済み", Delivery.UNDELIVERED: "未達（届きませんでした。電話などで連絡してください）",
+                   Delivery.CALLBACK: "電話で折り返し済み",
+                   Delivery.UNREACHABLE: "送り先がありません（連絡先に電話かメールで）", Delivery.NONE: "—"}
+DECISION_LABELS: dict[str, str] = {Decision.ANSWER: "回答", Decision.CLARIFY: "聞き返し", Decision.ESCALATE: "引き継ぎ",
+                   Decision.SMALLTALK: "あいさつ等"}
 DONE = {"claim": "担当にしました。", "reply": "返信を保存しました。", "callback": "「電話で折り返し済み」を記録しました。",
         "close": "完了にしました。", "drop": "取り下げました。",
         "label": "「この FAQ で答えられる」を記録しました。次の「学習して公開」で学習に使います。"}
 PREFERRED_LABELS = {"email": "メール", "phone": "電話", "": "指定なし"}
-VIA_LABELS = {"email": "メール", "web": "ウェブ", "line": "LINE", "slack": "Slack", "": "送り先なし"}
+VIA_LABELS: dict[str, str] = {ReplyVia.EMAIL: "メール", ReplyVia.WEB: "ウェブ", ReplyVia.LINE: "LINE", ReplyVia.SLACK: "Slack",
+              ReplyVia.NONE: "送り先なし"}
 MAIL_OFF = ("住民はメールでの返信を希望していますが、このサーバーはメールを送る設定になっていません"
             "（MADOGUCHI_SMTP_HOST）。返信はメールでは届きません。")
-REASON_LABELS = {"no entry matched with enough confidence": "自信をもって答えられる FAQ がなかった",
-                 "none of the offered choices fit": "示した候補のどれにも当てはまらなかった",
-                 "asked for a person": "住民が担当者との会話を希望した"}
+REASON_LABELS: dict[str, str] = {Reason.NO_MATCH: "自信をもって答えられる FAQ がなかった", Reason.NONE_FIT: "示した候補のどれにも当てはまらなかった",
+                 Reason.ASKED_FOR_PERSON: "住民が担当者との会話を希望した"}
 
 
 @dataclass(frozen=True, slots=True)

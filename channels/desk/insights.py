@@ -22,6 +22,7 @@ from bot.store.call_insights import OUTCOMES, CallFigures, CallInsights
 from bot.store.insights import JST, DepartmentLoad, Decisions, Insights, Period, today_jst
 from channels.desk.auth import require_role
 from channels.desk.charts import Chart, bar_chart, stacked_chart
+from channels.desk.queue import CHANNEL_LABELS
 from channels.desk.render import desk_subrouter, page
 from channels.desk.stats_csv import OUTCOME_LABELS, csv_response
 from knowledge.core.errors import RequestError
@@ -38,7 +39,6 @@ LONGEST_DAYS = 400
 HEALTH_DAYS = 90
 EASY_LISTED = 20  # the most-asked entries without an easy-Japanese answer
 TOP_CLUSTERS = 5
-CHANNEL_LABELS = {"web": "ウェブ", "line": "LINE", "slack": "Slack", "phone": "電話"}
 Start = Query(None, description="First day (JST), YYYY-MM-DD.")
 End = Query(None, description="Last day (JST), YYYY-MM-DD.")
 

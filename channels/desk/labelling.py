@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
 from bot.store.labels import LabelStore
+from bot.store.states import LabelSource, Role
 from channels.desk.auth import require_role, services
 from channels.desk.render import desk_subrouter
 from knowledge.core.errors import NotFoundError, RequestError
@@ -28,9 +29,9 @@ def labels(request: Request) -> LabelStore:
     return LabelStore(services(request).ctx.store)
 
 
-def source_of(user: SignedIn) -> str:
+def source_of(user: SignedIn) -> LabelSource:
     """An editor's label is an editor's, whatever page it came from."""
-    return "editor" if user.can("editor") else "agent"
+    return LabelSource.EDITOR if user.can(Role.EDITOR) else LabelSource.AGENT
 
 
 def marked_entries(request: Request, escalation_id: str) -> set[str]:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
 from bot.store.labels import AGREEMENT, Key
+from bot.store.states import LabelSource
 from channels.desk.auth import require_role, services
 from channels.desk.labelling import labels
 from channels.desk.learner import Learner
@@ -23,7 +24,8 @@ from channels.desk.entry_forms import entry_path
 
 router = desk_subrouter()
 Editor = Depends(require_role("editor"))
-SOURCE_LABELS = {"agent": "担当者", "editor": "編集者", "approved": "承認した FAQ", "weak": "住民の選択・👍"}
+SOURCE_LABELS: dict[str, str] = {LabelSource.AGENT: "担当者", LabelSource.EDITOR: "編集者", LabelSource.APPROVED: "承認した FAQ",
+                 LabelSource.WEAK: "住民の選択・👍"}
 NAME_LABELS = {"serving now": "今の公開版", "learned paraphrases": "学習した言い換え",
                "learned paraphrases + refitted model": "学習した言い換え＋再学習したモデル"}
 DONE = {"accepted": "学習に使うことにしました。", "removed": "学習に使わないことにしました。",

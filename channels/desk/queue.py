@@ -13,14 +13,17 @@ from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
 from bot.store.escalations import STATUSES
+from bot.store.states import Channel, EscalationStatus
 from bot.store.tables import Escalation
 from channels.desk.auth import require_role, services
 from channels.desk.render import page
 
-STATUS_LABELS = {"new": "未対応", "claimed": "対応中", "answered": "回答済み", "closed": "完了", "dropped": "取り下げ"}
-CHANNEL_LABELS = {"web": "ウェブ", "line": "LINE", "slack": "Slack", "phone": "電話"}
+STATUS_LABELS: dict[str, str] = {EscalationStatus.NEW: "未対応", EscalationStatus.CLAIMED: "対応中", EscalationStatus.ANSWERED: "回答済み",
+                 EscalationStatus.CLOSED: "完了", EscalationStatus.DROPPED: "取り下げ"}
+CHANNEL_LABELS: dict[str, str] = {Channel.WEB: "ウェブ", Channel.LINE: "LINE", Channel.SLACK: "Slack", Channel.PHONE: "電話"}
 AUDIENCE_LABELS = {"resident": "住民", "staff": "職員"}
-VIEWS = {"open": ("new", "claimed"), "all": STATUSES, **{status: (status,) for status in STATUSES}}
+VIEWS: dict[str, tuple[str, ...]] = {"open": (EscalationStatus.NEW, EscalationStatus.CLAIMED), "all": STATUSES,
+         **{status: (status,) for status in STATUSES}}
 PREVIEW_CHARS = 80
 
 

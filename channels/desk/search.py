@@ -20,6 +20,7 @@ from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
+from bot.store.states import CallOutcome
 from channels.desk.auth import require_role
 from channels.desk.directory import Department, directory
 from channels.desk.render import desk_subrouter, page
@@ -34,8 +35,9 @@ Agent = Depends(require_role("agent"))
 CHANNEL = "phone"
 SHOWN = 10
 MAX_QUERY_CHARS = 500
-DONE_LABELS = {"answered": "「この回答で対応」を記録しました。次の学習で、この質問の言い方を覚えます。",
-               "forwarded": "「担当課へ転送」を記録しました。", "unresolved": "「対応できず」を記録し、引き継ぎを作りました。"}
+DONE_LABELS: dict[str, str] = {CallOutcome.ANSWERED: "「この回答で対応」を記録しました。次の学習で、この質問の言い方を覚えます。",
+               CallOutcome.FORWARDED: "「担当課へ転送」を記録しました。",
+               CallOutcome.UNRESOLVED: "「対応できず」を記録し、引き継ぎを作りました。"}
 ESCALATION_ID = re.compile(r"^[0-9a-f]{32}$")
 DECISION_LABELS = {"answer": "回答する", "clarify": "候補を示して聞き返す", "escalate": "担当者に引き継ぐ"}
 Text = Query("", max_length=MAX_QUERY_CHARS, description="The caller's question.")

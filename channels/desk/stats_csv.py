@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
+from bot.store.states import CallOutcome
+
 if TYPE_CHECKING:
     from bot.review import ReviewCluster
     from channels.desk.insights import Dashboard
 
 BOM = "\ufeff"
-OUTCOME_LABELS = {"answered": "この回答で対応", "forwarded": "担当課へ転送", "unresolved": "対応できず"}
+OUTCOME_LABELS: dict[str, str] = {CallOutcome.ANSWERED: "この回答で対応", CallOutcome.FORWARDED: "担当課へ転送",
+                  CallOutcome.UNRESOLVED: "対応できず"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.store.entry_fields import FIELD_LABELS
+from knowledge.fields import FIELD_LABELS
+from bot.store.states import Delivery, LabelSource, ReplyVia, Role, SignInFailure
 from knowledge.records import Audience
 
-ROLE_LABELS = {"agent": "担当者", "editor": "編集者", "admin": "管理者"}
+ROLE_LABELS: dict[str, str] = {Role.AGENT: "担当者", Role.EDITOR: "編集者", Role.ADMIN: "管理者"}
 AUDIENCE_WORDS = {Audience.RESIDENT.value: "住民", Audience.STAFF.value: "職員", Audience.ALL.value: "全員"}
 ACTION_LABELS = {
     "login": "ログイン", "login.failed": "ログインの失敗", "login.lockout": "アカウントのロック", "logout": "ログアウト",
@@ -31,12 +32,15 @@ DETAIL_LABELS = {
     "note": "メモ", "fields": "変えた項目", "version": "版", "to": "戻した版", "source": "出どころ",
     "entry": "FAQ", "question": "質問",
 }
-REASON_WORDS = {"unknown user": "存在しないユーザー名", "wrong password": "パスワードの誤り", "locked": "ロック中",
-                "inactive": "無効なアカウント", "attempts in progress": "同時の試行で回数が尽きた"}
-DELIVERY_WORDS = {"waiting": "次にチャットを開いたときに表示", "pending": "送信待ち", "delivered": "送信済み",
-                  "undelivered": "未達", "unreachable": "送り先なし", "callback": "電話で折り返し済み"}
-VIA_WORDS = {"email": "メール", "web": "ウェブ", "line": "LINE", "slack": "Slack", "": "送り先なし"}
-SOURCE_WORDS = {"agent": "担当者", "editor": "編集者", "approved": "承認した FAQ", "weak": "住民の選択・👍"}
+REASON_WORDS: dict[str, str] = {SignInFailure.UNKNOWN_USER: "存在しないユーザー名", SignInFailure.WRONG_PASSWORD: "パスワードの誤り",
+                SignInFailure.LOCKED: "ロック中", SignInFailure.INACTIVE: "無効なアカウント",
+                SignInFailure.ATTEMPTS_IN_PROGRESS: "同時の試行で回数が尽きた"}
+DELIVERY_WORDS: dict[str, str] = {Delivery.WAITING: "次にチャットを開いたときに表示", Delivery.PENDING: "送信待ち", Delivery.DELIVERED: "送信済み",
+                  Delivery.UNDELIVERED: "未達", Delivery.UNREACHABLE: "送り先なし", Delivery.CALLBACK: "電話で折り返し済み"}
+VIA_WORDS: dict[str, str] = {ReplyVia.EMAIL: "メール", ReplyVia.WEB: "ウェブ", ReplyVia.LINE: "LINE", ReplyVia.SLACK: "Slack",
+             ReplyVia.NONE: "送り先なし"}
+SOURCE_WORDS: dict[str, str] = {LabelSource.AGENT: "担当者", LabelSource.EDITOR: "編集者", LabelSource.APPROVED: "承認した FAQ",
+                LabelSource.WEAK: "住民の選択・👍"}
 
 
 def _fields(value: object) -> str:

@@ -1,0 +1,102 @@
+"""The words the store keeps in its status, state, role and channel columns, one enum each.
+
+They are `StrEnum`s, so the database, the audit log and JSON hold the same strings as before; code
+compares and looks up by member, and the desk's Japanese label tables are keyed by the members.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """Where a resident's (or caller's) conversation happens."""
+
+    WEB = "web"
+    LINE = "line"
+    SLACK = "slack"
+    PHONE = "phone"  # calls an agent logs at the desk (bot/store/calls.py)
+
+
+class ReplyVia(StrEnum):
+    """How an agent's reply reaches the resident (`Escalation.reply_via`); NONE: no way to send it."""
+
+    NONE = ""
+    WEB = "web"
+    LINE = "line"
+    SLACK = "slack"
+    EMAIL = "email"
+
+
+class EscalationStatus(StrEnum):
+    """An escalation's way through the desk: new → claimed → answered → closed, or dropped."""
+
+    NEW = "new"
+    CLAIMED = "claimed"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    DROPPED = "dropped"
+
+
+class Delivery(StrEnum):
+    """Where an agent's reply stands (`Escalation.delivery`); NONE: no reply yet."""
+
+    NONE = ""
+    WAITING = "waiting"  # shown when the resident next opens the chat
+    PENDING = "pending"  # in the outbox
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    UNREACHABLE = "unreachable"  # nowhere to send it
+    CALLBACK = "callback"  # the agent phoned back instead
+
+
+class OutboxState(StrEnum):
+    """An outbox row: waiting to be done, done, or given up after its last attempt."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class VersionStatus(StrEnum):
+    """An FAQ entry version: a draft until an editor decides; the newest decided version is what is live."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RETIRED = "retired"
+
+
+class Role(StrEnum):
+    """A desk account's role, from least to most allowed (admin ⊇ editor ⊇ agent)."""
+
+    AGENT = "agent"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+class SignInFailure(StrEnum):
+    """Why a sign-in was refused, as the audit log records it (the person is told only that it failed)."""
+
+    UNKNOWN_USER = "unknown user"
+    WRONG_PASSWORD = "wrong password"
+    LOCKED = "locked"
+    INACTIVE = "inactive"
+    ATTEMPTS_IN_PROGRESS = "attempts in progress"
+
+
+class LabelSource(StrEnum):
+    """Who said a question is answered by an entry (`QuestionLabel.source`)."""
+
+    AGENT = "agent"
+    EDITOR = "editor"
+    APPROVED = "approved"  # an approved desk FAQ written for the question
+    WEAK = "weak"  # a resident's pick or 👍, until an editor accepts it
+
+
+class CallOutcome(StrEnum):
+    """How a phone call an agent logged ended (`Call.outcome`)."""
+
+    ANSWERED = "answered"  # with an entry
+    FORWARDED = "forwarded"  # to a department
+    UNRESOLVED = "unresolved"  # becomes an escalation
