@@ -324,7 +324,7 @@ def test_socket_mode_receives_events_over_a_websocket_and_answers(
     from websockets.sync.server import serve
 
     from channels.cli.chat import socket_mode_handler
-    from channels.server.app import build_city
+    from channels.server.city import build_city
 
     acks: list[str] = []
     payload, ts = mention("ごみの分け方", team=STAFF_TEAM)
@@ -398,7 +398,7 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
         recorder = Recorder().start()
         recorder.overrides["/api/apps.connections.open"] = {
             "ok": True, "url": f"ws://127.0.0.1:{socket_server.socket.getsockname()[1]}/"}
-        handler, watcher = socket_mode(settings.model_copy(update={"slack_api_base": recorder.url + "/api/"}))
+        handler, city = socket_mode(settings.model_copy(update={"slack_api_base": recorder.url + "/api/"}))
         handler.connect()
         try:
             assert "禁止しています" not in ask(DRONE_QUESTION)
@@ -408,7 +408,7 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
                 time.sleep(0.5)
             assert "禁止しています" in reply
         finally:
-            watcher.stop()
+            city.stop()
             handler.close()
             recorder.stop()
 
