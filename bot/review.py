@@ -132,7 +132,7 @@ def reason_of(turn: ReviewTurn) -> str:
 
 def embed(bot: Bot, texts: Sequence[str]) -> tuple[np.ndarray, list[frozenset[str]]]:
     """Vectors and search terms, a chunk at a time so an answer needing the model waits at most one chunk."""
-    vectors, terms, runtime = [], [], bot.runtime
+    runtime, vectors, terms = bot.runtime, [], []  # one index version's model and normaliser throughout
     for start in range(0, len(texts), CHUNK):
         chunk = [normalise_width(t) for t in texts[start:start + CHUNK]]
         vectors.append(runtime.embedder.encode_queries(chunk))
