@@ -354,6 +354,49 @@ def test_socket_mode_receives_events_over_a_websocket_and_answers(
             recorder.stop()
 
 
+def test_socket_mode_delivers_an_agents_reply_into_the_staff_members_thread(
+        sample_index_dir: Path, tmp_path: Path) -> None:
+    import threading
+
+    from websockets.sync.server import serve
+
+    from bot.store.escalations import EscalationDesk
+    from channels.cli.chat import socket_mode
+
+    payload, ts = mention("担当者と話したい", team=STAFF_TEAM)
+    envelope = {"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False, "payload": payload}
+
+    def session(websocket) -> None:  # type: ignore[no-untyped-def]
+        websocket.send(json.dumps({"type": "hello", "num_connections": 1}))
+        websocket.send(json.dumps(envelope, ensure_ascii=False))
+        for _ in websocket:
+            pass
+
+    with serve(session, "127.0.0.1", 0) as socket_server:
+        threading.Thread(target=socket_server.serve_forever, daemon=True).start()
+        port = socket_server.socket.getsockname()[1]
+        recorder = Recorder().start()
+        recorder.overrides["/api/apps.connections.open"] = {"ok": True, "url": f"ws://127.0.0.1:{port}/"}
+        settings = Settings(index_dir=sample_index_dir, slack_bot_token="xoxb-test", slack_app_token="xapp-test",
+                            slack_mode="socket", slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
+                            database_url=f"sqlite:///{tmp_path / 'store.db'}", data_dir=tmp_path / "data")
+        handler, city = socket_mode(settings)
+        handler.connect()
+        try:
+            assert thread_posts(recorder, ts), "no answer posted in the thread"
+            desk = EscalationDesk(city.store)
+            escalation = desk.queue()[0]
+            desk.claim(escalation.id, "agent")
+            assert desk.reply(escalation.id, "agent", "窓口担当からお電話します。") == "pending"
+            city.wake_outbox()
+            posts = thread_posts(recorder, ts, count=2)
+            assert any("窓口担当からお電話します。" in json.dumps(post, ensure_ascii=False) for post in posts)
+        finally:
+            city.stop()
+            handler.close()
+            recorder.stop()
+
+
 def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Path) -> None:
     import queue
     import threading
