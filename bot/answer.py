@@ -76,8 +76,8 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """Conversation state a channel keeps between turns: the choices last offered. `Bot.answer()` only reads it;
-    the next turn's state is `after(reply)`."""
+    """Conversation state a channel keeps between turns: the choices last offered. `Bot.answer()` only reads
+    it; the next turn's state is `after(reply)`."""
 
     id: str = ""
     offered: tuple[str, ...] = field(default_factory=tuple)

@@ -55,7 +55,7 @@ def grounded_composer(settings: Settings, runtime: Runtime) -> GroundedComposer 
 
 
 class Bot:
-    """Holds the served snapshot and the decision model; cheap to call, expensive to construct once.
+    """Holds the served snapshot (an index version and its decision model); cheap to call, costly to build.
 
     Its public surface: `from_settings`, `answer`, `reload_if_changed`, `snapshot` (with `runtime` and
     `model` of it), and the ranking steps other tools reuse (`rank`, `decide`, `candidates`, `thresholds`)."""
@@ -69,7 +69,7 @@ class Bot:
 
     @property
     def runtime(self) -> Runtime:
-        """The served version's loaded parts (read once per use: a reload may replace them between two reads)."""
+        """The served version's loaded parts (read once per use: a reload may replace them between reads)."""
         return self.snapshot.runtime
 
     @property

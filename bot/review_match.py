@@ -75,7 +75,7 @@ class LiveRanking:
 
 
 def live_ranking(bot: Bot, question: str, asker: Audience, channel: str) -> LiveRanking:
-    """One ranking per cluster (the slow part of the review page), with the thresholds of its index version."""
+    """One ranking per cluster (the slow part of the review page), with its index version's thresholds."""
     ranking = bot.rank(question, asker)
     live, limits = bot.candidates(ranking, 10), ranking.snapshot.thresholds(channel)
     offered = tuple(c.record.id for c in live[: bot.settings.max_choices])

@@ -79,7 +79,8 @@ class Snapshot:
     def of(cls, runtime: Runtime, model: DecisionModel) -> "Snapshot":
         """The arrays are computed here, before the snapshot is ever served."""
         index = runtime.index
-        return cls(runtime, model, RecordFacts.of(index.records), index.unit_record[index.field_units("paraphrase")])
+        owners = index.unit_record[index.field_units("paraphrase")]
+        return cls(runtime, model, RecordFacts.of(index.records), owners)
 
     def foreign(self) -> "ForeignAnswerer":
         """The answerer for questions in other languages over this version, built at the first one (never for
@@ -115,23 +116,25 @@ class Snapshot:
                        factor * float(self.model.top3.probability(row)[0]), self)
 
     def honest_factor(self, query: NormalisedText, top: int) -> float:
-        """bot/honesty.py: less confidence when the question names a rare thing of the city, or a thing no entry
-        names whose nearest city words the top entry does not use either, or asks for a number the entry does
-        not state."""
+        """bot/honesty.py: less confidence when the question names a rare thing of the city, or a thing no
+        entry names whose nearest city words the top entry does not use either, or asks for a number the
+        entry does not state."""
         index, pages = self.runtime.index, self.runtime.index.lexical["answer"]
         nouns = honesty.nouns(query.text, query.terms)
         lacks = honesty.absent_rare(nouns, pages, top, index.lexical["paraphrase"], self.paraphrase_owners)
         if not lacks:
             near = index.neighbours.unknown([n for n in nouns if n not in pages.vocabulary],
                                             self.runtime.embedder.encode_queries)
-            lacks = honesty.absent_unknown(near, pages, top, index.lexical["paraphrase"], self.paraphrase_owners)
+            lacks = honesty.absent_unknown(near, pages, top, index.lexical["paraphrase"],
+                                           self.paraphrase_owners)
         return honesty.discount(query.text, index.records[top], bool(lacks))
 
     def thresholds(self, channel: str) -> Thresholds:
         """Model defaults, then global settings, then the channel's own overrides."""
         base, settings = self.model.thresholds, self.runtime.settings
-        merged = {"answer": settings.answer_threshold if settings.answer_threshold is not None else base.answer,
-                  "clarify": settings.clarify_threshold if settings.clarify_threshold is not None else base.clarify}
+        answer, clarify = settings.answer_threshold, settings.clarify_threshold
+        merged = {"answer": answer if answer is not None else base.answer,
+                  "clarify": clarify if clarify is not None else base.clarify}
         merged.update(settings.channel_thresholds.get(channel, {}))
         return Thresholds(**merged)
 
@@ -149,7 +152,8 @@ def candidates(ranking: Ranking, limit: int) -> tuple[Candidate, ...]:
     """The best `limit` candidates as records with scores, from the version the ranking was made on."""
     records, retrieval = ranking.snapshot.runtime.index.records, ranking.retrieval
     return tuple(Candidate(records[retrieval.candidates[i]], float(ranking.fused[i]),
-                           dict(zip(SIGNALS, map(float, retrieval.signals[i])))) for i in ranking.order[:limit])
+                           dict(zip(SIGNALS, map(float, retrieval.signals[i]))))
+                 for i in ranking.order[:limit])
 
 
 def explain(ranking: Ranking, shown: tuple[Candidate, ...]) -> Explanation:

@@ -321,8 +321,8 @@ def test_thumbs_down_button_is_stored_and_acknowledged(slack: TestClient, record
 @contextmanager
 def socket_mode_slack(envelope: dict, index_dir: Path,
                       tmp_path: Path) -> Iterator[tuple[Settings, Recorder, list[str]]]:
-    """A Socket Mode connection that delivers one envelope; yields the settings of a city connecting to it, the
-    recorder its Web API calls go to, and the acknowledgements received."""
+    """A Socket Mode connection that delivers one envelope; yields the settings of a city connecting to it,
+    the recorder its Web API calls go to, and the acknowledgements received."""
     import threading
 
     from websockets.sync.server import serve
@@ -350,7 +350,8 @@ def socket_mode_slack(envelope: dict, index_dir: Path,
 
 
 def envelope_of(payload: dict) -> dict:
-    return {"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False, "payload": payload}
+    return {"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False,
+            "payload": payload}
 
 
 def test_socket_mode_receives_events_over_a_websocket_and_answers(

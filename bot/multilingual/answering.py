@@ -114,7 +114,8 @@ class ForeignAnswerer:
         """What to say, in `language`, to a question written in it."""
         said = texts.courtesy(language, text)
         if said == "human":
-            return Answer(Decision.ESCALATE, Intent.HUMAN, 1.0, texts.escalate_text(language, self.settings, True),
+            handed = texts.escalate_text(language, self.settings, True)
+            return Answer(Decision.ESCALATE, Intent.HUMAN, 1.0, handed,
                           reason="asked for a person", language=language, answer_language=language)
         if said is not None:
             return self._courtesy(language, said)
@@ -161,7 +162,8 @@ class ForeignAnswerer:
             lines = [texts.text(language, "clarify"), *(f"{n}. {c.label}" for n, c in enumerate(choices, 1))]
             return Answer(decision, Intent.QUESTION, confidence, "\n".join(lines), choices=choices, language=language,
                           answer_language=language)
-        return Answer(decision, Intent.QUESTION, confidence, texts.escalate_text(language, self.settings, False),
+        handed = texts.escalate_text(language, self.settings, False)
+        return Answer(decision, Intent.QUESTION, confidence, handed,
                       reason="no entry matched with enough confidence", language=language, answer_language=language)
 
     def picked(self, record: Record, language: str) -> Answer:
@@ -172,7 +174,8 @@ class ForeignAnswerer:
 
     def none_fit(self, language: str) -> Answer:
         """「None of these」: to a person, said in the resident's language."""
-        return Answer(Decision.ESCALATE, Intent.QUESTION, 0.0, texts.escalate_text(language, self.settings, True),
+        handed = texts.escalate_text(language, self.settings, True)
+        return Answer(Decision.ESCALATE, Intent.QUESTION, 0.0, handed,
                       reason="none of the offered choices fit", language=language, answer_language=language)
 
     def _courtesy(self, language: str, said: str) -> Answer:

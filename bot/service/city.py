@@ -93,7 +93,7 @@ class City:
         followups.leave_contact(self, conversation_id, escalation_id, details)
 
     def furigana_asked(self, message: Message) -> str | None:
-        """If the message asks for furigana on or off: remember it for the person; the confirmation to send."""
+        """If the message asks for furigana on or off: remember it for the person, return the confirmation."""
         if message.choice is not None:
             return None
         return readings.toggle(self, message.conversation.person, message.channel, message.audience.value,

@@ -32,8 +32,8 @@ def converse(city: "City", message: "Message") -> tuple[Answer, StoredTurn]:
     session = Session(conversation, offered, message.language or "ja")
     reply = city.bot.answer(choice_id or text, message.audience, message.channel, session)
     normalised = " ".join(city.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
-    facts = TurnFacts.of(conversation, message.channel, message.audience.value, text or choice_id or "", normalised,
-                         reply, city.store.seal(message.route))
+    facts = TurnFacts.of(conversation, message.channel, message.audience.value, text or choice_id or "",
+                         normalised, reply, city.store.seal(message.route))
     stored = keep_turn(city, facts)
     city.offers.remember(conversation, tuple(facts.choices))
     return reply, stored

@@ -82,8 +82,9 @@ class ConversationIds:
 
     def slack(self, team: str | None, user: str, thread_ts: str) -> Conversation:
         """One Slack thread of one person of one workspace."""
-        person = bounded_id(SLACK, team or "-", user_hash(self.settings, SLACK, user))
-        return Conversation(bounded_id(SLACK, team or "-", user_hash(self.settings, SLACK, user), thread_ts), person)
+        workspace, hashed = team or "-", user_hash(self.settings, SLACK, user)
+        thread = bounded_id(SLACK, workspace, hashed, thread_ts)
+        return Conversation(thread, bounded_id(SLACK, workspace, hashed))
 
     def of_person(self, session: str | None, line_user: str | None,
                   slack_user: str | None) -> tuple[str, Callable[[str], bool]]:

@@ -34,7 +34,7 @@ def entry_store(request: Request) -> EntryStore:
 
 
 def publisher(request: Request) -> Publisher:
-    """This worker's publisher, made on first use; it builds with the bot's own model, lent a slice at a time."""
+    """This worker's publisher, made on first use; it builds with the bot's own model, lent in slices."""
     found = getattr(request.app.state, "desk_publisher", None)
     if found is not None:
         return found

@@ -117,10 +117,10 @@ def _push_target(source: object, user: str) -> str:
     return getattr(source, "group_id", None) or getattr(source, "room_id", None) or getattr(source, "user_id", None) or user
 
 
-def _answer(ctx: City, api: MessagingApi, token: str, conversation: Conversation, text: str, choice: str | None,
-            push_to: str, language: str | None = None) -> None:
-    message = Message(CHANNEL, conversation, Audience.RESIDENT, text, choice, ReplyRoute(CHANNEL, {"user_id": push_to}),
-                      language if language in LANGUAGE_CODES else None)
+def _answer(ctx: City, api: MessagingApi, token: str, conversation: Conversation, text: str,
+            choice: str | None, push_to: str, language: str | None = None) -> None:
+    route, known = ReplyRoute(CHANNEL, {"user_id": push_to}), language if language in LANGUAGE_CODES else None
+    message = Message(CHANNEL, conversation, Audience.RESIDENT, text, choice, route, known)
     if switched := ctx.furigana_asked(message):
         api.reply_message(ReplyMessageRequest(reply_token=token, messages=[TextMessage(text=switched)]))
         return
@@ -140,6 +140,7 @@ def _postback(ctx: City, api: MessagingApi, event: PostbackEvent, conversation: 
         text = labels(data.get("lang", "ja"))["voted_up" if data["feedback"] == "up" else "voted_down"]
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=text)]))
     elif "handoff" in data:
-        ctx.contact(conversation.id, data["handoff"], {"name": "", "email": "", "phone": "", "preferred": "line"})
+        by_line = {"name": "", "email": "", "phone": "", "preferred": "line"}
+        ctx.contact(conversation.id, data["handoff"], by_line)
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[handed_over(ctx.settings, data.get("lang", "ja"))]))
 

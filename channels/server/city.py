@@ -1,4 +1,5 @@
-"""The one way a `City` is built: the web app's lifespan, Slack Socket Mode and every city of a tenants server.
+"""The one way a `City` is built: for the web app's lifespan, Slack Socket Mode and each city of a tenants
+server.
 
 `build_city` loads the bot (from the settings, or over the model and normaliser many cities share), opens
 (and migrates) the store, and sets up the limits and the index watcher; `open_city` also starts what runs

@@ -58,7 +58,7 @@ def _entry(reply: Answer) -> EntryOut | None:
 
 def build_ask_route(router: APIRouter, max_chars: int) -> None:
     """`POST /ask`, with the request schema carrying this server's text limit."""
-    async def ask(body, request: Request) -> AskResponse:  # type: ignore[no-untyped-def]  # body's type is set below
+    async def ask(body, request: Request) -> AskResponse:  # type: ignore[no-untyped-def]
         """Ask the bot as a resident. The turn (and any escalation) is stored before this returns."""
         return await run_in_threadpool(answer_resident, body, request)  # one thread hop: a plain `def` takes two
 
@@ -133,8 +133,8 @@ def answer_resident(body: AskRequest, request: Request) -> AskResponse:
     ctx = context(request)
     session_id = body.session_id or secrets.token_urlsafe(16)
     _limit(ctx, request, session_id)
-    message = Message(CHANNEL, ctx.ids.web(session_id), Audience.RESIDENT, body.text.strip(), body.choice_id or None,
-                      language=body.language)
+    message = Message(CHANNEL, ctx.ids.web(session_id), Audience.RESIDENT, body.text.strip(),
+                      body.choice_id or None, language=body.language)
     handled = ctx.handle(message)
     reply, stored = handled.answer, handled.turn
     choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None

@@ -30,7 +30,8 @@ def shared_parts(settings: Settings) -> SharedParts:
     key = parts_key(settings)
     with _GUARD:
         if key not in _SHARED:
-            _SHARED[key] = SharedParts(normaliser_from_settings(settings), embedder_from_settings(settings).warm_up())
+            embedder = embedder_from_settings(settings).warm_up()
+            _SHARED[key] = SharedParts(normaliser_from_settings(settings), embedder)
         return _SHARED[key]
 
 
