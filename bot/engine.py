@@ -1,7 +1,8 @@
 """The answering pipeline: normalise → retrieve → fuse → calibrate → decide → compose.
 
-`Bot.answer()` is the one entry point every channel calls. Each stage is a small method with one
-job; the learned parts (fusion weights, confidence models, thresholds) come from a DecisionModel.
+`Bot.answer()` is the one entry point the city calls for every channel. Ranking runs on one immutable
+`Snapshot` (bot/snapshot.py) per answer; the learned parts (fusion weights, confidence models,
+thresholds) come from the snapshot's DecisionModel.
 """
 
 from __future__ import annotations
