@@ -6,8 +6,8 @@ Each round drafts and approves a new desk entry, lets the desk's background publ
 (files + desk entries) and then makes a loaded bot swap the new version in (what every worker's index
 watcher does, minus its poll interval, `MADOGUCHI_INDEX_POLL_SECONDS`, 2 s by default). Prints, per
 round: rebuild seconds (the first includes loading the publisher's normaliser), swap seconds, and
-whether the bot then answers the new question. The publisher builds with the bot's model, lent under the
-bot's lock, as the desk's does. Prints a Markdown table for BENCHMARKS.md.
+whether the bot then answers the new question. The publisher builds with the bot's model, lent a slice at
+a time, as the desk's does. Prints a Markdown table for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import argparse
 import os
 import resource
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -59,7 +58,7 @@ def main() -> None:
         entries = EntryStore(ConversationStore(settings.resolved_database_url).migrate())
         build_from_settings(settings)
         bot = Bot.from_settings(settings)
-        publisher = Publisher(settings, entries, LentEmbedder(bot.runtime.embedder, threading.Lock()))
+        publisher = Publisher(settings, entries, LentEmbedder(bot.runtime.embedder))
         print("| round | rebuild s | swap s | answered |\n|---:|---:|---:|:---:|")
         for number, question in enumerate(QUESTIONS[:rounds], start=1):
             build, swap, answered = one_round(bot, publisher, entries, question)

@@ -1,4 +1,4 @@
-"""madoguchi's answering engine. Channels call `Bot.answer()` and nothing else.
+"""madoguchi's answering engine. The city (`bot.service.city.City`) calls `Bot.answer()` for every channel.
 
     from bot import Bot
     bot = Bot.from_settings(get_settings())

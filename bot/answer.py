@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -79,11 +79,21 @@ class Answer:
     answer_language: str = "ja"  # the language `message` is in; "ja" under a foreign question means no translation
     notice: str = ""  # one line in the resident's language above an answer given in Japanese (where to get help)
 
+    @property
+    def offered(self) -> tuple[str, ...]:
+        """The ids of the entries this answer offers to pick from (「どれにも当てはまらない」 is always there)."""
+        return tuple(c.id for c in self.choices if c.id != NONE_OF_THESE)
 
-@dataclass(slots=True)
+
+@dataclass(frozen=True, slots=True)
 class Session:
-    """Conversation state a channel keeps between turns: the choices last offered."""
+    """Conversation state a channel keeps between turns: the choices last offered. `Bot.answer()` only reads
+    it; the next turn's state is `after(reply)`."""
 
     id: str = ""
     offered: tuple[str, ...] = field(default_factory=tuple)
     language: str = "ja"  # the resident's language when known (a pick from choices carries no text to detect)
+
+    def after(self, reply: Answer) -> "Session":
+        """The state for the next turn: what this reply offered (nothing after a pick or an answer)."""
+        return replace(self, offered=reply.offered)

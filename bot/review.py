@@ -22,7 +22,7 @@ from scipy.sparse import csr_matrix
 from scipy.spatial.distance import squareform
 
 from bot.engine import Bot
-from bot.review_match import EXAMPLES, EntryMatch, Lock, entry_matches
+from bot.review_match import EXAMPLES, EntryMatch, entry_matches
 from bot.store.insights import ReviewTurn
 from bot.store.states import Channel
 from indexer.normalise import normalise_width
@@ -131,25 +131,23 @@ def reason_of(turn: ReviewTurn) -> str:
     return REASONS.get(turn.decision, "低い信頼度")
 
 
-def embed(bot: Bot, lock: Lock, texts: Sequence[str]) -> tuple[np.ndarray, list[frozenset[str]]]:
-    """Vectors and search terms, a chunk at a time so answering waits at most one chunk for the lock."""
-    vectors, terms = [], []
+def embed(bot: Bot, texts: Sequence[str]) -> tuple[np.ndarray, list[frozenset[str]]]:
+    """Vectors and search terms, a chunk at a time so an answer needing the model waits at most one chunk."""
+    runtime, vectors, terms = bot.runtime, [], []  # one index version's model and normaliser throughout
     for start in range(0, len(texts), CHUNK):
         chunk = [normalise_width(t) for t in texts[start:start + CHUNK]]
-        with lock:
-            runtime = bot.runtime
-            vectors.append(runtime.embedder.encode_queries(chunk))
-            terms.extend(frozenset(runtime.normaliser.run(t).search_terms) for t in chunk)
+        vectors.append(runtime.embedder.encode_queries(chunk))
+        terms.extend(frozenset(runtime.normaliser.run(t).search_terms) for t in chunk)
     return (np.vstack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)), terms
 
 
-def common_direction(bot: Bot, lock: Lock) -> np.ndarray:
+def common_direction(bot: Bot) -> np.ndarray:
     """Mean query vector of the index's own questions, computed once per index version."""
     records = bot.runtime.index.records
     version = str(bot.runtime.index.manifest.get("version", ""))
     if version not in _CENTRES:
         step = max(1, len(records) // CENTRE_SAMPLE)
-        vectors, _ = embed(bot, lock, [r.question for r in records[::step]])
+        vectors, _ = embed(bot, [r.question for r in records[::step]])
         _CENTRES.clear()
         _CENTRES[version] = vectors.mean(axis=0)
     return _CENTRES[version]
@@ -164,7 +162,7 @@ def suggested_department(bot: Bot, turns: Sequence[ReviewTurn], entry: EntryMatc
     return most_common(departments)
 
 
-def grouped_turns(bot: Bot, lock: Lock, turns: Sequence[ReviewTurn],
+def grouped_turns(bot: Bot, turns: Sequence[ReviewTurn],
                   threshold: float = THRESHOLD) -> list[tuple[str, tuple[ReviewTurn, ...]]]:
     """(audience, questions) per need, biggest first; each audience apart, so a resident's need never
     lands on a staff entry."""
@@ -172,20 +170,20 @@ def grouped_turns(bot: Bot, lock: Lock, turns: Sequence[ReviewTurn],
     for audience in sorted({t.audience for t in turns}):
         members = [t for t in turns if t.audience == audience]
         texts = [t.question for t in members]
-        vectors, terms = embed(bot, lock, texts)
-        for indices in cluster_questions(texts, vectors, common_direction(bot, lock), terms, threshold):
+        vectors, terms = embed(bot, texts)
+        for indices in cluster_questions(texts, vectors, common_direction(bot), terms, threshold):
             found.append((audience, tuple(members[i] for i in indices)))
     return sorted(found, key=lambda pair: -len(pair[1]))
 
 
-def review_clusters(bot: Bot, lock: Lock, turns: Sequence[ReviewTurn], limit: int = SHOWN,
+def review_clusters(bot: Bot, turns: Sequence[ReviewTurn], limit: int = SHOWN,
                     threshold: float = THRESHOLD) -> list[ReviewCluster]:
     """The `limit` biggest clusters with their nearest entry and department (looking entries up is the
     slow part: one ranking per cluster), those the bot already answers last among equals."""
     clusters = []
-    for audience, grouped in grouped_turns(bot, lock, turns, threshold)[:limit]:
+    for audience, grouped in grouped_turns(bot, turns, threshold)[:limit]:
         channel = most_common([t.channel for t in grouped], "default")
-        entry, answered = entry_matches(bot, lock, grouped, audience, channel)
+        entry, answered = entry_matches(bot, grouped, audience, channel)
         clusters.append(ReviewCluster(audience, grouped, entry, suggested_department(bot, grouped, entry),
                                       answered))
     return sorted(clusters, key=lambda c: (c.answered_by is not None, -c.count,

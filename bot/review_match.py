@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from bot.answer import Candidate
 from bot.drafting.relevance import names_the_entry
@@ -23,7 +21,6 @@ from knowledge.records import Audience, Record
 
 VOTERS = 10
 EXAMPLES = 5
-Lock = AbstractContextManager[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +74,10 @@ class LiveRanking:
     answers: bool
 
 
-def live_ranking(bot: Bot, lock: Lock, question: str, asker: Audience, channel: str) -> LiveRanking:
-    """One ranking per cluster (the slow part of the review page), under the lock the answers share."""
-    with lock:
-        ranking = bot.rank(question, asker)
-        live, limits = bot.candidates(ranking, 10), bot.thresholds(channel)
+def live_ranking(bot: Bot, question: str, asker: Audience, channel: str) -> LiveRanking:
+    """One ranking per cluster (the slow part of the review page), with its index version's thresholds."""
+    ranking = bot.rank(question, asker)
+    live, limits = bot.candidates(ranking, 10), ranking.snapshot.thresholds(channel)
     offered = tuple(c.record.id for c in live[: bot.settings.max_choices])
     return LiveRanking(live, offered, ranking.top3 >= limits.clarify, ranking.top1 >= limits.answer)
 
@@ -124,9 +120,9 @@ def answered_by(bot: Bot, turns: Sequence[ReviewTurn], asker: Audience,
     return match if match.answers_now and not disliked else None
 
 
-def entry_matches(bot: Bot, lock: Lock, turns: Sequence[ReviewTurn], audience: str,
+def entry_matches(bot: Bot, turns: Sequence[ReviewTurn], audience: str,
                   channel: str) -> tuple[EntryMatch | None, EntryMatch | None]:
     """The entry to suggest for the cluster, and the entry that already answers it (if any)."""
     asker = Audience(audience)
-    seen = live_ranking(bot, lock, turns[0].question, asker, channel)
+    seen = live_ranking(bot, turns[0].question, asker, channel)
     return best_entry(bot, turns, asker, seen), answered_by(bot, turns, asker, seen)

@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from bot.engine import RecordFacts
+from bot.snapshot import RecordFacts
 from bot.features import candidate_features, query_features, shortlist
 from bot.labelled import LabelledQuery
 from bot.logistic import Logistic

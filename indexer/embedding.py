@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+import threading
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,6 +62,8 @@ class SentenceTransformerEmbedder:
         self.folder, self.name = folder, name
         self.query_prompt, self.document_prompt = query_prompt, document_prompt
         self._model: Any = None
+        self._one_call = threading.Lock()  # its fast tokenizer resets truncation on every call and raises
+        # "Already borrowed" when two threads do so at once; encoding is serialised on the model itself
 
     def warm_up(self) -> "SentenceTransformerEmbedder":
         """Load the model on the CPU, offline, and run it once so the first real request is not the slow one."""
@@ -87,8 +89,10 @@ class SentenceTransformerEmbedder:
                 "query_prompt": self.query_prompt, "document_prompt": self.document_prompt}
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
-        vectors = self.warm_up()._model.encode(texts, prompt=prompt or None, batch_size=256,
-                                               normalize_embeddings=True, convert_to_numpy=True)
+        model = self.warm_up()._model
+        with self._one_call:
+            vectors = model.encode(texts, prompt=prompt or None, batch_size=256,
+                                   normalize_embeddings=True, convert_to_numpy=True)
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -173,14 +177,14 @@ def embedder_from_settings(settings: Settings) -> ModelEmbedder:
 
 class LentEmbedder:
     """The serving bot's model lent to a build in the same process, so that publishing from the desk needs
-    no second copy of it (about 100 MB per city and worker). The model tokenises with Sudachi, which is not
-    thread-safe, so every call takes the lock answers run under, a few texts at a time: an answer waits
-    for at most one slice."""
+    no second copy of it (about 100 MB per city and worker). A build's texts go to the model a few at a
+    time, so an answer that needs the model meanwhile (a transformer model takes one call at a time)
+    waits for at most one slice, not for the whole build."""
 
     SLICE = 32
 
-    def __init__(self, inner: Embedder, lock: AbstractContextManager[Any]) -> None:
-        self.inner, self.lock = inner, lock
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
 
     @property
     def dimensions(self) -> int:
@@ -200,6 +204,5 @@ class LentEmbedder:
     def _sliced(self, encode: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.ndarray:
         parts = []
         for start in range(0, len(texts), self.SLICE):
-            with self.lock:
-                parts.append(encode(texts[start:start + self.SLICE]))
+            parts.append(encode(texts[start:start + self.SLICE]))
         return np.vstack(parts) if parts else np.zeros((0, self.dimensions), dtype=np.float32)

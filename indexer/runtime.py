@@ -6,7 +6,6 @@ import logging
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -127,10 +126,9 @@ def load_newest_whole(store: IndexStore, model: dict[str, Any], tokenizer: dict[
     raise problem
 
 
-def load_version(runtime: Runtime, version: str,
-                 lock: AbstractContextManager[Any] = nullcontext()) -> Runtime:
+def load_version(runtime: Runtime, version: str) -> Runtime:
     """Another index version beside the serving one, sharing its model and normaliser: checked against
-    them, then tried on one question under `lock` (the normaliser is not thread-safe)."""
+    them, then tried on one question while the serving one keeps answering."""
     store = PinnedStore(runtime.store.root, version)
     try:
         index = load_index(store, runtime.embedder.describe(), runtime.normaliser.config())
@@ -138,8 +136,7 @@ def load_version(runtime: Runtime, version: str,
             raise CorruptIndexError(f"{store.versions / version} says it is {index.manifest.get('version')!r}")
         retriever = Retriever(index, runtime.normaliser, runtime.embedder)
         fresh = replace(runtime, index=index, retriever=retriever)
-        with lock:
-            fresh.retriever.run(PROBE, Audience.RESIDENT)
+        fresh.retriever.run(PROBE, Audience.RESIDENT)
     except IndexStoreError:
         raise
     except Exception as exc:  # damaged files fail in numpy's, faiss's or json's own ways

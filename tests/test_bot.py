@@ -161,6 +161,19 @@ def test_ask_explain_shows_normalised_terms_and_synonyms(cli: CliRunner, sample_
     assert "引っ越し" in result.output and "synonyms" in result.output and "P(top1)" in result.output
 
 
+def test_a_chat_on_standard_input_picks_an_offered_choice_by_its_number(bot: Bot, cli: CliRunner,
+                                                                         sample_index_dir: Path) -> None:
+    question, offer = next((q.text, r) for q in read_labelled(LABELLED)
+                           if (r := bot.answer(q.text, channel="cli")).decision is Decision.CLARIFY)
+    picked = bot.runtime.index.record(offer.choices[0].id)
+    assert picked is not None
+    result = cli.invoke(app, ["ask", "--index-dir", str(sample_index_dir)], input=f"{question}\n1\n",
+                        env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert "clarify" in result.output and "answer (confidence 1.00)" in result.output
+    assert picked.answer.splitlines()[0][:12] in result.output
+
+
 def test_tune_prints_tradeoff_and_writes_thresholds(cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "model.json"
     result = cli.invoke(app, ["tune", "--labelled", str(LABELLED), "--index-dir", str(sample_index_dir),

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from channels.server import create_app
-from channels.server.app import build_city
+from channels.server.city import build_city
 from knowledge.records import Audience
 from knowledge.core.settings import SAMPLE_CITY, Settings
 from knowledge.sources import load_sources

@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
@@ -317,18 +318,16 @@ def test_thumbs_down_button_is_stored_and_acknowledged(slack: TestClient, record
     assert "評価ありがとうございます" in replies[-1]["text"]
 
 
-def test_socket_mode_receives_events_over_a_websocket_and_answers(
-        sample_index_dir: Path, tmp_path: Path) -> None:
+@contextmanager
+def socket_mode_slack(envelope: dict, index_dir: Path,
+                      tmp_path: Path) -> Iterator[tuple[Settings, Recorder, list[str]]]:
+    """A Socket Mode connection that delivers one envelope; yields the settings of a city connecting to it,
+    the recorder its Web API calls go to, and the acknowledgements received."""
     import threading
 
     from websockets.sync.server import serve
 
-    from channels.cli.chat import socket_mode_handler
-    from channels.server.app import build_city
-
     acks: list[str] = []
-    payload, ts = mention("ごみの分け方", team=STAFF_TEAM)
-    envelope = {"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False, "payload": payload}
 
     def session(websocket) -> None:  # type: ignore[no-untyped-def]
         websocket.send(json.dumps({"type": "hello", "num_connections": 1}))
@@ -341,9 +340,27 @@ def test_socket_mode_receives_events_over_a_websocket_and_answers(
         port = socket_server.socket.getsockname()[1]
         recorder = Recorder().start()
         recorder.overrides["/api/apps.connections.open"] = {"ok": True, "url": f"ws://127.0.0.1:{port}/"}
-        settings = Settings(index_dir=sample_index_dir, slack_bot_token="xoxb-test", slack_app_token="xapp-test",
+        settings = Settings(index_dir=index_dir, slack_bot_token="xoxb-test", slack_app_token="xapp-test",
                             slack_mode="socket", slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
-                            database_url=f"sqlite:///{tmp_path / 'store.db'}")
+                            database_url=f"sqlite:///{tmp_path / 'store.db'}", data_dir=tmp_path / "data")
+        try:
+            yield settings, recorder, acks
+        finally:
+            recorder.stop()
+
+
+def envelope_of(payload: dict) -> dict:
+    return {"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False,
+            "payload": payload}
+
+
+def test_socket_mode_receives_events_over_a_websocket_and_answers(
+        sample_index_dir: Path, tmp_path: Path) -> None:
+    from channels.cli.chat import socket_mode_handler
+    from channels.server.city import build_city
+
+    payload, ts = mention("ごみの分け方", team=STAFF_TEAM)
+    with socket_mode_slack(envelope_of(payload), sample_index_dir, tmp_path) as (settings, recorder, acks):
         handler = socket_mode_handler(build_city(settings))
         handler.connect()
         try:
@@ -351,7 +368,29 @@ def test_socket_mode_receives_events_over_a_websocket_and_answers(
             assert any(json.loads(a).get("envelope_id") == "env-1" for a in acks)
         finally:
             handler.close()
-            recorder.stop()
+
+
+def test_socket_mode_delivers_an_agents_reply_into_the_staff_members_thread(
+        sample_index_dir: Path, tmp_path: Path) -> None:
+    from bot.store.escalations import EscalationDesk
+    from channels.cli.chat import socket_mode
+
+    payload, ts = mention("担当者と話したい", team=STAFF_TEAM)
+    with socket_mode_slack(envelope_of(payload), sample_index_dir, tmp_path) as (settings, recorder, _):
+        handler, city = socket_mode(settings)
+        handler.connect()
+        try:
+            assert thread_posts(recorder, ts), "no answer posted in the thread"
+            desk = EscalationDesk(city.store)
+            escalation = desk.queue()[0]
+            desk.claim(escalation.id, "agent")
+            assert desk.reply(escalation.id, "agent", "窓口担当からお電話します。") == "pending"
+            city.wake_outbox()
+            posts = thread_posts(recorder, ts, count=2)
+            assert any("窓口担当からお電話します。" in json.dumps(post, ensure_ascii=False) for post in posts)
+        finally:
+            city.stop()
+            handler.close()
 
 
 def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Path) -> None:
@@ -398,7 +437,7 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
         recorder = Recorder().start()
         recorder.overrides["/api/apps.connections.open"] = {
             "ok": True, "url": f"ws://127.0.0.1:{socket_server.socket.getsockname()[1]}/"}
-        handler, watcher = socket_mode(settings.model_copy(update={"slack_api_base": recorder.url + "/api/"}))
+        handler, city = socket_mode(settings.model_copy(update={"slack_api_base": recorder.url + "/api/"}))
         handler.connect()
         try:
             assert "禁止しています" not in ask(DRONE_QUESTION)
@@ -408,7 +447,7 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
                 time.sleep(0.5)
             assert "禁止しています" in reply
         finally:
-            watcher.stop()
+            city.stop()
             handler.close()
             recorder.stop()
 

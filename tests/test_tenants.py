@@ -197,12 +197,12 @@ def test_each_citys_widget_carries_its_theme(server: object) -> None:
     assert TestClient(server, base_url="http://unknown.example.jp").get("/").status_code == 404  # type: ignore[arg-type]
 
 
-def test_cities_share_one_model_one_normaliser_and_one_lock(server: object) -> None:
+def test_cities_share_one_model_and_one_normaliser_and_nothing_else(server: object) -> None:
     contexts = [app.state.madoguchi for app in server.state.cities.values()]  # type: ignore[attr-defined]
     first, second = contexts
     assert first.bot.runtime.embedder is second.bot.runtime.embedder
     assert first.bot.runtime.normaliser is second.bot.runtime.normaliser
-    assert first.lock is second.lock and first.store is not second.store
+    assert first.store is not second.store and first.bot is not second.bot
 
 
 def test_an_invalid_tenants_file_names_the_tenant_and_the_field(tmp_path: Path) -> None:

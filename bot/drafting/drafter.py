@@ -110,14 +110,14 @@ class Drafter:
         return self.check(sources, self.ask(question, sources))
 
     def ask(self, question: str, sources: list[Record]) -> str | Exception | None:
-        """The slow part, the model's raw reply; touches no shared state, so it may run without the bot's lock."""
+        """The slow part, the model's raw reply."""
         records = sources[:MAX_SOURCES]
         if not records or self.chat is None:
             return None
         return ask(self.chat, prompt.messages(prompt.DRAFT_SYSTEM, question, records))
 
     def check(self, sources: list[Record], reply: str | Exception | None) -> Draft:
-        """Verify the reply against the sources (uses Sudachi: hold the bot's lock)."""
+        """Verify the reply against the sources."""
         records = sources[:MAX_SOURCES]
         given = tuple(DraftSource.from_record(n, r) for n, r in enumerate(records, start=1))
         if not given:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answer import NONE_OF_THESE, Answer, Candidate, Choice, Decision, Reason, Session
+from bot.answer import NONE_OF_THESE, Answer, Candidate, Choice, Decision, Reason
 from bot.intents import Intent
 from bot.multilingual import texts
 from bot.multilingual.fields import LanguageIndex
@@ -26,7 +26,7 @@ from knowledge.languages import LANGUAGES
 from knowledge.records import Audience, Record
 
 if TYPE_CHECKING:
-    from bot.engine import Bot, Ranking
+    from bot.snapshot import Ranking, Snapshot
 
 HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _ROMAJI_WORD = re.compile(r"[A-Za-zāīūēōÂâÔôÛû']+")
@@ -51,14 +51,15 @@ class Scored:
 
 
 class ForeignAnswerer:
-    """Built lazily by the Bot at the first non-Japanese question; the glossary only for English."""
+    """Built lazily by a snapshot at its first non-Japanese question, over that snapshot's index version;
+    the glossary only for English."""
 
-    def __init__(self, bot: "Bot") -> None:
-        self.bot, self.runtime = bot, bot.runtime  # the index version the language indexes were built from
-        records = bot.runtime.index.records
+    def __init__(self, snapshot: "Snapshot") -> None:
+        self.snapshot, self.runtime, self.settings = snapshot, snapshot.runtime, snapshot.runtime.settings
+        records = self.runtime.index.records
         self.indexes = {code: LanguageIndex.of(records, code) for code in LANGUAGES}
-        self.romaji = RomajiReader(bot.runtime.retriever.kana.words)
-        pages = bot.runtime.index.lexical["answer"]
+        self.romaji = RomajiReader(self.runtime.retriever.kana.words)
+        pages = self.runtime.index.lexical["answer"]
         self.uses = {word: int(pages.matrix.indptr[column + 1] - pages.matrix.indptr[column])
                      for word, column in pages.vocabulary.items()}  # how many entries use each word
         self._glossary: Glossary | None = None
@@ -68,8 +69,8 @@ class ForeignAnswerer:
         """JMdict glosses of the city's words, read once (a fraction of a second) on first use."""
         with self._lock:
             if self._glossary is None:
-                index = self.bot.runtime.index
-                words = {*index.lexical["answer"].vocabulary, *self.bot.runtime.retriever.kana.words.values()}
+                index = self.runtime.index
+                words = {*index.lexical["answer"].vocabulary, *self.runtime.retriever.kana.words.values()}
                 self._glossary = Glossary.of(words)
             return self._glossary
 
@@ -89,7 +90,7 @@ class ForeignAnswerer:
 
     def score(self, text: str, language: str, ranking: "Ranking | None") -> Scored:
         """Own-language BM25 (as a share of the best) and the Japanese ranking (as a share of its best)."""
-        size = len(self.bot.runtime.index.records)
+        size = len(self.runtime.index.records)
         own = self.indexes.get(language)
         raw = own.scores(text, size) if own else np.zeros(size, dtype=np.float32)
         best = float(raw.max()) if len(raw) else 0.0
@@ -109,30 +110,29 @@ class ForeignAnswerer:
         return Scored(weight * own_share + (1 - weight) * japanese, int(raw.argmax()) if best > 0 else -1,
                       runner_up, japanese_best, sure)
 
-    def run(self, text: str, language: str, audience: Audience, channel: str, session: Session,
-            today: date | None) -> Answer:
+    def run(self, text: str, language: str, audience: Audience, channel: str, today: date | None) -> Answer:
         """What to say, in `language`, to a question written in it."""
         said = texts.courtesy(language, text)
         if said == "human":
-            return Answer(Decision.ESCALATE, Intent.HUMAN, 1.0, texts.escalate_text(language, self.bot.settings, True),
+            handed = texts.escalate_text(language, self.settings, True)
+            return Answer(Decision.ESCALATE, Intent.HUMAN, 1.0, handed,
                           reason=Reason.ASKED_FOR_PERSON, language=language, answer_language=language)
         if said is not None:
             return self._courtesy(language, said)
         query = self.japanese_query(text, language)
-        ranking = self.bot.rank(query, audience, today) if query else None
+        ranking = self.snapshot.rank(query, audience, today) if query else None
         scored = self.score(text, language, ranking)
         visible = self._visible(scored.scores, audience, today)
         order = [i for i in np.argsort(-scored.scores, kind="stable") if visible[i] and scored.scores[i] > 0][:TOP]
-        records = [self.bot.runtime.index.records[i] for i in order]
+        records = [self.runtime.index.records[i] for i in order]
         candidates = tuple(Candidate(r, float(scored.scores[i]), {}) for r, i in zip(records, order))
         decision = self.decide(scored, order)
         reply = self.compose(decision, records, language, scored)
-        session.offered = tuple(c.id for c in reply.choices if c.id != NONE_OF_THESE)
         return replace(reply, candidates=candidates)
 
     def _visible(self, scores: np.ndarray, audience: Audience, today: date | None) -> np.ndarray:
         day = today or date.today()
-        records = self.bot.runtime.index.records
+        records = self.runtime.index.records
         return np.array([r.audience.visible_to(audience) and r.is_valid_on(day) for r in records], dtype=bool)
 
     def decide(self, scored: Scored, order: list[int]) -> Decision:
@@ -162,23 +162,25 @@ class ForeignAnswerer:
             lines = [texts.text(language, "clarify"), *(f"{n}. {c.label}" for n, c in enumerate(choices, 1))]
             return Answer(decision, Intent.QUESTION, confidence, "\n".join(lines), choices=choices, language=language,
                           answer_language=language)
-        return Answer(decision, Intent.QUESTION, confidence, texts.escalate_text(language, self.bot.settings, False),
+        handed = texts.escalate_text(language, self.settings, False)
+        return Answer(decision, Intent.QUESTION, confidence, handed,
                       reason=Reason.NO_MATCH, language=language, answer_language=language)
 
     def picked(self, record: Record, language: str) -> Answer:
         """A choice the resident picked, answered in their language."""
-        message, notice = entry_text(record, language, self.bot.settings.multilingual_help)
+        message, notice = entry_text(record, language, self.settings.multilingual_help)
         return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, message, record=record, language=language,
                       answer_language="ja" if notice else language, notice=notice)
 
     def none_fit(self, language: str) -> Answer:
         """「None of these」: to a person, said in the resident's language."""
-        return Answer(Decision.ESCALATE, Intent.QUESTION, 0.0, texts.escalate_text(language, self.bot.settings, True),
+        handed = texts.escalate_text(language, self.settings, True)
+        return Answer(Decision.ESCALATE, Intent.QUESTION, 0.0, handed,
                       reason=Reason.NONE_FIT, language=language, answer_language=language)
 
     def _courtesy(self, language: str, said: str) -> Answer:
         intent = Intent.GREETING if said == "greeting" else Intent.THANKS
-        message = texts.text(language, said, city=self.bot.settings.city_name)
+        message = texts.text(language, said, city=self.settings.city_name)
         return Answer(Decision.SMALLTALK, intent, 1.0, message, language=language, answer_language=language)
 
 

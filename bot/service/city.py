@@ -1,44 +1,122 @@
-"""The city as every channel and the desk see it: one object holding the bot, the store and the limits.
+"""The city as every channel and the desk see it: the one object adapters call, as slack-bolt's `App` is.
 
-Built once per worker (per city on a server of many) by `channels.server.app.build_city`; adapters receive it
-and translate their input into calls on it.
+Adapters translate their platform's input into a `Message` and call `handle`, `feedback` or `contact`; the
+city answers, deduplicates, limits, masks, stores or spools, and remembers what it offered. It is built
+once per worker (per city on a server of many) by `channels.server.city.build_city`.
 """
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from bot import Bot
+from bot import Answer, Bot
+from bot.service import conversation, followups, readings
 from bot.service.followups import RecentOffers
-from bot.store import ConversationStore
+from bot.service.identity import Conversation, ConversationIds
+from bot.service.ports import Limiter, OutboxWorker
+from bot.service.publishing import build_knowledge_index, new_builder
+from bot.store import ConversationStore, StoredTurn
+from bot.store.entries import EntryStore
 from bot.store.preferences import ReadingPreferences
+from bot.store.routes import ReplyRoute
 from bot.store.spool import Spool
+from indexer.build import IndexBuilder
+from indexer.embedding import LentEmbedder
+from indexer.runtime import BuildReport, IndexWatcher
 from knowledge.core.settings import Settings
+from knowledge.records import Audience
 
-if TYPE_CHECKING:
-    from channels.delivery import Dispatcher
-    from channels.web.limits import Limiter
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message from a resident or a member of staff, as any channel received it: typed text, or the id
+    of a choice the last turn offered; `route` is how an agent's reply can reach them later, `language`
+    the language the channel last saw them write (a pick carries no text to detect it from)."""
+
+    channel: str
+    conversation: Conversation
+    audience: Audience
+    text: str = ""
+    choice: str | None = None
+    route: ReplyRoute | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the city said, and the turn as stored (or spooled) before the channel replies."""
+
+    answer: Answer
+    turn: StoredTurn
 
 
 @dataclass(slots=True)
 class City:
-    """What the routes share: the bot (one at a time: Sudachi is not thread-safe), the store, the limits."""
+    """The bot, the store (with the spool behind it), the limits and the background workers of one city."""
 
     settings: Settings
     bot: Bot
     store: ConversationStore
     per_session: Limiter
     per_address: Limiter
-    lock: threading.Lock
     per_chat_user: Limiter
-    dispatcher: Dispatcher | None = None
+    watcher: IndexWatcher
+    dispatcher: OutboxWorker | None = None
     spool: Spool | None = None
     offers: RecentOffers = field(default_factory=RecentOffers)
     readings: ReadingPreferences = field(default_factory=ReadingPreferences)
+
+    @property
+    def ids(self) -> ConversationIds:
+        """The city's conversation ids (keyed with its secret)."""
+        return ConversationIds(self.settings)
+
+    def handle(self, message: Message) -> Reply:
+        """Answer the message and keep the turn (store, else spool) before the channel replies."""
+        return Reply(*conversation.converse(self, message))
+
+    def first_time(self, channel: str, event_id: str) -> bool:
+        """False when the platform delivers an event again (LINE and Slack retry): it was handled once."""
+        return self.store.first_time(channel, event_id)
+
+    def admit(self, person: str) -> None:
+        """Count a chat message of this person; RateLimitedError (a friendly sentence to send) when over."""
+        self.per_chat_user.check(person)
+
+    def feedback(self, conversation_id: str, turn_id: int, helpful: bool, comment: str = "") -> None:
+        """👍/👎 on one of the conversation's turns, stored or spooled."""
+        followups.leave_feedback(self, conversation_id, turn_id, helpful, comment)
+
+    def contact(self, conversation_id: str, escalation_id: str, details: dict[str, str]) -> None:
+        """How a person handed over wants the answer (name, email, phone, preferred), stored or spooled."""
+        followups.leave_contact(self, conversation_id, escalation_id, details)
+
+    def furigana_asked(self, message: Message) -> str | None:
+        """If the message asks for furigana on or off: remember it for the person, return the confirmation."""
+        if message.choice is not None:
+            return None
+        return readings.toggle(self, message.conversation.person, message.channel, message.audience.value,
+                               message.text)
+
+    def writer(self, person: str, reply: Answer | None = None) -> Callable[[str], str]:
+        """How texts are written for this person: with readings in parentheses, or as they are."""
+        return readings.writer_for(self, person, reply)
+
+    def publish(self, builder: IndexBuilder | None = None) -> BuildReport:
+        """Build files + the desk's entries into a new live version (every worker's watcher then serves it);
+        without `builder`, with the serving model lent a slice at a time."""
+        builder = builder or new_builder(self.settings, embedder=LentEmbedder(self.bot.runtime.embedder))
+        return build_knowledge_index(self.settings, EntryStore(self.store), builder=builder)
 
     def wake_outbox(self) -> None:
         """Deliver newly committed replies now instead of at the dispatcher's next tick."""
         if self.dispatcher is not None:
             self.dispatcher.wake()
+
+    def stop(self) -> None:
+        """Stop following the index and delivering, and close the store's connections."""
+        self.watcher.stop()
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+        self.store.engine.dispose()

@@ -38,7 +38,7 @@ class TurnFacts:
         return cls(conversation_id, channel, audience, mask_personal_data(question), mask_personal_data(normalised),
                    reply.intent.value, reply.decision.value, reply.confidence,
                    reply.record.id if reply.record else None,
-                   [c.id for c in reply.choices if c.id != "none"],
+                   list(reply.offered),
                    [{"id": c.record.id, "score": round(c.score, 4)} for c in reply.candidates[:5]],
                    uuid.uuid4().hex if escalated else None, (reply.reason or "escalated") if escalated else "",
                    suggest_department(reply.candidates) if escalated else "",

@@ -62,7 +62,9 @@ def ask(
     session = Session()
     for question in [text] if text else _chat_lines():
         if question.strip():
-            _print_reply(bot.answer(question, audience, channel, session), explain)
+            reply = bot.answer(question, audience, channel, session)
+            session = session.after(reply)
+            _print_reply(reply, explain)
 
 
 def _chat_lines():  # type: ignore[no-untyped-def]

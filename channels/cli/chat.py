@@ -17,6 +17,9 @@ from channels.cli.settings import settings_with
 from knowledge.core.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.service.city import City
     from knowledge.core.settings import Settings
 
 out = Console()
@@ -78,28 +81,25 @@ def channel_test(
               f"({settings.line_api_base if kind == 'line' else settings.slack_api_base})", highlight=False)
 
 
-def socket_mode_handler(ctx):  # type: ignore[no-untyped-def]
+def socket_mode_handler(city: City) -> SocketModeHandler:
     """Bolt's Socket Mode handler for the Slack app; it opens its connection through the configured API base."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from channels.slack import build_slack_app
 
-    if ctx.settings.slack_app_token is None:
+    if city.settings.slack_app_token is None:
         raise ConfigurationError("MADOGUCHI_SLACK_APP_TOKEN (xapp-…) is needed for Socket Mode")
-    return SocketModeHandler(build_slack_app(ctx), ctx.settings.slack_app_token.get_secret_value())
+    return SocketModeHandler(build_slack_app(city), city.settings.slack_app_token.get_secret_value())
 
 
-def socket_mode(settings: Settings):  # type: ignore[no-untyped-def]
-    """What `madoguchi slack-socket` runs: the Socket Mode handler, and the index watcher every server worker
-    runs too (started), so staff are answered from newly published versions without a restart."""
-    from functools import partial
+def socket_mode(settings: Settings) -> tuple[SocketModeHandler, City]:
+    """What `madoguchi slack-socket` runs: the Socket Mode handler over a city opened as every server worker
+    opens one (index watcher, spool and outbox started), so staff are answered from newly published versions
+    without a restart and agents' replies are delivered. `City.stop()` ends the city's background work."""
+    from channels.server.city import open_city
 
-    from channels.server.app import build_city
-    from indexer.runtime import IndexWatcher
-
-    ctx = build_city(settings)
-    watcher = IndexWatcher(partial(ctx.bot.reload_if_changed, ctx.lock), settings.index_poll_seconds).start()
-    return socket_mode_handler(ctx), watcher
+    city = open_city(settings)
+    return socket_mode_handler(city), city
 
 
 def slack_socket() -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from channels.cli.settings import settings_with
-from knowledge.core.errors import NotFoundError, RequestError
+from knowledge.core.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from knowledge.core.settings import Settings
 
 data_app = typer.Typer(help="Residents' data: export, delete, and delete what is older than the retention period.",
                        no_args_is_help=True)
@@ -21,20 +24,12 @@ LineUser = Annotated[Optional[str], typer.Option("--line-user", help="LINE user 
 SlackUser = Annotated[Optional[str], typer.Option("--slack-user", help="Slack user id; hashed before lookup.")]
 
 
-def _selector(settings, session: str | None, line_user: str | None,  # type: ignore[no-untyped-def]
+def _selector(settings: Settings, session: str | None, line_user: str | None,
               slack_user: str | None) -> tuple[str, Callable[[str], bool]]:
     """Id prefix to look under, and the test a conversation id must pass, for one person."""
-    from bot.store.values import bounded_id
-    from bot.service.conversation import user_hash
+    from bot.service.identity import ConversationIds
 
-    if len([x for x in (session, line_user, slack_user) if x]) != 1:
-        raise RequestError("give exactly one of --session, --line-user, --slack-user")
-    if session or line_user:
-        key = (bounded_id("web", session) if session
-               else bounded_id("line", user_hash(settings, "line", str(line_user))))
-        return key, lambda conversation: conversation == key
-    marker = f":{user_hash(settings, 'slack', str(slack_user))}:"  # slack:<team>:<user hash>:<thread>
-    return "slack:", lambda conversation: marker in conversation
+    return ConversationIds(settings).of_person(session, line_user, slack_user)
 
 
 def _spool(settings):  # type: ignore[no-untyped-def]

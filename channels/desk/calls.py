@@ -66,10 +66,9 @@ def facts_of(request: Request, user: SignedIn, question: str, outcome: str, entr
     """Rank the masked question as the caller's, and gather what the store writes."""
     ctx = context(request)
     masked = mask_personal_data(question)
-    with ctx.lock:
-        ranking = ctx.bot.rank(masked, Audience.RESIDENT)
-        shown = ctx.bot.candidates(ranking, CANDIDATES)
-        normalised = " ".join(ctx.bot.runtime.normaliser.run(masked).terms)
+    ranking = ctx.bot.rank(masked, Audience.RESIDENT)
+    shown = ctx.bot.candidates(ranking, CANDIDATES)
+    normalised = " ".join(ranking.snapshot.runtime.normaliser.run(masked).terms)
     if outcome == "unresolved" and not department:
         department = suggest_department(shown)
     return CallFacts(question, normalised, outcome, user.username, source_of(user),

@@ -1,9 +1,8 @@
 """A suggested reply on the escalation page: drafted from cited sources, never sent without the agent.
 
 `/desk/escalations/{id}/draft` shows the escalation page again with the draft beside it and its text
-in the reply box, where the agent edits it and presses send. Only retrieval and the support check hold
-the bot's lock; the (possibly slow) call to the city's model server does not, so residents keep being
-answered while an agent waits for a draft.
+in the reply box, where the agent edits it and presses send. Residents keep being answered while an agent
+waits for the (possibly slow) call to the city's model server.
 """
 
 from __future__ import annotations
@@ -55,11 +54,8 @@ def make_draft(request: Request, escalation_id: str) -> Draft:
     desk, drafter = services(request), drafter_of(request)
     question = desk.escalations.resident_question(escalation_id)
     audience = Audience(desk.escalations.get(escalation_id).audience)
-    with desk.ctx.lock:
-        sources = sources_for(desk.ctx.bot, question, audience)
-    reply = drafter.ask(question, sources)
-    with desk.ctx.lock:
-        return drafter.check(sources, reply)
+    sources = sources_for(desk.ctx.bot, question, audience)
+    return drafter.check(sources, drafter.ask(question, sources))
 
 
 def reply_text(draft: Draft) -> str:

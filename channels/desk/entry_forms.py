@@ -36,14 +36,14 @@ def entry_store(request: Request) -> EntryStore:
 
 
 def publisher(request: Request) -> Publisher:
-    """This worker's publisher, made on first use; it builds with the bot's own model, lent under the lock."""
+    """This worker's publisher, made on first use; it builds with the bot's own model, lent in slices."""
     found = getattr(request.app.state, "desk_publisher", None)
     if found is not None:
         return found
     with _PUBLISHER_LOCK:
         if getattr(request.app.state, "desk_publisher", None) is None:
             ctx = services(request).ctx
-            lent = LentEmbedder(ctx.bot.runtime.embedder, ctx.lock)
+            lent = LentEmbedder(ctx.bot.runtime.embedder)
             request.app.state.desk_publisher = Publisher(ctx.settings, EntryStore(ctx.store), lent)
         return request.app.state.desk_publisher
 

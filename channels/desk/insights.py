@@ -100,7 +100,7 @@ class Dashboard:
 def unanswered_clusters(ctx: City, insights: Insights, period: Period) -> list[ReviewCluster]:
     """The biggest clusters of questions the bot clarified or escalated (👎 answers were answered)."""
     turns = [t for t in insights.review_turns(period) if t.decision != "answer"]
-    return review_clusters(ctx.bot, ctx.lock, turns, TOP_CLUSTERS)
+    return review_clusters(ctx.bot, turns, TOP_CLUSTERS)
 
 
 def dashboard(ctx: City, period: Period) -> Dashboard:
@@ -170,7 +170,7 @@ def review_page(request: Request, start: date | None = Start, end: date | None =
     """Clusters of clarified, escalated, low-confidence and 👎 questions, biggest first."""
     ctx, period = context(request), period_of(start, end)
     turns = Insights(ctx.store).review_turns(period)
-    clusters = review_clusters(ctx.bot, ctx.lock, turns)
+    clusters = review_clusters(ctx.bot, turns)
     return page(request, "review.html", clusters=clusters, period=period, questions=len(turns), limit=SHOWN)
 
 
@@ -201,13 +201,12 @@ def serving_days(insights: Insights, today: date) -> int:
 
 
 def contradictions(ctx: City, state: Any) -> list[Contradiction]:
-    """The live index's contradictions, found once per index version and kept in the app's `state`
-    (Sudachi: under the bot's lock)."""
-    index = ctx.bot.runtime.index
+    """The live index's contradictions, found once per index version and kept in the app's `state`."""
+    runtime = ctx.bot.runtime
+    index = runtime.index
     cached = getattr(state, "contradictions", None)
     if cached is None or cached[0] is not index:
-        with ctx.lock:
-            cached = (index, ContradictionFinder(ctx.bot.runtime.normaliser).run(index.records))
+        cached = (index, ContradictionFinder(runtime.normaliser).run(index.records))
         state.contradictions = cached
     return cached[1]
 

@@ -1,8 +1,8 @@
 """「学習して公開」: the desk's labels learned in one background thread, as `madoguchi learn --from-desk` learns
 them, while the bot keeps answering; the guard's decision and its reasons stay for the page to show.
 
-The run borrows the serving bot's model under the lock answers run under (as desk publishing does) and
-uses its own normaliser, so no answer ever waits for more than one slice of work.
+The run borrows the serving bot's model a slice at a time (as desk publishing does) and uses its own
+normaliser, so no answer ever waits for more than one slice of work.
 """
 
 from __future__ import annotations
@@ -74,10 +74,10 @@ class Learner:
 
     def _bot(self) -> Bot:
         """The serving bot over its own normaliser and the lent model."""
-        bot = self.ctx.bot
-        runtime = replace(bot.runtime, normaliser=normaliser_from_settings(self.ctx.settings),
-                          embedder=LentEmbedder(bot.runtime.embedder, self.ctx.lock))
-        return Bot(serving(runtime, runtime.index), bot.model)
+        served = self.ctx.bot.snapshot
+        runtime = replace(served.runtime, normaliser=normaliser_from_settings(self.ctx.settings),
+                          embedder=LentEmbedder(served.runtime.embedder))
+        return Bot(serving(runtime, runtime.index), served.model)
 
     def _run(self) -> None:
         try:

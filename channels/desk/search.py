@@ -86,17 +86,16 @@ def audience_of(ctx: City, user: SignedIn) -> Audience:
 
 
 def search(ctx: City, text: str, audience: Audience) -> Search:
-    """Rank as the bot does; the index is read under the answering lock (Sudachi is not thread-safe)."""
+    """Rank as the bot does, on the index version the ranking was made on."""
     if not text.strip():
         return Search("", (), "", 0.0, [])
-    with ctx.lock:
-        bot = ctx.bot
-        ranking = bot.rank(text, audience)
-        decision = bot.decide(ranking, CHANNEL).value
-        shown = bot.candidates(ranking, SHOWN)
-        positions = [int(p) for p in ranking.retrieval.candidates[ranking.order[:SHOWN]]]
-        terms = ranking.retrieval.query.terms
-        found = matched_terms(bot.runtime.index, terms, positions)
+    bot = ctx.bot
+    ranking = bot.rank(text, audience)
+    decision = bot.decide(ranking, CHANNEL).value
+    shown = bot.candidates(ranking, SHOWN)
+    positions = [int(p) for p in ranking.retrieval.candidates[ranking.order[:SHOWN]]]
+    terms = ranking.retrieval.query.terms
+    found = matched_terms(ranking.snapshot.runtime.index, terms, positions)
     results = [Result(c.record, c.score, found[p]) for c, p in zip(shown, positions)
                if c.record.audience.visible_to(audience)]
     confidence = ranking.top3 if decision == "clarify" else ranking.top1

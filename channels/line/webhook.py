@@ -16,22 +16,22 @@ from linebot.v3.messaging import (ApiClient, Configuration, MessagingApi, ReplyM
                                   ShowLoadingAnimationRequest, TextMessage)
 from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageContent
 
+from bot.service.city import City, Message
+from bot.service.conversation import NOT_ACCEPTED
+from bot.service.identity import LINE, Conversation
 from bot.store.routes import ReplyRoute
-from bot.store.values import bounded_id, storable
+from bot.store.values import storable
 from channels.line.languages import labels
-from bot.service.conversation import NOT_ACCEPTED, converse, user_hash
-from bot.service.followups import leave_feedback
 from channels.line.messages import NOT_TEXT, handed_over, to_line
-from bot.service.readings import toggle, writer_for
 from knowledge.core.errors import ConfigurationError, RateLimitedError, RequestError, StoreRefusedError
 from knowledge.records import Audience
 
 LANGUAGE_CODES = ("ja", "en", "zh-Hans", "ko", "vi", "pt")
-CHANNEL = "line"
+CHANNEL = LINE
 log = logging.getLogger("madoguchi.line")
 
 
-def _api(ctx) -> MessagingApi:  # type: ignore[no-untyped-def]
+def _api(ctx: City) -> MessagingApi:
     token = ctx.settings.line_channel_access_token
     if token is None:
         raise ConfigurationError("MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN is not set")
@@ -40,7 +40,7 @@ def _api(ctx) -> MessagingApi:  # type: ignore[no-untyped-def]
 
 async def callback(request: Request, background: BackgroundTasks) -> dict[str, bool]:
     """Reject anything not signed with the channel secret; otherwise acknowledge and work afterwards."""
-    ctx = request.app.state.madoguchi
+    ctx: City = request.app.state.madoguchi
     secret = ctx.settings.line_channel_secret
     if secret is None:
         raise RequestError("LINE is not configured on this server")
@@ -55,17 +55,17 @@ async def callback(request: Request, background: BackgroundTasks) -> dict[str, b
     return {"ok": True}
 
 
-def handle_events(ctx, events: list[Event]) -> None:  # type: ignore[no-untyped-def]
+def handle_events(ctx: City, events: list[Event]) -> None:
     """Each event once, in order; one failing event does not stop the others."""
     for event in events:
         try:
-            if ctx.store.first_time(CHANNEL, event.webhook_event_id):
+            if ctx.first_time(CHANNEL, event.webhook_event_id):
                 handle(ctx, event)
         except Exception:  # a background task has no caller to report to: log and go on
             log.exception("LINE event %s failed", getattr(event, "webhook_event_id", "?"))
 
 
-def handle(ctx, event: Event) -> None:  # type: ignore[no-untyped-def]
+def handle(ctx: City, event: Event) -> None:
     """Text and postbacks get answers; other messages a polite note; other events nothing."""
     if not isinstance(event, (MessageEvent, PostbackEvent)) or not getattr(event, "reply_token", None):
         return
@@ -73,10 +73,10 @@ def handle(ctx, event: Event) -> None:  # type: ignore[no-untyped-def]
     if user is None:
         log.warning("LINE event %s names no user, group or room: not answered", event.webhook_event_id)
         return
-    conversation = bounded_id(CHANNEL, user_hash(ctx.settings, CHANNEL, user))
+    conversation = ctx.ids.line(user)
     api = _api(ctx)
     try:
-        ctx.per_chat_user.check(conversation)
+        ctx.admit(conversation.person)
     except RateLimitedError as refused:  # a friendly sentence, not an error
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
                                               messages=[TextMessage(text=str(refused))]))
@@ -92,7 +92,7 @@ def handle(ctx, event: Event) -> None:  # type: ignore[no-untyped-def]
                                               messages=[TextMessage(text=NOT_ACCEPTED)]))
 
 
-def speaker(source) -> str | None:  # type: ignore[no-untyped-def]
+def speaker(source: object) -> str | None:
     """Who a conversation is with: the person, else the group or room (LINE leaves the person out where they
     have not agreed to share it), so that groups never share one conversation; None when LINE names nobody."""
     for kind, attribute in (("", "user_id"), ("group:", "group_id"), ("room:", "room_id")):
@@ -101,8 +101,8 @@ def speaker(source) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
-def _reply(ctx, api: MessagingApi, event: MessageEvent | PostbackEvent,  # type: ignore[no-untyped-def]
-           conversation: str, user: str) -> None:
+def _reply(ctx: City, api: MessagingApi, event: MessageEvent | PostbackEvent, conversation: Conversation,
+           user: str) -> None:
     if isinstance(event, PostbackEvent):
         _postback(ctx, api, event, conversation)
         return
@@ -112,33 +112,35 @@ def _reply(ctx, api: MessagingApi, event: MessageEvent | PostbackEvent,  # type:
             _push_target(event.source, user))
 
 
-def _push_target(source, user: str) -> str:  # type: ignore[no-untyped-def]
+def _push_target(source: object, user: str) -> str:
     """Where a later push must go: the group or room the question was asked in, else the user."""
     return getattr(source, "group_id", None) or getattr(source, "room_id", None) or getattr(source, "user_id", None) or user
 
 
-def _answer(ctx, api: MessagingApi, token: str, conversation: str, text: str, choice: str | None,  # type: ignore[no-untyped-def]
-            push_to: str, language: str | None = None) -> None:
-    if choice is None and (switched := toggle(ctx, conversation, CHANNEL, Audience.RESIDENT.value, text)):
+def _answer(ctx: City, api: MessagingApi, token: str, conversation: Conversation, text: str,
+            choice: str | None, push_to: str, language: str | None = None) -> None:
+    route, known = ReplyRoute(CHANNEL, {"user_id": push_to}), language if language in LANGUAGE_CODES else None
+    message = Message(CHANNEL, conversation, Audience.RESIDENT, text, choice, route, known)
+    if switched := ctx.furigana_asked(message):
         api.reply_message(ReplyMessageRequest(reply_token=token, messages=[TextMessage(text=switched)]))
         return
-    route = ReplyRoute(CHANNEL, {"user_id": push_to})
-    reply, stored = converse(ctx, conversation, CHANNEL, Audience.RESIDENT, text, choice, route,
-                             language if language in LANGUAGE_CODES else None)
-    messages = to_line(reply, stored.turn_id, stored.escalation_id, writer_for(ctx, conversation, reply))
+    handled = ctx.handle(message)
+    reply, stored = handled.answer, handled.turn
+    messages = to_line(reply, stored.turn_id, stored.escalation_id, ctx.writer(conversation.person, reply))
     api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages))
 
 
-def _postback(ctx, api: MessagingApi, event: PostbackEvent, conversation: str) -> None:  # type: ignore[no-untyped-def]
+def _postback(ctx: City, api: MessagingApi, event: PostbackEvent, conversation: Conversation) -> None:
     data = {k: storable(v[0]) for k, v in parse_qs(event.postback.data).items()}
     if "choice" in data:
         _answer(ctx, api, event.reply_token, conversation, "", data["choice"], _push_target(event.source, "unknown"),
                 data.get("lang"))
     elif "feedback" in data and data.get("turn", "").lstrip("-").isdigit():
-        leave_feedback(ctx, conversation, int(data["turn"]), data["feedback"] == "up", "")
+        ctx.feedback(conversation.id, int(data["turn"]), data["feedback"] == "up")
         text = labels(data.get("lang", "ja"))["voted_up" if data["feedback"] == "up" else "voted_down"]
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=text)]))
     elif "handoff" in data:
-        ctx.store.add_contact(conversation, data["handoff"], "", "", "", "line")
+        by_line = {"name": "", "email": "", "phone": "", "preferred": "line"}
+        ctx.contact(conversation.id, data["handoff"], by_line)
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[handed_over(ctx.settings, data.get("lang", "ja"))]))
 

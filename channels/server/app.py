@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -15,36 +13,19 @@ from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from bot import Bot
-from bot.store import ConversationStore
-from bot.store.routes import RouteCipher
-from bot.store.timeouts import StoreTimeouts
-from bot.service.conversation import secret_key
-from channels.delivery import start_background_work
 from channels.desk import desk_router
+from channels.server.city import open_city
 from channels.desk.uploads import PathBodyLimit
 from channels.line import router as line_router
 from channels.web.reading_aids import router as reading_aids_router
 from bot.service.city import City
 from channels.web.api import ERRORS, build_ask_route, health_router, router
 from channels.web.errors import UnexpectedErrors, install_error_handlers
-from channels.web.limits import build_limiters
 from channels.web.security import SecurityHeaders
-from indexer.runtime import IndexWatcher
 from knowledge.core.errors import RequestError
 from knowledge.core.settings import Settings, get_settings
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
-
-
-def build_city(settings: Settings, bot: Bot | None = None, lock: threading.Lock | None = None) -> City:
-    """Load the bot and open (and migrate) the store: the expensive part, once per worker. A server of
-    several cities passes each city's bot and the ONE lock of the Sudachi normaliser they share."""
-    store = ConversationStore(settings.resolved_database_url, RouteCipher(secret_key(settings)),
-                              StoreTimeouts.of(settings)).migrate()
-    per_session, per_address, per_chat_user = build_limiters(settings)
-    return City(settings, bot or Bot.from_settings(settings), store, per_session, per_address,
-                      lock or threading.Lock(), per_chat_user)
 
 
 async def slack_events(request: Request) -> Response:
@@ -60,28 +41,23 @@ async def slack_events(request: Request) -> Response:
 
 
 def create_app(settings: Settings | None = None,
-               context: Callable[[Settings], City] = build_city) -> FastAPI:
+               context: Callable[[Settings], City] = open_city) -> FastAPI:
     """The app; heavy loading happens in its lifespan, so importing this module is cheap. `context` is
-    how the lifespan builds the shared context (channels.server.tenants shares model and lock between cities)."""
+    how the lifespan opens the city (channels.server.tenants shares the model between cities)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.madoguchi = context(settings)
-        ctx = app.state.madoguchi
-        app.state.index_watcher = IndexWatcher(partial(ctx.bot.reload_if_changed, ctx.lock),
-                                               settings.index_poll_seconds).start()
-        start_background_work(app.state.madoguchi)
+        city = app.state.madoguchi = context(settings)
+        app.state.index_watcher = city.watcher
         if settings.slack_bot_token is not None and settings.slack_mode == "http":
             from slack_bolt.adapter.fastapi import SlackRequestHandler
 
             from channels.slack import build_slack_app
 
-            app.state.slack = SlackRequestHandler(build_slack_app(app.state.madoguchi))
+            app.state.slack = SlackRequestHandler(build_slack_app(city))
         yield
-        app.state.index_watcher.stop()
-        app.state.madoguchi.dispatcher.stop()
-        app.state.madoguchi.store.engine.dispose()
+        city.stop()
 
     app = FastAPIOffline(title="madoguchi", version="1", lifespan=lifespan,  # API docs served by us, no CDN
                   description="Ask the city: answers from the city's FAQ, choices, or a hand-over to people.")

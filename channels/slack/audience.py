@@ -12,13 +12,13 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.service.city import City
 from knowledge.records import Audience
 
 log = logging.getLogger("madoguchi.slack")
 
 
-def speaker_audience(ctx, client: WebClient, user: str,  # type: ignore[no-untyped-def]
-                     own_team: str | None) -> Audience:
+def speaker_audience(ctx: City, client: WebClient, user: str, own_team: str | None) -> Audience:
     """Staff only when the speaker's own team is allow-listed; anyone Slack cannot vouch for is a resident."""
     team = own_team or team_from_slack(client, user)
     return Audience.STAFF if team and team in ctx.settings.slack_staff_teams else Audience.RESIDENT

@@ -12,51 +12,46 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.service.city import City, Message
+from bot.service.conversation import NOT_ACCEPTED
+from bot.service.identity import SLACK
 from bot.store.routes import ReplyRoute
-from bot.store.values import bounded_id, storable
-from bot.service.conversation import NOT_ACCEPTED, converse, user_hash
-from bot.service.followups import leave_feedback
-from bot.service.readings import toggle, writer_for
+from bot.store.values import storable
 from channels.slack.audience import speaker_audience
 from channels.slack.blocks import to_blocks
 from knowledge.core.errors import ConfigurationError, RateLimitedError, StoreRefusedError
 from knowledge.records import Audience
 
-CHANNEL = "slack"
+CHANNEL = SLACK
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 
 
-def reply_in_thread(ctx, client: WebClient, channel: str, thread_ts: str, team: str | None, user: str,  # type: ignore[no-untyped-def]
+def reply_in_thread(ctx: City, client: WebClient, channel: str, thread_ts: str, team: str | None, user: str,
                     text: str, choice: str | None = None, audience: Audience = Audience.RESIDENT) -> None:
     """Answer and post in the question's thread; `audience` is the speaker's, `team` the workspace's; what was
-    typed is cleaned for the store first."""
+    typed is cleaned for the store first. Furigana is the person's choice, across their threads."""
+    conversation = ctx.ids.slack(team, user, thread_ts)
     try:
-        ctx.per_chat_user.check(bounded_id(CHANNEL, team or "-", user_hash(ctx.settings, CHANNEL, user)))
+        ctx.admit(conversation.person)
     except RateLimitedError as refused:  # a friendly sentence, not an error
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=str(refused))
         return
-    person = bounded_id(CHANNEL, team or "-", user_hash(ctx.settings, CHANNEL, user))  # furigana is the person's choice
-    if choice is None and (switched := toggle(ctx, person, CHANNEL, audience.value, text)):
+    message = Message(CHANNEL, conversation, audience, storable(text), storable(choice) if choice else None,
+                      ReplyRoute(CHANNEL, {"channel": channel, "thread_ts": thread_ts}))
+    if switched := ctx.furigana_asked(message):
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=switched)
         return
-    route = ReplyRoute(CHANNEL, {"channel": channel, "thread_ts": thread_ts})
     try:
-        reply, stored = converse(ctx, slack_conversation(ctx, team, user, thread_ts), CHANNEL, audience,
-                                 storable(text), storable(choice) if choice else None, route)
+        handled = ctx.handle(message)
     except StoreRefusedError:  # not an outage, and nothing was received: say so
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NOT_ACCEPTED)
         raise
-    say = writer_for(ctx, person)
-    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=say(reply.message)[:3000],
-                            blocks=to_blocks(reply, stored.turn_id, say))
+    say = ctx.writer(conversation.person)
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=say(handled.answer.message)[:3000],
+                            blocks=to_blocks(handled.answer, handled.turn.turn_id, say))
 
 
-def slack_conversation(ctx, team: str | None, user: str, thread_ts: str) -> str:  # type: ignore[no-untyped-def]
-    """One conversation per workspace, person and thread; the person only as a keyed hash."""
-    return bounded_id(CHANNEL, team or "-", user_hash(ctx.settings, CHANNEL, user), thread_ts)
-
-
-def build_slack_app(ctx) -> App:  # type: ignore[no-untyped-def]
+def build_slack_app(ctx: City) -> App:
     """A bolt App whose Web API calls go to the configured base URL."""
     settings = ctx.settings
     if settings.slack_bot_token is None:
@@ -72,14 +67,14 @@ def build_slack_app(ctx) -> App:  # type: ignore[no-untyped-def]
     return app
 
 
-def register(app: App, ctx) -> None:  # type: ignore[no-untyped-def]
+def register(app: App, ctx: City) -> None:
     """All listeners: each acks at once and answers lazily."""
 
     def speaker_of(event: dict[str, Any], client: WebClient) -> Audience:
         return speaker_audience(ctx, client, event.get("user", ""), event.get("user_team"))
 
     def mention(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
-        if not ctx.store.first_time(CHANNEL, body.get("event_id", event["ts"])):
+        if not ctx.first_time(CHANNEL, body.get("event_id", event["ts"])):
             return  # Slack retried an event we already answered
         text = _MENTION.sub("", event.get("text", "")).strip()
         reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"], body.get("team_id"),
@@ -88,7 +83,7 @@ def register(app: App, ctx) -> None:  # type: ignore[no-untyped-def]
     def direct(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return
-        if ctx.store.first_time(CHANNEL, body.get("event_id", event["ts"])):
+        if ctx.first_time(CHANNEL, body.get("event_id", event["ts"])):
             reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"], body.get("team_id"),
                             event.get("user", ""), event.get("text", ""), audience=speaker_of(event, client))
 
@@ -105,9 +100,9 @@ def register(app: App, ctx) -> None:  # type: ignore[no-untyped-def]
 
     def feedback(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         message = body.get("message", {})
-        conversation = slack_conversation(ctx, body.get("team", {}).get("id"), body["user"]["id"],
-                                          message.get("thread_ts") or message["ts"])
-        leave_feedback(ctx, conversation, int(action["value"]), action["action_id"] == "feedback_up", "")
+        conversation = ctx.ids.slack(body.get("team", {}).get("id"), body["user"]["id"],
+                                     message.get("thread_ts") or message["ts"])
+        ctx.feedback(conversation.id, int(action["value"]), action["action_id"] == "feedback_up")
         client.chat_postMessage(channel=body["channel"]["id"], thread_ts=message.get("thread_ts") or message["ts"],
                                 text="評価ありがとうございます。")
 

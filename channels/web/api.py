@@ -1,4 +1,5 @@
-"""The resident API: a thin adapter that turns HTTP into `Bot.answer()` and stores every turn."""
+"""The resident API: a thin adapter that turns HTTP into calls on the `City` (which answers and stores every
+turn)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,18 @@ from starlette.concurrency import run_in_threadpool
 from bot.answer import Answer
 from bot.store.escalations import EscalationDesk
 from bot.service.city import City
-from bot.store.values import bounded_id
 from bot.furigana import furigana_for
-from bot.service.conversation import converse
+from bot.service.city import Message
+from bot.service.identity import WEB
 from bot.service.readings import japanese_for_a_foreign_reader
 from channels.web.reading_aids import with_ruby
-from bot.service.followups import leave_contact, leave_feedback
 from channels.web.schemas import (SESSION_PATTERN, AgentReply, AskRequest, AskResponse, ChoiceOut, ContactRequest,
                                   EntryOut, ErrorBody, EscalationOut, FeedbackRequest, Health, RepliesOut, UrgentOut,
                                   ask_request_model)
 from knowledge.core.errors import StoreUnavailableError
 from knowledge.records import Audience
 
-CHANNEL = "web"
+CHANNEL = WEB
 HEALTH_PROBE_SECONDS = 1.0  # /healthz answers within this (plus the spool count) whatever the store does
 ERRORS: dict[int | str, dict] = {status: {"model": ErrorBody, "description": why} for status, why in (
     (400, "the request cannot be served as sent"), (404, "no such turn or escalation in this session"),
@@ -85,7 +85,7 @@ def feedback(body: FeedbackRequest, request: Request) -> None:
     """👍 / 👎 (and an optional comment) on one of this session's turns."""
     ctx = context(request)
     _limit(ctx, request, body.session_id)
-    leave_feedback(ctx, bounded_id(CHANNEL, body.session_id), body.turn_id, body.helpful, body.comment)
+    ctx.feedback(ctx.ids.web(body.session_id).id, body.turn_id, body.helpful, body.comment)
 
 
 @router.post("/escalations/{escalation_id}/contact", status_code=204)
@@ -94,7 +94,7 @@ def contact(body: ContactRequest, request: Request,
     """The resident's contact details for a reply by e-mail or a phone callback."""
     ctx = context(request)
     _limit(ctx, request, body.session_id)
-    leave_contact(ctx, bounded_id(CHANNEL, body.session_id), escalation_id, body.model_dump(exclude={"session_id"}))
+    ctx.contact(ctx.ids.web(body.session_id).id, escalation_id, body.model_dump(exclude={"session_id"}))
 
 
 @router.get("/replies", response_model=RepliesOut)
@@ -105,7 +105,7 @@ def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN, d
     _limit(ctx, request, session_id)
     desk = EscalationDesk(ctx.store)
     try:
-        found = desk.web_replies(bounded_id(CHANNEL, session_id))
+        found = desk.web_replies(ctx.ids.web(session_id).id)
         questions = desk.questions(found)
     except StoreUnavailableError:  # no reply can be read now; the widget asks again at its next tick
         found, questions = [], {}
@@ -133,8 +133,10 @@ def answer_resident(body: AskRequest, request: Request) -> AskResponse:
     ctx = context(request)
     session_id = body.session_id or secrets.token_urlsafe(16)
     _limit(ctx, request, session_id)
-    reply, stored = converse(ctx, bounded_id(CHANNEL, session_id), CHANNEL, Audience.RESIDENT, body.text.strip(),
-                             body.choice_id or None, language=body.language)
+    message = Message(CHANNEL, ctx.ids.web(session_id), Audience.RESIDENT, body.text.strip(),
+                      body.choice_id or None, language=body.language)
+    handled = ctx.handle(message)
+    reply, stored = handled.answer, handled.turn
     choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
     response = AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
                            answer=_entry(reply), choices=choices,

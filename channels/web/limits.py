@@ -14,11 +14,11 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
-from typing import Protocol
 
 import redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.service.ports import Limiter
 from channels.web.errors import error_response
 from knowledge.core.errors import ConfigurationError, RateLimitedError, RequestError
 from knowledge.core.settings import Settings
@@ -39,14 +39,6 @@ redis.call('ZADD', KEYS[1], ms, now[1] .. now[2] .. ':' .. ARGV[3])
 redis.call('PEXPIRE', KEYS[1], window)
 return 1
 """
-
-
-class Limiter(Protocol):
-    """Counts events per key; `check` raises RateLimitedError (saying `refusal`) when a key is over."""
-
-    refusal: str
-
-    def check(self, key: str) -> None: ...
 
 
 def web_refusal(limit: int, window: float) -> str:

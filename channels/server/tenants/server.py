@@ -60,7 +60,7 @@ def city_routes(tenant: Tenant, settings: Settings, app: FastAPI) -> list[Host]:
 
 
 def city_app(settings: Settings) -> FastAPI:
-    """One city as the ordinary madoguchi app, with the process's shared model and lock."""
+    """One city as the ordinary madoguchi app, with the process's shared model and normaliser."""
     return create_app(settings, context=city_context)
 
 

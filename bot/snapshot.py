@@ -1,0 +1,166 @@
+"""One served index version and everything computed from it: what a single answer reads from start to end.
+
+A `Snapshot` is never changed after it is built. The bot swaps a whole new one in (one reference, replaced
+at once) when another version is published, and an answer or a ranking keeps the snapshot it started with,
+so nobody needs a lock to avoid seeing parts of two versions: a `Ranking` carries its own snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot import honesty
+from bot.answer import Candidate, Decision, Explanation
+from bot.features import candidate_features, query_features, shortlist
+from bot.model import DecisionModel, Thresholds
+from indexer.normalise import NormalisedText
+from indexer.runtime import Runtime
+from indexer.search import SIGNALS, Retrieval
+from indexer.signals import DENSE
+from knowledge.records import Audience, Record
+
+if TYPE_CHECKING:
+    from bot.multilingual.answering import ForeignAnswerer
+
+EXPLAIN_TOP = 5
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFacts:
+    """What ranking asks of every record on every query, as arrays built once per loaded index."""
+
+    is_passage: np.ndarray
+    is_staff: np.ndarray
+    first_day: np.ndarray
+    last_day: np.ndarray
+
+    @classmethod
+    def of(cls, records: list[Record]) -> "RecordFacts":
+        """Open validity ends become the widest possible days, so one comparison covers every record."""
+        first = [r.valid_from.toordinal() if r.valid_from else 0 for r in records]
+        last = [r.valid_until.toordinal() if r.valid_until else date.max.toordinal() for r in records]
+        return cls(np.array([r.kind == "passage" for r in records], dtype=bool),
+                   np.array([r.audience is Audience.STAFF for r in records], dtype=bool),
+                   np.array(first, dtype=np.int64), np.array(last, dtype=np.int64))
+
+    def valid_only(self, retrieval: Retrieval, today: date | None = None) -> Retrieval:
+        """Drop candidates outside their validity dates (Record.is_valid_on), all at once, without a loop."""
+        day = (today or date.today()).toordinal()
+        keep = (self.first_day[retrieval.candidates] <= day) & (day <= self.last_day[retrieval.candidates])
+        return retrieval if keep.all() else retrieval.subset(np.flatnonzero(keep))
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """Candidates best first, with the two confidences of the query, and the snapshot they index into."""
+
+    retrieval: Retrieval
+    order: np.ndarray
+    fused: np.ndarray
+    top1: float
+    top3: float
+    snapshot: "Snapshot"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One index version with its decision model and the arrays ranking reads; immutable once built."""
+
+    runtime: Runtime
+    model: DecisionModel
+    facts: RecordFacts
+    paraphrase_owners: np.ndarray
+    foreign_answerer: list["ForeignAnswerer"] = field(default_factory=list, compare=False)
+
+    @classmethod
+    def of(cls, runtime: Runtime, model: DecisionModel) -> "Snapshot":
+        """The arrays are computed here, before the snapshot is ever served."""
+        index = runtime.index
+        owners = index.unit_record[index.field_units("paraphrase")]
+        return cls(runtime, model, RecordFacts.of(index.records), owners)
+
+    def foreign(self) -> "ForeignAnswerer":
+        """The answerer for questions in other languages over this version, built at the first one (never for
+        Japanese); two first questions at once may both build it, and one of the equal results is kept."""
+        if not self.foreign_answerer:
+            from bot.multilingual.answering import ForeignAnswerer
+
+            self.foreign_answerer.append(ForeignAnswerer(self))
+        return self.foreign_answerer[0]
+
+    def fuse(self, retrieval: Retrieval, audience: Audience) -> tuple[Retrieval, np.ndarray, np.ndarray]:
+        """The shortlisted candidates with their fused scores and features. Staff see staff records first
+        among near ties."""
+        rows = shortlist(retrieval.signals)
+        features = candidate_features(retrieval.signals, self.facts.is_passage[retrieval.candidates], rows)
+        kept = retrieval.subset(rows)
+        fused = self.model.ranker.logit(features) if len(features) else np.zeros(0)
+        if audience is Audience.STAFF:
+            fused = fused + self.runtime.settings.staff_first_margin * self.facts.is_staff[kept.candidates]
+        return kept, fused, features
+
+    def rank(self, text: str, audience: Audience, today: date | None = None) -> Ranking:
+        """Retrieve, fuse and calibrate: everything but the decision."""
+        retrieval = self.facts.valid_only(self.runtime.retriever.run(text, audience), today)
+        kept, fused, features = self.fuse(retrieval, audience)
+        order = np.argsort(-fused, kind="stable")
+        best = features[order[:1]]  # query_features reads only the top candidate's row
+        row = query_features(fused[order], best, len(kept.query.terms))[None, :]
+        if not len(order):
+            return Ranking(kept, order, fused, 0.0, 0.0, self)
+        factor = self.honest_factor(kept.query, int(kept.candidates[order[0]]))
+        return Ranking(kept, order, fused, factor * float(self.model.top1.probability(row)[0]),
+                       factor * float(self.model.top3.probability(row)[0]), self)
+
+    def honest_factor(self, query: NormalisedText, top: int) -> float:
+        """bot/honesty.py: less confidence when the question names a rare thing of the city, or a thing no
+        entry names whose nearest city words the top entry does not use either, or asks for a number the
+        entry does not state."""
+        index, pages = self.runtime.index, self.runtime.index.lexical["answer"]
+        nouns = honesty.nouns(query.text, query.terms)
+        lacks = honesty.absent_rare(nouns, pages, top, index.lexical["paraphrase"], self.paraphrase_owners)
+        if not lacks:
+            near = index.neighbours.unknown([n for n in nouns if n not in pages.vocabulary],
+                                            self.runtime.embedder.encode_queries)
+            lacks = honesty.absent_unknown(near, pages, top, index.lexical["paraphrase"],
+                                           self.paraphrase_owners)
+        return honesty.discount(query.text, index.records[top], bool(lacks))
+
+    def thresholds(self, channel: str) -> Thresholds:
+        """Model defaults, then global settings, then the channel's own overrides."""
+        base, settings = self.model.thresholds, self.runtime.settings
+        answer, clarify = settings.answer_threshold, settings.clarify_threshold
+        merged = {"answer": answer if answer is not None else base.answer,
+                  "clarify": clarify if clarify is not None else base.clarify}
+        merged.update(settings.channel_thresholds.get(channel, {}))
+        return Thresholds(**merged)
+
+    def decide(self, ranking: Ranking, channel: str) -> Decision:
+        """answer, clarify or escalate by the channel's thresholds."""
+        limits = self.thresholds(channel)
+        if len(ranking.order) and ranking.top1 >= limits.answer:
+            return Decision.ANSWER
+        if len(ranking.order) >= 2 and ranking.top3 >= limits.clarify:
+            return Decision.CLARIFY
+        return Decision.ESCALATE
+
+
+def candidates(ranking: Ranking, limit: int) -> tuple[Candidate, ...]:
+    """The best `limit` candidates as records with scores, from the version the ranking was made on."""
+    records, retrieval = ranking.snapshot.runtime.index.records, ranking.retrieval
+    return tuple(Candidate(records[retrieval.candidates[i]], float(ranking.fused[i]),
+                           dict(zip(SIGNALS, map(float, retrieval.signals[i]))))
+                 for i in ranking.order[:limit])
+
+
+def explain(ranking: Ranking, shown: tuple[Candidate, ...]) -> Explanation:
+    """Terms, synonyms, and per-candidate scores before and after fusion."""
+    rows = tuple({"id": c.record.id, "question": c.record.question, "fused": c.score,
+                  "best_field": max(DENSE, key=lambda s: c.signals[s.key]).key.removeprefix("dense_"),
+                  **c.signals} for c in shown[:EXPLAIN_TOP])
+    query = ranking.retrieval.query
+    return Explanation(query.terms, query.synonyms, rows, ranking.top1, ranking.top3)

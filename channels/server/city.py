@@ -1,0 +1,65 @@
+"""The one way a `City` is built: for the web app's lifespan, Slack Socket Mode and each city of a tenants
+server.
+
+`build_city` loads the bot (from the settings, or over the model and normaliser many cities share), opens
+(and migrates) the store, and sets up the limits and the index watcher; `open_city` also starts what runs
+in the background: the watcher, the spool's replay and the outbox's deliveries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import Bot
+from bot.engine import decision_model, grounded_composer
+from bot.service.city import City
+from bot.service.identity import secret_key
+from bot.store import ConversationStore
+from bot.store.index_versions import index_store
+from bot.store.routes import RouteCipher
+from bot.store.timeouts import StoreTimeouts
+from channels.delivery import start_background_work
+from channels.web.limits import build_limiters
+from indexer.embedding import ModelEmbedder
+from indexer.normalise import TextNormaliser
+from indexer.runtime import IndexWatcher, Runtime, load_newest_whole
+from indexer.search import Retriever
+from knowledge.core.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class SharedParts:
+    """What cities of one server share: the embedding model and the Sudachi normaliser (both thread-safe)."""
+
+    normaliser: TextNormaliser
+    embedder: ModelEmbedder
+
+
+def city_bot(settings: Settings, parts: SharedParts | None = None) -> Bot:
+    """The city's bot over its own index; with `parts`, as `Bot.from_settings` minus loading them again."""
+    if parts is None:
+        return Bot.from_settings(settings)
+    store = index_store(settings)
+    index = load_newest_whole(store, parts.embedder.describe(), parts.normaliser.config())
+    runtime = Runtime(settings, parts.normaliser, parts.embedder, index,
+                      Retriever(index, parts.normaliser, parts.embedder), store)
+    return Bot(runtime, decision_model(settings, runtime.index), grounded_composer(settings, runtime))
+
+
+def build_city(settings: Settings, parts: SharedParts | None = None) -> City:
+    """Load the bot and open (and migrate) the store: the expensive part, once per worker and city."""
+    store = ConversationStore(settings.resolved_database_url, RouteCipher(secret_key(settings)),
+                              StoreTimeouts.of(settings)).migrate()
+    per_session, per_address, per_chat_user = build_limiters(settings)
+    bot = city_bot(settings, parts)
+    watcher = IndexWatcher(bot.reload_if_changed, settings.index_poll_seconds)
+    return City(settings, bot, store, per_session, per_address, per_chat_user, watcher)
+
+
+def open_city(settings: Settings, parts: SharedParts | None = None) -> City:
+    """A built city that follows newly published index versions, replays its spool and delivers its outbox
+    (`City.stop()` ends all of it)."""
+    city = build_city(settings, parts)
+    city.watcher.start()
+    start_background_work(city)
+    return city
