@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot import Bot
+from bot.service.desk import DeskServices
 from bot.service.followups import RecentOffers
 from bot.store import ConversationStore
 from bot.store.preferences import ReadingPreferences
@@ -37,6 +38,11 @@ class City:
     spool: Spool | None = None
     offers: RecentOffers = field(default_factory=RecentOffers)
     readings: ReadingPreferences = field(default_factory=ReadingPreferences)
+    desk: DeskServices = field(init=False)
+
+    def __post_init__(self) -> None:
+        """The desk's services over this city's store, built once with the city."""
+        self.desk = DeskServices.of(self.store, self.settings)
 
     def wake_outbox(self) -> None:
         """Deliver newly committed replies now instead of at the dispatcher's next tick."""

@@ -1,59 +1,39 @@
-"""What the FAQ-entry pages share: the entry form, the publisher of this worker, and whether a
-decision is already what the bot serves.
-"""
+"""What the FAQ-entry pages share: the entry form, and whether a decision is already what the bot serves."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import Request
 from starlette.datastructures import FormData
 
-from bot.store.entries import DECIDED, EntryStore
+from bot.store.entries import DECIDED
 from bot.store.entry_fields import COLUMN_LIMITS, EntryFields, split_paraphrases
-from bot.store.tables import EntryVersion
-from channels.desk.auth import services
 from channels.desk.diff import FIELD_LABELS
-from channels.desk.publish import Publisher
-from indexer.embedding import LentEmbedder
+from channels.desk.render import city
+from channels.desk.worker import worker
 from knowledge.core.errors import RequestError
 from knowledge.records import Record
+
+if TYPE_CHECKING:
+    from bot.store.tables import EntryVersion
 
 LIMITS = {"question": 1000, "answer": 10_000, "paraphrases": 10_000, "answer_easy": 10_000, **COLUMN_LIMITS}
 AUDIENCES = (("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）"))
 STATUS_LABELS = {"draft": "下書き", "approved": "承認済み", "rejected": "却下", "retired": "公開終了"}
-_PUBLISHER_LOCK = threading.Lock()
-
-
-def entry_store(request: Request) -> EntryStore:
-    """The entries of this app's store (cheap: it only holds the store)."""
-    return EntryStore(services(request).ctx.store)
-
-
-def publisher(request: Request) -> Publisher:
-    """This worker's publisher, made on first use; it builds with the bot's own model, lent under the lock."""
-    found = getattr(request.app.state, "desk_publisher", None)
-    if found is not None:
-        return found
-    with _PUBLISHER_LOCK:
-        if getattr(request.app.state, "desk_publisher", None) is None:
-            ctx = services(request).ctx
-            lent = LentEmbedder(ctx.bot.runtime.embedder, ctx.lock)
-            request.app.state.desk_publisher = Publisher(ctx.settings, EntryStore(ctx.store), lent)
-        return request.app.state.desk_publisher
 
 
 def served(request: Request, entry_id: str) -> Record | None:
     """The record the bot answers with under this id right now."""
-    return services(request).ctx.bot.runtime.index.record(entry_id)
+    return city(request).bot.runtime.index.record(entry_id)
 
 
 def served_ids(request: Request) -> set[str]:
     """Ids the bot knows now, so a new desk id never shadows a file record by accident."""
-    return set(services(request).ctx.bot.runtime.index.by_id)
+    return set(city(request).bot.runtime.index.by_id)
 
 
 def entry_path(entry_id: str) -> str:
@@ -111,8 +91,8 @@ def publication(request: Request, entry_id: str, history: list[EntryVersion]) ->
         live = record is None
     else:
         live = record is not None and record.source == "desk" and record.location == f"version {newest.version}"
-    state = getattr(request.app.state, "desk_publisher", None)
-    version = services(request).ctx.bot.runtime.index.manifest["version"]
-    settings = services(request).ctx.settings
+    state = worker(request).publishing
+    version = city(request).bot.runtime.index.manifest["version"]
+    settings = city(request).settings
     return Publication(live, newest.status == "retired", version, state.state.error if state and not live else "",
                        settings.index_poll_seconds == 0)

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 if TYPE_CHECKING:
     from bot.review import ReviewCluster
-    from channels.desk.insights import Dashboard
+    from channels.desk.dashboard import Dashboard
 
 BOM = "\ufeff"
 OUTCOME_LABELS = {"answered": "この回答で対応", "forwarded": "担当課へ転送", "unresolved": "対応できず"}
