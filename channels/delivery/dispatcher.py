@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-
 from typing import TYPE_CHECKING
 
 from bot.service.desk import DeskServices

@@ -47,7 +47,7 @@ class DeskWorker:
     def __init__(self, served: City) -> None:
         self.city = served
         self.login_limiter = login_limiter(served.settings)
-        self.publishing: Publisher | None = None
+        self.publishing: Publisher | None = None  # None until the first decision asks for a rebuild
         self._learner: Learner | None = None
         self._drafter: Drafter | None = None
         self.contradictions: tuple[KnowledgeIndex, list[Contradiction]] | None = None
