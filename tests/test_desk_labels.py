@@ -173,7 +173,7 @@ def test_an_approved_desk_faq_makes_the_residents_question_its_label(app: object
     assert form(editor, f"/desk/entries/{entry_id}/approve").status_code == 303
     rows = [r for r in stored_labels(store_url) if r.entry_id == entry_id]
     assert [(r.source, r.question, r.by) for r in rows] == [("approved", "公園で花火をしてもいいですか", "editor1")]
-    app.state.desk_publisher.wait(300)  # type: ignore[attr-defined]
+    app.state.desk.publisher.wait(300)  # type: ignore[attr-defined]
 
 
 def test_weak_labels_need_three_conversations_to_agree(app: object, store_url: str) -> None:

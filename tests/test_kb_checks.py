@@ -80,7 +80,7 @@ def test_desk_import_reports_long_fields_and_unsafe_links_by_row_and_keeps_the_g
     assert [(where, column) for where, column, _ in found] == [(w, c) for w, c, _ in EXPECTED]
     assert all(expected in message for (_, _, message), (_, _, expected) in zip(found, EXPECTED)), found
     assert {r.id for r in EntryStore(ConversationStore(store_url)).live_records()} == {"GOOD1"}
-    publisher = desk.state.desk_publisher  # type: ignore[attr-defined]
+    publisher = desk.state.desk.publisher  # type: ignore[attr-defined]
     assert publisher.wait(120) and not publisher.state.error
 
 

@@ -142,7 +142,7 @@ def test_editors_download_and_upload_the_knowledge_base_in_the_desk(desk: object
                        files={"file": ("直したFAQ.csv", upload.encode("utf-8"), "text/csv")})
     assert page.status_code == 200, page.text
     assert "1 件を追加・変更" in page.text and "直したFAQ.csv" in page.text and "3 行目" in page.text
-    publisher = desk.state.desk_publisher  # type: ignore[attr-defined]
+    publisher = desk.state.desk.publisher  # type: ignore[attr-defined]
     assert publisher.wait(120) and publisher.state.published >= 1 and not publisher.state.error
 
 
@@ -153,7 +153,7 @@ def test_a_desk_publish_builds_with_the_bots_own_model_while_residents_keep_aski
     upload = "番号,質問,回答,公開範囲\nN300,古着はどこに出せますか,古着は毎月第2土曜の拠点回収に出せます。,住民\n"
     token = CSRF.search(editor.get("/desk/kb").text).group(1)  # type: ignore[union-attr]
     editor.post("/desk/kb/import", data={"csrf": token}, files={"file": ("古着.csv", upload.encode(), "text/csv")})
-    publisher, asked = desk.state.desk_publisher, []  # type: ignore[attr-defined]
+    publisher, asked = desk.state.desk.publisher, []  # type: ignore[attr-defined]
     while publisher.state.building and len(asked) < 100:  # the build shares the model, one slice at a time
         reply = resident.post("/api/v1/ask", json={"text": "転入届に必要なものは何ですか"})
         asked.append((reply.status_code, reply.json().get("answer", {}).get("id")))

@@ -85,7 +85,8 @@ def ask(app: object, text: str, session: str) -> dict:
 
 def caught_up(app: object) -> None:
     """Every background publish done and its version served (as every worker's watcher would)."""
-    publisher = getattr(app.state, "desk_publisher", None)  # type: ignore[attr-defined]
+    desk = getattr(app.state, "desk", None)  # type: ignore[attr-defined]
+    publisher = desk.publishing if desk is not None else None
     assert publisher is None or publisher.wait(600)
     app.state.index_watcher.poll()  # type: ignore[attr-defined]
 
@@ -132,7 +133,7 @@ def learned_from_desk(served: tuple[object, Path], store_url: str) -> dict:
     staff_label(app, store_url, entry)
     editor = signed_in(app, "editor1")
     assert form(editor, "/desk/learned/publish").status_code == 303
-    assert app.state.desk_learner.wait(900)  # type: ignore[attr-defined]
+    assert app.state.desk.learner.wait(900)  # type: ignore[attr-defined]
     result_page = editor.get("/desk/learned").text
     caught_up(app)
     after = ask(app, question, uuid.uuid4().hex)

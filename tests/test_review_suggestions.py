@@ -50,7 +50,7 @@ def publish(desk: object, editor: TestClient, path: str) -> None:
     """Approve the open draft of an entry and wait until the bot answers with the new version."""
     approved = editor.post(f"{path}/approve", data={"csrf": csrf_of(editor, path)})
     assert approved.status_code == 303, approved.text
-    publisher = desk.state.desk_publisher  # type: ignore[attr-defined]
+    publisher = desk.state.desk.publisher  # type: ignore[attr-defined]
     assert publisher.wait(120) and not publisher.state.error
     context = desk.state.madoguchi  # type: ignore[attr-defined]
     bot, live = context.bot, IndexStore(context.settings.index_dir)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot import Answer, Bot
 from bot.service import conversation, followups, readings
+from bot.service.desk import DeskServices
 from bot.service.followups import RecentOffers
 from bot.service.identity import Conversation, ConversationIds
 from bot.service.ports import Limiter, OutboxWorker
@@ -66,6 +67,11 @@ class City:
     spool: Spool | None = None
     offers: RecentOffers = field(default_factory=RecentOffers)
     readings: ReadingPreferences = field(default_factory=ReadingPreferences)
+    desk: DeskServices = field(init=False)
+
+    def __post_init__(self) -> None:
+        """The desk's services over this city's store, built once with the city."""
+        self.desk = DeskServices.of(self.store, self.settings)
 
     @property
     def ids(self) -> ConversationIds:

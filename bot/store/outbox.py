@@ -61,6 +61,15 @@ class Outbox:
                                   .values(due_at=now + self.lease, attempts=row.attempts + 1)).rowcount == 1
         return OutboxItem(row.id, row.kind, row.key, row.escalation_id, row.payload or {}, row.attempts + 1) if won else None
 
+    def add_once(self, escalation_id: str | None, kinds: list[str]) -> None:
+        """One row per kind for the escalation, keyed `kind:escalation`; a key already written (a fan-out
+        retried after one of its rows was added) is not added twice."""
+        with self.store.guard(), self.store.session() as session, session.begin():
+            existing = set(session.scalars(select(OutboxMessage.key).where(OutboxMessage.escalation_id == escalation_id)))
+            for kind in kinds:
+                if f"{kind}:{escalation_id}" not in existing:
+                    enqueue(session, kind, f"{kind}:{escalation_id}", escalation_id)
+
     def done(self, item: OutboxItem) -> None:
         """The work succeeded."""
         self._set(item.id, state=OutboxState.DONE, last_error="")

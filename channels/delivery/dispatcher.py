@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
-from bot.store.escalations import EscalationDesk
-from bot.store.outbox import Outbox, OutboxItem
-from bot.store.spool import Spool
+from bot.service.desk import DeskServices
 from bot.store.states import Delivery
 from channels.delivery.work import HANDLERS
 from knowledge.core.errors import StoreUnavailableError
 from knowledge.core.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.store.outbox import OutboxItem
+    from bot.store.spool import Spool
 
 log = logging.getLogger("madoguchi.delivery")
 
@@ -23,9 +26,10 @@ log = logging.getLogger("madoguchi.delivery")
 class Dispatcher:
     """`start()` in the app's lifespan, `stop()` at shutdown; `run_once()` does one pass (tests, CLI)."""
 
-    def __init__(self, settings: Settings, outbox: Outbox, interval: float = 1.0, spool: Spool | None = None) -> None:
-        self.settings, self.outbox, self.interval, self.spool = settings, outbox, interval, spool
-        self.desk = EscalationDesk(outbox.store)
+    def __init__(self, settings: Settings, desk: DeskServices, interval: float = 1.0,
+                 spool: Spool | None = None) -> None:
+        self.settings, self.desk, self.interval, self.spool = settings, desk, interval, spool
+        self.outbox = desk.outbox
         self._wake, self._stop = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -71,6 +75,6 @@ class Dispatcher:
         except Exception as exc:  # any failure of a far service: retry later, never crash the loop
             log.warning("outbox %s %s failed (try %d): %s", item.kind, item.key, item.attempts, exc)
             if self.outbox.retry_later(item, f"{type(exc).__name__}: {exc}") and item.kind == "reply":
-                self.desk.set_delivery(item.escalation_id or "", Delivery.UNDELIVERED)
+                self.desk.escalations.set_delivery(item.escalation_id or "", Delivery.UNDELIVERED)
             return
         self.outbox.done(item)

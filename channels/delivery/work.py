@@ -3,44 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from bot.store.escalations import EscalationDesk
-from bot.store.outbox import OutboxItem, enqueue
+from bot.service.desk import DeskServices
 from bot.store.states import Channel, Delivery
-from bot.store.tables import OutboxMessage
 from channels.delivery.mail import reply_message, send_mail
 from channels.delivery.senders import post_slack, post_webhook, push_line
 from knowledge.core.errors import ConfigurationError
 from knowledge.core.settings import Settings
 
-Handler = Callable[[Settings, EscalationDesk, OutboxItem], None]
+if TYPE_CHECKING:
+    from bot.store.outbox import OutboxItem
+
+Handler = Callable[[Settings, DeskServices, "OutboxItem"], None]
 REPLY_HEADING = "【{city}の担当者からの回答】\n"
 
 
-def fan_out(settings: Settings, desk: EscalationDesk, item: OutboxItem) -> None:
+def fan_out(settings: Settings, desk: DeskServices, item: OutboxItem) -> None:
     """One row per configured target, so a failing webhook never re-sends the Slack notice."""
     targets = [kind for kind, on in (("notify.slack", settings.desk_slack_channel and settings.slack_bot_token),
                                      ("notify.webhook", settings.desk_webhook_url)) if on]
-    store = desk.store
-    with store.guard(), store.session() as session, session.begin():
-        existing = set(session.scalars(select(OutboxMessage.key).where(OutboxMessage.escalation_id == item.escalation_id)))
-        for kind in targets:
-            if f"{kind}:{item.escalation_id}" not in existing:
-                enqueue(session, kind, f"{kind}:{item.escalation_id}", item.escalation_id)
+    desk.outbox.add_once(item.escalation_id, targets)
 
 
-def _summary(settings: Settings, desk: EscalationDesk, escalation_id: str) -> dict:
-    escalation = desk.get(escalation_id)
+def _summary(settings: Settings, desk: DeskServices, escalation_id: str) -> dict:
+    escalation = desk.escalations.get(escalation_id)
     return {"event": "escalation.created", "id": escalation.id, "channel": escalation.channel,
             "audience": escalation.audience, "department": escalation.department, "reason": escalation.reason,
-            "question": desk.resident_question(escalation_id)[:200],
+            "question": desk.escalations.resident_question(escalation_id)[:200],
             "created_at": escalation.created_at.isoformat(),
             "url": f"{settings.desk_base_url.rstrip('/')}/desk/escalations/{escalation.id}"}
 
 
-def notify_slack(settings: Settings, desk: EscalationDesk, item: OutboxItem) -> None:
+def notify_slack(settings: Settings, desk: DeskServices, item: OutboxItem) -> None:
     """A short notice with a link into the desk (the question is the masked copy)."""
     event = _summary(settings, desk, item.escalation_id or "")
     text = (f"新しいお問い合わせ（{event['channel']}・{event['department'] or '担当課未定'}）\n"
@@ -48,20 +43,20 @@ def notify_slack(settings: Settings, desk: EscalationDesk, item: OutboxItem) -> 
     post_slack(settings, settings.desk_slack_channel or "", text)
 
 
-def notify_webhook(settings: Settings, desk: EscalationDesk, item: OutboxItem) -> None:
+def notify_webhook(settings: Settings, desk: DeskServices, item: OutboxItem) -> None:
     """The same facts as JSON for the city's own systems."""
     post_webhook(settings, _summary(settings, desk, item.escalation_id or ""))
 
 
-def deliver_reply(settings: Settings, desk: EscalationDesk, item: OutboxItem) -> None:
+def deliver_reply(settings: Settings, desk: DeskServices, item: OutboxItem) -> None:
     """The agent's reply, by e-mail when the resident asked for it, else back on the channel the question came from."""
-    escalation = desk.get(item.escalation_id or "")
+    escalation = desk.escalations.get(item.escalation_id or "")
     if escalation.reply_via == "email":
         send_mail(settings, reply_message(settings, escalation.contact_email, escalation.reply_text, item.key,
                                           escalation.contact_name))
-        desk.set_delivery(escalation.id, Delivery.DELIVERED)
+        desk.escalations.set_delivery(escalation.id, Delivery.DELIVERED)
         return
-    route = desk.route(escalation.id)
+    route = desk.escalations.route(escalation.id)
     if route is None:
         raise ConfigurationError("this escalation has no reply route")
     text = REPLY_HEADING.format(city=settings.city_name) + escalation.reply_text
@@ -71,7 +66,7 @@ def deliver_reply(settings: Settings, desk: EscalationDesk, item: OutboxItem) ->
         post_slack(settings, route.address["channel"], escalation.reply_text, route.address.get("thread_ts"))
     else:
         raise ConfigurationError(f"replies cannot be pushed on channel {route.channel!r}")
-    desk.set_delivery(escalation.id, Delivery.DELIVERED)
+    desk.escalations.set_delivery(escalation.id, Delivery.DELIVERED)
 
 
 HANDLERS: dict[str, Handler] = {"escalation.created": fan_out, "notify.slack": notify_slack,

@@ -2,11 +2,13 @@
 
 Each desk module makes its router with `channels.desk.render.desk_subrouter()`, guards every route
 with `channels.desk.auth.require_role(...)`, renders with `channels.desk.render.page(...)`, and adds
-one `include_router` line below. Nothing here may import `channels.web` at load time (it imports us).
+one `include_router` line below. Pages read and change the city through `channels.desk.render.city(request)`
+(its store's services are `City.desk`); this worker's sign-in limiter, publisher, learner and drafter come
+from `channels.desk.worker.worker(request)`. Nothing here may import `channels.web` at load time (it imports us).
 """
 
-from channels.desk import (admin, calls, drafts, entries, escalation, insights, labelling, learned, login, queue,
-                           search)
+from channels.desk import (admin, calls, drafts, entries, escalation, insights, kb, labelling, learned, login,
+                           queue, search)
 from channels.desk.render import DeskRoute, DeskRouter
 
 desk_router = DeskRouter(prefix="/desk", route_class=DeskRoute, include_in_schema=False)
@@ -16,6 +18,7 @@ desk_router.include_router(escalation.router)
 desk_router.include_router(drafts.router)
 desk_router.include_router(admin.router)
 desk_router.include_router(entries.router)
+desk_router.include_router(kb.router)
 desk_router.include_router(insights.router)
 desk_router.include_router(labelling.router)
 desk_router.include_router(learned.router)

@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from bot.store.accounts import ROLES, SignedIn
-from channels.desk.auth import ROLE_LABELS, require_role, services
-from channels.desk.render import desk_subrouter, page
+from channels.desk.auth import ROLE_LABELS, require_role
+from channels.desk.render import city, desk_subrouter, page
 from channels.desk.wording import action_words, detail_words
 from knowledge.core.errors import ConflictError, RequestError
 
@@ -25,7 +25,7 @@ DONE = {"created": "アカウントを作りました。", "role": "役割を変
 
 def users_page(request: Request, status: int = 200, error: str = "", done: str = "", **form: str) -> Response:
     """The account list, the creation form, and what just happened."""
-    return page(request, "admin_users.html", status=status, accounts=services(request).accounts.accounts(),
+    return page(request, "admin_users.html", status=status, accounts=city(request).desk.accounts.accounts(),
                 roles=ROLES, role_labels=ROLE_LABELS, error=error, done=DONE.get(done, ""), form=form)
 
 
@@ -40,7 +40,7 @@ def create_user(request: Request, username: str = Form(max_length=64), password:
                 role: str = Form(), user: SignedIn = Admin) -> Response:
     """A new account; a weak password or a taken name shows the form again with the reason."""
     try:
-        services(request).accounts.create(username.strip(), password, role, user.username)
+        city(request).desk.accounts.create(username.strip(), password, role, user.username)
     except RequestError as refusal:
         return users_page(request, refusal.status, str(refusal), username=username, role=role)
     return RedirectResponse("/desk/admin/users?done=created", status_code=303)
@@ -55,7 +55,7 @@ def _not_self(user: SignedIn, username: str) -> None:
 def change_role(request: Request, username: str, role: str = Form(), user: SignedIn = Admin) -> Response:
     """Promote or demote; takes effect on the user's next page."""
     _not_self(user, username)
-    services(request).accounts.set_role(username, role, user.username)
+    city(request).desk.accounts.set_role(username, role, user.username)
     return RedirectResponse("/desk/admin/users?done=role", status_code=303)
 
 
@@ -63,14 +63,14 @@ def change_role(request: Request, username: str, role: str = Form(), user: Signe
 def disable(request: Request, username: str, user: SignedIn = Admin) -> Response:
     """Sign the user out everywhere and refuse further sign-ins; the audit history stays."""
     _not_self(user, username)
-    services(request).accounts.set_active(username, False, user.username)
+    city(request).desk.accounts.set_active(username, False, user.username)
     return RedirectResponse("/desk/admin/users?done=disabled", status_code=303)
 
 
 @router.post("/users/{username}/enable")
 def enable(request: Request, username: str, user: SignedIn = Admin) -> Response:
     """Undo a disable."""
-    services(request).accounts.set_active(username, True, user.username)
+    city(request).desk.accounts.set_active(username, True, user.username)
     return RedirectResponse("/desk/admin/users?done=enabled", status_code=303)
 
 
@@ -78,7 +78,7 @@ def enable(request: Request, username: str, user: SignedIn = Admin) -> Response:
 def audit_log(request: Request, page_number: int = Query(1, alias="page", ge=1, le=1_000_000),
               user: SignedIn = Admin) -> Response:
     """Who did what, newest first, a page at a time."""
-    entries, total = services(request).accounts.audit_log(page_number, PER_PAGE)
+    entries, total = city(request).desk.accounts.audit_log(page_number, PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     return page(request, "admin_audit.html", entries=entries, total=total, page_number=page_number, pages=pages,
                 action_words=action_words, detail_words=detail_words)

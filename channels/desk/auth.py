@@ -10,25 +10,17 @@ hidden `csrf` field is missing or wrong. Templates get the token as `{{ csrf }}`
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from bot.store.accounts import ROLES, Accounts, SignedIn
-from bot.store.escalations import EscalationDesk
+from bot.store.accounts import ROLES, SignedIn
 from bot.store.states import Role
+from channels.desk.render import city
 from knowledge.core.errors import ForbiddenError, UnauthorizedError
-from knowledge.core.settings import Settings
-
-if TYPE_CHECKING:  # channels.web imports the desk; the desk must not import channels.web at load time
-    from bot.service.city import City
-    from channels.web.limits import Limiter
 
 COOKIE = "madoguchi_desk"
 LOGIN_COOKIE = "madoguchi_desk_login"
@@ -37,41 +29,6 @@ CSRF_FIELD = "csrf"
 CSRF_REFUSED = ("フォームの確認用の値（CSRF トークン）がないか、違っています。ページを開き直してから、"
                 "もう一度送ってください。(CSRF token missing or wrong)")
 ROLE_LABELS: dict[str, str] = {Role.AGENT: "担当者", Role.EDITOR: "編集者", Role.ADMIN: "管理者"}
-_BUILD_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True, slots=True)
-class DeskServices:
-    """What desk pages share, built once per worker from the app's context."""
-
-    ctx: City
-    accounts: Accounts
-    escalations: EscalationDesk
-    login_limiter: Limiter
-
-
-def login_limiter(settings: Settings) -> Limiter:
-    """Sign-in attempts per client address; shared through Redis when configured, like the API's limits."""
-    from channels.web.limits import RateLimiter, RedisRateLimiter, redis_client
-
-    client = redis_client(settings)
-    if client is None:
-        return RateLimiter(settings.desk_login_rate_per_address)
-    limit = settings.desk_login_rate_per_address
-    return RedisRateLimiter(client, f"{settings.redis_prefix}rate:desk-login:", limit)
-
-
-def services(request: Request) -> DeskServices:
-    """The desk's services, made on first use so that the app's lifespan needs no desk-specific code."""
-    found = getattr(request.app.state, "desk", None)
-    if found is not None:
-        return found
-    with _BUILD_LOCK:
-        if getattr(request.app.state, "desk", None) is None:
-            ctx: City = request.app.state.madoguchi
-            request.app.state.desk = DeskServices(ctx, Accounts.from_settings(ctx.store, ctx.settings),
-                                                  EscalationDesk(ctx.store), login_limiter(ctx.settings))
-        return request.app.state.desk
 
 
 def client_address(request: Request) -> str:
@@ -82,7 +39,7 @@ def client_address(request: Request) -> str:
 def optional_user(request: Request) -> SignedIn | None:
     """The signed-in user, or None; remembered on `request.state.desk_user` for `page()`."""
     token = request.cookies.get(COOKIE)
-    user = services(request).accounts.session(token) if token else None
+    user = city(request).desk.accounts.session(token) if token else None
     request.state.desk_user = user
     return user
 

@@ -16,12 +16,12 @@ from starlette.responses import Response
 
 from bot.routing import suggest_department
 from bot.store.accounts import SignedIn
-from bot.store.calls import OUTCOMES, CallFacts, CallLog
+from bot.store.calls import OUTCOMES, CallFacts
 from bot.store.masking import mask_personal_data
 from channels.desk.auth import require_role
 from channels.desk.labelling import source_of
-from channels.desk.render import desk_subrouter
-from channels.desk.search import MAX_QUERY_CHARS, audience_of, context, departments
+from channels.desk.render import city, desk_subrouter
+from channels.desk.search import MAX_QUERY_CHARS, audience_of, departments
 from knowledge.core.errors import RequestError, NotFoundError
 from knowledge.records import Audience, Record
 
@@ -44,7 +44,7 @@ def entry_for(request: Request, user: SignedIn, entry_id: str) -> Record:
     """The entry the call was answered with; one the agent may not see is as absent as an unknown one."""
     if not entry_id.strip():
         raise RequestError("「この回答で対応」には、使った FAQ を結果から選んでください。")
-    ctx = context(request)
+    ctx = city(request)
     record = ctx.bot.runtime.index.record(entry_id)
     if record is None or not record.audience.visible_to(audience_of(ctx, user)):
         raise NotFoundError(f"FAQ {entry_id} は今の索引にありません。")
@@ -55,7 +55,7 @@ def department_for(request: Request, user: SignedIn, name: str, required: bool) 
     """A department from the directory (empty only where it may be left out)."""
     if not name.strip() and not required:
         return ""
-    known = {d.name for d in departments(context(request), audience_of(context(request), user))}
+    known = {d.name for d in departments(city(request), audience_of(city(request), user))}
     if name.strip() not in known:
         raise RequestError("転送先の担当課を一覧から選んでください。")
     return name.strip()
@@ -64,7 +64,7 @@ def department_for(request: Request, user: SignedIn, name: str, required: bool) 
 def facts_of(request: Request, user: SignedIn, question: str, outcome: str, entry: Record | None,
              department: str, seconds: int | None, phone: str) -> CallFacts:
     """Rank the masked question as the caller's, and gather what the store writes."""
-    ctx = context(request)
+    ctx = city(request)
     masked = mask_personal_data(question)
     ranking = ctx.bot.rank(masked, Audience.RESIDENT)
     shown = ctx.bot.candidates(ranking, CANDIDATES)
@@ -89,8 +89,8 @@ def log_call(request: Request, question: str = Form(min_length=1, max_length=MAX
     chosen = department_for(request, user, department, outcome == "forwarded")
     facts = facts_of(request, user, question.strip(), outcome, entry, chosen, handling_seconds(handling),
                      callback_phone)
-    logged = CallLog(context(request).store).record(facts)
-    context(request).wake_outbox()
+    logged = city(request).desk.calls.record(facts)
+    city(request).wake_outbox()
     done = {"done": outcome, **({"escalation": logged.escalation_id} if logged.escalation_id else {})}
     return RedirectResponse(f"/desk/search?{urlencode(done)}", status_code=303)
 

@@ -14,13 +14,14 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
-from channels.desk.auth import require_role, services
+from channels.desk.auth import require_role
 from channels.desk.escalation import escalation_page
-from channels.desk.render import desk_subrouter
+from channels.desk.render import city, desk_subrouter
+from channels.desk.worker import worker
 from knowledge.records import Audience
 
 if TYPE_CHECKING:  # drafting brings LangChain: loaded with the first draft an agent asks for, not in every worker
-    from bot.drafting import Draft, Drafter
+    from bot.drafting import Draft
 
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))
@@ -36,25 +37,14 @@ def reason_words(draft: Draft) -> str:
     return words.get(draft.reason, draft.stated_reason)
 
 
-def drafter_of(request: Request) -> Drafter:
-    """One Drafter per worker, built on first use."""
-    from bot.drafting import Drafter
-
-    state = request.app.state
-    if getattr(state, "drafter", None) is None:
-        ctx = services(request).ctx
-        state.drafter = Drafter.from_settings(ctx.settings, ctx.bot.runtime.normaliser)
-    return state.drafter
-
-
 def make_draft(request: Request, escalation_id: str) -> Draft:
     """Sources the escalation's audience may see, the model's reply, then the check."""
     from bot.drafting import sources_for
 
-    desk, drafter = services(request), drafter_of(request)
-    question = desk.escalations.resident_question(escalation_id)
-    audience = Audience(desk.escalations.get(escalation_id).audience)
-    sources = sources_for(desk.ctx.bot, question, audience)
+    served, drafter = city(request), worker(request).drafter
+    question = served.desk.escalations.resident_question(escalation_id)
+    audience = Audience(served.desk.escalations.get(escalation_id).audience)
+    sources = sources_for(served.bot, question, audience)
     return drafter.check(sources, drafter.ask(question, sources))
 
 

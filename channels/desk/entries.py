@@ -8,6 +8,7 @@ page then says 「公開中…」 (refreshing itself, no JavaScript needed) unti
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
@@ -16,14 +17,16 @@ from starlette.responses import Response
 from bot.store.accounts import SignedIn
 from bot.store.entries import live_of, open_draft
 from bot.store.entry_fields import EntryFields
-from bot.store.tables import EntryVersion
-from channels.desk import kb
-from channels.desk.auth import require_role, services
+from channels.desk.auth import require_role
 from channels.desk.diff import FIELD_LABELS, field_changes
-from channels.desk.entry_forms import (AUDIENCES, STATUS_LABELS, entry_path, entry_store, fields_from_form,
-                                       form_values, publication, publisher, served, served_ids)
-from channels.desk.render import desk_subrouter, page
+from channels.desk.entry_forms import (AUDIENCES, STATUS_LABELS, entry_path, fields_from_form, form_values,
+                                       publication, served, served_ids)
+from channels.desk.render import city, desk_subrouter, page
+from channels.desk.worker import worker
 from knowledge.core.errors import NotFoundError, RequestError
+
+if TYPE_CHECKING:
+    from bot.store.tables import EntryVersion
 
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))
@@ -36,7 +39,7 @@ DONE = {"saved": "下書きを保存しました。", "paraphrase": "言い換�
 def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 200, alert: str = "",
                values: dict[str, str] | None = None, done: str = "", refresh: bool = False) -> Response:
     """The draft form, its differences from the live version, the actions and the history."""
-    history = entry_store(request).history(entry_id)
+    history = city(request).desk.entries.history(entry_id)
     draft, live, record = open_draft(history), live_of(history), served(request, entry_id)
     baseline = EntryFields.of(live) if live else (EntryFields.from_record(record) if record and record.kind == "faq"
                                                   else None)
@@ -51,7 +54,7 @@ def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 20
                 done=DONE.get(done, ""), publication=state, refresh=refresh and still_publishing,
                 audiences=AUDIENCES, status_labels=STATUS_LABELS, labels=FIELD_LABELS,
                 from_files=record is not None and record.source != "desk",
-                learned=services(request).ctx.bot.runtime.index.learned.of(entry_id))
+                learned=city(request).bot.runtime.index.learned.of(entry_id))
 
 
 def act(request: Request, entry_id: str, user: SignedIn, work: Callable[[], EntryVersion | None],
@@ -60,11 +63,11 @@ def act(request: Request, entry_id: str, user: SignedIn, work: Callable[[], Entr
     try:
         result = work()
     except RequestError as exc:
-        if isinstance(exc, NotFoundError) and not entry_store(request).history(entry_id):
+        if isinstance(exc, NotFoundError) and not city(request).desk.entries.history(entry_id):
             raise
         return entry_page(request, entry_id, user, exc.status, str(exc))
     if publish:
-        publisher(request).request(f"{entry_id} by {user.username}")
+        worker(request).publisher.request(f"{entry_id} by {user.username}")
         return RedirectResponse(f"{entry_path(entry_id)}?published={result.version if result else ''}", 303)
     return RedirectResponse(f"{entry_path(entry_id)}?done={done}", 303)
 
@@ -73,14 +76,14 @@ def act(request: Request, entry_id: str, user: SignedIn, work: Callable[[], Entr
 def promote(request: Request, escalation_id: str, user: SignedIn = Agent) -> Response:
     """An answered escalation becomes a draft entry; the draft's page opens."""
     taken = served_ids(request)
-    draft = entry_store(request).draft_from_escalation(escalation_id, user.username, taken)
+    draft = city(request).desk.entries.draft_from_escalation(escalation_id, user.username, taken)
     return RedirectResponse(f"{entry_path(draft.entry_id)}?done=promoted", 303)
 
 
 @router.get("/entries")
 def entries_page(request: Request, user: SignedIn = Agent) -> Response:
     """Drafts waiting for an editor, and the entries the desk manages that are live now."""
-    store = entry_store(request)
+    store = city(request).desk.entries
     live = sorted(store.live_versions(), key=lambda v: v.approved_at or v.created_at, reverse=True)
     return page(request, "entries.html", drafts=store.drafts(), live=live, path=entry_path)
 
@@ -92,7 +95,8 @@ def new_entry(request: Request, question: str = Form(min_length=1, max_length=10
     if not question.strip():
         raise RequestError("質問を書いてください。")
     note = f"from turn {source_turn}" if source_turn is not None else ""
-    draft = entry_store(request).new_entry(EntryFields(question, ""), user.username, served_ids(request), note)
+    entries = city(request).desk.entries
+    draft = entries.new_entry(EntryFields(question, ""), user.username, served_ids(request), note)
     return RedirectResponse(f"{entry_path(draft.entry_id)}?done=saved", 303)
 
 
@@ -115,33 +119,38 @@ async def save(request: Request, entry_id: str, user: SignedIn = Agent) -> Respo
     except RequestError as exc:
         raw = {name: str(value) for name, value in form.items() if name != "csrf"}
         return entry_page(request, entry_id, user, exc.status, str(exc), values=raw)
-    return act(request, entry_id, user, lambda: entry_store(request).save_draft(entry_id, content, user.username),
+    entries = city(request).desk.entries
+    return act(request, entry_id, user, lambda: entries.save_draft(entry_id, content, user.username),
                False, "saved")
 
 
 @router.post("/entries/{entry_id}/approve")
 def approve(request: Request, entry_id: str, user: SignedIn = Editor) -> Response:
     """Publish the draft: a new index version is built in the background."""
-    return act(request, entry_id, user, lambda: entry_store(request).approve(entry_id, user.username), True)
+    entries = city(request).desk.entries
+    return act(request, entry_id, user, lambda: entries.approve(entry_id, user.username), True)
 
 
 @router.post("/entries/{entry_id}/reject")
 def reject(request: Request, entry_id: str, note: str = Form("", max_length=1000), user: SignedIn = Editor) -> Response:
     """Close the draft unpublished, with an optional reason."""
-    return act(request, entry_id, user, lambda: entry_store(request).reject(entry_id, user.username, note.strip()),
+    entries = city(request).desk.entries
+    return act(request, entry_id, user, lambda: entries.reject(entry_id, user.username, note.strip()),
                False, "rejected")
 
 
 @router.post("/entries/{entry_id}/retire")
 def retire(request: Request, entry_id: str, user: SignedIn = Editor) -> Response:
     """Stop answering with this entry (a new version; rollback brings it back)."""
-    return act(request, entry_id, user, lambda: entry_store(request).retire(entry_id, user.username), True)
+    entries = city(request).desk.entries
+    return act(request, entry_id, user, lambda: entries.retire(entry_id, user.username), True)
 
 
 @router.post("/entries/{entry_id}/rollback/{version}")
 def rollback(request: Request, entry_id: str, version: int, user: SignedIn = Editor) -> Response:
     """Make an earlier approved version live again, as a new version."""
-    return act(request, entry_id, user, lambda: entry_store(request).rollback(entry_id, version, user.username), True)
+    entries = city(request).desk.entries
+    return act(request, entry_id, user, lambda: entries.rollback(entry_id, version, user.username), True)
 
 
 @router.post("/entries/{entry_id}/paraphrases")
@@ -150,8 +159,7 @@ def add_paraphrase(request: Request, entry_id: str, text: str = Form(min_length=
     """A draft with one more way of asking (also for entries that so far live only in the city's files)."""
     record = served(request, entry_id)
     base = record if record is not None and record.kind == "faq" else None
-    return act(request, entry_id, user,
-               lambda: entry_store(request).add_paraphrase(entry_id, text, user.username, base), False, "paraphrase")
+    entries = city(request).desk.entries
+    return act(request, entry_id, user, lambda: entries.add_paraphrase(entry_id, text, user.username, base), False,
+               "paraphrase")
 
-
-router.include_router(kb.router)  # the Excel/CSV pages: one include line in the desk for all FAQ pages

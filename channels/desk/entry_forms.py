@@ -1,61 +1,40 @@
-"""What the FAQ-entry pages share: the entry form, the publisher of this worker, and whether a
-decision is already what the bot serves.
-"""
+"""What the FAQ-entry pages share: the entry form, and whether a decision is already what the bot serves."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import Request
 from starlette.datastructures import FormData
 
-from bot.store.entries import DECIDED, EntryStore
+from bot.store.entries import DECIDED
 from bot.store.entry_fields import EntryFields, split_paraphrases
 from bot.store.states import VersionStatus
-from bot.store.tables import EntryVersion
-from channels.desk.auth import services
-from channels.desk.publish import Publisher
-from indexer.embedding import LentEmbedder
+from channels.desk.render import city
+from channels.desk.worker import worker
 from knowledge.core.errors import RequestError
 from knowledge.fields import ENTRY_FIELDS, FIELD_LABELS, FORM_LIMITS
 from knowledge.records import Record
 
+if TYPE_CHECKING:
+    from bot.store.tables import EntryVersion
+
 AUDIENCES = (("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）"))
-STATUS_LABELS: dict[str, str] = {VersionStatus.DRAFT: "下書き", VersionStatus.APPROVED: "承認済み", VersionStatus.REJECTED: "却下",
-                 VersionStatus.RETIRED: "公開終了"}
-_PUBLISHER_LOCK = threading.Lock()
-
-
-def entry_store(request: Request) -> EntryStore:
-    """The entries of this app's store (cheap: it only holds the store)."""
-    return EntryStore(services(request).ctx.store)
-
-
-def publisher(request: Request) -> Publisher:
-    """This worker's publisher, made on first use; it builds with the bot's own model, lent in slices."""
-    found = getattr(request.app.state, "desk_publisher", None)
-    if found is not None:
-        return found
-    with _PUBLISHER_LOCK:
-        if getattr(request.app.state, "desk_publisher", None) is None:
-            ctx = services(request).ctx
-            lent = LentEmbedder(ctx.bot.runtime.embedder)
-            request.app.state.desk_publisher = Publisher(ctx.settings, EntryStore(ctx.store), lent)
-        return request.app.state.desk_publisher
+STATUS_LABELS: dict[str, str] = {VersionStatus.DRAFT: "下書き", VersionStatus.APPROVED: "承認済み",
+                                 VersionStatus.REJECTED: "却下", VersionStatus.RETIRED: "公開終了"}
 
 
 def served(request: Request, entry_id: str) -> Record | None:
     """The record the bot answers with under this id right now."""
-    return services(request).ctx.bot.runtime.index.record(entry_id)
+    return city(request).bot.runtime.index.record(entry_id)
 
 
 def served_ids(request: Request) -> set[str]:
     """Ids the bot knows now, so a new desk id never shadows a file record by accident."""
-    return set(services(request).ctx.bot.runtime.index.by_id)
+    return set(city(request).bot.runtime.index.by_id)
 
 
 def entry_path(entry_id: str) -> str:
@@ -113,8 +92,8 @@ def publication(request: Request, entry_id: str, history: list[EntryVersion]) ->
         live = record is None
     else:
         live = record is not None and record.source == "desk" and record.location == f"version {newest.version}"
-    state = getattr(request.app.state, "desk_publisher", None)
-    version = services(request).ctx.bot.runtime.index.manifest["version"]
-    settings = services(request).ctx.settings
+    state = worker(request).publishing
+    version = city(request).bot.runtime.index.manifest["version"]
+    settings = city(request).settings
     return Publication(live, newest.status == "retired", version, state.state.error if state and not live else "",
                        settings.index_poll_seconds == 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
@@ -20,16 +21,19 @@ from bot.compose import NONE_LABEL, choice_label
 from bot.multilingual.detect import detect_language
 from bot.multilingual.texts import language_name
 from bot.store.accounts import SignedIn
-from bot.store.escalations import TranscriptTurn, reply_way
+from bot.store.escalations import reply_way
 from bot.store.states import Delivery, ReplyVia
-from bot.store.tables import Escalation
-from channels.desk.auth import require_role, services
+from channels.desk.auth import require_role
 from channels.desk.labelling import label_quoted, marked_entries
 from channels.desk.queue import AUDIENCE_LABELS, CHANNEL_LABELS, STATUS_LABELS
-from channels.desk.render import desk_subrouter, page
-from indexer.index import KnowledgeIndex
+from channels.desk.render import city, desk_subrouter, page
 from knowledge.core.errors import ConflictError
 from knowledge.records import Record
+
+if TYPE_CHECKING:
+    from bot.store.escalations import TranscriptTurn
+    from bot.store.tables import Escalation
+    from indexer.index import KnowledgeIndex
 
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))
@@ -65,7 +69,7 @@ def candidates_of(request: Request, turn: TranscriptTurn | None) -> list[Candida
     """The escalated turn's candidates with their titles and departments."""
     if turn is None:
         return []
-    index = services(request).ctx.bot.runtime.index
+    index = city(request).bot.runtime.index
     return [Candidate(str(c.get("id", "")), float(c.get("score", 0.0)), index.by_id.get(str(c.get("id", ""))))
             for c in turn.candidates]
 
@@ -80,7 +84,7 @@ def choice_text(index: KnowledgeIndex, choice_id: str) -> str:
 
 def said(request: Request, transcript: list[TranscriptTurn]) -> dict[int, str]:
     """Per turn, what the resident did in words: a pick of a choice shows the button's text, not its id."""
-    index, offered, shown = services(request).ctx.bot.runtime.index, (), {}
+    index, offered, shown = city(request).bot.runtime.index, (), {}
     for turn in transcript:
         pick = turn.question.strip()
         if pick in (*offered, NONE_OF_THESE) and turn.intent == "question":
@@ -91,7 +95,7 @@ def said(request: Request, transcript: list[TranscriptTurn]) -> dict[int, str]:
 
 def offered_texts(request: Request, transcript: list[TranscriptTurn]) -> dict[int, list[str]]:
     """The choices each clarify turn offered, as the resident read them."""
-    index = services(request).ctx.bot.runtime.index
+    index = city(request).bot.runtime.index
     return {t.id: [choice_text(index, c) for c in (*t.choices, NONE_OF_THESE)] for t in transcript if t.choices}
 
 
@@ -110,7 +114,7 @@ def conflict_message(escalation: Escalation, user: SignedIn) -> str:
 
 def way_of(request: Request, escalation: Escalation) -> dict[str, str]:
     """Which way a reply will go, in words, and a warning when the resident asked for e-mail the server cannot send."""
-    mail_on = services(request).ctx.settings.mail_on
+    mail_on = city(request).settings.mail_on
     via = reply_way(escalation, mail_on)
     words = {"email": f"メール（{escalation.contact_email}）", "web": "ウェブのチャット（住民が次にチャットを開いたときに表示）",
              "line": "LINE", "slack": "Slack のスレッド", "": "送り先がありません。電話などで連絡してください"}[via]
@@ -128,16 +132,17 @@ def resident_language(question: str | None, transcript: list[TranscriptTurn]) ->
 def escalation_page(request: Request, escalation_id: str, user: SignedIn, status: int = 200,
                     alert: str = "", done: str = "", extra: dict | None = None) -> Response:
     """The escalation with its transcript, candidates, contact details and the actions this agent may take."""
-    desk = services(request)
-    escalation = desk.escalations.get(escalation_id)
-    transcript = desk.escalations.transcript(escalation_id)
+    served = city(request)
+    escalations = served.desk.escalations
+    escalation = escalations.get(escalation_id)
+    transcript = escalations.transcript(escalation_id)
     if not alert and escalation.claimed_by not in (None, user.username) and escalation.status == "claimed":
         alert = conflict_message(escalation, user)
     return page(request, "escalation.html", status=status, escalation=escalation, transcript=transcript,
-                candidates=candidates_of(request, last_with_candidates(transcript)), ctx=desk.ctx,
+                candidates=candidates_of(request, last_with_candidates(transcript)), ctx=served,
                 said=said(request, transcript), offered=offered_texts(request, transcript),
-                resident_question=desk.escalations.resident_question(escalation_id),
-                resident_language=resident_language(desk.escalations.resident_question(escalation_id), transcript),
+                resident_question=escalations.resident_question(escalation_id),
+                resident_language=resident_language(escalations.resident_question(escalation_id), transcript),
                 mine=escalation.claimed_by in (None, user.username), alert=alert, done=DONE.get(done, ""),
                 status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS,
                 delivery_labels=DELIVERY_LABELS, decision_labels=DECISION_LABELS, preferred_labels=PREFERRED_LABELS,
@@ -157,7 +162,7 @@ def act(request: Request, escalation_id: str, user: SignedIn, action: str,
     try:
         work()
     except ConflictError:
-        escalation = services(request).escalations.get(escalation_id)
+        escalation = city(request).desk.escalations.get(escalation_id)
         return escalation_page(request, escalation_id, user, 409, conflict_message(escalation, user))
     return RedirectResponse(f"/desk/escalations/{escalation_id}?done={action}", status_code=303)
 
@@ -166,7 +171,7 @@ def act(request: Request, escalation_id: str, user: SignedIn, action: str,
 def claim(request: Request, escalation_id: str, user: SignedIn = Agent) -> Response:
     """Take it; only one agent can (the store's conditional update decides)."""
     return act(request, escalation_id, user, "claim",
-               lambda: services(request).escalations.claim(escalation_id, user.username))
+               lambda: city(request).desk.escalations.claim(escalation_id, user.username))
 
 
 @router.post("/escalations/{escalation_id}/reply")
@@ -176,13 +181,11 @@ def reply(request: Request, escalation_id: str, text: str = Form(min_length=1, m
     if not text.strip():
         return escalation_page(request, escalation_id, user, 400, "返信の本文を書いてください。")
     response = act(request, escalation_id, user, "reply",
-                   lambda: services(request).escalations.reply(escalation_id, user.username, text.strip(),
-                                                                services(request).ctx.settings.mail_on))
-    wake = getattr(request.app.state.madoguchi, "wake_outbox", None)
+                   lambda: city(request).desk.escalations.reply(escalation_id, user.username, text.strip(),
+                                                                 city(request).settings.mail_on))
     if response.status_code == 303:
         label_quoted(request, escalation_id, text, user)
-    if response.status_code == 303 and callable(wake):
-        wake()
+        city(request).wake_outbox()
     return response
 
 
@@ -191,14 +194,14 @@ def callback(request: Request, escalation_id: str, note: str = Form("", max_leng
              user: SignedIn = Agent) -> Response:
     """The agent phoned the resident back; madoguchi sends nothing."""
     return act(request, escalation_id, user, "callback",
-               lambda: services(request).escalations.record_callback(escalation_id, user.username, note.strip()))
+               lambda: city(request).desk.escalations.record_callback(escalation_id, user.username, note.strip()))
 
 
 @router.post("/escalations/{escalation_id}/close")
 def close(request: Request, escalation_id: str, user: SignedIn = Agent) -> Response:
     """Done with an answered escalation."""
     return act(request, escalation_id, user, "close",
-               lambda: services(request).escalations.close(escalation_id, user.username))
+               lambda: city(request).desk.escalations.close(escalation_id, user.username))
 
 
 @router.post("/escalations/{escalation_id}/drop")
@@ -208,4 +211,4 @@ def drop(request: Request, escalation_id: str, reason: str = Form(min_length=1, 
     if not reason.strip():
         return escalation_page(request, escalation_id, user, 400, "取り下げる理由を書いてください。")
     return act(request, escalation_id, user, "drop",
-               lambda: services(request).escalations.drop(escalation_id, user.username, reason))
+               lambda: city(request).desk.escalations.drop(escalation_id, user.username, reason))

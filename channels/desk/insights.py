@@ -2,34 +2,35 @@
 
 Editors see the review queue and content health (they change entries); every agent may see the
 statistics. Periods are whole days in Japan time, given as `?start=YYYY-MM-DD&end=YYYY-MM-DD`
-(default: the last 30 days). The hours-saved figure is an estimate from a configured assumption
-(MADOGUCHI_MINUTES_PER_INQUIRY) and always shown with the numbers it is made of.
+(default: the last 30 days). The statistics' figures are read in `channels.desk.dashboard`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
 from bot.contradictions import Contradiction, ContradictionFinder
-from bot.review import SHOWN, ReviewCluster, review_clusters
+from bot.review import SHOWN, review_clusters
+from bot.service.city import City
 from bot.store.accounts import SignedIn
-from bot.store.call_insights import OUTCOMES, CallFigures, CallInsights
-from bot.store.insights import JST, DepartmentLoad, Decisions, Insights, Period, today_jst
+from bot.store.call_insights import OUTCOMES
+from bot.store.insights import JST, Period, today_jst
 from channels.desk.auth import require_role
 from channels.desk.charts import Chart, bar_chart, stacked_chart
-from channels.desk.queue import CHANNEL_LABELS
-from channels.desk.render import desk_subrouter, page
+from channels.desk.dashboard import CHANNEL_LABELS, Dashboard, dashboard
+from channels.desk.render import city, desk_subrouter, page
 from channels.desk.stats_csv import OUTCOME_LABELS, csv_response
+from channels.desk.worker import DeskWorker, worker
 from knowledge.core.errors import RequestError
 from knowledge.records import Audience, Record
 
 if TYPE_CHECKING:
-    from bot.service.city import City
+    from bot.store.insights import DepartmentLoad
 
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))
@@ -38,14 +39,8 @@ DEFAULT_DAYS = 30
 LONGEST_DAYS = 400
 HEALTH_DAYS = 90
 EASY_LISTED = 20  # the most-asked entries without an easy-Japanese answer
-TOP_CLUSTERS = 5
 Start = Query(None, description="First day (JST), YYYY-MM-DD.")
 End = Query(None, description="Last day (JST), YYYY-MM-DD.")
-
-
-def context(request: Request) -> City:
-    """The app's shared context: bot, store, settings."""
-    return request.app.state.madoguchi
 
 
 def period_of(start: date | None, end: date | None) -> Period:
@@ -57,59 +52,6 @@ def period_of(start: date | None, end: date | None) -> Period:
     if (period.end - period.start).days >= LONGEST_DAYS:
         raise RequestError(f"期間は {LONGEST_DAYS} 日までにしてください。")
     return period
-
-
-@dataclass(frozen=True, slots=True)
-class Dashboard:
-    """Every figure of the statistics page and its CSV, for one period."""
-
-    period: Period
-    per_day: dict[tuple[date, str], int]
-    decisions: Decisions
-    thumbs: tuple[int, int]
-    departments: list[DepartmentLoad]
-    median_minutes: float | None
-    clusters: list[ReviewCluster]
-    minutes_per_inquiry: float
-    calls: CallFigures = field(default_factory=CallFigures)
-
-    @property
-    def hours_saved(self) -> float:
-        """Questions the bot answered × assumed minutes per inquiry, in hours."""
-        return self.decisions.answered * self.minutes_per_inquiry / 60
-
-    @property
-    def phone_hours_saved(self) -> float:
-        """Calls answered from the knowledge base × the same assumed minutes: each is an inquiry the
-        department did not have to take (the call center answered it instead of forwarding it), in hours."""
-        return self.calls.answered * self.minutes_per_inquiry / 60
-
-    @property
-    def helpful_rate(self) -> float | None:
-        """👍 among all 👍/👎 given; None when nobody rated."""
-        up, down = self.thumbs
-        return up / (up + down) if up + down else None
-
-    @property
-    def channels(self) -> list[str]:
-        """Channels with questions in the period, in a fixed order."""
-        seen = {channel for _, channel in self.per_day}
-        return sorted(seen, key=lambda c: (list(CHANNEL_LABELS).index(c) if c in CHANNEL_LABELS else 99, c))
-
-
-def unanswered_clusters(ctx: City, insights: Insights, period: Period) -> list[ReviewCluster]:
-    """The biggest clusters of questions the bot clarified or escalated (👎 answers were answered)."""
-    turns = [t for t in insights.review_turns(period) if t.decision != "answer"]
-    return review_clusters(ctx.bot, turns, TOP_CLUSTERS)
-
-
-def dashboard(ctx: City, period: Period) -> Dashboard:
-    """Read every figure for the period."""
-    insights = Insights(ctx.store)
-    return Dashboard(period, insights.questions_per_day(period), insights.decisions(period),
-                     insights.feedback(period), insights.escalations_by_department(period),
-                     insights.median_time_to_answer(period), unanswered_clusters(ctx, insights, period),
-                     ctx.settings.minutes_per_inquiry, CallInsights(ctx.store).figures(period))
 
 
 def percent(share: float) -> str:
@@ -152,7 +94,7 @@ def call_charts(board: Dashboard) -> list[Chart]:
 def stats_page(request: Request, start: date | None = Start, end: date | None = End,
                user: SignedIn = Agent) -> Response:
     """The dashboard for a period, drawn as SVG with tables for screen readers."""
-    board = dashboard(context(request), period_of(start, end))
+    board = dashboard(city(request), period_of(start, end))
     return page(request, "stats.html", board=board, charts=charts(board), percent=percent,
                 outcomes=OUTCOME_LABELS)
 
@@ -161,15 +103,15 @@ def stats_page(request: Request, start: date | None = Start, end: date | None = 
 def stats_csv(request: Request, start: date | None = Start, end: date | None = End,
               user: SignedIn = Agent) -> Response:
     """The dashboard's figures as CSV (UTF-8 with BOM, so Excel reads the Japanese)."""
-    return csv_response(dashboard(context(request), period_of(start, end)))
+    return csv_response(dashboard(city(request), period_of(start, end)))
 
 
 @router.get("/review")
 def review_page(request: Request, start: date | None = Start, end: date | None = End,
                 user: SignedIn = Editor) -> Response:
     """Clusters of clarified, escalated, low-confidence and 👎 questions, biggest first."""
-    ctx, period = context(request), period_of(start, end)
-    turns = Insights(ctx.store).review_turns(period)
+    ctx, period = city(request), period_of(start, end)
+    turns = ctx.desk.insights.review_turns(period)
     clusters = review_clusters(ctx.bot, turns)
     return page(request, "review.html", clusters=clusters, period=period, questions=len(turns), limit=SHOWN)
 
@@ -194,42 +136,41 @@ def most_asked_without_easy(entries: list[Record], shown: dict[str, int], today:
     return sorted(lacking, key=lambda pair: (-pair[1], pair[0].id))[:EASY_LISTED]
 
 
-def serving_days(insights: Insights, today: date) -> int:
+def serving_days(ctx: City, today: date) -> int:
     """Whole days since the bot answered its first question (0 on a new server)."""
-    since = insights.serving_since()
+    since = ctx.desk.insights.serving_since()
     return max((today - since.astimezone(JST).date()).days, 0) if since else 0
 
 
-def contradictions(ctx: City, state: Any) -> list[Contradiction]:
-    """The live index's contradictions, found once per index version and kept in the app's `state`."""
-    runtime = ctx.bot.runtime
-    index = runtime.index
-    cached = getattr(state, "contradictions", None)
+def contradictions(ctx: City, desk: DeskWorker) -> list[Contradiction]:
+    """The live index's contradictions, found once per index version and kept by this worker's desk."""
+    index = ctx.bot.runtime.index
+    cached = desk.contradictions
     if cached is None or cached[0] is not index:
-        cached = (index, ContradictionFinder(runtime.normaliser).run(index.records))
-        state.contradictions = cached
+        cached = (index, ContradictionFinder(ctx.bot.runtime.normaliser).run(index.records))
+        desk.contradictions = cached
     return cached[1]
 
 
-def health(ctx: City, today: date, state: Any) -> Health:
+def health(ctx: City, today: date, desk: DeskWorker) -> Health:
     """Expired and ownerless FAQ entries, entries unseen for 90 days (once the bot has served 90 days: a new
     server has shown nothing yet), contradictions, the most escalated departments."""
-    insights = Insights(ctx.store)
+    insights = ctx.desk.insights
     entries = [r for r in ctx.bot.runtime.index.records if r.kind == "faq"]
     expired = [r for r in entries if r.valid_until and r.valid_until < today]
     shown, fresh = insights.shown_entries(HEALTH_DAYS, today), insights.published_entries(HEALTH_DAYS, today)
-    days = serving_days(insights, today)
+    days = serving_days(ctx, today)
     unseen = [r for r in entries if r.is_valid_on(today) and r.id not in shown and r.id not in fresh
               ] if days >= HEALTH_DAYS else []
     ownerless = [r for r in entries if not r.owner.strip()]
     busiest = insights.escalations_by_department(Period.last_days(HEALTH_DAYS, today))[:10]
     return Health(sorted(expired, key=lambda r: r.valid_until or today), ownerless, unseen, busiest,
-                  most_asked_without_easy(entries, shown, today), contradictions(ctx, state), days)
+                  most_asked_without_easy(entries, shown, today), contradictions(ctx, desk), days)
 
 
 @router.get("/health")
 def health_page(request: Request, user: SignedIn = Editor) -> Response:
     """Entries to renew, give an owner, check or retire; departments that need more entries."""
     today = today_jst()
-    return page(request, "health.html", health=health(context(request), today, request.app.state), today=today,
+    return page(request, "health.html", health=health(city(request), today, worker(request)), today=today,
                 days=HEALTH_DAYS)

@@ -14,11 +14,12 @@ from fastapi import Depends, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from bot.store.accounts import SignedIn
-from channels.desk.auth import require_role, services
-from channels.desk.entry_forms import entry_path, entry_store, publisher
 from bot.service.kb_io import export_knowledge, import_table
-from channels.desk.render import desk_subrouter, page
+from bot.store.accounts import SignedIn
+from channels.desk.auth import require_role
+from channels.desk.entry_forms import entry_path
+from channels.desk.render import city, desk_subrouter, page
+from channels.desk.worker import worker
 from knowledge.core.errors import RequestError
 from knowledge.export import Format
 from knowledge.tables import READERS
@@ -36,10 +37,10 @@ def kb_page(request: Request, user: SignedIn = Editor) -> Response:
 
 
 def _download(request: Request, fmt: Format) -> Response:
-    ctx = services(request).ctx
+    served = city(request)
     with tempfile.TemporaryDirectory(prefix="madoguchi-export-") as folder:
         path = Path(folder) / f"faq.{fmt}"
-        export_knowledge(ctx.settings, entry_store(request), fmt, path)
+        export_knowledge(served.settings, served.desk.entries, fmt, path)
         body = path.read_bytes()
     name = f"madoguchi-faq-{datetime.now():%Y%m%d-%H%M}.{fmt}"
     return Response(body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"',
@@ -65,10 +66,10 @@ def _import(request: Request, upload_name: str, body: bytes, user: SignedIn) -> 
     with tempfile.TemporaryDirectory(prefix="madoguchi-import-") as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(body)
-        report = import_table(services(request).ctx.settings, entry_store(request), path, user.username,
-                              name=Path(upload_name).name)
+        served = city(request)
+        report = import_table(served.settings, served.desk.entries, path, user.username, name=Path(upload_name).name)
     if report.created:
-        publisher(request).request(f"import of {upload_name} by {user.username}")
+        worker(request).publisher.request(f"import of {upload_name} by {user.username}")
     return page(request, "kb.html", report=report, path=entry_path, suffixes=", ".join(sorted(READERS)))
 
 

@@ -12,21 +12,15 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
-from bot.store.labels import LabelStore
 from bot.store.states import LabelSource, Role
-from channels.desk.auth import require_role, services
-from channels.desk.render import desk_subrouter
+from channels.desk.auth import require_role
+from channels.desk.render import city, desk_subrouter
 from knowledge.core.errors import NotFoundError, RequestError
 from knowledge.records import Record
 
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))
 MIN_QUOTED_CHARS = 20  # shorter answers (「はい。」) appear inside replies by chance
-
-
-def labels(request: Request) -> LabelStore:
-    """The labels of this app's store."""
-    return LabelStore(services(request).ctx.store)
 
 
 def source_of(user: SignedIn) -> LabelSource:
@@ -37,7 +31,7 @@ def source_of(user: SignedIn) -> LabelSource:
 def marked_entries(request: Request, escalation_id: str) -> set[str]:
     """Entries already marked for this escalation's question (none when it has no question)."""
     try:
-        return labels(request).marked(escalation_id)
+        return city(request).desk.labels.marked(escalation_id)
     except RequestError:
         return set()
 
@@ -51,9 +45,9 @@ def quoted(records: list[Record], reply: str) -> list[str]:
 
 def label_quoted(request: Request, escalation_id: str, reply: str, user: SignedIn) -> None:
     """After a reply is saved: each entry it quotes becomes a label of the question."""
-    for entry_id in quoted(list(services(request).ctx.bot.runtime.index.records), reply):
+    for entry_id in quoted(list(city(request).bot.runtime.index.records), reply):
         try:
-            labels(request).mark(escalation_id, entry_id, source_of(user), user.username)
+            city(request).desk.labels.mark(escalation_id, entry_id, source_of(user), user.username)
         except RequestError:  # no question to label (e.g. 「担当者と話したい」 only); the reply stands
             return
 
@@ -62,7 +56,7 @@ def label_quoted(request: Request, escalation_id: str, reply: str, user: SignedI
 def mark(request: Request, escalation_id: str, entry_id: str = Form(min_length=1, max_length=128),
          user: SignedIn = Agent) -> Response:
     """One click: this entry answers the resident's question."""
-    if services(request).ctx.bot.runtime.index.record(entry_id) is None:
+    if city(request).bot.runtime.index.record(entry_id) is None:
         raise NotFoundError(f"FAQ {entry_id} は今の索引にありません。")
-    labels(request).mark(escalation_id, entry_id, source_of(user), user.username)
+    city(request).desk.labels.mark(escalation_id, entry_id, source_of(user), user.username)
     return RedirectResponse(f"/desk/escalations/{escalation_id}?done=label", status_code=303)

@@ -7,20 +7,22 @@ only at `AGREEMENT` conversations or once an editor accepts them. Questions were
 
 from __future__ import annotations
 
-import threading
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
-from bot.store.labels import AGREEMENT, Key
+from bot.store.labels import AGREEMENT
+from channels.desk.auth import require_role
 from bot.store.states import LabelSource
-from channels.desk.auth import require_role, services
-from channels.desk.labelling import labels
-from channels.desk.learner import Learner
-from channels.desk.render import desk_subrouter, page
 from channels.desk.entry_forms import entry_path
+from channels.desk.render import city, desk_subrouter, page
+from channels.desk.worker import worker
+
+if TYPE_CHECKING:
+    from bot.store.labels import Key
 
 router = desk_subrouter()
 Editor = Depends(require_role("editor"))
@@ -30,26 +32,14 @@ NAME_LABELS = {"serving now": "今の公開版", "learned paraphrases": "学習�
                "learned paraphrases + refitted model": "学習した言い換え＋再学習したモデル"}
 DONE = {"accepted": "学習に使うことにしました。", "removed": "学習に使わないことにしました。",
         "started": "学習を始めました。終わるとこのページに結果が出ます。", "busy": "すでに学習中です。"}
-_LEARNER_LOCK = threading.Lock()
-
-
-def learner(request: Request) -> Learner:
-    """This worker's learner, made on first use."""
-    found = getattr(request.app.state, "desk_learner", None)
-    if found is not None:
-        return found
-    with _LEARNER_LOCK:
-        if getattr(request.app.state, "desk_learner", None) is None:
-            request.app.state.desk_learner = Learner(services(request).ctx)
-        return request.app.state.desk_learner
 
 
 @router.get("/learned")
 def learned_page(request: Request, done: str = "", user: SignedIn = Editor) -> Response:
     """The labels, the latest run's decision, and the buttons."""
-    groups = labels(request).groups()
-    index = services(request).ctx.bot.runtime.index
-    state = learner(request).state
+    groups = city(request).desk.labels.groups()
+    index = city(request).bot.runtime.index
+    state = worker(request).learner.state
     return page(request, "learned.html", groups=groups, index=index, state=state, agreement=AGREEMENT,
                 source_labels=SOURCE_LABELS, name_labels=NAME_LABELS, done=DONE.get(done, ""), path=entry_path,
                 usable=sum(g.usable for g in groups), refresh=state.running)
@@ -65,7 +55,7 @@ def accept(request: Request, normalised: str = Form(min_length=1, max_length=10_
            entry_id: str = Form(min_length=1, max_length=128), audience: str = Form(max_length=16),
            user: SignedIn = Editor) -> Response:
     """A weak label is learned from even though fewer conversations agree."""
-    labels(request).accept(key_of(normalised, entry_id, audience), user.username)
+    city(request).desk.labels.accept(key_of(normalised, entry_id, audience), user.username)
     return RedirectResponse("/desk/learned?done=accepted", status_code=303)
 
 
@@ -74,13 +64,13 @@ def remove(request: Request, normalised: str = Form(min_length=1, max_length=10_
            entry_id: str = Form(min_length=1, max_length=128), audience: str = Form(max_length=16),
            user: SignedIn = Editor) -> Response:
     """Not learned from any more (a wrong click, a question that was really about something else)."""
-    labels(request).remove(key_of(normalised, entry_id, audience), user.username)
+    city(request).desk.labels.remove(key_of(normalised, entry_id, audience), user.username)
     return RedirectResponse("/desk/learned?done=removed", status_code=303)
 
 
 @router.post("/learned/publish")
 def learn_now(request: Request, user: SignedIn = Editor) -> Response:
     """Learn from the usable labels in the background; the guard decides whether anything goes live."""
-    started = learner(request).request()
-    labels(request).note(user.username, "learn.start" if started else "learn.busy")
+    started = worker(request).learner.request()
+    city(request).desk.labels.note(user.username, "learn.start" if started else "learn.busy")
     return RedirectResponse(f"/desk/learned?done={'started' if started else 'busy'}", status_code=303)

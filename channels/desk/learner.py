@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from bot.engine import Bot
 from bot.learning.desk import SOURCE
 from bot.learning.folds import serving
-from bot.store.tables import utcnow
 from bot.service.learning import Outcome, learn_and_publish, stored_labels
 from indexer.embedding import LentEmbedder
 from indexer.runtime import normaliser_from_settings
@@ -88,7 +87,7 @@ class Learner:
             self.state.error = f"{type(exc).__name__}: {exc}"
         finally:
             with self._guard:
-                self.state.running, self.state.finished_at, self._thread = False, utcnow(), None
+                self.state.running, self.state.finished_at, self._thread = False, datetime.now(timezone.utc), None
 
     def wait(self, timeout: float) -> bool:
         """Block until the run ends (for tests and the command line); False on timeout."""

@@ -8,6 +8,7 @@ sign-in into an account of its choosing.
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import Depends, Form, Request
@@ -15,11 +16,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from bot.store.accounts import NewSession, SignedIn
+from bot.store.accounts import SignedIn
 from channels.desk.auth import (COOKIE, LOGIN_COOKIE, check_csrf, clear_cookie, client_address, optional_user,
-                                require_role, safe_next, services, set_cookie)
-from channels.desk.render import desk_subrouter, page
+                                require_role, safe_next, set_cookie)
+from channels.desk.render import city, desk_subrouter, page
+from channels.desk.worker import worker
 from knowledge.core.errors import RateLimitedError, UnauthorizedError
+
+if TYPE_CHECKING:
+    from bot.store.accounts import NewSession
 
 router = desk_subrouter()
 LOGIN_COOKIE_SECONDS = 3600
@@ -55,17 +60,16 @@ async def login(request: Request, username: str = Form(max_length=200), password
     """Check the form token, the per-address limit, then the password; the same message for every refusal."""
     await check_csrf(request, request.cookies.get(LOGIN_COOKIE, ""))
     next_path = safe_next(next)
-    desk = services(request)
+    accounts = city(request).desk.accounts
     try:
-        await run_in_threadpool(desk.login_limiter.check, client_address(request))
-        signed: NewSession = await run_in_threadpool(desk.accounts.sign_in, username, password,
-                                                     client_address(request))
+        await run_in_threadpool(worker(request).login_limiter.check, client_address(request))
+        signed: NewSession = await run_in_threadpool(accounts.sign_in, username, password, client_address(request))
     except RateLimitedError:
         return _login_form(request, next_path, 429, TOO_MANY, username)
     except UnauthorizedError as refusal:
         return _login_form(request, next_path, 401, str(refusal), username)
     response = RedirectResponse(next_path, status_code=303)
-    set_cookie(request, response, COOKIE, signed.token, int(desk.accounts.session_length.total_seconds()))
+    set_cookie(request, response, COOKIE, signed.token, int(accounts.session_length.total_seconds()))
     clear_cookie(request, response, LOGIN_COOKIE)
     return response
 
@@ -73,7 +77,7 @@ async def login(request: Request, username: str = Form(max_length=200), password
 @router.post("/logout")
 def logout(request: Request, user: SignedIn = Depends(require_role("agent"))) -> Response:
     """End the session on the server, not only in the browser."""
-    services(request).accounts.sign_out(request.cookies.get(COOKIE, ""))
+    city(request).desk.accounts.sign_out(request.cookies.get(COOKIE, ""))
     response = RedirectResponse("/desk/login", status_code=303)
     clear_cookie(request, response, COOKIE)
     return response

@@ -7,6 +7,7 @@ are shown above the filters so an agent sees the whole day at a glance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
@@ -14,9 +15,11 @@ from starlette.responses import Response
 from bot.store.accounts import SignedIn
 from bot.store.escalations import STATUSES
 from bot.store.states import Channel, EscalationStatus
-from bot.store.tables import Escalation
-from channels.desk.auth import require_role, services
-from channels.desk.render import page
+from channels.desk.auth import require_role
+from channels.desk.render import city, page
+
+if TYPE_CHECKING:
+    from bot.store.tables import Escalation
 
 STATUS_LABELS: dict[str, str] = {EscalationStatus.NEW: "未対応", EscalationStatus.CLAIMED: "対応中", EscalationStatus.ANSWERED: "回答済み",
                  EscalationStatus.CLOSED: "完了", EscalationStatus.DROPPED: "取り下げ"}
@@ -38,16 +41,16 @@ class QueueRow:
 def queue_rows(request: Request, view: str, channel: str | None, department: str | None,
                hours: float | None) -> list[QueueRow]:
     """The escalations in this view, oldest first (the longest-waiting resident comes first)."""
-    desk = services(request)
-    found = [e for status in VIEWS[view] for e in desk.escalations.queue(status, channel, department, hours)]
+    escalations = city(request).desk.escalations
+    found = [e for status in VIEWS[view] for e in escalations.queue(status, channel, department, hours)]
     found.sort(key=lambda e: e.created_at)
-    questions = desk.escalations.questions(found)
+    questions = escalations.questions(found)
     return [QueueRow(e, questions.get(e.turn_id or -1, "")[:PREVIEW_CHARS]) for e in found]
 
 
 def departments(request: Request) -> list[str]:
     """Departments the index knows, for the filter's choices."""
-    records = services(request).ctx.bot.runtime.index.records
+    records = city(request).bot.runtime.index.records
     return sorted({r.department for r in records if r.department})
 
 
@@ -58,7 +61,7 @@ def queue_page(request: Request, user: SignedIn = Depends(require_role("agent"))
                hours: float | None = Query(None, ge=0, le=24 * 365)) -> Response:
     """The queue with its filters; every filter is a plain GET parameter, so a view can be bookmarked."""
     rows = queue_rows(request, status, channel or None, department or None, hours)
-    return page(request, "queue.html", rows=rows, counts=services(request).escalations.counts(),
+    return page(request, "queue.html", rows=rows, counts=city(request).desk.escalations.counts(),
                 departments=departments(request), filters={"status": status, "channel": channel,
                                                            "department": department, "hours": hours},
                 status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS)

@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from bot.service.city import City
 from knowledge.core.errors import MadoguchiError, UnauthorizedError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -68,12 +69,22 @@ def _nav(request: Request, user: Any) -> list[dict[str, object]]:
     return [{"label": label, "href": href, "current": href == current} for label, href in allowed]
 
 
+def city(request: Request) -> City:
+    """The city this desk serves, built by the app's lifespan: the one object desk pages read and call."""
+    return request.app.state.madoguchi
+
+
+def city_name(request: Request) -> str:
+    """The name in every page's title; empty on an error page of an app whose lifespan never ran."""
+    served: City | None = getattr(request.app.state, "madoguchi", None)
+    return served.settings.city_name if served is not None else ""
+
+
 def page(request: Request, template: str, status: int = 200, **context: object) -> HTMLResponse:
     """Render a desk page with the signed-in user, their CSRF token and the menu."""
     user = getattr(request.state, "desk_user", None)
-    madoguchi = getattr(request.app.state, "madoguchi", None)
-    city = madoguchi.settings.city_name if madoguchi is not None else ""
-    html = environment.get_template(template).render(user=user, csrf=user.csrf if user else "", city=city,
+    html = environment.get_template(template).render(user=user, csrf=user.csrf if user else "",
+                                                     city=city_name(request),
                                                      nav=_nav(request, user), request=request, **context)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 

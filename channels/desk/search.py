@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
+from bot.service.city import City
 from bot.store.accounts import SignedIn
 from bot.store.states import CallOutcome
 from channels.desk.auth import require_role
 from channels.desk.directory import Department, directory
-from channels.desk.render import desk_subrouter, page
+from channels.desk.render import city, desk_subrouter, page
 from indexer.matched import matched_terms
 from knowledge.records import Audience, Record
-
-if TYPE_CHECKING:
-    from bot.service.city import City
 
 router = desk_subrouter()
 Agent = Depends(require_role("agent"))
@@ -75,11 +72,6 @@ class Search:
     results: list[Result]
 
 
-def context(request: Request) -> City:
-    """The app's shared context: bot, store, settings."""
-    return request.app.state.madoguchi
-
-
 def audience_of(ctx: City, user: SignedIn) -> Audience:
     """Staff for the roles the city lets see staff-only entries; a resident's view for everyone else."""
     return Audience.STAFF if user.role in ctx.settings.desk_staff_roles else Audience.RESIDENT
@@ -110,7 +102,7 @@ def departments(ctx: City, audience: Audience) -> list[Department]:
 @router.get("/search")
 def search_page(request: Request, q: str = Text, user: SignedIn = Agent) -> Response:
     """The search page: the box (focused on arrival), the results, and the call-logging forms."""
-    ctx = context(request)
+    ctx = city(request)
     audience = audience_of(ctx, user)
     done = request.query_params.get("done", "")
     escalation = request.query_params.get("escalation", "")
@@ -122,7 +114,7 @@ def search_page(request: Request, q: str = Text, user: SignedIn = Agent) -> Resp
 @router.get("/search/results")
 def results_fragment(request: Request, q: str = Text, user: SignedIn = Agent) -> Response:
     """Only the results, for the page's results-as-you-type (the same markup the page itself renders)."""
-    ctx = context(request)
+    ctx = city(request)
     audience = audience_of(ctx, user)
     return page(request, "_search_results.html", found=search(ctx, q, audience),
                 departments=departments(ctx, audience), decisions=DECISION_LABELS)

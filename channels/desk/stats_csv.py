@@ -18,7 +18,7 @@ from bot.store.states import CallOutcome
 
 if TYPE_CHECKING:
     from bot.review import ReviewCluster
-    from channels.desk.insights import Dashboard
+    from channels.desk.dashboard import Dashboard
 
 BOM = "\ufeff"
 OUTCOME_LABELS: dict[str, str] = {CallOutcome.ANSWERED: "この回答で対応", CallOutcome.FORWARDED: "担当課へ転送",

@@ -1,6 +1,7 @@
 """Publishing from the desk: after an approval, rollback, retirement or import, this worker rebuilds the
 index (files + desk entries, `bot.service.publishing`) in one background thread while the bot keeps
-answering; every worker's index watcher then swaps the new version in.
+answering; every worker's index watcher then swaps the new version in. The desk asks for it, but it is
+the city's publishing, not a page: it lives with the services.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from bot.store.entries import EntryStore
 from bot.service.publishing import build_knowledge_index, new_builder
+from bot.store.entries import EntryStore
 from indexer.build import IndexBuilder
 from indexer.embedding import Embedder
 from knowledge.core.settings import Settings
