@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from bot.review import ReviewCluster, review_clusters
 from bot.service.city import City
 from bot.store.call_insights import CallFigures
+from channels.desk.queue import CHANNEL_LABELS
 
 if TYPE_CHECKING:
     from bot.store.insights import Decisions, DepartmentLoad, Period
 
-CHANNEL_LABELS = {"web": "ウェブ", "line": "LINE", "slack": "Slack", "phone": "電話"}
 TOP_CLUSTERS = 5
 
 
