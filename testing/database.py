@@ -1,5 +1,5 @@
-"""The conversation stores tests run against: SQLite files and fresh schemas in the real PostgreSQL (a test that
-needs PostgreSQL is skipped, or failed under CI, when no server listens: testing/services.py)."""
+"""The conversation stores tests run against: SQLite files and fresh schemas in the real PostgreSQL (a test
+that needs PostgreSQL is skipped, or failed under CI, when no server listens: testing/services.py)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ DIRECTORY = {STAFF_USER: {"team_id": STAFF_TEAM}, OTHER_USER: {"team_id": OTHER_
 
 def users_info(body: object) -> dict:
     """Slack's users.info as the recorder answers it: from DIRECTORY, by the `user` the request names."""
-    user = parse_qs(body)["user"][0] if isinstance(body, str) else _field(body, "user")
+    user = parse_qs(body)["user"][0] if isinstance(body, str) else sent_field(body, "user")
     if user not in DIRECTORY:
         return {"ok": False, "error": "user_not_found"}
     return {"ok": True, "user": {"id": user, **DIRECTORY[str(user)]}}
@@ -75,12 +75,13 @@ def mention(text: str, team: str = STAFF_TEAM, event_id: str | None = None,
 def thread_posts(recorder: Recorder, ts: str, count: int = 1) -> list[dict]:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        found = [r.body for r in recorder.requests if "chat.postMessage" in r.path and _field(r.body, "thread_ts") == ts]
+        found = [r.body for r in recorder.requests if "chat.postMessage" in r.path and sent_field(r.body, "thread_ts") == ts]
         if len(found) >= count:
             return found
         time.sleep(0.05)
-    return [r.body for r in recorder.requests if "chat.postMessage" in r.path and _field(r.body, "thread_ts") == ts]
+    return [r.body for r in recorder.requests if "chat.postMessage" in r.path and sent_field(r.body, "thread_ts") == ts]
 
 
-def _field(body: object, name: str) -> object:
+def sent_field(body: object, name: str) -> object:
+    """One field of a request madoguchi sent to Slack: JSON bodies carry them, form bodies give None."""
     return body.get(name) if isinstance(body, dict) else None

@@ -24,9 +24,9 @@ from testing.slack import (
     SECRET,
     STAFF_TEAM,
     STAFF_USER,
-    _field,
     mention,
     post,
+    sent_field,
     slack,  # noqa: F401 (fixtures)
     thread_posts,
 )
@@ -93,7 +93,7 @@ def test_a_faq_command_from_a_guest_of_the_staff_workspace_gets_a_resident_answe
     while not answers and time.monotonic() < deadline:
         time.sleep(0.1)
         answers = [r.body for r in recorder.requests[seen:] if "chat.postMessage" in r.path
-                   and _field(r.body, "channel") == "C0GUESTS" and _field(r.body, "thread_ts")]
+                   and sent_field(r.body, "channel") == "C0GUESTS" and sent_field(r.body, "thread_ts")]
     assert answers and not [s for s in STAFF_TEXTS if s in json.dumps(answers, ensure_ascii=False)]
 
 
@@ -103,7 +103,7 @@ def test_forged_and_stale_requests_are_rejected(slack: TestClient, recorder: Rec
     response = post(slack, json.dumps(payload, ensure_ascii=False), "application/json", secret=secret, age=age)
     assert response.status_code == 401
     time.sleep(0.5)
-    assert not [r for r in recorder.requests if _field(r.body, "thread_ts") == ts]
+    assert not [r for r in recorder.requests if sent_field(r.body, "thread_ts") == ts]
 
 
 def test_retried_event_is_answered_once(slack: TestClient, recorder: Recorder) -> None:
@@ -143,7 +143,7 @@ def question_ts(recorder: Recorder, question: dict) -> str:
     """The ts the recorder gave the question's own post (the thread every answer must go to)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        threaded = [r.body for r in recorder.requests if "chat.postMessage" in r.path and _field(r.body, "thread_ts")
+        threaded = [r.body for r in recorder.requests if "chat.postMessage" in r.path and sent_field(r.body, "thread_ts")
                     and "夏季休暇" in json.dumps(r.body, ensure_ascii=False)]
         if threaded:
             return str(threaded[-1]["thread_ts"])
@@ -246,7 +246,7 @@ def test_direct_message_is_answered_and_bot_echoes_are_ignored(slack: TestClient
             "event": {**dm["event"], "ts": echo_ts, "bot_id": "B0BOT", "subtype": "bot_message"}}
     assert post(slack, json.dumps(echo, ensure_ascii=False), "application/json").status_code == 200
     time.sleep(0.5)
-    assert not [r for r in recorder.requests if _field(r.body, "thread_ts") == echo_ts]
+    assert not [r for r in recorder.requests if sent_field(r.body, "thread_ts") == echo_ts]
 
 
 def test_thumbs_down_button_is_stored_and_acknowledged(slack: TestClient, recorder: Recorder) -> None:
@@ -309,8 +309,8 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.server import serve
 
-    from channels.cli.chat import socket_mode
     from bot.service.publishing import build_from_settings
+    from channels.cli.chat import socket_mode
     from testing.live_index import BASE, DRONE, DRONE_QUESTION
 
     outgoing: queue.Queue[dict] = queue.Queue()
