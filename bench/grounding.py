@@ -3,7 +3,7 @@
     python -m bench.grounding [--index-dir DIR]
 
 No generative model is available offline, so every "model" reply comes from the local test server
-(tests/recorder.py) speaking the OpenAI chat completions API through the real client, with scripted
+(testing/recorder.py) speaking the OpenAI chat completions API through the real client, with scripted
 replies of known truth: sentences copied from the right source (should be kept), the same sentence cited
 to another source, a number changed by one, an invented URL with a citation [9] (should be dropped).
 It measures the support check and the plumbing, not the quality of any real model's prose.
