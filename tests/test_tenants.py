@@ -173,6 +173,7 @@ def test_an_invalid_tenants_file_names_the_tenant_and_the_field(tmp_path: Path) 
     assert 'tenant "kawase" field hosts' in str(listed.exception)
 
 
+@pytest.mark.system  # the registry lives in PostgreSQL
 def test_the_registry_keeps_each_imported_list_and_refuses_a_broken_one(tmp_path: Path) -> None:
     schema = postgres_schema_url()
     env = {"MADOGUCHI_DATABASE_URL": next(schema), "MADOGUCHI_TENANTS_FROM_DATABASE": "true"}
