@@ -32,7 +32,8 @@ from bot.model import DEFAULT_MODEL_FILE, DecisionModel  # noqa: E402
 from bot.train import collect, rank_examples, train  # noqa: E402
 from bot.tune import choose, outcomes, reliability  # noqa: E402
 from indexer.bm25 import BM25Index  # noqa: E402
-from indexer.runtime import Runtime, build_index, load_runtime  # noqa: E402
+from bot.service.publishing import build_from_settings  # noqa: E402
+from indexer.runtime import Runtime, load_runtime  # noqa: E402
 from indexer.search import reciprocal_rank_fusion  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
 
@@ -45,7 +46,7 @@ DECISIONS = ("answered_right", "clarified_right", "wrong_answer", "escalated_whe
 def runtime_for(corpus: Path, data_dir: Path) -> Runtime:
     """Build (once) and load the index of one corpus."""
     settings = Settings(data_dir=data_dir, index_dir=data_dir / corpus.stem, sources=[corpus])
-    build_index(settings)
+    build_from_settings(settings)
     return load_runtime(settings)
 
 

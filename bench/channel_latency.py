@@ -23,9 +23,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from channels.cli.chat import line_event, signed_line  # noqa: E402
 from channels.server import create_app  # noqa: E402
-from indexer.runtime import build_index  # noqa: E402
+from bot.service.publishing import build_from_settings  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
-from tests.recorder import Recorder  # noqa: E402
+from testing.recorder import Recorder  # noqa: E402
 
 QUESTIONS = ["転入届に必要なものは？", "ソファを捨てたい", "児童手当はいつ振り込まれる？", "マイナンバーカードをなくした",
              "住民票の写しがほしい", "人と話したい", "保育園に入りたい", "固定資産税の支払い方法", "避難所はどこ", "こんにちは"]
@@ -39,7 +39,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/store.db", line_channel_secret="bench",
                             line_channel_access_token="bench", line_api_base=recorder.url)
-        build_index(settings)
+        build_from_settings(settings)
         times = []
         with TestClient(create_app(settings)) as client:
             for n in range(args.events):

@@ -22,7 +22,7 @@ from bot import Bot  # noqa: E402
 from bot.answer import Candidate  # noqa: E402
 from bot.labelled import read_labelled  # noqa: E402
 from bot.routing import AGREEMENT, suggest_department  # noqa: E402
-from indexer.runtime import build_index  # noqa: E402
+from bot.service.publishing import build_from_settings  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
 
 LABELLED = Path(__file__).resolve().parents[1] / "knowledge" / "samples" / "labelled" / "minato.jsonl"
@@ -64,7 +64,7 @@ def main() -> None:
     """Print the table in Markdown, ready for BENCHMARKS.md."""
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(index_dir=Path(folder) / "index")
-        build_index(settings)
+        build_from_settings(settings)
         scenarios = cases(Bot.from_settings(settings))
     rules: list[tuple[str, Rule]] = [("best candidate", best_candidate)]
     rules += [(f"vote, agreement ≥ {a}" + (" (shipped)" if a == AGREEMENT else ""),

@@ -28,7 +28,7 @@ from bot.labelled import read_labelled  # noqa: E402
 from bot.store import ConversationStore  # noqa: E402
 from bot.store.accounts import Accounts  # noqa: E402
 from channels.server import create_app  # noqa: E402
-from indexer.runtime import build_index  # noqa: E402
+from bot.service.publishing import build_from_settings  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "localgovfaq"
@@ -86,7 +86,7 @@ def main() -> None:
         base = Settings() if args.data_dir is None else Settings(data_dir=args.data_dir)
         settings = Settings(data_dir=base.data_dir, index_dir=Path(tmp) / "index",
                             sources=[args.faq / "faq.csv"], database_url=f"sqlite:///{tmp}/store.db", index_poll_seconds=0)
-        build_index(settings)
+        build_from_settings(settings)
         store = ConversationStore(settings.resolved_database_url).migrate()
         Accounts.from_settings(store, settings).create("agent1", PASSWORD, "agent", "bench")
         texts = questions(args.faq)

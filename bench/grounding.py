@@ -3,7 +3,7 @@
     python -m bench.grounding [--index-dir DIR]
 
 No generative model is available offline, so every "model" reply comes from the local test server
-(tests/recorder.py) speaking the OpenAI chat completions API through the real client, with scripted
+(testing/recorder.py) speaking the OpenAI chat completions API through the real client, with scripted
 replies of known truth: sentences copied from the right source (should be kept), the same sentence cited
 to another source, a number changed by one, an invented URL with a citation [9] (should be dropped).
 It measures the support check and the plumbing, not the quality of any real model's prose.
@@ -26,10 +26,10 @@ from bot.answer import Decision, Session  # noqa: E402
 from bot.drafting import Drafter, GroundedComposer, sources_for  # noqa: E402
 from bot.engine import Bot  # noqa: E402
 from bot.labelled import LabelledQuery, read_labelled  # noqa: E402
-from indexer.runtime import build_index  # noqa: E402
+from bot.service.publishing import build_from_settings  # noqa: E402
 from knowledge.records import Record  # noqa: E402
 from knowledge.core.settings import PACKAGE_DIR, Settings  # noqa: E402
-from tests.recorder import Recorder  # noqa: E402
+from testing.recorder import Recorder  # noqa: E402
 
 LABELLED = PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl"
 COMPLETIONS = "/v1/chat/completions"
@@ -135,7 +135,7 @@ def main() -> None:
         settings = Settings(data_dir=Path(tmp), index_dir=args.index_dir or Path(tmp) / "index",
                             draft_model_url=f"{server.url}/v1", grounded_answers=True)
         if not args.index_dir:
-            build_index(settings)
+            build_from_settings(settings)
         queries = read_labelled(LABELLED)
         plain = Bot.from_settings(settings.model_copy(update={"grounded_answers": False}))
         composer = GroundedComposer.from_settings(settings, plain.runtime.normaliser)

@@ -26,7 +26,7 @@ _CHILD = """
 import json, resource, sys, time, torch
 torch.set_num_threads(1)
 from indexer.build import IndexBuilder
-from indexer.runtime import build_index
+from bot.service.publishing import build_from_settings
 from knowledge.core.settings import Settings
 cpu, assemble = [], IndexBuilder.assemble
 def timed(self, *args, **kwargs):
@@ -37,7 +37,7 @@ def timed(self, *args, **kwargs):
         cpu.append(time.process_time() - started)
 IndexBuilder.assemble = timed
 started = time.perf_counter()
-report = build_index(Settings(sources=[sys.argv[1]]))
+report = build_from_settings(Settings(sources=[sys.argv[1]]))
 total = time.perf_counter() - started
 print(json.dumps({"records": report.manifest["counts"]["records"], "build_seconds": report.manifest["build_seconds"],
                   "build_cpu_seconds": sum(cpu), "total_seconds": total,

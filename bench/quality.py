@@ -27,7 +27,8 @@ from bot.engine import Bot
 from bot.evaluate import score_lines, write_jsonl
 from bot.labelled import LabelledQuery, read_labelled
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel
-from indexer.runtime import Runtime, build_index, load_runtime
+from bot.service.publishing import build_from_settings
+from indexer.runtime import Runtime, load_runtime
 from indexer.normalise import normalise_width
 from indexer.sudachi import shared_splitter
 from knowledge.core.settings import Settings
@@ -199,7 +200,7 @@ def run(work: Path | None) -> str | None:
     queries = read_labelled(DATA / "queries.jsonl")
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), index_dir=Path(tmp) / "faq", sources=[DATA / "faq.csv"])
-        build_index(settings)
+        build_from_settings(settings)
         runtime = load_runtime(settings)
         bot = Bot(runtime, DecisionModel.load(DEFAULT_MODEL_FILE))
         systems = [madoguchi_system(bot), peer_system("LangChain, whitespace BM25", runtime, None),

@@ -7,11 +7,9 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from indexer.build import IndexBuilder, Progress, no_progress
 from indexer.embedding import ModelEmbedder, embedder_from_settings
 from indexer.index import KnowledgeIndex, load_index
 from indexer.normalise import TextNormaliser
@@ -48,22 +46,6 @@ def summarise_sources(loaded: LoadResult) -> dict[str, Counter]:
     for problem in loaded.problems:
         summary[problem.source][problem.severity] += 1
     return dict(summary)
-
-
-def build_index(settings: Settings, sources: list[Path] | None = None, strict: bool = False,
-                progress: Progress = no_progress, today: date | None = None) -> BuildReport:
-    """Load the sources, build a new version and make it live in the directory's own CURRENT (benchmarks and
-    tests; `madoguchi index build` and the desk go through `bot.service.publishing`, which honours
-    MADOGUCHI_INDEX_POINTER)."""
-    from knowledge.sources import load_sources  # document parsers: for builds, not for answering
-
-    loaded = load_sources(sources or settings.sources, today=today, strict=strict)
-    per_source = summarise_sources(loaded)
-    builder = IndexBuilder(normaliser_from_settings(settings), embedder_from_settings(settings).warm_up(), progress)
-    source_summary = {name: dict(counts) for name, counts in per_source.items()}
-    store = IndexStore(settings.resolved_index_dir)
-    manifest = builder.run(loaded.records, store, source_summary, keep=settings.keep_versions)
-    return BuildReport(manifest, loaded, per_source)
 
 
 @dataclass(slots=True)

@@ -1,4 +1,7 @@
-"""Shared fixtures: a clean environment per test, and the sample city's index built once."""
+"""Shared fixtures: a clean environment per test, the sample city's index built once, and the tiers.
+
+A test using a service (PostgreSQL, Redis, Chromium: testing/services.py) is marked `system` here; modules
+that start processes, kill them or fuzz say so with their own `pytestmark`."""
 
 from __future__ import annotations
 
@@ -10,19 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from channels.cli.app import app
-from knowledge.core.settings import Settings
-from tests.recorder import Recorder
-
-def _shared() -> Path:
-    """../shared beside the checkout; from a git worktree, beside the main checkout it belongs to."""
-    checkout = Path(__file__).resolve().parents[1]
-    common = checkout / ".git"
-    if common.is_file():  # a worktree: ".git" names <main>/.git/worktrees/<name>
-        common = Path(common.read_text(encoding="utf-8").split(":", 1)[1].strip()).parents[1]
-    return common.parent.parent / "shared"
-
-
-SHARED = _shared()
+from testing.recorder import Recorder
+from testing.services import SERVICES, chromium_service, postgresql_service, redis_service  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -57,11 +49,6 @@ def cli() -> Iterator[CliRunner]:
     yield CliRunner()
 
 
-def sample_settings(index_dir: Path, **overrides: object) -> Settings:
-    """Settings as the CLI would make them for an index directory."""
-    return Settings(index_dir=index_dir, **overrides)
-
-
 @pytest.fixture(scope="module")
 def recorder() -> Iterator[Recorder]:
     """A local stand-in for the LINE and Slack APIs that records what madoguchi sends."""
@@ -71,11 +58,20 @@ def recorder() -> Iterator[Recorder]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's headless Chromium, one per test module; skipped where it is not installed."""
-    from tests.browser import CHROMIUM, chromium
+def browser(chromium_service: str) -> Iterator[object]:  # noqa: F811 (the fixture imported above)
+    """Debian's headless Chromium, one per test module; skipped where it is not installed (failed under CI)."""
+    from testing.browser import chromium
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does)")
     with chromium() as running:
         yield running
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses a service belongs to the system tier and every test on the sample city's built index
+    to the integration tier, however many fixtures lie between (modules mark what no fixture shows)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & set(SERVICES.values()):
+            item.add_marker(pytest.mark.system)
+        if "sample_index_dir" in fixtures:
+            item.add_marker(pytest.mark.integration)

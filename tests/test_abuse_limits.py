@@ -15,14 +15,16 @@ from fastapi.testclient import TestClient
 from bot.store.tables import Feedback
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.recorder import free_port
-from tests.test_crash_recovery import start_server
-from tests.test_web_api import postgres_schema_url, rows
+from testing.database import STORES, postgres_schema_url, rows
+from testing.recorder import free_port
+from testing.servers import start_server
+
+pytestmark = pytest.mark.system  # starts madoguchi in a subprocess
 
 LOOPBACK = ("127.0.0.1", 50000)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'madoguchi.db'}"

@@ -15,14 +15,16 @@ from typer.testing import CliRunner
 from bot import Bot, Decision, Session
 from bot.answer import NONE_OF_THESE
 from bot.evaluate import run_batch, score_lines
+from bot.features import candidate_features, shortlist
 from bot.intents import Intent
 from bot.labelled import LabelledQuery, read_labelled
-from bot.features import candidate_features, shortlist
 from channels.cli.app import app
-from indexer.runtime import build_index
-from knowledge.records import Audience
+from bot.service.publishing import build_from_settings
 from knowledge.core.settings import PACKAGE_DIR, Settings
-from tests.conftest import SHARED
+from knowledge.records import Audience
+from testing.paths import SHARED
+
+pytestmark = pytest.mark.integration
 
 LABELLED = PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl"
 TODAY = date(2026, 11, 25)
@@ -101,7 +103,7 @@ def test_expired_entries_are_never_answered(tmp_path: Path) -> None:
                       "OLD,特別定額給付金の申請方法は？,申請は終了しました。,給付金室,2026-03-31\n"
                       "NEW,住民票の写しの取り方は？,市民課で取れます。,市民課,\n", encoding="utf-8")
     settings = Settings(index_dir=tmp_path / "index", sources=[source])
-    build_index(settings)
+    build_from_settings(settings)
     bot = Bot.from_settings(settings)
     after = bot.answer("特別定額給付金の申請方法", today=TODAY, top_k=10)
     assert "OLD" not in shown_ids(after)
@@ -219,5 +221,5 @@ def test_the_shortlist_holds_the_top_ten_in_a_real_city(tmp_path: Path) -> None:
     if not (data / "faq.csv").exists():
         pytest.skip(f"the LocalgovFAQ evaluation data is not at {data}")
     settings = Settings(index_dir=tmp_path / "index", sources=[data / "faq.csv"])
-    build_index(settings)
+    build_from_settings(settings)
     assert shortlist_misses(Bot.from_settings(settings), read_labelled(data / "queries.jsonl")) == []

@@ -24,15 +24,16 @@ from channels.cli.app import app as cli_app
 from channels.server import create_app
 from indexer.learned import PARAPHRASES
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
-from tests.test_learn import UNANSWERED, bare_city, env  # noqa: F401 (fixtures)
-from tests.test_learn_from_desk import seed_labels
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+from testing.desk import add_user, browser, csrf_of, sign_in
+from testing.learning import UNANSWERED, bare_city, env, seed_labels  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.integration
 
 QUESTION, ENTRY = UNANSWERED[1], UNANSWERED[2]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('calls-learn') / 'store.db'}"

@@ -18,9 +18,11 @@ from bot.store.tables import Escalation, Feedback, Turn
 from channels.cli.app import app as cli_app
 from channels.server.tenants.server import create_tenants_app
 from knowledge.core.settings import Settings
-from tests.store_outage import unreachable
-from tests.test_hot_reload import wait_for
-from tests.test_tenants import HOSTS, count, stores, write_city  # noqa: F401  (stores is a fixture)
+from testing.live_index import wait_for
+from testing.store_outage import unreachable
+from testing.tenants import HOSTS, count, stores, write_city  # noqa: F401  (stores is a fixture)
+
+pytestmark = pytest.mark.integration
 
 MARK = {"asahi": "ASAHIMARK", "kawase": "KAWASEMARK"}
 PHONE = {"asahi": "090-1111-2222", "kawase": "080-3333-4444"}

@@ -17,7 +17,9 @@ from bot.store.tables import Conversation, Turn
 from channels.cli.app import app as cli_app
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, browser, sign_in
+from testing.desk import add_user, browser, sign_in
+
+pytestmark = pytest.mark.integration
 
 TINY_FAQ = """id,question,answer,department,owner,valid_from,valid_until,やさしい日本語
 T1,臨時給付金はどうやって申請しますか。,申請は終了しました。,福祉課,福祉課,,2020-03-31,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +19,10 @@ import pytest
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from bot.store.outbox import Outbox
-from tests.recorder import Recorder, free_port
+from testing.recorder import Recorder, free_port
+from testing.servers import start_server
+
+pytestmark = pytest.mark.system  # starts madoguchi and kills it with SIGKILL
 
 HOOK = "/hooks/desk"
 
@@ -31,20 +32,6 @@ def slow_city_webhook() -> Iterator[Recorder]:
     server = Recorder(delays={HOOK: 60.0}).start()
     yield server
     server.stop()
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "channels.cli", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"server did not start: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
 
 
 def hooks_for(recorder: Recorder, escalation_id: str) -> list:

@@ -22,7 +22,9 @@ from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.recorder import free_port
+from testing.recorder import free_port
+
+pytestmark = pytest.mark.system  # runs a private PostgreSQL server
 
 BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,16 +18,19 @@ from bot.store.escalations import EscalationDesk
 from bot.store.outbox import Outbox
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.recorder import Recorder
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
-from tests.test_line import USER, replies_to, signed, text_event, webhook
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+from testing.desk import add_user, browser, csrf_of, sign_in
+from testing.line import USER, replies_to, signed, text_event, webhook
+from testing.live_index import wait_until
+from testing.recorder import Recorder
+
+pytestmark = pytest.mark.integration
 
 WEBHOOK_SECRET = "desk-webhook-secret"
 PUSH = "/v2/bot/message/push"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=STORES)
 def app(request: pytest.FixtureRequest, sample_index_dir: Path, recorder: Recorder,
         tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     urls = postgres_schema_url() if request.param == "postgresql" else iter(
@@ -48,15 +50,6 @@ def app(request: pytest.FixtureRequest, sample_index_dir: Path, recorder: Record
 
 def desk_of(client: TestClient) -> EscalationDesk:
     return EscalationDesk(client.app.state.madoguchi.store)
-
-
-def wait_until(check, seconds: float = 20.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.05)
-    return check()
 
 
 def line_escalation(client: TestClient, recorder: Recorder) -> str:

@@ -13,11 +13,12 @@ from typer.testing import CliRunner
 from channels.cli.app import app
 from indexer import dense, search
 from indexer.dense import APPROXIMATE_ABOVE, FaissVectorIndex
-from indexer.runtime import load_runtime
 from indexer.search import EXACT_DENSE_LIMIT
 from indexer.store import IndexStore
+from knowledge.core.settings import SAMPLE_CITY
 from knowledge.records import Audience
-from knowledge.core.settings import Settings
+from knowledge.sources import load_sources
+from testing.fakes import memory_retriever
 
 
 def unit_vectors(rows: int, seed: int = 0, dimensions: int = 48) -> np.ndarray:
@@ -98,6 +99,7 @@ def search_ids(cli: CliRunner, index_dir: Path) -> list[str]:
     return [json.loads(line)["id"] for line in result.output.splitlines() if line.strip()]
 
 
+@pytest.mark.integration
 def test_a_city_index_built_as_a_graph_searches_like_the_exact_one(
         cli: CliRunner, sample_index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dense, "APPROXIMATE_ABOVE", 10)
@@ -109,10 +111,10 @@ def test_a_city_index_built_as_a_graph_searches_like_the_exact_one(
 
 
 def test_past_the_exact_limit_retrieval_scores_the_units_the_index_finds_nearest(
-        sample_index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Above the limit each record's dense signal comes from its units among the nearest DENSE_CANDIDATES:
     never more than the exact score, the same for the record the exact scores put first."""
-    retriever = load_runtime(Settings(index_dir=sample_index_dir)).retriever
+    retriever = memory_retriever(load_sources([SAMPLE_CITY]).records)
     exact = retriever.run("住民票の写しがほしい", Audience.RESIDENT)
     monkeypatch.setattr(search, "EXACT_DENSE_LIMIT", 10)
     nearest = retriever.run("住民票の写しがほしい", Audience.RESIDENT)

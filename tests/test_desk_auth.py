@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -12,29 +11,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
 from bot.store.tables import AuditEntry, DeskSession, DeskUser, utcnow
-from channels.cli.app import app as cli_app
 from channels.server import create_app
 from knowledge.core.settings import Settings
+from testing.desk import PASSWORD, add_user, browser, csrf_of, sign_in
 
-PASSWORD = "minato-desk-2026"
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-ADDRESSES = itertools.count(1)
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('desk-auth') / 'store.db'}"
-
-
-def add_user(store_url: str, model_cache: Path, name: str, role: str, password: str = PASSWORD) -> None:
-    """Through `madoguchi desk user add … --password-stdin`, as an administrator would."""
-    env = {"MADOGUCHI_DATABASE_URL": store_url, "MADOGUCHI_DATA_DIR": str(model_cache)}
-    result = CliRunner().invoke(cli_app, ["desk", "user", "add", name, "--role", role, "--password-stdin"],
-                                input=password + "\n", env=env)
-    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture(scope="module")
@@ -47,34 +35,6 @@ def app(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterator[o
                            ("racer", "agent")):
             add_user(store_url, model_cache, name, role)
         yield application
-
-
-def browser(app: object, address: str = "", https: bool = False) -> TestClient:
-    """A fresh cookie jar on the running app (no lifespan of its own), from its own client address."""
-    address = address or f"198.51.100.{next(ADDRESSES)}"
-    base = "https://testserver" if https else "http://testserver"
-    return TestClient(app, base_url=base, client=(address, 50000), follow_redirects=False)  # type: ignore[arg-type]
-
-
-def sign_in(client: TestClient, name: str, password: str = PASSWORD, next_path: str = "/desk"):  # type: ignore[no-untyped-def]
-    form = client.get("/desk/login", params={"next": next_path})
-    token = CSRF.search(form.text)
-    assert token, form.text
-    return client.post("/desk/login", data={"username": name, "password": password, "csrf": token.group(1),
-                                            "next": next_path})
-
-
-def signed_in(app: object, name: str) -> TestClient:
-    """A desk browser already signed in as `name`."""
-    client = browser(app)
-    assert sign_in(client, name).status_code == 303
-    return client
-
-
-def csrf_of(client: TestClient, path: str = "/desk") -> str:
-    found = CSRF.search(client.get(path).text)
-    assert found
-    return found.group(1)
 
 
 def audit(store_url: str, action: str, actor: str | None = None) -> list[AuditEntry]:

@@ -4,17 +4,16 @@ two agents racing for one escalation, a form without its CSRF token, an agent at
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import PASSWORD, add_user
-from tests.test_desk_queue import stored
-from tests.browser import DOCS, needs_chromium, served
+from testing.browser import DOCS, needs_chromium, served
+from testing.desk import add_user
+from testing.desk_city import stored
+from testing.widget import agent_page, resident_asks
 
 SHOTS = Path(os.environ.get("DESK_SHOTS", str(DOCS)))
 
@@ -34,28 +33,6 @@ def server(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterato
     settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url, index_poll_seconds=0)
     with served(settings) as base:
         yield base
-
-
-def agent_page(browser, server: str, name: str):  # type: ignore[no-untyped-def]
-    """A separate browser context (its own cookies) signed in as `name` through the login form."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-    page = context.new_page()
-    page.goto(server + "/desk")
-    assert "/desk/login?next=%2Fdesk" in page.url
-    page.get_by_label("ユーザー名").fill(name)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(server + "/desk")
-    return page
-
-
-def resident_asks(server: str, *texts: str) -> str:
-    """The widget's API, as a resident's browser calls it, one session; returns the escalation id."""
-    session = uuid.uuid4().hex
-    for text in texts:
-        reply = httpx.post(server + "/api/v1/ask", json={"text": text, "session_id": session}, timeout=60).json()
-    assert reply["decision"] == "escalate", reply
-    return reply["escalation"]["id"]
 
 
 def test_an_agent_signs_in_claims_and_replies(browser, server: str, store_url: str) -> None:  # type: ignore[no-untyped-def]

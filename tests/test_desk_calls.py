@@ -23,15 +23,17 @@ from bot.store.labels import LabelStore
 from bot.store.tables import Call, Conversation, Escalation, OutboxMessage, QuestionLabel, Turn
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, browser, csrf_of, signed_in
-from tests.test_hostile_input import STAFF, red_team_queries
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+from testing.desk import add_user, browser, csrf_of, signed_in
+from testing.hostile import STAFF, red_team_queries
+
+pytestmark = pytest.mark.integration
 
 ASKED = "転入届に必要なものは？ 折り返しは090-1234-5678へ"
 STAFF_QUESTION = "年次有給休暇の残日数はどこで確認できますか"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('desk-calls') / 'store.db'}"

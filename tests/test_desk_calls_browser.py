@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from bot.store.tables import Call
 from knowledge.core.settings import Settings
-from tests.browser import needs_chromium, served
-from tests.test_desk_auth import PASSWORD, add_user
-from tests.test_hostile_input import STAFF, red_team_queries
+from testing.browser import needs_chromium, served
+from testing.desk import PASSWORD, add_user
+from testing.hostile import STAFF, red_team_queries
 
 pytestmark = needs_chromium
 PROBES = 16

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +17,9 @@ from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
+from testing.desk import add_user, browser, csrf_of, sign_in
+
+pytestmark = pytest.mark.integration
 
 QUESTION = "粗大ごみの出し方を教えてください。担当者と話したい"
 

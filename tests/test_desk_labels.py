@@ -21,16 +21,18 @@ from bot.store.tables import AuditEntry, QuestionLabel
 from channels.cli.app import app as cli_app
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, browser, csrf_of, signed_in
-from tests.test_kb_roundtrip import copy_index
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+from testing.desk import add_user, browser, csrf_of, signed_in
+from testing.live_index import copy_index
+
+pytestmark = pytest.mark.integration
 
 PICKED = "ごみの出し方"  # the sample city offers choices for this
 THANKED = "子どもの医療費"  # answered directly
 ESCALATED = "住民票の写しがほしい"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('desk-labels') / 'store.db'}"

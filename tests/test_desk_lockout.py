@@ -19,7 +19,7 @@ from bot.store.accounts import Accounts
 from bot.store.repository import ConversationStore
 from bot.store.tables import AuditEntry, DeskUser
 from knowledge.core.errors import UnauthorizedError
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
 
 PASSWORD = "minato-desk-2026"
 LIMIT = 5
@@ -39,7 +39,7 @@ class CountingHasher(PasswordHasher):
         return super().verify(hash, password)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=STORES)
 def accounts(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Accounts]:
     if request.param == "sqlite":
         urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'store.db'}"])

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from knowledge.core.settings import Settings
-from tests.a11y import axe_violations, contrast, focus_ring_colour
-from tests.browser import needs_chromium, served
-from tests.test_desk_auth import PASSWORD, add_user
-from tests.test_desk_browser import resident_asks
+from testing.a11y import axe_violations, contrast, focus_ring_colour
+from testing.browser import needs_chromium, served
+from testing.desk import PASSWORD, add_user
+from testing.widget import resident_asks
 
 pytestmark = needs_chromium
 PAGES = ("/desk", "/desk/entries", "/desk/review", "/desk/stats", "/desk/health")

@@ -19,53 +19,18 @@ from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from bot.store.tables import AuditEntry, Conversation, Escalation, Turn
 from channels.cli.app import app as cli_app
-from channels.server import create_app
 from knowledge.core.errors import ConflictError
-from knowledge.core.settings import Settings
-from tests.recorder import Recorder
-from tests.test_desk_auth import PASSWORD, add_user, browser, csrf_of, sign_in, signed_in
-from tests.test_line import signed, text_event, webhook
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+from testing.desk import PASSWORD, add_user, browser, csrf_of, sign_in, signed_in
+from testing.desk_city import LINE_SECRET, app, ask, store_url, stored  # noqa: F401 (fixtures)
+from testing.line import signed, text_event, webhook
+from testing.recorder import Recorder
 
-LINE_SECRET = "line-secret-for-desk-tests"
-
-
-@pytest.fixture(scope="module")
-def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('desk-queue') / 'store.db'}"
-
-
-@pytest.fixture(scope="module")
-def app(sample_index_dir: Path, store_url: str, model_cache: Path, recorder: Recorder) -> Iterator[object]:
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url,
-                        index_poll_seconds=0, line_channel_secret=LINE_SECRET, line_channel_access_token="token",
-                        line_api_base=recorder.url, rate_per_session=1000, rate_per_address=10_000)
-    application = create_app(settings)
-    with TestClient(application):
-        for name, role in (("agent1", "agent"), ("agent2", "agent"), ("boss", "admin")):
-            add_user(store_url, model_cache, name, role)
-        yield application
-
-
-def ask(app: object, *texts: str) -> str:
-    """A resident's conversation on the web widget's API; returns the escalation id of the last turn."""
-    api, session = TestClient(app), uuid.uuid4().hex  # type: ignore[arg-type]
-    for text in texts:
-        body = api.post("/api/v1/ask", json={"text": text, "session_id": session}).json()
-    return body["escalation"]["id"]
+pytestmark = pytest.mark.integration
 
 
 def form(client: TestClient, path: str, **fields: str):  # type: ignore[no-untyped-def]
     return client.post(path, data={"csrf": csrf_of(client), **fields})
-
-
-def stored(store_url: str, escalation_id: str) -> Escalation:
-    engine = create_engine(store_url)
-    with Session(engine) as session:
-        found = session.get(Escalation, escalation_id)
-    engine.dispose()
-    assert found is not None
-    return found
 
 
 def test_a_new_escalation_is_in_the_queue_with_counts_and_filters(app: object) -> None:
@@ -255,7 +220,7 @@ def seeded_escalation(store: ConversationStore) -> str:
     return escalation_id
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=STORES)
 def race_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConversationStore]:
     if request.param == "sqlite":
         store = ConversationStore(f"sqlite:///{tmp_path / 'race.db'}").migrate()

@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 from channels.cli.app import app as cli_app
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
-from tests.test_kb_roundtrip import form_of
+from testing.desk import add_user, browser, csrf_of, form_of, sign_in
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,8 @@ from typer.core import TyperGroup
 from channels.cli.app import app
 from knowledge.core.settings import Settings
 
+pytestmark = pytest.mark.system  # runs the README's commands in a shell
+
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 MAKEFILE = (Path(__file__).parents[1] / "Makefile").read_text(encoding="utf-8")
 

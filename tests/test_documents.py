@@ -11,8 +11,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from knowledge.records import Audience
 from knowledge.core.settings import SAMPLE_CITY
+from knowledge.records import Audience
 from knowledge.sources import load_sources
 
 TODAY = date(2026, 11, 25)

@@ -13,24 +13,26 @@ from typer.testing import CliRunner
 
 from bot.answer import Answer, Decision
 from bot.intents import Intent
+from bot.service.publishing import load_knowledge
 from bot.store import ConversationStore
 from bot.store.entries import EntryStore
 from bot.store.entry_fields import EntryFields
 from bot.store.escalations import EscalationDesk
 from bot.store.tables import AuditEntry, Escalation
 from channels.cli.app import app as cli_app
-from bot.service.publishing import load_knowledge
 from indexer.index import load_index
 from indexer.store import IndexStore
 from knowledge.core.errors import ConflictError, NotFoundError, RequestError
 from knowledge.core.settings import SAMPLE_CITY, Settings
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+
+pytestmark = pytest.mark.integration
 
 RESIDENT_WORDS = "公園でドローンを飛ばしてもいいですか"
 AGENT_REPLY = "市の公園では、ドローンの飛行を原則として禁止しています。撮影などで必要なときは公園緑地課にご相談ください。"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConversationStore]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('entries') / 'store.db'}"

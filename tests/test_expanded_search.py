@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from indexer.expansion import NEIGHBOURS_FILE, VECTORS_FILE, char_bigrams
 from indexer.runtime import load_runtime
 from indexer.search import SIGNALS
 from knowledge.records import Audience
-from tests.conftest import sample_settings
+from testing.live_index import sample_settings
+
+pytestmark = pytest.mark.integration
 
 
 def signal_of(index_dir: Path, model_cache: Path, text: str, entry: str) -> dict[str, float]:

@@ -17,6 +17,8 @@ from channels.server import create_app
 from knowledge.core.errors import ConfigurationError
 from knowledge.core.settings import Settings
 
+pytestmark = pytest.mark.integration
+
 TRICKY = Path(__file__).parent / "data" / "furigana_tricky.tsv"
 SESSION = "furigana-session-0001"
 HOSTILE = '<img src=x onerror="alert(1)">住民票は<script>alert("x")</script>市民課で1通300円&amp;です'

@@ -9,10 +9,10 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.store.tables import Conversation
-from tests.recorder import Recorder
-from tests.test_line import event, line, replies_to, signed, webhook  # noqa: F401 (fixture)
-from tests.test_slack import OTHER_TEAM, mention, post, slack, thread_posts  # noqa: F401 (fixture)
-from tests.test_web_api import store_url  # noqa: F401 (the fixture over SQLite and PostgreSQL)
+from testing.database import store_url  # noqa: F401 (the fixture over SQLite and PostgreSQL)
+from testing.line import event, line, replies_to, signed, webhook  # noqa: F401 (fixture)
+from testing.recorder import Recorder
+from testing.slack import OTHER_TEAM, mention, post, slack, thread_posts  # noqa: F401 (fixture)
 
 READER = "U0f00d00000000000000000000000001"
 QUESTION = "児童手当はいつ振り込まれる？"

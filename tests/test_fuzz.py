@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.system  # fuzzes the text pipeline in a subprocess
+
 HARNESS = Path(__file__).with_name("fuzz_text.py")
 
 

@@ -18,10 +18,12 @@ from bot.grounding import SupportCheck
 from bot.labelled import read_labelled
 from channels.cli.app import app
 from knowledge.core.errors import ConfigurationError
-from knowledge.records import Audience, Record
 from knowledge.core.settings import PACKAGE_DIR, Settings
-from tests.recorder import Recorder, free_port
-from tests.test_drafting import COMPLETIONS, completion
+from knowledge.records import Audience, Record
+from testing.drafting import COMPLETIONS, completion
+from testing.recorder import Recorder, free_port
+
+pytestmark = pytest.mark.integration
 
 PASSAGE_QUESTION = "委任状で転入届を出せる？"
 SUPPORTED = "別の世帯の方が届け出るときは、本人が自分で書いた委任状が必要です[1]。同じ世帯の方は委任状は不要です[1]。"

@@ -8,12 +8,15 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from bot.evaluate import score_lines
 from bot.labelled import read_labelled
 from channels.cli.app import app
 from indexer.bm25 import BM25Index
+
+pytestmark = pytest.mark.integration
 
 UNSEEN = Path(__file__).resolve().parent / "data" / "unseen_questions.jsonl"
 

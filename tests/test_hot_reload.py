@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,19 +20,15 @@ from typer.testing import CliRunner
 from channels.cli.app import app as cli_app
 from channels.server import create_app
 from indexer.chive import MODEL_NAME
-from indexer.runtime import build_index
+from bot.service.publishing import build_from_settings
 from indexer.store import IndexStore
 from knowledge.core.errors import CorruptIndexError
-from knowledge.core.settings import SAMPLE_CITY, Settings
-from tests.recorder import free_port
+from knowledge.core.settings import Settings
+from testing.live_index import BASE, DRONE, DRONE_QUESTION, HEADER, ask, version, wait_for
+from testing.recorder import free_port
 
-BASE = SAMPLE_CITY / "faq" / "resident-services.csv"
-HEADER = "id,question,alt_questions,answer,category,department,contact,url,audience,valid_from,valid_until,owner\n"
-DRONE = (HEADER + "N001,公園でドローンを飛ばしてもよいですか。,公園でドローンを使いたい|ドローン 公園 禁止,"
-         "市の公園では、ほかの利用者の安全のため、ドローンを飛ばすことを禁止しています。撮影で使いたいときは、"
-         "公園緑地課に事前にご相談ください。,公園,公園緑地課,公園緑地課 電話 0123-45-1234,"
-         "https://www.city.minato.example.jp/park/drone,resident,,,公園緑地課\n")
-DRONE_QUESTION = "公園でドローンを飛ばしてもいいですか"
+pytestmark = pytest.mark.integration
+
 OLD_QUESTION = "粗大ごみの出し方を教えて"
 
 
@@ -45,26 +40,8 @@ def city(tmp_path: Path) -> Iterator[tuple[Settings, Path]]:
     settings = Settings(index_dir=tmp_path / "index", sources=[BASE], keep_versions=10, index_poll_seconds=0,
                         database_url=f"sqlite:///{tmp_path / 'store.db'}", rate_per_session=100_000,
                         rate_per_address=100_000)
-    build_index(settings)
+    build_from_settings(settings)
     yield settings, drone
-
-
-def version(client: TestClient) -> str:
-    return client.get("/healthz").json()["index_version"]
-
-
-def ask(client: TestClient, text: str) -> dict:
-    response = client.post("/api/v1/ask", json={"text": text})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 60.0) -> None:
-    """Until the watcher thread has done its part (a generous bound; what is asserted is not the time)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the watcher did not act"
-        time.sleep(0.05)
 
 
 def test_new_faq_is_answered_without_restart(city: tuple[Settings, Path], cli: CliRunner) -> None:
@@ -105,14 +82,14 @@ def test_corrupt_version_is_refused_and_the_old_one_keeps_answering(
     store = IndexStore(settings.resolved_index_dir)
     with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING, logger="madoguchi.index"):
         serving = version(client)
-        bad = build_index(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]
+        bad = build_from_settings(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]
         DAMAGE[damaged](store.versions / bad / damaged)
         store.activate(bad)
         watcher = client.app.state.index_watcher  # type: ignore[attr-defined]
         assert watcher.poll() is None and watcher.poll() is None
         assert version(client) == serving and ask(client, OLD_QUESTION)["decision"] != "escalate"
         assert len([r for r in caplog.records if bad in r.getMessage()]) == 1, "logged once per bad version"
-        good = build_index(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]
+        good = build_from_settings(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]
         assert watcher.poll() == good and version(client) == good
 
 
@@ -124,7 +101,7 @@ def test_version_built_with_another_model_or_tokenizer_is_refused(
         other = {**other, "model": str(settings.model_cache_dir / MODEL_NAME)}
     with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING, logger="madoguchi.index"):
         serving = version(client)
-        build_index(settings.model_copy(update={"sources": [BASE, drone], **other}))
+        build_from_settings(settings.model_copy(update={"sources": [BASE, drone], **other}))
         assert client.app.state.index_watcher.poll() is None  # type: ignore[attr-defined]
         assert version(client) == serving and ask(client, OLD_QUESTION)["decision"] != "escalate"
     [warning] = [r.getMessage() for r in caplog.records if "not swapped" in r.getMessage()]
@@ -136,7 +113,7 @@ def served(city: tuple[Settings, Path]) -> Iterator[tuple[Settings, str, list[st
     """Two versions built (without and with the new FAQ), served by uvicorn whose watcher polls quickly."""
     settings, drone = city
     store = IndexStore(settings.resolved_index_dir)
-    versions = [store.current_version(), build_index(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]]
+    versions = [store.current_version(), build_from_settings(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]]
     store.activate(versions[0])
     port = free_port()
     watched = settings.model_copy(update={"index_poll_seconds": 0.05})
@@ -199,7 +176,7 @@ def zero_block(path: Path, size: int = 4096) -> None:
 def with_secret(settings: Settings, tmp_path: Path) -> str:
     """A new version holding a staff-only rule; returns its name (it is live once built)."""
     (tmp_path / "secret.csv").write_text(SECRET, encoding="utf-8")
-    return build_index(settings.model_copy(update={"sources": [BASE, tmp_path / "secret.csv"]})).manifest["version"]
+    return build_from_settings(settings.model_copy(update={"sources": [BASE, tmp_path / "secret.csv"]})).manifest["version"]
 
 
 @pytest.mark.parametrize(("damaged", "damage"), [("records.jsonl", lambda p: flip_audience(p, "S900", "resident")),
@@ -223,7 +200,7 @@ def test_a_server_starts_on_the_newest_good_version_when_the_live_one_is_corrupt
         city: tuple[Settings, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     settings, drone = city
     store = IndexStore(settings.resolved_index_dir)
-    good = build_index(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]
+    good = build_from_settings(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]
     tampered = with_secret(settings, tmp_path)
     flip_audience(store.versions / tampered / "records.jsonl", "S900", "resident")
     with caplog.at_level(logging.WARNING, logger="madoguchi.index"), TestClient(create_app(settings)) as client:

@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.store import ConversationStore
 from bench.fault_proxy import FaultProxy
+from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.test_web_api import postgres_schema_url
+from testing.database import postgres_schema_url
+
+pytestmark = pytest.mark.system  # a database that stops answering, through a fault proxy
 
 QUESTIONS = ["粗大ごみの出し方", "住民票の写しを取りたい", "担当者と話したい"]
 

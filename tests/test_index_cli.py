@@ -13,9 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from channels.cli.app import app
-from indexer.runtime import build_index
+from bot.service.publishing import build_from_settings
 from indexer.store import IndexStore
 from knowledge.core.settings import SAMPLE_CITY, Settings
+
+pytestmark = pytest.mark.integration
 
 TINY = "id,question,answer,department,audience\nT1,住民票の写しは？,市民課で300円です。,市民課,resident\n" \
        "T2,年休の残りは？,みなとポータルで確認します。,人事課,staff\n"
@@ -43,7 +45,7 @@ def tiny_index(tmp_path: Path) -> tuple[Path, Path]:
     source = tmp_path / "faq.csv"
     source.write_text(TINY, encoding="utf-8")
     index_dir = tmp_path / "index"
-    build_index(Settings(index_dir=index_dir, sources=[source]))
+    build_from_settings(Settings(index_dir=index_dir, sources=[source]))
     return source, index_dir
 
 
@@ -98,7 +100,7 @@ def test_interrupted_build_leaves_the_old_index_serving(tiny_index: tuple[Path, 
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        build_index(Settings(index_dir=index_dir, sources=[source]), progress=interrupt)
+        build_from_settings(Settings(index_dir=index_dir, sources=[source]), progress=interrupt)
     assert store.current_version() == before
     assert list(store.versions.glob(".staging-*")) == []
 
@@ -107,7 +109,7 @@ def test_rebuild_replaces_the_index_and_old_version_can_be_restored(cli: CliRunn
     source, index_dir = tiny_index
     first = IndexStore(index_dir).current_version()
     source.write_text(TINY + "T3,粗大ごみは？,予約制です。,ごみ減量推進課,resident\n", encoding="utf-8")
-    build_index(Settings(index_dir=index_dir, sources=[source]))
+    build_from_settings(Settings(index_dir=index_dir, sources=[source]))
     assert "T3" in search_ids(cli, index_dir, "粗大ごみ")
     second = IndexStore(index_dir).current_version()
     assert cli.invoke(app, ["index", "use", first, "--index-dir", str(index_dir)]).exit_code == 0

@@ -25,8 +25,10 @@ from channels.cli.app import app as cli_app
 from channels.server import create_app
 from knowledge.core.errors import IndexStoreError, PointerUnavailableError
 from knowledge.core.settings import Settings
-from tests.test_hot_reload import BASE, DRONE, DRONE_QUESTION, ask, version, wait_for
-from tests.test_web_api import postgres_schema_url
+from testing.database import postgres_schema_url
+from testing.live_index import BASE, DRONE, DRONE_QUESTION, ask, version, wait_for
+
+pytestmark = pytest.mark.system  # builds in other processes against PostgreSQL
 
 
 @pytest.fixture()

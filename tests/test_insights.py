@@ -22,8 +22,10 @@ from bot.store.tables import Escalation, Turn
 from channels.server import create_app
 from indexer.normalise import normalise_width
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, browser, sign_in
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+from testing.desk import add_user, browser, sign_in
+
+pytestmark = pytest.mark.integration
 
 MINUTES = 6
 CLUSTERS = {"sodaigomi": ["粗大ごみの出し方を教えて", "粗大ごみを捨てたい", "粗大ゴミの収集を申し込みたい"],
@@ -45,7 +47,7 @@ class Seeded:
     escalations: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('insights') / 'store.db'}"

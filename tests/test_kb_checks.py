@@ -20,9 +20,10 @@ from channels.cli.app import app as cli_app
 from channels.server import create_app
 from indexer.store import IndexStore
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
-from tests.test_kb_roundtrip import form_of
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+from testing.desk import add_user, browser, csrf_of, form_of, sign_in
+
+pytestmark = pytest.mark.integration
 
 HEADER = "番号,質問,回答,担当課,公開範囲,参照URL\n"
 BAD_ROWS = (f"LONG1,長い担当課,回答,{'課' * 300},住民,\n"
@@ -34,7 +35,7 @@ EXPECTED = [("2 行目", "担当課", "200 文字まで"), ("3 行目", "番号"
             ("5 行目", "参照URL", "使えるリンクは http, https, tel, mailto だけです")]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('kb-checks') / 'store.db'}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import getpass
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,15 +20,18 @@ from bot.store import ConversationStore
 from bot.store.entries import EntryStore
 from bot.store.entry_fields import EntryFields
 from bot.store.tables import AuditEntry
-from channels.server import create_app
 from channels.cli.app import app as cli_app
+from channels.server import create_app
 from indexer.index import load_index
 from indexer.store import IndexStore
+from knowledge.core.settings import SAMPLE_CITY, Settings
 from knowledge.export import PASSAGE_SHEET
 from knowledge.records import Record
-from knowledge.core.settings import SAMPLE_CITY, Settings
 from knowledge.sources import load_sources
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
+from testing.desk import add_user, browser, csrf_of, form_of, sign_in
+from testing.live_index import copy_index
+
+pytestmark = pytest.mark.integration
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -107,14 +109,6 @@ def test_import_versions_new_and_changed_rows_reports_bad_ones_and_publishes(cli
     assert load_index(index, manifest["model"], manifest["tokenizer"]).by_id["N100"].source == "desk"
 
 
-def copy_index(source: Path, target: Path) -> Path:
-    """The live version of a built index in a folder of its own, so publishing into it touches no other test."""
-    live = IndexStore(source).current_version()
-    shutil.copytree(source / "versions" / live, target / "versions" / live)
-    (target / "CURRENT").write_text(live + "\n", encoding="utf-8")
-    return target
-
-
 @pytest.fixture(scope="module")
 def desk(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[object]:
     folder = tmp_path_factory.mktemp("kb-desk")
@@ -170,14 +164,6 @@ def test_agents_cannot_export_or_import_and_a_form_without_csrf_is_refused(desk:
     sign_in(editor, "editor1")
     refused = editor.post("/desk/kb/import", files={"file": ("x.csv", b"id,question,answer\nZ,q,a\n", "text/csv")})
     assert refused.status_code == 403
-
-
-def form_of(client: TestClient, path: str) -> dict[str, str]:
-    """The entry form's current values, as the browser would send them back."""
-    html = client.get(path).text
-    values = {name: value for name, value in re.findall(r'<textarea [^>]*name="(\w+)"[^>]*>([^<]*)</textarea>', html)}
-    values.update(re.findall(r'<input [^>]*name="(\w+)" [^>]*value="([^"]*)"', html))
-    return {k: v.replace("&amp;", "&") for k, v in values.items()}
 
 
 def test_agents_write_drafts_but_only_editors_approve(desk: object) -> None:

@@ -12,8 +12,10 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnablePassthrough
 
 from bot.langchain import MadoguchiRetriever
-from knowledge.records import Audience
 from knowledge.core.settings import Settings
+from knowledge.records import Audience
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")

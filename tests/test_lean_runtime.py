@@ -11,7 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_kb_roundtrip import copy_index
+import pytest
+
+from testing.live_index import copy_index
+
+pytestmark = pytest.mark.system  # starts fresh interpreters
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "sentence_transformers", "transformers")

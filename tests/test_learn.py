@@ -8,7 +8,6 @@ takes a model load and five fold indexes, so runs are made once per module on co
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import re
@@ -17,38 +16,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner, Result
 
 from bot.labelled import read_labelled
 from bot.learning.guard import Measured, judge, worse_because
 from bot.learning.labels import is_held_out
 from bot.model import DEFAULT_MODEL_FILE
-from channels.cli.app import app
 from indexer.learned import MODEL, PARAPHRASES
-from knowledge.core.settings import SAMPLE_CITY
+from testing.learning import LABELLED, UNANSWERED, bare_city, env, invoke, snapshot  # noqa: F401 (fixtures)
 
-LABELLED = SAMPLE_CITY.parent / "labelled" / "minato.jsonl"
-UNANSWERED = ("q028", "洪水の危険区域がのってる地図、紙でほしい", "R161")  # escalated before learning
+pytestmark = pytest.mark.integration
+
 CLARIFIED = "75歳になったら健康保険ってどう変わるの？"  # unlabelled-answer question; the learned model changes its confidence
 STAFF_QUESTION = "出張先のビジホ、1泊12000円なんだけど全額出る？"  # labelled with the staff rule S022
-
-
-def invoke(env: dict[str, str], *args: str) -> Result:
-    result = CliRunner().invoke(app, list(args), env=env)
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def copy_of(index_dir: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     target = tmp_path_factory.mktemp(name) / "index"
     shutil.copytree(index_dir, target)
     return target
-
-
-def snapshot(index_dir: Path) -> tuple[str, str, list[str]]:
-    """The live version, the history of activations and the versions on disk."""
-    history = (index_dir / "HISTORY").read_text(encoding="utf-8") if (index_dir / "HISTORY").exists() else ""
-    return (index_dir / "CURRENT").read_text(encoding="utf-8"), history, sorted(p.name for p in (index_dir / "versions").iterdir())
 
 
 def live_folder(index_dir: Path) -> Path:
@@ -60,28 +45,6 @@ def ask_batch(env: dict[str, str], index_dir: Path, tmp_path: Path, questions: l
     batch.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
     result = invoke(env, "ask", "--batch", str(batch), "--index-dir", str(index_dir))
     return {line["id"]: line for line in map(json.loads, filter(str.strip, result.output.splitlines()))}
-
-
-@pytest.fixture(scope="module")
-def env(model_cache: Path) -> dict[str, str]:
-    return {"MADOGUCHI_DATA_DIR": str(model_cache)}
-
-
-@pytest.fixture(scope="module")
-def bare_city(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, Path]:
-    """The sample city without the FAQ's own paraphrases, and its index: (sources, index dir)."""
-    city = tmp_path_factory.mktemp("bare") / "city"
-    shutil.copytree(SAMPLE_CITY, city)
-    for table in (city / "faq").glob("*.csv"):
-        with open(table, encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        with open(table, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows({**row, "alt_questions": ""} for row in rows)
-    index_dir = city.parent / "index"
-    invoke(env, "index", "build", str(city), "--index-dir", str(index_dir))
-    return city, index_dir
 
 
 @pytest.fixture(scope="module")

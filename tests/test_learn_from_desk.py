@@ -22,40 +22,29 @@ from typer.testing import CliRunner
 
 from bot.answer import Answer, Decision
 from bot.intents import Intent
-from bot.labelled import read_labelled
 from bot.learning.desk import question_id
 from bot.learning.labels import is_held_out
 from bot.store import ConversationStore
-from bot.store.tables import QuestionLabel
 from channels.cli.app import app as cli_app
 from channels.server import create_app
 from indexer.learned import PARAPHRASES
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, csrf_of, signed_in
-from tests.test_learn import LABELLED, UNANSWERED, bare_city, env, snapshot  # noqa: F401 (fixtures)
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+from testing.desk import add_user, csrf_of, signed_in
+from testing.learning import LABELLED, UNANSWERED, bare_city, env, seed_labels, snapshot  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.integration
 
 STAFF_WORDS = "出張の旅費の精算のしかたを知りたい"  # on the training side of the split
 RETIRED_WORDS = "公園で花火をしてもいいですか"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('learn-desk') / 'store.db'}"
         return
     yield from postgres_schema_url()
-
-
-def seed_labels(store_url: str) -> None:
-    """The labels earlier desk work left: every labelled sample question but the one this test asks."""
-    store = ConversationStore(store_url).migrate()
-    with store.session() as session, session.begin():
-        for query in read_labelled(LABELLED):
-            for entry in (e for e, grade in query.relevant.items() if grade == 2 and query.id != UNANSWERED[0]):
-                session.add(QuestionLabel(question=query.text, normalised=query.text, entry_id=entry,
-                                          audience=query.audience.value, source="agent", by="earlier"))
-    store.engine.dispose()
 
 
 @pytest.fixture(scope="module")

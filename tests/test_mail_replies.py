@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 from bot.store.escalations import EscalationDesk
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.mailserver import PASSWORD, USER, MailServer
-from tests.test_delivery import wait_until
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+from testing.desk import add_user, browser, csrf_of, sign_in
+from testing.live_index import wait_until
+from testing.mailserver import PASSWORD, USER, MailServer
+
+pytestmark = pytest.mark.integration
 
 SENDER = "みなと市 お問い合わせ <madoguchi@city.minato.example.jp>"
 REPLY = "粗大ごみの申し込みは、粗大ごみ受付センター（電話 0123-45-1400）で受け付けています。"
@@ -41,7 +43,7 @@ def settings_for(url: str, model_cache: Path, index_dir: Path, mail: MailServer 
                     rate_per_address=10_000, desk_login_rate_per_address=1000, **smtp)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=STORES)
 def app(request: pytest.FixtureRequest, sample_index_dir: Path, model_cache: Path, mail: MailServer,
         tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     urls = postgres_schema_url() if request.param == "postgresql" else iter(

@@ -21,9 +21,11 @@ from sqlalchemy import create_engine, text
 
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.recorder import Recorder
-from tests.test_desk_auth import add_user, browser, sign_in
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+from testing.desk import add_user, browser, sign_in
+from testing.recorder import Recorder
+
+pytestmark = pytest.mark.integration
 
 # (what the resident typed, the parts that must never be seen again)
 SECRETS = [
@@ -64,7 +66,7 @@ ORDINARY = ["住民票は1通300円", "平日8:30〜17:15", "令和6年4月1日"
 HAND_OVER = "担当者と話したい"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('masking') / 'store.db'}"

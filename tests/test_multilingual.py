@@ -11,10 +11,12 @@ from fastapi.testclient import TestClient
 
 from bot.multilingual import detect_language
 from channels.server import create_app
-from knowledge.faq import load_faq_table
 from knowledge.core.settings import Settings
-from tests.recorder import Recorder
-from tests.test_line import SECRET, replies_to, signed, text_event, webhook
+from knowledge.faq import load_faq_table
+from testing.line import SECRET, replies_to, signed, text_event, webhook
+from testing.recorder import Recorder
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")

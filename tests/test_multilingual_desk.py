@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.test_desk_queue import app, ask, signed_in, store_url  # noqa: F401 (the desk's fixtures)
+from testing.desk import signed_in  # noqa: F401 (the desk's fixtures)
+from testing.desk_city import app, ask, store_url  # noqa: F401 (the desk's fixtures)
 
 
 def test_an_escalation_from_an_english_question_shows_english_in_the_desk(app: object) -> None:  # noqa: F811

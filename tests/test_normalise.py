@@ -49,7 +49,7 @@ def test_very_long_and_empty_text_do_not_break_the_tokenizer(normaliser: TextNor
 
 
 def test_sudachi_synonym_dictionary_can_be_configured_by_path() -> None:
-    from tests.conftest import SHARED
+    from testing.paths import SHARED
 
     path = SHARED / "data" / "external" / "sudachi-synonyms" / "synonyms.txt"
     if not path.exists():

@@ -16,12 +16,14 @@ from bot.store.spool import SPOOL_FILE
 from bot.store.tables import Escalation, Feedback, Turn
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.store_outage import unreachable
-from tests.test_hot_reload import wait_for
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
+from testing.live_index import wait_for
+from testing.store_outage import unreachable
+
+pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"

@@ -17,9 +17,11 @@ from typer.testing import CliRunner
 import indexer.normalise
 import indexer.sudachi
 from channels.cli.app import app
-from indexer.sudachi import SudachiSplitter, shared_splitter
 from indexer.store import IndexStore
+from indexer.sudachi import SudachiSplitter, shared_splitter
 from knowledge.core.settings import SAMPLE_CITY
+
+pytestmark = pytest.mark.integration
 
 NUMBERS = ["29日に届きます", "老人福祉法第29条による", "第14条の届出は14時まで", "電話は06-6489-6348です"]
 

@@ -16,8 +16,10 @@ from bot.store.spool import Spool
 from channels.cli.app import app
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.store_outage import unreachable
-from tests.test_hot_reload import wait_for
+from testing.live_index import wait_for
+from testing.store_outage import unreachable
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture()

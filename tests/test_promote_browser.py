@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user
-from tests.test_desk_browser import agent_page
-from tests.test_kb_roundtrip import copy_index
-from tests.browser import DOCS, needs_chromium, served
+from testing.browser import DOCS, needs_chromium, served
+from testing.desk import add_user
+from testing.live_index import copy_index
+from testing.widget import agent_page
 
 QUESTION = "公園でドローンを飛ばしてもいいですか"
 FIRST_REPLY = "市の公園では、ドローンの飛行を原則として禁止しています。撮影などで必要なときは公園緑地課にご相談ください。"

@@ -12,6 +12,8 @@ from bot.labelled import read_labelled
 from indexer.embedding import SentenceTransformerEmbedder, embedder_from_settings
 from knowledge.core.settings import PACKAGE_DIR, Settings
 
+pytestmark = pytest.mark.integration
+
 QUESTIONS = [q.text for q in read_labelled(PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl")]
 ODD = ["", "？？？", "ｓｏｆａを捨てたい", "a" * 5000, "住民票\n印鑑登録\n\nマイナンバー"]
 

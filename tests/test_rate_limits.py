@@ -19,14 +19,16 @@ from fastapi.testclient import TestClient
 
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.recorder import Recorder, free_port
+from testing.recorder import Recorder, free_port
+from testing.services import REDIS
 
-REDIS = "redis://127.0.0.1:6379/0"
+pytestmark = pytest.mark.integration
+
 LINE_SECRET, SLACK_SECRET = "line-secret-for-limit-tests", "slack-secret-for-limit-tests"
 
 
 @pytest.fixture()
-def prefix() -> Iterator[str]:
+def prefix(redis_service: str) -> Iterator[str]:
     """A key prefix of this test's own; every key under it is deleted afterwards."""
     name = f"madoguchi-test-{uuid.uuid4().hex[:12]}:"
     yield name

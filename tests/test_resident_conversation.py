@@ -15,8 +15,10 @@ from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, browser, sign_in
-from tests.test_kb_roundtrip import copy_index
+from testing.desk import add_user, browser, sign_in
+from testing.live_index import copy_index
+
+pytestmark = pytest.mark.integration
 
 LOST = "カードを落とした"  # the sample city answers it with choices (which card?)
 

@@ -16,6 +16,8 @@ from indexer.runtime import normaliser_from_settings
 from knowledge.core.settings import Settings
 from knowledge.sources import load_sources
 
+pytestmark = pytest.mark.integration
+
 LABELLED = Path(__file__).resolve().parents[1] / "knowledge" / "samples" / "labelled" / "minato.jsonl"
 Embed = Callable[[list[str]], tuple[np.ndarray, list[frozenset[str]]]]
 

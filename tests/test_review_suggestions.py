@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 from channels.server import create_app
 from indexer.store import IndexStore
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
-from tests.test_kb_roundtrip import copy_index, form_of
+from testing.desk import add_user, browser, csrf_of, form_of, sign_in
+from testing.live_index import copy_index
+
+pytestmark = pytest.mark.integration
 
 SODAIGOMI = "粗大ごみってどうやって出すの"  # the bot offers びん・缶・ペットボトル (R112) first: both say どうやって出す
 DRONE = "公園でドローンを飛ばしてもいいですか"

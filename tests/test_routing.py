@@ -11,7 +11,9 @@ from bot import Bot
 from bot.answer import Candidate
 from bot.routing import suggest_department
 from knowledge.records import Record
-from tests.conftest import sample_settings
+from testing.live_index import sample_settings
+
+pytestmark = pytest.mark.integration
 
 
 def candidate(department: str, score: float) -> Candidate:

@@ -18,7 +18,9 @@ from pydantic import ValidationError
 
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.browser import served
+from testing.browser import served
+
+pytestmark = pytest.mark.integration
 
 CITY_DOMAINS = "'self' https://www.city.minato.example.jp"
 

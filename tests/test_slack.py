@@ -2,89 +2,38 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
 
 from bot.store.tables import Conversation, Escalation, Turn
-from channels.server import create_app
-from knowledge.records import Audience
 from knowledge.core.settings import Settings
+from knowledge.records import Audience
 from knowledge.sources import load_sources
-from tests.recorder import Recorder
-from tests.test_stored_values import refuse_questions_containing
-from tests.test_web_api import rows, store_url  # noqa: F401 (the fixture over SQLite and PostgreSQL)
+from testing.database import refuse_questions_containing, rows, store_url  # noqa: F401 (the fixture over SQLite and PostgreSQL)
+from testing.recorder import Recorder
+from testing.slack import (
+    GUEST_USER,
+    OTHER_TEAM,
+    OTHER_USER,
+    SECRET,
+    STAFF_TEAM,
+    STAFF_USER,
+    mention,
+    post,
+    sent_field,
+    slack,  # noqa: F401 (fixtures)
+    thread_posts,
+)
 
-SECRET = "slack-signing-secret-for-tests"
-STAFF_TEAM, OTHER_TEAM = "T0CITYHALL", "T0ELSEWHERE"
-STAFF_USER, OTHER_USER, GUEST_USER = "U123", "U0OTHER", "U0GUEST"
-DIRECTORY = {STAFF_USER: {"team_id": STAFF_TEAM}, OTHER_USER: {"team_id": OTHER_TEAM},
-             GUEST_USER: {"team_id": STAFF_TEAM, "is_restricted": True}}
-
-
-def users_info(body: object) -> dict:
-    """Slack's users.info as the recorder answers it: from DIRECTORY, by the `user` the request names."""
-    user = parse_qs(body)["user"][0] if isinstance(body, str) else _field(body, "user")
-    if user not in DIRECTORY:
-        return {"ok": False, "error": "user_not_found"}
-    return {"ok": True, "user": {"id": user, **DIRECTORY[str(user)]}}
-
-
-@pytest.fixture(scope="module")
-def slack(sample_index_dir: Path, recorder: Recorder, store_url: str,  # noqa: F811
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(index_dir=sample_index_dir, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
-                        slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
-                        database_url=store_url, data_dir=tmp_path_factory.mktemp("slack"))
-    recorder.overrides["/api/users.info"] = users_info
-    with TestClient(create_app(settings)) as client:
-        yield client
-
-
-def post(client: TestClient, body: str, content_type: str, secret: str = SECRET, age: int = 0,
-         retry: bool = False):  # type: ignore[no-untyped-def]
-    stamp = str(int(time.time()) - age)
-    signature = "v0=" + hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
-    if retry:
-        headers["X-Slack-Retry-Num"] = "1"
-    return client.post("/slack/events", content=body.encode(), headers=headers)
-
-
-def mention(text: str, team: str = STAFF_TEAM, event_id: str | None = None,
-            user_team: str | None = None, user: str | None = None) -> tuple[dict, str]:
-    ts = f"{time.time():.6f}"
-    payload = {"token": "x", "team_id": team, "api_app_id": "A1", "type": "event_callback",
-               "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()),
-               "event": {"type": "app_mention", "user": user or (STAFF_USER if team == STAFF_TEAM else OTHER_USER), "text": f"<@B0BOT> {text}", "ts": ts,
-                         "channel": "C0GENERAL", "event_ts": ts}}
-    if user_team:  # Slack adds these in a channel shared between organisations (Slack Connect)
-        payload["event"].update(user_team=user_team, source_team=user_team)
-    return payload, ts
-
-
-def thread_posts(recorder: Recorder, ts: str, count: int = 1) -> list[dict]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        found = [r.body for r in recorder.requests if "chat.postMessage" in r.path and _field(r.body, "thread_ts") == ts]
-        if len(found) >= count:
-            return found
-        time.sleep(0.05)
-    return [r.body for r in recorder.requests if "chat.postMessage" in r.path and _field(r.body, "thread_ts") == ts]
-
-
-def _field(body: object, name: str) -> object:
-    return body.get(name) if isinstance(body, dict) else None
-
+pytestmark = pytest.mark.integration
 
 STAFF = [r for r in load_sources([Path(__file__).parents[1] / "knowledge/samples/minato"]).records
          if r.audience is Audience.STAFF]
@@ -146,7 +95,7 @@ def test_a_faq_command_from_a_guest_of_the_staff_workspace_gets_a_resident_answe
     while not answers and time.monotonic() < deadline:
         time.sleep(0.1)
         answers = [r.body for r in recorder.requests[seen:] if "chat.postMessage" in r.path
-                   and _field(r.body, "channel") == "C0GUESTS" and _field(r.body, "thread_ts")]
+                   and sent_field(r.body, "channel") == "C0GUESTS" and sent_field(r.body, "thread_ts")]
     assert answers and not [s for s in STAFF_TEXTS if s in json.dumps(answers, ensure_ascii=False)]
 
 
@@ -156,7 +105,7 @@ def test_forged_and_stale_requests_are_rejected(slack: TestClient, recorder: Rec
     response = post(slack, json.dumps(payload, ensure_ascii=False), "application/json", secret=secret, age=age)
     assert response.status_code == 401
     time.sleep(0.5)
-    assert not [r for r in recorder.requests if _field(r.body, "thread_ts") == ts]
+    assert not [r for r in recorder.requests if sent_field(r.body, "thread_ts") == ts]
 
 
 def test_retried_event_is_answered_once(slack: TestClient, recorder: Recorder) -> None:
@@ -196,7 +145,7 @@ def question_ts(recorder: Recorder, question: dict) -> str:
     """The ts the recorder gave the question's own post (the thread every answer must go to)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        threaded = [r.body for r in recorder.requests if "chat.postMessage" in r.path and _field(r.body, "thread_ts")
+        threaded = [r.body for r in recorder.requests if "chat.postMessage" in r.path and sent_field(r.body, "thread_ts")
                     and "夏季休暇" in json.dumps(r.body, ensure_ascii=False)]
         if threaded:
             return str(threaded[-1]["thread_ts"])
@@ -299,7 +248,7 @@ def test_direct_message_is_answered_and_bot_echoes_are_ignored(slack: TestClient
             "event": {**dm["event"], "ts": echo_ts, "bot_id": "B0BOT", "subtype": "bot_message"}}
     assert post(slack, json.dumps(echo, ensure_ascii=False), "application/json").status_code == 200
     time.sleep(0.5)
-    assert not [r for r in recorder.requests if _field(r.body, "thread_ts") == echo_ts]
+    assert not [r for r in recorder.requests if sent_field(r.body, "thread_ts") == echo_ts]
 
 
 def test_thumbs_down_button_is_stored_and_acknowledged(slack: TestClient, recorder: Recorder) -> None:
@@ -400,9 +349,9 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.server import serve
 
+    from bot.service.publishing import build_from_settings
     from channels.cli.chat import socket_mode
-    from indexer.runtime import build_index
-    from tests.test_hot_reload import BASE, DRONE, DRONE_QUESTION
+    from testing.live_index import BASE, DRONE, DRONE_QUESTION
 
     outgoing: queue.Queue[dict] = queue.Queue()
 
@@ -431,7 +380,7 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
     settings = Settings(index_dir=tmp_path / "index", sources=[BASE], index_poll_seconds=0.2,
                         slack_bot_token="xoxb-test", slack_app_token="xapp-test", slack_mode="socket",
                         slack_staff_teams=[STAFF_TEAM], database_url=f"sqlite:///{tmp_path / 'store.db'}")
-    build_index(settings)
+    build_from_settings(settings)
     with serve(session, "127.0.0.1", 0) as socket_server:
         threading.Thread(target=socket_server.serve_forever, daemon=True).start()
         recorder = Recorder().start()
@@ -441,7 +390,7 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
         handler.connect()
         try:
             assert "禁止しています" not in ask(DRONE_QUESTION)
-            build_index(settings, sources=[BASE, tmp_path / "drone.csv"])
+            build_from_settings(settings, sources=[BASE, tmp_path / "drone.csv"])
             deadline = time.monotonic() + 30
             while "禁止しています" not in (reply := ask(DRONE_QUESTION)) and time.monotonic() < deadline:
                 time.sleep(0.5)

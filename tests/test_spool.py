@@ -14,10 +14,10 @@ import pytest
 from bot.store import ConversationStore
 from bot.store.facts import TurnFacts
 from bot.store.spool import Spool
-from tests.test_web_api import postgres_schema_url
+from testing.database import STORES, postgres_schema_url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConversationStore]:
     urls = postgres_schema_url() if request.param == "postgresql" else iter([f"sqlite:///{tmp_path / 'm.db'}"])
     for url in urls:

@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
-from sqlalchemy import create_engine, text
 
-from bot.store.tables import Escalation, EntryVersion, Feedback, Turn
+from bot.store.tables import EntryVersion, Escalation, Feedback, Turn
 from channels.cli.app import app as cli_app
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.test_desk_auth import add_user, browser, csrf_of, sign_in
-from tests.test_web_api import rows, store_url  # noqa: F401 (the fixture over SQLite and PostgreSQL)
+from testing.database import refuse_questions_containing, rows, store_url  # noqa: F401 (the fixture over SQLite and PostgreSQL)
+from testing.desk import add_user, browser, csrf_of, sign_in
+
+pytestmark = pytest.mark.integration
 
 LONGEST_SESSION = "s" * 64
 REFUSED_WORD = "拒否される質問"
@@ -31,18 +32,6 @@ def client(sample_index_dir: Path, store_url: str, tmp_path_factory: pytest.Temp
                         rate_per_address=10_000, data_dir=tmp_path_factory.mktemp("data"))
     with TestClient(create_app(settings)) as test_client:
         yield test_client
-
-
-def refuse_questions_containing(url: str, word: str) -> None:
-    """Make the database itself refuse turns whose question holds `word`, as it refuses a value it cannot store."""
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text(f"ALTER TABLE turns ADD CONSTRAINT refuse_word CHECK (position('{word}' in question) = 0)"))
-        else:
-            connection.execute(text(f"CREATE TRIGGER refuse_word BEFORE INSERT ON turns WHEN instr(NEW.question, '{word}') > 0 "
-                                    "BEGIN SELECT RAISE(ABORT, 'refused'); END"))
-    engine.dispose()
 
 
 def escalate(client: TestClient, body: dict) -> dict:

@@ -19,11 +19,14 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 from knowledge.core.settings import SAMPLE_CITY
-from tests.recorder import free_port
-from tests.test_crash_recovery import start_server
-from tests.test_web_api import postgres_schema_url
+from testing.database import postgres_schema_url
+from testing.recorder import free_port
+from testing.servers import start_server
+
+pytestmark = pytest.mark.system  # two worker processes over PostgreSQL and Redis
 
 NEW_FAQ = ("ID,質問,回答,担当課\n"
            "T001,ドローンを公園で飛ばしてもいいですか,市の公園ではドローンの飛行を禁止しています。,公園緑地課\n")
@@ -41,7 +44,7 @@ def keep_asking(base: str, stop: threading.Event, outcomes: Counter) -> None:
 
 
 def test_reindex_under_load_on_two_workers_fails_no_request(sample_index_dir: Path, model_cache: Path,
-                                                            tmp_path: Path) -> None:
+                                                            tmp_path: Path, redis_service: str) -> None:
     schemas = postgres_schema_url()
     database = next(schemas)
     index_dir = tmp_path / "index"
@@ -49,7 +52,7 @@ def test_reindex_under_load_on_two_workers_fails_no_request(sample_index_dir: Pa
     (tmp_path / "new.csv").write_text(NEW_FAQ, encoding="utf-8")
     before = (index_dir / "CURRENT").read_text(encoding="utf-8")
     env = {**os.environ, "MADOGUCHI_INDEX_DIR": str(index_dir), "MADOGUCHI_DATA_DIR": str(model_cache),
-           "MADOGUCHI_DATABASE_URL": database, "MADOGUCHI_REDIS_URL": "redis://127.0.0.1:6379/0",
+           "MADOGUCHI_DATABASE_URL": database, "MADOGUCHI_REDIS_URL": redis_service,
            "MADOGUCHI_REDIS_PREFIX": f"madoguchi-test-{uuid.uuid4().hex[:8]}:", "MADOGUCHI_INDEX_POLL_SECONDS": "1",
            "MADOGUCHI_RATE_PER_ADDRESS": "100000", "MADOGUCHI_RATE_PER_SESSION": "1000"}
     port = free_port()

@@ -17,9 +17,11 @@ from bot.urgent import UrgentSituations
 from channels.server import create_app
 from knowledge.core.errors import ConfigurationError
 from knowledge.core.settings import SAMPLE_CITY, Settings
-from tests.conftest import SHARED
-from tests.recorder import Recorder
-from tests.test_line import SECRET, replies_to, signed, text_event, webhook
+from testing.line import SECRET, replies_to, signed, text_event, webhook
+from testing.paths import SHARED
+from testing.recorder import Recorder
+
+pytestmark = pytest.mark.integration
 
 DATA = Path(__file__).parent / "data"
 PHRASINGS = [json.loads(line) for line in (DATA / "urgent_phrasings.jsonl").read_text(encoding="utf-8").splitlines()]

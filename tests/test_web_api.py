@@ -2,42 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.orm import Session
 
 from bot.store.tables import Escalation, Feedback, Turn
 from channels.server import create_app
 from knowledge.core.settings import Settings
+from testing.database import (
+    rows,
+    store_url,  # noqa: F401 (fixtures)
+)
 
-POSTGRES = os.environ.get("MADOGUCHI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+pytestmark = pytest.mark.integration
+
 SESSION = "resident-session-0001"
-
-
-def postgres_schema_url() -> Iterator[str]:
-    """A fresh schema in the real PostgreSQL, dropped afterwards."""
-    schema = f"madoguchi_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'madoguchi.db'}"
-    else:
-        yield from postgres_schema_url()
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +28,6 @@ def client(sample_index_dir: Path, store_url: str) -> Iterator[TestClient]:
                         rate_per_address=10_000)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
-
-
-def rows(store_url: str, model: type) -> list:
-    engine = create_engine(store_url)
-    with Session(engine) as session:
-        found = list(session.scalars(select(model)))
-    engine.dispose()
-    return found
 
 
 def ask(client: TestClient, text: str = "", session: str = SESSION, **extra: object) -> dict:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from indexer.runtime import build_index
-from knowledge.core.settings import SAMPLE_CITY, Settings
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
-from tests.browser import DOCS, needs_chromium, served
+from bot.service.publishing import build_from_settings
+from knowledge.core.settings import SAMPLE_CITY, Settings
+from testing.browser import DOCS, needs_chromium, served
+from testing.widget import last_bot, open_and_ask
 
 PLANTED = "id,question,answer,department,contact\nXSS1,テスト用の危険な回答の確認,<script>window.__planted=1</script><b>太字</b> https://example.jp/a?b=1,検証課,内線 0000\n"
 
@@ -31,7 +32,7 @@ def server(folder: Path, model_cache: Path) -> Iterator[str]:
     (folder / "planted.csv").write_text(PLANTED, encoding="utf-8")
     settings = Settings(data_dir=model_cache, index_dir=folder / "index", sources=[SAMPLE_CITY, folder / "planted.csv"],
                         database_url=f"sqlite:///{folder / 'store.db'}")
-    build_index(settings)
+    build_from_settings(settings)
     with served(settings) as base:
         yield base
 
@@ -43,18 +44,6 @@ def page(browser, server: str):  # type: ignore[no-untyped-def]
     page.goto(server + "/")
     yield page
     context.close()
-
-
-def open_and_ask(page, text: str) -> None:  # type: ignore[no-untyped-def]
-    if page.locator(".mg-panel").is_hidden():
-        page.get_by_role("button", name="お問い合わせチャット").click()
-    page.get_by_label("質問を入力").fill(text)
-    page.keyboard.press("Enter")
-
-
-def last_bot(page):  # type: ignore[no-untyped-def]
-    page.wait_for_function("() => !document.querySelector('.mg-typing')")
-    return page.locator(".mg-bot").last
 
 
 def test_resident_asks_and_sees_the_answer_card(page) -> None:  # type: ignore[no-untyped-def]

@@ -11,10 +11,10 @@ import pytest
 
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
-from indexer.runtime import build_index
+from bot.service.publishing import build_from_settings
 from knowledge.core.settings import SAMPLE_CITY, Settings
-from tests.browser import needs_chromium, served
-from tests.test_widget_browser import last_bot, open_and_ask
+from testing.browser import needs_chromium, served
+from testing.widget import last_bot, open_and_ask
 
 LOST = "カードを落とした"  # the sample city answers it with choices (which card?)
 pytestmark = needs_chromium
@@ -29,7 +29,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(folder: Path, model_cache: Path) -> Iterator[str]:
     settings = Settings(data_dir=model_cache, index_dir=folder / "index", sources=[SAMPLE_CITY],
                         database_url=f"sqlite:///{folder / 'store.db'}", rate_per_session=1000)
-    build_index(settings)
+    build_from_settings(settings)
     with served(settings) as base:
         yield base
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.core.settings import Settings
-from tests.browser import needs_chromium, served
+from testing.browser import needs_chromium, served
 
 pytestmark = needs_chromium
 QUESTION = "児童手当はいつ振り込まれる？"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import needs_chromium
-from tests.test_widget_keyboard_browser import ANSWERED, ask, opened, server  # noqa: F401 (fixture)
+from testing.browser import needs_chromium
+from testing.keyboard import ANSWERED, ask, opened, server  # noqa: F401 (fixture)
 
 pytestmark = needs_chromium
 UNANSWERABLE = "市役所の職員食堂は一般の人も使えますか"

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.recorder import free_port
+from testing.recorder import free_port
 
 USER, PASSWORD = "madoguchi-mailer", "smtp-password-never-logged"
 

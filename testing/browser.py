@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -14,14 +13,13 @@ import uvicorn
 
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from tests.recorder import free_port
+from testing.recorder import free_port
+from testing.services import CHROMIUM
 
-CHROMIUM = os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                    reason=f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does)")
+needs_chromium = pytest.mark.usefixtures("chromium_service")  # skipped without Chromium, failed under CI
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
 
-from tests.test_web_api import POSTGRES
+from testing.database import POSTGRES
 
 TABLES = ("conversations", "turns", "escalations")
 
