@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot import compose, honesty
+import bot.compose as compose
+import bot.honesty as honesty
 from bot.urgent import Situation, UrgentSituations
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Explanation, Session
 from bot.features import candidate_features, query_features, shortlist
@@ -223,7 +224,8 @@ class Bot:
     def compose(self, decision: Decision, ranking: Ranking, top_k: int) -> Answer:
         """Words and structure for the decision."""
         shown = self.candidates(ranking, max(top_k, self.settings.max_choices))
-        common = dict(intent=Intent.QUESTION, candidates=shown[:top_k], explanation=self.explain(ranking, shown))
+        common: dict[str, Any] = {"intent": Intent.QUESTION, "candidates": shown[:top_k],
+                                  "explanation": self.explain(ranking, shown)}
         if decision is Decision.ANSWER:
             record, message = self.say(shown[0].record, ranking.retrieval.query.text)
             return Answer(decision, confidence=ranking.top1, message=message, record=record, **common)

@@ -132,7 +132,8 @@ def reason_of(turn: ReviewTurn) -> str:
 
 def embed(bot: Bot, lock: Lock, texts: Sequence[str]) -> tuple[np.ndarray, list[frozenset[str]]]:
     """Vectors and search terms, a chunk at a time so answering waits at most one chunk for the lock."""
-    vectors, terms = [], []
+    vectors: list[np.ndarray] = []
+    terms: list[frozenset[str]] = []
     for start in range(0, len(texts), CHUNK):
         chunk = [normalise_width(t) for t in texts[start:start + CHUNK]]
         with lock:

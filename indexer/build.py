@@ -47,7 +47,9 @@ class IndexBuilder:
         texts, owners, fields = [], [], []
         for number, record in enumerate(records):
             for field, text in record_units(record, learned.of(record.id)):
-                texts.append(text), owners.append(number), fields.append(FIELDS.index(field))
+                texts.append(text)
+                owners.append(number)
+                fields.append(FIELDS.index(field))
         return texts, np.array(owners, dtype=np.int32), np.array(fields, dtype=np.int8)
 
     def _search_terms(self, text: str) -> list[str]:

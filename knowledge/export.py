@@ -15,11 +15,15 @@ import csv
 from dataclasses import fields, replace
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from knowledge.core.errors import RequestError
 from knowledge.languages import LANGUAGES, translation_column
 from knowledge.records import Audience, Record
+
+if TYPE_CHECKING:  # openpyxl loads with the first spreadsheet written
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Format = Literal["xlsx", "csv"]
 HEADERS = (("id", "番号"), ("question", "質問"), ("answer", "回答"), ("alt_questions", "言い換え"),
@@ -68,7 +72,7 @@ def write_csv(records: list[Record], path: Path) -> int:
     return len(rows)
 
 
-def _append(sheet, values: list[str | date | None]) -> None:  # type: ignore[no-untyped-def]
+def _append(sheet: Worksheet, values: list[str | date | None]) -> None:
     """A row whose text cells stay text, even when they start with '='."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -86,7 +90,7 @@ def _passage_row(record: Record) -> list[str | date | None]:
             AUDIENCE_LABELS[record.audience]]
 
 
-def _passage_sheet(workbook, records: list[Record]) -> None:  # type: ignore[no-untyped-def]
+def _passage_sheet(workbook: Workbook, records: list[Record]) -> None:
     """Passages for reference, on a protected sheet: they are edited in their documents, not here."""
     sheet = workbook.create_sheet(PASSAGE_SHEET)
     _append(sheet, list(PASSAGE_HEADERS))
@@ -135,5 +139,6 @@ def _unquoted(text: str) -> str:
 
 def unquote_formulas(record: Record) -> Record:
     """Undo the leading ' that a CSV export puts before = + - @ (so a spreadsheet shows, not runs, it)."""
-    texts = {f.name: _unquoted(value) for f in fields(Record) if isinstance(value := getattr(record, f.name), str)}
+    texts: dict[str, Any] = {f.name: _unquoted(value) for f in fields(Record)
+                             if isinstance(value := getattr(record, f.name), str)}
     return replace(record, alt_questions=tuple(_unquoted(a) for a in record.alt_questions), **texts)

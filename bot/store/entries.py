@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.store.database import rows_touched
 from bot.store.entry_fields import EntryFields, clean_text
 from bot.store.escalations import CALLBACK_NOTE, EscalationDesk, audit
 from bot.store.labels import label_escalation
@@ -154,7 +155,8 @@ class EntryStore:
             still_draft = (EntryVersion.id == draft.id) & (EntryVersion.status == "draft")
             decision = {"status": status, "version": number, "approver": actor, "approved_at": utcnow(),
                         "note": note or draft.note}
-            won = session.execute(update(EntryVersion).where(still_draft).values(**decision)).rowcount == 1
+            decide = update(EntryVersion).where(still_draft).values(**decision)
+            won = rows_touched(session.execute(decide)) == 1
             if not won:
                 raise ConflictError("先にほかの人がこの下書きを承認または却下しました。ページを開き直してください。")
             audit(session, actor, DECISION_ACTIONS[status], entry_id, version=number)

@@ -11,6 +11,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import date
+from typing import Any
+
+from sqlalchemy import String
 
 from bot.store.tables import EntryVersion
 from bot.store.values import storable
@@ -25,9 +28,16 @@ FIELD_LABELS = {"id": "番号", "question": "質問", "answer": "回答", "parap
                 "answer_easy": "やさしい日本語"}
 TEXT_FIELDS = ("question", "answer", "category", "department", "contact", "url", "owner", "answer_easy")
 _COLUMNS = EntryVersion.__table__.c
-COLUMN_LIMITS: dict[str, int] = {name: _COLUMNS[name].type.length for name in TEXT_FIELDS
-                                 if getattr(_COLUMNS[name].type, "length", None)}
-ID_LIMIT: int = _COLUMNS["entry_id"].type.length
+
+
+def _varchar_length(name: str) -> int | None:
+    """How many characters the EntryVersion column holds; None when unbounded (TEXT)."""
+    kind = _COLUMNS[name].type
+    return kind.length if isinstance(kind, String) else None
+
+
+COLUMN_LIMITS: dict[str, int] = {name: length for name in TEXT_FIELDS if (length := _varchar_length(name))}
+ID_LIMIT: int = _varchar_length("entry_id") or 128  # entry_id is VARCHAR(128); the fallback never applies
 
 
 def check_stored_text(texts: dict[str, str]) -> None:
@@ -83,7 +93,7 @@ class EntryFields:
             raise InvalidFieldError(f"公開範囲は resident・staff・all のどれかです（{self.audience!r}）。", "audience")
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             raise InvalidFieldError("公開終了日が公開開始日より前です。", "valid_until")
-        texts = {name: clean_text(getattr(self, name)) for name in TEXT_FIELDS}
+        texts: dict[str, Any] = {name: clean_text(getattr(self, name)) for name in TEXT_FIELDS}
         check_stored_text(texts)
         return replace(self, paraphrases=split_paraphrases(self.paraphrases), **texts)
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.store.database import rows_touched
 from bot.store.insights import is_typed_question
 from bot.store.outbox import enqueue
 from bot.store.repository import ConversationStore
@@ -136,9 +137,9 @@ class EscalationDesk:
     def claim(self, escalation_id: str, agent: str) -> None:
         """Take a new escalation; ConflictError when someone else was first."""
         with self.store.guard(), self.store.session() as session, session.begin():
-            won = session.execute(update(Escalation).where(Escalation.id == escalation_id, Escalation.status == "new")
-                                  .values(status="claimed", claimed_by=agent, claimed_at=utcnow(),
-                                          updated_at=utcnow())).rowcount == 1
+            claim = (update(Escalation).where(Escalation.id == escalation_id, Escalation.status == "new")
+                     .values(status="claimed", claimed_by=agent, claimed_at=utcnow(), updated_at=utcnow()))
+            won = rows_touched(session.execute(claim)) == 1
             if not won:
                 current = self._get(session, escalation_id)
                 raise ConflictError(f"already {current.status} by {current.claimed_by or 'nobody'}")

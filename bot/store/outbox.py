@@ -9,11 +9,12 @@ lease runs out. Failures back off exponentially; after `max_attempts` a row is m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.store.database import rows_touched
 from bot.store.repository import ConversationStore
 from bot.store.tables import OutboxMessage, utcnow
 
@@ -52,12 +53,13 @@ class Outbox:
                                         .order_by(OutboxMessage.id).limit(limit)))
         return [item for row in rows if (item := self._lease(row, now))]
 
-    def _lease(self, row: OutboxMessage, now) -> OutboxItem | None:  # type: ignore[no-untyped-def]
+    def _lease(self, row: OutboxMessage, now: datetime) -> OutboxItem | None:
         with self.store.guard(), self.store.session() as session, session.begin():
-            won = session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id,
-                                                              OutboxMessage.due_at == row.due_at,
-                                                              OutboxMessage.state == "pending")
-                                  .values(due_at=now + self.lease, attempts=row.attempts + 1)).rowcount == 1
+            lease = (update(OutboxMessage)
+                     .where(OutboxMessage.id == row.id, OutboxMessage.due_at == row.due_at,
+                            OutboxMessage.state == "pending")
+                     .values(due_at=now + self.lease, attempts=row.attempts + 1))
+            won = rows_touched(session.execute(lease)) == 1
         return OutboxItem(row.id, row.kind, row.key, row.escalation_id, row.payload or {}, row.attempts + 1) if won else None
 
     def done(self, item: OutboxItem) -> None:

@@ -17,6 +17,10 @@ from channels.cli.settings import settings_with
 from knowledge.core.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.service.city import City
+    from indexer.runtime import IndexWatcher
     from knowledge.core.settings import Settings
 
 out = Console()
@@ -78,7 +82,7 @@ def channel_test(
               f"({settings.line_api_base if kind == 'line' else settings.slack_api_base})", highlight=False)
 
 
-def socket_mode_handler(ctx):  # type: ignore[no-untyped-def]
+def socket_mode_handler(ctx: City) -> SocketModeHandler:
     """Bolt's Socket Mode handler for the Slack app; it opens its connection through the configured API base."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -89,7 +93,7 @@ def socket_mode_handler(ctx):  # type: ignore[no-untyped-def]
     return SocketModeHandler(build_slack_app(ctx), ctx.settings.slack_app_token.get_secret_value())
 
 
-def socket_mode(settings: Settings):  # type: ignore[no-untyped-def]
+def socket_mode(settings: Settings) -> tuple[SocketModeHandler, IndexWatcher]:
     """What `madoguchi slack-socket` runs: the Socket Mode handler, and the index watcher every server worker
     runs too (started), so staff are answered from newly published versions without a restart."""
     from functools import partial

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from channels.cli.settings import settings_with
 from knowledge.core.errors import NotFoundError, RequestError
+
+if TYPE_CHECKING:  # the store loads with the command that uses it, not with `madoguchi --help`
+    from bot.store import ConversationStore
+    from bot.store.spool import Spool
+    from knowledge.core.settings import Settings
 
 data_app = typer.Typer(help="Residents' data: export, delete, and delete what is older than the retention period.",
                        no_args_is_help=True)
@@ -21,7 +26,7 @@ LineUser = Annotated[Optional[str], typer.Option("--line-user", help="LINE user 
 SlackUser = Annotated[Optional[str], typer.Option("--slack-user", help="Slack user id; hashed before lookup.")]
 
 
-def _selector(settings, session: str | None, line_user: str | None,  # type: ignore[no-untyped-def]
+def _selector(settings: Settings, session: str | None, line_user: str | None,
               slack_user: str | None) -> tuple[str, Callable[[str], bool]]:
     """Id prefix to look under, and the test a conversation id must pass, for one person."""
     from bot.store.values import bounded_id
@@ -37,7 +42,7 @@ def _selector(settings, session: str | None, line_user: str | None,  # type: ign
     return "slack:", lambda conversation: marker in conversation
 
 
-def _spool(settings):  # type: ignore[no-untyped-def]
+def _spool(settings: Settings) -> Spool | None:
     """The city's outage spool, when it has one: rows kept there (waiting or set aside) are residents' data too."""
     from bot.store.spool import SPOOL_FILE, Spool
 
@@ -45,7 +50,8 @@ def _spool(settings):  # type: ignore[no-untyped-def]
     return Spool(path, settings.index_name) if path.exists() else None
 
 
-def _found(session: str | None, line_user: str | None, slack_user: str | None):  # type: ignore[no-untyped-def]
+def _found(session: str | None, line_user: str | None,
+           slack_user: str | None) -> tuple[ConversationStore, list[str], Spool | None, Callable[[str], bool]]:
     """The store, the person's stored conversation ids, the spool and the test for the person's conversations."""
     from bot.store import ConversationStore
 
