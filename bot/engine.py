@@ -205,7 +205,8 @@ class Bot:
         """The best `limit` candidates as records with scores."""
         records, retrieval = self.runtime.index.records, ranking.retrieval
         return tuple(Candidate(records[retrieval.candidates[i]], float(ranking.fused[i]),
-                               dict(zip(SIGNALS, map(float, retrieval.signals[i])))) for i in ranking.order[:limit])
+                               dict(zip(SIGNALS, map(float, retrieval.signals[i]), strict=True)))
+                     for i in ranking.order[:limit])
 
     def explain(self, ranking: Ranking, candidates: tuple[Candidate, ...]) -> Explanation:
         """Terms, synonyms, and per-candidate scores before and after fusion."""

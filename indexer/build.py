@@ -83,7 +83,7 @@ class IndexBuilder:
         fresh = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         for start in range(0, len(fresh), EMBED_BATCH):
             batch = fresh[start:start + EMBED_BATCH]
-            self._vectors.update(zip(batch, self.embedder.encode_documents(batch)))
+            self._vectors.update(zip(batch, self.embedder.encode_documents(batch), strict=True))
             self.progress("embed", min(start + EMBED_BATCH, len(fresh)), len(fresh))
         if not texts:
             return FaissVectorIndex.build(np.zeros((0, self.embedder.dimensions), dtype=np.float32))

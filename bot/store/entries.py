@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -168,10 +168,8 @@ class EntryStore:
     @staticmethod
     def _label_origin(session: Session, escalation_id: str, entry_id: str, actor: str) -> None:
         """An approved FAQ made from an escalation: the resident's question becomes a label of it."""
-        try:
+        with suppress(RequestError):  # the escalation or its question is gone (purged); the approval stands
             label_escalation(session, escalation_id, entry_id, "approved", actor)
-        except RequestError:  # the escalation or its question is gone (purged); the approval stands
-            pass
 
     def approve(self, entry_id: str, approver: str) -> EntryVersion:
         """Make the open draft the live version."""

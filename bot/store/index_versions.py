@@ -34,7 +34,7 @@ class DatabasePointer:
         from bot.store.tables import IndexActivation
 
         self.name, self.fallback = name, fallback
-        self.table = cast("Table", IndexActivation.__table__)  # a mapped class's table, typed as any FromClause
+        self.table = cast("Table", IndexActivation.__table__)  # a mapped class's table, typed as FromClause
         with self._reachable("prepared"):
             self.engine = migrated_engine(url)
         self.where = f"the database's index history ({name!r})"

@@ -50,8 +50,8 @@ def _spool(settings: Settings) -> Spool | None:
     return Spool(path, settings.index_name) if path.exists() else None
 
 
-def _found(session: str | None, line_user: str | None,
-           slack_user: str | None) -> tuple[ConversationStore, list[str], Spool | None, Callable[[str], bool]]:
+def _found(session: str | None, line_user: str | None, slack_user: str | None
+           ) -> tuple[ConversationStore, list[str], Spool | None, Callable[[str], bool]]:
     """The store, the person's stored conversation ids, the spool and the test for the person's conversations."""
     from bot.store import ConversationStore
 
