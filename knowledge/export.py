@@ -15,7 +15,7 @@ import csv
 from dataclasses import fields, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from knowledge.core.errors import RequestError
 from knowledge.languages import LANGUAGES, translation_column
@@ -106,7 +106,7 @@ def write_xlsx(records: list[Record], path: Path) -> int:
     from openpyxl.styles import Alignment, Font
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = cast("Worksheet", workbook.active)  # a new workbook starts with one worksheet, the active one
     sheet.title = FAQ_SHEET
     _append(sheet, [header for _, header in HEADERS])
     rows = faq_rows(records)

@@ -13,8 +13,6 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String
-
 from bot.store.tables import EntryVersion
 from bot.store.values import storable
 from knowledge.core.errors import InvalidFieldError, RequestError
@@ -31,9 +29,10 @@ _COLUMNS = EntryVersion.__table__.c
 
 
 def _varchar_length(name: str) -> int | None:
-    """How many characters the EntryVersion column holds; None when unbounded (TEXT)."""
-    kind = _COLUMNS[name].type
-    return kind.length if isinstance(kind, String) else None
+    """How many characters the EntryVersion column holds; None when unbounded (TEXT). A String, or a
+    TypeDecorator over one (which passes `length` through, but is no String)."""
+    length: int | None = getattr(_COLUMNS[name].type, "length", None)
+    return length
 
 
 COLUMN_LIMITS: dict[str, int] = {name: length for name in TEXT_FIELDS if (length := _varchar_length(name))}
