@@ -89,7 +89,7 @@ class EscalationDesk:
         """How many escalations are in each status (zeros included)."""
         with self.store.guard(), self.store.session() as session:
             rows = session.execute(select(Escalation.status, func.count()).group_by(Escalation.status))
-            found = dict(rows.tuples())
+            found = dict(rows.tuples().all())
         return {status: found.get(status, 0) for status in STATUSES}
 
     def questions(self, escalations: list[Escalation]) -> dict[int, str]:

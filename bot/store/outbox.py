@@ -83,4 +83,4 @@ class Outbox:
         """Rows per state, for health pages."""
         with self.store.guard(), self.store.session() as session:
             rows = session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state))
-            return dict(rows.tuples())
+            return dict(rows.tuples().all())
