@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install start test bench browser
+.PHONY: install start test lint bench browser
 
 install: $(VENV)/.installed
 
@@ -20,6 +20,13 @@ start: install
 
 test: install browser
 	$(PY) -m pytest
+
+# Style and likely bugs (ruff), types (mypy) and the layers between the packages (import-linter); CI runs it
+# before the tests. Settings in pyproject.toml.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Browser tests drive Debian's Chromium (no browser download); installed when missing and we may. Without a
 # Japanese font (and an emoji font) screenshots draw 住民の質問 and 💬 as empty boxes: those come with it.

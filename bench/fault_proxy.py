@@ -6,6 +6,7 @@ database). A connection that went silent stays silent; new ones pass again once 
 from __future__ import annotations
 
 import socket
+from contextlib import suppress
 import threading
 import time
 
@@ -98,7 +99,5 @@ def _receive(source: socket.socket) -> bytes:
 def _close(held: socket.socket) -> None:
     """Shut before closing: a close alone leaves the connection open while another thread waits on it."""
     for step in (lambda: held.shutdown(socket.SHUT_RDWR), held.close):
-        try:
+        with suppress(OSError):
             step()
-        except OSError:
-            pass

@@ -150,13 +150,14 @@ def suite(workers: list[int], duration: int) -> str:
     command = f"python -m bench --suite http --duration {duration} --workers {','.join(map(str, workers))}"
     return "\n\n".join([
         "## End-to-end HTTP load by worker count (issue 7)", provenance(command),
-        f"wrk on loopback: 2 threads, {CONNECTIONS} connections, {duration} s per run, no think time; "
-        "`madoguchi serve --workers N` on the sample city, SQLite store; every request a new session, so "
-        "every request also writes a conversation and a turn; rate limits raised for the run. Server workers "
-        "and wrk share the same 2 cores, so 4 workers oversubscribe them: the point of more workers is more "
-        "machines' cores, which this box does not have. SQLite lets one writer in at a time: with more than "
-        "one worker the tail is writers waiting on its file lock (PostgreSQL: `python -m bench.http_load "
-        "--stores postgresql --workers 1 2 4`).",
+        (f"wrk on loopback: 2 threads, {CONNECTIONS} connections, {duration} s per run, no think time; "
+         "`madoguchi serve --workers N` on the sample city, SQLite store; every request a new session, so "
+         "every request also writes a conversation and a turn; rate limits raised for the run. Server "
+         "workers and wrk share the same 2 cores, so 4 workers oversubscribe them: the point of more "
+         "workers is more machines' cores, which this box does not have. SQLite lets one writer in at a "
+         "time: with more than one worker the tail is writers waiting on its file lock (PostgreSQL: "
+         "`python -m bench.http_load "
+         "--stores postgresql --workers 1 2 4`)."),
         table(HEADER, rows), f"![throughput and p95 by workers]({plot(rows)})"])
 
 

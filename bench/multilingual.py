@@ -19,6 +19,7 @@ import os
 import statistics
 import tempfile
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -58,6 +59,10 @@ def judge(bot, question: dict) -> dict:  # type: ignore[no-untyped-def]
             "language": question["language"]}
 
 
+def _count(rows: list[dict], key: str, value: object = True) -> int:
+    return sum(r[key] == value for r in rows)
+
+
 def table(outcomes: list[tuple[dict, dict]]) -> str:
     """Markdown rows per (language, group) and for the main set (translated + easy)."""
     groups: dict[str, list[dict]] = defaultdict(list)
@@ -69,7 +74,7 @@ def table(outcomes: list[tuple[dict, dict]]) -> str:
              "|---|---|---|---|---|---|---|---|"]
     for name, rows in groups.items():
         n = len(rows)
-        count = lambda key, value=True: sum(r[key] == value for r in rows)  # noqa: E731
+        count = partial(_count, rows)
         lines.append(f"| {name} | {n} | {count('hit3') / n:.2f} | {count('wrong')} ({count('wrong') / n:.0%}) | "
                      f"{count('decision', 'answer')} | {count('decision', 'clarify')} | {count('decision', 'escalate')} | "
                      f"{sum(r['detected'] == r['language'] for r in rows) / n:.2f} |")

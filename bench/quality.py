@@ -12,6 +12,7 @@ import re
 import sys
 import tempfile
 import time
+from functools import partial
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +93,7 @@ def measure(systems: list[System], queries: list[LabelledQuery]) -> None:
             system.rank(query)
     for query in queries:
         for system in systems:
-            cpu, wall, ids = timed(lambda: system.rank(query), forget_parses)
+            cpu, wall, ids = timed(partial(system.rank, query), forget_parses)
             system.latency.add(cpu, wall)
             system.lines.append({"id": query.id, "decision": "answer", "results": [{"id": i} for i in ids]})
 
@@ -105,7 +106,8 @@ def breakdown(bot: Bot, queries: list[LabelledQuery]) -> str:
               "vector": lambda q: runtime.embedder.encode_queries([q.text]),
               "retrieve": lambda q: runtime.retriever.run(q.text, q.audience),
               "rank": lambda q: bot.rank(q.text, q.audience)}
-    times = np.array([[timed(lambda: call(q), forget_parses)[0] for call in stages.values()] for q in queries])
+    times = np.array([[timed(partial(call, q), forget_parses)[0] for call in stages.values()]
+                      for q in queries])
     parse, vector, retrieve, rank = (float(np.median(part)) for part in
                                      (times[:, 0], *np.diff(times, axis=1).T))
     return (f"Where madoguchi's median query goes (CPU): {parse:.2f} ms Sudachi and normalisation; "
@@ -167,28 +169,29 @@ def section(results: dict[str, dict[str, float]], records: int, queries: int, wh
     """The BENCHMARKS.md section of this suite."""
     return "\n\n".join([
         "## madoguchi vs a LangChain ensemble retriever (issue 7)", provenance(COMMAND),
-        f"Same run, same {records:,} LocalgovFAQ entries (`faq.csv`), same {queries} dev queries, same "
-        "embedding model (madoguchi's chiVe model directory), one core. The peer is LangChain's "
-        "documented hybrid: "
-        "`EnsembleRetriever` (weights 0.5/0.5) of `BM25Retriever` + `FAISS.from_documents`, one Document per "
-        "entry (question + answer), each retriever asked for 10, the vectors from `HuggingFaceEmbeddings` "
-        "(langchain-huggingface, as LangChain documents sentence-transformers models) on the same model "
-        "directory: the same vectors madoguchi computes (largest difference 3e-8); once with BM25's default "
-        "whitespace tokenisation and once with Sudachi terms (`preprocess_func` = madoguchi's normaliser). "
-        "The last row gives the Sudachi peer madoguchi's own query embedder through an `Embeddings` adapter "
-        "instead (the peer as measured before 2026-11-26), to show what the query-embedding path is worth: "
-        "madoguchi averages the word vectors in NumPy, where the sentence-transformers call costs about "
-        "0.4 ms more per query. madoguchi's "
-        "side is the ranking `madoguchi eval` scores (shipped model, learned on the sample city only). "
-        "Latency is one query at a time, interleaved across systems after 20 warm-up queries, each query "
-        "timed 3 times with Sudachi's cache emptied before each and the median kept, including query "
-        "embedding, with Python's garbage collector paused during each timed call as `timeit` does (one "
-        "system's garbage was otherwise collected inside another's call; until 2026-11-26 it was not paused, "
-        "which cost madoguchi about 0.6 ms at the median); p50/p95 are CPU time (bench/timing.py: the cores "
-        "are shared, so wall time, also shown, measures the neighbours too); index build counts the build "
-        "itself (madoguchi: manifest "
-        "`build_seconds`). With `--work DIR` the run files are written there, and "
-        "`../shared/eval/score.py` on them gives the same quality numbers.",
+        (f"Same run, same {records:,} LocalgovFAQ entries (`faq.csv`), same {queries} dev queries, same "
+         "embedding model (madoguchi's chiVe model directory), one core. The peer is LangChain's "
+         "documented hybrid: "
+         "`EnsembleRetriever` (weights 0.5/0.5) of `BM25Retriever` + `FAISS.from_documents`, one Document "
+         "per entry (question + answer), each retriever asked for 10, the vectors from "
+         "`HuggingFaceEmbeddings` (langchain-huggingface, as LangChain documents sentence-transformers "
+         "models) on the same model directory: the same vectors madoguchi computes (largest difference "
+         "3e-8); once with BM25's default "
+         "whitespace tokenisation and once with Sudachi terms (`preprocess_func` = madoguchi's normaliser). "
+         "The last row gives the Sudachi peer madoguchi's own query embedder through an `Embeddings` adapter "
+         "instead (the peer as measured before 2026-11-26), to show what the query-embedding path is worth: "
+         "madoguchi averages the word vectors in NumPy, where the sentence-transformers call costs about "
+         "0.4 ms more per query. madoguchi's "
+         "side is the ranking `madoguchi eval` scores (shipped model, learned on the sample city only). "
+         "Latency is one query at a time, interleaved across systems after 20 warm-up queries, each query "
+         "timed 3 times with Sudachi's cache emptied before each and the median kept, including query "
+         "embedding, with Python's garbage collector paused during each timed call as `timeit` does (one "
+         "system's garbage was otherwise collected inside another's call; until 2026-11-26 it was not "
+         "paused, which cost madoguchi about 0.6 ms at the median); p50/p95 are CPU time (bench/timing.py: "
+         "the cores are shared, so wall time, also shown, measures the neighbours too); index build counts "
+         "the build itself (madoguchi: manifest "
+         "`build_seconds`). With `--work DIR` the run files are written there, and "
+         "`../shared/eval/score.py` on them gives the same quality numbers."),
         tables(results), verdict(results), where, f"![quality and latency]({plot(results)})"])
 
 

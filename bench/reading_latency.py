@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from functools import partial
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -34,7 +35,7 @@ def measure(call, items: list[str]) -> Latencies:  # type: ignore[no-untyped-def
     """Median of 3 CPU timings per item."""
     latencies = Latencies()
     for item in items:
-        cpu, wall, _ = timed(lambda: call(item), repeats=3)
+        cpu, wall, _ = timed(partial(call, item), repeats=3)
         latencies.add(cpu, wall)
     return latencies
 

@@ -47,7 +47,7 @@ def timed_search(index: FaissVectorIndex, queries: np.ndarray, k: int) -> tuple[
     index.search(queries[:10], k)
     latency, found = Latencies(), []
     for query in queries:
-        cpu, wall, (_, ids) = timed(lambda: index.search(query[None, :], k))
+        cpu, wall, (_, ids) = timed(lambda query=query: index.search(query[None, :], k))
         latency.add(cpu, wall)
         found.append(ids[0])
     return latency.p50(), latency.p95(), np.array(found)
@@ -62,7 +62,7 @@ def resident_mb(path: Path) -> float:
 
 def recall_at_10(found: np.ndarray, truth: np.ndarray) -> float:
     """Share of the exact top 10 that the approximate search also returned."""
-    return float(np.mean([len(set(f[:10]) & set(t[:10])) / 10 for f, t in zip(found, truth)]))
+    return float(np.mean([len(set(f[:10]) & set(t[:10])) / 10 for f, t in zip(found, truth, strict=True)]))
 
 
 def measure(vectors: np.ndarray, queries: np.ndarray, kind: str, truth: np.ndarray | None,

@@ -79,7 +79,7 @@ def plot(rows: list[Row]) -> str:
     figure = Figure(figsize=(12, 3.8))
     panels = figure.subplots(1, 3)
     measures = (("p95", "query p95 ms (k=10)"), ("rss_mb", "resident MB"), ("build_seconds", "build s"))
-    for axes, (name, label) in zip(panels, measures):
+    for axes, (name, label) in zip(panels, measures, strict=True):
         for kind in ("flat", "hnsw"):
             mine = [r for r in rows if r.kind == kind]
             axes.plot([r.size for r in mine], [getattr(r, name) for r in mine], marker="o", label=kind)
@@ -96,19 +96,19 @@ def section(rows: list[Row], sweep: list[tuple[int, float, float]], rate: float,
     command = f"python -m bench --suite scale --sizes {','.join(str(s) for s in sizes)}"
     return "\n\n".join([
         "## Scaling: flat and HNSW from 10k to 1M passages (issue 7)", provenance(command),
-        f"Synthetic knowledge bases, deterministic (seed {SEED}): each passage is "
-        f"{MIN_SENTENCES}–{MAX_SENTENCES} sentences drawn from the {sentences:,} distinct sentences of the "
-        "sample city (FAQ answers, manuals, "
-        "rules), duplicates dropped, so a smaller base is a prefix of a larger one. What is recombined is "
-        "sentences; what is embedded is every passage, whole, by madoguchi's default model (chiVe mean "
-        f"of word vectors) at {rate:,.0f} passages/s on one core ({1_000_000 / rate / 60:.0f} min for a "
-        "million; "
-        "`--work` keeps the vectors for reruns). One vector per passage, 300 dimensions, float32. Queries: "
-        f"the sample city's {queries} labelled questions, embedded as queries, one at a time, FAISS and "
-        f"torch on one thread. HNSW: M = {dense.HNSW_M}, efConstruction = {dense.HNSW_EF_CONSTRUCTION}, "
-        f"efSearch = {dense.HNSW_EF_SEARCH} (raised to k when k is larger), built on one thread. "
-        "Resident MB is what loading the saved index adds to a fresh process. Latency is CPU time per query, "
-        "median of 3 repeats (bench/timing.py), since the machine's cores are shared.",
+        (f"Synthetic knowledge bases, deterministic (seed {SEED}): each passage is "
+         f"{MIN_SENTENCES}–{MAX_SENTENCES} sentences drawn from the {sentences:,} distinct sentences of the "
+         "sample city (FAQ answers, manuals, "
+         "rules), duplicates dropped, so a smaller base is a prefix of a larger one. What is recombined is "
+         "sentences; what is embedded is every passage, whole, by madoguchi's default model (chiVe mean "
+         f"of word vectors) at {rate:,.0f} passages/s on one core ({1_000_000 / rate / 60:.0f} min for a "
+         "million; "
+         "`--work` keeps the vectors for reruns). One vector per passage, 300 dimensions, float32. Queries: "
+         f"the sample city's {queries} labelled questions, embedded as queries, one at a time, FAISS and "
+         f"torch on one thread. HNSW: M = {dense.HNSW_M}, efConstruction = {dense.HNSW_EF_CONSTRUCTION}, "
+         f"efSearch = {dense.HNSW_EF_SEARCH} (raised to k when k is larger), built on one thread. "
+         "Resident MB is what loading the saved index adds to a fresh process. Latency is CPU time per "
+         "query, median of 3 repeats (bench/timing.py), since the machine's cores are shared."),
         rows_table(rows), sweep_table(sweep, max(sizes)), verdict(rows),
         rule(rows),
         f"![latency, memory and build time against size]({plot(rows)})"])

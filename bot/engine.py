@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import compose
 from bot.urgent import Situation, UrgentSituations
@@ -131,7 +131,8 @@ class Bot:
     def _compose(self, decision: Decision, ranking: Ranking, top_k: int) -> Answer:
         """Words and structure for the decision."""
         shown = candidates(ranking, max(top_k, self.settings.max_choices))
-        common = dict(intent=Intent.QUESTION, candidates=shown[:top_k], explanation=explain(ranking, shown))
+        common: dict[str, Any] = {"intent": Intent.QUESTION, "candidates": shown[:top_k],
+                                  "explanation": explain(ranking, shown)}
         if decision is Decision.ANSWER:
             record, message = self._say(shown[0].record, ranking.retrieval.query.text)
             return Answer(decision, confidence=ranking.top1, message=message, record=record, **common)

@@ -133,7 +133,9 @@ def reason_of(turn: ReviewTurn) -> str:
 
 def embed(bot: Bot, texts: Sequence[str]) -> tuple[np.ndarray, list[frozenset[str]]]:
     """Vectors and search terms, a chunk at a time so an answer needing the model waits at most one chunk."""
-    runtime, vectors, terms = bot.runtime, [], []  # one index version's model and normaliser throughout
+    runtime = bot.runtime  # one index version's model and normaliser throughout
+    vectors: list[np.ndarray] = []
+    terms: list[frozenset[str]] = []
     for start in range(0, len(texts), CHUNK):
         chunk = [normalise_width(t) for t in texts[start:start + CHUNK]]
         vectors.append(runtime.embedder.encode_queries(chunk))

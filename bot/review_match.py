@@ -8,7 +8,7 @@ both say どうやって出す. An entry is suggested only for questions that na
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -40,16 +40,16 @@ class EntryMatch:
     fitting: tuple[str, ...] = ()
 
 
-def votes(live: Sequence[Candidate], turns: Sequence[ReviewTurn]) -> Counter[str]:
-    """Reciprocal-rank votes for entries: the live ranking of the typical question counts twice, then
-    each of the first VOTERS questions' candidates as the bot ranked them when they were asked."""
-    counted: Counter[str] = Counter()
+def votes(live: Sequence[Candidate], turns: Sequence[ReviewTurn]) -> list[str]:
+    """Entries by reciprocal-rank votes, most first: the live ranking of the typical question counts twice,
+    then each of the first VOTERS questions' candidates as the bot ranked them when they were asked."""
+    counted: defaultdict[str, float] = defaultdict(float)
     for rank, candidate in enumerate(live):
         counted[candidate.record.id] += 2 / (1 + rank)
     for turn in turns[:VOTERS]:
-        for rank, candidate in enumerate(turn.candidates):
-            counted[str(candidate.get("id"))] += 1 / (1 + rank)
-    return counted
+        for rank, shown in enumerate(turn.candidates):
+            counted[str(shown.get("id"))] += 1 / (1 + rank)
+    return sorted(counted, key=counted.__getitem__, reverse=True)
 
 
 def usable(record: Record | None, asker: Audience, today: date) -> bool:
@@ -96,7 +96,7 @@ def best_entry(bot: Bot, turns: Sequence[ReviewTurn], asker: Audience,
     """The FAQ entry (valid today, visible to the audience) most of the cluster's rankings point at, among
     those the cluster's typical question names; failing that, the first usable one, only as a reference."""
     reference = None
-    for entry_id, _ in votes(seen.live, turns).most_common():
+    for entry_id in votes(seen.live, turns):
         record = bot.runtime.index.record(entry_id)
         if usable(record, asker, today_jst()):
             assert record is not None

@@ -29,7 +29,7 @@ def department_votes(candidates: Sequence[Candidate], voters: int = VOTERS) -> d
     scores = np.array([c.score for c in named], dtype=np.float64)
     weights = np.exp(scores - scores.max())
     shares: dict[str, float] = defaultdict(float)
-    for candidate, weight in zip(named, weights / weights.sum()):
+    for candidate, weight in zip(named, weights / weights.sum(), strict=True):
         shares[candidate.record.department] += float(weight)
     return dict(shares)
 

@@ -35,8 +35,10 @@ class BM25Index:
         average = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
         rows, cols, tfs = [], [], []
         for row, counter in enumerate(counts):
-            for term, tf in counter.items():
-                rows.append(row), cols.append(self.vocabulary[term]), tfs.append(tf)
+            for term, count in counter.items():
+                rows.append(row)
+                cols.append(self.vocabulary[term])
+                tfs.append(count)
         tf = np.array(tfs, dtype=np.float32)
         frequency = np.bincount(cols, minlength=len(self.vocabulary)).astype(np.float32)
         idf = np.log1p((len(counts) - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)

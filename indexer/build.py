@@ -47,7 +47,9 @@ class IndexBuilder:
         texts, owners, fields = [], [], []
         for number, record in enumerate(records):
             for field, text in record_units(record, learned.of(record.id)):
-                texts.append(text), owners.append(number), fields.append(FIELDS.index(field))
+                texts.append(text)
+                owners.append(number)
+                fields.append(FIELDS.index(field))
         return texts, np.array(owners, dtype=np.int32), np.array(fields, dtype=np.int8)
 
     def _search_terms(self, text: str) -> list[str]:
@@ -81,7 +83,7 @@ class IndexBuilder:
         fresh = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         for start in range(0, len(fresh), EMBED_BATCH):
             batch = fresh[start:start + EMBED_BATCH]
-            self._vectors.update(zip(batch, self.embedder.encode_documents(batch)))
+            self._vectors.update(zip(batch, self.embedder.encode_documents(batch), strict=True))
             self.progress("embed", min(start + EMBED_BATCH, len(fresh)), len(fresh))
         if not texts:
             return FaissVectorIndex.build(np.zeros((0, self.embedder.dimensions), dtype=np.float32))

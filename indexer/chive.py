@@ -35,7 +35,7 @@ def ginza_vocab_dir() -> Path:
 def read_chive(vocab_dir: Path) -> tuple[dict[str, int], np.ndarray]:
     """Word → row and the vector table, from spaCy's on-disk vocabulary files."""
     import srsly
-    from spacy.strings import hash_string
+    from spacy.strings import hash_string  # type: ignore[attr-defined]  # strings.pyi omits this .pyx function
 
     vectors = np.load(vocab_dir / "vectors", allow_pickle=False)
     key2row = srsly.read_msgpack(vocab_dir / "key2row")

@@ -11,7 +11,7 @@ answers that in about a millisecond where a flat scan of a million vectors takes
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import faiss
 import numpy as np
@@ -80,7 +80,8 @@ class FaissVectorIndex:
         k = max(1, min(k, self.size))
         rows = np.ascontiguousarray(queries, dtype=np.float32)
         if self.kind == "hnsw":
-            breadth = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+            # faiss's bundled stubs omit SearchParametersHNSW, which its SWIG module defines
+            breadth = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))  # type: ignore[attr-defined]
             return self._index.search(rows, k, params=breadth)
         return self._index.search(rows, k)
 
@@ -89,7 +90,8 @@ class FaissVectorIndex:
         if self._vectors is None and self.size == 0:
             self._vectors = np.zeros((0, self.dimensions), dtype=np.float32)
         if self._vectors is None:
-            flat = faiss.downcast_index(self._index.storage) if self.kind == "hnsw" else self._index
+            graph = self._index if isinstance(self._index, faiss.IndexHNSW) else None
+            flat = cast(faiss.IndexFlat, faiss.downcast_index(graph.storage) if graph else self._index)
             view = faiss.rev_swig_ptr(flat.get_xb(), self.size * self.dimensions)
             self._vectors = np.asarray(view).reshape(self.size, self.dimensions)
         return self._vectors

@@ -85,7 +85,7 @@ class TermNeighbours:
                 self._unknown.clear()
             vectors = encode(fresh)
             table = self._table()
-            for term, vector in zip(fresh, vectors):
+            for term, vector in zip(fresh, vectors, strict=True):
                 self._unknown[term] = self._near(table, vector) if np.linalg.norm(vector) > 0.5 else None
         return {t: self._unknown.get(t) for t in terms}
 

@@ -37,7 +37,7 @@ class KanaReadings:
     def __init__(self, words: Mapping[str, int], inflected: frozenset[str] = frozenset()) -> None:
         """`words`: the city's words with how many entries use them; of two words read alike (保険, 保健)
         the more used one is written. `inflected`: those that are verb or adjective forms (振り込ま)."""
-        splitter, uses = shared_splitter("A"), {}
+        splitter, uses = shared_splitter("A"), dict[str, int]()
         self.words: dict[str, str] = {}
         self.inflected = inflected
         for word, count in sorted(words.items()):

@@ -8,6 +8,7 @@ import os
 import socket
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from typing import Protocol
 
@@ -74,7 +75,7 @@ class PointerFile:
         except FileNotFoundError:
             return []
         found = (parsed for line in reversed(lines) if (parsed := _activation(line)) is not None)
-        return [change for change, _ in zip(found, range(limit))]
+        return list(islice(found, limit))
 
 
 def _activation(line: str) -> Activation | None:

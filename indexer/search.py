@@ -125,7 +125,7 @@ class Retriever:
         vector = self.embedder.encode_queries([text])
         if self.index.dense.size <= EXACT_DENSE_LIMIT:
             scores = np.maximum(self.index.dense.all_scores(vector), 0.0)
-            for signal, units, owners in zip(DENSE, self._dense_units, self._dense_max):
+            for signal, units, owners in zip(DENSE, self._dense_units, self._dense_max, strict=True):
                 owners.write(table[signal], scores[units])
             return
         top, found = self.index.dense.search(vector, DENSE_CANDIDATES)
@@ -170,4 +170,5 @@ def raw_search(retriever: Retriever, text: str, audience: Audience, top_k: int =
     order = np.argsort(-fused, kind="stable")[:top_k]
     terms = tuple(retrieval.query.terms)
     return [Hit(retriever.index.records[retrieval.candidates[i]],
-                dict(zip(SIGNALS, map(float, retrieval.signals[i]))), float(fused[i]), terms) for i in order]
+                dict(zip(SIGNALS, map(float, retrieval.signals[i]), strict=True)), float(fused[i]), terms)
+            for i in order]

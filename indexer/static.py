@@ -114,7 +114,7 @@ def _save_quietly(path: Path, **arrays: np.ndarray) -> None:
         return
     try:
         with os.fdopen(handle, "wb") as out:
-            np.savez(out, **arrays)
+            np.savez(out, allow_pickle=False, **arrays)  # np.load reads it without pickles too
         os.replace(staging, path)
     except OSError:
         Path(staging).unlink(missing_ok=True)

@@ -15,12 +15,16 @@ import csv
 from dataclasses import fields, replace
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from knowledge.core.errors import RequestError
 from knowledge.fields import FAQ_FIELDS, FIELD_LABELS
 from knowledge.languages import LANGUAGES, translation_column
 from knowledge.records import Audience, Record
+
+if TYPE_CHECKING:  # openpyxl loads with the first spreadsheet written
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Format = Literal["xlsx", "csv"]
 HEADERS = (*((field.name, field.label) for field in FAQ_FIELDS),
@@ -66,7 +70,7 @@ def write_csv(records: list[Record], path: Path) -> int:
     return len(rows)
 
 
-def _append(sheet, values: list[str | date | None]) -> None:  # type: ignore[no-untyped-def]
+def _append(sheet: Worksheet, values: list[str | date | None]) -> None:
     """A row whose text cells stay text, even when they start with '='."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -84,7 +88,7 @@ def _passage_row(record: Record) -> list[str | date | None]:
             AUDIENCE_LABELS[record.audience]]
 
 
-def _passage_sheet(workbook, records: list[Record]) -> None:  # type: ignore[no-untyped-def]
+def _passage_sheet(workbook: Workbook, records: list[Record]) -> None:
     """Passages for reference, on a protected sheet: they are edited in their documents, not here."""
     sheet = workbook.create_sheet(PASSAGE_SHEET)
     _append(sheet, list(PASSAGE_HEADERS))
@@ -100,7 +104,7 @@ def write_xlsx(records: list[Record], path: Path) -> int:
     from openpyxl.styles import Alignment, Font
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = cast("Worksheet", workbook.active)  # a new workbook starts with one worksheet, the active one
     sheet.title = FAQ_SHEET
     _append(sheet, [header for _, header in HEADERS])
     rows = faq_rows(records)
@@ -133,5 +137,6 @@ def _unquoted(text: str) -> str:
 
 def unquote_formulas(record: Record) -> Record:
     """Undo the leading ' that a CSV export puts before = + - @ (so a spreadsheet shows, not runs, it)."""
-    texts = {f.name: _unquoted(value) for f in fields(Record) if isinstance(value := getattr(record, f.name), str)}
+    texts: dict[str, Any] = {f.name: _unquoted(value) for f in fields(Record)
+                             if isinstance(value := getattr(record, f.name), str)}
     return replace(record, paraphrases=tuple(_unquoted(a) for a in record.paraphrases), **texts)

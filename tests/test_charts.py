@@ -23,7 +23,7 @@ def test_bar_chart_is_valid_svg_with_title_desc_and_escaped_labels() -> None:
     tips = [t.text for t in root.iter(f"{SVG}title")]
     assert '<script>alert("x")</script> & 課: 3件' in tips
     assert "<script" not in str(chart.svg) and "style=" not in str(chart.svg)
-    assert len([r for r in root.iter(f"{SVG}rect")]) == 2
+    assert len(list(root.iter(f"{SVG}rect"))) == 2
 
 
 def test_bar_lengths_follow_the_values() -> None:

@@ -49,7 +49,7 @@ def test_the_graph_finds_what_exact_search_finds() -> None:
     vectors, queries = unit_vectors(6000), unit_vectors(100, seed=2)
     _, found = FaissVectorIndex.build(vectors, approximate_above=0).search(queries, 10)
     truth = exact_top(vectors, queries, 10)
-    recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)])
+    recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth, strict=True)])
     assert recall >= 0.95
 
 
@@ -118,10 +118,10 @@ def test_past_the_exact_limit_retrieval_scores_the_units_the_index_finds_nearest
     exact = retriever.run("住民票の写しがほしい", Audience.RESIDENT)
     monkeypatch.setattr(search, "EXACT_DENSE_LIMIT", 10)
     nearest = retriever.run("住民票の写しがほしい", Audience.RESIDENT)
-    exact_dense = dict(zip(exact.candidates.tolist(), exact.signals[:, 3:6]))
-    for record, row in zip(nearest.candidates.tolist(), nearest.signals[:, 3:6]):
+    exact_dense = dict(zip(exact.candidates.tolist(), exact.signals[:, 3:6], strict=True))
+    for record, row in zip(nearest.candidates.tolist(), nearest.signals[:, 3:6], strict=True):
         assert (row <= exact_dense[record] + 1e-6).all()
     best = int(exact.candidates[exact.signals[:, 3:6].max(axis=1).argmax()])
-    found = dict(zip(nearest.candidates.tolist(), nearest.signals[:, 3:6]))
+    found = dict(zip(nearest.candidates.tolist(), nearest.signals[:, 3:6], strict=True))
     np.testing.assert_allclose(found[best], exact_dense[best], atol=1e-6)
     assert (nearest.signals[:, 3:6] == 0).any() and not (exact.signals[:, 3:6] == 0).all()

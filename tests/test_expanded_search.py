@@ -23,7 +23,7 @@ def signal_of(index_dir: Path, model_cache: Path, text: str, entry: str) -> dict
     best = SIGNALS.index("bm25x_answer")
     top3 = [ids[i] for i in np.argsort(-retrieval.signals[:, best], kind="stable")[:3]]
     assert entry in top3, f"the entry is among the first three by expanded BM25: {top3}"
-    return dict(zip(SIGNALS, map(float, retrieval.signals[ids.index(entry)])))
+    return dict(zip(SIGNALS, map(float, retrieval.signals[ids.index(entry)]), strict=True))
 
 
 def test_a_word_no_entry_uses_finds_the_entry_through_its_nearest_city_word(sample_index_dir: Path,

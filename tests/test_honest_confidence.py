@@ -70,7 +70,7 @@ def unseen_metrics(cli: CliRunner, index_dir: Path, tmp_path: Path, first: str) 
     """Decision metrics of `madoguchi ask --batch` over the unseen questions whose ids start with `first`."""
     queries = [q for q in read_labelled(UNSEEN) if q.id[0] in first]
     lines = ask_batch(cli, index_dir, tmp_path, [q.text for q in queries])
-    for query, line in zip(queries, lines):
+    for query, line in zip(queries, lines, strict=True):
         line["id"] = query.id
     return score_lines(queries, lines)
 

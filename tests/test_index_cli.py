@@ -19,8 +19,8 @@ from knowledge.core.settings import SAMPLE_CITY, Settings
 
 pytestmark = pytest.mark.integration
 
-TINY = "id,question,answer,department,audience\nT1,住民票の写しは？,市民課で300円です。,市民課,resident\n" \
-       "T2,年休の残りは？,みなとポータルで確認します。,人事課,staff\n"
+TINY = ("id,question,answer,department,audience\nT1,住民票の写しは？,市民課で300円です。,市民課,resident\n"
+        "T2,年休の残りは？,みなとポータルで確認します。,人事課,staff\n")
 
 
 def search_ids(cli: CliRunner, index_dir: Path, text: str, audience: str = "resident", top_k: int = 10) -> list[str]:

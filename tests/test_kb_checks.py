@@ -79,7 +79,8 @@ def test_desk_import_reports_long_fields_and_unsafe_links_by_row_and_keeps_the_g
     assert "1 件を追加・変更" in sent.text and "直したFAQ.csv" in sent.text
     found = sorted(problem_rows(sent.text))
     assert [(where, column) for where, column, _ in found] == [(w, c) for w, c, _ in EXPECTED]
-    assert all(expected in message for (_, _, message), (_, _, expected) in zip(found, EXPECTED)), found
+    assert all(expected in message
+               for (_, _, message), (_, _, expected) in zip(found, EXPECTED, strict=True)), found
     assert {r.id for r in EntryStore(ConversationStore(store_url)).live_records()} == {"GOOD1"}
     publisher = desk.state.desk.publisher  # type: ignore[attr-defined]
     assert publisher.wait(120) and not publisher.state.error

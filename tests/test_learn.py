@@ -66,7 +66,7 @@ def mislabelled(bare_city: tuple[Path, Path], tmp_path_factory: pytest.TempPathF
     training = [r for r in rows if not is_held_out(r["id"]) and r["relevant"]]
     shuffled = [r["relevant"] for r in training]
     random.Random(16).shuffle(shuffled)
-    for row, wrong in zip(training, shuffled[1:] + shuffled[:1]):
+    for row, wrong in zip(training, shuffled[1:] + shuffled[:1], strict=True):
         row["relevant"] = wrong
     labelled = index_dir.parent / "mislabelled.jsonl"
     labelled.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -193,7 +193,7 @@ def test_learn_prints_a_pessimistic_wrong_answer_bound_and_publishes_nothing_abo
     _, _, output = learned
     wrong, bound = numbers_of(output, "wrong_answer"), numbers_of(output, "wrong_answer_bound")
     assert bound[0] == wrong[0]  # the serving bot against itself
-    assert all(b >= w for b, w in zip(bound[1:], wrong[1:]))
+    assert all(b >= w for b, w in zip(bound[1:], wrong[1:], strict=True))
     assert "published index" in output
     chosen = 2 if "refused: learned paraphrases + refitted model:" in output else 1
     assert bound[chosen] <= wrong[0]

@@ -58,7 +58,7 @@ def test_remembered_words_give_the_units_and_readings_of_a_fresh_parse(monkeypat
     without_word_memory(monkeypatch)
     fresh = parse_all(sample_lines())
     assert remembered == fresh
-    readings = dict(zip(NUMBERS, (reading for _, reading in fresh)))
+    readings = dict(zip(NUMBERS, (reading for _, reading in fresh), strict=False))
     assert "ニココノ" in readings["29日に届きます"] and "ニキュウ" in readings["老人福祉法第29条による"]
 
 

@@ -39,8 +39,8 @@ def prefix(redis_service: str) -> Iterator[str]:
 
 
 def settings(index_dir: Path, tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = dict(index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 'store.db'}",
-                                     index_poll_seconds=0)
+    values: dict[str, object] = {"index_dir": index_dir, "database_url": f"sqlite:///{tmp_path / 'store.db'}",
+                                 "index_poll_seconds": 0}
     return Settings(**{**values, **overrides})  # type: ignore[arg-type]
 
 
@@ -86,9 +86,9 @@ def test_redis_down_still_serves_and_warns_once(sample_index_dir: Path, tmp_path
 def test_a_bad_redis_url_stops_startup_with_a_message(sample_index_dir: Path, tmp_path: Path) -> None:
     from knowledge.core.errors import ConfigurationError
 
-    with pytest.raises(ConfigurationError, match="MADOGUCHI_REDIS_URL"):
-        with TestClient(create_app(settings(sample_index_dir, tmp_path, redis_url="http://127.0.0.1:6379"))):
-            pass
+    bad = settings(sample_index_dir, tmp_path, redis_url="http://127.0.0.1:6379")
+    with pytest.raises(ConfigurationError, match="MADOGUCHI_REDIS_URL"), TestClient(create_app(bad)):
+        pass
 
 
 def line_event(text: str) -> dict:

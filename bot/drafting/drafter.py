@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from bot.drafting import prompt
+import bot.drafting.prompt as prompt
 from bot.drafting.relevance import about_the_question
 from bot.drafting.draft import (Draft, DraftMethod, DraftReason, DraftSentence, DraftSource, DroppedSentence, cited,
                                 fallback)
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 MAX_SOURCES = 5
 MAX_TOKENS = 600
-log = logging.getLogger(__name__)
+log = logging.getLogger("madoguchi.drafting")
 
 
 def chat_model_from_settings(settings: Settings) -> BaseChatModel | None:

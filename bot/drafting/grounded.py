@@ -11,8 +11,8 @@ from dataclasses import replace
 
 from langchain_core.language_models import BaseChatModel
 
-from bot import compose
-from bot.drafting import prompt
+import bot.compose as compose
+import bot.drafting.prompt as prompt
 from bot.drafting.drafter import ask, chat_model_from_settings, verify
 from bot.grounding import SupportCheck
 from indexer.normalise import TextNormaliser

@@ -27,7 +27,8 @@ def aligned(word: Word) -> list[tuple[str, str]]:
     match = re.fullmatch(pattern, word.reading)
     if match is None:
         return [(word.text, word.reading)]
-    return [(run, reading if KANJI.match(run) else "") for run, reading in zip(runs, match.groups())]
+    return [(run, reading if KANJI.match(run) else "")
+            for run, reading in zip(runs, match.groups(), strict=True)]
 
 
 def ruby_markup(words: list[Word]) -> str:

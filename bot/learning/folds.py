@@ -76,7 +76,8 @@ def refit(folds: Sequence[Fold], staff_margin: float, trained_on: dict[str, obje
     ranker scores its own training questions too well, and thresholds tuned on that answer too often)."""
     examples = [e for fold in folds for e in fold.examples]
     rankers = [fit_ranker([e for f in folds if f is not fold for e in f.examples], LEARN_L2) for fold in folds]
-    honest = [r for fold, ranker in zip(folds, rankers) for r in rank_examples(fold.examples, ranker, staff_margin)]
+    honest = [r for fold, ranker in zip(folds, rankers, strict=True)
+              for r in rank_examples(fold.examples, ranker, staff_margin)]
     top1, top3 = fit_confidence(honest)
     thresholds, _ = choose(outcomes(honest, top1, top3), max_wrong, min_escalated)
     model = DecisionModel(fit_ranker(examples, LEARN_L2), top1, top3, thresholds, dict(trained_on))

@@ -52,8 +52,9 @@ def measure(parts: Sequence[tuple[Bot, Sequence[LabelledQuery]]]) -> Measured:
     questions answered by that part's bot; parts are concatenated in order, so two measurements pair up."""
     queries = [q for _, part in parts for q in part]
     lines = [line for bot, part in parts for line in run_batch(bot, part, top_k=10)]
-    reciprocal = [_reciprocal(q, line) for q, line in zip(queries, lines) if q.answerable]
-    return Measured(score_lines(queries, lines), np.array(reciprocal), np.array([_wrong(q, l) for q, l in zip(queries, lines)]))
+    reciprocal = [_reciprocal(q, line) for q, line in zip(queries, lines, strict=True) if q.answerable]
+    wrong = [_wrong(q, line) for q, line in zip(queries, lines, strict=True)]
+    return Measured(score_lines(queries, lines), np.array(reciprocal), np.array(wrong))
 
 
 def _wrong(query: LabelledQuery, line: dict) -> float:

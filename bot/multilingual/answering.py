@@ -125,7 +125,8 @@ class ForeignAnswerer:
         visible = self._visible(scored.scores, audience, today)
         order = [i for i in np.argsort(-scored.scores, kind="stable") if visible[i] and scored.scores[i] > 0][:TOP]
         records = [self.runtime.index.records[i] for i in order]
-        candidates = tuple(Candidate(r, float(scored.scores[i]), {}) for r, i in zip(records, order))
+        candidates = tuple(Candidate(record, float(scored.scores[i]), {})
+                           for record, i in zip(records, order, strict=True))
         decision = self.decide(scored, order)
         reply = self.compose(decision, records, language, scored)
         return replace(reply, candidates=candidates)

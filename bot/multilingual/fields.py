@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -47,7 +48,7 @@ def tokens(text: str, language: str) -> list[str]:
     words = _LATIN_WORD.findall(plain_latin(text))
     if language == "vi":
         content = [w for w in words if w not in VIETNAMESE_STOPWORDS]
-        return [*content, *(f"{a}_{b}" for a, b in zip(words, words[1:]))]
+        return [*content, *(f"{a}_{b}" for a, b in pairwise(words))]
     return [w.rstrip("s") if len(w) > 4 else w for w in words if w not in PORTUGUESE_STOPWORDS]
 
 

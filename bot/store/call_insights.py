@@ -80,8 +80,8 @@ class CallInsights:
                                    .group_by(day, Call.outcome)).all()
             departments = session.execute(select(Call.department, Call.outcome, func.count(Call.id))
                                           .where(within).group_by(Call.department, Call.outcome)).all()
-            seconds = list(session.scalars(select(Call.handling_seconds)
-                                           .where(within, Call.handling_seconds.is_not(None))))
+            handled = select(Call.handling_seconds).where(within, Call.handling_seconds.is_not(None))
+            seconds = [s for s in session.scalars(handled) if s is not None]
         per_day = {(date.fromisoformat(str(d)), outcome): n for d, outcome, n in days}
         outcomes = Counter[str]()
         for (_, outcome), n in per_day.items():

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, make_url, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.store.timeouts import StoreTimeouts, bound_waits, engine_options, unbounded
 from knowledge.core.errors import ConfigurationError
@@ -35,7 +38,7 @@ def make_engine(url: str, timeouts: StoreTimeouts | None = None) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -56,6 +59,12 @@ def migrate(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def rows_touched(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed: Session.execute is typed as returning a Result, which has
+    no rowcount, while a DML statement always gives a CursorResult, which has."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 @lru_cache(maxsize=None)

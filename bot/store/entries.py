@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.store.database import rows_touched
 from bot.store.entry_fields import EntryFields, clean_text
 from bot.store.escalations import CALLBACK_NOTE, EscalationDesk, audit
 from bot.store.labels import label_escalation
@@ -156,7 +157,8 @@ class EntryStore:
             still_draft = (EntryVersion.id == draft.id) & (EntryVersion.status == VersionStatus.DRAFT)
             decision = {"status": status, "version": number, "approver": actor, "approved_at": utcnow(),
                         "note": note or draft.note}
-            won = session.execute(update(EntryVersion).where(still_draft).values(**decision)).rowcount == 1
+            decide = update(EntryVersion).where(still_draft).values(**decision)
+            won = rows_touched(session.execute(decide)) == 1
             if not won:
                 raise ConflictError("先にほかの人がこの下書きを承認または却下しました。ページを開き直してください。")
             audit(session, actor, DECISION_ACTIONS[status], entry_id, version=number)
@@ -168,10 +170,8 @@ class EntryStore:
     @staticmethod
     def _label_origin(session: Session, escalation_id: str, entry_id: str, actor: str) -> None:
         """An approved FAQ made from an escalation: the resident's question becomes a label of it."""
-        try:
+        with suppress(RequestError):  # the escalation or its question is gone (purged); the approval stands
             label_escalation(session, escalation_id, entry_id, LabelSource.APPROVED, actor)
-        except RequestError:  # the escalation or its question is gone (purged); the approval stands
-            pass
 
     def approve(self, entry_id: str, approver: str) -> EntryVersion:
         """Make the open draft the live version."""

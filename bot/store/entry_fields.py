@@ -79,7 +79,7 @@ class EntryFields:
             raise InvalidFieldError(f"公開範囲は resident・staff・all のどれかです（{self.audience!r}）。", "audience")
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             raise InvalidFieldError("公開終了日が公開開始日より前です。", "valid_until")
-        texts = {name: clean_text(getattr(self, name)) for name in TEXT_FIELDS}
+        texts: dict[str, Any] = {name: clean_text(getattr(self, name)) for name in TEXT_FIELDS}
         check_stored_text(texts)
         return replace(self, paraphrases=split_paraphrases(self.paraphrases), **texts)
 

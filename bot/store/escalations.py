@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.store.database import rows_touched
 from bot.store.insights import is_typed_question
 from bot.store.outbox import enqueue
 from bot.store.repository import ConversationStore
@@ -91,7 +92,7 @@ class EscalationDesk:
         """How many escalations are in each status (zeros included)."""
         with self.store.guard(), self.store.session() as session:
             rows = session.execute(select(Escalation.status, func.count()).group_by(Escalation.status))
-            found = {status: count for status, count in rows}
+            found = dict(rows.tuples().all())
         return {status: found.get(status, 0) for status in STATUSES}
 
     def questions(self, escalations: list[Escalation]) -> dict[int, str]:
@@ -139,10 +140,10 @@ class EscalationDesk:
     def claim(self, escalation_id: str, agent: str) -> None:
         """Take a new escalation; ConflictError when someone else was first."""
         with self.store.guard(), self.store.session() as session, session.begin():
-            new = (Escalation.id == escalation_id) & (Escalation.status == EscalationStatus.NEW)
-            won = session.execute(update(Escalation).where(new)
-                                  .values(status=EscalationStatus.CLAIMED, claimed_by=agent, claimed_at=utcnow(),
-                                          updated_at=utcnow())).rowcount == 1
+            claim = (update(Escalation).where(Escalation.id == escalation_id, Escalation.status == EscalationStatus.NEW)
+                     .values(status=EscalationStatus.CLAIMED, claimed_by=agent, claimed_at=utcnow(),
+                             updated_at=utcnow()))
+            won = rows_touched(session.execute(claim)) == 1
             if not won:
                 current = self._get(session, escalation_id)
                 raise ConflictError(f"already {current.status} by {current.claimed_by or 'nobody'}")

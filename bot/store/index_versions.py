@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import zlib
 
@@ -21,7 +21,7 @@ from knowledge.core.errors import IndexNotFoundError, PointerUnavailableError
 from knowledge.core.settings import Settings
 
 if TYPE_CHECKING:  # SQLAlchemy loads only where the pointer is in the database: `ask` on a directory pointer
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Table
 
 BUILD_LOCK = 0x6D616469  # "madi": with the index name, the PostgreSQL advisory lock one build holds
 
@@ -33,7 +33,8 @@ class DatabasePointer:
         from bot.store.database import migrated_engine
         from bot.store.tables import IndexActivation
 
-        self.name, self.fallback, self.table = name, fallback, IndexActivation.__table__
+        self.name, self.fallback = name, fallback
+        self.table = cast("Table", IndexActivation.__table__)  # a mapped class's table, typed as FromClause
         with self._reachable("prepared"):
             self.engine = migrated_engine(url)
         self.where = f"the database's index history ({name!r})"

@@ -9,11 +9,12 @@ lease runs out. Failures back off exponentially; after `max_attempts` a row is m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.store.database import rows_touched
 from bot.store.repository import ConversationStore
 from bot.store.states import OutboxState
 from bot.store.tables import OutboxMessage, utcnow
@@ -53,12 +54,13 @@ class Outbox:
                                         .order_by(OutboxMessage.id).limit(limit)))
         return [item for row in rows if (item := self._lease(row, now))]
 
-    def _lease(self, row: OutboxMessage, now) -> OutboxItem | None:  # type: ignore[no-untyped-def]
+    def _lease(self, row: OutboxMessage, now: datetime) -> OutboxItem | None:
         with self.store.guard(), self.store.session() as session, session.begin():
-            won = session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id,
-                                                              OutboxMessage.due_at == row.due_at,
-                                                              OutboxMessage.state == OutboxState.PENDING)
-                                  .values(due_at=now + self.lease, attempts=row.attempts + 1)).rowcount == 1
+            lease = (update(OutboxMessage)
+                     .where(OutboxMessage.id == row.id, OutboxMessage.due_at == row.due_at,
+                            OutboxMessage.state == OutboxState.PENDING)
+                     .values(due_at=now + self.lease, attempts=row.attempts + 1))
+            won = rows_touched(session.execute(lease)) == 1
         return OutboxItem(row.id, row.kind, row.key, row.escalation_id, row.payload or {}, row.attempts + 1) if won else None
 
     def add_once(self, escalation_id: str | None, kinds: list[str]) -> None:
@@ -91,4 +93,4 @@ class Outbox:
         """Rows per state, for health pages."""
         with self.store.guard(), self.store.session() as session:
             rows = session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state))
-            return {state: count for state, count in rows}
+            return dict(rows.tuples().all())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
 from knowledge.core.errors import RequestError
 
@@ -65,7 +66,7 @@ def _is_run(text: str) -> bool:
         for row in (run, run[::-1]):
             if all(char in row for char in text):
                 places = [row.index(char) for char in text]
-                if all((b - a) % len(row) == 1 for a, b in zip(places, places[1:])):
+                if all((b - a) % len(row) == 1 for a, b in pairwise(places)):
                     return True
     return False
 

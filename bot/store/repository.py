@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 from datetime import timedelta
@@ -14,7 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer import Answer
-from bot.store.database import make_engine, migrate
+from bot.store.database import make_engine, migrate, rows_touched
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
@@ -192,7 +193,8 @@ class ConversationStore:
         with self.guard(), self.session() as session, session.begin():
             for conversation_id in conversation_ids:
                 self._delete_children(session, [conversation_id])
-            return session.execute(delete(Conversation).where(Conversation.id.in_(conversation_ids))).rowcount
+            removed = delete(Conversation).where(Conversation.id.in_(conversation_ids))
+            return rows_touched(session.execute(removed))
 
     def _delete_children(self, session: Session, conversation_ids: list[str]) -> None:
         turn_ids = select(Turn.id).where(Turn.conversation_id.in_(conversation_ids))
@@ -239,7 +241,7 @@ class ConversationStore:
             escalation.contact_name, escalation.contact_email = name, email
             escalation.contact_phone, escalation.preferred_reply = phone, preferred
 
-    def guard(self):  # type: ignore[no-untyped-def]
+    def guard(self) -> _StoreGuard:
         """Database failures become StoreUnavailableError (HTTP 503)."""
         return _StoreGuard()
 
@@ -251,7 +253,8 @@ class _StoreGuard:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind, error, trace) -> bool:  # type: ignore[no-untyped-def]
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         if isinstance(error, DataError):
             raise StoreRefusedError("the conversation store refused a value of this request (DataError)",
                                     422) from error
@@ -259,4 +262,3 @@ class _StoreGuard:
             raise StoreRefusedError("the conversation store refused a write (IntegrityError)") from error
         if isinstance(error, SQLAlchemyError):
             raise StoreUnavailableError(f"the conversation store is unavailable ({type(error).__name__})") from error
-        return False

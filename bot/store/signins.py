@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.store.database import rows_touched
 from bot.store.escalations import audit
 from bot.store.repository import ConversationStore
 from bot.store.states import Role, SignInFailure
@@ -160,10 +161,9 @@ class SignIns:
     def _lock_if_spent(self, session: Session, row: DeskUser, address: str) -> None:
         """Lock once all attempts of this window are counted; only one of parallel refusals does it."""
         until = utcnow() + self.lockout
-        locked = session.execute(update(DeskUser)
-                                 .where(DeskUser.id == row.id, DeskUser.failed_logins >= self.max_failed)
-                                 .values(failed_logins=0, locked_until=until)
-                                 .execution_options(synchronize_session=False)).rowcount
+        lock = (update(DeskUser).where(DeskUser.id == row.id, DeskUser.failed_logins >= self.max_failed)
+                .values(failed_logins=0, locked_until=until).execution_options(synchronize_session=False))
+        locked = rows_touched(session.execute(lock))
         if locked:
             audit(session, row.username, "login.lockout", row.username, address=address, until=until.isoformat(),
                   failures=self.max_failed)
@@ -175,8 +175,9 @@ class SignIns:
         if self.hasher.check_needs_rehash(row.password_hash):
             values["password_hash"] = self.hasher.hash(password)
         with self.store.guard(), self.store.session() as session, session.begin():
-            if not session.execute(update(DeskUser).where(DeskUser.id == row.id, self._open(now)).values(**values)
-                                   .execution_options(synchronize_session=False)).rowcount:
+            reset = (update(DeskUser).where(DeskUser.id == row.id, self._open(now)).values(**values)
+                     .execution_options(synchronize_session=False))
+            if not rows_touched(session.execute(reset)):
                 return None
             session.execute(delete(DeskSession).where(DeskSession.expires_at < now))
             session.add(DeskSession(token_hash=token_hash(token), user_id=row.id, csrf=csrf, created_at=now,

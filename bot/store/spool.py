@@ -116,7 +116,8 @@ class Spool:
 
     def pending(self) -> int:
         """Rows waiting for the database."""
-        return int(self._one(f"SELECT count(*) FROM spool WHERE {MINE} AND set_aside IS NULL", self.city)[0])
+        counted = self._one(f"SELECT count(*) FROM spool WHERE {MINE} AND set_aside IS NULL", self.city)
+        return int(counted[0]) if counted else 0
 
     def set_aside(self) -> list[tuple[int, str]]:
         """Rows the database refused or that could not be read, with why: kept for a person to look at."""

@@ -71,6 +71,7 @@ def bound_waits(engine: Engine, timeouts: StoreTimeouts) -> None:
     for done in ("checkin", "invalidate", "soft_invalidate", "close", "close_detached"):
         event.listen(engine, done, lambda dbapi, *_: WATCHDOG.disarm(dbapi))
     dialect = engine.dialect  # the pool's reset-on-return uses the same methods, so it is bounded too
+    # mypy refuses assigning to methods; these wrap this one engine's dialect instance on purpose
     dialect.do_commit = partial(_bounded, dialect.do_commit, statement)  # type: ignore[method-assign]
     dialect.do_rollback = partial(_bounded, dialect.do_rollback, statement)  # type: ignore[method-assign]
 

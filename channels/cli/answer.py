@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -14,12 +15,16 @@ from channels.cli.settings import settings_with
 from channels.cli.render import explanation_table, metrics_table, reliability_table, tradeoff_table
 from knowledge.records import Audience
 
+if TYPE_CHECKING:  # the engine loads with the command that answers, not with `madoguchi --help`
+    from bot.answer import Answer
+    from bot.engine import Bot
+
 out = Console()
 IndexDir = Annotated[Optional[Path], typer.Option("--index-dir", help="Index directory (default: user data dir).")]
 Labelled = Annotated[Path, typer.Option("--labelled", help="Labelled queries (JSONL: id, text, relevant).")]
 
 
-def _bot(index_dir: Path | None, model: Path | None = None):  # type: ignore[no-untyped-def]
+def _bot(index_dir: Path | None, model: Path | None = None) -> Bot:
     from bot.engine import Bot
 
     settings = settings_with(index_dir)
@@ -28,7 +33,7 @@ def _bot(index_dir: Path | None, model: Path | None = None):  # type: ignore[no-
     return Bot.from_settings(settings)
 
 
-def _print_reply(reply, explain: bool) -> None:  # type: ignore[no-untyped-def]
+def _print_reply(reply: Answer, explain: bool) -> None:
     out.print(f"[bold]{reply.decision.value}[/bold] (confidence {reply.confidence:.2f})", highlight=False)
     out.print(reply.message, highlight=False, markup=False)
     if explain and reply.explanation is not None:
@@ -67,7 +72,7 @@ def ask(
             _print_reply(reply, explain)
 
 
-def _chat_lines():  # type: ignore[no-untyped-def]
+def _chat_lines() -> Iterator[str]:
     """Questions from standard input; at a terminal, with a prompt until Ctrl-D."""
     if not sys.stdin.isatty():
         yield from (line.strip() for line in sys.stdin)

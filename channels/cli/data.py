@@ -15,6 +15,11 @@ from knowledge.core.errors import NotFoundError
 if TYPE_CHECKING:
     from knowledge.core.settings import Settings
 
+if TYPE_CHECKING:  # the store loads with the command that uses it, not with `madoguchi --help`
+    from bot.store import ConversationStore
+    from bot.store.spool import Spool
+    from knowledge.core.settings import Settings
+
 data_app = typer.Typer(help="Residents' data: export, delete, and delete what is older than the retention period.",
                        no_args_is_help=True)
 out = Console()
@@ -32,7 +37,7 @@ def _selector(settings: Settings, session: str | None, line_user: str | None,
     return ConversationIds(settings).of_person(session, line_user, slack_user)
 
 
-def _spool(settings):  # type: ignore[no-untyped-def]
+def _spool(settings: Settings) -> Spool | None:
     """The city's outage spool, when it has one: rows kept there (waiting or set aside) are residents' data too."""
     from bot.store.spool import SPOOL_FILE, Spool
 
@@ -40,7 +45,8 @@ def _spool(settings):  # type: ignore[no-untyped-def]
     return Spool(path, settings.index_name) if path.exists() else None
 
 
-def _found(session: str | None, line_user: str | None, slack_user: str | None):  # type: ignore[no-untyped-def]
+def _found(session: str | None, line_user: str | None, slack_user: str | None
+           ) -> tuple[ConversationStore, list[str], Spool | None, Callable[[str], bool]]:
     """The store, the person's stored conversation ids, the spool and the test for the person's conversations."""
     from bot.store import ConversationStore
 

@@ -18,5 +18,4 @@ def settings_with(index_dir: Path | None) -> Settings:
     """Settings from the environment, with command-line options on top."""
     from knowledge.core.settings import Settings
 
-    overrides = {"index_dir": index_dir} if index_dir else {}
-    return Settings(**overrides)
+    return Settings(index_dir=index_dir) if index_dir else Settings()

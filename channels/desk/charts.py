@@ -58,8 +58,8 @@ def gridlines(largest: float, whole_numbers: bool = True) -> list[float]:
 
 def _open(chart_id: str, title: str, description: str, width: int, height: int) -> list[str]:
     ident = text(chart_id)
-    return [f'<svg xmlns="{SVG}" class="chart" width="100%" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-labelledby="{ident}-title {ident}-desc" font-size="{FONT}" fill="{INK}">',
+    return [(f'<svg xmlns="{SVG}" class="chart" width="100%" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-labelledby="{ident}-title {ident}-desc" font-size="{FONT}" fill="{INK}">'),
             f'<title id="{ident}-title">{text(title)}</title>',
             f'<desc id="{ident}-desc">{text(description)}</desc>']
 
@@ -73,7 +73,8 @@ def _bar(x: float, y: float, width: float, height: float, colour: str, tip: str)
 def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Markup:
     head = "".join(f'<th scope="col">{text(h)}</th>' for h in headers)
     cells = ("".join(f"<td>{text(c)}</td>" for c in row[1:]) for row in rows)
-    body = "".join(f'<tr><th scope="row">{text(row[0])}</th>{rest}</tr>' for row, rest in zip(rows, cells))
+    body = "".join(f'<tr><th scope="row">{text(row[0])}</th>{rest}</tr>'
+                   for row, rest in zip(rows, cells, strict=True))
     return Markup(f'<table class="chart-data"><caption>{text(caption)}</caption>'
                   f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
@@ -87,13 +88,13 @@ def bar_chart(chart_id: str, title: str, description: str, labels: Sequence[str]
     top = lines[-1]
     parts = _open(chart_id, title, description, width, height)
     parts += _value_grid(left, width - right, 10, height - 26, lines, fmt, vertical=True)
-    for row, (label, value) in enumerate(zip(labels, values)):
+    for row, (label, value) in enumerate(zip(labels, values, strict=True)):
         y, length = 10 + row * row_height, (width - left - right) * value / top
         parts.append(f'<text x="{left - 8}" y="{y + 19}" text-anchor="end">{text(_short(label, 14))}</text>'
                      + _bar(left, y + 4, length, row_height - 10, PALETTE[0], f"{label}: {fmt(value)}{unit}")
                      + f'<text x="{left + length + 6:.1f}" y="{y + 19}">{text(fmt(value))}</text>')
     parts.append("</svg>")
-    rows = [(label, f"{fmt(value)}{unit}") for label, value in zip(labels, values)]
+    rows = [(label, f"{fmt(value)}{unit}") for label, value in zip(labels, values, strict=True)]
     return Chart(title, Markup("".join(parts)), _table(title, ("", unit.strip() or "値"), rows))
 
 
@@ -119,7 +120,7 @@ def stacked_chart(chart_id: str, title: str, description: str, categories: Seque
 def _column(series: Mapping[str, Sequence[float]], index: int, x: float, slot: float, base: float,
             scale: float, unit: str, fmt: Format) -> list[str]:
     parts, y = [], base
-    for colour, (name, values) in zip(_colours(), series.items()):
+    for colour, (name, values) in zip(_colours(), series.items(), strict=False):
         height = values[index] * scale
         y -= height
         if height > 0:
@@ -154,7 +155,7 @@ def _value_grid(start: float, end: float, top: float, base: float, lines: list[f
 
 def _legend(names: list[str], x: float, y: float) -> list[str]:
     parts = []
-    for offset, (colour, name) in enumerate(zip(_colours(), names)):
+    for offset, (colour, name) in enumerate(zip(_colours(), names, strict=False)):
         left = x + offset * 130
         parts.append(f'<rect x="{left}" y="{y - 12}" width="14" height="14" fill="{colour}"/>'
                      f'<text x="{left + 20}" y="{y}">{text(_short(name, 8))}</text>')

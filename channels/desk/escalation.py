@@ -84,7 +84,8 @@ def choice_text(index: KnowledgeIndex, choice_id: str) -> str:
 
 def said(request: Request, transcript: list[TranscriptTurn]) -> dict[int, str]:
     """Per turn, what the resident did in words: a pick of a choice shows the button's text, not its id."""
-    index, offered, shown = city(request).bot.runtime.index, (), {}
+    index, shown = city(request).bot.runtime.index, {}
+    offered: tuple[str, ...] = ()
     for turn in transcript:
         pick = turn.question.strip()
         if pick in (*offered, NONE_OF_THESE) and turn.intent == "question":

@@ -135,7 +135,7 @@ def desk_subrouter(**options: Any) -> APIRouter:
 class DeskRouter(APIRouter):
     """The `/desk` router: only accepts routers whose every route is a `DeskRoute`."""
 
-    def include_router(self, router: APIRouter, **options: Any) -> None:  # type: ignore[override]
+    def include_router(self, router: APIRouter, **options: Any) -> None:
         plain = [getattr(r, "path", "?") for r in router.routes
                  if isinstance(r, APIRoute) and not isinstance(r, DeskRoute)]
         if plain:

@@ -88,7 +88,7 @@ def search(ctx: City, text: str, audience: Audience) -> Search:
     positions = [int(p) for p in ranking.retrieval.candidates[ranking.order[:SHOWN]]]
     terms = ranking.retrieval.query.terms
     found = matched_terms(ranking.snapshot.runtime.index, terms, positions)
-    results = [Result(c.record, c.score, found[p]) for c, p in zip(shown, positions)
+    results = [Result(c.record, c.score, found[p]) for c, p in zip(shown, positions, strict=True)
                if c.record.audience.visible_to(audience)]
     confidence = ranking.top3 if decision == "clarify" else ranking.top1
     return Search(text, tuple(terms), decision, confidence, results)

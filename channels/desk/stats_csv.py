@@ -81,9 +81,9 @@ def day_rows(board: "Dashboard") -> list[list[object]]:
 
 def department_rows(board: "Dashboard") -> list[list[object]]:
     """Escalations per department with the median minutes to a person's reply."""
-    return [["担当課", "引き継ぎ件数", "回答済み件数", "回答までの時間の中央値（分）"],
-            *([load.department or "（担当課なし）", load.escalations, load.answered, load.median_minutes]
-              for load in board.departments)]
+    rows: list[list[object]] = [[load.department or "（担当課なし）", load.escalations, load.answered,
+                                 load.median_minutes] for load in board.departments]
+    return [["担当課", "引き継ぎ件数", "回答済み件数", "回答までの時間の中央値（分）"], *rows]
 
 
 def call_day_rows(board: "Dashboard") -> list[list[object]]:

@@ -58,7 +58,7 @@ def _entry(reply: Answer) -> EntryOut | None:
 
 def build_ask_route(router: APIRouter, max_chars: int) -> None:
     """`POST /ask`, with the request schema carrying this server's text limit."""
-    async def ask(body, request: Request) -> AskResponse:  # type: ignore[no-untyped-def]
+    async def ask(body: AskRequest, request: Request) -> AskResponse:
         """Ask the bot as a resident. The turn (and any escalation) is stored before this returns."""
         return await run_in_threadpool(answer_resident, body, request)  # one thread hop: a plain `def` takes two
 

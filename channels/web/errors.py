@@ -57,7 +57,7 @@ def _ours(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s", request.url.path)
+    log.error("unexpected error on %s", request.url.path, exc_info=exc)
     return error_response(500, "internal error; the request was logged")
 
 

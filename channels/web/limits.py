@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from contextlib import suppress
 
 import redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -164,10 +165,8 @@ class BodySizeLimit:
                 started = started or message["type"] == "http.response.start"
                 await send(message)
 
-        try:
+        with suppress(_TooLarge):
             await self.app(scope, counted, unless_over)
-        except _TooLarge:
-            pass
         if over and not started:
             await self._refuse(scope, receive, send)
 

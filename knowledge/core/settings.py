@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     desk_webhook_secret: SecretStr | None = Field(None, description="Signs webhook bodies (X-Madoguchi-Signature, "
                                                                     "HMAC-SHA256).")
     desk_staff_roles: list[Literal["agent", "editor", "admin"]] = Field(
-        default_factory=lambda: ["editor", "admin"],
+        ["editor", "admin"],  # pydantic copies a list default for each Settings
         description="Desk roles whose search (/desk/search) shows staff-only entries, with a 「職員向け」 badge; "
                     "others search as residents do (a contracted call center's agents, by default).")
     outbox_max_attempts: int = Field(8, ge=1, le=50, description="Tries for a notification or reply before it is "

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -55,14 +56,14 @@ def chunk(text: str, limit: int = PASSAGE_MAX_CHARS) -> list[str]:
 
 def _passages(path: Path, meta: dict[str, str], sections: list[Section]) -> list[Record]:
     title = meta.get("title") or path.stem
-    common = dict(
-        kind="passage", category=meta.get("category", ""), department=meta.get("department", ""),
-        contact=meta.get("contact", ""), url=parse_url("url", meta.get("url")), owner=meta.get("owner", ""),
-        audience=parse_audience(meta.get("audience")), source=str(path),
-        valid_from=parse_date("valid_from", meta.get("valid_from")),
-        valid_until=parse_date("valid_until", meta.get("valid_until")),
-    )
-    records = []
+    common: dict[str, Any] = {
+        "kind": "passage", "category": meta.get("category", ""), "department": meta.get("department", ""),
+        "contact": meta.get("contact", ""), "url": parse_url("url", meta.get("url")),
+        "owner": meta.get("owner", ""), "audience": parse_audience(meta.get("audience")), "source": str(path),
+        "valid_from": parse_date("valid_from", meta.get("valid_from")),
+        "valid_until": parse_date("valid_until", meta.get("valid_until")),
+    }
+    records: list[Record] = []
     for section in sections:
         path_titles = tuple(t for t in (title, *section.path) if t)
         path_titles = path_titles[1:] if len(path_titles) > 1 and path_titles[1] == title else path_titles

@@ -51,7 +51,7 @@ def read_pdf(path: Path) -> ParsedDocument:
             else:
                 builder.text(line, page=number)
     document = builder.finish()
-    title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+    title = reader.metadata.get("/Title") if reader.metadata else None
     if title:
         document.meta["title"] = str(title)
     return document

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from bot.store.tables import Base
+from knowledge.core.errors import ConfigurationError
 
 config = context.config
 
@@ -18,7 +19,10 @@ def run() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise ConfigurationError("alembic was given neither a connection nor sqlalchemy.url")
+    engine = create_engine(url)
     with engine.connect() as fresh:
         context.configure(connection=fresh, target_metadata=Base.metadata, render_as_batch=True)
         with context.begin_transaction():

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,14 +50,15 @@ def registry_engine(url: str) -> Iterator[Engine]:
                                     f"({type(exc).__name__})") from exc
 
 
-def import_tenants(server: Settings, path: os.PathLike[str]) -> Revision:
+def import_tenants(server: Settings, path: Path) -> Revision:
     """Check the file and store it as the newest revision (paths made absolute, as the file meant them)."""
-    parsed = read_tenants(path)  # type: ignore[arg-type]
-    row = {"document": parsed.model_dump(mode="json"), "at": datetime.now().astimezone(),
-           "by": f"{socket.gethostname()} pid {os.getpid()}", "source": str(os.path.abspath(path))[:1000]}
+    parsed = read_tenants(path)
+    at, by = datetime.now().astimezone(), f"{socket.gethostname()} pid {os.getpid()}"
+    source = os.path.abspath(path)[:1000]
+    row = insert(TenantRevision).values(document=parsed.model_dump(mode="json"), at=at, by=by, source=source)
     with registry_engine(server.resolved_database_url) as engine, engine.begin() as connection:
-        number = connection.execute(insert(TABLE).values(**row).returning(TABLE.c.id)).scalar_one()
-    return Revision(number, row["at"], row["by"], row["source"], parsed)
+        number = connection.execute(row.returning(TenantRevision.id)).scalar_one()
+    return Revision(number, at, by, source, parsed)
 
 
 def revisions(server: Settings, limit: int = 1) -> list[Revision]:
