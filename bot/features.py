@@ -41,8 +41,12 @@ def shortlist(signals: np.ndarray, per_signal: int = SHORTLIST_PER_SIGNAL) -> np
     if count <= per_signal:
         return np.arange(count)
     columns = signals.T[list(RANKED_SIGNALS)]
-    kth = np.partition(columns, count - per_signal, axis=1)[:, count - per_signal]
-    return np.flatnonzero(((columns >= kth[:, None]) & (columns > 0)).any(axis=0))
+    reached = columns > 0
+    crowded = np.flatnonzero(np.count_nonzero(reached, axis=1) > per_signal)  # a sparse signal keeps all it reached
+    if len(crowded):
+        kth = np.partition(columns[crowded], count - per_signal, axis=1)[:, count - per_signal]
+        reached[crowded] &= columns[crowded] >= kth[:, None]
+    return np.flatnonzero(reached.any(axis=0))
 
 
 def _relative(rows: np.ndarray, kept: np.ndarray | slice) -> np.ndarray:

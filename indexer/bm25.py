@@ -51,17 +51,19 @@ class BM25Index:
         """The distinct known terms' columns (ascending), their postings' documents and weights, and how
         many postings each column has.
 
-        Slicing the CSC arrays directly costs far less than slicing the sparse matrix per query; summing
-        the postings column after column in float32 gives exactly the sums the sparse products gave.
+        The postings are gathered from the CSC arrays in one indexing step (`spans`), not sliced column by
+        column; summing them column after column in float32 gives exactly the sums the sparse products gave.
         """
-        columns = sorted({self.vocabulary[t] for t in terms if t in self.vocabulary})
-        spans = [(int(self.matrix.indptr[c]), int(self.matrix.indptr[c + 1])) for c in columns]
-        if not spans:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), \
-                np.zeros(0, dtype=np.int64)
-        documents = np.concatenate([self.matrix.indices[a:b] for a, b in spans])
-        weights = np.concatenate([self.matrix.data[a:b] for a, b in spans])
-        return np.array(columns, dtype=np.int64), documents, weights, np.array([b - a for a, b in spans])
+        columns = np.array(sorted({c for t in terms if (c := self.vocabulary.get(t)) is not None}), dtype=np.int64)
+        positions, lengths = self.spans(columns)
+        return columns, self.matrix.indices[positions], self.matrix.data[positions], lengths
+
+    def spans(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where these columns' postings are in the CSC arrays, column after column, and how many each has."""
+        starts = self.matrix.indptr[columns].astype(np.int64)
+        lengths = self.matrix.indptr[columns + 1] - starts
+        before = np.cumsum(lengths) - lengths
+        return np.arange(int(lengths.sum())) + np.repeat(starts - before, lengths), lengths
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query terms (repeated terms count once)."""

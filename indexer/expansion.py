@@ -127,11 +127,13 @@ class TermNeighbours:
 
 
 def weighted_scores(bm25: BM25Index, weights: dict[str, float]) -> np.ndarray:
-    """Σ weight · BM25 column over the weighted words: BM25 of an expanded query."""
+    """Σ weight · BM25 column over the weighted words: BM25 of an expanded query, added word after word in
+    float32 (`np.add.at` adds in order), all postings gathered at once."""
     total = np.zeros(bm25.size, dtype=np.float32)
-    for term, weight in weights.items():
-        column = bm25.vocabulary.get(term)
-        if column is not None:
-            start, end = bm25.matrix.indptr[column], bm25.matrix.indptr[column + 1]
-            total[bm25.matrix.indices[start:end]] += np.float32(weight) * bm25.matrix.data[start:end]
+    known = [(column, weight) for term, weight in weights.items() if (column := bm25.vocabulary.get(term)) is not None]
+    if known:
+        columns, factors = zip(*known)
+        positions, lengths = bm25.spans(np.array(columns, dtype=np.int64))
+        weighted = np.repeat(np.array(factors, dtype=np.float32), lengths) * bm25.matrix.data[positions]
+        np.add.at(total, bm25.matrix.indices[positions], weighted)
     return total
