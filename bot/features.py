@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from indexer.search import SIGNALS
+
 CANDIDATE_FEATURES = (
     "bm25_question_log", "bm25_paraphrase_log", "bm25_answer_log",
     "bm25_question_rel", "bm25_paraphrase_rel", "bm25_answer_rel", "bm25_best_rel",
@@ -49,25 +51,40 @@ def shortlist(signals: np.ndarray, per_signal: int = SHORTLIST_PER_SIGNAL) -> np
     return np.flatnonzero(reached.any(axis=0))
 
 
-def _relative(rows: np.ndarray, kept: np.ndarray | slice) -> np.ndarray:
-    """Each signal row divided by its best value over every candidate (a row of zeros stays zero)."""
-    top = rows.max(axis=1, initial=0.0, keepdims=True)
-    return rows[:, kept] / np.where(top > 0, top, 1.0)
+ROWS = (*SIGNALS, "bm25_best", "dense_best", "cover_best")  # the signals, then question-or-paraphrase per kind
+_LEADERS, _EXPANDED = ("bm25_best", "bm25_answer", "dense_best", "dense_answer"), ("bm25x_question", "bm25x_answer",
+                                                                                  "bm25_bigram")
 
 
-def _reciprocal_rank(row: np.ndarray) -> np.ndarray:
-    """1/(1 + stable rank) within the row; ranks are the sort order inverted by a scatter, not by a second sort."""
-    order = (-row).argsort(kind="stable")
-    ranks = np.empty(len(order), dtype=np.int64)
-    ranks[order] = np.arange(len(order))
+def _group(rows: dict[str, str]) -> tuple[list[int], list[int]]:
+    """Positions in CANDIDATE_FEATURES and in ROWS of feature name → the row it is made from."""
+    return [CANDIDATE_FEATURES.index(f) for f in rows], [ROWS.index(r) for r in rows.values()]
+
+
+LOGS = _group({f"{r}_log": r for r in ("bm25_question", "bm25_paraphrase", "bm25_answer", "bm25_reading")})
+RELATIVE = _group({f"{r}_rel": r for r in ("bm25_question", "bm25_paraphrase", "bm25_answer", "bm25_best",
+                                           "bm25_reading", *_EXPANDED)})
+AS_THEY_ARE = _group({r: r for r in ("dense_question", "dense_paraphrase", "dense_answer", "dense_best",
+                                     "cover_question", "cover_paraphrase", "cover_answer", "cover_best")})
+RANKS = _group({f"rr_{r}": r for r in (*_LEADERS, "cover_answer", *_EXPANDED)})
+STANDARD = _group({f"z_{r}": r for r in (*_LEADERS, "bm25_reading", *_EXPANDED)})
+GAP, DENSE_BEST, PASSAGE = CANDIDATE_FEATURES.index("dense_best_gap"), ROWS.index("dense_best"), \
+    CANDIDATE_FEATURES.index("is_passage")
+
+
+def _reciprocal_ranks(rows: np.ndarray) -> np.ndarray:
+    """1/(1 + stable rank) within each row; ranks are the sort order inverted by a scatter, not a second sort."""
+    order = (-rows).argsort(axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    ranks[np.arange(len(rows))[:, None], order] = np.arange(rows.shape[1])
     return 1.0 / (1.0 + ranks)
 
 
-def _z(rows: np.ndarray, kept: np.ndarray | slice) -> np.ndarray:
-    """Standard scores against every candidate; a row without spread scores zero."""
+def _z(rows: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Standard scores of the kept values against every candidate's; a row without spread scores zero."""
     spread, mean = rows.std(axis=1, keepdims=True), rows.mean(axis=1, keepdims=True)
     flat = spread <= 1e-9
-    return np.where(flat, np.float32(0), (rows[:, kept] - mean) / np.where(flat, np.float32(1), spread))
+    return np.where(flat, np.float32(0), (kept - mean) / np.where(flat, np.float32(1), spread))
 
 
 def candidate_features(signals: np.ndarray, is_passage: np.ndarray,
@@ -76,27 +93,20 @@ def candidate_features(signals: np.ndarray, is_passage: np.ndarray,
 
     Relative and standard scores compare a candidate with every candidate of the query; ranks are taken
     among the kept ones (a shortlist holds every signal's top, so a top rank is the same either way, and
-    sorting the shortlist instead of every candidate was a third of the time spent answering).
-    `signals` columns are bm25 q/p/a, dense q/p/a, cover q/p/a, bm25 reading, expanded bm25 q/a, bigram bm25;
-    `is_passage` is per candidate.
+    sorting the shortlist instead of every candidate was a third of the time spent answering). Each kind of
+    feature is computed for all its rows at once (ROWS, and the groups above). `is_passage` is per candidate.
     """
     by_signal = signals.T
-    best = np.maximum(by_signal[[0, 3, 6]], by_signal[[1, 4, 7]])  # question or paraphrase, per kind
-    compared = np.stack([best[0], by_signal[2], best[1], by_signal[5], by_signal[8], by_signal[9]])
-    bm25 = by_signal[0:3, kept]
-    features = np.empty((len(CANDIDATE_FEATURES), bm25.shape[1]))
-    features[0:3] = np.log1p(bm25)
-    features[3:7] = _relative(np.vstack([by_signal[0:3], best[0:1]]), kept)
-    features[7:10], features[10] = by_signal[3:6, kept], best[1, kept]
-    features[11] = best[1, kept] - best[1].max(initial=0.0)
-    features[12:15], features[15], features[16] = by_signal[6:9, kept], best[2, kept], is_passage[kept]
-    features[17:22] = [_reciprocal_rank(row[kept]) for row in compared[:5]]
-    z = _z(compared[[0, 1, 2, 3, 5]], kept)
-    features[22:26], features[28] = z[:4], z[4]
-    features[26], features[27] = np.log1p(by_signal[9, kept]), _relative(by_signal[9:10], kept)[0]
-    features[29:32] = _relative(by_signal[10:13], kept)  # expanded question / answer, character bigrams
-    features[32:35] = [_reciprocal_rank(row[kept]) for row in by_signal[10:13]]
-    features[35:38] = _z(by_signal[10:13], kept)
+    rows = np.concatenate([by_signal, np.maximum(by_signal[[0, 3, 6]], by_signal[[1, 4, 7]])])
+    top, chosen = rows.max(axis=1, initial=0.0), rows[:, kept]
+    features = np.empty((len(CANDIDATE_FEATURES), chosen.shape[1]))
+    features[LOGS[0]] = np.log1p(chosen[LOGS[1]])
+    best = top[RELATIVE[1], None]
+    features[RELATIVE[0]] = chosen[RELATIVE[1]] / np.where(best > 0, best, 1.0)
+    features[AS_THEY_ARE[0]] = chosen[AS_THEY_ARE[1]]
+    features[GAP], features[PASSAGE] = chosen[DENSE_BEST] - top[DENSE_BEST], is_passage[kept]
+    features[RANKS[0]] = _reciprocal_ranks(chosen[RANKS[1]])
+    features[STANDARD[0]] = _z(rows[STANDARD[1]], chosen[STANDARD[1]])
     return np.ascontiguousarray(features.T)
 
 
