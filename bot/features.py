@@ -46,7 +46,7 @@ def shortlist(signals: np.ndarray, per_signal: int = SHORTLIST_PER_SIGNAL) -> np
     reached = columns > 0
     crowded = np.flatnonzero(np.count_nonzero(reached, axis=1) > per_signal)  # a sparse signal keeps all it reached
     if len(crowded):
-        kth = np.partition(columns[crowded], count - per_signal, axis=1)[:, count - per_signal]
+        kth = np.sort(columns[crowded], axis=1)[:, count - per_signal]  # faster than np.partition on these rows
         reached[crowded] &= columns[crowded] >= kth[:, None]
     return np.flatnonzero(reached.any(axis=0))
 
