@@ -202,9 +202,9 @@ class Bot:
 
     def candidates(self, ranking: Ranking, limit: int) -> tuple[Candidate, ...]:
         """The best `limit` candidates as records with scores."""
-        records, retrieval = self.runtime.index.records, ranking.retrieval
-        return tuple(Candidate(records[retrieval.candidates[i]], float(ranking.fused[i]),
-                               dict(zip(SIGNALS, map(float, retrieval.signals[i])))) for i in ranking.order[:limit])
+        records, retrieval, shown = self.runtime.index.records, ranking.retrieval, ranking.order[:limit]
+        return tuple(Candidate(records[retrieval.candidates[i]], float(ranking.fused[i]), dict(zip(SIGNALS, row)))
+                     for i, row in zip(shown, retrieval.signals[shown].tolist()))
 
     def explain(self, ranking: Ranking, candidates: tuple[Candidate, ...]) -> Explanation:
         """Terms, synonyms, and per-candidate scores before and after fusion."""

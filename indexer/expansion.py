@@ -133,7 +133,6 @@ def weighted_scores(bm25: BM25Index, weights: dict[str, float]) -> np.ndarray:
     known = [(column, weight) for term, weight in weights.items() if (column := bm25.vocabulary.get(term)) is not None]
     if known:
         columns, factors = zip(*known)
-        positions, lengths = bm25.spans(np.array(columns, dtype=np.int64))
-        weighted = np.repeat(np.array(factors, dtype=np.float32), lengths) * bm25.matrix.data[positions]
-        np.add.at(total, bm25.matrix.indices[positions], weighted)
+        documents, scores, lengths = bm25.postings(columns)
+        np.add.at(total, documents, np.repeat(np.array(factors, dtype=np.float32), lengths) * scores)
     return total

@@ -103,6 +103,8 @@ class Retriever:
 
     def _lexical(self, terms: list[str], table: np.ndarray) -> None:
         for column, name in enumerate(FIELDS):
+            if not self.index.lexical[name].size:
+                continue  # no unit of this field (a city without paraphrases): nothing to score
             scores, coverage = self.index.lexical[name].scores_and_coverage(terms)
             self._lexical_max[name].write(table[column], scores)
             self._lexical_max[name].write(table[2 * len(FIELDS) + column], coverage)
