@@ -90,9 +90,11 @@ class TermNeighbours:
         return {t: self._unknown.get(t) for t in terms}
 
     def _near(self, table: np.ndarray, vector: np.ndarray) -> list[tuple[str, float]]:
+        """The five nearest words at cosine ≥ 0.6 (ties by word order): only those words are sorted, not all."""
         row = table @ vector
-        best = np.argsort(-row, kind="stable")[:NEIGHBOURS_PER_TERM]
-        return [(self.words[j], round(float(row[j]), 4)) for j in best if row[j] >= MIN_COSINE]
+        close = np.flatnonzero(row >= MIN_COSINE)
+        best = close[np.argsort(-row[close], kind="stable")[:NEIGHBOURS_PER_TERM]]
+        return [(self.words[j], round(float(row[j]), 4)) for j in best]
 
     def _table(self) -> np.ndarray:
         if self.vectors.dtype != np.float32:
