@@ -22,6 +22,8 @@ from knowledge.records import Audience, Record
 SIGNALS = (*(f"{kind}_{f}" for kind in ("bm25", "dense", "cover") for f in FIELDS), "bm25_reading",
            "bm25x_question", "bm25x_answer", "bm25_bigram")  # indexer/expansion.py
 RANKED = [SIGNALS.index(s) for s in SIGNALS if not s.startswith("cover_")]
+WORD_SIGNALS = [SIGNALS.index(s) for s in (*(f"bm25_{f}" for f in FIELDS), "bm25_reading", "bm25x_question",
+                                           "bm25x_answer")]  # what reaches a record by a word of the question
 DENSE_CANDIDATES = 400
 EXACT_DENSE_LIMIT = APPROXIMATE_ABOVE  # below it every unit is scored exactly, so no graph is built
 RRF_K = 60
@@ -145,8 +147,7 @@ class Retriever:
             self._reading(query.text, table)
             self._expanded(query.search_terms, query.text, table)
             self._dense(query.text, table)
-        words = [*range(len(FIELDS)), *(SIGNALS.index(s) for s in ("bm25_reading", "bm25x_question", "bm25x_answer"))]
-        lexical = (table[words] > 0).any(axis=0)  # bigrams alone (ます, して) reach nearly every entry
+        lexical = (table[WORD_SIGNALS] > 0).any(axis=0)  # bigrams alone (ます, して) reach nearly every entry
         dense_best = table[len(FIELDS): 2 * len(FIELDS)].max(axis=0)
         reached = np.flatnonzero(self.visible(audience) & (lexical | self._near(dense_best)))
         return Retrieval(query, reached, np.take(table, reached, axis=1).T)
