@@ -72,9 +72,19 @@ GAP, DENSE_BEST, PASSAGE = CANDIDATE_FEATURES.index("dense_best_gap"), ROWS.inde
     CANDIDATE_FEATURES.index("is_passage")
 
 
+def _best_first(rows: np.ndarray) -> np.ndarray:
+    """Per row, positions from the highest value down, ties in position order: what a stable argsort of -row
+    gives, from one plain sort of 64-bit keys (the float's bits ordered as unsigned, then the position) at
+    half the cost of numpy's stable sort. Adding 0 makes -0.0 and 0.0 one key, as they compare equal."""
+    bits = (rows.astype(np.float32) + np.float32(0)).view(np.uint32)
+    ascending = np.where(bits >> 31 == 1, ~bits, bits | np.uint32(0x80000000))
+    keys = ((~ascending).astype(np.uint64) << np.uint64(32)) | np.arange(rows.shape[1], dtype=np.uint64)
+    return (np.sort(keys, axis=1) & np.uint64(0xFFFFFFFF)).astype(np.int64)
+
+
 def _reciprocal_ranks(rows: np.ndarray) -> np.ndarray:
     """1/(1 + stable rank) within each row; ranks are the sort order inverted by a scatter, not a second sort."""
-    order = (-rows).argsort(axis=1, kind="stable")
+    order = _best_first(rows)
     ranks = np.empty_like(order)
     ranks[np.arange(len(rows))[:, None], order] = np.arange(rows.shape[1])
     return 1.0 / (1.0 + ranks)
