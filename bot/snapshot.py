@@ -37,6 +37,7 @@ class RecordFacts:
     is_staff: np.ndarray
     first_day: np.ndarray
     last_day: np.ndarray
+    dated: bool
 
     @classmethod
     def of(cls, records: list[Record]) -> "RecordFacts":
@@ -45,10 +46,14 @@ class RecordFacts:
         last = [r.valid_until.toordinal() if r.valid_until else date.max.toordinal() for r in records]
         return cls(np.array([r.kind == "passage" for r in records], dtype=bool),
                    np.array([r.audience is Audience.STAFF for r in records], dtype=bool),
-                   np.array(first, dtype=np.int64), np.array(last, dtype=np.int64))
+                   np.array(first, dtype=np.int64), np.array(last, dtype=np.int64),
+                   any(r.valid_from or r.valid_until for r in records))
 
     def valid_only(self, retrieval: Retrieval, today: date | None = None) -> Retrieval:
-        """Drop candidates outside their validity dates (Record.is_valid_on), all at once, without a loop."""
+        """Drop candidates outside their validity dates (Record.is_valid_on), all at once, without a loop; a city
+        whose records all have open dates keeps every candidate without a look."""
+        if not self.dated:
+            return retrieval
         day = (today or date.today()).toordinal()
         keep = (self.first_day[retrieval.candidates] <= day) & (day <= self.last_day[retrieval.candidates])
         return retrieval if keep.all() else retrieval.subset(np.flatnonzero(keep))
@@ -152,9 +157,10 @@ class Snapshot:
 def candidates(ranking: Ranking, limit: int) -> tuple[Candidate, ...]:
     """The best `limit` candidates as records with scores, from the version the ranking was made on."""
     records, retrieval = ranking.snapshot.runtime.index.records, ranking.retrieval
+    shown = ranking.order[:limit]
     return tuple(Candidate(records[retrieval.candidates[i]], float(ranking.fused[i]),
-                           dict(zip(SIGNALS, map(float, retrieval.signals[i]))))
-                 for i in ranking.order[:limit])
+                           dict(zip(SIGNALS, row, strict=True)))
+                 for i, row in zip(shown, retrieval.signals[shown].tolist(), strict=True))
 
 
 def explain(ranking: Ranking, shown: tuple[Candidate, ...]) -> Explanation:

@@ -19,6 +19,7 @@ class BM25Index:
         self.vocabulary: dict[str, int] = {}
         self.idf = np.zeros(0, dtype=np.float32)
         self.matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
+        self._listed: tuple[sparse.csc_matrix | None, list[int]] = (None, [])
 
     @property
     def size(self) -> int:
@@ -51,19 +52,27 @@ class BM25Index:
 
     def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The distinct known terms' columns (ascending), their postings' documents and weights, and how
-        many postings each column has.
+        many postings each column has. Summing the postings column after column in float32 gives exactly
+        the sums the sparse products gave."""
+        columns = sorted({c for t in terms if (c := self.vocabulary.get(t)) is not None})
+        return np.array(columns, dtype=np.int64), *self.postings(columns)
 
-        Slicing the CSC arrays directly costs far less than slicing the sparse matrix per query; summing
-        the postings column after column in float32 gives exactly the sums the sparse products gave.
-        """
-        columns = sorted({self.vocabulary[t] for t in terms if t in self.vocabulary})
-        spans = [(int(self.matrix.indptr[c]), int(self.matrix.indptr[c + 1])) for c in columns]
+    def postings(self, columns: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """These columns' postings, column after column: documents, weights, and how many each column has.
+
+        Slicing the CSC arrays directly costs far less than slicing the sparse matrix per query."""
+        starts, documents, weights = self._starts(), self.matrix.indices, self.matrix.data
+        spans = [(starts[c], starts[c + 1]) for c in columns]
         if not spans:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), \
-                np.zeros(0, dtype=np.int64)
-        documents = np.concatenate([self.matrix.indices[a:b] for a, b in spans])
-        weights = np.concatenate([self.matrix.data[a:b] for a, b in spans])
-        return np.array(columns, dtype=np.int64), documents, weights, np.array([b - a for a, b in spans])
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        return (np.concatenate([documents[a:b] for a, b in spans]), np.concatenate([weights[a:b] for a, b in spans]),
+                np.array([b - a for a, b in spans], dtype=np.int64))
+
+    def _starts(self) -> list[int]:
+        """The column starts as a Python list, made once per matrix: indexing it is far cheaper than numpy's."""
+        if self._listed[0] is not self.matrix:
+            self._listed = (self.matrix, self.matrix.indptr.tolist())
+        return self._listed[1]
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query terms (repeated terms count once)."""

@@ -90,9 +90,11 @@ class TermNeighbours:
         return {t: self._unknown.get(t) for t in terms}
 
     def _near(self, table: np.ndarray, vector: np.ndarray) -> list[tuple[str, float]]:
+        """The five nearest words at cosine ≥ 0.6 (ties by word order): only those words are sorted, not all."""
         row = table @ vector
-        best = np.argsort(-row, kind="stable")[:NEIGHBOURS_PER_TERM]
-        return [(self.words[j], round(float(row[j]), 4)) for j in best if row[j] >= MIN_COSINE]
+        close = np.flatnonzero(row >= MIN_COSINE)
+        best = close[np.argsort(-row[close], kind="stable")[:NEIGHBOURS_PER_TERM]]
+        return [(self.words[j], round(float(row[j]), 4)) for j in best]
 
     def _table(self) -> np.ndarray:
         if self.vectors.dtype != np.float32:
@@ -127,11 +129,12 @@ class TermNeighbours:
 
 
 def weighted_scores(bm25: BM25Index, weights: dict[str, float]) -> np.ndarray:
-    """Σ weight · BM25 column over the weighted words: BM25 of an expanded query."""
+    """Σ weight · BM25 column over the weighted words: BM25 of an expanded query, added word after word in
+    float32 (`np.add.at` adds in order), all postings gathered at once."""
     total = np.zeros(bm25.size, dtype=np.float32)
-    for term, weight in weights.items():
-        column = bm25.vocabulary.get(term)
-        if column is not None:
-            start, end = bm25.matrix.indptr[column], bm25.matrix.indptr[column + 1]
-            total[bm25.matrix.indices[start:end]] += np.float32(weight) * bm25.matrix.data[start:end]
+    known = [(column, weight) for term, weight in weights.items() if (column := bm25.vocabulary.get(term)) is not None]
+    if known:
+        columns, factors = zip(*known)
+        documents, scores, lengths = bm25.postings(columns)
+        np.add.at(total, documents, np.repeat(np.array(factors, dtype=np.float32), lengths) * scores)
     return total

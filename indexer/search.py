@@ -102,6 +102,8 @@ class Retriever:
 
     def _lexical(self, terms: list[str], table: np.ndarray) -> None:
         for name in FIELDS:
+            if not self.index.lexical[name].size:
+                continue  # no unit of this field (a city without paraphrases): nothing to score
             scores, coverage = self.index.lexical[name].scores_and_coverage(terms)
             self._lexical_max[name].write(table[Signal.of("bm25", name)], scores)
             self._lexical_max[name].write(table[Signal.of("cover", name)], coverage)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer import Answer
-from bot.store.database import make_engine, migrate, rows_touched
+from bot.store.database import make_engine, migrate, one_writer, rows_touched
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
@@ -24,6 +24,7 @@ from bot.store.tables import (Call, ChannelEvent, Conversation, Escalation, Feed
                               Turn, utcnow)
 from bot.store.values import bounded_id
 from knowledge.core.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
+from knowledge.core.settings import get_settings
 
 
 REPLAYED = "spool:"  # channel_events ids of replayed spool rows: spool:<row key>:<turn id>
@@ -60,7 +61,9 @@ class ConversationStore:
 
     def __init__(self, url: str, cipher: RouteCipher | None = None,
                  timeouts: StoreTimeouts | None = None) -> None:
+        timeouts = timeouts or StoreTimeouts.of(get_settings())
         self.engine: Engine = make_engine(url, timeouts)
+        self._write_seconds = timeouts.statement
         self.cipher = cipher
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._probe = Probe(self._ping)
@@ -109,8 +112,10 @@ class ConversationStore:
         spooled row's key) is noted with the turn id in the same transaction, so a replay cut short between
         this commit and the spool's delete finds the turn instead of storing it again. The conversation and
         the turn go in as two prepared statements (every request writes them: the ORM's unit of work for
-        them cost a request more than answering it)."""
-        with self.guard(), self.session() as session, session.begin():
+        them cost a request more than answering it). SQLite turns are written one at a time
+        (bot/store/database.py `one_writer`)."""
+        with self.guard(), one_writer(self.engine, self._write_seconds), self.session() as session, \
+                session.begin():
             if once and (done := self._replayed(session, once)) is not None:
                 return StoredTurn(done, facts.escalation_id)
             if facts.escalation_id and session.get(Escalation, facts.escalation_id) is not None:
