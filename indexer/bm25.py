@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -28,15 +29,14 @@ class BM25Index:
     def fit(self, documents: Sequence[Sequence[str]]) -> "BM25Index":
         """Build the document × term weight matrix."""
         counts = [Counter(doc) for doc in documents]
-        for counter in counts:
-            for term in counter:
-                self.vocabulary.setdefault(term, len(self.vocabulary))
-        lengths = np.array([sum(c.values()) for c in counts], dtype=np.float32)
+        for term in dict.fromkeys(chain.from_iterable(documents)):  # first-seen order, as document by document
+            self.vocabulary.setdefault(term, len(self.vocabulary))
+        lengths = np.array([len(doc) for doc in documents], dtype=np.float32)
         average = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
         rows, cols, tfs = [], [], []
         for row, counter in enumerate(counts):
-            for term, tf in counter.items():
-                rows.append(row), cols.append(self.vocabulary[term]), tfs.append(tf)
+            rows.extend([row] * len(counter)), cols.extend(map(self.vocabulary.__getitem__, counter))
+            tfs.extend(counter.values())
         tf = np.array(tfs, dtype=np.float32)
         frequency = np.bincount(cols, minlength=len(self.vocabulary)).astype(np.float32)
         idf = np.log1p((len(counts) - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)

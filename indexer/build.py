@@ -108,9 +108,9 @@ class IndexBuilder:
         texts, owners, fields = self._units(records, learned)
         lexical = self._lexical(texts, fields)
         dense = self._dense(texts)
+        neighbours = self._term_neighbours(lexical["answer"])
         manifest = self._manifest(records, fields, sources, time.perf_counter() - started, learned)
-        return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, learned,
-                              self._term_neighbours(lexical["answer"]))
+        return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, learned, neighbours)
 
     def run(self, records: list[Record], store: IndexStore, sources: dict[str, Any], keep: int = 3,
             learned: Learned | None = None, note: str = "built") -> dict:

@@ -30,6 +30,7 @@ EXPANSION_WEIGHT = 0.3
 BIGRAM_MARK = "⁂"
 _PIECES = re.compile(r"[\s、。，．,.!！?？「」『』（）()【】\[\]・：:；;■□◆◇●○※〜~ー－\-/／＝=＋+＊*“”\"'’‘…]+")
 _ENCODE_BATCH = 1024
+_SLACK = 1e-6  # candidates are taken a little below MIN_COSINE, then tested exactly as they always were
 
 
 def char_bigrams(text: str) -> list[str]:
@@ -38,7 +39,7 @@ def char_bigrams(text: str) -> list[str]:
     for piece in _PIECES.split(normalise_width(text)):
         if len(piece) == 1:
             grams.append(BIGRAM_MARK + piece)
-        grams.extend(BIGRAM_MARK + piece[i:i + 2] for i in range(len(piece) - 1))
+        grams += [BIGRAM_MARK + a + b for a, b in zip(piece, piece[1:])]
     return grams
 
 
@@ -64,14 +65,29 @@ class TermNeighbours:
         found: dict[str, list[tuple[str, float]]] = {}
         for start in range(0, len(known), _ENCODE_BATCH):
             cosines = table[start:start + _ENCODE_BATCH] @ table.T
-            for offset, row in enumerate(cosines):
-                found.update(cls._nearest(words, known, start + offset, row))
+            found.update(cls._nearest_rows(words, known, start, cosines))
         return cls(found, [words[k] for k in known], table.astype(np.float16))
 
+    @classmethod
+    def _nearest_rows(cls, words: list[str], known: np.ndarray, start: int, cosines: np.ndarray
+                      ) -> dict[str, list[tuple[str, float]]]:
+        """The neighbours of a block of words (row i is word start + i). Only cosines near 0.6 or above can be
+        kept, so only those few per row are sorted, not all the city's words (that sort was most of a build)."""
+        own = np.arange(len(cosines))
+        cosines[own, start + own] = -1.0
+        rows, columns = np.nonzero(cosines >= MIN_COSINE - _SLACK)
+        bounds = np.searchsorted(rows, np.arange(len(cosines) + 1))
+        found: dict[str, list[tuple[str, float]]] = {}
+        for offset in np.flatnonzero(np.diff(bounds)):
+            candidates = columns[bounds[offset]:bounds[offset + 1]]
+            found.update(cls._nearest(words, known, start + offset, cosines[offset], candidates))
+        return found
+
     @staticmethod
-    def _nearest(words: list[str], known: np.ndarray, me: int, row: np.ndarray) -> dict[str, list[tuple[str, float]]]:
-        row[me] = -1.0
-        best = np.argsort(-row, kind="stable")[:NEIGHBOURS_PER_TERM]
+    def _nearest(words: list[str], known: np.ndarray, me: int, row: np.ndarray, candidates: np.ndarray
+                 ) -> dict[str, list[tuple[str, float]]]:
+        """Up to five, best first, ties by word order: the first five of a stable sort of the whole row."""
+        best = sorted(candidates.tolist(), key=lambda j: -row[j])[:NEIGHBOURS_PER_TERM]
         kept = [(words[known[j]], round(float(row[j]), 4)) for j in best if row[j] >= MIN_COSINE]
         return {words[known[me]]: kept} if kept else {}
 
