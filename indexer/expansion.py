@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ def char_bigrams(text: str) -> list[str]:
     for piece in _PIECES.split(normalise_width(text)):
         if len(piece) == 1:
             grams.append(BIGRAM_MARK + piece)
-        grams += [BIGRAM_MARK + a + b for a, b in zip(piece, piece[1:])]
+        grams += [BIGRAM_MARK + a + b for a, b in pairwise(piece)]
     return grams
 
 
