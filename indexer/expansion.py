@@ -69,28 +69,24 @@ class TermNeighbours:
             found.update(cls._nearest_rows(words, known, start, cosines))
         return cls(found, [words[k] for k in known], table.astype(np.float16))
 
-    @classmethod
-    def _nearest_rows(cls, words: list[str], known: np.ndarray, start: int, cosines: np.ndarray
+    @staticmethod
+    def _nearest_rows(words: list[str], known: np.ndarray, start: int, cosines: np.ndarray
                       ) -> dict[str, list[tuple[str, float]]]:
-        """The neighbours of a block of words (row i is word start + i). Only cosines near 0.6 or above can be
-        kept, so only those few per row are sorted, not all the city's words (that sort was most of a build)."""
+        """The neighbours of a block of words (row i is word start + i): per row, the first five of a stable sort
+        by cosine that are ≥ 0.6. Only cosines near 0.6 or above can be kept, so only those are sorted, not every
+        word of the city (that sort was most of a build)."""
         own = np.arange(len(cosines))
         cosines[own, start + own] = -1.0
         rows, columns = np.nonzero(cosines >= MIN_COSINE - _SLACK)
-        bounds = np.searchsorted(rows, np.arange(len(cosines) + 1))
+        values = cosines[rows, columns]
+        order = np.lexsort((columns, -values, rows))  # word by word, best first, ties by word order
+        rows, columns, values = rows[order], columns[order], values[order]
+        rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+        kept = (rank < NEIGHBOURS_PER_TERM) & (values >= MIN_COSINE)
         found: dict[str, list[tuple[str, float]]] = {}
-        for offset in np.flatnonzero(np.diff(bounds)):
-            candidates = columns[bounds[offset]:bounds[offset + 1]]
-            found.update(cls._nearest(words, known, start + offset, cosines[offset], candidates))
+        for row, column, value in zip(rows[kept].tolist(), columns[kept].tolist(), values[kept].tolist()):
+            found.setdefault(words[known[start + row]], []).append((words[known[column]], round(value, 4)))
         return found
-
-    @staticmethod
-    def _nearest(words: list[str], known: np.ndarray, me: int, row: np.ndarray, candidates: np.ndarray
-                 ) -> dict[str, list[tuple[str, float]]]:
-        """Up to five, best first, ties by word order: the first five of a stable sort of the whole row."""
-        best = sorted(candidates.tolist(), key=lambda j: -row[j])[:NEIGHBOURS_PER_TERM]
-        kept = [(words[known[j]], round(float(row[j]), 4)) for j in best if row[j] >= MIN_COSINE]
-        return {words[known[me]]: kept} if kept else {}
 
     def unknown(self, terms: Sequence[str], encode: Callable[[list[str]], np.ndarray]
                 ) -> dict[str, list[tuple[str, float]] | None]:
