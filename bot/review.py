@@ -17,9 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import csr_matrix
-from scipy.spatial.distance import squareform
 
 from bot.engine import Bot
 from bot.review_match import EXAMPLES, EntryMatch, Lock, entry_matches
@@ -61,6 +59,9 @@ def group(alike: np.ndarray, threshold: float = THRESHOLD) -> list[list[int]]:
     count = len(alike)
     if count < 2:
         return [[0]] if count else []
+    from scipy.cluster.hierarchy import fcluster, linkage  # the review queue only, not every worker
+    from scipy.spatial.distance import squareform
+
     distance = np.clip(1.0 - (alike + alike.T) / 2, 0.0, None)
     np.fill_diagonal(distance, 0.0)
     labels = fcluster(linkage(squareform(distance, checks=False), "average"), t=1.0 - threshold,
