@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from bot.engine import Bot
 from bot.review_match import EXAMPLES, EntryMatch, Lock, entry_matches
@@ -38,6 +37,8 @@ def centred(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:
 
 def term_overlap(terms: Sequence[frozenset[str]]) -> np.ndarray:
     """Jaccard similarity of every pair of term sets (sparse, so thousands of questions stay cheap)."""
+    from scipy.sparse import csr_matrix  # the review queue only, not every worker
+
     vocabulary = {term: n for n, term in enumerate(sorted(set().union(*terms)))} if terms else {}
     rows = [i for i, found in enumerate(terms) for _ in found]
     columns = [vocabulary[t] for found in terms for t in found]

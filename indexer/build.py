@@ -18,7 +18,7 @@ from indexer.expansion import TermNeighbours, char_bigrams
 from indexer.index import BIGRAM, FIELDS, FORMAT_VERSION, READING, KnowledgeIndex, record_units
 from indexer.integrity import corpus_hash
 from indexer.learned import Learned, carried
-from indexer.normalise import TextNormaliser
+from indexer.normalise import TextNormaliser, forget_build_texts
 from indexer.store import IndexStore
 from knowledge.records import Record
 
@@ -116,7 +116,10 @@ class IndexBuilder:
             learned: Learned | None = None, note: str = "built") -> dict:
         """Build (keeping what the live version learned, unless told what to keep) and publish."""
         index = self.assemble(records, sources, carried(store) if learned is None else learned)
-        return publish_index(index, store, keep, note)
+        try:
+            return publish_index(index, store, keep, note)
+        finally:
+            forget_build_texts()
 
 
 def publish_index(index: KnowledgeIndex, store: IndexStore, keep: int, note: str) -> dict:
