@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 VOCAB_FILE = "vocab.json"
-LOOKUP_SUFFIX = ".vocab-lookup.npz"  # madoguchi's cache of a model's vocab.json, kept BESIDE the model folder:
+LOOKUP_SUFFIX = ".vocab-lookup.npy"  # madoguchi's cache of a model's vocab.json, kept BESIDE the model folder:
 # a file inside it would change the model's fingerprint, and so every index's match with it
 
 
@@ -28,7 +28,7 @@ def _word_key(word: str) -> int:
 
 
 class WordRows:
-    """chiVe's 480k words → rows as two arrays, sorted 64-bit hashes of the words and their rows (6 MB), where a
+    """chiVe's 480k words → rows as two arrays, sorted 64-bit hashes of the words and their rows (8 MB), where a
     dict of them holds 130 MB in every worker of every server. No two words share a hash (checked when the
     arrays are made); a word outside the vocabulary matches one by chance with odds of 480k in 2^64."""
 
@@ -52,24 +52,28 @@ class WordRows:
 
 def word_rows(folder: Path) -> WordRows | dict[str, int]:
     """The vocabulary of a word-vector model, from madoguchi's cache of it when that is as new as vocab.json:
-    parsing 10 MB of JSON and hashing it would be most of a cold `madoguchi ask`."""
+    parsing 10 MB of JSON and hashing it would be most of a cold `madoguchi ask`. The cache is one array (the
+    stamp of vocab.json, the sorted hashes, their rows) mapped read-only: shared by every worker, and only
+    the pages a look-up reads are resident."""
     source, cache = folder / VOCAB_FILE, folder.resolve().parent / (folder.resolve().name + LOOKUP_SUFFIX)
-    stamp = np.array([source.stat().st_size, source.stat().st_mtime_ns], dtype=np.int64)
+    stamp = np.array([source.stat().st_size, source.stat().st_mtime_ns], dtype=np.uint64)
     try:
-        with np.load(cache) as cached:
-            if np.array_equal(cached["stamp"], stamp):
-                return WordRows(cached["keys"], cached["rows"])
-    except (OSError, KeyError, ValueError):
+        stored = np.load(cache, mmap_mode="r", allow_pickle=False)
+        if stored.dtype == np.uint64 and stored.ndim == 1 and len(stored) % 2 == 0 and \
+                np.array_equal(stored[:2], stamp):
+            count = (len(stored) - 2) // 2
+            return WordRows(stored[2:2 + count], stored[2 + count:])
+    except (OSError, ValueError):
         pass
     vocab = json.loads(source.read_text(encoding="utf-8"))
     rows = WordRows.of(vocab)
     if rows is None:
         return vocab
-    _save_quietly(cache, keys=rows.keys, rows=rows.rows, stamp=stamp)
+    _save_quietly(cache, np.concatenate([stamp, rows.keys, rows.rows.astype(np.uint64)]))
     return rows
 
 
-def _save_quietly(path: Path, **arrays: np.ndarray) -> None:
+def _save_quietly(path: Path, array: np.ndarray) -> None:
     """Write atomically if the folder is writable; a read-only model folder only means no cache."""
     try:
         handle, staging = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
@@ -77,7 +81,7 @@ def _save_quietly(path: Path, **arrays: np.ndarray) -> None:
         return
     try:
         with os.fdopen(handle, "wb") as out:
-            np.savez(out, **arrays)
+            np.save(out, array)
         os.replace(staging, path)
     except OSError:
         Path(staging).unlink(missing_ok=True)
