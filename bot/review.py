@@ -17,9 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse import csr_matrix
-from scipy.spatial.distance import squareform
 
 from bot.engine import Bot
 from bot.review_match import EXAMPLES, EntryMatch, entry_matches
@@ -41,6 +38,8 @@ def centred(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:
 
 def term_overlap(terms: Sequence[frozenset[str]]) -> np.ndarray:
     """Jaccard similarity of every pair of term sets (sparse, so thousands of questions stay cheap)."""
+    from scipy.sparse import csr_matrix  # the review queue only, not every worker
+
     vocabulary = {term: n for n, term in enumerate(sorted(set().union(*terms)))} if terms else {}
     rows = [i for i, found in enumerate(terms) for _ in found]
     columns = [vocabulary[t] for found in terms for t in found]
@@ -62,6 +61,9 @@ def group(alike: np.ndarray, threshold: float = THRESHOLD) -> list[list[int]]:
     count = len(alike)
     if count < 2:
         return [[0]] if count else []
+    from scipy.cluster.hierarchy import fcluster, linkage  # the review queue only, not every worker
+    from scipy.spatial.distance import squareform
+
     distance = np.clip(1.0 - (alike + alike.T) / 2, 0.0, None)
     np.fill_diagonal(distance, 0.0)
     labels = fcluster(linkage(squareform(distance, checks=False), "average"), t=1.0 - threshold,

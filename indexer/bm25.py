@@ -5,10 +5,45 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
+
+
+@dataclass(slots=True)
+class Columns:
+    """A document × term weight matrix as compressed sparse columns: the three arrays scoring reads, in NumPy, so a
+    serving worker never imports SciPy (about 20 MB in every worker); SciPy only writes the file."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+    @classmethod
+    def of(cls, rows: np.ndarray, columns: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> Columns:
+        """From entries given row by row; a stable sort by column keeps each column's documents in order, the
+        arrays `scipy.sparse` makes of the same entries."""
+        order = np.argsort(columns, kind="stable")
+        indptr = np.zeros(shape[1] + 1, dtype=np.int32)
+        np.cumsum(np.bincount(columns, minlength=shape[1]), out=indptr[1:])
+        return cls(values[order], rows[order].astype(np.int32), indptr, shape)
+
+    @classmethod
+    def load(cls, path: Path) -> Columns:
+        """The matrix `scipy.sparse.save_npz` wrote row by row, read into columns."""
+        with np.load(path) as stored:
+            data, indices, indptr = stored["data"], stored["indices"], stored["indptr"]
+            shape = (int(stored["shape"][0]), int(stored["shape"][1]))
+        return cls.of(np.repeat(np.arange(shape[0]), np.diff(indptr)), indices, data, shape)
+
+    def save(self, path: Path) -> None:
+        """Row by row through `scipy.sparse.save_npz`, the index format since the first version."""
+        from scipy import sparse
+
+        sparse.save_npz(path, sparse.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape).tocsr())
 
 
 class BM25Index:
@@ -18,8 +53,8 @@ class BM25Index:
         self.k1, self.b = k1, b
         self.vocabulary: dict[str, int] = {}
         self.idf = np.zeros(0, dtype=np.float32)
-        self.matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
-        self._listed: tuple[sparse.csc_matrix | None, list[int]] = (None, [])
+        self.matrix = Columns.of(*(np.zeros(0, dtype=np.int64),) * 2, np.zeros(0, dtype=np.float32), (0, 0))
+        self._listed: tuple[Columns | None, list[int]] = (None, [])
 
     @property
     def size(self) -> int:
@@ -29,25 +64,26 @@ class BM25Index:
     def fit(self, documents: Sequence[Sequence[str]]) -> "BM25Index":
         """Build the document × term weight matrix."""
         counts = [Counter(doc) for doc in documents]
-        for counter in counts:
-            for term in counter:
-                self.vocabulary.setdefault(term, len(self.vocabulary))
-        lengths = np.array([sum(c.values()) for c in counts], dtype=np.float32)
+        for term in dict.fromkeys(chain.from_iterable(documents)):  # first-seen order, as document by document
+            self.vocabulary.setdefault(term, len(self.vocabulary))
+        lengths = np.array([len(doc) for doc in documents], dtype=np.float32)
         average = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
-        rows, cols, tfs = [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        tfs: list[int] = []
         for row, counter in enumerate(counts):
-            for term, count in counter.items():
-                rows.append(row)
-                cols.append(self.vocabulary[term])
-                tfs.append(count)
+            rows.extend([row] * len(counter))
+            cols.extend(map(self.vocabulary.__getitem__, counter))
+            tfs.extend(counter.values())
         tf = np.array(tfs, dtype=np.float32)
         frequency = np.bincount(cols, minlength=len(self.vocabulary)).astype(np.float32)
         idf = np.log1p((len(counts) - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
         self.idf = idf
         norm = self.k1 * (1 - self.b + self.b * lengths[np.array(rows, dtype=np.int64)] / average) if rows else 0
-        weights = idf[np.array(cols, dtype=np.int64)] * tf * (self.k1 + 1) / (tf + norm)
+        columns = np.array(cols, dtype=np.int64)
+        weights = (idf[columns] * tf * (self.k1 + 1) / (tf + norm)).astype(np.float32)
         shape = (len(counts), len(self.vocabulary))
-        self.matrix = sparse.csc_matrix((weights, (rows, cols)), shape=shape, dtype=np.float32)
+        self.matrix = Columns.of(np.array(rows, dtype=np.int64), columns, weights, shape)
         return self
 
     def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -111,7 +147,7 @@ class BM25Index:
 
     def save(self, folder: Path, name: str) -> None:
         """Two files: NAME.npz (weights) and NAME.vocab.json."""
-        sparse.save_npz(folder / f"{name}.npz", self.matrix.tocsr())
+        self.matrix.save(folder / f"{name}.npz")
         np.save(folder / f"{name}.idf.npy", self.idf)
         payload = {"k1": self.k1, "b": self.b, "vocabulary": self.vocabulary}
         (folder / f"{name}.vocab.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
@@ -122,6 +158,6 @@ class BM25Index:
         payload = json.loads((folder / f"{name}.vocab.json").read_text(encoding="utf-8"))
         index = cls(payload["k1"], payload["b"])
         index.vocabulary = payload["vocabulary"]
-        index.matrix = sparse.load_npz(folder / f"{name}.npz").tocsc()
+        index.matrix = Columns.load(folder / f"{name}.npz")
         index.idf = np.load(folder / f"{name}.idf.npy")
         return index

@@ -18,7 +18,7 @@ from indexer.expansion import TermNeighbours, char_bigrams
 from indexer.index import BIGRAM, FIELDS, FORMAT_VERSION, READING, KnowledgeIndex, record_units
 from indexer.integrity import corpus_hash
 from indexer.learned import Learned, carried
-from indexer.normalise import TextNormaliser
+from indexer.normalise import TextNormaliser, forget_build_texts
 from indexer.store import IndexStore
 from knowledge.records import Record
 
@@ -110,15 +110,18 @@ class IndexBuilder:
         texts, owners, fields = self._units(records, learned)
         lexical = self._lexical(texts, fields)
         dense = self._dense(texts)
+        neighbours = self._term_neighbours(lexical["answer"])
         manifest = self._manifest(records, fields, sources, time.perf_counter() - started, learned)
-        return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, learned,
-                              self._term_neighbours(lexical["answer"]))
+        return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, learned, neighbours)
 
     def run(self, records: list[Record], store: IndexStore, sources: dict[str, Any], keep: int = 3,
             learned: Learned | None = None, note: str = "built") -> dict:
         """Build (keeping what the live version learned, unless told what to keep) and publish."""
         index = self.assemble(records, sources, carried(store) if learned is None else learned)
-        return publish_index(index, store, keep, note)
+        try:
+            return publish_index(index, store, keep, note)
+        finally:
+            forget_build_texts()
 
 
 def publish_index(index: KnowledgeIndex, store: IndexStore, keep: int, note: str) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ EXPANSION_WEIGHT = 0.3
 BIGRAM_MARK = "⁂"
 _PIECES = re.compile(r"[\s、。，．,.!！?？「」『』（）()【】\[\]・：:；;■□◆◇●○※〜~ー－\-/／＝=＋+＊*“”\"'’‘…]+")
 _ENCODE_BATCH = 1024
+_SLACK = 1e-6  # candidates are taken a little below MIN_COSINE, then tested exactly as they always were
 
 
 def char_bigrams(text: str) -> list[str]:
@@ -38,7 +40,7 @@ def char_bigrams(text: str) -> list[str]:
     for piece in _PIECES.split(normalise_width(text)):
         if len(piece) == 1:
             grams.append(BIGRAM_MARK + piece)
-        grams.extend(BIGRAM_MARK + piece[i:i + 2] for i in range(len(piece) - 1))
+        grams += [BIGRAM_MARK + a + b for a, b in pairwise(piece)]
     return grams
 
 
@@ -64,16 +66,27 @@ class TermNeighbours:
         found: dict[str, list[tuple[str, float]]] = {}
         for start in range(0, len(known), _ENCODE_BATCH):
             cosines = table[start:start + _ENCODE_BATCH] @ table.T
-            for offset, row in enumerate(cosines):
-                found.update(cls._nearest(words, known, start + offset, row))
+            found.update(cls._nearest_rows(words, known, start, cosines))
         return cls(found, [words[k] for k in known], table.astype(np.float16))
 
     @staticmethod
-    def _nearest(words: list[str], known: np.ndarray, me: int, row: np.ndarray) -> dict[str, list[tuple[str, float]]]:
-        row[me] = -1.0
-        best = np.argsort(-row, kind="stable")[:NEIGHBOURS_PER_TERM]
-        kept = [(words[known[j]], round(float(row[j]), 4)) for j in best if row[j] >= MIN_COSINE]
-        return {words[known[me]]: kept} if kept else {}
+    def _nearest_rows(words: list[str], known: np.ndarray, start: int, cosines: np.ndarray
+                      ) -> dict[str, list[tuple[str, float]]]:
+        """The neighbours of a block of words (row i is word start + i): per row, the first five of a stable sort
+        by cosine that are ≥ 0.6. Only cosines near 0.6 or above can be kept, so only those are sorted, not every
+        word of the city (that sort was most of a build)."""
+        own = np.arange(len(cosines))
+        cosines[own, start + own] = -1.0
+        rows, columns = np.nonzero(cosines >= MIN_COSINE - _SLACK)
+        values = cosines[rows, columns]
+        order = np.lexsort((columns, -values, rows))  # word by word, best first, ties by word order
+        rows, columns, values = rows[order], columns[order], values[order]
+        rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+        kept = (rank < NEIGHBOURS_PER_TERM) & (values >= MIN_COSINE)
+        found: dict[str, list[tuple[str, float]]] = {}
+        for row, column, value in zip(rows[kept].tolist(), columns[kept].tolist(), values[kept].tolist()):
+            found.setdefault(words[known[start + row]], []).append((words[known[column]], round(value, 4)))
+        return found
 
     def unknown(self, terms: Sequence[str], encode: Callable[[list[str]], np.ndarray]
                 ) -> dict[str, list[tuple[str, float]] | None]:

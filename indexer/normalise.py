@@ -6,6 +6,7 @@ function words and polite filler removed, synonym groups added.
 
 from __future__ import annotations
 
+import ctypes
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
-from indexer.sudachi import CONTENT_POS, SudachiSplitter, shared_splitter
+from indexer.sudachi import CONTENT_POS, SudachiSplitter, forget_lines, shared_splitter
 from indexer.synonyms import SynonymTable
 
 FILLER_LEMMAS = frozenset({
@@ -37,6 +38,18 @@ def normalise_width(text: str) -> str:
     Cached: a build asks for each text three times (terms, reading, vector), an answer for its question twice."""
     valid = text.encode("utf-8", "replace").decode("utf-8")
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", valid)).strip().lower()
+
+
+def forget_build_texts() -> None:
+    """After a build: drop the texts and parsed lines it left in the caches and give the freed heap back to the
+    system. A server that builds (first start, a publish from the desk) keeps serving in the same process, and
+    a real city's build leaves tens of MB there that answering never reads."""
+    normalise_width.cache_clear()
+    forget_lines()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)  # glibc keeps freed heap otherwise; elsewhere there is nothing to trim
+    except (AttributeError, OSError):
+        pass
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,23 +11,18 @@ layer) is not static: `static_layout()` says None and sentence-transformers load
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from indexer.modelfiles import mapped_table, word_rows
+
 WORD_VECTORS = "indexer.wordvectors.SudachiWordVectors"
 WEIGHTS_FILE = "model.safetensors"
-VOCAB_FILE = "vocab.json"
-LOOKUP_SUFFIX = ".vocab-lookup.npz"  # madoguchi's cache of a model's vocab.json, kept BESIDE the model folder:
-# a file inside it would change the model's fingerprint, and so every index's match with it
 EPSILON = 1e-12  # torch.nn.functional.normalize's floor on the norm
 
 
@@ -44,80 +39,17 @@ def sudachi_rows(vocab: Vocabulary, text: str) -> list[int]:
     from indexer.sudachi import shared_splitter
 
     rows: list[int] = []
+    get = vocab.get  # by normalised form, then surface: inlined, as this runs for every word of an index build
     for unit in shared_splitter("A").units(normalise_width(text)):
         whole = unit.whole
         if whole.pos not in CONTENT_POS or whole.lemma in FILLER_LEMMAS:
             continue
-        row = _lookup(vocab, whole.lemma, whole.surface)
-        if row is not None:
+        row = get(whole.lemma)
+        if row is None and (row := get(whole.surface)) is None:
+            rows.extend(r for m in unit.parts if (r := get(m.lemma)) is not None or (r := get(m.surface)) is not None)
+        else:
             rows.append(row)
-            continue
-        rows.extend(r for m in unit.parts if (r := _lookup(vocab, m.lemma, m.surface)) is not None)
     return rows
-
-
-def _lookup(vocab: Vocabulary, *forms: str) -> int | None:
-    return next((row for f in forms if (row := vocab.get(f)) is not None), None)
-
-
-def _word_key(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-class WordRows:
-    """chiVe's 480k words → rows as two arrays, sorted 64-bit hashes of the words and their rows (6 MB), where a
-    dict of them holds 130 MB in every worker of every server. No two words share a hash (checked when the
-    arrays are made); a word outside the vocabulary matches one by chance with odds of 480k in 2^64."""
-
-    def __init__(self, keys: np.ndarray, rows: np.ndarray) -> None:
-        self.keys, self.rows = keys, rows
-        self.get = lru_cache(maxsize=65_536)(self._find)  # an index build asks for the same words again and again
-
-    def _find(self, word: str) -> int | None:
-        key = _word_key(word)
-        at = int(self.keys.searchsorted(np.uint64(key)))
-        return int(self.rows[at]) if at < len(self.keys) and int(self.keys[at]) == key else None
-
-    @classmethod
-    def of(cls, vocab: dict[str, int]) -> "WordRows | None":
-        """The arrays for a vocabulary, or None in the (one in 10^8) case of two words with one hash."""
-        keys = np.fromiter(map(_word_key, vocab), dtype=np.uint64, count=len(vocab))
-        order = np.argsort(keys, kind="stable")
-        keys, rows = keys[order], np.fromiter(vocab.values(), dtype=np.int32, count=len(vocab))[order]
-        return None if bool(np.any(keys[1:] == keys[:-1])) else cls(keys, rows)
-
-
-def word_rows(folder: Path) -> Vocabulary:
-    """The vocabulary of a word-vector model, from madoguchi's cache of it when that is as new as vocab.json:
-    parsing 10 MB of JSON and hashing it would be most of a cold `madoguchi ask`."""
-    source, cache = folder / VOCAB_FILE, folder.resolve().parent / (folder.resolve().name + LOOKUP_SUFFIX)
-    stamp = np.array([source.stat().st_size, source.stat().st_mtime_ns], dtype=np.int64)
-    try:
-        with np.load(cache) as cached:
-            if np.array_equal(cached["stamp"], stamp):
-                return WordRows(cached["keys"], cached["rows"])
-    except (OSError, KeyError, ValueError):
-        pass
-    vocab = json.loads(source.read_text(encoding="utf-8"))
-    rows = WordRows.of(vocab)
-    if rows is None:
-        return vocab
-    _save_quietly(cache, keys=rows.keys, rows=rows.rows, stamp=stamp)
-    return rows
-
-
-def _save_quietly(path: Path, **arrays: np.ndarray) -> None:
-    """Write atomically if the folder is writable; a read-only model folder only means no cache."""
-    try:
-        handle, staging = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, allow_pickle=False, **arrays)  # np.load reads it without pickles too
-        os.replace(staging, path)
-    except OSError:
-        Path(staging).unlink(missing_ok=True)
 
 
 class Tokens(Protocol):
@@ -182,6 +114,8 @@ class StaticLayout:
         """Read the table (and the tokenizer or vocabulary); torch is not imported."""
         from safetensors.numpy import load_file
 
+        if self.kind == "word_vectors" and (table := mapped_table(self.folder / WEIGHTS_FILE)) is not None:
+            return StaticModel(SudachiTokens(word_rows(self.folder)), table)
         weights = load_file(str(self.folder / WEIGHTS_FILE))
         if self.kind == "word_vectors":
             return StaticModel(SudachiTokens(word_rows(self.folder)), _float32(weights["embedding.weight"]))

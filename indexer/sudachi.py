@@ -9,6 +9,7 @@ the second request is a cache hit, not a second parse.
 from __future__ import annotations
 
 import threading
+import weakref
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -42,6 +43,7 @@ class Unit(NamedTuple):
 
 
 _new = tuple.__new__  # builds NamedTuples without a Python-level __new__ call: this is the hot loop
+_SPLITTERS: weakref.WeakSet[SudachiSplitter] = weakref.WeakSet()
 
 
 def pieces(text: str) -> list[str]:
@@ -70,6 +72,7 @@ class SudachiSplitter:
         self._silent: dict[int, bool] = {}
         self._words: dict[tuple[str, int], tuple[Unit | None, str]] = {}
         self._busy = threading.Lock()  # a Sudachi tokenizer raises "Already borrowed" if two threads share it
+        _SPLITTERS.add(self)
 
     def units(self, text: str) -> tuple[Unit, ...]:
         """Content units of a text; each line is parsed once and cached, so shared lines cost nothing."""
@@ -135,6 +138,12 @@ class SudachiSplitter:
     def _kept_pos(self, pos_id: int) -> str | None:
         pos = self._dictionary.pos_of(pos_id)[0]
         return pos if pos in KEPT_POS else None
+
+
+def forget_lines() -> None:
+    """Drop the lines every splitter remembers: a build fills them with a whole city's texts, answering needs none."""
+    for splitter in list(_SPLITTERS):
+        splitter._line.cache_clear()
 
 
 @lru_cache(maxsize=4)

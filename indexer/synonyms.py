@@ -33,7 +33,9 @@ class SynonymTable:
         """(group term, the words that triggered it) for every phrase of up to six terms."""
         found: list[tuple[str, str]] = []
         for start, term in enumerate(terms):
-            for length in sorted(self.starts.get(term, ())):
+            if term not in self.starts:
+                continue
+            for length in sorted(self.starts[term]):
                 phrase = tuple(terms[start:start + length])
                 found.extend((group, "".join(phrase)) for group in sorted(self.groups.get(phrase, ())))
         return found

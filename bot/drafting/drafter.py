@@ -9,9 +9,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
-
 import bot.drafting.prompt as prompt
 from bot.drafting.relevance import about_the_question
 from bot.drafting.draft import (Draft, DraftMethod, DraftReason, DraftSentence, DraftSource, DroppedSentence, cited,
@@ -22,7 +19,10 @@ from knowledge.core.errors import ConfigurationError
 from knowledge.records import Audience, Record
 from knowledge.core.settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # langchain only when a city drafts with a model: not in every serving worker
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
     from bot.engine import Bot
 
 MAX_SOURCES = 5

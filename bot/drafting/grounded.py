@@ -8,8 +8,7 @@ model fails, the resident gets the passage itself, exactly as without this mode.
 from __future__ import annotations
 
 from dataclasses import replace
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 import bot.compose as compose
 import bot.drafting.prompt as prompt
@@ -19,6 +18,9 @@ from indexer.normalise import TextNormaliser
 from knowledge.core.errors import ConfigurationError
 from knowledge.records import Record
 from knowledge.core.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 
 class GroundedComposer:

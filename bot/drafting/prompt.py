@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from typing import TYPE_CHECKING
 
 from bot.drafting.draft import source_text
 from indexer.normalise import normalise_width
 from knowledge.records import Record
+
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
 
 RULES = (
     "根拠は番号付きの出典だけです。出典に書かれていないこと（金額・日付・URL・連絡先を含む）は書かないでください。"
@@ -43,6 +45,8 @@ def numbered_sources(records: list[Record]) -> str:
 
 def messages(system: str, question: str, records: list[Record]) -> list[BaseMessage]:
     """System rules, then the numbered sources and the resident's question as material."""
+    from langchain_core.messages import HumanMessage, SystemMessage  # when a model is asked, not in serving
+
     human = f"出典:\n{numbered_sources(records)}\n\n質問:\n{fenced(question)}"
     return [SystemMessage(content=system), HumanMessage(content=human)]
 

@@ -106,6 +106,20 @@ def build_from_settings(settings: Settings, sources: list[Path] | None = None, s
             entries.store.engine.dispose()
 
 
+def build_apart(settings: Settings) -> None:
+    """`build_from_settings` in a child process, for a server's first start: with one worker the server answers
+    in this very process, which should not keep what a build loads (document parsers, SciPy, a city's parses)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+        child.submit(_build_only, settings).result()
+
+
+def _build_only(settings: Settings) -> None:
+    build_from_settings(settings)
+
+
 def publish_learned(settings: Settings, index: KnowledgeIndex, learned_from: str) -> dict:
     """Make live the version `madoguchi learn` assembled and judged, under the build locks; refused if
     another build made a different version live meanwhile (its entries were not judged)."""

@@ -137,7 +137,7 @@ def serve(index_dir: IndexDir = None,
 
     from bot.store import ConversationStore
     from bot.store.index_versions import never_built
-    from bot.service.publishing import build_from_settings
+    from bot.service.publishing import build_apart
 
     settings = settings_with(index_dir)
     if settings.many_cities:  # many cities, chosen by host name (channels/tenants)
@@ -145,7 +145,7 @@ def serve(index_dir: IndexDir = None,
     ConversationStore(settings.resolved_database_url).migrate()  # once, before workers start
     if never_built(settings):
         out.print(f"no index yet in {settings.resolved_index_dir}: building it from {len(settings.sources)} source(s)")
-        build_from_settings(settings)
+        build_apart(settings)
     if index_dir:
         os.environ["MADOGUCHI_INDEX_DIR"] = str(index_dir)
     host, port = host or settings.host, port or settings.port
