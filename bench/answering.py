@@ -29,10 +29,10 @@ from bot.engine import Bot  # noqa: E402
 from bot.evaluate import run_batch, score_lines, write_jsonl  # noqa: E402
 from bot.labelled import LabelledQuery, read_labelled  # noqa: E402
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel  # noqa: E402
+from bot.service.publishing import build_from_settings  # noqa: E402
 from bot.train import collect, rank_examples, train  # noqa: E402
 from bot.tune import choose, outcomes, reliability  # noqa: E402
 from indexer.bm25 import BM25Index  # noqa: E402
-from bot.service.publishing import build_from_settings  # noqa: E402
 from indexer.runtime import Runtime, load_runtime  # noqa: E402
 from indexer.search import reciprocal_rank_fusion  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402

@@ -21,9 +21,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from bot.service.publishing import build_from_settings  # noqa: E402
 from channels.cli.chat import line_event, signed_line  # noqa: E402
 from channels.server import create_app  # noqa: E402
-from bot.service.publishing import build_from_settings  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
 from testing.recorder import Recorder  # noqa: E402
 

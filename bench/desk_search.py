@@ -25,10 +25,10 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from bench.timing import collector_paused  # noqa: E402
 from bot.labelled import read_labelled  # noqa: E402
+from bot.service.publishing import build_from_settings  # noqa: E402
 from bot.store import ConversationStore  # noqa: E402
 from bot.store.accounts import Accounts  # noqa: E402
 from channels.server import create_app  # noqa: E402
-from bot.service.publishing import build_from_settings  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "localgovfaq"

@@ -6,10 +6,9 @@ database). A connection that went silent stays silent; new ones pass again once 
 from __future__ import annotations
 
 import socket
-from contextlib import suppress
 import threading
 import time
-
+from contextlib import suppress
 
 
 class FaultProxy:
@@ -80,7 +79,7 @@ class FaultProxy:
             try:
                 if not source.recv(65536):
                     break
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 break

@@ -27,8 +27,8 @@ from bot.drafting import Drafter, GroundedComposer, sources_for  # noqa: E402
 from bot.engine import Bot  # noqa: E402
 from bot.labelled import LabelledQuery, read_labelled  # noqa: E402
 from bot.service.publishing import build_from_settings  # noqa: E402
-from knowledge.records import Record  # noqa: E402
 from knowledge.core.settings import PACKAGE_DIR, Settings  # noqa: E402
+from knowledge.records import Record  # noqa: E402
 from testing.recorder import Recorder  # noqa: E402
 
 LABELLED = PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl"

@@ -34,10 +34,11 @@ JAPANESE = (Path(__file__).resolve().parent.parent / "tests" / "data" / "unseen_
 
 def load_bot(index_dir: Path | None):  # type: ignore[no-untyped-def]
     """The sample city's bot, from an index built here unless one is given."""
+    from typer.testing import CliRunner
+
     from bot.engine import Bot
     from channels.cli.app import app
     from knowledge.core.settings import Settings
-    from typer.testing import CliRunner
 
     if index_dir is None:
         index_dir = Path(tempfile.mkdtemp(prefix="madoguchi-multilingual-"))

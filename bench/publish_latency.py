@@ -22,11 +22,11 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from bot.engine import Bot  # noqa: E402
+from bot.service.publisher import Publisher  # noqa: E402
+from bot.service.publishing import build_from_settings  # noqa: E402
 from bot.store import ConversationStore  # noqa: E402
 from bot.store.entries import EntryStore  # noqa: E402
 from bot.store.entry_fields import EntryFields  # noqa: E402
-from bot.service.publisher import Publisher  # noqa: E402
-from bot.service.publishing import build_from_settings  # noqa: E402
 from indexer.embedding import LentEmbedder  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
 

@@ -12,9 +12,9 @@ import re
 import sys
 import tempfile
 import time
-from functools import partial
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +29,8 @@ from bot.evaluate import score_lines, write_jsonl
 from bot.labelled import LabelledQuery, read_labelled
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel
 from bot.service.publishing import build_from_settings
-from indexer.runtime import Runtime, load_runtime
 from indexer.normalise import normalise_width
+from indexer.runtime import Runtime, load_runtime
 from indexer.sudachi import shared_splitter
 from knowledge.core.settings import Settings
 

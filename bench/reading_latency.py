@@ -18,8 +18,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from bench.timing import Latencies, timed  # noqa: E402
 from bot.engine import Bot  # noqa: E402
-from knowledge.records import Audience  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
+from knowledge.records import Audience  # noqa: E402
 
 LABELLED = "knowledge/samples/labelled/minato.jsonl"
 

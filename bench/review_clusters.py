@@ -29,8 +29,8 @@ from bot.review import THRESHOLD, cluster_questions  # noqa: E402
 from indexer.embedding import embedder_from_settings  # noqa: E402
 from indexer.normalise import normalise_width  # noqa: E402
 from indexer.runtime import normaliser_from_settings  # noqa: E402
-from knowledge.faq import load_faq_table  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
+from knowledge.faq import load_faq_table  # noqa: E402
 from knowledge.sources import load_sources  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,8 +18,8 @@ import numpy as np
 
 from bench.report import ROOT
 from bench.scale_report import CANDIDATES, Row, section
-from bench.timing import Latencies, timed
 from bench.synthetic import cached_vectors, embed_passages, passage_plan, sentence_pool
+from bench.timing import Latencies, timed
 from bot.labelled import read_labelled
 from indexer import dense
 from indexer.dense import FaissVectorIndex

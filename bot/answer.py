@@ -94,6 +94,6 @@ class Session:
     offered: tuple[str, ...] = field(default_factory=tuple)
     language: str = "ja"  # the resident's language when known (a pick from choices carries no text to detect)
 
-    def after(self, reply: Answer) -> "Session":
+    def after(self, reply: Answer) -> Session:
         """The state for the next turn: what this reply offered (nothing after a pick or an answer)."""
         return replace(self, offered=reply.offered)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.answer import NONE_OF_THESE, Choice
-from knowledge.records import Record
 from knowledge.core.settings import Settings
+from knowledge.records import Record
 
 CLARIFY_PROMPT = "次のどれに近いですか？番号か項目を選んでください。"
 NONE_LABEL = "どれにも当てはまらない（担当者につなぐ）"

@@ -13,18 +13,18 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot import compose
-from bot.urgent import Situation, UrgentSituations
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Reason, Session
 from bot.intents import Intent, recognise
-from bot.multilingual.detect import detect_language
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel, Thresholds
+from bot.multilingual.detect import detect_language
 from bot.snapshot import Ranking, Snapshot, candidates, explain
+from bot.urgent import Situation, UrgentSituations
 from indexer.index import KnowledgeIndex
 from indexer.runtime import Runtime, load_runtime, load_version
 from knowledge.core.errors import ConfigurationError, IndexStoreError
+from knowledge.core.settings import Settings
 from knowledge.languages import JAPANESE
 from knowledge.records import Audience, Record
-from knowledge.core.settings import Settings
 
 if TYPE_CHECKING:
     from bot.drafting.grounded import GroundedComposer
@@ -79,7 +79,7 @@ class Bot:
         return self.snapshot.model
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Bot":
+    def from_settings(cls, settings: Settings) -> Bot:
         """Load model, index and decision model named by the settings."""
         from bot.store.index_versions import index_store
 

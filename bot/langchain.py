@@ -19,8 +19,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from bot.engine import Bot
-from knowledge.records import Audience, Record
 from knowledge.core.settings import Settings
+from knowledge.records import Audience, Record
 
 
 def to_document(record: Record, score: float, confidence: float) -> Document:
@@ -40,7 +40,7 @@ class MadoguchiRetriever(BaseRetriever):
     k: int = Field(5, ge=1, le=50)
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> "MadoguchiRetriever":
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> MadoguchiRetriever:
         """Load the index and decision model named by the settings."""
         return cls(bot=Bot.from_settings(settings), **kwargs)
 

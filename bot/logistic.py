@@ -29,7 +29,7 @@ class Logistic:
 
     @classmethod
     def fit(cls, features: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None,
-            l2: float = 1.0) -> "Logistic":
+            l2: float = 1.0) -> Logistic:
         """Minimise weighted log-loss + l2/2·|w|²."""
         mean, std = features.mean(axis=0), features.std(axis=0)
         std = np.where(std > 1e-9, std, 1.0)
@@ -52,7 +52,7 @@ class Logistic:
         return cls(result.x[:-1], float(result.x[-1]), mean, std)
 
     @classmethod
-    def fit_listwise(cls, groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1.0) -> "Logistic":
+    def fit_listwise(cls, groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1.0) -> Logistic:
         """Softmax over each query's candidates: the answer should outscore every other candidate.
 
         `groups` holds (features, target weights) per query; targets sum to one over the answers.
@@ -82,6 +82,6 @@ class Logistic:
         return {"weights": self.weights.tolist(), "bias": self.bias, "mean": self.mean.tolist(), "std": self.std.tolist()}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Logistic":
+    def from_json(cls, data: dict[str, Any]) -> Logistic:
         """Inverse of :meth:`to_json`."""
         return cls(np.array(data["weights"]), float(data["bias"]), np.array(data["mean"]), np.array(data["std"]))

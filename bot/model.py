@@ -51,7 +51,7 @@ class DecisionModel:
         staging.replace(path)
 
     @classmethod
-    def load(cls, path: Path) -> "DecisionModel":
+    def load(cls, path: Path) -> DecisionModel:
         """Read a model file, refusing one made for other features."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -60,7 +60,7 @@ class DecisionModel:
         return cls.from_json(data, str(path))
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], where: str) -> "DecisionModel":
+    def from_json(cls, data: dict[str, Any], where: str) -> DecisionModel:
         """Inverse of :meth:`to_json`; `where` names the file or index version in the error."""
         if data.get("candidate_features") != list(CANDIDATE_FEATURES) or \
                 data.get("query_features") != list(QUERY_FEATURES):

@@ -40,7 +40,7 @@ class RecordFacts:
     dated: bool
 
     @classmethod
-    def of(cls, records: list[Record]) -> "RecordFacts":
+    def of(cls, records: list[Record]) -> RecordFacts:
         """Open validity ends become the widest possible days, so one comparison covers every record."""
         first = [r.valid_from.toordinal() if r.valid_from else 0 for r in records]
         last = [r.valid_until.toordinal() if r.valid_until else date.max.toordinal() for r in records]
@@ -68,7 +68,7 @@ class Ranking:
     fused: np.ndarray
     top1: float
     top3: float
-    snapshot: "Snapshot"
+    snapshot: Snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +79,16 @@ class Snapshot:
     model: DecisionModel
     facts: RecordFacts
     paraphrase_owners: np.ndarray
-    foreign_answerer: list["ForeignAnswerer"] = field(default_factory=list, compare=False)
+    foreign_answerer: list[ForeignAnswerer] = field(default_factory=list, compare=False)
 
     @classmethod
-    def of(cls, runtime: Runtime, model: DecisionModel) -> "Snapshot":
+    def of(cls, runtime: Runtime, model: DecisionModel) -> Snapshot:
         """The arrays are computed here, before the snapshot is ever served."""
         index = runtime.index
         owners = index.unit_record[index.field_units("paraphrase")]
         return cls(runtime, model, RecordFacts.of(index.records), owners)
 
-    def foreign(self) -> "ForeignAnswerer":
+    def foreign(self) -> ForeignAnswerer:
         """The answerer for questions in other languages over this version, built at the first one (never for
         Japanese); two first questions at once may both build it, and one of the equal results is kept."""
         if not self.foreign_answerer:

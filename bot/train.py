@@ -14,11 +14,11 @@ from datetime import date
 
 import numpy as np
 
-from bot.snapshot import RecordFacts
 from bot.features import candidate_features, query_features, shortlist
 from bot.labelled import LabelledQuery
 from bot.logistic import Logistic
 from bot.model import DecisionModel
+from bot.snapshot import RecordFacts
 from indexer.runtime import Runtime
 from knowledge.records import Audience
 

@@ -41,7 +41,7 @@ class Phrasing:
     groups: tuple[tuple[str, ...], ...]
 
     @classmethod
-    def parse(cls, line: str) -> "Phrasing":
+    def parse(cls, line: str) -> Phrasing:
         groups = (group.split("|") for group in str(line).split())
         return cls(tuple(tuple(fold(word) for word in group if word) for group in groups))
 
@@ -120,7 +120,7 @@ class UrgentSituations:
         self.situations = situations
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "UrgentSituations":
+    def from_settings(cls, settings: Settings) -> UrgentSituations:
         return cls(merge(city_files(settings)))
 
     def run(self, text: str) -> Situation | None:

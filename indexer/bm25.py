@@ -61,7 +61,7 @@ class BM25Index:
         """Number of documents."""
         return int(self.matrix.shape[0])
 
-    def fit(self, documents: Sequence[Sequence[str]]) -> "BM25Index":
+    def fit(self, documents: Sequence[Sequence[str]]) -> BM25Index:
         """Build the document × term weight matrix."""
         counts = [Counter(doc) for doc in documents]
         for term in dict.fromkeys(chain.from_iterable(documents)):  # first-seen order, as document by document
@@ -153,7 +153,7 @@ class BM25Index:
         (folder / f"{name}.vocab.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, name: str) -> "BM25Index":
+    def load(cls, folder: Path, name: str) -> BM25Index:
         """Inverse of :meth:`save`."""
         payload = json.loads((folder / f"{name}.vocab.json").read_text(encoding="utf-8"))
         index = cls(payload["k1"], payload["b"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from typing import Any
 
@@ -91,7 +91,7 @@ class IndexBuilder:
 
     def _manifest(self, records: list[Record], units: np.ndarray, sources: dict[str, Any], seconds: float,
                   learned: Learned) -> dict:
-        built = datetime.now(timezone.utc)
+        built = datetime.now(UTC)
         corpus = corpus_hash(records)
         return {
             "format_version": FORMAT_VERSION, "version": f"{built:%Y%m%dT%H%M%S%fZ}-{corpus[:8]}",

@@ -49,7 +49,7 @@ class FaissVectorIndex:
         self._vectors: np.ndarray | None = None
 
     @classmethod
-    def build(cls, vectors: np.ndarray, approximate_above: int | None = None) -> "FaissVectorIndex":
+    def build(cls, vectors: np.ndarray, approximate_above: int | None = None) -> FaissVectorIndex:
         """Index the rows of a (n, d) float32 matrix; more than `approximate_above` rows get a graph."""
         limit = APPROXIMATE_ABOVE if approximate_above is None else approximate_above
         dimensions = int(vectors.shape[1])
@@ -109,7 +109,7 @@ class FaissVectorIndex:
         faiss.write_index(self._index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> "FaissVectorIndex":
+    def load(cls, path: Path) -> FaissVectorIndex:
         """Inverse of :meth:`save`; a graph gets today's search breadth, whatever it was saved with."""
         index = faiss.read_index(str(path))
         if isinstance(index, faiss.IndexHNSW):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -65,7 +65,7 @@ class SentenceTransformerEmbedder:
         self._one_call = threading.Lock()  # its fast tokenizer resets truncation on every call and raises
         # "Already borrowed" when two threads do so at once; encoding is serialised on the model itself
 
-    def warm_up(self) -> "SentenceTransformerEmbedder":
+    def warm_up(self) -> SentenceTransformerEmbedder:
         """Load the model on the CPU, offline, and run it once so the first real request is not the slow one."""
         if self._model is None:
             from sentence_transformers import SentenceTransformer
@@ -114,7 +114,7 @@ class StaticEmbedder:
         self.query_prompt, self.document_prompt = query_prompt, document_prompt
         self._model: StaticModel | None = None
 
-    def warm_up(self) -> "StaticEmbedder":
+    def warm_up(self) -> StaticEmbedder:
         """Read the table and tokenizer, and embed once so the tokenizer (Sudachi) is loaded before a request."""
         if self._model is None:
             try:

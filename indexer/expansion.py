@@ -54,7 +54,7 @@ class TermNeighbours:
         self._unknown: dict[str, list[tuple[str, float]] | None] = {}
 
     @classmethod
-    def build(cls, vocabulary: Sequence[str], embedder: Embedder) -> "TermNeighbours":
+    def build(cls, vocabulary: Sequence[str], embedder: Embedder) -> TermNeighbours:
         """Embed every word once and keep, per word, up to five others with cosine ≥ 0.6 (ties by word order)."""
         words = list(vocabulary)
         if not words:
@@ -84,7 +84,7 @@ class TermNeighbours:
         rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
         kept = (rank < NEIGHBOURS_PER_TERM) & (values >= MIN_COSINE)
         found: dict[str, list[tuple[str, float]]] = {}
-        for row, column, value in zip(rows[kept].tolist(), columns[kept].tolist(), values[kept].tolist()):
+        for row, column, value in zip(rows[kept].tolist(), columns[kept].tolist(), values[kept].tolist(), strict=True):
             found.setdefault(words[known[start + row]], []).append((words[known[column]], round(value, 4)))
         return found
 
@@ -134,7 +134,7 @@ class TermNeighbours:
         np.save(folder / VECTORS_FILE, self.vectors.astype(np.float16))
 
     @classmethod
-    def load(cls, folder: Path) -> "TermNeighbours":
+    def load(cls, folder: Path) -> TermNeighbours:
         """Inverse of :meth:`save`."""
         payload = json.loads((folder / NEIGHBOURS_FILE).read_text(encoding="utf-8"))
         neighbours = {term: [(str(n), float(c)) for n, c in found] for term, found in payload["neighbours"].items()}
@@ -147,7 +147,7 @@ def weighted_scores(bm25: BM25Index, weights: dict[str, float]) -> np.ndarray:
     total = np.zeros(bm25.size, dtype=np.float32)
     known = [(column, weight) for term, weight in weights.items() if (column := bm25.vocabulary.get(term)) is not None]
     if known:
-        columns, factors = zip(*known)
+        columns, factors = zip(*known, strict=True)
         documents, scores, lengths = bm25.postings(columns)
         np.add.at(total, documents, np.repeat(np.array(factors, dtype=np.float32), lengths) * scores)
     return total

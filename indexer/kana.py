@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Mapping
 
 from indexer.bm25 import BM25Index
-
 from indexer.normalise import normalise_width
 from indexer.sudachi import shared_splitter
 
@@ -46,7 +45,7 @@ class KanaReadings:
                 self.words[reading], uses[reading] = word, count
 
     @classmethod
-    def of(cls, questions: Iterable[str], pages: BM25Index) -> "KanaReadings":
+    def of(cls, questions: Iterable[str], pages: BM25Index) -> KanaReadings:
         """From the words of every entry's page (BM25 over question + answer) and the compounds of the
         questions (住民票 as one word, so じゅうみんひょう is not read as 重+票)."""
         words = {term: int(pages.matrix.indptr[column + 1] - pages.matrix.indptr[column])

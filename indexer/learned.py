@@ -65,7 +65,7 @@ class Learned:
             (folder / MODEL).write_text(json.dumps(self.model, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
-    def read(cls, folder: Path) -> "Learned":
+    def read(cls, folder: Path) -> Learned:
         """What a version folder holds; a version built before learning existed holds nothing."""
         try:
             lines = (folder / PARAPHRASES).read_text(encoding="utf-8").splitlines() \

@@ -42,7 +42,7 @@ class WordRows:
         return int(self.rows[at]) if at < len(self.keys) and int(self.keys[at]) == key else None
 
     @classmethod
-    def of(cls, vocab: dict[str, int]) -> "WordRows | None":
+    def of(cls, vocab: dict[str, int]) -> WordRows | None:
         """The arrays for a vocabulary, or None in the (one in 10^8) case of two words with one hash."""
         keys = np.fromiter(map(_word_key, vocab), dtype=np.uint64, count=len(vocab))
         order = np.argsort(keys, kind="stable")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import re
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
@@ -46,10 +47,8 @@ def forget_build_texts() -> None:
     a real city's build leaves tens of MB there that answering never reads."""
     normalise_width.cache_clear()
     forget_lines()
-    try:
+    with suppress(AttributeError, OSError):
         ctypes.CDLL(None).malloc_trim(0)  # glibc keeps freed heap otherwise; elsewhere there is nothing to trim
-    except (AttributeError, OSError):
-        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +76,7 @@ class TextNormaliser:
         self._splitter: SudachiSplitter | None = None
         self.synonyms = SynonymTable()
 
-    def warm_up(self) -> "TextNormaliser":
+    def warm_up(self) -> TextNormaliser:
         """Load Sudachi and the synonym table; safe to call twice."""
         if self._splitter is None:
             self._splitter = shared_splitter(self.split_mode)

@@ -7,7 +7,7 @@ import json
 import os
 import socket
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Protocol
@@ -28,7 +28,7 @@ class Activation:
 
 def activation(version: str, note: str) -> Activation:
     """An activation happening now, in this process."""
-    return Activation(version, datetime.now(timezone.utc), f"{socket.gethostname()} pid {os.getpid()}", note)
+    return Activation(version, datetime.now(UTC), f"{socket.gethostname()} pid {os.getpid()}", note)
 
 
 class VersionPointer(Protocol):

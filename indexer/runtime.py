@@ -16,8 +16,8 @@ from indexer.normalise import TextNormaliser
 from indexer.search import Retriever
 from indexer.store import MANIFEST, IndexStore
 from knowledge.core.errors import CorruptIndexError, IndexStoreError
-from knowledge.records import Audience, LoadResult
 from knowledge.core.settings import Settings
+from knowledge.records import Audience, LoadResult
 
 log = logging.getLogger("madoguchi.index")
 PROBE = "住民票の写しがほしい"
@@ -137,7 +137,7 @@ class IndexWatcher:
         self._thread = threading.Thread(target=self._run, name="madoguchi-index-watcher", daemon=True)
         self._reported = ""
 
-    def start(self) -> "IndexWatcher":
+    def start(self) -> IndexWatcher:
         """Begin polling, unless polling is turned off (0 seconds)."""
         if self.seconds > 0:
             self._thread.start()

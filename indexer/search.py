@@ -44,7 +44,7 @@ class Retrieval:
     candidates: np.ndarray
     signals: np.ndarray  # (candidates × signals), stored signal by signal: columns are contiguous
 
-    def subset(self, rows: np.ndarray) -> "Retrieval":
+    def subset(self, rows: np.ndarray) -> Retrieval:
         """The candidates at these positions, keeping the column-by-column layout features read fastest."""
         return Retrieval(self.query, self.candidates[rows], np.take(self.signals.T, rows, axis=1).T)
 

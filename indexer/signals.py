@@ -36,7 +36,7 @@ class Signal(IntEnum):
         return self.name.lower()
 
     @classmethod
-    def of(cls, kind: str, field: str) -> "Signal":
+    def of(cls, kind: str, field: str) -> Signal:
         """The signal of one kind (bm25, dense, cover, bm25x) over one field of the index."""
         return cls[f"{kind}_{field}".upper()]
 

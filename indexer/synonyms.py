@@ -41,7 +41,7 @@ class SynonymTable:
         return found
 
     @classmethod
-    def from_files(cls, paths: Iterable[Path], to_terms: Callable[[str], list[str]]) -> "SynonymTable":
+    def from_files(cls, paths: Iterable[Path], to_terms: Callable[[str], list[str]]) -> SynonymTable:
         """Read each file; `to_terms` turns a headword into terms the same way queries are turned."""
         table = cls()
         digest = hashlib.sha256()

@@ -70,7 +70,7 @@ class SudachiWordVectors(InputModule):
     @classmethod
     def load(cls, model_name_or_path: str, subfolder: str = "", token: bool | str | None = None,
              cache_folder: str | None = None, revision: str | None = None, local_files_only: bool = False,
-             init_defaults: dict[str, Any] | None = None, **kwargs: Any) -> "SudachiWordVectors":
+             init_defaults: dict[str, Any] | None = None, **kwargs: Any) -> SudachiWordVectors:
         """Load from a local directory written by :meth:`save` (the Hugging Face Hub options do not apply)."""
         folder = os.path.join(model_name_or_path, subfolder)
         with open(os.path.join(folder, VOCAB_FILE), encoding="utf-8") as handle:

@@ -15,7 +15,7 @@ class Audience(StrEnum):
     STAFF = "staff"
     ALL = "all"
 
-    def visible_to(self, asker: "Audience") -> bool:
+    def visible_to(self, asker: Audience) -> bool:
         """Residents see resident and all records; staff see everything."""
         return asker is Audience.STAFF or self is not Audience.STAFF
 
@@ -72,7 +72,7 @@ class Record:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Record":
+    def from_json(cls, data: dict[str, Any]) -> Record:
         """Inverse of :meth:`to_json`."""
         values = {FROM_JSON_NAMES.get(key, key): value for key, value in data.items()}
         values["audience"] = Audience(values["audience"])
@@ -120,7 +120,7 @@ class LoadResult:
     problems: list[Problem] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
 
-    def extend(self, other: "LoadResult") -> None:
+    def extend(self, other: LoadResult) -> None:
         """Append another result's records and problems (headers: the first file's wording wins)."""
         self.records.extend(other.records)
         self.problems.extend(other.problems)

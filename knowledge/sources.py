@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from knowledge.documents import DOCUMENT_SUFFIXES, load_document
 from knowledge.core.errors import ProblemsFoundError, SourceError
+from knowledge.documents import DOCUMENT_SUFFIXES, load_document
 from knowledge.faq import load_faq_table
 from knowledge.records import LoadResult, Problem
 from knowledge.tables import READERS as TABLE_READERS

@@ -60,6 +60,6 @@ def csrf_of(client: TestClient, path: str = "/desk") -> str:
 def form_of(client: TestClient, path: str) -> dict[str, str]:
     """The entry form's current values, as the browser would send them back."""
     html = client.get(path).text
-    values = {name: value for name, value in re.findall(r'<textarea [^>]*name="(\w+)"[^>]*>([^<]*)</textarea>', html)}
+    values = dict(re.findall(r'<textarea [^>]*name="(\w+)"[^>]*>([^<]*)</textarea>', html))
     values.update(re.findall(r'<input [^>]*name="(\w+)" [^>]*value="([^"]*)"', html))
     return {k: v.replace("&amp;", "&") for k, v in values.items()}

@@ -37,7 +37,7 @@ class FakeEmbedder:
         return {"name": "fake-bigram-hash", "fingerprint": f"fake-{self._dimensions}", "dimensions": self._dimensions,
                 "query_prompt": "", "document_prompt": ""}
 
-    def warm_up(self) -> "FakeEmbedder":
+    def warm_up(self) -> FakeEmbedder:
         """Nothing to load."""
         return self
 

@@ -58,7 +58,7 @@ class MailServer:
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
         return "250 OK"
 
-    def start(self, folder: Path) -> "MailServer":
+    def start(self, folder: Path) -> MailServer:
         """Listen with STARTTLS required before AUTH, and one account."""
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*self._certificate(folder))
@@ -75,7 +75,7 @@ class MailServer:
     def _certificate(self, folder: Path) -> tuple[str, str]:
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                 .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
                 .not_valid_after(now + datetime.timedelta(days=1))

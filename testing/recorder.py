@@ -6,9 +6,10 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 
 def free_port() -> int:
@@ -37,7 +38,7 @@ class Recorder:
     failures: dict[str, int] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
 
-    def start(self) -> "Recorder":
+    def start(self) -> Recorder:
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -18,8 +18,8 @@ from bot.evaluate import run_batch, score_lines
 from bot.features import candidate_features, shortlist
 from bot.intents import Intent
 from bot.labelled import LabelledQuery, read_labelled
-from channels.cli.app import app
 from bot.service.publishing import build_from_settings
+from channels.cli.app import app
 from knowledge.core.settings import PACKAGE_DIR, Settings
 from knowledge.records import Audience
 from testing.paths import SHARED

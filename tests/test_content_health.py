@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -90,7 +90,7 @@ def test_entries_never_shown_in_90_days_are_counted_only_once_the_bot_has_served
         first = connection.execute(select(Turn.id).join(Conversation)
                                    .where(Conversation.id.like("%tiny-first-day%"))).scalar_one()
         connection.execute(update(Turn).where(Turn.id == first)
-                           .values(created_at=datetime.now(timezone.utc) - timedelta(days=100)))
+                           .values(created_at=datetime.now(UTC) - timedelta(days=100)))
     unseen = section(health_page(tiny, "editor1"), "unseen-heading")
     assert ">T3<" in unseen and ">T2<" not in unseen and ">T1<" not in unseen
 

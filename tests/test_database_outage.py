@@ -39,7 +39,7 @@ class PrivatePostgres:
     def _as_postgres(self, *command: str) -> None:
         subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=120)
 
-    def init(self) -> "PrivatePostgres":
+    def init(self) -> PrivatePostgres:
         self.folder.mkdir(parents=True)
         shutil.chown(self.folder, "postgres")
         self._as_postgres(str(self.bin / "initdb"), "-D", str(self.folder / "data"), "-A", "trust", "-U", "postgres")

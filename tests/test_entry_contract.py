@@ -34,7 +34,7 @@ def test_the_migrated_entry_table_holds_every_declared_field_at_its_declared_len
         column = columns["entry_id" if field.kind is FieldKind.ID else field.name]
         assert type(column).__name__.upper().startswith(EXPECTED_TYPES[field.kind]), (field.name, column)
         if field.kind in (FieldKind.TEXT, FieldKind.ID):
-            assert getattr(column, "length") == field.limit, f"{field.name} is stored in {column}, declared {field.limit}"
+            assert column.length == field.limit, f"{field.name} is stored in {column}, declared {field.limit}"
 
 
 def test_desk_content_and_index_records_carry_the_declared_fields() -> None:

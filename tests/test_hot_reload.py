@@ -17,10 +17,10 @@ import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from bot.service.publishing import build_from_settings
 from channels.cli.app import app as cli_app
 from channels.server import create_app
 from indexer.chive import MODEL_NAME
-from bot.service.publishing import build_from_settings
 from indexer.store import IndexStore
 from knowledge.core.errors import CorruptIndexError
 from knowledge.core.settings import Settings

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from channels.cli.app import app
 from bot.service.publishing import build_from_settings
+from channels.cli.app import app
 from indexer.store import IndexStore
 from knowledge.core.settings import SAMPLE_CITY, Settings
 

@@ -9,7 +9,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -116,7 +116,7 @@ def move_turn(store_url: str, turn_id: int, moment: datetime) -> None:
 def late_evening_utc(days_ago: int) -> datetime:
     """00:30 in Japan on (today − days_ago + 1), which is still the previous day in UTC."""
     day = today_jst() - timedelta(days=days_ago - 1)
-    return datetime.combine(day, time(0, 30), JST).astimezone(timezone.utc)
+    return datetime.combine(day, time(0, 30), JST).astimezone(UTC)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,12 @@ from safetensors.numpy import save_file
 from sentence_transformers import SentenceTransformer
 
 from bot.labelled import read_labelled
-from indexer.embedding import SentenceTransformerEmbedder, StaticEmbedder, embedder_from_settings, model_embedder
+from indexer.embedding import (
+    SentenceTransformerEmbedder,
+    StaticEmbedder,
+    embedder_from_settings,
+    model_embedder,
+)
 from indexer.modelfiles import LOOKUP_SUFFIX
 from knowledge.core.settings import PACKAGE_DIR, Settings
 from knowledge.sources import load_sources

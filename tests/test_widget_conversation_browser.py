@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.service.publishing import build_from_settings
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
-from bot.service.publishing import build_from_settings
 from knowledge.core.settings import SAMPLE_CITY, Settings
 from testing.browser import needs_chromium, served
 from testing.widget import last_bot, open_and_ask

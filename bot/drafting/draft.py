@@ -73,7 +73,7 @@ class DraftSource:
     excerpt: str
 
     @classmethod
-    def from_record(cls, number: int, record: Record) -> "DraftSource":
+    def from_record(cls, number: int, record: Record) -> DraftSource:
         """Number a retrieved record for the prompt and the page."""
         return cls(number, record.id, record.kind, choice_label(record), record.department, record.url,
                    excerpt(record.answer))

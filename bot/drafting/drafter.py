@@ -10,14 +10,22 @@ import logging
 from typing import TYPE_CHECKING
 
 import bot.drafting.prompt as prompt
+from bot.drafting.draft import (
+    Draft,
+    DraftMethod,
+    DraftReason,
+    DraftSentence,
+    DraftSource,
+    DroppedSentence,
+    cited,
+    fallback,
+)
 from bot.drafting.relevance import about_the_question
-from bot.drafting.draft import (Draft, DraftMethod, DraftReason, DraftSentence, DraftSource, DroppedSentence, cited,
-                                fallback)
 from bot.grounding import SupportCheck
 from indexer.normalise import TextNormaliser
 from knowledge.core.errors import ConfigurationError
-from knowledge.records import Audience, Record
 from knowledge.core.settings import Settings
+from knowledge.records import Audience, Record
 
 if TYPE_CHECKING:  # langchain only when a city drafts with a model: not in every serving worker
     from langchain_core.language_models import BaseChatModel
@@ -101,7 +109,7 @@ class Drafter:
         self.chat, self.support, self.model_name = chat, support, model_name
 
     @classmethod
-    def from_settings(cls, settings: Settings, normaliser: TextNormaliser) -> "Drafter":
+    def from_settings(cls, settings: Settings, normaliser: TextNormaliser) -> Drafter:
         """Drafting as configured; pass the bot's normaliser (`bot.runtime.normaliser`)."""
         return cls(chat_model_from_settings(settings), SupportCheck(normaliser), settings.draft_model_name)
 
@@ -133,7 +141,7 @@ class Drafter:
         return Draft(tuple(kept), given, DraftMethod.MODEL, DraftReason.NONE, self.model_name, tuple(dropped))
 
 
-def sources_for(bot: "Bot", question: str, audience: Audience, k: int = MAX_SOURCES) -> list[Record]:
+def sources_for(bot: Bot, question: str, audience: Audience, k: int = MAX_SOURCES) -> list[Record]:
     """The best matches this audience may see (a resident's escalation never draws on staff records) that are
     about the question: unrelated entries are never shown to the agent as a draft's sources."""
     ranking = bot.rank(question, audience)
@@ -141,6 +149,6 @@ def sources_for(bot: "Bot", question: str, audience: Audience, k: int = MAX_SOUR
     return about_the_question(bot.runtime.normaliser, question, visible)
 
 
-def draft_for_escalation(bot: "Bot", drafter: Drafter, question: str, audience: Audience) -> Draft:
+def draft_for_escalation(bot: Bot, drafter: Drafter, question: str, audience: Audience) -> Draft:
     """What the desk calls when an agent opens an escalation: a draft, or the cited passages, to edit."""
     return drafter.run(question, sources_for(bot, question, audience))

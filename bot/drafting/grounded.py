@@ -16,8 +16,8 @@ from bot.drafting.drafter import ask, chat_model_from_settings, verify
 from bot.grounding import SupportCheck
 from indexer.normalise import TextNormaliser
 from knowledge.core.errors import ConfigurationError
-from knowledge.records import Record
 from knowledge.core.settings import Settings
+from knowledge.records import Record
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -30,7 +30,7 @@ class GroundedComposer:
         self.chat, self.support = chat, support
 
     @classmethod
-    def from_settings(cls, settings: Settings, normaliser: TextNormaliser) -> "GroundedComposer | None":
+    def from_settings(cls, settings: Settings, normaliser: TextNormaliser) -> GroundedComposer | None:
         """None unless MADOGUCHI_GROUNDED_ANSWERS is on; on without a model is a configuration error."""
         if not settings.grounded_answers:
             return None

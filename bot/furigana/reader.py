@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
-from bot.furigana.counters import COUNTERS, COUNTER_PATTERN, counted_reading
+from bot.furigana.counters import COUNTER_PATTERN, COUNTERS, counted_reading
 from knowledge.core.errors import ConfigurationError
 
 KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆ヵヶ]")

@@ -54,7 +54,7 @@ class ForeignAnswerer:
     """Built lazily by a snapshot at its first non-Japanese question, over that snapshot's index version;
     the glossary only for English."""
 
-    def __init__(self, snapshot: "Snapshot") -> None:
+    def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot, self.runtime, self.settings = snapshot, snapshot.runtime, snapshot.runtime.settings
         records = self.runtime.index.records
         self.indexes = {code: LanguageIndex.of(records, code) for code in LANGUAGES}
@@ -88,7 +88,7 @@ class ForeignAnswerer:
             found += self.glossary().translate(rest, self.uses)[:GLOSSARY_TERMS]
         return " ".join(dict.fromkeys(found))
 
-    def score(self, text: str, language: str, ranking: "Ranking | None") -> Scored:
+    def score(self, text: str, language: str, ranking: Ranking | None) -> Scored:
         """Own-language BM25 (as a share of the best) and the Japanese ranking (as a share of its best)."""
         size = len(self.runtime.index.records)
         own = self.indexes.get(language)

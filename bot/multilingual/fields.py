@@ -22,10 +22,8 @@ from knowledge.records import Record
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
-PORTUGUESE_STOPWORDS = frozenset("o a os as um uma de do da dos das em no na nos nas por para com que e é eu meu "
-                                 "minha se como onde qual quando quero preciso posso faço fazer ao".split())
-VIETNAMESE_STOPWORDS = frozenset("toi la co the thi can de cua va o nhu nao the khi gi duoc minh muon lam "
-                                 "ban khong a".split())
+PORTUGUESE_STOPWORDS = frozenset(["o", "a", "os", "as", "um", "uma", "de", "do", "da", "dos", "das", "em", "no", "na", "nos", "nas", "por", "para", "com", "que", "e", "é", "eu", "meu", "minha", "se", "como", "onde", "qual", "quando", "quero", "preciso", "posso", "faço", "fazer", "ao"])
+VIETNAMESE_STOPWORDS = frozenset(["toi", "la", "co", "the", "thi", "can", "de", "cua", "va", "o", "nhu", "nao", "the", "khi", "gi", "duoc", "minh", "muon", "lam", "ban", "khong", "a"])
 PAGE_WEIGHT = 0.5  # a match in the answer counts for less than one in the question
 
 
@@ -62,7 +60,7 @@ class LanguageIndex:
     pages: BM25Index
 
     @classmethod
-    def of(cls, records: list[Record], language: str) -> "LanguageIndex | None":
+    def of(cls, records: list[Record], language: str) -> LanguageIndex | None:
         """None when no entry is translated into the language."""
         rows = [(i, t) for i, r in enumerate(records) for t in r.translations if t[0] == language]
         if not rows:

@@ -16,11 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 STOPWORDS = frozenset(
-    "a an the of to in on at for from by with and or but is are was were be been being am do does did i me my "
-    "we our you your he she it its they them their this that these those what which who whom how when where why "
-    "can could should would will shall may might must have has had get got not no yes if so as about into than "
-    "then there here please want need know tell like just also any some one's sb sth etc e g eg e.g up out "
-    "now keep still already again very much many thing something anything way".split())
+    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "by", "with", "and", "or", "but", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "i", "me", "my", "we", "our", "you", "your", "he", "she", "it", "its", "they", "them", "their", "this", "that", "these", "those", "what", "which", "who", "whom", "how", "when", "where", "why", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "have", "has", "had", "get", "got", "not", "no", "yes", "if", "so", "as", "about", "into", "than", "then", "there", "here", "please", "want", "need", "know", "tell", "like", "just", "also", "any", "some", "one's", "sb", "sth", "etc", "e", "g", "eg", "e.g", "up", "out", "now", "keep", "still", "already", "again", "very", "much", "many", "thing", "something", "anything", "way"])
 PHRASES = (("my number", "mynumber"), ("my-number", "mynumber"), ("e-mail", "email"))
 _WORD = re.compile(r"[a-z0-9]+")
 _PARENTHESES = re.compile(r"\([^)]*\)")
@@ -53,7 +49,7 @@ class Glossary:
     glosses: dict[str, list[tuple[str, tuple[str, ...], float]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, city_words: Iterable[str], database: Path | None = None) -> "Glossary":
+    def of(cls, city_words: Iterable[str], database: Path | None = None) -> Glossary:
         """Read the glosses of the city's words from JMdict in a few batched queries."""
         words = sorted(set(city_words))
         rows = _gloss_rows(database or _jmdict_path(), words)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge.languages import NAMES
 from knowledge.core.settings import Settings
+from knowledge.languages import NAMES
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {

@@ -20,7 +20,7 @@ NOT_ACCEPTED = ("申し訳ありません。このメッセージは受け付け
                 "お手数ですが、内容を短くするなどして、もう一度お送りください。")  # the store refused the turn
 
 
-def converse(city: "City", message: "Message") -> tuple[Answer, StoredTurn]:
+def converse(city: City, message: Message) -> tuple[Answer, StoredTurn]:
     """Answer a message (or a choice from the last turn's offer) and store the turn before replying.
 
     The route is stored (sealed) only when the turn escalates. A typed number (「3」「３番」) picks that
@@ -39,7 +39,7 @@ def converse(city: "City", message: "Message") -> tuple[Answer, StoredTurn]:
     return reply, stored
 
 
-def keep_turn(city: "City", facts: TurnFacts) -> StoredTurn:
+def keep_turn(city: City, facts: TurnFacts) -> StoredTurn:
     """Into the store, or into the local spool while the store is down (the bot keeps answering). A write
     the store refused (StoreRefusedError) is not an outage: it is raised, never spooled as received."""
     try:

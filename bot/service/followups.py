@@ -39,7 +39,7 @@ class RecentOffers:
             return self._offers.get(conversation)
 
 
-def offered_choices(ctx: "City", conversation: str) -> tuple[str, ...]:
+def offered_choices(ctx: City, conversation: str) -> tuple[str, ...]:
     """The latest offer: a turn waiting in the spool is the newest; else the store's; else, while the
     store is down, what this process remembers offering (still 503 when nobody knows)."""
     if ctx.spool is not None and (waiting := ctx.spool.last_offered(conversation)) is not None:
@@ -57,7 +57,7 @@ NUMBER_PICK = re.compile(r"^(?:no\.?\s*)?(\d{1,2})\s*(?:番目?|つ目|つめ)?\
                          r"(?:です|で|を?(?:お願いします|おねがいします))?[.。!！]?$")
 
 
-def follow_up(ctx: "City", conversation: str, text: str,
+def follow_up(ctx: City, conversation: str, text: str,
               choice_id: str | None) -> tuple[tuple[str, ...], str | None, str]:
     """(offer, choice, text) for the bot. A clicked choice must be in the last offer; a typed number (「3」
     「３」「3番」) picks that choice, 「どれにも当てはまらない」 counting last, and a number past the end is
@@ -75,14 +75,14 @@ def follow_up(ctx: "City", conversation: str, text: str,
     return (offered, picks[position - 1], "") if 1 <= position <= len(picks) else (offered, None, str(position))
 
 
-def _known_offer(ctx: "City", conversation: str) -> tuple[str, ...]:
+def _known_offer(ctx: City, conversation: str) -> tuple[str, ...]:
     try:
         return offered_choices(ctx, conversation)
     except StoreUnavailableError:
         return ()  # nobody knows the offer now: answered as a question
 
 
-def leave_contact(ctx: "City", conversation: str, escalation_id: str, details: dict[str, str]) -> None:
+def leave_contact(ctx: City, conversation: str, escalation_id: str, details: dict[str, str]) -> None:
     """Stored now; or spooled behind its escalation while that waits in the spool, or while the store is down
     (checked against the escalation when replayed)."""
     if ctx.spool is not None and ctx.spool.holds_escalation(conversation, escalation_id):
@@ -97,7 +97,7 @@ def leave_contact(ctx: "City", conversation: str, escalation_id: str, details: d
         ctx.spool.keep_contact(conversation, escalation_id, details)
 
 
-def leave_feedback(ctx: "City", conversation: str, turn_id: int, helpful: bool, comment: str) -> None:
+def leave_feedback(ctx: City, conversation: str, turn_id: int, helpful: bool, comment: str) -> None:
     """👍/👎 on a stored turn, or on one still in the spool (negative id); spooled while the store is down."""
     if turn_id < 0 and ctx.spool is not None:
         stored = ctx.spool.turn(conversation, turn_id)  # NotFoundError: not a turn of this conversation

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from bot.service.publishing import load_knowledge
 from bot.store.entries import EntryStore
 from bot.store.entry_fields import EntryFields, check_entry_id, split_paraphrases
-from bot.service.publishing import load_knowledge
 from knowledge.core.errors import InvalidFieldError, RequestError
+from knowledge.core.settings import Settings
 from knowledge.export import Format, export_records, unquote_formulas
 from knowledge.records import Problem, Record
-from knowledge.core.settings import Settings
 from knowledge.tables import READERS
 
 

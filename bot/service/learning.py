@@ -16,9 +16,9 @@ from bot.engine import Bot
 from bot.labelled import LabelledQuery
 from bot.learning.desk import desk_queries
 from bot.learning.loop import LearnRun, learn
+from bot.service.publishing import publish_learned
 from bot.store.labels import LabelStore
 from bot.store.repository import ConversationStore
-from bot.service.publishing import publish_learned
 from knowledge.core.errors import ConfigurationError, ConflictError
 from knowledge.core.settings import Settings
 

@@ -1,6 +1,6 @@
 """What the city needs from the outside without naming it: rate limiters and the outbox worker.
 
-The implementations live with the channels (`channels.web.limits`, `channels.delivery`); the services
+The implementations are `bot.service.limits` and the delivery worker (`channels.delivery`); the services
 see only these protocols, so the services never import a channel.
 """
 

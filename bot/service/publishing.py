@@ -20,12 +20,12 @@ from bot.store.entries import EntryStore
 from bot.store.index_versions import index_store, one_build_everywhere
 from bot.store.repository import ConversationStore
 from indexer.build import IndexBuilder, Progress, no_progress, publish_index
-from indexer.index import KnowledgeIndex
 from indexer.embedding import Embedder, embedder_from_settings
+from indexer.index import KnowledgeIndex
 from indexer.runtime import BuildReport, normaliser_from_settings, summarise_sources
 from knowledge.core.errors import IndexStoreError
-from knowledge.records import LoadResult, Record
 from knowledge.core.settings import Settings
+from knowledge.records import LoadResult, Record
 
 LOCK_FILE = ".publish.lock"
 

@@ -39,7 +39,7 @@ def asked_for(text: str) -> str | None:
     return "switch" if how is None else ("off" if how in _OFF else "on")
 
 
-def toggle(ctx: "City", key: str, channel: str, audience: str, text: str) -> str | None:
+def toggle(ctx: City, key: str, channel: str, audience: str, text: str) -> str | None:
     """If the message asks for furigana on or off: remember it and return the confirmation to send."""
     asked = asked_for(text)
     if asked is None:
@@ -49,7 +49,7 @@ def toggle(ctx: "City", key: str, channel: str, audience: str, text: str) -> str
     return furigana_for(ctx.settings).parenthesised(TURNED_ON) if wanted else TURNED_OFF
 
 
-def writer_for(ctx: "City", key: str, reply: "Answer | None" = None) -> Callable[[str], str]:
+def writer_for(ctx: City, key: str, reply: Answer | None = None) -> Callable[[str], str]:
     """How this conversation's texts are written: with readings in parentheses (asked for, or an answer only in
     Japanese under a question in another language), or as they are."""
     if not (reply is not None and japanese_for_a_foreign_reader(reply)) and not ctx.readings.furigana(ctx.store, key):
@@ -57,6 +57,6 @@ def writer_for(ctx: "City", key: str, reply: "Answer | None" = None) -> Callable
     return furigana_for(ctx.settings).parenthesised
 
 
-def japanese_for_a_foreign_reader(reply: "Answer") -> bool:
+def japanese_for_a_foreign_reader(reply: Answer) -> bool:
     """An entry nobody translated, answered in Japanese to a question in another language: readings always help."""
     return reply.language != "ja" and reply.answer_language == "ja" and reply.record is not None

@@ -26,7 +26,7 @@ class Accounts(SignIns):
     """Create and manage desk users (and, inherited, sign them in and out)."""
 
     @classmethod
-    def from_settings(cls, store: ConversationStore, settings: Settings) -> "Accounts":
+    def from_settings(cls, store: ConversationStore, settings: Settings) -> Accounts:
         """Session length and lockout as configured."""
         return cls(store, settings.desk_session_hours, settings.desk_max_failed_logins, settings.desk_lockout_minutes)
 

@@ -94,6 +94,6 @@ def by_department(rows: Sequence[Any]) -> list[CallDepartment]:
     """(department, outcome, count) rows as one entry per department, busiest first."""
     found: dict[str, dict[str, int]] = {}
     for department, outcome, count in rows:
-        found.setdefault(department or "", {o: 0 for o in OUTCOMES})[outcome] = count
+        found.setdefault(department or "", dict.fromkeys(OUTCOMES, 0))[outcome] = count
     loads = [CallDepartment(name, counts) for name, counts in found.items()]
     return sorted(loads, key=lambda d: (-d.total, d.department))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -97,7 +97,7 @@ def rows_touched(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-@lru_cache(maxsize=None)
+@cache
 def migrated_engine(url: str) -> Engine:
     """One engine per database per process, migrated once, for what reads the database again and again in
     the background (the index pointer, the tenant registry), so a poll costs one query and nothing more."""

@@ -72,7 +72,7 @@ class EntryFields:
     owner: str = ""
     answer_easy: str = ""
 
-    def cleaned(self) -> "EntryFields":
+    def cleaned(self) -> EntryFields:
         """Normalised text and paraphrases; InvalidFieldError for an unknown audience, reversed dates, text the
         database cannot hold or a link that is not http/https/tel/mailto."""
         if self.audience not in {a.value for a in Audience}:
@@ -89,11 +89,11 @@ class EntryFields:
         if missing:
             raise RequestError("承認の前に" + "と".join(FIELD_LABELS[name] for name in missing) + "を書いてください。")
 
-    def with_paraphrase(self, text: str) -> "EntryFields":
+    def with_paraphrase(self, text: str) -> EntryFields:
         """The same content with one more way of asking."""
         return replace(self, paraphrases=split_paraphrases((*self.paraphrases, text)))
 
-    def changed_fields(self, other: "EntryFields | None") -> list[str]:
+    def changed_fields(self, other: EntryFields | None) -> list[str]:
         """Names of the fields that differ from `other` (all of them when there is none)."""
         names = [f.name for f in fields(self)]
         return names if other is None else [n for n in names if getattr(self, n) != getattr(other, n)]
@@ -111,13 +111,13 @@ class EntryFields:
         return {field.name: getattr(self, field.name) for field in ENTRY_FIELDS}
 
     @classmethod
-    def of(cls, row: EntryVersion) -> "EntryFields":
+    def of(cls, row: EntryVersion) -> EntryFields:
         """The content of a stored version."""
         values = {field.name: getattr(row, field.name) for field in ENTRY_FIELDS}
         return cls(**{**values, "paraphrases": tuple(row.paraphrases or ()), "answer_easy": row.answer_easy or ""})
 
     @classmethod
-    def from_record(cls, record: Record) -> "EntryFields":
+    def from_record(cls, record: Record) -> EntryFields:
         """The content of a record loaded from the city's files (or the index)."""
         values = {field.name: getattr(record, field.name) for field in ENTRY_FIELDS}
         return cls(**{**values, "audience": record.audience.value})

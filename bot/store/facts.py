@@ -32,7 +32,7 @@ class TurnFacts:
 
     @classmethod
     def of(cls, conversation_id: str, channel: str, audience: str, question: str, normalised: str,
-           reply: Answer, sealed_route: str = "") -> "TurnFacts":
+           reply: Answer, sealed_route: str = "") -> TurnFacts:
         """The facts of a bot reply; personal data is masked here, before anything is written anywhere."""
         escalated = reply.decision.value == "escalate"
         return cls(conversation_id, channel, audience, mask_personal_data(question), mask_personal_data(normalised),

@@ -9,11 +9,10 @@ pointer is still found: until the first activation here, the directory's CURRENT
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, cast
-
-import zlib
 
 from indexer.pointers import Activation, PointerFile
 from indexer.store import IndexStore

@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import String, exists, func, select
@@ -38,7 +38,7 @@ def today_jst() -> date:
 
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive UTC timestamps, PostgreSQL aware ones; make both aware."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class local_day(FunctionElement):  # noqa: N801 - reads as SQL in queries
@@ -67,15 +67,15 @@ class Period:
     end: date
 
     @classmethod
-    def last_days(cls, days: int, today: date | None = None) -> "Period":
+    def last_days(cls, days: int, today: date | None = None) -> Period:
         """The `days` days ending today."""
         end = today or today_jst()
         return cls(end - timedelta(days=days - 1), end)
 
     def bounds(self) -> tuple[datetime, datetime]:
         """[first midnight, midnight after the last day) in UTC, as the store compares them."""
-        begin = datetime.combine(self.start, time(), JST).astimezone(timezone.utc)
-        return begin, datetime.combine(self.end + timedelta(days=1), time(), JST).astimezone(timezone.utc)
+        begin = datetime.combine(self.start, time(), JST).astimezone(UTC)
+        return begin, datetime.combine(self.end + timedelta(days=1), time(), JST).astimezone(UTC)
 
     def days(self) -> list[date]:
         """Every day of the period, oldest first."""

@@ -27,7 +27,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("[住所]", re.compile(rf"(?:{_PLACE}{{1,6}}[都道府県])?{_PLACE}{{0,8}}"
                          rf"(?:\d+丁目(?:\d+(?:番地?|{_DASH}))*\d*号?|\d+(?:{_DASH}\d+){{2}}|(?<=[町村区市])\d+{_DASH}\d+)"
                          rf"(?:\s*[^\s\d。、]{{0,12}}\d+号室)?")),
-    ("[住所]", re.compile(rf"[^\s\d。、]{{0,12}}\d+号室")),
+    ("[住所]", re.compile(r"[^\s\d。、]{0,12}\d+号室")),
 )
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from types import TracebackType
 from typing import Any
-
-from datetime import timedelta
 
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -19,13 +18,21 @@ from bot.store.database import make_engine, migrate, one_writer, rows_touched
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
+from bot.store.tables import (
+    Call,
+    ChannelEvent,
+    Conversation,
+    Escalation,
+    Feedback,
+    OutboxMessage,
+    QuestionLabel,
+    Turn,
+    utcnow,
+)
 from bot.store.timeouts import Probe, StoreTimeouts
-from bot.store.tables import (Call, ChannelEvent, Conversation, Escalation, Feedback, OutboxMessage, QuestionLabel,
-                              Turn, utcnow)
 from bot.store.values import bounded_id
 from knowledge.core.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 from knowledge.core.settings import get_settings
-
 
 REPLAYED = "spool:"  # channel_events ids of replayed spool rows: spool:<row key>:<turn id>
 
@@ -46,7 +53,7 @@ class TurnStatements:
     turn: Any
 
     @classmethod
-    def of(cls, dialect: str) -> "TurnStatements":
+    def of(cls, dialect: str) -> TurnStatements:
         """Insert-or-touch the conversation in one statement (two first messages of one session may arrive
         together), and insert the turn returning its id."""
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -69,7 +76,7 @@ class ConversationStore:
         self._probe = Probe(self._ping)
         self._statements = TurnStatements.of(self.engine.dialect.name)
 
-    def migrate(self) -> "ConversationStore":
+    def migrate(self) -> ConversationStore:
         """Create or upgrade the schema."""
         migrate(self.engine)
         return self

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import NoReturn
 
@@ -33,7 +33,7 @@ SIGN_IN_REFUSED = "ユーザー名かパスワードが違います。続けて�
 
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def token_hash(token: str) -> str:
@@ -58,7 +58,7 @@ class Account:
     created_at: datetime
 
     @classmethod
-    def of(cls, row: DeskUser) -> "Account":
+    def of(cls, row: DeskUser) -> Account:
         return cls(row.id, row.username, row.role, row.active,
                    as_utc(row.locked_until) if row.locked_until else None, as_utc(row.created_at))
 

@@ -69,7 +69,7 @@ def replay_feedback(store: ConversationStore, row: Row, stored_turn: TurnLookup)
     store.add_feedback(row.conversation, turn_id, bool(data.get("helpful")), str(data.get("comment", "")))
 
 
-REPLAY: dict[str, Callable[[ConversationStore, Row, TurnLookup], "int | None"]] = {
+REPLAY: dict[str, Callable[[ConversationStore, Row, TurnLookup], int | None]] = {
     "turn": replay_turn, "contact": replay_contact, "feedback": replay_feedback}
 
 

@@ -5,18 +5,20 @@ Text columns drop what PostgreSQL cannot keep (`bot.store.values`); ids made by 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.store.values import ID_LENGTH, StoredString as String, StoredText as Text
+from bot.store.values import ID_LENGTH
+from bot.store.values import StoredString as String
+from bot.store.values import StoredText as Text
 from knowledge.fields import limit_of
 
 
 def utcnow() -> datetime:
     """Timezone-aware now, stored as UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

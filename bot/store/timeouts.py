@@ -41,7 +41,7 @@ class StoreTimeouts:
     pool: float = 2.0
 
     @classmethod
-    def of(cls, settings: Settings) -> "StoreTimeouts":
+    def of(cls, settings: Settings) -> StoreTimeouts:
         """The three `MADOGUCHI_DATABASE_*_TIMEOUT_SECONDS` settings."""
         return cls(settings.database_connect_timeout_seconds, settings.database_statement_timeout_seconds,
                    settings.database_pool_timeout_seconds)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from channels.cli.settings import settings_with
 from channels.cli.render import explanation_table, metrics_table, reliability_table, tradeoff_table
+from channels.cli.settings import settings_with
 from knowledge.records import Audience
 
 if TYPE_CHECKING:  # the engine loads with the command that answers, not with `madoguchi --help`
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the engine loads with the command that answers, not with `m
     from bot.engine import Bot
 
 out = Console()
-IndexDir = Annotated[Optional[Path], typer.Option("--index-dir", help="Index directory (default: user data dir).")]
+IndexDir = Annotated[Path | None, typer.Option("--index-dir", help="Index directory (default: user data dir).")]
 Labelled = Annotated[Path, typer.Option("--labelled", help="Labelled queries (JSONL: id, text, relevant).")]
 
 
@@ -41,14 +41,14 @@ def _print_reply(reply: Answer, explain: bool) -> None:
 
 
 def ask(
-    text: Annotated[Optional[str], typer.Argument(help="The question; omit it to chat line by line.")] = None,
+    text: Annotated[str | None, typer.Argument(help="The question; omit it to chat line by line.")] = None,
     index_dir: IndexDir = None,
     audience: Annotated[Audience, typer.Option(help="resident or staff")] = Audience.RESIDENT,
     channel: Annotated[str, typer.Option(help="Channel whose thresholds apply.")] = "cli",
     explain: Annotated[bool, typer.Option("--explain", help="Show terms, synonyms and scores.")] = False,
-    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSONL of {id, text} to answer.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL of {id, text} to answer.")] = None,
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=100)] = 10,
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="Where --batch writes its JSONL.")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Where --batch writes its JSONL.")] = None,
 ) -> None:
     """Ask the bot: one question, a chat on standard input, or a batch file."""
     from bot.answer import Session
@@ -103,9 +103,9 @@ def train(labelled: Labelled, index_dir: IndexDir = None,
     from datetime import date
 
     from bot.labelled import read_labelled
+    from bot.store.index_versions import index_store
     from bot.train import collect, rank_examples
     from bot.train import train as fit
-    from bot.store.index_versions import index_store
     from bot.tune import choose, outcomes, reliability
     from indexer.runtime import load_runtime
 
@@ -124,8 +124,8 @@ def train(labelled: Labelled, index_dir: IndexDir = None,
 
 
 def tune(labelled: Labelled, index_dir: IndexDir = None,
-         model_file: Annotated[Optional[Path], typer.Option("--model", help="Model to tune (default: configured).")] = None,
-         model_out: Annotated[Optional[Path], typer.Option("--out", help="Write the model with the chosen thresholds.")] = None,
+         model_file: Annotated[Path | None, typer.Option("--model", help="Model to tune (default: configured).")] = None,
+         model_out: Annotated[Path | None, typer.Option("--out", help="Write the model with the chosen thresholds.")] = None,
          max_wrong: Annotated[float, typer.Option(help="Highest share of wrong answers allowed.")] = 0.05,
          min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6) -> None:
     """Print the answer/clarify/escalate trade-off and choose thresholds that keep wrong answers low."""

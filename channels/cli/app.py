@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from channels.cli import answer, chat, data, desk, kb, learn
-from channels.cli.settings import WORKER_START_SECONDS, settings_with
 from channels.cli.render import activations_table, hits_table, problems_table, sources_table
+from channels.cli.settings import WORKER_START_SECONDS, settings_with
 from channels.cli.tenants import serve_tenants, tenants_app
 from knowledge.core.errors import MadoguchiError
 from knowledge.records import Audience
@@ -32,12 +32,12 @@ app.add_typer(tenants_app, name="tenants")
 out = Console()
 err = Console(stderr=True)
 
-IndexDir = Annotated[Optional[Path], typer.Option("--index-dir", help="Index directory (default: user data dir).")]
+IndexDir = Annotated[Path | None, typer.Option("--index-dir", help="Index directory (default: user data dir).")]
 
 
 @index_app.command("build")
 def index_build(
-    sources: Annotated[Optional[list[Path]], typer.Argument(help="FAQ tables, documents or folders.")] = None,
+    sources: Annotated[list[Path] | None, typer.Argument(help="FAQ tables, documents or folders.")] = None,
     index_dir: IndexDir = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop on any problem in the sources.")] = False,
 ) -> None:
@@ -127,17 +127,17 @@ def search(
 
 @app.command("serve")
 def serve(index_dir: IndexDir = None,
-          host: Annotated[Optional[str], typer.Option(help="Listen address (default from settings).")] = None,
-          port: Annotated[Optional[int], typer.Option(help="Port (default 8000).")] = None,
-          workers: Annotated[Optional[int], typer.Option(help="Worker processes.")] = None) -> None:
+          host: Annotated[str | None, typer.Option(help="Listen address (default from settings).")] = None,
+          port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+          workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None) -> None:
     """Serve the web API, the chat widget and a demo page; builds the sample city's index if none exists."""
     import os
 
     import uvicorn
 
+    from bot.service.publishing import build_apart
     from bot.store import ConversationStore
     from bot.store.index_versions import never_built
-    from bot.service.publishing import build_apart
 
     settings = settings_with(index_dir)
     if settings.many_cities:  # many cities, chosen by host name (channels/tenants)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -24,9 +24,9 @@ data_app = typer.Typer(help="Residents' data: export, delete, and delete what is
                        no_args_is_help=True)
 out = Console()
 
-Session = Annotated[Optional[str], typer.Option("--session", help="Web chat session id (from the widget).")]
-LineUser = Annotated[Optional[str], typer.Option("--line-user", help="LINE user id (U…); hashed before lookup.")]
-SlackUser = Annotated[Optional[str], typer.Option("--slack-user", help="Slack user id; hashed before lookup.")]
+Session = Annotated[str | None, typer.Option("--session", help="Web chat session id (from the widget).")]
+LineUser = Annotated[str | None, typer.Option("--line-user", help="LINE user id (U…); hashed before lookup.")]
+SlackUser = Annotated[str | None, typer.Option("--slack-user", help="Slack user id; hashed before lookup.")]
 
 
 def _selector(settings: Settings, session: str | None, line_user: str | None,
@@ -82,7 +82,7 @@ def delete(session: Session = None, line_user: LineUser = None, slack_user: Slac
 
 
 @data_app.command("purge")
-def purge(days: Annotated[Optional[int], typer.Option(help="Default: MADOGUCHI_RETENTION_DAYS.")] = None) -> None:
+def purge(days: Annotated[int | None, typer.Option(help="Default: MADOGUCHI_RETENTION_DAYS.")] = None) -> None:
     """Delete conversations (and spooled rows) older than the retention period (run it daily, e.g. from cron)."""
     from bot.store import ConversationStore
 

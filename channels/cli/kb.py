@@ -51,10 +51,10 @@ def import_(path: Annotated[Path, typer.Argument(help="An XLSX, CSV or JSONL FAQ
             index_dir: Annotated[Path | None, typer.Option("--index-dir", help="Index to publish into.")] = None
             ) -> None:
     """Version new and changed rows as approved desk entries (audited), then publish a new index version."""
-    from bot.store import ConversationStore
-    from bot.store.entries import EntryStore
     from bot.service.kb_io import import_table
     from bot.service.publishing import build_knowledge_index
+    from bot.store import ConversationStore
+    from bot.store.entries import EntryStore
     from channels.cli.render import problems_table
 
     settings = settings_with(index_dir)

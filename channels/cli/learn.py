@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -46,9 +46,9 @@ def print_run(run: LearnRun) -> None:
         out.print(f"refused: {name}: {why}", highlight=False)
 
 
-def learn(labelled: Annotated[Optional[Path], typer.Option("--labelled", help="Labelled questions (JSONL: id, text, relevant).")] = None,
+def learn(labelled: Annotated[Path | None, typer.Option("--labelled", help="Labelled questions (JSONL: id, text, relevant).")] = None,
           from_desk: Annotated[bool, typer.Option("--from-desk", help="The desk's labels in MADOGUCHI_DATABASE_URL.")] = False,
-          index_dir: Annotated[Optional[Path], typer.Option("--index-dir", help="Index directory.")] = None,
+          index_dir: Annotated[Path | None, typer.Option("--index-dir", help="Index directory.")] = None,
           dry_run: Annotated[bool, typer.Option("--dry-run", help="Learn and compare, change nothing.")] = False,
           ) -> None:
     """Learn paraphrases and a refitted decision model from labelled questions (a file, or the desk's labels);

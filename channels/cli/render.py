@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-
 from typing import TYPE_CHECKING
 
 from rich.table import Table

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -84,7 +84,7 @@ def tenants_history(limit: Annotated[int, typer.Option("--limit", min=1, max=100
 
 
 @tenants_app.command("build")
-def tenants_build(tenant_id: Annotated[Optional[str], typer.Argument(help="One city's id; default all.")] = None) -> None:
+def tenants_build(tenant_id: Annotated[str | None, typer.Argument(help="One city's id; default all.")] = None) -> None:
     """Build each city's index from its files, the shared layer and its desk's approved entries."""
     from channels.server.tenants.build import build_cities
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("madoguchi.delivery")
 
 
-def start_background_work(ctx: "City") -> None:
+def start_background_work(ctx: City) -> None:
     """One worker per city per server process: replay what the city spooled while its store was down (from
     the city's own spool file), then the outbox."""
     ctx.spool = city_spool(ctx.settings)

@@ -33,7 +33,7 @@ class Dispatcher:
         self._wake, self._stop = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "Dispatcher":
+    def start(self) -> Dispatcher:
         """Run in a daemon thread."""
         self._thread = threading.Thread(target=self._loop, name="madoguchi-outbox", daemon=True)
         self._thread.start()

@@ -7,8 +7,20 @@ one `include_router` line below. Pages read and change the city through `channel
 from `channels.desk.worker.worker(request)`. Nothing here may import `channels.web` at load time (it imports us).
 """
 
-from channels.desk import (admin, calls, drafts, entries, escalation, insights, kb, labelling, learned, login,
-                           queue, search)
+from channels.desk import (
+                           admin,
+                           calls,
+                           drafts,
+                           entries,
+                           escalation,
+                           insights,
+                           kb,
+                           labelling,
+                           learned,
+                           login,
+                           queue,
+                           search,
+)
 from channels.desk.render import DeskRoute, DeskRouter
 
 desk_router = DeskRouter(prefix="/desk", route_class=DeskRoute, include_in_schema=False)

@@ -22,7 +22,7 @@ from channels.desk.auth import require_role
 from channels.desk.labelling import source_of
 from channels.desk.render import city, desk_subrouter
 from channels.desk.search import MAX_QUERY_CHARS, audience_of, departments
-from knowledge.core.errors import RequestError, NotFoundError
+from knowledge.core.errors import NotFoundError, RequestError
 from knowledge.records import Audience, Record
 
 router = desk_subrouter()

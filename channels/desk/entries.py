@@ -19,8 +19,16 @@ from bot.store.entries import live_of, open_draft
 from bot.store.entry_fields import EntryFields
 from channels.desk.auth import require_role
 from channels.desk.diff import FIELD_LABELS, field_changes
-from channels.desk.entry_forms import (AUDIENCES, STATUS_LABELS, entry_path, fields_from_form, form_values,
-                                       publication, served, served_ids)
+from channels.desk.entry_forms import (
+    AUDIENCES,
+    STATUS_LABELS,
+    entry_path,
+    fields_from_form,
+    form_values,
+    publication,
+    served,
+    served_ids,
+)
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.worker import worker
 from knowledge.core.errors import NotFoundError, RequestError

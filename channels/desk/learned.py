@@ -15,8 +15,8 @@ from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
 from bot.store.labels import AGREEMENT
-from channels.desk.auth import require_role
 from bot.store.states import LabelSource
+from channels.desk.auth import require_role
 from channels.desk.entry_forms import entry_path
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.worker import worker

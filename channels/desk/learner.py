@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.engine import Bot
@@ -55,7 +55,7 @@ class LearnState:
 class Learner:
     """One learning run at a time per process; a click while one runs is answered with 「学習中」."""
 
-    def __init__(self, ctx: "City") -> None:
+    def __init__(self, ctx: City) -> None:
         self.ctx = ctx
         self.state = LearnState()
         self._guard = threading.Lock()
@@ -87,7 +87,7 @@ class Learner:
             self.state.error = f"{type(exc).__name__}: {exc}"
         finally:
             with self._guard:
-                self.state.running, self.state.finished_at, self._thread = False, datetime.now(timezone.utc), None
+                self.state.running, self.state.finished_at, self._thread = False, datetime.now(UTC), None
 
     def wait(self, timeout: float) -> bool:
         """Block until the run ends (for tests and the command line); False on timeout."""

@@ -17,8 +17,17 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
-from channels.desk.auth import (COOKIE, LOGIN_COOKIE, check_csrf, clear_cookie, client_address, optional_user,
-                                require_role, safe_next, set_cookie)
+from channels.desk.auth import (
+    COOKIE,
+    LOGIN_COOKIE,
+    check_csrf,
+    clear_cookie,
+    client_address,
+    optional_user,
+    require_role,
+    safe_next,
+    set_cookie,
+)
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.worker import worker
 from knowledge.core.errors import RateLimitedError, UnauthorizedError

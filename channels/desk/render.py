@@ -9,7 +9,7 @@ can never silently fall back to JSON errors.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -39,7 +39,7 @@ def jst(moment: datetime | None) -> str:
     """Agents read Japan time; the store keeps UTC."""
     if moment is None:
         return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(JST).strftime("%Y-%m-%d %H:%M")
 
 
@@ -47,8 +47,8 @@ def age(moment: datetime | None) -> str:
     """How long ago, the way an agent scans a queue: 「3時間12分」."""
     if moment is None:
         return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    minutes = max(int((datetime.now(timezone.utc) - aware).total_seconds() // 60), 0)
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    minutes = max(int((datetime.now(UTC) - aware).total_seconds() // 60), 0)
     days, hours = divmod(minutes // 60, 24)
     if days:
         return f"{days}日{hours}時間"

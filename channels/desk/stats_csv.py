@@ -41,7 +41,7 @@ def pct(share: float | None) -> float | None:
     return None if share is None else round(share * 100, 1)
 
 
-def summary_rows(board: "Dashboard") -> list[list[object]]:
+def summary_rows(board: Dashboard) -> list[list[object]]:
     """One figure per row, with its unit in the label."""
     decided, (up, down) = board.decisions, board.thumbs
     return [["項目", "値"], ["期間の開始日", board.period.start.isoformat()], ["期間の終了日", board.period.end.isoformat()],
@@ -56,7 +56,7 @@ def summary_rows(board: "Dashboard") -> list[list[object]]:
             *phone_rows(board)]
 
 
-def phone_rows(board: "Dashboard") -> list[list[object]]:
+def phone_rows(board: Dashboard) -> list[list[object]]:
     """The calls logged at the desk, and the hours the knowledge base saved on the phone."""
     calls = board.calls
     return [["電話の件数", calls.total], ["電話: この回答で対応", calls.outcomes.get("answered", 0)],
@@ -69,7 +69,7 @@ def phone_rows(board: "Dashboard") -> list[list[object]]:
             ["削減できた職員の時間（推計・時間）チャットと電話の合計", round(board.hours_saved + board.phone_hours_saved, 1)]]
 
 
-def day_rows(board: "Dashboard") -> list[list[object]]:
+def day_rows(board: Dashboard) -> list[list[object]]:
     """Questions per day and channel, zeros included, so the table has no gaps."""
     channels = board.channels
     rows: list[list[object]] = [["日付", *channels, "合計"]]
@@ -79,14 +79,14 @@ def day_rows(board: "Dashboard") -> list[list[object]]:
     return rows
 
 
-def department_rows(board: "Dashboard") -> list[list[object]]:
+def department_rows(board: Dashboard) -> list[list[object]]:
     """Escalations per department with the median minutes to a person's reply."""
     rows: list[list[object]] = [[load.department or "（担当課なし）", load.escalations, load.answered,
                                  load.median_minutes] for load in board.departments]
     return [["担当課", "引き継ぎ件数", "回答済み件数", "回答までの時間の中央値（分）"], *rows]
 
 
-def call_day_rows(board: "Dashboard") -> list[list[object]]:
+def call_day_rows(board: Dashboard) -> list[list[object]]:
     """Calls per day by outcome, zeros included."""
     outcomes = list(board.calls.outcomes) or list(OUTCOME_LABELS)
     rows: list[list[object]] = [["日付（電話）", *(f"電話: {OUTCOME_LABELS[o]}" for o in outcomes), "合計"]]
@@ -96,14 +96,14 @@ def call_day_rows(board: "Dashboard") -> list[list[object]]:
     return rows
 
 
-def call_department_rows(board: "Dashboard") -> list[list[object]]:
+def call_department_rows(board: Dashboard) -> list[list[object]]:
     """Calls per department: answered from its entries, forwarded to it, or left unresolved."""
     return [["担当課（電話）", *OUTCOME_LABELS.values(), "合計"],
             *([d.department or "（担当課なし）", *(d.counts.get(o, 0) for o in OUTCOME_LABELS), d.total]
               for d in board.calls.departments)]
 
 
-def cluster_rows(board: "Dashboard") -> list[list[object]]:
+def cluster_rows(board: Dashboard) -> list[list[object]]:
     """The most asked needs the bot could not answer."""
     def nearest(cluster: ReviewCluster) -> str:
         return cluster.entry.id if cluster.entry and cluster.entry.likely else ""
@@ -112,7 +112,7 @@ def cluster_rows(board: "Dashboard") -> list[list[object]]:
             *([c.count, " / ".join(c.examples), nearest(c), c.department] for c in board.clusters)]
 
 
-def render(board: "Dashboard") -> str:
+def render(board: Dashboard) -> str:
     """All sections as one CSV text, starting with the BOM."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -124,7 +124,7 @@ def render(board: "Dashboard") -> str:
     return BOM + out.getvalue()
 
 
-def csv_response(board: "Dashboard") -> Response:
+def csv_response(board: Dashboard) -> Response:
     """A download named after the period."""
     name = f"madoguchi-stats-{board.period.start.isoformat()}-{board.period.end.isoformat()}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}

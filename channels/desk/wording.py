@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from knowledge.fields import FIELD_LABELS
 from bot.store.states import Delivery, LabelSource, ReplyVia, Role, SignInFailure
+from knowledge.fields import FIELD_LABELS
 from knowledge.records import Audience
 
 ROLE_LABELS: dict[str, str] = {Role.AGENT: "担当者", Role.EDITOR: "編集者", Role.ADMIN: "管理者"}

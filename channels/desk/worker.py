@@ -24,7 +24,7 @@ from knowledge.core.settings import Settings
 if TYPE_CHECKING:  # channels.web imports the desk; the desk must not import channels.web at load time
     from bot.contradictions import Contradiction
     from bot.drafting import Drafter
-    from channels.web.limits import Limiter
+    from bot.service.ports import Limiter
     from indexer.index import KnowledgeIndex
 
 _BUILD_LOCK = threading.Lock()
@@ -32,7 +32,7 @@ _BUILD_LOCK = threading.Lock()
 
 def login_limiter(settings: Settings) -> Limiter:
     """Sign-in attempts per client address; shared through Redis when configured, like the API's limits."""
-    from channels.web.limits import RateLimiter, RedisRateLimiter, redis_client
+    from bot.service.limits import RateLimiter, RedisRateLimiter, redis_client
 
     client = redis_client(settings)
     if client is None:

@@ -5,8 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from linebot.v3.messaging import (FlexBubble, FlexBox, FlexButton, FlexMessage, FlexText, Message, MessageAction,
-                                  PostbackAction, QuickReply, QuickReplyItem, TextMessage, URIAction)
+from linebot.v3.messaging import (
+    FlexBox,
+    FlexBubble,
+    FlexButton,
+    FlexMessage,
+    FlexText,
+    Message,
+    MessageAction,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+    URIAction,
+)
 
 from bot import Answer, Decision
 from bot.service.readings import ASK, ASK_OFF

@@ -12,8 +12,14 @@ from urllib.parse import parse_qs
 from fastapi import BackgroundTasks, Request
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
-from linebot.v3.messaging import (ApiClient, Configuration, MessagingApi, ReplyMessageRequest,
-                                  ShowLoadingAnimationRequest, TextMessage)
+from linebot.v3.messaging import (
+    ApiClient,
+    Configuration,
+    MessagingApi,
+    ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
+    TextMessage,
+)
 from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageContent
 
 from bot.service.city import City, Message

@@ -7,20 +7,20 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import FileResponse
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-from fastapi.staticfiles import StaticFiles
 
-from channels.desk import desk_router
-from channels.server.city import open_city
-from channels.desk.uploads import PathBodyLimit
-from channels.line import router as line_router
-from channels.web.reading_aids import router as reading_aids_router
 from bot.service.city import City
+from channels.desk import desk_router
+from channels.line import router as line_router
+from channels.server.city import open_city
 from channels.web.api import ERRORS, build_ask_route, health_router, router
 from channels.web.errors import UnexpectedErrors, install_error_handlers
+from channels.web.limits import PathBodyLimit
+from channels.web.reading_aids import router as reading_aids_router
 from channels.web.security import SecurityHeaders
 from knowledge.core.errors import RequestError
 from knowledge.core.settings import Settings, get_settings

@@ -14,12 +14,12 @@ from bot import Bot
 from bot.engine import decision_model, grounded_composer
 from bot.service.city import City
 from bot.service.identity import secret_key
+from bot.service.limits import build_limiters
 from bot.store import ConversationStore
 from bot.store.index_versions import index_store
 from bot.store.routes import RouteCipher
 from bot.store.timeouts import StoreTimeouts
 from channels.delivery import start_background_work
-from channels.web.limits import build_limiters
 from indexer.embedding import ModelEmbedder
 from indexer.normalise import TextNormaliser
 from indexer.runtime import IndexWatcher, Runtime, load_newest_whole

@@ -9,16 +9,28 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from bot.answer import Answer
-from bot.store.escalations import EscalationDesk
-from bot.service.city import City
 from bot.furigana import furigana_for
-from bot.service.city import Message
+from bot.service.city import City, Message
 from bot.service.identity import WEB
 from bot.service.readings import japanese_for_a_foreign_reader
+from bot.store.escalations import EscalationDesk
 from channels.web.reading_aids import with_ruby
-from channels.web.schemas import (SESSION_PATTERN, AgentReply, AskRequest, AskResponse, ChoiceOut, ContactRequest,
-                                  EntryOut, ErrorBody, EscalationOut, FeedbackRequest, Health, RepliesOut, UrgentOut,
-                                  ask_request_model)
+from channels.web.schemas import (
+    SESSION_PATTERN,
+    AgentReply,
+    AskRequest,
+    AskResponse,
+    ChoiceOut,
+    ContactRequest,
+    EntryOut,
+    ErrorBody,
+    EscalationOut,
+    FeedbackRequest,
+    Health,
+    RepliesOut,
+    UrgentOut,
+    ask_request_model,
+)
 from knowledge.core.errors import StoreUnavailableError
 from knowledge.records import Audience
 

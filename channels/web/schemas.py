@@ -28,7 +28,7 @@ class AskRequest(BaseModel):
                                                         "picked choice is answered in it.")
 
     @model_validator(mode="after")
-    def _something_to_answer(self) -> "AskRequest":
+    def _something_to_answer(self) -> AskRequest:
         if not self.text and not self.choice_id:
             raise ValueError("send text (a question) or choice_id (a choice from the last turn)")
         return self
@@ -128,7 +128,7 @@ class ContactRequest(BaseModel):
     preferred: Literal["email", "phone"]
 
     @model_validator(mode="after")
-    def _reachable(self) -> "ContactRequest":
+    def _reachable(self) -> ContactRequest:
         if not getattr(self, self.preferred):
             raise ValueError(f"preferred is {self.preferred} but no {self.preferred} was given")
         return self

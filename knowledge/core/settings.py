@@ -186,13 +186,13 @@ class Settings(BaseSettings):
         return files
 
     @model_validator(mode="after")
-    def _one_list_of_cities(self) -> "Settings":
+    def _one_list_of_cities(self) -> Settings:
         if self.tenants_file is not None and self.tenants_from_database:
             raise ValueError("set MADOGUCHI_TENANTS_FILE or MADOGUCHI_TENANTS_FROM_DATABASE, not both")
         return self
 
     @model_validator(mode="after")
-    def _mail_has_a_sender(self) -> "Settings":
+    def _mail_has_a_sender(self) -> Settings:
         if self.smtp_host and not self.smtp_from:
             raise ValueError("MADOGUCHI_SMTP_HOST is set: set MADOGUCHI_SMTP_FROM, the address replies come from")
         if self.smtp_user and self.smtp_password is None:

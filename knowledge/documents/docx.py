@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from knowledge.documents.sections import ParsedDocument, SectionBuilder
 from knowledge.core.errors import SourceError
+from knowledge.documents.sections import ParsedDocument, SectionBuilder
 
 _HEADING_STYLE = re.compile(r"^(?:heading|見出し)\s*(\d)$", re.IGNORECASE)
 

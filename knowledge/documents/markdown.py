@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 from markdown_it import MarkdownIt
 
-from knowledge.documents.sections import ParsedDocument, SectionBuilder
 from knowledge.core.errors import SourceError
+from knowledge.documents.sections import ParsedDocument, SectionBuilder
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, str], str]:

@@ -10,12 +10,12 @@ from typing import Any
 
 import yaml
 
+from knowledge.core.errors import SourceError
 from knowledge.documents.docx import read_docx
 from knowledge.documents.html import read_html
 from knowledge.documents.markdown import read_markdown
 from knowledge.documents.pdf import read_pdf
 from knowledge.documents.sections import ParsedDocument, Section
-from knowledge.core.errors import SourceError
 from knowledge.faq import RowError, parse_audience, parse_date, parse_url
 from knowledge.records import LoadResult, Problem, Record
 

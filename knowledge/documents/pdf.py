@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from knowledge.documents.sections import ParsedDocument, SectionBuilder
 from knowledge.core.errors import SourceError
+from knowledge.documents.sections import ParsedDocument, SectionBuilder
 
 _HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (1, re.compile(r"^第[0-9０-９一二三四五六七八九十]+[章編部]\s*\S.{0,40}$")),

@@ -16,8 +16,8 @@ from channels.server.tenants.registry import load_tenants
 from indexer.build import IndexBuilder
 from indexer.runtime import BuildReport
 from knowledge.core.errors import ConfigurationError
-from knowledge.records import Problem
 from knowledge.core.settings import Settings
+from knowledge.records import Problem
 from knowledge.sources import discover
 
 DUPLICATE_ID = re.compile(r"^番号 '(?P<id>.+)' が重複しています（最初は (?P<first>.+)）$")  # knowledge/sources.py

@@ -24,11 +24,11 @@ from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Host, Mount, Route, Router
 
 from channels.delivery import warn_of_shared_files
+from channels.server.app import create_app
 from channels.server.tenants.config import Tenant, tenant_settings
 from channels.server.tenants.follow import Cities, follow_registry
 from channels.server.tenants.parts import city_context
 from channels.server.tenants.registry import load_tenants
-from channels.server.app import create_app
 from channels.web.security import SecurityHeaders
 from knowledge.core.settings import Settings, get_settings
 
