@@ -62,6 +62,13 @@ class DeskWorker:
                 self.publishing = Publisher(self.city.settings, self.city.desk.entries, lent)
             return self.publishing
 
+    def finish(self, timeout: float) -> None:
+        """At shutdown: let a publish or learning run in progress end, rather than stop its thread inside
+        Sudachi or FAISS when the interpreter exits (a version is only switched on when whole either way)."""
+        for running in (self.publishing, self._learner):
+            if running is not None:
+                running.wait(timeout)
+
     @property
     def learner(self) -> Learner:
         """The learner of 「学習して公開」, made on first use."""

@@ -25,6 +25,7 @@ from channels.web.security import SecurityHeaders
 from knowledge.core.errors import RequestError
 from knowledge.core.settings import Settings, get_settings
 
+SHUTDOWN_WAIT_SECONDS = 300.0  # a real city's publish takes seconds; a hung one does not hold shutdown for ever
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 
 
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None,
 
             app.state.slack = SlackRequestHandler(build_slack_app(city))
         yield
+        if (desk := getattr(app.state, "desk", None)) is not None:
+            desk.finish(SHUTDOWN_WAIT_SECONDS)
         city.stop()
 
     app = FastAPIOffline(title="madoguchi", version="1", lifespan=lifespan,  # API docs served by us, no CDN
