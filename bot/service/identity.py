@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.store.states import Channel
 from bot.store.values import bounded_id
 from knowledge.core.errors import RequestError
 from knowledge.core.settings import Settings
 
-WEB, LINE, SLACK = "web", "line", "slack"
+WEB, LINE, SLACK = Channel.WEB, Channel.LINE, Channel.SLACK
 
 
 def secret_key(settings: Settings) -> bytes:

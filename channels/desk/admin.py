@@ -11,13 +11,14 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from bot.store.accounts import ROLES, SignedIn
+from bot.store.states import Role
 from channels.desk.auth import ROLE_LABELS, require_role
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.wording import action_words, detail_words
 from knowledge.core.errors import ConflictError, RequestError
 
 router = desk_subrouter(prefix="/admin")
-Admin = Depends(require_role("admin"))
+Admin = Depends(require_role(Role.ADMIN))
 PER_PAGE = 50
 DONE = {"created": "アカウントを作りました。", "role": "役割を変えました。", "disabled": "アカウントを無効にしました。",
         "enabled": "アカウントを有効に戻しました。"}

@@ -18,6 +18,7 @@ from bot.routing import suggest_department
 from bot.store.accounts import SignedIn
 from bot.store.calls import OUTCOMES, CallFacts
 from bot.store.masking import mask_personal_data
+from bot.store.states import Role
 from channels.desk.auth import require_role
 from channels.desk.labelling import source_of
 from channels.desk.render import city, desk_subrouter
@@ -26,7 +27,7 @@ from knowledge.core.errors import NotFoundError, RequestError
 from knowledge.records import Audience, Record
 
 router = desk_subrouter()
-Agent = Depends(require_role("agent"))
+Agent = Depends(require_role(Role.AGENT))
 LONGEST_CALL_SECONDS = 4 * 60 * 60
 CANDIDATES = 5
 

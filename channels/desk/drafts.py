@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
+from bot.store.states import Role
 from channels.desk.auth import require_role
 from channels.desk.escalation import escalation_page
 from channels.desk.render import city, desk_subrouter
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # drafting brings LangChain: loaded with the first draft an a
     from bot.drafting import Draft
 
 router = desk_subrouter()
-Agent = Depends(require_role("agent"))
+Agent = Depends(require_role(Role.AGENT))
 def reason_words(draft: Draft) -> str:
     """Why there is no model draft, in Japanese (in the drafter's words when there is no translation). The
     drafting package is imported only once a draft is asked for: it loads the chat-model library."""

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from bot.store.accounts import SignedIn
 from bot.store.entries import live_of, open_draft
 from bot.store.entry_fields import EntryFields
+from bot.store.states import Role
 from channels.desk.auth import require_role
 from channels.desk.diff import FIELD_LABELS, field_changes
 from channels.desk.entry_forms import (
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
     from bot.store.tables import EntryVersion
 
 router = desk_subrouter()
-Agent = Depends(require_role("agent"))
-Editor = Depends(require_role("editor"))
+Agent = Depends(require_role(Role.AGENT))
+Editor = Depends(require_role(Role.EDITOR))
 MAX_ID_CHARS = 128
 DONE = {"saved": "下書きを保存しました。", "paraphrase": "言い換えを加えた下書きを作りました。",
         "rejected": "下書きを却下しました。", "promoted": "下書きを作りました。内容を確かめて保存してください。"}

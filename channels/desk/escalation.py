@@ -22,7 +22,7 @@ from bot.multilingual.detect import detect_language
 from bot.multilingual.texts import language_name
 from bot.store.accounts import SignedIn
 from bot.store.escalations import reply_way
-from bot.store.states import Delivery, ReplyVia
+from bot.store.states import Delivery, ReplyVia, Role
 from channels.desk.auth import require_role
 from channels.desk.labelling import label_quoted, marked_entries
 from channels.desk.queue import AUDIENCE_LABELS, CHANNEL_LABELS, STATUS_LABELS
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from indexer.index import KnowledgeIndex
 
 router = desk_subrouter()
-Agent = Depends(require_role("agent"))
+Agent = Depends(require_role(Role.AGENT))
 MAX_REPLY_CHARS = 5000
 DELIVERY_LABELS: dict[str, str] = {Delivery.WAITING: "次にチャットを開いたときに表示", Delivery.PENDING: "送信待ち",
                    Delivery.DELIVERED: "送信済み", Delivery.UNDELIVERED: "未達（届きませんでした。電話などで連絡してください）",

@@ -20,6 +20,7 @@ from bot.service.city import City
 from bot.store.accounts import SignedIn
 from bot.store.call_insights import OUTCOMES
 from bot.store.insights import JST, Period, today_jst
+from bot.store.states import Role
 from channels.desk.auth import require_role
 from channels.desk.charts import Chart, bar_chart, stacked_chart
 from channels.desk.dashboard import CHANNEL_LABELS, Dashboard, dashboard
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
     from bot.store.insights import DepartmentLoad
 
 router = desk_subrouter()
-Agent = Depends(require_role("agent"))
-Editor = Depends(require_role("editor"))
+Agent = Depends(require_role(Role.AGENT))
+Editor = Depends(require_role(Role.EDITOR))
 DEFAULT_DAYS = 30
 LONGEST_DAYS = 400
 HEALTH_DAYS = 90

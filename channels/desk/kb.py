@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from bot.service.kb_io import export_knowledge, import_table
 from bot.store.accounts import SignedIn
+from bot.store.states import Role
 from channels.desk.auth import require_role
 from channels.desk.entry_forms import entry_path
 from channels.desk.render import city, desk_subrouter, page
@@ -25,7 +26,7 @@ from knowledge.export import Format
 from knowledge.tables import READERS
 
 router = desk_subrouter()
-Editor = Depends(require_role("editor"))
+Editor = Depends(require_role(Role.EDITOR))
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "csv": "text/csv; charset=utf-8"}
 

@@ -19,7 +19,7 @@ from knowledge.core.errors import NotFoundError, RequestError
 from knowledge.records import Record
 
 router = desk_subrouter()
-Agent = Depends(require_role("agent"))
+Agent = Depends(require_role(Role.AGENT))
 MIN_QUOTED_CHARS = 20  # shorter answers (「はい。」) appear inside replies by chance
 
 

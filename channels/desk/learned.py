@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
 from bot.store.labels import AGREEMENT
-from bot.store.states import LabelSource
+from bot.store.states import LabelSource, Role
 from channels.desk.auth import require_role
 from channels.desk.entry_forms import entry_path
 from channels.desk.render import city, desk_subrouter, page
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from bot.store.labels import Key
 
 router = desk_subrouter()
-Editor = Depends(require_role("editor"))
+Editor = Depends(require_role(Role.EDITOR))
 SOURCE_LABELS: dict[str, str] = {LabelSource.AGENT: "担当者", LabelSource.EDITOR: "編集者", LabelSource.APPROVED: "承認した FAQ",
                  LabelSource.WEAK: "住民の選択・👍"}
 NAME_LABELS = {"serving now": "今の公開版", "learned paraphrases": "学習した言い換え",

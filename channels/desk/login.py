@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
+from bot.store.states import Role
 from channels.desk.auth import (
     COOKIE,
     LOGIN_COOKIE,
@@ -84,7 +85,7 @@ async def login(request: Request, username: str = Form(max_length=200), password
 
 
 @router.post("/logout")
-def logout(request: Request, user: SignedIn = Depends(require_role("agent"))) -> Response:
+def logout(request: Request, user: SignedIn = Depends(require_role(Role.AGENT))) -> Response:
     """End the session on the server, not only in the browser."""
     city(request).desk.accounts.sign_out(request.cookies.get(COOKIE, ""))
     response = RedirectResponse("/desk/login", status_code=303)

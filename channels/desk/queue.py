@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from bot.store.accounts import SignedIn
 from bot.store.escalations import STATUSES
-from bot.store.states import Channel, EscalationStatus
+from bot.store.states import Channel, EscalationStatus, Role
 from channels.desk.auth import require_role
 from channels.desk.render import city, page
 
@@ -54,7 +54,7 @@ def departments(request: Request) -> list[str]:
     return sorted({r.department for r in records if r.department})
 
 
-def queue_page(request: Request, user: SignedIn = Depends(require_role("agent")),
+def queue_page(request: Request, user: SignedIn = Depends(require_role(Role.AGENT)),
                status: str = Query("open", pattern="^(open|all|new|claimed|answered|closed|dropped)$"),
                channel: str = Query("", pattern="^(|web|line|slack)$"),
                department: str = Query("", max_length=200),

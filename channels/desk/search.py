@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from bot.service.city import City
 from bot.store.accounts import SignedIn
-from bot.store.states import CallOutcome
+from bot.store.states import CallOutcome, Channel, Role
 from channels.desk.auth import require_role
 from channels.desk.directory import Department, directory
 from channels.desk.render import city, desk_subrouter, page
@@ -28,8 +28,8 @@ from indexer.matched import matched_terms
 from knowledge.records import Audience, Record
 
 router = desk_subrouter()
-Agent = Depends(require_role("agent"))
-CHANNEL = "phone"
+Agent = Depends(require_role(Role.AGENT))
+CHANNEL = Channel.PHONE
 SHOWN = 10
 MAX_QUERY_CHARS = 500
 DONE_LABELS: dict[str, str] = {CallOutcome.ANSWERED: "「この回答で対応」を記録しました。次の学習で、この質問の言い方を覚えます。",
