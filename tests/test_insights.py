@@ -22,7 +22,7 @@ from bot.store.tables import Escalation, Turn
 from channels.server import create_app
 from indexer.normalise import normalise_width
 from knowledge.core.settings import Settings
-from testing.database import STORES, postgres_schema_url
+from testing.database import store_url  # noqa: F401 (fixture: an SQLite file, then a PostgreSQL schema)
 from testing.desk import add_user, browser, sign_in
 
 pytestmark = pytest.mark.integration
@@ -45,14 +45,6 @@ class Seeded:
     turns: dict[str, int] = field(default_factory=dict)
     thumbs: dict[str, bool] = field(default_factory=dict)
     escalations: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module", params=STORES)
-def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('insights') / 'store.db'}"
-    else:
-        yield from postgres_schema_url()
 
 
 def ask(client: TestClient, seeded: Seeded, text: str) -> dict:

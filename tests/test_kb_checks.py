@@ -20,7 +20,7 @@ from channels.cli.app import app as cli_app
 from channels.server import create_app
 from indexer.store import IndexStore
 from knowledge.core.settings import Settings
-from testing.database import STORES, postgres_schema_url
+from testing.database import store_url  # noqa: F401 (fixture: an SQLite file, then a PostgreSQL schema)
 from testing.desk import add_user, browser, csrf_of, form_of, sign_in
 
 pytestmark = pytest.mark.integration
@@ -33,14 +33,6 @@ BAD_ROWS = (f"LONG1,長い担当課,回答,{'課' * 300},住民,\n"
 EXPECTED = [("2 行目", "担当課", "200 文字まで"), ("3 行目", "番号", "128 文字まで"),
             ("4 行目", "参照URL", "使えるリンクは http, https, tel, mailto だけです"),
             ("5 行目", "参照URL", "使えるリンクは http, https, tel, mailto だけです")]
-
-
-@pytest.fixture(scope="module", params=STORES)
-def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('kb-checks') / 'store.db'}"
-    else:
-        yield from postgres_schema_url()
 
 
 @pytest.fixture(scope="module")

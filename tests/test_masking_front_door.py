@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from testing.database import STORES, postgres_schema_url
+from testing.database import store_url  # noqa: F401 (fixture: an SQLite file, then a PostgreSQL schema)
 from testing.desk import add_user, browser, sign_in
 from testing.recorder import Recorder
 
@@ -64,14 +64,6 @@ SECRETS = [
 ORDINARY = ["住民票は1通300円", "平日8:30〜17:15", "令和6年4月1日", "粗大ごみの手数料は200円ですか",
             "第2・第4土曜は9:00〜12:00", "2026年4月1日から"]
 HAND_OVER = "担当者と話したい"
-
-
-@pytest.fixture(scope="module", params=STORES)
-def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('masking') / 'store.db'}"
-    else:
-        yield from postgres_schema_url()
 
 
 @pytest.fixture(scope="module")
