@@ -4,7 +4,8 @@
 
 Builds indexes from ../shared/eval/localgovfaq/faq.csv and faq-reduced.csv, then reports, in one run:
   - plain Sudachi BM25 over question+answer (the baseline), the raw reciprocal-rank fusion of `search`;
-  - the shipped decision model (learned on the sample city only): how it generalises;
+  - the untrained z-score sum of the lexical signals, the reference the shipped fusion must beat;
+  - the shipped decision model (day-one fusion, confidence learned on the sample city only): how it generalises;
   - k-fold cross-validation on the dev queries: ranker and confidence models fitted on the other folds
     (full corpus), thresholds tuned on the other folds (reduced corpus), scored on the held-out fold;
   - answer() latency p50/p95 over the dev queries on the full index.
@@ -27,6 +28,7 @@ import numpy as np  # noqa: E402
 
 from bot.engine import Bot  # noqa: E402
 from bot.evaluate import run_batch, score_lines, write_jsonl  # noqa: E402
+from bot.features import CANDIDATE_FEATURES  # noqa: E402
 from bot.labelled import LabelledQuery, read_labelled  # noqa: E402
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel  # noqa: E402
 from bot.service.publishing import build_from_settings  # noqa: E402
@@ -70,6 +72,19 @@ def rrf_lines(runtime: Runtime, queries: list[LabelledQuery]) -> list[dict]:
         order = np.argsort(-reciprocal_rank_fusion(retrieval.signals), kind="stable")[:10]
         ids = [runtime.index.records[retrieval.candidates[i]].id for i in order]
         lines.append({"id": query.id, "decision": "answer", "results": [{"id": i} for i in ids]})
+    return lines
+
+
+Z_SUM = ("z_bm25_best", "z_bm25_answer", "z_bm25x_question", "z_bm25x_answer", "z_bm25_bigram")
+
+
+def zsum_lines(runtime: Runtime, queries: list[LabelledQuery]) -> list[dict]:
+    """The untrained reference the shipped fusion must beat: the sum of the lexical signals' standard scores."""
+    columns = [CANDIDATE_FEATURES.index(name) for name in Z_SUM]
+    lines = []
+    for example in collect(runtime, queries):
+        order = np.argsort(-example.features[:, columns].sum(axis=1), kind="stable")[:10]
+        lines.append({"id": example.query.id, "decision": "answer", "results": [{"id": example.ids[i]} for i in order]})
     return lines
 
 
@@ -132,6 +147,7 @@ def main() -> None:
         full, reduced = runtime_for(DATA / "faq.csv", Path(tmp)), runtime_for(DATA / "faq-reduced.csv", Path(tmp))
         shipped = DecisionModel.load(DEFAULT_MODEL_FILE)
         runs = {"bm25 (question+answer)": bm25_baseline(full, queries), "rrf (madoguchi search)": rrf_lines(full, queries),
+                "untrained z-score sum (5 lexical signals)": zsum_lines(full, queries),
                 "shipped model (sample city)": run_batch(Bot(full, shipped), queries)}
         shipped_decisions = run_batch(Bot(reduced, shipped), reduced_queries)
         cv_ranking, cv_decisions = cross_validate(full, reduced, queries, reduced_queries, args.folds)

@@ -15,6 +15,7 @@ from datetime import date
 import numpy as np
 
 from bot.features import candidate_features, query_features, shortlist
+from bot.fusion import day_one_ranker
 from bot.labelled import LabelledQuery
 from bot.logistic import Logistic
 from bot.model import DecisionModel
@@ -99,8 +100,8 @@ def fit_confidence(ranked: Sequence[Ranked], l2: float = 1.0) -> tuple[Logistic,
     return top1, top3
 
 
-def train(examples: Sequence[Example], staff_margin: float = 1.0) -> DecisionModel:
-    """Ranker, then confidence models on the ranker's own output."""
-    ranker = fit_ranker(examples)
+def train(examples: Sequence[Example], staff_margin: float = 1.0, fit_fusion: bool = True) -> DecisionModel:
+    """Ranker (fitted, or the fixed day-one fusion), then confidence models on the ranker's own output."""
+    ranker = fit_ranker(examples) if fit_fusion else day_one_ranker()
     top1, top3 = fit_confidence(rank_examples(examples, ranker, staff_margin))
     return DecisionModel(ranker, top1, top3)

@@ -10,7 +10,7 @@ import pytest
 from knowledge.core.settings import Settings
 from testing.browser import served
 
-CLARIFIED, ANSWERED = "カードを落とした", "児童手当はいつ振り込まれる？"  # choices; an answer
+CLARIFIED, ANSWERED = "カードをなくした", "児童手当はいつ振り込まれる？"  # choices; an answer
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,10 @@ from bot import Bot, Decision, Session
 from bot.answer import NONE_OF_THESE
 from bot.evaluate import run_batch, score_lines
 from bot.features import candidate_features, shortlist
+from bot.fusion import day_one_ranker
 from bot.intents import Intent
 from bot.labelled import LabelledQuery, read_labelled
+from bot.model import DEFAULT_MODEL_FILE
 from bot.service.publishing import build_from_settings
 from channels.cli.app import app
 from knowledge.core.settings import PACKAGE_DIR, Settings
@@ -196,6 +198,32 @@ def test_train_is_reproducible(cli: CliRunner, sample_index_dir: Path, tmp_path:
         assert result.exit_code == 0, result.output
     a, b = (json.loads((tmp_path / n).read_text(encoding="utf-8")) for n in ("a.json", "b.json"))
     assert a == b and "reliability" in result.output
+
+
+def test_the_shipped_model_ranks_by_the_day_one_sum_and_the_readme_command_rebuilds_it(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "day-one.json"
+    for command in (["train", "--fusion", "day-one"], ["tune", "--model", str(out), "--answer", "0.7", "--clarify", "0.4"]):
+        result = cli.invoke(app, [*command, "--labelled", str(LABELLED), "--index-dir", str(sample_index_dir),
+                                  "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    written, shipped = (json.loads(p.read_text(encoding="utf-8")) for p in (out, DEFAULT_MODEL_FILE))
+    assert written["ranker"] == shipped["ranker"] == day_one_ranker().to_json()
+    assert [written[k] for k in ("top1", "top3", "thresholds")] == [shipped[k] for k in ("top1", "top3", "thresholds")]
+
+
+def test_a_few_labels_keep_the_day_one_sum_and_enough_labels_fit_weights(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    lines = LABELLED.read_text(encoding="utf-8").splitlines()
+    for count, fitted in ((30, False), (len(lines), True)):
+        few, out = tmp_path / f"{count}.jsonl", tmp_path / f"{count}.json"
+        few.write_text("\n".join(lines[:count]) + "\n", encoding="utf-8")
+        result = cli.invoke(app, ["train", "--labelled", str(few), "--index-dir", str(sample_index_dir),
+                                  "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        model = json.loads(out.read_text(encoding="utf-8"))
+        assert (model["ranker"] != day_one_ranker().to_json()) is fitted
+        assert model["trained_on"]["fusion"] == ("fitted" if fitted else "day-one")
 
 
 def shortlist_misses(bot: Bot, queries: list[LabelledQuery]) -> list[str]:

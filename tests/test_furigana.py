@@ -92,7 +92,7 @@ def test_easy_japanese_answer_is_returned_beside_the_answer(client: TestClient) 
 
 
 def test_clarify_choices_carry_ruby_labels(client: TestClient) -> None:
-    reply = ask(client, "カードを落とした", furigana=True)
+    reply = ask(client, "カードをなくした", furigana=True)
     assert reply["decision"] == "clarify"
     assert all(plain(c["label_ruby"]) == c["label"] for c in reply["choices"])
 

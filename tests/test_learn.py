@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from bot.labelled import read_labelled
-from bot.learning.guard import Measured, judge, worse_because
+from bot.learning.guard import WRONG_LIMIT, Measured, judge, worse_because
 from bot.learning.labels import is_held_out
 from bot.model import DEFAULT_MODEL_FILE
 from indexer.learned import MODEL, PARAPHRASES
@@ -188,7 +188,7 @@ def numbers_of(output: str, row: str) -> list[float]:
     return [float(x) for x in re.findall(r"\d+\.\d{3}", line)]
 
 
-def test_learn_prints_a_pessimistic_wrong_answer_bound_and_publishes_nothing_above_the_serving_share(
+def test_learn_prints_a_pessimistic_wrong_answer_bound_and_publishes_nothing_above_the_serving_share_or_limit(
         learned: tuple[Path, str, str]) -> None:
     _, _, output = learned
     wrong, bound = numbers_of(output, "wrong_answer"), numbers_of(output, "wrong_answer_bound")
@@ -196,7 +196,7 @@ def test_learn_prints_a_pessimistic_wrong_answer_bound_and_publishes_nothing_abo
     assert all(b >= w for b, w in zip(bound[1:], wrong[1:], strict=True))
     assert "published index" in output
     chosen = 2 if "refused: learned paraphrases + refitted model:" in output else 1
-    assert bound[chosen] <= wrong[0]
+    assert bound[chosen] <= max(wrong[0], WRONG_LIMIT)
 
 
 def measured(wrong: list[int], reciprocal: list[float]) -> Measured:
@@ -213,3 +213,13 @@ def test_the_guard_refuses_a_model_that_trades_wrong_answers_for_others_even_wit
     assert "wrong answers might rise" in (worse_because(swapped, serving) or "")
     assert worse_because(same, serving) is None and worse_because(fewer, serving) is None
     assert judge(serving, {"swapped": swapped, "same": same}).chosen == "same"
+
+
+def test_below_the_city_limit_a_bound_a_little_over_a_near_zero_serving_share_does_not_keep_a_worse_ranking() -> None:
+    serving = measured([1, 1] + [0] * 98, [0.5] * 100)
+    fewer = measured([0, 0, 1] + [0] * 97, [1.0] * 100)  # one wrong answer fewer, every question ranked better
+    traded = measured([0] * 50 + [1] * 5 + [0] * 45, [1.0] * 100)  # four more: measured higher
+    assert worse_because(fewer, serving) is None
+    assert "wrong answers might rise: their upper bound" in (worse_because(fewer, serving, limit=0.0) or "")
+    assert "wrong answers would rise" in (worse_because(traded, serving) or "")
+    assert judge(serving, {"fewer": fewer}).chosen == "fewer"

@@ -59,10 +59,10 @@ def spooled(client: TestClient) -> int:
 
 def test_choices_contact_feedback_and_polling_work_while_the_store_is_down(client: TestClient, store_url: str) -> None:
     answered = ask(client, "before-outage-01", text="児童手当はいつ振り込まれる？")
-    before = ask(client, "before-outage-01", text="カードを落とした")
+    before = ask(client, "before-outage-01", text="カードをなくした")
     with unreachable(store_url):
         picked = ask(client, "before-outage-01", choice_id=before["choices"][0]["id"])  # offered before the outage
-        offered = ask(client, "during-outage-1", text="カードを落とした")
+        offered = ask(client, "during-outage-1", text="カードをなくした")
         assert offered["decision"] == "clarify" and offered["turn_id"] < 0
         during = ask(client, "during-outage-1", choice_id=offered["choices"][0]["id"])  # offered while down
         escalated = ask(client, "during-outage-1", text="担当者と話したい")

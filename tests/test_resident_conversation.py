@@ -20,7 +20,7 @@ from testing.live_index import copy_index
 
 pytestmark = pytest.mark.integration
 
-LOST = "カードを落とした"  # the sample city answers it with choices (which card?)
+LOST = "カードをなくした"  # the sample city answers it with choices (which card?)
 
 
 @pytest.fixture(scope="module")

@@ -154,7 +154,7 @@ def question_ts(recorder: Recorder, question: dict) -> str:
 
 
 def test_choice_button_answers_in_the_same_thread(slack: TestClient, recorder: Recorder) -> None:
-    payload, ts = mention("カードを落とした", team=OTHER_TEAM)
+    payload, ts = mention("カードをなくした", team=OTHER_TEAM)
     post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
     [clarify] = thread_posts(recorder, ts)
     actions = next(b for b in clarify["blocks"] if b["type"] == "actions")["elements"]
@@ -189,7 +189,7 @@ def wait_for_rows(store_url: str, model: type, found: object, count: int = 1) ->
 
 def test_mention_clarify_click_and_escalation_are_all_stored(slack: TestClient, recorder: Recorder,
                                                               store_url: str) -> None:  # noqa: F811
-    payload, ts = mention("カードを落とした", team=OTHER_TEAM)
+    payload, ts = mention("カードをなくした", team=OTHER_TEAM)
     assert post(slack, json.dumps(payload, ensure_ascii=False), "application/json").status_code == 200
     [clarify] = thread_posts(recorder, ts)
     buttons = next(b for b in clarify["blocks"] if b["type"] == "actions")["elements"]

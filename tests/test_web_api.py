@@ -59,7 +59,7 @@ def test_new_visitor_gets_a_session_id(client: TestClient) -> None:
 
 def test_choice_answers_the_clarify_turn(client: TestClient) -> None:
     session = "clarify-session-01"
-    reply = ask(client, "カードを落とした", session)
+    reply = ask(client, "カードをなくした", session)
     assert reply["decision"] == "clarify" and reply["choices"][-1]["id"] == "none"
     picked = ask(client, session=session, choice_id=reply["choices"][0]["id"])
     assert picked["decision"] == "answer" and picked["answer"]["id"] == reply["choices"][0]["id"]

@@ -55,7 +55,7 @@ def test_resident_asks_and_sees_the_answer_card(page) -> None:  # type: ignore[n
 
 
 def test_choosing_a_candidate_answers_it(page) -> None:  # type: ignore[no-untyped-def]
-    open_and_ask(page, "カードを落とした")
+    open_and_ask(page, "カードをなくした")
     choices = last_bot(page).locator(".mg-choices button")
     assert choices.last.inner_text().endswith("どれにも当てはまらない（担当者につなぐ）")
     choices.first.click()

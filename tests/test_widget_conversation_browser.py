@@ -16,7 +16,7 @@ from knowledge.core.settings import SAMPLE_CITY, Settings
 from testing.browser import needs_chromium, served
 from testing.widget import last_bot, open_and_ask
 
-LOST = "カードを落とした"  # the sample city answers it with choices (which card?)
+LOST = "カードをなくした"  # the sample city answers it with choices (which card?)
 pytestmark = needs_chromium
 
 

@@ -100,7 +100,7 @@ def test_nothing_overflows_sideways_at_360_px_with_every_aid_on(browser, server:
     for name in ("ふりがな", "やさしい日本語", "大きな文字"):
         switch(page, name)
     ask(page, QUESTION)
-    ask(page, "カードを落とした")
+    ask(page, "カードをなくした")
     page.wait_for_function("() => document.querySelectorAll('.mg-log ruby').length > 20")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     for selector in (".mg-panel", ".mg-aids", ".mg-log"):

@@ -14,7 +14,7 @@ from typing import Any
 from bot.engine import Bot
 from bot.labelled import LabelledQuery
 from bot.learning.folds import Fold, Refitted, out_of_fold, refit, serving
-from bot.learning.guard import Measured, Verdict, judge, measure
+from bot.learning.guard import WRONG_LIMIT, Measured, Verdict, judge, measure
 from bot.learning.labels import Usable, paraphrases, split, usable
 from bot.model import DecisionModel
 from indexer.build import IndexBuilder
@@ -22,7 +22,6 @@ from indexer.index import KnowledgeIndex
 from indexer.learned import Learned, Paraphrase
 from indexer.runtime import Runtime
 
-MAX_WRONG = 0.05
 SERVING, PARAPHRASES, REFITTED = "serving now", "learned paraphrases", "learned paraphrases + refitted model"
 
 
@@ -59,7 +58,7 @@ def refitted(bot: Bot, folds: list[Fold], trained_on: dict[str, Any], max_wrong:
 def wrong_now(bot: Bot, training: list[LabelledQuery]) -> float:
     """The share the refitted thresholds may answer wrongly: at most 5%, and no more than the serving bot
     answers these questions wrongly, since the guard refuses a candidate with more wrong answers."""
-    return min(MAX_WRONG, measure([(bot, training)]).scores["wrong_answer"]) if training else MAX_WRONG
+    return min(WRONG_LIMIT, measure([(bot, training)]).scores["wrong_answer"]) if training else WRONG_LIMIT
 
 
 def evidence(bot: Bot, built: dict[str, KnowledgeIndex], fitted: Refitted | None, folds: list[Fold],

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from bot.fusion import Fusion
 from channels.cli.render import explanation_table, metrics_table, reliability_table, tradeoff_table
 from channels.cli.settings import settings_with
 from knowledge.records import Audience
@@ -98,7 +99,9 @@ def evaluate(labelled: Labelled, index_dir: IndexDir = None,
 def train(labelled: Labelled, index_dir: IndexDir = None,
           model_out: Annotated[Path, typer.Option("--out", help="Model file to write.")] = Path("decision_model.json"),
           max_wrong: Annotated[float, typer.Option(help="Highest share of wrong answers allowed.")] = 0.05,
-          min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6) -> None:
+          min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6,
+          fusion: Annotated[Fusion, typer.Option(help="Rank with fitted weights, the fixed day-one sum, or fitted "
+                                                      "from 50 answerable questions on (auto).")] = Fusion.AUTO) -> None:
     """Learn fusion weights and confidence models (and thresholds) from labelled queries."""
     from datetime import date
 
@@ -112,10 +115,11 @@ def train(labelled: Labelled, index_dir: IndexDir = None,
     settings = settings_with(index_dir)
     queries = read_labelled(labelled)
     examples = collect(load_runtime(settings, index_store(settings)), queries)
-    model = fit(examples, settings.staff_first_margin)
+    model = fit(examples, settings.staff_first_margin, fusion.fits(sum(q.answerable for q in queries)))
     results = outcomes(rank_examples(examples, model.ranker, settings.staff_first_margin), model.top1, model.top3)
     model.thresholds, rates = choose(results, max_wrong, min_escalated)
-    model.trained_on = {"labelled": labelled.name, "queries": len(queries), "date": date.today().isoformat()}
+    model.trained_on = {"labelled": labelled.name, "queries": len(queries), "date": date.today().isoformat(),
+                        "fusion": "fitted" if fusion.fits(sum(q.answerable for q in queries)) else "day-one"}
     model.save(model_out)
     out.print(reliability_table(reliability(results.top1, results.top1_right)))
     out.print(metrics_table(rates, f"in-sample decisions at answer ≥ {model.thresholds.answer}, "
@@ -127,19 +131,29 @@ def tune(labelled: Labelled, index_dir: IndexDir = None,
          model_file: Annotated[Path | None, typer.Option("--model", help="Model to tune (default: configured).")] = None,
          model_out: Annotated[Path | None, typer.Option("--out", help="Write the model with the chosen thresholds.")] = None,
          max_wrong: Annotated[float, typer.Option(help="Highest share of wrong answers allowed.")] = 0.05,
-         min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6) -> None:
-    """Print the answer/clarify/escalate trade-off and choose thresholds that keep wrong answers low."""
+         min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6,
+         answer_at: Annotated[float | None, typer.Option("--answer", min=0, max=1,
+                                                        help="Answer threshold picked from the table, not chosen.")] = None,
+         clarify_at: Annotated[float | None, typer.Option("--clarify", min=0, max=1,
+                                                         help="Clarify threshold picked from the table.")] = None) -> None:
+    """Print the answer/clarify/escalate trade-off and choose thresholds that keep wrong answers low, or keep the
+    ones given: a city that has read the table may weigh direct answers against hand-overs its own way."""
     from bot.labelled import read_labelled
+    from bot.model import Thresholds
     from bot.train import collect, rank_examples
-    from bot.tune import choose, curve, outcomes
+    from bot.tune import choose, curve, outcomes, rates
 
     bot = _bot(index_dir, model_file)
     examples = collect(bot.runtime, read_labelled(labelled))
     results = outcomes(rank_examples(examples, bot.model.ranker, bot.settings.staff_first_margin),
                        bot.model.top1, bot.model.top3)
-    chosen, rates = choose(results, max_wrong, min_escalated)
+    chosen, measured = choose(results, max_wrong, min_escalated)
+    if answer_at is not None or clarify_at is not None:
+        chosen = Thresholds(chosen.answer if answer_at is None else answer_at,
+                            chosen.clarify if clarify_at is None else clarify_at)
+        measured = rates(results, chosen.answer, chosen.clarify)
     out.print(tradeoff_table(curve(results, chosen.clarify), chosen.clarify))
-    out.print(metrics_table(rates, f"chosen: answer ≥ {chosen.answer}, clarify ≥ {chosen.clarify}"))
+    out.print(metrics_table(measured, f"chosen: answer ≥ {chosen.answer}, clarify ≥ {chosen.clarify}"))
     if model_out:
         bot.model.thresholds = chosen
         bot.model.save(model_out)
