@@ -17,12 +17,12 @@ from channels.desk.render import city
 from channels.desk.worker import worker
 from knowledge.core.errors import RequestError
 from knowledge.fields import ENTRY_FIELDS, FIELD_LABELS, FORM_LIMITS
-from knowledge.records import Record
+from knowledge.records import AUDIENCE_NAMES, Record
 
 if TYPE_CHECKING:
     from bot.store.tables import EntryVersion
 
-AUDIENCES = (("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）"))
+AUDIENCES = tuple((audience.value, names.choice) for audience, names in AUDIENCE_NAMES.items())
 STATUS_LABELS: dict[str, str] = {VersionStatus.DRAFT: "下書き", VersionStatus.APPROVED: "承認済み",
                                  VersionStatus.REJECTED: "却下", VersionStatus.RETIRED: "公開終了"}
 
