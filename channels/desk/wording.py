@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.store.states import Delivery, LabelSource, ReplyVia, Role, SignInFailure
+from bot.service.contracts import Delivery, LabelSource, ReplyVia, Role, SignInFailure
 from knowledge.fields import FIELD_LABELS
 from knowledge.records import AUDIENCE_LABELS
 

@@ -23,10 +23,9 @@ from linebot.v3.messaging import (
 from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageContent
 
 from bot.service.city import City, Message
+from bot.service.contracts import ReplyRoute, storable
 from bot.service.conversation import NOT_ACCEPTED
 from bot.service.identity import LINE, Conversation
-from bot.store.routes import ReplyRoute
-from bot.store.values import storable
 from channels.line.languages import labels
 from channels.line.messages import NOT_TEXT, handed_over, to_line
 from knowledge.core.errors import ConfigurationError, RateLimitedError, RequestError, StoreRefusedError

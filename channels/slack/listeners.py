@@ -13,10 +13,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.service.city import City, Message
+from bot.service.contracts import ReplyRoute, storable
 from bot.service.conversation import NOT_ACCEPTED
 from bot.service.identity import SLACK
-from bot.store.routes import ReplyRoute
-from bot.store.values import storable
 from channels.slack.audience import speaker_audience
 from channels.slack.blocks import to_blocks
 from knowledge.core.errors import ConfigurationError, RateLimitedError, StoreRefusedError

@@ -13,7 +13,6 @@ from bot.furigana import furigana_for
 from bot.service.city import City, Message
 from bot.service.identity import WEB
 from bot.service.readings import japanese_for_a_foreign_reader
-from bot.store.escalations import EscalationDesk
 from channels.web.reading_aids import with_ruby
 from channels.web.schemas import (
     SESSION_PATTERN,
@@ -115,7 +114,7 @@ def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN, d
     while its panel is open and a hand-over waits."""
     ctx = context(request)
     _limit(ctx, request, session_id)
-    desk = EscalationDesk(ctx.store)
+    desk = ctx.desk.escalations
     try:
         found = desk.web_replies(ctx.ids.web(session_id).id)
         questions = desk.questions(found)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.furigana import Furigana, furigana_for
-from bot.store.values import CleanStr
+from bot.service.contracts import CleanStr
 from channels.web.schemas import AskResponse
 
 router = APIRouter(prefix="/api/v1")
