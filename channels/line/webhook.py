@@ -81,7 +81,7 @@ def handle(ctx: City, event: Event) -> None:
     conversation = ctx.ids.line(user)
     api = _api(ctx)
     try:
-        ctx.admit(conversation.person)
+        ctx.admit(CHANNEL, conversation.person)
     except RateLimitedError as refused:  # a friendly sentence, not an error
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
                                               messages=[TextMessage(text=str(refused))]))

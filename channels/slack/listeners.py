@@ -31,7 +31,7 @@ def reply_in_thread(ctx: City, client: WebClient, channel: str, thread_ts: str, 
     typed is cleaned for the store first. Furigana is the person's choice, across their threads."""
     conversation = ctx.ids.slack(team, user, thread_ts)
     try:
-        ctx.admit(conversation.person)
+        ctx.admit(CHANNEL, conversation.person)
     except RateLimitedError as refused:  # a friendly sentence, not an error
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=str(refused))
         return
