@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from knowledge.core.errors import RequestError
 from knowledge.fields import FAQ_FIELDS, FIELD_LABELS
 from knowledge.languages import LANGUAGES, translation_column
-from knowledge.records import Audience, Record
+from knowledge.records import Record
 
 if TYPE_CHECKING:  # openpyxl loads with the first spreadsheet written
     from openpyxl import Workbook
@@ -31,7 +31,6 @@ HEADERS = (*((field.name, field.label) for field in FAQ_FIELDS),
            *((translation_column(kind, code), f"{FIELD_LABELS[kind]}（{names[0]}）")
              for code, (_, names) in LANGUAGES.items() for kind in ("question", "answer")))
 PASSAGE_HEADERS = ("番号", "文書", "位置", "見出し", "本文", "公開範囲")
-AUDIENCE_LABELS = {Audience.RESIDENT: "住民", Audience.STAFF: "職員", Audience.ALL: "全員"}
 FORMULA_START = ("=", "+", "-", "@")
 FAQ_SHEET, PASSAGE_SHEET = "FAQ", "文書（参照のみ）"
 COLUMN_WIDTHS = {"A": 10, "B": 40, "C": 80, "D": 40, "M": 80}
@@ -42,7 +41,7 @@ def cell_value(record: Record, column: str) -> str | date | None:
     if column == "paraphrases":
         return "\n".join(record.paraphrases)
     if column == "audience":
-        return AUDIENCE_LABELS[record.audience]
+        return record.audience.label
     kind, _, suffix = column.partition("_")
     code = next((code for code, (s, _) in LANGUAGES.items() if s == suffix), None)  # not answer_easy
     if kind in ("question", "answer") and code is not None:
@@ -85,7 +84,7 @@ def _append(sheet: Worksheet, values: list[str | date | None]) -> None:
 def _passage_row(record: Record) -> list[str | date | None]:
     where = f"{record.location} p.{record.page}" if record.page else record.location
     return [record.id, Path(record.source).name, where, " > ".join(record.section_path), record.answer,
-            AUDIENCE_LABELS[record.audience]]
+            record.audience.label]
 
 
 def _passage_sheet(workbook: Workbook, records: list[Record]) -> None:

@@ -10,14 +10,10 @@ from typing import Any
 
 from knowledge.languages import LANGUAGES, translation_column
 from knowledge.links import is_allowed_link, link_problem
-from knowledge.records import Audience, LoadResult, Problem, Record
+from knowledge.records import AUDIENCE_ALIASES, AUDIENCE_LABELS, Audience, LoadResult, Problem, Record
 from knowledge.tables import COLUMN_ALIASES, READERS, Table
 
-AUDIENCE_ALIASES = {
-    "resident": Audience.RESIDENT, "住民": Audience.RESIDENT, "市民": Audience.RESIDENT,
-    "staff": Audience.STAFF, "職員": Audience.STAFF, "庁内": Audience.STAFF,
-    "all": Audience.ALL, "全員": Audience.ALL, "共通": Audience.ALL, "すべて": Audience.ALL,
-}
+AUDIENCE_EXPECTED = f"{'・'.join(AUDIENCE_LABELS.values())}（{'・'.join(Audience)} も可）"
 _PARAPHRASE_SEPARATORS = re.compile(r"[|｜\n]+")
 _JAPANESE_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 
@@ -62,7 +58,7 @@ def parse_audience(value: Any) -> Audience:
     if not text:
         return Audience.RESIDENT
     if text not in AUDIENCE_ALIASES:
-        raise RowError("audience", f"住民・職員・全員（resident・staff・all も可）のどれかにしてください（書かれていた値: {text!r}）")
+        raise RowError("audience", f"{AUDIENCE_EXPECTED}のどれかにしてください（書かれていた値: {text!r}）")
     return AUDIENCE_ALIASES[text]
 
 

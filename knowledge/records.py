@@ -19,6 +19,32 @@ class Audience(StrEnum):
         """Residents see resident and all records; staff see everything."""
         return asker is Audience.STAFF or self is not Audience.STAFF
 
+    @property
+    def label(self) -> str:
+        """The Japanese word for it: the export's 公開範囲 value and the desk's word (住民, 職員, 全員)."""
+        return AUDIENCE_NAMES[self].label
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceNames:
+    """How an audience is written, declared once like the FAQ fields (`knowledge/fields.py`): `label` is
+    what the export writes and the desk shows, `choice` what the entry form offers an editor, `aliases`
+    the other words cities' tables use (matched after NFKC and lower-casing, like the code name)."""
+
+    label: str
+    choice: str
+    aliases: tuple[str, ...] = ()
+
+
+AUDIENCE_NAMES = {
+    Audience.RESIDENT: AudienceNames("住民", "住民", ("市民",)),
+    Audience.STAFF: AudienceNames("職員", "職員", ("庁内",)),
+    Audience.ALL: AudienceNames("全員", "全員（住民と職員）", ("共通", "すべて")),
+}
+AUDIENCE_LABELS: dict[str, str] = {audience: names.label for audience, names in AUDIENCE_NAMES.items()}
+AUDIENCE_ALIASES = {word: audience for audience, names in AUDIENCE_NAMES.items()
+                    for word in (audience.value, names.label, *names.aliases)}
+
 
 RecordKind = Literal["faq", "passage"]
 JSON_NAMES = {"paraphrases": "alt_questions"}  # the key published index files have always used

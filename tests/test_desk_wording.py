@@ -1,5 +1,5 @@
 """Japanese wherever a city's staff read: the audit log's actions, details and values, the entry diff's
-公開範囲, the sign-in refusal, and `index build`'s row problems (the column as the file wrote it, the
+公開範囲 and each page's audience, the sign-in refusal, and `index build`'s row problems (the column as the file wrote it, the
 accepted values in Japanese too)."""
 
 from __future__ import annotations
@@ -63,6 +63,18 @@ def test_the_entry_diff_shows_the_audience_in_japanese(desk: object) -> None:
     diff = re.search(r'<dl class="diff">.*?</dl>', editor.get(path).text, re.S)
     assert diff and "<del>住民</del>" in diff.group(0) and "<ins>職員</ins>" in diff.group(0)
     assert "resident" not in diff.group(0) and "staff" not in diff.group(0)
+
+
+def test_the_desk_writes_each_audience_in_the_words_the_export_uses(desk: object) -> None:
+    admin = browser(desk)
+    sign_in(admin, "admin1")
+    options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', admin.get("/desk/entries/R105").text)
+    assert {("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）")} <= set(options), options
+    escalation_id = admin.post("/api/v1/ask", json={"session_id": "wording-session-2", "text": "担当者と話したい"}
+                               ).json()["escalation"]["id"]
+    row = re.search(rf"<tr>(?:(?!</tr>).)*escalations/{escalation_id}\"", admin.get("/desk").text, re.S)
+    assert row and "<td>ウェブ（住民）</td>" in row.group(0)
+    assert "<dt>利用者</dt><dd>住民</dd>" in admin.get(f"/desk/escalations/{escalation_id}").text
 
 
 def test_index_build_names_the_column_as_written_and_the_japanese_values(model_cache: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 
 from channels.server import create_app
 from channels.server.city import build_city
+from channels.web.address_limit import install_address_limit
 from knowledge.core.settings import Settings
 from testing.hostile import STAFF, red_team_queries
 
@@ -81,7 +82,8 @@ SCHEMA_EXAMPLES = int(os.environ.get("FUZZ_SCHEMA_EXAMPLES", "40"))  # bench/fuz
 @pytest.fixture(scope="module")
 def api_schema(app_settings: Settings):  # type: ignore[no-untyped-def]
     app = create_app(app_settings)
-    app.state.madoguchi = build_city(app_settings)
+    app.state.madoguchi = build_city(app_settings)  # what the lifespan sets up, without running it
+    install_address_limit(app, app_settings)
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

@@ -14,7 +14,7 @@ from bot import Answer, Bot
 from bot.service import conversation, followups, readings
 from bot.service.desk import DeskServices
 from bot.service.followups import RecentOffers
-from bot.service.identity import Conversation, ConversationIds
+from bot.service.identity import WEB, Conversation, ConversationIds
 from bot.service.ports import Limiter, OutboxWorker
 from bot.service.publishing import build_knowledge_index, new_builder
 from bot.store import ConversationStore, StoredTurn
@@ -54,13 +54,13 @@ class Reply:
 
 @dataclass(slots=True)
 class City:
-    """The bot, the store (with the spool behind it), the limits and the background workers of one city."""
+    """The bot, the store (with the spool behind it), the per-person limits and the background workers of one
+    city."""
 
     settings: Settings
     bot: Bot
     store: ConversationStore
     per_session: Limiter
-    per_address: Limiter
     per_chat_user: Limiter
     watcher: IndexWatcher
     dispatcher: OutboxWorker | None = None
@@ -86,9 +86,13 @@ class City:
         """False when the platform delivers an event again (LINE and Slack retry): it was handled once."""
         return self.store.first_time(channel, event_id)
 
-    def admit(self, person: str) -> None:
-        """Count a chat message of this person; RateLimitedError (a friendly sentence to send) when over."""
-        self.per_chat_user.check(person)
+    def admit(self, channel: str, person: str) -> None:
+        """Count a request of one person (`Conversation.person`): a widget session, a LINE user, a Slack user
+        across their threads. RateLimitedError when over; the web answers it with 429 and Retry-After, LINE
+        and Slack send its friendly sentence. Counted here, not by each adapter, so that every channel's
+        people are limited the same way and with one Redis; only the client address, which is HTTP's, is
+        counted by the web adapter."""
+        (self.per_session if channel == WEB else self.per_chat_user).check(person)
 
     def feedback(self, conversation_id: str, turn_id: int, helpful: bool, comment: str = "") -> None:
         """👍/👎 on one of the conversation's turns, stored or spooled."""

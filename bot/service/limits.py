@@ -1,6 +1,7 @@
-"""Rate limits per session, per address and per chat user: in memory per worker, or shared by every worker
-through Redis when `MADOGUCHI_REDIS_URL` is set (fail open when Redis is unreachable). Every channel and the
-desk's sign-in use them; the web's body-size limits stay with the web adapter (`channels.web.limits`)."""
+"""Rate limits: in memory per worker, or shared by every worker through Redis when `MADOGUCHI_REDIS_URL` is
+set (fail open when Redis is unreachable). The city's per-person limits (a widget session, a LINE or Slack
+user) are built here for `City.admit`; the web's per-address limit and the desk's sign-in limit use the same
+limiters, but the address is HTTP's, so those stay with their adapters (`channels.web.address_limit`)."""
 
 from __future__ import annotations
 
@@ -114,15 +115,17 @@ def redis_client(settings: Settings) -> redis.Redis | None:
         raise ConfigurationError("MADOGUCHI_REDIS_URL must be redis://…, rediss://… or unix://…") from None
 
 
-def build_limiters(settings: Settings) -> tuple[Limiter, Limiter, Limiter]:
-    """Per session, per address and per chat user (whose refusal is a chat reply, not an error text);
-    shared through one Redis connection pool when configured."""
+def make_limiter(settings: Settings, client: redis.Redis | None, name: str, limit: int,
+                 refusal: str = "") -> Limiter:
+    """`limit` events a minute per key: counted in this process, or in Redis under `<prefix>rate:<name>:`."""
+    if client is None:
+        return RateLimiter(limit, refusal=refusal)
+    return RedisRateLimiter(client, f"{settings.redis_prefix}rate:{name}:", limit, refusal=refusal)
+
+
+def build_limiters(settings: Settings) -> tuple[Limiter, Limiter]:
+    """The city's per-person limits: per widget session, and per chat user (whose refusal is a chat reply,
+    not an error text); shared through one Redis connection pool when configured."""
     client = redis_client(settings)
-
-    def make(name: str, limit: int, refusal: str = "") -> Limiter:
-        if client is None:
-            return RateLimiter(limit, refusal=refusal)
-        return RedisRateLimiter(client, f"{settings.redis_prefix}rate:{name}:", limit, refusal=refusal)
-
-    return (make("session", settings.rate_per_session), make("address", settings.rate_per_address),
-            make("chat-user", settings.rate_per_chat_user, CHAT_REFUSAL))
+    return (make_limiter(settings, client, "session", settings.rate_per_session),
+            make_limiter(settings, client, "chat-user", settings.rate_per_chat_user, CHAT_REFUSAL))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,22 +25,24 @@ from bot.store.labels import label_escalation
 from bot.store.repository import ConversationStore
 from bot.store.states import EscalationStatus, LabelSource, VersionStatus
 from bot.store.tables import EntryVersion, utcnow
+from bot.store.views import EntryVersionView
 from knowledge.core.errors import ConflictError, NotFoundError, RequestError
 from knowledge.records import Record
 
 DECIDED = (VersionStatus.APPROVED, VersionStatus.RETIRED)
 DECISION_ACTIONS: dict[str, str] = {VersionStatus.APPROVED: "entry.approve", VersionStatus.REJECTED: "entry.reject"}
 DESK_ID = re.compile(r"^D(\d+)$")
+Version = TypeVar("Version", EntryVersion, EntryVersionView)  # a row inside a transaction, a copy outside
 
 
-def live_of(versions: list[EntryVersion]) -> EntryVersion | None:
+def live_of(versions: list[Version]) -> Version | None:
     """The version residents get: the newest decision, when it is an approval."""
     decided = [v for v in versions if v.status in DECIDED]
     newest = max(decided, key=lambda v: v.version, default=None)
     return newest if newest is not None and newest.status == VersionStatus.APPROVED else None
 
 
-def open_draft(versions: list[EntryVersion]) -> EntryVersion | None:
+def open_draft(versions: list[Version]) -> Version | None:
     """The entry's draft being edited, if any."""
     return next((v for v in versions if v.status == VersionStatus.DRAFT), None)
 
@@ -66,13 +69,13 @@ class EntryStore:
 
     @staticmethod
     def _add(session: Session, entry_id: str, version: int, status: VersionStatus, content: EntryFields, actor: str,
-             **extra: object) -> EntryVersion:
+             **extra: object) -> EntryVersionView:
         decided = {"approver": actor, "approved_at": utcnow()} if status in DECIDED else {}
         row = EntryVersion(entry_id=entry_id, version=version, status=status, author=actor,
                            **content.cleaned().as_columns(), **decided, **extra)
         session.add(row)
         session.flush()
-        return row
+        return EntryVersionView.of(row)
 
     @staticmethod
     def _next(versions: list[EntryVersion]) -> int:
@@ -87,7 +90,8 @@ class EntryStore:
             number += 1
         return f"D{number:04d}"
 
-    def draft_from_escalation(self, escalation_id: str, author: str, taken: Collection[str] = ()) -> EntryVersion:
+    def draft_from_escalation(self, escalation_id: str, author: str,
+                              taken: Collection[str] = ()) -> EntryVersionView:
         """A new entry's draft: the resident's words as question and paraphrase, the agent's reply as answer.
         Promoting the same escalation twice returns the entry made the first time."""
         desk = EscalationDesk(self.store)
@@ -102,19 +106,20 @@ class EntryStore:
             earlier = session.scalars(select(EntryVersion).where(EntryVersion.escalation_id == escalation_id)
                                       .order_by(EntryVersion.version.desc())).first()
             if earlier is not None:
-                return earlier
+                return EntryVersionView.of(earlier)
             entry_id = self._new_id(session, taken)
             audit(session, author, "entry.promote", entry_id, escalation=escalation_id)
             return self._add(session, entry_id, 1, VersionStatus.DRAFT, content, author, escalation_id=escalation_id)
 
-    def new_entry(self, content: EntryFields, author: str, taken: Collection[str] = (), note: str = "") -> EntryVersion:
+    def new_entry(self, content: EntryFields, author: str, taken: Collection[str] = (),
+                  note: str = "") -> EntryVersionView:
         """A draft of a brand-new entry (e.g. from a cluster of unanswered questions)."""
         with self._transaction() as session:
             entry_id = self._new_id(session, taken)
             audit(session, author, "entry.new", entry_id, note=note)
             return self._add(session, entry_id, 1, VersionStatus.DRAFT, content, author, note=note)
 
-    def save_draft(self, entry_id: str, content: EntryFields, author: str) -> EntryVersion:
+    def save_draft(self, entry_id: str, content: EntryFields, author: str) -> EntryVersionView:
         """Edit the entry's open draft in place, or open one."""
         content = content.cleaned()
         with self._transaction() as session:
@@ -126,9 +131,10 @@ class EntryStore:
                 return self._add(session, entry_id, self._next(versions), VersionStatus.DRAFT, content, author)
             for column, value in content.as_columns().items():
                 setattr(draft, column, value)
-            return draft  # the author stays who opened the draft; every later edit is in the audit log
+            return EntryVersionView.of(draft)  # the author stays who opened the draft; later edits are audited
 
-    def add_paraphrase(self, entry_id: str, text: str, actor: str, base_record: Record | None = None) -> EntryVersion:
+    def add_paraphrase(self, entry_id: str, text: str, actor: str,
+                       base_record: Record | None = None) -> EntryVersionView:
         """A draft of the entry with one more paraphrase. The base is its open draft, its live version, or
         — for an entry that so far exists only in the city's files — that file's record."""
         if not clean_text(text):
@@ -144,7 +150,7 @@ class EntryStore:
             raise NotFoundError(f"FAQ {entry_id} はありません。")
         return self.save_draft(entry_id, content.with_paraphrase(text), actor)
 
-    def _decide(self, entry_id: str, actor: str, status: VersionStatus, note: str = "") -> EntryVersion:
+    def _decide(self, entry_id: str, actor: str, status: VersionStatus, note: str = "") -> EntryVersionView:
         """Approve or reject the open draft; an approval goes after every earlier decision."""
         with self._transaction() as session:
             versions = self._versions(session, entry_id)
@@ -165,7 +171,7 @@ class EntryStore:
             session.refresh(draft)
             if status is VersionStatus.APPROVED and draft.escalation_id:
                 self._label_origin(session, draft.escalation_id, entry_id, actor)
-            return draft
+            return EntryVersionView.of(draft)
 
     @staticmethod
     def _label_origin(session: Session, escalation_id: str, entry_id: str, actor: str) -> None:
@@ -173,15 +179,15 @@ class EntryStore:
         with suppress(RequestError):  # the escalation or its question is gone (purged); the approval stands
             label_escalation(session, escalation_id, entry_id, LabelSource.APPROVED, actor)
 
-    def approve(self, entry_id: str, approver: str) -> EntryVersion:
+    def approve(self, entry_id: str, approver: str) -> EntryVersionView:
         """Make the open draft the live version."""
         return self._decide(entry_id, approver, VersionStatus.APPROVED)
 
-    def reject(self, entry_id: str, actor: str, note: str = "") -> EntryVersion:
+    def reject(self, entry_id: str, actor: str, note: str = "") -> EntryVersionView:
         """Close the open draft without publishing it."""
         return self._decide(entry_id, actor, VersionStatus.REJECTED, note)
 
-    def retire(self, entry_id: str, actor: str) -> EntryVersion:
+    def retire(self, entry_id: str, actor: str) -> EntryVersionView:
         """Take the entry out of the bot (also hiding a file record with its id), as a new version."""
         with self._transaction() as session:
             versions = self._versions(session, entry_id)
@@ -192,7 +198,7 @@ class EntryStore:
             number = self._next(versions)
             return self._add(session, entry_id, number, VersionStatus.RETIRED, EntryFields.of(live), actor)
 
-    def rollback(self, entry_id: str, version: int, actor: str) -> EntryVersion:
+    def rollback(self, entry_id: str, version: int, actor: str) -> EntryVersionView:
         """A new approved version with the content of an earlier approved one."""
         with self._transaction() as session:
             versions = self._versions(session, entry_id)
@@ -206,7 +212,8 @@ class EntryStore:
             return self._add(session, entry_id, number, VersionStatus.APPROVED, EntryFields.of(old), actor,
                              note=f"rollback to version {version}")
 
-    def import_entries(self, rows: list[tuple[str, EntryFields]], actor: str, source: str) -> list[EntryVersion]:
+    def import_entries(self, rows: list[tuple[str, EntryFields]], actor: str,
+                       source: str) -> list[EntryVersionView]:
         """Approved versions for rows a person brought in from a spreadsheet, in one transaction."""
         made = []
         with self._transaction() as session:
@@ -218,26 +225,26 @@ class EntryStore:
                                       note=f"import {source}"))
         return made
 
-    def history(self, entry_id: str) -> list[EntryVersion]:
+    def history(self, entry_id: str) -> list[EntryVersionView]:
         """Every version of one entry, oldest first."""
         with self.store.guard(), self.store.session() as session:
-            return self._versions(session, entry_id)
+            return [EntryVersionView.of(row) for row in self._versions(session, entry_id)]
 
-    def _all(self, *statuses: VersionStatus) -> dict[str, list[EntryVersion]]:
+    def _all(self, *statuses: VersionStatus) -> dict[str, list[EntryVersionView]]:
         query = select(EntryVersion).order_by(EntryVersion.entry_id, EntryVersion.version)
         if statuses:
             query = query.where(EntryVersion.status.in_(statuses))
-        grouped: dict[str, list[EntryVersion]] = {}
+        grouped: dict[str, list[EntryVersionView]] = {}
         with self.store.guard(), self.store.session() as session:
             for row in session.scalars(query):
-                grouped.setdefault(row.entry_id, []).append(row)
+                grouped.setdefault(row.entry_id, []).append(EntryVersionView.of(row))
         return grouped
 
-    def drafts(self) -> list[EntryVersion]:
+    def drafts(self) -> list[EntryVersionView]:
         """Every open draft, oldest first: the editors' queue."""
         return sorted((rows[0] for rows in self._all(VersionStatus.DRAFT).values()), key=lambda v: v.created_at)
 
-    def live_versions(self) -> list[EntryVersion]:
+    def live_versions(self) -> list[EntryVersionView]:
         """The live version of every live managed entry."""
         return [live for rows in self._all(*DECIDED).values() if (live := live_of(rows)) is not None]
 

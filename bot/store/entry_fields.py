@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.store.tables import EntryVersion
 from bot.store.values import storable
+from bot.store.views import EntryVersionView
 from knowledge.core.errors import InvalidFieldError, RequestError
 from knowledge.fields import ENTRY_FIELDS, FIELD_LABELS, STORED_LIMITS, TEXT_FIELDS, limit_of
 from knowledge.links import LINK_SCHEMES, is_allowed_link
@@ -111,7 +112,7 @@ class EntryFields:
         return {field.name: getattr(self, field.name) for field in ENTRY_FIELDS}
 
     @classmethod
-    def of(cls, row: EntryVersion) -> EntryFields:
+    def of(cls, row: EntryVersion | EntryVersionView) -> EntryFields:
         """The content of a stored version."""
         values = {field.name: getattr(row, field.name) for field in ENTRY_FIELDS}
         return cls(**{**values, "paraphrases": tuple(row.paraphrases or ()), "answer_easy": row.answer_easy or ""})

@@ -22,6 +22,7 @@ from bot.store.repository import ConversationStore
 from bot.store.routes import ReplyRoute
 from bot.store.states import Channel, Delivery, EscalationStatus, ReplyVia
 from bot.store.tables import AuditEntry, Escalation, Turn, utcnow
+from bot.store.views import EscalationView
 from knowledge.core.errors import ConflictError, NotFoundError
 
 STATUSES = tuple(EscalationStatus)
@@ -54,7 +55,7 @@ def asked(turns: Sequence[Any]) -> str:
                  if t.intent == "question" and is_typed_question(t.question, t.shown_entry_id)), "")
 
 
-def reply_way(escalation: Escalation, mail_on: bool) -> ReplyVia:
+def reply_way(escalation: Escalation | EscalationView, mail_on: bool) -> ReplyVia:
     """How a reply reaches the resident: e-mail when they asked for it and the city sends mail, else the way the
     question came (the widget's next poll, a LINE push, the Slack thread); "" when there is no way."""
     if mail_on and escalation.preferred_reply == ReplyVia.EMAIL and escalation.contact_email:
@@ -76,7 +77,7 @@ class EscalationDesk:
         self.store = store
 
     def queue(self, status: str | None = None, channel: str | None = None, department: str | None = None,
-              older_than_hours: float | None = None, limit: int = 200) -> list[Escalation]:
+              older_than_hours: float | None = None, limit: int = 200) -> list[EscalationView]:
         """Oldest first, filtered the way an agent narrows the queue."""
         query = select(Escalation).order_by(Escalation.created_at).limit(limit)
         for column, value in ((Escalation.status, status), (Escalation.channel, channel),
@@ -86,7 +87,7 @@ class EscalationDesk:
         if older_than_hours:
             query = query.where(Escalation.created_at <= utcnow() - timedelta(hours=older_than_hours))
         with self.store.guard(), self.store.session() as session:
-            return list(session.scalars(query))
+            return [EscalationView.of(row) for row in session.scalars(query)]
 
     def counts(self) -> dict[str, int]:
         """How many escalations are in each status (zeros included)."""
@@ -95,7 +96,7 @@ class EscalationDesk:
             found = dict(rows.tuples().all())
         return {status: found.get(status, 0) for status in STATUSES}
 
-    def questions(self, escalations: list[Escalation]) -> dict[int, str]:
+    def questions(self, escalations: list[EscalationView]) -> dict[int, str]:
         """The resident's (masked) real question per escalated turn id, in one query; the escalated turn's own
         words when they typed no question (「担当者と話したい」 first)."""
         asked_at = {e.turn_id: e.conversation_id for e in escalations if e.turn_id is not None}
@@ -110,10 +111,10 @@ class EscalationDesk:
         return {turn_id: asked(found) or next((t.question for t in found if t.id == turn_id), "")
                 for turn_id, found in earlier.items()}
 
-    def get(self, escalation_id: str) -> Escalation:
+    def get(self, escalation_id: str) -> EscalationView:
         """One escalation; NotFoundError when it does not exist."""
         with self.store.guard(), self.store.session() as session:
-            return self._get(session, escalation_id)
+            return EscalationView.of(self._get(session, escalation_id))
 
     @staticmethod
     def _get(session: Session, escalation_id: str) -> Escalation:
@@ -215,7 +216,7 @@ class EscalationDesk:
             return None
         return self.store.cipher.open(escalation.route)
 
-    def web_replies(self, conversation_id: str) -> list[Escalation]:
+    def web_replies(self, conversation_id: str) -> list[EscalationView]:
         """Agents' replies for a widget session (an e-mailed one too, whatever became of the mail); replies
         waiting for the widget become delivered as they are handed out."""
         shown = Escalation.delivery.in_((Delivery.WAITING, Delivery.DELIVERED)) | (
@@ -227,4 +228,4 @@ class EscalationDesk:
             for escalation in found:
                 if escalation.delivery == Delivery.WAITING:
                     escalation.delivery = Delivery.DELIVERED
-            return found
+            return [EscalationView.of(escalation) for escalation in found]

@@ -51,7 +51,11 @@ def ask(
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=100)] = 10,
     out_file: Annotated[Path | None, typer.Option("--out", help="Where --batch writes its JSONL.")] = None,
 ) -> None:
-    """Ask the bot: one question, a chat on standard input, or a batch file."""
+    """Ask the bot: one question, a chat on standard input, or a batch file.
+    \f
+    This calls the answering engine (`Bot.answer`) directly, not the city (`City.handle`): an evaluation
+    run needs no store, channel or limit, and must leave none of its questions in the city's conversations,
+    statistics or escalations."""
     from bot.answer import Session
     from bot.evaluate import run_batch, write_jsonl
     from bot.labelled import read_labelled

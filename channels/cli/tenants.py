@@ -86,9 +86,9 @@ def tenants_history(limit: Annotated[int, typer.Option("--limit", min=1, max=100
 @tenants_app.command("build")
 def tenants_build(tenant_id: Annotated[str | None, typer.Argument(help="One city's id; default all.")] = None) -> None:
     """Build each city's index from its files, the shared layer and its desk's approved entries."""
-    from channels.server.tenants.build import build_cities
+    from channels.server.tenants.build import build_tenant_indexes
 
-    for city in build_cities(_server(), tenant_id):
+    for city in build_tenant_indexes(_server(), tenant_id):
         manifest = city.report.manifest
         overrides = ", ".join(city.overridden) or "none"
         out.print(f"{city.tenant.id}: index {manifest['version']}, {manifest['counts']['records']} records "
@@ -103,14 +103,14 @@ def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from bot.store import ConversationStore
-    from channels.server.tenants.build import build_cities, missing_indexes
+    from channels.server.tenants.build import build_tenant_indexes, missing_indexes
     from channels.server.tenants.server import city_apps
 
     for _, settings, _ in city_apps(server):
         ConversationStore(settings.resolved_database_url).migrate().engine.dispose()
     for tenant_id in missing_indexes(server):
         out.print(f"no index yet for {tenant_id}: building it")
-        build_cities(server, tenant_id)
+        build_tenant_indexes(server, tenant_id)
     out.print(f"madoguchi: {len(city_apps(server))} cities on http://{host}:{port}/ (chosen by host name)")
     uvicorn.run("channels.server.tenants.asgi:app", host=host, port=port, workers=workers, log_level="warning",
                 proxy_headers=False,  # each city's app believes only MADOGUCHI_TRUSTED_PROXIES

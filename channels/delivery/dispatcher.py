@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
 
+from bot.service.contracts import Delivery, OutboxItem, Spool
 from bot.service.desk import DeskServices
-from bot.store.states import Delivery
 from channels.delivery.work import HANDLERS
 from knowledge.core.errors import StoreUnavailableError
 from knowledge.core.settings import Settings
-
-if TYPE_CHECKING:
-    from bot.store.outbox import OutboxItem
-    from bot.store.spool import Spool
 
 log = logging.getLogger("madoguchi.delivery")
 

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from bot.service.contracts import Channel, Delivery, OutboxItem
 from bot.service.desk import DeskServices
-from bot.store.states import Channel, Delivery
 from channels.delivery.mail import reply_message, send_mail
 from channels.delivery.senders import post_slack, post_webhook, push_line
 from knowledge.core.errors import ConfigurationError
 from knowledge.core.settings import Settings
-
-if TYPE_CHECKING:
-    from bot.store.outbox import OutboxItem
 
 Handler = Callable[[Settings, DeskServices, "OutboxItem"], None]
 REPLY_HEADING = "【{city}の担当者からの回答】\n"

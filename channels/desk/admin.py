@@ -10,8 +10,7 @@ from fastapi import Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from bot.store.accounts import ROLES, SignedIn
-from bot.store.states import Role
+from bot.service.contracts import ROLES, Role, SignedIn
 from channels.desk.auth import ROLE_LABELS, require_role
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.wording import action_words, detail_words

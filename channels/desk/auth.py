@@ -17,8 +17,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from bot.store.accounts import ROLES, SignedIn
-from bot.store.states import Role
+from bot.service.contracts import ROLES, Role, SignedIn
 from channels.desk.render import city
 from knowledge.core.errors import ForbiddenError, UnauthorizedError
 

@@ -15,10 +15,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from bot.routing import suggest_department
-from bot.store.accounts import SignedIn
-from bot.store.calls import OUTCOMES, CallFacts
-from bot.store.masking import mask_personal_data
-from bot.store.states import Role
+from bot.service.contracts import CALL_OUTCOMES, CallFacts, Role, SignedIn, mask_personal_data
 from channels.desk.auth import require_role
 from channels.desk.labelling import source_of
 from channels.desk.render import city, desk_subrouter
@@ -79,7 +76,7 @@ def facts_of(request: Request, user: SignedIn, question: str, outcome: str, entr
 
 @router.post("/calls")
 def log_call(request: Request, question: str = Form(min_length=1, max_length=MAX_QUERY_CHARS),
-             outcome: str = Form(pattern="^(" + "|".join(OUTCOMES) + ")$"),
+             outcome: str = Form(pattern="^(" + "|".join(CALL_OUTCOMES) + ")$"),
              entry_id: str = Form("", max_length=128),
              department: str = Form("", max_length=200), handling: str = Form("", max_length=8),
              callback_phone: str = Form("", max_length=40), user: SignedIn = Agent) -> Response:

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 from bot.review import ReviewCluster, review_clusters
 from bot.service.city import City
-from bot.store.call_insights import CallFigures
+from bot.service.contracts import CallFigures, Decisions, DepartmentLoad, Period
 from channels.desk.queue import CHANNEL_LABELS
-
-if TYPE_CHECKING:
-    from bot.store.insights import Decisions, DepartmentLoad, Period
 
 TOP_CLUSTERS = 5
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from difflib import SequenceMatcher
 
-from bot.store.entry_fields import EntryFields
+from bot.service.contracts import EntryFields
 from channels.desk.wording import audience_words
 from knowledge.fields import FIELD_LABELS
 

@@ -13,8 +13,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from bot.store.accounts import SignedIn
-from bot.store.states import Role
+from bot.service.contracts import Role, SignedIn
 from channels.desk.auth import require_role
 from channels.desk.escalation import escalation_page
 from channels.desk.render import city, desk_subrouter

@@ -8,16 +8,12 @@ page then says 「公開中…」 (refreshing itself, no JavaScript needed) unti
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from bot.store.accounts import SignedIn
-from bot.store.entries import live_of, open_draft
-from bot.store.entry_fields import EntryFields
-from bot.store.states import Role
+from bot.service.contracts import EntryFields, EntryVersionView, Role, SignedIn, live_of, open_draft
 from channels.desk.auth import require_role
 from channels.desk.diff import FIELD_LABELS, field_changes
 from channels.desk.entry_forms import (
@@ -33,9 +29,6 @@ from channels.desk.entry_forms import (
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.worker import worker
 from knowledge.core.errors import NotFoundError, RequestError
-
-if TYPE_CHECKING:
-    from bot.store.tables import EntryVersion
 
 router = desk_subrouter()
 Agent = Depends(require_role(Role.AGENT))
@@ -66,7 +59,7 @@ def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 20
                 learned=city(request).bot.runtime.index.learned.of(entry_id))
 
 
-def act(request: Request, entry_id: str, user: SignedIn, work: Callable[[], EntryVersion | None],
+def act(request: Request, entry_id: str, user: SignedIn, work: Callable[[], EntryVersionView | None],
         publish: bool, done: str = "") -> Response:
     """Run one action; a refusal shows the page again with why. Decisions start a rebuild."""
     try:

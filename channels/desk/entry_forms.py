@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
 from starlette.datastructures import FormData
 
-from bot.store.entries import DECIDED
-from bot.store.entry_fields import EntryFields, split_paraphrases
-from bot.store.states import VersionStatus
+from bot.service.contracts import DECIDED, EntryFields, EntryVersionView, VersionStatus, split_paraphrases
 from channels.desk.render import city
 from channels.desk.worker import worker
 from knowledge.core.errors import RequestError
 from knowledge.fields import ENTRY_FIELDS, FIELD_LABELS, FORM_LIMITS
-from knowledge.records import Record
+from knowledge.records import AUDIENCE_NAMES, Record
 
-if TYPE_CHECKING:
-    from bot.store.tables import EntryVersion
-
-AUDIENCES = (("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）"))
+AUDIENCES = tuple((audience.value, names.choice) for audience, names in AUDIENCE_NAMES.items())
 STATUS_LABELS: dict[str, str] = {VersionStatus.DRAFT: "下書き", VersionStatus.APPROVED: "承認済み",
                                  VersionStatus.REJECTED: "却下", VersionStatus.RETIRED: "公開終了"}
 
@@ -81,7 +76,7 @@ class Publication:
     reload_off: bool
 
 
-def publication(request: Request, entry_id: str, history: list[EntryVersion]) -> Publication | None:
+def publication(request: Request, entry_id: str, history: list[EntryVersionView]) -> Publication | None:
     """None for an entry never decided on; otherwise live, or still publishing (or failed, and why)."""
     decided = [v for v in history if v.status in DECIDED]
     if not decided:

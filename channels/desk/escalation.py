@@ -20,9 +20,15 @@ from bot.answer import NONE_OF_THESE, Decision, Reason
 from bot.compose import NONE_LABEL, choice_label
 from bot.multilingual.detect import detect_language
 from bot.multilingual.texts import language_name
-from bot.store.accounts import SignedIn
-from bot.store.escalations import reply_way
-from bot.store.states import Delivery, ReplyVia, Role
+from bot.service.contracts import (
+    Delivery,
+    EscalationView,
+    ReplyVia,
+    Role,
+    SignedIn,
+    TranscriptTurn,
+    reply_way,
+)
 from channels.desk.auth import require_role
 from channels.desk.labelling import label_quoted, marked_entries
 from channels.desk.queue import AUDIENCE_LABELS, CHANNEL_LABELS, STATUS_LABELS
@@ -31,8 +37,6 @@ from knowledge.core.errors import ConflictError
 from knowledge.records import Record
 
 if TYPE_CHECKING:
-    from bot.store.escalations import TranscriptTurn
-    from bot.store.tables import Escalation
     from indexer.index import KnowledgeIndex
 
 router = desk_subrouter()
@@ -105,7 +109,7 @@ def last_with_candidates(transcript: list[TranscriptTurn]) -> TranscriptTurn | N
     return next((t for t in reversed(transcript) if t.candidates), None)
 
 
-def conflict_message(escalation: Escalation, user: SignedIn) -> str:
+def conflict_message(escalation: EscalationView, user: SignedIn) -> str:
     """Says who got there first, in words an agent reads at a glance."""
     if escalation.status == "claimed" and escalation.claimed_by and escalation.claimed_by != user.username:
         return f"既に{escalation.claimed_by}さんが対応中です。"
@@ -113,7 +117,7 @@ def conflict_message(escalation: Escalation, user: SignedIn) -> str:
         f"（{escalation.claimed_by}さん）。" if escalation.claimed_by else "。")
 
 
-def way_of(request: Request, escalation: Escalation) -> dict[str, str]:
+def way_of(request: Request, escalation: EscalationView) -> dict[str, str]:
     """Which way a reply will go, in words, and a warning when the resident asked for e-mail the server cannot send."""
     mail_on = city(request).settings.mail_on
     via = reply_way(escalation, mail_on)

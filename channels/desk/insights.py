@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
@@ -17,10 +16,7 @@ from starlette.responses import Response
 from bot.contradictions import Contradiction, ContradictionFinder
 from bot.review import SHOWN, review_clusters
 from bot.service.city import City
-from bot.store.accounts import SignedIn
-from bot.store.call_insights import OUTCOMES
-from bot.store.insights import JST, Period, today_jst
-from bot.store.states import Role
+from bot.service.contracts import CALL_OUTCOMES, JST, DepartmentLoad, Period, Role, SignedIn, today_jst
 from channels.desk.auth import require_role
 from channels.desk.charts import Chart, bar_chart, stacked_chart
 from channels.desk.dashboard import CHANNEL_LABELS, Dashboard, dashboard
@@ -29,9 +25,6 @@ from channels.desk.stats_csv import OUTCOME_LABELS, csv_response
 from channels.desk.worker import DeskWorker, worker
 from knowledge.core.errors import RequestError
 from knowledge.records import Audience, Record
-
-if TYPE_CHECKING:
-    from bot.store.insights import DepartmentLoad
 
 router = desk_subrouter()
 Agent = Depends(require_role(Role.AGENT))
@@ -85,7 +78,7 @@ def call_charts(board: Dashboard) -> list[Chart]:
     if not board.calls.total:
         return []
     days = board.period.days()
-    series = {OUTCOME_LABELS[o]: [board.calls.per_day.get((d, o), 0) for d in days] for o in OUTCOMES}
+    series = {OUTCOME_LABELS[o]: [board.calls.per_day.get((d, o), 0) for d in days] for o in CALL_OUTCOMES}
     return [stacked_chart("calls-per-day", "日ごとの電話（結果ごと）",
                           f"{days[0]} から {days[-1]} までに窓口で記録した電話の数。",
                           [d.strftime("%m-%d") for d in days], series, "件")]

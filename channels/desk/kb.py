@@ -14,9 +14,8 @@ from fastapi import Depends, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from bot.service.contracts import Role, SignedIn
 from bot.service.kb_io import export_knowledge, import_table
-from bot.store.accounts import SignedIn
-from bot.store.states import Role
 from channels.desk.auth import require_role
 from channels.desk.entry_forms import entry_path
 from channels.desk.render import city, desk_subrouter, page

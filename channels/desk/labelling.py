@@ -11,8 +11,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from bot.store.accounts import SignedIn
-from bot.store.states import LabelSource, Role
+from bot.service.contracts import LabelSource, Role, SignedIn
 from channels.desk.auth import require_role
 from channels.desk.render import city, desk_subrouter
 from knowledge.core.errors import NotFoundError, RequestError

@@ -7,22 +7,15 @@ only at `AGREEMENT` conversations or once an editor accepts them. Questions were
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from bot.store.accounts import SignedIn
-from bot.store.labels import AGREEMENT
-from bot.store.states import LabelSource, Role
+from bot.service.contracts import AGREEMENT, LabelKey, LabelSource, Role, SignedIn
 from channels.desk.auth import require_role
 from channels.desk.entry_forms import entry_path
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.worker import worker
-
-if TYPE_CHECKING:
-    from bot.store.labels import Key
 
 router = desk_subrouter()
 Editor = Depends(require_role(Role.EDITOR))
@@ -45,7 +38,7 @@ def learned_page(request: Request, done: str = "", user: SignedIn = Editor) -> R
                 usable=sum(g.usable for g in groups), refresh=state.running)
 
 
-def key_of(normalised: str, entry_id: str, audience: str) -> Key:
+def key_of(normalised: str, entry_id: str, audience: str) -> LabelKey:
     """The form's hidden fields, as a label group's key."""
     return normalised, entry_id, audience
 

@@ -8,7 +8,6 @@ sign-in into an account of its choosing.
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import Depends, Form, Request
@@ -16,8 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from bot.store.accounts import SignedIn
-from bot.store.states import Role
+from bot.service.contracts import NewSession, Role, SignedIn
 from channels.desk.auth import (
     COOKIE,
     LOGIN_COOKIE,
@@ -32,9 +30,6 @@ from channels.desk.auth import (
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.worker import worker
 from knowledge.core.errors import RateLimitedError, UnauthorizedError
-
-if TYPE_CHECKING:
-    from bot.store.accounts import NewSession
 
 router = desk_subrouter()
 LOGIN_COOKIE_SECONDS = 3600

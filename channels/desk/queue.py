@@ -7,24 +7,18 @@ are shown above the filters so an agent sees the whole day at a glance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
-from bot.store.accounts import SignedIn
-from bot.store.escalations import STATUSES
-from bot.store.states import Channel, EscalationStatus, Role
+from bot.service.contracts import STATUSES, Channel, EscalationStatus, EscalationView, Role, SignedIn
 from channels.desk.auth import require_role
 from channels.desk.render import city, page
-
-if TYPE_CHECKING:
-    from bot.store.tables import Escalation
+from knowledge.records import AUDIENCE_LABELS
 
 STATUS_LABELS: dict[str, str] = {EscalationStatus.NEW: "未対応", EscalationStatus.CLAIMED: "対応中", EscalationStatus.ANSWERED: "回答済み",
                  EscalationStatus.CLOSED: "完了", EscalationStatus.DROPPED: "取り下げ"}
 CHANNEL_LABELS: dict[str, str] = {Channel.WEB: "ウェブ", Channel.LINE: "LINE", Channel.SLACK: "Slack", Channel.PHONE: "電話"}
-AUDIENCE_LABELS = {"resident": "住民", "staff": "職員"}
 VIEWS: dict[str, tuple[str, ...]] = {"open": (EscalationStatus.NEW, EscalationStatus.CLAIMED), "all": STATUSES,
          **{status: (status,) for status in STATUSES}}
 PREVIEW_CHARS = 80
@@ -34,7 +28,7 @@ PREVIEW_CHARS = 80
 class QueueRow:
     """One line of the queue: the escalation and the first words of the resident's question."""
 
-    escalation: Escalation
+    escalation: EscalationView
     question: str
 
 

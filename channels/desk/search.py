@@ -19,8 +19,7 @@ from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
 from bot.service.city import City
-from bot.store.accounts import SignedIn
-from bot.store.states import CallOutcome, Channel, Role
+from bot.service.contracts import CallOutcome, Channel, Role, SignedIn
 from channels.desk.auth import require_role
 from channels.desk.directory import Department, directory
 from channels.desk.render import city, desk_subrouter, page

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
-from bot.store.states import CallOutcome
+from bot.service.contracts import CallOutcome
 
 if TYPE_CHECKING:
     from bot.review import ReviewCluster

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.store.states import Delivery, LabelSource, ReplyVia, Role, SignInFailure
+from bot.service.contracts import Delivery, LabelSource, ReplyVia, Role, SignInFailure
 from knowledge.fields import FIELD_LABELS
-from knowledge.records import Audience
+from knowledge.records import AUDIENCE_LABELS
 
 ROLE_LABELS: dict[str, str] = {Role.AGENT: "担当者", Role.EDITOR: "編集者", Role.ADMIN: "管理者"}
-AUDIENCE_WORDS = {Audience.RESIDENT.value: "住民", Audience.STAFF.value: "職員", Audience.ALL.value: "全員"}
 ACTION_LABELS = {
     "login": "ログイン", "login.failed": "ログインの失敗", "login.lockout": "アカウントのロック", "logout": "ログアウト",
     "user.created": "アカウントの作成", "user.role": "役割の変更", "user.password": "パスワードの変更",
@@ -71,4 +70,4 @@ def detail_words(detail: dict | None) -> list[tuple[str, str]]:
 
 def audience_words(value: object) -> str:
     """resident → 住民, staff → 職員, all → 全員 (anything else as it is)."""
-    return AUDIENCE_WORDS.get(str(value), "" if value is None else str(value))
+    return AUDIENCE_LABELS.get(str(value), "" if value is None else str(value))

@@ -32,13 +32,9 @@ _BUILD_LOCK = threading.Lock()
 
 def login_limiter(settings: Settings) -> Limiter:
     """Sign-in attempts per client address; shared through Redis when configured, like the API's limits."""
-    from bot.service.limits import RateLimiter, RedisRateLimiter, redis_client
+    from bot.service.limits import make_limiter, redis_client
 
-    client = redis_client(settings)
-    if client is None:
-        return RateLimiter(settings.desk_login_rate_per_address)
-    limit = settings.desk_login_rate_per_address
-    return RedisRateLimiter(client, f"{settings.redis_prefix}rate:desk-login:", limit)
+    return make_limiter(settings, redis_client(settings), "desk-login", settings.desk_login_rate_per_address)
 
 
 class DeskWorker:

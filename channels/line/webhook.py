@@ -23,10 +23,9 @@ from linebot.v3.messaging import (
 from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageContent
 
 from bot.service.city import City, Message
+from bot.service.contracts import ReplyRoute, storable
 from bot.service.conversation import NOT_ACCEPTED
 from bot.service.identity import LINE, Conversation
-from bot.store.routes import ReplyRoute
-from bot.store.values import storable
 from channels.line.languages import labels
 from channels.line.messages import NOT_TEXT, handed_over, to_line
 from knowledge.core.errors import ConfigurationError, RateLimitedError, RequestError, StoreRefusedError
@@ -82,7 +81,7 @@ def handle(ctx: City, event: Event) -> None:
     conversation = ctx.ids.line(user)
     api = _api(ctx)
     try:
-        ctx.admit(conversation.person)
+        ctx.admit(CHANNEL, conversation.person)
     except RateLimitedError as refused:  # a friendly sentence, not an error
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
                                               messages=[TextMessage(text=str(refused))]))

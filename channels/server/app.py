@@ -17,6 +17,7 @@ from bot.service.city import City
 from channels.desk import desk_router
 from channels.line import router as line_router
 from channels.server.city import open_city
+from channels.web.address_limit import install_address_limit
 from channels.web.api import ERRORS, build_ask_route, health_router, router
 from channels.web.errors import UnexpectedErrors, install_error_handlers
 from channels.web.limits import PathBodyLimit
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         city = app.state.madoguchi = context(settings)
         app.state.index_watcher = city.watcher
+        install_address_limit(app, settings)
         if settings.slack_bot_token is not None and settings.slack_mode == "http":
             from slack_bolt.adapter.fastapi import SlackRequestHandler
 

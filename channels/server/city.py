@@ -50,10 +50,10 @@ def build_city(settings: Settings, parts: SharedParts | None = None) -> City:
     """Load the bot and open (and migrate) the store: the expensive part, once per worker and city."""
     store = ConversationStore(settings.resolved_database_url, RouteCipher(secret_key(settings)),
                               StoreTimeouts.of(settings)).migrate()
-    per_session, per_address, per_chat_user = build_limiters(settings)
+    per_session, per_chat_user = build_limiters(settings)
     bot = city_bot(settings, parts)
     watcher = IndexWatcher(bot.reload_if_changed, settings.index_poll_seconds)
-    return City(settings, bot, store, per_session, per_address, per_chat_user, watcher)
+    return City(settings, bot, store, per_session, per_chat_user, watcher)
 
 
 def open_city(settings: Settings, parts: SharedParts | None = None) -> City:

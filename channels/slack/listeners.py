@@ -13,10 +13,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.service.city import City, Message
+from bot.service.contracts import ReplyRoute, storable
 from bot.service.conversation import NOT_ACCEPTED
 from bot.service.identity import SLACK
-from bot.store.routes import ReplyRoute
-from bot.store.values import storable
 from channels.slack.audience import speaker_audience
 from channels.slack.blocks import to_blocks
 from knowledge.core.errors import ConfigurationError, RateLimitedError, StoreRefusedError
@@ -32,7 +31,7 @@ def reply_in_thread(ctx: City, client: WebClient, channel: str, thread_ts: str, 
     typed is cleaned for the store first. Furigana is the person's choice, across their threads."""
     conversation = ctx.ids.slack(team, user, thread_ts)
     try:
-        ctx.admit(conversation.person)
+        ctx.admit(CHANNEL, conversation.person)
     except RateLimitedError as refused:  # a friendly sentence, not an error
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=str(refused))
         return

@@ -13,7 +13,7 @@ from bot.furigana import furigana_for
 from bot.service.city import City, Message
 from bot.service.identity import WEB
 from bot.service.readings import japanese_for_a_foreign_reader
-from bot.store.escalations import EscalationDesk
+from channels.web.address_limit import count_address
 from channels.web.reading_aids import with_ruby
 from channels.web.schemas import (
     SESSION_PATTERN,
@@ -51,8 +51,9 @@ def context(request: Request) -> City:
 
 
 def _limit(ctx: City, request: Request, session_id: str) -> None:
-    ctx.per_address.check(request.client.host if request.client else "unknown")
-    ctx.per_session.check(session_id)
+    """The client address's limit (HTTP's own), then the session's, which the city counts for every channel."""
+    count_address(request)
+    ctx.admit(CHANNEL, ctx.ids.web(session_id).person)
 
 
 def _entry(reply: Answer) -> EntryOut | None:
@@ -115,7 +116,7 @@ def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN, d
     while its panel is open and a hand-over waits."""
     ctx = context(request)
     _limit(ctx, request, session_id)
-    desk = EscalationDesk(ctx.store)
+    desk = ctx.desk.escalations
     try:
         found = desk.web_replies(ctx.ids.web(session_id).id)
         questions = desk.questions(found)

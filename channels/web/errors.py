@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from channels.web.address_limit import count_address
 from knowledge.core.errors import MadoguchiError, RateLimitedError
 
 log = logging.getLogger("madoguchi.web")
@@ -33,11 +34,10 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
 def _over_address_limit(request: Request) -> JSONResponse | None:
     """An API request that fails validation still counts toward its address's limit, so malformed requests
     cannot be sent without end; the 429 once the address is over it."""
-    ctx = getattr(request.app.state, "madoguchi", None)
-    if ctx is None or not request.url.path.startswith("/api/"):
+    if not request.url.path.startswith("/api/"):
         return None
     try:
-        ctx.per_address.check(request.client.host if request.client else "unknown")
+        count_address(request)
     except RateLimitedError as exc:
         return _ours(request, exc)
     return None

@@ -1,8 +1,8 @@
 """Body-size limits of the web server: refused with 413 while the body streams in, before the app reads it.
 
 The resident API takes small JSON (`MADOGUCHI_MAX_BODY_BYTES`); desk forms carry long answers and whole
-spreadsheets, so paths under `/desk/` get `MADOGUCHI_DESK_MAX_BODY_BYTES` instead (`PathBodyLimit`). Rate
-limits are the city's, in `bot.service.limits`.
+spreadsheets, so paths under `/desk/` get `MADOGUCHI_DESK_MAX_BODY_BYTES` instead (`PathBodyLimit`). The
+limit per client address is in `address_limit.py`; per-person limits are the city's (`City.admit`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.furigana import Furigana, furigana_for
-from bot.store.values import CleanStr
+from bot.service.contracts import CleanStr
+from channels.web.address_limit import count_address
 from channels.web.schemas import AskResponse
 
 router = APIRouter(prefix="/api/v1")
@@ -50,6 +51,6 @@ def with_ruby(furigana: Furigana, response: AskResponse) -> AskResponse:
 def furigana(body: FuriganaRequest, request: Request) -> FuriganaOut:
     """Readings for texts the widget already shows; counted against the client address's request limit."""
     ctx = request.app.state.madoguchi
-    ctx.per_address.check(request.client.host if request.client else "unknown")
+    count_address(request)
     reader = furigana_for(ctx.settings)
     return FuriganaOut(ruby=[reader.ruby(text) for text in body.texts])

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-from bot.store.values import PART_LENGTH, CleanStr
+from bot.service.contracts import PART_LENGTH, CleanStr
 
 SESSION_PATTERN = rf"^[A-Za-z0-9_-]{{8,{PART_LENGTH}}}$"  # the longest part a conversation id keeps as sent
 NOT_BLANK = r"\S"

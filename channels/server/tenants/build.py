@@ -43,7 +43,8 @@ def overridden_id(problem: Problem, shared_files: set[str]) -> str | None:
     return None if any(found["first"].startswith(f"{shared} ") for shared in shared_files) else found["id"]
 
 
-def build_city(settings: Settings, tenant: Tenant, shared_files: set[str], builder: IndexBuilder) -> CityBuild:
+def build_tenant_index(settings: Settings, tenant: Tenant, shared_files: set[str],
+                       builder: IndexBuilder) -> CityBuild:
     """The city's index, desk entries included whenever its database has any."""
     entries = desk_entries(settings)
     try:
@@ -67,13 +68,13 @@ def chosen(parsed: TenantsFile, only: str | None) -> list[Tenant]:
     return found
 
 
-def build_cities(server: Settings, only: str | None = None) -> list[CityBuild]:
+def build_tenant_indexes(server: Settings, only: str | None = None) -> list[CityBuild]:
     """Every chosen city's index, with one model loaded for all of them (cities share it at serve time too)."""
     parsed = load_tenants(server)
     shared_files = {str(path) for path in discover(parsed.shared_sources)} if parsed.shared_sources else set()
     builder = new_builder(server)
-    return [build_city(tenant_settings(server, parsed.shared_sources, tenant), tenant, shared_files, builder)
-            for tenant in chosen(parsed, only)]
+    return [build_tenant_index(tenant_settings(server, parsed.shared_sources, tenant), tenant, shared_files,
+                               builder) for tenant in chosen(parsed, only)]
 
 
 def missing_indexes(server: Settings) -> list[str]:
