@@ -54,7 +54,7 @@ class BM25Index:
         self.vocabulary: dict[str, int] = {}
         self.idf = np.zeros(0, dtype=np.float32)
         self.matrix = Columns.of(*(np.zeros(0, dtype=np.int64),) * 2, np.zeros(0, dtype=np.float32), (0, 0))
-        self._listed: tuple[Columns | None, list[int]] = (None, [])
+        self._listed: tuple[Columns | None, list[int], bool] = (None, [], True)
 
     @property
     def size(self) -> int:
@@ -106,9 +106,14 @@ class BM25Index:
 
     def _starts(self) -> list[int]:
         """The column starts as a Python list, made once per matrix: indexing it is far cheaper than numpy's."""
+        return self._facts()[1]
+
+    def _facts(self) -> tuple[Columns | None, list[int], bool]:
+        """Made once per matrix: the column starts, and whether every stored weight is positive (BM25's always
+        are), which spares coverage a mask per query."""
         if self._listed[0] is not self.matrix:
-            self._listed = (self.matrix, self.matrix.indptr.tolist())
-        return self._listed[1]
+            self._listed = (self.matrix, self.matrix.indptr.tolist(), bool((self.matrix.data > 0).all()))
+        return self._listed
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query terms (repeated terms count once)."""
@@ -122,7 +127,8 @@ class BM25Index:
         A query word no document has (猫 where only 犬 is registered) counts with the largest IDF a word can
         have: it is what the question is about, and no entry saying nothing of it covers the question."""
         postings = self._postings(terms)
-        unseen = len({t for t in terms if t not in self.vocabulary}) * self.unseen_idf
+        vocabulary = self.vocabulary
+        unseen = len({t for t in terms if t not in vocabulary}) * self.unseen_idf if terms else 0.0
         return self._scores(postings[1], postings[2]), self._coverage(*postings, unseen)
 
     @property
@@ -140,10 +146,14 @@ class BM25Index:
         total = (float(self.idf[columns].sum()) if len(columns) else 0.0) + unseen
         if total <= 0 or not len(columns):
             return np.zeros(self.size, dtype=np.float32)
-        present = weights > 0
         share = np.zeros(self.size, dtype=np.float32)
-        np.add.at(share, documents[present], np.repeat(self.idf[columns], lengths)[present])
-        return share / total
+        if self._facts()[2]:
+            np.add.at(share, documents, np.repeat(self.idf[columns], lengths))
+        else:
+            present = weights > 0
+            np.add.at(share, documents[present], np.repeat(self.idf[columns], lengths)[present])
+        share /= np.float32(total)
+        return share
 
     def save(self, folder: Path, name: str) -> None:
         """Two files: NAME.npz (weights) and NAME.vocab.json."""
