@@ -7,7 +7,9 @@ them raw with a simple reciprocal-rank fusion.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -67,6 +69,20 @@ class OwnerMax:
         self._starts = None if len(starts) == len(owners) else starts
         contiguous = len(self._records) and self._records[-1] - self._records[0] + 1 == len(self._records)
         self._target = slice(int(self._records[0]), int(self._records[-1]) + 1) if contiguous else self._records
+        self.direct = bool(contiguous) and self._starts is None and self._in_order
+
+    def into(self, row: np.ndarray) -> np.ndarray:
+        """With `direct` (every record of the field has exactly one unit, in order and without a gap), the row's
+        cells that `write` would copy the unit scores to one to one: scores can be added up there in place."""
+        return row[self._target]
+
+    def fill(self, row: np.ndarray, score: Callable[[np.ndarray | None], np.ndarray]) -> None:
+        """row[record] = the largest of that record's unit scores, as `score(out)` gives them (into `out`, or
+        into a new array when it is None)."""
+        if self.direct:
+            score(self.into(row))
+        else:
+            self.write(row, score(None))
 
     def write(self, row: np.ndarray, scores: np.ndarray) -> None:
         """row[record] = the largest score among that record's units."""
@@ -104,13 +120,17 @@ class Retriever:
         for name in FIELDS:
             if not self.index.lexical[name].size:
                 continue  # no unit of this field (a city without paraphrases): nothing to score
+            owners, bm25, cover = self._lexical_max[name], table[Signal.of("bm25", name)], table[Signal.of("cover", name)]
+            if owners.direct:
+                self.index.lexical[name].scores_and_coverage(terms, (owners.into(bm25), owners.into(cover)))
+                continue
             scores, coverage = self.index.lexical[name].scores_and_coverage(terms)
-            self._lexical_max[name].write(table[Signal.of("bm25", name)], scores)
-            self._lexical_max[name].write(table[Signal.of("cover", name)], coverage)
+            owners.write(bm25, scores)
+            owners.write(cover, coverage)
 
     def _reading(self, text: str, table: np.ndarray) -> None:
-        scores = self.index.lexical[READING].scores(self.normaliser.reading_grams(text))
-        self._lexical_max[READING].write(table[Signal.BM25_READING], scores)
+        grams = self.normaliser.reading_grams(text)
+        self._lexical_max[READING].fill(table[Signal.BM25_READING], partial(self.index.lexical[READING].scores, grams))
 
     def _expanded(self, terms: list[str], text: str, table: np.ndarray) -> None:
         """BM25 of the query with each word's nearest city words added, and character-bigram BM25."""
@@ -118,10 +138,10 @@ class Retriever:
         unknown = self.index.neighbours.unknown([t for t in terms if t not in pages], self.embedder.encode_queries)
         weights = self.index.neighbours.weights(terms, unknown)
         for name in ("question", "answer"):
-            scores = weighted_scores(self.index.lexical[name], weights)
-            self._lexical_max[name].write(table[Signal.of("bm25x", name)], scores)
-        scores = self.index.lexical[BIGRAM].scores(char_bigrams(text))
-        self._lexical_max[BIGRAM].write(table[Signal.BM25_BIGRAM], scores)
+            self._lexical_max[name].fill(table[Signal.of("bm25x", name)],
+                                         partial(weighted_scores, self.index.lexical[name], weights))
+        bigrams = partial(self.index.lexical[BIGRAM].scores, char_bigrams(text))
+        self._lexical_max[BIGRAM].fill(table[Signal.BM25_BIGRAM], bigrams)
 
     def _dense(self, text: str, table: np.ndarray) -> None:
         vector = self.embedder.encode_queries([text])
