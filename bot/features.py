@@ -46,10 +46,11 @@ def shortlist(signals: np.ndarray, per_signal: int = SHORTLIST_PER_SIGNAL) -> np
         return np.arange(count)
     columns = signals.T[list(RANKED_SIGNALS)]
     reached = columns > 0
-    crowded = np.flatnonzero(np.count_nonzero(reached, axis=1) > per_signal)  # a sparse signal keeps all it reached
+    crowded = np.flatnonzero(reached.sum(axis=1) > per_signal)  # a sparse signal keeps all it reached
     if len(crowded):
-        kth = np.sort(columns[crowded], axis=1)[:, count - per_signal]  # faster than np.partition on these rows
-        reached[crowded] &= columns[crowded] >= kth[:, None]
+        values = columns[crowded]
+        kth = np.sort(values, axis=1)[:, count - per_signal]  # faster than np.partition on these rows
+        reached[crowded] &= values >= kth[:, None]
     return np.flatnonzero(reached.any(axis=0))
 
 
@@ -76,12 +77,14 @@ GAP, DENSE_BEST, PASSAGE = CANDIDATE_FEATURES.index("dense_best_gap"), ROWS.inde
 
 def _best_first(rows: np.ndarray) -> np.ndarray:
     """Per row, positions from the highest value down, ties in position order: what a stable argsort of -row
-    gives, from one plain sort of 64-bit keys (the float's bits ordered as unsigned, then the position) at
-    half the cost of numpy's stable sort. Adding 0 makes -0.0 and 0.0 one key, as they compare equal."""
-    bits = (rows.astype(np.float32) + np.float32(0)).view(np.uint32)
-    ascending = np.where(bits >> 31 == 1, ~bits, bits | np.uint32(0x80000000))
-    keys = ((~ascending).astype(np.uint64) << np.uint64(32)) | np.arange(rows.shape[1], dtype=np.uint64)
-    return (np.sort(keys, axis=1) & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    gives, from one plain sort of 64-bit keys (the float's bits made to order as unsigned integers from high
+    to low, then the position) at half the cost of numpy's stable sort. Adding 0 makes -0.0 and 0.0 one key,
+    as they compare equal; a non-negative float's bits are flipped below the sign, a negative one's are not."""
+    bits = (rows.astype(np.float32) + np.float32(0)).view(np.int32)
+    descending = (bits ^ (~(bits >> 31) & np.int32(0x7FFFFFFF))).view(np.uint32)
+    keys = (descending.astype(np.uint64) << np.uint64(32)) | np.arange(rows.shape[1], dtype=np.uint64)
+    keys.sort(axis=1)
+    return (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
 
 
 def _reciprocal_ranks(rows: np.ndarray) -> np.ndarray:
@@ -92,9 +95,22 @@ def _reciprocal_ranks(rows: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + ranks)
 
 
+def _mean_and_spread(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's mean and standard deviation, the very numbers `rows.mean(axis=1)` and `rows.std(axis=1)` give
+    (numpy's own steps: the same sums and divisions), with the mean summed once instead of twice."""
+    count = np.intp(rows.shape[1])
+    mean = np.add.reduce(rows, axis=1, keepdims=True)
+    np.true_divide(mean, count, out=mean, casting="unsafe")
+    deviations = np.subtract(rows, mean)
+    np.square(deviations, out=deviations)
+    spread = np.add.reduce(deviations, axis=1, keepdims=True)
+    np.true_divide(spread, count, out=spread, casting="unsafe")
+    return mean, np.sqrt(spread, out=spread)
+
+
 def _z(rows: np.ndarray, kept: np.ndarray) -> np.ndarray:
     """Standard scores of the kept values against every candidate's; a row without spread scores zero."""
-    spread, mean = rows.std(axis=1, keepdims=True), rows.mean(axis=1, keepdims=True)
+    mean, spread = _mean_and_spread(rows)
     flat = spread <= 1e-9
     return np.where(flat, np.float32(0), (kept - mean) / np.where(flat, np.float32(1), spread))
 

@@ -54,7 +54,7 @@ class BM25Index:
         self.vocabulary: dict[str, int] = {}
         self.idf = np.zeros(0, dtype=np.float32)
         self.matrix = Columns.of(*(np.zeros(0, dtype=np.int64),) * 2, np.zeros(0, dtype=np.float32), (0, 0))
-        self._listed: tuple[Columns | None, list[int]] = (None, [])
+        self._listed: tuple[Columns | None, list[int], bool] = (None, [], True)
 
     @property
     def size(self) -> int:
@@ -106,44 +106,57 @@ class BM25Index:
 
     def _starts(self) -> list[int]:
         """The column starts as a Python list, made once per matrix: indexing it is far cheaper than numpy's."""
+        return self._facts()[1]
+
+    def _facts(self) -> tuple[Columns | None, list[int], bool]:
+        """Made once per matrix: the column starts, and whether every stored weight is positive (BM25's always
+        are), which spares coverage a mask per query."""
         if self._listed[0] is not self.matrix:
-            self._listed = (self.matrix, self.matrix.indptr.tolist())
-        return self._listed[1]
+            self._listed = (self.matrix, self.matrix.indptr.tolist(), bool((self.matrix.data > 0).all()))
+        return self._listed
 
-    def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every document for the query terms (repeated terms count once)."""
+    def scores(self, terms: Sequence[str], out: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every document for the query terms (repeated terms count once); `out`, zeroed, receives
+        them when given (a row of the retriever's table, so no array is made and copied)."""
         _, documents, weights, _ = self._postings(terms)
-        return self._scores(documents, weights)
+        return self._scores(documents, weights, out)
 
-    def scores_and_coverage(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def scores_and_coverage(self, terms: Sequence[str], out: tuple[np.ndarray, np.ndarray] | None = None
+                            ) -> tuple[np.ndarray, np.ndarray]:
         """BM25 scores, and the share of the query's IDF mass each document contains (1.0: every query term
-        is there), from one walk over the postings.
+        is there), from one walk over the postings; into `out` (two zeroed arrays) when given.
 
         A query word no document has (猫 where only 犬 is registered) counts with the largest IDF a word can
         have: it is what the question is about, and no entry saying nothing of it covers the question."""
         postings = self._postings(terms)
-        unseen = len({t for t in terms if t not in self.vocabulary}) * self.unseen_idf
-        return self._scores(postings[1], postings[2]), self._coverage(*postings, unseen)
+        vocabulary = self.vocabulary
+        unseen = len({t for t in terms if t not in vocabulary}) * self.unseen_idf
+        scores, coverage = out if out is not None else (None, None)
+        return self._scores(postings[1], postings[2], scores), self._coverage(*postings, unseen, coverage)
 
     @property
     def unseen_idf(self) -> float:
         """The IDF of a term no document contains (document frequency 0)."""
         return float(np.log1p((self.size + 0.5) / 0.5))
 
-    def _scores(self, documents: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        total = np.zeros(self.size, dtype=np.float32)
+    def _scores(self, documents: np.ndarray, weights: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        total = np.zeros(self.size, dtype=np.float32) if out is None else out
         np.add.at(total, documents, weights)
         return total
 
     def _coverage(self, columns: np.ndarray, documents: np.ndarray, weights: np.ndarray,
-                  lengths: np.ndarray, unseen: float = 0.0) -> np.ndarray:
+                  lengths: np.ndarray, unseen: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
         total = (float(self.idf[columns].sum()) if len(columns) else 0.0) + unseen
+        share = np.zeros(self.size, dtype=np.float32) if out is None else out
         if total <= 0 or not len(columns):
-            return np.zeros(self.size, dtype=np.float32)
-        present = weights > 0
-        share = np.zeros(self.size, dtype=np.float32)
-        np.add.at(share, documents[present], np.repeat(self.idf[columns], lengths)[present])
-        return share / total
+            return share
+        if self._facts()[2]:
+            np.add.at(share, documents, np.repeat(self.idf[columns], lengths))
+        else:
+            present = weights > 0
+            np.add.at(share, documents[present], np.repeat(self.idf[columns], lengths)[present])
+        share /= np.float32(total)
+        return share
 
     def save(self, folder: Path, name: str) -> None:
         """Two files: NAME.npz (weights) and NAME.vocab.json."""

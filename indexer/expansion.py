@@ -141,10 +141,10 @@ class TermNeighbours:
         return cls(neighbours, payload["words"], np.load(folder / VECTORS_FILE))
 
 
-def weighted_scores(bm25: BM25Index, weights: dict[str, float]) -> np.ndarray:
+def weighted_scores(bm25: BM25Index, weights: dict[str, float], out: np.ndarray | None = None) -> np.ndarray:
     """Σ weight · BM25 column over the weighted words: BM25 of an expanded query, added word after word in
-    float32 (`np.add.at` adds in order), all postings gathered at once."""
-    total = np.zeros(bm25.size, dtype=np.float32)
+    float32 (`np.add.at` adds in order), all postings gathered at once; into `out` (zeroed) when given."""
+    total = np.zeros(bm25.size, dtype=np.float32) if out is None else out
     known = [(column, weight) for term, weight in weights.items() if (column := bm25.vocabulary.get(term)) is not None]
     if known:
         columns, factors = zip(*known, strict=True)

@@ -7,7 +7,9 @@ them raw with a simple reciprocal-rank fusion.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -17,10 +19,10 @@ from indexer.expansion import char_bigrams, weighted_scores
 from indexer.index import BIGRAM, FIELDS, LEXICAL, READING, KnowledgeIndex
 from indexer.kana import KanaReadings
 from indexer.normalise import NormalisedText, TextNormaliser
-from indexer.signals import BM25, DENSE, RANKED, SIGNALS, Signal
+from indexer.signals import BM25, DENSE, RANKED, SIGNALS, Signal, columns
 from knowledge.records import Audience, Record
 
-WORD_SIGNALS = [*BM25, Signal.BM25_READING, Signal.BM25X_QUESTION, Signal.BM25X_ANSWER]  # not character bigrams
+WORD_RUN = (Signal.BM25_READING, Signal.BM25X_QUESTION, Signal.BM25X_ANSWER)  # with BM25: the word signals
 DENSE_CANDIDATES = 400
 EXACT_DENSE_LIMIT = APPROXIMATE_ABOVE  # below it every unit is scored exactly, so no graph is built
 RRF_K = 60
@@ -67,6 +69,20 @@ class OwnerMax:
         self._starts = None if len(starts) == len(owners) else starts
         contiguous = len(self._records) and self._records[-1] - self._records[0] + 1 == len(self._records)
         self._target = slice(int(self._records[0]), int(self._records[-1]) + 1) if contiguous else self._records
+        self.direct = bool(contiguous) and self._starts is None and self._in_order
+
+    def into(self, row: np.ndarray) -> np.ndarray:
+        """With `direct` (every record of the field has exactly one unit, in order and without a gap), the row's
+        cells that `write` would copy the unit scores to one to one: scores can be added up there in place."""
+        return row[self._target]
+
+    def fill(self, row: np.ndarray, score: Callable[[np.ndarray | None], np.ndarray]) -> None:
+        """row[record] = the largest of that record's unit scores, as `score(out)` gives them (into `out`, or
+        into a new array when it is None)."""
+        if self.direct:
+            score(self.into(row))
+        else:
+            self.write(row, score(None))
 
     def write(self, row: np.ndarray, scores: np.ndarray) -> None:
         """row[record] = the largest score among that record's units."""
@@ -89,8 +105,8 @@ class Retriever:
         self._resident_sees = np.array([r.audience is not Audience.STAFF for r in index.records], dtype=bool)
         self._resident_sees.flags.writeable = False
         self._lexical_max = {f: OwnerMax(index.unit_record[index.field_units(f)]) for f in LEXICAL}
-        self._dense_units = [index.field_units(f) for f in FIELDS]
-        self._dense_max = [OwnerMax(index.unit_record[units]) for units in self._dense_units]
+        self._dense_units = [_as_slice(index.field_units(f)) for f in FIELDS]
+        self._dense_max = [OwnerMax(index.unit_record[index.field_units(f)]) for f in FIELDS]
         rows, columns = index.unit_record.astype(np.int64), np.array(DENSE, dtype=np.int64)[index.unit_field]
         self._dense_cells = columns * len(index.records) + rows  # each unit's dense cell in the flattened table
 
@@ -104,13 +120,17 @@ class Retriever:
         for name in FIELDS:
             if not self.index.lexical[name].size:
                 continue  # no unit of this field (a city without paraphrases): nothing to score
+            owners, bm25, cover = self._lexical_max[name], table[Signal.of("bm25", name)], table[Signal.of("cover", name)]
+            if owners.direct:
+                self.index.lexical[name].scores_and_coverage(terms, (owners.into(bm25), owners.into(cover)))
+                continue
             scores, coverage = self.index.lexical[name].scores_and_coverage(terms)
-            self._lexical_max[name].write(table[Signal.of("bm25", name)], scores)
-            self._lexical_max[name].write(table[Signal.of("cover", name)], coverage)
+            owners.write(bm25, scores)
+            owners.write(cover, coverage)
 
     def _reading(self, text: str, table: np.ndarray) -> None:
-        scores = self.index.lexical[READING].scores(self.normaliser.reading_grams(text))
-        self._lexical_max[READING].write(table[Signal.BM25_READING], scores)
+        grams = self.normaliser.reading_grams(text)
+        self._lexical_max[READING].fill(table[Signal.BM25_READING], partial(self.index.lexical[READING].scores, grams))
 
     def _expanded(self, terms: list[str], text: str, table: np.ndarray) -> None:
         """BM25 of the query with each word's nearest city words added, and character-bigram BM25."""
@@ -118,15 +138,16 @@ class Retriever:
         unknown = self.index.neighbours.unknown([t for t in terms if t not in pages], self.embedder.encode_queries)
         weights = self.index.neighbours.weights(terms, unknown)
         for name in ("question", "answer"):
-            scores = weighted_scores(self.index.lexical[name], weights)
-            self._lexical_max[name].write(table[Signal.of("bm25x", name)], scores)
-        scores = self.index.lexical[BIGRAM].scores(char_bigrams(text))
-        self._lexical_max[BIGRAM].write(table[Signal.BM25_BIGRAM], scores)
+            self._lexical_max[name].fill(table[Signal.of("bm25x", name)],
+                                         partial(weighted_scores, self.index.lexical[name], weights))
+        bigrams = partial(self.index.lexical[BIGRAM].scores, char_bigrams(text))
+        self._lexical_max[BIGRAM].fill(table[Signal.BM25_BIGRAM], bigrams)
 
     def _dense(self, text: str, table: np.ndarray) -> None:
         vector = self.embedder.encode_queries([text])
         if self.index.dense.size <= EXACT_DENSE_LIMIT:
-            scores = np.maximum(self.index.dense.all_scores(vector), 0.0)
+            scores = self.index.dense.all_scores(vector)
+            np.maximum(scores, np.float32(0), out=scores)
             for signal, units, owners in zip(DENSE, self._dense_units, self._dense_max, strict=True):
                 owners.write(table[signal], scores[units])
             return
@@ -144,10 +165,18 @@ class Retriever:
             self._reading(query.text, table)
             self._expanded(query.search_terms, query.text, table)
             self._dense(query.text, table)
-        lexical = (table[WORD_SIGNALS] > 0).any(axis=0)  # bigrams alone (ます, して) reach nearly every entry
+        lexical = self._reached_by_words(table)  # bigrams alone (ます, して) reach nearly every entry
         dense_best = table[DENSE[0]: DENSE[-1] + 1].max(axis=0)
         reached = np.flatnonzero(self.visible(audience) & (lexical | self._near(dense_best)))
         return Retrieval(query, reached, np.take(table, reached, axis=1).T)
+
+    @staticmethod
+    def _reached_by_words(table: np.ndarray) -> np.ndarray:
+        """Records with a positive score in any word signal. The word signals are two runs of neighbouring rows,
+        and the largest of non-negative scores is positive exactly when one of them is: two views, no copy."""
+        reached = table[columns(BM25)].max(axis=0) > 0
+        reached |= table[columns(WORD_RUN)].max(axis=0) > 0
+        return reached
 
     @staticmethod
     def _near(dense_best: np.ndarray) -> np.ndarray:
@@ -156,6 +185,13 @@ class Retriever:
             return np.zeros(0, dtype=bool)
         keep = min(DENSE_CANDIDATES, len(dense_best))
         return dense_best >= np.partition(dense_best, len(dense_best) - keep)[len(dense_best) - keep]
+
+
+def _as_slice(units: np.ndarray) -> np.ndarray | slice:
+    """Unit numbers that run without a gap as a slice: reading them is then a view, not a copy."""
+    if len(units) and units[-1] - units[0] + 1 == len(units):
+        return slice(int(units[0]), int(units[-1]) + 1)
+    return units
 
 
 def reciprocal_rank_fusion(signals: np.ndarray) -> np.ndarray:
