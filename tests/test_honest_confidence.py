@@ -1,6 +1,7 @@
 """Day one without labels: confidence that admits what the top entry does not say, and kana typing answered
 like kanji. Through `madoguchi ask --batch` on the sample city, and on questions kept apart from training
-(tests/data/unseen_questions.jsonl, written before the bot's answers to them were seen)."""
+(tests/data/unseen_questions.jsonl and unseen_questions_2.jsonl, each written before the bot's answers to it
+were seen)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from indexer.bm25 import BM25Index
 pytestmark = pytest.mark.integration
 
 UNSEEN = Path(__file__).resolve().parent / "data" / "unseen_questions.jsonl"
+UNSEEN_2 = Path(__file__).resolve().parent / "data" / "unseen_questions_2.jsonl"
 
 
 def ask_batch(cli: CliRunner, index_dir: Path, tmp_path: Path, texts: list[str]) -> list[dict]:
@@ -66,9 +68,10 @@ def test_asking_how_much_of_an_entry_that_states_no_amount_is_not_answered(cli: 
     assert cost["results"][0]["id"] == "R109" and cost["decision"] != "answer"
 
 
-def unseen_metrics(cli: CliRunner, index_dir: Path, tmp_path: Path, first: str) -> dict[str, float]:
+def unseen_metrics(cli: CliRunner, index_dir: Path, tmp_path: Path, first: str,
+                   path: Path = UNSEEN) -> dict[str, float]:
     """Decision metrics of `madoguchi ask --batch` over the unseen questions whose ids start with `first`."""
-    queries = [q for q in read_labelled(UNSEEN) if q.id[0] in first]
+    queries = [q for q in read_labelled(path) if q.id[0] in first]
     lines = ask_batch(cli, index_dir, tmp_path, [q.text for q in queries])
     for query, line in zip(queries, lines, strict=True):
         line["id"] = query.id
@@ -87,6 +90,18 @@ def test_most_of_a_hundred_unseen_questions_nothing_answers_go_to_a_person(cli: 
     """All 117 (83 written later, also before their answers were seen). Wrong answers: 5 of 117 when written,
     above the 2% the city asks for; the bound here keeps it from getting worse."""
     metrics = unseen_metrics(cli, sample_index_dir, tmp_path, "unvw")
+    assert metrics["escalated_when_unanswerable"] >= 0.70
+    assert metrics["wrong_answer"] <= 0.05
+    assert metrics["answered_right"] + metrics["clarified_right"] >= 0.90
+
+
+@pytest.mark.xfail(strict=True, reason="second blind set, when written: wrong answers 7 of 80, 14 of 25 escalated, "
+                                      "answered or clarified right 44 of 55; see the notes of issue 16")
+def test_a_second_set_written_blind_meets_the_same_bounds(cli: CliRunner, sample_index_dir: Path,
+                                                          tmp_path: Path) -> None:
+    """80 more (55 answerable, 25 that nothing answers), written by someone else before any answer was seen,
+    held to the bounds the 117 are held to."""
+    metrics = unseen_metrics(cli, sample_index_dir, tmp_path, "b", UNSEEN_2)
     assert metrics["escalated_when_unanswerable"] >= 0.70
     assert metrics["wrong_answer"] <= 0.05
     assert metrics["answered_right"] + metrics["clarified_right"] >= 0.90
