@@ -17,6 +17,7 @@ from indexer.embedding import Embedder
 from indexer.expansion import TermNeighbours, char_bigrams
 from indexer.index import BIGRAM, FIELDS, FORMAT_VERSION, READING, KnowledgeIndex, record_units
 from indexer.integrity import corpus_hash
+from indexer.kana import KanaReadings
 from indexer.learned import Learned, carried
 from indexer.normalise import TextNormaliser, forget_build_texts
 from indexer.store import IndexStore
@@ -111,8 +112,9 @@ class IndexBuilder:
         lexical = self._lexical(texts, fields)
         dense = self._dense(texts)
         neighbours = self._term_neighbours(lexical["answer"])
+        kana = KanaReadings.of((r.question for r in records), lexical["answer"])
         manifest = self._manifest(records, fields, sources, time.perf_counter() - started, learned)
-        return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, learned, neighbours)
+        return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, kana, learned, neighbours)
 
     def run(self, records: list[Record], store: IndexStore, sources: dict[str, Any], keep: int = 3,
             learned: Learned | None = None, note: str = "built") -> dict:

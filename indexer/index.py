@@ -17,6 +17,7 @@ from indexer.bm25 import BM25Index
 from indexer.dense import FaissVectorIndex
 from indexer.expansion import TermNeighbours
 from indexer.integrity import CHECKSUMS, file_checksums, verify_files, verify_records
+from indexer.kana import KanaReadings
 from indexer.learned import Learned
 from indexer.store import IndexStore
 from knowledge.core.errors import CorruptIndexError, IncompatibleIndexError
@@ -46,6 +47,7 @@ class KnowledgeIndex:
     unit_field: np.ndarray
     lexical: dict[str, BM25Index]
     dense: FaissVectorIndex
+    kana: KanaReadings
     learned: Learned = field(default_factory=Learned)
     neighbours: TermNeighbours = field(default_factory=TermNeighbours)
 
@@ -75,6 +77,7 @@ class KnowledgeIndex:
         for name, bm25 in self.lexical.items():
             bm25.save(folder, f"bm25-{name}")
         self.dense.save(folder / "dense.faiss")
+        self.kana.save(folder)
         self.learned.save(folder)
         self.neighbours.save(folder)
         self.manifest[CHECKSUMS] = file_checksums(folder)
@@ -113,6 +116,7 @@ def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, st
         units = np.load(folder / "units.npz")
         lexical = {name: BM25Index.load(folder, f"bm25-{name}") for name in LEXICAL}
         dense = FaissVectorIndex.load(folder / "dense.faiss")
+        kana = KanaReadings.load(folder, (r.question for r in records), lexical["answer"])
         learned = Learned.read(folder)
         neighbours = TermNeighbours.load(folder)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
@@ -120,4 +124,5 @@ def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, st
     if len(records) != manifest["counts"]["records"] or dense.size != len(units["record"]):
         raise CorruptIndexError(f"{folder}: file sizes disagree with the manifest; rebuild the index")
     verify_records(folder, manifest, records)
-    return KnowledgeIndex(manifest, records, units["record"], units["field"], lexical, dense, learned, neighbours)
+    return KnowledgeIndex(manifest, records, units["record"], units["field"], lexical, dense, kana, learned,
+                          neighbours)

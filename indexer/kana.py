@@ -5,12 +5,20 @@ Sudachi reads 児童手当 and じどうてあて alike (ジドウテアテ) but
 a lower confidence than the same question in kanji. The words of the city's entries are known with their
 readings; a question with no kanji has each kana run matched against those readings, longest cover
 first, and the matched pieces replaced by the city's word, so both spellings are answered alike.
+
+Reading every word of a city through Sudachi touches scattered rows of its 71.5 MB connection matrix, so the
+build does it once and keeps the result in the version (kana-readings.json); a worker loading the version
+reads that file and leaves the dictionary's pages alone. A version built before the file existed is read
+through Sudachi at load, as it always was.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from indexer.bm25 import BM25Index
 from indexer.normalise import normalise_width
@@ -23,6 +31,8 @@ INFLECTING = frozenset({"動詞", "助動詞", "形容詞"})  # したい is す
 MIN_READING = 3  # two-kana readings (フリ, コマ) match by chance too often
 MAX_READING = 12
 HIRAGANA_TO_KATAKANA = 0x60
+READINGS_FILE = "kana-readings.json"
+log = logging.getLogger("madoguchi.index")
 
 
 def katakana(text: str) -> str:
@@ -33,16 +43,11 @@ def katakana(text: str) -> str:
 class KanaReadings:
     """Reading (katakana) → the city's word as its entries write it (with kanji, or in katakana)."""
 
-    def __init__(self, words: Mapping[str, int], inflected: frozenset[str] = frozenset()) -> None:
-        """`words`: the city's words with how many entries use them; of two words read alike (保険, 保健)
-        the more used one is written. `inflected`: those that are verb or adjective forms (振り込ま)."""
-        splitter, uses = shared_splitter("A"), dict[str, int]()
-        self.words: dict[str, str] = {}
+    def __init__(self, words: Mapping[str, str], inflected: frozenset[str] = frozenset()) -> None:
+        """`words`: katakana reading → the city's word. `inflected`: those that are verb or adjective forms
+        (振り込ま), which may replace kana Sudachi reads as inflecting."""
+        self.words = dict(words)
         self.inflected = inflected
-        for word, count in sorted(words.items()):
-            reading = splitter.reading(word)
-            if (KANJI.search(word) or KATAKANA_WORD.fullmatch(word)) and MIN_READING <= len(reading) <= MAX_READING and count > uses.get(reading, 0):
-                self.words[reading], uses[reading] = word, count
 
     @classmethod
     def of(cls, questions: Iterable[str], pages: BM25Index) -> KanaReadings:
@@ -56,7 +61,23 @@ class KanaReadings:
                 words[unit.whole.surface] = words.get(unit.whole.surface, 0) + 1
                 if unit.whole.pos in INFLECTING:
                     inflected.add(unit.whole.surface)
-        return cls(words, frozenset(inflected))
+        return cls(spelled(words), frozenset(inflected))
+
+    def save(self, folder: Path) -> None:
+        """One JSON file in the version folder (checksummed with the rest); the words keep their order."""
+        payload = {"words": self.words, "inflected": sorted(self.inflected)}
+        (folder / READINGS_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, questions: Iterable[str], pages: BM25Index) -> KanaReadings:
+        """What the build stored; a version built before readings were stored is read through Sudachi now."""
+        path = folder / READINGS_FILE
+        if not path.is_file():
+            log.info("%s has no stored kana readings: reading its words through Sudachi (a rebuild stores them)",
+                     folder)
+            return cls.of(questions, pages)
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        return cls({str(k): str(v) for k, v in payload["words"].items()}, frozenset(map(str, payload["inflected"])))
 
     def rewrite(self, text: str) -> str:
         """The question with its kana runs spelled in the city's words; a question with kanji is left as it is."""
@@ -101,3 +122,15 @@ class KanaReadings:
             end, piece = back[end]
             pieces.append(piece)
         return "".join(reversed(pieces))
+
+
+def spelled(words: Mapping[str, int]) -> dict[str, str]:
+    """Reading → word for the words written with kanji or in katakana, of a readable length; of two words
+    read alike (保険, 保健) the one more entries use, the first in sorted order on a tie."""
+    splitter, uses, found = shared_splitter("A"), dict[str, int](), dict[str, str]()
+    for word, count in sorted(words.items()):
+        reading = splitter.reading(word)
+        if (KANJI.search(word) or KATAKANA_WORD.fullmatch(word)) and MIN_READING <= len(reading) <= MAX_READING \
+                and count > uses.get(reading, 0):
+            found[reading], uses[reading] = word, count
+    return found

@@ -68,11 +68,14 @@ class NormalisedText:
 class TextNormaliser:
     """Cheap to construct; `warm_up()` loads the Sudachi dictionary and the synonym files."""
 
-    def __init__(self, split_mode: str = "A", synonym_files: list[Path] | None = None) -> None:
+    def __init__(self, split_mode: str = "A", synonym_files: list[Path] | None = None,
+                 remember_in: Path | None = None) -> None:
+        """`remember_in`: a folder where the synonym headwords' terms are kept for the next process."""
         if split_mode not in ("A", "B", "C"):
             raise ValueError(f"split_mode must be A, B or C, got {split_mode!r}")
         self.split_mode = split_mode
         self.synonym_files = list(synonym_files or [])
+        self.remember_in = remember_in
         self._splitter: SudachiSplitter | None = None
         self.synonyms = SynonymTable()
 
@@ -80,8 +83,15 @@ class TextNormaliser:
         """Load Sudachi and the synonym table; safe to call twice."""
         if self._splitter is None:
             self._splitter = shared_splitter(self.split_mode)
-            self.synonyms = SynonymTable.from_files(self.synonym_files, self.content_terms)
+            self.synonyms = SynonymTable.from_files(self.synonym_files, self.content_terms, self._remembered())
         return self
+
+    def _remembered(self) -> Path | None:
+        """The file of synonym terms for this split mode, dictionary, Sudachi and normaliser."""
+        if self.remember_in is None:
+            return None
+        made_by = f"{self.split_mode}-{version('sudachidict-core')}-{version('sudachipy')}-{NORMALISER_VERSION}"
+        return self.remember_in / f"synonym-terms-{made_by}.json"
 
     def content_terms(self, text: str) -> list[str]:
         """Normalised forms of the content words of a width-normalised text."""

@@ -33,8 +33,8 @@ class BuildReport:
 
 
 def normaliser_from_settings(settings: Settings) -> TextNormaliser:
-    """The configured normaliser, warmed up."""
-    return TextNormaliser(settings.split_mode, settings.synonym_files).warm_up()
+    """The configured normaliser, warmed up; the synonym files' terms are kept in DATA_DIR/cache for the next process."""
+    return TextNormaliser(settings.split_mode, settings.synonym_files, settings.data_dir / "cache").warm_up()
 
 
 def summarise_sources(loaded: LoadResult) -> dict[str, Counter]:

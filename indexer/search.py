@@ -17,7 +17,6 @@ from indexer.dense import APPROXIMATE_ABOVE
 from indexer.embedding import Embedder
 from indexer.expansion import char_bigrams, weighted_scores
 from indexer.index import BIGRAM, FIELDS, LEXICAL, READING, KnowledgeIndex
-from indexer.kana import KanaReadings
 from indexer.normalise import NormalisedText, TextNormaliser
 from indexer.signals import BM25, DENSE, RANKED, SIGNALS, Signal, columns
 from knowledge.records import Audience, Record
@@ -101,7 +100,7 @@ class Retriever:
 
     def __init__(self, index: KnowledgeIndex, normaliser: TextNormaliser, embedder: Embedder) -> None:
         self.index, self.normaliser, self.embedder = index, normaliser, embedder
-        self.kana = KanaReadings.of((r.question for r in index.records), index.lexical["answer"])
+        self.kana = index.kana  # read at build time and stored in the version (indexer/kana.py)
         self._resident_sees = np.array([r.audience is not Audience.STAFF for r in index.records], dtype=bool)
         self._resident_sees.flags.writeable = False
         self._lexical_max = {f: OwnerMax(index.unit_record[index.field_units(f)]) for f in LEXICAL}

@@ -105,10 +105,11 @@ def test_serve_with_the_default_model_answers_without_torch(sample_index_dir: Pa
 
 
 def test_a_server_that_builds_its_first_index_keeps_none_of_the_build_or_desk_only_libraries(tmp_path: Path) -> None:
-    """With one worker the server answers in the process `madoguchi serve` started: a first build runs in a child
-    process, and what only builds, drafts or clusters the review queue is imported when used."""
+    """With one worker the server answers in the process `madoguchi serve` started: a first build and the first
+    migration of the store run in child processes, and what only builds, drafts or clusters the review queue is
+    imported when used."""
     env = {"MADOGUCHI_INDEX_DIR": str(tmp_path / "index"), "MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
            "MADOGUCHI_CITY_DIR": str(tmp_path), "MADOGUCHI_INDEX_POLL_SECONDS": "0"}
     modules, printed = run_fresh(SERVE, str(free_port()), env=env)
     assert "building it" in printed and "DECISION " in printed
-    assert loaded(modules, "scipy", "langchain_core", "langsmith", "bs4", "markdown_it", *HEAVY) == []
+    assert loaded(modules, "scipy", "langchain_core", "langsmith", "bs4", "markdown_it", "alembic", *HEAVY) == []

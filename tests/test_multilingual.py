@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from bot.multilingual import detect_language
+from bot.multilingual.detect import LATIN_LANGUAGES, _identifier
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from knowledge.faq import load_faq_table
@@ -81,6 +83,14 @@ def test_detection_is_japanese_for_kanji_only_questions_and_kana() -> None:
     assert [detect_language(t) for t in ("住民票", "会社 退職", "給与明細", "マイナンバーカード", "怎么开住民票？",
                                          "주민표", "Como separar o lixo?", "Phân loại rác")] == \
         ["ja", "ja", "ja", "ja", "zh-Hans", "ko", "pt", "vi"]
+
+
+def test_the_language_model_a_worker_keeps_holds_only_the_three_latin_languages() -> None:
+    """py3langid keeps all 97 languages' table (28 MB) beside the three madoguchi asks for, in every worker."""
+    assert detect_language("Where do I get a residence certificate?") == "en"
+    identifier = _identifier()
+    tables = [identifier.nb_ptc, *(part for part in identifier._full_model if isinstance(part, np.ndarray))]
+    assert [table.shape[1] for table in tables if table.ndim == 2] == [len(LATIN_LANGUAGES)] * 2
 
 
 def test_translation_columns_load_from_japanese_headers(tmp_path: Path) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from indexer.normalise import TextNormaliser
@@ -78,3 +81,38 @@ def test_normalisers_in_several_threads_share_sudachi_safely(normaliser: TextNor
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def tables_equal(left: TextNormaliser, right: TextNormaliser) -> bool:
+    a, b = left.synonyms, right.synonyms
+    return (dict(a.groups), dict(a.starts), dict(a.members), a.fingerprint) == \
+        (dict(b.groups), dict(b.starts), dict(b.members), b.fingerprint)
+
+
+def test_a_second_process_reads_the_synonym_terms_the_first_kept_without_sudachi(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Turning every headword into terms touches most of Sudachi's connection matrix; a worker need not."""
+    first = TextNormaliser("A", [MUNICIPAL_SYNONYMS], tmp_path).warm_up()
+    with monkeypatch.context() as patched:
+        patched.setattr(TextNormaliser, "content_terms", refuse_to_parse)
+        second = TextNormaliser("A", [MUNICIPAL_SYNONYMS], tmp_path).warm_up()
+    assert tables_equal(first, TextNormaliser("A", [MUNICIPAL_SYNONYMS]).warm_up())
+    assert tables_equal(second, first)
+    assert {g for g, _ in second.run("引っ越し").synonyms} & {g for g, _ in second.run("転居").synonyms}
+
+
+def test_kept_synonym_terms_of_other_files_are_not_used(tmp_path: Path) -> None:
+    own = tmp_path / "own.txt"
+    own.write_text("000001,1,0,1,0,0,0,(),引っ越し,,\n000001,1,0,1,0,0,0,(),転居,,\n", encoding="utf-8")
+    TextNormaliser("A", [MUNICIPAL_SYNONYMS], tmp_path / "cache").warm_up()
+    kept = next((tmp_path / "cache").iterdir())
+    stale = json.loads(kept.read_text(encoding="utf-8"))
+    stale["terms"] = {word: ["違う語"] for word in stale["terms"]}
+    kept.write_text(json.dumps(stale, ensure_ascii=False), encoding="utf-8")
+    normaliser = TextNormaliser("A", [own], tmp_path / "cache").warm_up()
+    assert tables_equal(normaliser, TextNormaliser("A", [own]).warm_up())
+    assert json.loads(kept.read_text(encoding="utf-8"))["fingerprint"] == normaliser.synonyms.fingerprint
+
+
+def refuse_to_parse(self: TextNormaliser, text: str) -> list[str]:
+    raise AssertionError(f"a synonym headword was read through Sudachi again: {text}")

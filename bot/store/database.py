@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import re
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event, exc, make_url, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -20,6 +21,8 @@ from knowledge.core.errors import ConfigurationError
 from knowledge.core.settings import get_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_REVISION = re.compile(r"""^revision(?:\s*:[^=\n]*)?\s*=\s*["']([^"']+)["']""", re.MULTILINE)
+_REVISES = re.compile(r"""^down_revision(?:\s*:[^=\n]*)?\s*=\s*["']([^"']+)["']""", re.MULTILINE)
 
 
 def make_engine(url: str, timeouts: StoreTimeouts | None = None) -> Engine:
@@ -79,7 +82,13 @@ MIGRATION_LOCK = 0x6D61646F  # "mado": PostgreSQL advisory lock taken by whoever
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent; workers starting together take turns)."""
+    """Bring the schema to the newest migration (idempotent; workers starting together take turns). A database
+    already there is only read: alembic and the migration scripts (≈ 9 MB of modules) stay out of the worker."""
+    if at_newest_migration(engine):
+        return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
@@ -89,6 +98,54 @@ def migrate(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def migrate_apart(url: str) -> None:
+    """`migrate` in a child process, for a server about to answer in this very process (one worker): alembic's
+    modules stay in the child. A database already at the newest migration needs no child."""
+    engine = make_engine(url)
+    try:
+        if at_newest_migration(engine):
+            return
+    finally:
+        engine.dispose()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+        child.submit(_migrate_url, url).result()
+
+
+def _migrate_url(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def at_newest_migration(engine: Engine) -> bool:
+    """Whether the database says it is at the newest migration; anything else (no table yet, an older or a
+    newer revision, two heads) is for alembic to decide."""
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except exc.SQLAlchemyError:
+        return False
+    return found == [newest_migration()]
+
+
+@cache
+def newest_migration() -> str:
+    """The head revision, read from the migration files without importing alembic: the one no other revises
+    ("" when a file names no revision or there is not exactly one head: no database matches, alembic decides)."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if len(named := _REVISION.findall(source)) != 1:
+            return ""
+        revisions.update(named)
+        revised.update(_REVISES.findall(source))
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 else ""
 
 
 def rows_touched(result: Result[Any]) -> int:

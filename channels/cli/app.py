@@ -136,13 +136,13 @@ def serve(index_dir: IndexDir = None,
     import uvicorn
 
     from bot.service.publishing import build_apart
-    from bot.store import ConversationStore
+    from bot.store.database import migrate_apart
     from bot.store.index_versions import never_built
 
     settings = settings_with(index_dir)
     if settings.many_cities:  # many cities, chosen by host name (channels/tenants)
         return serve_tenants(settings, host or settings.host, port or settings.port, workers or settings.workers)
-    ConversationStore(settings.resolved_database_url).migrate()  # once, before workers start
+    migrate_apart(settings.resolved_database_url)  # once, before workers start; alembic stays out of them
     if never_built(settings):
         out.print(f"no index yet in {settings.resolved_index_dir}: building it from {len(settings.sources)} source(s)")
         build_apart(settings)
