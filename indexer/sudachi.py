@@ -18,7 +18,8 @@ CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "接尾�
 KEPT_POS = CONTENT_POS | {"助動詞"}  # 助動詞 for negation: 燃えないごみ
 SUDACHI_MAX_CHARS = 4000
 CACHE_LINES = 50_000
-OWN_WORDS = 0xF000_0000  # word ids from here on are Sudachi's unknown or joined words
+UNSPLIT = 0xF000_0000  # Sudachi's ids for unknown words and the words it joins (29, 1,000): built with no finer split
+OWN_WORDS = UNSPLIT  # word ids from here on are described afresh every time
 CACHE_WORDS = 200_000  # distinct (surface, dictionary word) pairs; a morpheme is described once
 
 
@@ -110,15 +111,16 @@ class SudachiSplitter:
             self._silent[pos_id] = self._dictionary.pos_of(pos_id)[0] in ("補助記号", "空白")
         reading = "" if self._silent[pos_id] else morpheme.reading_form()
         whole = self._morph(morpheme)
-        unit = None if whole is None else _new(Unit, (whole, self._finer(morpheme, whole)))
+        unit = None if whole is None else _new(Unit, (whole, self._finer(morpheme, whole, key[1])))
         if key[1] < OWN_WORDS:
             if len(self._words) >= CACHE_WORDS:
                 self._words.clear()
             self._words[key] = (unit, reading)
         return unit, reading
 
-    def _finer(self, morpheme: Any, whole: Morph) -> tuple[Morph, ...]:
-        if not self._splits or len(whole.surface) < 2:
+    def _finer(self, morpheme: Any, whole: Morph, word_id: int) -> tuple[Morph, ...]:
+        """The finer parts of a dictionary word; Sudachi's own words (22,000 numbers in a city) have none to ask for."""
+        if not self._splits or len(whole.surface) < 2 or word_id >= UNSPLIT:
             return ()
         parts = morpheme.split(self._fine)
         return tuple(m for m in map(self._morph, parts) if m is not None) if len(parts) > 1 else ()

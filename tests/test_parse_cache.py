@@ -83,3 +83,9 @@ def test_decoding_only_the_fields_the_walk_reads_changes_no_unit_or_reading(monk
     partial = parse_all(sample_lines())
     monkeypatch.setattr(indexer.sudachi, "used_fields", lambda fine_mode: None)  # every field, as before
     assert parse_all(sample_lines()) == partial
+
+
+def test_not_asking_sudachi_to_split_its_own_words_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    skipped = parse_all(sample_lines())
+    monkeypatch.setattr(indexer.sudachi, "UNSPLIT", 1 << 32)  # every word asked for its finer split
+    assert parse_all(sample_lines()) == skipped
