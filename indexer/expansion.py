@@ -56,11 +56,23 @@ class TermNeighbours:
     @classmethod
     def build(cls, vocabulary: Sequence[str], embedder: Embedder) -> TermNeighbours:
         """Embed every word once and keep, per word, up to five others with cosine ≥ 0.6 (ties by word order)."""
+        return cls.search(vocabulary, cls.embed(vocabulary, embedder))
+
+    @staticmethod
+    def embed(vocabulary: Sequence[str], embedder: Embedder) -> np.ndarray:
+        """The words' vectors, as a question's words are embedded."""
+        words = list(vocabulary)
+        if not words:
+            return np.zeros((0, embedder.dimensions), dtype=np.float32)
+        return np.vstack([embedder.encode_queries(words[i:i + _ENCODE_BATCH]) for i in range(0, len(words), _ENCODE_BATCH)])
+
+    @classmethod
+    def search(cls, vocabulary: Sequence[str], vectors: np.ndarray) -> TermNeighbours:
+        """Each word's nearest others among these vectors. Almost all of it is NumPy's matrix products, which let go
+        of the GIL: an index build runs this beside its other work (indexer/build.py)."""
         words = list(vocabulary)
         if not words:
             return cls()
-        vectors = np.vstack([embedder.encode_queries(words[i:i + _ENCODE_BATCH])
-                             for i in range(0, len(words), _ENCODE_BATCH)])
         known = np.flatnonzero(np.linalg.norm(vectors, axis=1) > 0.5)
         table = vectors[known]
         found: dict[str, list[tuple[str, float]]] = {}
