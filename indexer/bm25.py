@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -62,29 +61,30 @@ class BM25Index:
         return int(self.matrix.shape[0])
 
     def fit(self, documents: Sequence[Sequence[str]]) -> BM25Index:
-        """Build the document × term weight matrix."""
-        counts = [Counter(doc) for doc in documents]
-        for term in dict.fromkeys(chain.from_iterable(documents)):  # first-seen order, as document by document
+        """Build the document × term weight matrix: the (document, term) pairs and their counts come from one
+        `np.unique` over every term of every document, not a Counter per document."""
+        words = list(chain.from_iterable(documents))
+        for term in dict.fromkeys(words):  # first-seen order, as document by document
             self.vocabulary.setdefault(term, len(self.vocabulary))
-        lengths = np.array([len(doc) for doc in documents], dtype=np.float32)
+        sizes = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
+        lengths = sizes.astype(np.float32)
         average = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
-        rows: list[int] = []
-        cols: list[int] = []
-        tfs: list[int] = []
-        for row, counter in enumerate(counts):
-            rows.extend([row] * len(counter))
-            cols.extend(map(self.vocabulary.__getitem__, counter))
-            tfs.extend(counter.values())
-        tf = np.array(tfs, dtype=np.float32)
-        frequency = np.bincount(cols, minlength=len(self.vocabulary)).astype(np.float32)
-        idf = np.log1p((len(counts) - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
+        rows, columns, tf = self._pairs(words, sizes)
+        frequency = np.bincount(columns, minlength=len(self.vocabulary)).astype(np.float32)
+        idf = np.log1p((len(documents) - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
         self.idf = idf
-        norm = self.k1 * (1 - self.b + self.b * lengths[np.array(rows, dtype=np.int64)] / average) if rows else 0
-        columns = np.array(cols, dtype=np.int64)
+        norm = self.k1 * (1 - self.b + self.b * lengths[rows] / average) if len(rows) else 0
         weights = (idf[columns] * tf * (self.k1 + 1) / (tf + norm)).astype(np.float32)
-        shape = (len(counts), len(self.vocabulary))
-        self.matrix = Columns.of(np.array(rows, dtype=np.int64), columns, weights, shape)
+        self.matrix = Columns.of(rows, columns, weights, (len(documents), len(self.vocabulary)))
         return self
+
+    def _pairs(self, words: list[str], sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each distinct (document, term) pair, document by document, and how often the term occurs there."""
+        width = max(len(self.vocabulary), 1)
+        terms = np.fromiter(map(self.vocabulary.__getitem__, words), dtype=np.int64, count=len(words))
+        keys, counts = np.unique(np.repeat(np.arange(len(sizes), dtype=np.int64), sizes) * width + terms,
+                                 return_counts=True)
+        return keys // width, keys % width, counts.astype(np.float32)
 
     def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The distinct known terms' columns (ascending), their postings' documents and weights, and how

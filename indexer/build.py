@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from typing import Any
@@ -71,14 +74,20 @@ class IndexBuilder:
         lexical[BIGRAM] = BM25Index().fit([char_bigrams(texts[i]) for i in answers])
         return lexical
 
-    def _term_neighbours(self, pages: BM25Index) -> TermNeighbours:
-        """Each page word's nearest page words (indexer/expansion.py); the same pages give the same lists,
-        so `madoguchi learn`'s one index per fold finds them once."""
+    def _term_neighbours(self, pages: BM25Index, aside: ThreadPoolExecutor) -> Callable[[], TermNeighbours]:
+        """Each page word's nearest page words (indexer/expansion.py): the words are embedded here, their cosines
+        compared in `aside` (NumPy, without the GIL) while this thread goes on. The same pages give the same
+        lists, so `madoguchi learn`'s one index per fold finds them once."""
         words = tuple(pages.vocabulary)
         if words != self._neighbours[0]:
-            self._neighbours = (words, TermNeighbours.build(words, self.embedder))
-            self.progress("neighbours", len(words), len(words))
-        return self._neighbours[1]
+            searched = aside.submit(TermNeighbours.search, words, TermNeighbours.embed(words, self.embedder))
+            return lambda: self._remember(words, searched.result())
+        return lambda: self._neighbours[1]
+
+    def _remember(self, words: tuple[str, ...], neighbours: TermNeighbours) -> TermNeighbours:
+        self._neighbours = (words, neighbours)
+        self.progress("neighbours", len(words), len(words))
+        return neighbours
 
     def _dense(self, texts: list[str]) -> FaissVectorIndex:
         fresh = list(dict.fromkeys(t for t in texts if t not in self._vectors))
@@ -108,13 +117,15 @@ class IndexBuilder:
     def assemble(self, records: list[Record], sources: dict[str, Any], learned: Learned = Learned()) -> KnowledgeIndex:
         """The index of these records and learned paraphrases, in memory (`run` publishes one)."""
         started = time.perf_counter()
-        texts, owners, fields = self._units(records, learned)
-        lexical = self._lexical(texts, fields)
-        dense = self._dense(texts)
-        neighbours = self._term_neighbours(lexical["answer"])
-        kana = KanaReadings.of((r.question for r in records), lexical["answer"])
+        with no_cycle_collection(), ThreadPoolExecutor(1, thread_name_prefix="neighbours") as aside:
+            texts, owners, fields = self._units(records, learned)
+            lexical = self._lexical(texts, fields)
+            neighbours = self._term_neighbours(lexical["answer"], aside)
+            dense = self._dense(texts)
+            kana = KanaReadings.of((r.question for r in records), lexical["answer"])
+            found = neighbours()
         manifest = self._manifest(records, fields, sources, time.perf_counter() - started, learned)
-        return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, kana, learned, neighbours)
+        return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, kana, learned, found)
 
     def run(self, records: list[Record], store: IndexStore, sources: dict[str, Any], keep: int = 3,
             learned: Learned | None = None, note: str = "built") -> dict:
@@ -124,6 +135,19 @@ class IndexBuilder:
             return publish_index(index, store, keep, note)
         finally:
             forget_build_texts()
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused: a build makes millions of tuples and strings and no reference cycles, and
+    the collector would walk them again and again (5% of a real city's build). It runs as before afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def publish_index(index: KnowledgeIndex, store: IndexStore, keep: int, note: str) -> dict:

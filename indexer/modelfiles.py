@@ -96,4 +96,5 @@ def mapped_table(path: Path, name: str = "embedding.weight") -> np.ndarray | Non
     if not entry or entry.get("dtype") != "F32" or sys.byteorder != "little":
         return None
     begin, _ = entry["data_offsets"]
-    return np.memmap(path, dtype=np.float32, mode="r", offset=8 + size + begin, shape=tuple(entry["shape"]))
+    mapped = np.memmap(path, dtype=np.float32, mode="r", offset=8 + size + begin, shape=tuple(entry["shape"]))
+    return mapped.view(np.ndarray)  # the same pages; a plain array skips np.memmap's Python code on every row look-up

@@ -96,8 +96,12 @@ class StaticModel:
     def run(self, texts: Sequence[str], prompt: str = "") -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        for row, ids in enumerate(self.tokens.rows(texts, prompt)):
-            if ids:
+        rows = self.tokens.rows(texts, prompt)
+        single = [(row, ids[0]) for row, ids in enumerate(rows) if len(ids) == 1]
+        if single:  # a one-word text's mean is that word's row (an index build embeds thousands of single words)
+            out[[row for row, _ in single]] = self.table[[word for _, word in single]]
+        for row, ids in enumerate(rows):
+            if len(ids) > 1:
                 out[row] = self.table[ids].sum(axis=0, dtype=np.float32) / np.float32(len(ids))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, np.float32(EPSILON))

@@ -11,13 +11,15 @@ from __future__ import annotations
 import threading
 import weakref
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "接尾辞", "接頭辞", "副詞"})
 KEPT_POS = CONTENT_POS | {"助動詞"}  # 助動詞 for negation: 燃えないごみ
 SUDACHI_MAX_CHARS = 4000
 CACHE_LINES = 50_000
-OWN_WORDS = 0xF000_0000  # word ids from here on are Sudachi's unknown or joined words
+UNSPLIT = 0xF000_0000  # Sudachi's ids for unknown words and the words it joins (29, 1,000): built with no finer split
+OWN_WORDS = UNSPLIT  # word ids from here on are described afresh every time
 CACHE_WORDS = 200_000  # distinct (surface, dictionary word) pairs; a morpheme is described once
 
 
@@ -43,6 +45,7 @@ class Unit(NamedTuple):
 
 
 _new = tuple.__new__  # builds NamedTuples without a Python-level __new__ call: this is the hot loop
+_unit, _reading = itemgetter(0), itemgetter(1)
 _SPLITTERS: weakref.WeakSet[SudachiSplitter] = weakref.WeakSet()
 
 
@@ -61,10 +64,10 @@ class SudachiSplitter:
         from sudachipy import Dictionary, SplitMode
 
         dictionary = Dictionary(dict="core")
-        self._tokenizer = dictionary.create(SplitMode.C)
+        self._tokenizer = dictionary.create(SplitMode.C, fields=used_fields(fine_mode))
+        self._morphemes = self._tokenizer.tokenize("")  # reused by every parse: Sudachi fills it instead of a new list
         self._dictionary = dictionary
         self._pos: dict[int, str | None] = {}
-        self._coarse = SplitMode.C
         self._fine = getattr(SplitMode, fine_mode)
         self.fine_mode = fine_mode
         self._splits = fine_mode != "C"
@@ -90,18 +93,14 @@ class SudachiSplitter:
             return self._parse_line_unlocked(line)
 
     def _parse_line_unlocked(self, line: str) -> tuple[tuple[Unit, ...], str]:
-        units: list[Unit] = []
-        reading: list[str] = []
-        words = self._words
-        for morpheme in self._tokenizer.tokenize(line, self._coarse):
+        """One pass over the morphemes, one append each; units and reading are gathered afterwards in C."""
+        described: list[tuple[Unit | None, str]] = []
+        add, words = described.append, self._words
+        for morpheme in self._tokenizer.tokenize(line, out=self._morphemes):
             key = (morpheme.surface(), morpheme.word_id())
             word = words.get(key)
-            if word is None:
-                word = self._word(morpheme, key)
-            if word[0] is not None:
-                units.append(word[0])
-            reading.append(word[1])
-        return tuple(units), "".join(reading)
+            add(word if word is not None else self._word(morpheme, key))
+        return tuple(filter(None, map(_unit, described))), "".join(map(_reading, described))
 
     def _word(self, morpheme: Any, key: tuple[str, int]) -> tuple[Unit | None, str]:
         """What a morpheme gives search: its unit (None if search ignores it) and its reading ("" for
@@ -112,15 +111,16 @@ class SudachiSplitter:
             self._silent[pos_id] = self._dictionary.pos_of(pos_id)[0] in ("補助記号", "空白")
         reading = "" if self._silent[pos_id] else morpheme.reading_form()
         whole = self._morph(morpheme)
-        unit = None if whole is None else _new(Unit, (whole, self._finer(morpheme, whole)))
+        unit = None if whole is None else _new(Unit, (whole, self._finer(morpheme, whole, key[1])))
         if key[1] < OWN_WORDS:
             if len(self._words) >= CACHE_WORDS:
                 self._words.clear()
             self._words[key] = (unit, reading)
         return unit, reading
 
-    def _finer(self, morpheme: Any, whole: Morph) -> tuple[Morph, ...]:
-        if not self._splits or len(whole.surface) < 2:
+    def _finer(self, morpheme: Any, whole: Morph, word_id: int) -> tuple[Morph, ...]:
+        """The finer parts of a dictionary word; Sudachi's own words (22,000 numbers in a city) have none to ask for."""
+        if not self._splits or len(whole.surface) < 2 or word_id >= UNSPLIT:
             return ()
         parts = morpheme.split(self._fine)
         return tuple(m for m in map(self._morph, parts) if m is not None) if len(parts) > 1 else ()
@@ -138,6 +138,12 @@ class SudachiSplitter:
     def _kept_pos(self, pos_id: int) -> str | None:
         pos = self._dictionary.pos_of(pos_id)[0]
         return pos if pos in KEPT_POS else None
+
+
+def used_fields(fine_mode: str) -> set[str]:
+    """The dictionary fields the walk reads (part of speech, normalised form, reading, the finer split): Sudachi
+    decodes only these for each morpheme. The surface comes from the text and the word id from the lattice."""
+    return {"pos", "normalized_form", "reading_form", *([f"split_{fine_mode.lower()}"] if fine_mode != "C" else [])}
 
 
 def forget_lines() -> None:

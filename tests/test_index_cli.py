@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
@@ -211,3 +212,14 @@ def test_build_refuses_script_and_data_links_naming_file_row_and_column(cli: Cli
     assert sorted((r["id"], r["url"]) for r in records) == [
         ("L1", "https://www.city.minato.example.jp/shimin/"), ("L2", "tel:03-1234-5678"),
         ("L3", "mailto:info@city.minato.example.jp")]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_build_leaves_the_cycle_collector_as_it_found_it(cli: CliRunner, tmp_path: Path, enabled: bool) -> None:
+    (gc.enable if enabled else gc.disable)()  # a build pauses it for its own work only
+    try:
+        result = cli.invoke(app, ["index", "build", str(SAMPLE_CITY), "--index-dir", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -77,3 +77,15 @@ def test_a_build_writes_the_same_index_files_with_and_without_the_word_memory(
         built[name] = index_files(index_dir)
     assert "bm25-answer.npz" in built["fresh"] and "dense.faiss" in built["fresh"]
     assert built["remembered"] == built["fresh"]
+
+
+def test_decoding_only_the_fields_the_walk_reads_changes_no_unit_or_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    partial = parse_all(sample_lines())
+    monkeypatch.setattr(indexer.sudachi, "used_fields", lambda fine_mode: None)  # every field, as before
+    assert parse_all(sample_lines()) == partial
+
+
+def test_not_asking_sudachi_to_split_its_own_words_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    skipped = parse_all(sample_lines())
+    monkeypatch.setattr(indexer.sudachi, "UNSPLIT", 1 << 32)  # every word asked for its finer split
+    assert parse_all(sample_lines()) == skipped

@@ -28,7 +28,7 @@ from knowledge.sources import load_sources
 
 pytestmark = pytest.mark.integration
 
-ODD = ["", "？？？", "ｓｏｆａを捨てたい", "a" * 5000, "住民票\n印鑑登録\n\nマイナンバー", "ＡＢＣ　ｘｙｚ １２３", "🐈‍⬛と🍣"]
+ODD = ["", "？？？", "住民票", "転入", "ｓｏｆａを捨てたい", "a" * 5000, "住民票\n印鑑登録\n\nマイナンバー", "ＡＢＣ　ｘｙｚ １２３", "🐈‍⬛と🍣"]
 
 
 def thousand_texts() -> list[str]:
