@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -115,11 +116,8 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def train_rows(table: np.ndarray, trainable: int, entries: list[EntryRows], recipe: Recipe,
-               progress: Progress = no_progress) -> tuple[np.ndarray, int]:
-    """Train the first `trainable` rows with MultipleNegativesRankingLoss and Adam (the other rows' gradient is
-    zeroed, so Adam never moves them); the trained table and the number of steps."""
-    import torch
+def _trainable(table: np.ndarray, scale: float) -> tuple[Any, Any]:
+    """The project's own module over `table`, its weights trainable, and MultipleNegativesRankingLoss on it."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from sentence_transformers.sentence_transformer.modules import Normalize
@@ -127,17 +125,25 @@ def train_rows(table: np.ndarray, trainable: int, entries: list[EntryRows], reci
     from indexer.wordvectors import SudachiWordVectors
 
     module = SudachiWordVectors({}, table)
-    weight = module.embedding.weight.requires_grad_(True)
-    loss = MultipleNegativesRankingLoss(SentenceTransformer(modules=[module, Normalize()], device="cpu"),
-                                        scale=recipe.scale)
+    module.embedding.weight.requires_grad_(True)
+    return module, MultipleNegativesRankingLoss(SentenceTransformer(modules=[module, Normalize()], device="cpu"),
+                                                scale=scale)
+
+
+def train_rows(table: np.ndarray, trainable: int, entries: list[EntryRows], recipe: Recipe,
+               progress: Progress = no_progress) -> tuple[np.ndarray, int]:
+    """Train the first `trainable` rows with Adam (the other rows' gradient is zeroed, so Adam never moves
+    them); the trained table and the number of steps."""
+    import torch
+
+    module, loss = _trainable(table, recipe.scale)
+    weight = module.embedding.weight
     optimiser = torch.optim.Adam([weight], lr=recipe.learning_rate, fused=True)  # no temporaries of the table
     rng, steps = np.random.default_rng(recipe.seed), 0
     for epoch in range(recipe.epochs):
-        for batch in epoch_batches(entries, rng, recipe.batch_size):
-            anchors, positives = zip(*batch, strict=True)
+        for anchors, positives in (zip(*batch, strict=True) for batch in epoch_batches(entries, rng, recipe.batch_size)):
             optimiser.zero_grad(set_to_none=False)
             loss([module.features(anchors), module.features(positives)], None).backward()
-            assert weight.grad is not None
             weight.grad[trainable:] = 0
             optimiser.step()
             steps += 1
@@ -149,7 +155,7 @@ def untie_model(records: list[Record], target: Path, recipe: Recipe = Recipe(),
                 progress: Progress = no_progress) -> Untied:
     """Train the city's model from its records and write it to `target`, which must not exist yet (an index
     built with a model must never find other vectors under the same name)."""
-    if target.exists() and any(target.iterdir()):
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConfigurationError(f"{target} is not empty: give a new folder for the model")
     started = time.process_time()
     vocab, table = read_chive(ginza_vocab_dir())
