@@ -49,20 +49,33 @@ def build_chive_model(target: Path) -> Path:
     """Write the model directory at `target` (atomically) unless it is already there."""
     if (target / "modules.json").exists():
         return target
+    vocab, vectors = read_chive(ginza_vocab_dir())
+    try:
+        write_word_vector_model(vocab, vectors, target)
+    except OSError:
+        if not (target / "modules.json").exists():
+            raise
+    return target
+
+
+def write_word_vector_model(vocab: dict[str, int], vectors: np.ndarray, target: Path,
+                            extra: dict[str, bytes] | None = None) -> Path:
+    """Save word vectors as a sentence-transformers directory (our module, then Normalize) at `target`,
+    written under a temporary name and renamed, so no reader sees half a model; `extra` files go in with it."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize
 
     from indexer.wordvectors import SudachiWordVectors
 
-    vocab, vectors = read_chive(ginza_vocab_dir())
     model = SentenceTransformer(modules=[SudachiWordVectors(vocab, vectors), Normalize()], device="cpu")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
         model.save(str(staging))
+        for name, content in (extra or {}).items():
+            (staging / name).write_bytes(content)
         os.replace(staging, target)
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)
-        if not (target / "modules.json").exists():
-            raise
+        raise
     return target

@@ -40,7 +40,11 @@ class SudachiWordVectors(InputModule):
 
     def preprocess(self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any) -> dict[str, torch.Tensor]:
         """Token rows for a batch; `prompt` is accepted for interface parity and carries no words."""
-        rows = [self.token_ids(str(text)) for text in inputs]
+        return self.features([self.token_ids(str(text)) for text in inputs])
+
+    @staticmethod
+    def features(rows: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
+        """The module's input for texts already turned into rows: training tokenises each text once."""
         offsets = np.cumsum([0] + [len(r) for r in rows[:-1]])
         flat = [i for r in rows for i in r]
         return {"input_ids": torch.tensor(flat, dtype=torch.long), "offsets": torch.tensor(offsets, dtype=torch.long),

@@ -62,6 +62,16 @@ def load_knowledge(settings: Settings, entries: EntryStore | None, sources: list
     return merge_desk_entries(loaded, entries.live_records(), entries.retired_ids())
 
 
+def current_knowledge(settings: Settings, sources: list[Path] | None = None) -> LoadResult:
+    """`load_knowledge` with the desk's entries whenever the database has any: what a build would index now."""
+    entries = desk_entries(settings)
+    try:
+        return load_knowledge(settings, entries, sources)
+    finally:
+        if entries is not None:
+            entries.store.engine.dispose()
+
+
 @contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """One build at a time per index directory, across processes (an advisory lock file)."""

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from channels.cli import answer, chat, data, desk, kb, learn
+from channels.cli import answer, chat, data, desk, kb, learn, model
 from channels.cli.render import activations_table, hits_table, problems_table, sources_table
 from channels.cli.settings import WORKER_START_SECONDS, settings_with
 from channels.cli.tenants import serve_tenants, tenants_app
@@ -28,6 +28,7 @@ chat.register(app)
 app.add_typer(data.data_app, name="data")
 app.add_typer(desk.desk_app, name="desk")
 app.add_typer(kb.kb_app, name="kb")
+app.add_typer(model.model_app, name="model")
 app.add_typer(tenants_app, name="tenants")
 out = Console()
 err = Console(stderr=True)
