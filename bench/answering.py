@@ -5,7 +5,8 @@
 Builds indexes from ../shared/eval/localgovfaq/faq.csv and faq-reduced.csv, then reports, in one run:
   - plain Sudachi BM25 over question+answer (the baseline), the raw reciprocal-rank fusion of `search`;
   - the untrained z-score sum of the lexical signals, the reference the shipped fusion must beat;
-  - the shipped decision model (day-one fusion, confidence learned on the sample city only): how it generalises;
+  - the shipped decision model (day-one fusion, confidence learned on the sample city only): how it
+    generalises;
   - k-fold cross-validation on the dev queries: ranker and confidence models fitted on the other folds
     (full corpus), thresholds tuned on the other folds (reduced corpus), scored on the held-out fold;
   - answer() latency p50/p95 over the dev queries on the full index.
@@ -79,17 +80,19 @@ Z_SUM = ("z_bm25_best", "z_bm25_answer", "z_bm25x_question", "z_bm25x_answer", "
 
 
 def zsum_lines(runtime: Runtime, queries: list[LabelledQuery]) -> list[dict]:
-    """The untrained reference the shipped fusion must beat: the sum of the lexical signals' standard scores."""
+    """The untrained reference the shipped fusion must beat: the sum of the lexical signals' standard
+    scores."""
     columns = [CANDIDATE_FEATURES.index(name) for name in Z_SUM]
     lines = []
     for example in collect(runtime, queries):
         order = np.argsort(-example.features[:, columns].sum(axis=1), kind="stable")[:10]
-        lines.append({"id": example.query.id, "decision": "answer", "results": [{"id": example.ids[i]} for i in order]})
+        lines.append({"id": example.query.id, "decision": "answer",
+                      "results": [{"id": example.ids[i]} for i in order]})
     return lines
 
 
-def cross_validate(full: Runtime, reduced: Runtime, queries: list[LabelledQuery], reduced_queries: list[LabelledQuery],
-                   folds: int) -> tuple[list[dict], list[dict]]:
+def cross_validate(full: Runtime, reduced: Runtime, queries: list[LabelledQuery],
+                   reduced_queries: list[LabelledQuery], folds: int) -> tuple[list[dict], list[dict]]:
     """Held-out ranking lines (full corpus) and decision lines (reduced corpus) over k folds."""
     full_examples, reduced_examples = collect(full, queries), collect(reduced, reduced_queries)
     fold_of = {q.id: n % folds for n, q in enumerate(sorted(queries, key=lambda q: int(q.id)))}
@@ -102,7 +105,8 @@ def cross_validate(full: Runtime, reduced: Runtime, queries: list[LabelledQuery]
         held_reduced = [q for q in reduced_queries if fold_of[q.id] == fold]
         ranking += run_batch(Bot(full, model), held_full)
         decisions += run_batch(Bot(reduced, model), held_reduced)
-        print(f"fold {fold}: answer ≥ {model.thresholds.answer}, clarify ≥ {model.thresholds.clarify}", file=sys.stderr)
+        print(f"fold {fold}: answer ≥ {model.thresholds.answer}, clarify ≥ {model.thresholds.clarify}",
+              file=sys.stderr)
     return ranking, decisions
 
 
@@ -110,7 +114,8 @@ def shipped_reliability(runtime: Runtime, model: DecisionModel, queries: list[La
     """How the shipped model's P(top 1 answers) holds on a city it never saw."""
     results = outcomes(rank_examples(collect(runtime, queries), model.ranker), model.top1, model.top3)
     rows = ["| confidence ≥ | queries | share right | mean confidence |", "|---:|---:|---:|---:|"]
-    rows += [f"| {c:.1f} | {n} | {r:.3f} | {m:.3f} |" for c, n, r, m in reliability(results.top1, results.top1_right)]
+    rows += [f"| {c:.1f} | {n} | {r:.3f} | {m:.3f} |"
+             for c, n, r, m in reliability(results.top1, results.top1_right)]
     return rows
 
 
@@ -142,11 +147,14 @@ def main() -> None:
 
     torch.set_num_threads(1)
     args.runs.mkdir(exist_ok=True)
-    queries, reduced_queries = read_labelled(DATA / "queries.jsonl"), read_labelled(DATA / "queries-reduced.jsonl")
+    queries, reduced_queries = (read_labelled(DATA / "queries.jsonl"),
+                                read_labelled(DATA / "queries-reduced.jsonl"))
     with tempfile.TemporaryDirectory() as tmp:
-        full, reduced = runtime_for(DATA / "faq.csv", Path(tmp)), runtime_for(DATA / "faq-reduced.csv", Path(tmp))
+        full, reduced = runtime_for(DATA / "faq.csv",
+                                    Path(tmp)), runtime_for(DATA / "faq-reduced.csv", Path(tmp))
         shipped = DecisionModel.load(DEFAULT_MODEL_FILE)
-        runs = {"bm25 (question+answer)": bm25_baseline(full, queries), "rrf (madoguchi search)": rrf_lines(full, queries),
+        runs = {"bm25 (question+answer)": bm25_baseline(full, queries),
+                "rrf (madoguchi search)": rrf_lines(full, queries),
                 "untrained z-score sum (5 lexical signals)": zsum_lines(full, queries),
                 "shipped model (sample city)": run_batch(Bot(full, shipped), queries)}
         shipped_decisions = run_batch(Bot(reduced, shipped), reduced_queries)
@@ -157,8 +165,10 @@ def main() -> None:
     print("| run | " + " | ".join(METRICS) + " |\n|---|" + "---:|" * len(METRICS))
     for name, lines in runs.items():
         print(row(name, score_lines(queries, lines), METRICS))
-    print("\n| decisions on the reduced corpus | " + " | ".join(DECISIONS) + " |\n|---|" + "---:|" * len(DECISIONS))
-    for name, lines in (("shipped model (sample city)", shipped_decisions), (f"{args.folds}-fold CV", cv_decisions)):
+    print("\n| decisions on the reduced corpus | " + " | ".join(DECISIONS) + " |\n|---|"
+          + "---:|" * len(DECISIONS))
+    for name, lines in (("shipped model (sample city)", shipped_decisions),
+                        (f"{args.folds}-fold CV", cv_decisions)):
         print(row(name, score_lines(reduced_queries, lines), DECISIONS))
         write_jsonl(lines, args.runs / f"reduced-{name.split()[0]}.jsonl")
     write_jsonl(cv_ranking, args.runs / "full-cv.jsonl")

@@ -27,8 +27,10 @@ from channels.server import create_app  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
 from testing.recorder import Recorder  # noqa: E402
 
-QUESTIONS = ["転入届に必要なものは？", "ソファを捨てたい", "児童手当はいつ振り込まれる？", "マイナンバーカードをなくした",
-             "住民票の写しがほしい", "人と話したい", "保育園に入りたい", "固定資産税の支払い方法", "避難所はどこ", "こんにちは"]
+QUESTIONS = ["転入届に必要なものは？", "ソファを捨てたい", "児童手当はいつ振り込まれる？",
+             "マイナンバーカードをなくした",
+             "住民票の写しがほしい", "人と話したい", "保育園に入りたい", "固定資産税の支払い方法",
+             "避難所はどこ", "こんにちは"]
 
 
 def main() -> None:
@@ -37,7 +39,8 @@ def main() -> None:
     args = parser.parse_args()
     recorder = Recorder().start()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/store.db", line_channel_secret="bench",
+        settings = Settings(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/store.db",
+                            line_channel_secret="bench",
                             line_channel_access_token="bench", line_api_base=recorder.url)
         build_from_settings(settings)
         times = []

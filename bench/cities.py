@@ -6,8 +6,8 @@ Cities: a synthetic city of 2,000 FAQ entries (questions and answers recombined 
 sentences, bench/synthetic.py) is built once; every city of the tenants file gets its own copy of that index
 and its own SQLite store, as a prefecture hosting its cities would run them. For each count, `madoguchi serve`
 (one worker) starts with the file, each city answers one question on its own host name, and the worker's
-resident memory (VmRSS, with its anonymous and file-backed parts) is read from /proc. Requests: the sample city
-alone, `--requests` questions posted one after another, RSS read after them.
+resident memory (VmRSS, with its anonymous and file-backed parts) is read from /proc. Requests: the sample
+city alone, `--requests` questions posted one after another, RSS read after them.
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ from pathlib import Path
 from bench.http_load import free_port, wait_healthy
 from bench.synthetic import passage_plan, passage_text, sentence_pool
 
-QUESTIONS = ["転入届に必要なものは？", "ソファを捨てたい", "児童手当はいつ振り込まれる？", "住民票の写しがほしい",
+QUESTIONS = ["転入届に必要なものは？", "ソファを捨てたい", "児童手当はいつ振り込まれる？",
+             "住民票の写しがほしい",
              "保育園に入りたい", "避難所はどこ", "マイナンバーカードをなくした", "犬の登録をしたい"]
-UNLIMITED = {"MADOGUCHI_RATE_PER_ADDRESS": "1000000", "MADOGUCHI_RATE_PER_SESSION": "1000000"}  # one client, many asks
+# one client, many asks
+UNLIMITED = {"MADOGUCHI_RATE_PER_ADDRESS": "1000000", "MADOGUCHI_RATE_PER_SESSION": "1000000"}
 
 
 def write_city_table(path: Path, entries: int) -> Path:
@@ -62,7 +64,8 @@ def tenants_file(work: Path, cities: int, index: Path) -> Path:
     lines = ["tenants:"]
     for number in range(cities):
         shutil.copytree(index, folder / f"index-{number}")
-        lines += [f"  - id: city{number}", f"    city_name: 市{number}", f"    hosts: [city{number}.example.jp]",
+        lines += [f"  - id: city{number}", f"    city_name: 市{number}",
+                  f"    hosts: [city{number}.example.jp]",
                   f"    sources: [{work / 'city.csv'}]", f"    index_dir: index-{number}",
                   f"    database_url: sqlite:///{folder / f'city{number}.db'}"]
     (folder / "tenants.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -110,8 +113,8 @@ def stop(server: subprocess.Popen) -> None:
 
 def city_memory(work: Path, cities: int, index: Path) -> dict[str, float]:
     """RSS of one worker serving `cities` cities, after each has answered one question."""
-    env = {"MADOGUCHI_TENANTS_FILE": str(tenants_file(work, cities, index)), "MADOGUCHI_INDEX_POLL_SECONDS": "0",
-           **UNLIMITED}
+    env = {"MADOGUCHI_TENANTS_FILE": str(tenants_file(work, cities, index)),
+           "MADOGUCHI_INDEX_POLL_SECONDS": "0", **UNLIMITED}
     server, port = serve(env, work / f"serve-{cities}.log")
     try:
         started = time.monotonic()
@@ -138,8 +141,8 @@ def wait_for_city(port: int, host: str, log: Path, seconds: float = 900) -> None
 def after_requests(work: Path, requests: int) -> dict[str, float]:
     """RSS of one worker serving the sample city, after healthz, and after `requests` questions."""
     env = {"MADOGUCHI_INDEX_DIR": str(work / "sample-index"), "MADOGUCHI_INDEX_POLL_SECONDS": "0",
-           "MADOGUCHI_DATABASE_URL": f"sqlite:///{work / 'sample.db'}", "MADOGUCHI_CITY_DIR": str(work / "sample"),
-           **UNLIMITED}
+           "MADOGUCHI_DATABASE_URL": f"sqlite:///{work / 'sample.db'}",
+           "MADOGUCHI_CITY_DIR": str(work / "sample"), **UNLIMITED}
     server, port = serve(env, work / "serve-sample.log")
     try:
         wait_healthy(port, work / "serve-sample.log", 900)

@@ -74,8 +74,8 @@ def main() -> None:
     for name, scenario in scenarios.items():
         for label, rule in rules:
             shares = rates(rule, scenario)
-            print(f"| {name} ({len(scenario)}) | {label} | {shares['suggested']:.2f} | {shares['precision']:.3f} | "
-                  f"{shares['right']:.3f} | {shares['wrong']:.3f} |")
+            print(f"| {name} ({len(scenario)}) | {label} | {shares['suggested']:.2f} | "
+                  f"{shares['precision']:.3f} | {shares['right']:.3f} | {shares['wrong']:.3f} |")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Settings() if args.data_dir is None else Settings(data_dir=args.data_dir)
         settings = Settings(data_dir=base.data_dir, index_dir=Path(tmp) / "index",
-                            sources=[args.faq / "faq.csv"], database_url=f"sqlite:///{tmp}/store.db", index_poll_seconds=0)
+                            sources=[args.faq / "faq.csv"], database_url=f"sqlite:///{tmp}/store.db",
+                            index_poll_seconds=0)
         build_from_settings(settings)
         store = ConversationStore(settings.resolved_database_url).migrate()
         Accounts.from_settings(store, settings).create("agent1", PASSWORD, "agent", "bench")

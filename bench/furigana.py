@@ -62,11 +62,13 @@ def main() -> None:
     from sudachipy import Dictionary, SplitMode
 
     furigana = furigana_for(Settings())
-    compared, same, others = compare(furigana, Dictionary(dict="core").create(SplitMode.C), answer_sentences())
+    compared, same, others = compare(furigana, Dictionary(dict="core").create(SplitMode.C),
+                                     answer_sentences())
     for line, count in Counter(others).most_common():
         print(f"{count}\t{line}")
     print(f"kanji words split as Sudachi does: {compared}, same reading: {same} ({same / compared:.3f}); "
-          f"read by madoguchi's rules or the city's file (listed above for a person to check): {len(others) - (compared - same)}")
+          "read by madoguchi's rules or the city's file (listed above for a person to check): "
+          f"{len(others) - (compared - same)}")
     rows = [line.rstrip("\n").split("\t") for line in TRICKY.read_text(encoding="utf-8").splitlines()
             if line and not line.startswith("#")]
     right = sum(any(w.text == word and w.reading == reading for w in furigana.words(sentence))

@@ -41,7 +41,8 @@ def schema_run(examples: int) -> list[str]:
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/test_hostile_input.py", "-k",
                              "conforms_to_its_own_schema"], cwd=ROOT, env=env, capture_output=True, text=True)
     return ["schemathesis: every operation of /openapi.json", f"{time.monotonic() - started:.0f} s",
-            f"{examples} per operation", "—", "none" if result.returncode == 0 else "failures: see pytest output"]
+            f"{examples} per operation", "—",
+            "none" if result.returncode == 0 else "failures: see pytest output"]
 
 
 def main() -> None:
@@ -51,7 +52,8 @@ def main() -> None:
     args = parser.parse_args()
     rows = [atheris_run(args.seconds), schema_run(args.examples)]
     body = "\n\n".join(["## Fuzzing, longer than CI (issue 8)",
-                        provenance(f"python -m bench.fuzz --seconds {args.seconds} --examples {args.examples}"),
+                        provenance(f"python -m bench.fuzz --seconds {args.seconds} --examples "
+                                   f"{args.examples}"),
                         table(["fuzzer", "wall time", "inputs", "coverage (edges)", "failures"], rows)])
     replace_section("fuzz", body)
     print(body)

@@ -93,14 +93,15 @@ def passage_path(bot: Bot, queries: list[LabelledQuery]) -> Counter[str]:
 
 
 def compositions(bot: Bot, composer: GroundedComposer, server: Recorder) -> Counter[tuple[str, str]]:
-    """Every passage composed three ways: copied sentences, one number changed, a sentence of another passage."""
+    """Every passage composed three ways: copied sentences, one number changed, a sentence of another
+    passage."""
     passages = [r for r in bot.runtime.index.records if r.kind == "passage" and len(sentences(r)) >= 1]
     outcome: Counter[tuple[str, str]] = Counter()
     for n, passage in enumerate(passages):
         other = passages[(n + len(passages) // 2) % len(passages)]
         cases = {"faithful": "".join(f"{s}[1]" for s in sentences(passage)[:2]),
-                 "number changed": f"{with_number_changed(passage)}[1]" if with_number_changed(passage) else "",
-                 "another passage's sentence": f"{sentences(passage)[0]}[1]{sentences(other)[0]}[1]"}
+                 "number changed": f"{with_number_changed(passage)}[1]" if with_number_changed(passage)
+                 else "", "another passage's sentence": f"{sentences(passage)[0]}[1]{sentences(other)[0]}[1]"}
         for kind, reply in cases.items():
             if reply:
                 server.overrides[COMPLETIONS] = completion(reply)
@@ -151,8 +152,8 @@ def main() -> None:
         started = time.perf_counter()
         outcome = drafts(plain, drafter, server, answerable)
         per_draft = (time.perf_counter() - started) * 1000 / len(answerable)
-        report(f"Draft sentences ({len(answerable)} answerable labelled queries, {per_draft:.0f} ms per draft "
-               "including retrieval and the local HTTP round trip)", outcome)
+        report(f"Draft sentences ({len(answerable)} answerable labelled queries, {per_draft:.0f} ms per "
+               "draft including retrieval and the local HTTP round trip)", outcome)
         report("Passage compositions (every passage in the index)", compositions(plain, composer, server))
     server.stop()
 

@@ -31,8 +31,10 @@ from bench.report import provenance, save_plot, table
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CONNECTIONS = 50
-QUESTIONS = ["転入届に必要なものは？", "ソファを捨てたい", "児童手当はいつ振り込まれる？", "マイナンバーカードをなくした",
-             "住民票の写しがほしい", "人と話したい", "保育園に入りたい", "固定資産税の支払い方法", "避難所はどこ", "こんにちは"]
+QUESTIONS = ["転入届に必要なものは？", "ソファを捨てたい", "児童手当はいつ振り込まれる？",
+             "マイナンバーカードをなくした",
+             "住民票の写しがほしい", "人と話したい", "保育園に入りたい", "固定資産税の支払い方法",
+             "避難所はどこ", "こんにちは"]
 LUA = """
 local questions = {%s}
 local n = 0
@@ -47,7 +49,7 @@ done = function(summary, latency, requests)
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
-"""
+"""  # noqa: E501 (a script kept as it runs)
 HEADER = ["store", "workers", "requests/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "socket errors"]
 
 

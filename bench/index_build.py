@@ -42,7 +42,7 @@ total = time.perf_counter() - started
 print(json.dumps({"records": report.manifest["counts"]["records"], "build_seconds": report.manifest["build_seconds"],
                   "build_cpu_seconds": sum(cpu), "total_seconds": total,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
+"""  # noqa: E501 (a script kept as it runs)
 
 
 def run_build(source: Path, data_dir: Path) -> dict:
@@ -80,8 +80,9 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, m in rows:
         rate, cpu_rate = m["records"] / m["build_seconds"], m["records"] / m["build_cpu_seconds"]
-        print(f"| {name} | {m['records']} | {m['build_seconds']:.2f} | {rate:,.0f} | {m['build_cpu_seconds']:.2f} "
-              f"| {cpu_rate:,.0f} | {m['total_seconds']:.1f} | {m['peak_mb']:.0f} |")
+        print(f"| {name} | {m['records']} | {m['build_seconds']:.2f} | {rate:,.0f} | "
+              f"{m['build_cpu_seconds']:.2f} | {cpu_rate:,.0f} | {m['total_seconds']:.1f} | "
+              f"{m['peak_mb']:.0f} |")
     print(f"\ncold `madoguchi search` (new process, model and index from disk): {search_seconds:.1f} s")
 
 

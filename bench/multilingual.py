@@ -6,8 +6,8 @@
 
 The questions (tests/data/foreign_questions.jsonl) were written before the bot answered any of them and
 are not used for anything else. `group`: `translated` (the entry has the question's language), `easy`
-(やさしい日本語), `untranslated` (English about an entry with no English: only the dictionary path reaches it).
-hit@3: an expected entry is the answer or among the first three candidates offered; wrong: the bot
+(やさしい日本語), `untranslated` (English about an entry with no English: only the dictionary path reaches
+it). hit@3: an expected entry is the answer or among the first three candidates offered; wrong: the bot
 answered with an entry that is not expected.
 """
 
@@ -55,9 +55,10 @@ def judge(bot, question: dict) -> dict:  # type: ignore[no-untyped-def]
     shown = [c.record.id for c in reply.candidates[:3]] if reply.decision.value == "clarify" else []
     answered = reply.record.id if reply.decision.value == "answer" and reply.record else None
     expected = set(question["expected"])
-    return {"hit3": bool(expected & {*shown, answered} - {None}), "wrong": answered is not None and answered not in expected,
-            "decision": reply.decision.value, "detected": reply.language, "in_language": reply.answer_language,
-            "language": question["language"]}
+    return {"hit3": bool(expected & {*shown, answered} - {None}),
+            "wrong": answered is not None and answered not in expected,
+            "decision": reply.decision.value, "detected": reply.language,
+            "in_language": reply.answer_language, "language": question["language"]}
 
 
 def _count(rows: list[dict], key: str, value: object = True) -> int:
@@ -71,26 +72,31 @@ def table(outcomes: list[tuple[dict, dict]]) -> str:
         groups[f"{question['language']} ({question['group']})"].append(outcome)
         if question["group"] != "untranslated":
             groups["all but untranslated"].append(outcome)
-    lines = ["| questions | n | hit@3 | wrong answers | answered | offered choices | handed over | language detected right |",
+    lines = [("| questions | n | hit@3 | wrong answers | answered | offered choices | handed over "
+              "| language detected right |"),
              "|---|---|---|---|---|---|---|---|"]
     for name, rows in groups.items():
         n = len(rows)
         count = partial(_count, rows)
-        lines.append(f"| {name} | {n} | {count('hit3') / n:.2f} | {count('wrong')} ({count('wrong') / n:.0%}) | "
-                     f"{count('decision', 'answer')} | {count('decision', 'clarify')} | {count('decision', 'escalate')} | "
+        lines.append(f"| {name} | {n} | {count('hit3') / n:.2f} | {count('wrong')} "
+                     f"({count('wrong') / n:.0%}) | {count('decision', 'answer')} | "
+                     f"{count('decision', 'clarify')} | {count('decision', 'escalate')} | "
                      f"{sum(r['detected'] == r['language'] for r in rows) / n:.2f} |")
     return "\n".join(lines)
 
 
 def japanese_latency(bot) -> str:  # type: ignore[no-untyped-def]
-    """p50/p95 CPU ms of answer() over the sample city's Japanese questions (held-out and labelled, residents')."""
-    rows = [json.loads(line) for path in JAPANESE for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """p50/p95 CPU ms of answer() over the sample city's Japanese questions (held-out and labelled,
+    residents')."""
+    rows = [json.loads(line) for path in JAPANESE
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     texts = [row["text"] for row in rows if row.get("audience", "resident") == "resident"]
     for text in texts[:5]:
         bot.answer(text)
     cpu = [timed(lambda t=text: bot.answer(t))[0] for text in texts]
     p95 = statistics.quantiles(cpu, n=20)[-1]
-    return f"Japanese answer() over {len(texts)} questions: p50 {statistics.median(cpu):.1f} ms, p95 {p95:.1f} ms (CPU)"
+    return (f"Japanese answer() over {len(texts)} questions: p50 {statistics.median(cpu):.1f} ms, p95 "
+            f"{p95:.1f} ms (CPU)")
 
 
 def main() -> None:
@@ -98,16 +104,19 @@ def main() -> None:
     parser.add_argument("--index-dir", type=Path)
     parser.add_argument("--latency-only", action="store_true")
     parser.add_argument("--questions", type=Path, default=QUESTIONS,
-                        help="another question file, e.g. bench/foreign_dev.jsonl (the set thresholds were set on)")
+                        help="another question file, e.g. bench/foreign_dev.jsonl (the set "
+                             "thresholds were set on)")
     args = parser.parse_args()
     bot = load_bot(args.index_dir)
     if not args.latency_only:
-        questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+        questions = [json.loads(line)
+                     for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
         outcomes = [(q, judge(bot, q)) for q in questions]
         print(table(outcomes))
         for question, outcome in outcomes:
             if not outcome["hit3"] or outcome["wrong"]:
-                print(f"  miss {question['id']} {question['language']} {outcome['decision']}: {question['text']}")
+                print(f"  miss {question['id']} {question['language']} {outcome['decision']}: "
+                      f"{question['text']}")
     print(japanese_latency(bot))
 
 

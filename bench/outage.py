@@ -5,9 +5,9 @@
 `madoguchi serve` talks to the real PostgreSQL through a fault proxy (bench/fault_proxy.py). Phases:
 pass, refuse (every connection closed: the database is down), pass, silent (connections accepted, never
 answered), pass. Clients ask without pause, each ask in its own session; one in six asks for a person (an
-escalation). Reported per phase: requests, served (200), failed, spooled (answered with a negative turn id), p50/p95/max
-latency; then, once the spool is empty, how many spooled turns were replayed and how many answered turns
-are missing from the database (lost; target 0). `--write` puts the section into BENCHMARKS.md.
+escalation). Reported per phase: requests, served (200), failed, spooled (answered with a negative turn id),
+p50/p95/max latency; then, once the spool is empty, how many spooled turns were replayed and how many
+answered turns are missing from the database (lost; target 0). `--write` puts the section into BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from bench.fault_proxy import FaultProxy
 from bench.http_load import POSTGRES, free_port, postgres_schema, wait_healthy
 from bench.report import provenance, replace_section, table
 
-QUESTIONS = ["転入届に必要なものは？", "ソファを捨てたい", "児童手当はいつ振り込まれる？", "住民票の写しがほしい",
-             "保育園に入りたい", "担当者と話したい"]
+QUESTIONS = ["転入届に必要なものは？", "ソファを捨てたい", "児童手当はいつ振り込まれる？",
+             "住民票の写しがほしい", "保育園に入りたい", "担当者と話したい"]
 PHASES = ["pass", "refuse", "pass", "silent", "pass"]
 HEADER = ["phase", "database", "requests", "served", "failed", "spooled", "p50 ms", "p95 ms", "max ms"]
 
@@ -75,7 +75,8 @@ def health(port: int) -> dict:
 def drive(port: int, proxy: FaultProxy, seconds: float, clients: int) -> tuple[list[Outcome], float]:
     """Run the phases under load; then wait (at most two minutes) for the spool to empty."""
     phase, stop, outcomes = [0], threading.Event(), []  # type: ignore[var-annotated]
-    threads = [threading.Thread(target=ask_forever, args=(port, phase, stop, outcomes)) for _ in range(clients)]
+    threads = [threading.Thread(target=ask_forever, args=(port, phase, stop, outcomes))
+               for _ in range(clients)]
     for thread in threads:
         thread.start()
     for number, mode in enumerate(PHASES):
@@ -122,7 +123,8 @@ def summary(outcomes: list[Outcome], url: str, drained: float, set_aside: int) -
     return (f"**{len(outcomes):,} requests: {len(served):,} served, {len(outcomes) - len(served)} failed, "
             f"{len(spooled)} spooled, {len(spooled) - len([o for o in lost if o.turn_id < 0])} replayed, "
             f"{len(lost)} lost** (target 0); escalations promised {len(promised)}, missing "
-            f"{len(promised - escalations)}; set aside {set_aside}; spool empty {drained:.1f} s after the load.")
+            f"{len(promised - escalations)}; set aside {set_aside}; spool empty {drained:.1f} s "
+            "after the load.")
 
 
 def run(seconds: float, clients: int, workers: int) -> tuple[list[list[str]], str]:
@@ -131,14 +133,15 @@ def run(seconds: float, clients: int, workers: int) -> tuple[list[list[str]], st
     try:
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "MADOGUCHI_DATA_DIR": tmp, "MADOGUCHI_RATE_PER_SESSION": "100000",
-                   "MADOGUCHI_RATE_PER_ADDRESS": "10000000", "OMP_NUM_THREADS": "1", "MADOGUCHI_INDEX_POLL_SECONDS": "0",
-                   "MADOGUCHI_DATABASE_URL": proxy.url_for(url)}
+                   "MADOGUCHI_RATE_PER_ADDRESS": "10000000", "OMP_NUM_THREADS": "1",
+                   "MADOGUCHI_INDEX_POLL_SECONDS": "0", "MADOGUCHI_DATABASE_URL": proxy.url_for(url)}
             subprocess.run([sys.executable, "-m", "channels.cli", "index", "build"], env=env, check=True,
                            capture_output=True)
             port, log = free_port(), Path(tmp) / "server.log"
             with open(log, "wb") as sink:
                 server = subprocess.Popen([sys.executable, "-m", "channels.cli", "serve", "--port", str(port),
-                                           "--workers", str(workers)], env=env, stdout=sink, stderr=subprocess.STDOUT)
+                                           "--workers", str(workers)], env=env, stdout=sink,
+                                          stderr=subprocess.STDOUT)
             try:
                 wait_healthy(port, log, 600)  # two workers start slowly on a shared machine
                 outcomes, drained = drive(port, proxy, seconds, clients)
@@ -165,8 +168,8 @@ def main() -> None:
     rows, totals = run(args.phase_seconds, args.clients, args.workers)
     command = (f"python -m bench.outage --phase-seconds {args.phase_seconds:g} --clients {args.clients} "
                f"--workers {args.workers}")
-    section = "\n\n".join(["## Outage: PostgreSQL down, then silent, under load (issue 15)", provenance(command),
-                           totals, table(HEADER, rows)])
+    section = "\n\n".join(["## Outage: PostgreSQL down, then silent, under load (issue 15)",
+                           provenance(command), totals, table(HEADER, rows)])
     print(section)
     if args.write:
         replace_section("outage", section)

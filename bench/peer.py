@@ -50,8 +50,10 @@ def documented_embeddings(embedder: SentenceTransformerEmbedder) -> Embeddings:
     """The same model directory as LangChain's documentation loads a sentence-transformers model, offline."""
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    return HuggingFaceEmbeddings(model_name=str(embedder.folder), encode_kwargs={"normalize_embeddings": True},
-                                 model_kwargs={"device": "cpu", "local_files_only": True, "trust_remote_code": True})
+    return HuggingFaceEmbeddings(model_name=str(embedder.folder),
+                                 encode_kwargs={"normalize_embeddings": True},
+                                 model_kwargs={"device": "cpu", "local_files_only": True,
+                                               "trust_remote_code": True})
 
 
 def faq_documents(records: list[Record]) -> list[Document]:

@@ -30,11 +30,14 @@ from bot.store.entry_fields import EntryFields  # noqa: E402
 from indexer.embedding import LentEmbedder  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
 
-QUESTIONS = ("公園でドローンを飛ばしてもいいですか", "市営プールに浮き輪を持ち込めますか", "マンホールカードはどこでもらえますか",
-             "図書館で古い新聞を読めますか", "市役所の食堂は一般の人も使えますか", "花火をしてよい公園はありますか")
+QUESTIONS = ("公園でドローンを飛ばしてもいいですか", "市営プールに浮き輪を持ち込めますか",
+             "マンホールカードはどこでもらえますか",
+             "図書館で古い新聞を読めますか", "市役所の食堂は一般の人も使えますか",
+             "花火をしてよい公園はありますか")
 
 
-def one_round(bot: Bot, publisher: Publisher, entries: EntryStore, question: str) -> tuple[float, float, bool]:
+def one_round(bot: Bot, publisher: Publisher, entries: EntryStore,
+              question: str) -> tuple[float, float, bool]:
     """Approve an entry; seconds to rebuild, seconds to swap, and whether the bot now answers it."""
     draft = entries.new_entry(EntryFields(question, f"{question}への窓口の回答です。", (question,)), "bench")
     entries.approve(draft.entry_id, "bench")

@@ -112,8 +112,8 @@ def breakdown(bot: Bot, queries: list[LabelledQuery]) -> str:
                                      (times[:, 0], *np.diff(times, axis=1).T))
     return (f"Where madoguchi's median query goes (CPU): {parse:.2f} ms Sudachi and normalisation; "
             f"{vector:.2f} ms the query vector (the mean of its words' chiVe vectors); "
-            f"{retrieve:.1f} ms BM25 over four fields, the reading index and exact dense scores for every unit; "
-            f"{rank:.1f} ms validity filter, shortlist, features, fusion and calibration.")
+            f"{retrieve:.1f} ms BM25 over four fields, the reading index and exact dense scores for every "
+            f"unit; {rank:.1f} ms validity filter, shortlist, features, fusion and calibration.")
 
 
 def summary(system: System, queries: list[LabelledQuery]) -> dict[str, float]:
@@ -145,8 +145,9 @@ def verdict(results: dict[str, dict[str, float]]) -> str:
             f"({'better' if ours['hit@1'] > peer_['hit@1'] else 'NOT better'}, target: better); p95 latency "
             f"{speed:.1f}× lower ({'met' if speed >= 3 else 'NOT met'}, target ≥ 3×); p50 "
             f"{peer_['p50'] / ours['p50']:.1f}× lower." + (
-                f" Given madoguchi's own query embedder, the same peer is {adapted['p95'] / ours['p95']:.1f}× "
-                f"slower at p95 and {adapted['p50'] / ours['p50']:.1f}× at p50." if adapted else ""))
+                " Given madoguchi's own query embedder, the same peer is "
+                f"{adapted['p95'] / ours['p95']:.1f}× slower at p95 and {adapted['p50'] / ours['p50']:.1f}× "
+                "at p50." if adapted else ""))
 
 
 def plot(results: dict[str, dict[str, float]]) -> str:

@@ -48,7 +48,7 @@ done = function(summary, latency, requests)
     summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000))
 end
-"""
+"""  # noqa: E501 (a script kept as it runs)
 HEADER = ["minute", "requests", "non-2xx", "socket errors", "p50 ms", "p95 ms", "note"]
 
 
@@ -74,7 +74,8 @@ def one_minute(port: int, script: Path, connections: int) -> dict[str, float]:
     return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
 
 
-def soak(minutes: int, connections: int, workers: int, store: str) -> tuple[list[list[str]], dict[str, float]]:
+def soak(minutes: int, connections: int, workers: int,
+         store: str) -> tuple[list[list[str]], dict[str, float]]:
     url, schema = postgres_schema() if store == "postgresql" else ("", None)
     try:
         return soak_in(minutes, connections, workers, url)
@@ -84,7 +85,8 @@ def soak(minutes: int, connections: int, workers: int, store: str) -> tuple[list
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
-def soak_in(minutes: int, connections: int, workers: int, url: str) -> tuple[list[list[str]], dict[str, float]]:
+def soak_in(minutes: int, connections: int, workers: int,
+            url: str) -> tuple[list[list[str]], dict[str, float]]:
     """One server on a temporary data dir (and SQLite file when no database URL is given)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "MADOGUCHI_DATA_DIR": tmp, "MADOGUCHI_RATE_PER_SESSION": "100000",
@@ -92,12 +94,14 @@ def soak_in(minutes: int, connections: int, workers: int, url: str) -> tuple[lis
                "MADOGUCHI_DATABASE_URL": url or f"sqlite:///{tmp}/soak.db"}
         script = Path(tmp) / "soak.lua"
         script.write_text(LUA, encoding="utf-8")
-        subprocess.run([sys.executable, "-m", "channels.cli", "index", "build"], env=env, check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "channels.cli", "index", "build"], env=env, check=True,
+                       capture_output=True)
         port = free_port()
         log = Path(tmp) / "server.log"
         with open(log, "wb") as sink:
             server = subprocess.Popen([sys.executable, "-m", "channels.cli", "serve", "--port", str(port),
-                                       "--workers", str(workers)], env=env, stdout=sink, stderr=subprocess.STDOUT)
+                                       "--workers", str(workers)], env=env, stdout=sink,
+                                      stderr=subprocess.STDOUT)
         try:
             wait_healthy(port, log)
             return run_minutes(server.pid, port, script, connections, minutes, env)
@@ -131,11 +135,12 @@ def section(rows: list[list[str]], memory: dict[str, float], command: str) -> st
     failed = sum(int(r[2]) + int(r[3]) for r in rows)
     drift = float(rows[-1][5]) / float(rows[0][5])
     growth = memory["last"] / memory["first"] - 1
-    summary = (f"**{total:,} requests, {failed} failed** (target 0). p95 drift last/first minute: **{drift:.2f}×**. "
-               f"Memory of the server tree: {memory['first']:.0f} MB after minute 1, {memory['last']:.0f} MB at the end "
-               f"(**{growth:+.1%}**, target < 10%). Reindex exit code {memory.get('reindex_exit', 0):.0f}.")
-    return "\n\n".join(["## Soak: ten minutes with feedback, escalations and a reindex (issue 8)", provenance(command),
-                        summary, table(HEADER, rows)])
+    summary = (f"**{total:,} requests, {failed} failed** (target 0). p95 drift last/first minute: "
+               f"**{drift:.2f}×**. Memory of the server tree: {memory['first']:.0f} MB after minute 1, "
+               f"{memory['last']:.0f} MB at the end (**{growth:+.1%}**, target < 10%). Reindex exit code "
+               f"{memory.get('reindex_exit', 0):.0f}.")
+    return "\n\n".join(["## Soak: ten minutes with feedback, escalations and a reindex (issue 8)",
+                        provenance(command), summary, table(HEADER, rows)])
 
 
 def main() -> None:

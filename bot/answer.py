@@ -14,7 +14,8 @@ NONE_OF_THESE = "none"
 
 
 class Decision(StrEnum):
-    """answer: give the entry; clarify: offer choices; escalate: hand to a person; smalltalk: greeting/thanks."""
+    """answer: give the entry; clarify: offer choices; escalate: hand to a person; smalltalk:
+    greeting/thanks."""
 
     ANSWER = "answer"
     CLARIFY = "clarify"
@@ -76,12 +77,15 @@ class Answer:
     explanation: Explanation | None = None
     urgent: Situation | None = None  # bot/urgent.py: the public line to call, told before anything else
     language: str = "ja"  # the resident's language (BCP-47), as detected
-    answer_language: str = "ja"  # the language `message` is in; "ja" under a foreign question means no translation
-    notice: str = ""  # one line in the resident's language above an answer given in Japanese (where to get help)
+    # the language `message` is in; "ja" under a foreign question means no translation
+    answer_language: str = "ja"
+    # one line in the resident's language above an answer given in Japanese (where to get help)
+    notice: str = ""
 
     @property
     def offered(self) -> tuple[str, ...]:
-        """The ids of the entries this answer offers to pick from (「どれにも当てはまらない」 is always there)."""
+        """The ids of the entries this answer offers to pick from (「どれにも当てはまらない」 is always
+        there)."""
         return tuple(c.id for c in self.choices if c.id != NONE_OF_THESE)
 
 

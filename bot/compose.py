@@ -14,7 +14,8 @@ def answer_text(record: Record) -> str:
     """The approved answer verbatim, then where it comes from and whom to ask."""
     lines = [record.answer.strip()]
     if record.kind == "passage" and record.section_path:
-        lines.append(f"（出典: {' > '.join(record.section_path)}" + (f"、{record.page}ページ）" if record.page else "）"))
+        lines.append(f"（出典: {' > '.join(record.section_path)}"
+                     + (f"、{record.page}ページ）" if record.page else "）"))
     if record.department or record.contact:
         lines.append(f"お問い合わせ: {record.contact or record.department}")
     if record.url:
@@ -47,7 +48,8 @@ def offer_again_text(choices: tuple[Choice, ...]) -> str:
 def escalate_text(settings: Settings, asked_for_person: bool) -> str:
     """Honest about what happens next and when."""
     first = ("担当者におつなぎします。" if asked_for_person
-             else "申し訳ありません。このご質問にお答えできる情報が見つかりませんでした。担当者におつなぎします。")
+             else "申し訳ありません。このご質問にお答えできる情報が見つかりませんでした。"
+                  "担当者におつなぎします。")
     return f"{first}\n受付時間: {settings.call_center_hours}\nお急ぎの場合: {settings.call_center_contact}"
 
 

@@ -21,10 +21,12 @@ from indexer.normalise import TextNormaliser, normalise_width
 from knowledge.records import Record
 
 SAME_SUBJECT = 0.5
-SHARED_FOR_HOURS = 2  # one day's hours are compared when the two sentences (with headings) share two subject terms
-VALUE_WORDS = frozenset({"円", "日", "点", "回", "時間", "時", "分", "月", "年", "週", "第", "以上", "以内", "以下", "まで",
-                         "受け付け", "平日", "月曜", "火曜", "水曜", "木曜", "金曜", "土曜", "日曜", "祝日", "毎日",
-                         "市", "町", "別", "料", "代", "通", "枚", "人", "歳", "件"})
+# one day's hours are compared when the two sentences (with headings) share two subject terms
+SHARED_FOR_HOURS = 2
+VALUE_WORDS = frozenset({"円", "日", "点", "回", "時間", "時", "分", "月", "年", "週", "第", "以上", "以内",
+                         "以下", "まで",
+                         "受け付け", "平日", "月曜", "火曜", "水曜", "木曜", "金曜", "土曜", "日曜", "祝日",
+                         "毎日", "市", "町", "別", "料", "代", "通", "枚", "人", "歳", "件"})
 EXAMPLE = re.compile(r"^(?:例えば|たとえば|例:|例）)")
 _SENTENCES = re.compile(r"[^。！？\n]+[。！？]?")
 _CLOCK = re.compile(r"(\d{1,2})時(?:(\d{1,2})分|半)?")
@@ -38,8 +40,8 @@ KINDS: dict[str, re.Pattern[str]] = {
     "場所": re.compile(r"本庁舎(?:\d+階|[東西南北]側[^、。の（(]{0,8})"),
 }
 _ADDRESS = re.compile(r"([一-龥ァ-ヶー々]{2,16})[（(]([^（()）、]*?\d{1,4}(?:-\d{1,4}){1,2})[）)]")
-_HOURS = re.compile(r"(第\d(?:・第\d)*[月火水木金土日]曜日|平日|[月火水木金土日]曜日から[月火水木金土日]曜日|[土日]曜日)"
-                    r"の?\s?(\d{1,2}:\d{2})\s?(?:~|から)\s?(\d{1,2}:\d{2})")
+_HOURS = re.compile(r"(第\d(?:・第\d)*[月火水木金土日]曜日|平日|[月火水木金土日]曜日から[月火水木金土日]曜日|"
+                    r"[土日]曜日)の?\s?(\d{1,2}:\d{2})\s?(?:~|から)\s?(\d{1,2}:\d{2})")
 _PLACE_LIST = re.compile(r"[・、と]")
 
 
@@ -66,7 +68,8 @@ def hours_in(sentence: str) -> dict[str, str]:
 
 
 def addresses_in(sentence: str) -> dict[str, str]:
-    """Place name → address, for 「北支所（みなと市北浜町2-10）」; the name is the last of a list (北支所・南支所)."""
+    """Place name → address, for 「北支所（みなと市北浜町2-10）」; the name is the last of a list
+    (北支所・南支所)."""
     text = normalise_width(sentence).replace("－", "-").replace("−", "-")
     return {_PLACE_LIST.split(name)[-1]: address for name, address in _ADDRESS.findall(text)}
 
@@ -114,8 +117,8 @@ class ContradictionFinder:
                 continue  # a worked example (「例えば…1泊2日では4,400円」) states no rule of its own
             values, addresses, hours = values_in(sentence), addresses_in(sentence), hours_in(sentence)
             if values or addresses or hours:
-                found.append(Statement(record, sentence, self.terms(sentence), self.terms(f"{heading}\n{sentence}"),
-                                       values, addresses, hours))
+                found.append(Statement(record, sentence, self.terms(sentence),
+                                       self.terms(f"{heading}\n{sentence}"), values, addresses, hours))
         return found
 
     def terms(self, text: str) -> frozenset[str]:
@@ -141,7 +144,8 @@ class ContradictionFinder:
             found += keyed("曜日の時間", first, second, first.hours, second.hours)
         if overlap(first.terms, second.terms) < self.same_subject or titled < self.same_subject / 2:
             return found
-        return found + [Contradiction(kind, first, second, tuple(sorted(values)), tuple(sorted(second.values[kind])))
+        return found + [Contradiction(kind, first, second, tuple(sorted(values)),
+                                      tuple(sorted(second.values[kind])))
                         for kind, values in first.values.items()
                         if kind in second.values and disagree(values, second.values[kind])]
 

@@ -40,7 +40,8 @@ def decision_model(settings: Settings, index: KnowledgeIndex) -> DecisionModel:
         return DecisionModel.load(settings.decision_model)
     if index.learned.model is not None:
         try:
-            return DecisionModel.from_json(index.learned.model, f"of index version {index.manifest.get('version')}")
+            return DecisionModel.from_json(index.learned.model,
+                                           f"of index version {index.manifest.get('version')}")
         except ConfigurationError as exc:
             log.warning("%s; answering with the shipped model", exc)
     return DecisionModel.load(DEFAULT_MODEL_FILE)
@@ -172,8 +173,8 @@ class Bot:
         if not records:
             return None
         choices = compose.clarify_choices(records)
-        return Answer(Decision.CLARIFY, Intent.QUESTION, 0.0, compose.offer_again_text(choices), choices=choices,
-                      reason=Reason.PAST_LAST_CHOICE)
+        return Answer(Decision.CLARIFY, Intent.QUESTION, 0.0, compose.offer_again_text(choices),
+                      choices=choices, reason=Reason.PAST_LAST_CHOICE)
 
     def _courtesy(self, intent: Intent) -> Answer:
         if intent is Intent.HUMAN:

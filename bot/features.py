@@ -54,9 +54,10 @@ def shortlist(signals: np.ndarray, per_signal: int = SHORTLIST_PER_SIGNAL) -> np
     return np.flatnonzero(reached.any(axis=0))
 
 
-ROWS = (*SIGNALS, "bm25_best", "dense_best", "cover_best")  # the signals, then question-or-paraphrase per kind
-_LEADERS, _EXPANDED = ("bm25_best", "bm25_answer", "dense_best", "dense_answer"), ("bm25x_question", "bm25x_answer",
-                                                                                  "bm25_bigram")
+# the signals, then question-or-paraphrase per kind
+ROWS = (*SIGNALS, "bm25_best", "dense_best", "cover_best")
+_LEADERS, _EXPANDED = (("bm25_best", "bm25_answer", "dense_best", "dense_answer"),
+                       ("bm25x_question", "bm25x_answer", "bm25_bigram"))
 
 
 def _group(rows: dict[str, str]) -> tuple[list[int], list[int]]:
@@ -79,7 +80,8 @@ def _best_first(rows: np.ndarray) -> np.ndarray:
     """Per row, positions from the highest value down, ties in position order: what a stable argsort of -row
     gives, from one plain sort of 64-bit keys (the float's bits made to order as unsigned integers from high
     to low, then the position) at half the cost of numpy's stable sort. Adding 0 makes -0.0 and 0.0 one key,
-    as they compare equal; a non-negative float's bits are flipped below the sign, a negative one's are not."""
+    as they compare equal; a non-negative float's bits are flipped below the sign, a negative one's are
+    not."""
     bits = (rows.astype(np.float32) + np.float32(0)).view(np.int32)
     descending = (bits ^ (~(bits >> 31) & np.int32(0x7FFFFFFF))).view(np.uint32)
     keys = (descending.astype(np.uint64) << np.uint64(32)) | np.arange(rows.shape[1], dtype=np.uint64)
@@ -88,7 +90,8 @@ def _best_first(rows: np.ndarray) -> np.ndarray:
 
 
 def _reciprocal_ranks(rows: np.ndarray) -> np.ndarray:
-    """1/(1 + stable rank) within each row; ranks are the sort order inverted by a scatter, not a second sort."""
+    """1/(1 + stable rank) within each row; ranks are the sort order inverted by a scatter, not a second
+    sort."""
     order = _best_first(rows)
     ranks = np.empty_like(order)
     ranks[np.arange(len(rows))[:, None], order] = np.arange(rows.shape[1])
@@ -96,8 +99,8 @@ def _reciprocal_ranks(rows: np.ndarray) -> np.ndarray:
 
 
 def _mean_and_spread(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's mean and standard deviation, the very numbers `rows.mean(axis=1)` and `rows.std(axis=1)` give
-    (numpy's own steps: the same sums and divisions), with the mean summed once instead of twice."""
+    """Each row's mean and standard deviation, the very numbers `rows.mean(axis=1)` and `rows.std(axis=1)`
+    give (numpy's own steps: the same sums and divisions), with the mean summed once instead of twice."""
     count = np.intp(rows.shape[1])
     mean = np.add.reduce(rows, axis=1, keepdims=True)
     np.true_divide(mean, count, out=mean, casting="unsafe")

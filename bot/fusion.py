@@ -6,10 +6,10 @@ signals for 0.52–0.54 (BENCHMARKS.md, "Day one: a fixed fusion"). The sum adds
 on any city: each BM25 score relative to the query's best (question or paraphrase, question+answer, with
 the city's nearest words, character bigrams), the dense cosine to question+answer and the share of the
 question's words that question+answer holds, and the same two for the entry's paraphrases, so that what a
-city learns (`madoguchi learn` adds its residents' questions as paraphrases) counts from the next publish. Standard scores are left out on purpose: they grow with the
-number of entries, so confidence learned on a small city would be too sure on a large one.
-A city's labels replace this with a fitted ranker through `madoguchi learn`, whose guard keeps this one
-until the fitted one does better on questions it never saw.
+city learns (`madoguchi learn` adds its residents' questions as paraphrases) counts from the next publish.
+Standard scores are left out on purpose: they grow with the number of entries, so confidence learned on a
+small city would be too sure on a large one. A city's labels replace this with a fitted ranker through
+`madoguchi learn`, whose guard keeps this one until the fitted one does better on questions it never saw.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 DAY_ONE_WEIGHTS = {
     "bm25_best_rel": 1.0, "bm25_answer_rel": 1.0, "bm25x_question_rel": 1.0, "bm25x_answer_rel": 1.0,
-    "bm25_bigram_rel": 1.0, "dense_answer": 2.0, "cover_answer": 2.0, "dense_paraphrase": 2.0, "cover_paraphrase": 2.0,
+    "bm25_bigram_rel": 1.0, "dense_answer": 2.0, "cover_answer": 2.0, "dense_paraphrase": 2.0,
+    "cover_paraphrase": 2.0,
 }
 
 
@@ -47,7 +48,8 @@ MIN_FITTED_LABELS = 50
 
 
 class Fusion(StrEnum):
-    """What `madoguchi train` ranks with: fitted to the labels, the day-one sum, or fitted only with enough labels."""
+    """What `madoguchi train` ranks with: fitted to the labels, the day-one sum, or fitted only with enough
+    labels."""
 
     AUTO = "auto"
     FITTED = "fitted"

@@ -30,7 +30,8 @@ WINDOW = 2
 NEGATIVE = frozenset({"ない", "不要", "不可"})
 COURTESY = frozenset({"詳しい", "御覧", "問い合わせ", "願う", "連絡", "下記", "以下"})
 _SENTENCE_END = re.compile(r"[。！？!?\n]+")
-_NUMBER = re.compile(r"第?\d+(?:[,.:\-]\d+)*[日円歳階時分秒月年件人回枚週号条項点部冊台本個倍割度%万千億かヶカケ箇名通]?")
+_NUMBER = re.compile(r"第?\d+(?:[,.:\-]\d+)*[日円歳階時分秒月年件人回枚週号条項点部冊台本個倍割度%万"
+                     r"千億かヶカケ箇名通]?")
 _ADDRESS = re.compile(r"https?://[^\s\[\]<>「」（）()、。]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _INSTRUCTION = re.compile(
     r"指示(?:を|は)?無視|(?:以前|これまで|上記|前)の指示|システムプロンプト|プロンプト"
@@ -39,7 +40,8 @@ _INSTRUCTION = re.compile(
 
 
 def numbers_in(text: str) -> set[str]:
-    """Numbers with their counter (第2, 14日, 1000円, 8:30, 0123-45-1101), so 14日 is not supported by 17:15."""
+    """Numbers with their counter (第2, 14日, 1000円, 8:30, 0123-45-1101), so 14日 is not supported by
+    17:15."""
     return {match.replace(",", "") for match in _NUMBER.findall(normalise_width(text))}
 
 
@@ -87,7 +89,8 @@ class SupportCheck:
         return max(self.coverage_in(plain, span) for span in spans)
 
     def coverage_in(self, plain: str, source: str) -> float:
-        """Share of the sentence's distinct content terms found in the source (directly or by synonym group)."""
+        """Share of the sentence's distinct content terms found in the source (directly or by synonym
+        group)."""
         terms, cited = self.claim_terms(plain), self.normaliser.run(source)
         if not terms:
             return 0.0

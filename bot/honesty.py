@@ -26,17 +26,21 @@ RARE_SHARE = 0.01  # a word at most this share of entries mention is what the qu
 NO_NUMBER_FACTOR = 0.6
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 NUMERAL = re.compile(r"[0-9一二三四五六七八九十百千万]+")
-ASKS_NUMBER = re.compile(r"いつ|何日|何時|何歳|何円|何冊|何回|何か月|何ヶ月|何年|いくら|どのくらい|どれくらい|期限|締め?切")
-STATES_NUMBER = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万]+[円日月年歳回冊か]|毎[日週月年]|曜日|無料")
+ASKS_NUMBER = re.compile(r"いつ|何日|何時|何歳|何円|何冊|何回|何か月|何ヶ月|何年|いくら|どのくらい|"
+                         r"どれくらい|期限|締め?切")
+STATES_NUMBER = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万]+[円日月年歳回冊か]|"
+                           r"毎[日週月年]|曜日|無料")
 
 
 def nouns(text: str, terms: Sequence[str]) -> list[str]:
     """The content nouns of a text written in Japanese (Sudachi's parse is cached: the normaliser has just
-    read it); numbers, Latin words and function nouns (こと, 方法) say what is asked about no more than 何 does."""
+    read it); numbers, Latin words and function nouns (こと, 方法) say what is asked about no more than 何
+    does."""
     content = set(terms)
     return list(dict.fromkeys(
         m.lemma for unit in shared_splitter("A").units(text) for m in unit.in_mode(True)
-        if m.pos == "名詞" and m.lemma in content and JAPANESE.search(m.lemma) and not NUMERAL.fullmatch(m.lemma)))
+        if m.pos == "名詞" and m.lemma in content and JAPANESE.search(m.lemma)
+        and not NUMERAL.fullmatch(m.lemma)))
 
 
 def absent_rare(terms: Sequence[str], pages: BM25Index, page: int, paraphrases: BM25Index,
@@ -57,9 +61,9 @@ def absent_rare(terms: Sequence[str], pages: BM25Index, page: int, paraphrases: 
 
 def absent_unknown(near: dict[str, list[tuple[str, float]] | None], pages: BM25Index, page: int,
                    paraphrases: BM25Index, owners: np.ndarray) -> list[str]:
-    """Question nouns no entry uses (自転車, 太陽光) whose nearest city words (`near`, by embedding) are neither
-    on the top entry's page nor in its paraphrases: the entry is about something else. A word the model has
-    no vector for (ビジホ) is left to the models, as before."""
+    """Question nouns no entry uses (自転車, 太陽光) whose nearest city words (`near`, by embedding) are
+    neither on the top entry's page nor in its paraphrases: the entry is about something else. A word the
+    model has no vector for (ビジホ) is left to the models, as before."""
     return [term for term, words in near.items() if words is not None and not any(
         _on_page(word, pages, page) or _in_paraphrase(word, paraphrases, owners, page) for word, _ in words)]
 
@@ -75,7 +79,8 @@ def _in_paraphrase(term: str, paraphrases: BM25Index, owners: np.ndarray, page: 
     column = paraphrases.vocabulary.get(term)
     if column is None:
         return False
-    documents = paraphrases.matrix.indices[paraphrases.matrix.indptr[column]:paraphrases.matrix.indptr[column + 1]]
+    documents = (
+        paraphrases.matrix.indices[paraphrases.matrix.indptr[column]:paraphrases.matrix.indptr[column + 1]])
     return bool((owners[documents] == page).any())
 
 

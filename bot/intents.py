@@ -17,12 +17,13 @@ class Intent(StrEnum):
     QUESTION = "question"
 
 
-_GREETING = re.compile(r"(こんにちは|こんにちわ|こんばんは|こんばんわ|おはよう(ございます)?|はじめまして|よろしく(お願いします)?"
-                       r"|もしもし|hello|hi|hey|やあ|どうも)")
-_THANKS = re.compile(r"(ありがとう(ございます|ございました)?|ありがと|助かりました|たすかりました|thanks?( you)?|thx|"
-                     r"了解(です|しました)?|わかりました|分かりました|OK|ok)")
-_HUMAN = re.compile(r"((人|ひと|人間|担当者?|職員|係の人|オペレーター|スタッフ)(と|に|へ)?(話|はな|相談|つな|繋|代わ|かわ|電話)"
-                    r"|有人|人に聞きたい|電話で(話|相談)したい|talk to (a )?(person|human|staff)|human please)")
+_GREETING = re.compile(r"(こんにちは|こんにちわ|こんばんは|こんばんわ|おはよう(ございます)?|はじめまして|"
+                       r"よろしく(お願いします)?|もしもし|hello|hi|hey|やあ|どうも)")
+_THANKS = re.compile(r"(ありがとう(ございます|ございました)?|ありがと|助かりました|たすかりました|thanks?( "
+                     r"you)?|thx|了解(です|しました)?|わかりました|分かりました|OK|ok)")
+_HUMAN = re.compile(r"((人|ひと|人間|担当者?|職員|係の人|オペレーター|スタッフ)(と|に|へ)?(話|はな|相談|つな|"
+                    r"繋|代わ|かわ|電話)|有人|人に聞きたい|電話で(話|相談)したい|talk to (a )?(person|human|"
+                    r"staff)|human please)")
 _LEFTOVER = re.compile(r"[\s、。!?!?…〜~ー・,.]+")
 
 

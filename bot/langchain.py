@@ -26,9 +26,11 @@ from knowledge.records import Audience, Record
 def to_document(record: Record, score: float, confidence: float) -> Document:
     """One record as a LangChain Document."""
     return Document(page_content=record.answer, id=record.id, metadata={
-        "id": record.id, "question": record.question, "department": record.department, "contact": record.contact,
+        "id": record.id, "question": record.question, "department": record.department,
+        "contact": record.contact,
         "url": record.url, "audience": record.audience.value, "kind": record.kind, "source": record.source,
-        "section_path": list(record.section_path), "score": round(score, 6), "confidence": round(confidence, 6)})
+        "section_path": list(record.section_path), "score": round(score, 6),
+        "confidence": round(confidence, 6)})
 
 
 class MadoguchiRetriever(BaseRetriever):
@@ -44,7 +46,8 @@ class MadoguchiRetriever(BaseRetriever):
         """Load the index and decision model named by the settings."""
         return cls(bot=Bot.from_settings(settings), **kwargs)
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(self, query: str, *,
+                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         ranking = self.bot.rank(query, self.audience)
         return [to_document(c.record, c.score, ranking.top1 if n == 0 else 0.0)
                 for n, c in enumerate(self.bot.candidates(ranking, self.k))]

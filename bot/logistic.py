@@ -79,9 +79,11 @@ class Logistic:
 
     def to_json(self) -> dict[str, Any]:
         """Plain lists for the model file."""
-        return {"weights": self.weights.tolist(), "bias": self.bias, "mean": self.mean.tolist(), "std": self.std.tolist()}
+        return {"weights": self.weights.tolist(), "bias": self.bias, "mean": self.mean.tolist(),
+                "std": self.std.tolist()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Logistic:
         """Inverse of :meth:`to_json`."""
-        return cls(np.array(data["weights"]), float(data["bias"]), np.array(data["mean"]), np.array(data["std"]))
+        return cls(np.array(data["weights"]), float(data["bias"]), np.array(data["mean"]),
+                   np.array(data["std"]))

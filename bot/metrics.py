@@ -39,7 +39,8 @@ def ranking_metrics(queries: Sequence[LabelledQuery], runs: dict[str, RunLine]) 
     found = [p for p in positions if p is not None]
     return {"hit@1": sum(p < 1 for p in found) / n, "hit@3": sum(p < 3 for p in found) / n,
             "hit@10": len(found) / n, "mrr@10": sum(1 / (p + 1) for p in found) / n,
-            "ndcg@10": sum(_ndcg(q.relevant, runs[q.id].results[:10]) for q in queries) / max(len(queries), 1)}
+            "ndcg@10": sum(_ndcg(q.relevant, runs[q.id].results[:10])
+                           for q in queries) / max(len(queries), 1)}
 
 
 def decision_metrics(queries: Sequence[LabelledQuery], runs: dict[str, RunLine]) -> dict[str, float]:
@@ -56,12 +57,14 @@ def decision_metrics(queries: Sequence[LabelledQuery], runs: dict[str, RunLine])
             counts[query.expect] += 1
         if query.expect == "answer":
             out["answered_right"] += run.decision == "answer" and query.relevant.get(top or "") == 2
-            out["clarified_right"] += run.decision == "clarify" and any(query.relevant.get(d) == 2 for d in run.results[:3])
+            out["clarified_right"] += run.decision == "clarify" and any(query.relevant.get(d) == 2
+                                                                        for d in run.results[:3])
             out["escalated_when_answerable"] += run.decision == "escalate"
         elif query.expect == "escalate":
             out["escalated_when_unanswerable"] += run.decision == "escalate"
     answerable, unanswerable = max(counts["answer"], 1), max(counts["escalate"], 1)
-    return {"answered_right": out["answered_right"] / answerable, "clarified_right": out["clarified_right"] / answerable,
+    return {"answered_right": out["answered_right"] / answerable,
+            "clarified_right": out["clarified_right"] / answerable,
             "wrong_answer": wrong / max(len(queries), 1),
             "escalated_when_answerable": out["escalated_when_answerable"] / answerable,
             "escalated_when_unanswerable": out["escalated_when_unanswerable"] / unanswerable}

@@ -64,10 +64,11 @@ class DecisionModel:
         """Inverse of :meth:`to_json`; `where` names the file or index version in the error."""
         if data.get("candidate_features") != list(CANDIDATE_FEATURES) or \
                 data.get("query_features") != list(QUERY_FEATURES):
-            raise ConfigurationError(f"decision model {where} was trained for other features; retrain it with "
-                                     "madoguchi train --labelled FILE")
+            raise ConfigurationError(f"decision model {where} was trained for other features; retrain it "
+                                     "with madoguchi train --labelled FILE")
         try:
             return cls(Logistic.from_json(data["ranker"]), Logistic.from_json(data["top1"]),
-                       Logistic.from_json(data["top3"]), Thresholds(**data["thresholds"]), data.get("trained_on", {}))
+                       Logistic.from_json(data["top3"]), Thresholds(**data["thresholds"]),
+                       data.get("trained_on", {}))
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigurationError(f"decision model {where} is incomplete ({exc})") from exc

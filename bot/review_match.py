@@ -1,8 +1,8 @@
 """Where a review cluster's questions could go: the FAQ entry they could become paraphrases of, and the
 entry the bot already answers them with (then the cluster needs no more work).
 
-The bot's own choices are not enough: it offers びん・缶・ペットボトル for 「粗大ごみってどうやって出すの」 because
-both say どうやって出す. An entry is suggested only for questions that name what it names
+The bot's own choices are not enough: it offers びん・缶・ペットボトル for 「粗大ごみってどうやって出すの」
+because both say どうやって出す. An entry is suggested only for questions that name what it names
 (bot/drafting/relevance.py).
 """
 

@@ -50,8 +50,8 @@ class RecordFacts:
                    any(r.valid_from or r.valid_until for r in records))
 
     def valid_only(self, retrieval: Retrieval, today: date | None = None) -> Retrieval:
-        """Drop candidates outside their validity dates (Record.is_valid_on), all at once, without a loop; a city
-        whose records all have open dates keeps every candidate without a look."""
+        """Drop candidates outside their validity dates (Record.is_valid_on), all at once, without a loop; a
+        city whose records all have open dates keeps every candidate without a look."""
         if not self.dated:
             return retrieval
         day = (today or date.today()).toordinal()

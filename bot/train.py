@@ -2,8 +2,9 @@
 
 Features do not depend on the learned weights, so they are collected once per query and reused by
 every fit (and by cross-validation in the benchmarks). The ranker is a linear model over candidate
-features fitted listwise (each query's answer against all its other candidates); `top1` and `top3` are logistic models
-over query features that predict whether the best entry, or one of the best three, answers the query.
+features fitted listwise (each query's answer against all its other candidates); `top1` and `top3` are
+logistic models over query features that predict whether the best entry, or one of the best three, answers
+the query.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def collect(runtime: Runtime, queries: Sequence[LabelledQuery], today: date | No
 
 
 def fit_ranker(examples: Sequence[Example], l2: float = RANKER_L2) -> Logistic:
-    """Listwise: answers (grade 2) should outrank all other candidates; related entries (grade 1) count a quarter."""
+    """Listwise: answers (grade 2) should outrank all other candidates; related entries (grade 1) count a
+    quarter."""
     groups = []
     for example in examples:
         gains = np.where(example.grades == 2, 1.0, np.where(example.grades == 1, RELATED_WEIGHT, 0.0))

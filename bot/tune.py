@@ -60,13 +60,15 @@ def rates(o: Outcomes, answer_at: float, clarify_at: float) -> dict[str, float]:
 CLARIFY_VALUE = 0.8  # a round of choices is worth a little less to a resident than a direct answer
 
 
-def choose(o: Outcomes, max_wrong: float = 0.05, min_escalated: float = 0.6) -> tuple[Thresholds, dict[str, float]]:
+def choose(o: Outcomes, max_wrong: float = 0.05,
+           min_escalated: float = 0.6) -> tuple[Thresholds, dict[str, float]]:
     """The pair with the most right answers and right choices (a choice counting 0.8) within the limits."""
     best: tuple[tuple[float, float], Thresholds, dict[str, float]] | None = None
     for answer_at in GRID:
         for clarify_at in GRID:
             r = rates(o, answer_at, clarify_at)
-            if r["wrong_answer"] > max_wrong or (o.unanswerable.any() and r["escalated_when_unanswerable"] < min_escalated):
+            if r["wrong_answer"] > max_wrong or (o.unanswerable.any()
+                                                 and r["escalated_when_unanswerable"] < min_escalated):
                 continue
             key = (round(r["answered_right"] + CLARIFY_VALUE * r["clarified_right"], 6), r["answered_right"])
             if best is None or key > best[0]:
@@ -81,11 +83,13 @@ def curve(o: Outcomes, clarify_at: float) -> list[tuple[float, dict[str, float]]
     return [(float(a), rates(o, a, clarify_at)) for a in GRID[::5]]
 
 
-def reliability(confidence: np.ndarray, right: np.ndarray, bins: int = 10) -> list[tuple[float, int, float, float]]:
+def reliability(confidence: np.ndarray, right: np.ndarray,
+                bins: int = 10) -> list[tuple[float, int, float, float]]:
     """(lower bound c, answers with confidence ≥ c, share right among them, mean confidence) per bin."""
     rows = []
     for lower in np.linspace(0, 1, bins, endpoint=False):
         mask = confidence >= lower
         if mask.any():
-            rows.append((float(lower), int(mask.sum()), float(right[mask].mean()), float(confidence[mask].mean())))
+            rows.append((float(lower), int(mask.sum()), float(right[mask].mean()),
+                         float(confidence[mask].mean())))
     return rows

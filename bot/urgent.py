@@ -29,7 +29,8 @@ _KATAKANA = re.compile(r"[ァ-ヶ]")
 
 
 def fold(text: str) -> str:
-    """Width, case and kana folded, spaces dropped: 「キュウキュウシャ」「きゅうきゅう しゃ」 compare equal."""
+    """Width, case and kana folded, spaces dropped: 「キュウキュウシャ」「きゅうきゅう しゃ」 compare
+    equal."""
     wide = normalise_width(text).replace(" ", "")
     return _KATAKANA.sub(lambda m: chr(ord(m.group()) - 0x60), wide)
 
@@ -78,7 +79,8 @@ def _situation(raw: dict[str, Any], where: str) -> Situation:
         name = raw.get("id", "?")
         raise ConfigurationError(f"{where}: urgent situation {name!r} lacks {', '.join(missing)}")
     return Situation(str(raw["id"]), str(raw["title"]), str(raw["say"]), tuple(map(str, raw["lines"])),
-                     tuple(map(Phrasing.parse, raw["when"])), tuple(map(Phrasing.parse, raw.get("unless") or ())),
+                     tuple(map(Phrasing.parse, raw["when"])),
+                     tuple(map(Phrasing.parse, raw.get("unless") or ())),
                      raw.get("then_faq", True) is not False)
 
 

@@ -13,8 +13,9 @@ import numpy as np
 
 @dataclass(slots=True)
 class Columns:
-    """A document × term weight matrix as compressed sparse columns: the three arrays scoring reads, in NumPy, so a
-    serving worker never imports SciPy (about 20 MB in every worker); SciPy only writes the file."""
+    """A document × term weight matrix as compressed sparse columns: the three arrays scoring reads, in
+    NumPy, so a serving worker never imports SciPy (about 20 MB in every worker); SciPy only writes the
+    file."""
 
     data: np.ndarray
     indices: np.ndarray
@@ -42,7 +43,8 @@ class Columns:
         """Row by row through `scipy.sparse.save_npz`, the index format since the first version."""
         from scipy import sparse
 
-        sparse.save_npz(path, sparse.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape).tocsr())
+        sparse.save_npz(path,
+                        sparse.csc_matrix((self.data, self.indices, self.indptr), shape=self.shape).tocsr())
 
 
 class BM25Index:
@@ -101,11 +103,13 @@ class BM25Index:
         spans = [(starts[c], starts[c + 1]) for c in columns]
         if not spans:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        return (np.concatenate([documents[a:b] for a, b in spans]), np.concatenate([weights[a:b] for a, b in spans]),
+        return (np.concatenate([documents[a:b] for a, b in spans]),
+                np.concatenate([weights[a:b] for a, b in spans]),
                 np.array([b - a for a, b in spans], dtype=np.int64))
 
     def _starts(self) -> list[int]:
-        """The column starts as a Python list, made once per matrix: indexing it is far cheaper than numpy's."""
+        """The column starts as a Python list, made once per matrix: indexing it is far cheaper than
+        numpy's."""
         return self._facts()[1]
 
     def _facts(self) -> tuple[Columns | None, list[int], bool]:
@@ -116,8 +120,8 @@ class BM25Index:
         return self._listed
 
     def scores(self, terms: Sequence[str], out: np.ndarray | None = None) -> np.ndarray:
-        """BM25 score of every document for the query terms (repeated terms count once); `out`, zeroed, receives
-        them when given (a row of the retriever's table, so no array is made and copied)."""
+        """BM25 score of every document for the query terms (repeated terms count once); `out`, zeroed,
+        receives them when given (a row of the retriever's table, so no array is made and copied)."""
         _, documents, weights, _ = self._postings(terms)
         return self._scores(documents, weights, out)
 
@@ -139,7 +143,8 @@ class BM25Index:
         """The IDF of a term no document contains (document frequency 0)."""
         return float(np.log1p((self.size + 0.5) / 0.5))
 
-    def _scores(self, documents: np.ndarray, weights: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    def _scores(self, documents: np.ndarray, weights: np.ndarray,
+                out: np.ndarray | None = None) -> np.ndarray:
         total = np.zeros(self.size, dtype=np.float32) if out is None else out
         np.add.at(total, documents, weights)
         return total

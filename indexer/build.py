@@ -41,7 +41,8 @@ class IndexBuilder:
     Terms and vectors are remembered by text for the builder's lifetime, so `madoguchi learn`, which
     assembles one index per fold of its labels, normalises and embeds each entry once."""
 
-    def __init__(self, normaliser: TextNormaliser, embedder: Embedder, progress: Progress = no_progress) -> None:
+    def __init__(self, normaliser: TextNormaliser, embedder: Embedder,
+                 progress: Progress = no_progress) -> None:
         self.normaliser, self.embedder, self.progress = normaliser, embedder, progress
         self._terms: dict[str, list[str]] = {}
         self._vectors: dict[str, np.ndarray] = {}
@@ -67,7 +68,8 @@ class IndexBuilder:
             terms.append(self._search_terms(text))
             if done % 200 == 0 or done == len(texts):
                 self.progress("normalise", done, len(texts))
-        lexical = {f: BM25Index().fit([terms[i] for i in np.flatnonzero(fields == n)]) for n, f in enumerate(FIELDS)}
+        lexical = {f: BM25Index().fit([terms[i] for i in np.flatnonzero(fields == n)])
+                   for n, f in enumerate(FIELDS)}
         questions = np.flatnonzero(fields <= FIELDS.index("paraphrase"))
         lexical[READING] = BM25Index().fit([self.normaliser.reading_grams(texts[i]) for i in questions])
         answers = np.flatnonzero(fields == FIELDS.index("answer"))
@@ -75,9 +77,9 @@ class IndexBuilder:
         return lexical
 
     def _term_neighbours(self, pages: BM25Index, aside: ThreadPoolExecutor) -> Callable[[], TermNeighbours]:
-        """Each page word's nearest page words (indexer/expansion.py): the words are embedded here, their cosines
-        compared in `aside` (NumPy, without the GIL) while this thread goes on. The same pages give the same
-        lists, so `madoguchi learn`'s one index per fold finds them once."""
+        """Each page word's nearest page words (indexer/expansion.py): the words are embedded here, their
+        cosines compared in `aside` (NumPy, without the GIL) while this thread goes on. The same pages give
+        the same lists, so `madoguchi learn`'s one index per fold finds them once."""
         words = tuple(pages.vocabulary)
         if words != self._neighbours[0]:
             searched = aside.submit(TermNeighbours.search, words, TermNeighbours.embed(words, self.embedder))
@@ -108,13 +110,15 @@ class IndexBuilder:
             "built_at": built.isoformat(timespec="seconds"), "build_seconds": round(seconds, 3),
             "madoguchi": package_version("madoguchi"), "model": self.embedder.describe(),
             "tokenizer": self.normaliser.config(), "corpus_hash": corpus, "sources": sources,
-            "counts": {"records": len(records), "units": {f: int((units == n).sum()) for n, f in enumerate(FIELDS)},
+            "counts": {"records": len(records),
+                       "units": {f: int((units == n).sum()) for n, f in enumerate(FIELDS)},
                        "kinds": dict(Counter(r.kind for r in records)),
                        "audiences": dict(Counter(r.audience.value for r in records))},
             "learned": {"paraphrases": len(learned.paraphrases), "decision_model": learned.model is not None},
         }
 
-    def assemble(self, records: list[Record], sources: dict[str, Any], learned: Learned = Learned()) -> KnowledgeIndex:
+    def assemble(self, records: list[Record], sources: dict[str, Any],
+                 learned: Learned = Learned()) -> KnowledgeIndex:
         """The index of these records and learned paraphrases, in memory (`run` publishes one)."""
         started = time.perf_counter()
         with no_cycle_collection(), ThreadPoolExecutor(1, thread_name_prefix="neighbours") as aside:
@@ -139,8 +143,9 @@ class IndexBuilder:
 
 @contextmanager
 def no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused: a build makes millions of tuples and strings and no reference cycles, and
-    the collector would walk them again and again (5% of a real city's build). It runs as before afterwards."""
+    """Python's cycle collector paused: a build makes millions of tuples and strings and no reference cycles,
+    and the collector would walk them again and again (5% of a real city's build). It runs as before
+    afterwards."""
     was = gc.isenabled()
     gc.disable()
     try:

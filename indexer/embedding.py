@@ -58,7 +58,8 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, folder: Path, name: str, query_prompt: str = "", document_prompt: str = "") -> None:
         if not (folder / "modules.json").exists():
-            raise ConfigurationError(f"{folder} is not a sentence-transformers model directory (no modules.json)")
+            raise ConfigurationError(f"{folder} is not a sentence-transformers model directory (no "
+                                     "modules.json)")
         self.folder, self.name = folder, name
         self.query_prompt, self.document_prompt = query_prompt, document_prompt
         self._model: Any = None
@@ -66,7 +67,8 @@ class SentenceTransformerEmbedder:
         # "Already borrowed" when two threads do so at once; encoding is serialised on the model itself
 
     def warm_up(self) -> SentenceTransformerEmbedder:
-        """Load the model on the CPU, offline, and run it once so the first real request is not the slow one."""
+        """Load the model on the CPU, offline, and run it once so the first real request is not the slow
+        one."""
         if self._model is None:
             from sentence_transformers import SentenceTransformer
 
@@ -115,7 +117,8 @@ class StaticEmbedder:
         self._model: StaticModel | None = None
 
     def warm_up(self) -> StaticEmbedder:
-        """Read the table and tokenizer, and embed once so the tokenizer (Sudachi) is loaded before a request."""
+        """Read the table and tokenizer, and embed once so the tokenizer (Sudachi) is loaded before a
+        request."""
         if self._model is None:
             try:
                 self._model = self.layout.load()
@@ -137,8 +140,8 @@ class StaticEmbedder:
         return self.model.dimensions
 
     def describe(self) -> dict[str, Any]:
-        """The same identity as `SentenceTransformerEmbedder` gives for the directory: an index built by either
-        is served by either."""
+        """The same identity as `SentenceTransformerEmbedder` gives for the directory: an index built by
+        either is served by either."""
         return {"name": self.name, "fingerprint": _fingerprint(self.folder), "dimensions": self.dimensions,
                 "query_prompt": self.query_prompt, "document_prompt": self.document_prompt}
 
@@ -154,7 +157,8 @@ class StaticEmbedder:
 ModelEmbedder = StaticEmbedder | SentenceTransformerEmbedder
 
 
-def model_embedder(folder: Path, name: str, query_prompt: str = "", document_prompt: str = "") -> ModelEmbedder:
+def model_embedder(folder: Path, name: str, query_prompt: str = "",
+                   document_prompt: str = "") -> ModelEmbedder:
     """NumPy for a static model directory, sentence-transformers (and torch) for any other."""
     layout = static_layout(folder)
     if layout is not None:
@@ -171,7 +175,8 @@ def embedder_from_settings(settings: Settings) -> ModelEmbedder:
         return model_embedder(folder, MODEL_NAME)
     folder = Path(settings.model).expanduser()
     if not folder.is_dir():
-        raise ConfigurationError(f"MADOGUCHI_MODEL={settings.model!r} is neither 'chive' nor a model directory")
+        raise ConfigurationError(f"MADOGUCHI_MODEL={settings.model!r} is neither 'chive' nor a model "
+                                 "directory")
     return model_embedder(folder, folder.name, settings.query_prompt, settings.document_prompt)
 
 

@@ -29,7 +29,8 @@ NEIGHBOURS_PER_TERM = 5
 MIN_COSINE = 0.6
 EXPANSION_WEIGHT = 0.3
 BIGRAM_MARK = "⁂"
-_PIECES = re.compile(r"[\s、。，．,.!！?？「」『』（）()【】\[\]・：:；;■□◆◇●○※〜~ー－\-/／＝=＋+＊*“”\"'’‘…]+")
+_PIECES = re.compile(r"[\s、。，．,.!！?？「」『』（）()【】\[\]・：:；"
+                     r";■□◆◇●○※〜~ー－\-/／＝=＋+＊*“”\"'’‘…]+")
 _ENCODE_BATCH = 1024
 _SLACK = 1e-6  # candidates are taken a little below MIN_COSINE, then tested exactly as they always were
 
@@ -47,15 +48,17 @@ def char_bigrams(text: str) -> list[str]:
 class TermNeighbours:
     """For each word of the city's entries, its nearest other words of the entries by embedding cosine."""
 
-    def __init__(self, neighbours: dict[str, list[tuple[str, float]]] | None = None, words: Sequence[str] = (),
-                 vectors: np.ndarray | None = None) -> None:
+    def __init__(self, neighbours: dict[str, list[tuple[str, float]]] | None = None,
+                 words: Sequence[str] = (), vectors: np.ndarray | None = None) -> None:
         self.neighbours = neighbours or {}
-        self.words, self.vectors = list(words), vectors if vectors is not None else np.zeros((0, 0), np.float32)
+        self.words, self.vectors = (list(words),
+                                    vectors if vectors is not None else np.zeros((0, 0), np.float32))
         self._unknown: dict[str, list[tuple[str, float]] | None] = {}
 
     @classmethod
     def build(cls, vocabulary: Sequence[str], embedder: Embedder) -> TermNeighbours:
-        """Embed every word once and keep, per word, up to five others with cosine ≥ 0.6 (ties by word order)."""
+        """Embed every word once and keep, per word, up to five others with cosine ≥ 0.6 (ties by word
+        order)."""
         return cls.search(vocabulary, cls.embed(vocabulary, embedder))
 
     @staticmethod
@@ -64,12 +67,13 @@ class TermNeighbours:
         words = list(vocabulary)
         if not words:
             return np.zeros((0, embedder.dimensions), dtype=np.float32)
-        return np.vstack([embedder.encode_queries(words[i:i + _ENCODE_BATCH]) for i in range(0, len(words), _ENCODE_BATCH)])
+        return np.vstack([embedder.encode_queries(words[i:i + _ENCODE_BATCH])
+                          for i in range(0, len(words), _ENCODE_BATCH)])
 
     @classmethod
     def search(cls, vocabulary: Sequence[str], vectors: np.ndarray) -> TermNeighbours:
-        """Each word's nearest others among these vectors. Almost all of it is NumPy's matrix products, which let go
-        of the GIL: an index build runs this beside its other work (indexer/build.py)."""
+        """Each word's nearest others among these vectors. Almost all of it is NumPy's matrix products, which
+        let go of the GIL: an index build runs this beside its other work (indexer/build.py)."""
         words = list(vocabulary)
         if not words:
             return cls()
@@ -84,9 +88,9 @@ class TermNeighbours:
     @staticmethod
     def _nearest_rows(words: list[str], known: np.ndarray, start: int, cosines: np.ndarray
                       ) -> dict[str, list[tuple[str, float]]]:
-        """The neighbours of a block of words (row i is word start + i): per row, the first five of a stable sort
-        by cosine that are ≥ 0.6. Only cosines near 0.6 or above can be kept, so only those are sorted, not every
-        word of the city (that sort was most of a build)."""
+        """The neighbours of a block of words (row i is word start + i): per row, the first five of a stable
+        sort by cosine that are ≥ 0.6. Only cosines near 0.6 or above can be kept, so only those are sorted,
+        not every word of the city (that sort was most of a build)."""
         own = np.arange(len(cosines))
         cosines[own, start + own] = -1.0
         near = np.flatnonzero(cosines >= MIN_COSINE - _SLACK)  # 20× cheaper than a 2-D np.nonzero, same order
@@ -97,7 +101,8 @@ class TermNeighbours:
         rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
         kept = (rank < NEIGHBOURS_PER_TERM) & (values >= MIN_COSINE)
         found: dict[str, list[tuple[str, float]]] = {}
-        for row, column, value in zip(rows[kept].tolist(), columns[kept].tolist(), values[kept].tolist(), strict=True):
+        for row, column, value in zip(rows[kept].tolist(), columns[kept].tolist(), values[kept].tolist(),
+                                      strict=True):
             found.setdefault(words[known[start + row]], []).append((words[known[column]], round(value, 4)))
         return found
 
@@ -116,7 +121,8 @@ class TermNeighbours:
         return {t: self._unknown.get(t) for t in terms}
 
     def _near(self, table: np.ndarray, vector: np.ndarray) -> list[tuple[str, float]]:
-        """The five nearest words at cosine ≥ 0.6 (ties by word order): only those words are sorted, not all."""
+        """The five nearest words at cosine ≥ 0.6 (ties by word order): only those words are sorted, not
+        all."""
         row = table @ vector
         close = np.flatnonzero(row >= MIN_COSINE)
         best = close[np.argsort(-row[close], kind="stable")[:NEIGHBOURS_PER_TERM]]
@@ -141,7 +147,8 @@ class TermNeighbours:
 
     def save(self, folder: Path) -> None:
         """One JSON file in the version folder (checksummed with the rest)."""
-        payload = {"neighbours": {term: [[n, c] for n, c in found] for term, found in self.neighbours.items()},
+        payload = {"neighbours": {term: [[n, c] for n, c in found]
+                                  for term, found in self.neighbours.items()},
                    "words": self.words}
         (folder / NEIGHBOURS_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
         np.save(folder / VECTORS_FILE, self.vectors.astype(np.float16))
@@ -150,7 +157,8 @@ class TermNeighbours:
     def load(cls, folder: Path) -> TermNeighbours:
         """Inverse of :meth:`save`."""
         payload = json.loads((folder / NEIGHBOURS_FILE).read_text(encoding="utf-8"))
-        neighbours = {term: [(str(n), float(c)) for n, c in found] for term, found in payload["neighbours"].items()}
+        neighbours = {term: [(str(n), float(c)) for n, c in found]
+                      for term, found in payload["neighbours"].items()}
         return cls(neighbours, payload["words"], np.load(folder / VECTORS_FILE))
 
 
@@ -158,7 +166,8 @@ def weighted_scores(bm25: BM25Index, weights: dict[str, float], out: np.ndarray 
     """Σ weight · BM25 column over the weighted words: BM25 of an expanded query, added word after word in
     float32 (`np.add.at` adds in order), all postings gathered at once; into `out` (zeroed) when given."""
     total = np.zeros(bm25.size, dtype=np.float32) if out is None else out
-    known = [(column, weight) for term, weight in weights.items() if (column := bm25.vocabulary.get(term)) is not None]
+    known = [(column, weight)
+             for term, weight in weights.items() if (column := bm25.vocabulary.get(term)) is not None]
     if known:
         columns, factors = zip(*known, strict=True)
         documents, scores, lengths = bm25.postings(columns)

@@ -33,7 +33,8 @@ FORMAT_VERSION = 4
 def record_units(record: Record, learned: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """(field, text) units of one record; the answer unit carries its question too, as a page does.
     Paraphrases learned from labelled questions (indexer/learned.py) join the entry's own paraphrases."""
-    return [("question", record.question), *(("paraphrase", text) for text in (*record.paraphrases, *learned)),
+    return [("question", record.question),
+            *(("paraphrase", text) for text in (*record.paraphrases, *learned)),
             ("answer", f"{record.question}\n{record.answer}")]
 
 
@@ -81,10 +82,12 @@ class KnowledgeIndex:
         self.learned.save(folder)
         self.neighbours.save(folder)
         self.manifest[CHECKSUMS] = file_checksums(folder)
-        (folder / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        (folder / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=2),
+                                              encoding="utf-8")
 
 
-def check_compatible(manifest: dict[str, Any], model: dict[str, Any], tokenizer: dict[str, str], where: Path) -> None:
+def check_compatible(manifest: dict[str, Any], model: dict[str, Any], tokenizer: dict[str, str],
+                     where: Path) -> None:
     """Refuse an index whose model or tokenizer differs from the running one, saying how to fix it."""
     rebuild = f"rebuild it: madoguchi index build --index-dir {where.parent.parent}"
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -93,13 +96,14 @@ def check_compatible(manifest: dict[str, Any], model: dict[str, Any], tokenizer:
     built = manifest.get("model", {})
     for key in ("name", "fingerprint", "dimensions", "query_prompt", "document_prompt"):
         if built.get(key) != model.get(key):
-            raise IncompatibleIndexError(f"{where} was built with model {key}={built.get(key)!r}, the settings "
-                                         f"give {model.get(key)!r}; {rebuild}")
+            raise IncompatibleIndexError(f"{where} was built with model {key}={built.get(key)!r}, the "
+                                         f"settings give {model.get(key)!r}; {rebuild}")
     differing = {k: (manifest.get("tokenizer", {}).get(k), v) for k, v in tokenizer.items()
                  if manifest.get("tokenizer", {}).get(k) != v}
     if differing:
         details = ", ".join(f"{k}: built {a!r}, now {b!r}" for k, (a, b) in differing.items())
-        raise IncompatibleIndexError(f"{where} was built with other tokenizer settings ({details}); {rebuild}")
+        raise IncompatibleIndexError(f"{where} was built with other tokenizer settings ({details}); "
+                                     f"{rebuild}")
 
 
 def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, str]) -> KnowledgeIndex:

@@ -59,11 +59,13 @@ def verify_files(folder: Path, manifest: dict[str, Any]) -> None:
             raise CorruptIndexError(f"{path} is missing; rebuild the index")
         if file_sha256(path) != expected:
             raise CorruptIndexError(f"{path} is not the file the build wrote (its SHA-256 differs from the "
-                                    "manifest): changed or damaged since; rebuild the index or use another version")
+                                    "manifest): changed or damaged since; rebuild the index or use "
+                                    "another version")
 
 
 def verify_records(folder: Path, manifest: dict[str, Any], records: list[Record]) -> None:
     """CorruptIndexError when the records loaded do not hash to the manifest's corpus_hash."""
     if corpus_hash(records) != manifest.get("corpus_hash"):
-        raise CorruptIndexError(f"{folder / 'records.jsonl'} does not match the manifest's corpus_hash: the records "
-                                "were changed after the build; rebuild the index or use another version")
+        raise CorruptIndexError(f"{folder / 'records.jsonl'} does not match the manifest's "
+                                "corpus_hash: the records were changed after the build; rebuild the index "
+                                "or use another version")

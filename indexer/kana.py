@@ -73,14 +73,17 @@ class KanaReadings:
         """What the build stored; a version built before readings were stored is read through Sudachi now."""
         path = folder / READINGS_FILE
         if not path.is_file():
-            log.info("%s has no stored kana readings: reading its words through Sudachi (a rebuild stores them)",
+            log.info("%s has no stored kana readings: reading its words through Sudachi (a "
+                     "rebuild stores them)",
                      folder)
             return cls.of(questions, pages)
         payload = json.loads(path.read_text(encoding="utf-8"))
-        return cls({str(k): str(v) for k, v in payload["words"].items()}, frozenset(map(str, payload["inflected"])))
+        return cls({str(k): str(v) for k, v in payload["words"].items()},
+                   frozenset(map(str, payload["inflected"])))
 
     def rewrite(self, text: str) -> str:
-        """The question with its kana runs spelled in the city's words; a question with kanji is left as it is."""
+        """The question with its kana runs spelled in the city's words; a question with kanji is left as it
+        is."""
         clean = normalise_width(text)
         if KANJI.search(clean) or not self.words:
             return text
@@ -89,7 +92,8 @@ class KanaReadings:
     @staticmethod
     def _inflecting(run: str) -> list[bool]:
         """Which characters of the run Sudachi reads as an auxiliary or a word inflected before one
-        (し+たい, はいり+たい): kana that only a verb form of the city (振り込ま) may replace, never a noun (死体)."""
+        (し+たい, はいり+たい): kana that only a verb form of the city (振り込ま) may replace, never a noun
+        (死体)."""
         morphs = [m for unit in shared_splitter("A").units(run) for m in unit.in_mode(True)]
         marks, cursor = [False] * len(run), 0
         for number, morph in enumerate(morphs):
@@ -130,7 +134,8 @@ def spelled(words: Mapping[str, int]) -> dict[str, str]:
     splitter, uses, found = shared_splitter("A"), dict[str, int](), dict[str, str]()
     for word, count in sorted(words.items()):
         reading = splitter.reading(word)
-        if (KANJI.search(word) or KATAKANA_WORD.fullmatch(word)) and MIN_READING <= len(reading) <= MAX_READING \
+        if (KANJI.search(word)
+            or KATAKANA_WORD.fullmatch(word)) and MIN_READING <= len(reading) <= MAX_READING \
                 and count > uses.get(reading, 0):
             found[reading], uses[reading] = word, count
     return found

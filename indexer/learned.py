@@ -60,9 +60,11 @@ class Learned:
         """Write into a version folder being built."""
         with open(folder / PARAPHRASES, "w", encoding="utf-8") as handle:
             for p in self.paraphrases:
-                handle.write(json.dumps({"entry": p.entry, "text": p.text, "label": p.label}, ensure_ascii=False) + "\n")
+                handle.write(json.dumps({"entry": p.entry, "text": p.text, "label": p.label},
+                                        ensure_ascii=False) + "\n")
         if self.model is not None:
-            (folder / MODEL).write_text(json.dumps(self.model, ensure_ascii=False, indent=1), encoding="utf-8")
+            (folder / MODEL).write_text(json.dumps(self.model, ensure_ascii=False, indent=1),
+                                        encoding="utf-8")
 
     @classmethod
     def read(cls, folder: Path) -> Learned:
@@ -72,7 +74,8 @@ class Learned:
                 if (folder / PARAPHRASES).is_file() else []
             rows = tuple(Paraphrase(str(r["entry"]), str(r["text"]), str(r.get("label", "")))
                          for r in map(json.loads, filter(str.strip, lines)))
-            model = json.loads((folder / MODEL).read_text(encoding="utf-8")) if (folder / MODEL).is_file() else None
+            model = (json.loads((folder / MODEL).read_text(encoding="utf-8")) if (folder / MODEL).is_file()
+                     else None)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CorruptIndexError(f"{folder}: learned paraphrases or model cannot be read ({exc})") from exc
         return cls(rows, model)
@@ -80,7 +83,8 @@ class Learned:
 
 def carried(store: IndexStore) -> Learned:
     """What the live version learned, for the next build to keep; nothing when no version is live (or the
-    named one is not on this machine). A damaged learned file stops the build: the live version keeps serving."""
+    named one is not on this machine). A damaged learned file stops the build: the live version keeps
+    serving."""
     try:
         folder = store.current_dir()
     except (IndexNotFoundError, CorruptIndexError) as exc:

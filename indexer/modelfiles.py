@@ -1,9 +1,9 @@
 """A static model's files read lean: the vocabulary as two small arrays, the vector table mapped, not copied.
 
 A worker of a city's server holds the model once; the lighter it is held, the more workers and cities fit on a
-small VM. chiVe's 480k-word vocabulary as a Python dict would be 130 MB per worker and its 24 MB table one copy
-per worker; as sorted hashes and a read-only file mapping they are 6 MB and the pages questions touch, shared
-by every worker through the page cache.
+small VM. chiVe's 480k-word vocabulary as a Python dict would be 130 MB per worker and its 24 MB table one
+copy per worker; as sorted hashes and a read-only file mapping they are 6 MB and the pages questions touch,
+shared by every worker through the page cache.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 VOCAB_FILE = "vocab.json"
-LOOKUP_SUFFIX = ".vocab-lookup.npy"  # madoguchi's cache of a model's vocab.json, kept BESIDE the model folder:
+# madoguchi's cache of a model's vocab.json, kept BESIDE the model folder:
+LOOKUP_SUFFIX = ".vocab-lookup.npy"
 # a file inside it would change the model's fingerprint, and so every index's match with it
 
 
@@ -28,13 +29,15 @@ def _word_key(word: str) -> int:
 
 
 class WordRows:
-    """chiVe's 480k words → rows as two arrays, sorted 64-bit hashes of the words and their rows (8 MB), where a
-    dict of them holds 130 MB in every worker of every server. No two words share a hash (checked when the
-    arrays are made); a word outside the vocabulary matches one by chance with odds of 480k in 2^64."""
+    """chiVe's 480k words → rows as two arrays, sorted 64-bit hashes of the words and their rows (8 MB),
+    where a dict of them holds 130 MB in every worker of every server. No two words share a hash (checked
+    when the arrays are made); a word outside the vocabulary matches one by chance with odds of 480k in
+    2^64."""
 
     def __init__(self, keys: np.ndarray, rows: np.ndarray) -> None:
         self.keys, self.rows = keys, rows
-        self.get = lru_cache(maxsize=65_536)(self._find)  # an index build asks for the same words again and again
+        # an index build asks for the same words again and again
+        self.get = lru_cache(maxsize=65_536)(self._find)
 
     def _find(self, word: str) -> int | None:
         key = _word_key(word)
@@ -88,8 +91,9 @@ def _save_quietly(path: Path, array: np.ndarray) -> None:
 
 
 def mapped_table(path: Path, name: str = "embedding.weight") -> np.ndarray | None:
-    """A float32 table of a safetensors file mapped read-only, not read: every worker shares the file's pages and
-    only the rows questions use become resident (chiVe's whole table is 24 MB per worker). None if not float32."""
+    """A float32 table of a safetensors file mapped read-only, not read: every worker shares the file's pages
+    and only the rows questions use become resident (chiVe's whole table is 24 MB per worker). None if not
+    float32."""
     with path.open("rb") as handle:
         size = int.from_bytes(handle.read(8), "little")
         entry = json.loads(handle.read(size)).get(name)
@@ -97,4 +101,5 @@ def mapped_table(path: Path, name: str = "embedding.weight") -> np.ndarray | Non
         return None
     begin, _ = entry["data_offsets"]
     mapped = np.memmap(path, dtype=np.float32, mode="r", offset=8 + size + begin, shape=tuple(entry["shape"]))
-    return mapped.view(np.ndarray)  # the same pages; a plain array skips np.memmap's Python code on every row look-up
+    # the same pages; a plain array skips np.memmap's Python code on every row look-up
+    return mapped.view(np.ndarray)

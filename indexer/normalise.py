@@ -19,11 +19,14 @@ from indexer.sudachi import CONTENT_POS, SudachiSplitter, forget_lines, shared_s
 from indexer.synonyms import SynonymTable
 
 FILLER_LEMMAS = frozenset({
-    "する", "為る", "ある", "有る", "在る", "いる", "居る", "なる", "成る", "できる", "出来る", "くださる", "下さる",
-    "いただく", "頂く", "教える", "知る", "思う", "おる", "言う", "いう", "こと", "事", "もの", "物", "ため", "為",
-    "よう", "様", "ところ", "所", "など", "等", "ほしい", "欲しい", "いい", "良い", "よい", "お", "ご", "御", "さん",
-    "どう", "ちょっと", "すみません", "済む", "ね", "よ", "的", "ん", "の", "そう", "ちゃう",
-    "しまう", "仕舞う", "おく", "置く", "くる", "来る", "いく", "行く", "みる", "見る", "もらう", "貰う", "くれる", "呉れる",
+    "する", "為る", "ある", "有る", "在る", "いる", "居る", "なる", "成る", "できる", "出来る", "くださる",
+    "下さる",
+    "いただく", "頂く", "教える", "知る", "思う", "おる", "言う", "いう", "こと", "事", "もの", "物", "ため",
+    "為",
+    "よう", "様", "ところ", "所", "など", "等", "ほしい", "欲しい", "いい", "良い", "よい", "お", "ご", "御",
+    "さん", "どう", "ちょっと", "すみません", "済む", "ね", "よ", "的", "ん", "の", "そう", "ちゃう",
+    "しまう", "仕舞う", "おく", "置く", "くる", "来る", "いく", "行く", "みる", "見る", "もらう", "貰う",
+    "くれる", "呉れる",
     "たい", "かた", "方", "方法", "場合", "際", "時", "つく", "付く", "関する", "おいて", "於く",
 })
 NEGATIONS = frozenset({"ない", "無い", "ぬ", "ず"})
@@ -35,20 +38,22 @@ CACHE_TEXTS = 16_384  # a build's texts (3,571 in a real city) and its vocabular
 
 @lru_cache(maxsize=CACHE_TEXTS)
 def normalise_width(text: str) -> str:
-    """NFKC (全角英数→半角, 半角カナ→全角), lower-case Latin, one space between words; lone surrogates become '?'.
-    Cached: a build asks for each text three times (terms, reading, vector), an answer for its question twice."""
+    """NFKC (全角英数→半角, 半角カナ→全角), lower-case Latin, one space between words; lone surrogates become
+    '?'. Cached: a build asks for each text three times (terms, reading, vector), an answer for its question
+    twice."""
     valid = text.encode("utf-8", "replace").decode("utf-8")
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", valid)).strip().lower()
 
 
 def forget_build_texts() -> None:
-    """After a build: drop the texts and parsed lines it left in the caches and give the freed heap back to the
-    system. A server that builds (first start, a publish from the desk) keeps serving in the same process, and
-    a real city's build leaves tens of MB there that answering never reads."""
+    """After a build: drop the texts and parsed lines it left in the caches and give the freed heap back to
+    the system. A server that builds (first start, a publish from the desk) keeps serving in the same
+    process, and a real city's build leaves tens of MB there that answering never reads."""
     normalise_width.cache_clear()
     forget_lines()
     with suppress(AttributeError, OSError):
-        ctypes.CDLL(None).malloc_trim(0)  # glibc keeps freed heap otherwise; elsewhere there is nothing to trim
+        # glibc keeps freed heap otherwise; elsewhere there is nothing to trim
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +88,16 @@ class TextNormaliser:
         """Load Sudachi and the synonym table; safe to call twice."""
         if self._splitter is None:
             self._splitter = shared_splitter(self.split_mode)
-            self.synonyms = SynonymTable.from_files(self.synonym_files, self.content_terms, self._remembered())
+            self.synonyms = SynonymTable.from_files(self.synonym_files, self.content_terms,
+                                                    self._remembered())
         return self
 
     def _remembered(self) -> Path | None:
         """The file of synonym terms for this split mode, dictionary, Sudachi and normaliser."""
         if self.remember_in is None:
             return None
-        made_by = f"{self.split_mode}-{version('sudachidict-core')}-{version('sudachipy')}-{NORMALISER_VERSION}"
+        made_by = (f"{self.split_mode}-{version('sudachidict-core')}-{version('sudachipy')}-"
+                   f"{NORMALISER_VERSION}")
         return self.remember_in / f"synonym-terms-{made_by}.json"
 
     def content_terms(self, text: str) -> list[str]:
@@ -108,7 +115,8 @@ class TextNormaliser:
         return terms
 
     def reading_grams(self, text: str) -> list[str]:
-        """Character bigrams of the text's reading, so kana-only typing (いんかんとうろく) meets kanji (印鑑登録)."""
+        """Character bigrams of the text's reading, so kana-only typing (いんかんとうろく) meets kanji
+        (印鑑登録)."""
         splitter = self._splitter or self.warm_up()._splitter
         assert splitter is not None
         reading = splitter.reading(normalise_width(text))

@@ -33,7 +33,8 @@ class BuildReport:
 
 
 def normaliser_from_settings(settings: Settings) -> TextNormaliser:
-    """The configured normaliser, warmed up; the synonym files' terms are kept in DATA_DIR/cache for the next process."""
+    """The configured normaliser, warmed up; the synonym files' terms are kept in DATA_DIR/cache for the next
+    process."""
     return TextNormaliser(settings.split_mode, settings.synonym_files, settings.data_dir / "cache").warm_up()
 
 
@@ -73,7 +74,8 @@ def load_runtime(settings: Settings, store: IndexStore | None = None, fall_back:
 
 
 class PinnedStore(IndexStore):
-    """The store seen at one version, so a reload reads one version whole even if the pointer moves meanwhile."""
+    """The store seen at one version, so a reload reads one version whole even if the pointer moves
+    meanwhile."""
 
     def __init__(self, root: Path, version: str) -> None:
         super().__init__(root)
@@ -101,9 +103,9 @@ def load_newest_whole(store: IndexStore, model: dict[str, Any], tokenizer: dict[
         except IndexStoreError as older:
             log.warning("older index version %s cannot serve either: %s", version, older)
             continue
-        log.error("THE LIVE INDEX VERSION %s CANNOT BE USED (%s). Serving the older version %s instead until a "
-                  "good version is built or chosen (madoguchi index build / madoguchi index use).", live, problem,
-                  version)
+        log.error("THE LIVE INDEX VERSION %s CANNOT BE USED (%s). Serving the older version %s instead until "
+                  "a good version is built or chosen (madoguchi index build / madoguchi index use).", live,
+                  problem, version)
         return index
     raise problem
 
@@ -115,7 +117,8 @@ def load_version(runtime: Runtime, version: str) -> Runtime:
     try:
         index = load_index(store, runtime.embedder.describe(), runtime.normaliser.config())
         if index.manifest.get("version") != version:
-            raise CorruptIndexError(f"{store.versions / version} says it is {index.manifest.get('version')!r}")
+            raise CorruptIndexError(f"{store.versions / version} says it is "
+                                    f"{index.manifest.get('version')!r}")
         retriever = Retriever(index, runtime.normaliser, runtime.embedder)
         fresh = replace(runtime, index=index, retriever=retriever)
         fresh.retriever.run(PROBE, Audience.RESIDENT)
@@ -129,7 +132,8 @@ def load_version(runtime: Runtime, version: str) -> Runtime:
 
 class IndexWatcher:
     """Polls for a newly published index version in a daemon thread, so that every worker process follows
-    the live-version pointer whoever moved it; problems are logged once each and never stop the serving index."""
+    the live-version pointer whoever moved it; problems are logged once each and never stop the serving
+    index."""
 
     def __init__(self, reload: Callable[[], str | None], seconds: float) -> None:
         self.reload, self.seconds = reload, seconds

@@ -63,16 +63,19 @@ class OwnerMax:
     def __init__(self, owners: np.ndarray) -> None:
         self._owners = owners
         self._in_order = not len(owners) or bool((np.diff(owners) >= 0).all())
-        starts = np.flatnonzero(np.diff(owners, prepend=-1)) if self._in_order else np.zeros(0, dtype=np.int64)
+        starts = np.flatnonzero(np.diff(owners,
+                                        prepend=-1)) if self._in_order else np.zeros(0, dtype=np.int64)
         self._records = owners[starts]
         self._starts = None if len(starts) == len(owners) else starts
         contiguous = len(self._records) and self._records[-1] - self._records[0] + 1 == len(self._records)
-        self._target = slice(int(self._records[0]), int(self._records[-1]) + 1) if contiguous else self._records
+        self._target = slice(int(self._records[0]),
+                             int(self._records[-1]) + 1) if contiguous else self._records
         self.direct = bool(contiguous) and self._starts is None and self._in_order
 
     def into(self, row: np.ndarray) -> np.ndarray:
-        """With `direct` (every record of the field has exactly one unit, in order and without a gap), the row's
-        cells that `write` would copy the unit scores to one to one: scores can be added up there in place."""
+        """With `direct` (every record of the field has exactly one unit, in order and without a gap), the
+        row's cells that `write` would copy the unit scores to one to one: scores can be added up there in
+        place."""
         return row[self._target]
 
     def fill(self, row: np.ndarray, score: Callable[[np.ndarray | None], np.ndarray]) -> None:
@@ -107,7 +110,8 @@ class Retriever:
         self._dense_units = [_as_slice(index.field_units(f)) for f in FIELDS]
         self._dense_max = [OwnerMax(index.unit_record[index.field_units(f)]) for f in FIELDS]
         rows, columns = index.unit_record.astype(np.int64), np.array(DENSE, dtype=np.int64)[index.unit_field]
-        self._dense_cells = columns * len(index.records) + rows  # each unit's dense cell in the flattened table
+        # each unit's dense cell in the flattened table
+        self._dense_cells = columns * len(index.records) + rows
 
     def visible(self, audience: Audience) -> np.ndarray:
         """Mask of the records this audience may ever see."""
@@ -119,7 +123,8 @@ class Retriever:
         for name in FIELDS:
             if not self.index.lexical[name].size:
                 continue  # no unit of this field (a city without paraphrases): nothing to score
-            owners, bm25, cover = self._lexical_max[name], table[Signal.of("bm25", name)], table[Signal.of("cover", name)]
+            owners, bm25, cover = (self._lexical_max[name], table[Signal.of("bm25", name)],
+                                   table[Signal.of("cover", name)])
             if owners.direct:
                 self.index.lexical[name].scores_and_coverage(terms, (owners.into(bm25), owners.into(cover)))
                 continue
@@ -129,12 +134,14 @@ class Retriever:
 
     def _reading(self, text: str, table: np.ndarray) -> None:
         grams = self.normaliser.reading_grams(text)
-        self._lexical_max[READING].fill(table[Signal.BM25_READING], partial(self.index.lexical[READING].scores, grams))
+        self._lexical_max[READING].fill(table[Signal.BM25_READING],
+                                        partial(self.index.lexical[READING].scores, grams))
 
     def _expanded(self, terms: list[str], text: str, table: np.ndarray) -> None:
         """BM25 of the query with each word's nearest city words added, and character-bigram BM25."""
         pages = self.index.lexical["answer"].vocabulary
-        unknown = self.index.neighbours.unknown([t for t in terms if t not in pages], self.embedder.encode_queries)
+        unknown = self.index.neighbours.unknown([t for t in terms if t not in pages],
+                                                self.embedder.encode_queries)
         weights = self.index.neighbours.weights(terms, unknown)
         for name in ("question", "answer"):
             self._lexical_max[name].fill(table[Signal.of("bm25x", name)],
@@ -171,8 +178,9 @@ class Retriever:
 
     @staticmethod
     def _reached_by_words(table: np.ndarray) -> np.ndarray:
-        """Records with a positive score in any word signal. The word signals are two runs of neighbouring rows,
-        and the largest of non-negative scores is positive exactly when one of them is: two views, no copy."""
+        """Records with a positive score in any word signal. The word signals are two runs of neighbouring
+        rows, and the largest of non-negative scores is positive exactly when one of them is: two views, no
+        copy."""
         reached = table[columns(BM25)].max(axis=0) > 0
         reached |= table[columns(WORD_RUN)].max(axis=0) > 0
         return reached

@@ -50,7 +50,8 @@ RANKED = tuple(signal for signal in Signal if signal not in COVER)  # what a ran
 
 
 def columns(group: tuple[Signal, ...]) -> slice:
-    """A group of neighbouring signals as a slice of the matrix: a view, where a list of columns would copy."""
+    """A group of neighbouring signals as a slice of the matrix: a view, where a list of columns would
+    copy."""
     first, last = group[0], group[-1]
     if last - first + 1 != len(group):
         raise ValueError(f"signals {[s.key for s in group]} are not neighbouring columns")

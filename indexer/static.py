@@ -39,14 +39,16 @@ def sudachi_rows(vocab: Vocabulary, text: str) -> list[int]:
     from indexer.sudachi import shared_splitter
 
     rows: list[int] = []
-    get = vocab.get  # by normalised form, then surface: inlined, as this runs for every word of an index build
+    # by normalised form, then surface: inlined, as this runs for every word of an index build
+    get = vocab.get
     for unit in shared_splitter("A").units(normalise_width(text)):
         whole = unit.whole
         if whole.pos not in CONTENT_POS or whole.lemma in FILLER_LEMMAS:
             continue
         row = get(whole.lemma)
         if row is None and (row := get(whole.surface)) is None:
-            rows.extend(r for m in unit.parts if (r := get(m.lemma)) is not None or (r := get(m.surface)) is not None)
+            rows.extend(r for m in unit.parts if (r := get(m.lemma)) is not None
+                        or (r := get(m.surface)) is not None)
         else:
             rows.append(row)
     return rows
@@ -69,8 +71,8 @@ class SudachiTokens:
 
 
 class TokenizerTokens:
-    """A Hugging Face `tokenizers` tokenizer, used as `StaticEmbedding` uses it: no padding, no special tokens,
-    the prompt written before the text."""
+    """A Hugging Face `tokenizers` tokenizer, used as `StaticEmbedding` uses it: no padding, no special
+    tokens, the prompt written before the text."""
 
     def __init__(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
@@ -98,7 +100,8 @@ class StaticModel:
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         rows = self.tokens.rows(texts, prompt)
         single = [(row, ids[0]) for row, ids in enumerate(rows) if len(ids) == 1]
-        if single:  # a one-word text's mean is that word's row (an index build embeds thousands of single words)
+        # a one-word text's mean is that word's row (an index build embeds thousands of single words)
+        if single:
             out[[row for row, _ in single]] = self.table[[word for _, word in single]]
         for row, ids in enumerate(rows):
             if len(ids) > 1:

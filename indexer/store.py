@@ -69,8 +69,8 @@ class IndexStore:
             raise IndexNotFoundError(
                 f"no index in {self.root}; build one with: madoguchi index build --index-dir {self.root}")
         if not self.has(name):
-            raise CorruptIndexError(f"{self.pointer.where} names version {name!r}, which is not in {self.versions} "
-                                    f"(not built here, or not yet copied to this machine)"
+            raise CorruptIndexError(f"{self.pointer.where} names version {name!r}, which is not in "
+                                    f"{self.versions} (not built here, or not yet copied to this machine)"
                                     + (f" nor in {self.origin}" if self.origin else ""))
         return name
 
@@ -83,7 +83,8 @@ class IndexStore:
         try:
             copy_version(self.origin / "versions" / version, self.versions)
         except OSError as exc:
-            raise CorruptIndexError(f"version {version!r} cannot be copied from {self.origin} ({exc})") from exc
+            raise CorruptIndexError(
+                f"version {version!r} cannot be copied from {self.origin} ({exc})") from exc
         return True
 
     def current_dir(self) -> Path:
@@ -102,7 +103,8 @@ class IndexStore:
         """Complete versions, oldest first (names sort by build time)."""
         if not self.versions.is_dir():
             return []
-        return sorted(p.name for p in self.versions.iterdir() if (p / MANIFEST).is_file() and not p.name.startswith("."))
+        return sorted(p.name for p in self.versions.iterdir() if (p / MANIFEST).is_file()
+                      and not p.name.startswith("."))
 
     @contextmanager
     def staging(self) -> Iterator[Path]:
@@ -123,8 +125,9 @@ class IndexStore:
             try:
                 copy_version(final, self.origin / "versions")
             except OSError as exc:
-                raise IndexStoreError(f"version {version} was built but cannot be copied to {self.origin} ({exc}); "
-                                      "it is not live, the servers keep the one they serve") from exc
+                raise IndexStoreError(f"version {version} was built but cannot be copied to {self.origin} "
+                                      f"({exc}); it is not live, the servers keep the one they "
+                                      "serve") from exc
         self.activate(version, note)
         return final
 

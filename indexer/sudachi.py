@@ -18,7 +18,8 @@ CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "接尾�
 KEPT_POS = CONTENT_POS | {"助動詞"}  # 助動詞 for negation: 燃えないごみ
 SUDACHI_MAX_CHARS = 4000
 CACHE_LINES = 50_000
-UNSPLIT = 0xF000_0000  # Sudachi's ids for unknown words and the words it joins (29, 1,000): built with no finer split
+# Sudachi's ids for unknown words and the words it joins (29, 1,000): built with no finer split
+UNSPLIT = 0xF000_0000
 OWN_WORDS = UNSPLIT  # word ids from here on are described afresh every time
 CACHE_WORDS = 200_000  # distinct (surface, dictionary word) pairs; a morpheme is described once
 
@@ -65,7 +66,8 @@ class SudachiSplitter:
 
         dictionary = Dictionary(dict="core")
         self._tokenizer = dictionary.create(SplitMode.C, fields=used_fields(fine_mode))
-        self._morphemes = self._tokenizer.tokenize("")  # reused by every parse: Sudachi fills it instead of a new list
+        # reused by every parse: Sudachi fills it instead of a new list
+        self._morphemes = self._tokenizer.tokenize("")
         self._dictionary = dictionary
         self._pos: dict[int, str | None] = {}
         self._fine = getattr(SplitMode, fine_mode)
@@ -85,7 +87,8 @@ class SudachiSplitter:
         return tuple(unit for line in lines for unit in self._line(line)[0])
 
     def reading(self, text: str) -> str:
-        """The text as katakana (how it is read), punctuation and spaces left out: 住民票 and じゅうみんひょう agree."""
+        """The text as katakana (how it is read), punctuation and spaces left out: 住民票 and
+        じゅうみんひょう agree."""
         return "".join(self._line(line)[1] for line in pieces(text))
 
     def _parse_line(self, line: str) -> tuple[tuple[Unit, ...], str]:
@@ -104,8 +107,9 @@ class SudachiSplitter:
 
     def _word(self, morpheme: Any, key: tuple[str, int]) -> tuple[Unit | None, str]:
         """What a morpheme gives search: its unit (None if search ignores it) and its reading ("" for
-        punctuation and spaces). A dictionary word's are remembered by surface and word: they follow from those
-        two. Unknown words and joined numbers (住所の 1329) are described afresh: their reading follows the parts."""
+        punctuation and spaces). A dictionary word's are remembered by surface and word: they follow from
+        those two. Unknown words and joined numbers (住所の 1329) are described afresh: their reading follows
+        the parts."""
         pos_id = morpheme.part_of_speech_id()
         if pos_id not in self._silent:
             self._silent[pos_id] = self._dictionary.pos_of(pos_id)[0] in ("補助記号", "空白")
@@ -119,7 +123,8 @@ class SudachiSplitter:
         return unit, reading
 
     def _finer(self, morpheme: Any, whole: Morph, word_id: int) -> tuple[Morph, ...]:
-        """The finer parts of a dictionary word; Sudachi's own words (22,000 numbers in a city) have none to ask for."""
+        """The finer parts of a dictionary word; Sudachi's own words (22,000 numbers in a city) have none to
+        ask for."""
         if not self._splits or len(whole.surface) < 2 or word_id >= UNSPLIT:
             return ()
         parts = morpheme.split(self._fine)
@@ -141,13 +146,16 @@ class SudachiSplitter:
 
 
 def used_fields(fine_mode: str) -> set[str]:
-    """The dictionary fields the walk reads (part of speech, normalised form, reading, the finer split): Sudachi
-    decodes only these for each morpheme. The surface comes from the text and the word id from the lattice."""
-    return {"pos", "normalized_form", "reading_form", *([f"split_{fine_mode.lower()}"] if fine_mode != "C" else [])}
+    """The dictionary fields the walk reads (part of speech, normalised form, reading, the finer split):
+    Sudachi decodes only these for each morpheme. The surface comes from the text and the word id from the
+    lattice."""
+    return {"pos", "normalized_form", "reading_form",
+            *([f"split_{fine_mode.lower()}"] if fine_mode != "C" else [])}
 
 
 def forget_lines() -> None:
-    """Drop the lines every splitter remembers: a build fills them with a whole city's texts, answering needs none."""
+    """Drop the lines every splitter remembers: a build fills them with a whole city's texts, answering needs
+    none."""
     for splitter in list(_SPLITTERS):
         splitter._line.cache_clear()
 

@@ -52,8 +52,9 @@ class SynonymTable:
     @classmethod
     def from_files(cls, paths: Iterable[Path], to_terms: Callable[[str], list[str]],
                    remembered: Path | None = None) -> SynonymTable:
-        """Read each file; `to_terms` turns a headword into terms the same way queries are turned. `remembered`:
-        where the terms of these files' headwords are kept between processes (used only for the same files)."""
+        """Read each file; `to_terms` turns a headword into terms the same way queries are turned.
+        `remembered`: where the terms of these files' headwords are kept between processes (used only for the
+        same files)."""
         table, raws = cls(), []
         digest = hashlib.sha256()
         for path in paths:
@@ -70,7 +71,8 @@ class SynonymTable:
         terms.keep()
         return table
 
-    def _add_rows(self, namespace: str, rows: Iterable[list[str]], to_terms: Callable[[str], list[str]]) -> None:
+    def _add_rows(self, namespace: str, rows: Iterable[list[str]],
+                  to_terms: Callable[[str], list[str]]) -> None:
         for row in rows:
             if len(row) < 9 or not row[0].strip() or row[2] == _NEVER_EXPAND:
                 continue
@@ -94,7 +96,8 @@ class RememberedTerms:
             if stored.get("fingerprint") == fingerprint:
                 self.known = {str(k): [str(t) for t in v] for k, v in stored["terms"].items()}
         except (OSError, ValueError, KeyError, AttributeError, TypeError) as exc:
-            log.warning("synonym terms in %s not used (%s); reading the synonym files through Sudachi", path, exc)
+            log.warning("synonym terms in %s not used (%s); reading the synonym files through Sudachi", path,
+                        exc)
 
     def __call__(self, headword: str) -> list[str]:
         if headword not in self.known:

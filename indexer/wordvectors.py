@@ -1,7 +1,7 @@
 """A sentence-transformers input module that embeds Japanese text as the mean of word vectors.
 
-Sudachi splits the text (mode C units, falling back to their mode A parts when a compound has no vector); content
-words are looked up by normalised form, then surface; the sentence vector is their mean. Saved
+Sudachi splits the text (mode C units, falling back to their mode A parts when a compound has no vector);
+content words are looked up by normalised form, then surface; the sentence vector is their mean. Saved
 and loaded like any sentence-transformers module, so operators can swap in a transformer model
 through the same code path.
 """
@@ -38,7 +38,8 @@ class SudachiWordVectors(InputModule):
         """Vocabulary rows of the content words of one text: whole units first, then their parts."""
         return sudachi_rows(self.vocab, text)
 
-    def preprocess(self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any) -> dict[str, torch.Tensor]:
+    def preprocess(self, inputs: Sequence[Any], prompt: str | None = None,
+                   **kwargs: Any) -> dict[str, torch.Tensor]:
         """Token rows for a batch; `prompt` is accepted for interface parity and carries no words."""
         return self.features([self.token_ids(str(text)) for text in inputs])
 
@@ -47,7 +48,8 @@ class SudachiWordVectors(InputModule):
         """The module's input for texts already turned into rows: training tokenises each text once."""
         offsets = np.cumsum([0] + [len(r) for r in rows[:-1]])
         flat = [i for r in rows for i in r]
-        return {"input_ids": torch.tensor(flat, dtype=torch.long), "offsets": torch.tensor(offsets, dtype=torch.long),
+        return {"input_ids": torch.tensor(flat, dtype=torch.long),
+                "offsets": torch.tensor(offsets, dtype=torch.long),
                 "counts": torch.tensor([max(len(r), 1) for r in rows], dtype=torch.float32)}
 
     def forward(self, features: dict[str, torch.Tensor], **kwargs: Any) -> dict[str, torch.Tensor]:
@@ -67,7 +69,8 @@ class SudachiWordVectors(InputModule):
 
     def save(self, output_path: str, *args: Any, safe_serialization: bool = True, **kwargs: Any) -> None:
         """Weights as safetensors, vocabulary as JSON."""
-        save_file({"embedding.weight": self.embedding.weight.contiguous()}, os.path.join(output_path, WEIGHTS_FILE))
+        save_file({"embedding.weight": self.embedding.weight.contiguous()},
+                  os.path.join(output_path, WEIGHTS_FILE))
         with open(os.path.join(output_path, VOCAB_FILE), "w", encoding="utf-8") as handle:
             json.dump(self.vocab, handle, ensure_ascii=False)
 

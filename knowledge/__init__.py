@@ -8,8 +8,10 @@ command that only needs the settings or an enum (or `madoguchi --help`) should n
 from importlib import import_module
 from typing import Any
 
-_HOMES = {"MadoguchiError": "knowledge.core.errors", "Audience": "knowledge.records", "LoadResult": "knowledge.records",
-          "Problem": "knowledge.records", "Record": "knowledge.records", "Settings": "knowledge.core.settings",
+_HOMES = {"MadoguchiError": "knowledge.core.errors", "Audience": "knowledge.records",
+          "LoadResult": "knowledge.records",
+          "Problem": "knowledge.records", "Record": "knowledge.records",
+          "Settings": "knowledge.core.settings",
           "get_settings": "knowledge.core.settings", "load_sources": "knowledge.sources"}
 
 __all__ = sorted(_HOMES)

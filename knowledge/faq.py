@@ -49,7 +49,8 @@ def parse_date(field: str, value: Any) -> date | None:
         year, month, day = (int(part) for part in candidate.split("-"))
         return date(year, month, day)
     except ValueError:
-        raise RowError(field, f"2026-04-01 や 2026年4月1日 のような日付にしてください（書かれていた値: {text!r}）") from None
+        raise RowError(field, "2026-04-01 や 2026年4月1日 のような日付にしてください（書かれていた値: "
+                              f"{text!r}）") from None
 
 
 def parse_audience(value: Any) -> Audience:
@@ -80,7 +81,8 @@ def row_to_record(source: str, location: str, row: dict[str, Any]) -> Record:
             raise RowError(field, "空です。この行は読み込みません")
     return Record(
         id=values["id"], kind="faq", question=values["question"], answer=values["answer"],
-        paraphrases=tuple(a.strip() for a in _PARAPHRASE_SEPARATORS.split(values["paraphrases"]) if a.strip()),
+        paraphrases=tuple(a.strip()
+                          for a in _PARAPHRASE_SEPARATORS.split(values["paraphrases"]) if a.strip()),
         category=values["category"], department=values["department"], contact=values["contact"],
         url=parse_url("url", values["url"]), audience=parse_audience(row.get("audience")),
         valid_from=parse_date("valid_from", row.get("valid_from")),
@@ -132,7 +134,8 @@ def load_faq_table(path: Path, today: date) -> LoadResult:
             continue
         if record.valid_until and record.valid_until < today:
             result.problems.append(Problem(source, location, table.written("valid_until"),
-                                           f"{record.valid_until} に掲載期限が切れています。読み込みますが回答には使いません",
+                                           f"{record.valid_until} に掲載期限が切れています。"
+                                           "読み込みますが回答には使いません",
                                            "warning"))
         result.records.append(record)
     return result

@@ -47,7 +47,8 @@ FAQ_FIELDS = (
     FaqField("paraphrases", "言い換え", FieldKind.LIST, ("alt_questions", "類似質問", "別の聞き方"), 10_000),
     FaqField("category", "分類", FieldKind.TEXT, ("カテゴリ", "カテゴリー", "区分"), 200),
     FaqField("department", "担当課", FieldKind.TEXT, ("担当部署", "所管課", "部署", "担当"), 200),
-    FaqField("contact", "連絡先", FieldKind.TEXT, ("問い合わせ先", "問合せ先", "お問い合わせ", "お問い合わせ先"), 400),
+    FaqField("contact", "連絡先", FieldKind.TEXT,
+             ("問い合わせ先", "問合せ先", "お問い合わせ", "お問い合わせ先"), 400),
     FaqField("url", "参照URL", FieldKind.TEXT, ("関連ページ", "リンク", "ページ"), 1000),
     FaqField("audience", "公開範囲", FieldKind.AUDIENCE, ("対象", "公開先")),
     FaqField("valid_from", "公開開始日", FieldKind.DATE, ("掲載開始日", "有効開始日")),
@@ -61,7 +62,8 @@ ENTRY_FIELDS = tuple(field for field in FAQ_FIELDS if field.kind is not FieldKin
 TEXT_FIELDS = tuple(field.name for field in FAQ_FIELDS if field.kind in (FieldKind.TEXT, FieldKind.LONG_TEXT))
 FIELD_LABELS = {field.name: field.label for field in FAQ_FIELDS}
 FORM_LIMITS = {field.name: field.limit for field in ENTRY_FIELDS if field.limit is not None}
-STORED_LIMITS = {field.name: field.limit for field in FAQ_FIELDS if field.kind is FieldKind.TEXT and field.limit}
+STORED_LIMITS = {field.name: field.limit
+                 for field in FAQ_FIELDS if field.kind is FieldKind.TEXT and field.limit}
 
 
 def limit_of(name: str) -> int:

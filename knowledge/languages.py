@@ -17,7 +17,8 @@ LANGUAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "pt": ("pt", ("ポルトガル語", "portuguese")),
 }
 JAPANESE = "ja"
-NAMES = {"ja": "日本語", "en": "English", "zh-Hans": "简体中文", "ko": "한국어", "vi": "Tiếng Việt", "pt": "Português"}
+NAMES = {"ja": "日本語", "en": "English", "zh-Hans": "简体中文", "ko": "한국어", "vi": "Tiếng Việt",
+         "pt": "Português"}
 
 
 def translation_column(kind: str, code: str) -> str:
@@ -28,10 +29,12 @@ def translation_column(kind: str, code: str) -> str:
 def _aliases(kind: str, japanese: str, code: str) -> tuple[str, ...]:
     suffix, names = LANGUAGES[code]
     spelled = (f"{kind}_{suffix}", f"{kind}_{code}", f"{kind}-{suffix}", f"{kind}({suffix})")
-    return (*spelled, *(f"{japanese}（{name}）" for name in names), *(f"{japanese}({name})" for name in names))
+    return (*spelled, *(f"{japanese}（{name}）" for name in names),
+            *(f"{japanese}({name})" for name in names))
 
 
 TRANSLATION_ALIASES: dict[str, tuple[str, ...]] = {
     translation_column(kind, code): _aliases(kind, japanese, code)
-    for code in LANGUAGES for kind, japanese in ((kind, FIELD_LABELS[kind]) for kind in ("question", "answer"))
+    for code in LANGUAGES
+    for kind, japanese in ((kind, FIELD_LABELS[kind]) for kind in ("question", "answer"))
 }

@@ -87,9 +87,11 @@ class Record:
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for JSON files, dates as ISO strings."""
-        data = {JSON_NAMES.get(name, name): getattr(self, name) for name in self.__slots__}  # asdict: +0.1 s a build
+        # asdict: +0.1 s a build
+        data = {JSON_NAMES.get(name, name): getattr(self, name) for name in self.__slots__}
         if not data["answer_easy"]:
-            del data["answer_easy"]  # records without one hash as before it existed: older index versions stay valid
+            # records without one hash as before it existed: older index versions stay valid
+            del data["answer_easy"]
         data["audience"] = self.audience.value
         for key in ("valid_from", "valid_until"):
             data[key] = data[key].isoformat() if data[key] else None
@@ -127,7 +129,8 @@ class Problem:
     def place(self) -> str:
         """The location as staff read it: row 3 → 3 行目, line 2 → 2 行目, page 4 → 4 ページ."""
         kind, _, number = self.location.partition(" ")
-        words = {"row": "{} 行目", "line": "{} 行目", "page": "{} ページ", "byte": "{} バイト目", "section": "節 {}"}
+        words = {"row": "{} 行目", "line": "{} 行目", "page": "{} ページ", "byte": "{} バイト目",
+                 "section": "節 {}"}
         if kind in words and number:
             return words[kind].format(number)
         return {"metadata": "属性（前付け・.meta.yaml）"}.get(self.location, self.location)

@@ -22,7 +22,8 @@ def discover(paths: Iterable[Path]) -> list[Path]:
         if not path.exists():
             raise SourceError(f"{path}: no such file or folder")
         candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        found.extend(p for p in candidates if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+        found.extend(p for p in candidates if p.suffix.lower() in SUPPORTED_SUFFIXES
+                     and not p.name.startswith("."))
     return found
 
 
@@ -35,7 +36,8 @@ def load_file(path: Path, today: date) -> LoadResult:
     except SourceError as exc:
         return LoadResult(problems=[Problem(str(path), "", "", str(exc).removeprefix(f"{path}: "))])
     except UnicodeDecodeError as exc:
-        return LoadResult(problems=[Problem(str(path), f"byte {exc.start}", "", "UTF-8 の文字として読めません")])
+        return LoadResult(problems=[Problem(str(path), f"byte {exc.start}", "",
+                                            "UTF-8 の文字として読めません")])
 
 
 def drop_duplicate_ids(result: LoadResult) -> LoadResult:
@@ -46,7 +48,8 @@ def drop_duplicate_ids(result: LoadResult) -> LoadResult:
         where = f"{record.source} {record.location}"
         if record.id in first_seen:
             kept.problems.append(Problem(record.source, record.location, result.headers.get("id", "id"),
-                                         f"番号 {record.id!r} が重複しています（最初は {first_seen[record.id]}）"))
+                                         f"番号 {record.id!r} が重複しています（最初は "
+                                         f"{first_seen[record.id]}）"))
             continue
         first_seen[record.id] = where
         kept.records.append(record)
@@ -58,7 +61,8 @@ def load_sources(paths: Iterable[Path], today: date | None = None, strict: bool 
     today = today or date.today()
     files = discover(paths)
     if not files:
-        raise SourceError("no FAQ tables or documents found (supported: " + ", ".join(sorted(SUPPORTED_SUFFIXES)) + ")")
+        raise SourceError("no FAQ tables or documents found (supported: "
+                          + ", ".join(sorted(SUPPORTED_SUFFIXES)) + ")")
     result = LoadResult()
     for path in files:
         result.extend(load_file(path, today))

@@ -32,7 +32,8 @@ def _header_key(text: Any) -> str:
     return unicodedata.normalize("NFKC", str(text or "")).strip().lower().replace(" ", "").replace("_", "")
 
 
-_ALIAS_TO_COLUMN = {_header_key(alias): column for column, aliases in COLUMN_ALIASES.items() for alias in aliases}
+_ALIAS_TO_COLUMN = {_header_key(alias): column for column, aliases in COLUMN_ALIASES.items()
+                    for alias in aliases}
 
 
 def canonical_column(header: Any) -> str | None:

@@ -10,7 +10,8 @@ import pytest
 
 
 def axe_violations(page: Any) -> list[str]:  # page: playwright.sync_api.Page
-    """Every axe-core violation on the page as 「rule: target」 strings; skipped where the package is absent."""
+    """Every axe-core violation on the page as 「rule: target」 strings; skipped where the package is
+    absent."""
     sync = pytest.importorskip("axe_playwright_python.sync_playwright")
     results = sync.Axe().run(page)
     return [f"{v['id']}: {node['target']}" for v in results.response["violations"] for node in v["nodes"]]

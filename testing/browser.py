@@ -16,8 +16,8 @@ from knowledge.core.settings import Settings
 from testing.recorder import free_port
 from testing.services import CHROMIUM
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 needs_chromium = pytest.mark.usefixtures("chromium_service")  # skipped without Chromium, failed under CI
 
@@ -26,8 +26,8 @@ needs_chromium = pytest.mark.usefixtures("chromium_service")  # skipped without 
 def served(settings: Settings, **config: object) -> Iterator[str]:
     """The app on a free loopback port in a thread; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                                           **config))  # type: ignore[arg-type]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning", **config))  # type: ignore[arg-type]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 120

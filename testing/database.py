@@ -47,12 +47,15 @@ def rows(store_url: str, model: type) -> list:
 
 
 def refuse_questions_containing(url: str, word: str) -> None:
-    """Make the database itself refuse turns whose question holds `word`, as it refuses a value it cannot store."""
+    """Make the database itself refuse turns whose question holds `word`, as it refuses a value it cannot
+    store."""
     engine = create_engine(url)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            connection.execute(text(f"ALTER TABLE turns ADD CONSTRAINT refuse_word CHECK (position('{word}' in question) = 0)"))
+            connection.execute(text(f"ALTER TABLE turns ADD CONSTRAINT refuse_word CHECK (position('{word}' "
+                                    "in question) = 0)"))
         else:
-            connection.execute(text(f"CREATE TRIGGER refuse_word BEFORE INSERT ON turns WHEN instr(NEW.question, '{word}') > 0 "
-                                    "BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+            connection.execute(text("CREATE TRIGGER refuse_word BEFORE INSERT ON turns WHEN "
+                                    f"instr(NEW.question, '{word}') > 0 BEGIN SELECT RAISE(ABORT, "
+                                    "'refused'); END"))
     engine.dispose()

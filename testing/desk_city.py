@@ -29,7 +29,8 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def app(sample_index_dir: Path, store_url: str, model_cache: Path, recorder: Recorder) -> Iterator[object]:
     settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url,
-                        index_poll_seconds=0, line_channel_secret=LINE_SECRET, line_channel_access_token="token",
+                        index_poll_seconds=0, line_channel_secret=LINE_SECRET,
+                        line_channel_access_token="token",
                         line_api_base=recorder.url, rate_per_session=1000, rate_per_address=10_000)
     application = create_app(settings)
     with TestClient(application):

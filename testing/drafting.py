@@ -10,5 +10,5 @@ COMPLETIONS = "/v1/chat/completions"
 def completion(content: str) -> dict[str, Any]:
     """What an OpenAI-compatible server answers."""
     choice = {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "city-llm", "choices": [choice],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "city-llm",
+            "choices": [choice], "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}

@@ -1,7 +1,7 @@
-"""A deterministic embedder and an in-memory index, for the unit tests that exercise ranking plumbing (signals,
-audiences, exact versus nearest-candidate scoring) and not the quality of chiVe's vectors: they run in a
-second, on any machine, with nothing built or downloaded. Each sits behind the protocol its real counterpart
-implements (`indexer.embedding.Embedder`, `indexer.dense.VectorIndex`)."""
+"""A deterministic embedder and an in-memory index, for the unit tests that exercise ranking plumbing
+(signals, audiences, exact versus nearest-candidate scoring) and not the quality of chiVe's vectors: they run
+in a second, on any machine, with nothing built or downloaded. Each sits behind the protocol its real
+counterpart implements (`indexer.embedding.Embedder`, `indexer.dense.VectorIndex`)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ class FakeEmbedder:
 
     def describe(self) -> dict[str, Any]:
         """What an index manifest records about the model."""
-        return {"name": "fake-bigram-hash", "fingerprint": f"fake-{self._dimensions}", "dimensions": self._dimensions,
-                "query_prompt": "", "document_prompt": ""}
+        return {"name": "fake-bigram-hash", "fingerprint": f"fake-{self._dimensions}",
+                "dimensions": self._dimensions, "query_prompt": "", "document_prompt": ""}
 
     def warm_up(self) -> FakeEmbedder:
         """Nothing to load."""
@@ -48,7 +48,8 @@ class FakeEmbedder:
         return self._encode(texts)
 
     def _bucket(self, gram: str) -> int:
-        return int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=4).digest(), "big") % self._dimensions
+        return int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=4).digest(),
+                              "big") % self._dimensions
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = np.zeros((len(texts), self._dimensions), dtype=np.float32)
@@ -86,8 +87,8 @@ class MemoryVectorIndex:
 
 
 def memory_retriever(records: list[Record], embedder: FakeEmbedder | None = None) -> Retriever:
-    """A retriever over these records with the real normaliser (Sudachi), the fake embedder and the vectors held
-    in memory: no model built, no index written."""
+    """A retriever over these records with the real normaliser (Sudachi), the fake embedder and the vectors
+    held in memory: no model built, no index written."""
     embedder = embedder or FakeEmbedder()
     normaliser = normaliser_from_settings(Settings())
     built = IndexBuilder(normaliser, embedder).assemble(records, {})
@@ -96,5 +97,6 @@ def memory_retriever(records: list[Record], embedder: FakeEmbedder | None = None
 
 
 def _unit_vectors(index: KnowledgeIndex, embedder: FakeEmbedder) -> np.ndarray:
-    texts = [text for record in index.records for _, text in record_units(record, index.learned.of(record.id))]
+    texts = [text for record in index.records
+             for _, text in record_units(record, index.learned.of(record.id))]
     return embedder.encode_documents(texts)

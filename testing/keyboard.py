@@ -1,4 +1,5 @@
-"""The demo page served for the keyboard and screen-reader tests, opened from the keyboard as a resident would."""
+"""The demo page served for the keyboard and screen-reader tests, opened from the keyboard as a resident
+would."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ CLARIFIED, ANSWERED = "カードをなくした", "児童手当はいつ振り�
 
 
 @pytest.fixture(scope="module")
-def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[str]:
+def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+           model_cache: Path) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("widget-keyboard")
     settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, city_dir=folder,
-                        database_url=f"sqlite:///{folder / 'store.db'}", rate_per_session=1000, rate_per_address=10_000)
+                        database_url=f"sqlite:///{folder / 'store.db'}", rate_per_session=1000,
+                        rate_per_address=10_000)
     with served(settings) as base:
         yield base
 

@@ -30,7 +30,8 @@ def invoke(env: dict[str, str], *args: str) -> Result:
 def snapshot(index_dir: Path) -> tuple[str, str, list[str]]:
     """The live version, the history of activations and the versions on disk."""
     history = (index_dir / "HISTORY").read_text(encoding="utf-8") if (index_dir / "HISTORY").exists() else ""
-    return (index_dir / "CURRENT").read_text(encoding="utf-8"), history, sorted(p.name for p in (index_dir / "versions").iterdir())
+    return ((index_dir / "CURRENT").read_text(encoding="utf-8"), history,
+            sorted(p.name for p in (index_dir / "versions").iterdir()))
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,8 @@ def seed_labels(store_url: str) -> None:
     store = ConversationStore(store_url).migrate()
     with store.session() as session, session.begin():
         for query in read_labelled(LABELLED):
-            for entry in (e for e, grade in query.relevant.items() if grade == 2 and query.id != UNANSWERED[0]):
+            for entry in (e
+                          for e, grade in query.relevant.items() if grade == 2 and query.id != UNANSWERED[0]):
                 session.add(QuestionLabel(question=query.text, normalised=query.text, entry_id=entry,
                                           audience=query.audience.value, source="agent", by="earlier"))
     store.engine.dispose()

@@ -38,12 +38,14 @@ def line(sample_index_dir: Path, recorder: Recorder, store_url: str,  # noqa: F8
 def signed(client: TestClient, payload: dict | str, secret: str = SECRET, signature: str | None = None):  # type: ignore[no-untyped-def]
     body = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
     mac = base64.b64encode(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()).decode()
-    headers = {"Content-Type": "application/json", "X-Line-Signature": signature if signature is not None else mac}
+    headers = {"Content-Type": "application/json",
+               "X-Line-Signature": signature if signature is not None else mac}
     return client.post("/callback/line", content=body.encode(), headers=headers)
 
 
 def event(kind: str = "message", event_id: str | None = None, **fields: object) -> dict:
-    base = {"type": kind, "mode": "active", "timestamp": 1764000000000, "webhookEventId": event_id or uuid.uuid4().hex.upper(),
+    base = {"type": kind, "mode": "active", "timestamp": 1764000000000,
+            "webhookEventId": event_id or uuid.uuid4().hex.upper(),
             "deliveryContext": {"isRedelivery": False}, "source": {"type": "user", "userId": USER},
             "replyToken": f"reply-{uuid.uuid4().hex}"}
     return {**base, **fields}
@@ -58,4 +60,5 @@ def webhook(*events: dict) -> dict:
 
 
 def replies_to(recorder: Recorder, token: str) -> list[dict]:
-    return [r.body for r in recorder.requests if r.path == "/v2/bot/message/reply" and r.body["replyToken"] == token]
+    return [r.body
+            for r in recorder.requests if r.path == "/v2/bot/message/reply" and r.body["replyToken"] == token]

@@ -16,7 +16,8 @@ from knowledge.core.settings import SAMPLE_CITY, Settings
 BASE = SAMPLE_CITY / "faq" / "resident-services.csv"
 
 
-HEADER = "id,question,alt_questions,answer,category,department,contact,url,audience,valid_from,valid_until,owner\n"
+HEADER = ("id,question,alt_questions,answer,category,department,contact,url,audience,valid_from,valid_"
+          "until,owner\n")
 
 
 DRONE = (HEADER + "N001,公園でドローンを飛ばしてもよいですか。,公園でドローンを使いたい|ドローン 公園 禁止,"
@@ -56,7 +57,8 @@ def wait_until(check, seconds: float = 20.0):  # type: ignore[no-untyped-def]
 
 
 def copy_index(source: Path, target: Path) -> Path:
-    """The live version of a built index in a folder of its own, so publishing into it touches no other test."""
+    """The live version of a built index in a folder of its own, so publishing into it touches no other
+    test."""
     live = IndexStore(source).current_version()
     shutil.copytree(source / "versions" / live, target / "versions" / live)
     (target / "CURRENT").write_text(live + "\n", encoding="utf-8")

@@ -1,5 +1,5 @@
-"""The services the system tests use, checked once per test session: a missing one skips the tests that need it,
-naming it, so `make test` runs everything it can on any machine; with CI=true a missing service fails them
+"""The services the system tests use, checked once per test session: a missing one skips the tests that need
+it, naming it, so `make test` runs everything it can on any machine; with CI=true a missing service fails them
 instead, so a CI image that lost PostgreSQL cannot pass by skipping.
 
 PostgreSQL and Redis are probed with a TCP connect to the host and port of their test URLs

@@ -1,5 +1,5 @@
-"""Slack's Events API as Slack sends it: app mentions from the city hall's team and others, requests signed with
-the signing secret and a timestamp, and the thread posts the recording server received."""
+"""Slack's Events API as Slack sends it: app mentions from the city hall's team and others, requests signed
+with the signing secret and a timestamp, and the thread posts the recording server received."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ def post(client: TestClient, body: str, content_type: str, secret: str = SECRET,
          retry: bool = False):  # type: ignore[no-untyped-def]
     stamp = str(int(time.time()) - age)
     signature = "v0=" + hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+    headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp,
+               "X-Slack-Signature": signature}
     if retry:
         headers["X-Slack-Retry-Num"] = "1"
     return client.post("/slack/events", content=body.encode(), headers=headers)
@@ -65,8 +66,9 @@ def mention(text: str, team: str = STAFF_TEAM, event_id: str | None = None,
     ts = f"{time.time():.6f}"
     payload = {"token": "x", "team_id": team, "api_app_id": "A1", "type": "event_callback",
                "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()),
-               "event": {"type": "app_mention", "user": user or (STAFF_USER if team == STAFF_TEAM else OTHER_USER), "text": f"<@B0BOT> {text}", "ts": ts,
-                         "channel": "C0GENERAL", "event_ts": ts}}
+               "event": {"type": "app_mention", "user": user
+                         or (STAFF_USER if team == STAFF_TEAM else OTHER_USER), "text": f"<@B0BOT> {text}",
+                         "ts": ts, "channel": "C0GENERAL", "event_ts": ts}}
     if user_team:  # Slack adds these in a channel shared between organisations (Slack Connect)
         payload["event"].update(user_team=user_team, source_team=user_team)
     return payload, ts
@@ -75,11 +77,13 @@ def mention(text: str, team: str = STAFF_TEAM, event_id: str | None = None,
 def thread_posts(recorder: Recorder, ts: str, count: int = 1) -> list[dict]:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        found = [r.body for r in recorder.requests if "chat.postMessage" in r.path and sent_field(r.body, "thread_ts") == ts]
+        found = [r.body for r in recorder.requests if "chat.postMessage" in r.path
+                 and sent_field(r.body, "thread_ts") == ts]
         if len(found) >= count:
             return found
         time.sleep(0.05)
-    return [r.body for r in recorder.requests if "chat.postMessage" in r.path and sent_field(r.body, "thread_ts") == ts]
+    return [r.body for r in recorder.requests if "chat.postMessage" in r.path
+            and sent_field(r.body, "thread_ts") == ts]
 
 
 def sent_field(body: object, name: str) -> object:

@@ -21,7 +21,8 @@ TABLES = ("conversations", "turns", "escalations")
 def _renames(url: str, away: bool) -> tuple[str, list[str]]:
     if url.startswith("sqlite"):
         pairs = [(name, f"{name}_away") for name in TABLES]
-        return url, [f"ALTER TABLE {a} RENAME TO {b}" if away else f"ALTER TABLE {b} RENAME TO {a}" for a, b in pairs]
+        return url, [f"ALTER TABLE {a} RENAME TO {b}" if away else f"ALTER TABLE {b} RENAME TO {a}"
+                     for a, b in pairs]
     found = re.search(r"search_path%3D(\w+)", url)
     assert found, url
     schema = found.group(1)

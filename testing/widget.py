@@ -1,4 +1,5 @@
-"""The resident's widget and the agent's desk in a real browser, and the widget's API as a browser calls it."""
+"""The resident's widget and the agent's desk in a real browser, and the widget's API as a browser calls
+it."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def resident_asks(server: str, *texts: str) -> str:
     """The widget's API, as a resident's browser calls it, one session; returns the escalation id."""
     session = uuid.uuid4().hex
     for text in texts:
-        reply = httpx.post(server + "/api/v1/ask", json={"text": text, "session_id": session}, timeout=60).json()
+        reply = httpx.post(server + "/api/v1/ask", json={"text": text,
+                                                         "session_id": session}, timeout=60).json()
     assert reply["decision"] == "escalate", reply
     return reply["escalation"]["id"]

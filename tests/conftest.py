@@ -59,7 +59,8 @@ def recorder() -> Iterator[Recorder]:
 
 @pytest.fixture(scope="module")
 def browser(chromium_service: str) -> Iterator[object]:  # noqa: F811 (the fixture imported above)
-    """Debian's headless Chromium, one per test module; skipped where it is not installed (failed under CI)."""
+    """Debian's headless Chromium, one per test module; skipped where it is not installed (failed under
+    CI)."""
     from testing.browser import chromium
 
     with chromium() as running:
@@ -67,8 +68,8 @@ def browser(chromium_service: str) -> Iterator[object]:  # noqa: F811 (the fixtu
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that uses a service belongs to the system tier and every test on the sample city's built index
-    to the integration tier, however many fixtures lie between (modules mark what no fixture shows)."""
+    """Every test that uses a service belongs to the system tier and every test on the sample city's built
+    index to the integration tier, however many fixtures lie between (modules mark what no fixture shows)."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & set(SERVICES.values()):

@@ -12,7 +12,8 @@ import numpy as np
 
 from indexer.bm25 import BM25Index
 
-ENTRIES = [["住民票", "写し", "住民票", "請求"], [], ["ごみ", "出す", "粗大", "ごみ", "ごみ"], ["写し", "戸籍"], ["犬"]]
+ENTRIES = [["住民票", "写し", "住民票", "請求"], [], ["ごみ", "出す", "粗大", "ごみ", "ごみ"],
+           ["写し", "戸籍"], ["犬"]]
 
 
 def okapi(entries: list[list[str]], k1: float = 1.2, b: float = 0.75) -> dict[tuple[int, str], float]:
@@ -44,7 +45,8 @@ def test_every_weight_is_okapi_bm25_of_the_word_in_its_entry() -> None:
 
 
 def test_the_vocabulary_keeps_the_order_words_first_appear_in() -> None:
-    assert list(BM25Index().fit(ENTRIES).vocabulary) == ["住民票", "写し", "請求", "ごみ", "出す", "粗大", "戸籍", "犬"]
+    assert list(BM25Index().fit(ENTRIES).vocabulary) == ["住民票", "写し", "請求", "ごみ", "出す", "粗大",
+                                                         "戸籍", "犬"]
 
 
 def test_each_column_lists_its_entries_in_order() -> None:

@@ -95,7 +95,8 @@ def test_clarify_offers_numbered_choices_and_a_way_to_a_person(bot: Bot) -> None
 def test_answer_carries_department_contact_and_source(bot: Bot) -> None:
     reply = next(r for q in read_labelled(LABELLED) if (r := bot.answer(q.text)).decision is Decision.ANSWER)
     assert reply.record is reply.candidates[0].record and reply.record is not None
-    assert reply.record.department and reply.record.contact in reply.message and reply.record.url in reply.message
+    assert (reply.record.department and reply.record.contact in reply.message
+            and reply.record.url in reply.message)
     assert reply.record.answer in reply.message  # the approved answer, verbatim
 
 
@@ -114,7 +115,8 @@ def test_expired_entries_are_never_answered(tmp_path: Path) -> None:
 
 
 def test_channel_thresholds_override_the_model(sample_index_dir: Path) -> None:
-    settings = Settings(index_dir=sample_index_dir, channel_thresholds={"strict": {"answer": 1.0, "clarify": 1.0}})
+    settings = Settings(index_dir=sample_index_dir,
+                        channel_thresholds={"strict": {"answer": 1.0, "clarify": 1.0}})
     bot = Bot.from_settings(settings)
     assert bot.thresholds("strict").answer == 1.0
     assert bot.answer("住民票の写しがほしい", channel="strict").decision is Decision.ESCALATE
@@ -129,12 +131,15 @@ def test_quality_floor_on_sample_labelled_queries(bot: Bot) -> None:
     assert metrics["escalated_when_unanswerable"] >= 0.55
 
 
-def test_batch_writes_one_ranked_line_per_query(cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+def test_batch_writes_one_ranked_line_per_query(cli: CliRunner, sample_index_dir: Path,
+                                                tmp_path: Path) -> None:
     batch = tmp_path / "q.jsonl"
-    batch.write_text('{"id": "a", "text": "ソファを捨てたい", "extra": 1}\n{"id": "b", "text": "人と話したい"}\n',
+    batch.write_text('{"id": "a", "text": "ソファを捨てたい", "extra": 1}\n{"id": "b", "text": '
+                     '"人と話したい"}\n',
                      encoding="utf-8")
-    result = cli.invoke(app, ["ask", "--index-dir", str(sample_index_dir), "--batch", str(batch), "--top-k", "10",
-                              "--out", str(tmp_path / "run.jsonl")])
+    result = cli.invoke(app,
+                        ["ask", "--index-dir", str(sample_index_dir), "--batch", str(batch), "--top-k", "10",
+                         "--out", str(tmp_path / "run.jsonl")])
     assert result.exit_code == 0, result.output
     lines = [json.loads(x) for x in (tmp_path / "run.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [x["id"] for x in lines] == ["a", "b"]
@@ -150,7 +155,8 @@ def test_eval_agrees_with_the_shared_scorer(sample_index_dir: Path, bot: Bot, tm
     queries = read_labelled(LABELLED)
     lines = run_batch(bot, queries)
     (tmp_path / "run.jsonl").write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
-    shared = json.loads(subprocess.run([sys.executable, str(scorer), str(LABELLED), str(tmp_path / "run.jsonl"),
+    shared = json.loads(subprocess.run([sys.executable, str(scorer), str(LABELLED),
+                                        str(tmp_path / "run.jsonl"),
                                         "--json"], capture_output=True, text=True, check=True).stdout)
     ours = score_lines(queries, lines)
     for name in ("hit@1", "hit@3", "hit@10", "mrr@10", "ndcg@10", "wrong_answer", "answered_right",
@@ -178,7 +184,8 @@ def test_a_chat_on_standard_input_picks_an_offered_choice_by_its_number(bot: Bot
     assert picked.answer.splitlines()[0][:12] in result.output
 
 
-def test_tune_prints_tradeoff_and_writes_thresholds(cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+def test_tune_prints_tradeoff_and_writes_thresholds(cli: CliRunner, sample_index_dir: Path,
+                                                    tmp_path: Path) -> None:
     out = tmp_path / "model.json"
     result = cli.invoke(app, ["tune", "--labelled", str(LABELLED), "--index-dir", str(sample_index_dir),
                               "--out", str(out), "--max-wrong", "0.02"], env={"COLUMNS": "200"})
@@ -203,13 +210,15 @@ def test_train_is_reproducible(cli: CliRunner, sample_index_dir: Path, tmp_path:
 def test_the_shipped_model_ranks_by_the_day_one_sum_and_the_readme_command_rebuilds_it(
         cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "day-one.json"
-    for command in (["train", "--fusion", "day-one"], ["tune", "--model", str(out), "--answer", "0.7", "--clarify", "0.4"]):
+    for command in (["train", "--fusion", "day-one"],
+                    ["tune", "--model", str(out), "--answer", "0.7", "--clarify", "0.4"]):
         result = cli.invoke(app, [*command, "--labelled", str(LABELLED), "--index-dir", str(sample_index_dir),
                                   "--out", str(out)])
         assert result.exit_code == 0, result.output
     written, shipped = (json.loads(p.read_text(encoding="utf-8")) for p in (out, DEFAULT_MODEL_FILE))
     assert written["ranker"] == shipped["ranker"] == day_one_ranker().to_json()
-    assert [written[k] for k in ("top1", "top3", "thresholds")] == [shipped[k] for k in ("top1", "top3", "thresholds")]
+    assert [written[k] for k in ("top1", "top3", "thresholds")] == [shipped[k]
+                                                                    for k in ("top1", "top3", "thresholds")]
 
 
 def test_a_few_labels_keep_the_day_one_sum_and_enough_labels_fit_weights(

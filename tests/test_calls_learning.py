@@ -1,6 +1,6 @@
-"""A call answered with an entry teaches the bot, on SQLite and the real PostgreSQL: the caller's words, logged
-with 「この回答で対応」 at the desk, are read by `madoguchi learn --from-desk` and are a paraphrase of that entry in
-the next published index version, which the bot then answers with.
+"""A call answered with an entry teaches the bot, on SQLite and the real PostgreSQL: the caller's words,
+logged with 「この回答で対応」 at the desk, are read by `madoguchi learn --from-desk` and are a paraphrase of
+that entry in the next published index version, which the bot then answers with.
 
 The city is the sample city without its FAQ's own paraphrases, whose desk already holds the labels of the
 sample's labelled questions (tests/test_learn_from_desk.py), so the guard has enough questions to judge by.
@@ -65,7 +65,8 @@ def test_a_call_answered_with_an_entry_is_a_paraphrase_after_the_next_publish(
         city: tuple[object, Path], store_url: str, model_cache: Path) -> None:
     app, index_dir = city
     normalised = app.state.madoguchi.bot.runtime.normaliser.run(QUESTION).terms  # type: ignore[attr-defined]
-    assert not is_held_out(question_id(" ".join(normalised), "resident")), "the question is on the training side"
+    assert not is_held_out(question_id(" ".join(normalised),
+                                       "resident")), "the question is on the training side"
     before = ask(app, QUESTION)
     assert before["decision"] != "answer", before
     agent = browser(app)
@@ -74,12 +75,16 @@ def test_a_call_answered_with_an_entry_is_a_paraphrase_after_the_next_publish(
                                              "outcome": "answered", "entry_id": ENTRY, "handling": "140"})
     assert logged.status_code == 303, logged.text
     learned = CliRunner().invoke(cli_app, ["learn", "--from-desk", "--index-dir", str(index_dir)],
-                                 env={"MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_DATABASE_URL": store_url})
+                                 env={"MADOGUCHI_DATA_DIR": str(model_cache),
+                                      "MADOGUCHI_DATABASE_URL": store_url})
     assert learned.exit_code == 0 and "published index" in learned.output, learned.output
     folder = index_dir / "versions" / app.state.madoguchi.bot.runtime.store.current_version()  # type: ignore[attr-defined]
-    paraphrases = [json.loads(line) for line in (folder / PARAPHRASES).read_text(encoding="utf-8").splitlines()]
-    assert {"entry": ENTRY, "text": QUESTION} in [{"entry": p["entry"], "text": p["text"]} for p in paraphrases]
+    paraphrases = [json.loads(line)
+                   for line in (folder / PARAPHRASES).read_text(encoding="utf-8").splitlines()]
+    assert {"entry": ENTRY, "text": QUESTION} in [{"entry": p["entry"], "text": p["text"]}
+                                                  for p in paraphrases]
     app.state.index_watcher.poll()  # type: ignore[attr-defined]
     after = ask(app, QUESTION)
-    first = after["answer"]["id"] if after["decision"] == "answer" else after.get("choices", [{}])[0].get("id")
+    first = (after["answer"]["id"] if after["decision"] == "answer"
+             else after.get("choices", [{}])[0].get("id"))
     assert (after["decision"] in ("answer", "clarify"), first) == (True, ENTRY), after

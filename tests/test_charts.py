@@ -19,7 +19,8 @@ def test_bar_chart_is_valid_svg_with_title_desc_and_escaped_labels() -> None:
     root = ET.fromstring(str(chart.svg))
     assert root.tag == f"{SVG}svg" and root.get("role") == "img"
     ids = {element.get("id"): element for element in root.iter() if element.get("id")}
-    assert [ids[i].text for i in root.get("aria-labelledby", "").split()] == ["担当課 <b>ごと</b>", "説明 & 注記"]
+    assert [ids[i].text
+            for i in root.get("aria-labelledby", "").split()] == ["担当課 <b>ごと</b>", "説明 & 注記"]
     tips = [t.text for t in root.iter(f"{SVG}title")]
     assert '<script>alert("x")</script> & 課: 3件' in tips
     assert "<script" not in str(chart.svg) and "style=" not in str(chart.svg)
@@ -33,7 +34,8 @@ def test_bar_lengths_follow_the_values() -> None:
 
 
 def test_the_table_alternative_carries_every_figure_escaped() -> None:
-    chart = stacked_chart("days", "日ごと", "説明", ["05-01", "05-02"], {HOSTILE: [1, 0], "LINE": [2, 4]}, "件")
+    chart = stacked_chart("days", "日ごと", "説明", ["05-01", "05-02"], {HOSTILE: [1, 0], "LINE": [2, 4]},
+                          "件")
     table = ET.fromstring(str(chart.table))
     rows = [[cell.text for cell in row] for row in table.iter("tr")]
     assert rows[0] == [None, '<script>alert("x")</script> & 課', "LINE", "合計"]
@@ -41,7 +43,8 @@ def test_the_table_alternative_carries_every_figure_escaped() -> None:
 
 
 def test_stacked_chart_draws_one_rect_per_nonzero_value_plus_the_legend() -> None:
-    chart = stacked_chart("days", "日ごと", "説明", ["05-01", "05-02"], {"ウェブ": [1, 0], "LINE": [2, 4]}, "件")
+    chart = stacked_chart("days", "日ごと", "説明", ["05-01", "05-02"], {"ウェブ": [1, 0], "LINE": [2, 4]},
+                          "件")
     root = ET.fromstring(str(chart.svg))
     assert len(list(root.iter(f"{SVG}rect"))) == 3 + 2
     assert "style=" not in str(chart.svg)
@@ -64,4 +67,5 @@ def test_csv_cells_that_excel_would_run_as_formulas_are_neutralised(text: str) -
 
 
 def test_csv_numbers_stay_numbers() -> None:
-    assert (cell(-3), cell(42.0), cell(12.5), cell(None), cell("市民課")) == ("-3", "42", "12.5", "", "市民課")
+    assert (cell(-3), cell(42.0), cell(12.5), cell(None),
+            cell("市民課")) == ("-3", "42", "12.5", "", "市民課")

@@ -38,7 +38,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Pat
 
 
 @pytest.fixture(scope="module")
-def server(stores: dict[str, str], data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def server(stores: dict[str, str], data_dir: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     path = write_city(tmp_path_factory.mktemp("tenants"), stores)
     built = CliRunner().invoke(cli_app, ["tenants", "build"],
                                env={"MADOGUCHI_DATA_DIR": str(data_dir), "MADOGUCHI_TENANTS_FILE": str(path)})
@@ -64,8 +65,9 @@ def converse(server: object, key: str) -> dict:
     answered, escalated = asked[0].json(), asked[1].json()
     contact = city(server, key).post(f"/api/v1/escalations/{escalated['escalation']['id']}/contact",
                                      json={"session_id": session, "phone": PHONE[key], "preferred": "phone"})
-    vote = city(server, key).post("/api/v1/feedback", json={"session_id": session, "turn_id": answered["turn_id"],
-                                                            "helpful": False, "comment": MARK[key]})
+    vote = city(server, key).post("/api/v1/feedback",
+                                  json={"session_id": session, "turn_id": answered["turn_id"],
+                                        "helpful": False, "comment": MARK[key]})
     assert (contact.status_code, vote.status_code) == (204, 204), (contact.text, vote.text)
     return escalated
 
@@ -101,9 +103,10 @@ def test_rows_left_in_the_old_shared_spool_and_the_old_shared_key_are_reported(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = write_city(tmp_path, {key: f"sqlite:///{tmp_path / key}.db" for key in HOSTS})
     with sqlite3.connect(tmp_path / "spool.db") as old:  # as written by a version without per-city spools
-        old.execute("CREATE TABLE spool (id INTEGER PRIMARY KEY, facts TEXT NOT NULL, leased_until REAL NOT NULL "
-                    "DEFAULT 0, set_aside TEXT)")
-        old.execute("INSERT INTO spool (facts) VALUES (?)", (json.dumps({"conversation_id": "web:someone-0001"}),))
+        old.execute("CREATE TABLE spool (id INTEGER PRIMARY KEY, facts TEXT NOT NULL, leased_until REAL NOT "
+                    "NULL DEFAULT 0, set_aside TEXT)")
+        old.execute("INSERT INTO spool (facts) VALUES (?)",
+                    (json.dumps({"conversation_id": "web:someone-0001"}),))
     (tmp_path / "secret.key").write_text("0" * 64)
     with caplog.at_level(logging.WARNING, logger="madoguchi.delivery"):
         create_tenants_app(Settings(tenants_file=path, data_dir=tmp_path))

@@ -27,7 +27,8 @@ def test_residents_asking_together_on_sqlite_all_have_their_turns_stored(sample_
     with TestClient(create_app(settings)) as client:
         def converse(resident: int) -> list[int]:
             session = {"session_id": f"together-{resident:02d}-resident"}
-            replies = [client.post("/api/v1/ask", json={**session, "text": QUESTIONS[(resident + i) % len(QUESTIONS)]})
+            replies = [client.post("/api/v1/ask",
+                                   json={**session, "text": QUESTIONS[(resident + i) % len(QUESTIONS)]})
                        for i in range(EACH)]
             assert all(r.status_code == 200 for r in replies), [r.status_code for r in replies]
             return [r.json()["turn_id"] for r in replies]
@@ -35,7 +36,8 @@ def test_residents_asking_together_on_sqlite_all_have_their_turns_stored(sample_
         with ThreadPoolExecutor(RESIDENTS) as pool:
             turn_ids = [turn for turns in pool.map(converse, range(RESIDENTS)) for turn in turns]
         assert client.get("/healthz").json()["spooled"] == 0
-    assert min(turn_ids) > 0 and len(set(turn_ids)) == RESIDENTS * EACH, "a turn went to the spool or was lost"
+    assert min(turn_ids) > 0 and len(set(turn_ids)) == RESIDENTS * EACH, ("a turn went to "
+                                                                          "the spool or was lost")
     store = ConversationStore(url)
     exported = store.export([f"web:together-{r:02d}-resident" for r in range(RESIDENTS)])
     assert sum(len(c["turns"]) for c in exported) == RESIDENTS * EACH

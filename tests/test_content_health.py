@@ -33,8 +33,8 @@ T6,住民票の写しをとりたい。,本人確認書類を持ってきてく�
 
 @pytest.fixture(scope="module")
 def tiny(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """T1 expired, T2 without an owner (markup in its department) and asked once, T3 never asked, T4 with an easy answer, T5 and T6
-    giving 300円 and 350円 for the same certificate."""
+    """T1 expired, T2 without an owner (markup in its department) and asked once, T3 never asked, T4 with an
+    easy answer, T5 and T6 giving 300円 and 350円 for the same certificate."""
     folder = tmp_path_factory.mktemp("tiny-city")
     (folder / "faq.csv").write_text(TINY_FAQ, encoding="utf-8")
     command = ["index", "build", str(folder / "faq.csv"), "--index-dir", str(folder / "index")]
@@ -47,9 +47,11 @@ def tiny(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     with TestClient(app) as client:
         add_user(store_url, model_cache, "editor1", "editor")
         add_user(store_url, model_cache, "agent1", "agent")
-        reply = client.post("/api/v1/ask", json={"text": "犬の登録はどこでしますか。", "session_id": "tiny-session-1"})
+        reply = client.post("/api/v1/ask",
+                            json={"text": "犬の登録はどこでしますか。", "session_id": "tiny-session-1"})
         assert reply.json()["decision"] == "answer" and reply.json()["answer"]["id"] == "T2"
-        reply = client.post("/api/v1/ask", json={"text": "図書館の本は何冊まで借りられますか。", "session_id": "tiny-session-2"})
+        reply = client.post("/api/v1/ask", json={"text": "図書館の本は何冊まで借りられますか。",
+                                                 "session_id": "tiny-session-2"})
         assert reply.json()["answer"]["id"] == "T4" and reply.json()["answer"]["text_easy"].startswith("本は")
         yield app
 
@@ -81,7 +83,8 @@ def test_entries_without_an_owner_are_listed_with_their_department_escaped(tiny:
     assert "&lt;b&gt;環境課&lt;/b&gt;" in ownerless and "<b>環境課" not in text
 
 
-def test_entries_never_shown_in_90_days_are_counted_only_once_the_bot_has_served_90_days(tiny: object) -> None:
+def test_entries_never_shown_in_90_days_are_counted_only_once_the_bot_has_served_90_days(
+        tiny: object) -> None:
     fresh = section(health_page(tiny, "editor1"), "unseen-heading")
     assert "答え始めてから 0 日です" in fresh and ">T3<" not in fresh, "a new server flags nothing as unused"
     store = tiny.state.madoguchi.store  # type: ignore[attr-defined]

@@ -46,7 +46,8 @@ def wait_for(check, seconds: float = 30.0):  # type: ignore[no-untyped-def]
 
 
 def test_sigkill_between_received_and_notified_loses_nothing(sample_index_dir: Path, model_cache: Path,
-                                                             tmp_path: Path, slow_city_webhook: Recorder) -> None:
+                                                             tmp_path: Path,
+                                                             slow_city_webhook: Recorder) -> None:
     database = f"sqlite:///{tmp_path / 'store.db'}"
     env = {**os.environ, "MADOGUCHI_INDEX_DIR": str(sample_index_dir), "MADOGUCHI_DATA_DIR": str(model_cache),
            "MADOGUCHI_DATABASE_URL": database, "MADOGUCHI_DESK_WEBHOOK_URL": slow_city_webhook.url + HOOK,
@@ -65,7 +66,8 @@ def test_sigkill_between_received_and_notified_loses_nothing(sample_index_dir: P
     slow_city_webhook.delays.clear()
     server = start_server(env, port)
     try:
-        assert wait_for(lambda: len(hooks_for(slow_city_webhook, escalation_id)) >= 2), "not retried after restart"
+        assert wait_for(lambda: len(hooks_for(slow_city_webhook,
+                                              escalation_id)) >= 2), "not retried after restart"
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)

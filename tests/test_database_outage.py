@@ -37,21 +37,24 @@ class PrivatePostgres:
         self.bin = Path(BINARIES[-1])
 
     def _as_postgres(self, *command: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=120)
+        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True,
+                       timeout=120)
 
     def init(self) -> PrivatePostgres:
         self.folder.mkdir(parents=True)
         shutil.chown(self.folder, "postgres")
-        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.folder / "data"), "-A", "trust", "-U", "postgres")
+        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.folder / "data"), "-A", "trust", "-U",
+                          "postgres")
         return self
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
-        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-l", str(self.folder / "log"),
-                          "-o", options, "-w", "start")
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-l",
+                          str(self.folder / "log"), "-o", options, "-w", "start")
 
     def stop(self) -> None:
-        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "-w",
+                          "stop")
 
     @property
     def url(self) -> str:
@@ -61,14 +64,15 @@ class PrivatePostgres:
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PrivatePostgres]:
     if os.geteuid() != 0 or not BINARIES or not shutil.which("runuser"):
-        pytest.skip("needs root and PostgreSQL's server binaries (apt-get install postgresql) to run a private server")
+        pytest.skip("needs root and PostgreSQL's server binaries (apt-get install postgresql) to run a "
+                    "private server")
     top = Path(tempfile.mkdtemp(prefix="madoguchi-pg-"))  # pytest's tmp is root-only; postgres must enter
     top.chmod(0o755)
     server = PrivatePostgres(top / "pg").init()
     server.start()
     yield server
-    subprocess.run(["runuser", "-u", "postgres", "--", str(server.bin / "pg_ctl"), "-D", str(top / "pg" / "data"),
-                    "-m", "immediate", "stop"], capture_output=True)
+    subprocess.run(["runuser", "-u", "postgres", "--", str(server.bin / "pg_ctl"), "-D",
+                    str(top / "pg" / "data"), "-m", "immediate", "stop"], capture_output=True)
     shutil.rmtree(top, ignore_errors=True)
 
 
@@ -94,7 +98,8 @@ def test_database_down_spools_turns_and_escalations_and_replays_them_once(
         postgres.stop()
         try:
             assert client.get("/healthz").json()["store"] == "unreachable"
-            assert ask(client, "粗大ごみの出し方")["decision"] in {"answer", "clarify"}, "the bot still answers"
+            assert ask(client, "粗大ごみの出し方")["decision"] in {"answer",
+                                                                   "clarify"}, "the bot still answers"
             escalation_id = ask(client, "担当者と話したい")["escalation"]["id"]
             assert client.get("/healthz").json()["spooled"] == 2
         finally:
@@ -118,8 +123,9 @@ def test_contact_details_and_feedback_sent_while_postgresql_is_stopped_reach_it_
             escalation_id = ask(client, "担当者と話したい", session)["escalation"]["id"]
             sent = [client.post(f"/api/v1/escalations/{escalation_id}/contact",
                                 json={"session_id": session, "phone": "090-7777-8888", "preferred": "phone"}),
-                    client.post("/api/v1/feedback", json={"session_id": session, "turn_id": answered["turn_id"],
-                                                          "helpful": True}),
+                    client.post("/api/v1/feedback",
+                                json={"session_id": session, "turn_id": answered["turn_id"],
+                                      "helpful": True}),
                     client.get("/api/v1/replies", params={"session_id": session})]
         finally:
             postgres.start()
@@ -129,4 +135,5 @@ def test_contact_details_and_feedback_sent_while_postgresql_is_stopped_reach_it_
     desk = EscalationDesk(ConversationStore(postgres.url))
     assert desk.get(escalation_id).contact_phone == "090-7777-8888"
     [conversation] = ConversationStore(postgres.url).export([f"web:{session}"])
-    assert conversation["feedback"] == [{"turn": conversation["feedback"][0]["turn"], "helpful": True, "comment": ""}]
+    assert conversation["feedback"] == [{"turn": conversation["feedback"][0]["turn"], "helpful": True,
+                                         "comment": ""}]

@@ -36,7 +36,8 @@ def app(request: pytest.FixtureRequest, sample_index_dir: Path, recorder: Record
     urls = postgres_schema_url() if request.param == "postgresql" else iter(
         [f"sqlite:///{tmp_path_factory.mktemp('delivery') / 'store.db'}"])
     url = next(urls)
-    settings = Settings(index_dir=sample_index_dir, database_url=url, line_channel_secret="line-channel-secret-for-tests",
+    settings = Settings(index_dir=sample_index_dir, database_url=url,
+                        line_channel_secret="line-channel-secret-for-tests",
                         line_channel_access_token="line-token", line_api_base=recorder.url,
                         slack_bot_token="xoxb-test", slack_signing_secret="slack-secret",
                         slack_api_base=f"{recorder.url}/api/", desk_slack_channel="CDESK",
@@ -83,20 +84,24 @@ def test_agent_replies_in_the_desk_and_the_line_push_carries_the_reply(app: Test
     assert sign_in(agent, "agent-line").status_code == 303
     page = f"/desk/escalations/{escalation_id}"
     agent.post(f"{page}/claim", data={"csrf": csrf_of(agent, page)})
-    agent.post(f"{page}/reply", data={"csrf": csrf_of(agent, page), "text": f"収集は毎月第2水曜日です（{escalation_id}）。"})
+    agent.post(f"{page}/reply",
+               data={"csrf": csrf_of(agent, page), "text": f"収集は毎月第2水曜日です（{escalation_id}）。"})
     [push] = wait_until(lambda: pushes_with(recorder, escalation_id))
     assert push.body["to"] == USER and push.headers.get("X-Line-Retry-Key")
     assert wait_until(lambda: desk_of(app).get(escalation_id).delivery == "delivered")
 
 
-def test_new_escalation_notifies_the_desk_channel_and_a_signed_webhook(app: TestClient, recorder: Recorder) -> None:
-    reply = app.post("/api/v1/ask", json={"session_id": "notify-session-01", "text": "担当者と話したい"}).json()
+def test_new_escalation_notifies_the_desk_channel_and_a_signed_webhook(app: TestClient,
+                                                                       recorder: Recorder) -> None:
+    reply = app.post("/api/v1/ask", json={"session_id": "notify-session-01",
+                                          "text": "担当者と話したい"}).json()
     escalation_id = reply["escalation"]["id"]
     link = f"https://desk.city.example/desk/escalations/{escalation_id}"
     notices = wait_until(lambda: [r for r in recorder.requests if r.path == "/api/chat.postMessage"
                                   and link in str(r.body)])
     assert notices and "CDESK" in str(notices[0].body)
-    [hook] = wait_until(lambda: [r for r in recorder.requests if r.path == "/hooks/desk" and r.body["id"] == escalation_id])
+    [hook] = wait_until(lambda: [r for r in recorder.requests if r.path == "/hooks/desk"
+                                 and r.body["id"] == escalation_id])
     raw = hook.body if isinstance(hook.body, str) else None
     assert hook.body["url"] == link and hook.body["channel"] == "web"
     assert verify_signature(hook) and raw is None
@@ -110,7 +115,8 @@ def verify_signature(hook) -> bool:  # type: ignore[no-untyped-def]
     return hmac.compare_digest(hook.headers.get("X-Madoguchi-Signature", ""), expected)
 
 
-def test_line_outage_is_retried_with_the_same_retry_key_then_delivered(app: TestClient, recorder: Recorder) -> None:
+def test_line_outage_is_retried_with_the_same_retry_key_then_delivered(app: TestClient,
+                                                                       recorder: Recorder) -> None:
     escalation_id = line_escalation(app, recorder)
     recorder.failures[PUSH] = 1
     answer(app, escalation_id, f"一時的な障害のあとに届く回答です（{escalation_id}）。")
@@ -119,7 +125,8 @@ def test_line_outage_is_retried_with_the_same_retry_key_then_delivered(app: Test
     assert len(tries) == 2 and len({t.headers["X-Line-Retry-Key"] for t in tries}) == 1
 
 
-def test_a_reply_line_keeps_refusing_ends_undelivered_in_the_desk(app: TestClient, recorder: Recorder) -> None:
+def test_a_reply_line_keeps_refusing_ends_undelivered_in_the_desk(app: TestClient,
+                                                                  recorder: Recorder) -> None:
     escalation_id = line_escalation(app, recorder)
     recorder.failures[PUSH] = 100
     try:
@@ -133,7 +140,8 @@ def test_a_reply_line_keeps_refusing_ends_undelivered_in_the_desk(app: TestClien
 
 def test_web_resident_sees_the_agents_reply_when_the_widget_polls(app: TestClient) -> None:
     session = "web-poll-session-01"
-    escalation_id = app.post("/api/v1/ask", json={"session_id": session, "text": "担当者と話したい"}).json()["escalation"]["id"]
+    escalation_id = app.post("/api/v1/ask", json={"session_id": session,
+                                                  "text": "担当者と話したい"}).json()["escalation"]["id"]
     assert app.get("/api/v1/replies", params={"session_id": session}).json() == {"replies": []}
     assert answer(app, escalation_id, "窓口は3番です。") == "waiting"
     replies = app.get("/api/v1/replies", params={"session_id": session}).json()["replies"]

@@ -31,8 +31,8 @@ def app(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterator[o
                         desk_max_failed_logins=3, desk_login_rate_per_address=5, index_poll_seconds=0)
     application = create_app(settings)
     with TestClient(application):
-        for name, role in (("agent1", "agent"), ("editor1", "editor"), ("admin1", "admin"), ("locky", "agent"),
-                           ("racer", "agent")):
+        for name, role in (("agent1", "agent"), ("editor1", "editor"), ("admin1", "admin"),
+                           ("locky", "agent"), ("racer", "agent")):
             add_user(store_url, model_cache, name, role)
         yield application
 
@@ -96,14 +96,16 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(app: object, store_
     assert [e.detail["reason"] for e in audit(store_url, "login.failed", "nobody-here")] == ["unknown user"]
 
 
-def test_an_account_locks_after_repeated_wrong_passwords_and_the_audit_log_says_so(app: object, store_url: str) -> None:
+def test_an_account_locks_after_repeated_wrong_passwords_and_the_audit_log_says_so(
+        app: object, store_url: str) -> None:
     for _ in range(3):
         assert sign_in(browser(app), "locky", "wrong-password!").status_code == 401
     assert len(audit(store_url, "login.lockout", "locky")) == 1
     assert sign_in(browser(app), "locky").status_code == 401  # right password, still locked
     reasons = [e.detail["reason"] for e in audit(store_url, "login.failed", "locky")]
     assert reasons == ["wrong password"] * 3 + ["locked"]
-    write(store_url, update(DeskUser).where(DeskUser.username == "locky").values(locked_until=utcnow() - timedelta(seconds=1)))
+    write(store_url, update(DeskUser).where(DeskUser.username == "locky").values(
+        locked_until=utcnow() - timedelta(seconds=1)))
     assert sign_in(browser(app), "locky").status_code == 303
     assert audit(store_url, "login", "locky")
 
@@ -114,7 +116,8 @@ def test_parallel_sign_ins_from_many_addresses_check_no_more_passwords_than_the_
 
     passwords = [f"wrong-guess-{n:02d}" for n in range(11)] + [PASSWORD]
     with ThreadPoolExecutor(len(passwords)) as pool:
-        statuses = list(pool.map(lambda password: sign_in(browser(app), "racer", password).status_code, passwords))
+        statuses = list(pool.map(lambda password: sign_in(browser(app), "racer", password).status_code,
+                                 passwords))
     wrong = [e for e in audit(store_url, "login.failed", "racer") if e.detail["reason"] == "wrong password"]
     assert len(wrong) <= 3 and statuses.count(401) >= len(passwords) - 1
     assert sign_in(browser(app), "racer").status_code == 401 or not audit(store_url, "login.lockout", "racer")
@@ -170,7 +173,8 @@ def test_an_agent_cannot_reach_admin_pages(app: object) -> None:
     sign_in(client, "agent1")
     for path in ("/desk/admin/users", "/desk/admin/audit"):
         response = client.get(path)
-        assert response.status_code == 403 and "管理" not in re.sub(r"<h1>.*", "", response.text.split("<main")[0])
+        assert response.status_code == 403 and "管理" not in re.sub(r"<h1>.*", "",
+                                                                    response.text.split("<main")[0])
     created = client.post("/desk/admin/users", data={"csrf": csrf_of(client), "username": "sneaky",
                                                      "password": PASSWORD, "role": "admin"})
     assert created.status_code == 403

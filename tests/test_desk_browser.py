@@ -30,7 +30,8 @@ def server(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterato
     """The sample city served by uvicorn in a thread, with three desk users made through the CLI."""
     for name, role in (("sato", "agent"), ("suzuki", "agent"), ("tanaka", "admin")):
         add_user(store_url, model_cache, name, role)
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url, index_poll_seconds=0)
+    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url,
+                        index_poll_seconds=0)
     with served(settings) as base:
         yield base
 
@@ -38,7 +39,8 @@ def server(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterato
 def test_an_agent_signs_in_claims_and_replies(browser, server: str, store_url: str) -> None:  # type: ignore[no-untyped-def]
     escalation_id = resident_asks(server, "転入届に必要なものは？", "担当者と話したい")
     page = agent_page(browser, server, "sato")
-    page.get_by_role("link", name="転入届に必要なもの").first.wait_for()  # the question, not 「担当者と話したい」
+    # the question, not 「担当者と話したい」
+    page.get_by_role("link", name="転入届に必要なもの").first.wait_for()
     page.locator(f'a[href="/desk/escalations/{escalation_id}"]').click()
     assert "転入届に必要なもの" in page.locator(".turns").inner_text()
     assert page.locator("table").filter(has_text="スコア").locator("tbody tr").count() >= 1
@@ -94,7 +96,8 @@ def test_an_agent_cannot_reach_admin_pages(browser, server: str) -> None:  # typ
     page = agent_page(browser, server, "suzuki")
     assert page.get_by_role("navigation").get_by_role("link", name="管理").count() == 0
     response = page.goto(server + "/desk/admin/users")
-    assert response.status == 403 and "この画面は「管理者」以上の役割が必要です" in page.get_by_role("alert").inner_text()
+    assert response.status == 403 and "この画面は「管理者」以上の役割が必要です" in page.get_by_role(
+        "alert").inner_text()
     page.context.close()
     admin = agent_page(browser, server, "tanaka")
     admin.get_by_role("navigation").get_by_role("link", name="管理").click()

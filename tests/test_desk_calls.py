@@ -71,7 +71,8 @@ def call_of(store_url: str, location: str, outcome: str) -> Call:
 
 
 def best_entry(client: TestClient, question: str) -> str:
-    found = re.search(r'name="entry_id" value="([^"]+)"', client.get("/desk/search", params={"q": question}).text)
+    found = re.search(r'name="entry_id" value="([^"]+)"',
+                      client.get("/desk/search", params={"q": question}).text)
     assert found, question
     return found.group(1)
 
@@ -93,7 +94,8 @@ def test_search_and_calls_need_a_signed_in_agent_and_every_call_form_its_csrf_to
     assert browser(app).get("/desk/search").status_code == 303
     assert browser(app).get("/desk/search/results?q=x").status_code == 303
     agent = signed_in(app, "agent1")
-    refused = agent.post("/desk/calls", data={"question": "転入届", "outcome": "answered", "entry_id": "R001"})
+    refused = agent.post("/desk/calls",
+                         data={"question": "転入届", "outcome": "answered", "entry_id": "R001"})
     assert refused.status_code == 403 and "CSRF" in refused.text
     assert agent.get("/desk/search", params={"q": "x" * 501}).status_code == 422
 
@@ -104,7 +106,8 @@ def test_a_call_answered_with_an_entry_is_a_masked_phone_conversation_and_a_trus
     logged = log(agent, question=ASKED, outcome="answered", entry_id="R001", handling="95")
     assert logged.status_code == 303
     call = call_of(store_url, logged.headers["location"], "answered")
-    assert (call.agent, call.entry_id, call.department, call.handling_seconds) == ("agent1", "R001", "市民課", 95)
+    assert (call.agent, call.entry_id, call.department,
+            call.handling_seconds) == ("agent1", "R001", "市民課", 95)
     [conversation] = rows(store_url, Conversation, Conversation.id == call.conversation_id)
     [turn] = rows(store_url, Turn, Turn.id == call.turn_id)
     assert conversation.channel == "phone" and turn.decision == "answer" and turn.shown_entry_id == "R001"
@@ -139,7 +142,8 @@ def test_an_unresolved_call_opens_an_escalation_in_the_queue(app: object, store_
     call = call_of(store_url, logged.headers["location"], "unresolved")
     assert f"escalation={call.escalation_id}" in logged.headers["location"]
     [escalation] = rows(store_url, Escalation, Escalation.id == call.escalation_id)
-    assert (escalation.channel, escalation.status, escalation.contact_phone) == ("phone", "new", "090-1111-2222")
+    assert (escalation.channel, escalation.status,
+            escalation.contact_phone) == ("phone", "new", "090-1111-2222")
     assert rows(store_url, OutboxMessage, OutboxMessage.escalation_id == call.escalation_id)
     assert call.escalation_id in agent.get("/desk").text
     page = agent.get(f"/desk/escalations/{call.escalation_id}").text
@@ -185,8 +189,8 @@ def test_calls_count_in_the_statistics_and_csv_beside_chat(app: object, store_ur
     agent = signed_in(app, "agent1")
     before = agent.get("/desk/stats.csv").content.decode("utf-8-sig")
     chat_before = figure(before, "質問数（あいさつ・お礼を除く）")
-    log(agent, question="児童手当はいつ振り込まれる？", outcome="answered", entry_id=best_entry(agent, "児童手当の支給日"),
-        handling="120")
+    log(agent, question="児童手当はいつ振り込まれる？", outcome="answered",
+        entry_id=best_entry(agent, "児童手当の支給日"), handling="120")
     log(agent, question="粗大ごみの出し方", outcome="forwarded", department="ごみ減量推進課", handling="60")
     after = agent.get("/desk/stats.csv").content.decode("utf-8-sig")
     assert figure(after, "質問数（あいさつ・お礼を除く）") == chat_before, "calls are not the bot's questions"

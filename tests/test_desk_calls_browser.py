@@ -1,6 +1,7 @@
-"""The phone at the desk in real headless Chromium against a real madoguchi server: an agent searches by keyboard
-only, copies an answer, logs a call answered with an entry and one forwarded to a department, and finds both in
-the statistics; an agent without staff visibility types the red-team probes and never sees a staff entry."""
+"""The phone at the desk in real headless Chromium against a real madoguchi server: an agent searches by
+keyboard only, copies an answer, logs a call answered with an entry and one forwarded to a department, and
+finds both in the statistics; an agent without staff visibility types the red-team probes and never sees a
+staff entry."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def server(sample_index_dir: Path, store_url: str, model_cache: Path) -> Iterato
     """The sample city served by uvicorn, with an agent and an editor made through the CLI."""
     for name, role in (("sato", "agent"), ("tanaka", "editor")):
         add_user(store_url, model_cache, name, role)
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url, index_poll_seconds=0)
+    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url,
+                        index_poll_seconds=0)
     with served(settings) as base:
         yield base
 
@@ -125,7 +127,8 @@ def test_an_agent_searches_by_keyboard_logs_two_calls_and_sees_them_in_the_stati
 def staff_on(page) -> list[str]:  # type: ignore[no-untyped-def]
     """Staff entries among the results shown, and the staff badge if it is anywhere."""
     shown = page.eval_on_selector_all("details.result", "all => all.map(d => d.dataset.entry)")
-    return [r.id for r in STAFF if r.id in shown] + (["職員向け"] if page.locator(".badge.staff").count() else [])
+    return [r.id
+            for r in STAFF if r.id in shown] + (["職員向け"] if page.locator(".badge.staff").count() else [])
 
 
 def test_an_agent_without_staff_visibility_never_sees_a_staff_entry_while_typing(

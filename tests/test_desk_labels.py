@@ -43,7 +43,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 @pytest.fixture(scope="module")
 def app(sample_index_dir: Path, store_url: str, model_cache: Path,
         tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    index_dir = copy_index(sample_index_dir, tmp_path_factory.mktemp("desk-labels-index"))  # publishing here touches no other test
+    # publishing here touches no other test
+    index_dir = copy_index(sample_index_dir, tmp_path_factory.mktemp("desk-labels-index"))
     settings = Settings(data_dir=model_cache, index_dir=index_dir, database_url=store_url,
                         index_poll_seconds=0, rate_per_session=1000, rate_per_address=10_000)
     application = create_app(settings)
@@ -67,7 +68,8 @@ def escalation_with_candidates(app: object) -> tuple[str, str]:
     last = ask(app, "担当者と話したい", session)
     page = signed_in(app, "agent1").get(f"/desk/escalations/{last['escalation']['id']}").text
     assert "この FAQ で答えられる" in page, page
-    return last["escalation"]["id"], first["choices"][0]["id"] if first.get("choices") else first["answer"]["id"]
+    return (last["escalation"]["id"],
+            first["choices"][0]["id"] if first.get("choices") else first["answer"]["id"])
 
 
 def form(client: TestClient, path: str, **fields: str):  # type: ignore[no-untyped-def]
@@ -125,9 +127,11 @@ def test_an_agents_click_on_a_candidate_is_a_stored_masked_audited_label(app: ob
     assert clicked.status_code == 303
     page = agent.get(clicked.headers["location"]).text
     assert "この FAQ で答えられる（記録済み）" in page
-    assert form(agent, f"/desk/escalations/{escalation_id}/label", entry_id=entry).status_code == 303  # twice: one label
+    # twice: one label
+    assert form(agent, f"/desk/escalations/{escalation_id}/label", entry_id=entry).status_code == 303
     rows = [r for r in stored_labels(store_url) if r.entry_id == entry and r.question == ESCALATED]
-    assert [(r.source, r.audience, r.by, r.status) for r in rows] == [("agent", "resident", "agent1", "active")]
+    assert [(r.source, r.audience, r.by, r.status)
+            for r in rows] == [("agent", "resident", "agent1", "active")]
     assert rows[0].conversation_id and rows[0].turn_id
     assert any(a.target == escalation_id for a in audited(store_url, "label.add"))
     assert entry in texts_learned(store_url)[ESCALATED]
@@ -136,7 +140,8 @@ def test_an_agents_click_on_a_candidate_is_a_stored_masked_audited_label(app: ob
 def test_a_label_of_an_entry_the_bot_does_not_have_is_refused(app: object) -> None:
     escalation_id, _ = escalation_with_candidates(app)
     agent = signed_in(app, "agent1")
-    assert form(agent, f"/desk/escalations/{escalation_id}/label", entry_id="NO-SUCH-ENTRY").status_code == 404
+    assert form(agent, f"/desk/escalations/{escalation_id}/label",
+                entry_id="NO-SUCH-ENTRY").status_code == 404
 
 
 def test_personal_data_in_the_question_is_masked_in_the_label(app: object, store_url: str) -> None:
@@ -145,7 +150,8 @@ def test_personal_data_in_the_question_is_masked_in_the_label(app: object, store
     handed = ask(app, "担当者と話したい", session)
     entry = "R019"  # 住民票の写しを取りたい: what the agent finds, whatever the bot said
     agent = signed_in(app, "agent1")
-    assert form(agent, f"/desk/escalations/{handed['escalation']['id']}/label", entry_id=entry).status_code == 303
+    assert form(agent, f"/desk/escalations/{handed['escalation']['id']}/label",
+                entry_id=entry).status_code == 303
     editor_page = signed_in(app, "editor1").get("/desk/learned").text
     assert "090-1234-5678" not in editor_page and "[電話番号]" in editor_page
     assert not any("090-1234-5678" in r.question for r in stored_labels(store_url))
@@ -168,13 +174,15 @@ def test_an_approved_desk_faq_makes_the_residents_question_its_label(app: object
     escalation_id = ask(app, "担当者と話したい", session)["escalation"]["id"]
     agent, editor = signed_in(app, "agent1"), signed_in(app, "editor1")
     form(agent, f"/desk/escalations/{escalation_id}/claim")
-    form(agent, f"/desk/escalations/{escalation_id}/reply", text="公園での花火は、手持ち花火に限り認めています。")
+    form(agent, f"/desk/escalations/{escalation_id}/reply",
+         text="公園での花火は、手持ち花火に限り認めています。")
     promoted = form(agent, f"/desk/escalations/{escalation_id}/promote")
     entry_id = promoted.headers["location"].split("/")[-1].split("?")[0]
     assert not [r for r in stored_labels(store_url) if r.entry_id == entry_id]  # a draft is not a label yet
     assert form(editor, f"/desk/entries/{entry_id}/approve").status_code == 303
     rows = [r for r in stored_labels(store_url) if r.entry_id == entry_id]
-    assert [(r.source, r.question, r.by) for r in rows] == [("approved", "公園で花火をしてもいいですか", "editor1")]
+    assert [(r.source, r.question, r.by)
+            for r in rows] == [("approved", "公園で花火をしてもいいですか", "editor1")]
     app.state.desk.publisher.wait(300)  # type: ignore[attr-defined]
 
 
@@ -213,20 +221,24 @@ def test_the_learned_questions_page_is_for_editors_and_every_form_needs_csrf(app
     agent, editor = signed_in(app, "agent1"), signed_in(app, "editor1")
     assert agent.get("/desk/learned").status_code == 403
     assert form(agent, "/desk/learned/publish").status_code == 403
-    assert form(agent, "/desk/learned/accept", normalised="x", entry_id=entry, audience="resident").status_code == 403
+    assert form(agent, "/desk/learned/accept", normalised="x", entry_id=entry,
+                audience="resident").status_code == 403
     assert editor.post("/desk/learned/publish", data={}).status_code == 403
     assert editor.post("/desk/learned/remove", data={"normalised": "x", "entry_id": entry,
                                                      "audience": "resident"}).status_code == 403
     assert agent.post(f"/desk/escalations/{escalation_id}/label", data={"entry_id": entry}).status_code == 403
-    assert browser(app).post(f"/desk/escalations/{escalation_id}/label", data={"entry_id": entry}).status_code == 303
+    assert browser(app).post(f"/desk/escalations/{escalation_id}/label",
+                             data={"entry_id": entry}).status_code == 303
     assert "学習した質問" in editor.get("/desk").text and "学習した質問" not in agent.get("/desk").text
 
 
 def test_learn_needs_exactly_one_source_of_labels(tmp_path: Path, model_cache: Path) -> None:
-    env = {"MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"}
+    env = {"MADOGUCHI_DATA_DIR": str(model_cache),
+           "MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"}
     neither = CliRunner().invoke(cli_app, ["learn"], env=env)
     assert neither.exit_code == 2 and "--from-desk" in neither.output
-    both = CliRunner().invoke(cli_app, ["learn", "--from-desk", "--labelled", str(tmp_path / "x.jsonl")], env=env)
+    both = CliRunner().invoke(cli_app, ["learn", "--from-desk", "--labelled", str(tmp_path / "x.jsonl")],
+                              env=env)
     assert both.exit_code == 2
 
 
@@ -237,7 +249,8 @@ def test_deleting_a_residents_data_deletes_the_labels_of_their_questions(app: ob
     handed = ask(app, "担当者と話したい", session)
     entry = (first.get("choices") or [first.get("answer") or {}])[0]["id"]
     agent = signed_in(app, "agent1")
-    assert form(agent, f"/desk/escalations/{handed['escalation']['id']}/label", entry_id=entry).status_code == 303
+    assert form(agent, f"/desk/escalations/{handed['escalation']['id']}/label",
+                entry_id=entry).status_code == 303
     assert [r for r in stored_labels(store_url) if r.question == "印鑑登録をしたい"]
     env = {"MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_DATABASE_URL": store_url}
     deleted = CliRunner().invoke(cli_app, ["data", "delete", "--session", session], env=env)

@@ -19,11 +19,13 @@ PAGES = ("/desk", "/desk/entries", "/desk/review", "/desk/stats", "/desk/health"
 
 
 @pytest.fixture(scope="module")
-def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[str]:
+def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+           model_cache: Path) -> Iterator[str]:
     """The sample city with an editor, one escalated question and some questions to review."""
     store_url = f"sqlite:///{tmp_path_factory.mktemp('desk-narrow') / 'store.db'}"
     add_user(store_url, model_cache, "tanaka", "admin")
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url, index_poll_seconds=0)
+    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url,
+                        index_poll_seconds=0)
     with served(settings) as base:
         resident_asks(base, "転入届に必要なものは？", "担当者と話したい")
         resident_asks(base, "市営プールの更衣室にロッカーはある？", "担当者と話したい")
@@ -54,8 +56,10 @@ def wider_than_screen(page) -> list[str]:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("path", PAGES)
 def test_desk_pages_do_not_scroll_sideways_at_390_px(phone, server: str, path: str) -> None:  # type: ignore[no-untyped-def]
     phone.goto(server + path)
-    width = phone.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-    assert width[0] <= width[1], f"{path} scrolls sideways ({width[0]} > {width[1]}): {wider_than_screen(phone)}"
+    width = phone.evaluate("() => [document.documentElement.scrollWidth, "
+                           "document.documentElement.clientWidth]")
+    assert width[0] <= width[1], (f"{path} scrolls sideways ({width[0]} > {width[1]}): "
+                                  f"{wider_than_screen(phone)}")
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -75,12 +75,14 @@ def test_claim_and_reply_on_the_web_waits_for_the_residents_next_visit(app: obje
     agent = signed_in(app, "agent1")
     claimed = form(agent, f"/desk/escalations/{escalation_id}/claim")
     assert claimed.status_code == 303
-    replied = form(agent, f"/desk/escalations/{escalation_id}/reply", text="窓口は平日 8:30 から開いています。")
+    replied = form(agent, f"/desk/escalations/{escalation_id}/reply",
+                   text="窓口は平日 8:30 から開いています。")
     assert replied.status_code == 303
     page = agent.get(replied.headers["location"]).text
     assert "返信を保存しました" in page and "次にチャットを開いたときに表示" in page
     escalation = stored(store_url, escalation_id)
-    assert (escalation.status, escalation.delivery, escalation.claimed_by) == ("answered", "waiting", "agent1")
+    assert (escalation.status, escalation.delivery,
+            escalation.claimed_by) == ("answered", "waiting", "agent1")
     assert form(agent, f"/desk/escalations/{escalation_id}/close").status_code == 303
     assert stored(store_url, escalation_id).status == "closed"
 
@@ -101,7 +103,8 @@ def test_dropping_needs_a_reason_and_keeps_it(app: object, store_url: str) -> No
     blank = form(agent, f"/desk/escalations/{escalation_id}/drop", reason="   ")
     assert blank.status_code == 400 and "取り下げる理由を書いてください" in blank.text
     assert form(agent, f"/desk/escalations/{escalation_id}/drop", reason="試験の送信").status_code == 303
-    assert (stored(store_url, escalation_id).status, stored(store_url, escalation_id).drop_reason) == ("dropped", "試験の送信")
+    assert (stored(store_url, escalation_id).status,
+            stored(store_url, escalation_id).drop_reason) == ("dropped", "試験の送信")
 
 
 def test_a_phone_callback_is_recorded_without_sending_anything(app: object, store_url: str) -> None:
@@ -139,11 +142,13 @@ def test_an_unknown_escalation_is_a_404_page(app: object) -> None:
     assert response.status_code == 404 and "<h1>見つかりません</h1>" in response.text
 
 
-def test_an_admin_creates_changes_and_disables_accounts_and_it_is_audited(app: object, store_url: str) -> None:
+def test_an_admin_creates_changes_and_disables_accounts_and_it_is_audited(
+        app: object, store_url: str) -> None:
     boss = signed_in(app, "boss")
     weak = form(boss, "/desk/admin/users", username="newbie", password="short", role="agent")
     assert weak.status_code == 400 and "12 文字以上" in weak.text
-    assert form(boss, "/desk/admin/users", username="newbie", password=PASSWORD, role="agent").status_code == 303
+    assert form(boss, "/desk/admin/users", username="newbie", password=PASSWORD,
+                role="agent").status_code == 303
     newbie = signed_in(app, "newbie")
     assert form(boss, "/desk/admin/users/newbie/role", role="editor").status_code == 303
     assert "見直し" in newbie.get("/desk").text  # the editor's menu, at once
@@ -161,15 +166,18 @@ def test_the_audit_log_is_paged_newest_first(app: object, store_url: str) -> Non
                                                 "role": "agent"}).status_code == 303
     for n in range(52):
         role = ("editor", "agent")[n % 2]
-        assert boss.post("/desk/admin/users/flipper/role", data={"csrf": token, "role": role}).status_code == 303
+        assert boss.post("/desk/admin/users/flipper/role", data={"csrf": token,
+                                                                 "role": role}).status_code == 303
     first, second = boss.get("/desk/admin/audit").text, boss.get("/desk/admin/audit?page=2").text
     assert first.count("<tr>") == 1 + 50 and 'rel="next"' in first and 'rel="prev"' not in first
     assert 'rel="prev"' in second
-    newest = re.search(r"<td>boss</td>\s*<td>役割の変更</td>\s*<td>flipper</td>\s*<td>役割: (\w+)</td>", first)
+    newest = re.search(r"<td>boss</td>\s*<td>役割の変更</td>\s*<td>flipper</td>\s*<td>役割: (\w+)</td>",
+                       first)
     assert newest and newest.group(1) == "担当者"
 
 
-def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url: str, model_cache: Path) -> None:
+def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url: str,
+                                                         model_cache: Path) -> None:
     add_user(store_url, model_cache, "cliuser", "agent")
     env = {"MADOGUCHI_DATABASE_URL": store_url, "MADOGUCHI_DATA_DIR": str(model_cache)}
     runner = CliRunner()
@@ -181,13 +189,16 @@ def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url:
     assert runner.invoke(cli_app, ["desk", "user", "disable", "cliuser"], env=env).exit_code == 0
     listing = runner.invoke(cli_app, ["desk", "user", "list"], env=env).output
     assert re.search(r"cliuser\s*│\s*agent\s*│\s*disabled", listing)
-    weak = runner.invoke(cli_app, ["desk", "user", "add", "weak", "--password-stdin"], input="short\n", env=env)
+    weak = runner.invoke(cli_app, ["desk", "user", "add", "weak", "--password-stdin"], input="short\n",
+                         env=env)
     assert weak.exit_code != 0
 
 
 WEAK_PASSWORDS = {"aaaaaaaaaaaa": "同じ文字の繰り返し", "ａａａａａａａａａａａａ": "同じ文字の繰り返し",
-                  "abcabcabcabc": "同じ並びの繰り返し", "123456789012": "のような並び", "abcdefghijkl": "のような並び",
-                  "lkjhgfdsapoi": "のような並び", "aabbcaabbcca": "3 種類だけ", "Password2026!": "よく使われる",
+                  "abcabcabcabc": "同じ並びの繰り返し", "123456789012": "のような並び",
+                  "abcdefghijkl": "のような並び",
+                  "lkjhgfdsapoi": "のような並び", "aabbcaabbcca": "3 種類だけ",
+                  "Password2026!": "よく使われる",
                   "admin-admin-12": "よく使われる", "weakling-desk-2026": "ユーザー名を含んで"}
 
 
@@ -198,8 +209,10 @@ def test_trivially_weak_passwords_are_refused_with_the_reason_in_the_admin_page_
     runner = CliRunner()
     for password, reason in WEAK_PASSWORDS.items():
         page = form(boss, "/desk/admin/users", username="weakling", password=password, role="admin")
-        assert page.status_code == 400 and "推測されやすいので使えません" in page.text and reason in page.text, password
-        cli = runner.invoke(cli_app, ["desk", "user", "add", "weakling", "--role", "admin", "--password-stdin"],
+        assert (page.status_code == 400 and "推測されやすいので使えません" in page.text
+                and reason in page.text), password
+        cli = runner.invoke(cli_app,
+                            ["desk", "user", "add", "weakling", "--role", "admin", "--password-stdin"],
                             input=password + "\n", env=env)
         assert cli.exit_code != 0 and reason in str(cli.exception), (password, cli.output)
     changed = runner.invoke(cli_app, ["desk", "user", "password", "boss", "--password-stdin"],

@@ -1,6 +1,6 @@
 """Japanese wherever a city's staff read: the audit log's actions, details and values, the entry diff's
-公開範囲 and each page's audience, the sign-in refusal, and `index build`'s row problems (the column as the file wrote it, the
-accepted values in Japanese too)."""
+公開範囲 and each page's audience, the sign-in refusal, and `index build`'s row problems (the column as the
+file wrote it, the accepted values in Japanese too)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,11 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def desk(sample_index_dir: Path, model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def desk(sample_index_dir: Path, model_cache: Path,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     url = f"sqlite:///{tmp_path_factory.mktemp('wording') / 'store.db'}"
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=url, index_poll_seconds=0,
+    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=url,
+                        index_poll_seconds=0,
                         desk_login_rate_per_address=1000, rate_per_session=1000, rate_per_address=10_000)
     application = create_app(settings)
     with TestClient(application):
@@ -40,7 +42,8 @@ def test_the_audit_log_names_actions_details_and_values_in_japanese(desk: object
     sign_in(browser(desk), "nobody-at-all", "wrong-password-123")
     admin = browser(desk)
     assert sign_in(admin, "admin1").status_code == 303
-    escalation_id = admin.post("/api/v1/ask", json={"session_id": "wording-session-1", "text": "担当者と話したい"}
+    escalation_id = admin.post("/api/v1/ask",
+                               json={"session_id": "wording-session-1", "text": "担当者と話したい"}
                                ).json()["escalation"]["id"]
     page = f"/desk/escalations/{escalation_id}"
     admin.post(f"{page}/claim", data={"csrf": csrf_of(admin, page)})
@@ -70,22 +73,26 @@ def test_the_desk_writes_each_audience_in_the_words_the_export_uses(desk: object
     sign_in(admin, "admin1")
     options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', admin.get("/desk/entries/R105").text)
     assert {("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）")} <= set(options), options
-    escalation_id = admin.post("/api/v1/ask", json={"session_id": "wording-session-2", "text": "担当者と話したい"}
+    escalation_id = admin.post("/api/v1/ask",
+                               json={"session_id": "wording-session-2", "text": "担当者と話したい"}
                                ).json()["escalation"]["id"]
     row = re.search(rf"<tr>(?:(?!</tr>).)*escalations/{escalation_id}\"", admin.get("/desk").text, re.S)
     assert row and "<td>ウェブ（住民）</td>" in row.group(0)
     assert "<dt>利用者</dt><dd>住民</dd>" in admin.get(f"/desk/escalations/{escalation_id}").text
 
 
-def test_index_build_names_the_column_as_written_and_the_japanese_values(model_cache: Path, tmp_path: Path) -> None:
-    (tmp_path / "faq.csv").write_text("番号,質問,回答,公開範囲\nJ1,良い質問,良い回答,住民\nJ2,回答がない,,住民\n"
-                                      "J3,範囲が変,回答,みんな\n", encoding="utf-8")
+def test_index_build_names_the_column_as_written_and_the_japanese_values(
+        model_cache: Path, tmp_path: Path) -> None:
+    (tmp_path / "faq.csv").write_text("番号,質問,回答,公開範囲\nJ1,良い質問,良い回答,住民\nJ2,回答がない,,住"
+                                      "民\nJ3,範囲が変,回答,みんな\n", encoding="utf-8")
     (tmp_path / "short.csv").write_text("番号,質問\nK1,回答の列がない\n", encoding="utf-8")
-    result = CliRunner().invoke(cli_app, ["index", "build", str(tmp_path / "faq.csv"), str(tmp_path / "short.csv"),
-                                          "--index-dir", str(tmp_path / "i")],
+    result = CliRunner().invoke(cli_app,
+                                ["index", "build", str(tmp_path / "faq.csv"), str(tmp_path / "short.csv"),
+                                 "--index-dir", str(tmp_path / "i")],
                                 env={"MADOGUCHI_DATA_DIR": str(model_cache), "COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     assert re.search(r"faq\.csv\s*│\s*3 行目\s*│\s*回答\s*│\s*空です", result.output), result.output
-    assert re.search(r"faq\.csv\s*│\s*4 行目\s*│\s*公開範囲\s*│\s*住民・職員・全員（resident・staff・all も可）", result.output)
+    assert re.search(r"faq\.csv\s*│\s*4 行目\s*│\s*公開範囲\s*│\s*住民・職員・全員（resident・staff・all "
+                     r"も可）", result.output)
     assert re.search(r"short\.csv\s*│\s*1 行目\s*│\s*回答\s*│\s*列がありません", result.output), result.output
     assert "誤り" in result.output and "expected" not in result.output and "row " not in result.output

@@ -50,7 +50,8 @@ def test_the_readme_puts_madoguchi_on_the_path_before_its_first_command() -> Non
     assert re.search(r"^VENV \?= \.venv$", MAKEFILE, re.M), "make start must make the .venv the README names"
 
 
-@pytest.mark.skipif(not (Path(sys.prefix) / "bin" / "activate").exists(), reason="tests run outside a virtualenv")
+@pytest.mark.skipif(not (Path(sys.prefix) / "bin" / "activate").exists(),
+                    reason="tests run outside a virtualenv")
 def test_the_readme_commands_run_as_written_in_a_new_terminal(tmp_path: Path) -> None:
     (tmp_path / ".venv").symlink_to(sys.prefix)  # what `make start` left in the folder
     lines = _command_lines()
@@ -59,7 +60,7 @@ def test_the_readme_commands_run_as_written_in_a_new_terminal(tmp_path: Path) ->
     environment = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV",)}
     environment["PATH"] = "/usr/bin:/bin"  # a fresh terminal: no virtualenv on the PATH
     environment["MADOGUCHI_DATA_DIR"] = str(tmp_path / "data")
-    ran = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=environment, capture_output=True, text=True,
-                         timeout=300)
+    ran = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=environment, capture_output=True,
+                         text=True, timeout=300)
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert "command not found" not in ran.stderr

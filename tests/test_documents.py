@@ -21,7 +21,8 @@ TODAY = date(2026, 11, 25)
 def test_markdown_sections_carry_their_heading_path_and_front_matter(tmp_path: Path) -> None:
     (tmp_path / "rule.md").write_text(
         "---\ntitle: 旅費の手引き\naudience: staff\ndepartment: 総務課\n---\n"
-        "# 第1章 旅費\n## 1.1 日当\n日当は2,200円です。\n## 1.2 宿泊料\n上限は10,900円です。\n", encoding="utf-8")
+        "# 第1章 旅費\n## 1.1 日当\n日当は2,200円です。\n## 1.2 宿泊料\n上限は10,900円です。\n",
+        encoding="utf-8")
     records = load_sources([tmp_path], today=TODAY).records
     assert [r.section_path for r in records] == [("旅費の手引き", "第1章 旅費", "1.1 日当"),
                                                  ("旅費の手引き", "第1章 旅費", "1.2 宿泊料")]
@@ -31,7 +32,8 @@ def test_markdown_sections_carry_their_heading_path_and_front_matter(tmp_path: P
 
 def test_html_drops_navigation_and_footer(tmp_path: Path) -> None:
     (tmp_path / "page.html").write_text(
-        '<html><head><title>ごみガイド</title><meta name="madoguchi:department" content="ごみ減量推進課"></head>'
+        '<html><head><title>ごみガイド</title><meta name="madoguchi:department" '
+        'content="ごみ減量推進課"></head>'
         "<body><nav>メニュー ホーム</nav><main><h1>粗大ごみ</h1><p>申込が必要です。</p>"
         "<h2>料金</h2><table><tr><th>品目</th><th>料金</th></tr><tr><td>ソファ</td><td>800円</td></tr></table>"
         "</main><footer>Copyright みなと市</footer></body></html>", encoding="utf-8")
@@ -55,8 +57,10 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
 
 
 def test_pdf_passages_know_their_page_and_chapter(tmp_path: Path) -> None:
-    make_pdf(tmp_path / "manual.pdf", [["第1章 受付", "番号札を渡します。"], ["第2章 転入届", "本人確認書類を確認します。"]])
-    (tmp_path / "manual.pdf.meta.yaml").write_text("title: 窓口マニュアル\naudience: staff\n", encoding="utf-8")
+    make_pdf(tmp_path / "manual.pdf",
+             [["第1章 受付", "番号札を渡します。"], ["第2章 転入届", "本人確認書類を確認します。"]])
+    (tmp_path / "manual.pdf.meta.yaml").write_text("title: 窓口マニュアル\naudience: staff\n",
+                                                   encoding="utf-8")
     records = load_sources([tmp_path], today=TODAY).records
     assert [(r.page, r.section_path[-1]) for r in records] == [(1, "第1章 受付"), (2, "第2章 転入届")]
     assert records[1].location == "page 2" and records[1].audience is Audience.STAFF
@@ -69,7 +73,8 @@ def test_empty_pdf_is_reported_with_its_pages(tmp_path: Path) -> None:
     writer.write(tmp_path / "scan.pdf")
     result = load_sources([tmp_path], today=TODAY)
     assert result.records == []
-    assert [(p.location, p.severity) for p in result.problems] == [("page 1", "warning"), ("page 2", "warning"),
+    assert [(p.location, p.severity) for p in result.problems] == [("page 1", "warning"),
+                                                                   ("page 2", "warning"),
                                                                     ("", "error")]
 
 

@@ -29,11 +29,13 @@ from testing.database import STORES, postgres_schema_url
 pytestmark = pytest.mark.integration
 
 RESIDENT_WORDS = "公園でドローンを飛ばしてもいいですか"
-AGENT_REPLY = "市の公園では、ドローンの飛行を原則として禁止しています。撮影などで必要なときは公園緑地課にご相談ください。"
+AGENT_REPLY = ("市の公園では、ドローンの飛行を原則として禁止しています。"
+               "撮影などで必要なときは公園緑地課にご相談ください。")
 
 
 @pytest.fixture(scope="module", params=STORES)
-def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConversationStore]:
+def store(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConversationStore]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('entries') / 'store.db'}"
         yield ConversationStore(url).migrate()
@@ -49,9 +51,11 @@ def entries(store: ConversationStore) -> EntryStore:
     return EntryStore(store)
 
 
-def answered_escalation(store: ConversationStore, reply: str = AGENT_REPLY, department: str = "公園緑地課") -> str:
+def answered_escalation(store: ConversationStore, reply: str = AGENT_REPLY,
+                        department: str = "公園緑地課") -> str:
     """A resident's question the bot handed over, claimed and answered by an agent."""
-    handed_over = Answer(Decision.ESCALATE, Intent.QUESTION, 0.05, "担当者におつなぎします", reason="no match")
+    handed_over = Answer(Decision.ESCALATE, Intent.QUESTION, 0.05, "担当者におつなぎします",
+                         reason="no match")
     stored = store.record_turn(f"web:{uuid.uuid4().hex}", "web", "resident", RESIDENT_WORDS, RESIDENT_WORDS,
                                handed_over)
     assert stored.escalation_id
@@ -81,7 +85,8 @@ def test_promoting_an_answer_drafts_the_residents_words_and_the_agents_reply(sto
 
 def test_promote_refuses_an_escalation_without_a_reply(store: ConversationStore, entries: EntryStore) -> None:
     handed_over = Answer(Decision.ESCALATE, Intent.QUESTION, 0.0, "担当者におつなぎします", reason="no match")
-    stored = store.record_turn(f"web:{uuid.uuid4().hex}", "web", "resident", "まだ答えのない質問", "", handed_over)
+    stored = store.record_turn(f"web:{uuid.uuid4().hex}", "web", "resident", "まだ答えのない質問", "",
+                               handed_over)
     with pytest.raises(ConflictError):
         entries.draft_from_escalation(str(stored.escalation_id), "agent1")
 
@@ -98,8 +103,10 @@ def test_one_open_draft_is_edited_in_place_and_approval_needs_an_answer(entries:
     draft = entries.new_entry(content("ゴミの日が知りたい", ""), "agent1")
     with pytest.raises(RequestError):
         entries.approve(draft.entry_id, "editor1")
-    edited = entries.save_draft(draft.entry_id, content("ゴミの日が知りたい", "地区ごとに違います。"), "agent2")
-    assert (edited.id, edited.version, edited.author) == (draft.id, 1, "agent1"), "edited in place, author kept"
+    edited = entries.save_draft(draft.entry_id, content("ゴミの日が知りたい", "地区ごとに違います。"),
+                                "agent2")
+    assert (edited.id, edited.version, edited.author) == (draft.id, 1,
+                                                          "agent1"), "edited in place, author kept"
     approved = entries.approve(draft.entry_id, "editor1")
     assert (approved.status, approved.approver, approved.version) == ("approved", "editor1", 1)
     with pytest.raises(ConflictError):
@@ -175,7 +182,8 @@ def test_every_action_is_in_the_audit_log(store: ConversationStore, entries: Ent
 
 
 def test_desk_entries_replace_file_records_and_retired_ones_hide_them(entries: EntryStore) -> None:
-    entries.save_draft("R002", content("転入届はいつまでに出せばよいですか。", "窓口で確かめた新しい回答"), "agent1")
+    entries.save_draft("R002", content("転入届はいつまでに出せばよいですか。", "窓口で確かめた新しい回答"),
+                       "agent1")
     entries.approve("R002", "editor1")
     entries.save_draft("R003", content("消す予定の FAQ", "x"), "agent1")
     entries.approve("R003", "editor1")
@@ -196,6 +204,7 @@ def test_index_build_from_the_cli_keeps_the_desks_approved_entries(tmp_path: Pat
     assert result.exit_code == 0, result.output
     settings = Settings(index_dir=tmp_path / "index")
     manifest = IndexStore(settings.resolved_index_dir).manifest()
-    records = load_index(IndexStore(settings.resolved_index_dir), manifest["model"], manifest["tokenizer"]).by_id
+    records = load_index(IndexStore(settings.resolved_index_dir), manifest["model"],
+                         manifest["tokenizer"]).by_id
     assert records[made.entry_id].answer == "窓口だけにある回答" and records[made.entry_id].source == "desk"
     assert "desk" in result.output

@@ -1,4 +1,5 @@
-"""Signals that reach past the exact words (indexer/expansion.py), on the sample city's index built by the CLI."""
+"""Signals that reach past the exact words (indexer/expansion.py), on the sample city's index built by the
+CLI."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def test_a_word_no_entry_uses_finds_the_entry_through_its_nearest_city_word(samp
     assert signals["bm25_answer"] == 0.0 and signals["bm25x_answer"] > 0.0
 
 
-def test_the_city_words_neighbours_are_found_at_build_time_and_kept_in_the_version(sample_index_dir: Path) -> None:
+def test_the_city_words_neighbours_are_found_at_build_time_and_kept_in_the_version(
+        sample_index_dir: Path) -> None:
     version = (sample_index_dir / "CURRENT").read_text(encoding="utf-8").strip()
     folder = sample_index_dir / "versions" / version
     assert (folder / NEIGHBOURS_FILE).stat().st_size > 0 and (folder / VECTORS_FILE).stat().st_size > 0

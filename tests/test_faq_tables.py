@@ -24,14 +24,16 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932", "shift_jis"])
 def test_csv_loads_in_every_encoding_cities_export(tmp_path: Path, encoding: str) -> None:
-    path = write(tmp_path / "faq.csv", HEADER + "F1,住民票の写しは？,市民課で取れます。,市民課,resident,\n", encoding)
+    path = write(tmp_path / "faq.csv", HEADER + "F1,住民票の写しは？,市民課で取れます。,市民課,resident,\n",
+                 encoding)
     result = load_sources([path], today=TODAY)
     assert [r.question for r in result.records] == ["住民票の写しは？"]
     assert result.problems == []
 
 
 def test_japanese_headers_are_accepted_as_aliases(tmp_path: Path) -> None:
-    text = "番号,質問,回答,担当課,連絡先,公開範囲,言い換え\nJ1,印鑑登録は？,本人が来庁してください。,市民課,内線1,職員,はんこ|ハンコ登録\n"
+    text = ("番号,質問,回答,担当課,連絡先,公開範囲,言い換え\nJ1,印鑑登録は？,本人が来庁してください。"
+            ",市民課,内線1,職員,はんこ|ハンコ登録\n")
     record = load_sources([write(tmp_path / "faq.csv", text, "cp932")], today=TODAY).records[0]
     assert (record.id, record.department, record.contact) == ("J1", "市民課", "内線1")
     assert record.audience is Audience.STAFF
@@ -84,7 +86,8 @@ def test_xlsx_with_title_row_and_merged_header_cells(tmp_path: Path) -> None:
     book.save(tmp_path / "faq.xlsx")
     result = load_sources([tmp_path / "faq.xlsx"], today=TODAY)
     assert [(r.id, r.department) for r in result.records] == [("X1", "ごみ減量推進課")]
-    assert [(p.location, p.field) for p in result.problems] == [("row 5", "質問")], "the column as the sheet names it"
+    assert [(p.location, p.field)
+            for p in result.problems] == [("row 5", "質問")], "the column as the sheet names it"
 
 
 def test_xlsx_date_cells_become_validity_dates(tmp_path: Path) -> None:

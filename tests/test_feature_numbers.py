@@ -1,6 +1,6 @@
-"""The fast feature and scoring paths give exactly the numbers of their plain definitions, so a faster query never
-changes a ranking or a fused score: reciprocal ranks are those of a stable sort, standard scores use numpy's own
-mean and standard deviation, and BM25 added up in place equals BM25 in a new array."""
+"""The fast feature and scoring paths give exactly the numbers of their plain definitions, so a faster query
+never changes a ranking or a fused score: reciprocal ranks are those of a stable sort, standard scores use
+numpy's own mean and standard deviation, and BM25 added up in place equals BM25 in a new array."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from indexer.signals import SIGNALS
 
 
 def signals_with_ties(seed: int) -> np.ndarray:
-    """(candidates × signals) scores as retrieval gives them: non-negative, many zeros, many ties, some -0.0."""
+    """(candidates × signals) scores as retrieval gives them: non-negative, many zeros, many ties, some
+    -0.0."""
     rng = np.random.default_rng(seed)
     values = rng.choice(np.array([0.0, -0.0, 0.25, 1.5, 3.0], dtype=np.float32), size=(300, len(SIGNALS)))
     noisy = rng.random(values.shape) < 0.5
@@ -47,7 +48,8 @@ def test_standard_scores_use_numpys_mean_and_standard_deviation() -> None:
 
 
 def test_bm25_added_up_in_place_equals_bm25_in_a_new_array() -> None:
-    documents = [["住民票", "写し", "請求"], ["転入", "届", "住民票"], ["犬", "登録"], ["住民票", "住民票", "届"]]
+    documents = [["住民票", "写し", "請求"], ["転入", "届", "住民票"], ["犬", "登録"],
+                 ["住民票", "住民票", "届"]]
     bm25 = BM25Index().fit(documents)
     terms = ["住民票", "届", "猫"]
     row, cover = np.zeros(bm25.size, dtype=np.float32), np.zeros(bm25.size, dtype=np.float32)

@@ -80,7 +80,9 @@ def test_ruby_comes_only_when_asked_and_shows_the_same_text(client: TestClient) 
     reply = ask(client, "児童手当はいつ振り込まれる？", furigana=True)
     assert reply["decision"] == "answer"
     ruby = reply["answer"]["text_ruby"]
-    assert "<ruby>児童手当<rt>じどうてあて</rt></ruby>" in ruby and "<ruby>偶数月<rt>ぐうすうづき</rt></ruby>" in ruby and "<ruby>15日<rt>じゅうごにち</rt></ruby>" in ruby
+    assert ("<ruby>児童手当<rt>じどうてあて</rt></ruby>" in ruby
+            and "<ruby>偶数月<rt>ぐうすうづき</rt></ruby>" in ruby
+            and "<ruby>15日<rt>じゅうごにち</rt></ruby>" in ruby)
     assert plain(ruby) == reply["answer"]["text"] and plain(reply["message_ruby"]) == reply["message"]
 
 
@@ -106,7 +108,8 @@ def test_furigana_endpoint_escapes_everything_but_ruby(client: TestClient) -> No
     assert greeting == "こんにちは"
 
 
-@pytest.mark.parametrize("body", [{"texts": []}, {"texts": ["あ" * 4001]}, {"texts": ["a"] * 31}, {"text": "x"}])
+@pytest.mark.parametrize("body",
+                         [{"texts": []}, {"texts": ["あ" * 4001]}, {"texts": ["a"] * 31}, {"text": "x"}])
 def test_furigana_endpoint_refuses_bad_input_with_a_reason(client: TestClient, body: dict) -> None:
     response = client.post("/api/v1/furigana", json=body)
     assert response.status_code == 422 and response.json()["ok"] is False
@@ -120,7 +123,8 @@ def test_faq_text_is_never_trusted_as_html(tmp_path: Path, model_cache: Path) ->
     built = CliRunner().invoke(app, ["index", "build", str(table), "--index-dir", str(index_dir)],
                                env={"MADOGUCHI_DATA_DIR": str(model_cache)})
     assert built.exit_code == 0, built.output
-    settings = Settings(index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 's.db'}", answer_threshold=0.0)
+    settings = Settings(index_dir=index_dir, database_url=f"sqlite:///{tmp_path / 's.db'}",
+                        answer_threshold=0.0)
     with TestClient(create_app(settings)) as hostile:
         reply = ask(hostile, "住民票の写しがほしい", furigana=True)["answer"]
     for markup in (reply["text_ruby"], reply["text_easy_ruby"]):

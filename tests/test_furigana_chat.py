@@ -57,7 +57,8 @@ def test_a_question_about_furigana_is_answered_not_taken_as_the_switch(line, rec
     assert not json.dumps(reply, ensure_ascii=False).count("ふりがなを つけます")
 
 
-def test_slack_resident_asks_for_furigana_and_later_threads_keep_it(slack: TestClient, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+def test_slack_resident_asks_for_furigana_and_later_threads_keep_it(  # type: ignore[no-untyped-def]
+        slack: TestClient, recorder: Recorder) -> None:
     payload, ts = mention("ふりがなをつけて", team=OTHER_TEAM)
     assert post(slack, json.dumps(payload, ensure_ascii=False), "application/json").status_code == 200
     [confirmation] = thread_posts(recorder, ts)

@@ -14,7 +14,7 @@ HARNESS = Path(__file__).with_name("fuzz_text.py")
 
 
 def test_text_path_survives_fuzzing() -> None:
-    result = subprocess.run([sys.executable, str(HARNESS), "-runs=1000", "-seed=1"], capture_output=True, text=True,
-                            timeout=600, cwd=HARNESS.parents[1])
+    result = subprocess.run([sys.executable, str(HARNESS), "-runs=1000", "-seed=1"], capture_output=True,
+                            text=True, timeout=600, cwd=HARNESS.parents[1])
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Done 1000 runs" in result.stderr

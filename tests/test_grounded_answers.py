@@ -26,7 +26,8 @@ from testing.recorder import Recorder, free_port
 pytestmark = pytest.mark.integration
 
 PASSAGE_QUESTION = "委任状で転入届を出せる？"
-SUPPORTED = "別の世帯の方が届け出るときは、本人が自分で書いた委任状が必要です[1]。同じ世帯の方は委任状は不要です[1]。"
+SUPPORTED = ("別の世帯の方が届け出るときは、本人が自分で書いた委任状が必要です[1]。"
+             "同じ世帯の方は委任状は不要です[1]。")
 LABELLED = PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl"
 
 
@@ -44,7 +45,8 @@ def passage(plain: Bot) -> Record:
 
 def grounded(plain: Bot, *replies: str) -> tuple[Bot, FakeListChatModel]:
     chat = FakeListChatModel(responses=list(replies))
-    return Bot(plain.runtime, plain.model, GroundedComposer(chat, SupportCheck(plain.runtime.normaliser))), chat
+    return Bot(plain.runtime, plain.model,
+               GroundedComposer(chat, SupportCheck(plain.runtime.normaliser))), chat
 
 
 def ask(cli: CliRunner, index_dir: Path, question: str, **env: str) -> str:
@@ -108,7 +110,8 @@ def test_a_passage_chosen_from_the_choices_is_composed_too(plain: Bot, passage: 
     bot, _ = grounded(plain, SUPPORTED)
     reply = bot.answer("1", Audience.RESIDENT, session=Session(offered=(passage.id,)))
     assert reply.record is not None and reply.record.id == passage.id
-    assert reply.record.answer == "別の世帯の方が届け出るときは、本人が自分で書いた委任状が必要です。同じ世帯の方は委任状は不要です。"
+    assert reply.record.answer == ("別の世帯の方が届け出るときは、本人が自分で書いた委任状が必要です。"
+                                   "同じ世帯の方は委任状は不要です。")
 
 
 def test_grounded_answers_without_a_model_stop_at_start(cli: CliRunner, sample_index_dir: Path) -> None:

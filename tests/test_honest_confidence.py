@@ -42,7 +42,8 @@ def test_a_cat_is_not_answered_with_the_dog_registration_entry(cli: CliRunner, s
     assert cat["decision"] != "answer" and cat["confidence"] <= 0.6
 
 
-def test_kana_only_and_katakana_questions_are_answered_like_their_kanji_form(cli: CliRunner, sample_index_dir: Path,
+def test_kana_only_and_katakana_questions_are_answered_like_their_kanji_form(
+        cli: CliRunner, sample_index_dir: Path,
                                                                              tmp_path: Path) -> None:
     kanji, kana, short, katakana = ask_batch(cli, sample_index_dir, tmp_path, [
         "児童手当 いつ振り込まれる", "じどうてあて いつふりこまれる", "児童手当", "ジドウテアテ"])
@@ -60,7 +61,8 @@ def test_kana_typed_without_kanji_is_never_read_as_an_unrelated_noun(cli: CliRun
     assert kana["confidence"] == kanji["confidence"]
 
 
-def test_asking_how_much_of_an_entry_that_states_no_amount_is_not_answered(cli: CliRunner, sample_index_dir: Path,
+def test_asking_how_much_of_an_entry_that_states_no_amount_is_not_answered(
+        cli: CliRunner, sample_index_dir: Path,
                                                                            tmp_path: Path) -> None:
     how, cost = ask_batch(cli, sample_index_dir, tmp_path, ["使わなくなったパソコンの捨て方を教えて",
                                                            "使わなくなったパソコンを捨てるのにいくらかかりますか"])
@@ -78,14 +80,17 @@ def unseen_metrics(cli: CliRunner, index_dir: Path, tmp_path: Path, first: str,
     return score_lines(queries, lines)
 
 
-def test_unseen_questions_are_rarely_answered_wrongly(cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
-    metrics = unseen_metrics(cli, sample_index_dir, tmp_path, "un")  # the first 34, written with honest confidence
+def test_unseen_questions_are_rarely_answered_wrongly(cli: CliRunner, sample_index_dir: Path,
+                                                      tmp_path: Path) -> None:
+    # the first 34, written with honest confidence
+    metrics = unseen_metrics(cli, sample_index_dir, tmp_path, "un")
     assert metrics["wrong_answer"] <= 0.02
     assert metrics["escalated_when_unanswerable"] >= 0.55
     assert metrics["answered_right"] + metrics["clarified_right"] >= 0.85
 
 
-def test_most_of_a_hundred_unseen_questions_nothing_answers_go_to_a_person(cli: CliRunner, sample_index_dir: Path,
+def test_most_of_a_hundred_unseen_questions_nothing_answers_go_to_a_person(
+        cli: CliRunner, sample_index_dir: Path,
                                                                             tmp_path: Path) -> None:
     """All 117 (83 written later, also before their answers were seen). Wrong answers: 5 of 117 when written,
     above the 2% the city asks for; the bound here keeps it from getting worse."""
@@ -95,8 +100,9 @@ def test_most_of_a_hundred_unseen_questions_nothing_answers_go_to_a_person(cli: 
     assert metrics["answered_right"] + metrics["clarified_right"] >= 0.90
 
 
-@pytest.mark.xfail(strict=True, reason="second blind set, when written: wrong answers 7 of 80, 14 of 25 escalated, "
-                                      "answered or clarified right 44 of 55; see the notes of issue 16")
+@pytest.mark.xfail(strict=True,
+                   reason="second blind set, when written: wrong answers 7 of 80, 14 of 25 escalated, "
+                          "answered or clarified right 44 of 55; see the notes of issue 16")
 def test_a_second_set_written_blind_meets_the_same_bounds(cli: CliRunner, sample_index_dir: Path,
                                                           tmp_path: Path) -> None:
     """80 more (55 answerable, 25 that nothing answers), written by someone else before any answer was seen,

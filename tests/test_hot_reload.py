@@ -50,7 +50,8 @@ def test_new_faq_is_answered_without_restart(city: tuple[Settings, Path], cli: C
     with TestClient(create_app(watched)) as client:
         first = version(client)
         assert (ask(client, DRONE_QUESTION).get("answer") or {}).get("id") != "N001"
-        built = cli.invoke(cli_app, ["index", "build", str(BASE), str(drone), "--index-dir", str(settings.index_dir)])
+        built = cli.invoke(cli_app,
+                           ["index", "build", str(BASE), str(drone), "--index-dir", str(settings.index_dir)])
         assert built.exit_code == 0, built.output
         published = IndexStore(settings.resolved_index_dir).current_version()
         wait_for(lambda: version(client) == published)
@@ -80,7 +81,8 @@ def test_corrupt_version_is_refused_and_the_old_one_keeps_answering(
         city: tuple[Settings, Path], damaged: str, caplog: pytest.LogCaptureFixture) -> None:
     settings, drone = city
     store = IndexStore(settings.resolved_index_dir)
-    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING, logger="madoguchi.index"):
+    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING,
+                                                                     logger="madoguchi.index"):
         serving = version(client)
         bad = build_from_settings(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]
         DAMAGE[damaged](store.versions / bad / damaged)
@@ -93,13 +95,17 @@ def test_corrupt_version_is_refused_and_the_old_one_keeps_answering(
         assert watcher.poll() == good and version(client) == good
 
 
-@pytest.mark.parametrize(("other", "named"), [({"split_mode": "C"}, "tokenizer"), ({"query_prompt": "検索クエリ: "}, "query_prompt")])
+@pytest.mark.parametrize(("other", "named"), [({"split_mode": "C"}, "tokenizer"),
+                                              ({"query_prompt": "検索クエリ: "}, "query_prompt")])
 def test_version_built_with_another_model_or_tokenizer_is_refused(
-        city: tuple[Settings, Path], other: dict[str, str], named: str, caplog: pytest.LogCaptureFixture) -> None:
+        city: tuple[Settings, Path], other: dict[str, str], named: str,
+    caplog: pytest.LogCaptureFixture) -> None:
     settings, drone = city
-    if "query_prompt" in other:  # the built-in model takes no prompts: name its folder, as a city would its own model
+    # the built-in model takes no prompts: name its folder, as a city would its own model
+    if "query_prompt" in other:
         other = {**other, "model": str(settings.model_cache_dir / MODEL_NAME)}
-    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING, logger="madoguchi.index"):
+    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING,
+                                                                     logger="madoguchi.index"):
         serving = version(client)
         build_from_settings(settings.model_copy(update={"sources": [BASE, drone], **other}))
         assert client.app.state.index_watcher.poll() is None  # type: ignore[attr-defined]
@@ -113,11 +119,14 @@ def served(city: tuple[Settings, Path]) -> Iterator[tuple[Settings, str, list[st
     """Two versions built (without and with the new FAQ), served by uvicorn whose watcher polls quickly."""
     settings, drone = city
     store = IndexStore(settings.resolved_index_dir)
-    versions = [store.current_version(), build_from_settings(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]]
+    versions = [store.current_version(),
+                build_from_settings(settings.model_copy(update={"sources": [BASE, drone]})).manifest[
+        "version"]]
     store.activate(versions[0])
     port = free_port()
     watched = settings.model_copy(update={"index_poll_seconds": 0.05})
-    server = uvicorn.Server(uvicorn.Config(create_app(watched), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(watched), host="127.0.0.1", port=port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for(lambda: server.started)
@@ -154,7 +163,8 @@ def test_no_request_fails_while_versions_swap(served: tuple[Settings, str, list[
 
 
 SECRET = (HEADER + "S900,使い切れなかった年次有給休暇は翌年に繰り越せますか。,年休 繰り越し,"
-          "職員の年次有給休暇は20日まで翌年に繰り越せます（職員だけの規程です）。,勤務,人事課,内線 1234,,staff,,,人事課\n")
+          "職員の年次有給休暇は20日まで翌年に繰り越せます（職員だけの規程です）。,勤務,人事課,内線 "
+          "1234,,staff,,,人事課\n")
 
 
 def flip_audience(path: Path, record_id: str, audience: str) -> None:
@@ -176,17 +186,20 @@ def zero_block(path: Path, size: int = 4096) -> None:
 def with_secret(settings: Settings, tmp_path: Path) -> str:
     """A new version holding a staff-only rule; returns its name (it is live once built)."""
     (tmp_path / "secret.csv").write_text(SECRET, encoding="utf-8")
-    return build_from_settings(settings.model_copy(update={"sources": [BASE, tmp_path / "secret.csv"]})).manifest["version"]
+    return build_from_settings(
+        settings.model_copy(update={"sources": [BASE, tmp_path / "secret.csv"]})).manifest["version"]
 
 
-@pytest.mark.parametrize(("damaged", "damage"), [("records.jsonl", lambda p: flip_audience(p, "S900", "resident")),
-                                                  ("dense.faiss", zero_block)])
+@pytest.mark.parametrize(("damaged", "damage"),
+                         [("records.jsonl", lambda p: flip_audience(p, "S900", "resident")),
+                           ("dense.faiss", zero_block)])
 def test_a_version_changed_after_its_build_is_refused_and_the_old_one_keeps_answering(
         city: tuple[Settings, Path], tmp_path: Path, damaged: str, damage: Callable[[Path], None],
         caplog: pytest.LogCaptureFixture) -> None:
     settings, _ = city
     store = IndexStore(settings.resolved_index_dir)
-    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING, logger="madoguchi.index"):
+    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING,
+                                                                     logger="madoguchi.index"):
         serving = version(client)
         tampered = with_secret(settings, tmp_path)
         damage(store.versions / tampered / damaged)
@@ -203,7 +216,8 @@ def test_a_server_starts_on_the_newest_good_version_when_the_live_one_is_corrupt
     good = build_from_settings(settings.model_copy(update={"sources": [BASE, drone]})).manifest["version"]
     tampered = with_secret(settings, tmp_path)
     flip_audience(store.versions / tampered / "records.jsonl", "S900", "resident")
-    with caplog.at_level(logging.WARNING, logger="madoguchi.index"), TestClient(create_app(settings)) as client:
+    with caplog.at_level(logging.WARNING,
+                         logger="madoguchi.index"), TestClient(create_app(settings)) as client:
         assert version(client) == good
         reply = ask(client, "使い切れなかった年次有給休暇は翌年に繰り越せますか。")
         assert (reply.get("answer") or {}).get("id") != "S900"
@@ -225,7 +239,8 @@ def test_a_version_built_before_checksums_is_checked_by_its_records_hash(
         city: tuple[Settings, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     settings, _ = city
     store = IndexStore(settings.resolved_index_dir)
-    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING, logger="madoguchi.index"):
+    with TestClient(create_app(settings)) as client, caplog.at_level(logging.WARNING,
+                                                                     logger="madoguchi.index"):
         watcher = client.app.state.index_watcher  # type: ignore[attr-defined]
         legacy = with_secret(settings, tmp_path)
         manifest_path = store.versions / legacy / "manifest.json"

@@ -87,7 +87,8 @@ def test_a_locked_sqlite_store_spools_asks_within_the_statement_timeout(sample_i
         holder = sqlite3.connect(tmp_path / "madoguchi.db", isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")  # another process writing for a long time
         try:
-            reply, seconds = timed(lambda: client.post("/api/v1/ask", json={**session, "text": "担当者と話したい"}))
+            reply, seconds = timed(lambda: client.post("/api/v1/ask",
+                                                       json={**session, "text": "担当者と話したい"}))
             assert reply.status_code == 200 and seconds < 4, (reply.status_code, seconds)
             assert reply.json()["turn_id"] < 0, "kept in the spool"
         finally:

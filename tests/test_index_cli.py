@@ -24,7 +24,8 @@ TINY = ("id,question,answer,department,audience\nT1,住民票の写しは？,市
         "T2,年休の残りは？,みなとポータルで確認します。,人事課,staff\n")
 
 
-def search_ids(cli: CliRunner, index_dir: Path, text: str, audience: str = "resident", top_k: int = 10) -> list[str]:
+def search_ids(cli: CliRunner, index_dir: Path, text: str, audience: str = "resident",
+               top_k: int = 10) -> list[str]:
     result = cli.invoke(app, ["search", text, "--index-dir", str(index_dir), "--json", "--top-k", str(top_k),
                               "--audience", audience])
     assert result.exit_code == 0, result.output
@@ -76,7 +77,8 @@ def test_index_info_shows_manifest_with_counts_and_model(cli: CliRunner, sample_
 
 def test_build_reports_records_per_source_and_problems(cli: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "faq.csv").write_text(TINY + "T3,回答なし,,市民課,resident\n", encoding="utf-8")
-    result = cli.invoke(app, ["index", "build", str(tmp_path / "faq.csv"), "--index-dir", str(tmp_path / "i")])
+    result = cli.invoke(app,
+                        ["index", "build", str(tmp_path / "faq.csv"), "--index-dir", str(tmp_path / "i")])
     assert result.exit_code == 0, result.output
     assert "4 行目" in result.output and "answer" in result.output and "空です" in result.output
     assert "2 records" in result.output
@@ -106,7 +108,8 @@ def test_interrupted_build_leaves_the_old_index_serving(tiny_index: tuple[Path, 
     assert list(store.versions.glob(".staging-*")) == []
 
 
-def test_rebuild_replaces_the_index_and_old_version_can_be_restored(cli: CliRunner, tiny_index: tuple[Path, Path]) -> None:
+def test_rebuild_replaces_the_index_and_old_version_can_be_restored(cli: CliRunner,
+                                                                    tiny_index: tuple[Path, Path]) -> None:
     source, index_dir = tiny_index
     first = IndexStore(index_dir).current_version()
     source.write_text(TINY + "T3,粗大ごみは？,予約制です。,ごみ減量推進課,resident\n", encoding="utf-8")
@@ -141,7 +144,8 @@ def test_damaged_index_is_refused(tiny_index: tuple[Path, Path]) -> None:
 
 
 def test_console_command_explains_missing_index(tmp_path: Path, model_cache: Path) -> None:
-    env = {"PATH": str(Path(sys.executable).parent), "MADOGUCHI_DATA_DIR": str(model_cache), "HOME": str(tmp_path)}
+    env = {"PATH": str(Path(sys.executable).parent), "MADOGUCHI_DATA_DIR": str(model_cache),
+           "HOME": str(tmp_path)}
     command = shutil.which("madoguchi", path=env["PATH"]) or "madoguchi"
     result = subprocess.run([command, "search", "住民票", "--index-dir", str(tmp_path / "none")],
                             capture_output=True, text=True, env=env, timeout=300)
@@ -151,7 +155,8 @@ def test_console_command_explains_missing_index(tmp_path: Path, model_cache: Pat
 
 def test_staff_records_keep_their_audience_in_the_index(sample_index_dir: Path) -> None:
     folder = IndexStore(sample_index_dir).current_dir()
-    records = [json.loads(line) for line in (folder / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [json.loads(line)
+               for line in (folder / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     staff = {r["id"] for r in records if r["audience"] == "staff"}
     assert {r["id"] for r in records if r["id"].startswith("S")} <= staff
     assert any(r["source"].endswith("kinmu-kyuka.md") for r in records if r["id"] in staff)
@@ -189,7 +194,8 @@ def test_any_sentence_transformers_directory_can_replace_the_default_model(
     assert refused.exit_code == 1 and "model name" in str(refused.exception)
 
 
-def test_build_refuses_script_and_data_links_naming_file_row_and_column(cli: CliRunner, tmp_path: Path) -> None:
+def test_build_refuses_script_and_data_links_naming_file_row_and_column(cli: CliRunner,
+                                                                        tmp_path: Path) -> None:
     rows = ("番号,質問,回答,参照URL\n"
             "L1,住民票の写しは？,市民課で取れます。,https://www.city.minato.example.jp/shimin/\n"
             "L2,窓口の電話は？,代表番号へどうぞ。,tel:03-1234-5678\n"
@@ -198,13 +204,15 @@ def test_build_refuses_script_and_data_links_naming_file_row_and_column(cli: Cli
             "L5,罠その2,回答,data:text/html;base64,PHNjcmlwdD4=\n"
             "L6,罠その3,回答, JaVa\tScRiPt:alert(1)\n")
     (tmp_path / "links.csv").write_text(rows, encoding="utf-8")
-    (tmp_path / "manual.md").write_text("---\nurl: javascript:alert(1)\n---\n# 手引き\n本文\n", encoding="utf-8")
+    (tmp_path / "manual.md").write_text("---\nurl: javascript:alert(1)\n---\n# 手引き\n本文\n",
+                                        encoding="utf-8")
     result = cli.invoke(app, ["index", "build", str(tmp_path), "--index-dir", str(tmp_path / "i")],
                         env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     assert "3 records" in result.output
     for row in ("5 行目", "6 行目", "7 行目"):
-        assert re.search(rf"links\.csv\s*│\s*{row}\s*│\s*参照URL\s*│\s*使えるリンクは http, https, tel, mailto だけ",
+        assert re.search(rf"links\.csv\s*│\s*{row}\s*│\s*参照URL\s*│\s*使えるリンクは http, https, tel, "
+                         r"mailto だけ",
                          result.output), row
     assert re.search(r"manual\.md\s*│\s*属性（前付け・\.meta\.yaml）\s*│\s*url\s*│", result.output)
     index = IndexStore(tmp_path / "i")
@@ -215,7 +223,8 @@ def test_build_refuses_script_and_data_links_naming_file_row_and_column(cli: Cli
 
 
 @pytest.mark.parametrize("enabled", [True, False])
-def test_a_build_leaves_the_cycle_collector_as_it_found_it(cli: CliRunner, tmp_path: Path, enabled: bool) -> None:
+def test_a_build_leaves_the_cycle_collector_as_it_found_it(cli: CliRunner, tmp_path: Path,
+                                                           enabled: bool) -> None:
     (gc.enable if enabled else gc.disable)()  # a build pauses it for its own work only
     try:
         result = cli.invoke(app, ["index", "build", str(SAMPLE_CITY), "--index-dir", str(tmp_path)])

@@ -48,7 +48,8 @@ def madoguchi(*args: str, database: str, model_cache: Path, origin: Path | None 
 def activations(database: str) -> list[tuple[str, str, str]]:
     engine = create_engine(database)
     with engine.connect() as connection:
-        rows = connection.execute(select(IndexActivation.index_name, IndexActivation.version, IndexActivation.note)
+        rows = connection.execute(select(IndexActivation.index_name, IndexActivation.version,
+                                         IndexActivation.note)
                                   .order_by(IndexActivation.id)).all()
     engine.dispose()
     return [tuple(row) for row in rows]
@@ -58,18 +59,22 @@ def test_builds_and_rollbacks_name_the_live_version_in_the_database(tmp_path: Pa
                                                                      model_cache: Path) -> None:
     index, drone = tmp_path / "index", tmp_path / "drone.csv"
     drone.write_text(DRONE, encoding="utf-8")
-    madoguchi("index", "build", str(BASE), "--index-dir", str(index), database=database, model_cache=model_cache)
+    madoguchi("index", "build", str(BASE), "--index-dir", str(index), database=database,
+              model_cache=model_cache)
     madoguchi("index", "build", str(BASE), str(drone), "--index-dir", str(index), database=database,
               model_cache=model_cache)
     (first, _, _), (second, _, _) = [(v, n, k) for n, v, k in activations(database)]
     madoguchi("index", "use", first, "--index-dir", str(index), database=database, model_cache=model_cache)
-    info = json.loads(madoguchi("index", "info", "--index-dir", str(index), database=database, model_cache=model_cache))
+    info = json.loads(madoguchi("index", "info", "--index-dir", str(index), database=database,
+                                model_cache=model_cache))
     history = [json.loads(line) for line in madoguchi("index", "history", "--index-dir", str(index), "--json",
-                                                       database=database, model_cache=model_cache).splitlines()]
+                                                       database=database,
+                                                      model_cache=model_cache).splitlines()]
     assert activations(database) == [("main", first, "built"), ("main", second, "built"),
                                      ("main", first, "made live again")]
     assert not (index / "CURRENT").exists(), "the directory must not hold a second pointer"
-    assert info["version"] == first and "database" in info["pointer"] and sorted(info["versions"]) == [first, second]
+    assert info["version"] == first and "database" in info["pointer"] and sorted(info["versions"]) == [
+        first, second]
     assert [(h["version"], h["note"], h["on_this_machine"]) for h in history] == [
         (first, "made live again", True), (second, "built", True), (first, "built", True)]
 
@@ -78,7 +83,8 @@ def test_a_machine_with_its_own_copy_follows_the_database_once_the_copy_arrives(
                                                                                  model_cache: Path) -> None:
     builder, worker, drone = tmp_path / "builder", tmp_path / "worker", tmp_path / "drone.csv"
     drone.write_text(DRONE, encoding="utf-8")
-    madoguchi("index", "build", str(BASE), "--index-dir", str(builder), database=database, model_cache=model_cache)
+    madoguchi("index", "build", str(BASE), "--index-dir", str(builder), database=database,
+              model_cache=model_cache)
     shutil.copytree(builder, worker)
     settings = Settings(index_dir=worker, database_url=database, data_dir=model_cache, index_poll_seconds=0.1,
                         rate_per_session=100_000, rate_per_address=100_000)
@@ -93,14 +99,16 @@ def test_a_machine_with_its_own_copy_follows_the_database_once_the_copy_arrives(
         os.replace(worker / "versions" / f".incoming-{second}", worker / "versions" / second)
         wait_for(lambda: version(client) == second)
         answered = ask(client, DRONE_QUESTION)
-        madoguchi("index", "use", first, "--index-dir", str(builder), database=database, model_cache=model_cache)
+        madoguchi("index", "use", first, "--index-dir", str(builder), database=database,
+                  model_cache=model_cache)
         wait_for(lambda: version(client) == first)
     assert answered["decision"] == "answer" and answered["answer"]["id"] == "N001"
 
 
 def test_a_server_with_an_empty_index_directory_fetches_every_live_version_from_the_origin(
         tmp_path: Path, database: str, model_cache: Path) -> None:
-    origin, builder, worker, drone = tmp_path / "origin", tmp_path / "builder", tmp_path / "worker", tmp_path / "d.csv"
+    origin, builder, worker, drone = (tmp_path / "origin", tmp_path / "builder", tmp_path / "worker",
+                                      tmp_path / "d.csv")
     drone.write_text(DRONE, encoding="utf-8")
     publish = ("index", "build", str(BASE), "--index-dir", str(builder))
     madoguchi(*publish, database=database, model_cache=model_cache, origin=origin)
@@ -138,8 +146,10 @@ def test_a_build_waits_while_another_servers_build_holds_the_lock(tmp_path: Path
     with engine.connect() as other_server, engine.connect() as observer:
         other_server.execute(text("SELECT pg_advisory_lock(:kind, :name)"), key)
         other_server.commit()
-        build = subprocess.Popen([sys.executable, "-m", "channels.cli", "index", "build", str(BASE), "--index-dir",
-                                  str(tmp_path / "index")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        build = subprocess.Popen([sys.executable, "-m", "channels.cli", "index", "build", str(BASE),
+                                  "--index-dir",
+                                  str(tmp_path / "index")], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE)
         wait_for(lambda: observer.execute(waiting, mine).scalar_one() == 1, seconds=120)
         observer.commit()
         held_back = activations(database)
@@ -155,6 +165,7 @@ def test_a_build_that_cannot_reach_the_origin_is_not_made_live(tmp_path: Path, m
     blocked = tmp_path / "origin"
     blocked.write_text("a file where the shared folder should be", encoding="utf-8")
     env = {"MADOGUCHI_INDEX_ORIGIN": str(blocked), "MADOGUCHI_DATA_DIR": str(model_cache)}
-    result = CliRunner().invoke(cli_app, ["index", "build", str(BASE), "--index-dir", str(tmp_path / "index")], env=env)
+    result = CliRunner().invoke(cli_app, ["index", "build", str(BASE), "--index-dir",
+                                          str(tmp_path / "index")], env=env)
     assert isinstance(result.exception, IndexStoreError) and "it is not live" in str(result.exception)
     assert not (tmp_path / "index" / "CURRENT").exists()

@@ -85,7 +85,8 @@ def answer_escalation(app: object, store_url: str, escalation_id: str, minutes: 
     sign_in(agent, "agent1")
     token = CSRF.search(agent.get(f"/desk/escalations/{escalation_id}").text)
     assert token
-    for action, data in (("claim", {}), ("reply", {"text": "市役所ではパスポートの申請はできません。県の旅券センターへどうぞ。"})):
+    for action, data in (("claim", {}), ("reply", {"text": "市役所ではパスポートの申請はできません。"
+                                                           "県の旅券センターへどうぞ。"})):
         done = agent.post(f"/desk/escalations/{escalation_id}/{action}", data={"csrf": token.group(1),
                                                                                 **data})
         assert done.status_code == 303, done.text
@@ -245,7 +246,8 @@ def test_stats_show_the_figures_and_the_hours_saved_with_its_parts(seeded: Seede
     assert response.status_code == 200
     answered = count(seeded, "answer")
     text = html.unescape(response.text)
-    assert f"約 {answered * MINUTES / 60:,.1f} 時間" in text and f"{answered} 件 × 1 件あたり {MINUTES}.0 分" in text
+    assert (f"約 {answered * MINUTES / 60:,.1f} 時間" in text
+            and f"{answered} 件 × 1 件あたり {MINUTES}.0 分" in text)
     assert "42.0 分" in text and text.count("<svg") == 3 and "style=" not in response.text
     assert "粗大ごみ" in text
 
@@ -257,7 +259,8 @@ def test_stats_csv_opens_in_excel_with_the_same_figures(seeded: Seeded) -> None:
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     figures = {row[0]: row[1] for row in rows if len(row) == 2}
     assert figures["回答した質問数"] == str(count(seeded, "answer"))
-    assert figures["質問数（あいさつ・お礼を除く）"] == "9" and figures["回答までの時間の中央値（分）"] == "42"
+    assert figures["質問数（あいさつ・お礼を除く）"] == "9" and figures[
+        "回答までの時間の中央値（分）"] == "42"
     per_day = rows[rows.index(["日付", "web", "合計"]) + 1:]
     assert sum(int(r[2]) for r in per_day if len(r) == 3 and r[0][:2] == "20") == 9
 

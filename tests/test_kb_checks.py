@@ -47,7 +47,8 @@ def index_dir(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="module")
 def desk(index_dir: Path, store_url: str, model_cache: Path) -> Iterator[object]:
-    settings = Settings(data_dir=model_cache, index_dir=index_dir, database_url=store_url, index_poll_seconds=0)
+    settings = Settings(data_dir=model_cache, index_dir=index_dir, database_url=store_url,
+                        index_poll_seconds=0)
     application = create_app(settings)
     with TestClient(application):
         add_user(store_url, model_cache, "editor1", "editor")
@@ -56,12 +57,13 @@ def desk(index_dir: Path, store_url: str, model_cache: Path) -> Iterator[object]
 
 def problem_rows(page: str) -> list[tuple[str, str, str]]:
     """(where, column, message) of each row of the import page's problem table."""
-    cells = re.findall(r"<tr><td>誤り</td><td>[^<]*</td><td>([^<]*)</td>\s*<td>([^<]*)</td><td>([^<]*)</td></tr>", page)
+    cells = re.findall(r"<tr><td>誤り</td><td>[^<]*</td><td>([^<]*)</td>\s*"
+                       r"<td>([^<]*)</td><td>([^<]*)</td></tr>", page)
     return [(where, column, html.unescape(message)) for where, column, message in cells]
 
 
-def test_desk_import_reports_long_fields_and_unsafe_links_by_row_and_keeps_the_good_rows(desk: object,
-                                                                                         store_url: str) -> None:
+def test_desk_import_reports_long_fields_and_unsafe_links_by_row_and_keeps_the_good_rows(
+        desk: object, store_url: str) -> None:
     editor = browser(desk)
     sign_in(editor, "editor1")
     upload = HEADER + BAD_ROWS + "GOOD1,粗大ごみの予約は,電話で予約します。,ごみ減量推進課,住民,https://example.jp/gomi\n"
@@ -78,7 +80,8 @@ def test_desk_import_reports_long_fields_and_unsafe_links_by_row_and_keeps_the_g
     assert publisher.wait(120) and not publisher.state.error
 
 
-def test_cli_import_reports_long_fields_and_unsafe_links_by_row(store_url: str, index_dir: Path, tmp_path: Path,
+def test_cli_import_reports_long_fields_and_unsafe_links_by_row(store_url: str, index_dir: Path,
+                                                                tmp_path: Path,
                                                                  cli: CliRunner) -> None:
     (tmp_path / "faq.csv").write_text(HEADER + BAD_ROWS, encoding="utf-8")
     result = cli.invoke(cli_app, ["kb", "import", str(tmp_path / "faq.csv"), "--index-dir", str(index_dir)],
@@ -93,9 +96,11 @@ def test_cli_import_reports_long_fields_and_unsafe_links_by_row(store_url: str, 
 def test_desk_form_refuses_a_script_link_in_japanese_and_keeps_what_was_typed(desk: object) -> None:
     editor = browser(desk)
     sign_in(editor, "editor1")
-    made = editor.post("/desk/entries/new", data={"csrf": csrf_of(editor, "/desk/entries"), "question": "犬の登録は？"})
+    made = editor.post("/desk/entries/new",
+                       data={"csrf": csrf_of(editor, "/desk/entries"), "question": "犬の登録は？"})
     path = made.headers["location"].split("?")[0]
-    form = {**form_of(editor, path), "answer": "保健所で登録します。", "url": "javascript:alert(document.domain)"}
+    form = {**form_of(editor, path), "answer": "保健所で登録します。",
+            "url": "javascript:alert(document.domain)"}
     refused = editor.post(path, data=form)
     assert refused.status_code == 400
     assert "参照URLは http・https・tel・mailto のリンクだけ使えます" in html.unescape(refused.text)

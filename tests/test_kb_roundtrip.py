@@ -49,7 +49,8 @@ def export(cli: CliRunner, tmp_path: Path, fmt: str, env: dict[str, str] | None 
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_export_of_the_sample_city_loads_back_as_the_same_records(cli: CliRunner, tmp_path: Path, fmt: str) -> None:
+def test_export_of_the_sample_city_loads_back_as_the_same_records(cli: CliRunner, tmp_path: Path,
+                                                                  fmt: str) -> None:
     original = load_sources([SAMPLE_CITY])
     back = load_sources([export(cli, tmp_path, fmt)])
     assert not [p for p in back.problems if p.severity == "error"], back.problems
@@ -57,7 +58,8 @@ def test_export_of_the_sample_city_loads_back_as_the_same_records(cli: CliRunner
     assert len(comparable(back.records)) == 235
 
 
-def test_xlsx_lists_passages_on_a_protected_second_sheet_that_loading_ignores(cli: CliRunner, tmp_path: Path) -> None:
+def test_xlsx_lists_passages_on_a_protected_second_sheet_that_loading_ignores(
+        cli: CliRunner, tmp_path: Path) -> None:
     workbook = load_workbook(export(cli, tmp_path, "xlsx"), read_only=False)
     faq, passages = workbook.worksheets
     assert faq.title == "FAQ" and passages.title == PASSAGE_SHEET and passages.protection.sheet
@@ -74,27 +76,32 @@ def test_cells_that_look_like_formulas_stay_text_and_round_trip(cli: CliRunner, 
     env = {"MADOGUCHI_DATABASE_URL": url}
     xlsx, csv_file = export(cli, tmp_path, "xlsx", env), export(cli, tmp_path, "csv", env)
     row = next(r for r in load_workbook(xlsx).worksheets[0].iter_rows() if r[0].value == made.entry_id)
-    assert all(cell.data_type == "s" for cell in row[:4]), "a text cell written as a formula would run in Excel"
+    assert all(cell.data_type == "s"
+               for cell in row[:4]), "a text cell written as a formula would run in Excel"
     raw = next(r for r in csv.reader(csv_file.open(encoding="utf-8-sig")) if r[0] == made.entry_id)
     assert raw[1].startswith("'=") and raw[2].startswith("'=")
-    result = cli.invoke(cli_app, ["kb", "import", str(csv_file), "--index-dir", str(tmp_path / "index")], env=env)
+    result = cli.invoke(cli_app, ["kb", "import", str(csv_file), "--index-dir", str(tmp_path / "index")],
+                        env=env)
     assert result.exit_code == 0, result.output
     assert "0 entries added or changed" in result.output, "the quote must come off again on import"
 
 
-def test_import_versions_new_and_changed_rows_reports_bad_ones_and_publishes(cli: CliRunner, tmp_path: Path) -> None:
+def test_import_versions_new_and_changed_rows_reports_bad_ones_and_publishes(
+        cli: CliRunner, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
     env = {"MADOGUCHI_DATABASE_URL": url}
     rows = list(csv.reader(export(cli, tmp_path, "csv", env).open(encoding="utf-8-sig")))
     changed_id = rows[1][0]
     rows[1][2] = "窓口で直した回答です。"
-    rows.append(["N100", "猫が迷子になりました。", "生活環境課に連絡してください。", "", "", "生活環境課", "", "", "住民", "", "", ""])
+    rows.append(["N100", "猫が迷子になりました。", "生活環境課に連絡してください。", "", "", "生活環境課", "",
+                 "", "住民", "", "", ""])
     rows.append(["N101", "", "質問のない行", "", "", "", "", "", "住民", "", "", ""])
     rows.append(["N102", "日付が逆の行", "回答", "", "", "", "", "", "住民", "2027-05-01", "2027-04-01", ""])
     edited = tmp_path / "edited.csv"
     with edited.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    result = cli.invoke(cli_app, ["kb", "import", str(edited), "--index-dir", str(tmp_path / "index")], env=env)
+    result = cli.invoke(cli_app, ["kb", "import", str(edited), "--index-dir", str(tmp_path / "index")],
+                        env=env)
     assert result.exit_code == 0, result.output
     assert "2 entries added or changed, 234 unchanged" in result.output
     assert re.search(r"2\d\d\s+行目.*質問", result.output) and "公開終了日" in result.output
@@ -102,7 +109,8 @@ def test_import_versions_new_and_changed_rows_reports_bad_ones_and_publishes(cli
     live = {r.id: r for r in EntryStore(store).live_records()}
     assert live[changed_id].answer == "窓口で直した回答です。" and live["N100"].department == "生活環境課"
     with store.session() as session:
-        actors = {a.actor for a in session.scalars(select(AuditEntry).where(AuditEntry.action == "entry.import"))}
+        actors = {a.actor
+                  for a in session.scalars(select(AuditEntry).where(AuditEntry.action == "entry.import"))}
     assert actors == {f"cli:{getpass.getuser()}"}
     index = IndexStore(tmp_path / "index")
     manifest = index.manifest()
@@ -110,7 +118,8 @@ def test_import_versions_new_and_changed_rows_reports_bad_ones_and_publishes(cli
 
 
 @pytest.fixture(scope="module")
-def desk(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[object]:
+def desk(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+         model_cache: Path) -> Iterator[object]:
     folder = tmp_path_factory.mktemp("kb-desk")
     url = f"sqlite:///{folder / 'store.db'}"
     index_dir = copy_index(sample_index_dir, folder / "index")
@@ -130,7 +139,8 @@ def test_editors_download_and_upload_the_knowledge_base_in_the_desk(desk: object
     (tmp_path / "kb.xlsx").write_bytes(download.content)
     assert len(comparable(load_sources([tmp_path / "kb.xlsx"]).records)) == 235
     assert editor.get("/desk/kb/export.csv").content.startswith("\ufeff番号".encode())
-    upload = "番号,質問,回答,公開範囲\nN200,粗大ごみシールはどこで買えますか,市内のコンビニで買えます。,住民\nN201,,空,住民\n"
+    upload = ("番号,質問,回答,公開範囲\nN200,粗大ごみシールはどこで買えますか,市内のコンビニで買えます。"
+              ",住民\nN201,,空,住民\n")
     token = CSRF.search(editor.get("/desk/kb").text).group(1)  # type: ignore[union-attr]
     page = editor.post("/desk/kb/import", data={"csrf": token},
                        files={"file": ("直したFAQ.csv", upload.encode("utf-8"), "text/csv")})
@@ -143,10 +153,13 @@ def test_editors_download_and_upload_the_knowledge_base_in_the_desk(desk: object
 def test_a_desk_publish_builds_with_the_bots_own_model_while_residents_keep_asking(desk: object) -> None:
     editor, resident = browser(desk), TestClient(desk)  # type: ignore[arg-type]
     sign_in(editor, "editor1")
-    before = resident.post("/api/v1/ask", json={"text": "転入届に必要なものは何ですか"}).json()["answer"]["id"]
-    upload = "番号,質問,回答,公開範囲\nN300,古着はどこに出せますか,古着は毎月第2土曜の拠点回収に出せます。,住民\n"
+    before = resident.post("/api/v1/ask",
+                           json={"text": "転入届に必要なものは何ですか"}).json()["answer"]["id"]
+    upload = ("番号,質問,回答,公開範囲\nN300,古着はどこに出せますか,古着は毎月第2土曜の拠点回"
+              "収に出せます。,住民\n")
     token = CSRF.search(editor.get("/desk/kb").text).group(1)  # type: ignore[union-attr]
-    editor.post("/desk/kb/import", data={"csrf": token}, files={"file": ("古着.csv", upload.encode(), "text/csv")})
+    editor.post("/desk/kb/import", data={"csrf": token},
+                files={"file": ("古着.csv", upload.encode(), "text/csv")})
     publisher, asked = desk.state.desk.publisher, []  # type: ignore[attr-defined]
     while publisher.state.building and len(asked) < 100:  # the build shares the model, one slice at a time
         reply = resident.post("/api/v1/ask", json={"text": "転入届に必要なものは何ですか"})
@@ -162,7 +175,8 @@ def test_agents_cannot_export_or_import_and_a_form_without_csrf_is_refused(desk:
     assert agent.get("/desk/kb/export.csv").status_code == 403
     editor = browser(desk)
     sign_in(editor, "editor1")
-    refused = editor.post("/desk/kb/import", files={"file": ("x.csv", b"id,question,answer\nZ,q,a\n", "text/csv")})
+    refused = editor.post("/desk/kb/import",
+                          files={"file": ("x.csv", b"id,question,answer\nZ,q,a\n", "text/csv")})
     assert refused.status_code == 403
 
 
@@ -170,7 +184,8 @@ def test_agents_write_drafts_but_only_editors_approve(desk: object) -> None:
     agent, editor = browser(desk), browser(desk)
     sign_in(agent, "agent1")
     sign_in(editor, "editor1")
-    made = agent.post("/desk/entries/new", data={"csrf": csrf_of(agent, "/desk/entries"), "question": "犬の登録は？"})
+    made = agent.post("/desk/entries/new",
+                      data={"csrf": csrf_of(agent, "/desk/entries"), "question": "犬の登録は？"})
     assert made.status_code == 303
     path = made.headers["location"].split("?")[0]
     form = {**form_of(agent, path), "answer": "保健所で登録してください。", "valid_from": "2026-13-01"}
@@ -192,7 +207,8 @@ def test_a_paraphrase_for_a_file_only_entry_drafts_the_file_content_in_the_desk(
                                                               "text": "引っ越しの届けの持ち物"})
     assert added.status_code == 303
     page = agent.get("/desk/entries/R001")
-    assert "<ins>引っ越しの届けの持ち物</ins>（追加）" in page.text and "転入届に必要なものは何ですか。" in page.text
+    assert ("<ins>引っ越しの届けの持ち物</ins>（追加）" in page.text
+            and "転入届に必要なものは何ですか。" in page.text)
     assert agent.get("/desk/entries/NO-SUCH").status_code == 404
 
 
@@ -205,23 +221,28 @@ def test_passages_of_documents_cannot_be_turned_into_desk_entries(desk: object) 
     assert editor.post(f"/desk/entries/{'x' * 200}", data=form).status_code == 404
 
 
-def test_easy_answers_of_the_sample_city_survive_export_in_both_formats(cli: CliRunner, tmp_path: Path) -> None:
+def test_easy_answers_of_the_sample_city_survive_export_in_both_formats(cli: CliRunner,
+                                                                        tmp_path: Path) -> None:
     for fmt in ("csv", "xlsx"):
         back = {r.id: r.answer_easy for r in load_sources([export(cli, tmp_path, fmt)]).records}
         assert sum(1 for text in back.values() if text) >= 40
         assert back["R081"].startswith("児童手当は、1年に6回") and back["R002"] == ""
 
 
-def test_an_easy_answer_goes_through_the_desk_form_the_database_an_import_and_the_export(desk: object) -> None:
+def test_an_easy_answer_goes_through_the_desk_form_the_database_an_import_and_the_export(
+        desk: object) -> None:
     editor = browser(desk)
     sign_in(editor, "editor1")
-    made = editor.post("/desk/entries/new", data={"csrf": csrf_of(editor, "/desk/entries"), "question": "猫の登録は？"})
+    made = editor.post("/desk/entries/new",
+                       data={"csrf": csrf_of(editor, "/desk/entries"), "question": "猫の登録は？"})
     path = made.headers["location"].split("?")[0]
-    form = {**form_of(editor, path), "answer": "猫の登録はありません。", "answer_easy": "ねこは とうろく しません。"}
+    form = {**form_of(editor, path), "answer": "猫の登録はありません。",
+            "answer_easy": "ねこは とうろく しません。"}
     assert editor.post(path, data=form).status_code == 303
     assert form_of(editor, path)["answer_easy"] == "ねこは とうろく しません。"
     assert editor.post(f"{path}/approve", data={"csrf": csrf_of(editor, path)}).status_code == 303
-    upload = "番号,質問,回答,公開範囲,やさしい日本語\nN300,犬の散歩のふんは？,持ち帰ってください。,住民,ふんは 家に 持って帰ります。\n"
+    upload = ("番号,質問,回答,公開範囲,やさしい日本語\nN300,犬の散歩のふんは？,持ち帰ってください。"
+              ",住民,ふんは 家に 持って帰ります。\n")
     token = CSRF.search(editor.get("/desk/kb").text).group(1)  # type: ignore[union-attr]
     imported = editor.post("/desk/kb/import", data={"csrf": token},
                            files={"file": ("easy.csv", upload.encode("utf-8"), "text/csv")})

@@ -52,14 +52,16 @@ def test_retriever_works_inside_a_chain(resident: MadoguchiRetriever) -> None:
         seen.append(docs[0].id)
         return "\n".join(f"[{d.id}] {d.page_content}" for d in docs)
 
-    prompt = ChatPromptTemplate.from_messages([("system", "出典を示して答える。\n{context}"), ("human", "{question}")])
+    prompt = ChatPromptTemplate.from_messages([("system", "出典を示して答える。\n{context}"),
+                                               ("human", "{question}")])
     chain = ({"context": resident | context, "question": RunnablePassthrough()} | prompt
              | FakeListChatModel(responses=["転入届には転出証明書が必要です [R001]"]) | StrOutputParser())
     assert chain.invoke("転入届に必要なものは？").endswith("[R001]")
     assert seen and seen[0].startswith("R")
 
 
-def test_readme_example_runs(sample_index_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_readme_example_runs(sample_index_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture) -> None:
     import re
 
     from knowledge.core.settings import get_settings

@@ -1,5 +1,6 @@
 """A lean runtime: commands import what they use. Each check runs the real command in a fresh interpreter and
-reads that interpreter's sys.modules, because an import made by any earlier test in this process would hide one.
+reads that interpreter's sys.modules, because an import made by any earlier test in this process would hide
+one.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ threading.Thread(target=ask_then_report, daemon=True).start()
 sys.argv = ["madoguchi", "serve", "--port", str(port), "--workers", "1", "--host", "127.0.0.1"]
 from channels.cli.app import main
 main()
-"""
+"""  # noqa: E501 (a script kept as it runs)
 
 
 def free_port() -> int:
@@ -81,10 +82,12 @@ def loaded(modules: list[str], *packages: str) -> list[str]:
 def test_help_imports_no_web_framework_database_or_sudachi() -> None:
     modules, printed = run_fresh(COMMANDS, json.dumps([["--help"]]))
     assert "index" in printed and "serve" in printed
-    assert loaded(modules, "fastapi", "starlette", "sqlalchemy", "sudachipy", "sudachidict_core", *HEAVY) == []
+    assert loaded(modules, "fastapi", "starlette", "sqlalchemy", "sudachipy", "sudachidict_core",
+                  *HEAVY) == []
 
 
-def test_ask_and_search_with_the_default_model_never_import_torch(sample_index_dir: Path, tmp_path: Path) -> None:
+def test_ask_and_search_with_the_default_model_never_import_torch(sample_index_dir: Path,
+                                                                  tmp_path: Path) -> None:
     index_dir = str(copy_index(sample_index_dir, tmp_path / "index"))
     commands = [["ask", "住民票の写しがほしい", "--index-dir", index_dir],
                 ["search", "住民票の写しがほしい", "--index-dir", index_dir, "--json"]]
@@ -96,20 +99,23 @@ def test_ask_and_search_with_the_default_model_never_import_torch(sample_index_d
 
 def test_serve_with_the_default_model_answers_without_torch(sample_index_dir: Path, tmp_path: Path) -> None:
     env = {"MADOGUCHI_INDEX_DIR": str(copy_index(sample_index_dir, tmp_path / "index")),
-           "MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}", "MADOGUCHI_CITY_DIR": str(tmp_path),
-           "MADOGUCHI_INDEX_POLL_SECONDS": "0"}
+           "MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+           "MADOGUCHI_CITY_DIR": str(tmp_path), "MADOGUCHI_INDEX_POLL_SECONDS": "0"}
     modules, printed = run_fresh(SERVE, str(free_port()), env=env)
     assert "DECISION " in printed
     assert "indexer.static" in modules and "fastapi" in modules
     assert loaded(modules, *HEAVY) == []
 
 
-def test_a_server_that_builds_its_first_index_keeps_none_of_the_build_or_desk_only_libraries(tmp_path: Path) -> None:
-    """With one worker the server answers in the process `madoguchi serve` started: a first build and the first
-    migration of the store run in child processes, and what only builds, drafts or clusters the review queue is
-    imported when used."""
-    env = {"MADOGUCHI_INDEX_DIR": str(tmp_path / "index"), "MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+def test_a_server_that_builds_its_first_index_keeps_none_of_the_build_or_desk_only_libraries(
+        tmp_path: Path) -> None:
+    """With one worker the server answers in the process `madoguchi serve` started: a first build and the
+    first migration of the store run in child processes, and what only builds, drafts or clusters the review
+    queue is imported when used."""
+    env = {"MADOGUCHI_INDEX_DIR": str(tmp_path / "index"),
+           "MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
            "MADOGUCHI_CITY_DIR": str(tmp_path), "MADOGUCHI_INDEX_POLL_SECONDS": "0"}
     modules, printed = run_fresh(SERVE, str(free_port()), env=env)
     assert "building it" in printed and "DECISION " in printed
-    assert loaded(modules, "scipy", "langchain_core", "langsmith", "bs4", "markdown_it", "alembic", *HEAVY) == []
+    assert loaded(modules, "scipy", "langchain_core", "langsmith", "bs4", "markdown_it", "alembic",
+                  *HEAVY) == []

@@ -26,7 +26,8 @@ from testing.learning import LABELLED, UNANSWERED, bare_city, env, invoke, snaps
 
 pytestmark = pytest.mark.integration
 
-CLARIFIED = "75歳になったら健康保険ってどう変わるの？"  # unlabelled-answer question; the learned model changes its confidence
+# unlabelled-answer question; the learned model changes its confidence
+CLARIFIED = "75歳になったら健康保険ってどう変わるの？"
 STAFF_QUESTION = "出張先のビジホ、1泊12000円なんだけど全額出る？"  # labelled with the staff rule S022
 
 
@@ -48,8 +49,10 @@ def ask_batch(env: dict[str, str], index_dir: Path, tmp_path: Path, questions: l
 
 
 @pytest.fixture(scope="module")
-def learned(bare_city: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, str, str]:
-    """A copy of the bare city after `madoguchi learn` on its labelled questions: (dir, version before, output)."""
+def learned(bare_city: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory,
+            env: dict[str, str]) -> tuple[Path, str, str]:
+    """A copy of the bare city after `madoguchi learn` on its labelled questions: (dir, version before,
+    output)."""
     index_dir = copy_of(bare_city[1], tmp_path_factory, "learned")
     before = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
     result = invoke(env, "learn", "--labelled", str(LABELLED), "--index-dir", str(index_dir))
@@ -76,7 +79,8 @@ def mislabelled(bare_city: tuple[Path, Path], tmp_path_factory: pytest.TempPathF
 
 
 def test_learned_paraphrase_answers_a_question_the_bot_escalated_before(
-        learned: tuple[Path, str, str], bare_city: tuple[Path, Path], env: dict[str, str], tmp_path: Path) -> None:
+        learned: tuple[Path, str, str], bare_city: tuple[Path, Path], env: dict[str, str],
+    tmp_path: Path) -> None:
     index_dir, _, output = learned
     question_id, text, entry = UNANSWERED
     assert not is_held_out(question_id)
@@ -85,30 +89,38 @@ def test_learned_paraphrase_answers_a_question_the_bot_escalated_before(
     assert before["decision"] != "answer", before
     after = ask_batch(env, index_dir, tmp_path, question)[question_id]
     assert after["results"][0]["id"] == entry and after["decision"] in ("answer", "clarify"), (after, output)
-    assert after["confidence"] > before["confidence"]  # answered, or offered first when the refitted thresholds are stricter
+    # answered, or offered first when the refitted thresholds are stricter
+    assert after["confidence"] > before["confidence"]
     assert "published index" in output
 
 
-def test_learned_model_lives_in_the_index_version_and_the_history_says_learned(learned: tuple[Path, str, str]) -> None:
+def test_learned_model_lives_in_the_index_version_and_the_history_says_learned(
+        learned: tuple[Path, str, str]) -> None:
     index_dir, _, output = learned
     folder = live_folder(index_dir)
-    stored = json.loads((folder / MODEL).read_text(encoding="utf-8"))  # the guard took the refitted model here
+    # the guard took the refitted model here
+    stored = json.loads((folder / MODEL).read_text(encoding="utf-8"))
     assert stored["trained_on"]["learned"] == LABELLED.name
     last = json.loads((index_dir / "HISTORY").read_text(encoding="utf-8").splitlines()[-1])
     assert last["note"].startswith("learned:") and last["version"] == folder.name
 
 
-def test_staff_questions_never_become_resident_paraphrases(learned: tuple[Path, str, str], env: dict[str, str],
+def test_staff_questions_never_become_resident_paraphrases(learned: tuple[Path, str, str],
+                                                           env: dict[str, str],
                                                             tmp_path: Path) -> None:
     index_dir, _, _ = learned
     folder = live_folder(index_dir)
-    records = {r["id"]: r for r in map(json.loads, (folder / "records.jsonl").read_text(encoding="utf-8").splitlines())}
+    records = {r["id"]: r
+               for r in map(json.loads, (folder / "records.jsonl").read_text(encoding="utf-8").splitlines())}
     staff_texts = {q.text for q in read_labelled(LABELLED) if q.audience.value == "staff"}
-    paraphrases = [json.loads(line) for line in (folder / PARAPHRASES).read_text(encoding="utf-8").splitlines()]
+    paraphrases = [json.loads(line)
+                   for line in (folder / PARAPHRASES).read_text(encoding="utf-8").splitlines()]
     assert STAFF_QUESTION in {p["text"] for p in paraphrases}  # learned, on its staff entry
-    leaked = [p for p in paraphrases if p["text"] in staff_texts and records[p["entry"]]["audience"] != "staff"]
+    leaked = [p
+              for p in paraphrases if p["text"] in staff_texts and records[p["entry"]]["audience"] != "staff"]
     assert leaked == []
-    reply = ask_batch(env, index_dir, tmp_path, [{"id": "r", "text": STAFF_QUESTION, "audience": "resident"}])["r"]
+    reply = ask_batch(env, index_dir, tmp_path, [{"id": "r", "text": STAFF_QUESTION,
+                                                  "audience": "resident"}])["r"]
     assert not [hit["id"] for hit in reply["results"] if records[hit["id"]]["audience"] == "staff"], reply
 
 
@@ -136,7 +148,8 @@ def test_an_explicit_decision_model_still_wins_over_the_learned_one(
     assert (live_folder(index_dir) / MODEL).is_file()
     question = [{"id": "x", "text": "ごみの分別方法を知りたい"}]
     learned_reply = ask_batch(env, index_dir, tmp_path, question)["x"]
-    explicit = ask_batch({**env, "MADOGUCHI_DECISION_MODEL": str(DEFAULT_MODEL_FILE)}, index_dir, tmp_path, question)["x"]
+    explicit = ask_batch({**env, "MADOGUCHI_DECISION_MODEL": str(DEFAULT_MODEL_FILE)}, index_dir, tmp_path,
+                         question)["x"]
     assert explicit["results"][0]["score"] != learned_reply["results"][0]["score"]
 
 
@@ -151,8 +164,10 @@ def test_a_served_city_swaps_to_the_learned_version_and_model_without_restart(
     shutil.copytree(learned[0], index_dir)
     learned_version, older = live_folder(index_dir).name, learned[1]
     question_id, text, _ = UNANSWERED
-    expected = ask_batch(env, index_dir, tmp_path, [{"id": "c", "text": CLARIFIED}])["c"]  # confidence differs by model
-    settings = Settings(index_dir=index_dir, index_poll_seconds=0, database_url=f"sqlite:///{tmp_path / 'store.db'}",
+    # confidence differs by model
+    expected = ask_batch(env, index_dir, tmp_path, [{"id": "c", "text": CLARIFIED}])["c"]
+    settings = Settings(index_dir=index_dir, index_poll_seconds=0,
+                        database_url=f"sqlite:///{tmp_path / 'store.db'}",
                         rate_per_session=100_000, rate_per_address=100_000)
     learned_reply = ask_batch(env, index_dir, tmp_path, [{"id": question_id, "text": text}])[question_id]
     invoke(env, "index", "use", older, "--index-dir", str(index_dir))
@@ -161,13 +176,15 @@ def test_a_served_city_swaps_to_the_learned_version_and_model_without_restart(
         invoke(env, "index", "use", learned_version, "--index-dir", str(index_dir))
         assert client.app.state.index_watcher.poll() == learned_version  # type: ignore[attr-defined]
         swapped = client.post("/api/v1/ask", json={"text": text}).json()
-        assert (swapped["decision"], swapped["confidence"]) == (learned_reply["decision"], pytest.approx(learned_reply["confidence"], abs=1e-4))
+        assert (swapped["decision"], swapped["confidence"]) == (
+            learned_reply["decision"], pytest.approx(learned_reply["confidence"], abs=1e-4))
         reply = client.post("/api/v1/ask", json={"text": CLARIFIED}).json()
     assert reply["confidence"] == pytest.approx(expected["confidence"], abs=1e-4), (reply, expected)
 
 
 def test_index_build_keeps_what_was_learned_and_index_use_rolls_it_back(
-        learned: tuple[Path, str, str], bare_city: tuple[Path, Path], env: dict[str, str], tmp_path: Path) -> None:
+        learned: tuple[Path, str, str], bare_city: tuple[Path, Path], env: dict[str, str],
+    tmp_path: Path) -> None:
     index_dir, older, _ = learned
     question_id, text, _ = UNANSWERED
     invoke(env, "index", "build", str(bare_city[0]), "--index-dir", str(index_dir))
@@ -215,9 +232,11 @@ def test_the_guard_refuses_a_model_that_trades_wrong_answers_for_others_even_wit
     assert judge(serving, {"swapped": swapped, "same": same}).chosen == "same"
 
 
-def test_below_the_city_limit_a_bound_a_little_over_a_near_zero_serving_share_does_not_keep_a_worse_ranking() -> None:
+def test_below_the_city_limit_a_bound_a_little_over_a_near_zero_serving_share_does_not_keep_a_worse_ranking(
+) -> None:
     serving = measured([1, 1] + [0] * 98, [0.5] * 100)
-    fewer = measured([0, 0, 1] + [0] * 97, [1.0] * 100)  # one wrong answer fewer, every question ranked better
+    # one wrong answer fewer, every question ranked better
+    fewer = measured([0, 0, 1] + [0] * 97, [1.0] * 100)
     traded = measured([0] * 50 + [1] * 5 + [0] * 45, [1.0] * 100)  # four more: measured higher
     assert worse_because(fewer, serving) is None
     assert "wrong answers might rise: their upper bound" in (worse_because(fewer, serving, limit=0.0) or "")

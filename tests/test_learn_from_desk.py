@@ -87,8 +87,10 @@ def retired_label(app: object) -> str:
     escalation_id = ask(app, "担当者と話したい", session)["escalation"]["id"]
     agent, editor = signed_in(app, "agent1"), signed_in(app, "editor1")
     form(agent, f"/desk/escalations/{escalation_id}/claim")
-    form(agent, f"/desk/escalations/{escalation_id}/reply", text="公園での花火は、手持ち花火に限り認めています。")
-    entry_id = form(agent, f"/desk/escalations/{escalation_id}/promote").headers["location"].split("/")[-1].split("?")[0]
+    form(agent, f"/desk/escalations/{escalation_id}/reply",
+         text="公園での花火は、手持ち花火に限り認めています。")
+    entry_id = form(agent, f"/desk/escalations/{escalation_id}/promote").headers["location"].split("/")[
+        -1].split("?")[0]
     assert form(editor, f"/desk/entries/{entry_id}/approve").status_code == 303
     caught_up(app)
     assert form(editor, f"/desk/entries/{entry_id}/retire").status_code == 303
@@ -100,7 +102,8 @@ def staff_label(app: object, store_url: str, entry: str) -> None:
     """A staff member's question (from the staff channel) that an agent marks with a resident entry."""
     store = ConversationStore(store_url)
     handed = Answer(Decision.ESCALATE, Intent.QUESTION, 0.05, "担当者におつなぎします", reason="no match")
-    stored = store.record_turn(f"slack:{uuid.uuid4().hex}", "slack", "staff", STAFF_WORDS, STAFF_WORDS, handed)
+    stored = store.record_turn(f"slack:{uuid.uuid4().hex}", "slack", "staff", STAFF_WORDS, STAFF_WORDS,
+                               handed)
     store.engine.dispose()
     agent = signed_in(app, "agent1")
     assert form(agent, f"/desk/escalations/{stored.escalation_id}/label", entry_id=entry).status_code == 303
@@ -127,8 +130,10 @@ def learned_from_desk(served: tuple[object, Path], store_url: str) -> dict:
     caught_up(app)
     after = ask(app, question, uuid.uuid4().hex)
     folder = index_dir / "versions" / app.state.madoguchi.bot.runtime.index.manifest["version"]  # type: ignore[attr-defined]
-    paraphrases = [json.loads(line) for line in (folder / PARAPHRASES).read_text(encoding="utf-8").splitlines()]
-    return {"before": before, "after": after, "page": result_page, "paraphrases": paraphrases, "retired": retired,
+    paraphrases = [json.loads(line)
+                   for line in (folder / PARAPHRASES).read_text(encoding="utf-8").splitlines()]
+    return {"before": before, "after": after, "page": result_page, "paraphrases": paraphrases,
+            "retired": retired,
             "normalised": app.state.madoguchi.bot.runtime.normaliser.run(question).terms}  # type: ignore[attr-defined]
 
 
@@ -140,12 +145,14 @@ def test_a_desk_click_becomes_a_paraphrase_the_bot_uses_after_learning(learned_f
     assert {"entry": UNANSWERED[2], "text": UNANSWERED[1]} in [
         {"entry": p["entry"], "text": p["text"]} for p in found["paraphrases"]]
     after = found["after"]  # answered, or offered first when the refitted thresholds are stricter
-    first = after["answer"]["id"] if after["decision"] == "answer" else after.get("choices", [{}])[0].get("id")
+    first = (after["answer"]["id"] if after["decision"] == "answer"
+             else after.get("choices", [{}])[0].get("id"))
     assert (after["decision"] in ("answer", "clarify"), first) == (True, UNANSWERED[2]), after
     assert after["confidence"] > found["before"]["confidence"], (found["before"], after)
 
 
-def test_the_entry_page_shows_what_was_learned_for_it(learned_from_desk: dict, served: tuple[object, Path]) -> None:
+def test_the_entry_page_shows_what_was_learned_for_it(learned_from_desk: dict,
+                                                      served: tuple[object, Path]) -> None:
     page = signed_in(served[0], "agent1").get(f"/desk/entries/{UNANSWERED[2]}").text
     learned = page.split('id="learned-paraphrases"')[1].split("</ul>")[0]
     assert UNANSWERED[1] in learned
@@ -169,7 +176,8 @@ def test_learn_from_desk_on_the_command_line_reads_the_same_labels(
     _, index_dir = served
     before = snapshot(index_dir)
     env = {"MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_DATABASE_URL": store_url}
-    result = CliRunner().invoke(cli_app, ["learn", "--from-desk", "--index-dir", str(index_dir), "--dry-run"], env=env)
+    result = CliRunner().invoke(cli_app, ["learn", "--from-desk", "--index-dir", str(index_dir), "--dry-run"],
+                                env=env)
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())
     assert "hit@1" in output and re.search(r"dropped [1-9]\d* label", output)

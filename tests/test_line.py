@@ -79,7 +79,8 @@ def test_choices_are_quick_replies_and_a_choice_is_answered(line, recorder: Reco
     assert answer["messages"][0]["type"] == "flex"
 
 
-SAMPLE_ANSWERS = {r.id: r.answer for r in load_sources([Path(__file__).parents[1] / "knowledge/samples/minato"]).records}
+SAMPLE_ANSWERS = {r.id: r.answer
+                  for r in load_sources([Path(__file__).parents[1] / "knowledge/samples/minato"]).records}
 
 
 def test_a_typed_number_picks_a_choice_on_line_as_on_the_web(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
@@ -97,8 +98,8 @@ def test_a_typed_number_picks_a_choice_on_line_as_on_the_web(line, recorder: Rec
 
 def test_stickers_and_images_get_a_polite_text(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
     client, _ = line
-    sticker = event(message={"type": "sticker", "id": "2", "packageId": "1", "stickerId": "1", "stickerResourceType": "STATIC",
-                             "quoteToken": "q"})
+    sticker = event(message={"type": "sticker", "id": "2", "packageId": "1", "stickerId": "1",
+                             "stickerResourceType": "STATIC", "quoteToken": "q"})
     assert signed(client, webhook(sticker)).status_code == 200
     [reply] = replies_to(recorder, sticker["replyToken"])
     assert reply["messages"][0]["type"] == "text" and "文字" in reply["messages"][0]["text"]
@@ -110,7 +111,8 @@ def test_escalation_offers_a_person_and_hands_over(line, recorder: Recorder) -> 
     signed(client, webhook(question))
     [reply] = replies_to(recorder, question["replyToken"])
     message = reply["messages"][0]
-    assert "受付時間" in message["text"] and message["quickReply"]["items"][0]["action"]["label"] == "担当者につなぐ"
+    assert "受付時間" in message["text"] and message["quickReply"]["items"][0]["action"][
+        "label"] == "担当者につなぐ"
     handoff = event("postback", postback={"data": message["quickReply"]["items"][0]["action"]["data"]})
     signed(client, webhook(handoff))
     assert "担当者におつなぎしました" in replies_to(recorder, handoff["replyToken"])[0]["messages"][0]["text"]
@@ -118,7 +120,8 @@ def test_escalation_offers_a_person_and_hands_over(line, recorder: Recorder) -> 
 
 def test_line_user_never_sees_staff_rules(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
     client, _ = line
-    staff = [r.answer[:25] for r in load_sources([Path(__file__).parents[1] / "knowledge/samples/minato"]).records
+    staff = [r.answer[:25]
+             for r in load_sources([Path(__file__).parents[1] / "knowledge/samples/minato"]).records
              if r.audience is Audience.STAFF]
     for text in ("年休は何日ある？", "出張の日当はいくら", "文書の保存年限", "職員 勤務時間 休暇"):
         question = text_event(text)
@@ -147,7 +150,8 @@ def test_signed_deeply_nested_json_is_a_400_not_a_500(line) -> None:  # type: ig
     assert signed(client, '{"events": ' + "[" * 3000 + "]" * 3000 + "}").status_code == 400
 
 
-def test_group_and_room_members_without_a_user_id_do_not_share_a_conversation(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+def test_group_and_room_members_without_a_user_id_do_not_share_a_conversation(  # type: ignore[no-untyped-def]
+        line, recorder: Recorder) -> None:
     client, url = line
     question = "住民票の写しがほしい"
     before = {t.conversation_id for t in rows(url, Turn) if t.question == question}
@@ -169,7 +173,8 @@ def test_a_line_message_with_nul_bytes_escalates_and_is_stored(line, recorder: R
     handoff_data = message["quickReply"]["items"][0]["action"]["data"]
     escalation_id = handoff_data.split("=", 1)[1]
     assert escalation_id in {e.id for e in rows(url, Escalation)}
-    [turn] = [t for t in rows(url, Turn) if "ab" in t.question and "cd" in t.question and "担当者と話したい" in t.question]
+    [turn] = [t for t in rows(url, Turn) if "ab" in t.question and "cd" in t.question
+              and "担当者と話したい" in t.question]
     assert "\x00" not in turn.question and "abcd" in turn.question
 
 
@@ -200,16 +205,19 @@ def test_channel_test_command_sends_a_signed_event_to_a_running_server(
     settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{tmp_path / 'store.db'}",
                         line_channel_secret=SECRET, line_channel_access_token="t", line_api_base=recorder.url)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
     seen = len(recorder.requests)
     monkeypatch.setenv("MADOGUCHI_LINE_CHANNEL_SECRET", SECRET)
-    result = CliRunner().invoke(app, ["channel-test", "line", "--url", f"http://127.0.0.1:{port}", "--text", "ごみの分け方"])
+    result = CliRunner().invoke(app, ["channel-test", "line", "--url", f"http://127.0.0.1:{port}", "--text",
+                                      "ごみの分け方"])
     assert result.exit_code == 0, result.output
     assert recorder.wait_for("/v2/bot/message/reply", count=len([r for r in recorder.requests[:seen]
                                                                  if "/reply" in r.path]) + 1)
     monkeypatch.setenv("MADOGUCHI_LINE_CHANNEL_SECRET", "not-the-secret")
-    assert CliRunner().invoke(app, ["channel-test", "line", "--url", f"http://127.0.0.1:{port}"]).exit_code == 1
+    assert CliRunner().invoke(app, ["channel-test", "line", "--url",
+                                    f"http://127.0.0.1:{port}"]).exit_code == 1
     server.should_exit = True

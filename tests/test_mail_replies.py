@@ -57,7 +57,8 @@ def app(request: pytest.FixtureRequest, sample_index_dir: Path, model_cache: Pat
 
 def escalate_with_email(client: TestClient, session: str, email: str, name: str = "") -> str:
     """The widget's way: ask for a person, then leave an address and ask for e-mail."""
-    escalation_id = client.post("/api/v1/ask", json={"session_id": session, "text": "粗大ごみの申し込み方を担当者と話したい"}
+    escalation_id = client.post("/api/v1/ask",
+                                json={"session_id": session, "text": "粗大ごみの申し込み方を担当者と話したい"}
                                 ).json()["escalation"]["id"]
     contact = client.post(f"/api/v1/escalations/{escalation_id}/contact",
                           json={"session_id": session, "name": name, "email": email, "preferred": "email"})
@@ -90,7 +91,8 @@ def to(mail: MailServer, address: str) -> list:
     return [m for m in mail.received if address in m.recipients]
 
 
-def test_the_reply_reaches_the_residents_mailbox_in_readable_japanese(app: TestClient, mail: MailServer) -> None:
+def test_the_reply_reaches_the_residents_mailbox_in_readable_japanese(app: TestClient,
+                                                                      mail: MailServer) -> None:
     address = f"resident-{id(app)}@example.jp"
     escalation_id = escalate_with_email(app, f"mail-session-{id(app)}", address, "港 花子")
     before = agent_replies(app, escalation_id)
@@ -105,7 +107,8 @@ def test_the_reply_reaches_the_residents_mailbox_in_readable_japanese(app: TestC
     assert received.raw.isascii(), "headers and body travel encoded (RFC 2047, base64), never raw UTF-8"
     assert b"=?utf-8?" in received.raw.lower()
     assert wait_until(lambda: delivery(app, escalation_id) == "delivered")
-    assert re.search(r'<dd id="delivery">送信済み（メール: ' + re.escape(address), desk_page(app, escalation_id))
+    assert re.search(r'<dd id="delivery">送信済み（メール: ' + re.escape(address),
+                     desk_page(app, escalation_id))
 
 
 def test_a_server_that_refuses_then_accepts_gets_the_reply_once(app: TestClient, mail: MailServer,
@@ -120,8 +123,8 @@ def test_a_server_that_refuses_then_accepts_gets_the_reply_once(app: TestClient,
     assert "451" in caplog.text and PASSWORD not in caplog.text, "the refusal is logged, the password never"
 
 
-def test_a_server_that_keeps_refusing_ends_undelivered_and_the_widget_still_shows_it(app: TestClient,
-                                                                                      mail: MailServer) -> None:
+def test_a_server_that_keeps_refusing_ends_undelivered_and_the_widget_still_shows_it(
+        app: TestClient, mail: MailServer) -> None:
     session, address = f"mail-refused-{id(app)}", f"refused-{id(app)}@example.jp"
     escalation_id = escalate_with_email(app, session, address)
     mail.refuse = 100
@@ -155,4 +158,5 @@ def test_mail_settings_need_a_sender_and_a_password_for_a_user() -> None:
         Settings(smtp_host="mail.city.example")
     with pytest.raises(ValueError, match="MADOGUCHI_SMTP_PASSWORD"):
         Settings(smtp_host="mail.city.example", smtp_from=SENDER, smtp_user="u")
-    assert PASSWORD not in repr(Settings(smtp_host="h", smtp_from=SENDER, smtp_user="u", smtp_password=PASSWORD))
+    assert PASSWORD not in repr(Settings(smtp_host="h", smtp_from=SENDER, smtp_user="u",
+                                         smtp_password=PASSWORD))

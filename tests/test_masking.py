@@ -24,9 +24,11 @@ def test_personal_data_is_replaced_by_a_label(text: str, label: str, gone: str) 
     assert label in masked and gone not in masked
 
 
-@pytest.mark.parametrize("text", ["粗大ごみの手数料は200円ですか", "平日8:30〜17:15に行けます", "2026年4月1日から",
-                                  "住民票の写しは1通300円", "第2・第4土曜は9:00〜12:00",
-                                  "令和6年4月1日", "1-2月は休み", "平日は9-17時", "0.5ミリ", "コーポ山田に住んでいます"])
+@pytest.mark.parametrize("text",
+                         ["粗大ごみの手数料は200円ですか", "平日8:30〜17:15に行けます", "2026年4月1日から",
+                          "住民票の写しは1通300円", "第2・第4土曜は9:00〜12:00",
+                          "令和6年4月1日", "1-2月は休み", "平日は9-17時", "0.5ミリ",
+                          "コーポ山田に住んでいます"])
 def test_ordinary_questions_are_left_alone(text: str) -> None:
     import unicodedata
 

@@ -70,8 +70,8 @@ HAND_OVER = "担当者と話したい"
 def app(sample_index_dir: Path, store_url: str, model_cache: Path, recorder: Recorder) -> Iterator[object]:
     settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url,
                         index_poll_seconds=0, rate_per_session=1000, rate_per_address=10_000,
-                        slack_bot_token="xoxb-test", slack_mode="socket", slack_api_base=f"{recorder.url}/api/",
-                        desk_slack_channel="CDESK")
+                        slack_bot_token="xoxb-test", slack_mode="socket",
+                        slack_api_base=f"{recorder.url}/api/", desk_slack_channel="CDESK")
     application = create_app(settings)
     with TestClient(application):
         add_user(store_url, model_cache, "masker", "agent")
@@ -107,7 +107,8 @@ def leaks(seen: str, said: str, parts: list[str]) -> list[str]:
 def slack_notices(recorder: Recorder, expected: int) -> str:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        notices = [r.body for r in recorder.requests if "chat.postMessage" in r.path and "CDESK" in str(r.body)]
+        notices = [r.body
+                   for r in recorder.requests if "chat.postMessage" in r.path and "CDESK" in str(r.body)]
         if len(notices) >= expected:
             break
         time.sleep(0.2)
@@ -121,7 +122,8 @@ def test_personal_data_is_masked_in_the_stored_question_and_normalised_terms(
     assert not [p for line in rows for p in leaks(line, said, parts)], said
 
 
-def test_the_desk_queue_and_escalation_pages_show_only_masked_text(app: object, asked: dict[str, str]) -> None:
+def test_the_desk_queue_and_escalation_pages_show_only_masked_text(app: object,
+                                                                   asked: dict[str, str]) -> None:
     agent = browser(app)
     assert sign_in(agent, "masker").status_code == 303
     queue = agent.get("/desk", params={"status": "new"}).text
@@ -131,7 +133,8 @@ def test_the_desk_queue_and_escalation_pages_show_only_masked_text(app: object, 
         assert not leaks(page, said, parts), said
 
 
-def test_the_desk_notification_on_slack_shows_only_masked_text(asked: dict[str, str], recorder: Recorder) -> None:
+def test_the_desk_notification_on_slack_shows_only_masked_text(asked: dict[str, str],
+                                                               recorder: Recorder) -> None:
     notices = slack_notices(recorder, len(SECRETS))
     assert "[電話番号]" in notices or "電話番号" in notices
     assert not {said: leaks(notices, said, parts) for said, parts in SECRETS if leaks(notices, said, parts)}
@@ -154,4 +157,5 @@ def test_ordinary_questions_stay_readable_when_stored(app: object, store_url: st
     rows = stored_rows(store_url)
     assert not [said for said in ORDINARY if unicodedata.normalize("NFKC", said) not in rows]
     assert not re.search(r"\[(電話番号|個人番号|カード番号|住所|郵便番号)\][^\n]*\t", "\n".join(
-        line for line in rows.splitlines() if any(unicodedata.normalize("NFKC", s) in line for s in ORDINARY)))
+        line
+        for line in rows.splitlines() if any(unicodedata.normalize("NFKC", s) in line for s in ORDINARY)))

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def client(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("multilingual")
-    settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{folder / 'store.db'}", data_dir=folder)
+    settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{folder / 'store.db'}",
+                        data_dir=folder)
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -40,8 +41,8 @@ def ask(client: TestClient, **body: object) -> dict:
     ("市政府的办公时间是几点？", "zh-Hans", "R178", "周一至周五"),
     ("Tôi bị mất thẻ My Number", "vi", "R046", "tạm dừng chức năng thẻ"),
 ])
-def test_a_foreign_question_is_answered_in_its_language(client: TestClient, text: str, language: str, entry: str,
-                                                        words: str) -> None:
+def test_a_foreign_question_is_answered_in_its_language(client: TestClient, text: str, language: str,
+                                                        entry: str, words: str) -> None:
     reply = ask(client, text=text)
     assert (reply["decision"], reply["language"], reply["answer_language"]) == ("answer", language, language)
     assert reply["answer"]["id"] == entry and words in reply["answer"]["text"] and words in reply["message"]
@@ -64,7 +65,8 @@ def test_an_untranslated_entry_is_found_through_the_dictionary_and_answered_in_j
     assert picked["answer_language"] == "ja" and "土のう" in picked["answer"]["text"]
     assert picked["answer"]["notice"].startswith("This answer is only available in Japanese")
     assert "国際交流室" in picked["answer"]["notice"]
-    assert "<ruby>土<rt>" in picked["answer"]["text_ruby"], "Japanese for a foreign reader comes with readings"
+    assert "<ruby>土<rt>" in picked["answer"]["text_ruby"], ("Japanese for a foreign reader "
+                                                             "comes with readings")
 
 
 def test_romaji_is_read_as_the_city_s_japanese_words(client: TestClient) -> None:
@@ -75,18 +77,21 @@ def test_romaji_is_read_as_the_city_s_japanese_words(client: TestClient) -> None
 
 def test_asking_for_a_person_in_english_hands_over_in_english(client: TestClient) -> None:
     reply = ask(client, text="I want to talk to a person")
-    assert reply["decision"] == "escalate" and reply["message"].startswith("We will pass your question to a person")
+    assert reply["decision"] == "escalate" and reply["message"].startswith(
+        "We will pass your question to a person")
     assert reply["escalation"]["id"]
 
 
 def test_detection_is_japanese_for_kanji_only_questions_and_kana() -> None:
-    assert [detect_language(t) for t in ("住民票", "会社 退職", "給与明細", "マイナンバーカード", "怎么开住民票？",
-                                         "주민표", "Como separar o lixo?", "Phân loại rác")] == \
+    assert [detect_language(t)
+            for t in ("住民票", "会社 退職", "給与明細", "マイナンバーカード", "怎么开住民票？",
+                      "주민표", "Como separar o lixo?", "Phân loại rác")] == \
         ["ja", "ja", "ja", "ja", "zh-Hans", "ko", "pt", "vi"]
 
 
 def test_the_language_model_a_worker_keeps_holds_only_the_three_latin_languages() -> None:
-    """py3langid keeps all 97 languages' table (28 MB) beside the three madoguchi asks for, in every worker."""
+    """py3langid keeps all 97 languages' table (28 MB) beside the three madoguchi asks for, in every
+    worker."""
     assert detect_language("Where do I get a residence certificate?") == "en"
     identifier = _identifier()
     tables = [identifier.nb_ptc, *(part for part in identifier._full_model if isinstance(part, np.ndarray))]
@@ -96,18 +101,21 @@ def test_the_language_model_a_worker_keeps_holds_only_the_three_latin_languages(
 def test_translation_columns_load_from_japanese_headers(tmp_path: Path) -> None:
     table = tmp_path / "faq.csv"
     table.write_text("番号,質問,回答,質問（英語）,回答（英語）,質問（韓国語）,回答（韓国語）\n"
-                     "X1,住民票がほしい,市民課で取れます。,I want a residence certificate,At the Citizens Division.,"
-                     "주민표,시민과에서.\n", encoding="utf-8")
+                     "X1,住民票がほしい,市民課で取れます。,I want a residence certificate,At the "
+                     "Citizens Division.,주민표,시민과에서.\n", encoding="utf-8")
     record = load_faq_table(table, __import__("datetime").date(2026, 12, 1)).records[0]
     assert record.translated("en") == ("I want a residence certificate", "At the Citizens Division.")
     assert record.translated("ko") == ("주민표", "시민과에서.") and record.translated("vi") is None
 
 
 @pytest.fixture(scope="module")
-def line(sample_index_dir: Path, recorder: Recorder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def line(sample_index_dir: Path, recorder: Recorder,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("multilingual-line")
-    settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{folder / 'store.db'}", data_dir=folder,
-                        line_channel_secret=SECRET, line_channel_access_token="line-token", line_api_base=recorder.url)
+    settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{folder / 'store.db'}",
+                        data_dir=folder,
+                        line_channel_secret=SECRET, line_channel_access_token="line-token",
+                        line_api_base=recorder.url)
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -117,7 +125,8 @@ def line(sample_index_dir: Path, recorder: Recorder, tmp_path_factory: pytest.Te
     ("市政府的办公时间是几点？", "周一至周五", "👍 已解决"),
     ("Tôi bị mất thẻ My Number", "tạm dừng chức năng thẻ", "👍 Đã giải quyết"),
 ])
-def test_line_answers_a_signed_foreign_message_in_its_language(line: TestClient, recorder: Recorder, text: str,
+def test_line_answers_a_signed_foreign_message_in_its_language(line: TestClient, recorder: Recorder,
+                                                               text: str,
                                                                 words: str, button: str) -> None:
     message = text_event(text)
     assert signed(line, webhook(message)).status_code == 200

@@ -15,9 +15,11 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
-def server(sample_index_dir: Path, model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(sample_index_dir: Path, model_cache: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("multilingual-browser")
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=f"sqlite:///{folder / 'store.db'}")
+    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir,
+                        database_url=f"sqlite:///{folder / 'store.db'}")
     with served(settings) as base:
         yield base
 
@@ -33,7 +35,8 @@ def opened(browser, server: str, locale: str):  # type: ignore[no-untyped-def]
 def ask(page, text: str):  # type: ignore[no-untyped-def]
     page.locator(".mg-bar input").fill(text)
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelectorAll('.mg-user').length && !document.querySelector('.mg-typing')")
+    page.wait_for_function("() => document.querySelectorAll('.mg-user').length && "
+                           "!document.querySelector('.mg-typing')")
     return page.locator(".mg-bot").last
 
 
@@ -59,7 +62,8 @@ def test_a_vietnamese_question_switches_a_japanese_widget_to_vietnamese(browser,
     page = opened(browser, server, "ja-JP")
     assert page.locator(".mg-bar button").inner_text() == "送信"
     card = ask(page, "Tôi bị mất thẻ My Number")
-    assert "tạm dừng chức năng thẻ" in card.inner_text() and card.get_by_role("button", name="👍 Rồi").is_visible()
+    assert "tạm dừng chức năng thẻ" in card.inner_text() and card.get_by_role(
+        "button", name="👍 Rồi").is_visible()
     assert page.locator(".mg-bar button").inner_text() == "Gửi"
     card.get_by_role("button", name="👎 Chưa").click()
     page.get_by_role("button", name="Nói chuyện với nhân viên").click()
@@ -72,10 +76,12 @@ def test_an_answer_only_in_japanese_says_so_in_english(browser, server: str) -> 
     page = opened(browser, server, "en-US")
     offer = ask(page, "Where do I get sandbags for a flood?")
     offer.locator(".mg-choices button").first.click()
-    page.wait_for_function("() => !document.querySelector('.mg-typing') && document.querySelectorAll('.mg-notice').length")
+    page.wait_for_function("() => !document.querySelector('.mg-typing') && "
+                           "document.querySelectorAll('.mg-notice').length")
     card = page.locator(".mg-bot").last
-    assert card.get_attribute("lang") == "ja" and card.locator("ruby").count() > 0  # Japanese comes with readings
-    base = card.evaluate("c => { const k = c.cloneNode(true); k.querySelectorAll('rt').forEach(r => r.remove()); "
-                         "return k.textContent; }")
+    # Japanese comes with readings
+    assert card.get_attribute("lang") == "ja" and card.locator("ruby").count() > 0
+    base = card.evaluate("c => { const k = c.cloneNode(true); k.querySelectorAll('rt').forEach(r => "
+                         "r.remove()); return k.textContent; }")
     assert "土のう" in base
     assert card.locator(".mg-notice").inner_text().startswith("This answer is only available in Japanese")

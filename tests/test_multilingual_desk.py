@@ -13,4 +13,5 @@ def test_an_escalation_from_an_english_question_shows_english_in_the_desk(app: o
     page = signed_in(app, "agent1").get(f"/desk/escalations/{escalation_id}").text
     assert re.search(r'<dd id="language">English</dd>', page)
     japanese = ask(app, "担当者と話したい")
-    assert '<dd id="language">日本語</dd>' in signed_in(app, "agent1").get(f"/desk/escalations/{japanese}").text
+    assert '<dd id="language">日本語</dd>' in signed_in(app,
+                                                        "agent1").get(f"/desk/escalations/{japanese}").text

@@ -29,9 +29,11 @@ def test_spelling_variants_give_the_same_terms(normaliser: TextNormaliser, left:
 
 
 @pytest.mark.parametrize(("resident_word", "city_word"), [
-    ("引っ越し", "転居"), ("赤ちゃん", "乳児"), ("パスポート", "旅券"), ("はんこ", "印鑑"), ("有休", "年次有給休暇"),
+    ("引っ越し", "転居"), ("赤ちゃん", "乳児"), ("パスポート", "旅券"), ("はんこ", "印鑑"),
+    ("有休", "年次有給休暇"),
 ])
-def test_municipal_synonyms_share_a_group_term(normaliser: TextNormaliser, resident_word: str, city_word: str) -> None:
+def test_municipal_synonyms_share_a_group_term(normaliser: TextNormaliser, resident_word: str,
+                                               city_word: str) -> None:
     resident = {group for group, _ in normaliser.run(resident_word).synonyms}
     city = {group for group, _ in normaliser.run(city_word).synonyms}
     assert resident & city

@@ -57,24 +57,31 @@ def spooled(client: TestClient) -> int:
     return int(client.get("/healthz").json()["spooled"])
 
 
-def test_choices_contact_feedback_and_polling_work_while_the_store_is_down(client: TestClient, store_url: str) -> None:
+def test_choices_contact_feedback_and_polling_work_while_the_store_is_down(
+        client: TestClient, store_url: str) -> None:
     answered = ask(client, "before-outage-01", text="児童手当はいつ振り込まれる？")
     before = ask(client, "before-outage-01", text="カードをなくした")
     with unreachable(store_url):
-        picked = ask(client, "before-outage-01", choice_id=before["choices"][0]["id"])  # offered before the outage
+        # offered before the outage
+        picked = ask(client, "before-outage-01", choice_id=before["choices"][0]["id"])
         offered = ask(client, "during-outage-1", text="カードをなくした")
         assert offered["decision"] == "clarify" and offered["turn_id"] < 0
         during = ask(client, "during-outage-1", choice_id=offered["choices"][0]["id"])  # offered while down
         escalated = ask(client, "during-outage-1", text="担当者と話したい")
         contact = client.post(f"/api/v1/escalations/{escalated['escalation']['id']}/contact",
-                              json={"session_id": "during-outage-1", "phone": "090-2222-3333", "preferred": "phone"})
-        votes = [client.post("/api/v1/feedback", json={"session_id": session, "turn_id": turn, "helpful": False,
-                                                       "comment": "outage-vote"})
-                 for session, turn in (("during-outage-1", during["turn_id"]), ("before-outage-01", answered["turn_id"]))]
+                              json={"session_id": "during-outage-1", "phone": "090-2222-3333",
+                                    "preferred": "phone"})
+        votes = [client.post("/api/v1/feedback",
+                             json={"session_id": session, "turn_id": turn, "helpful": False,
+                                   "comment": "outage-vote"})
+                 for session, turn in (("during-outage-1", during["turn_id"]),
+                                       ("before-outage-01", answered["turn_id"]))]
         polled = client.get("/api/v1/replies", params={"session_id": "during-outage-1"})
         assert spooled(client) == 7  # four turns, the contact details, two votes
-    assert picked["answer"]["id"] == before["choices"][0]["id"] and during["answer"]["id"] == offered["choices"][0]["id"]
-    assert (contact.status_code, [v.status_code for v in votes]) == (204, [204, 204]), (contact.text, votes[0].text)
+    assert picked["answer"]["id"] == before["choices"][0]["id"] and during["answer"]["id"] == offered[
+        "choices"][0]["id"]
+    assert (contact.status_code,
+            [v.status_code for v in votes]) == (204, [204, 204]), (contact.text, votes[0].text)
     assert polled.status_code == 200 and polled.json() == {"replies": []}
     wait_for(lambda: spooled(client) == 0, 30)
     assert client.get("/healthz").json()["set_aside"] == 0
@@ -93,7 +100,8 @@ def test_contact_for_an_escalation_still_in_the_spool_is_accepted_after_the_stor
     spool.execute("UPDATE spool SET leased_until = ?", (time.time() + 3600,))
     spool.commit()
     contact = client.post(f"/api/v1/escalations/{escalated['escalation']['id']}/contact",
-                          json={"session_id": "just-recovered-1", "email": "taro@example.jp", "preferred": "email"})
+                          json={"session_id": "just-recovered-1", "email": "taro@example.jp",
+                                "preferred": "email"})
     assert contact.status_code == 204, contact.text
     spool.execute("UPDATE spool SET leased_until = 0")  # that worker is gone: its lease is given up
     spool.commit()

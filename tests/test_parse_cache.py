@@ -50,10 +50,12 @@ def parse_all(lines: list[str]) -> list[tuple[object, str]]:
 def index_files(index_dir: Path) -> dict[str, str]:
     """SHA-256 of every file of the live version but its manifest (which holds the build time)."""
     folder = index_dir / "versions" / IndexStore(index_dir).current_version()
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.name != "manifest.json"}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in folder.iterdir() if p.name != "manifest.json"}
 
 
-def test_remembered_words_give_the_units_and_readings_of_a_fresh_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_remembered_words_give_the_units_and_readings_of_a_fresh_parse(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     remembered = parse_all(sample_lines())
     without_word_memory(monkeypatch)
     fresh = parse_all(sample_lines())
@@ -72,14 +74,16 @@ def test_a_build_writes_the_same_index_files_with_and_without_the_word_memory(
         if name == "fresh":
             without_word_memory(monkeypatch)
         index_dir = tmp_path / name
-        result = cli.invoke(app, ["index", "build", str(SAMPLE_CITY), str(numbers), "--index-dir", str(index_dir)])
+        result = cli.invoke(app,
+                            ["index", "build", str(SAMPLE_CITY), str(numbers), "--index-dir", str(index_dir)])
         assert result.exit_code == 0, result.output
         built[name] = index_files(index_dir)
     assert "bm25-answer.npz" in built["fresh"] and "dense.faiss" in built["fresh"]
     assert built["remembered"] == built["fresh"]
 
 
-def test_decoding_only_the_fields_the_walk_reads_changes_no_unit_or_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_decoding_only_the_fields_the_walk_reads_changes_no_unit_or_reading(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     partial = parse_all(sample_lines())
     monkeypatch.setattr(indexer.sudachi, "used_fields", lambda fine_mode: None)  # every field, as before
     assert parse_all(sample_lines()) == partial

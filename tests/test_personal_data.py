@@ -27,9 +27,11 @@ def store_url(sample_index_dir: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     url = f"sqlite:///{tmp_path / 'store.db'}"
     monkeypatch.setenv("MADOGUCHI_DATABASE_URL", url)
     with TestClient(create_app(Settings(index_dir=sample_index_dir, database_url=url))) as client:
-        for session, question in (("keep-session-01", "ごみの分け方"), ("gone-session-01", "住民票は090-1111-2222に連絡を"),
+        for session, question in (("keep-session-01", "ごみの分け方"),
+                                  ("gone-session-01", "住民票は090-1111-2222に連絡を"),
                                   ("gone-session-01", "人と話したい")):
-            assert client.post("/api/v1/ask", json={"text": question, "session_id": session}).status_code == 200
+            assert client.post("/api/v1/ask", json={"text": question,
+                                                    "session_id": session}).status_code == 200
     return url
 
 
@@ -38,7 +40,8 @@ def test_export_shows_one_sessions_data_masked(cli: CliRunner, store_url: str) -
     assert result.exit_code == 0, result.output
     [conversation] = json.loads(result.output)
     assert [t["question"] for t in conversation["turns"]] == ["住民票は[電話番号]に連絡を", "人と話したい"]
-    assert "asked for a person" in {e["reason"] for e in conversation["escalations"]} and "ごみ" not in result.output
+    assert "asked for a person" in {e["reason"]
+                                    for e in conversation["escalations"]} and "ごみ" not in result.output
 
 
 def test_delete_removes_one_session_and_nothing_else(cli: CliRunner, store_url: str) -> None:
@@ -50,7 +53,8 @@ def test_delete_removes_one_session_and_nothing_else(cli: CliRunner, store_url: 
 def test_purge_deletes_what_is_older_than_the_retention_period(cli: CliRunner, store_url: str) -> None:
     engine = create_engine(store_url)
     with engine.begin() as connection:
-        connection.execute(text("UPDATE conversations SET updated_at = '2020-01-01 00:00:00' WHERE id = 'web:gone-session-01'"))
+        connection.execute(text("UPDATE conversations SET updated_at = '2020-01-01 00:00:00' WHERE id = "
+                                "'web:gone-session-01'"))
     engine.dispose()
     result = cli.invoke(app, ["data", "purge", "--days", "30"])
     assert result.exit_code == 0 and "deleted 1" in result.output
@@ -64,10 +68,12 @@ def test_spooled_rows_are_in_export_delete_and_purge_and_kept_masked_once_set_as
     monkeypatch.setenv("MADOGUCHI_DATABASE_URL", url)
     monkeypatch.setenv("MADOGUCHI_CITY_DIR", str(city))
     settings = Settings(index_dir=sample_index_dir, database_url=url, city_dir=city)
-    with TestClient(create_app(settings)) as client, unreachable(url):  # the server stops while the store is down
+    # the server stops while the store is down
+    with TestClient(create_app(settings)) as client, unreachable(url):
         assert client.post("/api/v1/ask", json={"text": "住民票は090-1111-2222に連絡を",
                                                 "session_id": "waiting-session-1"}).status_code == 200
-        contact = {"session_id": "aside-session-01", "name": "港 太郎", "phone": "080-5555-6666", "preferred": "phone"}
+        contact = {"session_id": "aside-session-01", "name": "港 太郎", "phone": "080-5555-6666",
+                   "preferred": "phone"}
         assert client.post(f"/api/v1/escalations/{'0' * 32}/contact", json=contact).status_code == 204
     waiting = cli.invoke(app, ["data", "export", "--session", "waiting-session-1"])
     assert waiting.exit_code == 0, waiting.output
@@ -75,7 +81,8 @@ def test_spooled_rows_are_in_export_delete_and_purge_and_kept_masked_once_set_as
     assert conversation["spooled"][0]["data"]["question"] == "住民票は[電話番号]に連絡を"
     assert "1 spooled row" in cli.invoke(app, ["data", "delete", "--session", "waiting-session-1"]).output
     assert cli.invoke(app, ["data", "export", "--session", "waiting-session-1"]).exit_code == 1
-    with TestClient(create_app(settings)) as client:  # back: the contact details name no escalation, set aside
+    # back: the contact details name no escalation, set aside
+    with TestClient(create_app(settings)) as client:
         wait_for(lambda: client.get("/healthz").json()["set_aside"] == 1)
     kept = (city / "spool.db").read_bytes().decode("utf-8", "replace") + "".join(
         path.read_text("utf-8", "replace") for path in city.glob("spool.db-*"))
@@ -93,7 +100,8 @@ def test_a_citys_spooled_rows_are_found_by_naming_its_folder(cli: CliRunner, tmp
     monkeypatch.setenv("MADOGUCHI_DATABASE_URL", f"sqlite:///{tmp_path / 'asahi.db'}")
     monkeypatch.setenv("MADOGUCHI_CITY_DIR", str(tmp_path / "cities" / "asahi"))
     Spool(tmp_path / "cities" / "asahi" / "spool.db", "asahi").keep(
-        TurnFacts("web:asahi-person-01", "web", "resident", "粗大ごみ", "粗大ごみ", "question", "answer", 0.9))
+        TurnFacts("web:asahi-person-01", "web", "resident", "粗大ごみ", "粗大ごみ", "question", "answer",
+                  0.9))
     result = cli.invoke(app, ["data", "export", "--session", "asahi-person-01"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)[0]["spooled"][0]["data"]["question"] == "粗大ごみ"

@@ -24,7 +24,8 @@ from testing.live_index import copy_index
 from testing.widget import agent_page
 
 QUESTION = "公園でドローンを飛ばしてもいいですか"
-FIRST_REPLY = "市の公園では、ドローンの飛行を原則として禁止しています。撮影などで必要なときは公園緑地課にご相談ください。"
+FIRST_REPLY = ("市の公園では、ドローンの飛行を原則として禁止しています。"
+               "撮影などで必要なときは公園緑地課にご相談ください。")
 SECOND_REPLY = "市の公園ではドローンを飛ばせません。ほかの場所は国土交通省のルールをご確認ください。"
 LIVE_WAIT_SECONDS = 60
 SHOTS = Path(os.environ.get("DESK_SHOTS", str(DOCS)))
@@ -33,7 +34,8 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
-def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[str]:
+def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+           model_cache: Path) -> Iterator[str]:
     """The sample city (its own copy of the index, so publishing touches no other test) with an agent and an
     editor, served by uvicorn in a thread; hot reload polls at the default interval."""
     folder = tmp_path_factory.mktemp("promote-browser")
@@ -68,7 +70,8 @@ def wait_until_published(page) -> str:  # type: ignore[no-untyped-def]
 
     expect(page.locator("#publication")).to_have_attribute("data-state", re.compile("live|failed"),
                                                            timeout=LIVE_WAIT_SECONDS * 1000)
-    assert page.locator("#publication").get_attribute("data-state") == "live", page.locator("#publication").inner_text()
+    assert page.locator("#publication").get_attribute("data-state") == "live", page.locator(
+        "#publication").inner_text()
     return page.locator("#index-version").inner_text()
 
 

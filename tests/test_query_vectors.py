@@ -24,7 +24,8 @@ def embedder(model_cache: Path) -> SentenceTransformerEmbedder:
 
 
 def test_query_vectors_are_the_models_own(embedder: SentenceTransformerEmbedder) -> None:
-    model = SentenceTransformer(str(embedder.folder), device="cpu", local_files_only=True, trust_remote_code=True)
+    model = SentenceTransformer(str(embedder.folder), device="cpu", local_files_only=True,
+                                trust_remote_code=True)
     texts = QUESTIONS + ODD
     expected = model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
     np.testing.assert_allclose(embedder.encode_queries(texts), expected, atol=1e-6)

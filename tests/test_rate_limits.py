@@ -48,10 +48,12 @@ def ask(client: TestClient, session: str):  # type: ignore[no-untyped-def]
     return client.post("/api/v1/ask", json={"text": "ごみの出し方", "session_id": session})
 
 
-def test_two_workers_share_one_limit_through_redis(sample_index_dir: Path, tmp_path: Path, prefix: str) -> None:
+def test_two_workers_share_one_limit_through_redis(sample_index_dir: Path, tmp_path: Path,
+                                                   prefix: str) -> None:
     shared = settings(sample_index_dir, tmp_path, redis_url=REDIS, redis_prefix=prefix, rate_per_session=3)
     with TestClient(create_app(shared)) as first, TestClient(create_app(shared)) as second:
-        codes = [ask(worker, "shared-session-01").status_code for worker in (first, second, first, second, first)]
+        codes = [ask(worker, "shared-session-01").status_code
+                 for worker in (first, second, first, second, first)]
         refused = ask(second, "shared-session-01")
         other_session = ask(first, "shared-session-02")
     assert codes == [200, 200, 200, 429, 429]
@@ -62,7 +64,8 @@ def test_two_workers_share_one_limit_through_redis(sample_index_dir: Path, tmp_p
     assert other_session.status_code == 200
     keys = [k.decode() for k in redis.Redis.from_url(REDIS).scan_iter(match=f"{prefix}*")]
     assert keys and all(k.startswith(f"{prefix}rate:") for k in keys)
-    assert not [k for k in keys if "shared-session" in k or "testclient" in k], "raw ids must not be Redis keys"
+    assert not [k
+                for k in keys if "shared-session" in k or "testclient" in k], "raw ids must not be Redis keys"
 
 
 def test_in_memory_limits_are_per_worker_without_redis(sample_index_dir: Path, tmp_path: Path) -> None:
@@ -75,7 +78,8 @@ def test_in_memory_limits_are_per_worker_without_redis(sample_index_dir: Path, t
 
 def test_redis_down_still_serves_and_warns_once(sample_index_dir: Path, tmp_path: Path,
                                                 caplog: pytest.LogCaptureFixture) -> None:
-    down = settings(sample_index_dir, tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0", rate_per_session=1)
+    down = settings(sample_index_dir, tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0",
+                    rate_per_session=1)
     with caplog.at_level(logging.WARNING, logger="madoguchi.limits"), TestClient(create_app(down)) as client:
         codes = [ask(client, "session-while-redis-is-down").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 200]
@@ -92,10 +96,12 @@ def test_a_bad_redis_url_stops_startup_with_a_message(sample_index_dir: Path, tm
 
 
 def line_event(text: str) -> dict:
-    return {"type": "message", "mode": "active", "timestamp": 1764000000000, "webhookEventId": uuid.uuid4().hex,
-            "deliveryContext": {"isRedelivery": False}, "source": {"type": "user", "userId": "U0busyresident"},
+    return {"type": "message", "mode": "active", "timestamp": 1764000000000,
+            "webhookEventId": uuid.uuid4().hex,
+            "deliveryContext": {"isRedelivery": False},
+            "source": {"type": "user", "userId": "U0busyresident"},
             "replyToken": f"reply-{uuid.uuid4().hex}", "message": {"type": "text", "id": "1", "text": text,
-                                                                  "quoteToken": "q"}}
+                      "quoteToken": "q"}}
 
 
 def post_line(client: TestClient, event: dict):  # type: ignore[no-untyped-def]
@@ -105,15 +111,19 @@ def post_line(client: TestClient, event: dict):  # type: ignore[no-untyped-def]
                        headers={"Content-Type": "application/json", "X-Line-Signature": mac})
 
 
-def test_line_user_over_the_limit_gets_a_friendly_sentence(sample_index_dir: Path, tmp_path: Path, prefix: str,
+def test_line_user_over_the_limit_gets_a_friendly_sentence(sample_index_dir: Path, tmp_path: Path,
+                                                           prefix: str,
                                                           recorder: Recorder) -> None:
     line = settings(sample_index_dir, tmp_path, redis_url=REDIS, redis_prefix=prefix, rate_per_chat_user=2,
-                    line_channel_secret=LINE_SECRET, line_channel_access_token="t", line_api_base=recorder.url)
+                    line_channel_secret=LINE_SECRET, line_channel_access_token="t",
+                    line_api_base=recorder.url)
     events = [line_event("児童手当はいつ振り込まれる？") for _ in range(3)]
     with TestClient(create_app(line)) as client:
         assert [post_line(client, e).status_code for e in events] == [200, 200, 200]
-    replies = {r.body["replyToken"]: r.body["messages"] for r in recorder.requests if r.path == "/v2/bot/message/reply"}
-    assert all("1分ほどたってから" not in json.dumps(replies[e["replyToken"]], ensure_ascii=False) for e in events[:2])
+    replies = {r.body["replyToken"]: r.body["messages"]
+               for r in recorder.requests if r.path == "/v2/bot/message/reply"}
+    assert all("1分ほどたってから" not in json.dumps(replies[e["replyToken"]], ensure_ascii=False)
+               for e in events[:2])
     [limited] = replies[events[2]["replyToken"]]
     assert limited == {"type": "text", "text": limited["text"]} and "1分ほどたってから" in limited["text"]
     assert "429" not in limited["text"] and "too many" not in limited["text"]
@@ -121,9 +131,11 @@ def test_line_user_over_the_limit_gets_a_friendly_sentence(sample_index_dir: Pat
 
 def post_slack(client: TestClient, payload: dict):  # type: ignore[no-untyped-def]
     body, stamp = json.dumps(payload, ensure_ascii=False), str(int(time.time()))
-    signature = "v0=" + hmac.new(SLACK_SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    signature = "v0=" + hmac.new(SLACK_SECRET.encode(), f"v0:{stamp}:{body}".encode(),
+                                 hashlib.sha256).hexdigest()
     return client.post("/slack/events", content=body.encode(), headers={
-        "Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature})
+        "Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature})
 
 
 def mention(ts: str) -> dict:
@@ -150,7 +162,8 @@ def test_slack_user_over_the_limit_gets_a_friendly_sentence(sample_index_dir: Pa
 def thread_post(recorder: Recorder, ts: str) -> dict:
     """The post in a thread, once the lazy listener has made it."""
     for _ in range(400):
-        found = [r.body for r in recorder.requests if "chat.postMessage" in r.path and r.body.get("thread_ts") == ts]
+        found = [r.body
+                 for r in recorder.requests if "chat.postMessage" in r.path and r.body.get("thread_ts") == ts]
         if found:
             return found[0]
         time.sleep(0.05)

@@ -1,5 +1,5 @@
-"""A resident's conversation through the front door: numbers typed for choices, the real question on hand-over,
-every agent reply, and what the desk's transcript shows."""
+"""A resident's conversation through the front door: numbers typed for choices, the real question on
+hand-over, every agent reply, and what the desk's transcript shows."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def app(sample_index_dir: Path, store_url: str, model_cache: Path,
         tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    index_dir = copy_index(sample_index_dir, tmp_path_factory.mktemp("resident-index"))  # publishing here touches no other test
+    # publishing here touches no other test
+    index_dir = copy_index(sample_index_dir, tmp_path_factory.mktemp("resident-index"))
     settings = Settings(data_dir=model_cache, index_dir=index_dir, database_url=store_url,
                         index_poll_seconds=0, rate_per_session=1000, rate_per_address=10_000)
     application = create_app(settings)
@@ -103,8 +104,9 @@ def test_none_of_these_hands_over_the_real_question(app: object, store_url: str)
 def test_thumbs_down_then_a_person_hands_over_the_question_it_was_about(app: object, store_url: str) -> None:
     resident = Resident(app)
     answered = resident.ask("児童手当はいつ振り込まれる？")
-    resident.api.post("/api/v1/feedback", json={"session_id": resident.session, "turn_id": answered["turn_id"],
-                                                "helpful": False})
+    resident.api.post("/api/v1/feedback",
+                      json={"session_id": resident.session, "turn_id": answered["turn_id"],
+                            "helpful": False})
     handed = resident.ask("担当者と話したい")
     escalations = desk(store_url)
     found = escalations.get(handed["escalation"]["id"])
@@ -136,7 +138,8 @@ def test_every_agent_reply_reaches_the_widget_with_its_question(app: object, sto
     for escalation_id, text in ((first, "一つ目の回答です。"), (second, "二つ目の回答です。")):
         escalations.claim(escalation_id, "agent1")
         escalations.reply(escalation_id, "agent1", text)
-        replies = resident.api.get("/api/v1/replies", params={"session_id": resident.session}).json()["replies"]
+        replies = resident.api.get("/api/v1/replies",
+                                   params={"session_id": resident.session}).json()["replies"]
         assert text in [r["text"] for r in replies]
     by_id = {r["escalation_id"]: r for r in replies}
     assert same(by_id[second]["question"], LOST)
@@ -152,7 +155,8 @@ def test_contact_details_left_once_come_with_later_hand_overs(app: object, store
     resident = Resident(app)
     first = resident.ask("担当者と話したい")["escalation"]["id"]
     sent = resident.api.post(f"/api/v1/escalations/{first}/contact",
-                             json={"session_id": resident.session, "email": "taro@example.jp", "preferred": "email"})
+                             json={"session_id": resident.session, "email": "taro@example.jp",
+                                   "preferred": "email"})
     assert sent.status_code == 204
     resident.ask(LOST)
     later = desk(store_url).get(resident.ask(choice_id="none")["escalation"]["id"])

@@ -1,5 +1,6 @@
-"""Retrieval keeps staff records from residents before any ranking happens: the audience mask is plumbing, so it is
-checked over the sample city with the fake embedder and an in-memory index (no model, no index on disk)."""
+"""Retrieval keeps staff records from residents before any ranking happens: the audience mask is plumbing, so
+it is checked over the sample city with the fake embedder and an in-memory index (no model, no index on
+disk)."""
 
 from __future__ import annotations
 

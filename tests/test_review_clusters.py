@@ -53,7 +53,8 @@ def test_three_sodaigomi_and_two_jidou_teate_questions_make_two_clusters(embed: 
 
 
 def test_synonyms_join_different_words_for_one_need(embed: Embed, centre: np.ndarray) -> None:
-    found = clusters(embed, centre, ["パスポートの申請はどこでできる？", "旅券の申請はどこで", "犬の登録をしたい"])
+    found = clusters(embed, centre,
+                     ["パスポートの申請はどこでできる？", "旅券の申請はどこで", "犬の登録をしたい"])
     assert found == [{"パスポートの申請はどこでできる？", "旅券の申請はどこで"}, {"犬の登録をしたい"}]
 
 

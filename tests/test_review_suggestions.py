@@ -20,7 +20,8 @@ from testing.live_index import copy_index
 
 pytestmark = pytest.mark.integration
 
-SODAIGOMI = "粗大ごみってどうやって出すの"  # the bot offers びん・缶・ペットボトル (R112) first: both say どうやって出す
+# the bot offers びん・缶・ペットボトル (R112) first: both say どうやって出す
+SODAIGOMI = "粗大ごみってどうやって出すの"
 DRONE = "公園でドローンを飛ばしてもいいですか"
 
 
@@ -87,7 +88,8 @@ def test_a_cluster_stops_asking_for_a_new_entry_once_a_published_one_answers_it(
     token = csrf_of(editor, "/desk/entries")
     made = editor.post("/desk/entries/new", data={"csrf": token, "question": DRONE})
     path = made.headers["location"].split("?")[0]
-    form = {**form_of(editor, path), "answer": "市の公園では、ドローンを飛ばすことはできません。公園緑地課にご相談ください。"}
+    form = {**form_of(editor, path),
+            "answer": "市の公園では、ドローンを飛ばすことはできません。公園緑地課にご相談ください。"}
     assert editor.post(path, data=form).status_code == 303
     publish(desk, editor, path)
     cluster = section_of(editor.get("/desk/review").text, DRONE)

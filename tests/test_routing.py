@@ -21,7 +21,8 @@ def candidate(department: str, score: float) -> Candidate:
 
 
 def test_a_department_is_suggested_only_when_most_of_the_vote_agrees() -> None:
-    agreeing = [candidate("市民課", 2.0), candidate("保険年金課", 1.9), candidate("市民課", 1.8), candidate("", 5.0)]
+    agreeing = [candidate("市民課", 2.0), candidate("保険年金課", 1.9), candidate("市民課", 1.8),
+                candidate("", 5.0)]
     split = [candidate("市民課", 2.0), candidate("保険年金課", 2.0), candidate("こども課", 2.0)]
     assert suggest_department(agreeing) == "市民課", "a record without a department has no vote"
     assert suggest_department(split) == "" and suggest_department([]) == ""

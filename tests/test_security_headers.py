@@ -44,7 +44,8 @@ def directives(response: httpx.Response) -> dict[str, str]:
 
 
 def test_every_response_carries_a_strict_policy(client: TestClient) -> None:
-    responses = [client.get("/"), client.get("/widget.js"), client.get("/static/widget.css"), client.get("/healthz"),
+    responses = [client.get("/"), client.get("/widget.js"), client.get("/static/widget.css"),
+                 client.get("/healthz"),
                  client.post("/api/v1/ask", json={"text": "ごみの分け方"}), client.get("/no-such-page"),
                  client.post("/api/v1/ask", content=b"{", headers={"Content-Type": "application/json"}),
                  client.post("/api/v1/ask", content=b"x" * 20_000)]
@@ -67,7 +68,8 @@ def test_no_site_may_frame_the_staff_desk(client: TestClient) -> None:
 
 
 def test_frame_ancestors_cannot_smuggle_other_directives() -> None:
-    for hostile in ("'self'; script-src *", "https://a.example.jp\r\nSet-Cookie: x=1", "https://a.example.jp, *"):
+    for hostile in ("'self'; script-src *", "https://a.example.jp\r\nSet-Cookie: x=1",
+                    "https://a.example.jp, *"):
         with pytest.raises(ValidationError, match="frame_ancestors"):
             Settings(frame_ancestors=hostile)
 
@@ -99,10 +101,12 @@ def test_api_docs_page_allows_only_its_own_inline_script(client: TestClient) -> 
     [inline] = re.findall(r"<script>(.*?)</script>", docs.text, re.S)
     digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
     policy = directives(docs)
-    assert f"'sha256-{digest}'" in policy["script-src"] and "unsafe-inline" not in docs.headers["content-security-policy"]
+    assert f"'sha256-{digest}'" in policy["script-src"] and "unsafe-inline" not in docs.headers[
+        "content-security-policy"]
     assert policy["frame-ancestors"] == CITY_DOMAINS
     assert "https://" not in policy["script-src"] + policy["style-src"], "the docs load nothing from a CDN"
-    assert "cdn" not in docs.text and client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+    assert "cdn" not in docs.text and client.get(
+        "/static-offline-docs/swagger-ui-bundle.js").status_code == 200
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +117,7 @@ def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 WATCH = """window.__violations = [];
-document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"""
+document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"""  # noqa: E501 (a script kept as it runs)
 
 
 def watched_page(browser):  # type: ignore[no-untyped-def]
@@ -122,7 +126,8 @@ def watched_page(browser):  # type: ignore[no-untyped-def]
     context.add_init_script(WATCH)
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on("console", lambda message: errors.append(message.text)
+            if "Content Security Policy" in message.text else None)
     return context, page, errors
 
 
@@ -130,7 +135,8 @@ def chat(page, text: str) -> str:  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="お問い合わせチャット").click()
     page.get_by_label("質問を入力").fill(text)
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelectorAll('.mg-bot').length >= 2 && !document.querySelector('.mg-typing')")
+    page.wait_for_function("() => document.querySelectorAll('.mg-bot').length >= 2 && "
+                           "!document.querySelector('.mg-typing')")
     return page.locator(".mg-bot").last.inner_text()
 
 
@@ -138,10 +144,13 @@ def test_demo_page_and_widget_run_without_a_csp_violation(browser, server: str) 
     context, page, errors = watched_page(browser)
     page.goto(server + "/")
     assert "偶数月" in chat(page, "児童手当はいつ振り込まれる？")
-    assert page.locator(".mg-launch").evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 78, 162)"
+    assert page.locator(".mg-launch").evaluate("e => getComputedStyle(e).backgroundColor") == ("rgb(11, 78, "
+                                                                                               "162)")
     assert page.evaluate("window.__violations") == [] and errors == []
-    page.evaluate("document.head.appendChild(Object.assign(document.createElement('style'), {textContent: 'p{}'}))")
-    page.wait_for_function("() => window.__violations.length > 0")  # the watch itself works: inline style is refused
+    page.evaluate("document.head.appendChild(Object.assign(document.createElement('style'), "
+                  "{textContent: 'p{}'}))")
+    # the watch itself works: inline style is refused
+    page.wait_for_function("() => window.__violations.length > 0")
     context.close()
 
 
@@ -149,9 +158,10 @@ def test_demo_page_and_widget_run_without_a_csp_violation(browser, server: str) 
 def city_page(server: str) -> Iterator[str]:
     """A city's own page on another origin, with its own strict CSP that allows our origin."""
     page = (f'<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>市</title></head><body>'
-            f'<h1>みなと市</h1><script src="{server}/widget.js" data-city="みなと市" data-color="#006400"></script>'
-            f'</body></html>').encode()
-    policy = f"default-src 'self'; script-src 'self' {server}; style-src 'self' {server}; connect-src {server}"
+            f'<h1>みなと市</h1><script src="{server}/widget.js" data-city="みなと市" '
+            f'data-color="#006400"></script></body></html>').encode()
+    policy = (f"default-src 'self'; script-src 'self' {server}; style-src 'self' {server}; "
+              f"connect-src {server}")
 
     class CityPage(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
@@ -181,18 +191,22 @@ def test_widget_is_styled_on_a_strict_city_page_that_allows_our_origin(browser, 
     context.close()
 
 
-def test_widget_on_a_listed_city_site_may_call_the_api_and_others_may_not(sample_index_dir: Path, tmp_path: Path) -> None:
+def test_widget_on_a_listed_city_site_may_call_the_api_and_others_may_not(
+        sample_index_dir: Path, tmp_path: Path) -> None:
     settings = Settings(index_dir=sample_index_dir, widget_origins=["https://www.city.example.jp"],
                         database_url=f"sqlite:///{tmp_path / 'store.db'}")
     with TestClient(create_app(settings)) as client:
-        preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
-        allowed = client.options("/api/v1/ask", headers={"Origin": "https://www.city.example.jp", **preflight})
+        preflight = {"Access-Control-Request-Method": "POST",
+                     "Access-Control-Request-Headers": "content-type"}
+        allowed = client.options("/api/v1/ask",
+                                 headers={"Origin": "https://www.city.example.jp", **preflight})
         assert allowed.headers["access-control-allow-origin"] == "https://www.city.example.jp"
         refused = client.options("/api/v1/ask", headers={"Origin": "https://evil.example", **preflight})
         assert "access-control-allow-origin" not in refused.headers
 
 
-def test_an_unexpected_failure_is_the_json_500_with_the_security_headers(sample_index_dir: Path, tmp_path: Path) -> None:
+def test_an_unexpected_failure_is_the_json_500_with_the_security_headers(
+        sample_index_dir: Path, tmp_path: Path) -> None:
     app = create_app(settings(sample_index_dir, tmp_path / "store.db"))
 
     def broken() -> None:

@@ -46,7 +46,8 @@ def test_mention_is_answered_in_its_thread_with_blocks(slack: TestClient, record
     assert response.status_code == 200
     [reply] = thread_posts(recorder, ts)
     assert reply["channel"] == "C0GENERAL" and reply["blocks"]
-    assert any(s in json.dumps(reply, ensure_ascii=False) for s in STAFF_TEXTS), "staff should get staff rules"
+    assert any(s in json.dumps(reply, ensure_ascii=False)
+               for s in STAFF_TEXTS), "staff should get staff rules"
 
 
 def test_members_of_other_workspaces_are_residents(slack: TestClient, recorder: Recorder) -> None:
@@ -87,7 +88,8 @@ def test_without_user_team_slack_is_asked_and_guests_and_strangers_are_residents
 def test_a_faq_command_from_a_guest_of_the_staff_workspace_gets_a_resident_answer(
         slack: TestClient, recorder: Recorder) -> None:
     seen = len(recorder.requests)
-    form = urlencode({"command": "/faq", "text": "年休の繰越は何日まで？", "team_id": STAFF_TEAM, "channel_id": "C0GUESTS",
+    form = urlencode({"command": "/faq", "text": "年休の繰越は何日まで？", "team_id": STAFF_TEAM,
+                      "channel_id": "C0GUESTS",
                       "user_id": GUEST_USER, "user_name": "guest", "response_url": recorder.url + "/respond",
                       "trigger_id": "1.2.4", "token": "x", "api_app_id": "A1"})
     assert post(slack, form, "application/x-www-form-urlencoded").status_code == 200
@@ -100,9 +102,11 @@ def test_a_faq_command_from_a_guest_of_the_staff_workspace_gets_a_resident_answe
 
 
 @pytest.mark.parametrize(("secret", "age"), [("wrong-secret", 0), (SECRET, 6 * 60)])
-def test_forged_and_stale_requests_are_rejected(slack: TestClient, recorder: Recorder, secret: str, age: int) -> None:
+def test_forged_and_stale_requests_are_rejected(slack: TestClient, recorder: Recorder, secret: str,
+                                                age: int) -> None:
     payload, ts = mention("住民票の写し")
-    response = post(slack, json.dumps(payload, ensure_ascii=False), "application/json", secret=secret, age=age)
+    response = post(slack, json.dumps(payload, ensure_ascii=False), "application/json", secret=secret,
+                    age=age)
     assert response.status_code == 401
     time.sleep(0.5)
     assert not [r for r in recorder.requests if sent_field(r.body, "thread_ts") == ts]
@@ -119,7 +123,8 @@ def test_retried_event_is_answered_once(slack: TestClient, recorder: Recorder) -
 
 
 def test_faq_command_acks_and_answers_in_a_thread(slack: TestClient, recorder: Recorder) -> None:
-    form = urlencode({"command": "/faq", "text": "夏季休暇はいつ取れる？", "team_id": STAFF_TEAM, "channel_id": "C0GENERAL",
+    form = urlencode({"command": "/faq", "text": "夏季休暇はいつ取れる？", "team_id": STAFF_TEAM,
+                      "channel_id": "C0GENERAL",
                       "user_id": "U123", "user_name": "minato", "response_url": recorder.url + "/respond",
                       "trigger_id": "1.2.3", "token": "x", "api_app_id": "A1"})
     response = post(slack, form, "application/x-www-form-urlencoded")
@@ -145,7 +150,8 @@ def question_ts(recorder: Recorder, question: dict) -> str:
     """The ts the recorder gave the question's own post (the thread every answer must go to)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        threaded = [r.body for r in recorder.requests if "chat.postMessage" in r.path and sent_field(r.body, "thread_ts")
+        threaded = [r.body for r in recorder.requests if "chat.postMessage" in r.path
+                    and sent_field(r.body, "thread_ts")
                     and "夏季休暇" in json.dumps(r.body, ensure_ascii=False)]
         if threaded:
             return str(threaded[-1]["thread_ts"])
@@ -159,12 +165,13 @@ def test_choice_button_answers_in_the_same_thread(slack: TestClient, recorder: R
     [clarify] = thread_posts(recorder, ts)
     actions = next(b for b in clarify["blocks"] if b["type"] == "actions")["elements"]
     assert actions[-1]["value"] == "none" and len(actions) >= 3
-    click = {"type": "block_actions", "team": {"id": OTHER_TEAM}, "user": {"id": OTHER_USER}, "api_app_id": "A1",
-             "token": "x", "trigger_id": "1.2", "channel": {"id": "C0GENERAL"},
+    click = {"type": "block_actions", "team": {"id": OTHER_TEAM}, "user": {"id": OTHER_USER},
+             "api_app_id": "A1", "token": "x", "trigger_id": "1.2", "channel": {"id": "C0GENERAL"},
              "message": {"ts": "999.000", "thread_ts": ts, "text": "", "type": "message"},
-             "actions": [{"type": "button", "action_id": actions[0]["action_id"], "value": actions[0]["value"],
-                          "block_id": "b", "action_ts": "1"}]}
-    response = post(slack, urlencode({"payload": json.dumps(click, ensure_ascii=False)}), "application/x-www-form-urlencoded")
+             "actions": [{"type": "button", "action_id": actions[0]["action_id"],
+                          "value": actions[0]["value"], "block_id": "b", "action_ts": "1"}]}
+    response = post(slack, urlencode({"payload": json.dumps(click, ensure_ascii=False)}),
+                    "application/x-www-form-urlencoded")
     assert response.status_code == 200
     answers = thread_posts(recorder, ts, count=2)
     assert len(answers) == 2 and any(b["type"] == "context" for b in answers[-1]["blocks"])
@@ -175,14 +182,16 @@ def click(team: str, ts: str, action_id: str, value: str, user: str = STAFF_USER
     payload = {"type": "block_actions", "team": {"id": team}, "user": {"id": user}, "api_app_id": "A1",
                "token": "x", "trigger_id": "1.2", "channel": {"id": "C0GENERAL"},
                "message": {"ts": "999.002", "thread_ts": ts, "text": "", "type": "message"},
-               "actions": [{"type": "button", "action_id": action_id, "value": value, "block_id": "b", "action_ts": "1"}]}
+               "actions": [{"type": "button", "action_id": action_id, "value": value, "block_id": "b",
+                            "action_ts": "1"}]}
     return urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
 
 
 def wait_for_rows(store_url: str, model: type, found: object, count: int = 1) -> list:  # noqa: F811
     """Rows of `model` for which `found(row)` holds, waiting for the lazy listener to store them."""
     deadline = time.monotonic() + 20
-    while len(matching := [r for r in rows(store_url, model) if found(r)]) < count and time.monotonic() < deadline:
+    while len(matching := [r for r in rows(store_url, model)
+                           if found(r)]) < count and time.monotonic() < deadline:
         time.sleep(0.1)
     return matching
 
@@ -196,12 +205,14 @@ def test_mention_clarify_click_and_escalation_are_all_stored(slack: TestClient, 
     post(slack, click(OTHER_TEAM, ts, buttons[0]["action_id"], buttons[0]["value"], OTHER_USER),
          "application/x-www-form-urlencoded")
     assert len(thread_posts(recorder, ts, count=2)) == 2
-    [conversation] = wait_for_rows(store_url, Conversation, lambda c: c.id.startswith("slack:") and c.id.endswith(ts))
+    [conversation] = wait_for_rows(store_url, Conversation,
+                                   lambda c: c.id.startswith("slack:") and c.id.endswith(ts))
     assert len(wait_for_rows(store_url, Turn, lambda t: t.conversation_id == conversation.id, 2)) == 2
     handover, handover_ts = mention("担当者と話したい")
     post(slack, json.dumps(handover, ensure_ascii=False), "application/json")
     assert "担当者" in thread_posts(recorder, handover_ts)[0]["text"]
-    assert wait_for_rows(store_url, Escalation, lambda e: e.channel == "slack" and e.conversation_id.endswith(handover_ts))
+    assert wait_for_rows(store_url, Escalation,
+                         lambda e: e.channel == "slack" and e.conversation_id.endswith(handover_ts))
     assert slack.get("/healthz").json()["set_aside"] == 0
 
 
@@ -239,8 +250,8 @@ def test_direct_message_is_answered_and_bot_echoes_are_ignored(slack: TestClient
     ts = f"{time.time():.6f}"
     dm = {"token": "x", "team_id": STAFF_TEAM, "api_app_id": "A1", "type": "event_callback",
           "event_id": f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()),
-          "event": {"type": "message", "channel_type": "im", "user": "U123", "text": "旅費の精算期限は？", "ts": ts,
-                    "channel": "D0DM"}}
+          "event": {"type": "message", "channel_type": "im", "user": "U123", "text": "旅費の精算期限は？",
+                    "ts": ts, "channel": "D0DM"}}
     assert post(slack, json.dumps(dm, ensure_ascii=False), "application/json").status_code == 200
     assert thread_posts(recorder, ts)
     echo_ts = f"{time.time():.6f}"
@@ -257,12 +268,13 @@ def test_thumbs_down_button_is_stored_and_acknowledged(slack: TestClient, record
     [answer] = thread_posts(recorder, ts)
     votes = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"]
     down = next(v for v in votes if v["action_id"] == "feedback_down")
-    click = {"type": "block_actions", "team": {"id": OTHER_TEAM}, "user": {"id": OTHER_USER}, "api_app_id": "A1",
-             "token": "x", "trigger_id": "1.2", "channel": {"id": "C0GENERAL"},
+    click = {"type": "block_actions", "team": {"id": OTHER_TEAM}, "user": {"id": OTHER_USER},
+             "api_app_id": "A1", "token": "x", "trigger_id": "1.2", "channel": {"id": "C0GENERAL"},
              "message": {"ts": "999.001", "thread_ts": ts, "text": "", "type": "message"},
-             "actions": [{"type": "button", "action_id": "feedback_down", "value": down["value"], "block_id": "b",
-                          "action_ts": "1"}]}
-    assert post(slack, urlencode({"payload": json.dumps(click)}), "application/x-www-form-urlencoded").status_code == 200
+             "actions": [{"type": "button", "action_id": "feedback_down", "value": down["value"],
+                          "block_id": "b", "action_ts": "1"}]}
+    assert post(slack, urlencode({"payload": json.dumps(click)}),
+                "application/x-www-form-urlencoded").status_code == 200
     replies = thread_posts(recorder, ts, count=2)
     assert "評価ありがとうございます" in replies[-1]["text"]
 
@@ -290,7 +302,8 @@ def socket_mode_slack(envelope: dict, index_dir: Path,
         recorder = Recorder().start()
         recorder.overrides["/api/apps.connections.open"] = {"ok": True, "url": f"ws://127.0.0.1:{port}/"}
         settings = Settings(index_dir=index_dir, slack_bot_token="xoxb-test", slack_app_token="xapp-test",
-                            slack_mode="socket", slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
+                            slack_mode="socket", slack_api_base=recorder.url + "/api/",
+                            slack_staff_teams=[STAFF_TEAM],
                             database_url=f"sqlite:///{tmp_path / 'store.db'}", data_dir=tmp_path / "data")
         try:
             yield settings, recorder, acks
@@ -402,7 +415,8 @@ def test_socket_mode_answers_from_a_version_published_while_it_runs(tmp_path: Pa
 
 
 GARBAGE = [("{not json", "application/json"), ("null", "application/json"), ("[1]", "application/json"),
-           ("[" * 5000 + "]" * 5000, "application/json"), ("payload=%7Bbad", "application/x-www-form-urlencoded"),
+           ("[" * 5000 + "]" * 5000, "application/json"),
+           ("payload=%7Bbad", "application/x-www-form-urlencoded"),
            ("payload=null", "application/x-www-form-urlencoded"), ("\xff\xfe", "application/json")]
 
 

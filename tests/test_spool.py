@@ -19,13 +19,15 @@ from testing.database import STORES, postgres_schema_url
 
 @pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConversationStore]:
-    urls = postgres_schema_url() if request.param == "postgresql" else iter([f"sqlite:///{tmp_path / 'm.db'}"])
+    urls = (postgres_schema_url() if request.param == "postgresql"
+            else iter([f"sqlite:///{tmp_path / 'm.db'}"]))
     for url in urls:
         yield ConversationStore(url).migrate()
 
 
 def turn(conversation: str, channel: str = "web") -> TurnFacts:
-    return TurnFacts(conversation_id=conversation, channel=channel, audience="resident", question="粗大ごみの出し方",
+    return TurnFacts(conversation_id=conversation, channel=channel, audience="resident",
+                     question="粗大ごみの出し方",
                      normalised="粗大ごみ 出す", intent="question", decision="answer", confidence=0.9)
 
 
@@ -56,14 +58,16 @@ def test_a_turn_replayed_again_after_a_crash_before_its_row_was_deleted_is_store
     with closing(sqlite3.connect(tmp_path / "spool.sqlite3")) as live:
         live.backup(before_replay)
     assert spool.replay(store) == 1
-    with closing(sqlite3.connect(tmp_path / "spool.sqlite3")) as live:  # as if killed between commit and delete
+    # as if killed between commit and delete
+    with closing(sqlite3.connect(tmp_path / "spool.sqlite3")) as live:
         before_replay.backup(live)
     assert spool.pending() == 1
     spool.replay(store)
     assert spool.pending() == 0 and len(store.export(["spool-crash"])[0]["turns"]) == 1
 
 
-def test_rows_of_another_city_in_the_same_file_are_left_to_that_city(store: ConversationStore, tmp_path: Path) -> None:
+def test_rows_of_another_city_in_the_same_file_are_left_to_that_city(store: ConversationStore,
+                                                                     tmp_path: Path) -> None:
     alpha, beta = Spool(tmp_path / "shared.sqlite3", "alpha"), Spool(tmp_path / "shared.sqlite3", "beta")
     alpha.keep(turn("spool-alpha"))
     assert beta.replay(store) == 0 and alpha.pending() == 1 and beta.pending() == 0

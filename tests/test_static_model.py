@@ -28,11 +28,13 @@ from knowledge.sources import load_sources
 
 pytestmark = pytest.mark.integration
 
-ODD = ["", "？？？", "住民票", "転入", "ｓｏｆａを捨てたい", "a" * 5000, "住民票\n印鑑登録\n\nマイナンバー", "ＡＢＣ　ｘｙｚ １２３", "🐈‍⬛と🍣"]
+ODD = ["", "？？？", "住民票", "転入", "ｓｏｆａを捨てたい", "a" * 5000, "住民票\n印鑑登録\n\nマイナンバー",
+       "ＡＢＣ　ｘｙｚ １２３", "🐈‍⬛と🍣"]
 
 
 def thousand_texts() -> list[str]:
-    """What a model meets: residents' questions, the city's questions, paraphrases and answer lines, odd input."""
+    """What a model meets: residents' questions, the city's questions, paraphrases and answer lines, odd
+    input."""
     texts = ODD + [q.text for q in read_labelled(PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl")]
     for record in load_sources([PACKAGE_DIR / "samples" / "minato"]).records:
         texts += [record.question, *record.paraphrases, *record.answer.splitlines()]
@@ -59,7 +61,8 @@ def test_the_default_model_runs_in_numpy_with_sentence_transformers_vectors(mode
 
 
 def static_embedding_dir(folder: Path, texts: list[str]) -> Path:
-    """A StaticEmbedding + Normalize directory, saved by sentence-transformers from a tokenizer trained here."""
+    """A StaticEmbedding + Normalize directory, saved by sentence-transformers from a tokenizer trained
+    here."""
     import torch
     from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
@@ -68,7 +71,8 @@ def static_embedding_dir(folder: Path, texts: list[str]) -> Path:
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
     tokenizer.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=800, special_tokens=["[UNK]"]))
     torch.manual_seed(20261203)
-    model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=48), Normalize()], device="cpu")
+    model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=48), Normalize()],
+                                device="cpu")
     model.save(str(folder))
     return folder
 

@@ -1,5 +1,6 @@
 """Every worker migrates the store when it starts; a database already at the newest migration is only read, so
-alembic and the migration scripts stay out of the workers, while an older database is still brought up to date."""
+alembic and the migration scripts stay out of the workers, while an older database is still brought up to
+date."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def test_a_database_at_the_newest_migration_is_not_handed_to_alembic_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     upgrades: list[str] = []
     real_upgrade = command.upgrade
-    monkeypatch.setattr(command, "upgrade", lambda config, to: (upgrades.append(to), real_upgrade(config, to)))
+    monkeypatch.setattr(command, "upgrade",
+                        lambda config, to: (upgrades.append(to), real_upgrade(config, to)))
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     try:
         migrate(engine)

@@ -18,7 +18,8 @@ from testing.live_index import copy_index, sample_settings
 
 pytestmark = pytest.mark.integration
 
-KANA_QUESTIONS = {"じどうてあて": "児童手当", "じゅうみんひょうのうつし": "住民票の写し", "そだいごみ": "粗大ごみ"}
+KANA_QUESTIONS = {"じどうてあて": "児童手当", "じゅうみんひょうのうつし": "住民票の写し",
+                  "そだいごみ": "粗大ごみ"}
 
 
 def forbid_sudachi_in_kana(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,7 +44,8 @@ def test_a_loaded_index_takes_its_kana_readings_from_the_version_not_from_sudach
         runtime = load_runtime(sample_settings(sample_index_dir))
     index = runtime.index
     read_now = KanaReadings.of((r.question for r in index.records), index.lexical["answer"])
-    assert list(runtime.retriever.kana.words.items()) == list(read_now.words.items()), "same words, same order"
+    assert list(runtime.retriever.kana.words.items()) == list(read_now.words.items()), ("same words, "
+                                                                                        "same order")
     assert runtime.retriever.kana.inflected == read_now.inflected
     for kana, kanji in KANA_QUESTIONS.items():
         assert runtime.retriever.kana.rewrite(kana) == kanji

@@ -39,7 +39,8 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
-def cities(stores: dict[str, str], tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> dict[str, object]:
+def cities(stores: dict[str, str], tmp_path_factory: pytest.TempPathFactory,
+           model_cache: Path) -> dict[str, object]:
     """How the server finds its cities: the tenants file on SQLite; on PostgreSQL the registry in the server's
     database, the file deleted once imported, so that PostgreSQL is the only state the server reads."""
     path = write_city(tmp_path_factory.mktemp("tenants"), stores)
@@ -51,15 +52,18 @@ def cities(stores: dict[str, str], tmp_path_factory: pytest.TempPathFactory, mod
         assert imported.exit_code == 0 and "2 cities (asahi, kawase)" in imported.output, imported.output
         path.unlink()
         found = {"tenants_from_database": True, "database_url": stores["server"]}
-    env |= {"MADOGUCHI_TENANTS_FILE": str(path)} if path.exists() else {"MADOGUCHI_TENANTS_FROM_DATABASE": "true"}
+    env |= {"MADOGUCHI_TENANTS_FILE": str(path)} if path.exists() else {
+        "MADOGUCHI_TENANTS_FROM_DATABASE": "true"}
     built = CliRunner().invoke(cli_app, ["tenants", "build"], env=env)
     assert built.exit_code == 0, built.output
     assert "asahi: index" in built.output and "shared entries this city overrides: P002)" in built.output
-    assert "shared entries this city overrides: none)" in built.output and "problem" not in built.output.lower()
+    assert ("shared entries this city overrides: none)" in built.output
+            and "problem" not in built.output.lower())
     for key in HOSTS:
         add = ["desk", "user", "add", f"{key}-admin", "--role", "admin", "--password-stdin"]
         made = CliRunner().invoke(cli_app, add, input=PASSWORD + "\n",
-                                  env={"MADOGUCHI_DATABASE_URL": stores[key], "MADOGUCHI_DATA_DIR": str(model_cache)})
+                                  env={"MADOGUCHI_DATABASE_URL": stores[key],
+                                       "MADOGUCHI_DATA_DIR": str(model_cache)})
         assert made.exit_code == 0, made.output
     return found
 
@@ -89,13 +93,15 @@ def signed_in(server: object, key: str, name: str) -> TestClient:
     browser = city(server, key)
     token = CSRF.search(browser.get("/desk/login").text)
     assert token
-    browser.post("/desk/login", data={"username": name, "password": PASSWORD, "csrf": token.group(1), "next": "/desk"})
+    browser.post("/desk/login",
+                 data={"username": name, "password": PASSWORD, "csrf": token.group(1), "next": "/desk"})
     return browser
 
 
 def test_a_city_answers_its_own_faq_and_the_shared_layer(server: object) -> None:
     assert ask(server, "asahi", "粗大ごみの申し込み方法を教えてください。")["answer"]["id"] == "A001"
-    assert ask(server, "asahi", "マイナンバーカードを申請するにはどうすればよいですか。")["answer"]["id"] == "P001"
+    assert ask(server, "asahi",
+               "マイナンバーカードを申請するにはどうすればよいですか。")["answer"]["id"] == "P001"
     assert ask(server, "kawase", "犬の登録はどこでできますか。")["answer"]["id"] == "K001"
     assert ask(server, "kawase", "運転免許証の住所変更はどこでできますか。")["answer"]["id"] == "P003"
 
@@ -182,7 +188,8 @@ def test_the_registry_keeps_each_imported_list_and_refuses_a_broken_one(tmp_path
         assert isinstance(empty.exception, ConfigurationError) and "registry" in str(empty.exception)
         path = write_city(tmp_path, {key: f"sqlite:///{tmp_path / key}.db" for key in HOSTS})
         assert CliRunner().invoke(cli_app, ["tenants", "import", str(path)], env=env).exit_code == 0
-        path.write_text(path.read_text(encoding="utf-8").replace(THEMES["kawase"][0], "green"), encoding="utf-8")
+        path.write_text(path.read_text(encoding="utf-8").replace(THEMES["kawase"][0], "green"),
+                        encoding="utf-8")
         broken = CliRunner().invoke(cli_app, ["tenants", "import", str(path)], env=env)
         assert 'tenant "kawase" field theme.color' in str(broken.exception)
         path.unlink()
@@ -191,15 +198,16 @@ def test_the_registry_keeps_each_imported_list_and_refuses_a_broken_one(tmp_path
     finally:
         next(schema, None)
     assert listed.exit_code == 0 and "あさひ市" in listed.output and "かわせ市" in listed.output
-    assert history.exit_code == 0 and history.output.count("asahi kawase") == 1  # the broken file left no revision
+    # the broken file left no revision
+    assert history.exit_code == 0 and history.output.count("asahi kawase") == 1
 
 
 def test_a_server_reading_the_registry_follows_cities_added_changed_and_removed(
         tmp_path: Path, model_cache: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = write_city(tmp_path, {key: f"sqlite:///{tmp_path / key}.db" for key in HOSTS})
     head, asahi_block, kawase_block = re.split(r"(?=  - id: )", path.read_text(encoding="utf-8"))
-    env = {"MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'server.db'}", "MADOGUCHI_DATA_DIR": str(model_cache),
-           "MADOGUCHI_TENANTS_FROM_DATABASE": "true"}
+    env = {"MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'server.db'}",
+           "MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_TENANTS_FROM_DATABASE": "true"}
 
     def store(*blocks: str) -> None:
         path.write_text(head + "".join(blocks), encoding="utf-8")
@@ -210,8 +218,8 @@ def test_a_server_reading_the_registry_follows_cities_added_changed_and_removed(
 
     store(asahi_block)
     assert CliRunner().invoke(cli_app, ["tenants", "build"], env=env).exit_code == 0
-    settings = Settings(tenants_from_database=True, database_url=env["MADOGUCHI_DATABASE_URL"], data_dir=model_cache,
-                        tenants_poll_seconds=0.1, index_poll_seconds=0)
+    settings = Settings(tenants_from_database=True, database_url=env["MADOGUCHI_DATABASE_URL"],
+                        data_dir=model_cache, tenants_poll_seconds=0.1, index_poll_seconds=0)
     application = create_tenants_app(settings)
     with TestClient(application):
         assert status("asahi") == 200 and status("kawase") == 404

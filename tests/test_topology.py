@@ -37,7 +37,8 @@ def keep_asking(base: str, stop: threading.Event, outcomes: Counter) -> None:
     with httpx.Client(base_url=base, timeout=30) as client:
         while not stop.is_set():
             try:
-                status = client.post("/api/v1/ask", json={"session_id": uuid.uuid4().hex, "text": "粗大ごみの出し方"}).status_code
+                status = client.post("/api/v1/ask", json={"session_id": uuid.uuid4().hex,
+                                                          "text": "粗大ごみの出し方"}).status_code
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
             outcomes[status] += 1
@@ -53,7 +54,8 @@ def test_reindex_under_load_on_two_workers_fails_no_request(sample_index_dir: Pa
     before = (index_dir / "CURRENT").read_text(encoding="utf-8")
     env = {**os.environ, "MADOGUCHI_INDEX_DIR": str(index_dir), "MADOGUCHI_DATA_DIR": str(model_cache),
            "MADOGUCHI_DATABASE_URL": database, "MADOGUCHI_REDIS_URL": redis_service,
-           "MADOGUCHI_REDIS_PREFIX": f"madoguchi-test-{uuid.uuid4().hex[:8]}:", "MADOGUCHI_INDEX_POLL_SECONDS": "1",
+           "MADOGUCHI_REDIS_PREFIX": f"madoguchi-test-{uuid.uuid4().hex[:8]}:",
+           "MADOGUCHI_INDEX_POLL_SECONDS": "1",
            "MADOGUCHI_RATE_PER_ADDRESS": "100000", "MADOGUCHI_RATE_PER_SESSION": "1000"}
     port = free_port()
     server = start_server({**env, "MADOGUCHI_WORKERS": "2"}, port)
@@ -64,7 +66,8 @@ def test_reindex_under_load_on_two_workers_fails_no_request(sample_index_dir: Pa
             asker.start()
         time.sleep(2)
         build = subprocess.run([sys.executable, "-m", "channels.cli", "index", "build", str(SAMPLE_CITY),
-                                str(tmp_path / "new.csv")], env=env, capture_output=True, text=True, timeout=300)
+                                str(tmp_path / "new.csv")], env=env, capture_output=True, text=True,
+                               timeout=300)
         assert build.returncode == 0, build.stderr[-2000:]
         unchanged = (index_dir / "CURRENT").read_text(encoding="utf-8") == before
         assert unchanged, "the new version must be named in PostgreSQL, not in the directory"
@@ -73,8 +76,10 @@ def test_reindex_under_load_on_two_workers_fails_no_request(sample_index_dir: Pa
         for asker in askers:
             asker.join()
         assert set(outcomes) == {200} and outcomes[200] > 20, outcomes
-        answers = [httpx.post(f"{base}/api/v1/ask", json={"text": QUESTION}, timeout=30).json() for _ in range(12)]
-        assert all(a.get("answer", {}).get("id") == "T001" for a in answers), "a worker did not pick up the new version"
+        answers = [httpx.post(f"{base}/api/v1/ask", json={"text": QUESTION}, timeout=30).json()
+                   for _ in range(12)]
+        assert all(a.get("answer", {}).get("id") == "T001"
+                   for a in answers), "a worker did not pick up the new version"
     finally:
         stop.set()
         server.send_signal(signal.SIGTERM)

@@ -24,12 +24,14 @@ from testing.recorder import Recorder
 pytestmark = pytest.mark.integration
 
 DATA = Path(__file__).parent / "data"
-PHRASINGS = [json.loads(line) for line in (DATA / "urgent_phrasings.jsonl").read_text(encoding="utf-8").splitlines()]
+PHRASINGS = [json.loads(line)
+             for line in (DATA / "urgent_phrasings.jsonl").read_text(encoding="utf-8").splitlines()]
 LABELLED = [SAMPLE_CITY.parent / "labelled" / "minato.jsonl", DATA / "unseen_questions.jsonl"]
 
 
 def questions(*files: Path) -> list[str]:
-    return [json.loads(line)["text"] for path in files for line in path.read_text(encoding="utf-8").splitlines()]
+    return [json.loads(line)["text"] for path in files
+            for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +123,13 @@ def test_a_city_file_without_numbers_is_refused_with_its_name(tmp_path: Path) ->
 
 
 @pytest.fixture(scope="module")
-def line(sample_index_dir: Path, recorder: Recorder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def line(sample_index_dir: Path, recorder: Recorder,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("urgent-line")
-    settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{folder / 'store.db'}", data_dir=folder,
-                        line_channel_secret=SECRET, line_channel_access_token="line-token", line_api_base=recorder.url)
+    settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{folder / 'store.db'}",
+                        data_dir=folder,
+                        line_channel_secret=SECRET, line_channel_access_token="line-token",
+                        line_api_base=recorder.url)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

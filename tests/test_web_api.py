@@ -82,28 +82,33 @@ def test_escalation_is_stored_and_takes_contact_details(client: TestClient, stor
     assert sent.status_code == 204
     [stored] = [e for e in rows(store_url, Escalation) if e.id == escalation["id"]]
     assert (stored.contact_email, stored.preferred_reply) == ("taro@example.jp", "email")
-    assert client.post(url, json={"session_id": "someone-else-01", "email": "a@b.jp", "preferred": "email"}).status_code == 404
+    assert client.post(url, json={"session_id": "someone-else-01", "email": "a@b.jp",
+                                  "preferred": "email"}).status_code == 404
     assert client.post(url, json={"session_id": session, "preferred": "phone"}).status_code == 422
 
 
 def test_feedback_is_stored_for_the_sessions_turn(client: TestClient, store_url: str) -> None:
     reply = ask(client, "粗大ごみの出し方")
-    sent = client.post("/api/v1/feedback", json={"session_id": SESSION, "turn_id": reply["turn_id"], "helpful": False,
-                                                 "comment": "電話は090-0000-1111です"})
+    sent = client.post("/api/v1/feedback",
+                       json={"session_id": SESSION, "turn_id": reply["turn_id"], "helpful": False,
+                             "comment": "電話は090-0000-1111です"})
     assert sent.status_code == 204
     [stored] = [f for f in rows(store_url, Feedback) if f.turn_id == reply["turn_id"]]
     assert stored.helpful is False and "090" not in stored.comment
-    other = client.post("/api/v1/feedback", json={"session_id": "another-session", "turn_id": reply["turn_id"],
-                                                  "helpful": True})
+    other = client.post("/api/v1/feedback",
+                        json={"session_id": "another-session", "turn_id": reply["turn_id"],
+                              "helpful": True})
     assert other.status_code == 404
 
 
 @pytest.mark.parametrize(("body", "status"), [
     (b"not json", 422), (b'{"text": 5}', 422), (b'{"text": "a", "surprise": 1}', 422), (b'[]', 422),
-    (b'{"text": "   "}', 422), ('{"text": "' + "あ" * 600 + '"}', 422), (b"{}", 422), (b'{"text": "a", "session_id": "../x"}', 422),
+    (b'{"text": "   "}', 422), ('{"text": "' + "あ" * 600 + '"}', 422), (b"{}", 422),
+    (b'{"text": "a", "session_id": "../x"}', 422),
     (b'{"text": "\\ud800"}', 422), ('{"text": "' + "x" * 20_000 + '"}', 413),
 ])
-def test_malformed_requests_get_a_4xx_in_one_shape(client: TestClient, body: bytes | str, status: int) -> None:
+def test_malformed_requests_get_a_4xx_in_one_shape(client: TestClient, body: bytes | str,
+                                                   status: int) -> None:
     response = client.post("/api/v1/ask", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == status, response.text
     payload = response.json()
@@ -111,9 +116,11 @@ def test_malformed_requests_get_a_4xx_in_one_shape(client: TestClient, body: byt
 
 
 def test_rate_limit_per_session_answers_429(sample_index_dir: Path, tmp_path: Path) -> None:
-    settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", rate_per_session=2)
+    settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+                        rate_per_session=2)
     with TestClient(create_app(settings)) as limited:
-        codes = [limited.post("/api/v1/ask", json={"text": "ごみ", "session_id": "busy-session-1"}).status_code
+        codes = [limited.post("/api/v1/ask", json={"text": "ごみ",
+                                                   "session_id": "busy-session-1"}).status_code
                  for _ in range(3)]
     assert codes == [200, 200, 429]
 
@@ -140,7 +147,8 @@ def test_two_first_messages_of_one_session_arriving_together_are_both_stored(sto
     reply = Answer(Decision.SMALLTALK, Intent.GREETING, 1.0, "こんにちは")
     conversation = f"web:{uuid.uuid4().hex}"
     with ThreadPoolExecutor(8) as pool:
-        turns = list(pool.map(lambda _: store.record_turn(conversation, "web", "resident", "やあ", "", reply), range(8)))
+        turns = list(pool.map(lambda _: store.record_turn(conversation, "web", "resident", "やあ", "", reply),
+                              range(8)))
     assert len({t.turn_id for t in turns}) == 8
     assert len([t for t in rows(store_url, Turn) if t.conversation_id == conversation]) == 8
     store.engine.dispose()

@@ -15,7 +15,8 @@ from knowledge.core.settings import SAMPLE_CITY, Settings
 from testing.browser import DOCS, needs_chromium, served
 from testing.widget import last_bot, open_and_ask
 
-PLANTED = "id,question,answer,department,contact\nXSS1,テスト用の危険な回答の確認,<script>window.__planted=1</script><b>太字</b> https://example.jp/a?b=1,検証課,内線 0000\n"
+PLANTED = ("id,question,answer,department,contact\nXSS1,テスト用の危険な回答の確"
+           "認,<script>window.__planted=1</script><b>太字</b> https://example.jp/a?b=1,検証課,内線 0000\n")
 
 pytestmark = needs_chromium
 
@@ -30,7 +31,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(folder: Path, model_cache: Path) -> Iterator[str]:
     """The sample city plus one planted hostile FAQ entry, served by uvicorn in a thread."""
     (folder / "planted.csv").write_text(PLANTED, encoding="utf-8")
-    settings = Settings(data_dir=model_cache, index_dir=folder / "index", sources=[SAMPLE_CITY, folder / "planted.csv"],
+    settings = Settings(data_dir=model_cache, index_dir=folder / "index",
+                        sources=[SAMPLE_CITY, folder / "planted.csv"],
                         database_url=f"sqlite:///{folder / 'store.db'}")
     build_from_settings(settings)
     with served(settings) as base:
@@ -84,7 +86,8 @@ def test_escalation_tells_what_happens_and_takes_a_contact(page) -> None:  # typ
     page.get_by_text("連絡先を受け付けました").wait_for()
 
 
-def test_agents_reply_appears_in_the_widget_when_the_resident_comes_back(page, folder: Path, server: str) -> None:  # type: ignore[no-untyped-def]
+def test_agents_reply_appears_in_the_widget_when_the_resident_comes_back(  # type: ignore[no-untyped-def]
+        page, folder: Path, server: str) -> None:
     open_and_ask(page, "担当者と話したい")
     assert "受付時間" in last_bot(page).inner_text()
     desk = EscalationDesk(ConversationStore(f"sqlite:///{folder / 'store.db'}"))
@@ -143,13 +146,14 @@ def _contrast(page, selector: str) -> float:  # type: ignore[no-untyped-def]
       let bg = s.backgroundColor, node = el;
       while (bg === 'rgba(0, 0, 0, 0)' && node.parentElement) { node = node.parentElement; bg = getComputedStyle(node).backgroundColor; }
       if (bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
-      const [a, b] = [lum(s.color), lum(bg)].sort((x, y) => y - x); return (a + 0.05) / (b + 0.05); }""", selector)
+      const [a, b] = [lum(s.color), lum(bg)].sort((x, y) => y - x); return (a + 0.05) / (b + 0.05); }""", selector)  # noqa: E501 (a script kept as it runs)
 
 
 def test_contrast_meets_wcag_aa(page) -> None:  # type: ignore[no-untyped-def]
     open_and_ask(page, "児童手当はいつ振り込まれる？")
     last_bot(page)
-    for selector in (".mg-launch", ".mg-head h2", ".mg-bot .mg-text", ".mg-meta", ".mg-msg a", ".mg-bar button"):
+    for selector in (".mg-launch", ".mg-head h2", ".mg-bot .mg-text", ".mg-meta", ".mg-msg a",
+                     ".mg-bar button"):
         assert _contrast(page, selector) >= 4.5, selector
 
 
@@ -164,8 +168,10 @@ def test_phone_width_and_200_percent_text(browser, server: str) -> None:  # type
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360
     if os.environ.get("UPDATE_SCREENSHOTS"):
         phone.screenshot(path=str(DOCS / "widget-phone.png"))
-    phone.evaluate("document.documentElement.style.fontSize = '200%'")  # CSSOM: our CSP refuses inline <style>
-    assert phone.get_by_label("質問を入力").is_visible() and phone.get_by_role("button", name="送信").is_visible()
+    # CSSOM: our CSP refuses inline <style>
+    phone.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert phone.get_by_label("質問を入力").is_visible() and phone.get_by_role(
+        "button", name="送信").is_visible()
     box = phone.locator(".mg-panel").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360
     context.close()
@@ -182,13 +188,16 @@ def test_desktop_screenshot(page, tmp_path: Path) -> None:  # type: ignore[no-un
 def test_messages_are_announced_and_theme_comes_from_the_script_tag(page) -> None:  # type: ignore[no-untyped-def]
     log = page.locator(".mg-log")
     assert (log.get_attribute("role"), log.get_attribute("aria-live")) == ("log", "polite")
-    assert page.locator(".mg-root").evaluate("e => getComputedStyle(e).getPropertyValue('--mg').trim()") == "#0b4ea2"
+    assert page.locator(".mg-root").evaluate(
+        "e => getComputedStyle(e).getPropertyValue('--mg').trim()") == "#0b4ea2"
     assert page.get_by_role("button", name="お問い合わせチャット").get_attribute("aria-expanded") == "false"
 
 
 def test_an_error_from_the_server_is_told_in_japanese_never_as_its_own_text(browser, folder: Path,  # type: ignore[no-untyped-def]
-                                                                             server: str, model_cache: Path) -> None:
-    settings = Settings(data_dir=model_cache, index_dir=folder / "index", database_url=f"sqlite:///{folder / 'limited.db'}",
+                                                                             server: str,
+                                                                            model_cache: Path) -> None:
+    settings = Settings(data_dir=model_cache, index_dir=folder / "index",
+                        database_url=f"sqlite:///{folder / 'limited.db'}",
                         city_dir=folder / "limited", rate_per_session=1)
     with served(settings) as base:
         context = browser.new_context(locale="ja-JP")

@@ -1,5 +1,5 @@
-"""A resident's whole conversation in real headless Chromium: typed numbers, every agent reply, reloads that keep
-the controls, the real question on hand-over, and the contact form asked for once."""
+"""A resident's whole conversation in real headless Chromium: typed numbers, every agent reply, reloads that
+keep the controls, the real question on hand-over, and the contact form asked for once."""
 
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ def test_every_agent_reply_reaches_the_widget_saying_which_question(page, folder
     reload(page, server)
     page.get_by_text("一つ目のご質問への回答です。").wait_for()
     agents.reply(second, "agent-sato", "マイナンバーカードの再発行は市民課へ。")
-    page.get_by_text("マイナンバーカードの再発行は市民課へ。").wait_for(timeout=25_000)  # the widget's next poll
+    # the widget's next poll
+    page.get_by_text("マイナンバーカードの再発行は市民課へ。").wait_for(timeout=25_000)
     answered = page.locator(".mg-bot").filter(has_text="マイナンバーカードの再発行は市民課へ。").inner_text()
     assert LOST in unicodedata.normalize("NFKC", answered) and "担当者からの回答" in answered
 
@@ -134,13 +135,14 @@ def test_contact_details_are_asked_for_once(page, folder: Path) -> None:  # type
 
 def test_the_page_has_an_icon(page, server: str) -> None:  # type: ignore[no-untyped-def]
     loaded = page.evaluate("""() => new Promise((done) => { const i = new Image(); i.onload = () => done(i.width);
-        i.onerror = () => done(0); i.src = '/favicon.ico'; })""")
+        i.onerror = () => done(0); i.src = '/favicon.ico'; })""")  # noqa: E501 (a script kept as it runs)
     assert loaded >= 16
 
 
 def test_a_reply_that_is_not_json_is_told_in_japanese(page) -> None:  # type: ignore[no-untyped-def]
     page.route("**/api/v1/ask", lambda route: route.fulfill(status=200, content_type="text/html",
-                                                            body="<html>Service Temporarily Unavailable</html>"))
+                                                            body="<html>Service Temporarily "
+                                                                 "Unavailable</html>"))
     open_and_ask(page, "児童手当はいつ振り込まれる？")
     told = last_bot(page).inner_text()
     assert "もう一度お試しください" in told

@@ -20,7 +20,8 @@ def page(browser, server: str):  # type: ignore[no-untyped-def]
     page.context.close()
 
 
-FOCUSED_MESSAGE = "() => { const a = document.activeElement; return a.classList.contains('mg-msg') ? a.innerText : null; }"
+FOCUSED_MESSAGE = ("() => { const a = document.activeElement; return a.classList.contains('mg-msg') ? "
+                   "a.innerText : null; }")
 
 
 def press_on(page, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +55,8 @@ def test_after_sending_the_contact_form_focus_lands_on_its_confirmation(page) ->
     page.keyboard.type("resident@example.jp")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelector('.mg-form') === null")
-    assert page.evaluate("() => document.activeElement.closest('.mg-msg') && document.activeElement.innerText") \
+    assert page.evaluate("() => document.activeElement.closest('.mg-msg') && "
+                         "document.activeElement.innerText") \
         == "連絡先を受け付けました。担当者から連絡します。"  # not the page (the form's field is gone)
 
 

@@ -1,4 +1,5 @@
-"""The widget's reading aids in real headless Chromium: ふりがな, やさしい日本語 and larger text, switched on and off."""
+"""The widget's reading aids in real headless Chromium: ふりがな, やさしい日本語 and larger text, switched on
+and off."""
 
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ def test_easy_japanese_shows_the_easy_answer_where_there_is_one(page) -> None:  
     easy = page.locator(".mg-bot").last.inner_text()
     assert "1年に6回" in easy and "偶数月" not in easy
     switch(page, "ふりがな")
-    page.wait_for_function("() => [...document.querySelectorAll('.mg-bot rt')].some(r => r.textContent === 'いちねん')")
+    page.wait_for_function("() => [...document.querySelectorAll('.mg-bot rt')].some(r => "
+                           "r.textContent === 'いちねん')")
     switch(page, "やさしい日本語")
     assert "偶数月" in page.locator(".mg-bot").last.inner_text()
 

@@ -24,7 +24,8 @@ def page(browser, server: str):  # type: ignore[no-untyped-def]  # noqa: F811
 def test_every_message_says_who_speaks_to_screen_readers_only(page) -> None:  # type: ignore[no-untyped-def]
     ask(page, ANSWERED)
     user, bot = page.locator(".mg-user").last, page.locator(".mg-bot").last
-    assert user.locator(".mg-sr").text_content() == "あなた:" and bot.locator(".mg-sr").text_content() == "窓口:"
+    assert (user.locator(".mg-sr").text_content() == "あなた:"
+            and bot.locator(".mg-sr").text_content() == "窓口:")
     assert user.locator(".mg-sr").evaluate(HIDDEN) and bot.locator(".mg-sr").evaluate(HIDDEN)
     assert page.locator(".mg-msg").count() == page.locator(".mg-msg > .mg-sr:first-child").count()
 
@@ -61,7 +62,8 @@ def test_links_that_open_a_new_tab_say_so(page) -> None:  # type: ignore[no-unty
     for n in range(links.count()):
         name = links.nth(n).evaluate("(a) => a.textContent")
         assert "新しいタブで開きます" in name, name
-    assert page.get_by_role("link", name="くわしくはこちら（市のページ）（新しいタブで開きます）").is_visible()
+    assert page.get_by_role("link",
+                            name="くわしくはこちら（市のページ）（新しいタブで開きます）").is_visible()
 
 
 def test_a_hand_over_disables_every_hand_over_button(page) -> None:  # type: ignore[no-untyped-def]

@@ -11,5 +11,6 @@ from bot.drafting.draft import Draft, DraftMethod, DraftReason, DraftSentence, D
 from bot.drafting.drafter import Drafter, chat_model_from_settings, draft_for_escalation, sources_for
 from bot.drafting.grounded import GroundedComposer
 
-__all__ = ["Draft", "DraftMethod", "DraftReason", "DraftSentence", "DraftSource", "Drafter", "DroppedSentence",
+__all__ = ["Draft", "DraftMethod", "DraftReason", "DraftSentence", "DraftSource", "Drafter",
+           "DroppedSentence",
            "GroundedComposer", "chat_model_from_settings", "draft_for_escalation", "sources_for"]

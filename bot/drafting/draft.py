@@ -122,8 +122,10 @@ class Draft:
         """A plain dict for the desk's page or API."""
         sentences = [{"text": s.text, "citations": list(s.citations), "numbers": list(self.numbers(s))}
                      for s in self.sentences]
-        dropped = [{"text": d.text, "numbers": list(d.cited_numbers), "reason": d.reason} for d in self.dropped]
-        return {"method": self.method.value, "reason": self.stated_reason, "model": self.model, "sentences": sentences,
+        dropped = [{"text": d.text, "numbers": list(d.cited_numbers), "reason": d.reason}
+                   for d in self.dropped]
+        return {"method": self.method.value, "reason": self.stated_reason, "model": self.model,
+                "sentences": sentences,
                 "sources": [asdict(source) for source in self.sources], "dropped": dropped}
 
 

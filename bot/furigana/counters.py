@@ -12,8 +12,8 @@ import re
 from typing import NamedTuple
 
 DIGITS = ("", "いち", "に", "さん", "よん", "ご", "ろく", "なな", "はち", "きゅう")
-DAYS = {1: "ついたち", 2: "ふつか", 3: "みっか", 4: "よっか", 5: "いつか", 6: "むいか", 7: "なのか", 8: "ようか",
-        9: "ここのか", 10: "とおか", 14: "じゅうよっか", 20: "はつか", 24: "にじゅうよっか"}
+DAYS = {1: "ついたち", 2: "ふつか", 3: "みっか", 4: "よっか", 5: "いつか", 6: "むいか", 7: "なのか",
+        8: "ようか", 9: "ここのか", 10: "とおか", 14: "じゅうよっか", 20: "はつか", 24: "にじゅうよっか"}
 HUNDREDS = {3: "さんびゃく", 6: "ろっぴゃく", 8: "はっぴゃく"}
 THOUSANDS = {3: "さんぜん", 8: "はっせん"}
 SMALL_TSU = {"いち": "いっ", "ろく": "ろっ", "はち": "はっ", "じゅう": "じゅっ", "ひゃく": "ひゃっ"}
@@ -35,14 +35,19 @@ COUNTERS: dict[str, Counter] = {
     "ヶ月": Counter("かげつ", "k"), "カ月": Counter("かげつ", "k"), "ケ月": Counter("かげつ", "k"),
     "箇月": Counter("かげつ", "k"), "か所": Counter("かしょ", "k"), "カ所": Counter("かしょ", "k"),
     "箇所": Counter("かしょ", "k"), "件": Counter("けん", "k"), "個": Counter("こ", "k"),
-    "階": Counter("かい", "k", special=((3, "さんがい"),)), "歳": Counter("さい", "s", special=((20, "はたち"),)),
+    "階": Counter("かい", "k", special=((3, "さんがい"),)),
+    "歳": Counter("さい", "s", special=((20, "はたち"),)),
     "歳児": Counter("さいじ", "s"), "才": Counter("さい", "s"), "冊": Counter("さつ", "s"),
     "週": Counter("しゅう", "s"), "週間": Counter("しゅうかん", "s"), "世帯": Counter("せたい", "s"),
     "種類": Counter("しゅるい", "s"), "丁目": Counter("ちょうめ", "t"), "点": Counter("てん", "t"),
-    "本": Counter("ほん", "h"), "分": Counter("ふん", "h"), "泊": Counter("はく", "h"), "杯": Counter("はい", "h"),
-    "人": Counter("にん", four="よ", special=((1, "ひとり"), (2, "ふたり"))), "円": Counter("えん", four="よ"),
-    "年": Counter("ねん", four="よ"), "年間": Counter("ねんかん", four="よ"), "年度": Counter("ねんど", four="よ"),
-    "年生": Counter("ねんせい", four="よ"), "時": Counter("じ", four="よ", special=((7, "しちじ"), (9, "くじ"))),
+    "本": Counter("ほん", "h"), "分": Counter("ふん", "h"), "泊": Counter("はく", "h"),
+    "杯": Counter("はい", "h"),
+    "人": Counter("にん", four="よ", special=((1, "ひとり"), (2, "ふたり"))),
+    "円": Counter("えん", four="よ"),
+    "年": Counter("ねん", four="よ"), "年間": Counter("ねんかん", four="よ"),
+    "年度": Counter("ねんど", four="よ"),
+    "年生": Counter("ねんせい", four="よ"),
+    "時": Counter("じ", four="よ", special=((7, "しちじ"), (9, "くじ"))),
     "時間": Counter("じかん", four="よ", special=((9, "くじかん"),)),
     "月": Counter("がつ", four="し", special=((7, "しちがつ"), (9, "くがつ"))),
     "枚": Counter("まい"), "名": Counter("めい"), "番": Counter("ばん"), "番地": Counter("ばんち"),

@@ -11,8 +11,9 @@ from html import escape
 
 from bot.furigana.reader import KANJI, Word, hiragana
 
-EASY_KANJI = frozenset("一右雨円王音下火花貝学気九休玉金空月犬見五口校左三山子四糸字耳七車手十出女小上森人水正生"
-                       "青夕石赤千川先早草足村大男竹中虫町天田土二日入年白八百文木本名目立力林六")  # first-grade kanji
+# first-grade kanji
+EASY_KANJI = frozenset("一右雨円王音下火花貝学気九休玉金空月犬見五口校左三山子四糸字耳七車手十出女小上森人水"
+                       "正生青夕石赤千川先早草足村大男竹中虫町天田土二日入年白八百文木本名目立力林六")
 KANJI_RUN = re.compile(r"([\u3400-\u9fff\uf900-\ufaff々〆ヵヶ]+)")
 OPEN, CLOSE = "（", "）"
 
@@ -49,7 +50,8 @@ def is_difficult(word: Word) -> bool:
     if not word.reading:
         return False
     if word.counted:
-        return any(ch not in EASY_KANJI for ch in "".join(KANJI_RUN.findall(word.text))) or word.text[-1] in "日人"
+        return any(ch not in EASY_KANJI
+                   for ch in "".join(KANJI_RUN.findall(word.text))) or word.text[-1] in "日人"
     return any(ch not in EASY_KANJI for ch in "".join(KANJI_RUN.findall(word.text)))
 
 

@@ -50,7 +50,8 @@ def read_overrides(path: Path | None) -> dict[str, str]:
             continue
         word, _, reading = (part.strip() for part in line.partition("\t"))
         if not word or not KANA_ONLY.match(reading):
-            raise ConfigurationError(f"{path}, line {number}: expected 'word<TAB>reading in kana', got {line!r}")
+            raise ConfigurationError(f"{path}, line {number}: expected 'word<TAB>reading in "
+                                     f"kana', got {line!r}")
         readings[unicodedata.normalize("NFC", word)] = hiragana(reading)
     return readings
 
@@ -85,7 +86,8 @@ class Reader:
 
     def _tokenized(self, text: str) -> list[Word]:
         out: list[Word] = []
-        for line in re.split(r"(\n|・)", text):  # Sudachi has words across ・ (日・祝 ニチシュク): read each side alone
+        # Sudachi has words across ・ (日・祝 ニチシュク): read each side alone
+        for line in re.split(r"(\n|・)", text):
             for start in range(0, len(line), MAX_CHARS):
                 with self._lock:
                     morphs = [(m.surface(), m.reading_form(), m.part_of_speech()[1], m.normalized_form())
@@ -101,7 +103,8 @@ class Reader:
             surface, reading, kind, normal = morphs[index]
             after = morphs[index + 1][0] if index + 1 < len(morphs) else ""
             date = bool(out) and out[-1].text.endswith(DATE_BEFORE)
-            if kind == "数詞" and after in COUNTERS and (n := _number(normal) if normal.isdigit() else None) is not None:
+            if kind == "数詞" and after in COUNTERS and (n := _number(normal) if normal.isdigit()
+                                                         else None) is not None:
                 out.append(Word(surface + after, counted_reading(n, after, date) or "", True))
                 index += 2
                 continue

@@ -26,7 +26,8 @@ def question_id(normalised: str, audience: str) -> str:
 def as_query(groups: list[LabelGroup]) -> LabelledQuery:
     """One question and every entry its usable labels say answers it."""
     first = groups[0]
-    audience = Audience(first.audience) if first.audience in Audience._value2member_map_ else Audience.RESIDENT
+    audience = (Audience(first.audience) if first.audience in Audience._value2member_map_
+                else Audience.RESIDENT)
     return LabelledQuery(question_id(first.normalised, first.audience), first.question,
                          {g.entry_id: 2 for g in groups}, "answer", audience)
 

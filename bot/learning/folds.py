@@ -41,7 +41,8 @@ def without(learned: Sequence[Paraphrase], queries: Sequence[LabelledQuery]) -> 
 
 @dataclass(frozen=True, slots=True)
 class Fold:
-    """One fold of the training share: its questions, the index without their paraphrases, their candidates."""
+    """One fold of the training share: its questions, the index without their paraphrases, their
+    candidates."""
 
     queries: list[LabelledQuery]
     runtime: Runtime
@@ -75,7 +76,8 @@ def refit(folds: Sequence[Fold], staff_margin: float, trained_on: dict[str, obje
     confidence models and thresholds learn from rankings made by rankers that never saw the question (a
     ranker scores its own training questions too well, and thresholds tuned on that answer too often)."""
     examples = [e for fold in folds for e in fold.examples]
-    rankers = [fit_ranker([e for f in folds if f is not fold for e in f.examples], LEARN_L2) for fold in folds]
+    rankers = [fit_ranker([e for f in folds if f is not fold for e in f.examples], LEARN_L2)
+               for fold in folds]
     honest = [r for fold, ranker in zip(folds, rankers, strict=True)
               for r in rank_examples(fold.examples, ranker, staff_margin)]
     top1, top3 = fit_confidence(honest)

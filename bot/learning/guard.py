@@ -93,8 +93,8 @@ def worse_because(measured: Measured, than: Measured, limit: float = WRONG_LIMIT
     bound = wrong_bound(measured, than)
     if bound > max(serving["wrong_answer"], limit) + 1e-12:
         return (f"wrong answers might rise: their upper bound is {bound:.3f} against "
-                f"{max(serving['wrong_answer'], limit):.3f} allowed ({candidate['wrong_answer']:.3f} measured, "
-                f"{serving['wrong_answer']:.3f} now)")
+                f"{max(serving['wrong_answer'], limit):.3f} allowed ({candidate['wrong_answer']:.3f} "
+                f"measured, {serving['wrong_answer']:.3f} now)")
     helped = candidate["answered_right"] + candidate["clarified_right"]
     if helped < serving["answered_right"] + serving["clarified_right"]:
         return (f"fewer questions answered or clarified rightly ("
@@ -116,8 +116,10 @@ class Verdict:
 
 
 def judge(serving: Measured, candidates: dict[str, Measured], limit: float = WRONG_LIMIT) -> Verdict:
-    """The first candidate (in order of preference) that beats the serving bot, unless a later one beats it."""
-    refused = {name: why for name, scores in candidates.items() if (why := worse_because(scores, serving, limit))}
+    """The first candidate (in order of preference) that beats the serving bot, unless a later one beats
+    it."""
+    refused = {name: why
+               for name, scores in candidates.items() if (why := worse_because(scores, serving, limit))}
     better = [name for name in candidates if name not in refused]
     chosen = next((n for n in better if not any(worse_because(candidates[o], candidates[n], limit) is None
                                                   for o in better if o != n)), better[0] if better else "")

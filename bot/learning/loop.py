@@ -49,7 +49,8 @@ def carried_over(bot: Bot, training: Sequence[LabelledQuery]) -> list[Paraphrase
 
 def refitted(bot: Bot, folds: list[Fold], trained_on: dict[str, Any], max_wrong: float) -> Refitted | None:
     """The model refitted on out-of-fold candidates; None unless, leaving out any fold, an answer is left."""
-    if len(folds) < 2 or not all(any((e.grades == 2).any() for f in folds if f is not fold for e in f.examples)
+    if len(folds) < 2 or not all(any((e.grades == 2).any() for f in folds if f is not fold
+                                     for e in f.examples)
                                  for fold in folds):
         return None
     return refit(folds, bot.settings.staff_first_margin, trained_on, max_wrong)
@@ -70,20 +71,24 @@ def evidence(bot: Bot, built: dict[str, KnowledgeIndex], fitted: Refitted | None
     scores = {SERVING: measure([(bot, everyone)])}
     crossed: list[DecisionModel | None] = list(fitted.per_fold) if fitted else [None] * len(folds)
     for name, index in built.items():
-        held = (candidate_bot(bot, serving(bot.runtime, index), fitted.model if fitted else None, name), held_out)
-        parts = [(candidate_bot(bot, fold.runtime, crossed[n], name), fold.queries) for n, fold in enumerate(folds)]
+        held = (candidate_bot(bot, serving(bot.runtime, index), fitted.model if fitted else None, name),
+                held_out)
+        parts = [(candidate_bot(bot, fold.runtime, crossed[n], name), fold.queries)
+                 for n, fold in enumerate(folds)]
         scores[name] = measure([held, *parts])
     return scores
 
 
 def options(bot: Bot, learned: list[Paraphrase], model: DecisionModel | None) -> dict[str, Learned]:
-    """What could go live, most preferred first: paraphrases with the refitted model, then with the serving one."""
+    """What could go live, most preferred first: paraphrases with the refitted model, then with the serving
+    one."""
     keep = {PARAPHRASES: Learned(tuple(learned), bot.runtime.index.learned.model)}
     return keep if model is None else {REFITTED: Learned(tuple(learned), model.to_json()), **keep}
 
 
 def learn(bot: Bot, queries: Sequence[LabelledQuery], source: str, today: date | None = None) -> LearnRun:
-    """Check, split, learn, and judge every candidate against the serving bot on questions it did not learn from."""
+    """Check, split, learn, and judge every candidate against the serving bot on questions it did not learn
+    from."""
     today, index = today or date.today(), bot.runtime.index
     labels = usable(queries, index.records, today)
     training, held_out = split(labels.queries)

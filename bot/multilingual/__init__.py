@@ -1,4 +1,5 @@
-"""Questions in English, Chinese, Korean, Vietnamese and Portuguese: detection, search, answers in the language."""
+"""Questions in English, Chinese, Korean, Vietnamese and Portuguese: detection, search, answers in the
+language."""
 
 from bot.multilingual.detect import detect_language
 

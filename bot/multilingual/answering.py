@@ -41,7 +41,8 @@ TOP = 3
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """Every record's combined score, and which record each side ranked first (-1: that side found nothing)."""
+    """Every record's combined score, and which record each side ranked first (-1: that side found
+    nothing)."""
 
     scores: np.ndarray
     own_best: int
@@ -75,13 +76,15 @@ class ForeignAnswerer:
             return self._glossary
 
     def japanese_query(self, text: str, language: str) -> str:
-        """The question's Japanese words: romaji read as Japanese, and for English the dictionary's best words."""
+        """The question's Japanese words: romaji read as Japanese, and for English the dictionary's best
+        words."""
         words = _ROMAJI_WORD.findall(text)
         english = self.glossary().vocabulary if language == "en" else frozenset()
         read = self.romaji.read(words, english)
         found = [word for _, _, word in read]
         if language == "zh-Hans":
-            found += HAN_RUN.findall(text)  # 住民票, 国民健康保险: Chinese writes many of the counter's words alike
+            # 住民票, 国民健康保险: Chinese writes many of the counter's words alike
+            found += HAN_RUN.findall(text)
         if language == "en":
             typed = {i for start, end, _ in read for i in range(start, end)}
             rest = " ".join(w for i, w in enumerate(words) if i not in typed)
@@ -100,7 +103,8 @@ class ForeignAnswerer:
         if ranking is not None and len(ranking.order):
             fused = ranking.fused - ranking.fused.max()
             japanese_best, sure = int(ranking.retrieval.candidates[ranking.order[0]]), ranking.top1
-            japanese[ranking.retrieval.candidates] = np.exp(fused) * min(1.0, sure / TRUSTED)  # an unsure side counts less
+            # an unsure side counts less
+            japanese[ranking.retrieval.candidates] = np.exp(fused) * min(1.0, sure / TRUSTED)
         runner_up = float(np.sort(own_share)[-2]) if best > 0 and size > 1 else 1.0
         weight = AGREEMENT_SHARE if best > 0 else 0.0
         if own is not None:  # an entry nobody translated is judged by the Japanese side alone, not sunk by it
@@ -123,7 +127,8 @@ class ForeignAnswerer:
         ranking = self.snapshot.rank(query, audience, today) if query else None
         scored = self.score(text, language, ranking)
         visible = self._visible(scored.scores, audience, today)
-        order = [i for i in np.argsort(-scored.scores, kind="stable") if visible[i] and scored.scores[i] > 0][:TOP]
+        order = [i for i in np.argsort(-scored.scores,
+                                       kind="stable") if visible[i] and scored.scores[i] > 0][:TOP]
         records = [self.runtime.index.records[i] for i in order]
         candidates = tuple(Candidate(record, float(scored.scores[i]), {})
                            for record, i in zip(records, order, strict=True))
@@ -159,10 +164,11 @@ class ForeignAnswerer:
             return replace(self.picked(record, language), confidence=confidence)
         if decision is Decision.CLARIFY:
             choices = (*(Choice(r.id, label(r, language)) for r in records), Choice(NONE_OF_THESE,
-                                                                                     texts.text(language, "none")))
+                                                                                     texts.text(
+                language, "none")))
             lines = [texts.text(language, "clarify"), *(f"{n}. {c.label}" for n, c in enumerate(choices, 1))]
-            return Answer(decision, Intent.QUESTION, confidence, "\n".join(lines), choices=choices, language=language,
-                          answer_language=language)
+            return Answer(decision, Intent.QUESTION, confidence, "\n".join(lines), choices=choices,
+                          language=language, answer_language=language)
         handed = texts.escalate_text(language, self.settings, False)
         return Answer(decision, Intent.QUESTION, confidence, handed,
                       reason=Reason.NO_MATCH, language=language, answer_language=language)

@@ -46,8 +46,8 @@ def latin_language(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    """The model ships inside the package (no download); loading takes a few seconds, once per process. Only the
-    three Latin languages' columns are kept: py3langid holds on to all 97 languages' table (28 MB) so that
+    """The model ships inside the package (no download); loading takes a few seconds, once per process. Only
+    the three Latin languages' columns are kept: py3langid holds on to all 97 languages' table (28 MB) so that
     `set_languages` can be called again, which madoguchi never does."""
     with _load_lock:
         from py3langid.langid import MODEL_FILE, LanguageIdentifier

@@ -22,8 +22,13 @@ from knowledge.records import Record
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
-PORTUGUESE_STOPWORDS = frozenset(["o", "a", "os", "as", "um", "uma", "de", "do", "da", "dos", "das", "em", "no", "na", "nos", "nas", "por", "para", "com", "que", "e", "é", "eu", "meu", "minha", "se", "como", "onde", "qual", "quando", "quero", "preciso", "posso", "faço", "fazer", "ao"])
-VIETNAMESE_STOPWORDS = frozenset(["toi", "la", "co", "the", "thi", "can", "de", "cua", "va", "o", "nhu", "nao", "the", "khi", "gi", "duoc", "minh", "muon", "lam", "ban", "khong", "a"])
+PORTUGUESE_STOPWORDS = frozenset(["o", "a", "os", "as", "um", "uma", "de", "do", "da", "dos", "das", "em",
+                                  "no", "na", "nos", "nas", "por", "para", "com", "que", "e", "é", "eu",
+                                  "meu", "minha", "se", "como", "onde", "qual", "quando", "quero", "preciso",
+                                  "posso", "faço", "fazer", "ao"])
+VIETNAMESE_STOPWORDS = frozenset(["toi", "la", "co", "the", "thi", "can", "de", "cua", "va", "o", "nhu",
+                                  "nao", "the", "khi", "gi", "duoc", "minh", "muon", "lam", "ban", "khong",
+                                  "a"])
 PAGE_WEIGHT = 0.5  # a match in the answer counts for less than one in the question
 
 

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 STOPWORDS = frozenset(
-    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "by", "with", "and", "or", "but", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "i", "me", "my", "we", "our", "you", "your", "he", "she", "it", "its", "they", "them", "their", "this", "that", "these", "those", "what", "which", "who", "whom", "how", "when", "where", "why", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "have", "has", "had", "get", "got", "not", "no", "yes", "if", "so", "as", "about", "into", "than", "then", "there", "here", "please", "want", "need", "know", "tell", "like", "just", "also", "any", "some", "one's", "sb", "sth", "etc", "e", "g", "eg", "e.g", "up", "out", "now", "keep", "still", "already", "again", "very", "much", "many", "thing", "something", "anything", "way"])
+    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "by", "with", "and", "or", "but", "is",
+     "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "i", "me", "my", "we", "our",
+     "you", "your", "he", "she", "it", "its", "they", "them", "their", "this", "that", "these", "those",
+     "what", "which", "who", "whom", "how", "when", "where", "why", "can", "could", "should", "would", "will",
+     "shall", "may", "might", "must", "have", "has", "had", "get", "got", "not", "no", "yes", "if", "so",
+     "as", "about", "into", "than", "then", "there", "here", "please", "want", "need", "know", "tell", "like",
+     "just", "also", "any", "some", "one's", "sb", "sth", "etc", "e", "g", "eg", "e.g", "up", "out", "now",
+     "keep", "still", "already", "again", "very", "much", "many", "thing", "something", "anything", "way"])
 PHRASES = (("my number", "mynumber"), ("my-number", "mynumber"), ("e-mail", "email"))
 _WORD = re.compile(r"[a-z0-9]+")
 _PARENTHESES = re.compile(r"\([^)]*\)")
@@ -91,7 +98,8 @@ def _jmdict_path() -> Path:
 
 
 def _gloss_rows(database: Path, words: list[str]) -> list[tuple[str, int, str]]:
-    """(city word, 0 for the entry's first sense else 1, English gloss) for words written as JMdict writes them."""
+    """(city word, 0 for the entry's first sense else 1, English gloss) for words written as JMdict writes
+    them."""
     found: list[tuple[str, int, int, str]] = []
     with sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True) as connection:
         for start in range(0, len(words), _CHUNK):

@@ -20,10 +20,10 @@ _DIGRAPHS = {
     "チェ": "che", "ファ": "fa", "フィ": "fi", "フェ": "fe", "フォ": "fo", "ティ": "ti", "ディ": "di",
 }
 _ROWS = ("ア a イ i ウ u エ e オ o カ ka キ ki ク ku ケ ke コ ko サ sa シ shi ス su セ se ソ so タ ta チ chi "
-         "ツ tsu テ te ト to ナ na ニ ni ヌ nu ネ ne ノ no ハ ha ヒ hi フ fu ヘ he ホ ho マ ma ミ mi ム mu メ me "
-         "モ mo ヤ ya ユ yu ヨ yo ラ ra リ ri ル ru レ re ロ ro ワ wa ヲ o ン n ガ ga ギ gi グ gu ゲ ge ゴ go ザ za "
-         "ジ ji ズ zu ゼ ze ゾ zo ダ da ヂ ji ヅ zu デ de ド do バ ba ビ bi ブ bu ベ be ボ bo パ pa ピ pi プ pu ペ pe "
-         "ポ po ァ a ィ i ゥ u ェ e ォ o ャ ya ュ yu ョ yo ヴ vu")
+         "ツ tsu テ te ト to ナ na ニ ni ヌ nu ネ ne ノ no ハ ha ヒ hi フ fu ヘ he ホ ho マ ma ミ mi ム mu "
+         "メ me モ mo ヤ ya ユ yu ヨ yo ラ ra リ ri ル ru レ re ロ ro ワ wa ヲ o ン n ガ ga ギ gi グ gu ゲ "
+         "ge ゴ go ザ za ジ ji ズ zu ゼ ze ゾ zo ダ da ヂ ji ヅ zu デ de ド do バ ba ビ bi ブ bu ベ be ボ bo "
+         "パ pa ピ pi プ pu ペ pe ポ po ァ a ィ i ゥ u ェ e ォ o ャ ya ュ yu ョ yo ヴ vu")
 _MONOGRAPHS = dict(zip(_ROWS.split()[::2], _ROWS.split()[1::2], strict=True))
 _KUNREI = (("sy", "sh"), ("si", "shi"), ("ty", "ch"), ("ti", "chi"), ("tu", "tsu"), ("hu", "fu"), ("zy", "j"),
            ("jy", "j"), ("zi", "ji"), ("dj", "j"))

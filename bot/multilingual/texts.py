@@ -1,4 +1,5 @@
-"""What the bot says around an entry, in the resident's language (entries' own texts come from the FAQ table)."""
+"""What the bot says around an entry, in the resident's language (entries' own texts come from the FAQ
+table)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ from knowledge.languages import NAMES
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
-        "more": "Details", "helpful": "👍 Solved", "unhelpful": "👎 Not solved", "handoff": "Talk to a person", "handed_over": "We have passed your question to a person. The answer will be sent in this chat (office hours: {hours}).", "voted_up": "Thank you.", "voted_down": "Sorry we could not help. Send \"talk to a person\" to reach a person.",
+        "more": "Details", "helpful": "👍 Solved", "unhelpful": "👎 Not solved",
+        "handoff": "Talk to a person", "handed_over": "We have passed your question to a person. The answer "
+                                                      "will be sent in this chat (office hours: {hours}).",
+        "voted_up": "Thank you.",
+        "voted_down": "Sorry we could not help. Send \"talk to a person\" to reach a person.",
         "clarify": "Which of these is closest? Choose a number or an item.",
         "none": "None of these (talk to a person)",
-        "not_found": "Sorry, we could not find information that answers your question. We will pass it to a person.",
+        "not_found": "Sorry, we could not find information that answers your question. We will pass "
+                     "it to a person.",
         "person": "We will pass your question to a person.",
         "hours": "Office hours", "urgent": "If urgent", "contact": "Contact", "details": "Details",
         "japanese_only": "This answer is only available in Japanese. For help in English: {help}",
@@ -18,7 +24,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "You're welcome. If you have another question, please type it.",
     },
     "zh-Hans": {
-        "more": "查看详情", "helpful": "👍 已解决", "unhelpful": "👎 未解决", "handoff": "转接工作人员", "handed_over": "已为您转接工作人员。回答将在此对话中发送（受理时间：{hours}）。", "voted_up": "谢谢。", "voted_down": "很抱歉没能帮上忙。发送“转接工作人员”即可联系工作人员。",
+        "more": "查看详情", "helpful": "👍 已解决", "unhelpful": "👎 未解决", "handoff": "转接工作人员",
+        "handed_over": "已为您转接工作人员。回答将在此对话中发送（受理时间：{hours}）。",
+        "voted_up": "谢谢。", "voted_down": "很抱歉没能帮上忙。发送“转接工作人员”即可联系工作人员。",
         "clarify": "以下哪一项最接近？请选择编号或项目。",
         "none": "都不是（转接工作人员）",
         "not_found": "很抱歉，没有找到能回答您问题的信息。我们将为您转接工作人员。",
@@ -29,10 +37,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "不客气。如有其他问题，请继续输入。",
     },
     "ko": {
-        "more": "자세히 보기", "helpful": "👍 해결됨", "unhelpful": "👎 해결 안 됨", "handoff": "담당자 연결", "handed_over": "담당자에게 연결했습니다. 답변은 이 대화로 보내 드립니다 (접수 시간: {hours}).", "voted_up": "감사합니다.", "voted_down": "도움이 되지 못해 죄송합니다. \"담당자 연결\"이라고 보내면 담당자에게 연결됩니다.",
+        "more": "자세히 보기", "helpful": "👍 해결됨", "unhelpful": "👎 해결 안 됨", "handoff": "담당자 연결",
+        "handed_over": "담당자에게 연결했습니다. 답변은 이 대화로 보내 드립니다 (접수 시간: {hours}).",
+        "voted_up": "감사합니다.",
+        "voted_down": "도움이 되지 못해 죄송합니다. \"담당자 연결\"이라고 보내면 담당자에게 연결됩니다.",
         "clarify": "다음 중 어느 것이 가장 가깝습니까? 번호나 항목을 선택해 주세요.",
         "none": "해당 없음 (담당자 연결)",
-        "not_found": "죄송합니다. 질문에 답할 수 있는 정보를 찾지 못했습니다. 담당자에게 연결해 드리겠습니다.",
+        "not_found": "죄송합니다. 질문에 답할 수 있는 정보를 찾지 못했습니다. 담당자에게 "
+                     "연결해 드리겠습니다.",
         "person": "담당자에게 연결해 드리겠습니다.",
         "hours": "접수 시간", "urgent": "급한 경우", "contact": "문의", "details": "자세히",
         "japanese_only": "이 답변은 일본어로만 제공됩니다. 한국어 상담: {help}",
@@ -40,10 +52,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "천만에요. 다른 질문이 있으면 입력해 주세요.",
     },
     "vi": {
-        "more": "Xem chi tiết", "helpful": "👍 Đã giải quyết", "unhelpful": "👎 Chưa giải quyết", "handoff": "Nói chuyện với nhân viên", "handed_over": "Chúng tôi đã chuyển câu hỏi cho nhân viên. Câu trả lời sẽ được gửi trong cuộc trò chuyện này (giờ tiếp nhận: {hours}).", "voted_up": "Cảm ơn bạn.", "voted_down": "Xin lỗi vì chưa giúp được. Gửi \"nói chuyện với nhân viên\" để gặp nhân viên.",
+        "more": "Xem chi tiết", "helpful": "👍 Đã giải quyết", "unhelpful": "👎 Chưa giải quyết",
+        "handoff": "Nói chuyện với nhân viên", "handed_over": "Chúng tôi đã chuyển câu hỏi cho nhân viên. "
+                                                              "Câu trả lời sẽ được gửi trong cuộc trò "
+                                                              "chuyện này (giờ tiếp nhận: {hours}).",
+        "voted_up": "Cảm ơn bạn.",
+        "voted_down": "Xin lỗi vì chưa giúp được. Gửi \"nói chuyện với nhân viên\" để gặp nhân viên.",
         "clarify": "Mục nào gần nhất với câu hỏi của bạn? Hãy chọn số hoặc mục.",
         "none": "Không có mục nào phù hợp (nói chuyện với nhân viên)",
-        "not_found": "Xin lỗi, chúng tôi không tìm thấy thông tin trả lời câu hỏi của bạn. Chúng tôi sẽ chuyển cho nhân viên.",
+        "not_found": "Xin lỗi, chúng tôi không tìm thấy thông tin trả lời câu hỏi của bạn. Chúng tôi sẽ "
+                     "chuyển cho nhân viên.",
         "person": "Chúng tôi sẽ chuyển câu hỏi của bạn cho nhân viên.",
         "hours": "Giờ tiếp nhận", "urgent": "Khi cần gấp", "contact": "Liên hệ", "details": "Chi tiết",
         "japanese_only": "Câu trả lời này chỉ có bằng tiếng Nhật. Hỗ trợ bằng tiếng Việt: {help}",
@@ -51,23 +69,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Không có gì. Nếu bạn có câu hỏi khác, hãy nhập tiếp.",
     },
     "pt": {
-        "more": "Detalhes", "helpful": "👍 Resolvido", "unhelpful": "👎 Não resolvido", "handoff": "Falar com um atendente", "handed_over": "Passamos a sua pergunta a um atendente. A resposta será enviada nesta conversa (horário: {hours}).", "voted_up": "Obrigado.", "voted_down": "Desculpe não ter ajudado. Envie \"falar com um atendente\" para falar com uma pessoa.",
+        "more": "Detalhes", "helpful": "👍 Resolvido", "unhelpful": "👎 Não resolvido",
+        "handoff": "Falar com um atendente", "handed_over": "Passamos a sua pergunta a um atendente. A "
+                                                            "resposta será enviada nesta conversa "
+                                                            "(horário: {hours}).", "voted_up": "Obrigado.",
+        "voted_down": "Desculpe não ter ajudado. Envie \"falar com um atendente\" para falar com uma pessoa.",
         "clarify": "Qual destes é o mais próximo? Escolha um número ou item.",
         "none": "Nenhum destes (falar com um atendente)",
-        "not_found": "Desculpe, não encontramos informações para a sua pergunta. Vamos passá-la a um atendente.",
+        "not_found": "Desculpe, não encontramos informações para a sua pergunta. Vamos "
+                     "passá-la a um atendente.",
         "person": "Vamos passar a sua pergunta a um atendente.",
-        "hours": "Horário de atendimento", "urgent": "Se for urgente", "contact": "Contato", "details": "Detalhes",
+        "hours": "Horário de atendimento", "urgent": "Se for urgente", "contact": "Contato",
+        "details": "Detalhes",
         "japanese_only": "Esta resposta só está disponível em japonês. Ajuda em português: {help}",
         "greeting": "Olá. Este é o atendimento de {city}. Digite sua pergunta em uma frase curta.",
         "thanks": "De nada. Se tiver outra pergunta, digite-a.",
     },
 }
-GREETINGS = {"hello", "hi", "hey", "good morning", "你好", "您好", "안녕하세요", "안녕", "xin chào", "xin chao",
-             "chào", "olá", "ola", "oi", "bom dia", "boa tarde"}
-PERSON = {"i want to talk to a person", "talk to a person", "human", "staff", "我想和工作人员说话", "转接工作人员",
-          "담당자와 이야기하고 싶어요", "담당자 연결", "tôi muốn nói chuyện với nhân viên", "nói chuyện với nhân viên",
-          "quero falar com um atendente", "falar com um atendente"}
-THANKS = {"thank you", "thanks", "谢谢", "감사합니다", "고맙습니다", "cảm ơn", "cam on", "obrigado", "obrigada"}
+GREETINGS = {"hello", "hi", "hey", "good morning", "你好", "您好", "안녕하세요", "안녕", "xin chào",
+             "xin chao", "chào", "olá", "ola", "oi", "bom dia", "boa tarde"}
+PERSON = {"i want to talk to a person", "talk to a person", "human", "staff", "我想和工作人员说话",
+          "转接工作人员",
+          "담당자와 이야기하고 싶어요", "담당자 연결", "tôi muốn nói chuyện với nhân viên",
+          "nói chuyện với nhân viên", "quero falar com um atendente", "falar com um atendente"}
+THANKS = {"thank you", "thanks", "谢谢", "감사합니다", "고맙습니다", "cảm ơn", "cam on", "obrigado",
+          "obrigada"}
 
 
 def text(language: str, key: str, **values: str) -> str:
@@ -76,7 +102,8 @@ def text(language: str, key: str, **values: str) -> str:
 
 
 def escalate_text(language: str, settings: Settings, asked_for_person: bool) -> str:
-    """Like bot.compose.escalate_text, in the resident's language; hours and numbers as the city wrote them."""
+    """Like bot.compose.escalate_text, in the resident's language; hours and numbers as the city wrote
+    them."""
     first = text(language, "person" if asked_for_person else "not_found")
     return (f"{first}\n{text(language, 'hours')}: {settings.call_center_hours}\n"
             f"{text(language, 'urgent')}: {settings.call_center_contact}")

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from bot.service.city import City, Message
 
 log = logging.getLogger("madoguchi.store")
+# the store refused the turn
 NOT_ACCEPTED = ("申し訳ありません。このメッセージは受け付けられませんでした。"
-                "お手数ですが、内容を短くするなどして、もう一度お送りください。")  # the store refused the turn
+                "お手数ですが、内容を短くするなどして、もう一度お送りください。")
 
 
 def converse(city: City, message: Message) -> tuple[Answer, StoredTurn]:

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 
 class RecentOffers:
-    """The choices this process last offered in each conversation (bounded), for clicks while the store is down."""
+    """The choices this process last offered in each conversation (bounded), for clicks while the store is
+    down."""
 
     def __init__(self, size: int = 10_000) -> None:
         self._offers: OrderedDict[str, tuple[str, ...]] = OrderedDict()
@@ -72,7 +73,8 @@ def follow_up(ctx: City, conversation: str, text: str,
     if number is None or not offered:
         return (), None, text
     picks, position = (*offered, NONE_OF_THESE), int(number.group(1))
-    return (offered, picks[position - 1], "") if 1 <= position <= len(picks) else (offered, None, str(position))
+    return (offered, picks[position - 1],
+            "") if 1 <= position <= len(picks) else (offered, None, str(position))
 
 
 def _known_offer(ctx: City, conversation: str) -> tuple[str, ...]:
@@ -89,8 +91,8 @@ def leave_contact(ctx: City, conversation: str, escalation_id: str, details: dic
         ctx.spool.keep_contact(conversation, escalation_id, details)
         return
     try:
-        ctx.store.add_contact(conversation, escalation_id, details["name"], details["email"], details["phone"],
-                              details["preferred"])
+        ctx.store.add_contact(conversation, escalation_id, details["name"], details["email"],
+                              details["phone"], details["preferred"])
     except StoreUnavailableError:
         if ctx.spool is None:
             raise

@@ -66,16 +66,19 @@ def _changed_rows(rows: list[Record], current: dict[str, Record], report: Import
 
 def import_table(settings: Settings, entries: EntryStore, path: Path, actor: str, name: str = "",
                  today: date | None = None) -> ImportReport:
-    """Load one FAQ table and version its new and changed rows as approved entries (publishing is the caller's)."""
+    """Load one FAQ table and version its new and changed rows as approved entries (publishing is the
+    caller's)."""
     if path.suffix.lower() not in READERS:
-        raise RequestError(f"import reads FAQ tables ({', '.join(sorted(READERS))}), not {path.suffix or 'this file'}")
+        raise RequestError(f"import reads FAQ tables ({', '.join(sorted(READERS))}), not "
+                           f"{path.suffix or 'this file'}")
     from knowledge.sources import drop_duplicate_ids, load_file  # document parsers: with an upload only
 
     loaded = drop_duplicate_ids(load_file(path, today or date.today()))
     rows = [unquote_formulas(r) for r in loaded.records] if path.suffix.lower() == ".csv" else loaded.records
     report = ImportReport(problems=[_renamed(p, path, name) for p in loaded.problems])
     current = {record.id: record for record in load_knowledge(settings, entries).records}
-    changed = _changed_rows([replace(r, source=name or r.source) for r in rows], current, report, loaded.headers)
+    changed = _changed_rows([replace(r, source=name or r.source) for r in rows], current, report,
+                            loaded.headers)
     report.created = [row.entry_id for row in entries.import_entries(changed, actor, name or path.name)]
     return report
 

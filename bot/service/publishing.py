@@ -84,11 +84,12 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def new_builder(settings: Settings, progress: Progress = no_progress, embedder: Embedder | None = None) -> IndexBuilder:
+def new_builder(settings: Settings, progress: Progress = no_progress,
+                embedder: Embedder | None = None) -> IndexBuilder:
     """The same builder `madoguchi index build` uses, with its own normaliser (the bot's is in use), and its
     own model unless one is lent (`LentEmbedder`)."""
-    return IndexBuilder(normaliser_from_settings(settings), embedder or embedder_from_settings(settings).warm_up(),
-                        progress)
+    return IndexBuilder(normaliser_from_settings(settings),
+                        embedder or embedder_from_settings(settings).warm_up(), progress)
 
 
 def build_knowledge_index(settings: Settings, entries: EntryStore | None, sources: list[Path] | None = None,
@@ -117,8 +118,9 @@ def build_from_settings(settings: Settings, sources: list[Path] | None = None, s
 
 
 def build_apart(settings: Settings) -> None:
-    """`build_from_settings` in a child process, for a server's first start: with one worker the server answers
-    in this very process, which should not keep what a build loads (document parsers, SciPy, a city's parses)."""
+    """`build_from_settings` in a child process, for a server's first start: with one worker the server
+    answers in this very process, which should not keep what a build loads (document parsers, SciPy, a city's
+    parses)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -137,7 +139,9 @@ def publish_learned(settings: Settings, index: KnowledgeIndex, learned_from: str
         store = index_store(settings)
         if store.current_version() != learned_from:
             raise IndexStoreError(f"the live index changed while learning (was {learned_from}, now "
-                                  f"{store.current_version()}); nothing was published, run madoguchi learn again")
+                                  f"{store.current_version()}); nothing was published, run "
+                                  "madoguchi learn again")
         learned = index.learned
-        note = f"learned: {len(learned.paraphrases)} paraphrases" + (", refitted model" if learned.model else "")
+        note = f"learned: {len(learned.paraphrases)} paraphrases" + (", refitted model" if learned.model
+                                                                     else "")
         return publish_index(index, store, settings.keep_versions, note)

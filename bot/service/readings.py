@@ -1,8 +1,8 @@
 """「ふりがな」 on LINE and Slack, which cannot show ruby: readings in parentheses after difficult words.
 
-A resident asks by sending 「ふりがな」 (it toggles), or 「ふりがな つけて」/「ふりがな なし」 to choose; LINE also
-offers it as a quick reply under each answer. The choice belongs to the conversation (on Slack: to the
-person, since every message starts a new thread) and stays until changed.
+A resident asks by sending 「ふりがな」 (it toggles), or 「ふりがな つけて」/「ふりがな なし」 to choose;
+LINE also offers it as a quick reply under each answer. The choice belongs to the conversation (on Slack: to
+the person, since every message starts a new thread) and stays until changed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ _TOGGLE = re.compile(r"^(?:ふりがな|フリガナ|振り仮名|振仮名|よ�
                      r"(?P<how>つけて|付けて|ください|ほしい|欲しい|オン|on|あり|有り|"
                      r"なし|無し|けして|消して|とって|取って|オフ|off|いらない|要らない|やめて|止めて)?"
                      r"\s*(?:ください|下さい)?[。.!！]?$", re.IGNORECASE)
-_OFF = {"なし", "無し", "けして", "消して", "とって", "取って", "オフ", "off", "いらない", "要らない", "やめて", "止めて"}
+_OFF = {"なし", "無し", "けして", "消して", "とって", "取って", "オフ", "off", "いらない", "要らない",
+        "やめて", "止めて"}
 TURNED_ON = ("ふりがなを つけます。むずかしい 言葉の あとに（よみかた）を 書きます。"
              "やめるときは「ふりがな なし」と 送ってください。")
 TURNED_OFF = "ふりがなを やめました。また つけるときは「ふりがな」と 送ってください。"
@@ -50,13 +51,15 @@ def toggle(ctx: City, key: str, channel: str, audience: str, text: str) -> str |
 
 
 def writer_for(ctx: City, key: str, reply: Answer | None = None) -> Callable[[str], str]:
-    """How this conversation's texts are written: with readings in parentheses (asked for, or an answer only in
-    Japanese under a question in another language), or as they are."""
-    if not (reply is not None and japanese_for_a_foreign_reader(reply)) and not ctx.readings.furigana(ctx.store, key):
+    """How this conversation's texts are written: with readings in parentheses (asked for, or an answer only
+    in Japanese under a question in another language), or as they are."""
+    if not (reply is not None
+            and japanese_for_a_foreign_reader(reply)) and not ctx.readings.furigana(ctx.store, key):
         return str
     return furigana_for(ctx.settings).parenthesised
 
 
 def japanese_for_a_foreign_reader(reply: Answer) -> bool:
-    """An entry nobody translated, answered in Japanese to a question in another language: readings always help."""
+    """An entry nobody translated, answered in Japanese to a question in another language: readings always
+    help."""
     return reply.language != "ja" and reply.answer_language == "ja" and reply.record is not None

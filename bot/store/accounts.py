@@ -28,7 +28,8 @@ class Accounts(SignIns):
     @classmethod
     def from_settings(cls, store: ConversationStore, settings: Settings) -> Accounts:
         """Session length and lockout as configured."""
-        return cls(store, settings.desk_session_hours, settings.desk_max_failed_logins, settings.desk_lockout_minutes)
+        return cls(store, settings.desk_session_hours, settings.desk_max_failed_logins,
+                   settings.desk_lockout_minutes)
 
     def create(self, username: str, password: str, role: str, actor: str) -> Account:
         """A new active account; ConflictError when the name is taken."""
@@ -36,8 +37,8 @@ class Accounts(SignIns):
         with self.store.guard(), self.store.session() as session, session.begin():
             if session.scalars(select(DeskUser.id).where(DeskUser.username == username)).first() is not None:
                 raise ConflictError(f"ユーザー {username} は既にあります (user exists)")
-            row = DeskUser(username=username, password_hash=self.hasher.hash(password), role=role, active=True,
-                           failed_logins=0, created_at=utcnow())
+            row = DeskUser(username=username, password_hash=self.hasher.hash(password), role=role,
+                           active=True, failed_logins=0, created_at=utcnow())
             session.add(row)
             session.flush()
             audit(session, actor, "user.created", username, role=role)

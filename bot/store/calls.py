@@ -23,7 +23,8 @@ from bot.store.tables import Call, Conversation, Escalation, QuestionLabel, Turn
 CHANNEL = Channel.PHONE
 AUDIENCE = "resident"  # callers are residents; a staff question never becomes a resident paraphrase
 OUTCOMES = tuple(CallOutcome)
-DECISIONS: dict[str, str] = {CallOutcome.ANSWERED: "answer", CallOutcome.FORWARDED: "forward", CallOutcome.UNRESOLVED: "escalate"}
+DECISIONS: dict[str, str] = {CallOutcome.ANSWERED: "answer", CallOutcome.FORWARDED: "forward",
+                             CallOutcome.UNRESOLVED: "escalate"}
 UNRESOLVED_REASON = "not resolved on the phone"
 
 
@@ -84,11 +85,13 @@ class CallLog:
 
     def _follow_up(self, session: Session, turn: Turn, facts: CallFacts, escalation_id: str | None) -> None:
         """What the outcome implies: a trusted label (answered with an entry), or an escalation with its desk
-        notification (not resolved), written by the store's own code so it is exactly the escalation chat makes."""
+        notification (not resolved), written by the store's own code so it is exactly the escalation chat
+        makes."""
         if facts.outcome == CallOutcome.ANSWERED and facts.entry_id:
             session.add(_label(turn.conversation_id, turn.id, facts))
         if escalation_id:
-            self.store.escalate_in(session, turn.id, _escalation_facts(turn.conversation_id, escalation_id, facts))
+            self.store.escalate_in(session, turn.id,
+                                   _escalation_facts(turn.conversation_id, escalation_id, facts))
             _leave_callback(session, escalation_id, facts.callback_phone)
 
 
@@ -108,8 +111,8 @@ def _label(conversation_id: str, turn_id: int, facts: CallFacts) -> QuestionLabe
 
 def _escalation_facts(conversation_id: str, escalation_id: str, facts: CallFacts) -> TurnFacts:
     return TurnFacts(conversation_id, CHANNEL, AUDIENCE, facts.question, facts.normalised, "question",
-                     "escalate", facts.confidence, None, [], facts.candidates, escalation_id, UNRESOLVED_REASON,
-                     facts.department)
+                     "escalate", facts.confidence, None, [], facts.candidates, escalation_id,
+                     UNRESOLVED_REASON, facts.department)
 
 
 def _leave_callback(session: Session, escalation_id: str, phone: str) -> None:

@@ -83,7 +83,8 @@ MIGRATION_LOCK = 0x6D61646F  # "mado": PostgreSQL advisory lock taken by whoever
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent; workers starting together take turns). A database
-    already there is only read: alembic and the migration scripts (≈ 9 MB of modules) stay out of the worker."""
+    already there is only read: alembic and the migration scripts (≈ 9 MB of modules) stay out of the
+    worker."""
     if at_newest_migration(engine):
         return
     from alembic import command
@@ -135,7 +136,8 @@ def at_newest_migration(engine: Engine) -> bool:
 @cache
 def newest_migration() -> str:
     """The head revision, read from the migration files without importing alembic: the one no other revises
-    ("" when a file names no revision or there is not exactly one head: no database matches, alembic decides)."""
+    ("" when a file names no revision or there is not exactly one head: no database matches, alembic
+    decides)."""
     revisions: set[str] = set()
     revised: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):

@@ -30,7 +30,8 @@ from knowledge.core.errors import ConflictError, NotFoundError, RequestError
 from knowledge.records import Record
 
 DECIDED = (VersionStatus.APPROVED, VersionStatus.RETIRED)
-DECISION_ACTIONS: dict[str, str] = {VersionStatus.APPROVED: "entry.approve", VersionStatus.REJECTED: "entry.reject"}
+DECISION_ACTIONS: dict[str, str] = {VersionStatus.APPROVED: "entry.approve",
+                                    VersionStatus.REJECTED: "entry.reject"}
 DESK_ID = re.compile(r"^D(\d+)$")
 Version = TypeVar("Version", EntryVersion, EntryVersionView)  # a row inside a transaction, a copy outside
 
@@ -60,7 +61,8 @@ class EntryStore:
                 with session.begin():
                     yield session
             except IntegrityError as exc:  # the (entry_id, version) key: someone else acted first
-                raise ConflictError("同時にほかの人がこの FAQ を変更しました。ページを開き直してください。") from exc
+                raise ConflictError(
+                    "同時にほかの人がこの FAQ を変更しました。ページを開き直してください。") from exc
 
     @staticmethod
     def _versions(session: Session, entry_id: str) -> list[EntryVersion]:
@@ -68,8 +70,8 @@ class EntryStore:
         return list(session.scalars(query))
 
     @staticmethod
-    def _add(session: Session, entry_id: str, version: int, status: VersionStatus, content: EntryFields, actor: str,
-             **extra: object) -> EntryVersionView:
+    def _add(session: Session, entry_id: str, version: int, status: VersionStatus, content: EntryFields,
+             actor: str, **extra: object) -> EntryVersionView:
         decided = {"approver": actor, "approved_at": utcnow()} if status in DECIDED else {}
         row = EntryVersion(entry_id=entry_id, version=version, status=status, author=actor,
                            **content.cleaned().as_columns(), **decided, **extra)
@@ -109,7 +111,8 @@ class EntryStore:
                 return EntryVersionView.of(earlier)
             entry_id = self._new_id(session, taken)
             audit(session, author, "entry.promote", entry_id, escalation=escalation_id)
-            return self._add(session, entry_id, 1, VersionStatus.DRAFT, content, author, escalation_id=escalation_id)
+            return self._add(session, entry_id, 1, VersionStatus.DRAFT, content, author,
+                             escalation_id=escalation_id)
 
     def new_entry(self, content: EntryFields, author: str, taken: Collection[str] = (),
                   note: str = "") -> EntryVersionView:
@@ -128,10 +131,12 @@ class EntryStore:
             audit(session, author, "entry.save", entry_id, fields=content.changed_fields(
                 EntryFields.of(draft) if draft else None))
             if draft is None:
-                return self._add(session, entry_id, self._next(versions), VersionStatus.DRAFT, content, author)
+                return self._add(session, entry_id, self._next(versions), VersionStatus.DRAFT, content,
+                                 author)
             for column, value in content.as_columns().items():
                 setattr(draft, column, value)
-            return EntryVersionView.of(draft)  # the author stays who opened the draft; later edits are audited
+            # the author stays who opened the draft; later edits are audited
+            return EntryVersionView.of(draft)
 
     def add_paraphrase(self, entry_id: str, text: str, actor: str,
                        base_record: Record | None = None) -> EntryVersionView:
@@ -159,14 +164,16 @@ class EntryStore:
                 raise ConflictError(f"FAQ {entry_id} に承認を待つ下書きはありません。")
             if status is VersionStatus.APPROVED:
                 EntryFields.of(draft).ready_to_publish()
-            number = self._next(versions) if draft.version < max(v.version for v in versions) else draft.version
+            number = self._next(versions) if draft.version < max(v.version
+                                                                 for v in versions) else draft.version
             still_draft = (EntryVersion.id == draft.id) & (EntryVersion.status == VersionStatus.DRAFT)
             decision = {"status": status, "version": number, "approver": actor, "approved_at": utcnow(),
                         "note": note or draft.note}
             decide = update(EntryVersion).where(still_draft).values(**decision)
             won = rows_touched(session.execute(decide)) == 1
             if not won:
-                raise ConflictError("先にほかの人がこの下書きを承認または却下しました。ページを開き直してください。")
+                raise ConflictError("先にほかの人がこの下書きを承認または却下しました。"
+                                    "ページを開き直してください。")
             audit(session, actor, DECISION_ACTIONS[status], entry_id, version=number)
             session.refresh(draft)
             if status is VersionStatus.APPROVED and draft.escalation_id:
@@ -242,7 +249,8 @@ class EntryStore:
 
     def drafts(self) -> list[EntryVersionView]:
         """Every open draft, oldest first: the editors' queue."""
-        return sorted((rows[0] for rows in self._all(VersionStatus.DRAFT).values()), key=lambda v: v.created_at)
+        return sorted((rows[0] for rows in self._all(VersionStatus.DRAFT).values()),
+                      key=lambda v: v.created_at)
 
     def live_versions(self) -> list[EntryVersionView]:
         """The live version of every live managed entry."""

@@ -27,21 +27,24 @@ ID_LIMIT: int = limit_of("id")
 
 
 def check_stored_text(texts: dict[str, str]) -> None:
-    """Text the database cannot hold (too long for its column, a link that could run script) is refused by name,
-    before PostgreSQL refuses the whole write as if it were an outage."""
+    """Text the database cannot hold (too long for its column, a link that could run script) is refused by
+    name, before PostgreSQL refuses the whole write as if it were an outage."""
     for name, limit in COLUMN_LIMITS.items():
         if len(texts.get(name, "")) > limit:
-            raise InvalidFieldError(f"{FIELD_LABELS[name]}は {limit} 文字までです（{len(texts[name])} 文字）。", name)
+            raise InvalidFieldError(f"{FIELD_LABELS[name]}は {limit} "
+                                    f"文字までです（{len(texts[name])} 文字）。", name)
     link = texts.get("url", "")
     if link and not is_allowed_link(link):
-        raise InvalidFieldError(f"{FIELD_LABELS['url']}は {'・'.join(LINK_SCHEMES)} のリンクだけ使えます（{link[:60]!r}）。",
+        raise InvalidFieldError(f"{FIELD_LABELS['url']}は {'・'.join(LINK_SCHEMES)} "
+                                f"のリンクだけ使えます（{link[:60]!r}）。",
                                "url")
 
 
 def check_entry_id(entry_id: str) -> None:
     """An id longer than the database's column is refused by name."""
     if len(entry_id) > ID_LIMIT:
-        raise InvalidFieldError(f"{FIELD_LABELS['id']}は {ID_LIMIT} 文字までです（{len(entry_id)} 文字）。", "id")
+        raise InvalidFieldError(f"{FIELD_LABELS['id']}は {ID_LIMIT} 文字までです（{len(entry_id)} 文字）。",
+                                "id")
 
 
 def clean_text(value: str | None) -> str:
@@ -74,10 +77,11 @@ class EntryFields:
     answer_easy: str = ""
 
     def cleaned(self) -> EntryFields:
-        """Normalised text and paraphrases; InvalidFieldError for an unknown audience, reversed dates, text the
-        database cannot hold or a link that is not http/https/tel/mailto."""
+        """Normalised text and paraphrases; InvalidFieldError for an unknown audience, reversed dates, text
+        the database cannot hold or a link that is not http/https/tel/mailto."""
         if self.audience not in {a.value for a in Audience}:
-            raise InvalidFieldError(f"公開範囲は resident・staff・all のどれかです（{self.audience!r}）。", "audience")
+            raise InvalidFieldError(f"公開範囲は resident・staff・all のどれかです（{self.audience!r}）。",
+                                    "audience")
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             raise InvalidFieldError("公開終了日が公開開始日より前です。", "valid_until")
         texts: dict[str, Any] = {name: clean_text(getattr(self, name)) for name in TEXT_FIELDS}
@@ -88,7 +92,8 @@ class EntryFields:
         """An entry without a question or an answer must never reach residents."""
         missing = [name for name in ("question", "answer") if not clean_text(getattr(self, name))]
         if missing:
-            raise RequestError("承認の前に" + "と".join(FIELD_LABELS[name] for name in missing) + "を書いてください。")
+            raise RequestError("承認の前に" + "と".join(FIELD_LABELS[name] for name in missing)
+                               + "を書いてください。")
 
     def with_paraphrase(self, text: str) -> EntryFields:
         """The same content with one more way of asking."""
@@ -101,7 +106,8 @@ class EntryFields:
 
     def as_columns(self) -> dict[str, object]:
         """Column values of an `EntryVersion` row (its columns carry the fields' names)."""
-        return {name: list(value) if isinstance(value, tuple) else value for name, value in self._values().items()}
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name, value in self._values().items()}
 
     def to_record(self, entry_id: str, location: str) -> Record:
         """The entry as the index sees any FAQ record; its source is the desk."""
@@ -115,7 +121,8 @@ class EntryFields:
     def of(cls, row: EntryVersion | EntryVersionView) -> EntryFields:
         """The content of a stored version."""
         values = {field.name: getattr(row, field.name) for field in ENTRY_FIELDS}
-        return cls(**{**values, "paraphrases": tuple(row.paraphrases or ()), "answer_easy": row.answer_easy or ""})
+        return cls(**{**values, "paraphrases": tuple(row.paraphrases or ()),
+                      "answer_easy": row.answer_easy or ""})
 
     @classmethod
     def from_record(cls, record: Record) -> EntryFields:

@@ -29,7 +29,8 @@ STATUSES = tuple(EscalationStatus)
 REPLYABLE = (EscalationStatus.CLAIMED, EscalationStatus.ANSWERED)
 PUSHED_CHANNELS = (Channel.LINE, Channel.SLACK)
 CALLBACK_NOTE = "電話で折り返し済み"
-DELIVERY_OF: dict[str, Delivery] = {ReplyVia.WEB: Delivery.WAITING, ReplyVia.LINE: Delivery.PENDING, ReplyVia.SLACK: Delivery.PENDING,
+DELIVERY_OF: dict[str, Delivery] = {ReplyVia.WEB: Delivery.WAITING, ReplyVia.LINE: Delivery.PENDING,
+                                    ReplyVia.SLACK: Delivery.PENDING,
                ReplyVia.EMAIL: Delivery.PENDING}
 
 
@@ -49,20 +50,22 @@ class TranscriptTurn:
 
 
 def asked(turns: Sequence[Any]) -> str:
-    """The resident's real question: the latest one they typed, not a pick of a choice (「どれにも当てはまらない」
-    included) nor a request for a person (after 👎), so the desk, drafts and 「FAQにする」 get their words."""
+    """The resident's real question: the latest one they typed, not a pick of a choice
+    (「どれにも当てはまらない」 included) nor a request for a person (after 👎), so the desk, drafts and
+    「FAQにする」 get their words."""
     return next((t.question for t in reversed(turns)
                  if t.intent == "question" and is_typed_question(t.question, t.shown_entry_id)), "")
 
 
 def reply_way(escalation: Escalation | EscalationView, mail_on: bool) -> ReplyVia:
-    """How a reply reaches the resident: e-mail when they asked for it and the city sends mail, else the way the
-    question came (the widget's next poll, a LINE push, the Slack thread); "" when there is no way."""
+    """How a reply reaches the resident: e-mail when they asked for it and the city sends mail, else the way
+    the question came (the widget's next poll, a LINE push, the Slack thread); "" when there is no way."""
     if mail_on and escalation.preferred_reply == ReplyVia.EMAIL and escalation.contact_email:
         return ReplyVia.EMAIL
     if escalation.channel == Channel.WEB:
         return ReplyVia.WEB
-    return ReplyVia(escalation.channel) if escalation.channel in PUSHED_CHANNELS and escalation.route else ReplyVia.NONE
+    return (ReplyVia(escalation.channel) if escalation.channel in PUSHED_CHANNELS and escalation.route
+            else ReplyVia.NONE)
 
 
 def audit(session: Session, actor: str, action: str, target: str = "", **detail: object) -> None:
@@ -103,7 +106,8 @@ class EscalationDesk:
         if not asked_at:
             return {}
         query = (select(Turn.id, Turn.conversation_id, Turn.question, Turn.intent, Turn.shown_entry_id)
-                 .where(Turn.conversation_id.in_(set(asked_at.values())), Turn.id <= max(asked_at)).order_by(Turn.id))
+                 .where(Turn.conversation_id.in_(set(asked_at.values())),
+                        Turn.id <= max(asked_at)).order_by(Turn.id))
         with self.store.guard(), self.store.session() as session:
             turns = session.execute(query).all()
         earlier = {turn_id: [t for t in turns if t.conversation_id == conversation and t.id <= turn_id]
@@ -132,7 +136,8 @@ class EscalationDesk:
                 query = query.where(Turn.id <= escalation.turn_id)
             turns = list(session.scalars(query.order_by(Turn.id.desc()).limit(limit)))
         return [TranscriptTurn(t.id, t.created_at, t.question, t.intent, t.decision, t.confidence,
-                               t.shown_entry_id, t.candidates or [], t.choices or []) for t in reversed(turns)]
+                               t.shown_entry_id, t.candidates or [], t.choices or [])
+                for t in reversed(turns)]
 
     def resident_question(self, escalation_id: str) -> str:
         """The resident's own words: the last question they typed before the hand-over ("" when none)."""
@@ -141,7 +146,8 @@ class EscalationDesk:
     def claim(self, escalation_id: str, agent: str) -> None:
         """Take a new escalation; ConflictError when someone else was first."""
         with self.store.guard(), self.store.session() as session, session.begin():
-            claim = (update(Escalation).where(Escalation.id == escalation_id, Escalation.status == EscalationStatus.NEW)
+            claim = (update(Escalation).where(Escalation.id == escalation_id,
+                                              Escalation.status == EscalationStatus.NEW)
                      .values(status=EscalationStatus.CLAIMED, claimed_by=agent, claimed_at=utcnow(),
                              updated_at=utcnow()))
             won = rows_touched(session.execute(claim)) == 1
@@ -160,12 +166,14 @@ class EscalationDesk:
         return escalation
 
     def reply(self, escalation_id: str, agent: str, text: str, mail_on: bool = False) -> Delivery:
-        """Record the reply and queue its delivery the way it must go (`reply_way`); returns the delivery state."""
+        """Record the reply and queue its delivery the way it must go (`reply_way`); returns the delivery
+        state."""
         with self.store.guard(), self.store.session() as session, session.begin():
             escalation = self._mine(session, escalation_id, agent, REPLYABLE)
             via = reply_way(escalation, mail_on)
             delivery = DELIVERY_OF.get(via, Delivery.UNREACHABLE)
-            escalation.status, escalation.reply_text, escalation.delivery = EscalationStatus.ANSWERED, text, delivery
+            escalation.status, escalation.reply_text, escalation.delivery = (
+                EscalationStatus.ANSWERED, text, delivery)
             escalation.reply_via = via
             escalation.answered_at = escalation.updated_at = utcnow()
             escalation.claimed_by = agent
@@ -192,11 +200,11 @@ class EscalationDesk:
         """Not worth an answer (spam, duplicate, test); the reason is kept."""
         if not reason.strip():
             raise ConflictError("say why the escalation is dropped")
-        self._finish(escalation_id, agent, EscalationStatus.DROPPED, (EscalationStatus.NEW, EscalationStatus.CLAIMED),
-                     reason.strip())
+        self._finish(escalation_id, agent, EscalationStatus.DROPPED,
+                     (EscalationStatus.NEW, EscalationStatus.CLAIMED), reason.strip())
 
-    def _finish(self, escalation_id: str, agent: str, status: EscalationStatus, allowed: tuple[EscalationStatus, ...],
-                reason: str) -> None:
+    def _finish(self, escalation_id: str, agent: str, status: EscalationStatus,
+                allowed: tuple[EscalationStatus, ...], reason: str) -> None:
         with self.store.guard(), self.store.session() as session, session.begin():
             escalation = self._mine(session, escalation_id, agent, allowed)
             escalation.status, escalation.drop_reason = status, reason
@@ -223,8 +231,9 @@ class EscalationDesk:
             (Escalation.reply_via == ReplyVia.EMAIL)
             & Escalation.delivery.in_((Delivery.PENDING, Delivery.UNDELIVERED)))
         with self.store.guard(), self.store.session() as session, session.begin():
-            found = list(session.scalars(select(Escalation).where(Escalation.conversation_id == conversation_id, shown)
-                                         .order_by(Escalation.answered_at)))
+            found = list(
+                session.scalars(select(Escalation).where(Escalation.conversation_id == conversation_id, shown)
+                                .order_by(Escalation.answered_at)))
             for escalation in found:
                 if escalation.delivery == Delivery.WAITING:
                     escalation.delivery = Delivery.DELIVERED

@@ -35,12 +35,13 @@ class TurnFacts:
            reply: Answer, sealed_route: str = "") -> TurnFacts:
         """The facts of a bot reply; personal data is masked here, before anything is written anywhere."""
         escalated = reply.decision.value == "escalate"
-        return cls(conversation_id, channel, audience, mask_personal_data(question), mask_personal_data(normalised),
-                   reply.intent.value, reply.decision.value, reply.confidence,
+        return cls(conversation_id, channel, audience, mask_personal_data(question),
+                   mask_personal_data(normalised), reply.intent.value, reply.decision.value, reply.confidence,
                    reply.record.id if reply.record else None,
                    list(reply.offered),
                    [{"id": c.record.id, "score": round(c.score, 4)} for c in reply.candidates[:5]],
-                   uuid.uuid4().hex if escalated else None, (reply.reason or "escalated") if escalated else "",
+                   uuid.uuid4().hex if escalated else None,
+                   (reply.reason or "escalated") if escalated else "",
                    suggest_department(reply.candidates) if escalated else "",
                    sealed_route if escalated else "")
 

@@ -43,7 +43,8 @@ class DatabasePointer:
         from sqlalchemy import select
 
         table = self.table
-        query = select(table.c.version).where(table.c.index_name == self.name).order_by(table.c.id.desc()).limit(1)
+        query = select(table.c.version).where(table.c.index_name == self.name).order_by(
+            table.c.id.desc()).limit(1)
         with self._reachable("read"), self.engine.connect() as connection:
             version = connection.execute(query).scalar()
         return version if version is not None else self.fallback.read()

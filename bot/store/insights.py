@@ -25,7 +25,8 @@ from bot.store.tables import Conversation, EntryVersion, Escalation, Feedback, T
 
 JST = timezone(timedelta(hours=9), "JST")
 QUESTION = "question"
-PHONE = Channel.PHONE  # calls logged at the desk (bot/store/calls.py): counted beside chat, never as the bot's
+# calls logged at the desk (bot/store/calls.py): counted beside chat, never as the bot's
+PHONE = Channel.PHONE
 UNANSWERED = ("clarify", "escalate", "forward")
 LOW_CONFIDENCE = 0.5  # below this the bot itself thought its best entry more likely wrong than right
 REVIEW_LIMIT = 2000
@@ -131,7 +132,8 @@ def median_minutes(durations: list[timedelta]) -> float | None:
 
 
 def is_typed_question(question: str, shown_entry_id: str | None) -> bool:
-    """False for picks of an offered choice (stored as the entry id, a number or 「none」): nothing to read."""
+    """False for picks of an offered choice (stored as the entry id, a number or 「none」): nothing to
+    read."""
     text = question.strip()
     return bool(text) and text != "none" and not text.isdigit() and text != shown_entry_id
 

@@ -76,11 +76,13 @@ def label_escalation(session: Session, escalation_id: str, entry_id: str, source
     """Inside the caller's transaction: the escalated question is answered by `entry_id`. Marking the same
     entry for the same question twice keeps one label; returns whether a label was added."""
     escalation, turn = _escalated_turn(session, escalation_id)
-    same = select(QuestionLabel.id).where(QuestionLabel.turn_id == turn.id, QuestionLabel.entry_id == entry_id,
+    same = select(QuestionLabel.id).where(QuestionLabel.turn_id == turn.id,
+                                          QuestionLabel.entry_id == entry_id,
                                           QuestionLabel.status == "active")
     if session.scalars(same).first() is not None:
         return False
-    session.add(QuestionLabel(question=mask_personal_data(turn.question), normalised=turn.normalised or turn.question,
+    session.add(QuestionLabel(question=mask_personal_data(turn.question),
+                              normalised=turn.normalised or turn.question,
                               entry_id=entry_id, audience=escalation.audience or "resident", source=source,
                               conversation_id=escalation.conversation_id, turn_id=turn.id, by=by))
     audit(session, by, "label.add", escalation_id, entry=entry_id, source=source)
@@ -120,7 +122,8 @@ class LabelStore:
         """An editor vouches for a weak label: it is learned from even without agreement."""
         group = self._find(key)
         with self.store.guard(), self.store.session() as session, session.begin():
-            session.add(QuestionLabel(question=group.question, normalised=group.normalised, entry_id=group.entry_id,
+            session.add(QuestionLabel(question=group.question, normalised=group.normalised,
+                                      entry_id=group.entry_id,
                                       audience=group.audience, source=LabelSource.WEAK, by=by))
             audit(session, by, "label.accept", group.entry_id, question=group.question)
 
@@ -131,7 +134,8 @@ class LabelStore:
         with self.store.guard(), self.store.session() as session, session.begin():
             session.execute(update(QuestionLabel).where(
                 QuestionLabel.normalised == normalised, QuestionLabel.entry_id == entry_id,
-                QuestionLabel.audience == audience, QuestionLabel.status == "active").values(status="removed"))
+                QuestionLabel.audience == audience,
+                QuestionLabel.status == "active").values(status="removed"))
             session.add(QuestionLabel(question=group.question, normalised=normalised, entry_id=entry_id,
                                       audience=audience, source=LabelSource.WEAK, status="removed", by=by))
             audit(session, by, "label.remove", entry_id, question=group.question)
@@ -148,7 +152,8 @@ class LabelStore:
         return group
 
 
-def _group(found: dict[Key, LabelGroup], question: str, normalised: str, entry: str, audience: str) -> LabelGroup:
+def _group(found: dict[Key, LabelGroup], question: str, normalised: str, entry: str,
+           audience: str) -> LabelGroup:
     key = (normalised, entry, audience)
     if key not in found:
         found[key] = LabelGroup(question, normalised, entry, audience)
@@ -175,7 +180,8 @@ def weak_signals(session: Session) -> Iterator[tuple[str, str, str, str, str]]:
              .where(Turn.decision.in_(("answer", "clarify"))).order_by(Turn.conversation_id, Turn.id))
     previous: Turn | None = None
     for turn, audience in session.execute(query):
-        asked = previous if previous is not None and previous.conversation_id == turn.conversation_id else None
+        asked = (previous if previous is not None and previous.conversation_id == turn.conversation_id
+                 else None)
         yield from _signal(turn, asked, helpful.get(turn.id), audience)
         previous = turn
 
@@ -190,7 +196,8 @@ def _signal(turn: Turn, asked: Turn | None, helpful: bool | None,
         return ((asked.question, asked.normalised or asked.question, turn.shown_entry_id, audience,
                  turn.conversation_id),)
     if helpful:
-        return ((turn.question, turn.normalised or turn.question, turn.shown_entry_id, audience, turn.conversation_id),)
+        return ((turn.question, turn.normalised or turn.question, turn.shown_entry_id, audience,
+                 turn.conversation_id),)
     return ()
 
 

@@ -32,7 +32,8 @@ class OutboxItem:
     attempts: int
 
 
-def enqueue(session: Session, kind: str, key: str, escalation_id: str | None = None, payload: dict | None = None) -> None:
+def enqueue(session: Session, kind: str, key: str, escalation_id: str | None = None,
+            payload: dict | None = None) -> None:
     """Add work inside the caller's transaction."""
     session.add(OutboxMessage(kind=kind, key=key, escalation_id=escalation_id, payload=payload or {}))
 
@@ -49,9 +50,10 @@ class Outbox:
         """Rows due now, each leased to this caller alone."""
         now = utcnow()
         with self.store.guard(), self.store.session() as session:
-            rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING,
-                                                                    OutboxMessage.due_at <= now)
-                                        .order_by(OutboxMessage.id).limit(limit)))
+            rows = list(
+                session.scalars(select(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING,
+                                                            OutboxMessage.due_at <= now)
+                                .order_by(OutboxMessage.id).limit(limit)))
         return [item for row in rows if (item := self._lease(row, now))]
 
     def _lease(self, row: OutboxMessage, now: datetime) -> OutboxItem | None:
@@ -61,13 +63,15 @@ class Outbox:
                             OutboxMessage.state == OutboxState.PENDING)
                      .values(due_at=now + self.lease, attempts=row.attempts + 1))
             won = rows_touched(session.execute(lease)) == 1
-        return OutboxItem(row.id, row.kind, row.key, row.escalation_id, row.payload or {}, row.attempts + 1) if won else None
+        return OutboxItem(row.id, row.kind, row.key, row.escalation_id, row.payload or {},
+                          row.attempts + 1) if won else None
 
     def add_once(self, escalation_id: str | None, kinds: list[str]) -> None:
         """One row per kind for the escalation, keyed `kind:escalation`; a key already written (a fan-out
         retried after one of its rows was added) is not added twice."""
         with self.store.guard(), self.store.session() as session, session.begin():
-            existing = set(session.scalars(select(OutboxMessage.key).where(OutboxMessage.escalation_id == escalation_id)))
+            existing = set(session.scalars(
+                select(OutboxMessage.key).where(OutboxMessage.escalation_id == escalation_id)))
             for kind in kinds:
                 if f"{kind}:{escalation_id}" not in existing:
                     enqueue(session, kind, f"{kind}:{escalation_id}", escalation_id)

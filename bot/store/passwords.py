@@ -21,7 +21,8 @@ _RUNS = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm
 COMMON_WORDS = ("password", "passw0rd", "p@ssword", "p@ssw0rd", "pass", "qwerty", "admin", "administrator",
                 "welcome", "letmein", "changeme", "iloveyou", "secret", "login", "master", "root", "test",
                 "user", "guest", "desk", "madoguchi", "sunshine", "dragon", "monkey", "football", "baseball",
-                "princess", "abc", "aaa", "xyz", "pw", "mypassword", "default", "shiyakusho", "yakuba", "kurashi")
+                "princess", "abc", "aaa", "xyz", "pw", "mypassword", "default", "shiyakusho", "yakuba",
+                "kurashi")
 _FILLER = re.compile(r"[\W\d_]+")
 
 
@@ -57,7 +58,8 @@ def _weakness(folded: str, username: str) -> str:
 
 def _repeats(text: str) -> bool:
     """abcabcabcabc: the whole password is one short unit said again and again."""
-    return any(text == (text[:size] * (len(text) // size + 1))[: len(text)] for size in range(1, len(text) // 2 + 1))
+    return any(text == (text[:size] * (len(text) // size + 1))[: len(text)]
+               for size in range(1, len(text) // 2 + 1))
 
 
 def _is_run(text: str) -> bool:

@@ -27,13 +27,15 @@ class ReadingPreferences:
         """False until the resident asks; the process's memory while the store cannot answer."""
         try:
             with store.guard(), store.session() as session:
-                found = session.scalars(select(Conversation.furigana).where(Conversation.id == conversation)).first()
+                found = session.scalars(
+                    select(Conversation.furigana).where(Conversation.id == conversation)).first()
             return bool(found)
         except StoreUnavailableError:
             with self._lock:
                 return self._memory.get(conversation, False)
 
-    def set_furigana(self, store: ConversationStore, conversation: str, channel: str, audience: str, on: bool) -> None:
+    def set_furigana(self, store: ConversationStore, conversation: str, channel: str, audience: str,
+                     on: bool) -> None:
         """Remember the choice (in the store when it answers, always in this process)."""
         with self._lock:
             self._memory[conversation] = on
@@ -43,6 +45,7 @@ class ReadingPreferences:
         try:
             with store.guard(), store.session() as session, session.begin():
                 store.ensure_conversation(session, conversation, channel, audience)
-                session.execute(update(Conversation).where(Conversation.id == conversation).values(furigana=on))
+                session.execute(
+                    update(Conversation).where(Conversation.id == conversation).values(furigana=on))
         except StoreUnavailableError:
             pass  # remembered in this process until the store is back

@@ -131,30 +131,35 @@ class ConversationStore:
             turn_id = session.connection().execute(self._statements.turn, {
                 "conversation_id": facts.conversation_id, "created_at": utcnow(), "question": facts.question,
                 "normalised": facts.normalised, "intent": facts.intent, "decision": facts.decision,
-                "confidence": facts.confidence, "shown_entry_id": facts.shown_entry_id, "choices": facts.choices,
-                "candidates": facts.candidates}).scalar_one()
+                "confidence": facts.confidence, "shown_entry_id": facts.shown_entry_id,
+                "choices": facts.choices, "candidates": facts.candidates}).scalar_one()
             if once:
-                session.add(ChannelEvent(id=f"{REPLAYED}{once}:{turn_id}", channel="spool", received_at=utcnow()))
+                session.add(ChannelEvent(id=f"{REPLAYED}{once}:{turn_id}", channel="spool",
+                                         received_at=utcnow()))
             if facts.escalation_id:
                 self.escalate_in(session, turn_id, facts)
             return StoredTurn(turn_id, facts.escalation_id)
 
     @staticmethod
     def _replayed(session: Session, once: str) -> int | None:
-        noted = session.scalars(select(ChannelEvent.id).where(ChannelEvent.id.startswith(f"{REPLAYED}{once}:"))).first()
+        noted = session.scalars(
+            select(ChannelEvent.id).where(ChannelEvent.id.startswith(f"{REPLAYED}{once}:"))).first()
         return int(noted.rsplit(":", 1)[1]) if noted else None
 
-    def ensure_conversation(self, session: Session, conversation_id: str, channel: str, audience: str) -> None:
+    def ensure_conversation(self, session: Session, conversation_id: str, channel: str,
+                            audience: str) -> None:
         """Insert-or-touch in one statement: two first messages of one session may arrive together."""
         now = utcnow()
         session.connection().execute(self._statements.conversation, {
-            "id": conversation_id, "channel": channel, "audience": audience, "created_at": now, "updated_at": now})
+            "id": conversation_id, "channel": channel, "audience": audience, "created_at": now,
+            "updated_at": now})
 
     def escalate_in(self, session: Session, turn_id: int, facts: TurnFacts) -> None:
-        """The escalation and its desk notification, in the caller's transaction (a turn's, or a logged call's):
-        both or neither. Contact details the resident already left in this conversation come along: the widget
-        asks for them only once."""
-        escalation = Escalation(id=facts.escalation_id, conversation_id=facts.conversation_id, turn_id=turn_id,
+        """The escalation and its desk notification, in the caller's transaction (a turn's, or a logged
+        call's): both or neither. Contact details the resident already left in this conversation come along:
+        the widget asks for them only once."""
+        escalation = Escalation(id=facts.escalation_id, conversation_id=facts.conversation_id,
+                                turn_id=turn_id,
                                 reason=facts.reason, channel=facts.channel, audience=facts.audience,
                                 department=facts.department, route=facts.route, updated_at=utcnow())
         left = session.scalars(select(Escalation).where(Escalation.conversation_id == facts.conversation_id,
@@ -170,15 +175,19 @@ class ConversationStore:
     def first_time(self, channel: str, event_id: str) -> bool:
         """Record an event id; False if it was seen before (a redelivery)."""
         insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(ChannelEvent).values(id=bounded_id(channel, event_id), channel=channel, received_at=utcnow())
+        statement = insert(ChannelEvent).values(id=bounded_id(channel, event_id), channel=channel,
+                                                received_at=utcnow())
         with self.guard(), self.session() as session, session.begin():
-            inserted = statement.on_conflict_do_nothing(index_elements=[ChannelEvent.id]).returning(ChannelEvent.id)
-            return session.execute(inserted).first() is not None  # rowcount is not reliable here on PostgreSQL
+            inserted = statement.on_conflict_do_nothing(index_elements=[ChannelEvent.id]).returning(
+                ChannelEvent.id)
+            # rowcount is not reliable here on PostgreSQL
+            return session.execute(inserted).first() is not None
 
     def conversation_ids(self, prefix: str) -> list[str]:
         """Conversations whose id starts with `prefix` (one web session, one LINE user, one Slack user)."""
         with self.guard(), self.session() as session:
-            return list(session.scalars(select(Conversation.id).where(Conversation.id.startswith(prefix, autoescape=True))))
+            return list(session.scalars(
+                select(Conversation.id).where(Conversation.id.startswith(prefix, autoescape=True))))
 
     def export(self, conversation_ids: list[str]) -> list[dict]:
         """Everything stored about these conversations, as plain data (for a resident's access request)."""
@@ -188,14 +197,18 @@ class ConversationStore:
     def _export_one(self, session: Session, conversation_id: str) -> dict:
         conversation = session.get(Conversation, conversation_id)
         assert conversation is not None
-        turns = list(session.scalars(select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.id)))
+        turns = list(
+            session.scalars(select(Turn).where(Turn.conversation_id == conversation_id).order_by(Turn.id)))
         ids = [t.id for t in turns]
         feedback = list(session.scalars(select(Feedback).where(Feedback.turn_id.in_(ids)))) if ids else []
-        escalations = list(session.scalars(select(Escalation).where(Escalation.conversation_id == conversation_id)))
-        return {"id": conversation.id, "channel": conversation.channel, "created_at": conversation.created_at.isoformat(),
+        escalations = list(
+            session.scalars(select(Escalation).where(Escalation.conversation_id == conversation_id)))
+        return {"id": conversation.id, "channel": conversation.channel,
+                "created_at": conversation.created_at.isoformat(),
                 "turns": [{"at": t.created_at.isoformat(), "question": t.question, "decision": t.decision,
                            "shown_entry_id": t.shown_entry_id} for t in turns],
-                "feedback": [{"turn": f.turn_id, "helpful": f.helpful, "comment": f.comment} for f in feedback],
+                "feedback": [{"turn": f.turn_id, "helpful": f.helpful, "comment": f.comment}
+                             for f in feedback],
                 "escalations": [{"id": e.id, "status": e.status, "reason": e.reason, "name": e.contact_name,
                                  "email": e.contact_email, "phone": e.contact_phone} for e in escalations]}
 
@@ -273,4 +286,5 @@ class _StoreGuard:
         if isinstance(error, IntegrityError):
             raise StoreRefusedError("the conversation store refused a write (IntegrityError)") from error
         if isinstance(error, SQLAlchemyError):
-            raise StoreUnavailableError(f"the conversation store is unavailable ({type(error).__name__})") from error
+            raise StoreUnavailableError(
+                f"the conversation store is unavailable ({type(error).__name__})") from error

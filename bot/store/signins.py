@@ -165,8 +165,8 @@ class SignIns:
                 .values(failed_logins=0, locked_until=until).execution_options(synchronize_session=False))
         locked = rows_touched(session.execute(lock))
         if locked:
-            audit(session, row.username, "login.lockout", row.username, address=address, until=until.isoformat(),
-                  failures=self.max_failed)
+            audit(session, row.username, "login.lockout", row.username, address=address,
+                  until=until.isoformat(), failures=self.max_failed)
 
     def _open_session(self, row: DeskUser, password: str, address: str) -> NewSession | None:
         """A session, unless the account locked while the password was being checked (then None)."""

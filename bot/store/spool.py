@@ -30,8 +30,10 @@ from knowledge.core.errors import NotFoundError, StoreRefusedError, StoreUnavail
 
 log = logging.getLogger("madoguchi.spool")
 SPOOL_FILE = "spool.db"
-SCHEMA = ("CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY, facts TEXT NOT NULL, leased_until REAL NOT NULL DEFAULT 0)",
-          "CREATE TABLE IF NOT EXISTS replayed (city TEXT, conversation TEXT, ref TEXT, turn_id INTEGER, at REAL)")
+SCHEMA = (("CREATE TABLE IF NOT EXISTS spool "
+           "(id INTEGER PRIMARY KEY, facts TEXT NOT NULL, leased_until REAL NOT NULL DEFAULT 0)"),
+          ("CREATE TABLE IF NOT EXISTS replayed "
+           "(city TEXT, conversation TEXT, ref TEXT, turn_id INTEGER, at REAL)"))
 COLUMNS = {"set_aside": "TEXT",  # NULL while the row waits; the reason once refused
            "city": "TEXT", "kind": "TEXT NOT NULL DEFAULT 'turn'", "conversation": "TEXT", "ref": "TEXT",
            "key": "TEXT", "kept_at": "REAL NOT NULL DEFAULT 0"}
@@ -69,8 +71,9 @@ class Spool:
     def _insert(self, kind: str, conversation: str, ref: str, payload: dict, key: str | None = None) -> None:
         with closing(self._connect()) as connection:
             connection.execute("INSERT INTO spool (facts, city, kind, conversation, ref, key, kept_at) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?)", (json.dumps(payload, ensure_ascii=False), self.city,
-                                                                kind, conversation, ref, key, time.time()))
+                               "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               (json.dumps(payload, ensure_ascii=False), self.city,
+                                kind, conversation, ref, key, time.time()))
 
     def keep(self, facts: TurnFacts) -> StoredTurn:
         """Durably queue a turn. Its turn id is negative (a reference into the spool) until it is replayed,
@@ -85,22 +88,25 @@ class Spool:
 
     def keep_feedback(self, conversation: str, turn_id: int, helpful: bool, comment: str) -> None:
         """👍/👎 on a stored turn (positive id) or on one still waiting here (negative id)."""
-        self._insert("feedback", conversation, str(turn_id), {"helpful": helpful, "comment": mask_personal_data(comment)})
+        self._insert("feedback", conversation, str(turn_id),
+                     {"helpful": helpful, "comment": mask_personal_data(comment)})
 
     def _one(self, query: str, *values: object) -> tuple | None:
         with closing(self._connect()) as connection:
             return connection.execute(query, values).fetchone()
 
     def holds_escalation(self, conversation: str, escalation_id: str) -> bool:
-        """Whether this conversation's escalation still waits here (so its contact details must wait behind it)."""
-        return self._one(f"SELECT 1 FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND set_aside IS "
-                         "NULL AND json_extract(facts, '$.escalation_id') = ?", self.city, conversation,
-                         escalation_id) is not None
+        """Whether this conversation's escalation still waits here (so its contact details must wait behind
+        it)."""
+        return self._one(f"SELECT 1 FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND "
+                         "set_aside IS NULL AND json_extract(facts, '$.escalation_id') = ?", self.city,
+                         conversation, escalation_id) is not None
 
     def turn(self, conversation: str, turn_id: int) -> int | None:
-        """A spooled turn's stored id once replayed, None while it waits; NotFoundError if not this conversation's."""
-        if self._one(f"SELECT 1 FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND ref = ? AND "
-                     "set_aside IS NULL", self.city, conversation, str(-turn_id)) is not None:
+        """A spooled turn's stored id once replayed, None while it waits; NotFoundError if not this
+        conversation's."""
+        if self._one(f"SELECT 1 FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND ref = ? "
+                     "AND set_aside IS NULL", self.city, conversation, str(-turn_id)) is not None:
             return None
         found = self._one("SELECT turn_id FROM replayed WHERE city = ? AND conversation = ? AND ref = ?",
                           self.city, conversation, str(-turn_id))
@@ -109,7 +115,8 @@ class Spool:
         return int(found[0])
 
     def last_offered(self, conversation: str) -> tuple[str, ...] | None:
-        """The choices of this conversation's latest turn if it waits here (it is newer than any stored one)."""
+        """The choices of this conversation's latest turn if it waits here (it is newer than any stored
+        one)."""
         found = self._one(f"SELECT facts FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND "
                           "set_aside IS NULL ORDER BY id DESC LIMIT 1", self.city, conversation)
         return tuple(json.loads(found[0]).get("choices", ())) if found else None
@@ -122,8 +129,8 @@ class Spool:
     def set_aside(self) -> list[tuple[int, str]]:
         """Rows the database refused or that could not be read, with why: kept for a person to look at."""
         with closing(self._connect()) as connection:
-            return connection.execute(f"SELECT id, set_aside FROM spool WHERE {MINE} AND set_aside IS NOT NULL "
-                                      "ORDER BY id", (self.city,)).fetchall()
+            return connection.execute(f"SELECT id, set_aside FROM spool WHERE {MINE} AND set_aside IS NOT "
+                                      "NULL ORDER BY id", (self.city,)).fetchall()
 
     def replay(self, store: ConversationStore) -> int:
         """Write queued rows to the store, oldest first; stops (keeping the rest) if it is down again."""
@@ -145,8 +152,9 @@ class Spool:
         """The oldest waiting row of this city, unless another worker holds it (then that worker goes on)."""
         now = time.time()
         with closing(self._connect()) as connection:
-            found = connection.execute(f"SELECT id, kind, conversation, ref, key, facts, leased_until FROM spool "
-                                       f"WHERE {MINE} AND set_aside IS NULL ORDER BY id LIMIT 1", (self.city,)).fetchone()
+            found = connection.execute("SELECT id, kind, conversation, ref, key, facts, leased_until FROM "
+                                       f"spool WHERE {MINE} AND set_aside IS NULL ORDER BY id LIMIT 1",
+                                       (self.city,)).fetchone()
             if found is None or found[6] >= now:
                 return None
             won = connection.execute("UPDATE spool SET leased_until = ? WHERE id = ? AND leased_until < ?",
@@ -166,7 +174,8 @@ class Spool:
             connection.execute("UPDATE spool SET leased_until = 0 WHERE id = ?", (row_id,))
 
     def _forget(self, row: Row, turn_id: int | None) -> None:
-        """Done: gone from the queue; a turn's stored id is remembered for 👍/👎 sent with its spool reference."""
+        """Done: gone from the queue; a turn's stored id is remembered for 👍/👎 sent with its spool
+        reference."""
         with closing(self._connect()) as connection, connection:
             if turn_id is not None and row.ref:
                 connection.execute("INSERT INTO replayed VALUES (?, ?, ?, ?, ?)",
@@ -175,23 +184,27 @@ class Spool:
 
     def export(self, belongs: Callable[[str], bool]) -> dict[str, list[dict]]:
         """Rows of the conversations `belongs` picks, by conversation (for a resident's access request). This
-        and `delete` and `purge_older_than` cover the whole file, whichever city a row names: it is one person's
-        data, and the city's own file."""
+        and `delete` and `purge_older_than` cover the whole file, whichever city a row names: it is one
+        person's data, and the city's own file."""
         found: dict[str, list[dict]] = {}
         with closing(self._connect()) as connection:
             for conversation, kind, text, reason, at in connection.execute(
                     "SELECT conversation, kind, facts, set_aside, kept_at FROM spool ORDER BY id"):
                 if conversation and belongs(conversation):
-                    found.setdefault(conversation, []).append({"kind": kind, "kept_at": at, "set_aside": reason,
-                                                               "data": json.loads(text) if _json(text) else text})
+                    found.setdefault(conversation, []).append({"kind": kind, "kept_at": at,
+                                                               "set_aside": reason,
+                                                               "data": json.loads(text) if _json(text)
+                                                               else text})
         return found
 
     def delete(self, belongs: Callable[[str], bool]) -> int:
         """Remove the rows (and replay notes) of the conversations `belongs` picks; returns how many rows."""
         with closing(self._connect()) as connection, connection:
-            ids = [(i,) for i, c in connection.execute("SELECT id, conversation FROM spool") if c and belongs(c)]
+            ids = [(i,)
+                   for i, c in connection.execute("SELECT id, conversation FROM spool") if c and belongs(c)]
             connection.executemany("DELETE FROM spool WHERE id = ?", ids)
-            notes = [(c,) for (c,) in connection.execute("SELECT DISTINCT conversation FROM replayed") if belongs(c)]
+            notes = [(c,) for (c,) in connection.execute("SELECT DISTINCT conversation FROM replayed")
+                     if belongs(c)]
             connection.executemany("DELETE FROM replayed WHERE conversation = ?", notes)
         return len(ids)
 

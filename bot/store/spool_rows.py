@@ -54,13 +54,15 @@ def replay_contact(store: ConversationStore, row: Row, _: TurnLookup) -> None:
     """Contact details, after the escalation they belong to (rows replay in order)."""
     data = _data(row)
     try:
-        store.add_contact(row.conversation, str(row.ref), data["name"], data["email"], data["phone"], data["preferred"])
+        store.add_contact(row.conversation, str(row.ref), data["name"], data["email"], data["phone"],
+                          data["preferred"])
     except KeyError as exc:
         raise UnreadableRow(f"unreadable contact (no {exc})") from exc
 
 
 def replay_feedback(store: ConversationStore, row: Row, stored_turn: TurnLookup) -> None:
-    """👍/👎; a negative turn id names a spooled turn, replayed before this row, whose stored id is looked up."""
+    """👍/👎; a negative turn id names a spooled turn, replayed before this row, whose stored id is looked
+    up."""
     data, turn_id = _data(row), int(str(row.ref))
     if turn_id < 0:
         turn_id = stored_turn(row.conversation, turn_id) or 0
@@ -90,5 +92,6 @@ def masked(text: str) -> str:
     except ValueError:
         return mask_personal_data(text)
     if isinstance(data, dict):
-        data = {**data, **({"route": ""} if "route" in data else {}), **({"name": "[氏名]"} if data.get("name") else {})}
+        data = {**data, **({"route": ""} if "route" in data else {}),
+                **({"name": "[氏名]"} if data.get("name") else {})}
     return json.dumps(_mask(data), ensure_ascii=False)

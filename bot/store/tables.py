@@ -35,7 +35,8 @@ class Conversation(Base):
     user_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    furigana: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # asked for 「ふりがな」
+    # asked for 「ふりがな」
+    furigana: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Turn(Base):
@@ -43,7 +44,8 @@ class Turn(Base):
 
     __tablename__ = "turns"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                 index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     question: Mapped[str] = mapped_column(Text)
     normalised: Mapped[str] = mapped_column(Text)
@@ -71,7 +73,8 @@ class Escalation(Base):
 
     __tablename__ = "escalations"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                 index=True)
     turn_id: Mapped[int | None] = mapped_column(ForeignKey("turns.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
@@ -230,11 +233,13 @@ class QuestionLabel(Base):
 
 class Call(Base):
     """A phone call an agent logged from the desk's search: answered with an entry, forwarded to a department,
-    or not resolved (an escalation). The caller's (masked) question is the turn `turn_id` on channel `phone`."""
+    or not resolved (an escalation). The caller's (masked) question is the turn `turn_id` on channel
+    `phone`."""
 
     __tablename__ = "calls"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                 index=True)
     turn_id: Mapped[int | None] = mapped_column(ForeignKey("turns.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     agent: Mapped[str] = mapped_column(String(64))

@@ -16,7 +16,8 @@ from typing import Annotated
 from pydantic import BeforeValidator
 from sqlalchemy.types import String, Text, TypeDecorator
 
-ID_LENGTH = 255  # conversations.id and every column holding a conversation id (migration 0007); events take 128
+# conversations.id and every column holding a conversation id (migration 0007); events take 128
+ID_LENGTH = 255
 PART_LENGTH = 64  # one part of an id as sent (a web session id, a Slack team or thread); longer is hashed
 CHANNEL_LENGTH = 16
 MAX_PARTS = 3  # channel + 3 parts of at most 64 characters, with separators, stays under ID_LENGTH

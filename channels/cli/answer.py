@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # the engine loads with the command that answers, not with `m
     from bot.engine import Bot
 
 out = Console()
-IndexDir = Annotated[Path | None, typer.Option("--index-dir", help="Index directory (default: user data dir).")]
+IndexDir = Annotated[Path | None,
+                     typer.Option("--index-dir", help="Index directory (default: user data dir).")]
 Labelled = Annotated[Path, typer.Option("--labelled", help="Labelled queries (JSONL: id, text, relevant).")]
 
 
@@ -101,11 +102,14 @@ def evaluate(labelled: Labelled, index_dir: IndexDir = None,
 
 
 def train(labelled: Labelled, index_dir: IndexDir = None,
-          model_out: Annotated[Path, typer.Option("--out", help="Model file to write.")] = Path("decision_model.json"),
+          model_out: Annotated[Path, typer.Option("--out",
+                                                  help="Model file to write.")] = Path("decision_model.json"),
           max_wrong: Annotated[float, typer.Option(help="Highest share of wrong answers allowed.")] = 0.05,
           min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6,
-          fusion: Annotated[Fusion, typer.Option(help="Rank with fitted weights, the fixed day-one sum, or fitted "
-                                                      "from 50 answerable questions on (auto).")] = Fusion.AUTO) -> None:
+          fusion: Annotated[Fusion,
+                            typer.Option(help="Rank with fitted weights, the fixed day-one sum, or fitted "
+                                              "from 50 answerable questions on (auto).")] = Fusion.AUTO,
+          ) -> None:
     """Learn fusion weights and confidence models (and thresholds) from labelled queries."""
     from datetime import date
 
@@ -120,7 +124,8 @@ def train(labelled: Labelled, index_dir: IndexDir = None,
     queries = read_labelled(labelled)
     examples = collect(load_runtime(settings, index_store(settings)), queries)
     model = fit(examples, settings.staff_first_margin, fusion.fits(sum(q.answerable for q in queries)))
-    results = outcomes(rank_examples(examples, model.ranker, settings.staff_first_margin), model.top1, model.top3)
+    results = outcomes(rank_examples(examples, model.ranker, settings.staff_first_margin), model.top1,
+                       model.top3)
     model.thresholds, rates = choose(results, max_wrong, min_escalated)
     model.trained_on = {"labelled": labelled.name, "queries": len(queries), "date": date.today().isoformat(),
                         "fusion": "fitted" if fusion.fits(sum(q.answerable for q in queries)) else "day-one"}
@@ -132,16 +137,19 @@ def train(labelled: Labelled, index_dir: IndexDir = None,
 
 
 def tune(labelled: Labelled, index_dir: IndexDir = None,
-         model_file: Annotated[Path | None, typer.Option("--model", help="Model to tune (default: configured).")] = None,
-         model_out: Annotated[Path | None, typer.Option("--out", help="Write the model with the chosen thresholds.")] = None,
+         model_file: Annotated[Path | None,
+                               typer.Option("--model", help="Model to tune (default: configured).")] = None,
+         model_out: Annotated[Path | None, typer.Option(
+             "--out", help="Write the model with the chosen thresholds.")] = None,
          max_wrong: Annotated[float, typer.Option(help="Highest share of wrong answers allowed.")] = 0.05,
          min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6,
-         answer_at: Annotated[float | None, typer.Option("--answer", min=0, max=1,
-                                                        help="Answer threshold picked from the table, not chosen.")] = None,
-         clarify_at: Annotated[float | None, typer.Option("--clarify", min=0, max=1,
-                                                         help="Clarify threshold picked from the table.")] = None) -> None:
-    """Print the answer/clarify/escalate trade-off and choose thresholds that keep wrong answers low, or keep the
-    ones given: a city that has read the table may weigh direct answers against hand-overs its own way."""
+         answer_at: Annotated[float | None, typer.Option(
+             "--answer", min=0, max=1, help="Answer threshold picked from the table, not chosen.")] = None,
+         clarify_at: Annotated[float | None, typer.Option(
+             "--clarify", min=0, max=1, help="Clarify threshold picked from the table.")] = None,
+         ) -> None:
+    """Print the answer/clarify/escalate trade-off and choose thresholds that keep wrong answers low, or keep
+    the ones given: a city that has read the table may weigh direct answers against hand-overs its own way."""
     from bot.labelled import read_labelled
     from bot.model import Thresholds
     from bot.train import collect, rank_examples

@@ -33,7 +33,8 @@ app.add_typer(tenants_app, name="tenants")
 out = Console()
 err = Console(stderr=True)
 
-IndexDir = Annotated[Path | None, typer.Option("--index-dir", help="Index directory (default: user data dir).")]
+IndexDir = Annotated[Path | None,
+                     typer.Option("--index-dir", help="Index directory (default: user data dir).")]
 
 
 @index_app.command("build")
@@ -66,7 +67,8 @@ def index_build(
 
 @index_app.command("info")
 def index_info(index_dir: IndexDir = None) -> None:
-    """Show the live index version's manifest, the versions on this machine and where the live one is named."""
+    """Show the live index version's manifest, the versions on this machine and where the live one is
+    named."""
     from bot.store.index_versions import index_store
 
     store = index_store(settings_with(index_dir))
@@ -87,7 +89,8 @@ def index_use(version: str, index_dir: IndexDir = None) -> None:
 @index_app.command("history")
 def index_history(index_dir: IndexDir = None,
                   limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
-                  as_json: Annotated[bool, typer.Option("--json", help="One JSON object per activation.")] = False,
+                  as_json: Annotated[bool,
+                                     typer.Option("--json", help="One JSON object per activation.")] = False,
                   ) -> None:
     """When each version was made live, by which machine and process, and why (newest first)."""
     from bot.store.index_versions import index_store
@@ -120,7 +123,8 @@ def search(
     if as_json:
         for hit in hits:
             typer.echo(json.dumps({"id": hit.record.id, "score": hit.score, "signals": hit.signals,
-                                       "question": hit.record.question, "audience": hit.record.audience.value},
+                                       "question": hit.record.question,
+                                   "audience": hit.record.audience.value},
                                   ensure_ascii=False))
         return
     out.print(hits_table(text, hits))
@@ -142,10 +146,12 @@ def serve(index_dir: IndexDir = None,
 
     settings = settings_with(index_dir)
     if settings.many_cities:  # many cities, chosen by host name (channels/tenants)
-        return serve_tenants(settings, host or settings.host, port or settings.port, workers or settings.workers)
+        return serve_tenants(settings, host or settings.host, port or settings.port,
+                             workers or settings.workers)
     migrate_apart(settings.resolved_database_url)  # once, before workers start; alembic stays out of them
     if never_built(settings):
-        out.print(f"no index yet in {settings.resolved_index_dir}: building it from {len(settings.sources)} source(s)")
+        out.print(f"no index yet in {settings.resolved_index_dir}: building it from {len(settings.sources)} "
+                  "source(s)")
         build_apart(settings)
     if index_dir:
         os.environ["MADOGUCHI_INDEX_DIR"] = str(index_dir)

@@ -30,7 +30,8 @@ def line_event(text: str) -> dict:
     return {"destination": "Usimulated", "events": [{
         "type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
         "webhookEventId": uuid.uuid4().hex.upper(), "deliveryContext": {"isRedelivery": False},
-        "source": {"type": "user", "userId": "Usimulated0000000000000000000000"}, "replyToken": uuid.uuid4().hex,
+        "source": {"type": "user", "userId": "Usimulated0000000000000000000000"},
+        "replyToken": uuid.uuid4().hex,
         "message": {"type": "text", "id": "1", "text": text, "quoteToken": "simulated"}}]}
 
 
@@ -66,14 +67,16 @@ def channel_test(
     kind: Literal["line", "slack"] = "line" if channel == "line" else "slack"
     secret = settings.line_channel_secret if kind == "line" else settings.slack_signing_secret
     if secret is None:
-        raise ConfigurationError(f"set MADOGUCHI_{kind.upper()}_{'CHANNEL' if kind == 'line' else 'SIGNING'}_SECRET first")
+        raise ConfigurationError(f"set MADOGUCHI_{kind.upper()}_{'CHANNEL' if kind == 'line' else 'SIGNING'}"
+                                 "_SECRET first")
     body = json.dumps(line_event(text) if kind == "line" else slack_event(text, team), ensure_ascii=False)
     sign = signed_line if kind == "line" else signed_slack
     path = "/callback/line" if kind == "line" else "/slack/events"
     import httpx
 
     response = httpx.post(url + path, content=body.encode(), timeout=30,
-                          headers={"Content-Type": "application/json", **sign(body, secret.get_secret_value())})
+                          headers={"Content-Type": "application/json",
+                                   **sign(body, secret.get_secret_value())})
     out.print(f"{path} → HTTP {response.status_code} {response.text[:200]}", highlight=False)
     if response.status_code != 200:
         raise typer.Exit(1)
@@ -82,7 +85,8 @@ def channel_test(
 
 
 def socket_mode_handler(city: City) -> SocketModeHandler:
-    """Bolt's Socket Mode handler for the Slack app; it opens its connection through the configured API base."""
+    """Bolt's Socket Mode handler for the Slack app; it opens its connection through the configured API
+    base."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from channels.slack import build_slack_app

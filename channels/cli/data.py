@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # the store loads with the command that uses it, not with `ma
     from bot.store.spool import Spool
     from knowledge.core.settings import Settings
 
-data_app = typer.Typer(help="Residents' data: export, delete, and delete what is older than the retention period.",
+data_app = typer.Typer(help="Residents' data: export, delete, and delete what is older than the "
+                            "retention period.",
                        no_args_is_help=True)
 out = Console()
 
@@ -38,7 +39,8 @@ def _selector(settings: Settings, session: str | None, line_user: str | None,
 
 
 def _spool(settings: Settings) -> Spool | None:
-    """The city's outage spool, when it has one: rows kept there (waiting or set aside) are residents' data too."""
+    """The city's outage spool, when it has one: rows kept there (waiting or set aside) are residents' data
+    too."""
     from bot.store.spool import SPOOL_FILE, Spool
 
     path = settings.resolved_city_dir / SPOOL_FILE
@@ -47,7 +49,8 @@ def _spool(settings: Settings) -> Spool | None:
 
 def _found(session: str | None, line_user: str | None, slack_user: str | None
            ) -> tuple[ConversationStore, list[str], Spool | None, Callable[[str], bool]]:
-    """The store, the person's stored conversation ids, the spool and the test for the person's conversations."""
+    """The store, the person's stored conversation ids, the spool and the test for the person's
+    conversations."""
     from bot.store import ConversationStore
 
     settings = settings_with(None)
@@ -62,7 +65,8 @@ def _found(session: str | None, line_user: str | None, slack_user: str | None
 
 @data_app.command("export")
 def export(session: Session = None, line_user: LineUser = None, slack_user: SlackUser = None) -> None:
-    """Print, as JSON, everything stored about one person (also what waits, or was set aside, in the spool)."""
+    """Print, as JSON, everything stored about one person (also what waits, or was set aside, in the
+    spool)."""
     store, ids, spool, belongs = _found(session, line_user, slack_user)
     conversations = store.export(ids)
     spooled = spool.export(belongs) if spool else {}
@@ -82,8 +86,10 @@ def delete(session: Session = None, line_user: LineUser = None, slack_user: Slac
 
 
 @data_app.command("purge")
-def purge(days: Annotated[int | None, typer.Option(help="Default: MADOGUCHI_RETENTION_DAYS.")] = None) -> None:
-    """Delete conversations (and spooled rows) older than the retention period (run it daily, e.g. from cron)."""
+def purge(days: Annotated[int | None,
+                          typer.Option(help="Default: MADOGUCHI_RETENTION_DAYS.")] = None) -> None:
+    """Delete conversations (and spooled rows) older than the retention period (run it daily, e.g. from
+    cron)."""
     from bot.store import ConversationStore
 
     settings = settings_with(None)

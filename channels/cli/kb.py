@@ -1,4 +1,5 @@
-"""`madoguchi kb export|import|health`: the knowledge base to and from Excel or CSV, and where it contradicts itself."""
+"""`madoguchi kb export|import|health`: the knowledge base to and from Excel or CSV, and where it contradicts
+itself."""
 
 from __future__ import annotations
 
@@ -35,20 +36,25 @@ def cli_actor() -> str:
 
 @kb_app.command("export")
 def export(fmt: Annotated[SheetFormat, typer.Option("--format", help="xlsx or csv.")] = SheetFormat.XLSX,
-           out_path: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("madoguchi-faq.xlsx"),
+           out_path: Annotated[Path,
+                               typer.Option("--out", help="File to write.")] = Path("madoguchi-faq.xlsx"),
            ) -> None:
-    """Write every FAQ record in the columns `index build` reads (XLSX: passages on a second, read-only sheet)."""
+    """Write every FAQ record in the columns `index build` reads (XLSX: passages on a second, read-only
+    sheet)."""
     from bot.service.kb_io import export_knowledge
     from bot.service.publishing import desk_entries
 
     settings = settings_with(None)
-    rows = export_knowledge(settings, desk_entries(settings), "csv" if fmt is SheetFormat.CSV else "xlsx", out_path)
+    rows = export_knowledge(settings, desk_entries(settings), "csv" if fmt is SheetFormat.CSV else "xlsx",
+                            out_path)
     out.print(f"{rows} FAQ rows → {out_path}")
 
 
 @kb_app.command("import")
-def import_(path: Annotated[Path, typer.Argument(help="An XLSX, CSV or JSONL FAQ table (e.g. an edited export).")],
-            index_dir: Annotated[Path | None, typer.Option("--index-dir", help="Index to publish into.")] = None
+def import_(path: Annotated[Path,
+                            typer.Argument(help="An XLSX, CSV or JSONL FAQ table (e.g. an edited export).")],
+            index_dir: Annotated[Path | None,
+                                 typer.Option("--index-dir", help="Index to publish into.")] = None
             ) -> None:
     """Version new and changed rows as approved desk entries (audited), then publish a new index version."""
     from bot.service.kb_io import import_table
@@ -82,9 +88,12 @@ def health(sources: Annotated[list[Path] | None, typer.Argument(help="FAQ tables
     findings = ContradictionFinder(normaliser_from_settings(settings)).run(loaded.records)
     for number, finding in enumerate(findings, start=1):
         out.print(f"[bold]{number}. {finding.kind}が食い違っています[/bold]", highlight=False, soft_wrap=True)
-        for statement, values in ((finding.first, finding.first_values), (finding.second, finding.second_values)):
+        for statement, values in ((finding.first, finding.first_values),
+                                  (finding.second, finding.second_values)):
             where = f"{statement.record.id}（{statement.record.source} {statement.record.location}）"
-            out.print(f"  {where}: {'・'.join(values)}\n    「{statement.sentence}」", highlight=False, soft_wrap=True)
-    out.print(f"食い違い {len(findings)} 件（{len(loaded.records)} 件の FAQ・文書の節を比べました）", highlight=False, soft_wrap=True)
+            out.print(f"  {where}: {'・'.join(values)}\n    「{statement.sentence}」", highlight=False,
+                      soft_wrap=True)
+    out.print(f"食い違い {len(findings)} 件（{len(loaded.records)} 件の FAQ・文書の節を比べました）",
+              highlight=False, soft_wrap=True)
     if findings:
         raise typer.Exit(1)

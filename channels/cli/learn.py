@@ -23,9 +23,10 @@ def scores_table(run: LearnRun) -> Table:
     """Before/after on questions nothing learned from: one column per candidate."""
     from bot.learning.guard import wrong_bound
 
-    table = Table("judged on", *run.scores, title=f"{len(run.judged)} questions ({sum(q.answerable for q in run.judged)} "
-                  f"with an answer): {len(run.held_out)} held out + {run.training} training, each with its own "
-                  "fold left out")
+    table = Table("judged on", *run.scores,
+                  title=f"{len(run.judged)} questions ({sum(q.answerable for q in run.judged)} "
+                  f"with an answer): {len(run.held_out)} held out + {run.training} training, each with its "
+                  "own fold left out")
     for metric in SHOWN:
         table.add_row(metric, *(f"{m.scores[metric]:.3f}" for m in run.scores.values()))
     serving = next(iter(run.scores.values()))
@@ -36,20 +37,24 @@ def scores_table(run: LearnRun) -> Table:
 def print_run(run: LearnRun) -> None:
     """What was read, learned and judged, in the order a person checks it."""
     labels = run.labels
-    out.print(f"labels: {len(labels.queries)} questions usable; dropped {labels.dropped_labels} label(s) of unknown "
-              f"or expired entries, {labels.dropped_queries} question(s) left without their answer and {labels.foreign} "
-              "question(s) in other languages", highlight=False)
-    out.print(f"training share {run.training}, held-out share {len(run.held_out)}; {len(run.paraphrases)} new "
-              f"paraphrase(s); {run.kept_off} staff question label(s) kept off resident entries", highlight=False)
+    out.print(f"labels: {len(labels.queries)} questions usable; dropped {labels.dropped_labels} label(s) of "
+              f"unknown or expired entries, {labels.dropped_queries} question(s) left without their answer "
+              f"and {labels.foreign} question(s) in other languages", highlight=False)
+    out.print(f"training share {run.training}, held-out share {len(run.held_out)}; {len(run.paraphrases)} "
+              f"new paraphrase(s); {run.kept_off} staff question label(s) kept off resident entries",
+              highlight=False)
     out.print(scores_table(run))
     for name, why in run.verdict.refused.items():
         out.print(f"refused: {name}: {why}", highlight=False)
 
 
-def learn(labelled: Annotated[Path | None, typer.Option("--labelled", help="Labelled questions (JSONL: id, text, relevant).")] = None,
-          from_desk: Annotated[bool, typer.Option("--from-desk", help="The desk's labels in MADOGUCHI_DATABASE_URL.")] = False,
+def learn(labelled: Annotated[Path | None, typer.Option(
+              "--labelled", help="Labelled questions (JSONL: id, text, relevant).")] = None,
+          from_desk: Annotated[bool, typer.Option(
+              "--from-desk", help="The desk's labels in MADOGUCHI_DATABASE_URL.")] = False,
           index_dir: Annotated[Path | None, typer.Option("--index-dir", help="Index directory.")] = None,
-          dry_run: Annotated[bool, typer.Option("--dry-run", help="Learn and compare, change nothing.")] = False,
+          dry_run: Annotated[bool,
+                             typer.Option("--dry-run", help="Learn and compare, change nothing.")] = False,
           ) -> None:
     """Learn paraphrases and a refitted decision model from labelled questions (a file, or the desk's labels);
     publish them only if they do better on a held-out share than the bot serving now."""

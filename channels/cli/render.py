@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # the tables are drawn after the work is done: `madoguchi --h
 
 def sources_table(per_source: dict[str, Counter]) -> Table:
     """Records per source file, by kind and audience, with problem counts."""
-    files = [source for source in per_source if os.path.isabs(source)]  # the desk's entries have source "desk"
+    # the desk's entries have source "desk"
+    files = [source for source in per_source if os.path.isabs(source)]
     common = os.path.commonpath(files) if len(files) > 1 else ""
     table = Table("source", "faq", "passages", "resident", "staff", "all", "errors", "warnings",
                   title=f"records per source (under {common})" if common else "records per source")
@@ -33,7 +34,8 @@ def problems_table(problems: list[Problem]) -> Table:
     table = Table("種類", "ファイル", "場所", "列", "内容", title=f"問題 {len(problems)} 件")
     for problem in problems:
         colour, word = ("red", "誤り") if problem.severity == "error" else ("yellow", "注意")
-        table.add_row(f"[{colour}]{word}[/{colour}]", problem.source, problem.place, problem.field, problem.message)
+        table.add_row(f"[{colour}]{word}[/{colour}]", problem.source, problem.place, problem.field,
+                      problem.message)
     return table
 
 
@@ -47,7 +49,8 @@ def _signals(hit: Hit) -> str:
 
 def hits_table(query: str, hits: list[Hit]) -> Table:
     """Ranked records with each signal's score (question / paraphrase / answer, BM25 | dense)."""
-    table = Table("#", "id", "question", "audience", "fused", "bm25 q/p/a | dense q/p/a", title=f"search: {query}")
+    table = Table("#", "id", "question", "audience", "fused", "bm25 q/p/a | dense q/p/a",
+                  title=f"search: {query}")
     for rank, hit in enumerate(hits, start=1):
         question = hit.record.section_path[-1] if hit.record.section_path else hit.record.question
         table.add_row(str(rank), hit.record.id, question[:40], hit.record.audience.value, f"{hit.score:.4f}",
@@ -86,7 +89,8 @@ def explanation_table(explanation: Explanation) -> Table:
     synonyms = ", ".join(f"{word}→{group}" for group, word in explanation.synonyms) or "-"
     table = Table("id", "question", "fused", "bm25 q/p/a", "dense q/p/a", "cover q/p/a",
                   title=f"terms: {' '.join(explanation.terms)} | synonyms: {synonyms} | "
-                        f"P(top1)={explanation.top1_confidence:.2f} P(top3)={explanation.top3_confidence:.2f}")
+                        f"P(top1)={explanation.top1_confidence:.2f} "
+                        f"P(top3)={explanation.top3_confidence:.2f}")
     for row in explanation.candidates:
         table.add_row(row["id"], str(row["question"])[:30], f"{row['fused']:.2f}",
                       *("/".join(f"{row[f'{kind}_{f}']:.2f}" for f in ("question", "paraphrase", "answer"))

@@ -16,8 +16,8 @@ from knowledge.core.errors import ConfigurationError
 if TYPE_CHECKING:  # the settings load when a command runs, not for `madoguchi --help`
     from knowledge.core.settings import Settings
 
-tenants_app = typer.Typer(help="Many cities on one server (a tenants file, or the registry in the server's database): "
-                               "list them, store them, build their indexes.",
+tenants_app = typer.Typer(help="Many cities on one server (a tenants file, or the registry in the server's "
+                               "database): list them, store them, build their indexes.",
                           no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
@@ -28,8 +28,9 @@ def _server() -> Settings:
 
     settings = Settings()
     if not settings.many_cities:
-        raise ConfigurationError("set MADOGUCHI_TENANTS_FILE to the YAML file of the cities this server hosts, or "
-                                 "MADOGUCHI_TENANTS_FROM_DATABASE=true after `madoguchi tenants import FILE`")
+        raise ConfigurationError("set MADOGUCHI_TENANTS_FILE to the YAML file of the cities this server "
+                                 "hosts, or MADOGUCHI_TENANTS_FROM_DATABASE=true after `madoguchi tenants "
+                                 "import FILE`")
     return settings
 
 
@@ -67,7 +68,8 @@ def tenants_import(path: Annotated[Path, typer.Argument(help="The tenants file (
     revision = import_tenants(_registry_owner(), path)
     cities = ", ".join(tenant.id for tenant in revision.cities.tenants)
     out.print(f"tenant registry revision {revision.number}: {len(revision.cities.tenants)} cities ({cities}) "
-              f"from {revision.source}; servers reading the registry follow it within MADOGUCHI_TENANTS_POLL_SECONDS",
+              f"from {revision.source}; servers reading the registry follow it within "
+              "MADOGUCHI_TENANTS_POLL_SECONDS",
               soft_wrap=True)
 
 
@@ -84,7 +86,8 @@ def tenants_history(limit: Annotated[int, typer.Option("--limit", min=1, max=100
 
 
 @tenants_app.command("build")
-def tenants_build(tenant_id: Annotated[str | None, typer.Argument(help="One city's id; default all.")] = None) -> None:
+def tenants_build(tenant_id: Annotated[str | None,
+                                       typer.Argument(help="One city's id; default all.")] = None) -> None:
     """Build each city's index from its files, the shared layer and its desk's approved entries."""
     from channels.server.tenants.build import build_tenant_indexes
 
@@ -112,6 +115,7 @@ def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
         out.print(f"no index yet for {tenant_id}: building it")
         build_tenant_indexes(server, tenant_id)
     out.print(f"madoguchi: {len(city_apps(server))} cities on http://{host}:{port}/ (chosen by host name)")
-    uvicorn.run("channels.server.tenants.asgi:app", host=host, port=port, workers=workers, log_level="warning",
+    uvicorn.run("channels.server.tenants.asgi:app", host=host, port=port, workers=workers,
+                log_level="warning",
                 proxy_headers=False,  # each city's app believes only MADOGUCHI_TRUSTED_PROXIES
                 timeout_worker_healthcheck=WORKER_START_SECONDS)

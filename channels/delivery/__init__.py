@@ -28,10 +28,12 @@ def warn_of_shared_files(server: Settings) -> None:
     gets a key of its own. Say so at startup rather than leave either unnoticed."""
     (spool, waiting), key = left_in_shared_spool(server), server.data_dir / "secret.key"
     if waiting:
-        log.warning("%s holds %d row(s) kept before each city had its own spool; no city replays them", spool, waiting)
+        log.warning("%s holds %d row(s) kept before each city had its own spool; no city replays them", spool,
+                    waiting)
     if key.exists():
         log.warning("%s is no longer used by the cities: each city without secret_key has its own key in "
-                    "DATA_DIR/cities/<id>; set secret_key to the old key where old reply routes must still open", key)
+                    "DATA_DIR/cities/<id>; set secret_key to the old key where old reply routes must still "
+                    "open", key)
 
 
 __all__ = ["Dispatcher", "start_background_work", "warn_of_shared_files"]

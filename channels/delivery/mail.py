@@ -19,12 +19,13 @@ from knowledge.core.errors import ConfigurationError
 from knowledge.core.settings import Settings
 
 SUBJECT = "【{city}】お問い合わせへの回答"
-FOOTER = "\n\n――――\nこのメールは{city}のお問い合わせ窓口から送っています（送信専用です）。\nお問い合わせ: {contact}\n"
+FOOTER = ("\n\n――――\nこのメールは{city}のお問い合わせ窓口から送っています（送信専用です）。\nお問い合わせ: "
+          "{contact}\n")
 
 
 def reply_message(settings: Settings, to: str, text: str, key: str, name: str = "") -> EmailMessage:
-    """The reply as a UTF-8 message with the city's subject, the resident's name if they gave one, and a footer
-    saying where to ask again."""
+    """The reply as a UTF-8 message with the city's subject, the resident's name if they gave one, and a
+    footer saying where to ask again."""
     message = EmailMessage(policy=SMTP)
     message["Subject"] = SUBJECT.format(city=settings.city_name)
     message["From"] = settings.smtp_from or ""

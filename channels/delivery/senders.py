@@ -1,7 +1,8 @@
 """The calls that leave madoguchi: LINE push, Slack post, a signed webhook. Each raises on failure.
 
 Base URLs come from the settings, so a closed city network can point them at its own gateway. The LINE and
-Slack SDKs load with the first message sent through them: a city without LINE never holds line-bot-sdk's 60 MB.
+Slack SDKs load with the first message sent through them: a city without LINE never holds line-bot-sdk's 60
+MB.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def push_line(settings: Settings, user_id: str, text: str, retry_key: str) -> No
         raise ConfigurationError("MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN is not set")
     configuration = Configuration(host=settings.line_api_base, access_token=token.get_secret_value())
     with ApiClient(configuration) as client:
-        MessagingApi(client).push_message(PushMessageRequest(to=user_id, messages=[TextMessage(text=text[:LINE_TEXT_LIMIT])]),
-                                          x_line_retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, retry_key)))
+        MessagingApi(client).push_message(
+            PushMessageRequest(to=user_id, messages=[TextMessage(text=text[:LINE_TEXT_LIMIT])]),
+            x_line_retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, retry_key)))
 
 
 def post_slack(settings: Settings, channel: str, text: str, thread_ts: str | None = None) -> None:
@@ -51,6 +53,7 @@ def post_webhook(settings: Settings, event: dict) -> None:
     body = json.dumps(event, ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json"}
     if settings.desk_webhook_secret is not None:
-        digest = hmac.new(settings.desk_webhook_secret.get_secret_value().encode(), body, hashlib.sha256).hexdigest()
+        digest = hmac.new(settings.desk_webhook_secret.get_secret_value().encode(), body,
+                          hashlib.sha256).hexdigest()
         headers["X-Madoguchi-Signature"] = f"sha256={digest}"
     httpx.post(settings.desk_webhook_url, content=body, headers=headers, timeout=10).raise_for_status()

@@ -17,8 +17,9 @@ REPLY_HEADING = "【{city}の担当者からの回答】\n"
 
 def fan_out(settings: Settings, desk: DeskServices, item: OutboxItem) -> None:
     """One row per configured target, so a failing webhook never re-sends the Slack notice."""
-    targets = [kind for kind, on in (("notify.slack", settings.desk_slack_channel and settings.slack_bot_token),
-                                     ("notify.webhook", settings.desk_webhook_url)) if on]
+    targets = [kind
+               for kind, on in (("notify.slack", settings.desk_slack_channel and settings.slack_bot_token),
+                                ("notify.webhook", settings.desk_webhook_url)) if on]
     desk.outbox.add_once(item.escalation_id, targets)
 
 
@@ -45,7 +46,8 @@ def notify_webhook(settings: Settings, desk: DeskServices, item: OutboxItem) -> 
 
 
 def deliver_reply(settings: Settings, desk: DeskServices, item: OutboxItem) -> None:
-    """The agent's reply, by e-mail when the resident asked for it, else back on the channel the question came from."""
+    """The agent's reply, by e-mail when the resident asked for it, else back on the channel the question
+    came from."""
     escalation = desk.escalations.get(item.escalation_id or "")
     if escalation.reply_via == "email":
         send_mail(settings, reply_message(settings, escalation.contact_email, escalation.reply_text, item.key,

@@ -19,8 +19,8 @@ from knowledge.core.errors import ConflictError, RequestError
 router = desk_subrouter(prefix="/admin")
 Admin = Depends(require_role(Role.ADMIN))
 PER_PAGE = 50
-DONE = {"created": "アカウントを作りました。", "role": "役割を変えました。", "disabled": "アカウントを無効にしました。",
-        "enabled": "アカウントを有効に戻しました。"}
+DONE = {"created": "アカウントを作りました。", "role": "役割を変えました。",
+        "disabled": "アカウントを無効にしました。", "enabled": "アカウントを有効に戻しました。"}
 
 
 def users_page(request: Request, status: int = 200, error: str = "", done: str = "", **form: str) -> Response:
@@ -48,7 +48,8 @@ def create_user(request: Request, username: str = Form(max_length=64), password:
 
 def _not_self(user: SignedIn, username: str) -> None:
     if username == user.username:
-        raise ConflictError("自分のアカウントの役割の変更・無効化はここではできません（madoguchi desk user を使ってください）。")
+        raise ConflictError("自分のアカウントの役割の変更・無効化はここではできません（madoguchi desk user "
+                            "を使ってください）。")
 
 
 @router.post("/users/{username}/role")
@@ -80,5 +81,5 @@ def audit_log(request: Request, page_number: int = Query(1, alias="page", ge=1, 
     """Who did what, newest first, a page at a time."""
     entries, total = city(request).desk.accounts.audit_log(page_number, PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    return page(request, "admin_audit.html", entries=entries, total=total, page_number=page_number, pages=pages,
-                action_words=action_words, detail_words=detail_words)
+    return page(request, "admin_audit.html", entries=entries, total=total, page_number=page_number,
+                pages=pages, action_words=action_words, detail_words=detail_words)

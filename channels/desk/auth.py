@@ -55,7 +55,8 @@ async def check_csrf(request: Request, expected: str) -> None:
     """The form's hidden token must equal the session's; ForbiddenError (403) otherwise."""
     form = await request.form()
     sent = form.get(CSRF_FIELD)
-    matches = isinstance(sent, str) and bool(expected) and secrets.compare_digest(sent.encode(), expected.encode())
+    matches = isinstance(sent,
+                         str) and bool(expected) and secrets.compare_digest(sent.encode(), expected.encode())
     if not matches:
         raise ForbiddenError(CSRF_REFUSED)
 

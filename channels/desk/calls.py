@@ -1,4 +1,5 @@
-"""Logging a call from the search (`POST /desk/calls`): 「この回答で対応」, 「担当課へ転送」 or 「対応できず」.
+"""Logging a call from the search (`POST /desk/calls`): 「この回答で対応」, 「担当課へ転送」 or
+「対応できず」.
 
 The caller's question is ranked again as a resident's (what the bot would have offered this caller), masked,
 normalised from the masked text like every stored question, and written with the call (bot/store/calls.py).
@@ -70,8 +71,8 @@ def facts_of(request: Request, user: SignedIn, question: str, outcome: str, entr
     if outcome == "unresolved" and not department:
         department = suggest_department(shown)
     return CallFacts(question, normalised, outcome, user.username, source_of(user),
-                     entry.id if entry else None, entry.department if entry else department, seconds, ranking.top1,
-                     [{"id": c.record.id, "score": round(c.score, 4)} for c in shown], phone)
+                     entry.id if entry else None, entry.department if entry else department, seconds,
+                     ranking.top1, [{"id": c.record.id, "score": round(c.score, 4)} for c in shown], phone)
 
 
 @router.post("/calls")

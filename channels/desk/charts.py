@@ -132,7 +132,8 @@ def _column(series: Mapping[str, Sequence[float]], index: int, x: float, slot: f
 def _category_labels(categories: Sequence[str], left: float, slot: float, y: float) -> list[str]:
     """At most about twelve labels under the columns, evenly spaced, so they never overlap."""
     every = max(1, math.ceil(len(categories) / 12))
-    return [f'<text x="{left + slot * (i + 0.5):.1f}" y="{y}" text-anchor="middle">{text(_short(c, 10))}</text>'
+    return [f'<text x="{left + slot * (i + 0.5):.1f}" y="{y}" text-anchor="middle">{text(_short(c, 10))}</'
+            'text>'
             for i, c in enumerate(categories) if i % every == 0]
 
 

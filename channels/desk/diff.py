@@ -69,7 +69,8 @@ def field_changes(draft: EntryFields, live: EntryFields | None) -> list[FieldCha
         if item.name == "paraphrases":
             before = list(old or ())
             changes.append(FieldChange(item.name, FIELD_LABELS[item.name], [],
-                                       [p for p in before if p not in new], [p for p in new if p not in before]))
+                                       [p for p in before if p not in new],
+                                       [p for p in new if p not in before]))
         else:
             changes.append(FieldChange(item.name, FIELD_LABELS[item.name],
                                        segments(_as_text(old, item.name), _as_text(new, item.name)), [], []))

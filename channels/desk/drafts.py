@@ -20,7 +20,8 @@ from channels.desk.render import city, desk_subrouter
 from channels.desk.worker import worker
 from knowledge.records import Audience
 
-if TYPE_CHECKING:  # drafting brings LangChain: loaded with the first draft an agent asks for, not in every worker
+# drafting brings LangChain: loaded with the first draft an agent asks for, not in every worker
+if TYPE_CHECKING:
     from bot.drafting import Draft
 
 router = desk_subrouter()
@@ -30,7 +31,8 @@ def reason_words(draft: Draft) -> str:
     drafting package is imported only once a draft is asked for: it loads the chat-model library."""
     from bot.drafting import DraftReason
 
-    words = {DraftReason.OFF: "下書きの生成は設定されていません", DraftReason.TIMEOUT: "下書きの生成が時間内に終わりませんでした",
+    words = {DraftReason.OFF: "下書きの生成は設定されていません",
+             DraftReason.TIMEOUT: "下書きの生成が時間内に終わりませんでした",
              DraftReason.UNREACHABLE: "下書きを作るモデルにつながりませんでした",
              DraftReason.UNSUPPORTED: "生成された文のどれも出典で裏づけられませんでした",
              DraftReason.NO_SOURCES: "質問に合う FAQ や資料がありませんでした"}

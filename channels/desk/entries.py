@@ -35,7 +35,8 @@ Agent = Depends(require_role(Role.AGENT))
 Editor = Depends(require_role(Role.EDITOR))
 MAX_ID_CHARS = 128
 DONE = {"saved": "下書きを保存しました。", "paraphrase": "言い換えを加えた下書きを作りました。",
-        "rejected": "下書きを却下しました。", "promoted": "下書きを作りました。内容を確かめて保存してください。"}
+        "rejected": "下書きを却下しました。",
+        "promoted": "下書きを作りました。内容を確かめて保存してください。"}
 
 
 def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 200, alert: str = "",
@@ -43,7 +44,8 @@ def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 20
     """The draft form, its differences from the live version, the actions and the history."""
     history = city(request).desk.entries.history(entry_id)
     draft, live, record = open_draft(history), live_of(history), served(request, entry_id)
-    baseline = EntryFields.of(live) if live else (EntryFields.from_record(record) if record and record.kind == "faq"
+    baseline = EntryFields.of(live) if live else (EntryFields.from_record(record) if record
+                                                  and record.kind == "faq"
                                                   else None)
     if not history and baseline is None:
         raise NotFoundError(f"FAQ {entry_id} はありません")
@@ -51,7 +53,8 @@ def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 20
     state = publication(request, entry_id, history)
     still_publishing = state is not None and not (state.live or state.reload_off or state.error)
     return page(request, "entry.html", status=status, entry_id=entry_id, path=entry_path(entry_id),
-                history=list(reversed(history)), draft=draft, live=live, values=values or form_values(current),
+                history=list(reversed(history)), draft=draft, live=live,
+                values=values or form_values(current),
                 changes=field_changes(current, baseline) if draft and current else [], alert=alert,
                 done=DONE.get(done, ""), publication=state, refresh=refresh and still_publishing,
                 audiences=AUDIENCES, status_labels=STATUS_LABELS, labels=FIELD_LABELS,
@@ -114,7 +117,8 @@ async def save(request: Request, entry_id: str, user: SignedIn = Agent) -> Respo
     """Save the draft (made on first save when the entry had none); passages are edited in their documents."""
     record = served(request, entry_id)
     if len(entry_id) > MAX_ID_CHARS or (record is not None and record.kind == "passage"):
-        raise NotFoundError(f"FAQ {entry_id[:MAX_ID_CHARS]} はありません（文書の一節は元の文書で直してください）")
+        raise NotFoundError(f"FAQ {entry_id[:MAX_ID_CHARS]} "
+                            "はありません（文書の一節は元の文書で直してください）")
     form = await request.form()
     try:
         content = fields_from_form(form)
@@ -134,7 +138,8 @@ def approve(request: Request, entry_id: str, user: SignedIn = Editor) -> Respons
 
 
 @router.post("/entries/{entry_id}/reject")
-def reject(request: Request, entry_id: str, note: str = Form("", max_length=1000), user: SignedIn = Editor) -> Response:
+def reject(request: Request, entry_id: str, note: str = Form("", max_length=1000),
+           user: SignedIn = Editor) -> Response:
     """Close the draft unpublished, with an optional reason."""
     entries = city(request).desk.entries
     return act(request, entry_id, user, lambda: entries.reject(entry_id, user.username, note.strip()),
@@ -162,6 +167,6 @@ def add_paraphrase(request: Request, entry_id: str, text: str = Form(min_length=
     record = served(request, entry_id)
     base = record if record is not None and record.kind == "faq" else None
     entries = city(request).desk.entries
-    return act(request, entry_id, user, lambda: entries.add_paraphrase(entry_id, text, user.username, base), False,
-               "paraphrase")
+    return act(request, entry_id, user, lambda: entries.add_paraphrase(entry_id, text, user.username, base),
+               False, "paraphrase")
 

@@ -50,7 +50,8 @@ def fields_from_form(form: FormData) -> EntryFields:
     for name, limit in FORM_LIMITS.items():
         if len(values[name]) > limit:
             raise RequestError(f"{FIELD_LABELS[name]}は {limit} 文字までです")
-    values.update(paraphrases=split_paraphrases(values["paraphrases"]), audience=values["audience"] or "resident",
+    values.update(paraphrases=split_paraphrases(values["paraphrases"]),
+                  audience=values["audience"] or "resident",
                   valid_from=_day("valid_from", values["valid_from"]),
                   valid_until=_day("valid_until", values["valid_until"]))
     return EntryFields(**values).cleaned()
@@ -86,9 +87,10 @@ def publication(request: Request, entry_id: str, history: list[EntryVersionView]
     if newest.status == "retired":
         live = record is None
     else:
-        live = record is not None and record.source == "desk" and record.location == f"version {newest.version}"
+        live = (record is not None and record.source == "desk"
+                and record.location == f"version {newest.version}")
     state = worker(request).publishing
     version = city(request).bot.runtime.index.manifest["version"]
     settings = city(request).settings
-    return Publication(live, newest.status == "retired", version, state.state.error if state and not live else "",
-                       settings.index_poll_seconds == 0)
+    return Publication(live, newest.status == "retired", version,
+                       state.state.error if state and not live else "", settings.index_poll_seconds == 0)

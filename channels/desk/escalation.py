@@ -42,21 +42,28 @@ if TYPE_CHECKING:
 router = desk_subrouter()
 Agent = Depends(require_role(Role.AGENT))
 MAX_REPLY_CHARS = 5000
-DELIVERY_LABELS: dict[str, str] = {Delivery.WAITING: "次にチャットを開いたときに表示", Delivery.PENDING: "送信待ち",
-                   Delivery.DELIVERED: "送信済み", Delivery.UNDELIVERED: "未達（届きませんでした。電話などで連絡してください）",
+DELIVERY_LABELS: dict[str, str] = {Delivery.WAITING: "次にチャットを開いたときに表示",
+                                   Delivery.PENDING: "送信待ち",
+                   Delivery.DELIVERED: "送信済み",
+                                   Delivery.UNDELIVERED: "未達（届きませんでした。"
+                                                         "電話などで連絡してください）",
                    Delivery.CALLBACK: "電話で折り返し済み",
                    Delivery.UNREACHABLE: "送り先がありません（連絡先に電話かメールで）", Delivery.NONE: "—"}
-DECISION_LABELS: dict[str, str] = {Decision.ANSWER: "回答", Decision.CLARIFY: "聞き返し", Decision.ESCALATE: "引き継ぎ",
+DECISION_LABELS: dict[str, str] = {Decision.ANSWER: "回答", Decision.CLARIFY: "聞き返し",
+                                   Decision.ESCALATE: "引き継ぎ",
                    Decision.SMALLTALK: "あいさつ等"}
-DONE = {"claim": "担当にしました。", "reply": "返信を保存しました。", "callback": "「電話で折り返し済み」を記録しました。",
+DONE = {"claim": "担当にしました。", "reply": "返信を保存しました。",
+        "callback": "「電話で折り返し済み」を記録しました。",
         "close": "完了にしました。", "drop": "取り下げました。",
         "label": "「この FAQ で答えられる」を記録しました。次の「学習して公開」で学習に使います。"}
 PREFERRED_LABELS = {"email": "メール", "phone": "電話", "": "指定なし"}
-VIA_LABELS: dict[str, str] = {ReplyVia.EMAIL: "メール", ReplyVia.WEB: "ウェブ", ReplyVia.LINE: "LINE", ReplyVia.SLACK: "Slack",
+VIA_LABELS: dict[str, str] = {ReplyVia.EMAIL: "メール", ReplyVia.WEB: "ウェブ", ReplyVia.LINE: "LINE",
+                              ReplyVia.SLACK: "Slack",
               ReplyVia.NONE: "送り先なし"}
 MAIL_OFF = ("住民はメールでの返信を希望していますが、このサーバーはメールを送る設定になっていません"
             "（MADOGUCHI_SMTP_HOST）。返信はメールでは届きません。")
-REASON_LABELS: dict[str, str] = {Reason.NO_MATCH: "自信をもって答えられる FAQ がなかった", Reason.NONE_FIT: "示した候補のどれにも当てはまらなかった",
+REASON_LABELS: dict[str, str] = {Reason.NO_MATCH: "自信をもって答えられる FAQ がなかった",
+                                 Reason.NONE_FIT: "示した候補のどれにも当てはまらなかった",
                  Reason.ASKED_FOR_PERSON: "住民が担当者との会話を希望した"}
 
 
@@ -101,7 +108,8 @@ def said(request: Request, transcript: list[TranscriptTurn]) -> dict[int, str]:
 def offered_texts(request: Request, transcript: list[TranscriptTurn]) -> dict[int, list[str]]:
     """The choices each clarify turn offered, as the resident read them."""
     index = city(request).bot.runtime.index
-    return {t.id: [choice_text(index, c) for c in (*t.choices, NONE_OF_THESE)] for t in transcript if t.choices}
+    return {t.id: [choice_text(index, c) for c in (*t.choices, NONE_OF_THESE)]
+            for t in transcript if t.choices}
 
 
 def last_with_candidates(transcript: list[TranscriptTurn]) -> TranscriptTurn | None:
@@ -118,13 +126,17 @@ def conflict_message(escalation: EscalationView, user: SignedIn) -> str:
 
 
 def way_of(request: Request, escalation: EscalationView) -> dict[str, str]:
-    """Which way a reply will go, in words, and a warning when the resident asked for e-mail the server cannot send."""
+    """Which way a reply will go, in words, and a warning when the resident asked for e-mail the server
+    cannot send."""
     mail_on = city(request).settings.mail_on
     via = reply_way(escalation, mail_on)
-    words = {"email": f"メール（{escalation.contact_email}）", "web": "ウェブのチャット（住民が次にチャットを開いたときに表示）",
-             "line": "LINE", "slack": "Slack のスレッド", "": "送り先がありません。電話などで連絡してください"}[via]
+    words = {"email": f"メール（{escalation.contact_email}）",
+             "web": "ウェブのチャット（住民が次にチャットを開いたときに表示）",
+             "line": "LINE", "slack": "Slack のスレッド",
+             "": "送り先がありません。電話などで連絡してください"}[via]
     asked_mail = escalation.preferred_reply == "email" and bool(escalation.contact_email)
-    return {"way": words, "way_short": VIA_LABELS[via], "mail_off": MAIL_OFF if asked_mail and not mail_on else ""}
+    return {"way": words, "way_short": VIA_LABELS[via],
+            "mail_off": MAIL_OFF if asked_mail and not mail_on else ""}
 
 
 def resident_language(question: str | None, transcript: list[TranscriptTurn]) -> str:
@@ -150,9 +162,10 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
                 resident_language=resident_language(escalations.resident_question(escalation_id), transcript),
                 mine=escalation.claimed_by in (None, user.username), alert=alert, done=DONE.get(done, ""),
                 status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS,
-                delivery_labels=DELIVERY_LABELS, decision_labels=DECISION_LABELS, preferred_labels=PREFERRED_LABELS,
-                reason_labels=REASON_LABELS, via_labels=VIA_LABELS, marked=marked_entries(request, escalation_id),
-                **way_of(request, escalation), **(extra or {}))
+                delivery_labels=DELIVERY_LABELS, decision_labels=DECISION_LABELS,
+                preferred_labels=PREFERRED_LABELS,
+                reason_labels=REASON_LABELS, via_labels=VIA_LABELS,
+                marked=marked_entries(request, escalation_id), **way_of(request, escalation), **(extra or {}))
 
 
 @router.get("/escalations/{escalation_id}")
@@ -199,7 +212,8 @@ def callback(request: Request, escalation_id: str, note: str = Form("", max_leng
              user: SignedIn = Agent) -> Response:
     """The agent phoned the resident back; madoguchi sends nothing."""
     return act(request, escalation_id, user, "callback",
-               lambda: city(request).desk.escalations.record_callback(escalation_id, user.username, note.strip()))
+               lambda: city(request).desk.escalations.record_callback(escalation_id, user.username,
+                                                                      note.strip()))
 
 
 @router.post("/escalations/{escalation_id}/close")

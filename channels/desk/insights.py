@@ -74,7 +74,8 @@ def charts(board: Dashboard) -> list[Chart]:
 
 
 def call_charts(board: Dashboard) -> list[Chart]:
-    """Calls per day by outcome, when the period has calls (no empty chart where no call center logs calls)."""
+    """Calls per day by outcome, when the period has calls (no empty chart where no call center logs
+    calls)."""
     if not board.calls.total:
         return []
     days = board.period.days()
@@ -123,10 +124,12 @@ class Health:
     serving_days: int
 
 
-def most_asked_without_easy(entries: list[Record], shown: dict[str, int], today: date) -> list[tuple[Record, int]]:
+def most_asked_without_easy(entries: list[Record], shown: dict[str, int],
+                            today: date) -> list[tuple[Record, int]]:
     """Residents' entries answered most often that have no やさしい日本語 answer yet, with how often."""
     lacking = [(r, shown[r.id]) for r in entries
-               if r.id in shown and not r.answer_easy and r.audience is not Audience.STAFF and r.is_valid_on(today)]
+               if r.id in shown and not r.answer_easy and r.audience is not Audience.STAFF
+               and r.is_valid_on(today)]
     return sorted(lacking, key=lambda pair: (-pair[1], pair[0].id))[:EASY_LISTED]
 
 

@@ -43,8 +43,9 @@ def _download(request: Request, fmt: Format) -> Response:
         export_knowledge(served.settings, served.desk.entries, fmt, path)
         body = path.read_bytes()
     name = f"madoguchi-faq-{datetime.now():%Y%m%d-%H%M}.{fmt}"
-    return Response(body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                          "Cache-Control": "no-store"})
+    return Response(body, media_type=MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
 
 
 @router.get("/kb/export.xlsx")
@@ -67,7 +68,8 @@ def _import(request: Request, upload_name: str, body: bytes, user: SignedIn) -> 
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(body)
         served = city(request)
-        report = import_table(served.settings, served.desk.entries, path, user.username, name=Path(upload_name).name)
+        report = import_table(served.settings, served.desk.entries, path, user.username,
+                              name=Path(upload_name).name)
     if report.created:
         worker(request).publisher.request(f"import of {upload_name} by {user.username}")
     return page(request, "kb.html", report=report, path=entry_path, suffixes=", ".join(sorted(READERS)))

@@ -1,5 +1,6 @@
-"""「学習した質問」 (`/desk/learned`, editors): every question the desk's work labelled, how many conversations
-say so and from where, the entry it points at; accept a weak label, remove any, and 「学習して公開」.
+"""「学習した質問」 (`/desk/learned`, editors): every question the desk's work labelled, how many
+conversations say so and from where, the entry it points at; accept a weak label, remove any, and
+「学習して公開」.
 
 Weak labels (a resident's pick or 👍) show how many different conversations agree; they are learned from
 only at `AGREEMENT` conversations or once an editor accepts them. Questions were masked when stored.
@@ -19,7 +20,8 @@ from channels.desk.worker import worker
 
 router = desk_subrouter()
 Editor = Depends(require_role(Role.EDITOR))
-SOURCE_LABELS: dict[str, str] = {LabelSource.AGENT: "担当者", LabelSource.EDITOR: "編集者", LabelSource.APPROVED: "承認した FAQ",
+SOURCE_LABELS: dict[str, str] = {LabelSource.AGENT: "担当者", LabelSource.EDITOR: "編集者",
+                                 LabelSource.APPROVED: "承認した FAQ",
                  LabelSource.WEAK: "住民の選択・👍"}
 NAME_LABELS = {"serving now": "今の公開版", "learned paraphrases": "学習した言い換え",
                "learned paraphrases + refitted model": "学習した言い換え＋再学習したモデル"}
@@ -34,8 +36,8 @@ def learned_page(request: Request, done: str = "", user: SignedIn = Editor) -> R
     index = city(request).bot.runtime.index
     state = worker(request).learner.state
     return page(request, "learned.html", groups=groups, index=index, state=state, agreement=AGREEMENT,
-                source_labels=SOURCE_LABELS, name_labels=NAME_LABELS, done=DONE.get(done, ""), path=entry_path,
-                usable=sum(g.usable for g in groups), refresh=state.running)
+                source_labels=SOURCE_LABELS, name_labels=NAME_LABELS, done=DONE.get(done, ""),
+                path=entry_path, usable=sum(g.usable for g in groups), refresh=state.running)
 
 
 def key_of(normalised: str, entry_id: str, audience: str) -> LabelKey:

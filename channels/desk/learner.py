@@ -1,5 +1,5 @@
-"""「学習して公開」: the desk's labels learned in one background thread, as `madoguchi learn --from-desk` learns
-them, while the bot keeps answering; the guard's decision and its reasons stay for the page to show.
+"""「学習して公開」: the desk's labels learned in one background thread, as `madoguchi learn --from-desk`
+learns them, while the bot keeps answering; the guard's decision and its reasons stay for the page to show.
 
 The run borrows the serving bot's model a slice at a time (as desk publishing does) and uses its own
 normaliser, so no answer ever waits for more than one slice of work.

@@ -68,7 +68,8 @@ async def login(request: Request, username: str = Form(max_length=200), password
     accounts = city(request).desk.accounts
     try:
         await run_in_threadpool(worker(request).login_limiter.check, client_address(request))
-        signed: NewSession = await run_in_threadpool(accounts.sign_in, username, password, client_address(request))
+        signed: NewSession = await run_in_threadpool(accounts.sign_in, username, password,
+                                                     client_address(request))
     except RateLimitedError:
         return _login_form(request, next_path, 429, TOO_MANY, username)
     except UnauthorizedError as refusal:

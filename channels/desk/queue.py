@@ -16,10 +16,13 @@ from channels.desk.auth import require_role
 from channels.desk.render import city, page
 from knowledge.records import AUDIENCE_LABELS
 
-STATUS_LABELS: dict[str, str] = {EscalationStatus.NEW: "未対応", EscalationStatus.CLAIMED: "対応中", EscalationStatus.ANSWERED: "回答済み",
+STATUS_LABELS: dict[str, str] = {EscalationStatus.NEW: "未対応", EscalationStatus.CLAIMED: "対応中",
+                                 EscalationStatus.ANSWERED: "回答済み",
                  EscalationStatus.CLOSED: "完了", EscalationStatus.DROPPED: "取り下げ"}
-CHANNEL_LABELS: dict[str, str] = {Channel.WEB: "ウェブ", Channel.LINE: "LINE", Channel.SLACK: "Slack", Channel.PHONE: "電話"}
-VIEWS: dict[str, tuple[str, ...]] = {"open": (EscalationStatus.NEW, EscalationStatus.CLAIMED), "all": STATUSES,
+CHANNEL_LABELS: dict[str, str] = {Channel.WEB: "ウェブ", Channel.LINE: "LINE", Channel.SLACK: "Slack",
+                                  Channel.PHONE: "電話"}
+VIEWS: dict[str, tuple[str, ...]] = {"open": (EscalationStatus.NEW, EscalationStatus.CLAIMED),
+                                     "all": STATUSES,
          **{status: (status,) for status in STATUSES}}
 PREVIEW_CHARS = 80
 

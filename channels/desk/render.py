@@ -27,7 +27,8 @@ from knowledge.core.errors import MadoguchiError, UnauthorizedError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 JST = timezone(timedelta(hours=9), "JST")
-NAV = (("キュー", "/desk", "agent"), ("電話・検索", "/desk/search", "agent"), ("FAQ下書き", "/desk/entries", "agent"), ("見直し", "/desk/review", "editor"),
+NAV = (("キュー", "/desk", "agent"), ("電話・検索", "/desk/search", "agent"),
+       ("FAQ下書き", "/desk/entries", "agent"), ("見直し", "/desk/review", "editor"),
        ("品質", "/desk/health", "editor"), ("学習した質問", "/desk/learned", "editor"),
        ("統計", "/desk/stats", "agent"), ("管理", "/desk/admin/users", "admin"))
 TITLES = {400: "送られた内容に誤りがあります", 401: "ログインしてください", 403: "この操作はできません",
@@ -89,7 +90,8 @@ def page(request: Request, template: str, status: int = 200, **context: object) 
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def error_page(request: Request, status: int, message: str, problems: list[str] | None = None) -> HTMLResponse:
+def error_page(request: Request, status: int, message: str,
+               problems: list[str] | None = None) -> HTMLResponse:
     """A plain explanation and a way back, for every failure on a desk page."""
     return page(request, "error.html", status=status, title=TITLES.get(status, "エラー"), message=message,
                 problems=problems or [], status_code=status)

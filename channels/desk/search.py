@@ -31,7 +31,8 @@ Agent = Depends(require_role(Role.AGENT))
 CHANNEL = Channel.PHONE
 SHOWN = 10
 MAX_QUERY_CHARS = 500
-DONE_LABELS: dict[str, str] = {CallOutcome.ANSWERED: "「この回答で対応」を記録しました。次の学習で、この質問の言い方を覚えます。",
+DONE_LABELS: dict[str, str] = {CallOutcome.ANSWERED: "「この回答で対応」を記録しました。次の学習で、"
+                                                     "この質問の言い方を覚えます。",
                CallOutcome.FORWARDED: "「担当課へ転送」を記録しました。",
                CallOutcome.UNRESOLVED: "「対応できず」を記録し、引き継ぎを作りました。"}
 ESCALATION_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -106,7 +107,8 @@ def search_page(request: Request, q: str = Text, user: SignedIn = Agent) -> Resp
     done = request.query_params.get("done", "")
     escalation = request.query_params.get("escalation", "")
     return page(request, "search.html", found=search(ctx, q, audience),
-                departments=departments(ctx, audience), decisions=DECISION_LABELS, done=done if done in DONE_LABELS else "", done_labels=DONE_LABELS,
+                departments=departments(ctx, audience), decisions=DECISION_LABELS,
+                done=done if done in DONE_LABELS else "", done_labels=DONE_LABELS,
                 escalation=escalation if ESCALATION_ID.match(escalation) else "")
 
 

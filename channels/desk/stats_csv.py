@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from channels.desk.dashboard import Dashboard
 
 BOM = "\ufeff"
-OUTCOME_LABELS: dict[str, str] = {CallOutcome.ANSWERED: "この回答で対応", CallOutcome.FORWARDED: "担当課へ転送",
+OUTCOME_LABELS: dict[str, str] = {CallOutcome.ANSWERED: "この回答で対応",
+                                  CallOutcome.FORWARDED: "担当課へ転送",
                   CallOutcome.UNRESOLVED: "対応できず"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,15 +45,18 @@ def pct(share: float | None) -> float | None:
 def summary_rows(board: Dashboard) -> list[list[object]]:
     """One figure per row, with its unit in the label."""
     decided, (up, down) = board.decisions, board.thumbs
-    return [["項目", "値"], ["期間の開始日", board.period.start.isoformat()], ["期間の終了日", board.period.end.isoformat()],
+    return [["項目", "値"], ["期間の開始日", board.period.start.isoformat()],
+            ["期間の終了日", board.period.end.isoformat()],
             ["質問数（あいさつ・お礼を除く）", decided.questions], ["回答した質問数", decided.answered],
             ["聞き返した質問数", decided.clarified], ["引き継いだ質問数", decided.escalated],
             ["回答率（%）", pct(decided.rate(decided.answered))],
             ["聞き返し率（%）", pct(decided.rate(decided.clarified))],
             ["引き継ぎ率（%）", pct(decided.rate(decided.escalated))], ["👍の数", up], ["👎の数", down],
-            ["👍の割合（%）", pct(board.helpful_rate)], ["回答までの時間の中央値（分）", board.median_minutes],
+            ["👍の割合（%）", pct(board.helpful_rate)],
+            ["回答までの時間の中央値（分）", board.median_minutes],
             ["1件あたりの分数（設定・仮定）", board.minutes_per_inquiry],
-            ["削減できた職員の時間（推計・時間）＝回答した質問数×1件あたりの分数÷60", round(board.hours_saved, 1)],
+            ["削減できた職員の時間（推計・時間）＝回答した質問数×1件あたりの分数÷60",
+             round(board.hours_saved, 1)],
             *phone_rows(board)]
 
 
@@ -63,10 +67,12 @@ def phone_rows(board: Dashboard) -> list[list[object]]:
             ["電話: 担当課へ転送", calls.outcomes.get("forwarded", 0)],
             ["電話: 対応できず", calls.outcomes.get("unresolved", 0)],
             ["知識ベースで答えた電話の割合（%）", pct(calls.answered_share)],
-            ["電話の通話時間の中央値（秒）", calls.median_handling_seconds], ["通話時間を計った電話の数", calls.timed],
+            ["電話の通話時間の中央値（秒）", calls.median_handling_seconds],
+            ["通話時間を計った電話の数", calls.timed],
             ["削減できた職員の時間（推計・時間）電話＝知識ベースで答えた電話の数×1件あたりの分数÷60",
              round(board.phone_hours_saved, 1)],
-            ["削減できた職員の時間（推計・時間）チャットと電話の合計", round(board.hours_saved + board.phone_hours_saved, 1)]]
+            ["削減できた職員の時間（推計・時間）チャットと電話の合計",
+             round(board.hours_saved + board.phone_hours_saved, 1)]]
 
 
 def day_rows(board: Dashboard) -> list[list[object]]:

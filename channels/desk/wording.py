@@ -14,31 +14,40 @@ from knowledge.records import AUDIENCE_LABELS
 
 ROLE_LABELS: dict[str, str] = {Role.AGENT: "担当者", Role.EDITOR: "編集者", Role.ADMIN: "管理者"}
 ACTION_LABELS = {
-    "login": "ログイン", "login.failed": "ログインの失敗", "login.lockout": "アカウントのロック", "logout": "ログアウト",
+    "login": "ログイン", "login.failed": "ログインの失敗", "login.lockout": "アカウントのロック",
+    "logout": "ログアウト",
     "user.created": "アカウントの作成", "user.role": "役割の変更", "user.password": "パスワードの変更",
     "user.enabled": "アカウントの有効化", "user.disabled": "アカウントの無効化",
-    "claim": "担当する", "reply": "返信", "callback": "電話で折り返し済み", "closed": "完了", "dropped": "取り下げ",
+    "claim": "担当する", "reply": "返信", "callback": "電話で折り返し済み", "closed": "完了",
+    "dropped": "取り下げ",
     "delivery.delivered": "返信の配信: 送信済み", "delivery.undelivered": "返信の配信: 未達",
     "entry.promote": "FAQにする", "entry.new": "FAQ の下書きを作成", "entry.save": "下書きの保存",
     "entry.approve": "承認して公開", "entry.reject": "却下", "entry.retire": "公開を終了",
     "entry.rollback": "以前の版に戻す", "entry.import": "表から読み込み",
-    "label.add": "「この FAQ で答えられる」を記録", "label.accept": "ラベルを学習に使う", "label.remove": "ラベルを外す",
+    "label.add": "「この FAQ で答えられる」を記録", "label.accept": "ラベルを学習に使う",
+    "label.remove": "ラベルを外す",
     "learn.start": "学習して公開を開始", "learn.busy": "学習して公開（実行中のため開始せず）",
 }
 DETAIL_LABELS = {
     "role": "役割", "active": "有効", "address": "接続元", "reason": "理由", "until": "ロックの終わり",
-    "failures": "失敗の回数", "delivery": "配信", "via": "届け方", "chars": "文字数", "escalation": "引き継ぎ",
+    "failures": "失敗の回数", "delivery": "配信", "via": "届け方", "chars": "文字数",
+    "escalation": "引き継ぎ",
     "note": "メモ", "fields": "変えた項目", "version": "版", "to": "戻した版", "source": "出どころ",
     "entry": "FAQ", "question": "質問",
 }
-REASON_WORDS: dict[str, str] = {SignInFailure.UNKNOWN_USER: "存在しないユーザー名", SignInFailure.WRONG_PASSWORD: "パスワードの誤り",
+REASON_WORDS: dict[str, str] = {SignInFailure.UNKNOWN_USER: "存在しないユーザー名",
+                                SignInFailure.WRONG_PASSWORD: "パスワードの誤り",
                 SignInFailure.LOCKED: "ロック中", SignInFailure.INACTIVE: "無効なアカウント",
                 SignInFailure.ATTEMPTS_IN_PROGRESS: "同時の試行で回数が尽きた"}
-DELIVERY_WORDS: dict[str, str] = {Delivery.WAITING: "次にチャットを開いたときに表示", Delivery.PENDING: "送信待ち", Delivery.DELIVERED: "送信済み",
-                  Delivery.UNDELIVERED: "未達", Delivery.UNREACHABLE: "送り先なし", Delivery.CALLBACK: "電話で折り返し済み"}
-VIA_WORDS: dict[str, str] = {ReplyVia.EMAIL: "メール", ReplyVia.WEB: "ウェブ", ReplyVia.LINE: "LINE", ReplyVia.SLACK: "Slack",
+DELIVERY_WORDS: dict[str, str] = {Delivery.WAITING: "次にチャットを開いたときに表示",
+                                  Delivery.PENDING: "送信待ち", Delivery.DELIVERED: "送信済み",
+                  Delivery.UNDELIVERED: "未達", Delivery.UNREACHABLE: "送り先なし",
+                                  Delivery.CALLBACK: "電話で折り返し済み"}
+VIA_WORDS: dict[str, str] = {ReplyVia.EMAIL: "メール", ReplyVia.WEB: "ウェブ", ReplyVia.LINE: "LINE",
+                             ReplyVia.SLACK: "Slack",
              ReplyVia.NONE: "送り先なし"}
-SOURCE_WORDS: dict[str, str] = {LabelSource.AGENT: "担当者", LabelSource.EDITOR: "編集者", LabelSource.APPROVED: "承認した FAQ",
+SOURCE_WORDS: dict[str, str] = {LabelSource.AGENT: "担当者", LabelSource.EDITOR: "編集者",
+                                LabelSource.APPROVED: "承認した FAQ",
                 LabelSource.WEAK: "住民の選択・👍"}
 
 
@@ -65,7 +74,8 @@ def action_words(action: str) -> str:
 
 def detail_words(detail: dict | None) -> list[tuple[str, str]]:
     """An audit entry's details as (name, value) pairs in Japanese."""
-    return [(DETAIL_LABELS.get(key, key), VALUE_WORDS.get(key, str)(value)) for key, value in (detail or {}).items()]
+    return [(DETAIL_LABELS.get(key, key), VALUE_WORDS.get(key, str)(value))
+            for key, value in (detail or {}).items()]
 
 
 def audience_words(value: object) -> str:

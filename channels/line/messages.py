@@ -35,13 +35,14 @@ def postback(label: str, **data: str | int) -> PostbackAction:
 
 
 def spoken(reply: Answer) -> dict[str, str]:
-    """`lang` for a button's postback, so the next reply keeps a foreign resident's language (none for Japanese)."""
+    """`lang` for a button's postback, so the next reply keeps a foreign resident's language (none for
+    Japanese)."""
     return {"lang": reply.language} if reply.language != "ja" else {}
 
 
 def answer_bubble(reply: Answer, turn_id: int, say: Callable[[str], str] = str) -> FlexMessage:
-    """The answer in the resident's language (channels/line/languages.py) as `say` writes it (with readings when
-    asked), department and contact, a source link, 👍/👎, and a quick reply that switches furigana."""
+    """The answer in the resident's language (channels/line/languages.py) as `say` writes it (with readings
+    when asked), department and contact, a source link, 👍/👎, and a quick reply that switches furigana."""
     record = reply.record
     assert record is not None
     words = labels(reply.language)
@@ -49,10 +50,12 @@ def answer_bubble(reply: Answer, turn_id: int, say: Callable[[str], str] = str) 
     body = [FlexText(text=text[:2000], wrap=True, size="md"),
             FlexText(text=f"{words['contact']}: {record.contact or record.department}", wrap=True, size="sm",
                      color="#555555")]
-    buttons = [FlexButton(action=URIAction(label=words["more"], uri=record.url), style="link")] if record.url else []
+    buttons = [FlexButton(action=URIAction(label=words["more"], uri=record.url),
+                          style="link")] if record.url else []
     buttons += [FlexButton(action=postback(words["helpful"], feedback="up", turn=turn_id, **spoken(reply)),
                            style="secondary"),
-                FlexButton(action=postback(words["unhelpful"], feedback="down", turn=turn_id, **spoken(reply)),
+                FlexButton(action=postback(words["unhelpful"], feedback="down", turn=turn_id,
+                                           **spoken(reply)),
                            style="secondary")]
     bubble = FlexBubble(body=FlexBox(layout="vertical", spacing="md", contents=body),
                         footer=FlexBox(layout="vertical", spacing="sm", contents=buttons))
@@ -61,7 +64,8 @@ def answer_bubble(reply: Answer, turn_id: int, say: Callable[[str], str] = str) 
     return FlexMessage(alt_text=text[:400], contents=bubble, quick_reply=switch)
 
 
-def to_line(reply: Answer, turn_id: int, escalation_id: str | None, say: Callable[[str], str] = str) -> list[Message]:
+def to_line(reply: Answer, turn_id: int, escalation_id: str | None,
+            say: Callable[[str], str] = str) -> list[Message]:
     """One reply's messages; `say` writes the texts (with readings in parentheses when furigana was asked)."""
     if reply.decision is Decision.ANSWER and reply.record is not None:
         first = [TextMessage(text=say(reply.urgent.text))] if reply.urgent else []  # the line to call first
@@ -81,4 +85,5 @@ def handed_over(settings: Settings, language: str = "ja") -> TextMessage:
     """Confirmation that a person will answer in this chat."""
     if language != "ja":
         return TextMessage(text=labels(language)["handed_over"].format(hours=settings.call_center_hours))
-    return TextMessage(text=f"担当者におつなぎしました。回答はこのトークでお送りします（受付時間: {settings.call_center_hours}）。")
+    return TextMessage(text="担当者におつなぎしました。回答はこのトークでお送りします（受付時間: "
+                            f"{settings.call_center_hours}）。")

@@ -40,7 +40,8 @@ def _api(ctx: City) -> MessagingApi:
     token = ctx.settings.line_channel_access_token
     if token is None:
         raise ConfigurationError("MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN is not set")
-    return MessagingApi(ApiClient(Configuration(host=ctx.settings.line_api_base, access_token=token.get_secret_value())))
+    return MessagingApi(ApiClient(Configuration(host=ctx.settings.line_api_base,
+                                                access_token=token.get_secret_value())))
 
 
 async def callback(request: Request, background: BackgroundTasks) -> dict[str, bool]:
@@ -51,10 +52,12 @@ async def callback(request: Request, background: BackgroundTasks) -> dict[str, b
         raise RequestError("LINE is not configured on this server")
     body = (await request.body()).decode("utf-8", errors="replace")
     try:
-        payload = WebhookParser(secret.get_secret_value()).parse(body, request.headers.get("x-line-signature", ""))
+        payload = WebhookParser(secret.get_secret_value()).parse(body,
+                                                                 request.headers.get("x-line-signature", ""))
     except InvalidSignatureError:
         raise RequestError("invalid or missing X-Line-Signature") from None
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # the SDK's parser, any of these
+    # the SDK's parser, any of these
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise RequestError(f"not a LINE webhook body ({type(exc).__name__})") from exc
     background.add_task(handle_events, ctx, payload)
     return {"ok": True}
@@ -87,7 +90,8 @@ def handle(ctx: City, event: Event) -> None:
                                               messages=[TextMessage(text=str(refused))]))
         return
     if isinstance(event, MessageEvent) and not isinstance(event.message, TextMessageContent):
-        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=NOT_TEXT)]))
+        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
+                                              messages=[TextMessage(text=NOT_TEXT)]))
         return
     try:
         _reply(ctx, api, event, conversation, user)
@@ -119,7 +123,8 @@ def _reply(ctx: City, api: MessagingApi, event: MessageEvent | PostbackEvent, co
 
 def _push_target(source: object, user: str) -> str:
     """Where a later push must go: the group or room the question was asked in, else the user."""
-    return getattr(source, "group_id", None) or getattr(source, "room_id", None) or getattr(source, "user_id", None) or user
+    return getattr(source, "group_id", None) or getattr(source, "room_id",
+                                                        None) or getattr(source, "user_id", None) or user
 
 
 def _answer(ctx: City, api: MessagingApi, token: str, conversation: Conversation, text: str,
@@ -138,14 +143,16 @@ def _answer(ctx: City, api: MessagingApi, token: str, conversation: Conversation
 def _postback(ctx: City, api: MessagingApi, event: PostbackEvent, conversation: Conversation) -> None:
     data = {k: storable(v[0]) for k, v in parse_qs(event.postback.data).items()}
     if "choice" in data:
-        _answer(ctx, api, event.reply_token, conversation, "", data["choice"], _push_target(event.source, "unknown"),
-                data.get("lang"))
+        _answer(ctx, api, event.reply_token, conversation, "", data["choice"],
+                _push_target(event.source, "unknown"), data.get("lang"))
     elif "feedback" in data and data.get("turn", "").lstrip("-").isdigit():
         ctx.feedback(conversation.id, int(data["turn"]), data["feedback"] == "up")
         text = labels(data.get("lang", "ja"))["voted_up" if data["feedback"] == "up" else "voted_down"]
-        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=text)]))
+        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
+                                              messages=[TextMessage(text=text)]))
     elif "handoff" in data:
         by_line = {"name": "", "email": "", "phone": "", "preferred": "line"}
         ctx.contact(conversation.id, data["handoff"], by_line)
-        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token, messages=[handed_over(ctx.settings, data.get("lang", "ja"))]))
+        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
+                                              messages=[handed_over(ctx.settings, data.get("lang", "ja"))]))
 

@@ -26,7 +26,8 @@ from channels.web.security import SecurityHeaders
 from knowledge.core.errors import RequestError
 from knowledge.core.settings import Settings, get_settings
 
-SHUTDOWN_WAIT_SECONDS = 300.0  # a real city's publish takes seconds; a hung one does not hold shutdown for ever
+# a real city's publish takes seconds; a hung one does not hold shutdown for ever
+SHUTDOWN_WAIT_SECONDS = 300.0
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None,
     if settings.trusted_proxies:  # only then are X-Forwarded-For/-Proto believed, and only from these
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if settings.widget_origins:  # city sites that embed the widget call the API from their own origin
-        app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins,
+                           allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"], allow_credentials=False, max_age=3600)
     return app

@@ -24,10 +24,12 @@ def to_blocks(reply: Answer, turn_id: int, say: Callable[[str], str] = str) -> l
     if reply.decision is Decision.ANSWER and reply.record is not None:
         record = reply.record
         source = f"<{record.url}|{record.question[:60]}>" if record.url else record.question[:60]
-        context = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{record.department}・{record.contact}・{source}"}]}
+        context = {"type": "context", "elements": [
+            {"type": "mrkdwn", "text": f"{record.department}・{record.contact}・{source}"}]}
         votes = {"type": "actions", "elements": [_button("👍 解決した", "feedback_up", str(turn_id)),
                                                  _button("👎 解決しない", "feedback_down", str(turn_id))]}
-        first = [_section(say(reply.urgent.text))] if reply.urgent else []  # the line to call before the entry
+        # the line to call before the entry
+        first = [_section(say(reply.urgent.text))] if reply.urgent else []
         return [*first, _section(say(record.answer)), context, votes]
     if reply.decision is Decision.CLARIFY:
         buttons = [_button(c.label, f"choice_{n}", c.id) for n, c in enumerate(reply.choices)]

@@ -76,18 +76,20 @@ def register(app: App, ctx: City) -> None:
         if not ctx.first_time(CHANNEL, body.get("event_id", event["ts"])):
             return  # Slack retried an event we already answered
         text = _MENTION.sub("", event.get("text", "")).strip()
-        reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"], body.get("team_id"),
-                        event.get("user", ""), text, audience=speaker_of(event, client))
+        reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"],
+                        body.get("team_id"), event.get("user", ""), text, audience=speaker_of(event, client))
 
     def direct(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return
         if ctx.first_time(CHANNEL, body.get("event_id", event["ts"])):
-            reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"], body.get("team_id"),
+            reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"],
+                            body.get("team_id"),
                             event.get("user", ""), event.get("text", ""), audience=speaker_of(event, client))
 
     def slash(body: dict[str, Any], client: WebClient) -> None:
-        posted = client.chat_postMessage(channel=body["channel_id"], text=f"<@{body['user_id']}> の質問: {body.get('text', '')}")
+        posted = client.chat_postMessage(channel=body["channel_id"],
+                                         text=f"<@{body['user_id']}> の質問: {body.get('text', '')}")
         reply_in_thread(ctx, client, body["channel_id"], posted["ts"], body.get("team_id"), body["user_id"],
                         body.get("text", ""), audience=speaker_audience(ctx, client, body["user_id"], None))
 
@@ -102,7 +104,8 @@ def register(app: App, ctx: City) -> None:
         conversation = ctx.ids.slack(body.get("team", {}).get("id"), body["user"]["id"],
                                      message.get("thread_ts") or message["ts"])
         ctx.feedback(conversation.id, int(action["value"]), action["action_id"] == "feedback_up")
-        client.chat_postMessage(channel=body["channel"]["id"], thread_ts=message.get("thread_ts") or message["ts"],
+        client.chat_postMessage(channel=body["channel"]["id"],
+                                thread_ts=message.get("thread_ts") or message["ts"],
                                 text="評価ありがとうございます。")
 
     def ack_only(ack: Ack) -> None:

@@ -39,7 +39,8 @@ HEALTH_PROBE_SECONDS = 1.0  # /healthz answers within this (plus the spool count
 ERRORS: dict[int | str, dict] = {status: {"model": ErrorBody, "description": why} for status, why in (
     (400, "the request cannot be served as sent"), (404, "no such turn or escalation in this session"),
     (409, "a choice that was not offered in this conversation"),
-    (413, "request body too large"), (422, "the body does not match the schema, or holds a value that cannot be stored"),
+    (413, "request body too large"),
+    (422, "the body does not match the schema, or holds a value that cannot be stored"),
     (429, "too many requests"), (500, "the conversation store refused the write: nothing was received"),
     (503, "the conversation store is unavailable"))}
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
@@ -51,7 +52,8 @@ def context(request: Request) -> City:
 
 
 def _limit(ctx: City, request: Request, session_id: str) -> None:
-    """The client address's limit (HTTP's own), then the session's, which the city counts for every channel."""
+    """The client address's limit (HTTP's own), then the session's, which the city counts for every
+    channel."""
     count_address(request)
     ctx.admit(CHANNEL, ctx.ids.web(session_id).person)
 
@@ -73,7 +75,8 @@ def build_ask_route(router: APIRouter, max_chars: int) -> None:
     """`POST /ask`, with the request schema carrying this server's text limit."""
     async def ask(body: AskRequest, request: Request) -> AskResponse:
         """Ask the bot as a resident. The turn (and any escalation) is stored before this returns."""
-        return await run_in_threadpool(answer_resident, body, request)  # one thread hop: a plain `def` takes two
+        # one thread hop: a plain `def` takes two
+        return await run_in_threadpool(answer_resident, body, request)
 
     ask.__annotations__["body"] = ask_request_model(max_chars)  # a class, not a string: FastAPI reads it
     router.post("/ask", response_model=AskResponse, response_model_exclude_none=True)(ask)
@@ -111,7 +114,8 @@ def contact(body: ContactRequest, request: Request,
 
 
 @router.get("/replies", response_model=RepliesOut)
-def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN, description="The widget's session.")) -> RepliesOut:
+def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN,
+                                                      description="The widget's session.")) -> RepliesOut:
     """Agents' replies to this session's escalations, each with the question it answers; the widget polls
     while its panel is open and a hand-over waits."""
     ctx = context(request)
@@ -151,8 +155,8 @@ def answer_resident(body: AskRequest, request: Request) -> AskResponse:
     handled = ctx.handle(message)
     reply, stored = handled.answer, handled.turn
     choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
-    response = AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4), message=reply.message,
-                           answer=_entry(reply), choices=choices,
+    response = AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4),
+                           message=reply.message, answer=_entry(reply), choices=choices,
                            escalation=_escalation(ctx, stored.escalation_id, reply), urgent=_urgent(reply),
                            session_id=session_id, turn_id=stored.turn_id, language=reply.language,
                            answer_language=reply.answer_language)

@@ -19,8 +19,8 @@ log = logging.getLogger("madoguchi.web")
 def error_response(status: int, message: str, detail: list[dict] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
     """The error body every handler returns."""
-    return JSONResponse({"ok": False, "status": status, "error": message, "detail": detail or []}, status_code=status,
-                        headers=headers)
+    return JSONResponse({"ok": False, "status": status, "error": message, "detail": detail or []},
+                        status_code=status, headers=headers)
 
 
 def _validation(request: Request, exc: Exception) -> JSONResponse:

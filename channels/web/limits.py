@@ -44,7 +44,8 @@ class BodySizeLimit:
 
         async def unless_over(message: Message) -> None:
             nonlocal started
-            if started or not over:  # the app may turn our exception into its own 400 (a chunked body): 413 it is
+            # the app may turn our exception into its own 400 (a chunked body): 413 it is
+            if started or not over:
                 started = started or message["type"] == "http.response.start"
                 await send(message)
 

@@ -25,7 +25,8 @@ class FuriganaRequest(BaseModel):
     """Texts the widget shows (its greeting, earlier replies) to be given readings."""
 
     model_config = ConfigDict(extra="forbid")
-    texts: list[Annotated[CleanStr, Field(max_length=MAX_TEXT_CHARS)]] = Field(min_length=1, max_length=MAX_TEXTS,
+    texts: list[Annotated[CleanStr,
+                          Field(max_length=MAX_TEXT_CHARS)]] = Field(min_length=1, max_length=MAX_TEXTS,
                                   description=f"At most {MAX_TEXTS} texts of {MAX_TEXT_CHARS} characters.")
 
 

@@ -18,14 +18,18 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "anyOf": [{"required": ["text"]}, {"required": ["choice_id"]}]})
-    text: CleanStr = Field("", min_length=1, max_length=10_000, pattern=NOT_BLANK, description="What the resident typed.")
-    session_id: str | None = Field(None, pattern=SESSION_PATTERN, description="Kept by the widget in localStorage.")
+    text: CleanStr = Field("", min_length=1, max_length=10_000, pattern=NOT_BLANK,
+                           description="What the resident typed.")
+    session_id: str | None = Field(None, pattern=SESSION_PATTERN,
+                                   description="Kept by the widget in localStorage.")
     choice_id: CleanStr = Field("", min_length=1, max_length=128, pattern=NOT_BLANK,
                            description="Id of a choice offered in the last turn.")
-    furigana: bool = Field(False, description="Also return the reply as HTML with <ruby> readings over kanji words "
-                                              "(`message_ruby`, `answer.text_ruby`); computed only when asked.")
-    language: Language | None = Field(None, description="The language of the last reply (its `language`), so a "
-                                                        "picked choice is answered in it.")
+    furigana: bool = Field(False,
+                           description="Also return the reply as HTML with <ruby> readings over kanji words "
+                                       "(`message_ruby`, `answer.text_ruby`); computed only when asked.")
+    language: Language | None = Field(None,
+                                      description="The language of the last reply (its `language`), so a "
+                                                  "picked choice is answered in it.")
 
     @model_validator(mode="after")
     def _something_to_answer(self) -> AskRequest:
@@ -55,7 +59,8 @@ class EntryOut(BaseModel):
     valid_from: str | None = None
     valid_until: str | None = None
     text_easy: str | None = Field(None, description="The answer in やさしい日本語, where the city wrote one.")
-    text_ruby: str | None = Field(None, description="`text` as escaped HTML with <ruby> (when furigana was asked).")
+    text_ruby: str | None = Field(None,
+                                  description="`text` as escaped HTML with <ruby> (when furigana was asked).")
     text_easy_ruby: str | None = Field(None, description="`text_easy` with <ruby> (when furigana was asked).")
 
 
@@ -91,8 +96,9 @@ class AskResponse(BaseModel):
     decision: Literal["answer", "clarify", "escalate", "smalltalk"]
     confidence: float
     message: str
-    message_ruby: str | None = Field(None, description="`message` as escaped HTML whose only tags are <ruby> and "
-                                                       "<rt> (when furigana was asked); line breaks stay \\n.")
+    message_ruby: str | None = Field(None,
+                                     description="`message` as escaped HTML whose only tags are <ruby> and "
+                                                 "<rt> (when furigana was asked); line breaks stay \\n.")
     answer: EntryOut | None = None
     choices: list[ChoiceOut] | None = None
     escalation: EscalationOut | None = None
@@ -101,8 +107,8 @@ class AskResponse(BaseModel):
     language: Language = Field("ja", description="The question's language as detected (BCP-47).")
     answer_language: Language = Field("ja", description="The language `message` is in: `ja` under a foreign "
                                                         "question means the entry has no translation yet.")
-    turn_id: int = Field(description="The stored turn; negative while it waits in the outage spool (👍/👎 on it "
-                                     "are accepted all the same).")
+    turn_id: int = Field(description="The stored turn; negative while it waits in the outage spool (👍/👎 on "
+                                     "it are accepted all the same).")
 
 
 class FeedbackRequest(BaseModel):
@@ -110,7 +116,8 @@ class FeedbackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     session_id: str = Field(pattern=SESSION_PATTERN)
-    turn_id: int = Field(ge=-(2**31 - 1), le=2**31 - 1, description="From the ask reply (negative: still spooled).")
+    turn_id: int = Field(ge=-(2**31 - 1), le=2**31 - 1,
+                         description="From the ask reply (negative: still spooled).")
     helpful: bool
     comment: CleanStr = Field("", max_length=2_000)
 
@@ -120,7 +127,8 @@ class ContactRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": [
         {"if": {"properties": {"preferred": {"const": channel}}},
-         "then": {"required": [channel], "properties": {channel: {"minLength": 1}}}} for channel in ("email", "phone")]})
+         "then": {"required": [channel], "properties": {channel: {"minLength": 1}}}}
+        for channel in ("email", "phone")]})
     session_id: str = Field(pattern=SESSION_PATTERN)
     name: CleanStr = Field("", max_length=200)
     email: CleanStr = Field("", max_length=320, pattern=r"^$|^[^@ ]+@[^@ ]+\.[^@ ]+$")
@@ -155,9 +163,11 @@ class Health(BaseModel):
     ok: bool
     index_version: str
     store: Literal["ok", "unreachable"]
-    spooled: int = Field(0, description="Rows (turns, contact details, 👍/👎) kept in the local spool until the "
-                                        "database answers again.")
-    set_aside: int = Field(0, description="Spooled rows the database refused; kept masked in the spool file, see the log.")
+    spooled: int = Field(0,
+                         description="Rows (turns, contact details, 👍/👎) kept in the local spool until the "
+                                     "database answers again.")
+    set_aside: int = Field(0, description="Spooled rows the database refused; kept masked in the spool "
+                                          "file, see the log.")
 
 
 class ErrorBody(BaseModel):

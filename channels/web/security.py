@@ -23,7 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 PAGE = {"default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self' data:",
         "connect-src": "'self'", "font-src": "'self'", "object-src": "'none'", "base-uri": "'none'",
         "form-action": "'self'"}
-DOCS = {"worker-src": "blob:"}  # Swagger UI / ReDoc files are ours (fastapi-offline); only their inline block is hashed
+# Swagger UI / ReDoc files are ours (fastapi-offline); only their inline block is hashed
+DOCS = {"worker-src": "blob:"}
 DOC_PAGES = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 DESK = "/desk"
 HSTS = "max-age=31536000"

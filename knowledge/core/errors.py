@@ -13,8 +13,8 @@
     ├── StoreUnavailableError   the conversation database cannot be reached (HTTP 503): spool, answer
     ├── StoreRefusedError       it answered but refused the write (422 for a value, else 500): never spooled
     └── RequestError            a caller's mistake (HTTP 400)
-        ├── InvalidFieldError   one named field cannot be stored: a link not http/https/tel/mailto, text too long
-        ├── NotFoundError       no such conversation, turn or escalation (HTTP 404)
+        ├── InvalidFieldError   one named field cannot be stored: a link not http/https/tel/mailto, text too
+        long ├── NotFoundError       no such conversation, turn or escalation (HTTP 404)
         ├── ConflictError       not possible in the conversation's state, e.g. a choice never offered (409)
         ├── RateLimitedError    too many requests (HTTP 429)
         ├── UnauthorizedError   not signed in to the desk, or the sign-in failed (HTTP 401)
@@ -97,7 +97,8 @@ class RequestError(MadoguchiError):
 
 
 class InvalidFieldError(RequestError):
-    """One field of an entry cannot be stored as given; `field` names it so an import reports file, row and field."""
+    """One field of an entry cannot be stored as given; `field` names it so an import reports file, row and
+    field."""
 
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message)

@@ -25,9 +25,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("madoguchi", appauthor=False)),
                            description="Where indexes and built models live.")
     index_dir: Path | None = Field(None, description="Index directory; default DATA_DIR/index.")
-    city_dir: Path | None = Field(None, description="This city's own files (outage spool, generated secret.key); "
-                                                    "default DATA_DIR. A server of several cities uses "
-                                                    "DATA_DIR/cities/<id> for each city.")
+    city_dir: Path | None = Field(None,
+                                  description="This city's own files (outage spool, generated secret.key); "
+                                              "default DATA_DIR. A server of several cities uses "
+                                              "DATA_DIR/cities/<id> for each city.")
     sources: list[Path] = Field(default_factory=lambda: [SAMPLE_CITY],
                                 description="FAQ tables and documents to index; default the sample city.")
     model: str = Field(BUILTIN_MODEL, description="'chive' (built offline from ja-ginza) or a "
@@ -40,7 +41,8 @@ class Settings(BaseSettings):
                                       description="Synonym files in Sudachi's synonym format.")
     keep_versions: int = Field(3, ge=1, description="How many old index versions to keep for rollback.")
     database_url: str | None = Field(None, description="SQLAlchemy URL of the conversation store; default "
-                                                       "a SQLite file in DATA_DIR (postgresql+psycopg://… in production).")
+                                                       "a SQLite file in DATA_DIR (postgresql+psycopg://… "
+                                                       "in production).")
     database_connect_timeout_seconds: float = Field(
         2.0, gt=0, le=60, description="Longest wait to open a database connection or check a pooled one "
                                       "(PostgreSQL waits at least 2 s to connect).")
@@ -49,17 +51,20 @@ class Settings(BaseSettings):
                                        "does not answer in time is treated as down: turns are spooled.")
     database_pool_timeout_seconds: float = Field(2.0, gt=0, le=60, description="Longest wait for a free "
                                                                                 "connection from the pool.")
-    decision_model: Path | None = Field(None, description="Fusion/confidence model file from `madoguchi train`; "
-                                                          "default: the one shipped, learned on the sample city.")
+    decision_model: Path | None = Field(None,
+                                        description="Fusion/confidence model file from `madoguchi train`; "
+                                                    "default: the one shipped, learned on the sample city.")
     answer_threshold: float | None = Field(None, ge=0, le=1, description="Answer when P(top 1 right) ≥ this; "
                                                                         "default from the decision model.")
     clarify_threshold: float | None = Field(None, ge=0, le=1, description="Offer choices when P(right one in "
-                                                                          "top 3) ≥ this; default from the model.")
+                                                                          "top 3) ≥ this; default "
+                                                                          "from the model.")
     channel_thresholds: dict[str, dict[str, float]] = Field(
         default_factory=dict, description='Per-channel overrides, e.g. {"line": {"answer": 0.9}}.')
     max_choices: int = Field(3, ge=2, le=5, description="Candidates offered in a clarify turn (2–5).")
-    staff_first_margin: float = Field(1.0, ge=0, description="For staff, a staff record within this fused-score "
-                                                             "margin of the best ranks first.")
+    staff_first_margin: float = Field(1.0, ge=0,
+                                      description="For staff, a staff record within this fused-score "
+                                                  "margin of the best ranks first.")
     retention_days: int = Field(365, ge=1, description="Conversations untouched this long are deleted by "
                                                        "`madoguchi data purge`.")
     max_text_chars: int = Field(500, ge=10, le=10_000, description="Longest question the web API accepts.")
@@ -73,8 +78,9 @@ class Settings(BaseSettings):
                                                                       "installations can share one Redis.")
     index_poll_seconds: float = Field(2.0, ge=0, description="How often each web worker looks for a newly "
                                                              "published index version; 0: no hot reload.")
-    widget_origins: list[str] = Field(default_factory=list, description="City web sites (e.g. https://www.city.example.jp) "
-                                                                   "whose pages embed the widget and may call the API.")
+    widget_origins: list[str] = Field(default_factory=list,
+                                      description="City web sites (e.g. https://www.city.example.jp) "
+                                                  "whose pages embed the widget and may call the API.")
     frame_ancestors: str = Field("'self'", pattern=r"^[^;,\r\n]+$",
                                  description="CSP frame-ancestors: city origins allowed to frame our pages.")
     trusted_proxies: list[str] = Field(
@@ -87,96 +93,123 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=32, description="Worker processes for `madoguchi serve`.")
     secret_key: SecretStr | None = Field(None, description="Key for hashing LINE/Slack user ids; default a "
                                                            "random key kept in DATA_DIR/secret.key.")
-    line_channel_secret: SecretStr | None = Field(None, description="LINE channel secret (verifies webhooks).")
+    line_channel_secret: SecretStr | None = Field(None,
+                                                  description="LINE channel secret (verifies webhooks).")
     line_channel_access_token: SecretStr | None = Field(None, description="LINE channel access token.")
     line_api_base: str = Field("https://api.line.me", description="LINE Messaging API base URL.")
     slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-…).")
     slack_signing_secret: SecretStr | None = Field(None, description="Slack signing secret (HTTP mode).")
-    slack_app_token: SecretStr | None = Field(None, description="Slack app-level token (xapp-…) for Socket Mode.")
-    slack_mode: Literal["http", "socket"] = Field("http", description="Slack transport: HTTP events or Socket Mode.")
+    slack_app_token: SecretStr | None = Field(None,
+                                              description="Slack app-level token (xapp-…) for Socket Mode.")
+    slack_mode: Literal["http", "socket"] = Field("http",
+                                                  description="Slack transport: HTTP events or Socket Mode.")
     slack_api_base: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
-    slack_staff_teams: list[str] = Field(default_factory=list, description="Slack team ids whose members are staff.")
+    slack_staff_teams: list[str] = Field(default_factory=list,
+                                         description="Slack team ids whose members are staff.")
     desk_session_hours: float = Field(8.0, gt=0, le=24 * 30, description="How long a desk sign-in lasts.")
     desk_max_failed_logins: int = Field(5, ge=1, description="Wrong passwords in a row before a desk account "
                                                              "is locked.")
-    desk_lockout_minutes: float = Field(15.0, gt=0, description="How long a locked desk account stays locked.")
+    desk_lockout_minutes: float = Field(15.0, gt=0,
+                                        description="How long a locked desk account stays locked.")
     desk_login_rate_per_address: int = Field(20, ge=1, description="Desk sign-in attempts per client address "
                                                                    "per minute.")
-    desk_max_body_bytes: int = Field(10_000_000, ge=16_384, description="Largest request body on /desk/ pages "
+    desk_max_body_bytes: int = Field(10_000_000, ge=16_384,
+                                     description="Largest request body on /desk/ pages "
                                      "(long answers, spreadsheet uploads); the API keeps MAX_BODY_BYTES.")
-    desk_base_url: str = Field("http://127.0.0.1:8000", description="Public address of the desk, for links in "
-                                                               "notifications.")
-    desk_slack_channel: str | None = Field(None, description="Slack channel id told about each new escalation "
-                                                             "(uses the Slack bot token).")
-    desk_webhook_url: str | None = Field(None, description="URL that receives a JSON POST for each new escalation.")
-    desk_webhook_secret: SecretStr | None = Field(None, description="Signs webhook bodies (X-Madoguchi-Signature, "
-                                                                    "HMAC-SHA256).")
+    desk_base_url: str = Field("http://127.0.0.1:8000",
+                               description="Public address of the desk, for links in "
+                                           "notifications.")
+    desk_slack_channel: str | None = Field(None,
+                                           description="Slack channel id told about each new escalation "
+                                                       "(uses the Slack bot token).")
+    desk_webhook_url: str | None = Field(None,
+                                         description="URL that receives a JSON POST for each new escalation.")
+    desk_webhook_secret: SecretStr | None = Field(None,
+                                                  description="Signs webhook bodies (X-Madoguchi-Signature, "
+                                                              "HMAC-SHA256).")
     desk_staff_roles: list[Literal["agent", "editor", "admin"]] = Field(
         ["editor", "admin"],  # pydantic copies a list default for each Settings
-        description="Desk roles whose search (/desk/search) shows staff-only entries, with a 「職員向け」 badge; "
-                    "others search as residents do (a contracted call center's agents, by default).")
-    outbox_max_attempts: int = Field(8, ge=1, le=50, description="Tries for a notification or reply before it is "
-                                                                 "marked undelivered.")
+        description="Desk roles whose search (/desk/search) shows staff-only entries, with a "
+                    "「職員向け」 badge; others search as residents do (a contracted call center's "
+                    "agents, by default).")
+    outbox_max_attempts: int = Field(8, ge=1, le=50,
+                                     description="Tries for a notification or reply before it is "
+                                                 "marked undelivered.")
     outbox_first_delay_seconds: float = Field(2.0, gt=0, description="First retry delay; doubles each try "
                                                                      "(capped at 10 min).")
-    outbox_lease_seconds: float = Field(30.0, gt=0, description="How long a worker owns a delivery before another "
-                                                                "may retry it (a crashed worker's work resumes).")
-    smtp_host: str | None = Field(None, description="SMTP server that sends agents' replies to residents who asked "
-                                                   "for e-mail; unset: no e-mail (the reply goes the way the "
-                                                   "question came).")
+    outbox_lease_seconds: float = Field(30.0, gt=0,
+                                        description="How long a worker owns a delivery before another "
+                                                    "may retry it (a crashed worker's work resumes).")
+    smtp_host: str | None = Field(None,
+                                  description="SMTP server that sends agents' replies to residents who asked "
+                                              "for e-mail; unset: no e-mail (the reply goes the way the "
+                                              "question came).")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 TLS, 25 plain).")
     smtp_security: Literal["starttls", "tls", "none"] = Field(
-        "starttls", description="starttls: upgrade a plain connection; tls: TLS from the first byte (port 465); "
-                                "none: plain text, only for a relay on the city's own network.")
+        "starttls",
+        description="starttls: upgrade a plain connection; tls: TLS from the first byte (port 465); "
+                    "none: plain text, only for a relay on the city's own network.")
     smtp_user: str | None = Field(None, description="SMTP user name, when the server asks for a sign-in.")
     smtp_password: SecretStr | None = Field(None, description="SMTP password (never logged).")
     smtp_from: str | None = Field(None, description="From address of the replies, e.g. "
-                                                    "'みなと市 お問い合わせ <madoguchi@city.minato.example.jp>'.")
+                                                    "'みなと市 お問い合わせ "
+                                                    "<madoguchi@city.minato.example.jp>'.")
     smtp_ca_file: Path | None = Field(None, description="CA certificate(s) the SMTP server's certificate is "
-                                                        "checked against (a city's own CA); default: the system's.")
+                                                        "checked against (a city's own CA); "
+                                                        "default: the system's.")
     smtp_timeout_seconds: float = Field(10.0, gt=0, le=120, description="Longest wait for the SMTP server.")
     city_name: str = Field("みなと市", description="Shown in greetings.")
     furigana_readings_file: Path | None = Field(SAMPLE_CITY / "furigana.tsv",
-                                                description="The city's own readings for furigana (place names): "
-                                                            "'word<TAB>reading' lines; default the sample city's.")
-    call_center_hours: str = Field("平日 8:30〜17:15（土日祝日・年末年始を除く）", description="Told on escalation.")
+                                                description="The city's own readings for furigana "
+                                                            "(place names): 'word<TAB>reading' lines; "
+                                                            "default the sample city's.")
+    call_center_hours: str = Field("平日 8:30〜17:15（土日祝日・年末年始を除く）",
+                                   description="Told on escalation.")
     call_center_contact: str = Field("市役所代表 電話 0123-45-1000", description="Told on escalation.")
-    urgent_file: Path | None = Field(None, description="YAML of this city's urgent situations (lines to call), "
-                                                    "added to the national default and to an urgent.yaml at the "
-                                                    "top of a source folder.")
+    urgent_file: Path | None = Field(None,
+                                     description="YAML of this city's urgent situations (lines to call), "
+                                                 "added to the national default and to an urgent.yaml at the "
+                                                 "top of a source folder.")
     multilingual_help: str = Field(
-        "International Exchange Office (国際交流室), city hall 1F, tel 0123-45-1050（平日 9:00〜17:00、英語・中国語・ベトナム語）",
+        "International Exchange Office (国際交流室), city hall 1F, tel 0123-45-1050（平日 "
+        "9:00〜17:00、英語・中国語・ベトナム語）",
         description="Told, in the resident's language, under an answer that exists only in Japanese.")
     minutes_per_inquiry: float = Field(5.0, gt=0, le=240, description="Staff minutes one answered question "
-                                                                      "would have taken by phone (the dashboard's "
-                                                                      "hours-saved estimate; an assumption).")
-    draft_model_url: str | None = Field(None, description="OpenAI-compatible base URL (…/v1) of a chat model on "
-                                                          "the city's network; unset: no drafting, agents see "
-                                                          "the cited passages.")
+                                                                      "would have taken by phone "
+                                                                      "(the dashboard's hours-saved "
+                                                                      "estimate; an assumption).")
+    draft_model_url: str | None = Field(None,
+                                        description="OpenAI-compatible base URL (…/v1) of a chat model on "
+                                                    "the city's network; unset: no drafting, agents see "
+                                                    "the cited passages.")
     draft_model_name: str = Field("local", description="Model name sent to that server.")
     draft_api_key: SecretStr | None = Field(None, description="API key for that server, if it needs one.")
-    draft_timeout_seconds: float = Field(20.0, gt=0, le=300, description="How long an agent waits for a draft "
-                                                                         "before seeing the cited passages.")
+    draft_timeout_seconds: float = Field(20.0, gt=0, le=300,
+                                         description="How long an agent waits for a draft "
+                                                     "before seeing the cited passages.")
     grounded_answers: bool = Field(False, description="Compose short answers from manual passages with the "
                                                       "drafting model, every sentence checked (FAQs never).")
     index_pointer: Literal["auto", "directory", "database"] = Field(
-        "auto", description="Where the live index version is named: 'database' (every worker on every machine "
-                            "follows the database), 'directory' (the index directory's CURRENT file); 'auto' is "
-                            "'database' with PostgreSQL and 'directory' otherwise.")
+        "auto",
+        description="Where the live index version is named: 'database' (every worker on every machine "
+                    "follows the database), 'directory' (the index directory's CURRENT file); 'auto' is "
+                    "'database' with PostgreSQL and 'directory' otherwise.")
     index_name: str = Field("main", pattern=r"^[a-z0-9][a-z0-9-]{0,63}$",
                             description="This index's name in the database's version history (cities sharing "
                                         "one database keep apart; a tenant's is its id).")
     tenants_poll_seconds: float = Field(10.0, ge=0, description="How often a server reading the tenant "
-                                                                "registry looks for a new list of cities; 0: only "
-                                                                "at start.")
-    index_origin: Path | None = Field(None, description="A folder every server can read (network share, mounted "
-                                                          "bucket): builds copy each version to <origin>/<index "
-                                                          "name>/, servers fetch the live version from there.")
+                                                                "registry looks for a new list of "
+                                                                "cities; 0: only at start.")
+    index_origin: Path | None = Field(None,
+                                      description="A folder every server can read (network share, mounted "
+                                                  "bucket): builds copy each version to <origin>/<index "
+                                                  "name>/, servers fetch the live version from there.")
     tenants_file: Path | None = Field(None, description="YAML file of the cities this server hosts (a shared "
                                                         "FAQ layer plus each city's own); unset: one city.")
     tenants_from_database: bool = Field(False, description="Read the cities from the tenant registry in "
-                                                           "DATABASE_URL (written by `madoguchi tenants import`), "
-                                                           "so every worker on every machine shares one list.")
+                                                           "DATABASE_URL (written by `madoguchi "
+                                                           "tenants import`), so every worker on every "
+                                                           "machine shares one list.")
 
     @field_validator("synonym_files")
     @classmethod
@@ -195,7 +228,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _mail_has_a_sender(self) -> Settings:
         if self.smtp_host and not self.smtp_from:
-            raise ValueError("MADOGUCHI_SMTP_HOST is set: set MADOGUCHI_SMTP_FROM, the address replies come from")
+            raise ValueError("MADOGUCHI_SMTP_HOST is set: set MADOGUCHI_SMTP_FROM, the address "
+                             "replies come from")
         if self.smtp_user and self.smtp_password is None:
             raise ValueError("MADOGUCHI_SMTP_USER is set: set MADOGUCHI_SMTP_PASSWORD too")
         return self

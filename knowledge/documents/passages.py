@@ -90,7 +90,8 @@ def load_document(path: Path, today: date) -> LoadResult:
         result.problems.append(Problem(source, "metadata", exc.field, str(exc)))
         return result
     if not result.records:
-        result.problems.append(Problem(source, "", "text", "no text found; nothing was loaded from this file"))
+        result.problems.append(Problem(source, "", "text",
+                                       "no text found; nothing was loaded from this file"))
     expiry = result.records[0].valid_until if result.records else None
     if expiry and expiry < today:
         result.problems.append(Problem(source, "metadata", "valid_until",

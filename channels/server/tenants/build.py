@@ -20,7 +20,8 @@ from knowledge.core.settings import Settings
 from knowledge.records import Problem
 from knowledge.sources import discover
 
-DUPLICATE_ID = re.compile(r"^番号 '(?P<id>.+)' が重複しています（最初は (?P<first>.+)）$")  # knowledge/sources.py
+# knowledge/sources.py
+DUPLICATE_ID = re.compile(r"^番号 '(?P<id>.+)' が重複しています（最初は (?P<first>.+)）$")
 
 
 @dataclass(slots=True)
@@ -69,7 +70,8 @@ def chosen(parsed: TenantsFile, only: str | None) -> list[Tenant]:
 
 
 def build_tenant_indexes(server: Settings, only: str | None = None) -> list[CityBuild]:
-    """Every chosen city's index, with one model loaded for all of them (cities share it at serve time too)."""
+    """Every chosen city's index, with one model loaded for all of them (cities share it at serve time
+    too)."""
     parsed = load_tenants(server)
     shared_files = {str(path) for path in discover(parsed.shared_sources)} if parsed.shared_sources else set()
     builder = new_builder(server)

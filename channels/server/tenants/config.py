@@ -95,8 +95,10 @@ def _check_unique(parsed: TenantsFile, path: Path) -> None:
         seen_ids.add(tenant.id)
         for host in tenant.hosts:
             if not re.match(HOST, host) or host in seen_hosts:
-                owner = f'also used by tenant "{seen_hosts[host]}"' if host in seen_hosts else "not a host name"
-                raise ConfigurationError(f'tenants file {path}: tenant "{tenant.id}" field hosts: {host!r} {owner}')
+                owner = (f'also used by tenant "{seen_hosts[host]}"' if host in seen_hosts
+                         else "not a host name")
+                raise ConfigurationError(f'tenants file {path}: tenant "{tenant.id}" field hosts: {host!r} '
+                                         f'{owner}')
             seen_hosts[host] = tenant.id
 
 

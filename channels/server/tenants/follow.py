@@ -40,7 +40,8 @@ class Running:
 
 def city_spec(parsed: TenantsFile, tenant: Tenant) -> str:
     """Everything a city is started from, so that any change restarts it."""
-    return json.dumps([tenant.model_dump(mode="json"), [str(p) for p in parsed.shared_sources]], sort_keys=True)
+    return json.dumps([tenant.model_dump(mode="json"), [str(p) for p in parsed.shared_sources]],
+                      sort_keys=True)
 
 
 class Cities:
@@ -67,7 +68,8 @@ class Cities:
 
     def missing(self, parsed: TenantsFile) -> bool:
         """Whether some city of the list is not running as listed (it failed to start)."""
-        return any(t.id not in self.running or self.running[t.id].spec != city_spec(parsed, t) for t in parsed.tenants)
+        return any(t.id not in self.running or self.running[t.id].spec != city_spec(parsed, t)
+                   for t in parsed.tenants)
 
     async def close(self) -> None:
         """Stop every city."""

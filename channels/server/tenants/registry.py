@@ -66,7 +66,8 @@ def revisions(server: Settings, limit: int = 1) -> list[Revision]:
     query = select(TABLE.c.id, TABLE.c.at, TABLE.c.by, TABLE.c.source, TABLE.c.document)
     with registry_engine(server.resolved_database_url) as engine, engine.connect() as connection:
         rows = connection.execute(query.order_by(TABLE.c.id.desc()).limit(limit)).all()
-    return [Revision(n, at, by, source, TenantsFile.model_validate(document)) for n, at, by, source, document in rows]
+    return [Revision(n, at, by, source, TenantsFile.model_validate(document))
+            for n, at, by, source, document in rows]
 
 
 def load_tenants(server: Settings) -> TenantsFile:

@@ -32,12 +32,14 @@ from channels.server.tenants.registry import load_tenants
 from channels.web.security import SecurityHeaders
 from knowledge.core.settings import Settings, get_settings
 
-PAGES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent), autoescape=select_autoescape(default=True))
+PAGES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent),
+                    autoescape=select_autoescape(default=True))
 
 
 def widget_tag(tenant: Tenant, base: str = "") -> Markup:
     """The one line a city puts on its pages, with the city's theme."""
-    return Markup('<script src="{}/widget.js" data-city="{}" data-color="{}" data-title="{}"></script>').format(
+    return Markup(
+        '<script src="{}/widget.js" data-city="{}" data-color="{}" data-title="{}"></script>').format(
         base, tenant.city_name, tenant.theme.color, tenant.theme.title)
 
 
@@ -71,7 +73,8 @@ def launch_city(tenant: Tenant, settings: Settings) -> tuple[FastAPI, list[BaseR
 
 
 def city_apps(server: Settings) -> list[tuple[Tenant, Settings, FastAPI]]:
-    """Every city of the tenants file or registry as its own app (nothing is loaded until the lifespan runs)."""
+    """Every city of the tenants file or registry as its own app (nothing is loaded until the lifespan
+    runs)."""
     parsed = load_tenants(server)
     cities = []
     for tenant in parsed.tenants:
@@ -93,7 +96,8 @@ def create_tenants_app(server: Settings | None = None) -> Starlette:
         await cities.apply(parsed)
         parent.state.cities = cities.apps
         following = server.tenants_from_database and server.tenants_poll_seconds > 0
-        task = asyncio.create_task(follow_registry(cities, server.tenants_poll_seconds)) if following else None
+        task = asyncio.create_task(follow_registry(cities,
+                                                   server.tenants_poll_seconds)) if following else None
         try:
             yield
         finally:

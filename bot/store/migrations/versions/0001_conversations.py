@@ -42,7 +42,8 @@ def upgrade() -> None:
     op.create_table(
         "feedback",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("turn_id", sa.Integer, sa.ForeignKey("turns.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column("turn_id", sa.Integer, sa.ForeignKey("turns.id", ondelete="CASCADE"), nullable=False,
+                  index=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("helpful", sa.Boolean, nullable=False),
         sa.Column("comment", sa.Text, nullable=False),

@@ -14,7 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """One row per label an agent, editor or approval gave, or per weak label an editor accepted or removed."""
+    """One row per label an agent, editor or approval gave, or per weak label an editor accepted or
+    removed."""
     op.create_table(
         "question_labels",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

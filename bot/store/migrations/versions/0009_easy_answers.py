@@ -17,10 +17,12 @@ depends_on = None
 def upgrade() -> None:
     """Existing versions have none (empty): the widget shows their usual answer."""
     op.add_column("entry_versions", sa.Column("answer_easy", sa.Text, nullable=False, server_default=""))
-    op.add_column("conversations", sa.Column("furigana", sa.Boolean, nullable=False, server_default=sa.false()))
+    op.add_column("conversations",
+                  sa.Column("furigana", sa.Boolean, nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    """Drop the easy answers (the city's files keep theirs in the やさしい日本語 column) and the furigana choice."""
+    """Drop the easy answers (the city's files keep theirs in the やさしい日本語 column) and the furigana
+    choice."""
     op.drop_column("conversations", "furigana")
     op.drop_column("entry_versions", "answer_easy")
