@@ -61,7 +61,8 @@ def build_chive_model(target: Path) -> Path:
 def write_word_vector_model(vocab: dict[str, int], vectors: np.ndarray, target: Path,
                             extra: dict[str, bytes] | None = None) -> Path:
     """Save word vectors as a sentence-transformers directory (our module, then Normalize) at `target`,
-    written under a temporary name and renamed, so no reader sees half a model; `extra` files go in with it."""
+    written under a temporary name and renamed, so no reader sees half a model; `extra` files go in with
+    it."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize
 

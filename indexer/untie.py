@@ -1,12 +1,12 @@
 """A city's own word vectors: chiVe with the city's words untied and trained on its FAQ entries (recipe U).
 
 ja-ginza's chiVe maps 480k words onto 20k vectors, so words a city tells apart share one (住民票, 戸籍謄本,
-死亡届, 出生届 and 本籍 do), and the dense signal cannot tell them apart. Here every chiVe word the model's own
-tokenizer finds in the city's FAQ questions and answers gets a row of its own, started from its chiVe row, and
-those rows are trained contrastively on pairs made from the entries (indexer/untie_pairs.py); every other word
-keeps its chiVe row, frozen. The result is the same kind of model directory as the default one: served by
-NumPy without torch (indexer/static.py), and used by setting MADOGUCHI_MODEL to it. Training needs torch,
-runs on one CPU thread and is deterministic for a seed: about a minute of CPU for 1,800 entries.
+死亡届, 出生届 and 本籍 do), and the dense signal cannot tell them apart. Here every chiVe word the model's
+own tokenizer finds in the city's FAQ questions and answers gets a row of its own, started from its chiVe
+row, and those rows are trained contrastively on pairs made from the entries (indexer/untie_pairs.py); every
+other word keeps its chiVe row, frozen. The result is the same kind of model directory as the default one:
+served by NumPy without torch (indexer/static.py), and used by setting MADOGUCHI_MODEL to it. Training needs
+torch, runs on one CPU thread and is deterministic for a seed: about a minute of CPU for 1,800 entries.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from indexer.untie_pairs import EntryRows, answer_sentences, entry_rows, epoch_b
 from knowledge.core.errors import ConfigurationError
 from knowledge.records import Record
 
-RECIPE_FILE = "untied.json"  # also makes the model's fingerprint follow its weights (vocab.json is hashed by size)
+# also makes the model's fingerprint follow its weights (vocab.json is hashed by size)
+RECIPE_FILE = "untied.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +57,10 @@ class Untied:
 
 
 class CorpusRows:
-    """chiVe's vocabulary as the untied model will number it: while open, each word found gets the next row of its
-    own; once closed, any other word is its chiVe row moved past the city's rows. Fed to `sudachi_rows`, it gives
-    the untied rows of a text directly, through the very tokenizer that serves the model."""
+    """chiVe's vocabulary as the untied model will number it: while open, each word found gets the next row
+    of its own; once closed, any other word is its chiVe row moved past the city's rows. Fed to
+    `sudachi_rows`, it gives the untied rows of a text directly, through the very tokenizer that serves the
+    model."""
 
     def __init__(self, vocab: dict[str, int]) -> None:
         self.vocab, self.open = vocab, True
@@ -117,7 +119,8 @@ def one_thread() -> Iterator[None]:
 
 
 def _trainable(table: np.ndarray, scale: float) -> tuple[Any, Any]:
-    """The project's own module over `table`, its weights trainable, and MultipleNegativesRankingLoss on it."""
+    """The project's own module over `table`, its weights trainable, and MultipleNegativesRankingLoss on
+    it."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from sentence_transformers.sentence_transformer.modules import Normalize
@@ -126,7 +129,8 @@ def _trainable(table: np.ndarray, scale: float) -> tuple[Any, Any]:
 
     module = SudachiWordVectors({}, table)
     module.embedding.weight.requires_grad_(True)
-    return module, MultipleNegativesRankingLoss(SentenceTransformer(modules=[module, Normalize()], device="cpu"),
+    return module, MultipleNegativesRankingLoss(SentenceTransformer(modules=[module, Normalize()],
+                                                                    device="cpu"),
                                                 scale=scale)
 
 
@@ -141,7 +145,8 @@ def train_rows(table: np.ndarray, trainable: int, entries: list[EntryRows], reci
     optimiser = torch.optim.Adam([weight], lr=recipe.learning_rate, fused=True)  # no temporaries of the table
     rng, steps = np.random.default_rng(recipe.seed), 0
     for epoch in range(recipe.epochs):
-        for anchors, positives in (zip(*batch, strict=True) for batch in epoch_batches(entries, rng, recipe.batch_size)):
+        for anchors, positives in (zip(*batch, strict=True)
+                                   for batch in epoch_batches(entries, rng, recipe.batch_size)):
             optimiser.zero_grad(set_to_none=False)
             loss([module.features(anchors), module.features(positives)], None).backward()
             weight.grad[trainable:] = 0
@@ -162,11 +167,13 @@ def untie_model(records: list[Record], target: Path, recipe: Recipe = Recipe(),
     corpus = CorpusRows(vocab)
     entries = city_entries(records, corpus)
     if not entries:
-        raise ConfigurationError("no FAQ entry with a question the model knows a word of: nothing to train on")
+        raise ConfigurationError("no FAQ entry with a question the model knows a word of: "
+                                 "nothing to train on")
     with one_thread():
         trained, steps = train_rows(corpus.untied_table(table), len(corpus.own), entries, recipe, progress)
     untied = Untied(len(entries), len(corpus.own), corpus.shared_rows(), steps, time.process_time() - started)
-    write_word_vector_model(corpus.untied_vocab(), trained, target, {RECIPE_FILE: _record(recipe, untied, trained)})
+    write_word_vector_model(corpus.untied_vocab(), trained, target,
+                            {RECIPE_FILE: _record(recipe, untied, trained)})
     return untied
 
 

@@ -3,8 +3,9 @@
 Four kinds, drawn again every epoch for every FAQ entry whose question has a known word (the retrieval study's
 recipe U, ../shared/docs/retrieval-study-2026-12.md): the question → question + answer, a random answer
 sentence → the question, the first answer sentence → the question, and the question with words dropped → the
-question. A batch holds one kind and never two pairs of one entry, so no in-batch negative is a hidden positive.
-Texts are word rows already (tokenised once): Sudachi in every step would be most of the training time.
+question. A batch holds one kind and never two pairs of one entry, so no in-batch negative is a hidden
+positive. Texts are word rows already (tokenised once): Sudachi in every step would be most of the training
+time.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ Pair = tuple[Rows, Rows]
 
 
 def answer_sentences(answer: str) -> list[str]:
-    """Sentences cut after 。！？!? and at line breaks; pieces under four characters are headings or bullets."""
+    """Sentences cut after 。！？!? and at line breaks; pieces under four characters are headings or
+    bullets."""
     pieces = (piece.strip() for piece in SENTENCE_END.split(answer))
     return [piece for piece in pieces if len(piece) >= MIN_SENTENCE_CHARS]
 
@@ -41,7 +43,8 @@ class EntryRows:
 
 
 def entry_rows(question: Rows, page: Rows, sentences: list[str], rows: Callable[[str], Rows]) -> EntryRows:
-    """The entry with its sentences tokenised; a sentence without a known word teaches nothing and is left out."""
+    """The entry with its sentences tokenised; a sentence without a known word teaches nothing and is left
+    out."""
     return EntryRows(question, page, tuple(r for text in sentences if (r := rows(text))))
 
 
@@ -71,5 +74,6 @@ def epoch_batches(entries: list[EntryRows], rng: np.random.Generator, batch_size
     for kind in KINDS:
         pairs = [pair for entry in entries if (pair := pair_of(kind, entry, rng)) is not None]
         order = rng.permutation(len(pairs))
-        batches += [[pairs[i] for i in order[start:start + batch_size]] for start in range(0, len(pairs), batch_size)]
+        batches += [[pairs[i] for i in order[start:start + batch_size]]
+                    for start in range(0, len(pairs), batch_size)]
     return [batches[i] for i in rng.permutation(len(batches))]

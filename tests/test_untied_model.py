@@ -1,5 +1,5 @@
-"""`madoguchi model untie`: the sample city's words get vectors of their own, trained from its entries, and the
-model directory is served like the default one, in NumPy, with sentence-transformers' vectors.
+"""`madoguchi model untie`: the sample city's words get vectors of their own, trained from its entries, and
+the model directory is served like the default one, in NumPy, with sentence-transformers' vectors.
 
 Trained for 3 epochs (24 steps) so each training takes seconds; the full recipe is measured on the real city
 (BENCHMARKS.md)."""
@@ -21,13 +21,15 @@ from tests.test_static_model import reference, thousand_texts
 
 pytestmark = pytest.mark.integration
 
-SHARED_IN_CHIVE = ("住民票", "戸籍謄本", "死亡届", "出生届", "本籍")  # one chiVe vector; all in the sample city
+# one chiVe vector; all in the sample city
+SHARED_IN_CHIVE = ("住民票", "戸籍謄本", "死亡届", "出生届", "本籍")
 ONE_IN_THE_CITY = ("印鑑登録", "朱肉")  # one chiVe vector; 朱肉 is not a word of the sample city
 EPOCHS = "3"
 
 
 def untie(model_cache: Path, target: Path) -> Path:
-    result = CliRunner().invoke(app, ["model", "untie", "--out", str(target), "--epochs", EPOCHS, "--seed", "0"],
+    result = CliRunner().invoke(app,
+                                ["model", "untie", "--out", str(target), "--epochs", EPOCHS, "--seed", "0"],
                                 env={"MADOGUCHI_DATA_DIR": str(model_cache)})
     assert result.exit_code == 0, result.output
     return target
@@ -45,8 +47,8 @@ def vectors(folder: Path, words: tuple[str, ...]) -> np.ndarray:
     return embedder.encode_queries(list(words))
 
 
-def test_words_that_shared_a_chive_vector_get_their_own_and_other_words_keep_theirs(untied: Path,
-                                                                                    model_cache: Path) -> None:
+def test_words_that_shared_a_chive_vector_get_their_own_and_other_words_keep_theirs(
+        untied: Path, model_cache: Path) -> None:
     chive = embedder_from_settings(Settings(data_dir=model_cache)).folder
     before, after = vectors(chive, SHARED_IN_CHIVE), vectors(untied, SHARED_IN_CHIVE)
     assert np.abs(before - before[0]).max() == 0  # as ja-ginza ships it: five words, one vector
@@ -65,7 +67,8 @@ def test_the_untied_model_runs_in_numpy_with_sentence_transformers_vectors(untie
     assert np.abs(embedder.encode_documents(texts) - reference(untied, texts)).max() <= 1e-6
 
 
-def test_the_same_seed_and_entries_give_the_same_model(untied: Path, tmp_path: Path, model_cache: Path) -> None:
+def test_the_same_seed_and_entries_give_the_same_model(untied: Path, tmp_path: Path,
+                                                       model_cache: Path) -> None:
     again = untie(model_cache, tmp_path / "again")
     for name in ("model.safetensors", "vocab.json", "untied.json"):
         assert (again / name).read_bytes() == (untied / name).read_bytes(), name
@@ -79,9 +82,11 @@ def test_a_folder_that_holds_files_is_never_overwritten(cli: CliRunner, tmp_path
 
 
 @pytest.mark.system  # a fresh interpreter, as tests/test_lean_runtime.py
-def test_index_build_and_ask_use_the_configured_untied_model_without_torch(untied: Path, tmp_path: Path) -> None:
+def test_index_build_and_ask_use_the_configured_untied_model_without_torch(
+        untied: Path, tmp_path: Path) -> None:
     index_dir = str(tmp_path / "index")
-    commands = [["index", "build", "--index-dir", index_dir], ["ask", "住民票の写しがほしい", "--index-dir", index_dir],
+    commands = [["index", "build", "--index-dir", index_dir],
+                ["ask", "住民票の写しがほしい", "--index-dir", index_dir],
                 ["index", "info", "--index-dir", index_dir]]
     env = {"MADOGUCHI_MODEL": str(untied), "MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
     modules, printed = run_fresh(COMMANDS, json.dumps(commands), env=env)

@@ -63,7 +63,8 @@ def load_knowledge(settings: Settings, entries: EntryStore | None, sources: list
 
 
 def current_knowledge(settings: Settings, sources: list[Path] | None = None) -> LoadResult:
-    """`load_knowledge` with the desk's entries whenever the database has any: what a build would index now."""
+    """`load_knowledge` with the desk's entries whenever the database has any: what a build would index
+    now."""
     entries = desk_entries(settings)
     try:
         return load_knowledge(settings, entries, sources)

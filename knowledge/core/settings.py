@@ -32,8 +32,8 @@ class Settings(BaseSettings):
     sources: list[Path] = Field(default_factory=lambda: [SAMPLE_CITY],
                                 description="FAQ tables and documents to index; default the sample city.")
     model: str = Field(BUILTIN_MODEL, description="'chive' (built offline from ja-ginza) or a "
-                                                  "sentence-transformers model directory, e.g. the city's own "
-                                                  "from `madoguchi model untie`.")
+                                                  "sentence-transformers model directory, "
+                                                  "e.g. the city's own from `madoguchi model untie`.")
     query_prompt: str = Field("", description="Prefix for queries, e.g. '検索クエリ: ' for ruri-v3.")
     document_prompt: str = Field("", description="Prefix for documents, e.g. '検索文書: ' for ruri-v3.")
     split_mode: Literal["A", "B", "C"] = Field("A", description="Sudachi split mode for search terms.")
