@@ -38,8 +38,7 @@ def day_one_ranker() -> Logistic:
     weights = np.zeros(len(CANDIDATE_FEATURES))
     for name, weight in DAY_ONE_WEIGHTS.items():
         weights[CANDIDATE_FEATURES.index(name)] = weight
-    count = len(CANDIDATE_FEATURES)
-    return Logistic(weights, 0.0, np.zeros(count), np.ones(count))
+    return Logistic(weights, 0.0, np.zeros_like(weights), np.ones_like(weights))
 
 
 # Below about 50 labelled questions a fitted ranker does worse than a fixed fusion (the retrieval study's

@@ -90,11 +90,10 @@ def worse_because(measured: Measured, than: Measured, limit: float = WRONG_LIMIT
     candidate, serving = measured.scores, than.scores
     if candidate["wrong_answer"] > serving["wrong_answer"]:
         return f"wrong answers would rise ({serving['wrong_answer']:.3f} → {candidate['wrong_answer']:.3f})"
-    bound = wrong_bound(measured, than)
-    if bound > max(serving["wrong_answer"], limit) + 1e-12:
-        return (f"wrong answers might rise: their upper bound is {bound:.3f} against "
-                f"{max(serving['wrong_answer'], limit):.3f} allowed ({candidate['wrong_answer']:.3f} "
-                f"measured, {serving['wrong_answer']:.3f} now)")
+    bound, allowed = wrong_bound(measured, than), max(serving["wrong_answer"], limit)
+    if bound > allowed + 1e-12:
+        return (f"wrong answers might rise: their upper bound is {bound:.3f} against {allowed:.3f} allowed "
+                f"({candidate['wrong_answer']:.3f} measured, {serving['wrong_answer']:.3f} now)")
     helped = candidate["answered_right"] + candidate["clarified_right"]
     if helped < serving["answered_right"] + serving["clarified_right"]:
         return (f"fewer questions answered or clarified rightly ("

@@ -123,12 +123,13 @@ def train(labelled: Labelled, index_dir: IndexDir = None,
     settings = settings_with(index_dir)
     queries = read_labelled(labelled)
     examples = collect(load_runtime(settings, index_store(settings)), queries)
-    model = fit(examples, settings.staff_first_margin, fusion.fits(sum(q.answerable for q in queries)))
+    fitted = fusion.fits(sum(q.answerable for q in queries))
+    model = fit(examples, settings.staff_first_margin, fitted)
     results = outcomes(rank_examples(examples, model.ranker, settings.staff_first_margin), model.top1,
                        model.top3)
     model.thresholds, rates = choose(results, max_wrong, min_escalated)
     model.trained_on = {"labelled": labelled.name, "queries": len(queries), "date": date.today().isoformat(),
-                        "fusion": "fitted" if fusion.fits(sum(q.answerable for q in queries)) else "day-one"}
+                        "fusion": "fitted" if fitted else "day-one"}
     model.save(model_out)
     out.print(reliability_table(reliability(results.top1, results.top1_right)))
     out.print(metrics_table(rates, f"in-sample decisions at answer ≥ {model.thresholds.answer}, "
