@@ -27,8 +27,8 @@ STAFF_TEAM, OTHER_TEAM = "T0CITYHALL", "T0ELSEWHERE"
 STAFF_USER, OTHER_USER, GUEST_USER = "U123", "U0OTHER", "U0GUEST"
 
 
-DIRECTORY = {STAFF_USER: {"team_id": STAFF_TEAM}, OTHER_USER: {"team_id": OTHER_TEAM},
-             GUEST_USER: {"team_id": STAFF_TEAM, "is_restricted": True}}
+DIRECTORY = {STAFF_USER: {"team_id": STAFF_TEAM}, "U0STAFF2": {"team_id": STAFF_TEAM},
+             OTHER_USER: {"team_id": OTHER_TEAM}, GUEST_USER: {"team_id": STAFF_TEAM, "is_restricted": True}}
 
 
 def users_info(body: object) -> dict:

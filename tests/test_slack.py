@@ -75,6 +75,28 @@ def test_a_staff_member_whose_own_team_is_allow_listed_is_staff_in_a_shared_chan
     assert any(s in json.dumps(reply, ensure_ascii=False) for s in STAFF_TEXTS)
 
 
+def test_a_guest_of_the_staff_workspace_is_a_resident_even_when_the_event_names_the_staff_team(
+        slack: TestClient, recorder: Recorder) -> None:
+    """A guest's events carry the city's own team as `user_team`: only Slack's directory tells them apart."""
+    payload, ts = mention("年休の繰越は何日まで？", team=STAFF_TEAM, user_team=STAFF_TEAM, user=GUEST_USER)
+    post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+    [reply] = thread_posts(recorder, ts)
+    assert not [s for s in STAFF_TEXTS if s in json.dumps(reply, ensure_ascii=False)]
+
+
+def test_a_staff_member_is_looked_up_in_slack_once_not_for_every_message(
+        slack: TestClient, recorder: Recorder) -> None:
+    seen = len(recorder.requests)
+    for text in ("年休の繰越は何日まで？", "出張の日当はいくら"):
+        payload, ts = mention(text, team=STAFF_TEAM, user_team=STAFF_TEAM, user="U0STAFF2")
+        post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+        [reply] = thread_posts(recorder, ts)
+        assert any(s in json.dumps(reply, ensure_ascii=False) for s in STAFF_TEXTS), text
+    lookups = [r for r in recorder.requests[seen:]
+               if r.path == "/api/users.info" and "U0STAFF2" in str(r.body)]
+    assert len(lookups) == 1
+
+
 @pytest.mark.parametrize("user", [OTHER_USER, GUEST_USER, "U0NOBODY"])
 def test_without_user_team_slack_is_asked_and_guests_and_strangers_are_residents(
         slack: TestClient, recorder: Recorder, user: str) -> None:

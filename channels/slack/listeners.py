@@ -16,7 +16,7 @@ from bot.service.city import City, Message
 from bot.service.contracts import ReplyRoute, storable
 from bot.service.conversation import NOT_ACCEPTED
 from bot.service.identity import SLACK
-from channels.slack.audience import speaker_audience
+from channels.slack.audience import Speakers
 from channels.slack.blocks import to_blocks
 from knowledge.core.errors import ConfigurationError, RateLimitedError, StoreRefusedError
 from knowledge.records import Audience
@@ -69,8 +69,10 @@ def build_slack_app(ctx: City) -> App:
 def register(app: App, ctx: City) -> None:
     """All listeners: each acks at once and answers lazily."""
 
+    speakers = Speakers(ctx)
+
     def speaker_of(event: dict[str, Any], client: WebClient) -> Audience:
-        return speaker_audience(ctx, client, event.get("user", ""), event.get("user_team"))
+        return speakers.audience(client, event.get("user", ""), event.get("user_team"))
 
     def mention(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
         if not ctx.first_time(CHANNEL, body.get("event_id", event["ts"])):
@@ -91,13 +93,13 @@ def register(app: App, ctx: City) -> None:
         posted = client.chat_postMessage(channel=body["channel_id"],
                                          text=f"<@{body['user_id']}> の質問: {body.get('text', '')}")
         reply_in_thread(ctx, client, body["channel_id"], posted["ts"], body.get("team_id"), body["user_id"],
-                        body.get("text", ""), audience=speaker_audience(ctx, client, body["user_id"], None))
+                        body.get("text", ""), audience=speakers.audience(client, body["user_id"], None))
 
     def choice(body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         message = body.get("message", {})
         reply_in_thread(ctx, client, body["channel"]["id"], message.get("thread_ts") or message["ts"],
                         body.get("team", {}).get("id"), body["user"]["id"], "", action["value"],
-                        speaker_audience(ctx, client, body["user"]["id"], body["user"].get("team_id")))
+                        speakers.audience(client, body["user"]["id"], body["user"].get("team_id")))
 
     def feedback(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         message = body.get("message", {})
