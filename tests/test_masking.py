@@ -18,6 +18,8 @@ from bot.store.masking import mask_personal_data
     ("カード 4111-1111-1111-1111 で払えますか", "[カード番号]", "4111"),
     ("住所はみなと市中央町1-2-3です", "[住所]", "1-2-3"),
     ("北浜町2丁目10番5号に住んでいます", "[住所]", "10番"),
+    ("電話は〇九〇ー一二三四ー五六七八です", "[電話番号]", "五六七八"),
+    ("れんらくさき 〇三 一二三四 五六七八", "[電話番号]", "五六七八"),
 ])
 def test_personal_data_is_replaced_by_a_label(text: str, label: str, gone: str) -> None:
     masked = mask_personal_data(text)
@@ -28,7 +30,7 @@ def test_personal_data_is_replaced_by_a_label(text: str, label: str, gone: str) 
                          ["粗大ごみの手数料は200円ですか", "平日8:30〜17:15に行けます", "2026年4月1日から",
                           "住民票の写しは1通300円", "第2・第4土曜は9:00〜12:00",
                           "令和6年4月1日", "1-2月は休み", "平日は9-17時", "0.5ミリ",
-                          "コーポ山田に住んでいます"])
+                          "コーポ山田に住んでいます", "一二三四五六七八九と数えます"])
 def test_ordinary_questions_are_left_alone(text: str) -> None:
     import unicodedata
 

@@ -2,8 +2,9 @@
 postal codes and addresses.
 
 Residents type these into chats the way Japanese input methods give them: full-width digits
-(０９０…), 「ー」 or −, ‐, – between the groups, 「一丁目」 in kanji. The text is width-normalised and
-address numerals are turned into digits first; the patterns accept any of those separators.
+(０９０…), 「ー」 or −, ‐, – between the groups, 「一丁目」 in kanji, a phone number in kanji digits. The text
+is width-normalised and such numerals are turned into digits first; the patterns accept any of those
+separators.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ _DASH = r"[-‐‑‒–—―−ー]"
 _SEP = rf"(?:\s*{_DASH}\s*|\.|\s)"  # between digit groups: any dash, a dot, or a space
 _KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
 _KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=丁目|番|号)")
+# ten or more kanji digits: 〇九〇ー一二三四ー五六七八
+_KANJI_DIGIT_RUN = re.compile(rf"[〇一二三四五六七八九](?:{_SEP}?[〇一二三四五六七八九]){{9,}}")
 _PLACE = r"[一-龥ぁ-んァ-ヶー]"
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -32,8 +35,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def prepare(text: str) -> str:
-    """Width-normalised, with the kanji numerals of 丁目・番・号 as digits (二丁目十番 → 2丁目10番)."""
-    return _KANJI_NUMBER.sub(lambda found: _kanji_number(found.group()), unicodedata.normalize("NFKC", text))
+    """Width-normalised, with the kanji numerals of 丁目・番・号 as digits (二丁目十番 → 2丁目10番), and
+    runs of ten or more kanji digits (a phone, card or マイナンバー number written in kanji) as digits."""
+    text = _KANJI_DIGIT_RUN.sub(lambda found: found.group().translate(_KANJI_DIGITS),
+                                unicodedata.normalize("NFKC", text))
+    return _KANJI_NUMBER.sub(lambda found: _kanji_number(found.group()), text)
 
 
 def _kanji_number(kanji: str) -> str:
