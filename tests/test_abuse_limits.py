@@ -96,3 +96,23 @@ def test_redirects_are_relative_whatever_the_host_header_says(sample_index_dir: 
         login = client.get("/desk", headers={"Host": "evil.example"}, follow_redirects=False)
     assert slash.status_code in {307, 308} and slash.headers["location"] == "/desk"
     assert login.status_code == 303 and login.headers["location"].startswith("/desk/login")
+
+
+def test_a_burst_of_health_checks_pings_the_store_once(sample_index_dir: Path, tmp_path: Path,
+                                                       store_url: str) -> None:
+    """/healthz is open to anyone; 150 calls in a row must not be 150 database round trips."""
+    import time
+
+    from sqlalchemy import event
+
+    from channels.web.pulse import FRESH_SECONDS
+
+    with TestClient(create_app(settings(sample_index_dir, tmp_path, database_url=store_url))) as client:
+        statements: list[str] = []
+        engine = client.app.state.madoguchi.store.engine  # type: ignore[attr-defined]
+        event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        started = time.monotonic()
+        answers = [client.get("/healthz") for _ in range(150)]
+        windows = (time.monotonic() - started) / FRESH_SECONDS + 1
+    assert {a.status_code for a in answers} == {200} and {a.json()["store"] for a in answers} == {"ok"}
+    assert 1 <= len(statements) <= 2 * windows, (len(statements), windows)

@@ -14,6 +14,7 @@ from bot.service.city import City, Message
 from bot.service.identity import WEB
 from bot.service.readings import japanese_for_a_foreign_reader
 from channels.web.address_limit import count_address
+from channels.web.pulse import StorePulse
 from channels.web.reading_aids import with_ruby
 from channels.web.schemas import (
     SESSION_PATTERN,
@@ -140,9 +141,17 @@ def healthz(request: Request) -> Health:
     """Index version, whether the store answers, and what waits in the outage spool."""
     ctx = context(request)
     spooled, set_aside = (ctx.spool.pending(), len(ctx.spool.set_aside())) if ctx.spool else (0, 0)
-    store = "ok" if ctx.store.ping(HEALTH_PROBE_SECONDS) else "unreachable"
+    store = "ok" if store_pulse(request, ctx)() else "unreachable"
     return Health(ok=True, index_version=ctx.bot.runtime.index.manifest["version"], store=store,
                   spooled=spooled, set_aside=set_aside)
+
+
+def store_pulse(request: Request, ctx: City) -> StorePulse:
+    """The app's store check for /healthz, made at its first call (the lifespan's city is there by then)."""
+    pulse = getattr(request.app.state, "store_pulse", None)
+    if pulse is None:
+        pulse = request.app.state.store_pulse = StorePulse(lambda: ctx.store.ping(HEALTH_PROBE_SECONDS))
+    return pulse
 
 
 def answer_resident(body: AskRequest, request: Request) -> AskResponse:
