@@ -115,6 +115,14 @@ def test_malformed_requests_get_a_4xx_in_one_shape(client: TestClient, body: byt
     assert set(payload) == {"ok", "status", "error", "detail"} and payload["ok"] is False and payload["error"]
 
 
+def test_a_question_and_a_choice_in_one_request_are_refused_with_the_reason(client: TestClient) -> None:
+    """The stored question must be what was answered: a typed text beside a picked choice would be kept as
+    the question of an answer to something else (and could teach the bot a wrong paraphrase)."""
+    response = client.post("/api/v1/ask", json={"text": "犬の登録", "choice_id": "R101",
+                                                "session_id": "both-at-once-01"})
+    assert response.status_code == 422 and "either text" in response.text
+
+
 def test_rate_limit_per_session_answers_429(sample_index_dir: Path, tmp_path: Path) -> None:
     settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
                         rate_per_session=2)

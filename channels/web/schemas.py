@@ -14,10 +14,11 @@ Language = Literal["ja", "en", "zh-Hans", "ko", "vi", "pt"]
 
 
 class AskRequest(BaseModel):
-    """A resident's message (`text`), or a pick from the last turn's choices (`choice_id`), or both."""
+    """A resident's message (`text`) or a pick from the last turn's choices (`choice_id`): one of them, so
+    that what is stored as the question is what was answered."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "anyOf": [{"required": ["text"]}, {"required": ["choice_id"]}]})
+        "oneOf": [{"required": ["text"]}, {"required": ["choice_id"]}]})
     text: CleanStr = Field("", min_length=1, max_length=10_000, pattern=NOT_BLANK,
                            description="What the resident typed.")
     session_id: str | None = Field(None, pattern=SESSION_PATTERN,
@@ -33,8 +34,8 @@ class AskRequest(BaseModel):
 
     @model_validator(mode="after")
     def _something_to_answer(self) -> AskRequest:
-        if not self.text and not self.choice_id:
-            raise ValueError("send text (a question) or choice_id (a choice from the last turn)")
+        if bool(self.text) == bool(self.choice_id):
+            raise ValueError("send either text (a question) or choice_id (a choice from the last turn)")
         return self
 
 
