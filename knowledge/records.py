@@ -124,6 +124,9 @@ class Problem:
     field: str
     message: str
     severity: Severity = "error"
+    # a repeated id, and where its first record is ("file row 3"): for tools, which never parse the message
+    duplicate_id: str = ""
+    duplicate_of: str = ""
 
     @property
     def place(self) -> str:

@@ -49,7 +49,8 @@ def drop_duplicate_ids(result: LoadResult) -> LoadResult:
         if record.id in first_seen:
             kept.problems.append(Problem(record.source, record.location, result.headers.get("id", "id"),
                                          f"番号 {record.id!r} が重複しています（最初は "
-                                         f"{first_seen[record.id]}）"))
+                                         f"{first_seen[record.id]}）", duplicate_id=record.id,
+                                         duplicate_of=first_seen[record.id]))
             continue
         first_seen[record.id] = where
         kept.records.append(record)

@@ -7,7 +7,6 @@ comes first) and is reported here as an override, not as a problem.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from bot.service.publishing import build_knowledge_index, desk_entries, new_builder
@@ -19,9 +18,6 @@ from knowledge.core.errors import ConfigurationError
 from knowledge.core.settings import Settings
 from knowledge.records import Problem
 from knowledge.sources import discover
-
-# knowledge/sources.py
-DUPLICATE_ID = re.compile(r"^番号 '(?P<id>.+)' が重複しています（最初は (?P<first>.+)）$")
 
 
 @dataclass(slots=True)
@@ -38,10 +34,10 @@ class CityBuild:
 def overridden_id(problem: Problem, shared_files: set[str]) -> str | None:
     """The id of a shared record dropped because the city has a record with that id (None for any other
     problem, two shared records clashing included)."""
-    found = DUPLICATE_ID.match(problem.message)
-    if problem.source not in shared_files or found is None:
+    if problem.source not in shared_files or not problem.duplicate_id:
         return None
-    return None if any(found["first"].startswith(f"{shared} ") for shared in shared_files) else found["id"]
+    first = problem.duplicate_of
+    return None if any(first.startswith(f"{shared} ") for shared in shared_files) else problem.duplicate_id
 
 
 def build_tenant_index(settings: Settings, tenant: Tenant, shared_files: set[str],
