@@ -21,7 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from bot.store.repository import ConversationStore
 from bot.store.states import Channel
-from bot.store.tables import Conversation, EntryVersion, Escalation, Feedback, Turn
+from bot.store.tables import Conversation, EntryVersion, Escalation, Feedback, Turn, as_utc
 
 JST = timezone(timedelta(hours=9), "JST")
 QUESTION = "question"
@@ -35,11 +35,6 @@ REVIEW_LIMIT = 2000
 def today_jst() -> date:
     """The calendar day in the city."""
     return datetime.now(JST).date()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive UTC timestamps, PostgreSQL aware ones; make both aware."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class local_day(FunctionElement):  # noqa: N801 - reads as SQL in queries

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import NoReturn
 
@@ -24,16 +24,11 @@ from bot.store.database import rows_touched
 from bot.store.escalations import audit
 from bot.store.repository import ConversationStore
 from bot.store.states import Role, SignInFailure
-from bot.store.tables import DeskSession, DeskUser, utcnow
+from bot.store.tables import DeskSession, DeskUser, as_utc, utcnow
 from knowledge.core.errors import UnauthorizedError
 
 ROLES = tuple(Role)
 SIGN_IN_REFUSED = "ユーザー名かパスワードが違います。続けて間違えると、しばらくログインできなくなります。"
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def token_hash(token: str) -> str:

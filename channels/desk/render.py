@@ -9,7 +9,7 @@ can never silently fall back to JSON errors.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,10 +23,10 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from bot.service.city import City
+from bot.service.contracts import JST
 from knowledge.core.errors import MadoguchiError, UnauthorizedError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-JST = timezone(timedelta(hours=9), "JST")
 NAV = (("キュー", "/desk", "agent"), ("電話・検索", "/desk/search", "agent"),
        ("FAQ下書き", "/desk/entries", "agent"), ("見直し", "/desk/review", "editor"),
        ("品質", "/desk/health", "editor"), ("学習した質問", "/desk/learned", "editor"),
