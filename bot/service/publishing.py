@@ -2,7 +2,9 @@
 
 The index is always rebuilt from everything (files + desk), never patched, so `madoguchi index
 build` and a rebuild after an approval in the desk give the same index. Builds are serialised by a
-file lock in the index directory (several workers, the CLI). This module stays free of the web
+file lock in the index directory (several workers, the CLI on one server) and, with PostgreSQL, by a
+database lock per index (several servers), so an older build never goes live after a newer one. This
+module stays free of the web
 app, so the command line can use it without loading the desk's pages.
 """
 

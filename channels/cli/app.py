@@ -1,4 +1,5 @@
-"""The `madoguchi` command: build and inspect the index, search it."""
+"""The `madoguchi` command: the index commands defined here, and every other group (ask, learn, data, desk,
+kb, model, tenants, serve) assembled from its own module."""
 
 from __future__ import annotations
 

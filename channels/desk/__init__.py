@@ -4,8 +4,8 @@ Each desk module makes its router with `channels.desk.render.desk_subrouter()`, 
 with `channels.desk.auth.require_role(...)`, renders with `channels.desk.render.page(...)`, and adds
 one `include_router` line below. Pages read and change the city through `channels.desk.render.city(request)`
 (its store's services are `City.desk`); this worker's sign-in limiter, publisher, learner and drafter come
-from `channels.desk.worker.worker(request)`. Nothing here may import `channels.web` at load time (it imports
-us).
+from `channels.desk.worker.worker(request)`. Nothing here imports `channels.web`: adapters never import each
+other, and the server (`channels.server.app`) mounts both.
 """
 
 from channels.desk import (
