@@ -8,13 +8,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from knowledge.fields import paraphrase_parts
 from knowledge.languages import LANGUAGES, translation_column
 from knowledge.links import is_allowed_link, link_problem
 from knowledge.records import AUDIENCE_ALIASES, AUDIENCE_LABELS, Audience, LoadResult, Problem, Record
 from knowledge.tables import COLUMN_ALIASES, READERS, Table
 
 AUDIENCE_EXPECTED = f"{'・'.join(AUDIENCE_LABELS.values())}（{'・'.join(Audience)} も可）"
-_PARAPHRASE_SEPARATORS = re.compile(r"[|｜\n]+")
 _JAPANESE_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 
 
@@ -81,8 +81,7 @@ def row_to_record(source: str, location: str, row: dict[str, Any]) -> Record:
             raise RowError(field, "空です。この行は読み込みません")
     return Record(
         id=values["id"], kind="faq", question=values["question"], answer=values["answer"],
-        paraphrases=tuple(a.strip()
-                          for a in _PARAPHRASE_SEPARATORS.split(values["paraphrases"]) if a.strip()),
+        paraphrases=tuple(paraphrase_parts(values["paraphrases"])),
         category=values["category"], department=values["department"], contact=values["contact"],
         url=parse_url("url", values["url"]), audience=parse_audience(row.get("audience")),
         valid_from=parse_date("valid_from", row.get("valid_from")),

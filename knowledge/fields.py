@@ -8,6 +8,7 @@ added or renamed everywhere at once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -65,6 +66,13 @@ FORM_LIMITS = {field.name: field.limit for field in ENTRY_FIELDS if field.limit 
 STORED_LIMITS = {field.name: field.limit
                  for field in FAQ_FIELDS if field.kind is FieldKind.TEXT and field.limit}
 
+
+PARAPHRASE_SEPARATORS = re.compile(r"[|｜\r\n]+")  # one cell or form field holds several paraphrases
+
+
+def paraphrase_parts(text: str) -> list[str]:
+    """The paraphrases written in one cell or field, split on | ｜ and line breaks, empty ones dropped."""
+    return [part.strip() for part in PARAPHRASE_SEPARATORS.split(text) if part.strip()]
 
 def limit_of(name: str) -> int:
     """The declared length of a bounded field (the database column's length, for TEXT and ID fields)."""

@@ -78,7 +78,8 @@ def test_staff_see_staff_rules_first(bot: Bot) -> None:
 def test_resident_cannot_replay_a_staff_choice_id(bot: Bot) -> None:
     forged = Session(offered=("S001",))
     reply = bot.answer("S001", Audience.RESIDENT, session=forged)
-    assert reply.record is None or reply.record.audience is not Audience.STAFF
+    assert reply.record is None and reply.decision is not Decision.ANSWER
+    assert not [c for c in reply.candidates if c.record.audience is Audience.STAFF]
 
 
 def test_clarify_offers_numbered_choices_and_a_way_to_a_person(bot: Bot) -> None:

@@ -39,8 +39,19 @@ def merge_desk_entries(loaded: LoadResult, live: list[Record], retired: set[str]
     return LoadResult(kept + live, list(loaded.problems))
 
 
-def desk_entries(settings: Settings) -> EntryStore | None:
-    """The desk's entries, or None when there is no database or no desk table yet (nothing is created)."""
+@contextmanager
+def desk_entries(settings: Settings) -> Iterator[EntryStore | None]:
+    """The desk's entries while the block runs, its connections closed after; None when there is no database
+    or no desk table yet (nothing is created)."""
+    entries = _open_desk_entries(settings)
+    try:
+        yield entries
+    finally:
+        if entries is not None:
+            entries.store.engine.dispose()
+
+
+def _open_desk_entries(settings: Settings) -> EntryStore | None:
     url = settings.resolved_database_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).expanduser().exists():
         return None
@@ -67,12 +78,8 @@ def load_knowledge(settings: Settings, entries: EntryStore | None, sources: list
 def current_knowledge(settings: Settings, sources: list[Path] | None = None) -> LoadResult:
     """`load_knowledge` with the desk's entries whenever the database has any: what a build would index
     now."""
-    entries = desk_entries(settings)
-    try:
+    with desk_entries(settings) as entries:
         return load_knowledge(settings, entries, sources)
-    finally:
-        if entries is not None:
-            entries.store.engine.dispose()
 
 
 @contextmanager
@@ -112,12 +119,8 @@ def build_knowledge_index(settings: Settings, entries: EntryStore | None, source
 def build_from_settings(settings: Settings, sources: list[Path] | None = None, strict: bool = False,
                         progress: Progress = no_progress) -> BuildReport:
     """What `madoguchi index build` runs: the desk's entries are included whenever the database has any."""
-    entries = desk_entries(settings)
-    try:
+    with desk_entries(settings) as entries:
         return build_knowledge_index(settings, entries, sources, strict, progress)
-    finally:
-        if entries is not None:
-            entries.store.engine.dispose()
 
 
 def build_apart(settings: Settings) -> None:

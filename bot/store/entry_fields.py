@@ -7,7 +7,6 @@ as `knowledge.faq` does, and paraphrases are split on the loaders' separators.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import date
@@ -17,11 +16,17 @@ from bot.store.tables import EntryVersion
 from bot.store.values import storable
 from bot.store.views import EntryVersionView
 from knowledge.core.errors import InvalidFieldError, RequestError
-from knowledge.fields import ENTRY_FIELDS, FIELD_LABELS, STORED_LIMITS, TEXT_FIELDS, limit_of
+from knowledge.fields import (
+    ENTRY_FIELDS,
+    FIELD_LABELS,
+    STORED_LIMITS,
+    TEXT_FIELDS,
+    limit_of,
+    paraphrase_parts,
+)
 from knowledge.links import LINK_SCHEMES, is_allowed_link
 from knowledge.records import Audience, Record
 
-PARAPHRASE_SEPARATORS = re.compile(r"[|｜\r\n]+")
 COLUMN_LIMITS: dict[str, int] = STORED_LIMITS  # the String columns of `EntryVersion` are declared this long
 ID_LIMIT: int = limit_of("id")
 
@@ -55,7 +60,7 @@ def clean_text(value: str | None) -> str:
 def split_paraphrases(values: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
     """One paraphrase per item, split on | ｜ and line breaks, empty and repeated ones dropped."""
     joined = values if isinstance(values, str) else "\n".join(values)
-    parts = (clean_text(part) for part in PARAPHRASE_SEPARATORS.split(joined))
+    parts = (clean_text(part) for part in paraphrase_parts(joined))
     return tuple(dict.fromkeys(part for part in parts if part))
 
 

@@ -45,8 +45,8 @@ def export(fmt: Annotated[SheetFormat, typer.Option("--format", help="xlsx or cs
     from bot.service.publishing import desk_entries
 
     settings = settings_with(None)
-    rows = export_knowledge(settings, desk_entries(settings), "csv" if fmt is SheetFormat.CSV else "xlsx",
-                            out_path)
+    with desk_entries(settings) as entries:
+        rows = export_knowledge(settings, entries, "csv" if fmt is SheetFormat.CSV else "xlsx", out_path)
     out.print(f"{rows} FAQ rows → {out_path}")
 
 

@@ -43,12 +43,8 @@ def overridden_id(problem: Problem, shared_files: set[str]) -> str | None:
 def build_tenant_index(settings: Settings, tenant: Tenant, shared_files: set[str],
                        builder: IndexBuilder) -> CityBuild:
     """The city's index, desk entries included whenever its database has any."""
-    entries = desk_entries(settings)
-    try:
+    with desk_entries(settings) as entries:
         report = build_knowledge_index(settings, entries, builder=builder)
-    finally:
-        if entries is not None:
-            entries.store.engine.dispose()
     problems = report.loaded.problems
     ids = [(p, overridden_id(p, shared_files)) for p in problems]
     return CityBuild(tenant, settings, report, [i for _, i in ids if i], [p for p, i in ids if i is None])
