@@ -3,9 +3,6 @@ recording server received."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import uuid
 from collections.abc import Iterator
@@ -14,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from channels.cli.chat import signed_line
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.recorder import Recorder
@@ -37,7 +35,7 @@ def line(sample_index_dir: Path, recorder: Recorder, store_url: str,  # noqa: F8
 
 def signed(client: TestClient, payload: dict | str, secret: str = SECRET, signature: str | None = None):  # type: ignore[no-untyped-def]
     body = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
-    mac = base64.b64encode(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()).decode()
+    mac = signed_line(body, secret)["X-Line-Signature"]
     headers = {"Content-Type": "application/json",
                "X-Line-Signature": signature if signature is not None else mac}
     return client.post("/callback/line", content=body.encode(), headers=headers)

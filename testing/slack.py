@@ -3,8 +3,6 @@ with the signing secret and a timestamp, and the thread posts the recording serv
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,6 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 from fastapi.testclient import TestClient
 
+from channels.cli.chat import signed_slack
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.recorder import Recorder
@@ -52,10 +51,7 @@ def slack(sample_index_dir: Path, recorder: Recorder, store_url: str,  # noqa: F
 
 def post(client: TestClient, body: str, content_type: str, secret: str = SECRET, age: int = 0,
          retry: bool = False):  # type: ignore[no-untyped-def]
-    stamp = str(int(time.time()) - age)
-    signature = "v0=" + hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp,
-               "X-Slack-Signature": signature}
+    headers = {"Content-Type": content_type, **signed_slack(body, secret, age)}
     if retry:
         headers["X-Slack-Retry-Num"] = "1"
     return client.post("/slack/events", content=body.encode(), headers=headers)

@@ -27,7 +27,7 @@ def test_every_setting_is_documented_in_the_readme() -> None:
 
 
 def test_every_madoguchi_command_in_the_readme_exists() -> None:
-    commands = set(re.findall(r"^madoguchi ([a-z-]+(?: [a-z-]+){0,2})", README, re.M))
+    commands = set(re.findall(r"(?:^|`)madoguchi ([a-z-]+(?: [a-z-]+){0,2})", README, re.M))
     for command in sorted(commands):
         current = typer.main.get_command(app)
         for word in command.split():  # down the groups; the first word under a plain command is an argument
