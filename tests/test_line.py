@@ -221,3 +221,18 @@ def test_channel_test_command_sends_a_signed_event_to_a_running_server(
     assert CliRunner().invoke(app, ["channel-test", "line", "--url",
                                     f"http://127.0.0.1:{port}"]).exit_code == 1
     server.should_exit = True
+
+
+def test_badly_signed_webhooks_count_toward_the_address_limit_and_signed_ones_do_not(
+        sample_index_dir: Path, recorder: Recorder, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    settings = Settings(index_dir=sample_index_dir, database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+                        line_channel_secret=SECRET, line_channel_access_token="line-token",
+                        line_api_base=recorder.url, data_dir=tmp_path, rate_per_address=3)
+    with TestClient(create_app(settings)) as limited:
+        forged = [signed(limited, webhook(text_event("住民票")), signature="bm90IGEgc2lnbmF0dXJl").status_code
+                  for _ in range(5)]
+        good = signed(limited, webhook(text_event("住民票の写し"))).status_code
+    assert forged == [400, 400, 400, 429, 429]
+    assert good == 200

@@ -461,3 +461,21 @@ def test_signed_garbage_gets_a_clear_400(slack: TestClient, body: str, content_t
     response = post(slack, body, content_type)
     assert response.status_code == 400 and response.json()["error"]
     assert "Traceback" not in caplog.text
+
+
+def test_unsigned_requests_count_toward_the_address_limit_and_signed_ones_do_not(
+        sample_index_dir: Path, recorder: Recorder, tmp_path: Path) -> None:
+    """Garbage cannot be sent without end; Slack's own signed deliveries, from its few addresses, are never
+    throttled by it."""
+    from channels.server import create_app
+
+    settings = Settings(index_dir=sample_index_dir, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+                        slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
+                        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", data_dir=tmp_path,
+                        rate_per_address=3)
+    with TestClient(create_app(settings)) as limited:
+        codes = [post_unsigned(limited, "{not json", "application/json").status_code for _ in range(5)]
+        payload, ts = mention("住民票の写し")
+        signed = post(limited, json.dumps(payload, ensure_ascii=False), "application/json")
+    assert codes == [401, 401, 401, 429, 429]
+    assert signed.status_code == 200

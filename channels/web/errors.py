@@ -15,6 +15,8 @@ from knowledge.core.errors import MadoguchiError, RateLimitedError
 
 log = logging.getLogger("madoguchi.web")
 
+WEBHOOK_PATHS = frozenset({"/callback/line", "/slack/events"})
+
 
 def error_response(status: int, message: str, detail: list[dict] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
@@ -32,9 +34,10 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _over_address_limit(request: Request) -> JSONResponse | None:
-    """An API request that fails validation still counts toward its address's limit, so malformed requests
-    cannot be sent without end; the 429 once the address is over it."""
-    if not request.url.path.startswith("/api/"):
+    """An API request that fails validation, and a webhook request that is unsigned or unreadable, still count
+    toward the address's limit, so they cannot be sent without end; the 429 once the address is over it.
+    (Signed webhook requests are not counted: they come from the platform's few addresses.)"""
+    if not request.url.path.startswith("/api/") and request.url.path not in WEBHOOK_PATHS:
         return None
     try:
         count_address(request)
@@ -50,6 +53,9 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
 
 def _ours(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, MadoguchiError)
+    webhook_refused = exc.status in (400, 401) and request.url.path in WEBHOOK_PATHS
+    if webhook_refused and (over := _over_address_limit(request)) is not None:
+        return over
     if exc.status >= 500:
         log.error("request failed: %s", exc)
     retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else None
