@@ -15,7 +15,6 @@ import pytest
 from safetensors.numpy import save_file
 from sentence_transformers import SentenceTransformer
 
-from bot.labelled import read_labelled
 from indexer.embedding import (
     SentenceTransformerEmbedder,
     StaticEmbedder,
@@ -23,30 +22,10 @@ from indexer.embedding import (
     model_embedder,
 )
 from indexer.modelfiles import LOOKUP_SUFFIX
-from knowledge.core.settings import PACKAGE_DIR, Settings
-from knowledge.sources import load_sources
+from knowledge.core.settings import Settings
+from testing.static_texts import reference, thousand_texts
 
 pytestmark = pytest.mark.integration
-
-ODD = ["", "？？？", "住民票", "転入", "ｓｏｆａを捨てたい", "a" * 5000, "住民票\n印鑑登録\n\nマイナンバー",
-       "ＡＢＣ　ｘｙｚ １２３", "🐈‍⬛と🍣"]
-
-
-def thousand_texts() -> list[str]:
-    """What a model meets: residents' questions, the city's questions, paraphrases and answer lines, odd
-    input."""
-    texts = ODD + [q.text for q in read_labelled(PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl")]
-    for record in load_sources([PACKAGE_DIR / "samples" / "minato"]).records:
-        texts += [record.question, *record.paraphrases, *record.answer.splitlines()]
-    unique = list(dict.fromkeys(t for t in texts))
-    assert len(unique) >= 1000
-    return unique[:1000]
-
-
-def reference(folder: Path, texts: list[str], prompt: str | None = None) -> np.ndarray:
-    model = SentenceTransformer(str(folder), device="cpu", local_files_only=True, trust_remote_code=True)
-    return model.encode(texts, prompt=prompt, normalize_embeddings=True, convert_to_numpy=True)
-
 
 def test_the_default_model_runs_in_numpy_with_sentence_transformers_vectors(model_cache: Path) -> None:
     embedder = embedder_from_settings(Settings(data_dir=model_cache))

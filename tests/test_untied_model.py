@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from channels.cli.app import app
 from indexer.embedding import StaticEmbedder, embedder_from_settings, model_embedder
 from knowledge.core.settings import Settings
-from tests.test_lean_runtime import COMMANDS, HEAVY, loaded, run_fresh
-from tests.test_static_model import reference, thousand_texts
+from testing.fresh import COMMANDS, HEAVY, loaded, run_fresh
+from testing.static_texts import reference, thousand_texts
 
 pytestmark = pytest.mark.integration
 
