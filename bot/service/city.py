@@ -24,6 +24,7 @@ from bot.store.routes import ReplyRoute
 from bot.store.spool import Spool
 from indexer.build import IndexBuilder
 from indexer.embedding import LentEmbedder
+from indexer.index import KnowledgeIndex
 from indexer.runtime import BuildReport, IndexWatcher
 from knowledge.core.settings import Settings
 from knowledge.records import Audience
@@ -72,6 +73,12 @@ class City:
     def __post_init__(self) -> None:
         """The desk's services over this city's store, built once with the city."""
         self.desk = DeskServices.of(self.store, self.settings)
+
+    @property
+    def index(self) -> KnowledgeIndex:
+        """The served index version: records, what was learned, the manifest. Read it once per use (a
+        publish may replace it between two reads), and keep the version it came from."""
+        return self.bot.runtime.index
 
     @property
     def ids(self) -> ConversationIds:

@@ -44,7 +44,7 @@ def entry_for(request: Request, user: SignedIn, entry_id: str) -> Record:
     if not entry_id.strip():
         raise RequestError("「この回答で対応」には、使った FAQ を結果から選んでください。")
     ctx = city(request)
-    record = ctx.bot.runtime.index.record(entry_id)
+    record = ctx.index.record(entry_id)
     if record is None or not record.audience.visible_to(audience_of(ctx, user)):
         raise NotFoundError(f"FAQ {entry_id} は今の索引にありません。")
     return record

@@ -59,7 +59,7 @@ def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 20
                 done=DONE.get(done, ""), publication=state, refresh=refresh and still_publishing,
                 audiences=AUDIENCES, status_labels=STATUS_LABELS, labels=FIELD_LABELS,
                 from_files=record is not None and record.source != "desk",
-                learned=city(request).bot.runtime.index.learned.of(entry_id))
+                learned=city(request).index.learned.of(entry_id))
 
 
 def act(request: Request, entry_id: str, user: SignedIn, work: Callable[[], EntryVersionView | None],

@@ -24,12 +24,12 @@ STATUS_LABELS: dict[str, str] = {VersionStatus.DRAFT: "下書き", VersionStatus
 
 def served(request: Request, entry_id: str) -> Record | None:
     """The record the bot answers with under this id right now."""
-    return city(request).bot.runtime.index.record(entry_id)
+    return city(request).index.record(entry_id)
 
 
 def served_ids(request: Request) -> set[str]:
     """Ids the bot knows now, so a new desk id never shadows a file record by accident."""
-    return set(city(request).bot.runtime.index.by_id)
+    return set(city(request).index.by_id)
 
 
 def entry_path(entry_id: str) -> str:
@@ -90,7 +90,7 @@ def publication(request: Request, entry_id: str, history: list[EntryVersionView]
         live = (record is not None and record.source == "desk"
                 and record.location == f"version {newest.version}")
     state = worker(request).publishing
-    version = city(request).bot.runtime.index.manifest["version"]
+    version = city(request).index.manifest["version"]
     settings = city(request).settings
     return Publication(live, newest.status == "retired", version,
                        state.state.error if state and not live else "", settings.index_poll_seconds == 0)

@@ -80,7 +80,7 @@ def candidates_of(request: Request, turn: TranscriptTurn | None) -> list[Candida
     """The escalated turn's candidates with their titles and departments."""
     if turn is None:
         return []
-    index = city(request).bot.runtime.index
+    index = city(request).index
     return [Candidate(str(c.get("id", "")), float(c.get("score", 0.0)), index.by_id.get(str(c.get("id", ""))))
             for c in turn.candidates]
 
@@ -95,7 +95,7 @@ def choice_text(index: KnowledgeIndex, choice_id: str) -> str:
 
 def said(request: Request, transcript: list[TranscriptTurn]) -> dict[int, str]:
     """Per turn, what the resident did in words: a pick of a choice shows the button's text, not its id."""
-    index, shown = city(request).bot.runtime.index, {}
+    index, shown = city(request).index, {}
     offered: tuple[str, ...] = ()
     for turn in transcript:
         pick = turn.question.strip()
@@ -107,7 +107,7 @@ def said(request: Request, transcript: list[TranscriptTurn]) -> dict[int, str]:
 
 def offered_texts(request: Request, transcript: list[TranscriptTurn]) -> dict[int, list[str]]:
     """The choices each clarify turn offered, as the resident read them."""
-    index = city(request).bot.runtime.index
+    index = city(request).index
     return {t.id: [choice_text(index, c) for c in (*t.choices, NONE_OF_THESE)]
             for t in transcript if t.choices}
 

@@ -141,7 +141,7 @@ def serving_days(ctx: City, today: date) -> int:
 
 def contradictions(ctx: City, desk: DeskWorker) -> list[Contradiction]:
     """The live index's contradictions, found once per index version and kept by this worker's desk."""
-    index = ctx.bot.runtime.index
+    index = ctx.index
     cached = desk.contradictions
     if cached is None or cached[0] is not index:
         cached = (index, ContradictionFinder(ctx.bot.runtime.normaliser).run(index.records))
@@ -153,7 +153,7 @@ def health(ctx: City, today: date, desk: DeskWorker) -> Health:
     """Expired and ownerless FAQ entries, entries unseen for 90 days (once the bot has served 90 days: a new
     server has shown nothing yet), contradictions, the most escalated departments."""
     insights = ctx.desk.insights
-    entries = [r for r in ctx.bot.runtime.index.records if r.kind == "faq"]
+    entries = [r for r in ctx.index.records if r.kind == "faq"]
     expired = [r for r in entries if r.valid_until and r.valid_until < today]
     shown, fresh = insights.shown_entries(HEALTH_DAYS, today), insights.published_entries(HEALTH_DAYS, today)
     days = serving_days(ctx, today)

@@ -44,7 +44,7 @@ def quoted(records: list[Record], reply: str) -> list[str]:
 
 def label_quoted(request: Request, escalation_id: str, reply: str, user: SignedIn) -> None:
     """After a reply is saved: each entry it quotes becomes a label of the question."""
-    for entry_id in quoted(list(city(request).bot.runtime.index.records), reply):
+    for entry_id in quoted(list(city(request).index.records), reply):
         try:
             city(request).desk.labels.mark(escalation_id, entry_id, source_of(user), user.username)
         except RequestError:  # no question to label (e.g. 「担当者と話したい」 only); the reply stands
@@ -55,7 +55,7 @@ def label_quoted(request: Request, escalation_id: str, reply: str, user: SignedI
 def mark(request: Request, escalation_id: str, entry_id: str = Form(min_length=1, max_length=128),
          user: SignedIn = Agent) -> Response:
     """One click: this entry answers the resident's question."""
-    if city(request).bot.runtime.index.record(entry_id) is None:
+    if city(request).index.record(entry_id) is None:
         raise NotFoundError(f"FAQ {entry_id} は今の索引にありません。")
     city(request).desk.labels.mark(escalation_id, entry_id, source_of(user), user.username)
     return RedirectResponse(f"/desk/escalations/{escalation_id}?done=label", status_code=303)

@@ -33,7 +33,7 @@ DONE = {"accepted": "学習に使うことにしました。", "removed": "学�
 def learned_page(request: Request, done: str = "", user: SignedIn = Editor) -> Response:
     """The labels, the latest run's decision, and the buttons."""
     groups = city(request).desk.labels.groups()
-    index = city(request).bot.runtime.index
+    index = city(request).index
     state = worker(request).learner.state
     return page(request, "learned.html", groups=groups, index=index, state=state, agreement=AGREEMENT,
                 source_labels=SOURCE_LABELS, name_labels=NAME_LABELS, done=DONE.get(done, ""),

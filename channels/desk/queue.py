@@ -47,7 +47,7 @@ def queue_rows(request: Request, view: str, channel: str | None, department: str
 
 def departments(request: Request) -> list[str]:
     """Departments the index knows, for the filter's choices."""
-    records = city(request).bot.runtime.index.records
+    records = city(request).index.records
     return sorted({r.department for r in records if r.department})
 
 

@@ -96,7 +96,7 @@ def search(ctx: City, text: str, audience: Audience) -> Search:
 
 def departments(ctx: City, audience: Audience) -> list[Department]:
     """The directory 「担当課へ転送」 offers, from the live index."""
-    return directory(ctx.bot.runtime.index.records, audience)
+    return directory(ctx.index.records, audience)
 
 
 @router.get("/search")

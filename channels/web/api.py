@@ -142,7 +142,7 @@ def healthz(request: Request) -> Health:
     ctx = context(request)
     spooled, set_aside = (ctx.spool.pending(), len(ctx.spool.set_aside())) if ctx.spool else (0, 0)
     store = "ok" if store_pulse(request, ctx)() else "unreachable"
-    return Health(ok=True, index_version=ctx.bot.runtime.index.manifest["version"], store=store,
+    return Health(ok=True, index_version=ctx.index.manifest["version"], store=store,
                   spooled=spooled, set_aside=set_aside)
 
 
