@@ -9,7 +9,7 @@ the query.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +21,7 @@ from bot.labelled import LabelledQuery
 from bot.logistic import Logistic
 from bot.model import DecisionModel
 from bot.snapshot import RecordFacts
+from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime
 from knowledge.records import Audience
 
@@ -32,7 +33,8 @@ RANKER_L2 = 1000.0
 
 @dataclass(frozen=True, slots=True)
 class Example:
-    """One labelled query's candidates: ids, features, grades, and whether they are staff records."""
+    """One labelled query's candidates: ids, features, grades, and whether they are staff records; the
+    normalised question and the candidates' record positions let the bot's honest discount be applied."""
 
     query: LabelledQuery
     ids: tuple[str, ...]
@@ -40,6 +42,12 @@ class Example:
     grades: np.ndarray
     staff: np.ndarray
     query_terms: int
+    normalised: NormalisedText
+    records: np.ndarray
+
+
+# The factor (0–1] the bot multiplies both confidences by, given a query and the position of its top entry
+Discount = Callable[[Example, int], float]
 
 
 def collect(runtime: Runtime, queries: Sequence[LabelledQuery], today: date | None = None) -> list[Example]:
@@ -53,7 +61,7 @@ def collect(runtime: Runtime, queries: Sequence[LabelledQuery], today: date | No
         kept = retrieval.candidates[rows]
         ids = tuple(records[i].id for i in kept)
         examples.append(Example(query, ids, features, np.array([query.relevant.get(i, 0) for i in ids]),
-                                facts.is_staff[kept], len(retrieval.query.terms)))
+                                facts.is_staff[kept], len(retrieval.query.terms), retrieval.query, kept))
     return examples
 
 
@@ -70,17 +78,21 @@ def fit_ranker(examples: Sequence[Example], l2: float = RANKER_L2) -> Logistic:
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
-    """A query ranked by a ranker: ids best first, the query-feature row, and what is right."""
+    """A query ranked by a ranker: ids best first, the query-feature row, what is right, and the factor the
+    bot multiplies its confidences by (bot/honesty.py)."""
 
     query: LabelledQuery
     ids: tuple[str, ...]
     row: np.ndarray
     top1_right: bool
     top3_right: bool
+    factor: float = 1.0
 
 
-def rank_examples(examples: Sequence[Example], ranker: Logistic, staff_margin: float = 1.0) -> list[Ranked]:
-    """Apply a ranker to collected examples, exactly as the engine does at answer time."""
+def rank_examples(examples: Sequence[Example], ranker: Logistic, staff_margin: float = 1.0,
+                  discount: Discount | None = None) -> list[Ranked]:
+    """Apply a ranker to collected examples, exactly as the engine does at answer time (with its honest
+    discount when `discount` is given)."""
     ranked = []
     for example in examples:
         fused = ranker.logit(example.features) if len(example.ids) else np.zeros(0)
@@ -89,8 +101,9 @@ def rank_examples(examples: Sequence[Example], ranker: Logistic, staff_margin: f
         order = np.argsort(-fused, kind="stable")
         row = query_features(fused[order], example.features[order], example.query_terms)
         grades = example.grades[order]
+        factor = discount(example, int(order[0])) if discount is not None and len(order) else 1.0
         ranked.append(Ranked(example.query, tuple(example.ids[i] for i in order), row,
-                             bool(len(grades) and grades[0] == 2), bool((grades[:3] == 2).any())))
+                             bool(len(grades) and grades[0] == 2), bool((grades[:3] == 2).any()), factor))
     return ranked
 
 

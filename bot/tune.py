@@ -34,11 +34,12 @@ class Outcomes:
 
 
 def outcomes(ranked: Sequence[Ranked], top1: Logistic, top3: Logistic) -> Outcomes:
-    """Confidences from the models; rightness from the labels."""
-    rows = np.vstack([r.row for r in ranked])
+    """Confidences from the models, discounted as the bot discounts them; rightness from the labels."""
+    rows, factors = np.vstack([r.row for r in ranked]), np.array([r.factor for r in ranked])
     first = [r.ids[0] if r.ids else "" for r in ranked]
     return Outcomes(
-        top1.probability(rows), top3.probability(rows), np.array([r.top1_right for r in ranked]),
+        factors * top1.probability(rows), factors * top3.probability(rows),
+        np.array([r.top1_right for r in ranked]),
         np.array([r.query.relevant.get(f, 0) == 0 for r, f in zip(ranked, first, strict=True)]),
         np.array([r.top3_right for r in ranked]), np.array([r.query.expect == "answer" for r in ranked]),
         np.array([r.query.expect == "escalate" for r in ranked]), np.array([len(r.ids) >= 2 for r in ranked]))

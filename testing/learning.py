@@ -66,3 +66,26 @@ def seed_labels(store_url: str) -> None:
                 session.add(QuestionLabel(question=query.text, normalised=query.text, entry_id=entry,
                                           audience=query.audience.value, source="agent", by="earlier"))
     store.engine.dispose()
+
+
+def split_city(table: Path, target: Path) -> tuple[list[dict], list[dict]]:
+    """Every other entry of a sample FAQ table as a city of its own (its paraphrases emptied): (labelled
+    questions, unlabelled probes). The kept entries' paraphrases become questions they answer; the removed
+    entries' questions and paraphrases become questions nothing in this city answers, every fourth removed
+    entry's kept apart as probes the learning never sees."""
+    with open(table, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    kept, removed = rows[0::2], rows[1::2]
+    (target / "faq").mkdir(parents=True)
+    with open(target / "faq" / table.name, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**row, "alt_questions": ""} for row in kept)
+    labelled = [{"id": f"{row['id']}-a{n}", "text": text, "relevant": {row["id"]: 2}}
+                for row in kept for n, text in enumerate(filter(None, row["alt_questions"].split("|")))]
+    probes: list[dict] = []
+    for position, row in enumerate(removed):
+        texts = [row["question"], *filter(None, row["alt_questions"].split("|"))]
+        asked = [{"id": f"{row['id']}-u{n}", "text": text, "relevant": {}} for n, text in enumerate(texts)]
+        (probes if position % 4 == 0 else labelled).extend(asked)
+    return labelled, probes

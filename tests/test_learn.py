@@ -216,10 +216,11 @@ def test_learn_prints_a_pessimistic_wrong_answer_bound_and_publishes_nothing_abo
     assert bound[chosen] <= max(wrong[0], WRONG_LIMIT)
 
 
-def measured(wrong: list[int], reciprocal: list[float]) -> Measured:
+def measured(wrong: list[int], reciprocal: list[float], escalated: float = 0.7) -> Measured:
     scores = {"wrong_answer": sum(wrong) / len(wrong), "answered_right": 0.5, "clarified_right": 0.2,
-              "mrr@10": sum(reciprocal) / len(reciprocal), "hit@1": 0.5}
-    return Measured(scores, np.array(reciprocal), np.array(wrong, dtype=float))
+              "mrr@10": sum(reciprocal) / len(reciprocal), "hit@1": 0.5,
+              "escalated_when_unanswerable": escalated}
+    return Measured(scores, np.array(reciprocal), np.array(wrong, dtype=float), np.full(len(reciprocal), 0.5))
 
 
 def test_the_guard_refuses_a_model_that_trades_wrong_answers_for_others_even_with_better_rankings() -> None:
@@ -242,3 +243,12 @@ def test_below_the_city_limit_a_bound_a_little_over_a_near_zero_serving_share_do
     assert "wrong answers might rise: their upper bound" in (worse_because(fewer, serving, limit=0.0) or "")
     assert "wrong answers would rise" in (worse_because(traded, serving) or "")
     assert judge(serving, {"fewer": fewer}).chosen == "fewer"
+
+
+def test_the_guard_takes_the_same_ranking_with_fewer_wrong_answers_and_refuses_fewer_hand_overs() -> None:
+    serving = measured([1] * 10 + [0] * 90, [0.5] * 100)
+    handing_over = measured([0] * 100, [0.5] * 100)  # what a city's unanswerable labels teach
+    clarifying = measured([0] * 100, [0.5] * 100, escalated=0.4)  # no wrong answers, but nothing handed over
+    assert worse_because(handing_over, serving) is None
+    assert "fewer unanswerable questions would be handed over" in (worse_because(clarifying, serving) or "")
+    assert "right answers would not rise" in (worse_because(serving, serving) or "")

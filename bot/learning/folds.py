@@ -4,18 +4,26 @@ A question's own paraphrase matches it almost perfectly, so a ranker fitted on f
 learns to trust the paraphrase signals far more than they deserve on new questions. Each training
 question is therefore retrieved from an index whose learned paraphrases leave out its whole fold
 (k-fold nesting, as the retrieval study did), and the model is fitted on those candidates.
+
+Every labelled question counts for the confidence models and thresholds, not only those with an answer: a
+question nothing answers is a negative for both models and one the thresholds must escalate, so a city's
+own unanswerable questions teach it when to hand over (they never become paraphrases: labels.py). The
+thresholds are chosen on the confidences the bot serves, after its honest discount (bot/honesty.py).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.labelled import LabelledQuery
 from bot.learning.labels import FOLDS, fold_of
+from bot.logistic import Logistic
 from bot.model import DecisionModel
-from bot.train import Example, collect, fit_confidence, fit_ranker, rank_examples
+from bot.snapshot import Snapshot
+from bot.train import Discount, Example, Ranked, collect, fit_confidence, fit_ranker, rank_examples
 from bot.tune import choose, outcomes
 from indexer.build import IndexBuilder
 from indexer.index import KnowledgeIndex
@@ -64,23 +72,57 @@ def out_of_fold(builder: IndexBuilder, runtime: Runtime, learned: Sequence[Parap
 
 @dataclass(frozen=True, slots=True)
 class Refitted:
-    """The model fitted on every fold, and per fold the same model with a ranker fitted without that fold."""
+    """The model fitted on every fold, and per fold the same kind of model fitted without that fold."""
 
     model: DecisionModel
     per_fold: list[DecisionModel]
 
 
-def refit(folds: Sequence[Fold], staff_margin: float, trained_on: dict[str, object],
-          max_wrong: float = 0.05, min_escalated: float = 0.6) -> Refitted:
-    """Ranker, confidence models and thresholds, as `madoguchi train` and `tune` fit them, except that the
-    confidence models and thresholds learn from rankings made by rankers that never saw the question (a
-    ranker scores its own training questions too well, and thresholds tuned on that answer too often)."""
-    examples = [e for fold in folds for e in fold.examples]
-    rankers = [fit_ranker([e for f in folds if f is not fold for e in f.examples], LEARN_L2)
-               for fold in folds]
-    honest = [r for fold, ranker in zip(folds, rankers, strict=True)
-              for r in rank_examples(fold.examples, ranker, staff_margin)]
-    top1, top3 = fit_confidence(honest)
-    thresholds, _ = choose(outcomes(honest, top1, top3), max_wrong, min_escalated)
-    model = DecisionModel(fit_ranker(examples, LEARN_L2), top1, top3, thresholds, dict(trained_on))
-    return Refitted(model, [DecisionModel(ranker, top1, top3, thresholds) for ranker in rankers])
+def discount_of(runtime: Runtime, model: DecisionModel) -> Discount:
+    """The bot's honest discount over a fold's index (bot/honesty.py), so that thresholds are chosen on the
+    confidences the bot will serve, not on higher ones it never shows."""
+    snapshot = Snapshot.of(runtime, model)
+    return lambda example, top: snapshot.honest_factor(example.normalised, int(example.records[top]))
+
+
+def _error(share: float, questions: int) -> float:
+    """The standard error of a share measured on this many questions."""
+    return math.sqrt(share * (1 - share) / questions) if questions else 0.0
+
+
+def calibrated(ranker: Logistic, ranked: Sequence[Ranked], max_wrong: float,
+               min_escalated: float) -> DecisionModel:
+    """Confidence models and thresholds from rankings the ranker did not fit: a question nothing answers,
+    like one whose top entry is not its answer, is a negative for both models, and the thresholds must
+    escalate `min_escalated` of the unanswerable ones. Thresholds that just meet a limit on these questions
+    miss it on new ones (the best of many pairs is chosen), so both limits are kept with one standard error
+    to spare."""
+    top1, top3 = fit_confidence(ranked)
+    unanswerable = sum(r.query.expect == "escalate" for r in ranked)
+    wrong = max(0.0, max_wrong - _error(max_wrong, len(ranked)))
+    escalated = min(1.0, min_escalated + _error(min_escalated, unanswerable))
+    thresholds, _ = choose(outcomes(ranked, top1, top3), wrong, escalated)
+    return DecisionModel(ranker, top1, top3, thresholds)
+
+
+def refit(folds: Sequence[Fold], serving_model: DecisionModel, staff_margin: float,
+          trained_on: dict[str, object], own_ranker: bool, max_wrong: float = 0.05,
+          min_escalated: float = 0.6) -> Refitted:
+    """Confidence models and thresholds as `madoguchi train` and `tune` fit them, over a ranker fitted to the
+    labels (`own_ranker`) or the serving one, except that they learn from rankings made by rankers that never
+    saw the question (a ranker scores its own training questions too well, and thresholds tuned on that
+    answer too often). Each fold's model is fitted without that fold, confidence and thresholds included, so
+    the guard judges every training question on a model that never saw it."""
+    def ranker_without(fold: Fold | None) -> Logistic:
+        return (fit_ranker([e for f in folds if f is not fold for e in f.examples], LEARN_L2) if own_ranker
+                else serving_model.ranker)
+
+    rankers = [ranker_without(fold) for fold in folds]
+    honest = [rank_examples(fold.examples, ranker, staff_margin, discount_of(fold.runtime, serving_model))
+              for fold, ranker in zip(folds, rankers, strict=True)]
+    per_fold = [calibrated(ranker, [r for m, part in enumerate(honest) if m != n for r in part], max_wrong,
+                           min_escalated)
+                for n, ranker in enumerate(rankers)]
+    model = calibrated(ranker_without(None), [r for part in honest for r in part], max_wrong, min_escalated)
+    model.trained_on = dict(trained_on)
+    return Refitted(model, per_fold)

@@ -2,19 +2,28 @@
 
 Each side answers exactly as `madoguchi ask --batch` would and is scored as ../shared/eval/score.py scores
 (bot/metrics.py), on the held-out share and on every training question, which a candidate answers from an
-index without its fold's paraphrases and with a ranker fitted without its fold (the held-out share alone is
-too small to tell a gain from chance until a city has hundreds of labels). A candidate is better than the
-serving bot when
-  - wrong answers are not higher, and pessimistically not above what the city allows: the upper confidence
-    bound of its wrong_answer share (the serving share plus the paired rise, question by question, plus one
-    standard error of that rise) is at most the serving one's or the city's limit (5% by default), whichever
-    is higher. Measured on 50–100 questions, a point estimate let a model through that then answered wrongly
-    twice as often on new questions, past the limit (BENCHMARKS.md, `madoguchi learn`); below the limit, a
-    bound a little above a serving share near zero is one question's chance, not a reason to keep a bot that
-    ranks worse, and
+index without its fold's paraphrases and with a model (ranker, confidence and thresholds) fitted without its
+fold (the held-out share alone is too small to tell a gain from chance until a city has hundreds of labels).
+Thresholds chosen with the judged question in them kept its wrong answers at the serving share by
+construction, and the learned model then answered new questions wrongly twice as often. A candidate is
+better than the serving bot when
+  - wrong answers do not rise beyond chance (the paired rise, question by question, is at most its
+    standard error: one question more among hundreds is not a reason to keep a worse bot), and
+    pessimistically not above what the city allows: the upper confidence bound of its wrong_answer share
+    (the serving share plus the paired rise plus one standard error of it) is at most the serving one's or
+    the city's limit (5% by default), whichever is higher. Measured on 50–100 questions, a point estimate
+    let a model through that then answered wrongly twice as often on new questions (BENCHMARKS.md,
+    `madoguchi learn`); below the limit, a bound a little above a serving share near zero is one question's
+    chance, not a reason to keep a bot that ranks worse;
+  - unanswerable questions are handed over at least as often as the serving bot hands them over or 60%,
+    whichever is lower (a choice of entries is not a wrong answer, but it is not what a resident whose
+    question nothing answers needs); and
   - right answers are higher: the reciprocal rank of each answerable question's first right entry
     (MRR@10, paired question by question) rises by more than its standard error, so that one or two
-    questions moving by chance do not count, and answered_right + clarified_right does not fall.
+    questions moving by chance do not count, and answered_right + clarified_right does not fall; or, for a
+    candidate that ranks no worse beyond chance (refitted confidence and thresholds over the same ranking),
+    its decisions are better beyond chance: more right answers and right choices, or as many with fewer
+    wrong answers, which is what a city's own unanswerable questions teach.
 Ties keep the serving bot. With few labels a refitted ranker is usually worse than what serves (the
 retrieval study: worse below about 50 labels), and with few held-out questions no difference is larger
 than its error; this comparison is how either is found, on each city's data.
@@ -30,19 +39,23 @@ import numpy as np
 from bot.engine import Bot
 from bot.evaluate import run_batch, score_lines
 from bot.labelled import LabelledQuery
+from bot.tune import CLARIFY_VALUE
 
 Scores = dict[str, float]
 WRONG_LIMIT = 0.05  # the share of wrong answers a city allows, as `madoguchi train` and `tune` default to
+ESCALATED_FLOOR = 0.6  # the share of unanswerable questions handed over that `train` and `tune` keep
 
 
 @dataclass(frozen=True, slots=True)
 class Measured:
-    """The metrics of one bot, each answerable question's reciprocal rank (0 past rank 10), and for every
-    question whether it was answered with an entry that does not answer it."""
+    """The metrics of one bot, each answerable question's reciprocal rank (0 past rank 10), for every
+    question whether it was answered with an entry that does not answer it, and for each question that
+    expects an answer what the decision gave the resident (1 a right answer, 0.8 a right choice, 0 else)."""
 
     scores: Scores
     reciprocal: np.ndarray
     wrong: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    helped: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def _reciprocal(query: LabelledQuery, line: dict) -> float:
@@ -57,7 +70,17 @@ def measure(parts: Sequence[tuple[Bot, Sequence[LabelledQuery]]]) -> Measured:
     lines = [line for bot, part in parts for line in run_batch(bot, part, top_k=10)]
     reciprocal = [_reciprocal(q, line) for q, line in zip(queries, lines, strict=True) if q.answerable]
     wrong = [_wrong(q, line) for q, line in zip(queries, lines, strict=True)]
-    return Measured(score_lines(queries, lines), np.array(reciprocal), np.array(wrong))
+    helped = [_helped(q, line) for q, line in zip(queries, lines, strict=True) if q.expect == "answer"]
+    return Measured(score_lines(queries, lines), np.array(reciprocal), np.array(wrong), np.array(helped))
+
+
+def _helped(query: LabelledQuery, line: dict) -> float:
+    """A right answer 1, a right entry among the choices offered CLARIFY_VALUE (as thresholds are chosen)."""
+    shown = [hit["id"] for hit in line["results"][:3]]
+    if line["decision"] == "answer":
+        return float(bool(shown) and query.relevant.get(shown[0]) == 2)
+    right = line["decision"] == "clarify" and any(query.relevant.get(entry) == 2 for entry in shown)
+    return CLARIFY_VALUE if right else 0.0
 
 
 def _wrong(query: LabelledQuery, line: dict) -> float:
@@ -76,20 +99,42 @@ def wrong_bound(candidate: Measured, serving: Measured) -> float:
     return serving.scores["wrong_answer"] + float(rise.mean()) + error
 
 
-def rank_gain(candidate: Measured, serving: Measured) -> tuple[float, float]:
-    """Mean rise of the paired reciprocal ranks, and its standard error."""
-    rise = candidate.reciprocal - serving.reciprocal
+def paired(candidate: np.ndarray, serving: np.ndarray) -> tuple[float, float]:
+    """Mean rise of a per-question measure, paired question by question, and its standard error."""
+    rise = candidate - serving
     if len(rise) < 2:
         return float(rise.sum()), float("inf")
     return float(rise.mean()), float(rise.std(ddof=1) / np.sqrt(len(rise)))
+
+
+def rank_gain(candidate: Measured, serving: Measured) -> tuple[float, float]:
+    """Mean rise of the paired reciprocal ranks, and its standard error."""
+    return paired(candidate.reciprocal, serving.reciprocal)
+
+
+def decided_better(candidate: Measured, serving: Measured) -> bool:
+    """The same ranking (or one not worse beyond chance) with better decisions beyond chance: more right
+    answers and right choices, or as many with fewer wrong answers (a city's own unanswerable questions
+    teach this: escalating them is the gain, not a higher rank)."""
+    rank, rank_error = rank_gain(candidate, serving)
+    helped, helped_error = paired(candidate.helped, serving.helped)
+    fall, fall_error = paired(serving.wrong, candidate.wrong)
+    return rank >= -rank_error and (helped > helped_error or helped >= 0 and fall > fall_error)
 
 
 def worse_because(measured: Measured, than: Measured, limit: float = WRONG_LIMIT) -> str | None:
     """Why the `measured` bot is not better than `than`, or None when it is; `limit`: the wrong-answer share
     the city allows."""
     candidate, serving = measured.scores, than.scores
-    if candidate["wrong_answer"] > serving["wrong_answer"]:
-        return f"wrong answers would rise ({serving['wrong_answer']:.3f} → {candidate['wrong_answer']:.3f})"
+    rise, error = paired(measured.wrong, than.wrong)
+    if rise > error:
+        return (f"wrong answers would rise ({serving['wrong_answer']:.3f} → {candidate['wrong_answer']:.3f}, "
+                f"{rise:+.3f} ± {error:.3f} question by question)")
+    floor = min(serving["escalated_when_unanswerable"], ESCALATED_FLOOR)
+    if candidate["escalated_when_unanswerable"] < floor:
+        before, after = serving["escalated_when_unanswerable"], candidate["escalated_when_unanswerable"]
+        return (f"fewer unanswerable questions would be handed over ({before:.3f} → {after:.3f}, "
+                f"below {floor:.3f})")
     bound, allowed = wrong_bound(measured, than), max(serving["wrong_answer"], limit)
     if bound > allowed + 1e-12:
         return (f"wrong answers might rise: their upper bound is {bound:.3f} against {allowed:.3f} allowed "
@@ -99,10 +144,11 @@ def worse_because(measured: Measured, than: Measured, limit: float = WRONG_LIMIT
         return (f"fewer questions answered or clarified rightly ("
                 f"{serving['answered_right'] + serving['clarified_right']:.3f} → {helped:.3f})")
     gain, error = rank_gain(measured, than)
-    if not gain > error:
+    if not gain > error and not decided_better(measured, than):
+        helped, helped_error = paired(measured.helped, than.helped)
         return (f"right answers would not rise by more than chance (MRR@10 {serving['mrr@10']:.3f} → "
                 f"{candidate['mrr@10']:.3f}, rise {gain:+.3f} ± {error:.3f}; hit@1 {serving['hit@1']:.3f} → "
-                f"{candidate['hit@1']:.3f})")
+                f"{candidate['hit@1']:.3f}; decisions {helped:+.3f} ± {helped_error:.3f})")
     return None
 
 

@@ -12,17 +12,18 @@ from datetime import date
 from typing import Any
 
 from bot.engine import Bot
+from bot.fusion import Fusion
 from bot.labelled import LabelledQuery
 from bot.learning.folds import Fold, Refitted, out_of_fold, refit, serving
 from bot.learning.guard import WRONG_LIMIT, Measured, Verdict, judge, measure
 from bot.learning.labels import Usable, paraphrases, split, usable
-from bot.model import DecisionModel
 from indexer.build import IndexBuilder
 from indexer.index import KnowledgeIndex
 from indexer.learned import Learned, Paraphrase
-from indexer.runtime import Runtime
 
-SERVING, PARAPHRASES, REFITTED = "serving now", "learned paraphrases", "learned paraphrases + refitted model"
+SERVING, PARAPHRASES = "serving now", "learned paraphrases"
+RECALIBRATED, CALIBRATED = "learned paraphrases + refitted confidence", "refitted confidence"
+REFITTED = "learned paraphrases + refitted model"
 
 
 @dataclass(slots=True)
@@ -47,13 +48,21 @@ def carried_over(bot: Bot, training: Sequence[LabelledQuery]) -> list[Paraphrase
     return [p for p in bot.runtime.index.learned.paraphrases if p.label not in relabelled]
 
 
-def refitted(bot: Bot, folds: list[Fold], trained_on: dict[str, Any], max_wrong: float) -> Refitted | None:
-    """The model refitted on out-of-fold candidates; None unless, leaving out any fold, an answer is left."""
-    if len(folds) < 2 or not all(any((e.grades == 2).any() for f in folds if f is not fold
-                                     for e in f.examples)
-                                 for fold in folds):
-        return None
-    return refit(folds, bot.settings.staff_first_margin, trained_on, max_wrong)
+def refitted(bot: Bot, folds: list[Fold], trained_on: dict[str, Any],
+             max_wrong: float) -> dict[str, Refitted]:
+    """The refitted models worth judging, most preferred first: a ranker fitted to the labels, once enough
+    questions have an answer (below that the untrained fusion ranks better: BENCHMARKS.md, "Learning curve")
+    and an answer is left whichever fold is left out; and the serving ranker with confidence models and
+    thresholds refitted, so that the city's own unanswerable questions teach it when to escalate."""
+    if len(folds) < 2:
+        return {}
+    margin, found = bot.settings.staff_first_margin, {}
+    answerable = sum(q.answerable for fold in folds for q in fold.queries)
+    if Fusion.AUTO.fits(answerable) and all(any((e.grades == 2).any() for f in folds if f is not fold
+                                                for e in f.examples) for fold in folds):
+        found[REFITTED] = refit(folds, bot.model, margin, trained_on, True, max_wrong)
+    found[RECALIBRATED] = refit(folds, bot.model, margin, trained_on, False, max_wrong)
+    return found
 
 
 def wrong_now(bot: Bot, training: list[LabelledQuery]) -> float:
@@ -62,28 +71,49 @@ def wrong_now(bot: Bot, training: list[LabelledQuery]) -> float:
     return min(WRONG_LIMIT, measure([(bot, training)]).scores["wrong_answer"]) if training else WRONG_LIMIT
 
 
-def evidence(bot: Bot, built: dict[str, KnowledgeIndex], fitted: Refitted | None, folds: list[Fold],
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A candidate: the paraphrases it would publish, the folds it is judged on, and its refitted model
+    (None: it answers with the serving model)."""
+
+    paraphrases: tuple[Paraphrase, ...]
+    folds: list[Fold]
+    fitted: Refitted | None = None
+
+
+def options(bot: Bot, builder: IndexBuilder, training: list[LabelledQuery], new: list[Paraphrase],
+            trained_on: dict[str, Any], today: date) -> dict[str, Option]:
+    """What could go live, most preferred first: the new paraphrases with a refitted model, then with the
+    serving one, then only refitted confidence over the paraphrases the serving index has (new paraphrases
+    can draw questions to the wrong entry, BENCHMARKS.md)."""
+    carried = carried_over(bot, training)
+    folds = out_of_fold(builder, bot.runtime, carried + new, training, today)
+    max_wrong = wrong_now(bot, training)
+    found = {name: Option(tuple(carried + new), folds, fitted)
+             for name, fitted in refitted(bot, folds, trained_on, max_wrong).items()}
+    found[PARAPHRASES] = Option(tuple(carried + new), folds)
+    plain = out_of_fold(builder, bot.runtime, carried, training, today)
+    if len(plain) >= 2:
+        margin = bot.settings.staff_first_margin
+        found[CALIBRATED] = Option(tuple(carried), plain,
+                                   refit(plain, bot.model, margin, trained_on, False, max_wrong))
+    return found
+
+
+def evidence(bot: Bot, built: dict[str, KnowledgeIndex], candidates: dict[str, Option],
              held_out: list[LabelledQuery]) -> dict[str, Measured]:
     """Every bot on the held-out share and on each training fold, where a candidate's fold index lacks that
     fold's paraphrases and its refitted model is the one fitted without that fold: more questions to judge
     by than the held-out share alone, none of them seen by what answers it."""
-    everyone = held_out + [q for fold in folds for q in fold.queries]
-    scores = {SERVING: measure([(bot, everyone)])}
-    crossed: list[DecisionModel | None] = list(fitted.per_fold) if fitted else [None] * len(folds)
-    for name, index in built.items():
-        held = (candidate_bot(bot, serving(bot.runtime, index), fitted.model if fitted else None, name),
-                held_out)
-        parts = [(candidate_bot(bot, fold.runtime, crossed[n], name), fold.queries)
-                 for n, fold in enumerate(folds)]
+    folds = next(iter(candidates.values())).folds
+    scores = {SERVING: measure([(bot, held_out + [q for fold in folds for q in fold.queries])])}
+    for name, option in candidates.items():
+        fitted = option.fitted
+        held = (Bot(serving(bot.runtime, built[name]), fitted.model if fitted else bot.model), held_out)
+        parts = [(Bot(fold.runtime, fitted.per_fold[n] if fitted else bot.model), fold.queries)
+                 for n, fold in enumerate(option.folds)]
         scores[name] = measure([held, *parts])
     return scores
-
-
-def options(bot: Bot, learned: list[Paraphrase], model: DecisionModel | None) -> dict[str, Learned]:
-    """What could go live, most preferred first: paraphrases with the refitted model, then with the serving
-    one."""
-    keep = {PARAPHRASES: Learned(tuple(learned), bot.runtime.index.learned.model)}
-    return keep if model is None else {REFITTED: Learned(tuple(learned), model.to_json()), **keep}
 
 
 def learn(bot: Bot, queries: Sequence[LabelledQuery], source: str, today: date | None = None) -> LearnRun:
@@ -93,22 +123,16 @@ def learn(bot: Bot, queries: Sequence[LabelledQuery], source: str, today: date |
     labels = usable(queries, index.records, today)
     training, held_out = split(labels.queries)
     new, kept_off = paraphrases(training, index.records)
-    learned = carried_over(bot, training) + new
     builder = IndexBuilder(bot.runtime.normaliser, bot.runtime.embedder)
     version = str(index.manifest.get("version"))
     trained_on = {"learned": source, "training": len(training), "held_out": len(held_out),
                   "date": today.isoformat(), "from_version": version}
-    folds = out_of_fold(builder, bot.runtime, learned, training, today)
-    fitted = refitted(bot, folds, trained_on, wrong_now(bot, training))
-    built = {name: builder.assemble(index.records, index.manifest.get("sources", {}), option)
-             for name, option in options(bot, learned, fitted.model if fitted else None).items()}
-    scores = evidence(bot, built, fitted, folds, held_out)
+    candidates = options(bot, builder, training, new, trained_on, today)
+    built = {name: builder.assemble(index.records, index.manifest.get("sources", {}), Learned(
+                 option.paraphrases, option.fitted.model.to_json() if option.fitted else index.learned.model))
+             for name, option in candidates.items()}
+    scores = evidence(bot, built, candidates, held_out)
     verdict = judge(scores[SERVING], {n: scores[n] for n in built})
-    judged = held_out + [q for fold in folds for q in fold.queries]
+    judged = held_out + [q for fold in candidates[PARAPHRASES].folds for q in fold.queries]
     return LearnRun(version, labels, len(training), held_out, judged, new, kept_off, scores, verdict,
                     built.get(verdict.chosen))
-
-
-def candidate_bot(bot: Bot, runtime: Runtime, model: DecisionModel | None, name: str) -> Bot:
-    """The bot a candidate would be over an index: with a refitted model, or with the serving one."""
-    return Bot(runtime, model if name == REFITTED and model is not None else bot.model)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from channels.cli.settings import settings_with
 
@@ -23,7 +23,7 @@ def scores_table(run: LearnRun) -> Table:
     """Before/after on questions nothing learned from: one column per candidate."""
     from bot.learning.guard import wrong_bound
 
-    table = Table("judged on", *run.scores,
+    table = Table(Column("judged on", no_wrap=True), *run.scores,
                   title=f"{len(run.judged)} questions ({sum(q.answerable for q in run.judged)} "
                   f"with an answer): {len(run.held_out)} held out + {run.training} training, each with its "
                   "own fold left out")
