@@ -23,6 +23,7 @@ from indexer.integrity import corpus_hash
 from indexer.kana import KanaReadings
 from indexer.learned import Learned, carried
 from indexer.normalise import TextNormaliser, forget_build_texts
+from indexer.parse_ahead import parsed_ahead
 from indexer.store import IndexStore
 from knowledge.records import Record
 
@@ -68,13 +69,15 @@ class IndexBuilder:
             terms.append(self._search_terms(text))
             if done % 200 == 0 or done == len(texts):
                 self.progress("normalise", done, len(texts))
-        lexical = {f: BM25Index().fit([terms[i] for i in np.flatnonzero(fields == n)])
-                   for n, f in enumerate(FIELDS)}
+        return {f: BM25Index().fit([terms[i] for i in np.flatnonzero(fields == n)])
+                for n, f in enumerate(FIELDS)}
+
+    def _sounds_and_pairs(self, texts: list[str], fields: np.ndarray, lexical: dict[str, BM25Index]) -> None:
+        """The questions' reading bigrams and the answers' character bigrams, each a BM25 of its own."""
         questions = np.flatnonzero(fields <= FIELDS.index("paraphrase"))
         lexical[READING] = BM25Index().fit([self.normaliser.reading_grams(texts[i]) for i in questions])
         answers = np.flatnonzero(fields == FIELDS.index("answer"))
         lexical[BIGRAM] = BM25Index().fit([char_bigrams(texts[i]) for i in answers])
-        return lexical
 
     def _term_neighbours(self, pages: BM25Index, aside: ThreadPoolExecutor) -> Callable[[], TermNeighbours]:
         """Each page word's nearest page words (indexer/expansion.py): the words are embedded here, their
@@ -123,10 +126,14 @@ class IndexBuilder:
         started = time.perf_counter()
         with no_cycle_collection(), ThreadPoolExecutor(1, thread_name_prefix="neighbours") as aside:
             texts, owners, fields = self._units(records, learned)
-            lexical = self._lexical(texts, fields)
-            neighbours = self._term_neighbours(lexical["answer"], aside)
-            dense = self._dense(texts)
-            kana = KanaReadings.of((r.question for r in records), lexical["answer"])
+            with parsed_ahead((t for t in texts if t not in self._terms), self.normaliser.split_mode):
+                lexical = self._lexical(texts, fields)
+            words = lexical["answer"].vocabulary
+            with parsed_ahead(words if tuple(words) != self._neighbours[0] else (), "A"):
+                self._sounds_and_pairs(texts, fields, lexical)
+                neighbours = self._term_neighbours(lexical["answer"], aside)
+                dense = self._dense(texts)
+                kana = KanaReadings.of((r.question for r in records), lexical["answer"])
             found = neighbours()
         manifest = self._manifest(records, fields, sources, time.perf_counter() - started, learned)
         return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, kana, learned, found)

@@ -12,7 +12,7 @@ import threading
 import weakref
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "接尾辞", "接頭辞", "副詞"})
 KEPT_POS = CONTENT_POS | {"助動詞"}  # 助動詞 for negation: 燃えないごみ
@@ -43,6 +43,13 @@ class Unit(NamedTuple):
         return (self.parts or (self.whole,)) if fine else (self.whole,)
 
 
+Parsed = tuple[tuple[Unit, ...], str]  # a line's content units and its reading
+
+
+class Ahead(Protocol):
+    """Lines parsed elsewhere (indexer/parse_ahead.py): their parse, or None to parse here."""
+
+    def get(self, line: str) -> Parsed | None: ...
 
 
 _new = tuple.__new__  # builds NamedTuples without a Python-level __new__ call: this is the hot loop
@@ -73,29 +80,37 @@ class SudachiSplitter:
         self._fine = getattr(SplitMode, fine_mode)
         self.fine_mode = fine_mode
         self._splits = fine_mode != "C"
-        self._line = lru_cache(maxsize=CACHE_LINES)(self._parse_line)
+        self._line = lru_cache(maxsize=CACHE_LINES)(self.parse)
         self._silent: dict[int, bool] = {}
         self._words: dict[tuple[str, int], tuple[Unit | None, str]] = {}
         self._busy = threading.Lock()  # a Sudachi tokenizer raises "Already borrowed" if two threads share it
+        self.ahead: list[Ahead] = []
         _SPLITTERS.add(self)
 
     def units(self, text: str) -> tuple[Unit, ...]:
         """Content units of a text; each line is parsed once and cached, so shared lines cost nothing."""
         lines = pieces(text)
         if len(lines) == 1:
-            return self._line(lines[0])[0]
-        return tuple(unit for line in lines for unit in self._line(line)[0])
+            return self._parsed(lines[0])[0]
+        return tuple(unit for line in lines for unit in self._parsed(line)[0])
 
     def reading(self, text: str) -> str:
         """The text as katakana (how it is read), punctuation and spaces left out: 住民票 and
         じゅうみんひょう agree."""
-        return "".join(self._line(line)[1] for line in pieces(text))
+        return "".join(self._parsed(line)[1] for line in pieces(text))
 
-    def _parse_line(self, line: str) -> tuple[tuple[Unit, ...], str]:
+    def parse(self, line: str) -> Parsed:
+        """One line's units and reading, parsed now (no cache)."""
         with self._busy:
             return self._parse_line_unlocked(line)
 
-    def _parse_line_unlocked(self, line: str) -> tuple[tuple[Unit, ...], str]:
+    def _parsed(self, line: str) -> Parsed:
+        for ahead in self.ahead:
+            if (found := ahead.get(line)) is not None:
+                return found
+        return self._line(line)
+
+    def _parse_line_unlocked(self, line: str) -> Parsed:
         """One pass over the morphemes, one append each; units and reading are gathered afterwards in C."""
         described: list[tuple[Unit | None, str]] = []
         add, words = described.append, self._words
@@ -158,6 +173,7 @@ def forget_lines() -> None:
     none."""
     for splitter in list(_SPLITTERS):
         splitter._line.cache_clear()
+        splitter.ahead = []
 
 
 @lru_cache(maxsize=4)

@@ -1,0 +1,124 @@
+"""A second process that parses a build's lines from the last one back while the build parses from the first.
+
+SudachiPy holds the GIL while it walks a line, so a thread cannot share the parsing; a process can. The
+worker parses with the same splitter (dictionary, split mode, fields) and sends each line's units and reading
+back in chunks; the build takes a line from the worker when it has arrived and parses it itself otherwise, so
+it never waits and a worker that is slow, dead or never started changes nothing but the time. Once the build
+meets the worker's lines, every line still ahead of it has arrived and the worker is stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from indexer.normalise import normalise_width
+from indexer.sudachi import Morph, Parsed, SudachiSplitter, Unit, pieces, shared_splitter
+
+# Below this many distinct lines (the sample city has ~1,000) starting a process saves nothing measurable.
+MIN_LINES = 2_000
+WORKER = ["-m", "indexer.parse_ahead"]  # run with this interpreter
+CHUNK = 64  # lines per message: small enough that little is parsed twice where the two sides meet
+PlainUnit = tuple[tuple[str, str, str], tuple[tuple[str, str, str], ...]]
+_new = tuple.__new__
+
+
+@contextmanager
+def parsed_ahead(texts: Iterable[str], fine_mode: str) -> Iterator[None]:
+    """While the block runs, a worker parses these texts' lines (in the order the block will ask for them)
+    for the shared splitter of this mode, if there are enough of them; its parses stay with the splitter until
+    `forget_lines`."""
+    splitter = shared_splitter(fine_mode)
+    lines = list(dict.fromkeys(line for text in texts for line in pieces(normalise_width(text))))
+    if len(lines) < MIN_LINES:
+        yield
+        return
+    ahead = ParseAhead(lines, fine_mode)
+    splitter.ahead.append(ahead)
+    try:
+        yield
+    finally:
+        ahead.close()
+
+
+class ParseAhead:
+    """The worker and the lines it has sent; `get` is what the splitter asks before it parses a line."""
+
+    def __init__(self, lines: list[str], fine_mode: str) -> None:
+        self._lines, self._arrived, self._table = lines, dict[str, Parsed](), list[Unit]()
+        # the worker imports this madoguchi, wherever it was found, not another one on the path
+        found_at = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, found_at))}
+        self._worker = subprocess.Popen([sys.executable, *WORKER], env=env,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self._worker.stdin is not None and self._worker.stdout is not None
+        self._reader = threading.Thread(target=self._talk, args=(fine_mode,), daemon=True)
+        self._reader.start()
+
+    def get(self, line: str) -> Parsed | None:
+        """The worker's parse of a line, if it has arrived. The first one that has means the build reached the
+        worker's lines (it asks in the order of `lines`): the rest have arrived too, so the worker stops."""
+        found = self._arrived.get(line)
+        if found is not None and self._worker.returncode is None:
+            self.close()
+        return found
+
+    def close(self) -> None:
+        """Stop the worker (what it has not sent yet, the build parsed itself) and wait for it."""
+        if self._worker.returncode is None:
+            self._worker.terminate()
+            self._worker.wait()
+        self._reader.join()
+
+    def _talk(self, fine_mode: str) -> None:
+        """In a thread: the request would block until the worker has started, the answers until it sends."""
+        sink, source = self._worker.stdin, self._worker.stdout
+        assert sink is not None and source is not None
+        try:
+            with sink:
+                pickle.dump((fine_mode, self._lines), sink, protocol=pickle.HIGHEST_PROTOCOL)
+            with source:
+                while True:
+                    self._take(*pickle.load(source))
+        except (EOFError, OSError, pickle.UnpicklingError):
+            return  # the worker finished, failed or was stopped
+
+    def _take(self, start: int, new: list[PlainUnit], rows: list[list[int]], readings: list[str]) -> None:
+        table = self._table
+        table.extend(_new(Unit, (_new(Morph, whole), tuple([_new(Morph, p) for p in parts])))
+                     for whole, parts in new)
+        lines = self._lines[start:start + len(rows)]
+        for line, row, reading in zip(lines, rows, readings, strict=True):
+            self._arrived[line] = (tuple(map(table.__getitem__, row)), reading)
+
+
+def serve(source: BinaryIO, sink: BinaryIO) -> None:
+    """The worker: parse the lines from the last one back, CHUNK at a time; each unit is sent once and then
+    named by its number."""
+    fine_mode, lines = pickle.load(source)
+    splitter, numbers = SudachiSplitter(fine_mode), dict[Unit, int]()
+    for end in range(len(lines), 0, -CHUNK):
+        start, new, rows, readings = max(0, end - CHUNK), list[PlainUnit](), list[list[int]](), list[str]()
+        for line in lines[start:end]:
+            units, reading = splitter.parse(line)
+            row = []
+            for unit in units:
+                if (number := numbers.get(unit)) is None:
+                    number = numbers[unit] = len(numbers)
+                    new.append((tuple(unit.whole), tuple(map(tuple, unit.parts))))  # type: ignore[arg-type]
+                row.append(number)
+            rows.append(row)
+            readings.append(reading)
+        pickle.dump((start, new, rows, readings), sink, protocol=pickle.HIGHEST_PROTOCOL)
+        sink.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
