@@ -69,15 +69,13 @@ class IndexBuilder:
             terms.append(self._search_terms(text))
             if done % 200 == 0 or done == len(texts):
                 self.progress("normalise", done, len(texts))
-        return {f: BM25Index().fit([terms[i] for i in np.flatnonzero(fields == n)])
-                for n, f in enumerate(FIELDS)}
-
-    def _sounds_and_pairs(self, texts: list[str], fields: np.ndarray, lexical: dict[str, BM25Index]) -> None:
-        """The questions' reading bigrams and the answers' character bigrams, each a BM25 of its own."""
+        lexical = {f: BM25Index().fit([terms[i] for i in np.flatnonzero(fields == n)])
+                   for n, f in enumerate(FIELDS)}
         questions = np.flatnonzero(fields <= FIELDS.index("paraphrase"))
         lexical[READING] = BM25Index().fit([self.normaliser.reading_grams(texts[i]) for i in questions])
         answers = np.flatnonzero(fields == FIELDS.index("answer"))
         lexical[BIGRAM] = BM25Index().fit([char_bigrams(texts[i]) for i in answers])
+        return lexical
 
     def _term_neighbours(self, pages: BM25Index, aside: ThreadPoolExecutor) -> Callable[[], TermNeighbours]:
         """Each page word's nearest page words (indexer/expansion.py): the words are embedded here, their
@@ -128,12 +126,9 @@ class IndexBuilder:
             texts, owners, fields = self._units(records, learned)
             with parsed_ahead((t for t in texts if t not in self._terms), self.normaliser.split_mode):
                 lexical = self._lexical(texts, fields)
-            words = lexical["answer"].vocabulary
-            with parsed_ahead(words if tuple(words) != self._neighbours[0] else (), "A"):
-                self._sounds_and_pairs(texts, fields, lexical)
-                neighbours = self._term_neighbours(lexical["answer"], aside)
-                dense = self._dense(texts)
-                kana = KanaReadings.of((r.question for r in records), lexical["answer"])
+            neighbours = self._term_neighbours(lexical["answer"], aside)
+            dense = self._dense(texts)
+            kana = KanaReadings.of((r.question for r in records), lexical["answer"])
             found = neighbours()
         manifest = self._manifest(records, fields, sources, time.perf_counter() - started, learned)
         return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, kana, learned, found)

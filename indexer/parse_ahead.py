@@ -22,8 +22,10 @@ from typing import BinaryIO
 from indexer.normalise import normalise_width
 from indexer.sudachi import Morph, Parsed, SudachiSplitter, Unit, pieces, shared_splitter
 
-# Below this many distinct lines (the sample city has ~1,000) starting a process saves nothing measurable.
-MIN_LINES = 2_000
+# Fewer characters than this parse in-process: the worker needs 0.1-0.2 s to start and parses about 600,000
+# characters a second, so a smaller build (the sample city: 75,000) would be done before it helped. The real
+# city of 1,786 entries has 747,000.
+MIN_CHARS = 250_000
 WORKER = ["-m", "indexer.parse_ahead"]  # run with this interpreter
 CHUNK = 64  # lines per message: small enough that little is parsed twice where the two sides meet
 PlainUnit = tuple[tuple[str, str, str], tuple[tuple[str, str, str], ...]]
@@ -34,14 +36,17 @@ _new = tuple.__new__
 def parsed_ahead(texts: Iterable[str], fine_mode: str) -> Iterator[None]:
     """While the block runs, a worker parses these texts' lines (in the order the block will ask for them)
     for the shared splitter of this mode, if there are enough of them; its parses stay with the splitter until
-    `forget_lines`."""
+    `forget_lines` or the next worker's."""
     splitter = shared_splitter(fine_mode)
     lines = list(dict.fromkeys(line for text in texts for line in pieces(normalise_width(text))))
-    if len(lines) < MIN_LINES:
+    try:
+        ahead = ParseAhead(lines, fine_mode) if sum(map(len, lines)) >= MIN_CHARS else None
+    except OSError:
+        ahead = None  # no interpreter to start (an embedded Python): this process parses alone
+    if ahead is None:
         yield
         return
-    ahead = ParseAhead(lines, fine_mode)
-    splitter.ahead.append(ahead)
+    splitter.ahead = ahead
     try:
         yield
     finally:
@@ -100,24 +105,32 @@ class ParseAhead:
 
 
 def serve(source: BinaryIO, sink: BinaryIO) -> None:
-    """The worker: parse the lines from the last one back, CHUNK at a time; each unit is sent once and then
-    named by its number."""
+    """The worker: parse the lines from the last one back, CHUNK at a time, and send each chunk at once."""
     fine_mode, lines = pickle.load(source)
     splitter, numbers = SudachiSplitter(fine_mode), dict[Unit, int]()
     for end in range(len(lines), 0, -CHUNK):
-        start, new, rows, readings = max(0, end - CHUNK), list[PlainUnit](), list[list[int]](), list[str]()
-        for line in lines[start:end]:
-            units, reading = splitter.parse(line)
-            row = []
-            for unit in units:
-                if (number := numbers.get(unit)) is None:
-                    number = numbers[unit] = len(numbers)
-                    new.append((tuple(unit.whole), tuple(map(tuple, unit.parts))))  # type: ignore[arg-type]
-                row.append(number)
-            rows.append(row)
-            readings.append(reading)
-        pickle.dump((start, new, rows, readings), sink, protocol=pickle.HIGHEST_PROTOCOL)
+        start = max(0, end - CHUNK)
+        chunk = (start, *_chunk(splitter, numbers, lines[start:end]))
+        pickle.dump(chunk, sink, protocol=pickle.HIGHEST_PROTOCOL)
         sink.flush()
+
+
+def _chunk(splitter: SudachiSplitter, numbers: dict[Unit, int],
+           lines: list[str]) -> tuple[list[PlainUnit], list[list[int]], list[str]]:
+    """The units first seen in these lines (as plain tuples), each line's units by number, and its reading:
+    a unit is sent once, then named by its number."""
+    new, rows, readings = list[PlainUnit](), list[list[int]](), list[str]()
+    for line in lines:
+        units, reading = splitter.parse(line)
+        row = []
+        for unit in units:
+            if (number := numbers.get(unit)) is None:
+                number = numbers[unit] = len(numbers)
+                new.append((tuple(unit.whole), tuple(map(tuple, unit.parts))))  # type: ignore[arg-type]
+            row.append(number)
+        rows.append(row)
+        readings.append(reading)
+    return new, rows, readings
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ class SudachiSplitter:
         self._silent: dict[int, bool] = {}
         self._words: dict[tuple[str, int], tuple[Unit | None, str]] = {}
         self._busy = threading.Lock()  # a Sudachi tokenizer raises "Already borrowed" if two threads share it
-        self.ahead: list[Ahead] = []
+        self.ahead: Ahead | None = None
         _SPLITTERS.add(self)
 
     def units(self, text: str) -> tuple[Unit, ...]:
@@ -105,9 +105,8 @@ class SudachiSplitter:
             return self._parse_line_unlocked(line)
 
     def _parsed(self, line: str) -> Parsed:
-        for ahead in self.ahead:
-            if (found := ahead.get(line)) is not None:
-                return found
+        if self.ahead is not None and (found := self.ahead.get(line)) is not None:
+            return found
         return self._line(line)
 
     def _parse_line_unlocked(self, line: str) -> Parsed:
@@ -173,7 +172,7 @@ def forget_lines() -> None:
     none."""
     for splitter in list(_SPLITTERS):
         splitter._line.cache_clear()
-        splitter.ahead = []
+        splitter.ahead = None
 
 
 @lru_cache(maxsize=4)

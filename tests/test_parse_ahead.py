@@ -6,6 +6,7 @@ The sample city is below the size at which the worker starts, so these tests low
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -60,10 +61,10 @@ def parses_here(monkeypatch: pytest.MonkeyPatch, delay: float = 0.0) -> list[str
 
 def test_a_build_with_the_worker_writes_the_files_of_a_build_without_it(
         cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(indexer.parse_ahead, "MIN_LINES", 10**9)
+    monkeypatch.setattr(indexer.parse_ahead, "MIN_CHARS", 10**9)
     every_line = parses_here(monkeypatch)
     alone = build(cli, tmp_path, "alone")
-    monkeypatch.setattr(indexer.parse_ahead, "MIN_LINES", 0)
+    monkeypatch.setattr(indexer.parse_ahead, "MIN_CHARS", 0)
     here = parses_here(monkeypatch, delay=0.002)
     shared = build(cli, tmp_path, "shared")
     assert "bm25-answer.npz" in alone and "dense.faiss" in alone and "kana-readings.json" in alone
@@ -71,13 +72,17 @@ def test_a_build_with_the_worker_writes_the_files_of_a_build_without_it(
     assert len(here) < len(every_line) / 2  # the worker parsed most lines
 
 
-def test_a_worker_that_dies_at_once_changes_nothing(
-        cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(indexer.parse_ahead, "MIN_LINES", 10**9)
+@pytest.mark.parametrize("failure", ["exits at once", "cannot start"])
+def test_a_worker_that_fails_changes_nothing(
+        cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+    monkeypatch.setattr(indexer.parse_ahead, "MIN_CHARS", 10**9)
     alone = build(cli, tmp_path, "alone")
-    monkeypatch.setattr(indexer.parse_ahead, "MIN_LINES", 0)
-    monkeypatch.setattr(indexer.parse_ahead, "WORKER", ["-c", "import sys; sys.exit(3)"])
-    assert build(cli, tmp_path, "dead") == alone
+    monkeypatch.setattr(indexer.parse_ahead, "MIN_CHARS", 0)
+    if failure == "exits at once":
+        monkeypatch.setattr(indexer.parse_ahead, "WORKER", ["-c", "import sys; sys.exit(3)"])
+    else:
+        monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    assert build(cli, tmp_path, "failed") == alone
 
 
 def test_the_worker_sends_each_line_as_this_process_parses_it() -> None:
