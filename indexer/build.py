@@ -64,6 +64,11 @@ class IndexBuilder:
         return self._terms[text]
 
     def _lexical(self, texts: list[str], fields: np.ndarray) -> dict[str, BM25Index]:
+        """The BM25 of each field, of the questions' readings and of the answers' character bigrams. The
+        bigrams come first: they need no parse, so a worker parsing ahead (indexer/parse_ahead.py) starts
+        meanwhile."""
+        answers = np.flatnonzero(fields == FIELDS.index("answer"))
+        pairs = BM25Index().fit([char_bigrams(texts[i]) for i in answers])
         terms = []
         for done, text in enumerate(texts, start=1):
             terms.append(self._search_terms(text))
@@ -73,8 +78,7 @@ class IndexBuilder:
                    for n, f in enumerate(FIELDS)}
         questions = np.flatnonzero(fields <= FIELDS.index("paraphrase"))
         lexical[READING] = BM25Index().fit([self.normaliser.reading_grams(texts[i]) for i in questions])
-        answers = np.flatnonzero(fields == FIELDS.index("answer"))
-        lexical[BIGRAM] = BM25Index().fit([char_bigrams(texts[i]) for i in answers])
+        lexical[BIGRAM] = pairs
         return lexical
 
     def _term_neighbours(self, pages: BM25Index, aside: ThreadPoolExecutor) -> Callable[[], TermNeighbours]:

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from indexer.normalise import normalise_width
 from indexer.sudachi import Morph, Parsed, SudachiSplitter, Unit, pieces, shared_splitter
 
 # Fewer characters than this parse in-process: the worker needs 0.1-0.2 s to start and parses about 600,000
@@ -36,18 +35,21 @@ _new = tuple.__new__
 def parsed_ahead(texts: Iterable[str], fine_mode: str) -> Iterator[None]:
     """While the block runs, a worker parses these texts' lines (in the order the block will ask for them)
     for the shared splitter of this mode, if there are enough of them; its parses stay with the splitter until
-    `forget_lines` or the next worker's."""
-    splitter = shared_splitter(fine_mode)
-    lines = list(dict.fromkeys(line for text in texts for line in pieces(normalise_width(text))))
+    `forget_lines` or the next worker's. The worker starts first: it loads its dictionary while the lines are
+    cut here."""
+    from indexer.normalise import normalise_width  # not in the worker, which needs only Sudachi
+
+    unique = list(dict.fromkeys(texts))
     try:
-        ahead = ParseAhead(lines, fine_mode) if sum(map(len, lines)) >= MIN_CHARS else None
+        ahead = ParseAhead(fine_mode) if sum(map(len, unique)) >= MIN_CHARS else None
     except OSError:
         ahead = None  # no interpreter to start (an embedded Python): this process parses alone
     if ahead is None:
         yield
         return
-    splitter.ahead = ahead
+    shared_splitter(fine_mode).ahead = ahead
     try:
+        ahead.send(list(dict.fromkeys(line for text in unique for line in pieces(normalise_width(text)))))
         yield
     finally:
         ahead.close()
@@ -56,15 +58,19 @@ def parsed_ahead(texts: Iterable[str], fine_mode: str) -> Iterator[None]:
 class ParseAhead:
     """The worker and the lines it has sent; `get` is what the splitter asks before it parses a line."""
 
-    def __init__(self, lines: list[str], fine_mode: str) -> None:
-        self._lines, self._arrived, self._table = lines, dict[str, Parsed](), list[Unit]()
+    def __init__(self, fine_mode: str) -> None:
+        self._fine_mode, self._lines = fine_mode, list[str]()
+        self._arrived, self._table = dict[str, Parsed](), list[Unit]()
         # the worker imports this madoguchi, wherever it was found, not another one on the path
         found_at = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, found_at))}
         self._worker = subprocess.Popen([sys.executable, *WORKER], env=env,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        assert self._worker.stdin is not None and self._worker.stdout is not None
-        self._reader = threading.Thread(target=self._talk, args=(fine_mode,), daemon=True)
+        self._reader = threading.Thread(target=self._talk, daemon=True)
+
+    def send(self, lines: list[str]) -> None:
+        """The lines to parse, in the order this process will ask for them."""
+        self._lines = lines
         self._reader.start()
 
     def get(self, line: str) -> Parsed | None:
@@ -80,15 +86,19 @@ class ParseAhead:
         if self._worker.returncode is None:
             self._worker.terminate()
             self._worker.wait()
-        self._reader.join()
+        if self._reader.is_alive():
+            self._reader.join()
+        for pipe in (self._worker.stdin, self._worker.stdout):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
 
-    def _talk(self, fine_mode: str) -> None:
+    def _talk(self) -> None:
         """In a thread: the request would block until the worker has started, the answers until it sends."""
         sink, source = self._worker.stdin, self._worker.stdout
         assert sink is not None and source is not None
         try:
             with sink:
-                pickle.dump((fine_mode, self._lines), sink, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((self._fine_mode, self._lines), sink, protocol=pickle.HIGHEST_PROTOCOL)
             with source:
                 while True:
                     self._take(*pickle.load(source))

@@ -87,7 +87,8 @@ def test_a_worker_that_fails_changes_nothing(
 
 def test_the_worker_sends_each_line_as_this_process_parses_it() -> None:
     lines = list(dict.fromkeys(line for text in sample_lines() for line in indexer.sudachi.pieces(text)))
-    ahead, deadline = ParseAhead(lines, "A"), time.monotonic() + 120
+    ahead, deadline = ParseAhead("A"), time.monotonic() + 120
+    ahead.send(lines)
     while ahead.get(lines[0]) is None:  # the worker's last line: every other one has arrived before it
         assert time.monotonic() < deadline, "the worker sent nothing"
         time.sleep(0.05)
