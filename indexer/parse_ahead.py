@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -102,8 +103,8 @@ class ParseAhead:
             with source:
                 while True:
                     self._take(*pickle.load(source))
-        except (EOFError, OSError, pickle.UnpicklingError):
-            return  # the worker finished, failed or was stopped
+        except (EOFError, OSError, pickle.UnpicklingError, TypeError, ValueError, IndexError):
+            return  # the worker finished, failed, was stopped or sent something else
 
     def _take(self, start: int, new: list[PlainUnit], rows: list[list[int]], readings: list[str]) -> None:
         table = self._table
@@ -143,5 +144,13 @@ def _chunk(splitter: SudachiSplitter, numbers: dict[Unit, int],
     return new, rows, readings
 
 
+def main() -> None:
+    """`python -m indexer.parse_ahead`: the answers go to the real stdout, anything printed to stderr; Ctrl-C
+    is the build's to handle (it stops the worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sink, sys.stdout = sys.stdout.buffer, sys.stderr
+    serve(sys.stdin.buffer, sink)
+
+
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    main()
