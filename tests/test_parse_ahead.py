@@ -20,7 +20,7 @@ from channels.cli.app import app
 from indexer.parse_ahead import ParseAhead
 from indexer.sudachi import SudachiSplitter, shared_splitter
 from knowledge.core.settings import SAMPLE_CITY
-from tests.test_parse_cache import NUMBERS, index_files, sample_lines
+from testing.parsed_lines import index_files, numbers_file, sample_lines
 
 pytestmark = pytest.mark.integration
 
@@ -33,9 +33,7 @@ def fresh_caches() -> None:
 
 def build(cli: CliRunner, tmp_path: Path, name: str) -> dict[str, str]:
     """`madoguchi index build` of the sample city and lines with joined numbers; the files' SHA-256."""
-    numbers = tmp_path / "numbers.csv"
-    numbers.write_text("id,question,answer\n" + "".join(f"N{i},{text}?,{text}。{NUMBERS[-1]}\n"
-                                                         for i, text in enumerate(NUMBERS)), encoding="utf-8")
+    numbers = numbers_file(tmp_path)
     fresh_caches()
     index_dir = tmp_path / name
     result = cli.invoke(app, ["index", "build", str(SAMPLE_CITY), str(numbers),

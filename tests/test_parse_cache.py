@@ -7,8 +7,6 @@ read differently in each place, so they must never come from that memory.
 
 from __future__ import annotations
 
-import csv
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -17,23 +15,11 @@ from typer.testing import CliRunner
 import indexer.normalise
 import indexer.sudachi
 from channels.cli.app import app
-from indexer.store import IndexStore
 from indexer.sudachi import SudachiSplitter, shared_splitter
 from knowledge.core.settings import SAMPLE_CITY
+from testing.parsed_lines import NUMBERS, index_files, numbers_file, sample_lines
 
 pytestmark = pytest.mark.integration
-
-NUMBERS = ["29日に届きます", "老人福祉法第29条による", "第14条の届出は14時まで", "電話は06-6489-6348です"]
-
-
-def sample_lines() -> list[str]:
-    """Every question and answer of the sample city, and lines whose joined numbers read differently."""
-    lines = list(NUMBERS)
-    for path in sorted((SAMPLE_CITY / "faq").glob("*.csv")):
-        for row in csv.DictReader(path.open(encoding="utf-8")):
-            lines += [row["question"], row["answer"]]
-    return lines
-
 
 def without_word_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every morpheme described afresh, as before the memory, and no cached line or text from earlier."""
@@ -45,13 +31,6 @@ def without_word_memory(monkeypatch: pytest.MonkeyPatch) -> None:
 def parse_all(lines: list[str]) -> list[tuple[object, str]]:
     splitter = SudachiSplitter("A")
     return [(splitter.units(line), splitter.reading(line)) for line in lines]
-
-
-def index_files(index_dir: Path) -> dict[str, str]:
-    """SHA-256 of every file of the live version but its manifest (which holds the build time)."""
-    folder = index_dir / "versions" / IndexStore(index_dir).current_version()
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in folder.iterdir() if p.name != "manifest.json"}
 
 
 def test_remembered_words_give_the_units_and_readings_of_a_fresh_parse(
@@ -66,9 +45,7 @@ def test_remembered_words_give_the_units_and_readings_of_a_fresh_parse(
 
 def test_a_build_writes_the_same_index_files_with_and_without_the_word_memory(
         cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    numbers = tmp_path / "numbers.csv"
-    numbers.write_text("id,question,answer\n" + "".join(f"N{i},{text}?,{text}。{NUMBERS[-1]}\n"
-                                                         for i, text in enumerate(NUMBERS)), encoding="utf-8")
+    numbers = numbers_file(tmp_path)
     built = {}
     for name in ("remembered", "fresh"):
         if name == "fresh":
