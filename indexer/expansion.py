@@ -120,6 +120,10 @@ class TermNeighbours:
                 self._unknown[term] = self._near(table, vector) if np.linalg.norm(vector) > 0.5 else None
         return {t: self._unknown.get(t) for t in terms}
 
+    def forget(self) -> None:
+        """Drop the remembered neighbours of question words (a benchmark times every question as new)."""
+        self._unknown.clear()
+
     def _near(self, table: np.ndarray, vector: np.ndarray) -> list[tuple[str, float]]:
         """The five nearest words at cosine ≥ 0.6 (ties by word order): only those words are sorted, not
         all."""
