@@ -29,6 +29,7 @@ from bot.evaluate import score_lines, write_jsonl
 from bot.labelled import LabelledQuery, read_labelled
 from bot.model import DEFAULT_MODEL_FILE, DecisionModel
 from bot.service.publishing import build_from_settings
+from indexer.modelfiles import WordRows
 from indexer.normalise import normalise_width
 from indexer.runtime import Runtime, load_runtime
 from indexer.sudachi import shared_splitter
@@ -75,25 +76,35 @@ def peer_system(name: str, runtime: Runtime, preprocess: Callable[[str], list[st
     return System(name, lambda query: peer.ranked_ids(retriever, query.text), time.perf_counter() - started)
 
 
-def forget_parses() -> None:
-    """Empty Sudachi's line and word caches, so every timed query is parsed as a new question would be.
+def forget_parses(runtime: Runtime | None = None) -> None:
+    """Empty Sudachi's line and word caches, so every timed query is parsed as a new question would be; with
+    a runtime, also what it remembers of earlier questions' words: their chiVe rows and the city's nearest
+    words to words no entry uses.
 
     Without this, whichever system ran a query first would parse it and the others would find it cached
-    (the Sudachi peer tokenises with madoguchi's normaliser, so it shares both caches).
+    (the Sudachi peer tokenises with madoguchi's normaliser, so it shares both caches), and each query's
+    second and third timing would find its words' neighbours remembered from the first: until 2026-12-03
+    the median of the three hid that search (0.3–0.4 ms a word) from madoguchi's times.
     """
     shared_splitter("A")._line.cache_clear()
     shared_splitter("A")._words.clear()
     normalise_width.cache_clear()
+    if runtime is not None:
+        runtime.index.neighbours.forget()
+        vocabulary = getattr(getattr(getattr(runtime.embedder, "model", None), "tokens", None), "vocab", None)
+        if isinstance(vocabulary, WordRows):
+            vocabulary.forget()
 
 
-def measure(systems: list[System], queries: list[LabelledQuery]) -> None:
+def measure(systems: list[System], queries: list[LabelledQuery], runtime: Runtime) -> None:
     """Warm every system up, then time each query on each system in turn (bench/timing.py)."""
     for query in queries[:WARM_UP]:
         for system in systems:
             system.rank(query)
+    fresh = partial(forget_parses, runtime)
     for query in queries:
         for system in systems:
-            cpu, wall, ids = timed(partial(system.rank, query), forget_parses)
+            cpu, wall, ids = timed(partial(system.rank, query), fresh)
             system.latency.add(cpu, wall)
             system.lines.append({"id": query.id, "decision": "answer", "results": [{"id": i} for i in ids]})
 
@@ -106,8 +117,8 @@ def breakdown(bot: Bot, queries: list[LabelledQuery]) -> str:
               "vector": lambda q: runtime.embedder.encode_queries([q.text]),
               "retrieve": lambda q: runtime.retriever.run(q.text, q.audience),
               "rank": lambda q: bot.rank(q.text, q.audience)}
-    times = np.array([[timed(partial(call, q), forget_parses)[0] for call in stages.values()]
-                      for q in queries])
+    fresh = partial(forget_parses, runtime)
+    times = np.array([[timed(partial(call, q), fresh)[0] for call in stages.values()] for q in queries])
     parse, vector, retrieve, rank = (float(np.median(part)) for part in
                                      (times[:, 0], *np.diff(times, axis=1).T))
     return (f"Where madoguchi's median query goes (CPU): {parse:.2f} ms Sudachi and normalisation; "
@@ -185,8 +196,11 @@ def section(results: dict[str, dict[str, float]], records: int, queries: int, wh
          "0.4 ms more per query. madoguchi's "
          "side is the ranking `madoguchi eval` scores (shipped model, learned on the sample city only). "
          "Latency is one query at a time, interleaved across systems after 20 warm-up queries, each query "
-         "timed 3 times with Sudachi's cache emptied before each and the median kept, including query "
-         "embedding, with Python's garbage collector paused during each timed call as `timeit` does (one "
+         "timed 3 times with Sudachi's caches and madoguchi's memory of earlier questions' words (chiVe "
+         "rows, the city's nearest words to words no entry uses) emptied before each and the median kept "
+         "(until 2026-12-03 that memory was kept, so the second and third timing skipped the neighbour "
+         "search), including query embedding, with Python's garbage collector paused during each timed "
+         "call as `timeit` does (one "
          "system's garbage was otherwise collected inside another's call; until 2026-11-26 it was not "
          "paused, which cost madoguchi about 0.6 ms at the median); p50/p95 are CPU time (bench/timing.py: "
          "the cores are shared, so wall time, also shown, measures the neighbours too); index build counts "
@@ -211,7 +225,7 @@ def run(work: Path | None) -> str | None:
                    peer_system(SUDACHI_PEER, runtime, peer.sudachi_terms(runtime.normaliser)),
                    peer_system(ADAPTED_PEER, runtime, peer.sudachi_terms(runtime.normaliser),
                                peer.MadoguchiEmbeddings(runtime.embedder))]
-        measure(systems, queries)
+        measure(systems, queries, runtime)
         where = breakdown(bot, queries)
     if work:
         for system in systems:

@@ -119,13 +119,15 @@ def _z(rows: np.ndarray, kept: np.ndarray) -> np.ndarray:
 
 
 def candidate_features(signals: np.ndarray, is_passage: np.ndarray,
-                       kept: np.ndarray | slice = slice(None)) -> np.ndarray:
+                       kept: np.ndarray | slice = slice(None), read: np.ndarray | None = None) -> np.ndarray:
     """One row per candidate in `kept` (all by default).
 
     Relative and standard scores compare a candidate with every candidate of the query; ranks are taken
     among the kept ones (a shortlist holds every signal's top, so a top rank is the same either way, and
     sorting the shortlist instead of every candidate was a third of the time spent answering). Each kind of
     feature is computed for all its rows at once (ROWS, and the groups above). `is_passage` is per candidate.
+    `read` (a mask over CANDIDATE_FEATURES, all by default): ranks, standard scores and the dense gap are
+    computed only when a feature of their kind is read; the others stay zero.
     """
     by_signal = signals.T
     rows = np.concatenate([by_signal, np.maximum(by_signal[QUESTION_SIGNALS], by_signal[PARAPHRASE_SIGNALS])])
@@ -135,10 +137,30 @@ def candidate_features(signals: np.ndarray, is_passage: np.ndarray,
     best = top[RELATIVE[1], None]
     features[RELATIVE[0]] = chosen[RELATIVE[1]] / np.where(best > 0, best, 1.0)
     features[AS_THEY_ARE[0]] = chosen[AS_THEY_ARE[1]]
-    features[GAP], features[PASSAGE] = chosen[DENSE_BEST] - top[DENSE_BEST], is_passage[kept]
-    features[RANKS[0]] = _reciprocal_ranks(chosen[RANKS[1]])
-    features[STANDARD[0]] = _z(rows[STANDARD[1]], chosen[STANDARD[1]])
+    features[PASSAGE] = is_passage[kept]
+    features[GAP] = chosen[DENSE_BEST] - top[DENSE_BEST] if _any(read, [GAP]) else 0.0
+    features[RANKS[0]] = _reciprocal_ranks(chosen[RANKS[1]]) if _any(read, RANKS[0]) else 0.0
+    features[STANDARD[0]] = _z(rows[STANDARD[1]], chosen[STANDARD[1]]) if _any(read, STANDARD[0]) else 0.0
     return np.ascontiguousarray(features.T)
+
+
+def _any(read: np.ndarray | None, positions: list[int]) -> bool:
+    return read is None or bool(read[positions].any())
+
+
+def read_by(weights: np.ndarray) -> np.ndarray:
+    """The candidate features a ranker with these weights and the confidence models read: a feature whose
+    weight is zero is multiplied away (and features are finite), so leaving it at zero gives the same fused
+    scores; the day-one ranker reads 9 of the 38, and skipping ranks and standard scores saves a sort and two
+    passes over every candidate per question."""
+    if len(weights) != len(CANDIDATE_FEATURES):
+        return np.ones(len(CANDIDATE_FEATURES), dtype=bool)
+    read = np.asarray(weights) != 0
+    read[[CANDIDATE_FEATURES.index(name) for name in CONFIDENCE_READS]] = True
+    return read
+
+
+CONFIDENCE_READS = ("dense_best", "cover_best", "bm25_question_log", "bm25_paraphrase_log", "is_passage")
 
 
 def query_features(fused: np.ndarray, features: np.ndarray, query_terms: int) -> np.ndarray:

@@ -18,7 +18,10 @@ class Logistic:
     std: np.ndarray = field(default_factory=lambda: np.ones(0))
 
     def logit(self, features: np.ndarray) -> np.ndarray:
-        """The linear score before the sigmoid; used as the fused ranking score."""
+        """The linear score before the sigmoid; used as the fused ranking score. Without centring and
+        scaling (the day-one ranker: x - 0 and x / 1 are x, bit for bit) the features go in as they are."""
+        if not self.mean.any() and (self.std == 1).all():
+            return features @ self.weights + self.bias
         scaled = features - self.mean
         scaled /= self.std  # in place: the same numbers as (features - mean) / std, one array fewer
         return scaled @ self.weights + self.bias

@@ -15,7 +15,7 @@ import numpy as np
 
 from bot import honesty
 from bot.answer import Candidate, Decision, Explanation
-from bot.features import candidate_features, query_features, shortlist
+from bot.features import candidate_features, query_features, read_by, shortlist
 from bot.model import DecisionModel, Thresholds
 from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime
@@ -79,6 +79,7 @@ class Snapshot:
     model: DecisionModel
     facts: RecordFacts
     paraphrase_owners: np.ndarray
+    reads: np.ndarray  # the candidate features the model reads (bot/features.py `read_by`)
     foreign_answerer: list[ForeignAnswerer] = field(default_factory=list, compare=False)
 
     @classmethod
@@ -86,7 +87,7 @@ class Snapshot:
         """The arrays are computed here, before the snapshot is ever served."""
         index = runtime.index
         owners = index.unit_record[index.field_units("paraphrase")]
-        return cls(runtime, model, RecordFacts.of(index.records), owners)
+        return cls(runtime, model, RecordFacts.of(index.records), owners, read_by(model.ranker.weights))
 
     def foreign(self) -> ForeignAnswerer:
         """The answerer for questions in other languages over this version, built at the first one (never for
@@ -101,7 +102,8 @@ class Snapshot:
         """The shortlisted candidates with their fused scores and features. Staff see staff records first
         among near ties."""
         rows = shortlist(retrieval.signals)
-        features = candidate_features(retrieval.signals, self.facts.is_passage[retrieval.candidates], rows)
+        features = candidate_features(retrieval.signals, self.facts.is_passage[retrieval.candidates], rows,
+                                      self.reads)
         kept = retrieval.subset(rows)
         fused = self.model.ranker.logit(features) if len(features) else np.zeros(0)
         if audience is Audience.STAFF:

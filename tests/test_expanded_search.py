@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.expansion import NEIGHBOURS_FILE, VECTORS_FILE, char_bigrams
+from indexer.expansion import NEIGHBOURS_FILE, VECTORS_FILE, TermNeighbours, char_bigrams, cosines
 from indexer.runtime import load_runtime
 from indexer.search import SIGNALS
 from knowledge.records import Audience
@@ -43,3 +43,23 @@ def test_the_city_words_neighbours_are_found_at_build_time_and_kept_in_the_versi
 
 def test_character_bigrams_stay_inside_words_and_keep_a_lone_character() -> None:
     assert char_bigrams("住民票、猫") == ["⁂住民", "⁂民票", "⁂猫"]
+
+
+def test_several_new_words_get_the_neighbours_each_gets_alone() -> None:
+    rng = np.random.default_rng(7)
+    table = rng.normal(size=(1300, 300)).astype(np.float32)  # three blocks, the last one partial
+    table /= np.linalg.norm(table, axis=1, keepdims=True)
+    words = [f"w{i}" for i in range(len(table))]
+    near = table[[3, 600, 1299]] + rng.normal(0, 0.02, size=(3, 300)).astype(np.float32)
+    vectors = np.vstack([near / np.linalg.norm(near, axis=1, keepdims=True), np.zeros((1, 300), np.float32)])
+    asked = ["a", "b", "c", "none"]
+
+    def encode(terms: list[str]) -> np.ndarray:
+        return vectors[[asked.index(t) for t in terms]]
+
+    together = TermNeighbours({}, words, table).unknown(asked, encode)
+    alone = {t: TermNeighbours({}, words, table).unknown([t], encode)[t] for t in asked}
+    assert together == alone and together["none"] is None
+    assert [found[0][0] for found in (together["a"], together["b"], together["c"])] == ["w3", "w600", "w1299"]
+    assert all(row.tobytes() == (table @ vector).tobytes()
+               for row, vector in zip(cosines(table, vectors), vectors, strict=True))

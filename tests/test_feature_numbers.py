@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.features import CANDIDATE_FEATURES, ROWS, candidate_features
+from bot.features import CANDIDATE_FEATURES, ROWS, candidate_features, read_by
+from bot.fusion import day_one_ranker
 from indexer.bm25 import BM25Index
 from indexer.signals import SIGNALS
 
@@ -57,3 +58,22 @@ def test_bm25_added_up_in_place_equals_bm25_in_a_new_array() -> None:
     assert bm25.scores_and_coverage(terms, (row, cover))[0] is row
     assert row.tobytes() == scores.tobytes() and cover.tobytes() == coverage.tobytes()
     assert row[3] > row[1] > 0 and row[2] == 0
+
+
+def test_features_the_day_one_ranker_does_not_read_leave_its_fused_scores_unchanged() -> None:
+    ranker = day_one_ranker()
+    read = read_by(ranker.weights)
+    assert not read[CANDIDATE_FEATURES.index("rr_bm25_best")] and read[CANDIDATE_FEATURES.index("dense_best")]
+    for seed in range(5):
+        signals = signals_with_ties(seed)
+        kept, is_passage = np.arange(0, len(signals), 2), np.zeros(len(signals), dtype=bool)
+        every = candidate_features(signals, is_passage, kept)
+        lean = candidate_features(signals, is_passage, kept, read)
+        assert lean[:, read].tobytes() == every[:, read].tobytes()
+        skipped = [i for i, name in enumerate(CANDIDATE_FEATURES) if name.startswith(("rr_", "z_"))]
+        assert not lean[:, skipped].any() and every[:, skipped].any()
+        assert ranker.logit(lean).tobytes() == ranker.logit(every).tobytes()
+
+
+def test_a_fitted_ranker_reads_every_feature() -> None:
+    assert read_by(np.linspace(-1.0, 1.0, len(CANDIDATE_FEATURES))).all()
