@@ -57,7 +57,7 @@ class Outbox:
         return [item for row in rows if (item := self._lease(row, now))]
 
     def _lease(self, row: OutboxMessage, now: datetime) -> OutboxItem | None:
-        with self.store.guard(), self.store.session() as session, session.begin():
+        with self.store.guard(), self.store.writing() as session:
             lease = (update(OutboxMessage)
                      .where(OutboxMessage.id == row.id, OutboxMessage.due_at == row.due_at,
                             OutboxMessage.state == OutboxState.PENDING)
@@ -69,7 +69,7 @@ class Outbox:
     def add_once(self, escalation_id: str | None, kinds: list[str]) -> None:
         """One row per kind for the escalation, keyed `kind:escalation`; a key already written (a fan-out
         retried after one of its rows was added) is not added twice."""
-        with self.store.guard(), self.store.session() as session, session.begin():
+        with self.store.guard(), self.store.writing() as session:
             existing = set(session.scalars(
                 select(OutboxMessage.key).where(OutboxMessage.escalation_id == escalation_id)))
             for kind in kinds:
@@ -90,7 +90,7 @@ class Outbox:
         return False
 
     def _set(self, item_id: int, **values: object) -> None:
-        with self.store.guard(), self.store.session() as session, session.begin():
+        with self.store.guard(), self.store.writing() as session:
             session.execute(update(OutboxMessage).where(OutboxMessage.id == item_id).values(**values))
 
     def counts(self) -> dict[str, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.answer import Answer
 from bot.store.database import make_engine, migrate, one_writer, rows_touched
 from bot.store.facts import TurnFacts
+from bot.store.group_commit import GroupCommit
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
 from bot.store.tables import (
@@ -75,6 +78,9 @@ class ConversationStore:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._probe = Probe(self._ping)
         self._statements = TurnStatements.of(self.engine.dialect.name)
+        self._together: GroupCommit[tuple[TurnFacts, str | None], StoredTurn] | None = None
+        if self.engine.dialect.name == "sqlite":
+            self._together = GroupCommit(self._write_together, timeouts.statement)
 
     def migrate(self) -> ConversationStore:
         """Create or upgrade the schema."""
@@ -84,6 +90,14 @@ class ConversationStore:
     def session(self) -> Session:
         """A new ORM session; sibling repositories (desk, outbox, entries) share the engine through it."""
         return self._sessions()
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A session in a write transaction that, on SQLite, takes its turn with the conversation writer
+        (`one_writer`) instead of meeting it in SQLite's busy handler, whose growing sleeps (up to 100 ms
+        each) would hold up every turn queued behind it."""
+        with one_writer(self.engine, self._write_seconds), self.session() as session, session.begin():
+            yield session
 
     def ping(self, within: float | None = None) -> bool:
         """True when the database answers (within `within` seconds, for callers that must not wait longer)."""
@@ -117,28 +131,55 @@ class ConversationStore:
     def record(self, facts: TurnFacts, once: str | None = None) -> StoredTurn:
         """Write prepared facts; an escalation id already stored (a replay) is not written twice. `once` (a
         spooled row's key) is noted with the turn id in the same transaction, so a replay cut short between
-        this commit and the spool's delete finds the turn instead of storing it again. The conversation and
-        the turn go in as two prepared statements (every request writes them: the ORM's unit of work for
-        them cost a request more than answering it). SQLite turns are written one at a time
-        (bot/store/database.py `one_writer`)."""
-        with self.guard(), one_writer(self.engine, self._write_seconds), self.session() as session, \
-                session.begin():
-            if once and (done := self._replayed(session, once)) is not None:
-                return StoredTurn(done, facts.escalation_id)
-            if facts.escalation_id and session.get(Escalation, facts.escalation_id) is not None:
-                return StoredTurn(0, facts.escalation_id)
-            self.ensure_conversation(session, facts.conversation_id, facts.channel, facts.audience)
-            turn_id = session.connection().execute(self._statements.turn, {
-                "conversation_id": facts.conversation_id, "created_at": utcnow(), "question": facts.question,
-                "normalised": facts.normalised, "intent": facts.intent, "decision": facts.decision,
-                "confidence": facts.confidence, "shown_entry_id": facts.shown_entry_id,
-                "choices": facts.choices, "candidates": facts.candidates}).scalar_one()
-            if once:
-                session.add(ChannelEvent(id=f"{REPLAYED}{once}:{turn_id}", channel="spool",
-                                         received_at=utcnow()))
-            if facts.escalation_id:
-                self.escalate_in(session, turn_id, facts)
-            return StoredTurn(turn_id, facts.escalation_id)
+        this commit and the spool's delete finds the turn instead of storing it again. SQLite turns waiting
+        for the one writer are committed together (bot/store/group_commit.py): one fsync for all of them,
+        each caller back only after the commit that holds its turn. PostgreSQL writes each turn in its own
+        transaction, side by side."""
+        with self.guard():
+            if self._together is not None:
+                return self._together.run((facts, once))
+            return self._record_alone(facts, once)
+
+    def _record_alone(self, facts: TurnFacts, once: str | None) -> StoredTurn:
+        with self.writing() as session:
+            return self._write(session, facts, once)
+
+    def _write_together(self, turns: list[tuple[TurnFacts, str | None]]) -> list[StoredTurn | BaseException]:
+        """One transaction for all the turns. A value the database refuses (a too-long text, a broken
+        constraint) rolls it back, and then each turn is written in a transaction of its own, so one
+        resident's bad turn is refused alone and the others' are all stored."""
+        try:
+            with self.writing() as session:
+                return [self._write(session, facts, once) for facts, once in turns]
+        except (DataError, IntegrityError):
+            if len(turns) == 1:
+                raise
+        return [self._alone_or_refusal(facts, once) for facts, once in turns]
+
+    def _alone_or_refusal(self, facts: TurnFacts, once: str | None) -> StoredTurn | BaseException:
+        try:
+            return self._record_alone(facts, once)
+        except (DataError, IntegrityError) as refused:
+            return refused
+
+    def _write(self, session: Session, facts: TurnFacts, once: str | None) -> StoredTurn:
+        """The conversation and the turn go in as two prepared statements (every request writes them: the
+        ORM's unit of work for them cost a request more than answering it)."""
+        if once and (done := self._replayed(session, once)) is not None:
+            return StoredTurn(done, facts.escalation_id)
+        if facts.escalation_id and session.get(Escalation, facts.escalation_id) is not None:
+            return StoredTurn(0, facts.escalation_id)
+        self.ensure_conversation(session, facts.conversation_id, facts.channel, facts.audience)
+        turn_id = session.connection().execute(self._statements.turn, {
+            "conversation_id": facts.conversation_id, "created_at": utcnow(), "question": facts.question,
+            "normalised": facts.normalised, "intent": facts.intent, "decision": facts.decision,
+            "confidence": facts.confidence, "shown_entry_id": facts.shown_entry_id,
+            "choices": facts.choices, "candidates": facts.candidates}).scalar_one()
+        if once:
+            session.add(ChannelEvent(id=f"{REPLAYED}{once}:{turn_id}", channel="spool", received_at=utcnow()))
+        if facts.escalation_id:
+            self.escalate_in(session, turn_id, facts)
+        return StoredTurn(turn_id, facts.escalation_id)
 
     @staticmethod
     def _replayed(session: Session, once: str) -> int | None:
