@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
-from typing import Any
 
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -33,37 +31,10 @@ from bot.store.tables import (
     utcnow,
 )
 from bot.store.timeouts import Probe, StoreTimeouts
+from bot.store.turn_writes import StoredTurn, TurnWrites
 from bot.store.values import bounded_id
 from knowledge.core.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 from knowledge.core.settings import get_settings
-
-REPLAYED = "spool:"  # channel_events ids of replayed spool rows: spool:<row key>:<turn id>
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTurn:
-    """What a channel needs back after a turn is stored."""
-
-    turn_id: int
-    escalation_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class TurnStatements:
-    """The two statements every turn runs, built once per store so SQLAlchemy compiles them once."""
-
-    conversation: Any
-    turn: Any
-
-    @classmethod
-    def of(cls, dialect: str) -> TurnStatements:
-        """Insert-or-touch the conversation in one statement (two first messages of one session may arrive
-        together), and insert the turn returning its id."""
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        conversation = insert(Conversation)
-        touch = conversation.on_conflict_do_update(index_elements=[Conversation.id],
-                                                   set_={"updated_at": conversation.excluded.updated_at})
-        return cls(touch, insert(Turn).returning(Turn.id))
 
 
 class ConversationStore:
@@ -77,10 +48,10 @@ class ConversationStore:
         self.cipher = cipher
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._probe = Probe(self._ping)
-        self._statements = TurnStatements.of(self.engine.dialect.name)
+        self._turns = TurnWrites(self)
         self._together: GroupCommit[tuple[TurnFacts, str | None], StoredTurn] | None = None
         if self.engine.dialect.name == "sqlite":
-            self._together = GroupCommit(self._write_together, timeouts.statement)
+            self._together = GroupCommit(self._turns.together, timeouts.statement)
 
     def migrate(self) -> ConversationStore:
         """Create or upgrade the schema."""
@@ -138,60 +109,13 @@ class ConversationStore:
         with self.guard():
             if self._together is not None:
                 return self._together.run((facts, once))
-            return self._record_alone(facts, once)
-
-    def _record_alone(self, facts: TurnFacts, once: str | None) -> StoredTurn:
-        with self.writing() as session:
-            return self._write(session, facts, once)
-
-    def _write_together(self, turns: list[tuple[TurnFacts, str | None]]) -> list[StoredTurn | BaseException]:
-        """One transaction for all the turns. A value the database refuses (a too-long text, a broken
-        constraint) rolls it back, and then each turn is written in a transaction of its own, so one
-        resident's bad turn is refused alone and the others' are all stored."""
-        try:
-            with self.writing() as session:
-                return [self._write(session, facts, once) for facts, once in turns]
-        except (DataError, IntegrityError):
-            if len(turns) == 1:
-                raise
-        return [self._alone_or_refusal(facts, once) for facts, once in turns]
-
-    def _alone_or_refusal(self, facts: TurnFacts, once: str | None) -> StoredTurn | BaseException:
-        try:
-            return self._record_alone(facts, once)
-        except (DataError, IntegrityError) as refused:
-            return refused
-
-    def _write(self, session: Session, facts: TurnFacts, once: str | None) -> StoredTurn:
-        """The conversation and the turn go in as two prepared statements (every request writes them: the
-        ORM's unit of work for them cost a request more than answering it)."""
-        if once and (done := self._replayed(session, once)) is not None:
-            return StoredTurn(done, facts.escalation_id)
-        if facts.escalation_id and session.get(Escalation, facts.escalation_id) is not None:
-            return StoredTurn(0, facts.escalation_id)
-        self.ensure_conversation(session, facts.conversation_id, facts.channel, facts.audience)
-        turn_id = session.connection().execute(self._statements.turn, {
-            "conversation_id": facts.conversation_id, "created_at": utcnow(), "question": facts.question,
-            "normalised": facts.normalised, "intent": facts.intent, "decision": facts.decision,
-            "confidence": facts.confidence, "shown_entry_id": facts.shown_entry_id,
-            "choices": facts.choices, "candidates": facts.candidates}).scalar_one()
-        if once:
-            session.add(ChannelEvent(id=f"{REPLAYED}{once}:{turn_id}", channel="spool", received_at=utcnow()))
-        if facts.escalation_id:
-            self.escalate_in(session, turn_id, facts)
-        return StoredTurn(turn_id, facts.escalation_id)
-
-    @staticmethod
-    def _replayed(session: Session, once: str) -> int | None:
-        noted = session.scalars(
-            select(ChannelEvent.id).where(ChannelEvent.id.startswith(f"{REPLAYED}{once}:"))).first()
-        return int(noted.rsplit(":", 1)[1]) if noted else None
+            return self._turns.alone(facts, once)
 
     def ensure_conversation(self, session: Session, conversation_id: str, channel: str,
                             audience: str) -> None:
         """Insert-or-touch in one statement: two first messages of one session may arrive together."""
         now = utcnow()
-        session.connection().execute(self._statements.conversation, {
+        session.connection().execute(self._turns.statements.conversation, {
             "id": conversation_id, "channel": channel, "audience": audience, "created_at": now,
             "updated_at": now})
 
