@@ -24,6 +24,7 @@ from bot.store import ConversationStore
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.database import refuse_questions_containing
+from testing.live_index import wait_for
 
 QUESTIONS = ["粗大ごみの出し方", "住民票の写しを取りたい", "担当者と話したい", "保育園に入りたい"]
 RESIDENTS, EACH = 8, 6
@@ -54,13 +55,15 @@ def test_residents_asking_together_on_sqlite_all_have_their_turns_stored(sample_
     store.engine.dispose()
 
 
+def serving(index: Path, data: Path, timeout: float) -> TestClient:
+    return TestClient(create_app(Settings(
+        index_dir=index, data_dir=data, database_url=f"sqlite:///{data / 'madoguchi.db'}",
+        database_statement_timeout_seconds=timeout, rate_per_session=1000, rate_per_address=100_000)))
+
+
 @pytest.fixture()
 def client(sample_index_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(index_dir=sample_index_dir, data_dir=tmp_path,
-                        database_url=f"sqlite:///{tmp_path / 'madoguchi.db'}",
-                        database_statement_timeout_seconds=10, rate_per_session=1000,
-                        rate_per_address=100_000)
-    with TestClient(create_app(settings)) as test_client:
+    with serving(sample_index_dir, tmp_path, 10) as test_client:
         yield test_client
 
 
@@ -87,14 +90,14 @@ class HeldCommit:
             self.holding.set()
             assert self.let_go.wait(10)
 
-    def asked_while_held(self, first: Callable[[], Response], others: list[Callable[[], Response]]) -> list[
-            Response]:
+    def asked_while_held(self, first: Callable[[], Response], others: list[Callable[[], Response]],
+                         hold: float = 1.0) -> list[Response]:
         """The first ask's commit is held while the others are asked (and wait), then let go."""
         with ThreadPoolExecutor(len(others) + 1) as pool:
             held = pool.submit(first)
             assert self.holding.wait(30), "the first turn never reached its commit"
             rest = [pool.submit(ask) for ask in others]
-            self.let_go.wait(1.0)  # time for the others to answer and queue behind the held commit
+            self.let_go.wait(hold)  # time for the others to answer and queue behind the held commit
             self.let_go.set()
             return [held.result(), *(future.result() for future in rest)]
 
@@ -109,8 +112,7 @@ def asking(client: TestClient, database: Path, text: str, session: str) -> Calla
     """One ask whose reply is checked against the database the moment it arrives."""
     def ask() -> Response:
         reply = client.post("/api/v1/ask", json={"text": text, "session_id": session})
-        if reply.status_code == 200:
-            body = reply.json()
+        if reply.status_code == 200 and (body := reply.json())["turn_id"] > 0:  # not spooled
             assert stored_now(database, "turns", "id", body["turn_id"]), "replied before its turn was stored"
             if escalation := body.get("escalation"):
                 assert stored_now(database, "escalations", "id", escalation["id"]), "promised before stored"
@@ -147,6 +149,27 @@ def test_a_turn_the_database_refuses_is_refused_alone_and_the_turns_beside_it_ar
     with sqlite3.connect(database) as connection:
         questions = [q for (q,) in connection.execute("SELECT question FROM turns")]
     assert len(questions) == len(texts) and not [q for q in questions if "拒否される質問" in q]
+
+
+def test_turns_that_wait_past_the_store_timeout_are_spooled_and_then_stored_once(sample_index_dir: Path,
+                                                                                 tmp_path: Path) -> None:
+    """A turn no writer took in time is withdrawn from the queue, never written behind the caller's back:
+    the resident is answered from the spool, and the replay stores it exactly once."""
+    database = tmp_path / "madoguchi.db"
+    with serving(sample_index_dir, tmp_path, 1) as client:
+        held = HeldCommit(client)
+        others = [asking(client, database, QUESTIONS[i % len(QUESTIONS)], f"timed-out-{i:02d}")
+                  for i in range(len(QUESTIONS))]
+        first = asking(client, database, "粗大ごみの出し方", "timed-out-first")
+        replies = held.asked_while_held(first, others, hold=3.0)
+        assert [r.status_code for r in replies] == [200] * (len(QUESTIONS) + 1)
+        assert replies[0].json()["turn_id"] > 0 and all(r.json()["turn_id"] < 0 for r in replies[1:])
+        wait_for(lambda: client.get("/healthz").json()["spooled"] == 0, 30)
+    with sqlite3.connect(database) as connection:
+        per_conversation = dict(connection.execute(
+            "SELECT conversation_id, count(*) FROM turns GROUP BY conversation_id").fetchall())
+    assert per_conversation == {f"web:timed-out-{i:02d}": 1 for i in range(len(QUESTIONS))} | {
+        "web:timed-out-first": 1}
 
 
 def test_every_sqlite_commit_waits_for_the_disk(client: TestClient) -> None:

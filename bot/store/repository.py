@@ -142,7 +142,7 @@ class ConversationStore:
         insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         statement = insert(ChannelEvent).values(id=bounded_id(channel, event_id), channel=channel,
                                                 received_at=utcnow())
-        with self.guard(), self.session() as session, session.begin():
+        with self.guard(), self.writing() as session:
             inserted = statement.on_conflict_do_nothing(index_elements=[ChannelEvent.id]).returning(
                 ChannelEvent.id)
             # rowcount is not reliable here on PostgreSQL
@@ -180,7 +180,7 @@ class ConversationStore:
     def delete(self, conversation_ids: list[str]) -> int:
         """Remove conversations with their turns, feedback, escalations and the desk's labels of their
         questions (what an index version already learned stays until a person removes it there)."""
-        with self.guard(), self.session() as session, session.begin():
+        with self.guard(), self.writing() as session:
             for conversation_id in conversation_ids:
                 self._delete_children(session, [conversation_id])
             removed = delete(Conversation).where(Conversation.id.in_(conversation_ids))
@@ -203,14 +203,14 @@ class ConversationStore:
             old = list(session.scalars(select(Conversation.id).where(Conversation.updated_at < cutoff)))
         if old:
             self.delete(old)
-        with self.guard(), self.session() as session, session.begin():
+        with self.guard(), self.writing() as session:
             session.execute(delete(ChannelEvent).where(ChannelEvent.received_at < cutoff))
         return len(old)
 
     def add_feedback(self, conversation_id: str, turn_id: int, helpful: bool, comment: str) -> None:
         """👍/👎 on a turn of this conversation: one per turn, a later one replaces it (the resident changed
         their mind), so the dashboard's 👍 rate cannot be pumped. The turn's row lock orders two at once."""
-        with self.guard(), self.session() as session, session.begin():
+        with self.guard(), self.writing() as session:
             turn = session.get(Turn, turn_id, with_for_update=True)
             if turn is None or turn.conversation_id != conversation_id:
                 raise NotFoundError(f"no turn {turn_id} in this conversation")
@@ -224,7 +224,7 @@ class ConversationStore:
     def add_contact(self, conversation_id: str, escalation_id: str, name: str, email: str, phone: str,
                     preferred: str) -> None:
         """How the resident wants a reply; kept unmasked because a person must use it."""
-        with self.guard(), self.session() as session, session.begin():
+        with self.guard(), self.writing() as session:
             escalation = session.get(Escalation, escalation_id)
             if escalation is None or escalation.conversation_id != conversation_id:
                 raise NotFoundError(f"no escalation {escalation_id} in this conversation")
