@@ -1,8 +1,9 @@
 """Turns that wait for one SQLite writer go in together, in its next transaction: one commit, one fsync.
 
 A SQLite database commits one write transaction at a time, and with `synchronous=FULL` each commit waits for
-the disk (2–4 ms here), so a worker that stored each turn in a transaction of its own was bounded by the
-disk, not by answering. Here the thread that finds no write under way writes its turn and every turn queued
+the disk (2–4 ms here). A worker that stored each turn in a transaction of its own paid a third of a
+request's CPU for that transaction (session, connection, statements, commit) and a disk wait per turn. Here
+the thread that finds no write under way writes its turn and every turn queued
 while the last commit was on its way, in one transaction; each caller still returns only after the commit
 that holds its own turn, so a reply (and the promise of an escalation) is never sent before its turn is on
 disk. Callers that time out before any writer took their turn withdraw it: it was never written, and the
