@@ -47,29 +47,35 @@ class Outbox:
         self.lease, self.first_delay = timedelta(seconds=lease_seconds), first_delay_seconds
 
     def claim_due(self, limit: int = 20) -> list[OutboxItem]:
-        """Rows due now, each leased to this caller alone."""
+        """Rows due now, each leased to this caller alone; all the leases in one transaction (one commit, not
+        one per row: on SQLite each commit waits for the disk, in line with the residents' turns)."""
         now = utcnow()
         with self.store.guard(), self.store.session() as session:
             rows = list(
                 session.scalars(select(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING,
                                                             OutboxMessage.due_at <= now)
                                 .order_by(OutboxMessage.id).limit(limit)))
-        return [item for row in rows if (item := self._lease(row, now))]
+        if not rows:
+            return []
+        with self.store.guard(), self.store.writing() as session:
+            return [item for row in rows if (item := self._lease(session, row, now))]
 
-    def _lease(self, row: OutboxMessage, now: datetime) -> OutboxItem | None:
-        with self.store.guard(), self.store.session() as session, session.begin():
-            lease = (update(OutboxMessage)
-                     .where(OutboxMessage.id == row.id, OutboxMessage.due_at == row.due_at,
-                            OutboxMessage.state == OutboxState.PENDING)
-                     .values(due_at=now + self.lease, attempts=row.attempts + 1))
-            won = rows_touched(session.execute(lease)) == 1
+    def _lease(self, session: Session, row: OutboxMessage, now: datetime) -> OutboxItem | None:
+        lease = (update(OutboxMessage)
+                 .where(OutboxMessage.id == row.id, OutboxMessage.due_at == row.due_at,
+                        OutboxMessage.state == OutboxState.PENDING)
+                 .values(due_at=now + self.lease, attempts=row.attempts + 1))
+        won = rows_touched(session.execute(lease)) == 1
         return OutboxItem(row.id, row.kind, row.key, row.escalation_id, row.payload or {},
                           row.attempts + 1) if won else None
 
     def add_once(self, escalation_id: str | None, kinds: list[str]) -> None:
         """One row per kind for the escalation, keyed `kind:escalation`; a key already written (a fan-out
-        retried after one of its rows was added) is not added twice."""
-        with self.store.guard(), self.store.session() as session, session.begin():
+        retried after one of its rows was added) is not added twice. No kinds (no Slack, no webhook): nothing
+        to write."""
+        if not kinds:
+            return
+        with self.store.guard(), self.store.writing() as session:
             existing = set(session.scalars(
                 select(OutboxMessage.key).where(OutboxMessage.escalation_id == escalation_id)))
             for kind in kinds:
@@ -90,7 +96,7 @@ class Outbox:
         return False
 
     def _set(self, item_id: int, **values: object) -> None:
-        with self.store.guard(), self.store.session() as session, session.begin():
+        with self.store.guard(), self.store.writing() as session:
             session.execute(update(OutboxMessage).where(OutboxMessage.id == item_id).values(**values))
 
     def counts(self) -> dict[str, int]:

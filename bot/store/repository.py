@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from types import TracebackType
-from typing import Any
 
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.answer import Answer
 from bot.store.database import make_engine, migrate, one_writer, rows_touched
 from bot.store.facts import TurnFacts
+from bot.store.group_commit import GroupCommit
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
 from bot.store.tables import (
@@ -30,37 +31,10 @@ from bot.store.tables import (
     utcnow,
 )
 from bot.store.timeouts import Probe, StoreTimeouts
+from bot.store.turn_writes import StoredTurn, TurnWrites
 from bot.store.values import bounded_id
 from knowledge.core.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 from knowledge.core.settings import get_settings
-
-REPLAYED = "spool:"  # channel_events ids of replayed spool rows: spool:<row key>:<turn id>
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTurn:
-    """What a channel needs back after a turn is stored."""
-
-    turn_id: int
-    escalation_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class TurnStatements:
-    """The two statements every turn runs, built once per store so SQLAlchemy compiles them once."""
-
-    conversation: Any
-    turn: Any
-
-    @classmethod
-    def of(cls, dialect: str) -> TurnStatements:
-        """Insert-or-touch the conversation in one statement (two first messages of one session may arrive
-        together), and insert the turn returning its id."""
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        conversation = insert(Conversation)
-        touch = conversation.on_conflict_do_update(index_elements=[Conversation.id],
-                                                   set_={"updated_at": conversation.excluded.updated_at})
-        return cls(touch, insert(Turn).returning(Turn.id))
 
 
 class ConversationStore:
@@ -74,7 +48,10 @@ class ConversationStore:
         self.cipher = cipher
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._probe = Probe(self._ping)
-        self._statements = TurnStatements.of(self.engine.dialect.name)
+        self._turns = TurnWrites(self)
+        self._together: GroupCommit[tuple[TurnFacts, str | None], StoredTurn] | None = None
+        if self.engine.dialect.name == "sqlite":
+            self._together = GroupCommit(self._turns.together, timeouts.statement)
 
     def migrate(self) -> ConversationStore:
         """Create or upgrade the schema."""
@@ -84,6 +61,14 @@ class ConversationStore:
     def session(self) -> Session:
         """A new ORM session; sibling repositories (desk, outbox, entries) share the engine through it."""
         return self._sessions()
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A session in a write transaction that, on SQLite, takes its turn with the conversation writer
+        (`one_writer`) instead of meeting it in SQLite's busy handler, whose growing sleeps (up to 100 ms
+        each) would hold up every turn queued behind it."""
+        with one_writer(self.engine, self._write_seconds), self.session() as session, session.begin():
+            yield session
 
     def ping(self, within: float | None = None) -> bool:
         """True when the database answers (within `within` seconds, for callers that must not wait longer)."""
@@ -117,40 +102,20 @@ class ConversationStore:
     def record(self, facts: TurnFacts, once: str | None = None) -> StoredTurn:
         """Write prepared facts; an escalation id already stored (a replay) is not written twice. `once` (a
         spooled row's key) is noted with the turn id in the same transaction, so a replay cut short between
-        this commit and the spool's delete finds the turn instead of storing it again. The conversation and
-        the turn go in as two prepared statements (every request writes them: the ORM's unit of work for
-        them cost a request more than answering it). SQLite turns are written one at a time
-        (bot/store/database.py `one_writer`)."""
-        with self.guard(), one_writer(self.engine, self._write_seconds), self.session() as session, \
-                session.begin():
-            if once and (done := self._replayed(session, once)) is not None:
-                return StoredTurn(done, facts.escalation_id)
-            if facts.escalation_id and session.get(Escalation, facts.escalation_id) is not None:
-                return StoredTurn(0, facts.escalation_id)
-            self.ensure_conversation(session, facts.conversation_id, facts.channel, facts.audience)
-            turn_id = session.connection().execute(self._statements.turn, {
-                "conversation_id": facts.conversation_id, "created_at": utcnow(), "question": facts.question,
-                "normalised": facts.normalised, "intent": facts.intent, "decision": facts.decision,
-                "confidence": facts.confidence, "shown_entry_id": facts.shown_entry_id,
-                "choices": facts.choices, "candidates": facts.candidates}).scalar_one()
-            if once:
-                session.add(ChannelEvent(id=f"{REPLAYED}{once}:{turn_id}", channel="spool",
-                                         received_at=utcnow()))
-            if facts.escalation_id:
-                self.escalate_in(session, turn_id, facts)
-            return StoredTurn(turn_id, facts.escalation_id)
-
-    @staticmethod
-    def _replayed(session: Session, once: str) -> int | None:
-        noted = session.scalars(
-            select(ChannelEvent.id).where(ChannelEvent.id.startswith(f"{REPLAYED}{once}:"))).first()
-        return int(noted.rsplit(":", 1)[1]) if noted else None
+        this commit and the spool's delete finds the turn instead of storing it again. SQLite turns waiting
+        for the one writer are committed together (bot/store/group_commit.py): one fsync for all of them,
+        each caller back only after the commit that holds its turn. PostgreSQL writes each turn in its own
+        transaction, side by side."""
+        with self.guard():
+            if self._together is not None:
+                return self._together.run((facts, once))
+            return self._turns.alone(facts, once)
 
     def ensure_conversation(self, session: Session, conversation_id: str, channel: str,
                             audience: str) -> None:
         """Insert-or-touch in one statement: two first messages of one session may arrive together."""
         now = utcnow()
-        session.connection().execute(self._statements.conversation, {
+        session.connection().execute(self._turns.statements.conversation, {
             "id": conversation_id, "channel": channel, "audience": audience, "created_at": now,
             "updated_at": now})
 
@@ -177,7 +142,7 @@ class ConversationStore:
         insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         statement = insert(ChannelEvent).values(id=bounded_id(channel, event_id), channel=channel,
                                                 received_at=utcnow())
-        with self.guard(), self.session() as session, session.begin():
+        with self.guard(), self.writing() as session:
             inserted = statement.on_conflict_do_nothing(index_elements=[ChannelEvent.id]).returning(
                 ChannelEvent.id)
             # rowcount is not reliable here on PostgreSQL
@@ -215,7 +180,7 @@ class ConversationStore:
     def delete(self, conversation_ids: list[str]) -> int:
         """Remove conversations with their turns, feedback, escalations and the desk's labels of their
         questions (what an index version already learned stays until a person removes it there)."""
-        with self.guard(), self.session() as session, session.begin():
+        with self.guard(), self.writing() as session:
             for conversation_id in conversation_ids:
                 self._delete_children(session, [conversation_id])
             removed = delete(Conversation).where(Conversation.id.in_(conversation_ids))
@@ -238,14 +203,14 @@ class ConversationStore:
             old = list(session.scalars(select(Conversation.id).where(Conversation.updated_at < cutoff)))
         if old:
             self.delete(old)
-        with self.guard(), self.session() as session, session.begin():
+        with self.guard(), self.writing() as session:
             session.execute(delete(ChannelEvent).where(ChannelEvent.received_at < cutoff))
         return len(old)
 
     def add_feedback(self, conversation_id: str, turn_id: int, helpful: bool, comment: str) -> None:
         """👍/👎 on a turn of this conversation: one per turn, a later one replaces it (the resident changed
         their mind), so the dashboard's 👍 rate cannot be pumped. The turn's row lock orders two at once."""
-        with self.guard(), self.session() as session, session.begin():
+        with self.guard(), self.writing() as session:
             turn = session.get(Turn, turn_id, with_for_update=True)
             if turn is None or turn.conversation_id != conversation_id:
                 raise NotFoundError(f"no turn {turn_id} in this conversation")
@@ -259,7 +224,7 @@ class ConversationStore:
     def add_contact(self, conversation_id: str, escalation_id: str, name: str, email: str, phone: str,
                     preferred: str) -> None:
         """How the resident wants a reply; kept unmasked because a person must use it."""
-        with self.guard(), self.session() as session, session.begin():
+        with self.guard(), self.writing() as session:
             escalation = session.get(Escalation, escalation_id)
             if escalation is None or escalation.conversation_id != conversation_id:
                 raise NotFoundError(f"no escalation {escalation_id} in this conversation")
