@@ -1,7 +1,8 @@
 """Optional grounded answers: a manual passage may be composed into a short cited answer; FAQs never are.
 
 The answer threshold is set to 0 so the bot answers with its best candidate, which for the question below
-is a manual passage (no labelled sample query reaches a passage answer at the shipped thresholds).
+is a manual passage (no labelled sample query reaches a passage answer at the shipped thresholds): only the
+manual says the letter of attorney may be in any form, so no FAQ entry outranks it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from testing.recorder import Recorder, free_port
 
 pytestmark = pytest.mark.integration
 
-PASSAGE_QUESTION = "委任状で転入届を出せる？"
+PASSAGE_QUESTION = "転入届の委任状は自由な様式でもいい？"
 SUPPORTED = ("別の世帯の方が届け出るときは、本人が自分で書いた委任状が必要です[1]。"
              "同じ世帯の方は委任状は不要です[1]。")
 LABELLED = PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl"
