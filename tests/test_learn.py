@@ -252,3 +252,11 @@ def test_the_guard_takes_the_same_ranking_with_fewer_wrong_answers_and_refuses_f
     assert worse_because(handing_over, serving) is None
     assert "fewer unanswerable questions would be handed over" in (worse_because(clarifying, serving) or "")
     assert "right answers would not rise" in (worse_because(serving, serving) or "")
+
+
+def test_one_more_wrong_answer_among_a_hundred_is_a_tie_not_a_rise_whatever_the_rounding() -> None:
+    """The paired rise and its standard error are both 1/n here; summed in this order, NumPy makes the rise
+    the larger by one unit in the last place."""
+    serving = measured([0] * 100, [0.5] * 100)
+    one_more = measured([0] * 37 + [1] + [0] * 62, [1.0] * 100)
+    assert worse_because(one_more, serving) is None

@@ -44,6 +44,9 @@ from bot.tune import CLARIFY_VALUE
 Scores = dict[str, float]
 WRONG_LIMIT = 0.05  # the share of wrong answers a city allows, as `madoguchi train` and `tune` default to
 ESCALATED_FLOOR = 0.6  # the share of unanswerable questions handed over that `train` and `tune` keep
+# one wrong answer more among n questions makes the paired rise and its standard error both 1/n: a tie,
+# whichever way the floating-point sums round
+TIE = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +130,7 @@ def worse_because(measured: Measured, than: Measured, limit: float = WRONG_LIMIT
     the city allows."""
     candidate, serving = measured.scores, than.scores
     rise, error = paired(measured.wrong, than.wrong)
-    if rise > error:
+    if rise > error + TIE:
         return (f"wrong answers would rise ({serving['wrong_answer']:.3f} → {candidate['wrong_answer']:.3f}, "
                 f"{rise:+.3f} ± {error:.3f} question by question)")
     floor = min(serving["escalated_when_unanswerable"], ESCALATED_FLOOR)
@@ -136,7 +139,7 @@ def worse_because(measured: Measured, than: Measured, limit: float = WRONG_LIMIT
         return (f"fewer unanswerable questions would be handed over ({before:.3f} → {after:.3f}, "
                 f"below {floor:.3f})")
     bound, allowed = wrong_bound(measured, than), max(serving["wrong_answer"], limit)
-    if bound > allowed + 1e-12:
+    if bound > allowed + TIE:
         return (f"wrong answers might rise: their upper bound is {bound:.3f} against {allowed:.3f} allowed "
                 f"({candidate['wrong_answer']:.3f} measured, {serving['wrong_answer']:.3f} now)")
     helped = candidate["answered_right"] + candidate["clarified_right"]
