@@ -25,6 +25,7 @@ from indexer.store import IndexStore
 from knowledge.core.errors import ConflictError, NotFoundError, RequestError
 from knowledge.core.settings import SAMPLE_CITY, Settings
 from testing.database import STORES, postgres_schema_url
+from testing.turns import record_turn
 
 pytestmark = pytest.mark.integration
 
@@ -56,8 +57,8 @@ def answered_escalation(store: ConversationStore, reply: str = AGENT_REPLY,
     """A resident's question the bot handed over, claimed and answered by an agent."""
     handed_over = Answer(Decision.ESCALATE, Intent.QUESTION, 0.05, "担当者におつなぎします",
                          reason="no match")
-    stored = store.record_turn(f"web:{uuid.uuid4().hex}", "web", "resident", RESIDENT_WORDS, RESIDENT_WORDS,
-                               handed_over)
+    stored = record_turn(store, f"web:{uuid.uuid4().hex}", "web", "resident", RESIDENT_WORDS, RESIDENT_WORDS,
+                         handed_over)
     assert stored.escalation_id
     desk = EscalationDesk(store)
     desk.claim(stored.escalation_id, "agent1")
@@ -85,8 +86,8 @@ def test_promoting_an_answer_drafts_the_residents_words_and_the_agents_reply(sto
 
 def test_promote_refuses_an_escalation_without_a_reply(store: ConversationStore, entries: EntryStore) -> None:
     handed_over = Answer(Decision.ESCALATE, Intent.QUESTION, 0.0, "担当者におつなぎします", reason="no match")
-    stored = store.record_turn(f"web:{uuid.uuid4().hex}", "web", "resident", "まだ答えのない質問", "",
-                               handed_over)
+    stored = record_turn(store, f"web:{uuid.uuid4().hex}", "web", "resident", "まだ答えのない質問", "",
+                         handed_over)
     with pytest.raises(ConflictError):
         entries.draft_from_escalation(str(stored.escalation_id), "agent1")
 

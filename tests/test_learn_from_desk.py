@@ -32,6 +32,7 @@ from knowledge.core.settings import Settings
 from testing.database import STORES, postgres_schema_url
 from testing.desk import add_user, csrf_of, signed_in
 from testing.learning import LABELLED, UNANSWERED, bare_city, env, seed_labels, snapshot  # noqa: F401 (fixtures)
+from testing.turns import record_turn
 
 pytestmark = pytest.mark.integration
 
@@ -102,8 +103,8 @@ def staff_label(app: object, store_url: str, entry: str) -> None:
     """A staff member's question (from the staff channel) that an agent marks with a resident entry."""
     store = ConversationStore(store_url)
     handed = Answer(Decision.ESCALATE, Intent.QUESTION, 0.05, "担当者におつなぎします", reason="no match")
-    stored = store.record_turn(f"slack:{uuid.uuid4().hex}", "slack", "staff", STAFF_WORDS, STAFF_WORDS,
-                               handed)
+    stored = record_turn(store, f"slack:{uuid.uuid4().hex}", "slack", "staff", STAFF_WORDS, STAFF_WORDS,
+                         handed)
     store.engine.dispose()
     agent = signed_in(app, "agent1")
     assert form(agent, f"/desk/escalations/{stored.escalation_id}/label", entry_id=entry).status_code == 303

@@ -16,6 +16,7 @@ from testing.database import (
     rows,
     store_url,  # noqa: F401 (fixtures)
 )
+from testing.turns import record_turn
 
 pytestmark = pytest.mark.integration
 
@@ -155,8 +156,8 @@ def test_two_first_messages_of_one_session_arriving_together_are_both_stored(sto
     reply = Answer(Decision.SMALLTALK, Intent.GREETING, 1.0, "こんにちは")
     conversation = f"web:{uuid.uuid4().hex}"
     with ThreadPoolExecutor(8) as pool:
-        turns = list(pool.map(lambda _: store.record_turn(conversation, "web", "resident", "やあ", "", reply),
-                              range(8)))
+        turns = list(pool.map(
+            lambda _: record_turn(store, conversation, "web", "resident", "やあ", "", reply), range(8)))
     assert len({t.turn_id for t in turns}) == 8
     assert len([t for t in rows(store_url, Turn) if t.conversation_id == conversation]) == 8
     store.engine.dispose()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import TYPE_CHECKING
 
 from bot import Answer, Session
+from bot.routing import suggest_department
 from bot.service.followups import follow_up
 from bot.store import StoredTurn
 from bot.store.facts import TurnFacts
@@ -33,11 +35,28 @@ def converse(city: City, message: Message) -> tuple[Answer, StoredTurn]:
     session = Session(conversation, offered, message.language or "ja")
     reply = city.bot.answer(choice_id or text, message.audience, message.channel, session)
     normalised = " ".join(city.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
-    facts = TurnFacts.of(conversation, message.channel, message.audience.value, text or choice_id or "",
+    facts = turn_facts(conversation, message.channel, message.audience.value, text or choice_id or "",
                          normalised, reply, city.store.seal(message.route))
     stored = keep_turn(city, facts)
     city.offers.remember(conversation, tuple(facts.choices))
     return reply, stored
+
+
+def turn_facts(conversation_id: str, channel: str, audience: str, question: str, normalised: str,
+               reply: Answer, sealed_route: str = "") -> TurnFacts:
+    """The facts of a bot reply, as the store writes them; personal data is masked here, before anything is
+    written anywhere, and an escalation gets its id and suggested department now."""
+    escalated = reply.decision.value == "escalate"
+    return TurnFacts(conversation_id, channel, audience, mask_personal_data(question),
+                     mask_personal_data(normalised), reply.intent.value, reply.decision.value,
+                     reply.confidence,
+                     reply.record.id if reply.record else None,
+                     list(reply.offered),
+                     [{"id": c.record.id, "score": round(c.score, 4)} for c in reply.candidates[:5]],
+                     uuid.uuid4().hex if escalated else None,
+                     (reply.reason or "escalated") if escalated else "",
+                     suggest_department(reply.candidates) if escalated else "",
+                     sealed_route if escalated else "")
 
 
 def keep_turn(city: City, facts: TurnFacts) -> StoredTurn:

@@ -13,7 +13,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.answer import Answer
 from bot.store.database import make_engine, migrate, one_writer, rows_touched
 from bot.store.facts import TurnFacts
 from bot.store.group_commit import GroupCommit
@@ -88,12 +87,6 @@ class ConversationStore:
             latest = session.scalars(select(Turn).where(Turn.conversation_id == conversation_id)
                                      .order_by(Turn.id.desc()).limit(1)).first()
             return tuple(latest.choices) if latest else ()
-
-    def record_turn(self, conversation_id: str, channel: str, audience: str, question: str,
-                    normalised: str, reply: Answer, route: ReplyRoute | None = None) -> StoredTurn:
-        """Store a turn (and its escalation) in one transaction, before the reply is sent."""
-        return self.record(TurnFacts.of(conversation_id, channel, audience, question, normalised, reply,
-                                        self.seal(route)))
 
     def seal(self, route: ReplyRoute | None) -> str:
         """The route encrypted for storage; empty when there is no route or no key."""
