@@ -36,7 +36,7 @@ def converse(city: City, message: Message) -> tuple[Answer, StoredTurn]:
     reply = city.bot.answer(choice_id or text, message.audience, message.channel, session)
     normalised = " ".join(city.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
     facts = turn_facts(conversation, message.channel, message.audience.value, text or choice_id or "",
-                         normalised, reply, city.store.seal(message.route))
+                       normalised, reply, city.store.seal(message.route))
     stored = keep_turn(city, facts)
     city.offers.remember(conversation, tuple(facts.choices))
     return reply, stored
