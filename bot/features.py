@@ -148,6 +148,12 @@ def _any(read: np.ndarray | None, positions: list[int]) -> bool:
     return read is None or bool(read[positions].any())
 
 
+# the candidate features `query_features` reads of the top candidate, for the confidence models
+CONFIDENCE_READS = ("dense_best", "cover_best", "bm25_question_log", "bm25_paraphrase_log", "is_passage")
+_DENSE_TOP, _COVER_TOP, _BM25_QUESTION_TOP, _BM25_PARAPHRASE_TOP, _PASSAGE_TOP = (
+    CANDIDATE_FEATURES.index(name) for name in CONFIDENCE_READS)
+
+
 def read_by(weights: np.ndarray) -> np.ndarray:
     """The candidate features a ranker with these weights and the confidence models read: a feature whose
     weight is zero is multiplied away (and features are finite), so leaving it at zero gives the same fused
@@ -156,21 +162,16 @@ def read_by(weights: np.ndarray) -> np.ndarray:
     if len(weights) != len(CANDIDATE_FEATURES):
         return np.ones(len(CANDIDATE_FEATURES), dtype=bool)
     read = np.asarray(weights) != 0
-    read[[CANDIDATE_FEATURES.index(name) for name in CONFIDENCE_READS]] = True
+    read[[_DENSE_TOP, _COVER_TOP, _BM25_QUESTION_TOP, _BM25_PARAPHRASE_TOP, _PASSAGE_TOP]] = True
     return read
-
-
-CONFIDENCE_READS = ("dense_best", "cover_best", "bm25_question_log", "bm25_paraphrase_log", "is_passage")
 
 
 def query_features(fused: np.ndarray, features: np.ndarray, query_terms: int) -> np.ndarray:
     """One row describing how clear-cut a query's ranking is; `fused` and `features` sorted best first."""
     padded = np.concatenate([fused, np.full(3, fused.min(initial=0.0) - 1.0)]) if len(fused) else np.zeros(3)
     top = features[0] if len(features) else np.zeros(len(CANDIDATE_FEATURES))
-    names = CANDIDATE_FEATURES
     return np.array([
         padded[0], padded[0] - padded[1], padded[0] - padded[2], padded[0] - padded[:10].mean(),
-        top[names.index("dense_best")], top[names.index("cover_best")],
-        max(top[names.index("bm25_question_log")], top[names.index("bm25_paraphrase_log")]),
-        np.log1p(query_terms), top[names.index("is_passage")],
+        top[_DENSE_TOP], top[_COVER_TOP], max(top[_BM25_QUESTION_TOP], top[_BM25_PARAPHRASE_TOP]),
+        np.log1p(query_terms), top[_PASSAGE_TOP],
     ], dtype=np.float64)

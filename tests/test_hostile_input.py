@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, settings
 from channels.server import create_app
 from channels.server.city import build_city
 from channels.web.address_limit import install_address_limit
+from channels.web.pulse import install_store_pulse
 from knowledge.core.settings import Settings
 from testing.hostile import STAFF, red_team_queries
 
@@ -91,6 +92,7 @@ def api_schema(app_settings: Settings):  # type: ignore[no-untyped-def]
     app = create_app(app_settings)
     app.state.madoguchi = build_city(app_settings)  # what the lifespan sets up, without running it
     install_address_limit(app, app_settings)
+    install_store_pulse(app, app.state.madoguchi.store.ping)
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

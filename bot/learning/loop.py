@@ -105,7 +105,7 @@ def evidence(bot: Bot, built: dict[str, KnowledgeIndex], candidates: dict[str, O
     """Every bot on the held-out share and on each training fold, where a candidate's fold index lacks that
     fold's paraphrases and its refitted model is the one fitted without that fold: more questions to judge
     by than the held-out share alone, none of them seen by what answers it."""
-    folds = next(iter(candidates.values())).folds
+    folds = candidates[PARAPHRASES].folds  # every candidate's folds hold the same questions
     scores = {SERVING: measure([(bot, held_out + [q for fold in folds for q in fold.queries])])}
     for name, option in candidates.items():
         fitted = option.fitted

@@ -48,7 +48,6 @@ class TurnStatements:
         return cls(touch, insert(Turn).returning(Turn.id, sort_by_parameter_order=True))
 
 
-
 class TurnWrites:
     """The turn writes of one store: a turn alone (PostgreSQL, a replay after a refusal) or many together
     (SQLite's group commit, bot/store/group_commit.py)."""

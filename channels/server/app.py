@@ -21,6 +21,7 @@ from channels.web.address_limit import install_address_limit
 from channels.web.api import ERRORS, build_ask_route, health_router, router
 from channels.web.errors import UnexpectedErrors, install_error_handlers
 from channels.web.limits import PathBodyLimit
+from channels.web.pulse import install_store_pulse
 from channels.web.reading_aids import router as reading_aids_router
 from channels.web.security import SecurityHeaders
 from knowledge.core.errors import RequestError
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None,
         city = app.state.madoguchi = context(settings)
         app.state.index_watcher = city.watcher
         install_address_limit(app, settings)
+        install_store_pulse(app, city.store.ping)
         if settings.slack_bot_token is not None and settings.slack_mode == "http":
             from slack_bolt.adapter.fastapi import SlackRequestHandler
 

@@ -14,7 +14,6 @@ from bot.service.city import City, Message
 from bot.service.identity import WEB
 from bot.service.readings import japanese_for_a_foreign_reader
 from channels.web.address_limit import count_address
-from channels.web.pulse import StorePulse
 from channels.web.reading_aids import with_ruby
 from channels.web.schemas import (
     SESSION_PATTERN,
@@ -36,7 +35,6 @@ from knowledge.core.errors import StoreUnavailableError
 from knowledge.records import Audience
 
 CHANNEL = WEB
-HEALTH_PROBE_SECONDS = 1.0  # /healthz answers within this (plus the spool count) whatever the store does
 ERRORS: dict[int | str, dict] = {status: {"model": ErrorBody, "description": why} for status, why in (
     (400, "the request cannot be served as sent"), (404, "no such turn or escalation in this session"),
     (409, "a choice that was not offered in this conversation"),
@@ -141,17 +139,9 @@ def healthz(request: Request) -> Health:
     """Index version, whether the store answers, and what waits in the outage spool."""
     ctx = context(request)
     spooled, set_aside = (ctx.spool.pending(), len(ctx.spool.set_aside())) if ctx.spool else (0, 0)
-    store = "ok" if store_pulse(request, ctx)() else "unreachable"
+    store = "ok" if request.app.state.store_pulse() else "unreachable"
     return Health(ok=True, index_version=ctx.index.manifest["version"], store=store,
                   spooled=spooled, set_aside=set_aside)
-
-
-def store_pulse(request: Request, ctx: City) -> StorePulse:
-    """The app's store check for /healthz, made at its first call (the lifespan's city is there by then)."""
-    pulse = getattr(request.app.state, "store_pulse", None)
-    if pulse is None:
-        pulse = request.app.state.store_pulse = StorePulse(lambda: ctx.store.ping(HEALTH_PROBE_SECONDS))
-    return pulse
 
 
 def answer_resident(body: AskRequest, request: Request) -> AskResponse:

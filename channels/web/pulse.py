@@ -12,7 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 
+from fastapi import FastAPI
+
 FRESH_SECONDS = 2.0
+PROBE_SECONDS = 1.0  # /healthz answers within this (plus the spool count) whatever the store does
 
 
 class StorePulse:
@@ -28,3 +31,8 @@ class StorePulse:
             if time.monotonic() - self._at > self.fresh_seconds:
                 self._answer, self._at = self.check(), time.monotonic()
             return self._answer
+
+
+def install_store_pulse(app: FastAPI, ping: Callable[[float], bool]) -> None:
+    """Give the app its store check for /healthz, in its lifespan beside the city (`ping`: the store's)."""
+    app.state.store_pulse = StorePulse(lambda: ping(PROBE_SECONDS))
