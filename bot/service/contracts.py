@@ -34,14 +34,14 @@ from bot.store.states import (
     SignInFailure,
     VersionStatus,
 )
-from bot.store.values import PART_LENGTH, CleanStr, storable
+from bot.store.values import PART_LENGTH, CleanStr, SentStr, storable
 from bot.store.views import EntryVersionView, EscalationView
 
 __all__ = [
     "AGREEMENT", "CALL_OUTCOMES", "DECIDED", "JST", "PART_LENGTH", "ROLES", "STATUSES",
     "CallFacts", "CallFigures", "CallOutcome", "Channel", "CleanStr", "Decisions", "Delivery",
     "DepartmentLoad", "EntryFields", "EntryVersionView", "EscalationStatus", "EscalationView", "LabelKey",
-    "LabelSource", "NewSession", "OutboxItem", "Period", "ReplyRoute", "ReplyVia", "Role", "SignInFailure",
-    "SignedIn", "Spool", "TranscriptTurn", "VersionStatus",
+    "LabelSource", "NewSession", "OutboxItem", "Period", "ReplyRoute", "ReplyVia", "Role", "SentStr",
+    "SignInFailure", "SignedIn", "Spool", "TranscriptTurn", "VersionStatus",
     "live_of", "mask_personal_data", "open_draft", "reply_way", "split_paraphrases", "storable", "today_jst",
 ]

@@ -13,7 +13,7 @@ import hashlib
 import re
 from typing import Annotated
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.types import String, Text, TypeDecorator
 
 # conversations.id and every column holding a conversation id (migration 0007); events take 128
@@ -35,6 +35,11 @@ def _cleaned(value: object) -> object:
 
 CleanStr = Annotated[str, BeforeValidator(_cleaned)]
 """A request field that is cleaned before its length and pattern are checked."""
+
+SentStr = Annotated[str, AfterValidator(_cleaned)]
+"""A request field whose pattern is checked on what was sent, as its published schema says, and that is
+cleaned afterwards: a pattern of "anything but" classes (an e-mail address) must not fail only because a NUL
+between two of its parts was taken out first."""
 
 
 def bounded_id(channel: str, *parts: str) -> str:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-from bot.service.contracts import PART_LENGTH, CleanStr
+from bot.service.contracts import PART_LENGTH, CleanStr, SentStr
 
 SESSION_PATTERN = rf"^[A-Za-z0-9_-]{{8,{PART_LENGTH}}}$"  # the longest part a conversation id keeps as sent
 NOT_BLANK = r"\S"
@@ -132,7 +132,7 @@ class ContactRequest(BaseModel):
         for channel in ("email", "phone")]})
     session_id: str = Field(pattern=SESSION_PATTERN)
     name: CleanStr = Field("", max_length=200)
-    email: CleanStr = Field("", max_length=320, pattern=r"^$|^[^@ ]+@[^@ ]+\.[^@ ]+$")
+    email: SentStr = Field("", max_length=320, pattern=r"^$|^[^@ ]+@[^@ ]+\.[^@ ]+$")
     phone: CleanStr = Field("", max_length=40, pattern=r"^$|^[0-9０-９+()（）\- ー－]{6,40}$")
     preferred: Literal["email", "phone"]
 
