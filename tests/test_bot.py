@@ -218,8 +218,32 @@ def test_the_shipped_model_ranks_by_the_day_one_sum_and_the_readme_command_rebui
         assert result.exit_code == 0, result.output
     written, shipped = (json.loads(p.read_text(encoding="utf-8")) for p in (out, DEFAULT_MODEL_FILE))
     assert written["ranker"] == shipped["ranker"] == day_one_ranker().to_json()
-    assert [written[k] for k in ("top1", "top3", "thresholds")] == [shipped[k]
-                                                                    for k in ("top1", "top3", "thresholds")]
+    fitted = ("top1", "top3", "thresholds")
+    assert same_shape(written, shipped, fitted)
+    # Fitted on another CPU, BLAS sums in another order; a changed recipe moves weights by far more.
+    np.testing.assert_allclose(numbers(written, fitted), numbers(shipped, fitted), rtol=1e-3, atol=1e-3)
+
+
+def numbers(model: dict, keys: tuple[str, ...]) -> list[float]:
+    """Every number of the model's parts named by `keys`, in order."""
+    def walk(value: object) -> list[float]:
+        if isinstance(value, dict):
+            return [n for key in sorted(value) for n in walk(value[key])]
+        if isinstance(value, list):
+            return [n for item in value for n in walk(item)]
+        return [float(value)] if isinstance(value, int | float) else []
+    return [n for key in keys for n in walk(model[key])]
+
+
+def same_shape(a: dict, b: dict, keys: tuple[str, ...]) -> bool:
+    """The same parts with the same keys and lengths, whatever the numbers."""
+    def shape(value: object) -> object:
+        if isinstance(value, dict):
+            return {key: shape(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [shape(item) for item in value]
+        return value if isinstance(value, str) else type(value).__name__
+    return all(shape(a[key]) == shape(b[key]) for key in keys)
 
 
 def test_a_few_labels_keep_the_day_one_sum_and_enough_labels_fit_weights(
