@@ -110,7 +110,8 @@ def test_a_burst_of_health_checks_pings_the_store_once(sample_index_dir: Path, t
     with TestClient(create_app(settings(sample_index_dir, tmp_path, database_url=store_url))) as client:
         statements: list[str] = []
         engine = client.app.state.madoguchi.store.engine  # type: ignore[attr-defined]
-        event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        event.listen(engine, "before_cursor_execute",  # the outbox's own polling runs beside, on its clock
+                     lambda *args: "outbox" in args[2] or statements.append(args[2]))
         started = time.monotonic()
         answers = [client.get("/healthz") for _ in range(150)]
         windows = (time.monotonic() - started) / FRESH_SECONDS + 1
