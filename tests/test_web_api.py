@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from collections.abc import Iterator
@@ -140,6 +141,15 @@ def test_a_reply_is_the_same_bytes_whichever_json_content_type_carries_the_quest
     headers = [{k: v for k, v in reply.headers.items() if k != "content-length"} for reply in replies]
     assert [reply.status_code for reply in replies] == [200, 200]
     assert texts[0] == texts[1] and headers[0] == headers[1]
+
+
+def test_a_streamed_body_over_the_limit_is_refused_with_413_and_no_error_logged(
+        client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    chunks = iter([b'{"text": "' + b"x" * 10_000, b"x" * 10_000 + b'"}'])
+    with caplog.at_level(logging.ERROR):
+        response = client.post("/api/v1/ask", content=chunks, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["status"] == 413
+    assert not [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_rate_limit_per_session_answers_429(sample_index_dir: Path, tmp_path: Path) -> None:

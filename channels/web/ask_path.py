@@ -40,16 +40,16 @@ class AskFastPath:
                 not _sends_json(scope):
             await self.app(scope, receive, send)
             return
-        messages = await _read_body(receive)
-        body = self._parsed(messages)
+        messages, refused = await _read_body(receive)
+        body = None if refused else self._parsed(messages)
         if body is None:
-            await self.app(scope, _replaying(messages, receive), send)
+            await self.app(scope, _replaying(messages, refused, receive), send)
             return
         await (await self._answer(body, Request(scope, receive)))(scope, receive, send)
 
     def _parsed(self, messages: list[Message]) -> AskRequest | None:
         """The body as the route would have it; None when the route must refuse it (or it never arrived)."""
-        if messages[-1]["type"] != "http.request" or messages[-1].get("more_body", False):
+        if messages[-1]["type"] != "http.request" or _more_to_come(messages[-1]):
             return None
         raw = b"".join(message.get("body", b"") for message in messages)
         try:
@@ -75,19 +75,32 @@ def _sends_json(scope: Scope) -> bool:
     return False
 
 
-async def _read_body(receive: Receive) -> list[Message]:
-    """Every message up to the body's last (or a disconnect), as received."""
-    messages = [await receive()]
-    while messages[-1]["type"] == "http.request" and messages[-1].get("more_body", False):
-        messages.append(await receive())
-    return messages
+async def _read_body(receive: Receive) -> tuple[list[Message], Exception | None]:
+    """Every message up to the body's last (or a disconnect), as received, and what receiving raised: the body
+    limit's refusal (`channels.web.limits`), which the route must meet where it always met it."""
+    messages: list[Message] = []
+    try:
+        while not messages or _more_to_come(messages[-1]):
+            messages.append(await receive())
+    except Exception as refused:
+        return messages, refused
+    return messages, None
 
 
-def _replaying(messages: list[Message], receive: Receive) -> Receive:
-    """A `receive` that gives the messages already read, in order, and then the client's own."""
+def _more_to_come(message: Message) -> bool:
+    return message["type"] == "http.request" and bool(message.get("more_body", False))
+
+
+def _replaying(messages: list[Message], refused: Exception | None, receive: Receive) -> Receive:
+    """A `receive` that gives the messages already read, in order, raises what reading them raised, and
+    then gives the client's own."""
     pending = list(messages)
 
     async def replay() -> Message:
-        return pending.pop(0) if pending else await receive()
+        if pending:
+            return pending.pop(0)
+        if refused is not None:
+            raise refused
+        return await receive()
 
     return replay
