@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,6 +125,31 @@ def test_a_question_and_a_choice_in_one_request_are_refused_with_the_reason(clie
     response = client.post("/api/v1/ask", json={"text": "犬の登録", "choice_id": "R101",
                                                 "session_id": "both-at-once-01"})
     assert response.status_code == 422 and "either text" in response.text
+
+
+@pytest.mark.parametrize("question", ["児童手当はいつ振り込まれる？", "ソファを捨てたい", "人と話したい",
+                                      "こんにちは"])
+def test_a_reply_is_the_same_bytes_whichever_json_content_type_carries_the_question(client: TestClient,
+                                                                                    question: str) -> None:
+    """`application/json` is answered before FastAPI's route (channels/web/ask_path.py), a `+json` type by the
+    route itself: the same headers and the same bytes either way, but for the turn's own ids."""
+    replies = [client.post("/api/v1/ask", headers={"Content-Type": content_type}, content=json.dumps(
+        {"text": question, "session_id": f"same-bytes-{n}-{uuid.uuid4().hex[:8]}"}, ensure_ascii=False))
+        for n, content_type in enumerate(("application/json", "application/vnd.madoguchi+json"))]
+    own_ids = re.compile(r'"(turn_id|session_id|id)":("[^"]*"|\d+)')
+    texts = [own_ids.sub(r'"\1":…', reply.text) for reply in replies]
+    headers = [{k: v for k, v in reply.headers.items() if k != "content-length"} for reply in replies]
+    assert [reply.status_code for reply in replies] == [200, 200]
+    assert texts[0] == texts[1] and headers[0] == headers[1]
+
+
+def test_a_streamed_body_over_the_limit_is_refused_with_413_and_no_error_logged(
+        client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    chunks = iter([b'{"text": "' + b"x" * 10_000, b"x" * 10_000 + b'"}'])
+    with caplog.at_level(logging.ERROR):
+        response = client.post("/api/v1/ask", content=chunks, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["status"] == 413
+    assert not [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_rate_limit_per_session_answers_429(sample_index_dir: Path, tmp_path: Path) -> None:

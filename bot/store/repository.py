@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from types import TracebackType
 
-from sqlalchemy import Engine, delete, select, text
+from sqlalchemy import Engine, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
@@ -34,6 +34,13 @@ from bot.store.turn_writes import StoredTurn, TurnWrites
 from bot.store.values import bounded_id
 from knowledge.core.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 from knowledge.core.settings import get_settings
+
+# The contact details a conversation's latest escalation holds: built once, as every escalated turn reads it.
+LEFT_CONTACT = (select(Escalation.contact_name, Escalation.contact_email, Escalation.contact_phone,
+                       Escalation.preferred_reply)
+                .where(Escalation.conversation_id == bindparam("conversation"),
+                       Escalation.preferred_reply != "")
+                .order_by(Escalation.created_at.desc()).limit(1))
 
 
 class ConversationStore:
@@ -120,9 +127,7 @@ class ConversationStore:
                                 turn_id=turn_id,
                                 reason=facts.reason, channel=facts.channel, audience=facts.audience,
                                 department=facts.department, route=facts.route, updated_at=utcnow())
-        left = session.scalars(select(Escalation).where(Escalation.conversation_id == facts.conversation_id,
-                                                        Escalation.preferred_reply != "")
-                               .order_by(Escalation.created_at.desc()).limit(1)).first()
+        left = session.connection().execute(LEFT_CONTACT, {"conversation": facts.conversation_id}).first()
         if left is not None:
             escalation.contact_name, escalation.contact_email = left.contact_name, left.contact_email
             escalation.contact_phone, escalation.preferred_reply = left.contact_phone, left.preferred_reply

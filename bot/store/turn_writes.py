@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.store.repository import ConversationStore
 
 REPLAYED = "spool:"  # channel_events ids of replayed spool rows: spool:<row key>:<turn id>
+ESCALATION_STORED = select(Escalation.id).where(Escalation.id == bindparam("escalation"))  # built once
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,8 @@ class TurnWrites:
         """A replayed spool row already stored, or an escalation id already stored: not written twice."""
         if once and (done := self._replayed(session, once)) is not None:
             return StoredTurn(done, facts.escalation_id)
-        if facts.escalation_id and session.get(Escalation, facts.escalation_id) is not None:
+        if facts.escalation_id and session.connection().execute(
+                ESCALATION_STORED, {"escalation": facts.escalation_id}).first() is not None:
             return StoredTurn(0, facts.escalation_id)
         return None
 

@@ -160,6 +160,7 @@ def serve(index_dir: IndexDir = None,
     out.print(f"madoguchi: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     uvicorn.run("channels.server.asgi:app", host=host, port=port, workers=workers or settings.workers,
                 log_level="warning", proxy_headers=False,  # the app believes only MADOGUCHI_TRUSTED_PROXIES
+                access_log=False,  # below "warning" it was never written, but each request still formatted it
                 timeout_worker_healthcheck=WORKER_START_SECONDS)
 
 

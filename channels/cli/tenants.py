@@ -116,6 +116,6 @@ def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
         build_tenant_indexes(server, tenant_id)
     out.print(f"madoguchi: {len(city_apps(server))} cities on http://{host}:{port}/ (chosen by host name)")
     uvicorn.run("channels.server.tenants.asgi:app", host=host, port=port, workers=workers,
-                log_level="warning",
+                log_level="warning", access_log=False,  # never written at "warning", but formatted
                 proxy_headers=False,  # each city's app believes only MADOGUCHI_TRUSTED_PROXIES
                 timeout_worker_healthcheck=WORKER_START_SECONDS)

@@ -19,6 +19,7 @@ from channels.line import router as line_router
 from channels.server.city import open_city
 from channels.web.address_limit import install_address_limit
 from channels.web.api import ERRORS, build_ask_route, health_router, router
+from channels.web.ask_path import AskFastPath
 from channels.web.errors import UnexpectedErrors, install_error_handlers
 from channels.web.limits import PathBodyLimit
 from channels.web.pulse import install_store_pulse
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None,
                   description="Ask the city: answers from the city's FAQ, choices, or a hand-over to people.")
     install_error_handlers(app)
     api = APIRouter(prefix="/api/v1", responses=ERRORS)
-    build_ask_route(api, settings.max_text_chars)
+    ask_model = build_ask_route(api, settings.max_text_chars)
     app.include_router(api)
     app.include_router(router)
     app.include_router(reading_aids_router)
@@ -85,7 +86,8 @@ def create_app(settings: Settings | None = None,
     app.add_api_route("/", lambda: FileResponse(STATIC / "demo.html"), include_in_schema=False)
     app.add_api_route("/favicon.ico", lambda: FileResponse(STATIC / "favicon.ico", media_type="image/x-icon"),
                       include_in_schema=False)  # browsers ask for it on every page, the desk's too
-    app.add_middleware(UnexpectedErrors)  # innermost: its 500 still passes the headers middleware
+    app.add_middleware(AskFastPath, model=ask_model)  # innermost: answers inside every check below
+    app.add_middleware(UnexpectedErrors)  # its 500 still passes the headers middleware
     app.add_middleware(PathBodyLimit, default=settings.max_body_bytes, desk=settings.desk_max_body_bytes)
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors, hsts=settings.hsts)
     if settings.trusted_proxies:  # only then are X-Forwarded-For/-Proto believed, and only from these

@@ -42,7 +42,7 @@ def _over_address_limit(request: Request) -> JSONResponse | None:
     try:
         count_address(request)
     except RateLimitedError as exc:
-        return _ours(request, exc)
+        return madoguchi_error(request, exc)
     return None
 
 
@@ -51,7 +51,8 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, str(exc.detail))
 
 
-def _ours(request: Request, exc: Exception) -> JSONResponse:
+def madoguchi_error(request: Request, exc: Exception) -> JSONResponse:
+    """The response for one of our own errors (a route's, or the ask fast path's)."""
     assert isinstance(exc, MadoguchiError)
     webhook_refused = exc.status in (400, 401) and request.url.path in WEBHOOK_PATHS
     if webhook_refused and (over := _over_address_limit(request)) is not None:
@@ -71,7 +72,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Map every exception class to the one shape, most specific first."""
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
-    app.add_exception_handler(MadoguchiError, _ours)
+    app.add_exception_handler(MadoguchiError, madoguchi_error)
     app.add_exception_handler(Exception, _unexpected)
 
 
