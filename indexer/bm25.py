@@ -69,21 +69,26 @@ class BM25Index:
         for term in dict.fromkeys(words):  # first-seen order, as document by document
             self.vocabulary.setdefault(term, len(self.vocabulary))
         sizes = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
+        terms = np.fromiter(map(self.vocabulary.__getitem__, words), dtype=np.int64, count=len(words))
+        return self.fit_numbered(terms, sizes)
+
+    def fit_numbered(self, terms: np.ndarray, sizes: np.ndarray) -> BM25Index:
+        """`fit` of documents already given as numbers: every document's terms one after the other as their
+        columns in `vocabulary` (set beforehand), and each document's number of terms."""
         lengths = sizes.astype(np.float32)
         average = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
-        rows, columns, tf = self._pairs(words, sizes)
+        rows, columns, tf = self._pairs(terms, sizes)
         frequency = np.bincount(columns, minlength=len(self.vocabulary)).astype(np.float32)
-        idf = np.log1p((len(documents) - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
+        idf = np.log1p((len(sizes) - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
         self.idf = idf
         norm = self.k1 * (1 - self.b + self.b * lengths[rows] / average) if len(rows) else 0
         weights = (idf[columns] * tf * (self.k1 + 1) / (tf + norm)).astype(np.float32)
-        self.matrix = Columns.of(rows, columns, weights, (len(documents), len(self.vocabulary)))
+        self.matrix = Columns.of(rows, columns, weights, (len(sizes), len(self.vocabulary)))
         return self
 
-    def _pairs(self, words: list[str], sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _pairs(self, terms: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each distinct (document, term) pair, document by document, and how often the term occurs there."""
         width = max(len(self.vocabulary), 1)
-        terms = np.fromiter(map(self.vocabulary.__getitem__, words), dtype=np.int64, count=len(words))
         keys, counts = np.unique(np.repeat(np.arange(len(sizes), dtype=np.int64), sizes) * width + terms,
                                  return_counts=True)
         return keys // width, keys % width, counts.astype(np.float32)

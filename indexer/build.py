@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from indexer.bigrams import bigram_index
 from indexer.bm25 import BM25Index
 from indexer.dense import FaissVectorIndex
 from indexer.embedding import Embedder
-from indexer.expansion import TermNeighbours, char_bigrams
+from indexer.expansion import TermNeighbours
 from indexer.index import BIGRAM, FIELDS, FORMAT_VERSION, READING, KnowledgeIndex, record_units
 from indexer.integrity import corpus_hash
 from indexer.kana import KanaReadings
@@ -68,7 +69,7 @@ class IndexBuilder:
         bigrams come first: they need no parse, so a worker parsing ahead (indexer/parse_ahead.py) starts
         meanwhile."""
         answers = np.flatnonzero(fields == FIELDS.index("answer"))
-        pairs = BM25Index().fit([char_bigrams(texts[i]) for i in answers])
+        pairs = bigram_index([texts[i] for i in answers])
         terms = []
         for done, text in enumerate(texts, start=1):
             terms.append(self._search_terms(text))

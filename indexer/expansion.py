@@ -29,7 +29,7 @@ NEIGHBOURS_PER_TERM = 5
 MIN_COSINE = 0.6
 EXPANSION_WEIGHT = 0.3
 BIGRAM_MARK = "⁂"
-_PIECES = re.compile(r"[\s、。，．,.!！?？「」『』（）()【】\[\]・：:；"
+PIECE_BREAKS = re.compile(r"[\s、。，．,.!！?？「」『』（）()【】\[\]・：:；"
                      r";■□◆◇●○※〜~ー－\-/／＝=＋+＊*“”\"'’‘…]+")
 _ENCODE_BATCH = 1024
 CHUNK_ROWS = 512  # a multiple of every row grouping of BLAS's matrix-vector kernels
@@ -39,7 +39,7 @@ _SLACK = 1e-6  # candidates are taken a little below MIN_COSINE, then tested exa
 def char_bigrams(text: str) -> list[str]:
     """Character bigrams inside each run between spaces and punctuation; a one-character run stays whole."""
     grams = []
-    for piece in _PIECES.split(normalise_width(text)):
+    for piece in PIECE_BREAKS.split(normalise_width(text)):
         if len(piece) == 1:
             grams.append(BIGRAM_MARK + piece)
         grams += [BIGRAM_MARK + a + b for a, b in pairwise(piece)]

@@ -33,6 +33,9 @@ NEGATIONS = frozenset({"ない", "無い", "ぬ", "ず"})
 NORMALISER_VERSION = "2"
 READING_MARK = "≈"
 _SPACES = re.compile(r"\s+")
+_WIDE_RUN = re.compile("[\uff01-\uff5e\u3000]+")  # full-width ASCII (！ to ～) and the ideographic space
+_WIDE_TO_ASCII = str.maketrans({chr(wide): chr(wide - 0xFEE0) for wide in range(0xFF01, 0xFF5F)}
+                               | {"\u3000": " "})
 CACHE_TEXTS = 16_384  # a build's texts (3,571 in a real city) and its vocabulary (7,000 words) together
 
 
@@ -42,7 +45,21 @@ def normalise_width(text: str) -> str:
     '?'. Cached: a build asks for each text three times (terms, reading, vector), an answer for its question
     twice."""
     valid = text.encode("utf-8", "replace").decode("utf-8")
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", valid)).strip().lower()
+    return _SPACES.sub(" ", nfkc(valid)).strip().lower()
+
+
+def nfkc(text: str) -> str:
+    """`unicodedata.normalize("NFKC", text)`, faster for Japanese text. Python composes a text that is not in
+    NFKC character by character (a fifth of a real city's Sudachi time again), and most entries are not only
+    because of full-width letters, digits and the ideographic space. Those decompose to one ASCII character
+    each, so writing them as that character first leaves the NFKC form unchanged, and what remains is usually
+    already normalised (3,567 of a real city's 3,572 texts), which a quick check tells."""
+    narrow = _WIDE_RUN.sub(_narrowed, text)
+    return narrow if unicodedata.is_normalized("NFKC", narrow) else unicodedata.normalize("NFKC", narrow)
+
+
+def _narrowed(run: re.Match[str]) -> str:
+    return run.group().translate(_WIDE_TO_ASCII)
 
 
 def forget_build_texts() -> None:

@@ -20,8 +20,9 @@ SUDACHI_MAX_CHARS = 4000
 CACHE_LINES = 50_000
 # Sudachi's ids for unknown words and the words it joins (29, 1,000): built with no finer split
 UNSPLIT = 0xF000_0000
-OWN_WORDS = UNSPLIT  # word ids from here on are described afresh every time
+OWN_WORDS = UNSPLIT  # word ids from here on are read afresh every time
 CACHE_WORDS = 200_000  # distinct (surface, dictionary word) pairs; a morpheme is described once
+REMEMBER_OWN_UNITS = True  # and the units of unknown words and joined numbers (tests turn it off)
 
 
 class Morph(NamedTuple):
@@ -83,6 +84,7 @@ class SudachiSplitter:
         self._line = lru_cache(maxsize=CACHE_LINES)(self.parse)
         self._silent: dict[int, bool] = {}
         self._words: dict[tuple[str, int], tuple[Unit | None, str]] = {}
+        self._own: dict[tuple[str, int], Unit | None] = {}
         self._busy = threading.Lock()  # a Sudachi tokenizer raises "Already borrowed" if two threads share it
         self.ahead: Ahead | None = None
         _SPLITTERS.add(self)
@@ -122,19 +124,33 @@ class SudachiSplitter:
     def _word(self, morpheme: Any, key: tuple[str, int]) -> tuple[Unit | None, str]:
         """What a morpheme gives search: its unit (None if search ignores it) and its reading ("" for
         punctuation and spaces). A dictionary word's are remembered by surface and word: they follow from
-        those two. Unknown words and joined numbers (住所の 1329) are described afresh: their reading follows
-        the parts."""
+        those two. Unknown words and joined numbers (住所の 1329) are read afresh: their reading follows the
+        parts (29 in 29日 and in 第29条)."""
         pos_id = morpheme.part_of_speech_id()
         if pos_id not in self._silent:
             self._silent[pos_id] = self._dictionary.pos_of(pos_id)[0] in ("補助記号", "空白")
         reading = "" if self._silent[pos_id] else morpheme.reading_form()
+        if key[1] >= OWN_WORDS:
+            return self._own_unit(morpheme, key), reading
+        if len(self._words) >= CACHE_WORDS:
+            self._words.clear()
+        self._words[key] = self._unit(morpheme, key[1]), reading
+        return self._words[key]
+
+    def _own_unit(self, morpheme: Any, key: tuple[str, int]) -> Unit | None:
+        """The unit of an unknown word or joined number: its surface, normalised form and part of speech
+        follow from the surface and word id as a dictionary word's do, so it is remembered by them (a real
+        city has 21,000 of these morphemes and 1,102 distinct ones)."""
+        if REMEMBER_OWN_UNITS and key in self._own:
+            return self._own[key]
+        if len(self._own) >= CACHE_WORDS:
+            self._own.clear()
+        unit = self._own[key] = self._unit(morpheme, key[1])
+        return unit
+
+    def _unit(self, morpheme: Any, word_id: int) -> Unit | None:
         whole = self._morph(morpheme)
-        unit = None if whole is None else _new(Unit, (whole, self._finer(morpheme, whole, key[1])))
-        if key[1] < OWN_WORDS:
-            if len(self._words) >= CACHE_WORDS:
-                self._words.clear()
-            self._words[key] = (unit, reading)
-        return unit, reading
+        return None if whole is None else _new(Unit, (whole, self._finer(morpheme, whole, word_id)))
 
     def _finer(self, morpheme: Any, whole: Morph, word_id: int) -> tuple[Morph, ...]:
         """The finer parts of a dictionary word; Sudachi's own words (22,000 numbers in a city) have none to

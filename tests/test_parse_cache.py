@@ -24,6 +24,7 @@ pytestmark = pytest.mark.integration
 def without_word_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every morpheme described afresh, as before the memory, and no cached line or text from earlier."""
     monkeypatch.setattr(indexer.sudachi, "OWN_WORDS", 0)
+    monkeypatch.setattr(indexer.sudachi, "REMEMBER_OWN_UNITS", False)
     shared_splitter.cache_clear()
     indexer.normalise.normalise_width.cache_clear()
 
