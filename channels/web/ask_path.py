@@ -82,7 +82,7 @@ async def _read_body(receive: Receive) -> tuple[list[Message], Exception | None]
     try:
         while not messages or _more_to_come(messages[-1]):
             messages.append(await receive())
-    except Exception as refused:
+    except Exception as refused:  # re-raised to the route where it reads the body: its refusal, as before
         return messages, refused
     return messages, None
 
