@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from channels.cli import answer, chat, data, desk, kb, learn, model
 from channels.cli.render import activations_table, hits_table, problems_table, sources_table
-from channels.cli.settings import WORKER_START_SECONDS, settings_with
+from channels.cli.settings import run_server, settings_with
 from channels.cli.tenants import serve_tenants, tenants_app
 from knowledge.core.errors import MadoguchiError
 from knowledge.records import Audience
@@ -139,8 +139,6 @@ def serve(index_dir: IndexDir = None,
     """Serve the web API, the chat widget and a demo page; builds the sample city's index if none exists."""
     import os
 
-    import uvicorn
-
     from bot.service.publishing import build_apart
     from bot.store.database import migrate_apart
     from bot.store.index_versions import never_built
@@ -158,10 +156,7 @@ def serve(index_dir: IndexDir = None,
         os.environ["MADOGUCHI_INDEX_DIR"] = str(index_dir)
     host, port = host or settings.host, port or settings.port
     out.print(f"madoguchi: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("channels.server.asgi:app", host=host, port=port, workers=workers or settings.workers,
-                log_level="warning", proxy_headers=False,  # the app believes only MADOGUCHI_TRUSTED_PROXIES
-                access_log=False,  # below "warning" it was never written, but each request still formatted it
-                timeout_worker_healthcheck=WORKER_START_SECONDS)
+    run_server("channels.server.asgi:app", host, port, workers or settings.workers)
 
 
 

@@ -19,3 +19,13 @@ def settings_with(index_dir: Path | None) -> Settings:
     from knowledge.core.settings import Settings
 
     return Settings(index_dir=index_dir) if index_dir else Settings()
+
+
+def run_server(app: str, host: str, port: int, workers: int) -> None:
+    """uvicorn as every `serve` runs it: quiet, proxies believed only through MADOGUCHI_TRUSTED_PROXIES (the
+    apps read it), no access-log line formatted per request (never written at "warning"), and time for
+    workers to start on a busy small server."""
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, workers=workers, log_level="warning", access_log=False,
+                proxy_headers=False, timeout_worker_healthcheck=WORKER_START_SECONDS)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from channels.cli.render import problems_table
-from channels.cli.settings import WORKER_START_SECONDS
+from channels.cli.settings import run_server
 from knowledge.core.errors import ConfigurationError
 
 if TYPE_CHECKING:  # the settings load when a command runs, not for `madoguchi --help`
@@ -103,8 +103,6 @@ def tenants_build(tenant_id: Annotated[str | None,
 
 def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
     """`madoguchi serve` with a tenants file: every city's store migrated and index built, then uvicorn."""
-    import uvicorn
-
     from bot.store import ConversationStore
     from channels.server.tenants.build import build_tenant_indexes, missing_indexes
     from channels.server.tenants.server import city_apps
@@ -115,7 +113,4 @@ def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
         out.print(f"no index yet for {tenant_id}: building it")
         build_tenant_indexes(server, tenant_id)
     out.print(f"madoguchi: {len(city_apps(server))} cities on http://{host}:{port}/ (chosen by host name)")
-    uvicorn.run("channels.server.tenants.asgi:app", host=host, port=port, workers=workers,
-                log_level="warning", access_log=False,  # never written at "warning", but formatted
-                proxy_headers=False,  # each city's app believes only MADOGUCHI_TRUSTED_PROXIES
-                timeout_worker_healthcheck=WORKER_START_SECONDS)
+    run_server("channels.server.tenants.asgi:app", host, port, workers)
