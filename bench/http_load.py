@@ -50,7 +50,8 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
 """  # noqa: E501 (a script kept as it runs)
-HEADER = ["store", "workers", "requests/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "socket errors"]
+HEADER = ["store", "workers", "requests/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "socket errors",
+          "server CPU ms/request"]
 
 
 def postgres_schema() -> tuple[str, str]:
@@ -81,6 +82,26 @@ def wait_healthy(port: int, log: Path, seconds: float = 180) -> None:
     raise SystemExit(f"server did not become healthy:\n{log.read_text(errors='replace')[-2000:]}")
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its descendants, from /proc: the server's CPU per request is what
+    a shared machine's other load moves least (requests/s moves with whatever else runs)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid], times[pid] = int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree, grew = tree | more, bool(more)
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
 def store_url(store: str, data_dir: Path, workers: int) -> tuple[str, str | None]:
     """Database URL for one run, and the PostgreSQL schema to drop afterwards."""
     if store == "postgresql":
@@ -100,11 +121,14 @@ def run(store: str, workers: int, data_dir: Path, duration: int, connections: in
                                    "--workers", str(workers)], env=env, stdout=sink, stderr=subprocess.STDOUT)
     try:
         wait_healthy(port, log)
+        cpu = tree_cpu_seconds(server.pid)
         out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s",
                               str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True,
                              check=True)
+        cpu = tree_cpu_seconds(server.pid) - cpu
         line = next(line for line in out.stdout.splitlines() if line.startswith("RESULT"))
-        return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
+        result = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
+        return {**result, "cpu_ms": 1000 * cpu / max(result["requests"], 1)}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -129,7 +153,7 @@ def measure(stores: list[str], workers: list[int], duration: int,
                 m = run(store, count, Path(tmp), duration, connections, script)
                 latency = [f"{m[p]:.1f}" for p in ("p50", "p95", "p99")]
                 rows.append([store, str(count), f"{m['requests'] / m['seconds']:.0f}", *latency,
-                             f"{m['non2xx']:.0f}", f"{m['errors']:.0f}"])
+                             f"{m['non2xx']:.0f}", f"{m['errors']:.0f}", f"{m['cpu_ms']:.2f}"])
                 print("  " + " | ".join(rows[-1]), file=sys.stderr, flush=True)
     return rows
 

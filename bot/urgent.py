@@ -49,6 +49,12 @@ class Phrasing:
     def fits(self, folded: str) -> bool:
         return bool(self.groups) and all(any(word in folded for word in group) for group in self.groups)
 
+    @property
+    def gate(self) -> tuple[str, ...]:
+        """One group a fitting text must hold a word of: the one whose shortest word is longest, so that
+        particles such as が rarely open it."""
+        return max(self.groups, key=lambda group: min(map(len, group), default=0), default=())
+
 
 @dataclass(frozen=True, slots=True)
 class Situation:
@@ -120,11 +126,22 @@ class UrgentSituations:
 
     def __init__(self, situations: list[Situation]) -> None:
         self.situations = situations
+        self._gate = _any_of(word for s in situations for p in s.when for word in p.gate)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> UrgentSituations:
         return cls(merge(city_files(settings)))
 
     def run(self, text: str) -> Situation | None:
+        """Nearly every message holds no word of any phrasing's gate: one search tells, before the loop
+        over every phrasing."""
         folded = fold(text)
+        if self._gate is None or not self._gate.search(folded):
+            return None
         return next((s for s in self.situations if s.fits(folded)), None)
+
+
+def _any_of(words: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern that finds any of the words (None when there are none: nothing can fit)."""
+    unique = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, unique))) if unique else None

@@ -19,6 +19,7 @@ from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore
 from bot.store.states import CallOutcome, Channel, LabelSource
 from bot.store.tables import Call, Conversation, Escalation, QuestionLabel, Turn, utcnow
+from bot.store.turn_writes import escalate_in
 
 CHANNEL = Channel.PHONE
 AUDIENCE = "resident"  # callers are residents; a staff question never becomes a resident paraphrase
@@ -90,8 +91,8 @@ class CallLog:
         if facts.outcome == CallOutcome.ANSWERED and facts.entry_id:
             session.add(_label(turn.conversation_id, turn.id, facts))
         if escalation_id:
-            self.store.escalate_in(session, turn.id,
-                                   _escalation_facts(turn.conversation_id, escalation_id, facts))
+            escalated = _escalation_facts(turn.conversation_id, escalation_id, facts)
+            escalate_in(session.connection(), turn.id, escalated)
             _leave_callback(session, escalation_id, facts.callback_phone)
 
 

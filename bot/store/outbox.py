@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.database import rows_touched
@@ -38,7 +38,7 @@ def enqueue(session: Session, kind: str, key: str, escalation_id: str | None = N
     session.add(OutboxMessage(kind=kind, key=key, escalation_id=escalation_id, payload=payload or {}))
 
 
-# Built once and run on the session's connection: every escalation's row is leased and marked done, and a
+# Built once and run on a bare connection: every escalation's row is leased and marked done, and a
 # statement built per call, run through the ORM (which checks the session's objects against its WHERE), cost
 # the outbox worker more CPU than the escalation's own turn cost the store.
 LEASE = (update(OutboxMessage)
@@ -68,13 +68,13 @@ class Outbox:
                                 .order_by(OutboxMessage.id).limit(limit)))
         if not rows:
             return []
-        with self.store.guard(), self.store.writing() as session:
-            return [item for row in rows if (item := self._lease(session, row, now))]
+        with self.store.guard(), self.store.writing_rows() as connection:
+            return [item for row in rows if (item := self._lease(connection, row, now))]
 
-    def _lease(self, session: Session, row: OutboxMessage, now: datetime) -> OutboxItem | None:
+    def _lease(self, connection: Connection, row: OutboxMessage, now: datetime) -> OutboxItem | None:
         lease = {"row": row.id, "was_due": row.due_at, "lease_until": now + self.lease,
                  "tries": row.attempts + 1}
-        won = rows_touched(session.connection().execute(LEASE, lease)) == 1
+        won = rows_touched(connection.execute(LEASE, lease)) == 1
         return OutboxItem(row.id, row.kind, row.key, row.escalation_id, row.payload or {},
                           row.attempts + 1) if won else None
 
@@ -93,8 +93,8 @@ class Outbox:
 
     def done(self, item: OutboxItem) -> None:
         """The work succeeded."""
-        with self.store.guard(), self.store.writing() as session:
-            session.connection().execute(DONE, {"row": item.id})
+        with self.store.guard(), self.store.writing_rows() as connection:
+            connection.execute(DONE, {"row": item.id})
 
     def retry_later(self, item: OutboxItem, error: str) -> bool:
         """Back off (2 s, 4 s, 8 s, … capped at 10 min); True when this was the last attempt."""

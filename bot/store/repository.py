@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from types import TracebackType
 
-from sqlalchemy import Engine, bindparam, delete, select, text
+from sqlalchemy import Connection, Engine, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
@@ -35,13 +35,6 @@ from bot.store.values import bounded_id
 from knowledge.core.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 from knowledge.core.settings import get_settings
 
-# The contact details a conversation's latest escalation holds: built once, as every escalated turn reads it.
-LEFT_CONTACT = (select(Escalation.contact_name, Escalation.contact_email, Escalation.contact_phone,
-                       Escalation.preferred_reply)
-                .where(Escalation.conversation_id == bindparam("conversation"),
-                       Escalation.preferred_reply != "")
-                .order_by(Escalation.created_at.desc()).limit(1))
-
 
 class ConversationStore:
     """Construct with a URL; `migrate()` once at startup; every method is one short transaction."""
@@ -67,6 +60,13 @@ class ConversationStore:
     def session(self) -> Session:
         """A new ORM session; sibling repositories (desk, outbox, entries) share the engine through it."""
         return self._sessions()
+
+    @contextmanager
+    def writing_rows(self) -> Iterator[Connection]:
+        """`writing` on a bare connection, for statements built once: the turn writes, where an ORM session's
+        begin, flush and close cost more than the rows."""
+        with one_writer(self.engine, self._write_seconds), self.engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
@@ -118,22 +118,6 @@ class ConversationStore:
         session.connection().execute(self._turns.statements.conversation, {
             "id": conversation_id, "channel": channel, "audience": audience, "created_at": now,
             "updated_at": now})
-
-    def escalate_in(self, session: Session, turn_id: int, facts: TurnFacts) -> None:
-        """The escalation and its desk notification, in the caller's transaction (a turn's, or a logged
-        call's): both or neither. Contact details the resident already left in this conversation come along:
-        the widget asks for them only once."""
-        escalation = Escalation(id=facts.escalation_id, conversation_id=facts.conversation_id,
-                                turn_id=turn_id,
-                                reason=facts.reason, channel=facts.channel, audience=facts.audience,
-                                department=facts.department, route=facts.route, updated_at=utcnow())
-        left = session.connection().execute(LEFT_CONTACT, {"conversation": facts.conversation_id}).first()
-        if left is not None:
-            escalation.contact_name, escalation.contact_email = left.contact_name, left.contact_email
-            escalation.contact_phone, escalation.preferred_reply = left.contact_phone, left.preferred_reply
-        session.add(escalation)
-        session.add(OutboxMessage(kind="escalation.created", key=f"created:{facts.escalation_id}",
-                                  escalation_id=facts.escalation_id))
 
     def first_time(self, channel: str, event_id: str) -> bool:
         """Record an event id; False if it was seen before (a redelivery)."""
