@@ -328,3 +328,23 @@ def test_one_more_wrong_answer_among_a_hundred_is_a_tie_not_a_rise_whatever_the_
     serving = measured([0] * 100, [0.5] * 100)
     one_more = measured([0] * 37 + [1] + [0] * 62, [1.0] * 100)
     assert worse_because(one_more, serving) is None
+
+
+def test_better_decisions_never_buy_back_a_worse_ranking_between_two_candidates() -> None:
+    """Both candidates beat the serving bot; the one preferred first (the refitted ranker) ranks better and
+    the other clarifies more. Before, the other displaced it on decisions alone."""
+    def helping(reciprocal: list[float], helped: list[float]) -> Measured:
+        scores = {"wrong_answer": 0.0, "answered_right": 0.1, "clarified_right": sum(helped) / len(helped),
+                  "mrr@10": sum(reciprocal) / len(reciprocal), "hit@1": 0.5,
+                  "escalated_when_unanswerable": 0.7}
+        return Measured(scores, np.array(reciprocal), np.zeros(len(reciprocal)), np.array(helped))
+    serving = helping([0.5] * 40, [0.0] * 40)
+    ranks_better = helping([0.75] * 40, [0.4] * 40)
+    clarifies_more = helping([0.75] * 38 + [0.25, 1.0], [0.8] * 40)  # lower, within chance
+    assert worse_because(ranks_better, serving) is None and worse_because(clarifies_more, serving) is None
+    assert worse_because(clarifies_more, ranks_better) is None  # decisions better beyond chance
+    verdict = judge(serving, {"refitted ranker": ranks_better, "paraphrases": clarifies_more})
+    assert verdict.chosen == "refitted ranker"
+    same_ranking = helping([0.75] * 40, [0.8] * 40)
+    verdict = judge(serving, {"refitted ranker": ranks_better, "paraphrases": same_ranking})
+    assert verdict.chosen == "paraphrases"
