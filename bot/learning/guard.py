@@ -176,7 +176,8 @@ def judge(serving: Measured, candidates: dict[str, Measured], limit: float = WRO
 
 def displaces(other: Measured, candidate: Measured, limit: float = WRONG_LIMIT) -> bool:
     """`other` is better than `candidate` and ranks at least as well: between two candidates that both beat
-    the serving bot, better decisions never buy back a worse ranking. (The real city, learning from 60 %:
-    paraphrases alone, served with the shipped confidence, clarified more of the judged questions than
-    paraphrases with a refitted ranker, which ranked the other 40 % far better, hit@1 0.593 against 0.651.)"""
+    the serving bot, better decisions never buy back a worse ranking. (The real city, learning from 60 % with
+    a confidence model refitted on the sample city: paraphrases alone clarified more of the judged questions
+    than paraphrases with a refitted ranker, and went live; the refitted ranker ranked the other 40 % far
+    better, hit@1 0.651 against 0.593. BENCHMARKS.md, 2026-12-03 late.)"""
     return worse_because(other, candidate, limit) is None and rank_gain(other, candidate)[0] >= -TIE
