@@ -78,9 +78,10 @@ def paraphrases_beyond(features: np.ndarray) -> np.ndarray:
     signals. Where only some entries have them, questions went to those entries for that alone: the entries
     a city learned residents' questions for (the real city's reduced corpus: the entry ranked first had a
     learned paraphrase for 24 % of the questions, the right one for 6 %), or the entries a city wrote
-    alternative questions for (the sample city with every other entry's removed: hit@1 0.64–0.85 → 0.69–0.90
+    alternative questions for (the sample city with every other entry's removed: hit@1 0.64–0.85 → 0.69–0.91
     on its three unseen sets). Where every entry has them, the same offset made unrelated questions look
-    answerable (BENCHMARKS.md, "Paraphrases counted beyond the entry's own text")."""
+    answerable (BENCHMARKS.md, "Paraphrases beyond the entry's own text, with a manual's section after an
+    entry")."""
     import numpy as np
 
     from bot.features import CANDIDATE_FEATURES
