@@ -39,18 +39,29 @@ def env(model_cache: Path) -> dict[str, str]:
     return {"MADOGUCHI_DATA_DIR": str(model_cache)}
 
 
+def strip_alt_questions(city: Path, rows: slice = slice(None)) -> set[str]:
+    """Empty the alternative questions of these rows of each of the city's FAQ tables (all by default); the
+    ids of those entries."""
+    stripped = set()
+    for table in sorted((city / "faq").glob("*.csv")):
+        with open(table, encoding="utf-8") as handle:
+            every = list(csv.DictReader(handle))
+        for row in every[rows]:
+            row["alt_questions"] = ""
+            stripped.add(row["id"])
+        with open(table, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(every[0]))
+            writer.writeheader()
+            writer.writerows(every)
+    return stripped
+
+
 @pytest.fixture(scope="module")
 def bare_city(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> tuple[Path, Path]:
     """The sample city without the FAQ's own paraphrases, and its index: (sources, index dir)."""
     city = tmp_path_factory.mktemp("bare") / "city"
     shutil.copytree(SAMPLE_CITY, city)
-    for table in (city / "faq").glob("*.csv"):
-        with open(table, encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        with open(table, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows({**row, "alt_questions": ""} for row in rows)
+    strip_alt_questions(city)
     index_dir = city.parent / "index"
     invoke(env, "index", "build", str(city), "--index-dir", str(index_dir))
     return city, index_dir

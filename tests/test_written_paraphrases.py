@@ -13,7 +13,6 @@ an entry to a passage on its own terms.
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -25,24 +24,9 @@ from bot.evaluate import score_lines
 from bot.labelled import read_labelled
 from channels.cli.app import app
 from knowledge.core.settings import SAMPLE_CITY
+from testing.learning import strip_alt_questions
 
 UNSEEN = Path(__file__).resolve().parent / "data" / "unseen_questions.jsonl"
-
-
-def strip_every_other_row(city: Path) -> set[str]:
-    """Empty the alternative questions of every other row of each FAQ table; the ids of those entries."""
-    stripped = set()
-    for table in sorted((city / "faq").glob("*.csv")):
-        with open(table, encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        for row in rows[1::2]:
-            row["alt_questions"] = ""
-            stripped.add(row["id"])
-        with open(table, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-    return stripped
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +34,7 @@ def half_written(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) ->
     """The half-written city's index, and the entries that lost their alternative questions."""
     city = tmp_path_factory.mktemp("half-written") / "city"
     shutil.copytree(SAMPLE_CITY, city)
-    stripped = strip_every_other_row(city)
+    stripped = strip_alt_questions(city, slice(1, None, 2))  # every other row
     index_dir = city.parent / "index"
     result = CliRunner().invoke(app, ["index", "build", str(city), "--index-dir", str(index_dir)],
                                 env={"MADOGUCHI_DATA_DIR": str(model_cache)})

@@ -63,8 +63,8 @@ class ConversationStore:
 
     @contextmanager
     def writing_rows(self) -> Iterator[Connection]:
-        """`writing` on a bare connection, for statements built once: the turn writes, where an ORM session's
-        begin, flush and close cost more than the rows."""
+        """`writing` on a bare connection, for statements built once (the turn writes, the outbox's lease and
+        "done"), where an ORM session's begin, flush and close cost more than the rows."""
         with one_writer(self.engine, self._write_seconds), self.engine.begin() as connection:
             yield connection
 
