@@ -6,9 +6,12 @@ signals for 0.52–0.54 (BENCHMARKS.md, "Day one: a fixed fusion"). The sum adds
 on any city: each BM25 score relative to the query's best (question or paraphrase, question+answer, with
 the city's nearest words, character bigrams), the dense cosine to question+answer and the share of the
 question's words that question+answer holds, and the same two for the entry's paraphrases, so that what a
-city learns (`madoguchi learn` adds its residents' questions as paraphrases) counts from the next publish:
-for an entry with no alternative questions of its own, only as far as they reach beyond its own text
-(`learned_beyond`), so that having learned paraphrases is not itself worth a rank.
+city learns (`madoguchi learn` adds its residents' questions as paraphrases) counts from the next publish,
+as far as the paraphrases reach beyond the entry's own text (`paraphrases_beyond`), so that having
+paraphrases, written or learned, is not itself worth a rank. A manual's section that matches as well as an
+entry comes after it (−1): the entry is what the city wrote to answer the question, and without the
+paraphrases' offset a section whose title repeats the question (「粗大ごみの出し方ガイド」, whose text is its
+update date) outranked the entry that answers 「粗大ごみの出し方」 word for word.
 Standard scores are left out on purpose: they grow with the number of entries, so confidence learned on a
 small city would be too sure on a large one. A city's labels replace this with a fitted ranker through
 `madoguchi learn`, whose guard keeps this one until the fitted one does better on questions it never saw.
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
 DAY_ONE_WEIGHTS = {
     "bm25_best_rel": 1.0, "bm25_answer_rel": 1.0, "bm25x_question_rel": 1.0, "bm25x_answer_rel": 1.0,
     "bm25_bigram_rel": 1.0, "dense_answer": 2.0, "cover_answer": 2.0, "dense_paraphrase": 2.0,
-    "cover_paraphrase": 2.0,
+    "cover_paraphrase": 2.0, "is_passage": -1.0,
 }
 
 
@@ -65,21 +68,20 @@ _BEYOND = (("dense_paraphrase", ("dense_question", "dense_answer")),
            ("cover_paraphrase", ("cover_question", "cover_answer")))
 
 
-def learned_beyond(features: np.ndarray, learned_only: np.ndarray) -> np.ndarray:
-    """The candidates' features, where an entry's paraphrases were all learned (`learned_only`), with their
-    dense and coverage columns counting only what the paraphrases reach beyond the entry's own text: how much
-    closer the nearest of them is to the question asked than the entry's question and its question+answer
-    are, never below zero.
+def paraphrases_beyond(features: np.ndarray) -> np.ndarray:
+    """The candidates' features with their paraphrases' dense and coverage columns counting only what the
+    paraphrases reach beyond the entry's own text: how much closer the nearest of them is to the question
+    asked than the entry's question and its question+answer are, never below zero.
 
-    The sum's weights for these columns were set on a city whose every entry has alternative questions. On a
-    city whose entries have none, what `madoguchi learn` adds belongs to the few entries residents asked
-    about, and a cosine or coverage to any of those is well above zero even for an unrelated question
-    (chiVe puts one at 0.4–0.5): counted as they were, having a learned paraphrase was worth up to two of the
-    five lexical signals, and questions went to such entries for that alone (the real city's reduced corpus,
-    cross-validated over its learning share: the entry ranked first had a learned paraphrase for 24 % of the
-    questions, the right one for 6 %; BENCHMARKS.md). An entry with no paraphrase scores zero either way, so
-    a city that learned nothing ranks as before, and an entry with alternative questions of its own counts
-    all of them as before."""
+    A cosine or coverage to any paraphrase is well above zero even for an unrelated question (chiVe puts one
+    at 0.4–0.5), so counted as they are, merely having paraphrases was worth up to two of the five lexical
+    signals. Where only some entries have them, questions went to those entries for that alone: the entries
+    a city learned residents' questions for (the real city's reduced corpus: the entry ranked first had a
+    learned paraphrase for 24 % of the questions, the right one for 6 %), or the entries a city wrote
+    alternative questions for (the sample city with every other entry's removed: hit@1 0.64–0.85 → 0.69–0.91
+    on its three unseen sets). Where every entry has them, the same offset made unrelated questions look
+    answerable (BENCHMARKS.md, "Paraphrases beyond the entry's own text, with a manual's section after an
+    entry")."""
     import numpy as np
 
     from bot.features import CANDIDATE_FEATURES
@@ -87,19 +89,17 @@ def learned_beyond(features: np.ndarray, learned_only: np.ndarray) -> np.ndarray
     changed = features.copy()
     for column, own in _BEYOND:
         at, text = CANDIDATE_FEATURES.index(column), [CANDIDATE_FEATURES.index(name) for name in own]
-        beyond = np.maximum(features[:, at] - features[:, text].max(axis=1), 0.0)
-        changed[:, at] = np.where(learned_only, beyond, features[:, at])
+        changed[:, at] = np.maximum(features[:, at] - features[:, text].max(axis=1), 0.0)
     return changed
 
 
-def fused_scores(ranker: Logistic, features: np.ndarray, learned_only: np.ndarray) -> np.ndarray:
-    """The ranker's score of each candidate (rows of `features`); the day-one sum reads learned paraphrases
-    as `learned_beyond` says. A fitted ranker reads them as they are: it was fitted, out of fold, on what a
-    learned paraphrase is worth, and ranked better so (the sample city without its alternative questions:
-    hit@1 0.818, against 0.785 when fitted and served on paraphrases measured beyond the question)."""
-    if learned_only.any() and is_day_one(ranker):
-        features = learned_beyond(features, learned_only)
-    return ranker.logit(features)
+def fused_scores(ranker: Logistic, features: np.ndarray, day_one: bool) -> np.ndarray:
+    """The ranker's score of each candidate (rows of `features`); the day-one sum (`day_one`, decided once
+    per model by `is_day_one`) reads paraphrases as `paraphrases_beyond` says. A fitted ranker reads them as
+    they are: it was fitted, out of fold, on what a paraphrase is worth, and ranked better so (the sample city
+    without its alternative questions: hit@1 0.818, against 0.785 when fitted and served on paraphrases
+    measured beyond the question)."""
+    return ranker.logit(paraphrases_beyond(features) if day_one else features)
 
 
 # Below about 50 labelled questions a fitted ranker does worse than a fixed fusion (the retrieval study's

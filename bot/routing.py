@@ -4,7 +4,7 @@ its statistics count.
 An escalation is by definition a question the bot could not match well, so its best candidate's
 department is often wrong: on the sample city with the right entry taken out, a third of the time. The
 best candidates vote instead, each with its share of the fused scores (a softmax), and a department is
-suggested only when it holds 55% of the vote or more; otherwise the desk shows none and the agent
+suggested only when it holds half the vote or more; otherwise the desk shows none and the agent
 decides. `python -m bench.departments` measures both rules.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 from bot.answer import Candidate
 
 VOTERS = 10
-AGREEMENT = 0.5  # at 0.55 the richer paraphrases left the vote under 90% of the right suggestions
+AGREEMENT = 0.5  # BENCHMARKS.md, "Desk: the department suggested for an escalation"
 
 
 def department_votes(candidates: Sequence[Candidate], voters: int = VOTERS) -> dict[str, float]:

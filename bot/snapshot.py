@@ -16,9 +16,8 @@ import numpy as np
 from bot import honesty
 from bot.answer import Candidate, Decision, Explanation
 from bot.features import candidate_features, query_features, read_by, shortlist
-from bot.fusion import fused_scores
+from bot.fusion import fused_scores, is_day_one
 from bot.model import DecisionModel, Thresholds
-from indexer.learned import Learned
 from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime
 from indexer.search import SIGNALS, Retrieval
@@ -40,19 +39,16 @@ class RecordFacts:
     first_day: np.ndarray
     last_day: np.ndarray
     dated: bool
-    learned_only: np.ndarray  # paraphrases learned, none of its own (bot/fusion.py `learned_beyond`)
 
     @classmethod
-    def of(cls, records: list[Record], learned: Learned | None = None) -> RecordFacts:
+    def of(cls, records: list[Record]) -> RecordFacts:
         """Open validity ends become the widest possible days, so one comparison covers every record."""
         first = [r.valid_from.toordinal() if r.valid_from else 0 for r in records]
         last = [r.valid_until.toordinal() if r.valid_until else date.max.toordinal() for r in records]
-        asked = learned.by_entry if learned is not None else {}
         return cls(np.array([r.kind == "passage" for r in records], dtype=bool),
                    np.array([r.audience is Audience.STAFF for r in records], dtype=bool),
                    np.array(first, dtype=np.int64), np.array(last, dtype=np.int64),
-                   any(r.valid_from or r.valid_until for r in records),
-                   np.array([not r.paraphrases and r.id in asked for r in records], dtype=bool))
+                   any(r.valid_from or r.valid_until for r in records))
 
     def valid_only(self, retrieval: Retrieval, today: date | None = None) -> Retrieval:
         """Drop candidates outside their validity dates (Record.is_valid_on), all at once, without a loop; a
@@ -85,6 +81,7 @@ class Snapshot:
     facts: RecordFacts
     paraphrase_owners: np.ndarray
     reads: np.ndarray  # the candidate features the model reads (bot/features.py `read_by`)
+    day_one: bool  # the model ranks by the day-one sum (bot/fusion.py `is_day_one`)
     foreign_answerer: list[ForeignAnswerer] = field(default_factory=list, compare=False)
 
     @classmethod
@@ -92,8 +89,8 @@ class Snapshot:
         """The arrays are computed here, before the snapshot is ever served."""
         index = runtime.index
         owners = index.unit_record[index.field_units("paraphrase")]
-        return cls(runtime, model, RecordFacts.of(index.records, index.learned), owners,
-                   read_by(model.ranker.weights))
+        return cls(runtime, model, RecordFacts.of(index.records), owners, read_by(model.ranker.weights),
+                   is_day_one(model.ranker))
 
     def foreign(self) -> ForeignAnswerer:
         """The answerer for questions in other languages over this version, built at the first one (never for
@@ -111,7 +108,7 @@ class Snapshot:
         features = candidate_features(retrieval.signals, self.facts.is_passage[retrieval.candidates], rows,
                                       self.reads)
         kept = retrieval.subset(rows)
-        fused = (fused_scores(self.model.ranker, features, self.facts.learned_only[kept.candidates])
+        fused = (fused_scores(self.model.ranker, features, self.day_one)
                  if len(features) else np.zeros(0))
         if audience is Audience.STAFF:
             fused = fused + self.runtime.settings.staff_first_margin * self.facts.is_staff[kept.candidates]

@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from bot.features import candidate_features, query_features, shortlist
-from bot.fusion import day_one_ranker, fused_scores
+from bot.fusion import day_one_ranker, fused_scores, is_day_one
 from bot.labelled import LabelledQuery
 from bot.logistic import Logistic
 from bot.model import DecisionModel
@@ -44,7 +44,6 @@ class Example:
     query_terms: int
     normalised: NormalisedText
     records: np.ndarray
-    learned_only: np.ndarray  # per candidate: its paraphrases were all learned (bot/fusion.py)
 
 
 # The factor (0–1] the bot multiplies both confidences by, given a query and the position of its top entry
@@ -54,7 +53,7 @@ Discount = Callable[[Example, int], float]
 def collect(runtime: Runtime, queries: Sequence[LabelledQuery], today: date | None = None) -> list[Example]:
     """Retrieve every query once and keep what fitting needs: the shortlist the bot fuses at answer time."""
     records, examples = runtime.index.records, []
-    facts = RecordFacts.of(records, runtime.index.learned)  # the same arrays the bot ranks with, built once
+    facts = RecordFacts.of(records)  # the same arrays the bot ranks with, built once
     for query in queries:
         retrieval = facts.valid_only(runtime.retriever.run(query.text, query.audience), today)
         rows = shortlist(retrieval.signals)
@@ -62,8 +61,7 @@ def collect(runtime: Runtime, queries: Sequence[LabelledQuery], today: date | No
         kept = retrieval.candidates[rows]
         ids = tuple(records[i].id for i in kept)
         examples.append(Example(query, ids, features, np.array([query.relevant.get(i, 0) for i in ids]),
-                                facts.is_staff[kept], len(retrieval.query.terms), retrieval.query, kept,
-                                facts.learned_only[kept]))
+                                facts.is_staff[kept], len(retrieval.query.terms), retrieval.query, kept))
     return examples
 
 
@@ -95,10 +93,9 @@ def rank_examples(examples: Sequence[Example], ranker: Logistic, staff_margin: f
                   discount: Discount | None = None) -> list[Ranked]:
     """Apply a ranker to collected examples, exactly as the engine does at answer time (with its honest
     discount when `discount` is given)."""
-    ranked = []
+    ranked, day_one = [], is_day_one(ranker)
     for example in examples:
-        fused = (fused_scores(ranker, example.features, example.learned_only) if len(example.ids)
-                 else np.zeros(0))
+        fused = fused_scores(ranker, example.features, day_one) if len(example.ids) else np.zeros(0)
         if example.query.audience is Audience.STAFF:
             fused = fused + staff_margin * example.staff
         order = np.argsort(-fused, kind="stable")

@@ -212,7 +212,7 @@ def test_the_shipped_model_ranks_by_the_day_one_sum_and_the_readme_command_rebui
         cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "day-one.json"
     for command in (["train", "--fusion", "day-one"],
-                    ["tune", "--model", str(out), "--answer", "0.82", "--clarify", "0.4"]):
+                    ["tune", "--model", str(out), "--answer", "0.90", "--clarify", "0.4"]):
         result = cli.invoke(app, [*command, "--labelled", str(LABELLED), "--index-dir", str(sample_index_dir),
                                   "--out", str(out)])
         assert result.exit_code == 0, result.output

@@ -38,7 +38,9 @@ def test_with_the_answer_missing_the_desk_suggests_a_wrong_department_half_as_of
     vote, best = rates(suggest_department, missing), rates(best_candidate, missing)
     assert len(missing) > 200
     assert vote["wrong"] <= 0.5 * best["wrong"], (vote, best)
-    assert vote["right"] >= 0.9 * best["right"], (vote, best)
+    # A wrong suggestion sends the question to the wrong desk, a missing one leaves it to the agent: each
+    # right suggestion the vote gives up must remove at least two wrong ones.
+    assert best["right"] - vote["right"] <= 0.5 * (best["wrong"] - vote["wrong"]), (vote, best)
 
 
 def test_when_the_answer_is_there_nearly_every_suggestion_is_right(scenarios: dict) -> None:
