@@ -22,6 +22,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -51,7 +52,7 @@ done = function(summary, latency, requests)
 end
 """  # noqa: E501 (a script kept as it runs)
 HEADER = ["store", "workers", "requests/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "socket errors",
-          "server CPU ms/request"]
+          "server CPU ms/request", "of it system", "server context switches/request"]
 
 
 def postgres_schema() -> tuple[str, str]:
@@ -82,11 +83,24 @@ def wait_healthy(port: int, log: Path, seconds: float = 180) -> None:
     raise SystemExit(f"server did not become healthy:\n{log.read_text(errors='replace')[-2000:]}")
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """User + system CPU of a process and its descendants, from /proc: the server's CPU per request is what
-    a shared machine's other load moves least (requests/s moves with whatever else runs)."""
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What a process tree has used so far: CPU seconds (user + system), system seconds, and its threads'
+    context switches (voluntary and not), which count the hand-overs between threads."""
+
+    cpu: float
+    system: float
+    switches: int
+
+    def __sub__(self, before: Usage) -> Usage:
+        return Usage(self.cpu - before.cpu, self.system - before.system, self.switches - before.switches)
+
+
+def tree_usage(root: int) -> Usage:
+    """The server's use of the machine so far, from /proc: its CPU per request is what a shared machine's
+    other load moves least (requests/s moves with whatever else runs)."""
     parents: dict[int, int] = {}
-    times: dict[int, float] = {}
+    used: dict[int, tuple[float, float]] = {}
     ticks = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -94,12 +108,25 @@ def tree_cpu_seconds(root: int) -> float:
         except OSError:
             continue
         pid = int(stat.parent.name)
-        parents[pid], times[pid] = int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+        parents[pid] = int(fields[1])
+        used[pid] = ((int(fields[11]) + int(fields[12])) / ticks, int(fields[12]) / ticks)
     tree, grew = {root}, True
     while grew:
         more = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree, grew = tree | more, bool(more)
-    return sum(times.get(pid, 0.0) for pid in tree)
+    return Usage(sum(used.get(pid, (0.0, 0.0))[0] for pid in tree),
+                 sum(used.get(pid, (0.0, 0.0))[1] for pid in tree), sum(map(thread_switches, tree)))
+
+
+def thread_switches(pid: int) -> int:
+    """Context switches of every thread of one process (0 if it has gone)."""
+    total = 0
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        try:
+            total += sum(int(n) for n in re.findall(r"ctxt_switches:\s+(\d+)", status.read_text()))
+        except OSError:
+            continue
+    return total
 
 
 def store_url(store: str, data_dir: Path, workers: int) -> tuple[str, str | None]:
@@ -121,14 +148,16 @@ def run(store: str, workers: int, data_dir: Path, duration: int, connections: in
                                    "--workers", str(workers)], env=env, stdout=sink, stderr=subprocess.STDOUT)
     try:
         wait_healthy(port, log)
-        cpu = tree_cpu_seconds(server.pid)
+        before = tree_usage(server.pid)
         out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s",
                               str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True,
                              check=True)
-        cpu = tree_cpu_seconds(server.pid) - cpu
+        used = tree_usage(server.pid) - before
         line = next(line for line in out.stdout.splitlines() if line.startswith("RESULT"))
         result = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
-        return {**result, "cpu_ms": 1000 * cpu / max(result["requests"], 1)}
+        requests = max(result["requests"], 1)
+        return {**result, "cpu_ms": 1000 * used.cpu / requests, "system_ms": 1000 * used.system / requests,
+                "switches": used.switches / requests}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -153,7 +182,8 @@ def measure(stores: list[str], workers: list[int], duration: int,
                 m = run(store, count, Path(tmp), duration, connections, script)
                 latency = [f"{m[p]:.1f}" for p in ("p50", "p95", "p99")]
                 rows.append([store, str(count), f"{m['requests'] / m['seconds']:.0f}", *latency,
-                             f"{m['non2xx']:.0f}", f"{m['errors']:.0f}", f"{m['cpu_ms']:.2f}"])
+                             f"{m['non2xx']:.0f}", f"{m['errors']:.0f}", f"{m['cpu_ms']:.2f}",
+                             f"{m['system_ms']:.2f}", f"{m['switches']:.0f}"])
                 print("  " + " | ".join(rows[-1]), file=sys.stderr, flush=True)
     return rows
 
