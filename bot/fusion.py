@@ -33,6 +33,8 @@ DAY_ONE_WEIGHTS = {
     "bm25_bigram_rel": 1.0, "dense_answer": 2.0, "cover_answer": 2.0, "dense_paraphrase": 2.0,
     "cover_paraphrase": 2.0, "is_passage": -1.0,
 }
+BRIEF_WORDS = 10  # content words beyond the question's that make a text more than a repeat of it (`brief`)
+BRIEF_WEIGHT = 0.5
 
 
 def day_one_ranker() -> Logistic:
@@ -93,13 +95,32 @@ def paraphrases_beyond(features: np.ndarray) -> np.ndarray:
     return changed
 
 
-def fused_scores(ranker: Logistic, features: np.ndarray, day_one: bool) -> np.ndarray:
+def brief(words_beyond: np.ndarray) -> np.ndarray:
+    """What the day-one sum takes off a manual's section whose heading + text holds fewer than `BRIEF_WORDS`
+    content words more than the question asked (`words_beyond`, per candidate; bot/snapshot.py): nothing for
+    a text that says something beyond the question, `BRIEF_WEIGHT` for one that only repeats it.
+
+    A section whose heading is the question and whose text only says the guide explains it (「このガイドでは、
+    粗大ごみの出し方を説明します。」) holds the question's words more densely than the entry that answers it,
+    and came first. No ranking of the sample city's question sets or of the real city's changes
+    (BENCHMARKS.md, "Paraphrases beyond the entry's own text, with a manual's section after an entry")."""
+    import numpy as np
+
+    return BRIEF_WEIGHT * (1.0 - np.clip(words_beyond, 0, BRIEF_WORDS) / BRIEF_WORDS)
+
+
+def fused_scores(ranker: Logistic, features: np.ndarray, day_one: bool,
+                 words_beyond: np.ndarray | None = None) -> np.ndarray:
     """The ranker's score of each candidate (rows of `features`); the day-one sum (`day_one`, decided once
-    per model by `is_day_one`) reads paraphrases as `paraphrases_beyond` says. A fitted ranker reads them as
-    they are: it was fitted, out of fold, on what a paraphrase is worth, and ranked better so (the sample city
-    without its alternative questions: hit@1 0.818, against 0.785 when fitted and served on paraphrases
-    measured beyond the question)."""
-    return ranker.logit(paraphrases_beyond(features) if day_one else features)
+    per model by `is_day_one`) reads paraphrases as `paraphrases_beyond` says and takes `brief` off a text
+    that says little beyond the question. A fitted ranker reads paraphrases as they are: it was fitted, out of
+    fold, on what a paraphrase is worth, and ranked better so (the sample city without its alternative
+    questions: hit@1 0.818, against 0.785 when fitted and served on paraphrases measured beyond the
+    question)."""
+    if not day_one:
+        return ranker.logit(features)
+    fused = ranker.logit(paraphrases_beyond(features))
+    return fused if words_beyond is None else fused - brief(words_beyond)
 
 
 # Below about 50 labelled questions a fitted ranker does worse than a fixed fusion (the retrieval study's

@@ -16,7 +16,7 @@ import numpy as np
 from bot import honesty
 from bot.answer import Candidate, Decision, Explanation
 from bot.features import candidate_features, query_features, read_by, shortlist
-from bot.fusion import fused_scores, is_day_one
+from bot.fusion import BRIEF_WORDS, fused_scores, is_day_one
 from bot.model import DecisionModel, Thresholds
 from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime
@@ -26,6 +26,7 @@ from knowledge.records import Audience, Record
 
 if TYPE_CHECKING:
     from bot.multilingual.answering import ForeignAnswerer
+    from indexer.bm25 import BM25Index
 
 EXPLAIN_TOP = 5
 
@@ -39,16 +40,26 @@ class RecordFacts:
     first_day: np.ndarray
     last_day: np.ndarray
     dated: bool
+    page_words: np.ndarray  # distinct words of each record's question + answer (bot/fusion.py `brief`)
 
     @classmethod
-    def of(cls, records: list[Record]) -> RecordFacts:
-        """Open validity ends become the widest possible days, so one comparison covers every record."""
+    def of(cls, records: list[Record], pages: BM25Index) -> RecordFacts:
+        """Open validity ends become the widest possible days, so one comparison covers every record. `pages`
+        is the question + answer field, one document per record: its postings count each record's words."""
         first = [r.valid_from.toordinal() if r.valid_from else 0 for r in records]
         last = [r.valid_until.toordinal() if r.valid_until else date.max.toordinal() for r in records]
         return cls(np.array([r.kind == "passage" for r in records], dtype=bool),
                    np.array([r.audience is Audience.STAFF for r in records], dtype=bool),
                    np.array(first, dtype=np.int64), np.array(last, dtype=np.int64),
-                   any(r.valid_from or r.valid_until for r in records))
+                   any(r.valid_from or r.valid_until for r in records),
+                   np.bincount(pages.matrix.indices, minlength=len(records)))
+
+    def words_beyond(self, candidates: np.ndarray, query: NormalisedText) -> np.ndarray:
+        """How many more words each candidate manual section's heading + text holds than the question asked.
+        An FAQ entry counts as saying enough: a city answers some questions with 「下記URLをご覧ください」 on
+        purpose (the real city's 1784, the right answer to a question it then no longer ranked tenth)."""
+        beyond = self.page_words[candidates] - len(query.terms)
+        return np.where(self.is_passage[candidates], beyond, BRIEF_WORDS)
 
     def valid_only(self, retrieval: Retrieval, today: date | None = None) -> Retrieval:
         """Drop candidates outside their validity dates (Record.is_valid_on), all at once, without a loop; a
@@ -89,7 +100,8 @@ class Snapshot:
         """The arrays are computed here, before the snapshot is ever served."""
         index = runtime.index
         owners = index.unit_record[index.field_units("paraphrase")]
-        return cls(runtime, model, RecordFacts.of(index.records), owners, read_by(model.ranker.weights),
+        return cls(runtime, model, RecordFacts.of(index.records, index.lexical["answer"]), owners,
+                   read_by(model.ranker.weights),
                    is_day_one(model.ranker))
 
     def foreign(self) -> ForeignAnswerer:
@@ -108,7 +120,8 @@ class Snapshot:
         features = candidate_features(retrieval.signals, self.facts.is_passage[retrieval.candidates], rows,
                                       self.reads)
         kept = retrieval.subset(rows)
-        fused = (fused_scores(self.model.ranker, features, self.day_one)
+        fused = (fused_scores(self.model.ranker, features, self.day_one,
+                              self.facts.words_beyond(kept.candidates, kept.query))
                  if len(features) else np.zeros(0))
         if audience is Audience.STAFF:
             fused = fused + self.runtime.settings.staff_first_margin * self.facts.is_staff[kept.candidates]

@@ -44,6 +44,7 @@ class Example:
     query_terms: int
     normalised: NormalisedText
     records: np.ndarray
+    words_beyond: np.ndarray  # per candidate (bot/fusion.py `brief`)
 
 
 # The factor (0–1] the bot multiplies both confidences by, given a query and the position of its top entry
@@ -53,7 +54,7 @@ Discount = Callable[[Example, int], float]
 def collect(runtime: Runtime, queries: Sequence[LabelledQuery], today: date | None = None) -> list[Example]:
     """Retrieve every query once and keep what fitting needs: the shortlist the bot fuses at answer time."""
     records, examples = runtime.index.records, []
-    facts = RecordFacts.of(records)  # the same arrays the bot ranks with, built once
+    facts = RecordFacts.of(records, runtime.index.lexical["answer"])  # as the bot ranks with, built once
     for query in queries:
         retrieval = facts.valid_only(runtime.retriever.run(query.text, query.audience), today)
         rows = shortlist(retrieval.signals)
@@ -61,7 +62,8 @@ def collect(runtime: Runtime, queries: Sequence[LabelledQuery], today: date | No
         kept = retrieval.candidates[rows]
         ids = tuple(records[i].id for i in kept)
         examples.append(Example(query, ids, features, np.array([query.relevant.get(i, 0) for i in ids]),
-                                facts.is_staff[kept], len(retrieval.query.terms), retrieval.query, kept))
+                                facts.is_staff[kept], len(retrieval.query.terms), retrieval.query, kept,
+                                facts.words_beyond(kept, retrieval.query)))
     return examples
 
 
@@ -95,7 +97,8 @@ def rank_examples(examples: Sequence[Example], ranker: Logistic, staff_margin: f
     discount when `discount` is given)."""
     ranked, day_one = [], is_day_one(ranker)
     for example in examples:
-        fused = fused_scores(ranker, example.features, day_one) if len(example.ids) else np.zeros(0)
+        fused = (fused_scores(ranker, example.features, day_one, example.words_beyond) if len(example.ids)
+                 else np.zeros(0))
         if example.query.audience is Audience.STAFF:
             fused = fused + staff_margin * example.staff
         order = np.argsort(-fused, kind="stable")
