@@ -112,11 +112,11 @@ def brief(words_beyond: np.ndarray) -> np.ndarray:
 def fused_scores(ranker: Logistic, features: np.ndarray, day_one: bool,
                  words_beyond: np.ndarray | None = None) -> np.ndarray:
     """The ranker's score of each candidate (rows of `features`); the day-one sum (`day_one`, decided once
-    per model by `is_day_one`) reads paraphrases as `paraphrases_beyond` says and takes `brief` off a text
-    that says little beyond the question. A fitted ranker reads paraphrases as they are: it was fitted, out of
-    fold, on what a paraphrase is worth, and ranked better so (the sample city without its alternative
-    questions: hit@1 0.818, against 0.785 when fitted and served on paraphrases measured beyond the
-    question)."""
+    per model by `is_day_one`) reads paraphrases as `paraphrases_beyond` says and takes `brief` off a
+    manual's section that says little beyond the question. A fitted ranker reads paraphrases as they are: it
+    was fitted, out of fold, on what a paraphrase is worth, and ranked better so (the sample city without its
+    alternative questions: hit@1 0.818, against 0.785 when fitted and served on paraphrases measured beyond
+    the question)."""
     if not day_one:
         return ranker.logit(features)
     fused = ranker.logit(paraphrases_beyond(features))

@@ -100,9 +100,8 @@ class Snapshot:
         """The arrays are computed here, before the snapshot is ever served."""
         index = runtime.index
         owners = index.unit_record[index.field_units("paraphrase")]
-        return cls(runtime, model, RecordFacts.of(index.records, index.lexical["answer"]), owners,
-                   read_by(model.ranker.weights),
-                   is_day_one(model.ranker))
+        facts = RecordFacts.of(index.records, index.lexical["answer"])
+        return cls(runtime, model, facts, owners, read_by(model.ranker.weights), is_day_one(model.ranker))
 
     def foreign(self) -> ForeignAnswerer:
         """The answerer for questions in other languages over this version, built at the first one (never for
