@@ -95,18 +95,24 @@ def paraphrases_beyond(features: np.ndarray) -> np.ndarray:
     return changed
 
 
-def brief(words_beyond: np.ndarray) -> np.ndarray:
-    """What the day-one sum takes off a manual's section whose heading + text holds fewer than `BRIEF_WORDS`
-    content words more than the question asked (`words_beyond`, per candidate; bot/snapshot.py): nothing for
-    a text that says something beyond the question, `BRIEF_WEIGHT` for one that only repeats it.
+def brief(features: np.ndarray, words_beyond: np.ndarray) -> np.ndarray:
+    """What the day-one sum takes off a manual's section (the `is_passage` column of `features`) whose
+    heading + text holds fewer than `BRIEF_WORDS` content words more than the question asked (`words_beyond`,
+    per candidate; bot/snapshot.py): nothing for a text that says something beyond the question,
+    `BRIEF_WEIGHT` for one that only repeats it.
 
     A section whose heading is the question and whose text only says the guide explains it (「このガイドでは、
     粗大ごみの出し方を説明します。」) holds the question's words more densely than the entry that answers it,
-    and came first. No ranking of the sample city's question sets or of the real city's changes
+    and came first. FAQ entries are left alone: a city answers some questions with
+    「下記URLをご覧ください」 on purpose (the real city's 1784, the right answer to a question it then no
+    longer ranked tenth). No ranking of the sample city's question sets or of the real city's changes
     (BENCHMARKS.md, "Paraphrases beyond the entry's own text, with a manual's section after an entry")."""
     import numpy as np
 
-    return BRIEF_WEIGHT * (1.0 - np.clip(words_beyond, 0, BRIEF_WORDS) / BRIEF_WORDS)
+    from bot.features import PASSAGE
+
+    short = 1.0 - np.clip(words_beyond, 0, BRIEF_WORDS) / BRIEF_WORDS
+    return BRIEF_WEIGHT * short * features[:, PASSAGE]
 
 
 def fused_scores(ranker: Logistic, features: np.ndarray, day_one: bool,
@@ -120,7 +126,7 @@ def fused_scores(ranker: Logistic, features: np.ndarray, day_one: bool,
     if not day_one:
         return ranker.logit(features)
     fused = ranker.logit(paraphrases_beyond(features))
-    return fused if words_beyond is None else fused - brief(words_beyond)
+    return fused if words_beyond is None else fused - brief(features, words_beyond)
 
 
 # Below about 50 labelled questions a fitted ranker does worse than a fixed fusion (the retrieval study's

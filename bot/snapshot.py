@@ -16,7 +16,7 @@ import numpy as np
 from bot import honesty
 from bot.answer import Candidate, Decision, Explanation
 from bot.features import candidate_features, query_features, read_by, shortlist
-from bot.fusion import BRIEF_WORDS, fused_scores, is_day_one
+from bot.fusion import fused_scores, is_day_one
 from bot.model import DecisionModel, Thresholds
 from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime
@@ -55,11 +55,8 @@ class RecordFacts:
                    np.bincount(pages.matrix.indices, minlength=len(records)))
 
     def words_beyond(self, candidates: np.ndarray, query: NormalisedText) -> np.ndarray:
-        """How many more words each candidate manual section's heading + text holds than the question asked.
-        An FAQ entry counts as saying enough: a city answers some questions with 「下記URLをご覧ください」 on
-        purpose (the real city's 1784, the right answer to a question it then no longer ranked tenth)."""
-        beyond = self.page_words[candidates] - len(query.terms)
-        return np.where(self.is_passage[candidates], beyond, BRIEF_WORDS)
+        """How many more words each candidate's question + answer holds than the question asked."""
+        return self.page_words[candidates] - len(query.terms)
 
     def valid_only(self, retrieval: Retrieval, today: date | None = None) -> Retrieval:
         """Drop candidates outside their validity dates (Record.is_valid_on), all at once, without a loop; a
