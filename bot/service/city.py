@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from bot import Answer, Bot
 from bot.service import conversation, followups, readings
+from bot.service.conversation import Composed
 from bot.service.desk import DeskServices
 from bot.service.followups import RecentOffers
 from bot.service.identity import WEB, Conversation, ConversationIds
 from bot.service.ports import Limiter, OutboxWorker
 from bot.service.publishing import build_knowledge_index, new_builder
+from bot.service.turn_queue import TurnQueue
 from bot.store import ConversationStore, StoredTurn
 from bot.store.entries import EntryStore
 from bot.store.preferences import ReadingPreferences
@@ -69,10 +72,14 @@ class City:
     offers: RecentOffers = field(default_factory=RecentOffers)
     readings: ReadingPreferences = field(default_factory=ReadingPreferences)
     desk: DeskServices = field(init=False)
+    turns: TurnQueue = field(init=False)
 
     def __post_init__(self) -> None:
-        """The desk's services over this city's store, built once with the city."""
+        """The desk's services and the turn writer over this city's store, built once with the city."""
         self.desk = DeskServices.of(self.store, self.settings)
+        self.turns = TurnQueue(partial(conversation.keep_turns, self),
+                               partial(conversation.keep_late, self),
+                               self.settings.database_statement_timeout_seconds)
 
     @property
     def index(self) -> KnowledgeIndex:
@@ -89,6 +96,24 @@ class City:
         """Answer the message and keep the turn (store, else spool) before the channel replies."""
         return Reply(*conversation.converse(self, message))
 
+    def answers_at_once(self, message: Message) -> bool:
+        """True when answering reads nothing from the store, Redis or a drafting model, so it may run on an
+        event loop (`compose`, then `await keep`): a typed question, per-person limits counted here, no
+        drafting. A choice picked by click or number reads the last offer, and goes to `handle`."""
+        limiter = self._limiter(message.channel)
+        return not limiter.waits and self.bot.grounded is None and \
+            not followups.picks_a_choice(message.text, message.choice)
+
+    def compose(self, message: Message) -> Composed:
+        """The reply and its turn's facts, on the calling thread; `keep` then keeps the turn."""
+        return conversation.compose(self, message)
+
+    async def keep(self, composed: Composed) -> Reply:
+        """Keep the composed turn through the city's turn writer (store, else spool) before the reply."""
+        stored = await self.turns.keep(composed.facts)
+        self.offers.remember(composed.facts.conversation_id, tuple(composed.facts.choices))
+        return Reply(composed.reply, stored)
+
     def first_time(self, channel: str, event_id: str) -> bool:
         """False when the platform delivers an event again (LINE and Slack retry): it was handled once."""
         return self.store.first_time(channel, event_id)
@@ -99,7 +124,10 @@ class City:
         and Slack send its friendly sentence. Counted here, not by each adapter, so that every channel's
         people are limited the same way and with one Redis; only the client address, which is HTTP's, is
         counted by the web adapter."""
-        (self.per_session if channel == WEB else self.per_chat_user).check(person)
+        self._limiter(channel).check(person)
+
+    def _limiter(self, channel: str) -> Limiter:
+        return self.per_session if channel == WEB else self.per_chat_user
 
     def feedback(self, conversation_id: str, turn_id: int, helpful: bool, comment: str = "") -> None:
         """👍/👎 on one of the conversation's turns, stored or spooled."""
@@ -132,8 +160,9 @@ class City:
             self.dispatcher.wake()
 
     def stop(self) -> None:
-        """Stop following the index and delivering, and close the store's connections."""
+        """Stop following the index, delivering and writing turns, and close the store's connections."""
         self.watcher.stop()
+        self.turns.stop()
         if self.dispatcher is not None:
             self.dispatcher.stop()
         self.store.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot import Answer, Session
@@ -16,6 +17,7 @@ from knowledge.core.errors import StoreUnavailableError
 
 if TYPE_CHECKING:
     from bot.service.city import City, Message
+    from bot.store.spool import Spool
 
 log = logging.getLogger("madoguchi.store")
 # the store refused the turn
@@ -23,10 +25,26 @@ NOT_ACCEPTED = ("申し訳ありません。このメッセージは受け付け
                 "お手数ですが、内容を短くするなどして、もう一度お送りください。")
 
 
-def converse(city: City, message: Message) -> tuple[Answer, StoredTurn]:
-    """Answer a message (or a choice from the last turn's offer) and store the turn before replying.
+@dataclass(frozen=True, slots=True)
+class Composed:
+    """A reply and the facts of its turn, not yet kept."""
 
-    The route is stored (sealed) only when the turn escalates. A typed number (「3」「３番」) picks that
+    reply: Answer
+    facts: TurnFacts
+
+
+def converse(city: City, message: Message) -> tuple[Answer, StoredTurn]:
+    """Answer a message and store (or spool) the turn before replying."""
+    composed = compose(city, message)
+    stored = keep_turn(city, composed.facts)
+    city.offers.remember(composed.facts.conversation_id, tuple(composed.facts.choices))
+    return composed.reply, stored
+
+
+def compose(city: City, message: Message) -> Composed:
+    """Answer a message (or a choice from the last turn's offer) and write down the turn's facts.
+
+    The route is kept (sealed) only when the turn escalates. A typed number (「3」「３番」) picks that
     choice, on every channel alike. The normalised terms are made from the masked text, so no personal data
     survives tokenisation into the stored terms.
     """
@@ -35,11 +53,8 @@ def converse(city: City, message: Message) -> tuple[Answer, StoredTurn]:
     session = Session(conversation, offered, message.language or "ja")
     reply = city.bot.answer(choice_id or text, message.audience, message.channel, session)
     normalised = " ".join(city.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
-    facts = turn_facts(conversation, message.channel, message.audience.value, text or choice_id or "",
-                       normalised, reply, city.store.seal(message.route))
-    stored = keep_turn(city, facts)
-    city.offers.remember(conversation, tuple(facts.choices))
-    return reply, stored
+    return Composed(reply, turn_facts(conversation, message.channel, message.audience.value,
+                                      text or choice_id or "", normalised, reply, city.store.seal(message.route)))
 
 
 def turn_facts(conversation_id: str, channel: str, audience: str, question: str, normalised: str,
@@ -67,5 +82,27 @@ def keep_turn(city: City, facts: TurnFacts) -> StoredTurn:
     except StoreUnavailableError:
         if city.spool is None:
             raise
-        log.warning("conversation store unavailable: turn kept in the local spool")
-        return city.spool.keep(facts)
+        return _spooled(city.spool, facts)
+
+
+def keep_turns(city: City, many: list[TurnFacts]) -> list[StoredTurn | BaseException]:
+    """`keep_turn` for the turns of one transaction (the city's turn writer): each is stored or refused
+    alone, or, all of them while the store is down, spooled."""
+    try:
+        return city.store.record_many(many)
+    except StoreUnavailableError as down:
+        if city.spool is None:
+            return [down] * len(many)
+        return [_spooled(city.spool, facts) for facts in many]
+
+
+def keep_late(city: City, facts: TurnFacts) -> StoredTurn:
+    """Into the spool, for a turn the store did not take in time (the writer is held up)."""
+    if city.spool is None:
+        raise StoreUnavailableError("the conversation store did not take the turn in time")
+    return _spooled(city.spool, facts)
+
+
+def _spooled(spool: Spool, facts: TurnFacts) -> StoredTurn:
+    log.warning("conversation store unavailable: turn kept in the local spool")
+    return spool.keep(facts)

@@ -58,6 +58,11 @@ NUMBER_PICK = re.compile(r"^(?:no\.?\s*)?(\d{1,2})\s*(?:番目?|つ目|つめ)?\
                          r"(?:です|で|を?(?:お願いします|おねがいします))?[.。!！]?$")
 
 
+def picks_a_choice(text: str, choice_id: str | None) -> bool:
+    """A clicked choice, or text that may pick one by its number: answering it reads the last offer."""
+    return choice_id is not None or NUMBER_PICK.match(normalise_width(text)) is not None
+
+
 def follow_up(ctx: City, conversation: str, text: str,
               choice_id: str | None) -> tuple[tuple[str, ...], str | None, str]:
     """(offer, choice, text) for the bot. A clicked choice must be in the last offer; a typed number (「3」

@@ -46,6 +46,8 @@ def web_refusal(limit: int, window: float) -> str:
 class RateLimiter:
     """At most `limit` events per key in any `window` seconds, counted in this process."""
 
+    waits = False
+
     def __init__(self, limit: int, window: float = 60.0, refusal: str = "") -> None:
         self.limit, self.window = limit, window
         self.refusal = refusal or web_refusal(limit, window)
@@ -66,6 +68,8 @@ class RateLimiter:
 
 class RedisRateLimiter:
     """The same limit, counted in Redis so that all workers share it; fails open when Redis is down."""
+
+    waits = True
 
     def __init__(self, client: redis.Redis, key_prefix: str, limit: int, window: float = 60.0,
                  refusal: str = "") -> None:

@@ -10,9 +10,11 @@ from typing import Protocol
 
 
 class Limiter(Protocol):
-    """Counts events per key; `check` raises RateLimitedError (saying `refusal`) when a key is over."""
+    """Counts events per key; `check` raises RateLimitedError (saying `refusal`) when a key is over. `waits`:
+    checking may wait for another server (Redis), so it must not run on an event loop."""
 
     refusal: str
+    waits: bool
 
     def check(self, key: str) -> None: ...
 

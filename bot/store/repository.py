@@ -111,6 +111,14 @@ class ConversationStore:
                 return self._together.run((facts, once))
             return self._turns.alone(facts, once)
 
+    def record_many(self, many: list[TurnFacts]) -> list[StoredTurn | BaseException]:
+        """Write many turns in one transaction (the city's turn writer, `bot.service.turn_queue`): one result
+        per turn, in order, a stored turn or the StoreRefusedError that one turn alone met. The whole batch
+        meeting an outage raises StoreUnavailableError."""
+        with self.guard():
+            written = self._turns.together([(facts, None) for facts in many])
+        return [store_error(outcome) if isinstance(outcome, BaseException) else outcome for outcome in written]
+
     def ensure_conversation(self, session: Session, conversation_id: str, channel: str,
                             audience: str) -> None:
         """Insert-or-touch in one statement: two first messages of one session may arrive together."""
@@ -227,11 +235,21 @@ class _StoreGuard:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        if isinstance(error, DataError):
-            raise StoreRefusedError("the conversation store refused a value of this request (DataError)",
-                                    422) from error
-        if isinstance(error, IntegrityError):
-            raise StoreRefusedError("the conversation store refused a write (IntegrityError)") from error
-        if isinstance(error, SQLAlchemyError):
-            raise StoreUnavailableError(
-                f"the conversation store is unavailable ({type(error).__name__})") from error
+        if error is not None and (converted := store_error(error)) is not error:
+            raise converted from error
+
+
+def store_error(error: BaseException) -> BaseException:
+    """A database failure as madoguchi's: StoreRefusedError when the database answered no (a value it cannot
+    store is a 422), StoreUnavailableError for an outage; any other error as it is."""
+    converted: BaseException
+    if isinstance(error, DataError):
+        converted = StoreRefusedError("the conversation store refused a value of this request (DataError)", 422)
+    elif isinstance(error, IntegrityError):
+        converted = StoreRefusedError("the conversation store refused a write (IntegrityError)")
+    elif isinstance(error, SQLAlchemyError):
+        converted = StoreUnavailableError(f"the conversation store is unavailable ({type(error).__name__})")
+    else:
+        return error
+    converted.__cause__ = error
+    return converted

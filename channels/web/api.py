@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from bot.answer import Answer
 from bot.furigana import furigana_for
-from bot.service.city import City, Message
+from bot.service.city import City, Message, Reply
 from bot.service.identity import WEB
 from bot.service.readings import japanese_for_a_foreign_reader
 from channels.web.address_limit import count_address
@@ -90,8 +90,7 @@ def build_ask_route(router: APIRouter, max_chars: int) -> type[AskRequest]:
     `channels.web.ask_path`, which answers the well-formed requests before they reach the route)."""
     async def ask(body: AskRequest, request: Request) -> AskResponse:
         """Ask the bot as a resident. The turn (and any escalation) is stored before this returns."""
-        # one thread hop: a plain `def` takes two
-        return await in_thread(answer_resident, body, request)
+        return await answer_resident(body, request)
 
     model = ask_request_model(max_chars)
     ask.__annotations__["body"] = model  # a class, not a string: FastAPI reads it
@@ -162,14 +161,29 @@ def healthz(request: Request) -> Health:
                   spooled=spooled, set_aside=set_aside)
 
 
-def answer_resident(body: AskRequest, request: Request) -> AskResponse:
-    """The body of `POST /ask`: limits, answer, store, respond."""
+async def answer_resident(body: AskRequest, request: Request) -> AskResponse:
+    """The body of `POST /ask`: limits, answer, store, respond. A typed question whose limits are counted in
+    this process is answered on the event loop and its turn kept by the city's turn writer: two threads
+    share the work of all requests, not one thread per request (`bot.service.turn_queue`). Anything that
+    reads the store or Redis before answering runs on a thread of its own."""
     ctx = context(request)
     session_id = body.session_id or secrets.token_urlsafe(16)
-    _limit(ctx, request, session_id)
     message = Message(CHANNEL, ctx.ids.web(session_id), Audience.RESIDENT, body.text.strip(),
                       body.choice_id or None, language=body.language)
-    handled = ctx.handle(message)
+    if ctx.answers_at_once(message) and not request.app.state.address_limit.waits:
+        _limit(ctx, request, session_id)
+        handled = await ctx.keep(ctx.compose(message))
+    else:
+        handled = await in_thread(_admitted, ctx, request, session_id, message)
+    return _response(ctx, body, session_id, handled)
+
+
+def _admitted(ctx: City, request: Request, session_id: str, message: Message) -> Reply:
+    _limit(ctx, request, session_id)
+    return ctx.handle(message)
+
+
+def _response(ctx: City, body: AskRequest, session_id: str, handled: Reply) -> AskResponse:
     reply, stored = handled.answer, handled.turn
     choices = [ChoiceOut(id=c.id, label=c.label) for c in reply.choices] or None
     response = AskResponse(decision=reply.decision.value, confidence=round(reply.confidence, 4),

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from channels.web.api import ASK_PATH, answer_resident, in_thread
+from channels.web.api import ASK_PATH, answer_resident
 from channels.web.errors import madoguchi_error
 from channels.web.schemas import AskRequest
 from knowledge.core.errors import MadoguchiError
@@ -60,7 +60,7 @@ class AskFastPath:
     @staticmethod
     async def _answer(body: AskRequest, request: Request) -> Response:
         try:
-            reply = await in_thread(answer_resident, body, request)
+            reply = await answer_resident(body, request)
         except MadoguchiError as error:
             return madoguchi_error(request, error)
         return Response(reply.model_dump_json(by_alias=True, exclude_none=True), media_type=JSON)
