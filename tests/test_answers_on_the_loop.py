@@ -64,8 +64,8 @@ def test_typed_questions_are_answered_on_the_loop_and_kept_by_one_writer_thread(
         sample_index_dir: Path, tmp_path: Path, threads: dict[str, list[str]]) -> None:
     with serving(sample_index_dir, tmp_path) as client:
         def converse(resident: int) -> list[int]:
-            return [ask(client, f"loop-resident-{resident:02d}", text=QUESTIONS[(resident + i) % 4])["turn_id"]
-                    for i in range(5)]
+            session = f"loop-resident-{resident:02d}"
+            return [ask(client, session, text=QUESTIONS[(resident + i) % 4])["turn_id"] for i in range(5)]
 
         with ThreadPoolExecutor(6) as pool:
             turn_ids = [turn for turns in pool.map(converse, range(6)) for turn in turns]
@@ -95,7 +95,8 @@ def test_a_picked_choice_is_answered_off_the_loop(sample_index_dir: Path, tmp_pa
 def test_limits_counted_in_redis_are_never_checked_on_the_loop(sample_index_dir: Path, tmp_path: Path,
                                                                redis_service: str,  # noqa: F811
                                                                threads: dict[str, list[str]]) -> None:
-    with serving(sample_index_dir, tmp_path, redis_url=REDIS, redis_prefix=f"loop-{uuid.uuid4().hex}:") as client:
+    prefix = f"loop-{uuid.uuid4().hex}:"
+    with serving(sample_index_dir, tmp_path, redis_url=REDIS, redis_prefix=prefix) as client:
         for question in QUESTIONS:
             ask(client, "redis-limited-01", text=question)
     assert all(name.startswith("madoguchi-ask") for name in threads["answer"]), threads["answer"]

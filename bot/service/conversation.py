@@ -53,8 +53,9 @@ def compose(city: City, message: Message) -> Composed:
     session = Session(conversation, offered, message.language or "ja")
     reply = city.bot.answer(choice_id or text, message.audience, message.channel, session)
     normalised = " ".join(city.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
-    return Composed(reply, turn_facts(conversation, message.channel, message.audience.value,
-                                      text or choice_id or "", normalised, reply, city.store.seal(message.route)))
+    facts = turn_facts(conversation, message.channel, message.audience.value, text or choice_id or "",
+                       normalised, reply, city.store.seal(message.route))
+    return Composed(reply, facts)
 
 
 def turn_facts(conversation_id: str, channel: str, audience: str, question: str, normalised: str,

@@ -117,7 +117,7 @@ class ConversationStore:
         meeting an outage raises StoreUnavailableError."""
         with self.guard():
             written = self._turns.together([(facts, None) for facts in many])
-        return [store_error(outcome) if isinstance(outcome, BaseException) else outcome for outcome in written]
+        return [store_error(each) if isinstance(each, BaseException) else each for each in written]
 
     def ensure_conversation(self, session: Session, conversation_id: str, channel: str,
                             audience: str) -> None:
@@ -244,7 +244,8 @@ def store_error(error: BaseException) -> BaseException:
     store is a 422), StoreUnavailableError for an outage; any other error as it is."""
     converted: BaseException
     if isinstance(error, DataError):
-        converted = StoreRefusedError("the conversation store refused a value of this request (DataError)", 422)
+        converted = StoreRefusedError("the conversation store refused a value of this request (DataError)",
+                                      422)
     elif isinstance(error, IntegrityError):
         converted = StoreRefusedError("the conversation store refused a write (IntegrityError)")
     elif isinstance(error, SQLAlchemyError):
