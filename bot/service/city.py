@@ -110,9 +110,7 @@ class City:
 
     async def keep(self, composed: Composed) -> Reply:
         """Keep the composed turn through the city's turn writer (store, else spool) before the reply."""
-        stored = await self.turns.keep(composed.facts)
-        self.offers.remember(composed.facts.conversation_id, tuple(composed.facts.choices))
-        return Reply(composed.reply, stored)
+        return Reply(*conversation.kept(self, composed, await self.turns.keep(composed.facts)))
 
     def first_time(self, channel: str, event_id: str) -> bool:
         """False when the platform delivers an event again (LINE and Slack retry): it was handled once."""

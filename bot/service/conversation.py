@@ -36,7 +36,11 @@ class Composed:
 def converse(city: City, message: Message) -> tuple[Answer, StoredTurn]:
     """Answer a message and store (or spool) the turn before replying."""
     composed = compose(city, message)
-    stored = keep_turn(city, composed.facts)
+    return kept(city, composed, keep_turn(city, composed.facts))
+
+
+def kept(city: City, composed: Composed, stored: StoredTurn) -> tuple[Answer, StoredTurn]:
+    """The reply of a kept turn; its offer is remembered for clicks while the store is down."""
     city.offers.remember(composed.facts.conversation_id, tuple(composed.facts.choices))
     return composed.reply, stored
 
