@@ -1,6 +1,9 @@
 """A database that accepts connections but never answers is an outage, not a freeze: residents are
-answered within a few seconds (their turns spooled), /healthz answers within 2 s, and when the database
-answers again every spooled turn is stored."""
+answered within a few seconds (their turns spooled), /healthz answers within its store check's second
+whatever the store's own timeouts, and when the database answers again every spooled turn is stored.
+
+Connecting may take 4 s here, so a /healthz that waited for the store would take at least that long; the
+3 s bound leaves room for a busy shared machine (a CI run once took 2.35 s where alone it takes 1.02 s)."""
 
 from __future__ import annotations
 
@@ -51,7 +54,7 @@ def test_a_silent_database_spools_asks_quickly_keeps_healthz_fast_and_loses_noth
         database: tuple[str, FaultProxy], sample_index_dir: Path, tmp_path: Path) -> None:
     url, proxy = database
     settings = Settings(index_dir=sample_index_dir, data_dir=tmp_path, database_url=proxy.url_for(url),
-                        database_statement_timeout_seconds=1, database_connect_timeout_seconds=1,
+                        database_statement_timeout_seconds=1, database_connect_timeout_seconds=4,
                         database_pool_timeout_seconds=1, rate_per_session=1000, rate_per_address=10_000)
     session = {"session_id": "silent-database-01"}
     with TestClient(create_app(settings)) as client:
@@ -60,10 +63,10 @@ def test_a_silent_database_spools_asks_quickly_keeps_healthz_fast_and_loses_noth
         replies = []
         for question in QUESTIONS:
             reply, seconds = timed(partial(client.post, "/api/v1/ask", json={**session, "text": question}))
-            assert reply.status_code == 200 and seconds < 6, (reply.status_code, seconds)
+            assert reply.status_code == 200 and seconds < 11, (reply.status_code, seconds)  # ≤ 2 connects
             replies.append(reply.json())
         health, seconds = timed(lambda: client.get("/healthz"))
-        assert seconds < 2 and health.json()["store"] == "unreachable", (seconds, health.json())
+        assert seconds < 3 and health.json()["store"] == "unreachable", (seconds, health.json())
         assert health.json()["spooled"] == len(QUESTIONS)
         proxy.passing()
         assert wait_until(lambda: client.get("/healthz").json()["spooled"] == 0), "spooled turns not replayed"
