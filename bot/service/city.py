@@ -17,6 +17,7 @@ from bot.service.conversation import Composed
 from bot.service.desk import DeskServices
 from bot.service.followups import RecentOffers
 from bot.service.identity import WEB, Conversation, ConversationIds
+from bot.service.outage import StoreOutage
 from bot.service.ports import Limiter, OutboxWorker
 from bot.service.publishing import build_knowledge_index, new_builder
 from bot.service.turn_queue import TurnQueue
@@ -73,10 +74,13 @@ class City:
     readings: ReadingPreferences = field(default_factory=ReadingPreferences)
     desk: DeskServices = field(init=False)
     turns: TurnQueue = field(init=False)
+    outage: StoreOutage = field(init=False)
 
     def __post_init__(self) -> None:
-        """The desk's services and the turn writer over this city's store, built once with the city."""
+        """The desk's services, the turn writer and the outage memory over this city's store, built once with
+        the city."""
         self.desk = DeskServices.of(self.store, self.settings)
+        self.outage = StoreOutage(self.store.ping)
         self.turns = TurnQueue(partial(conversation.keep_turns, self),
                                partial(conversation.keep_late, self),
                                self.settings.database_statement_timeout_seconds)
@@ -160,6 +164,7 @@ class City:
     def stop(self) -> None:
         """Stop following the index, delivering and writing turns, and close the store's connections."""
         self.watcher.stop()
+        self.outage.stop()
         self.turns.stop()
         if self.dispatcher is not None:
             self.dispatcher.stop()

@@ -80,24 +80,31 @@ def turn_facts(conversation_id: str, channel: str, audience: str, question: str,
 
 
 def keep_turn(city: City, facts: TurnFacts) -> StoredTurn:
-    """Into the store, or into the local spool while the store is down (the bot keeps answering). A write
-    the store refused (StoreRefusedError) is not an outage: it is raised, never spooled as received."""
+    """Into the store, or into the local spool while the store is down (the bot keeps answering), at once
+    while an earlier turn's failure says so (`bot.service.outage`). A write the store refused
+    (StoreRefusedError) is not an outage: it is raised, never spooled as received."""
+    if city.spool is not None and city.outage.down:
+        return _spooled(city.spool, facts)
     try:
         return city.store.record(facts)
     except StoreUnavailableError:
         if city.spool is None:
             raise
+        city.outage.failed()
         return _spooled(city.spool, facts)
 
 
 def keep_turns(city: City, many: list[TurnFacts]) -> list[StoredTurn | BaseException]:
     """`keep_turn` for the turns of one transaction (the city's turn writer): each is stored or refused
     alone, or, all of them while the store is down, spooled."""
+    if city.spool is not None and city.outage.down:
+        return [_spooled(city.spool, facts) for facts in many]
     try:
         return city.store.record_many(many)
     except StoreUnavailableError as down:
         if city.spool is None:
             return [down] * len(many)
+        city.outage.failed()
         return [_spooled(city.spool, facts) for facts in many]
 
 

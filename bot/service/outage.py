@@ -1,0 +1,54 @@
+"""Remembering that the store just failed a turn, so that the residents after it are not each kept waiting.
+
+A database that stops answering is found out only by waiting for it: a turn waits for the store's connect
+timeout before it is spooled (2 s with the default settings, twice that for the first turn, whose pooled
+connection is checked first). Without a memory of that, every resident who asked during the outage waited as
+long. Once one turn has found the store down, the turns after it go straight to the spool, and a thread of
+its own asks the store, once a second, whether it answers again; the first answer ends the outage. The spool
+replays its turns in order, as it always did.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger("madoguchi.store")
+CHECK_EVERY_SECONDS = 1.0
+
+
+class StoreOutage:
+    """`down` while the store last failed a turn and has not answered a check since; `failed()` starts it."""
+
+    def __init__(self, answers: Callable[[], bool], every: float = CHECK_EVERY_SECONDS) -> None:
+        self._answers, self._every = answers, every
+        self._lock = threading.Lock()
+        self._down = False
+        self._stopped = threading.Event()
+
+    @property
+    def down(self) -> bool:
+        """Whether turns should go to the spool without trying the store."""
+        return self._down
+
+    def failed(self) -> None:
+        """A turn found the store down: spool the turns after it until the store answers a check again."""
+        with self._lock:
+            if self._down or self._stopped.is_set():
+                return
+            self._down = True
+        log.warning("conversation store down: turns go to the local spool until it answers again")
+        threading.Thread(target=self._watch, name="madoguchi-store-outage", daemon=True).start()
+
+    def stop(self) -> None:
+        """No more checks (the city is stopping); a check under way ends on its own timeout."""
+        self._stopped.set()
+
+    def _watch(self) -> None:
+        while not self._stopped.wait(self._every):
+            if self._answers():
+                with self._lock:
+                    self._down = False
+                log.warning("conversation store answers again: turns are stored again")
+                return
