@@ -81,10 +81,10 @@ def turn_facts(conversation_id: str, channel: str, audience: str, question: str,
 
 def keep_turn(city: City, facts: TurnFacts) -> StoredTurn:
     """Into the store, or into the local spool while the store is down (the bot keeps answering), at once
-    while an earlier turn's failure says so (`bot.service.outage`). A write the store refused
-    (StoreRefusedError) is not an outage: it is raised, never spooled as received."""
-    if city.spool is not None and city.outage.down:
-        return _spooled(city.spool, facts)
+    when it must wait there (`_behind`). A write the store refused (StoreRefusedError) is not an outage: it
+    is raised, never spooled as received."""
+    if city.spool is not None and _behind(city, facts):
+        return city.spool.keep(facts)
     try:
         return city.store.record(facts)
     except StoreUnavailableError:
@@ -96,9 +96,26 @@ def keep_turn(city: City, facts: TurnFacts) -> StoredTurn:
 
 def keep_turns(city: City, many: list[TurnFacts]) -> list[StoredTurn | BaseException]:
     """`keep_turn` for the turns of one transaction (the city's turn writer): each is stored or refused
-    alone, or, all of them while the store is down, spooled."""
-    if city.spool is not None and city.outage.down:
-        return [_spooled(city.spool, facts) for facts in many]
+    alone, or spooled: all of them while the store is down, and those that must wait behind others."""
+    behind, spool = [_behind(city, facts) for facts in many], city.spool
+    if spool is None or not any(behind):
+        return _store_many(city, many)
+    stored = iter(_store_many(city, [facts for facts, wait in zip(many, behind, strict=True) if not wait]))
+    return [spool.keep(facts) if wait else next(stored)
+            for facts, wait in zip(many, behind, strict=True)]
+
+
+def _behind(city: City, facts: TurnFacts) -> bool:
+    """Whether the turn goes to the spool without trying the store: an earlier turn just found the store down
+    (`bot.service.outage`), or turns of its conversation still wait there to be replayed, and stored now it
+    would come before them."""
+    spool = city.spool
+    return spool is not None and (city.outage.down or spool.holds_turns_of(facts.conversation_id))
+
+
+def _store_many(city: City, many: list[TurnFacts]) -> list[StoredTurn | BaseException]:
+    if not many:
+        return []
     try:
         return city.store.record_many(many)
     except StoreUnavailableError as down:

@@ -38,6 +38,7 @@ COLUMNS = {"set_aside": "TEXT",  # NULL while the row waits; the reason once ref
            "city": "TEXT", "kind": "TEXT NOT NULL DEFAULT 'turn'", "conversation": "TEXT", "ref": "TEXT",
            "key": "TEXT", "kept_at": "REAL NOT NULL DEFAULT 0"}
 MINE = "(city = ? OR city IS NULL)"  # NULL: a row of a version that did not tag rows, in this city's own file
+EMPTY_FOR_SECONDS = 1.0  # an empty file is believed empty this long (`holds_turns_of`)
 
 
 class Spool:
@@ -45,12 +46,14 @@ class Spool:
 
     def __init__(self, path: Path, city: str = "main", lease_seconds: float = 30.0) -> None:
         self.path, self.city, self.lease = path, city, lease_seconds
+        self._empty_at = -float("inf")  # when this process last found nothing waiting
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             for statement in SCHEMA:
                 connection.execute(statement)
             self._upgrade(connection)
+            connection.execute("CREATE INDEX IF NOT EXISTS spool_by_conversation ON spool (conversation)")
 
     @staticmethod
     def _upgrade(connection: sqlite3.Connection) -> None:
@@ -69,6 +72,7 @@ class Spool:
         return connection
 
     def _insert(self, kind: str, conversation: str, ref: str, payload: dict, key: str | None = None) -> None:
+        self._empty_at = -float("inf")
         with closing(self._connect()) as connection:
             connection.execute("INSERT INTO spool (facts, city, kind, conversation, ref, key, kept_at) "
                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -101,6 +105,24 @@ class Spool:
         return self._one(f"SELECT 1 FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND "
                          "set_aside IS NULL AND json_extract(facts, '$.escalation_id') = ?", self.city,
                          conversation, escalation_id) is not None
+
+    def holds_turns_of(self, conversation: str) -> bool:
+        """Whether turns of this conversation wait here: its next turn must wait behind them (stored at
+        once, it would come first). Every turn asks, so a file found empty is believed empty for a second."""
+        if time.monotonic() - self._empty_at < EMPTY_FOR_SECONDS:
+            return False
+        waiting = f"SELECT 1 FROM spool WHERE {MINE} AND set_aside IS NULL"
+        try:
+            with closing(self._connect()) as connection:
+                if connection.execute(f"{waiting} LIMIT 1", (self.city,)).fetchone() is None:
+                    self._empty_at = time.monotonic()
+                    return False
+                return connection.execute(f"{waiting} AND kind = 'turn' AND conversation = ? LIMIT 1",
+                                          (self.city, conversation)).fetchone() is not None
+        except sqlite3.Error as error:  # an unreadable spool must not keep turns from the store
+            log.error("spool %s cannot be read, turns are stored without it: %s", self.path, error)
+            self._empty_at = time.monotonic()
+            return False
 
     def turn(self, conversation: str, turn_id: int) -> int | None:
         """A spooled turn's stored id once replayed, None while it waits; NotFoundError if not this
