@@ -1,7 +1,7 @@
 """A database that accepts connections but never answers is an outage, not a freeze: the first resident is
-answered within a few seconds (the turn spooled), those after at once, /healthz answers within its store
-check's second whatever the store's own timeouts, and when the database answers again every spooled turn is
-stored and new turns are stored again.
+answered within a few seconds (the turn spooled), the questions and 👍/👎 after it at once, /healthz answers
+within its store check's second whatever the store's own timeouts, and when the database answers again
+everything spooled is stored and new turns are stored again.
 
 Connecting may take 4 s here, so a /healthz that waited for the store would take at least that long; the
 3 s bound leaves room for a busy shared machine (a CI run once took 2.35 s where alone it takes 1.02 s)."""
@@ -27,6 +27,7 @@ from testing.database import postgres_schema_url
 pytestmark = pytest.mark.system  # a database that stops answering, through a fault proxy
 
 QUESTIONS = ["粗大ごみの出し方", "住民票の写しを取りたい", "担当者と話したい"]
+OTHER = {"session_id": "silent-database-02"}  # handed to a person before the database fell silent
 
 
 @pytest.fixture()
@@ -59,7 +60,9 @@ def test_a_silent_database_spools_asks_quickly_keeps_healthz_fast_and_loses_noth
                         database_pool_timeout_seconds=1, rate_per_session=1000, rate_per_address=10_000)
     session = {"session_id": "silent-database-01"}
     with TestClient(create_app(settings)) as client:
-        assert client.post("/api/v1/ask", json={**session, "text": "こんにちは"}).status_code == 200
+        greeted = client.post("/api/v1/ask", json={**session, "text": "こんにちは"}).json()
+        handed = client.post("/api/v1/ask", json={**OTHER, "text": "担当者と話したい"}).json()
+        assert greeted["turn_id"] > 0 and handed["turn_id"] > 0, (greeted, handed)
         proxy.silent()
         replies, waits = [], []
         for question in QUESTIONS:
@@ -68,9 +71,16 @@ def test_a_silent_database_spools_asks_quickly_keeps_healthz_fast_and_loses_noth
             replies.append(reply.json())
             waits.append(seconds)
         assert waits[0] < 11 and max(waits[1:]) < 2, waits  # the first finds the outage (≤ 2 connects)
+        thumb, seconds = timed(partial(client.post, "/api/v1/feedback",
+                                       json={**session, "turn_id": greeted["turn_id"], "helpful": True}))
+        assert thumb.status_code == 204 and seconds < 2, (thumb.text, seconds)  # 👍 on a turn stored before
+        contact_path = f"/api/v1/escalations/{handed['escalation']['id']}/contact"
+        contact, seconds = timed(partial(client.post, contact_path,
+                                         json={**OTHER, "phone": "090-7777-8888", "preferred": "phone"}))
+        assert contact.status_code == 204 and seconds < 2, (contact.text, seconds)
         health, seconds = timed(lambda: client.get("/healthz"))
         assert seconds < 3 and health.json()["store"] == "unreachable", (seconds, health.json())
-        assert health.json()["spooled"] == len(QUESTIONS)
+        assert health.json()["spooled"] == len(QUESTIONS) + 2
         proxy.passing()
         assert wait_until(lambda: client.get("/healthz").json()["spooled"] == 0), "spooled turns not replayed"
         assert wait_until(lambda: client.get("/healthz").json()["store"] == "ok"), "checked every 2 s at most"
@@ -80,9 +90,12 @@ def test_a_silent_database_spools_asks_quickly_keeps_healthz_fast_and_loses_noth
         assert after["turn_id"] > 0, after  # stored, not spooled
     escalation_id = replies[-1]["escalation"]["id"]
     store = ConversationStore(url)
-    assert [e.id for e in EscalationDesk(store).queue()] == [escalation_id]
-    stored = store.export(["web:silent-database-01"])[0]["turns"]
-    assert [t["question"] for t in stored] == ["こんにちは", *QUESTIONS, "ありがとう"]
+    desk = EscalationDesk(store)
+    assert {e.id for e in desk.queue()} == {escalation_id, handed["escalation"]["id"]}
+    assert desk.get(handed["escalation"]["id"]).contact_phone == "090-7777-8888"
+    [conversation] = store.export(["web:silent-database-01"])
+    assert [t["question"] for t in conversation["turns"]] == ["こんにちは", *QUESTIONS, "ありがとう"]
+    assert [f["helpful"] for f in conversation["feedback"]] == [True]
     store.engine.dispose()
 
 

@@ -91,8 +91,8 @@ def _known_offer(ctx: City, conversation: str) -> tuple[str, ...]:
 
 def leave_contact(ctx: City, conversation: str, escalation_id: str, details: dict[str, str]) -> None:
     """Stored now; or spooled behind its escalation while that waits in the spool, or while the store is down
-    (checked against the escalation when replayed)."""
-    if ctx.spool is not None and ctx.spool.holds_escalation(conversation, escalation_id):
+    (at once while it is known to be, `bot.service.outage`; checked against the escalation when replayed)."""
+    if ctx.spool is not None and (ctx.outage.down or ctx.spool.holds_escalation(conversation, escalation_id)):
         ctx.spool.keep_contact(conversation, escalation_id, details)
         return
     try:
@@ -101,20 +101,26 @@ def leave_contact(ctx: City, conversation: str, escalation_id: str, details: dic
     except StoreUnavailableError:
         if ctx.spool is None:
             raise
+        ctx.outage.failed()
         ctx.spool.keep_contact(conversation, escalation_id, details)
 
 
 def leave_feedback(ctx: City, conversation: str, turn_id: int, helpful: bool, comment: str) -> None:
-    """👍/👎 on a stored turn, or on one still in the spool (negative id); spooled while the store is down."""
+    """👍/👎 on a stored turn, or on one still in the spool (negative id); spooled while the store is down (at
+    once while it is known to be)."""
     if turn_id < 0 and ctx.spool is not None:
         stored = ctx.spool.turn(conversation, turn_id)  # NotFoundError: not a turn of this conversation
         if stored is None:
             ctx.spool.keep_feedback(conversation, turn_id, helpful, comment)
             return
         turn_id = stored
+    if ctx.spool is not None and ctx.outage.down:
+        ctx.spool.keep_feedback(conversation, turn_id, helpful, comment)
+        return
     try:
         ctx.store.add_feedback(conversation, turn_id, helpful, comment)
     except StoreUnavailableError:
         if ctx.spool is None:
             raise
+        ctx.outage.failed()
         ctx.spool.keep_feedback(conversation, turn_id, helpful, comment)
