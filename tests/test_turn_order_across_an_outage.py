@@ -6,7 +6,7 @@ so that what waits where can be looked at between the steps."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from channels.server.city import build_city
 from knowledge.core.settings import Settings
 from knowledge.records import Audience
 from testing.database import postgres_schema_url
+from testing.live_index import wait_until
 
 pytestmark = pytest.mark.system  # the real PostgreSQL, through a fault proxy
 
@@ -39,13 +40,6 @@ def city_and_proxy(sample_index_dir: Path, tmp_path: Path) -> Iterator[tuple[Cit
 def ask(city: City, session: str, text: str) -> int:
     """The turn id the city kept the question under: negative while it waits in the spool."""
     return city.handle(Message(WEB, city.ids.web(session), Audience.RESIDENT, text)).turn.turn_id
-
-
-def wait_until(check: Callable[[], bool], seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not check():
-        time.sleep(0.1)
-    return check()
 
 
 def test_a_conversations_next_turns_wait_behind_its_spooled_turn_until_it_is_replayed(

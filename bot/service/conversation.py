@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot import Answer, Session
@@ -17,7 +18,6 @@ from knowledge.core.errors import StoreUnavailableError
 
 if TYPE_CHECKING:
     from bot.service.city import City, Message
-    from bot.store.spool import Spool
 
 log = logging.getLogger("madoguchi.store")
 # the store refused the turn
@@ -83,15 +83,8 @@ def keep_turn(city: City, facts: TurnFacts) -> StoredTurn:
     """Into the store, or into the local spool while the store is down (the bot keeps answering), at once
     when it must wait there (`_behind`). A write the store refused (StoreRefusedError) is not an outage: it
     is raised, never spooled as received."""
-    if city.spool is not None and _behind(city, facts):
-        return city.spool.keep(facts)
-    try:
-        return city.store.record(facts)
-    except StoreUnavailableError:
-        if city.spool is None:
-            raise
-        city.outage.failed()
-        return _spooled(city.spool, facts)
+    return city.outage.store_or_spool(city.spool, partial(city.store.record, facts),
+                                      lambda spool: spool.keep(facts), _behind(city, facts))
 
 
 def keep_turns(city: City, many: list[TurnFacts]) -> list[StoredTurn | BaseException]:
@@ -117,21 +110,15 @@ def _store_many(city: City, many: list[TurnFacts]) -> list[StoredTurn | BaseExce
     if not many:
         return []
     try:
-        return city.store.record_many(many)
-    except StoreUnavailableError as down:
-        if city.spool is None:
-            return [down] * len(many)
-        city.outage.failed()
-        return [_spooled(city.spool, facts) for facts in many]
+        return city.outage.store_or_spool(city.spool, partial(city.store.record_many, many),
+                                          lambda spool: [spool.keep(facts) for facts in many])
+    except StoreUnavailableError as down:  # no spool: every turn of the batch is told
+        return [down] * len(many)
 
 
 def keep_late(city: City, facts: TurnFacts) -> StoredTurn:
     """Into the spool, for a turn the store did not take in time (the writer is held up)."""
     if city.spool is None:
         raise StoreUnavailableError("the conversation store did not take the turn in time")
-    return _spooled(city.spool, facts)
-
-
-def _spooled(spool: Spool, facts: TurnFacts) -> StoredTurn:
-    log.warning("conversation store unavailable: turn kept in the local spool")
-    return spool.keep(facts)
+    log.warning("conversation store held up: turn kept in the local spool")
+    return city.spool.keep(facts)

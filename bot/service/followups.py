@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from functools import partial
 from threading import Lock
 from typing import TYPE_CHECKING
 
@@ -92,17 +93,11 @@ def _known_offer(ctx: City, conversation: str) -> tuple[str, ...]:
 def leave_contact(ctx: City, conversation: str, escalation_id: str, details: dict[str, str]) -> None:
     """Stored now; or spooled behind its escalation while that waits in the spool, or while the store is down
     (at once while it is known to be, `bot.service.outage`; checked against the escalation when replayed)."""
-    if ctx.spool is not None and (ctx.outage.down or ctx.spool.holds_escalation(conversation, escalation_id)):
-        ctx.spool.keep_contact(conversation, escalation_id, details)
-        return
-    try:
-        ctx.store.add_contact(conversation, escalation_id, details["name"], details["email"],
-                              details["phone"], details["preferred"])
-    except StoreUnavailableError:
-        if ctx.spool is None:
-            raise
-        ctx.outage.failed()
-        ctx.spool.keep_contact(conversation, escalation_id, details)
+    store = partial(ctx.store.add_contact, conversation, escalation_id, details["name"], details["email"],
+                    details["phone"], details["preferred"])
+    behind = ctx.spool is not None and ctx.spool.holds_escalation(conversation, escalation_id)
+    ctx.outage.store_or_spool(ctx.spool, store,
+                              lambda spool: spool.keep_contact(conversation, escalation_id, details), behind)
 
 
 def leave_feedback(ctx: City, conversation: str, turn_id: int, helpful: bool, comment: str) -> None:
@@ -114,13 +109,6 @@ def leave_feedback(ctx: City, conversation: str, turn_id: int, helpful: bool, co
             ctx.spool.keep_feedback(conversation, turn_id, helpful, comment)
             return
         turn_id = stored
-    if ctx.spool is not None and ctx.outage.down:
-        ctx.spool.keep_feedback(conversation, turn_id, helpful, comment)
-        return
-    try:
-        ctx.store.add_feedback(conversation, turn_id, helpful, comment)
-    except StoreUnavailableError:
-        if ctx.spool is None:
-            raise
-        ctx.outage.failed()
-        ctx.spool.keep_feedback(conversation, turn_id, helpful, comment)
+    store = partial(ctx.store.add_feedback, conversation, turn_id, helpful, comment)
+    ctx.outage.store_or_spool(ctx.spool, store,
+                              lambda spool: spool.keep_feedback(conversation, turn_id, helpful, comment))

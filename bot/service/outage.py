@@ -13,7 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
+from bot.store.spool import Spool
+from knowledge.core.errors import StoreUnavailableError
+
+Kept = TypeVar("Kept")
 log = logging.getLogger("madoguchi.store")
 CHECK_EVERY_SECONDS = 1.0
 
@@ -40,6 +45,21 @@ class StoreOutage:
             self._down = True
         log.warning("conversation store down: turns go to the local spool until it answers again")
         threading.Thread(target=self._watch, name="madoguchi-store-outage", daemon=True).start()
+
+    def store_or_spool(self, spool: Spool | None, store: Callable[[], Kept], keep: Callable[[Spool], Kept],
+                       waits: bool = False) -> Kept:
+        """`store()`; or `keep(spool)` at once while the store is known to be down or the row must wait
+        behind others (`waits`), or when `store()` finds the store down, which starts the outage. Without a
+        spool, the store's error is raised."""
+        if spool is not None and (waits or self._down):
+            return keep(spool)
+        try:
+            return store()
+        except StoreUnavailableError:
+            if spool is None:
+                raise
+            self.failed()
+            return keep(spool)
 
     def stop(self) -> None:
         """No more checks (the city is stopping); a check under way ends on its own timeout."""
