@@ -72,6 +72,7 @@ AS_THEY_ARE = _group({r: r for r in ("dense_question", "dense_paraphrase", "dens
                                      "cover_question", "cover_paraphrase", "cover_answer", "cover_best")})
 RANKS = _group({f"rr_{r}": r for r in (*_LEADERS, "cover_answer", *_EXPANDED)})
 STANDARD = _group({f"z_{r}": r for r in (*_LEADERS, "bm25_reading", *_EXPANDED)})
+RANK_FEATURES = RANKS[0]  # the eight rr_* columns: 1/(1 + the candidate's rank) by each ranked signal
 GAP, DENSE_BEST, PASSAGE = CANDIDATE_FEATURES.index("dense_best_gap"), ROWS.index("dense_best"), \
     CANDIDATE_FEATURES.index("is_passage")
 
@@ -154,15 +155,17 @@ _DENSE_TOP, _COVER_TOP, _BM25_QUESTION_TOP, _BM25_PARAPHRASE_TOP, _PASSAGE_TOP =
     CANDIDATE_FEATURES.index(name) for name in CONFIDENCE_READS)
 
 
-def read_by(weights: np.ndarray) -> np.ndarray:
+def read_by(weights: np.ndarray, ranks: bool = False) -> np.ndarray:
     """The candidate features a ranker with these weights and the confidence models read: a feature whose
     weight is zero is multiplied away (and features are finite), so leaving it at zero gives the same fused
     scores; the day-one ranker reads 9 of the 38, and skipping ranks and standard scores saves a sort and two
-    passes over every candidate per question."""
+    passes over every candidate per question. `ranks`: the rank columns too (the day-one sum orders its later
+    places by them, bot/fusion.py `recall_tail`)."""
     if len(weights) != len(CANDIDATE_FEATURES):
         return np.ones(len(CANDIDATE_FEATURES), dtype=bool)
     read = np.asarray(weights) != 0
     read[[_DENSE_TOP, _COVER_TOP, _BM25_QUESTION_TOP, _BM25_PARAPHRASE_TOP, _PASSAGE_TOP]] = True
+    read[RANK_FEATURES] |= ranks
     return read
 
 

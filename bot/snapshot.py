@@ -16,7 +16,7 @@ import numpy as np
 from bot import honesty
 from bot.answer import Candidate, Decision, Explanation
 from bot.features import candidate_features, query_features, read_by, shortlist
-from bot.fusion import fused_scores, is_day_one
+from bot.fusion import fused_scores, is_day_one, recall_tail
 from bot.model import DecisionModel, Thresholds
 from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime
@@ -98,7 +98,8 @@ class Snapshot:
         index = runtime.index
         owners = index.unit_record[index.field_units("paraphrase")]
         facts = RecordFacts.of(index.records, index.lexical["answer"])
-        return cls(runtime, model, facts, owners, read_by(model.ranker.weights), is_day_one(model.ranker))
+        day_one = is_day_one(model.ranker)
+        return cls(runtime, model, facts, owners, read_by(model.ranker.weights, ranks=day_one), day_one)
 
     def foreign(self) -> ForeignAnswerer:
         """The answerer for questions in other languages over this version, built at the first one (never for
@@ -133,6 +134,7 @@ class Snapshot:
         if not len(order):
             return Ranking(kept, order, fused, 0.0, 0.0, self)
         factor = self.honest_factor(kept.query, int(kept.candidates[order[0]]))
+        order = recall_tail(order, fused, features) if self.day_one else order
         return Ranking(kept, order, fused, factor * float(self.model.top1.probability(row)[0]),
                        factor * float(self.model.top3.probability(row)[0]), self)
 

@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from bot.features import candidate_features, query_features, shortlist
-from bot.fusion import day_one_ranker, fused_scores, is_day_one
+from bot.fusion import day_one_ranker, fused_scores, is_day_one, recall_tail
 from bot.labelled import LabelledQuery
 from bot.logistic import Logistic
 from bot.model import DecisionModel
@@ -105,6 +105,7 @@ def rank_examples(examples: Sequence[Example], ranker: Logistic, staff_margin: f
         row = query_features(fused[order], example.features[order], example.query_terms)
         grades = example.grades[order]
         factor = discount(example, int(order[0])) if discount is not None and len(order) else 1.0
+        order = recall_tail(order, fused, example.features) if day_one else order
         ranked.append(Ranked(example.query, tuple(example.ids[i] for i in order), row,
                              bool(len(grades) and grades[0] == 2), bool((grades[:3] == 2).any()), factor))
     return ranked

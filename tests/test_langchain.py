@@ -27,7 +27,8 @@ def test_documents_carry_the_entry_and_its_metadata(resident: MadoguchiRetriever
     docs = resident.invoke("児童手当はいつ振り込まれる？")
     assert len(docs) == 5 and docs[0].metadata["department"] and docs[0].metadata["url"].startswith("https://")
     assert "偶数月" in docs[0].page_content and 0 < docs[0].metadata["confidence"] <= 1
-    assert [d.metadata["score"] for d in docs] == sorted((d.metadata["score"] for d in docs), reverse=True)
+    scores = [d.metadata["score"] for d in docs]
+    assert scores[:3] == sorted(scores[:3], reverse=True)  # later places go by recall (bot/fusion.py)
 
 
 def test_resident_retriever_never_returns_staff_records(resident: MadoguchiRetriever) -> None:
