@@ -108,13 +108,19 @@ def _dbapi(connection: Any) -> Any:
 
 
 def _ping(engine: Engine, dbapi: Any, record: Any, seconds: float) -> None:
-    """The pool's pre-ping, bounded; a connection that does not answer is replaced (or the checkout fails)."""
+    """The pool's pre-ping, bounded. A connection that fails at once (a restarted server closed it) is
+    replaced by a new one. One that did not answer within `seconds` fails the checkout: the server is silent,
+    a new connection would only wait out the connect timeout as well, and the first resident to meet the
+    outage would wait twice as long before the turn is spooled."""
     if record.info.pop("fresh", False):
         return
+    started = time.monotonic()
     WATCHDOG.arm(dbapi, seconds)
     try:
         engine.dialect.do_ping(dbapi)
     except Exception as error:
+        if time.monotonic() - started >= seconds:
+            raise exc.TimeoutError(f"no answer to a ping within {seconds:g} s") from error
         raise exc.InvalidatePoolError(f"no answer to a ping ({type(error).__name__})") from error
     finally:
         WATCHDOG.disarm(dbapi)
