@@ -137,3 +137,18 @@ def test_contact_details_and_feedback_sent_while_postgresql_is_stopped_reach_it_
     [conversation] = ConversationStore(postgres.url).export([f"web:{session}"])
     assert conversation["feedback"] == [{"turn": conversation["feedback"][0]["turn"], "helpful": True,
                                          "comment": ""}]
+
+
+def test_a_restarted_database_is_reconnected_and_the_next_turn_stored_not_spooled(
+        postgres: PrivatePostgres, sample_index_dir: Path, tmp_path: Path) -> None:
+    """The pooled connection a restart closed fails its check at once: it is replaced, no outage begins."""
+    settings = Settings(index_dir=sample_index_dir, data_dir=tmp_path, database_url=postgres.url,
+                        rate_per_session=1000, rate_per_address=10_000)
+    with TestClient(create_app(settings)) as client:
+        assert ask(client, "粗大ごみの出し方", "restart-session-01")["turn_id"] > 0
+        postgres.stop()
+        postgres.start()
+        after = ask(client, "住民票の写しを取りたい", "restart-session-01")
+        assert after["turn_id"] > 0, after  # stored, not spooled
+        assert not client.app.state.madoguchi.outage.down
+        assert client.get("/healthz").json()["spooled"] == 0
