@@ -1,8 +1,8 @@
 """Remembering that the store just failed a turn, so that the residents after it are not each kept waiting.
 
 A database that stops answering is found out only by waiting for it: a turn waits for the store's connect
-timeout before it is spooled (2 s with the default settings, twice that for the first turn, whose pooled
-connection is checked first). Without a memory of that, every resident who asked during the outage waited as
+timeout before it is spooled (2 s with the default settings; the check of a pooled connection is bounded the
+same, bot/store/timeouts.py). Without a memory of that, every resident who asked during the outage waited as
 long. Once one turn has found the store down, the turns, 👍/👎 and contact details after it go straight to the
 spool, and a thread of its own asks the store, once a second, whether it answers again; the first answer ends
 the outage. The spool replays its rows in order, as it always did.

@@ -16,6 +16,7 @@ import json
 import logging
 import secrets
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -47,6 +48,7 @@ class Spool:
     def __init__(self, path: Path, city: str = "main", lease_seconds: float = 30.0) -> None:
         self.path, self.city, self.lease = path, city, lease_seconds
         self._empty_at = -float("inf")  # when this process last found nothing waiting
+        self._inserted, self._inserting = 0, threading.Lock()  # rows this process kept (`holds_turns_of`)
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
@@ -72,12 +74,14 @@ class Spool:
         return connection
 
     def _insert(self, kind: str, conversation: str, ref: str, payload: dict, key: str | None = None) -> None:
-        self._empty_at = -float("inf")
         with closing(self._connect()) as connection:
             connection.execute("INSERT INTO spool (facts, city, kind, conversation, ref, key, kept_at) "
                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                                (json.dumps(payload, ensure_ascii=False), self.city,
                                 kind, conversation, ref, key, time.time()))
+        with self._inserting:
+            self._inserted += 1
+            self._empty_at = -float("inf")
 
     def keep(self, facts: TurnFacts) -> StoredTurn:
         """Durably queue a turn. Its turn id is negative (a reference into the spool) until it is replayed,
@@ -111,18 +115,25 @@ class Spool:
         once, it would come first). Every turn asks, so a file found empty is believed empty for a second."""
         if time.monotonic() - self._empty_at < EMPTY_FOR_SECONDS:
             return False
-        waiting = f"SELECT 1 FROM spool WHERE {MINE} AND set_aside IS NULL"
+        waiting, inserted = f"SELECT 1 FROM spool WHERE {MINE} AND set_aside IS NULL", self._inserted
         try:
             with closing(self._connect()) as connection:
                 if connection.execute(f"{waiting} LIMIT 1", (self.city,)).fetchone() is None:
-                    self._empty_at = time.monotonic()
+                    self._believe_empty(inserted)
                     return False
                 return connection.execute(f"{waiting} AND kind = 'turn' AND conversation = ? LIMIT 1",
                                           (self.city, conversation)).fetchone() is not None
         except sqlite3.Error as error:  # an unreadable spool must not keep turns from the store
             log.error("spool %s cannot be read, turns are stored without it: %s", self.path, error)
-            self._empty_at = time.monotonic()
+            self._believe_empty(inserted)
             return False
+
+    def _believe_empty(self, inserted: int) -> None:
+        """Found empty: believed so for a second, unless this process kept a row since the look began (it
+        may have come after the look and must not be hidden)."""
+        with self._inserting:
+            if self._inserted == inserted:
+                self._empty_at = time.monotonic()
 
     def turn(self, conversation: str, turn_id: int) -> int | None:
         """A spooled turn's stored id once replayed, None while it waits; NotFoundError if not this
