@@ -25,6 +25,7 @@ from indexer.normalise import normalise_width
 from indexer.sudachi import shared_splitter
 
 KANJI = re.compile(r"[\u3400-\u9fff]")
+HIRAGANA = re.compile(r"[\u3041-\u3096]")
 KATAKANA_WORD = re.compile(r"[\u30a1-\u30faー]+")
 KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30faー]+")
 INFLECTING = frozenset({"動詞", "助動詞", "形容詞"})  # したい is する + たい, never 死体
@@ -38,6 +39,16 @@ log = logging.getLogger("madoguchi.index")
 def katakana(text: str) -> str:
     """Hiragana shifted to katakana, one character for one, so positions stay aligned."""
     return "".join(chr(ord(c) + HIRAGANA_TO_KATAKANA) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+def as_hiragana(text: str) -> str | None:
+    """A question typed wholly in katakana (ｼﾞｭｳﾐﾝﾋｮｳﾉｳﾂｼｶﾞﾎｼｲ, from a terminal or phone set to katakana), as
+    if typed in hiragana; None for any other question. Sudachi reads katakana as loanwords and names, so the
+    particles of such a question (ノ, ガ) were not read as particles and its words were not the city's."""
+    clean = normalise_width(text)
+    if KANJI.search(clean) or HIRAGANA.search(clean) or not KATAKANA_WORD.search(clean):
+        return None
+    return "".join(chr(ord(c) - HIRAGANA_TO_KATAKANA) if "\u30a1" <= c <= "\u30f6" else c for c in clean)
 
 
 class KanaReadings:

@@ -17,6 +17,7 @@ from indexer.dense import APPROXIMATE_ABOVE
 from indexer.embedding import Embedder
 from indexer.expansion import char_bigrams, weighted_scores
 from indexer.index import BIGRAM, FIELDS, LEXICAL, READING, KnowledgeIndex
+from indexer.kana import as_hiragana
 from indexer.normalise import NormalisedText, TextNormaliser
 from indexer.signals import BM25, DENSE, RANKED, SIGNALS, Signal, columns
 from knowledge.records import Audience, Record
@@ -164,7 +165,7 @@ class Retriever:
     def run(self, text: str, audience: Audience) -> Retrieval:
         """Signals for every record the query reached that the audience may see; a kana-only question is
         read in the city's words first (indexer/kana.py)."""
-        query = self.normaliser.run(self.kana.rewrite(text))
+        query = self.read(text)
         table = np.zeros((len(SIGNALS), len(self.index.records)), dtype=np.float32)
         self._lexical(query.search_terms, table)
         if query.text:
@@ -175,6 +176,23 @@ class Retriever:
         dense_best = table[DENSE[0]: DENSE[-1] + 1].max(axis=0)
         reached = np.flatnonzero(self.visible(audience) & (lexical | self._near(dense_best)))
         return Retrieval(query, reached, np.take(table, reached, axis=1).T)
+
+    def read(self, text: str) -> NormalisedText:
+        """The question as search reads it: kana-only typing in the city's words (indexer/kana.py). One typed
+        wholly in katakana is read as typed and as if typed in hiragana, and the reading with the larger share
+        of its words in the city's entries is kept: ｼﾞｭｳﾐﾝﾋｮｳﾉｳﾂｼｶﾞﾎｼｲ as 住民票の写しがほしい, while a loanword
+        (スマホ, タクシー), which hiragana would break into other words, stays as typed."""
+        query = self.normaliser.run(self.kana.rewrite(text))
+        typed = as_hiragana(text)
+        if typed is None:
+            return query
+        spoken = self.normaliser.run(self.kana.rewrite(typed))
+        return spoken if self._known(spoken) > self._known(query) else query
+
+    def _known(self, query: NormalisedText) -> float:
+        """The share of the query's words that some entry's question or answer uses."""
+        vocabulary = self.index.lexical["answer"].vocabulary
+        return sum(term in vocabulary for term in query.terms) / len(query.terms) if query.terms else 0.0
 
     @staticmethod
     def _reached_by_words(table: np.ndarray) -> np.ndarray:

@@ -54,6 +54,18 @@ def test_kana_only_and_katakana_questions_are_answered_like_their_kanji_form(
     assert katakana["confidence"] == short["confidence"]
 
 
+def test_a_sentence_typed_wholly_in_katakana_is_answered_like_its_kanji_form(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    kanji, katakana, half_width, loanword, loanword_in_hiragana_text = ask_batch(
+        cli, sample_index_dir, tmp_path, ["住民票の写しがほしい", "ジュウミンヒョウノウツシガホシイ",
+                                          "ｼﾞｭｳﾐﾝﾋｮｳﾉｳﾂｼｶﾞﾎｼｲ", "スマホ", "スマホは"])
+    for typed in (katakana, half_width):
+        assert [r["id"] for r in typed["results"]] == [r["id"] for r in kanji["results"]]
+        assert (typed["decision"], typed["confidence"]) == (kanji["decision"], kanji["confidence"])
+    # a loanword is not read as hiragana (すまほ is not a word)
+    assert [r["id"] for r in loanword["results"]] == [r["id"] for r in loanword_in_hiragana_text["results"]]
+
+
 def test_kana_typed_without_kanji_is_never_read_as_an_unrelated_noun(cli: CliRunner, sample_index_dir: Path,
                                                                      tmp_path: Path) -> None:
     kanji, kana = ask_batch(cli, sample_index_dir, tmp_path, ["印鑑登録したい", "いんかんとうろくしたい"])
