@@ -7,6 +7,7 @@ apart so that retrieval can weigh a match on a question differently from one in 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,14 @@ def record_units(record: Record, learned: tuple[str, ...] = ()) -> list[tuple[st
     return [("question", record.question),
             *(("paraphrase", text) for text in (*record.paraphrases, *learned)),
             ("answer", f"{record.question}\n{record.answer}")]
+
+
+def asked(records: Iterable[Record], learned: Learned) -> Iterator[str]:
+    """The records' questions and paraphrases, written then learned, in unit order: how residents ask.
+    Kana-only typing is read into their compounds (indexer/kana.py): 「ぼしてちょう」 as a paraphrase's
+    母子手帳, not as ぼし + 手帳."""
+    return (text for record in records
+            for kind, text in record_units(record, learned.of(record.id)) if kind != "answer")
 
 
 @dataclass(slots=True)
@@ -120,8 +129,8 @@ def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, st
         units = np.load(folder / "units.npz")
         lexical = {name: BM25Index.load(folder, f"bm25-{name}") for name in LEXICAL}
         dense = FaissVectorIndex.load(folder / "dense.faiss")
-        kana = KanaReadings.load(folder, (r.question for r in records), lexical["answer"])
         learned = Learned.read(folder)
+        kana = KanaReadings.load(folder, asked(records, learned), lexical["answer"])
         neighbours = TermNeighbours.load(folder)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise CorruptIndexError(f"{folder} is incomplete or damaged ({exc}); rebuild the index") from exc

@@ -3,8 +3,10 @@
 Sudachi reads 児童手当 and じどうてあて alike (ジドウテアテ) but splits the kana into other words
 (じどう, 手当て), so a resident typing on a phone without converting got other terms, another vector and
 a lower confidence than the same question in kanji. The words of the city's entries are known with their
-readings; a question with no kanji has each kana run matched against those readings, longest cover
-first, and the matched pieces replaced by the city's word, so both spellings are answered alike.
+readings, and so are the compounds of its questions and paraphrases, written or learned from residents
+(母子手帳, where the entries say 母子健康手帳); a question with no kanji has each kana run matched
+against those readings, longest cover first, and the matched pieces replaced by the city's word, so both
+spellings are answered alike.
 
 Reading every word of a city through Sudachi touches scattered rows of its 71.5 MB connection matrix, so the
 build does it once and keeps the result in the version (kana-readings.json); a worker loading the version
@@ -63,7 +65,7 @@ class KanaReadings:
     @classmethod
     def of(cls, questions: Iterable[str], pages: BM25Index) -> KanaReadings:
         """From the words of every entry's page (BM25 over question + answer) and the compounds of the
-        questions (住民票 as one word, so じゅうみんひょう is not read as 重+票)."""
+        questions and paraphrases (住民票 as one word, so じゅうみんひょう is not read as 重+票)."""
         words = {term: int(pages.matrix.indptr[column + 1] - pages.matrix.indptr[column])
                  for term, column in pages.vocabulary.items()}
         splitter, inflected = shared_splitter("A"), set()

@@ -54,6 +54,16 @@ def test_kana_only_and_katakana_questions_are_answered_like_their_kanji_form(
     assert katakana["confidence"] == short["confidence"]
 
 
+def test_kana_typing_is_read_into_the_compounds_residents_use_in_paraphrases(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    # 母子手帳 is how residents ask: it is written only in R075's paraphrases, never in a question or answer
+    kanji, kana = ask_batch(cli, sample_index_dir, tmp_path,
+                            ["母子手帳はどこでもらえる", "ぼしてちょうはどこでもらえる"])
+    assert kanji["results"][0]["id"] == "R075"
+    assert [r["id"] for r in kana["results"]] == [r["id"] for r in kanji["results"]]
+    assert (kana["decision"], kana["confidence"]) == (kanji["decision"], kanji["confidence"])
+
+
 def test_a_sentence_typed_wholly_in_katakana_is_answered_like_its_kanji_form(
         cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
     kanji, katakana, half_width, loanword, loanword_in_hiragana_text = ask_batch(

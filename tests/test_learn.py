@@ -173,6 +173,22 @@ def test_a_question_whose_entry_is_gone_is_not_drawn_to_a_neighbour_with_learned
     assert answered(after) <= answered(before) + len(gone) // 50, (answered(before), answered(after))
 
 
+def test_kana_typing_is_read_into_the_words_residents_taught(learned: tuple[Path, str, str],
+                                                            bare_city: tuple[Path, Path], env: dict[str, str],
+                                                            tmp_path: Path) -> None:
+    # 身障手帳 is in no entry of the bare city; a labelled question (q032) teaches it as a paraphrase
+    questions = [{"id": "kanji", "text": "身障手帳の申請"},
+                 {"id": "kana", "text": "しんしょうてちょうのしんせい"}]
+    before = ask_batch(env, bare_city[1], tmp_path, questions)
+    after = ask_batch(env, learned[0], tmp_path, questions)
+
+    def ids(reply: dict) -> list[str]:
+        return [hit["id"] for hit in reply["results"]]
+    assert ids(before["kana"]) != ids(before["kanji"])
+    assert ids(after["kana"]) == ids(after["kanji"])
+    assert after["kana"]["confidence"] == after["kanji"]["confidence"]
+
+
 def test_staff_questions_never_become_resident_paraphrases(learned: tuple[Path, str, str],
                                                            env: dict[str, str],
                                                             tmp_path: Path) -> None:
