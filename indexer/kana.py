@@ -121,7 +121,9 @@ class KanaReadings:
 
     def _run(self, run: str) -> str:
         """Best cover of one kana run by known readings: most kana covered, then fewest pieces; what Sudachi
-        reads as an inflecting word stays as typed. Linear in the run's length (back-pointers, no copies)."""
+        reads as an inflecting word stays as typed, unless the city's word is in katakana: a loanword is no
+        verb form, and Sudachi reads the まい of まいなんばーかーど as the auxiliary まい. Linear in the run's
+        length (back-pointers, no copies)."""
         read, inflecting = katakana(run), self._inflecting(run)
         score = [(0, 0)] + [(-1, 0)] * len(run)
         back: list[tuple[int, str]] = [(0, "")] * (len(run) + 1)
@@ -129,7 +131,8 @@ class KanaReadings:
             score[end], back[end] = score[end - 1], (end - 1, run[end - 1])
             for start in range(max(0, end - MAX_READING), end - MIN_READING + 1):
                 word = self.words.get(read[start:end])
-                if word is None or (word not in self.inflected and any(inflecting[start:end])):
+                if word is None or (word not in self.inflected and not KATAKANA_WORD.fullmatch(word)
+                                     and any(inflecting[start:end])):
                     continue
                 option = (score[start][0] + end - start, score[start][1] - 1)
                 if option > score[end]:

@@ -76,6 +76,16 @@ def test_a_sentence_typed_wholly_in_katakana_is_answered_like_its_kanji_form(
     assert [r["id"] for r in loanword["results"]] == [r["id"] for r in loanword_in_hiragana_text["results"]]
 
 
+def test_a_loanword_typed_in_kana_is_not_cut_where_sudachi_sees_an_auxiliary(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    # Sudachi reads the まい of まいなんばーかーど as an auxiliary; the city's katakana word still applies
+    written, hiragana, katakana = ask_batch(cli, sample_index_dir, tmp_path, [
+        "マイナンバーカードの更新", "まいなんばーかーどのこうしん", "マイナンバーカードノコウシン"])
+    for typed in (hiragana, katakana):
+        assert [r["id"] for r in typed["results"]] == [r["id"] for r in written["results"]]
+        assert (typed["decision"], typed["confidence"]) == (written["decision"], written["confidence"])
+
+
 def test_kana_typed_without_kanji_is_never_read_as_an_unrelated_noun(cli: CliRunner, sample_index_dir: Path,
                                                                      tmp_path: Path) -> None:
     kanji, kana = ask_batch(cli, sample_index_dir, tmp_path, ["印鑑登録したい", "いんかんとうろくしたい"])
