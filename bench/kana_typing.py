@@ -22,12 +22,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from bot.engine import Bot  # noqa: E402
 from bot.labelled import LabelledQuery, read_labelled  # noqa: E402
+from indexer.kana import KANJI, hiragana  # noqa: E402
 from indexer.normalise import normalise_width  # noqa: E402
 from indexer.sudachi import shared_splitter  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
 from knowledge.records import Audience  # noqa: E402
 
-KANJI = re.compile(r"[\u3400-\u9fff]")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 BREAKS = re.compile(r"([\s、。？！?!]+)")
 SAME_CONFIDENCE = 0.05
@@ -38,11 +38,6 @@ def katakana(text: str) -> str:
     splitter = shared_splitter("A")
     return "".join(splitter.reading(piece) if JAPANESE.search(piece) else piece
                    for piece in BREAKS.split(normalise_width(text)))
-
-
-def hiragana(text: str) -> str:
-    """Katakana shifted to hiragana, one character for one."""
-    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
 
 
 def first(bot: Bot, text: str) -> tuple[str, float]:

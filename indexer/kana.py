@@ -43,6 +43,11 @@ def katakana(text: str) -> str:
     return "".join(chr(ord(c) + HIRAGANA_TO_KATAKANA) if "\u3041" <= c <= "\u3096" else c for c in text)
 
 
+def hiragana(text: str) -> str:
+    """Katakana shifted to hiragana, one character for one (ー and the katakana-only ヷ–ヺ kept)."""
+    return "".join(chr(ord(c) - HIRAGANA_TO_KATAKANA) if "\u30a1" <= c <= "\u30f6" else c for c in text)
+
+
 def as_hiragana(text: str) -> str | None:
     """A question typed wholly in katakana (ｼﾞｭｳﾐﾝﾋｮｳﾉｳﾂｼｶﾞﾎｼｲ, from a terminal or phone set to katakana), as
     if typed in hiragana; None for any other question. Sudachi reads katakana as loanwords and names, so the
@@ -50,7 +55,7 @@ def as_hiragana(text: str) -> str | None:
     clean = normalise_width(text)
     if KANJI.search(clean) or HIRAGANA.search(clean) or not KATAKANA_WORD.search(clean):
         return None
-    return "".join(chr(ord(c) - HIRAGANA_TO_KATAKANA) if "\u30a1" <= c <= "\u30f6" else c for c in clean)
+    return hiragana(clean)
 
 
 class KanaReadings:

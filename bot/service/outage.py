@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from bot.store.spool import Spool
 from knowledge.core.errors import StoreUnavailableError
+
+if TYPE_CHECKING:
+    from bot.store.spool import Spool
 
 Kept = TypeVar("Kept")
 log = logging.getLogger("madoguchi.store")
