@@ -22,8 +22,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from bot.engine import Bot  # noqa: E402
 from bot.labelled import LabelledQuery, read_labelled  # noqa: E402
-from indexer.kana import KANJI, hiragana  # noqa: E402
-from indexer.normalise import normalise_width  # noqa: E402
+from indexer.kana import KANJI  # noqa: E402
+from indexer.normalise import hiragana, normalise_width  # noqa: E402
 from indexer.sudachi import shared_splitter  # noqa: E402
 from knowledge.core.settings import Settings  # noqa: E402
 from knowledge.records import Audience  # noqa: E402

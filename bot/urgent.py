@@ -18,21 +18,20 @@ from typing import Any
 
 import yaml
 
-from indexer.normalise import normalise_width
+from indexer.normalise import hiragana, normalise_width
 from knowledge.core.errors import ConfigurationError
 from knowledge.core.settings import Settings
 
 NATIONAL_FILE = Path(__file__).with_name("urgent_national.yaml")
 CITY_FILE_NAME = "urgent.yaml"
 FIELDS = ("title", "say", "lines", "when", "unless", "then_faq")
-_KATAKANA = re.compile(r"[ァ-ヶ]")
 
 
 def fold(text: str) -> str:
     """Width, case and kana folded, spaces dropped: 「キュウキュウシャ」「きゅうきゅう しゃ」 compare
     equal."""
     wide = normalise_width(text).replace(" ", "")
-    return _KATAKANA.sub(lambda m: chr(ord(m.group()) - 0x60), wide)
+    return hiragana(wide)
 
 
 @dataclass(frozen=True, slots=True)

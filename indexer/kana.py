@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from indexer.bm25 import BM25Index
-from indexer.normalise import normalise_width
+from indexer.normalise import hiragana, katakana, normalise_width
 from indexer.sudachi import shared_splitter
 
 KANJI = re.compile(r"[\u3400-\u9fff]")
@@ -33,19 +33,8 @@ KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30faー]+")
 INFLECTING = frozenset({"動詞", "助動詞", "形容詞"})  # したい is する + たい, never 死体
 MIN_READING = 3  # two-kana readings (フリ, コマ) match by chance too often
 MAX_READING = 12
-HIRAGANA_TO_KATAKANA = 0x60
 READINGS_FILE = "kana-readings.json"
 log = logging.getLogger("madoguchi.index")
-
-
-def katakana(text: str) -> str:
-    """Hiragana shifted to katakana, one character for one, so positions stay aligned."""
-    return "".join(chr(ord(c) + HIRAGANA_TO_KATAKANA) if "\u3041" <= c <= "\u3096" else c for c in text)
-
-
-def hiragana(text: str) -> str:
-    """Katakana shifted to hiragana, one character for one (ー and the katakana-only ヷ–ヺ kept)."""
-    return "".join(chr(ord(c) - HIRAGANA_TO_KATAKANA) if "\u30a1" <= c <= "\u30f6" else c for c in text)
 
 
 def as_hiragana(text: str) -> str | None:

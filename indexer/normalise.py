@@ -32,6 +32,7 @@ FILLER_LEMMAS = frozenset({
 NEGATIONS = frozenset({"ない", "無い", "ぬ", "ず"})
 NORMALISER_VERSION = "2"
 READING_MARK = "≈"
+KANA_SHIFT = 0x60  # ア − あ: the two syllabaries in the same order
 _SPACES = re.compile(r"\s+")
 _WIDE_RUN = re.compile("[\uff01-\uff5e\u3000]+")  # full-width ASCII (！ to ～) and the ideographic space
 _WIDE_TO_ASCII = str.maketrans({chr(wide): chr(wide - 0xFEE0) for wide in range(0xFF01, 0xFF5F)}
@@ -46,6 +47,16 @@ def normalise_width(text: str) -> str:
     twice."""
     valid = text.encode("utf-8", "replace").decode("utf-8")
     return _SPACES.sub(" ", nfkc(valid)).strip().lower()
+
+
+def katakana(text: str) -> str:
+    """Hiragana shifted to katakana, one character for one, so positions stay aligned."""
+    return "".join(chr(ord(c) + KANA_SHIFT) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+def hiragana(text: str) -> str:
+    """Katakana shifted to hiragana, one character for one (ー and the katakana-only ヷ–ヺ kept)."""
+    return "".join(chr(ord(c) - KANA_SHIFT) if "\u30a1" <= c <= "\u30f6" else c for c in text)
 
 
 def nfkc(text: str) -> str:

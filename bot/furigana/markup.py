@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from html import escape
 
-from bot.furigana.reader import KANJI, Word, hiragana
+from bot.furigana.reader import KANJI, Word
+from indexer.normalise import hiragana
 
 # first-grade kanji
 EASY_KANJI = frozenset("一右雨円王音下火花貝学気九休玉金空月犬見五口校左三山子四糸字耳七車手十出女小上森人水"

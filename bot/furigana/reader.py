@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from bot.furigana.counters import COUNTER_PATTERN, COUNTERS, counted_reading
+from indexer.normalise import hiragana
 from knowledge.core.errors import ConfigurationError
 
 KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆ヵヶ]")
@@ -29,11 +30,6 @@ class Word(NamedTuple):
     text: str
     reading: str = ""
     counted: bool = False
-
-
-def hiragana(katakana: str) -> str:
-    """カタカナ → ひらがな (ー and other marks kept)."""
-    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in katakana)
 
 
 def read_overrides(path: Path | None) -> dict[str, str]:
