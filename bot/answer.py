@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.intents import Intent
+from bot.store.states import Reason
 from bot.urgent import Situation
 from knowledge.records import Record
 
@@ -21,17 +22,6 @@ class Decision(StrEnum):
     CLARIFY = "clarify"
     ESCALATE = "escalate"
     SMALLTALK = "smalltalk"
-
-
-class Reason(StrEnum):
-    """Why the engine handed a question to people (or, for URGENT, answered with the lines to call first)."""
-
-    NONE = ""
-    NO_MATCH = "no entry matched with enough confidence"
-    NONE_FIT = "none of the offered choices fit"
-    PAST_LAST_CHOICE = "a number past the last choice"
-    ASKED_FOR_PERSON = "asked for a person"
-    URGENT = "urgent situation"  # which one is `Answer.urgent`
 
 
 @dataclass(frozen=True, slots=True)

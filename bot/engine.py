@@ -28,6 +28,8 @@ from knowledge.records import Audience, Record
 
 if TYPE_CHECKING:
     from bot.drafting.grounded import GroundedComposer
+    from indexer.embedding import ModelEmbedder
+    from indexer.normalise import TextNormaliser
 
 log = logging.getLogger("madoguchi.bot")
 __all__ = ["Bot", "decision_model", "grounded_composer", "urgent_first"]
@@ -80,11 +82,13 @@ class Bot:
         return self.snapshot.model
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Bot:
-        """Load model, index and decision model named by the settings."""
+    def from_settings(cls, settings: Settings, normaliser: TextNormaliser | None = None,
+                      embedder: ModelEmbedder | None = None) -> Bot:
+        """Load model, index and decision model named by the settings; a server of many cities passes the
+        normaliser and embedder they share."""
         from bot.store.index_versions import index_store
 
-        runtime = load_runtime(settings, index_store(settings), fall_back=True)
+        runtime = load_runtime(settings, index_store(settings), True, normaliser, embedder)
         return cls(runtime, decision_model(settings, runtime.index), grounded_composer(settings, runtime))
 
     def reload_if_changed(self) -> str | None:

@@ -61,13 +61,15 @@ class Runtime:
     store: IndexStore
 
 
-def load_runtime(settings: Settings, store: IndexStore | None = None, fall_back: bool = False) -> Runtime:
+def load_runtime(settings: Settings, store: IndexStore | None = None, fall_back: bool = False,
+                 normaliser: TextNormaliser | None = None, embedder: ModelEmbedder | None = None) -> Runtime:
     """Load model, normaliser and the live index, refusing an incompatible index. `store` says where the
     live version is named (default: the index directory's CURRENT file). With `fall_back` (a server
-    starting) a corrupt live version gives way to the newest older version that is whole."""
+    starting) a corrupt live version gives way to the newest older version that is whole. A server of many
+    cities passes the normaliser and embedder they share, loaded once."""
     store = store or IndexStore(settings.resolved_index_dir)
-    normaliser = normaliser_from_settings(settings)
-    embedder = embedder_from_settings(settings).warm_up()
+    normaliser = normaliser or normaliser_from_settings(settings)
+    embedder = embedder or embedder_from_settings(settings).warm_up()
     load = load_newest_whole if fall_back else load_index
     index = load(store, embedder.describe(), normaliser.config())
     return Runtime(settings, normaliser, embedder, index, Retriever(index, normaliser, embedder), store)

@@ -148,6 +148,7 @@ def test_an_unresolved_call_opens_an_escalation_in_the_queue(app: object, store_
     assert call.escalation_id in agent.get("/desk").text
     page = agent.get(f"/desk/escalations/{call.escalation_id}").text
     assert "隣の家の木の枝が越境して困っている" in page and "090-1111-2222" in page
+    assert "電話で解決できなかった" in page and "not resolved" not in page  # the reason in the desk's words
 
 
 def test_an_entry_or_department_the_agent_may_not_see_cannot_be_logged(app: object) -> None:

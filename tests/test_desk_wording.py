@@ -96,3 +96,9 @@ def test_index_build_names_the_column_as_written_and_the_japanese_values(
                      r"も可）", result.output)
     assert re.search(r"short\.csv\s*│\s*1 行目\s*│\s*回答\s*│\s*列がありません", result.output), result.output
     assert "誤り" in result.output and "expected" not in result.output and "row " not in result.output
+
+
+def test_every_reason_a_question_was_handed_over_has_desk_words() -> None:
+    from bot.store.states import Reason
+    from channels.desk.escalation import REASON_LABELS
+    assert set(Reason) - {Reason.NONE} <= set(REASON_LABELS)

@@ -14,6 +14,7 @@ from bot.service.followups import follow_up
 from bot.store import StoredTurn
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
+from bot.store.states import Reason
 from knowledge.core.errors import StoreUnavailableError
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def turn_facts(conversation_id: str, channel: str, audience: str, question: str,
                      list(reply.offered),
                      [{"id": c.record.id, "score": round(c.score, 4)} for c in reply.candidates[:5]],
                      uuid.uuid4().hex if escalated else None,
-                     (reply.reason or "escalated") if escalated else "",
+                     (reply.reason or Reason.NO_MATCH) if escalated else "",
                      suggest_department(reply.candidates) if escalated else "",
                      sealed_route if escalated else "")
 

@@ -17,7 +17,7 @@ from bot.store.escalations import audit
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore
-from bot.store.states import CallOutcome, Channel, LabelSource
+from bot.store.states import CallOutcome, Channel, LabelSource, Reason
 from bot.store.tables import Call, Conversation, Escalation, QuestionLabel, Turn, utcnow
 from bot.store.turn_writes import escalate_in
 
@@ -26,7 +26,6 @@ AUDIENCE = "resident"  # callers are residents; a staff question never becomes a
 OUTCOMES = tuple(CallOutcome)
 DECISIONS: dict[str, str] = {CallOutcome.ANSWERED: "answer", CallOutcome.FORWARDED: "forward",
                              CallOutcome.UNRESOLVED: "escalate"}
-UNRESOLVED_REASON = "not resolved on the phone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +112,7 @@ def _label(conversation_id: str, turn_id: int, facts: CallFacts) -> QuestionLabe
 def _escalation_facts(conversation_id: str, escalation_id: str, facts: CallFacts) -> TurnFacts:
     return TurnFacts(conversation_id, CHANNEL, AUDIENCE, facts.question, facts.normalised, "question",
                      "escalate", facts.confidence, None, [], facts.candidates, escalation_id,
-                     UNRESOLVED_REASON, facts.department)
+                     Reason.UNRESOLVED_CALL, facts.department)
 
 
 def _leave_callback(session: Session, escalation_id: str, phone: str) -> None:

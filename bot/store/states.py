@@ -100,3 +100,16 @@ class CallOutcome(StrEnum):
     ANSWERED = "answered"  # with an entry
     FORWARDED = "forwarded"  # to a department
     UNRESOLVED = "unresolved"  # becomes an escalation
+
+
+class Reason(StrEnum):
+    """Why a question was handed to people (`Escalation.reason`): by the engine (or, for URGENT, answered
+    with the lines to call first), or by an agent who could not resolve a call."""
+
+    NONE = ""
+    NO_MATCH = "no entry matched with enough confidence"
+    NONE_FIT = "none of the offered choices fit"
+    PAST_LAST_CHOICE = "a number past the last choice"
+    ASKED_FOR_PERSON = "asked for a person"
+    URGENT = "urgent situation"  # which one is `Answer.urgent`
+    UNRESOLVED_CALL = "not resolved on the phone"  # a call an agent logged as unresolved (bot/store/calls.py)

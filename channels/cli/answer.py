@@ -13,7 +13,7 @@ from rich.console import Console
 
 from bot.fusion import Fusion
 from channels.cli.render import explanation_table, metrics_table, reliability_table, tradeoff_table
-from channels.cli.settings import settings_with
+from channels.cli.settings import IndexDir, settings_with
 from knowledge.records import Audience
 
 if TYPE_CHECKING:  # the engine loads with the command that answers, not with `madoguchi --help`
@@ -21,8 +21,6 @@ if TYPE_CHECKING:  # the engine loads with the command that answers, not with `m
     from bot.engine import Bot
 
 out = Console()
-IndexDir = Annotated[Path | None,
-                     typer.Option("--index-dir", help="Index directory (default: user data dir).")]
 Labelled = Annotated[Path, typer.Option("--labelled", help="Labelled queries (JSONL: id, text, relevant).")]
 
 

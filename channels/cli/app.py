@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from channels.cli import answer, chat, data, desk, kb, learn, model
 from channels.cli.render import activations_table, hits_table, problems_table, sources_table
-from channels.cli.settings import run_server, settings_with
+from channels.cli.settings import IndexDir, run_server, settings_with
 from channels.cli.tenants import serve_tenants, tenants_app
 from knowledge.core.errors import MadoguchiError
 from knowledge.records import Audience
@@ -34,8 +34,6 @@ app.add_typer(tenants_app, name="tenants")
 out = Console()
 err = Console(stderr=True)
 
-IndexDir = Annotated[Path | None,
-                     typer.Option("--index-dir", help="Index directory (default: user data dir).")]
 
 
 @index_app.command("build")

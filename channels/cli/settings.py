@@ -4,7 +4,9 @@ the command line that assembles them."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 if TYPE_CHECKING:  # pydantic-settings loads when a command runs, not for `madoguchi --help`
     from knowledge.core.settings import Settings
@@ -12,6 +14,8 @@ if TYPE_CHECKING:  # pydantic-settings loads when a command runs, not for `madog
 # A worker answers uvicorn's health pings only once its imports release the interpreter; on a busy small
 # server that took over 5 s (uvicorn's default), and the workers were killed and restarted for ever.
 WORKER_START_SECONDS = 120
+IndexDir = Annotated[Path | None,
+                     typer.Option("--index-dir", help="Index directory (default: user data dir).")]
 
 
 def settings_with(index_dir: Path | None) -> Settings:

@@ -11,9 +11,9 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from bot.service.contracts import ROLES, Role, SignedIn
-from channels.desk.auth import ROLE_LABELS, require_role
+from channels.desk.auth import require_role
 from channels.desk.render import city, desk_subrouter, page
-from channels.desk.wording import action_words, detail_words
+from channels.desk.wording import ROLE_LABELS, action_words, detail_words
 from knowledge.core.errors import ConflictError, RequestError
 
 router = desk_subrouter(prefix="/admin")

@@ -17,8 +17,9 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from bot.service.contracts import ROLES, Role, SignedIn
+from bot.service.contracts import ROLES, SignedIn
 from channels.desk.render import city
+from channels.desk.wording import ROLE_LABELS
 from knowledge.core.errors import ForbiddenError, UnauthorizedError
 
 COOKIE = "madoguchi_desk"
@@ -27,7 +28,6 @@ COOKIE_PATH = "/desk"
 CSRF_FIELD = "csrf"
 CSRF_REFUSED = ("フォームの確認用の値（CSRF トークン）がないか、違っています。ページを開き直してから、"
                 "もう一度送ってください。(CSRF token missing or wrong)")
-ROLE_LABELS: dict[str, str] = {Role.AGENT: "担当者", Role.EDITOR: "編集者", Role.ADMIN: "管理者"}
 
 
 def client_address(request: Request) -> str:

@@ -64,7 +64,10 @@ MAIL_OFF = ("住民はメールでの返信を希望していますが、この�
             "（MADOGUCHI_SMTP_HOST）。返信はメールでは届きません。")
 REASON_LABELS: dict[str, str] = {Reason.NO_MATCH: "自信をもって答えられる FAQ がなかった",
                                  Reason.NONE_FIT: "示した候補のどれにも当てはまらなかった",
-                 Reason.ASKED_FOR_PERSON: "住民が担当者との会話を希望した"}
+                                 Reason.PAST_LAST_CHOICE: "候補にない番号が選ばれた",
+                                 Reason.ASKED_FOR_PERSON: "住民が担当者との会話を希望した",
+                                 Reason.URGENT: "緊急の状況（連絡先を案内済み）",
+                                 Reason.UNRESOLVED_CALL: "電話で解決できなかった"}
 
 
 @dataclass(frozen=True, slots=True)

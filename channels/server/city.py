@@ -11,19 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import Bot
-from bot.engine import decision_model, grounded_composer
 from bot.service.city import City
 from bot.service.identity import secret_key
 from bot.service.limits import build_limiters
 from bot.store import ConversationStore
-from bot.store.index_versions import index_store
 from bot.store.routes import RouteCipher
 from bot.store.timeouts import StoreTimeouts
 from channels.delivery import start_background_work
 from indexer.embedding import ModelEmbedder
 from indexer.normalise import TextNormaliser
-from indexer.runtime import IndexWatcher, Runtime, load_newest_whole
-from indexer.search import Retriever
+from indexer.runtime import IndexWatcher
 from knowledge.core.settings import Settings
 
 
@@ -36,14 +33,10 @@ class SharedParts:
 
 
 def city_bot(settings: Settings, parts: SharedParts | None = None) -> Bot:
-    """The city's bot over its own index; with `parts`, as `Bot.from_settings` minus loading them again."""
+    """The city's bot over its own index; with `parts`, without loading them again."""
     if parts is None:
         return Bot.from_settings(settings)
-    store = index_store(settings)
-    index = load_newest_whole(store, parts.embedder.describe(), parts.normaliser.config())
-    runtime = Runtime(settings, parts.normaliser, parts.embedder, index,
-                      Retriever(index, parts.normaliser, parts.embedder), store)
-    return Bot(runtime, decision_model(settings, runtime.index), grounded_composer(settings, runtime))
+    return Bot.from_settings(settings, parts.normaliser, parts.embedder)
 
 
 def build_city(settings: Settings, parts: SharedParts | None = None) -> City:

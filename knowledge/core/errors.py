@@ -13,8 +13,9 @@
     ├── StoreUnavailableError   the conversation database cannot be reached (HTTP 503): spool, answer
     ├── StoreRefusedError       it answered but refused the write (422 for a value, else 500): never spooled
     └── RequestError            a caller's mistake (HTTP 400)
-        ├── InvalidFieldError   one named field cannot be stored: a link not http/https/tel/mailto, text too
-        long ├── NotFoundError       no such conversation, turn or escalation (HTTP 404)
+        ├── InvalidFieldError   one named field cannot be stored: a link not http/https/tel/mailto, text
+        │                       too long
+        ├── NotFoundError       no such conversation, turn or escalation (HTTP 404)
         ├── ConflictError       not possible in the conversation's state, e.g. a choice never offered (409)
         ├── RateLimitedError    too many requests (HTTP 429)
         ├── UnauthorizedError   not signed in to the desk, or the sign-in failed (HTTP 401)
