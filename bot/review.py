@@ -21,7 +21,7 @@ import numpy as np
 from bot.engine import Bot
 from bot.review_match import EXAMPLES, EntryMatch, entry_matches
 from bot.store.insights import ReviewTurn
-from bot.store.states import Channel
+from bot.store.states import Channel, TurnDecision
 from indexer.normalise import normalise_width
 
 THRESHOLD = 0.40
@@ -92,7 +92,8 @@ def most_common(values: Sequence[str], fallback: str = "") -> str:
 CHUNK = 128
 SHOWN = 50
 CENTRE_SAMPLE = 2000
-REASONS = {"clarify": "聞き返し", "escalate": "引き継ぎ", "forward": "電話で転送"}
+REASONS: dict[str, str] = {TurnDecision.CLARIFY: "聞き返し", TurnDecision.ESCALATE: "引き継ぎ",
+                           TurnDecision.FORWARD: "電話で転送"}
 PHONE_UNRESOLVED = "電話で対応できず"
 _CENTRES: dict[str, np.ndarray] = {}
 
@@ -128,7 +129,7 @@ def reason_of(turn: ReviewTurn) -> str:
     """Why one question is in the review queue, as editors read it; calls say they were calls."""
     if turn.unhelpful:
         return "👎"
-    if turn.channel == Channel.PHONE and turn.decision == "escalate":
+    if turn.channel == Channel.PHONE and turn.decision == TurnDecision.ESCALATE:
         return PHONE_UNRESOLVED
     return REASONS.get(turn.decision, "低い信頼度")
 

@@ -9,6 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from bot import Answer, Session
+from bot.answer import Decision
 from bot.routing import suggest_department
 from bot.service.followups import follow_up
 from bot.store import StoredTurn
@@ -67,7 +68,7 @@ def turn_facts(conversation_id: str, channel: str, audience: str, question: str,
                reply: Answer, sealed_route: str = "") -> TurnFacts:
     """The facts of a bot reply, as the store writes them; personal data is masked here, before anything is
     written anywhere, and an escalation gets its id and suggested department now."""
-    escalated = reply.decision.value == "escalate"
+    escalated = reply.decision == Decision.ESCALATE
     return TurnFacts(conversation_id, channel, audience, mask_personal_data(question),
                      mask_personal_data(normalised), reply.intent.value, reply.decision.value,
                      reply.confidence,

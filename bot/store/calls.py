@@ -17,15 +17,16 @@ from bot.store.escalations import audit
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore
-from bot.store.states import CallOutcome, Channel, LabelSource, Reason
+from bot.store.states import CallOutcome, Channel, LabelSource, Reason, TurnDecision
 from bot.store.tables import Call, Conversation, Escalation, QuestionLabel, Turn, utcnow
 from bot.store.turn_writes import escalate_in
 
 CHANNEL = Channel.PHONE
 AUDIENCE = "resident"  # callers are residents; a staff question never becomes a resident paraphrase
 OUTCOMES = tuple(CallOutcome)
-DECISIONS: dict[str, str] = {CallOutcome.ANSWERED: "answer", CallOutcome.FORWARDED: "forward",
-                             CallOutcome.UNRESOLVED: "escalate"}
+DECISIONS: dict[str, str] = {CallOutcome.ANSWERED: TurnDecision.ANSWER,
+                             CallOutcome.FORWARDED: TurnDecision.FORWARD,
+                             CallOutcome.UNRESOLVED: TurnDecision.ESCALATE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,7 @@ def _label(conversation_id: str, turn_id: int, facts: CallFacts) -> QuestionLabe
 
 def _escalation_facts(conversation_id: str, escalation_id: str, facts: CallFacts) -> TurnFacts:
     return TurnFacts(conversation_id, CHANNEL, AUDIENCE, facts.question, facts.normalised, "question",
-                     "escalate", facts.confidence, None, [], facts.candidates, escalation_id,
+                     TurnDecision.ESCALATE, facts.confidence, None, [], facts.candidates, escalation_id,
                      Reason.UNRESOLVED_CALL, facts.department)
 
 

@@ -20,14 +20,14 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from bot.store.repository import ConversationStore
-from bot.store.states import Channel
+from bot.store.states import Channel, TurnDecision
 from bot.store.tables import Conversation, EntryVersion, Escalation, Feedback, Turn, as_utc
 
 JST = timezone(timedelta(hours=9), "JST")
 QUESTION = "question"
 # calls logged at the desk (bot/store/calls.py): counted beside chat, never as the bot's
 PHONE = Channel.PHONE
-UNANSWERED = ("clarify", "escalate", "forward")
+UNANSWERED = (TurnDecision.CLARIFY, TurnDecision.ESCALATE, TurnDecision.FORWARD)
 LOW_CONFIDENCE = 0.5  # below this the bot itself thought its best entry more likely wrong than right
 REVIEW_LIMIT = 2000
 
@@ -155,7 +155,8 @@ class Insights:
         """Question turns per JST day and channel."""
         day = local_day(Turn.created_at)
         query = (select(day, Conversation.channel, func.count(Turn.id)).join(Conversation)
-                 .where(self._turns_in(period), Turn.decision != "smalltalk", Conversation.channel != PHONE)
+                 .where(self._turns_in(period), Turn.decision != TurnDecision.SMALLTALK,
+                        Conversation.channel != PHONE)
                  .group_by(day, Conversation.channel))
         return {(date.fromisoformat(str(d)), channel): n for d, channel, n in self._rows(query)}
 
@@ -164,7 +165,8 @@ class Insights:
         query = (select(Turn.decision, func.count(Turn.id)).where(self._turns_in(period), self._chat())
                  .group_by(Turn.decision))
         counts = dict(self._rows(query))
-        return Decisions(counts.get("answer", 0), counts.get("clarify", 0), counts.get("escalate", 0))
+        return Decisions(counts.get(TurnDecision.ANSWER, 0), counts.get(TurnDecision.CLARIFY, 0),
+                         counts.get(TurnDecision.ESCALATE, 0))
 
     def feedback(self, period: Period) -> tuple[int, int]:
         """(👍, 👎) given in the period."""

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.store.escalations import audit
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore
-from bot.store.states import LabelSource
+from bot.store.states import LabelSource, TurnDecision
 from bot.store.tables import Conversation, Escalation, Feedback, QuestionLabel, Turn
 from knowledge.core.errors import ConflictError, NotFoundError
 
@@ -177,7 +177,8 @@ def weak_signals(session: Session) -> Iterator[tuple[str, str, str, str, str]]:
     offered choices and did not 👎, and every answer they 👍'd."""
     helpful = dict(session.execute(select(Feedback.turn_id, Feedback.helpful)).all())
     query = (select(Turn, Conversation.audience).join(Conversation, Conversation.id == Turn.conversation_id)
-             .where(Turn.decision.in_(("answer", "clarify"))).order_by(Turn.conversation_id, Turn.id))
+             .where(Turn.decision.in_((TurnDecision.ANSWER, TurnDecision.CLARIFY)))
+             .order_by(Turn.conversation_id, Turn.id))
     previous: Turn | None = None
     for turn, audience in session.execute(query):
         asked = (previous if previous is not None and previous.conversation_id == turn.conversation_id
@@ -188,9 +189,10 @@ def weak_signals(session: Session) -> Iterator[tuple[str, str, str, str, str]]:
 
 def _signal(turn: Turn, asked: Turn | None, helpful: bool | None,
             audience: str) -> Iterable[tuple[str, str, str, str, str]]:
-    if turn.decision != "answer" or not turn.shown_entry_id:
+    if turn.decision != TurnDecision.ANSWER or not turn.shown_entry_id:
         return ()
-    if asked is not None and asked.decision == "clarify" and turn.shown_entry_id in (asked.choices or []):
+    if (asked is not None and asked.decision == TurnDecision.CLARIFY
+            and turn.shown_entry_id in (asked.choices or [])):
         if helpful is False:
             return ()
         return ((asked.question, asked.normalised or asked.question, turn.shown_entry_id, audience,

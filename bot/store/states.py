@@ -113,3 +113,14 @@ class Reason(StrEnum):
     ASKED_FOR_PERSON = "asked for a person"
     URGENT = "urgent situation"  # which one is `Answer.urgent`
     UNRESOLVED_CALL = "not resolved on the phone"  # a call an agent logged as unresolved (bot/store/calls.py)
+
+
+class TurnDecision(StrEnum):
+    """What became of one question (`Turn.decision`): the bot's four decisions (bot/answer.py `Decision`
+    holds the same strings), and a call an agent forwarded to a department."""
+
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    ESCALATE = "escalate"
+    SMALLTALK = "smalltalk"
+    FORWARD = "forward"  # calls only (bot/store/calls.py)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
+from bot.answer import Decision
 from bot.service.city import City
 from bot.service.contracts import CallOutcome, Channel, Role, SignedIn
 from channels.desk.auth import require_role
@@ -36,7 +37,8 @@ DONE_LABELS: dict[str, str] = {CallOutcome.ANSWERED: "「この回答で対応�
                CallOutcome.FORWARDED: "「担当課へ転送」を記録しました。",
                CallOutcome.UNRESOLVED: "「対応できず」を記録し、引き継ぎを作りました。"}
 ESCALATION_ID = re.compile(r"^[0-9a-f]{32}$")
-DECISION_LABELS = {"answer": "回答する", "clarify": "候補を示して聞き返す", "escalate": "担当者に引き継ぐ"}
+DECISION_LABELS = {Decision.ANSWER: "回答する", Decision.CLARIFY: "候補を示して聞き返す",
+                   Decision.ESCALATE: "担当者に引き継ぐ"}
 Text = Query("", max_length=MAX_QUERY_CHARS, description="The caller's question.")
 
 
