@@ -29,8 +29,9 @@ def add_user(store_url: str, model_cache: Path, name: str, role: str, password: 
     assert result.exit_code == 0, result.output
 
 
-def browser(app: object, address: str = "", https: bool = False) -> TestClient:
-    """A fresh cookie jar on the running app (no lifespan of its own), from its own client address."""
+def visitor(app: object, address: str = "", https: bool = False) -> TestClient:
+    """Someone new at the desk: a fresh cookie jar on the running app (no lifespan of its own), from its own
+    client address."""
     address = address or f"198.51.100.{next(ADDRESSES)}"
     base = "https://testserver" if https else "http://testserver"
     return TestClient(app, base_url=base, client=(address, 50000), follow_redirects=False)  # type: ignore[arg-type]
@@ -46,7 +47,7 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD, next_path: 
 
 def signed_in(app: object, name: str) -> TestClient:
     """A desk browser already signed in as `name`."""
-    client = browser(app)
+    client = visitor(app)
     assert sign_in(client, name).status_code == 303
     return client
 

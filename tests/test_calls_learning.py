@@ -25,7 +25,7 @@ from channels.server import create_app
 from indexer.learned import PARAPHRASES
 from knowledge.core.settings import Settings
 from testing.database import STORES, postgres_schema_url
-from testing.desk import add_user, browser, csrf_of, sign_in
+from testing.desk import add_user, csrf_of, sign_in, visitor
 from testing.learning import UNANSWERED, bare_city, env, seed_labels  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.integration
@@ -69,7 +69,7 @@ def test_a_call_answered_with_an_entry_is_a_paraphrase_after_the_next_publish(
                                        "resident")), "the question is on the training side"
     before = ask(app, QUESTION)
     assert before["decision"] != "answer", before
-    agent = browser(app)
+    agent = visitor(app)
     assert sign_in(agent, "agent1").status_code == 303
     logged = agent.post("/desk/calls", data={"csrf": csrf_of(agent, "/desk/search"), "question": QUESTION,
                                              "outcome": "answered", "entry_id": ENTRY, "handling": "140"})

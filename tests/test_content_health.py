@@ -17,7 +17,7 @@ from bot.store.tables import Conversation, Turn
 from channels.cli.app import app as cli_app
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from testing.desk import add_user, browser, sign_in
+from testing.desk import add_user, sign_in, visitor
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +63,7 @@ def section(text: str, heading: str) -> str:
 
 
 def health_page(app: object, user: str) -> str:
-    client = browser(app)
+    client = visitor(app)
     sign_in(client, user)
     response = client.get("/desk/health")
     assert response.status_code == 200
@@ -88,7 +88,7 @@ def test_entries_never_shown_in_90_days_are_counted_only_once_the_bot_has_served
     fresh = section(health_page(tiny, "editor1"), "unseen-heading")
     assert "答え始めてから 0 日です" in fresh and ">T3<" not in fresh, "a new server flags nothing as unused"
     store = tiny.state.madoguchi.store  # type: ignore[attr-defined]
-    browser(tiny).post("/api/v1/ask", json={"text": "こんにちは", "session_id": "tiny-first-day"})
+    visitor(tiny).post("/api/v1/ask", json={"text": "こんにちは", "session_id": "tiny-first-day"})
     with store.engine.begin() as connection:
         first = connection.execute(select(Turn.id).join(Conversation)
                                    .where(Conversation.id.like("%tiny-first-day%"))).scalar_one()
@@ -123,6 +123,6 @@ def test_kb_health_reports_the_planted_fee_contradiction_and_none_in_the_sample_
 
 
 def test_agents_cannot_open_content_health(tiny: object) -> None:
-    client = browser(tiny)
+    client = visitor(tiny)
     sign_in(client, "agent1")
     assert client.get("/desk/health").status_code == 403

@@ -19,7 +19,7 @@ from bot.store.outbox import Outbox
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.database import STORES, postgres_schema_url
-from testing.desk import add_user, browser, csrf_of, sign_in
+from testing.desk import add_user, csrf_of, sign_in, visitor
 from testing.line import USER, replies_to, signed, text_event, webhook
 from testing.live_index import wait_until
 from testing.recorder import Recorder
@@ -80,7 +80,7 @@ def test_agent_replies_in_the_desk_and_the_line_push_carries_the_reply(app: Test
     stored = desk_of(app).get(escalation_id)
     assert stored.route and USER not in stored.route, "the LINE user id is kept only sealed"
     add_user(str(app.app.state.madoguchi.settings.resolved_database_url), model_cache, "agent-line", "agent")
-    agent = browser(app.app)
+    agent = visitor(app.app)
     assert sign_in(agent, "agent-line").status_code == 303
     page = f"/desk/escalations/{escalation_id}"
     agent.post(f"{page}/claim", data={"csrf": csrf_of(agent, page)})

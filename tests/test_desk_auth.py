@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.store.tables import AuditEntry, DeskSession, DeskUser, utcnow
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from testing.desk import PASSWORD, add_user, browser, csrf_of, sign_in
+from testing.desk import PASSWORD, add_user, csrf_of, sign_in, visitor
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,7 @@ def write(store_url: str, statement) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_signing_in_sets_a_strict_http_only_cookie_for_the_desk_only(app: object) -> None:
-    client = browser(app)
+    client = visitor(app)
     response = sign_in(client, "agent1")
     assert response.status_code == 303 and response.headers["location"] == "/desk"
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("madoguchi_desk="))
@@ -64,13 +64,13 @@ def test_signing_in_sets_a_strict_http_only_cookie_for_the_desk_only(app: object
 
 
 def test_the_cookie_is_secure_when_the_desk_is_reached_over_https(app: object) -> None:
-    response = sign_in(browser(app, https=True), "agent1")
+    response = sign_in(visitor(app, https=True), "agent1")
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("madoguchi_desk="))
     assert "Secure" in cookie
 
 
 def test_signed_out_visitors_are_sent_to_login_with_where_they_were_going(app: object) -> None:
-    response = browser(app).get("/desk/admin/audit?page=2")
+    response = visitor(app).get("/desk/admin/audit?page=2")
     assert response.status_code == 303
     assert response.headers["location"] == "/desk/login?next=%2Fdesk%2Fadmin%2Faudit%3Fpage%3D2"
 
@@ -78,18 +78,18 @@ def test_signed_out_visitors_are_sent_to_login_with_where_they_were_going(app: o
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/desk", "/\\evil.example",
                                     "/deskevil", "javascript:alert(1)", "/desk\r\nLocation: //evil.example"])
 def test_login_never_redirects_to_another_site(app: object, target: str) -> None:
-    response = sign_in(browser(app), "agent1", next_path=target)
+    response = sign_in(visitor(app), "agent1", next_path=target)
     assert response.status_code == 303 and response.headers["location"] == "/desk"
 
 
 def test_login_goes_on_to_a_page_inside_the_desk(app: object) -> None:
-    response = sign_in(browser(app), "admin1", next_path="/desk/admin/audit?page=1")
+    response = sign_in(visitor(app), "admin1", next_path="/desk/admin/audit?page=1")
     assert response.headers["location"] == "/desk/admin/audit?page=1"
 
 
 def test_unknown_user_and_wrong_password_get_the_same_answer(app: object, store_url: str) -> None:
-    unknown = sign_in(browser(app), "nobody-here", "whatever-password")
-    wrong = sign_in(browser(app), "editor1", "not-the-password")
+    unknown = sign_in(visitor(app), "nobody-here", "whatever-password")
+    wrong = sign_in(visitor(app), "editor1", "not-the-password")
     assert unknown.status_code == wrong.status_code == 401
     message = re.compile(r'<p class="alert" role="alert" id="login-error">([^<]+)</p>')
     assert message.search(unknown.text).group(1) == message.search(wrong.text).group(1)  # type: ignore[union-attr]
@@ -99,14 +99,14 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(app: object, store_
 def test_an_account_locks_after_repeated_wrong_passwords_and_the_audit_log_says_so(
         app: object, store_url: str) -> None:
     for _ in range(3):
-        assert sign_in(browser(app), "locky", "wrong-password!").status_code == 401
+        assert sign_in(visitor(app), "locky", "wrong-password!").status_code == 401
     assert len(audit(store_url, "login.lockout", "locky")) == 1
-    assert sign_in(browser(app), "locky").status_code == 401  # right password, still locked
+    assert sign_in(visitor(app), "locky").status_code == 401  # right password, still locked
     reasons = [e.detail["reason"] for e in audit(store_url, "login.failed", "locky")]
     assert reasons == ["wrong password"] * 3 + ["locked"]
     write(store_url, update(DeskUser).where(DeskUser.username == "locky").values(
         locked_until=utcnow() - timedelta(seconds=1)))
-    assert sign_in(browser(app), "locky").status_code == 303
+    assert sign_in(visitor(app), "locky").status_code == 303
     assert audit(store_url, "login", "locky")
 
 
@@ -116,19 +116,19 @@ def test_parallel_sign_ins_from_many_addresses_check_no_more_passwords_than_the_
 
     passwords = [f"wrong-guess-{n:02d}" for n in range(11)] + [PASSWORD]
     with ThreadPoolExecutor(len(passwords)) as pool:
-        statuses = list(pool.map(lambda password: sign_in(browser(app), "racer", password).status_code,
+        statuses = list(pool.map(lambda password: sign_in(visitor(app), "racer", password).status_code,
                                  passwords))
     wrong = [e for e in audit(store_url, "login.failed", "racer") if e.detail["reason"] == "wrong password"]
     assert len(wrong) <= 3 and statuses.count(401) >= len(passwords) - 1
-    assert sign_in(browser(app), "racer").status_code == 401 or not audit(store_url, "login.lockout", "racer")
+    assert sign_in(visitor(app), "racer").status_code == 401 or not audit(store_url, "login.lockout", "racer")
 
 
 def test_login_attempts_are_limited_per_client_address(app: object) -> None:
-    client = browser(app, address="192.0.2.77")
+    client = visitor(app, address="192.0.2.77")
     statuses = [sign_in(client, "nobody", "wrong-password!").status_code for _ in range(6)]
     assert statuses == [401] * 5 + [429]
     assert sign_in(client, "agent1").status_code == 429  # even the right password waits
-    assert sign_in(browser(app, address="192.0.2.78"), "agent1").status_code == 303
+    assert sign_in(visitor(app, address="192.0.2.78"), "agent1").status_code == 303
 
 
 def test_passwords_are_stored_only_as_argon2_hashes(app: object, store_url: str) -> None:
@@ -143,7 +143,7 @@ def test_passwords_are_stored_only_as_argon2_hashes(app: object, store_url: str)
 
 
 def test_session_tokens_are_stored_only_as_hashes(app: object, store_url: str) -> None:
-    client = browser(app)
+    client = visitor(app)
     sign_in(client, "agent1")
     token = client.cookies["madoguchi_desk"]
     engine = create_engine(store_url)
@@ -154,7 +154,7 @@ def test_session_tokens_are_stored_only_as_hashes(app: object, store_url: str) -
 
 
 def test_a_form_without_its_csrf_token_is_refused(app: object) -> None:
-    client = browser(app)
+    client = visitor(app)
     sign_in(client, "agent1")
     missing = client.post("/desk/logout", data={})
     wrong = client.post("/desk/logout", data={"csrf": "forged"})
@@ -164,12 +164,12 @@ def test_a_form_without_its_csrf_token_is_refused(app: object) -> None:
 
 
 def test_the_login_form_itself_needs_its_token(app: object) -> None:
-    response = browser(app).post("/desk/login", data={"username": "agent1", "password": PASSWORD})
+    response = visitor(app).post("/desk/login", data={"username": "agent1", "password": PASSWORD})
     assert response.status_code == 403
 
 
 def test_an_agent_cannot_reach_admin_pages(app: object) -> None:
-    client = browser(app)
+    client = visitor(app)
     sign_in(client, "agent1")
     for path in ("/desk/admin/users", "/desk/admin/audit"):
         response = client.get(path)
@@ -181,17 +181,17 @@ def test_an_agent_cannot_reach_admin_pages(app: object) -> None:
 
 
 def test_logging_out_ends_the_session_on_the_server(app: object, store_url: str) -> None:
-    client = browser(app)
+    client = visitor(app)
     sign_in(client, "editor1")
     token = client.cookies["madoguchi_desk"]
     assert client.post("/desk/logout", data={"csrf": csrf_of(client)}).status_code == 303
-    replay = browser(app)
+    replay = visitor(app)
     assert replay.get("/desk", headers={"cookie": f"madoguchi_desk={token}"}).status_code == 303
     assert audit(store_url, "logout", "editor1")
 
 
 def test_an_expired_session_is_signed_out(app: object, store_url: str) -> None:
-    client = browser(app)
+    client = visitor(app)
     sign_in(client, "admin1")
     write(store_url, update(DeskSession).values(expires_at=utcnow() - timedelta(minutes=1)))
     assert client.get("/desk").status_code == 303

@@ -24,7 +24,7 @@ from bot.store.tables import Call, Conversation, Escalation, OutboxMessage, Ques
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.database import STORES, postgres_schema_url
-from testing.desk import add_user, browser, csrf_of, signed_in
+from testing.desk import add_user, csrf_of, signed_in, visitor
 from testing.hostile import STAFF, red_team_queries
 
 pytestmark = pytest.mark.integration
@@ -91,8 +91,8 @@ def test_the_search_shows_ranked_entries_with_department_contact_validity_and_wh
 
 
 def test_search_and_calls_need_a_signed_in_agent_and_every_call_form_its_csrf_token(app: object) -> None:
-    assert browser(app).get("/desk/search").status_code == 303
-    assert browser(app).get("/desk/search/results?q=x").status_code == 303
+    assert visitor(app).get("/desk/search").status_code == 303
+    assert visitor(app).get("/desk/search/results?q=x").status_code == 303
     agent = signed_in(app, "agent1")
     refused = agent.post("/desk/calls",
                          data={"question": "転入届", "outcome": "answered", "entry_id": "R001"})

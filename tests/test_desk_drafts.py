@@ -17,7 +17,7 @@ from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from testing.desk import add_user, browser, csrf_of, sign_in
+from testing.desk import add_user, csrf_of, sign_in, visitor
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ def escalate_and_open_draft(client: TestClient, model_cache: Path, question: str
                                                      "text": "担当者と話したい"}).json()["escalation"]["id"]
     assert reply["decision"] in {"answer", "clarify", "escalate"}
     add_user(client.app.state.madoguchi.settings.resolved_database_url, model_cache, "agent-draft", "agent")
-    agent = browser(client.app)
+    agent = visitor(client.app)
     assert sign_in(agent, "agent-draft").status_code == 303
     claim = f"/desk/escalations/{escalation_id}/claim"
     assert agent.post(claim, data={"csrf": csrf_of(agent,

@@ -22,7 +22,7 @@ from channels.cli.app import app as cli_app
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.database import STORES, postgres_schema_url
-from testing.desk import add_user, browser, csrf_of, signed_in
+from testing.desk import add_user, csrf_of, signed_in, visitor
 from testing.live_index import copy_index
 
 pytestmark = pytest.mark.integration
@@ -227,7 +227,7 @@ def test_the_learned_questions_page_is_for_editors_and_every_form_needs_csrf(app
     assert editor.post("/desk/learned/remove", data={"normalised": "x", "entry_id": entry,
                                                      "audience": "resident"}).status_code == 403
     assert agent.post(f"/desk/escalations/{escalation_id}/label", data={"entry_id": entry}).status_code == 403
-    assert browser(app).post(f"/desk/escalations/{escalation_id}/label",
+    assert visitor(app).post(f"/desk/escalations/{escalation_id}/label",
                              data={"entry_id": entry}).status_code == 303
     assert "学習した質問" in editor.get("/desk").text and "学習した質問" not in agent.get("/desk").text
 

@@ -21,7 +21,7 @@ from bot.store.tables import AuditEntry, Conversation, Escalation, Turn
 from channels.cli.app import app as cli_app
 from knowledge.core.errors import ConflictError
 from testing.database import STORES, postgres_schema_url
-from testing.desk import PASSWORD, add_user, browser, csrf_of, sign_in, signed_in
+from testing.desk import PASSWORD, add_user, csrf_of, sign_in, signed_in, visitor
 from testing.desk_city import LINE_SECRET, app, ask, store_url, stored  # noqa: F401 (fixtures)
 from testing.line import signed, text_event, webhook
 from testing.recorder import Recorder
@@ -153,7 +153,7 @@ def test_an_admin_creates_changes_and_disables_accounts_and_it_is_audited(
     assert form(boss, "/desk/admin/users/newbie/role", role="editor").status_code == 303
     assert "見直し" in newbie.get("/desk").text  # the editor's menu, at once
     assert form(boss, "/desk/admin/users/newbie/disable").status_code == 303
-    assert newbie.get("/desk").status_code == 303 and sign_in(browser(app), "newbie").status_code == 401
+    assert newbie.get("/desk").status_code == 303 and sign_in(visitor(app), "newbie").status_code == 401
     assert form(boss, "/desk/admin/users/boss/disable").status_code == 409
     audit = boss.get("/desk/admin/audit").text
     assert audit.index("アカウントの無効化") < audit.index("役割の変更") < audit.index("アカウントの作成")
@@ -184,8 +184,8 @@ def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url:
     changed = runner.invoke(cli_app, ["desk", "user", "password", "cliuser", "--password-stdin"],
                             input="a-brand-new-passphrase\n", env=env)
     assert changed.exit_code == 0, changed.output
-    assert sign_in(browser(app), "cliuser").status_code == 401
-    assert sign_in(browser(app), "cliuser", "a-brand-new-passphrase").status_code == 303
+    assert sign_in(visitor(app), "cliuser").status_code == 401
+    assert sign_in(visitor(app), "cliuser", "a-brand-new-passphrase").status_code == 303
     assert runner.invoke(cli_app, ["desk", "user", "disable", "cliuser"], env=env).exit_code == 0
     listing = runner.invoke(cli_app, ["desk", "user", "list"], env=env).output
     assert re.search(r"cliuser\s*│\s*agent\s*│\s*disabled", listing)
@@ -218,7 +218,7 @@ def test_trivially_weak_passwords_are_refused_with_the_reason_in_the_admin_page_
     changed = runner.invoke(cli_app, ["desk", "user", "password", "boss", "--password-stdin"],
                             input="zzzzzzzzzzzz\n", env=env)
     assert changed.exit_code != 0 and "同じ文字の繰り返し" in str(changed.exception)
-    assert sign_in(browser(app), "boss").status_code == 303, "the old password still works"
+    assert sign_in(visitor(app), "boss").status_code == 303, "the old password still works"
     assert form(boss, "/desk/admin/users", username="weakling", password="kawa-zoi 9 no sakura",
                 role="admin").status_code == 303
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from channels.cli.app import app as cli_app
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from testing.desk import add_user, browser, csrf_of, form_of, sign_in
+from testing.desk import add_user, csrf_of, form_of, sign_in, visitor
 
 pytestmark = pytest.mark.integration
 
@@ -34,13 +34,13 @@ def desk(sample_index_dir: Path, model_cache: Path,
 
 
 def test_the_sign_in_refusal_is_japanese_only(desk: object) -> None:
-    refused = sign_in(browser(desk), "nobody-here", "wrong-password-123")
+    refused = sign_in(visitor(desk), "nobody-here", "wrong-password-123")
     assert "ユーザー名かパスワードが違います" in refused.text and "sign-in refused" not in refused.text
 
 
 def test_the_audit_log_names_actions_details_and_values_in_japanese(desk: object) -> None:
-    sign_in(browser(desk), "nobody-at-all", "wrong-password-123")
-    admin = browser(desk)
+    sign_in(visitor(desk), "nobody-at-all", "wrong-password-123")
+    admin = visitor(desk)
     assert sign_in(admin, "admin1").status_code == 303
     escalation_id = admin.post("/api/v1/ask",
                                json={"session_id": "wording-session-1", "text": "担当者と話したい"}
@@ -58,7 +58,7 @@ def test_the_audit_log_names_actions_details_and_values_in_japanese(desk: object
 
 
 def test_the_entry_diff_shows_the_audience_in_japanese(desk: object) -> None:
-    editor = browser(desk)
+    editor = visitor(desk)
     sign_in(editor, "admin1")
     path = "/desk/entries/R105"
     values = form_of(editor, path) | {"audience": "staff", "csrf": csrf_of(editor, path)}
@@ -69,7 +69,7 @@ def test_the_entry_diff_shows_the_audience_in_japanese(desk: object) -> None:
 
 
 def test_the_desk_writes_each_audience_in_the_words_the_export_uses(desk: object) -> None:
-    admin = browser(desk)
+    admin = visitor(desk)
     sign_in(admin, "admin1")
     options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', admin.get("/desk/entries/R105").text)
     assert {("resident", "住民"), ("staff", "職員"), ("all", "全員（住民と職員）")} <= set(options), options

@@ -23,7 +23,7 @@ from channels.server import create_app
 from indexer.normalise import normalise_width
 from knowledge.core.settings import Settings
 from testing.database import store_url  # noqa: F401 (fixture: an SQLite file, then a PostgreSQL schema)
-from testing.desk import add_user, browser, sign_in
+from testing.desk import add_user, sign_in, visitor
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +81,7 @@ def seed(client: TestClient, seeded: Seeded) -> None:
 
 def answer_escalation(app: object, store_url: str, escalation_id: str, minutes: int) -> None:
     """An agent claims and replies in the desk; the hand-over is then dated `minutes` before the reply."""
-    agent = browser(app)
+    agent = visitor(app)
     sign_in(agent, "agent1")
     token = CSRF.search(agent.get(f"/desk/escalations/{escalation_id}").text)
     assert token
@@ -201,7 +201,7 @@ def test_review_turns_are_the_doubtful_questions_only(seeded: Seeded) -> None:
 
 
 def page(seeded: Seeded, user: str | None, path: str):  # type: ignore[no-untyped-def]
-    client = browser(seeded.app)
+    client = visitor(seeded.app)
     if user:
         assert sign_in(client, user).status_code == 303
     return client, client.get(path)

@@ -21,7 +21,7 @@ from channels.server import create_app
 from indexer.store import IndexStore
 from knowledge.core.settings import Settings
 from testing.database import store_url  # noqa: F401 (fixture: an SQLite file, then a PostgreSQL schema)
-from testing.desk import add_user, browser, csrf_of, form_of, sign_in
+from testing.desk import add_user, csrf_of, form_of, sign_in, visitor
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +64,7 @@ def problem_rows(page: str) -> list[tuple[str, str, str]]:
 
 def test_desk_import_reports_long_fields_and_unsafe_links_by_row_and_keeps_the_good_rows(
         desk: object, store_url: str) -> None:
-    editor = browser(desk)
+    editor = visitor(desk)
     sign_in(editor, "editor1")
     upload = HEADER + BAD_ROWS + "GOOD1,粗大ごみの予約は,電話で予約します。,ごみ減量推進課,住民,https://example.jp/gomi\n"
     sent = editor.post("/desk/kb/import", data={"csrf": csrf_of(editor, "/desk/kb")},
@@ -94,7 +94,7 @@ def test_cli_import_reports_long_fields_and_unsafe_links_by_row(store_url: str, 
 
 
 def test_desk_form_refuses_a_script_link_in_japanese_and_keeps_what_was_typed(desk: object) -> None:
-    editor = browser(desk)
+    editor = visitor(desk)
     sign_in(editor, "editor1")
     made = editor.post("/desk/entries/new",
                        data={"csrf": csrf_of(editor, "/desk/entries"), "question": "犬の登録は？"})

@@ -28,7 +28,7 @@ from knowledge.core.settings import SAMPLE_CITY, Settings
 from knowledge.export import PASSAGE_SHEET
 from knowledge.records import Record
 from knowledge.sources import load_sources
-from testing.desk import add_user, browser, csrf_of, form_of, sign_in
+from testing.desk import add_user, csrf_of, form_of, sign_in, visitor
 from testing.live_index import copy_index
 
 pytestmark = pytest.mark.integration
@@ -132,7 +132,7 @@ def desk(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory,
 
 
 def test_editors_download_and_upload_the_knowledge_base_in_the_desk(desk: object, tmp_path: Path) -> None:
-    editor = browser(desk)
+    editor = visitor(desk)
     assert sign_in(editor, "editor1").status_code == 303
     download = editor.get("/desk/kb/export.xlsx")
     assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
@@ -151,7 +151,7 @@ def test_editors_download_and_upload_the_knowledge_base_in_the_desk(desk: object
 
 
 def test_a_desk_publish_builds_with_the_bots_own_model_while_residents_keep_asking(desk: object) -> None:
-    editor, resident = browser(desk), TestClient(desk)  # type: ignore[arg-type]
+    editor, resident = visitor(desk), TestClient(desk)  # type: ignore[arg-type]
     sign_in(editor, "editor1")
     before = resident.post("/api/v1/ask",
                            json={"text": "転入届に必要なものは何ですか"}).json()["answer"]["id"]
@@ -170,10 +170,10 @@ def test_a_desk_publish_builds_with_the_bots_own_model_while_residents_keep_aski
 
 
 def test_agents_cannot_export_or_import_and_a_form_without_csrf_is_refused(desk: object) -> None:
-    agent = browser(desk)
+    agent = visitor(desk)
     sign_in(agent, "agent1")
     assert agent.get("/desk/kb/export.csv").status_code == 403
-    editor = browser(desk)
+    editor = visitor(desk)
     sign_in(editor, "editor1")
     refused = editor.post("/desk/kb/import",
                           files={"file": ("x.csv", b"id,question,answer\nZ,q,a\n", "text/csv")})
@@ -181,7 +181,7 @@ def test_agents_cannot_export_or_import_and_a_form_without_csrf_is_refused(desk:
 
 
 def test_agents_write_drafts_but_only_editors_approve(desk: object) -> None:
-    agent, editor = browser(desk), browser(desk)
+    agent, editor = visitor(desk), visitor(desk)
     sign_in(agent, "agent1")
     sign_in(editor, "editor1")
     made = agent.post("/desk/entries/new",
@@ -201,7 +201,7 @@ def test_agents_write_drafts_but_only_editors_approve(desk: object) -> None:
 
 
 def test_a_paraphrase_for_a_file_only_entry_drafts_the_file_content_in_the_desk(desk: object) -> None:
-    agent = browser(desk)
+    agent = visitor(desk)
     sign_in(agent, "agent1")
     added = agent.post("/desk/entries/R001/paraphrases", data={"csrf": csrf_of(agent, "/desk/entries/R001"),
                                                               "text": "引っ越しの届けの持ち物"})
@@ -213,7 +213,7 @@ def test_a_paraphrase_for_a_file_only_entry_drafts_the_file_content_in_the_desk(
 
 
 def test_passages_of_documents_cannot_be_turned_into_desk_entries(desk: object) -> None:
-    editor = browser(desk)
+    editor = visitor(desk)
     sign_in(editor, "editor1")
     passage = next(r.id for r in load_sources([SAMPLE_CITY]).records if r.kind == "passage")
     form = {"csrf": csrf_of(editor, "/desk/entries"), "question": "上書き", "answer": "上書き"}
@@ -231,7 +231,7 @@ def test_easy_answers_of_the_sample_city_survive_export_in_both_formats(cli: Cli
 
 def test_an_easy_answer_goes_through_the_desk_form_the_database_an_import_and_the_export(
         desk: object) -> None:
-    editor = browser(desk)
+    editor = visitor(desk)
     sign_in(editor, "editor1")
     made = editor.post("/desk/entries/new",
                        data={"csrf": csrf_of(editor, "/desk/entries"), "question": "猫の登録は？"})

@@ -17,7 +17,7 @@ from bot.store.escalations import EscalationDesk
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.database import STORES, postgres_schema_url
-from testing.desk import add_user, browser, csrf_of, sign_in
+from testing.desk import add_user, csrf_of, sign_in, visitor
 from testing.live_index import wait_until
 from testing.mailserver import PASSWORD, USER, MailServer
 
@@ -68,7 +68,7 @@ def escalate_with_email(client: TestClient, session: str, email: str, name: str 
 
 def agent_replies(client: TestClient, escalation_id: str, text: str = REPLY) -> str:
     """Claim and reply in the desk; returns the escalation page as the agent saw it before replying."""
-    agent = browser(client.app)
+    agent = visitor(client.app)
     assert sign_in(agent, "agent-mail").status_code == 303
     page = f"/desk/escalations/{escalation_id}"
     assert agent.post(f"{page}/claim", data={"csrf": csrf_of(agent, page)}).status_code == 303
@@ -78,7 +78,7 @@ def agent_replies(client: TestClient, escalation_id: str, text: str = REPLY) -> 
 
 
 def desk_page(client: TestClient, escalation_id: str) -> str:
-    agent = browser(client.app)
+    agent = visitor(client.app)
     sign_in(agent, "agent-mail")
     return agent.get(f"/desk/escalations/{escalation_id}").text
 

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.database import store_url  # noqa: F401 (fixture: an SQLite file, then a PostgreSQL schema)
-from testing.desk import add_user, browser, sign_in
+from testing.desk import add_user, sign_in, visitor
 from testing.recorder import Recorder
 
 pytestmark = pytest.mark.integration
@@ -124,7 +124,7 @@ def test_personal_data_is_masked_in_the_stored_question_and_normalised_terms(
 
 def test_the_desk_queue_and_escalation_pages_show_only_masked_text(app: object,
                                                                    asked: dict[str, str]) -> None:
-    agent = browser(app)
+    agent = visitor(app)
     assert sign_in(agent, "masker").status_code == 303
     queue = agent.get("/desk", params={"status": "new"}).text
     assert not {said: leaks(queue, said, parts) for said, parts in SECRETS if leaks(queue, said, parts)}

@@ -15,7 +15,7 @@ from bot.store import ConversationStore
 from bot.store.escalations import EscalationDesk
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from testing.desk import add_user, browser, sign_in
+from testing.desk import add_user, sign_in, visitor
 from testing.live_index import copy_index
 
 pytestmark = pytest.mark.integration
@@ -120,7 +120,7 @@ def test_the_desk_transcript_shows_the_text_the_resident_clicked(app: object, st
     resident.ask(choice_id=offer["choices"][0]["id"])
     resident.ask(LOST)
     handed = resident.ask(choice_id="none")
-    agent = browser(app)
+    agent = visitor(app)
     assert sign_in(agent, "agent1").status_code == 303
     page = agent.get(f"/desk/escalations/{handed['escalation']['id']}").text
     turns = page.split('<ol class="turns">')[1].split("</ol>")[0]

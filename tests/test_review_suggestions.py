@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from channels.server import create_app
 from indexer.store import IndexStore
 from knowledge.core.settings import Settings
-from testing.desk import add_user, browser, csrf_of, form_of, sign_in
+from testing.desk import add_user, csrf_of, form_of, sign_in, visitor
 from testing.live_index import copy_index
 
 pytestmark = pytest.mark.integration
@@ -66,7 +66,7 @@ def publish(desk: object, editor: TestClient, path: str) -> None:
 
 def test_a_question_is_suggested_only_as_a_paraphrase_of_an_entry_it_names_and_not_once_answered(
         desk: object) -> None:
-    editor = browser(desk)
+    editor = visitor(desk)
     assert sign_in(editor, "editor1").status_code == 303
     cluster = section_of(editor.get("/desk/review").text, SODAIGOMI)
     assert "/desk/entries/R112/paraphrases" not in cluster and "R112「" not in cluster.split("<ul")[0]
@@ -81,7 +81,7 @@ def test_a_question_is_suggested_only_as_a_paraphrase_of_an_entry_it_names_and_n
 
 
 def test_a_cluster_stops_asking_for_a_new_entry_once_a_published_one_answers_it(desk: object) -> None:
-    editor = browser(desk)
+    editor = visitor(desk)
     assert sign_in(editor, "editor1").status_code == 303
     cluster = section_of(editor.get("/desk/review").text, DRONE)
     assert 'action="/desk/entries/new"' in cluster and "対応済み" not in cluster

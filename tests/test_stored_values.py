@@ -18,7 +18,7 @@ from channels.cli.app import app as cli_app
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.database import refuse_questions_containing, rows, store_url  # noqa: F401 (the fixture over SQLite and PostgreSQL)
-from testing.desk import add_user, browser, csrf_of, sign_in
+from testing.desk import add_user, csrf_of, sign_in, visitor
 
 pytestmark = pytest.mark.integration
 
@@ -98,7 +98,7 @@ def test_text_that_is_only_a_nul_byte_is_refused_with_a_reason(client: TestClien
 def test_desk_replies_and_faq_drafts_with_nul_bytes_are_stored_without_them(
         client: TestClient, store_url: str, tmp_path: Path) -> None:  # noqa: F811
     add_user(store_url, tmp_path, "nul-agent", "agent")
-    agent = browser(client.app)
+    agent = visitor(client.app)
     assert sign_in(agent, "nul-agent").status_code == 303
     escalation_id = escalate(client, {"text": "担当者と話したい",
                                       "session_id": "desk-nul-session"})["escalation"]["id"]
