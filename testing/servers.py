@@ -9,9 +9,9 @@ import time
 import httpx
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "channels.cli", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start_server(env: dict[str, str], port: int, *options: str) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "channels.cli", "serve", "--port", str(port), *options],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:

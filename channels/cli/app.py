@@ -141,6 +141,8 @@ def serve(index_dir: IndexDir = None,
     from bot.store.database import migrate_apart
     from bot.store.index_versions import never_built
 
+    if index_dir:  # before anything reads the settings: the app and its workers read the environment
+        os.environ["MADOGUCHI_INDEX_DIR"] = str(index_dir)
     settings = settings_with(index_dir)
     if settings.many_cities:  # many cities, chosen by host name (channels/tenants)
         return serve_tenants(settings, host or settings.host, port or settings.port,
@@ -150,8 +152,6 @@ def serve(index_dir: IndexDir = None,
         out.print(f"no index yet in {settings.resolved_index_dir}: building it from {len(settings.sources)} "
                   "source(s)")
         build_apart(settings)
-    if index_dir:
-        os.environ["MADOGUCHI_INDEX_DIR"] = str(index_dir)
     host, port = host or settings.host, port or settings.port
     out.print(f"madoguchi: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     run_server("channels.server.asgi:app", host, port, workers or settings.workers)
