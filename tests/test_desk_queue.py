@@ -199,7 +199,9 @@ WEAK_PASSWORDS = {"aaaaaaaaaaaa": "同じ文字の繰り返し", "ａａａａ�
                   "abcdefghijkl": "のような並び",
                   "lkjhgfdsapoi": "のような並び", "aabbcaabbcca": "3 種類だけ",
                   "Password2026!": "よく使われる",
-                  "admin-admin-12": "よく使われる", "weakling-desk-2026": "ユーザー名を含んで"}
+                  "admin-admin-12": "よく使われる", "weakling-desk-2026": "ユーザー名を含んで",
+                  "1q2w3e4r5t6y": "のような並び", "zaq12wsxcde3": "のような並び",
+                  "qwertyuiop12": "並びに数文字を足した", "Aa123456789!": "並びに数文字を足した"}
 
 
 def test_trivially_weak_passwords_are_refused_with_the_reason_in_the_admin_page_and_the_cli(

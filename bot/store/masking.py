@@ -27,6 +27,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("[電話番号]", re.compile(rf"(?<![\d.])(?:\+81{_SEP}?\(?|\(?0)\d{{1,4}}\)?\s*{_SEP}?"
                              rf"\(?\d{{1,4}}\)?{_SEP}?\d{{3,4}}(?!\d)")),
     ("[郵便番号]", re.compile(rf"(?:〒\s*\d{{3}}{_SEP}?\d{{4}}|(?<![\d.:])\d{{3}}{_DASH}\d{{4}})(?!\d)")),
+    # after 〒, 郵便 or 郵便番号 with a colon or は between, and seven digits in a row there
+    ("[郵便番号]", re.compile(rf"(?<=[〒便号])\s*(?::|は)?\s*〒?\s*\d{{3}}{_SEP}?\d{{4}}(?!\d)")),
     ("[住所]", re.compile(rf"(?:{_PLACE}{{1,6}}[都道府県])?{_PLACE}{{0,8}}"
                          rf"(?:\d+丁目(?:\d+(?:番地?|{_DASH}))*\d*号?|\d+(?:{_DASH}\d+){{2}}|(?<=[町村区市])\d+{_DASH}\d+)"
                          rf"(?:\s*[^\s\d。、]{{0,12}}\d+号室)?")),

@@ -17,13 +17,17 @@ MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 1024
 MIN_DISTINCT_CHARS = 6
 _RUNS = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm",
-         "1qaz2wsx3edc4rfv5tgb6yhn7ujm")
+         "1qaz2wsx3edc4rfv5tgb6yhn7ujm", "1q2w3e4r5t6y7u8i9o0p", "q1w2e3r4t5y6u7i8o9p0",
+         "zaq12wsxcde34rfvbgt56yhnmju78ik,.lo90p;/")  # rows, columns and zigzags of the keyboard
+MIN_RUN = 6
+MAX_ADDED = 2  # letters or digits around a run: qwertyuiop12, aa123456789!
 COMMON_WORDS = ("password", "passw0rd", "p@ssword", "p@ssw0rd", "pass", "qwerty", "admin", "administrator",
                 "welcome", "letmein", "changeme", "iloveyou", "secret", "login", "master", "root", "test",
                 "user", "guest", "desk", "madoguchi", "sunshine", "dragon", "monkey", "football", "baseball",
                 "princess", "abc", "aaa", "xyz", "pw", "mypassword", "default", "shiyakusho", "yakuba",
                 "kurashi")
 _FILLER = re.compile(r"[\W\d_]+")
+_SYMBOLS = re.compile(r"[\W_]+")
 
 
 def check_password(password: str, username: str = "") -> None:
@@ -46,6 +50,8 @@ def _weakness(folded: str, username: str) -> str:
         return "同じ並びの繰り返しです (a repeated pattern)"
     if _is_run(folded):
         return "123456… や abcdef… のような並びです (a simple sequence)"
+    if _mostly_run(folded):
+        return "キーボードや数字の並びに数文字を足しただけです (a sequence with a few characters added)"
     if distinct < MIN_DISTINCT_CHARS:
         return (f"使っている文字が {distinct} 種類だけです。{MIN_DISTINCT_CHARS} 種類以上にしてください "
                 "(too few distinct characters)")
@@ -71,6 +77,31 @@ def _is_run(text: str) -> bool:
                 if all((b - a) % len(row) == 1 for a, b in pairwise(places)):
                     return True
     return False
+
+
+def _mostly_run(text: str) -> bool:
+    """qwertyuiop12, 1q2w3e4r5t6y, aa123456789!: a run of six or more along one row, and at most two letters
+    or digits besides."""
+    start, end = _longest_run(text)
+    besides = _SYMBOLS.sub("", text[:start] + text[end:])
+    return end - start >= MIN_RUN and len(besides) <= MAX_ADDED
+
+
+def _longest_run(text: str) -> tuple[int, int]:
+    """Where the longest piece of the text that steps along one row (either way) starts and ends."""
+    best = (0, 0)
+    for run in _RUNS:
+        for row in (run, run[::-1]):
+            start = 0
+            for end in range(1, len(text) + 1):
+                if end == len(text) or not _steps(row, text[end - 1], text[end]):
+                    best = max(best, (start, end), key=lambda span: span[1] - span[0])
+                    start = end
+    return best
+
+
+def _steps(row: str, before: str, after: str) -> bool:
+    return before in row and after in row and (row.index(after) - row.index(before)) % len(row) == 1
 
 
 def _is_common(text: str) -> bool:
