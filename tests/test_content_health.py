@@ -21,20 +21,22 @@ from testing.desk import add_user, sign_in, visitor
 
 pytestmark = pytest.mark.integration
 
-TINY_FAQ = """id,question,answer,department,owner,valid_from,valid_until,やさしい日本語
-T1,臨時給付金はどうやって申請しますか。,申請は終了しました。,福祉課,福祉課,,2020-03-31,
-T2,犬の登録はどこでしますか。,犬を飼い始めたら30日以内に環境課で登録してください。,<b>環境課</b>,,,,
-T3,粗大ごみはどうやって出しますか。,電話かインターネットで申し込んでください。,環境課,環境課,,,
-T4,図書館の本は何冊まで借りられますか。,1人10冊まで、2週間借りられます。,図書館,図書館,,,本は1人10冊まで借りられます。
-T5,住民票の写しの手数料はいくらですか。,住民票の写しの手数料は1通300円です。窓口で払ってください。,市民課,市民課,,,
-T6,住民票の写しをとりたい。,本人確認書類を持ってきてください。住民票の写しの手数料は1通350円です。,市民課,市民課,,,
+TINY_FAQ = """id,question,answer,department,owner,valid_from,valid_until,やさしい日本語,answer_en
+T1,臨時給付金はどうやって申請しますか。,申請は終了しました。,福祉課,福祉課,,2020-03-31,,
+T2,犬の登録はどこでしますか。,犬を飼い始めたら30日以内に環境課で登録してください。,<b>環境課</b>,,,,,
+T3,粗大ごみはどうやって出しますか。,電話かインターネットで申し込んでください。,環境課,環境課,,,,
+T4,図書館の本は何冊まで借りられますか。,1人10冊まで、2週間借りられます。,図書館,図書館,,,本は1人10冊まで借りられます。,
+T5,住民票の写しの手数料はいくらですか。,住民票の写しの手数料は1通300円です。窓口で払ってください。,市民課,市民課,,,,
+T6,住民票の写しをとりたい。,本人確認書類を持ってきてください。住民票の写しの手数料は1通350円です。,市民課,市民課,,,,
+T7,粗大ごみは何点まで出せますか。,1回に10点までです。,環境課,環境課,,,,Up to 5 items at a time.
 """
 
 
 @pytest.fixture(scope="module")
 def tiny(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """T1 expired, T2 without an owner (markup in its department) and asked once, T3 never asked, T4 with an
-    easy answer, T5 and T6 giving 300円 and 350円 for the same certificate."""
+    easy answer, T5 and T6 giving 300円 and 350円 for the same certificate, T7 whose English says 5 items
+    where its Japanese says 10."""
     folder = tmp_path_factory.mktemp("tiny-city")
     (folder / "faq.csv").write_text(TINY_FAQ, encoding="utf-8")
     command = ["index", "build", str(folder / "faq.csv"), "--index-dir", str(folder / "index")]
@@ -110,6 +112,12 @@ def test_the_health_page_shows_two_entries_that_give_different_fees(tiny: object
     assert "住民票の写しの手数料は1通350円です。" in found
 
 
+def test_the_health_page_shows_an_english_answer_with_another_number_than_the_japanese(tiny: object) -> None:
+    found = section(health_page(tiny, "editor1"), "mistranslated-heading")
+    assert ">T7<" in found and "英語" in found and "<strong>5</strong>" in found
+    assert "Up to 5 items" in found and ">T4<" not in found and ">T5<" not in found
+
+
 def test_kb_health_reports_the_planted_fee_contradiction_and_none_in_the_sample_city(model_cache: Path,
                                                                                    tmp_path: Path) -> None:
     (tmp_path / "faq.csv").write_text(TINY_FAQ, encoding="utf-8")
@@ -118,8 +126,10 @@ def test_kb_health_reports_the_planted_fee_contradiction_and_none_in_the_sample_
     assert planted.exit_code == 1, planted.output
     assert "金額が食い違っています" in planted.output and "T5" in planted.output and "T6" in planted.output
     assert "「住民票の写しの手数料は1通300円です。」" in planted.output and "食い違い 1 件" in planted.output
+    assert "T7 の英語の回答に、日本語の回答にない数字があります: 5" in planted.output
+    assert "訳の数字の違い 1 件" in planted.output
     sample = CliRunner().invoke(cli_app, ["kb", "health"], env=env)
-    assert sample.exit_code == 0 and "食い違い 0 件" in sample.output, sample.output
+    assert sample.exit_code == 0 and "食い違い 0 件、訳の数字の違い 0 件" in sample.output, sample.output
 
 
 def test_agents_cannot_open_content_health(tiny: object) -> None:

@@ -6,12 +6,16 @@ from __future__ import annotations
 import getpass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from channels.cli.settings import settings_with
+
+if TYPE_CHECKING:  # loaded when a command runs
+    from bot.contradictions import Contradiction
+    from bot.translation_numbers import Mistranslation
 
 kb_app = typer.Typer(help="The whole knowledge base (the city's files + the desk's entries) as XLSX or CSV.",
                      no_args_is_help=True)
@@ -78,14 +82,26 @@ def import_(path: Annotated[Path,
 def health(sources: Annotated[list[Path] | None, typer.Argument(help="FAQ tables, manuals, rules; default "
                                                                      "MADOGUCHI_SOURCES.")] = None) -> None:
     """Find contradictions: entries or passages on one subject stating different amounts, times, days,
-    addresses, places, phone numbers or limits. Exits 1 when there are any."""
+    addresses, places, phone numbers or limits; and translated or やさしい日本語 answers stating a number
+    the Japanese answer does not. Exits 1 when there are any."""
     from bot.contradictions import ContradictionFinder
+    from bot.translation_numbers import mistranslations
     from indexer.runtime import normaliser_from_settings
     from knowledge.sources import load_sources
 
     settings = settings_with(None)
     loaded = load_sources(sources or settings.sources)
     findings = ContradictionFinder(normaliser_from_settings(settings)).run(loaded.records)
+    mistranslated = mistranslations(loaded.records)
+    _print_contradictions(findings)
+    _print_mistranslations(mistranslated, start=len(findings) + 1)
+    out.print(f"食い違い {len(findings)} 件、訳の数字の違い {len(mistranslated)} 件"
+              f"（{len(loaded.records)} 件の FAQ・文書の節を比べました）", highlight=False, soft_wrap=True)
+    if findings or mistranslated:
+        raise typer.Exit(1)
+
+
+def _print_contradictions(findings: list[Contradiction]) -> None:
     for number, finding in enumerate(findings, start=1):
         out.print(f"[bold]{number}. {finding.kind}が食い違っています[/bold]", highlight=False, soft_wrap=True)
         for statement, values in ((finding.first, finding.first_values),
@@ -93,7 +109,12 @@ def health(sources: Annotated[list[Path] | None, typer.Argument(help="FAQ tables
             where = f"{statement.record.id}（{statement.record.source} {statement.record.location}）"
             out.print(f"  {where}: {'・'.join(values)}\n    「{statement.sentence}」", highlight=False,
                       soft_wrap=True)
-    out.print(f"食い違い {len(findings)} 件（{len(loaded.records)} 件の FAQ・文書の節を比べました）",
-              highlight=False, soft_wrap=True)
-    if findings:
-        raise typer.Exit(1)
+
+
+def _print_mistranslations(found: list[Mistranslation], start: int) -> None:
+    for number, finding in enumerate(found, start=start):
+        record = finding.record
+        out.print(f"[bold]{number}. {record.id} の{finding.language_name}の回答に、日本語の回答にない数字が"
+                  f"あります: {'・'.join(finding.numbers)}[/bold]", highlight=False, soft_wrap=True)
+        out.print(f"  {record.source} {record.location}\n    「{finding.text}」", highlight=False,
+                  soft_wrap=True)

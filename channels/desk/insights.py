@@ -17,6 +17,7 @@ from bot.contradictions import Contradiction, ContradictionFinder
 from bot.review import SHOWN, review_clusters
 from bot.service.city import City
 from bot.service.contracts import CALL_OUTCOMES, JST, DepartmentLoad, Period, Role, SignedIn, today_jst
+from bot.translation_numbers import Mistranslation, mistranslations
 from channels.desk.auth import require_role
 from channels.desk.charts import Chart, bar_chart, stacked_chart
 from channels.desk.dashboard import CHANNEL_LABELS, Dashboard, dashboard
@@ -122,6 +123,7 @@ class Health:
     without_easy: list[tuple[Record, int]]
     contradictions: list[Contradiction]
     serving_days: int
+    mistranslated: list[Mistranslation]
 
 
 def most_asked_without_easy(entries: list[Record], shown: dict[str, int],
@@ -151,7 +153,8 @@ def contradictions(ctx: City, desk: DeskWorker) -> list[Contradiction]:
 
 def health(ctx: City, today: date, desk: DeskWorker) -> Health:
     """Expired and ownerless FAQ entries, entries unseen for 90 days (once the bot has served 90 days: a new
-    server has shown nothing yet), contradictions, the most escalated departments."""
+    server has shown nothing yet), contradictions, translations stating other numbers than the Japanese
+    answer, the most escalated departments."""
     insights = ctx.desk.insights
     entries = [r for r in ctx.index.records if r.kind == "faq"]
     expired = [r for r in entries if r.valid_until and r.valid_until < today]
@@ -162,7 +165,8 @@ def health(ctx: City, today: date, desk: DeskWorker) -> Health:
     ownerless = [r for r in entries if not r.owner.strip()]
     busiest = insights.escalations_by_department(Period.last_days(HEALTH_DAYS, today))[:10]
     return Health(sorted(expired, key=lambda r: r.valid_until or today), ownerless, unseen, busiest,
-                  most_asked_without_easy(entries, shown, today), contradictions(ctx, desk), days)
+                  most_asked_without_easy(entries, shown, today), contradictions(ctx, desk), days,
+                  mistranslations(entries))
 
 
 @router.get("/health")
