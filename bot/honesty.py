@@ -2,11 +2,12 @@
 
 The confidence models see how clear-cut a ranking is and how much of the question the top entry covers
 (bot/features.py `absent_top1`), but a clear-cut ranking can still miss the point:
-  - the question names something the city's entries rarely mention (猫, 日曜日: at most 1% of entries) and
-    the top entry does not mention it (the dog registration entry, the collection calendar): the entry
-    answers a neighbouring question, so the resident is offered choices or a person instead. Words no entry
-    has at all are left to the models: they are mostly the resident's own words for what entries say
-    (有休, ビジホ, ゴミ), and discounting them cost a third of the right answers on the sample city;
+  - the question names something the city's entries rarely mention (猫, 日曜日, 扶養: at most 2% of
+    entries) and the top entry does not mention it (the dog registration entry, the collection calendar, the
+    child allowance for 児童扶養手当): the entry answers a neighbouring question, so the resident is offered
+    choices or a person instead. Words no entry has at all are left to the models: they are mostly the
+    resident's own words for what entries say (有休, ビジホ, ゴミ), and discounting them cost a third of the
+    right answers on the sample city;
   - the question asks when, how much or how many, and the top entry states no number or day.
 """
 
@@ -22,7 +23,7 @@ from indexer.sudachi import shared_splitter
 from knowledge.records import Record
 
 ABSENT_FACTOR = 0.5
-RARE_SHARE = 0.01  # a word at most this share of entries mention is what the question is about
+RARE_SHARE = 0.02  # a word at most this share of entries mention is what the question is about
 NO_NUMBER_FACTOR = 0.6
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 NUMERAL = re.compile(r"[0-9一二三四五六七八九十百千万]+")

@@ -42,6 +42,15 @@ def test_a_cat_is_not_answered_with_the_dog_registration_entry(cli: CliRunner, s
     assert cat["decision"] != "answer" and cat["confidence"] <= 0.6
 
 
+def test_another_allowance_is_not_answered_with_the_child_allowance_entry(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    # 扶養 is in 3 of the sample city's 280 entries and passages, none of them about 児童扶養手当's amount
+    other, asked = ask_batch(cli, sample_index_dir, tmp_path, ["児童扶養手当の金額はいくらですか",
+                                                              "児童手当はいくらもらえますか"])
+    assert asked["decision"] == "answer" and asked["results"][0]["id"] == "R079"
+    assert other["results"][0]["id"] == "R079" and other["decision"] != "answer"
+
+
 def test_kana_only_and_katakana_questions_are_answered_like_their_kanji_form(
         cli: CliRunner, sample_index_dir: Path,
                                                                              tmp_path: Path) -> None:
