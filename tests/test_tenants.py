@@ -153,7 +153,10 @@ def test_each_citys_widget_carries_its_theme(server: object) -> None:
         assert city(server, key).get("/widget.js").status_code == 200
     hours = ask(server, "kawase", "担当者と話したい")["escalation"]["hours"]
     assert hours.startswith("kawase ")
-    assert TestClient(server, base_url="http://unknown.example.jp").get("/").status_code == 404  # type: ignore[arg-type]
+    unknown = TestClient(server, base_url="http://unknown.example.jp").get("/")  # type: ignore[arg-type]
+    assert unknown.status_code == 404 and unknown.json()["error"].startswith("no city is served")
+    fully_qualified = TestClient(server, base_url=f"http://{HOSTS['kawase']}.").get("/")  # type: ignore[arg-type]
+    assert fully_qualified.status_code == 200 and THEMES["kawase"][1] in fully_qualified.text
 
 
 def test_cities_share_one_model_and_one_normaliser_and_nothing_else(server: object) -> None:

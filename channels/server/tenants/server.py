@@ -19,9 +19,11 @@ from fastapi import FastAPI
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute, Host, Mount, Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from channels.delivery import warn_of_shared_files
 from channels.server.app import create_app
@@ -29,6 +31,7 @@ from channels.server.tenants.config import Tenant, tenant_settings
 from channels.server.tenants.follow import Cities, follow_registry
 from channels.server.tenants.parts import city_context
 from channels.server.tenants.registry import load_tenants
+from channels.web.errors import error_response
 from channels.web.security import SecurityHeaders
 from knowledge.core.settings import Settings, get_settings
 
@@ -105,4 +108,30 @@ def create_tenants_app(server: Settings | None = None) -> Starlette:
                 task.cancel()
             await cities.close()
 
-    return Starlette(lifespan=lifespan)
+    return Starlette(lifespan=lifespan, middleware=[Middleware(FullyQualifiedHosts)],
+                     exception_handlers={404: unknown_host})
+
+
+async def unknown_host(request: Request, exc: Exception) -> JSONResponse:
+    """No city answers on this host name: the 404 in the JSON error shape every madoguchi error has."""
+    return error_response(404, f"no city is served on the host name {request.url.hostname!r}")
+
+
+class FullyQualifiedHosts:
+    """`asahi.example.jp.` (a host name written fully qualified, as DNS does) reaches `asahi.example.jp`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope = {**scope, "headers": [(name, _without_final_dot(value) if name == b"host" else value)
+                                          for name, value in scope["headers"]]}
+        await self.app(scope, receive, send)
+
+
+def _without_final_dot(host: bytes) -> bytes:
+    if host.startswith(b"["):  # an IPv6 address has no final dot
+        return host
+    name, colon, port = host.partition(b":")
+    return name.rstrip(b".") + colon + port
