@@ -33,7 +33,7 @@ BREAKS = re.compile(r"([\s、。？！?!]+)")
 SAME_CONFIDENCE = 0.05
 
 
-def katakana(text: str) -> str:
+def sudachi_reading(text: str) -> str:
     """The question as Sudachi reads it, piece by piece between punctuation and spaces."""
     splitter = shared_splitter("A")
     return "".join(splitter.reading(piece) if JAPANESE.search(piece) else piece
@@ -51,7 +51,7 @@ def compare(bot: Bot, queries: list[LabelledQuery]) -> dict[str, list[float]]:
     """Per spelling: [same first entry, same confidence, first entry answers], counted over the queries."""
     counts = {"kanji": [0.0, 0.0, 0.0], "hiragana": [0.0, 0.0, 0.0], "katakana": [0.0, 0.0, 0.0]}
     for query in queries:
-        reading = katakana(query.text)
+        reading = sudachi_reading(query.text)
         written = first(bot, query.text)
         for spelling, text in (("kanji", query.text), ("hiragana", hiragana(reading)), ("katakana", reading)):
             entry, confidence = first(bot, text) if spelling != "kanji" else written

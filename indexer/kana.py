@@ -57,13 +57,13 @@ class KanaReadings:
         self.inflected = inflected
 
     @classmethod
-    def of(cls, questions: Iterable[str], pages: BM25Index) -> KanaReadings:
+    def of(cls, asked: Iterable[str], pages: BM25Index) -> KanaReadings:
         """From the words of every entry's page (BM25 over question + answer) and the compounds of the
         questions and paraphrases (住民票 as one word, so じゅうみんひょう is not read as 重+票)."""
         words = {term: int(pages.matrix.indptr[column + 1] - pages.matrix.indptr[column])
                  for term, column in pages.vocabulary.items()}
         splitter, inflected = shared_splitter("A"), set()
-        for question in questions:
+        for question in asked:
             for unit in splitter.units(normalise_width(question)):
                 words[unit.whole.surface] = words.get(unit.whole.surface, 0) + 1
                 if unit.whole.pos in INFLECTING:
@@ -76,14 +76,14 @@ class KanaReadings:
         (folder / READINGS_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, questions: Iterable[str], pages: BM25Index) -> KanaReadings:
+    def load(cls, folder: Path, asked: Iterable[str], pages: BM25Index) -> KanaReadings:
         """What the build stored; a version built before readings were stored is read through Sudachi now."""
         path = folder / READINGS_FILE
         if not path.is_file():
             log.info("%s has no stored kana readings: reading its words through Sudachi (a "
                      "rebuild stores them)",
                      folder)
-            return cls.of(questions, pages)
+            return cls.of(asked, pages)
         payload = json.loads(path.read_text(encoding="utf-8"))
         return cls({str(k): str(v) for k, v in payload["words"].items()},
                    frozenset(map(str, payload["inflected"])))
