@@ -94,7 +94,7 @@ SHOWN = 50
 CENTRE_SAMPLE = 2000
 REASONS: dict[str, str] = {TurnDecision.CLARIFY: "聞き返し", TurnDecision.ESCALATE: "引き継ぎ",
                            TurnDecision.FORWARD: "電話で転送"}
-PHONE_UNRESOLVED = "電話で対応できず"
+PHONE_UNRESOLVED = "電話で対応できず"  # as the desk's button 「対応できず」 and an escalation's reason
 _CENTRES: dict[str, np.ndarray] = {}
 
 

@@ -148,7 +148,7 @@ def test_an_unresolved_call_opens_an_escalation_in_the_queue(app: object, store_
     assert call.escalation_id in agent.get("/desk").text
     page = agent.get(f"/desk/escalations/{call.escalation_id}").text
     assert "隣の家の木の枝が越境して困っている" in page and "090-1111-2222" in page
-    assert "電話で解決できなかった" in page and "not resolved" not in page  # the reason in the desk's words
+    assert "電話で対応できず" in page and "not resolved" not in page  # the reason in the desk's words
 
 
 def test_an_entry_or_department_the_agent_may_not_see_cannot_be_logged(app: object) -> None:
@@ -218,3 +218,15 @@ def test_calls_nothing_answered_feed_the_review_clusters(app: object) -> None:
     log(agent, question=words, outcome="forwarded", department="ごみ減量推進課")
     review = editor.get("/desk/review").text
     assert words.split()[0] in review and "電話で転送" in review
+
+
+def test_an_unresolved_call_is_named_alike_on_the_button_the_escalation_and_the_review(
+        app: object, store_url: str) -> None:
+    agent, editor = signed_in(app, "agent1"), signed_in(app, "editor1")
+    words = f"隣の空き家の草が伸びている {uuid.uuid4().hex[:4]}"
+    assert "対応できず（引き継ぎを作る）" in agent.get("/desk/search", params={"q": words}).text
+    logged = log(agent, question=words, outcome="unresolved")
+    call = call_of(store_url, logged.headers["location"], "unresolved")
+    assert "電話で対応できず" in agent.get(f"/desk/escalations/{call.escalation_id}").text
+    review = editor.get("/desk/review").text
+    assert words.split()[0] in review and "電話で対応できず" in review

@@ -20,10 +20,10 @@ from bot.answer import NONE_OF_THESE, Decision, Reason
 from bot.compose import NONE_LABEL, choice_label
 from bot.multilingual.detect import detect_language
 from bot.multilingual.texts import language_name
+from bot.review import PHONE_UNRESOLVED
 from bot.service.contracts import (
     Delivery,
     EscalationView,
-    ReplyVia,
     Role,
     SignedIn,
     TranscriptTurn,
@@ -33,6 +33,7 @@ from channels.desk.auth import require_role
 from channels.desk.labelling import label_quoted, marked_entries
 from channels.desk.queue import AUDIENCE_LABELS, CHANNEL_LABELS, STATUS_LABELS
 from channels.desk.render import city, desk_subrouter, page
+from channels.desk.wording import VIA_WORDS
 from knowledge.core.errors import ConflictError
 from knowledge.records import Record
 
@@ -57,9 +58,6 @@ DONE = {"claim": "担当にしました。", "reply": "返信を保存しまし�
         "close": "完了にしました。", "drop": "取り下げました。",
         "label": "「この FAQ で答えられる」を記録しました。次の「学習して公開」で学習に使います。"}
 PREFERRED_LABELS = {"email": "メール", "phone": "電話", "": "指定なし"}
-VIA_LABELS: dict[str, str] = {ReplyVia.EMAIL: "メール", ReplyVia.WEB: "ウェブ", ReplyVia.LINE: "LINE",
-                              ReplyVia.SLACK: "Slack",
-              ReplyVia.NONE: "送り先なし"}
 MAIL_OFF = ("住民はメールでの返信を希望していますが、このサーバーはメールを送る設定になっていません"
             "（MADOGUCHI_SMTP_HOST）。返信はメールでは届きません。")
 REASON_LABELS: dict[str, str] = {Reason.NO_MATCH: "自信をもって答えられる FAQ がなかった",
@@ -67,7 +65,7 @@ REASON_LABELS: dict[str, str] = {Reason.NO_MATCH: "自信をもって答えら�
                                  Reason.PAST_LAST_CHOICE: "候補にない番号が選ばれた",
                                  Reason.ASKED_FOR_PERSON: "住民が担当者との会話を希望した",
                                  Reason.URGENT: "緊急の状況（連絡先を案内済み）",
-                                 Reason.UNRESOLVED_CALL: "電話で解決できなかった"}
+                                 Reason.UNRESOLVED_CALL: PHONE_UNRESOLVED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +136,7 @@ def way_of(request: Request, escalation: EscalationView) -> dict[str, str]:
              "line": "LINE", "slack": "Slack のスレッド",
              "": "送り先がありません。電話などで連絡してください"}[via]
     asked_mail = escalation.preferred_reply == "email" and bool(escalation.contact_email)
-    return {"way": words, "way_short": VIA_LABELS[via],
+    return {"way": words, "way_short": VIA_WORDS[via],
             "mail_off": MAIL_OFF if asked_mail and not mail_on else ""}
 
 
@@ -167,7 +165,7 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
                 status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS,
                 delivery_labels=DELIVERY_LABELS, decision_labels=DECISION_LABELS,
                 preferred_labels=PREFERRED_LABELS,
-                reason_labels=REASON_LABELS, via_labels=VIA_LABELS,
+                reason_labels=REASON_LABELS, via_labels=VIA_WORDS,
                 marked=marked_entries(request, escalation_id), **way_of(request, escalation), **(extra or {}))
 
 

@@ -22,7 +22,8 @@ from channels.desk.auth import require_role
 from channels.desk.charts import Chart, bar_chart, stacked_chart
 from channels.desk.dashboard import CHANNEL_LABELS, Dashboard, dashboard
 from channels.desk.render import city, desk_subrouter, page
-from channels.desk.stats_csv import OUTCOME_LABELS, csv_response
+from channels.desk.stats_csv import csv_response
+from channels.desk.wording import OUTCOME_WORDS
 from channels.desk.worker import DeskWorker, worker
 from knowledge.core.errors import RequestError
 from knowledge.records import Audience, Record
@@ -80,7 +81,7 @@ def call_charts(board: Dashboard) -> list[Chart]:
     if not board.calls.total:
         return []
     days = board.period.days()
-    series = {OUTCOME_LABELS[o]: [board.calls.per_day.get((d, o), 0) for d in days] for o in CALL_OUTCOMES}
+    series = {OUTCOME_WORDS[o]: [board.calls.per_day.get((d, o), 0) for d in days] for o in CALL_OUTCOMES}
     return [stacked_chart("calls-per-day", "日ごとの電話（結果ごと）",
                           f"{days[0]} から {days[-1]} までに窓口で記録した電話の数。",
                           [d.strftime("%m-%d") for d in days], series, "件")]
@@ -92,7 +93,7 @@ def stats_page(request: Request, start: date | None = Start, end: date | None = 
     """The dashboard for a period, drawn as SVG with tables for screen readers."""
     board = dashboard(city(request), period_of(start, end))
     return page(request, "stats.html", board=board, charts=charts(board), percent=percent,
-                outcomes=OUTCOME_LABELS)
+                outcomes=OUTCOME_WORDS)
 
 
 @router.get("/stats.csv")

@@ -24,6 +24,7 @@ from bot.service.contracts import CallOutcome, Channel, Role, SignedIn
 from channels.desk.auth import require_role
 from channels.desk.directory import Department, directory
 from channels.desk.render import city, desk_subrouter, page
+from channels.desk.wording import OUTCOME_WORDS
 from indexer.matched import matched_terms
 from knowledge.records import Audience, Record
 
@@ -32,10 +33,11 @@ Agent = Depends(require_role(Role.AGENT))
 CHANNEL = Channel.PHONE
 SHOWN = 10
 MAX_QUERY_CHARS = 500
-DONE_LABELS: dict[str, str] = {CallOutcome.ANSWERED: "「この回答で対応」を記録しました。次の学習で、"
-                                                     "この質問の言い方を覚えます。",
-               CallOutcome.FORWARDED: "「担当課へ転送」を記録しました。",
-               CallOutcome.UNRESOLVED: "「対応できず」を記録し、引き継ぎを作りました。"}
+DONE_LABELS: dict[str, str] = {
+    CallOutcome.ANSWERED: f"「{OUTCOME_WORDS[CallOutcome.ANSWERED]}」を記録しました。"
+                          "次の学習で、この質問の言い方を覚えます。",
+    CallOutcome.FORWARDED: f"「{OUTCOME_WORDS[CallOutcome.FORWARDED]}」を記録しました。",
+    CallOutcome.UNRESOLVED: f"「{OUTCOME_WORDS[CallOutcome.UNRESOLVED]}」を記録し、引き継ぎを作りました。"}
 ESCALATION_ID = re.compile(r"^[0-9a-f]{32}$")
 DECISION_LABELS = {Decision.ANSWER: "回答する", Decision.CLARIFY: "候補を示して聞き返す",
                    Decision.ESCALATE: "担当者に引き継ぐ"}

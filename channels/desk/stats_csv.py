@@ -14,16 +14,13 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
-from bot.service.contracts import CallOutcome
+from channels.desk.wording import OUTCOME_WORDS
 
 if TYPE_CHECKING:
     from bot.review import ReviewCluster
     from channels.desk.dashboard import Dashboard
 
 BOM = "\ufeff"
-OUTCOME_LABELS: dict[str, str] = {CallOutcome.ANSWERED: "この回答で対応",
-                                  CallOutcome.FORWARDED: "担当課へ転送",
-                  CallOutcome.UNRESOLVED: "対応できず"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -94,8 +91,8 @@ def department_rows(board: Dashboard) -> list[list[object]]:
 
 def call_day_rows(board: Dashboard) -> list[list[object]]:
     """Calls per day by outcome, zeros included."""
-    outcomes = list(board.calls.outcomes) or list(OUTCOME_LABELS)
-    rows: list[list[object]] = [["日付（電話）", *(f"電話: {OUTCOME_LABELS[o]}" for o in outcomes), "合計"]]
+    outcomes = list(board.calls.outcomes) or list(OUTCOME_WORDS)
+    rows: list[list[object]] = [["日付（電話）", *(f"電話: {OUTCOME_WORDS[o]}" for o in outcomes), "合計"]]
     for day in board.period.days():
         counts = [board.calls.per_day.get((day, outcome), 0) for outcome in outcomes]
         rows.append([day.isoformat(), *counts, sum(counts)])
@@ -104,8 +101,8 @@ def call_day_rows(board: Dashboard) -> list[list[object]]:
 
 def call_department_rows(board: Dashboard) -> list[list[object]]:
     """Calls per department: answered from its entries, forwarded to it, or left unresolved."""
-    return [["担当課（電話）", *OUTCOME_LABELS.values(), "合計"],
-            *([d.department or "（担当課なし）", *(d.counts.get(o, 0) for o in OUTCOME_LABELS), d.total]
+    return [["担当課（電話）", *OUTCOME_WORDS.values(), "合計"],
+            *([d.department or "（担当課なし）", *(d.counts.get(o, 0) for o in OUTCOME_WORDS), d.total]
               for d in board.calls.departments)]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.service.contracts import Delivery, LabelSource, ReplyVia, Role, SignInFailure
+from bot.service.contracts import CallOutcome, Delivery, LabelSource, ReplyVia, Role, SignInFailure
 from knowledge.fields import FIELD_LABELS
 from knowledge.records import AUDIENCE_LABELS
 
@@ -46,6 +46,9 @@ DELIVERY_WORDS: dict[str, str] = {Delivery.WAITING: "次にチャットを開い
 VIA_WORDS: dict[str, str] = {ReplyVia.EMAIL: "メール", ReplyVia.WEB: "ウェブ", ReplyVia.LINE: "LINE",
                              ReplyVia.SLACK: "Slack",
              ReplyVia.NONE: "送り先なし"}
+OUTCOME_WORDS: dict[str, str] = {CallOutcome.ANSWERED: "この回答で対応",
+                                 CallOutcome.FORWARDED: "担当課へ転送",
+                                 CallOutcome.UNRESOLVED: "対応できず"}
 SOURCE_WORDS: dict[str, str] = {LabelSource.AGENT: "担当者", LabelSource.EDITOR: "編集者",
                                 LabelSource.APPROVED: "承認した FAQ",
                 LabelSource.WEAK: "住民の選択・👍"}
