@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from bot.fusion import Fusion
-from channels.cli.render import explanation_table, metrics_table, reliability_table, tradeoff_table
+from channels.cli.render import explanation_table, metrics_table, out, reliability_table, tradeoff_table
 from channels.cli.settings import IndexDir, settings_with
 from knowledge.records import Audience
 
@@ -20,7 +19,6 @@ if TYPE_CHECKING:  # the engine loads with the command that answers, not with `m
     from bot.answer import Answer
     from bot.engine import Bot
 
-out = Console()
 Labelled = Annotated[Path, typer.Option("--labelled", help="Labelled queries (JSONL: id, text, relevant).")]
 
 

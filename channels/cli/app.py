@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from channels.cli import answer, chat, data, desk, kb, learn, model
-from channels.cli.render import activations_table, hits_table, problems_table, sources_table
+from channels.cli.render import activations_table, err, hits_table, out, problems_table, sources_table
 from channels.cli.settings import IndexDir, run_server, settings_with
 from channels.cli.tenants import serve_tenants, tenants_app
 from knowledge.core.errors import MadoguchiError
@@ -31,8 +30,6 @@ app.add_typer(desk.desk_app, name="desk")
 app.add_typer(kb.kb_app, name="kb")
 app.add_typer(model.model_app, name="model")
 app.add_typer(tenants_app, name="tenants")
-out = Console()
-err = Console(stderr=True)
 
 
 

@@ -11,8 +11,8 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.console import Console
 
+from channels.cli.render import out
 from channels.cli.settings import settings_with
 from knowledge.core.errors import ConfigurationError
 
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from bot.service.city import City
     from knowledge.core.settings import Settings
 
-out = Console()
 
 
 def line_event(text: str) -> dict:

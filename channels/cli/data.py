@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from channels.cli.render import out
 from channels.cli.settings import settings_with
 from knowledge.core.errors import NotFoundError
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:  # the store loads with the command that uses it, not with `ma
 data_app = typer.Typer(help="Residents' data: export, delete, and delete what is older than the "
                             "retention period.",
                        no_args_is_help=True)
-out = Console()
 
 Session = Annotated[str | None, typer.Option("--session", help="Web chat session id (from the widget).")]
 LineUser = Annotated[str | None, typer.Option("--line-user", help="LINE user id (U…); hashed before lookup.")]

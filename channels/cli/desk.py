@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from channels.cli.render import out
 from channels.cli.settings import settings_with
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) loads when an account is touched, not for `--help`
@@ -22,7 +22,6 @@ desk_app = typer.Typer(help="The call-center desk (/desk): accounts of agents, e
                        no_args_is_help=True)
 user_app = typer.Typer(help="Desk accounts: add, list, change a password, disable.", no_args_is_help=True)
 desk_app.add_typer(user_app, name="user")
-out = Console()
 ACTOR = "cli"
 
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line "

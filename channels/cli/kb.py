@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from channels.cli.render import err, out
 from channels.cli.settings import settings_with
 
 if TYPE_CHECKING:  # loaded when a command runs
@@ -19,8 +19,6 @@ if TYPE_CHECKING:  # loaded when a command runs
 
 kb_app = typer.Typer(help="The whole knowledge base (the city's files + the desk's entries) as XLSX or CSV.",
                      no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
 
 
 class SheetFormat(StrEnum):

@@ -6,15 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Column, Table
 
+from channels.cli.render import out
 from channels.cli.settings import settings_with
 
 if TYPE_CHECKING:
     from bot.learning.loop import LearnRun
 
-out = Console()
 SHOWN = ("hit@1", "hit@3", "hit@10", "mrr@10", "answered_right", "clarified_right", "wrong_answer",
          "escalated_when_unanswerable")
 

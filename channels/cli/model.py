@@ -6,13 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from channels.cli.render import err, out
 from channels.cli.settings import settings_with
 
 model_app = typer.Typer(help="Embedding models made from the city's own entries.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
 
 
 @model_app.command("untie")

@@ -1,4 +1,5 @@
-"""Terminal tables for the CLI: what a city's IT staff read after a build or a search."""
+"""What the CLI prints: one console for every command's output and one for its errors, and the tables a
+city's IT staff read after a build or a search."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:  # the tables are drawn after the work is done: `madoguchi --help` loads none of it
@@ -13,6 +15,9 @@ if TYPE_CHECKING:  # the tables are drawn after the work is done: `madoguchi --h
     from indexer.pointers import Activation
     from indexer.search import Hit
     from knowledge.records import Problem
+
+out = Console()
+err = Console(stderr=True)
 
 
 def sources_table(per_source: dict[str, Counter]) -> Table:

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from channels.cli.render import problems_table
+from channels.cli.render import err, out, problems_table
 from channels.cli.settings import run_server
 from knowledge.core.errors import ConfigurationError
 
@@ -19,8 +18,6 @@ if TYPE_CHECKING:  # the settings load when a command runs, not for `madoguchi -
 tenants_app = typer.Typer(help="Many cities on one server (a tenants file, or the registry in the server's "
                                "database): list them, store them, build their indexes.",
                           no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
 
 
 def _server() -> Settings:
