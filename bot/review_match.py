@@ -19,7 +19,7 @@ from bot.engine import Bot
 from bot.store.insights import ReviewTurn, today_jst
 from knowledge.records import Audience, Record
 
-VOTERS = 10
+VOTING_QUESTIONS = 10
 EXAMPLES = 5
 
 
@@ -42,11 +42,11 @@ class EntryMatch:
 
 def votes(live: Sequence[Candidate], turns: Sequence[ReviewTurn]) -> list[str]:
     """Entries by reciprocal-rank votes, most first: the live ranking of the typical question counts twice,
-    then each of the first VOTERS questions' candidates as the bot ranked them when they were asked."""
+    then each of the first VOTING_QUESTIONS questions' candidates as the bot ranked them when asked."""
     counted: defaultdict[str, float] = defaultdict(float)
     for rank, candidate in enumerate(live):
         counted[candidate.record.id] += 2 / (1 + rank)
-    for turn in turns[:VOTERS]:
+    for turn in turns[:VOTING_QUESTIONS]:
         for rank, shown in enumerate(turn.candidates):
             counted[str(shown.get("id"))] += 1 / (1 + rank)
     return sorted(counted, key=counted.__getitem__, reverse=True)

@@ -17,11 +17,11 @@ import numpy as np
 
 from bot.answer import Candidate
 
-VOTERS = 10
+DEPARTMENT_VOTERS = 10
 AGREEMENT = 0.5  # BENCHMARKS.md, "Desk: the department suggested for an escalation"
 
 
-def department_votes(candidates: Sequence[Candidate], voters: int = VOTERS) -> dict[str, float]:
+def department_votes(candidates: Sequence[Candidate], voters: int = DEPARTMENT_VOTERS) -> dict[str, float]:
     """Each department's share of the best `voters` candidates that name one, weighted by fused score."""
     named = [c for c in candidates if c.record.department][:voters]
     if not named:

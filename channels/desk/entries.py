@@ -18,7 +18,7 @@ from channels.desk.auth import require_role
 from channels.desk.diff import FIELD_LABELS, field_changes
 from channels.desk.entry_forms import (
     AUDIENCES,
-    STATUS_LABELS,
+    VERSION_STATUS_LABELS,
     entry_path,
     fields_from_form,
     form_values,
@@ -57,7 +57,7 @@ def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 20
                 values=values or form_values(current),
                 changes=field_changes(current, baseline) if draft and current else [], alert=alert,
                 done=DONE.get(done, ""), publication=state, refresh=refresh and still_publishing,
-                audiences=AUDIENCES, status_labels=STATUS_LABELS, labels=FIELD_LABELS,
+                audiences=AUDIENCES, status_labels=VERSION_STATUS_LABELS, labels=FIELD_LABELS,
                 from_files=record is not None and record.source != "desk",
                 learned=city(request).index.learned.of(entry_id))
 

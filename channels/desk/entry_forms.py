@@ -18,7 +18,7 @@ from knowledge.fields import ENTRY_FIELDS, FIELD_LABELS, FORM_LIMITS
 from knowledge.records import AUDIENCE_NAMES, Record
 
 AUDIENCES = tuple((audience.value, names.choice) for audience, names in AUDIENCE_NAMES.items())
-STATUS_LABELS: dict[str, str] = {VersionStatus.DRAFT: "下書き", VersionStatus.APPROVED: "承認済み",
+VERSION_STATUS_LABELS: dict[str, str] = {VersionStatus.DRAFT: "下書き", VersionStatus.APPROVED: "承認済み",
                                  VersionStatus.REJECTED: "却下", VersionStatus.RETIRED: "公開終了"}
 
 

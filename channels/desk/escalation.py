@@ -31,9 +31,9 @@ from bot.service.contracts import (
 )
 from channels.desk.auth import require_role
 from channels.desk.labelling import label_quoted, marked_entries
-from channels.desk.queue import AUDIENCE_LABELS, CHANNEL_LABELS, STATUS_LABELS
+from channels.desk.queue import AUDIENCE_LABELS, CHANNEL_LABELS, ESCALATION_STATUS_LABELS
 from channels.desk.render import city, desk_subrouter, page
-from channels.desk.wording import VIA_WORDS
+from channels.desk.wording import DELIVERY_WORDS, VIA_WORDS
 from knowledge.core.errors import ConflictError
 from knowledge.records import Record
 
@@ -43,14 +43,12 @@ if TYPE_CHECKING:
 router = desk_subrouter()
 Agent = Depends(require_role(Role.AGENT))
 MAX_REPLY_CHARS = 5000
-DELIVERY_LABELS: dict[str, str] = {Delivery.WAITING: "次にチャットを開いたときに表示",
-                                   Delivery.PENDING: "送信待ち",
-                   Delivery.DELIVERED: "送信済み",
+DELIVERY_LABELS: dict[str, str] = {**DELIVERY_WORDS,  # with what the agent can do when a reply did not arrive
                                    Delivery.UNDELIVERED: "未達（届きませんでした。"
                                                          "電話などで連絡してください）",
-                   Delivery.CALLBACK: "電話で折り返し済み",
-                   Delivery.UNREACHABLE: "送り先がありません（連絡先に電話かメールで）", Delivery.NONE: "—"}
-DECISION_LABELS: dict[str, str] = {Decision.ANSWER: "回答", Decision.CLARIFY: "聞き返し",
+                                   Delivery.UNREACHABLE: "送り先がありません（連絡先に電話かメールで）",
+                                   Delivery.NONE: "—"}
+DECIDED_LABELS: dict[str, str] = {Decision.ANSWER: "回答", Decision.CLARIFY: "聞き返し",
                                    Decision.ESCALATE: "引き継ぎ",
                    Decision.SMALLTALK: "あいさつ等"}
 DONE = {"claim": "担当にしました。", "reply": "返信を保存しました。",
@@ -69,7 +67,7 @@ REASON_LABELS: dict[str, str] = {Reason.NO_MATCH: "自信をもって答えら�
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
+class ConsideredEntry:
     """A record the bot considered, looked up in the live index (it may have been removed since)."""
 
     id: str
@@ -77,13 +75,13 @@ class Candidate:
     record: Record | None
 
 
-def candidates_of(request: Request, turn: TranscriptTurn | None) -> list[Candidate]:
+def candidates_of(request: Request, turn: TranscriptTurn | None) -> list[ConsideredEntry]:
     """The escalated turn's candidates with their titles and departments."""
     if turn is None:
         return []
     index = city(request).index
-    return [Candidate(str(c.get("id", "")), float(c.get("score", 0.0)), index.by_id.get(str(c.get("id", ""))))
-            for c in turn.candidates]
+    return [ConsideredEntry(str(c.get("id", "")), float(c.get("score", 0.0)),
+                            index.by_id.get(str(c.get("id", "")))) for c in turn.candidates]
 
 
 def choice_text(index: KnowledgeIndex, choice_id: str) -> str:
@@ -122,7 +120,8 @@ def conflict_message(escalation: EscalationView, user: SignedIn) -> str:
     """Says who got there first, in words an agent reads at a glance."""
     if escalation.status == "claimed" and escalation.claimed_by and escalation.claimed_by != user.username:
         return f"既に{escalation.claimed_by}さんが対応中です。"
-    return f"この引き継ぎは既に「{STATUS_LABELS.get(escalation.status, escalation.status)}」です" + (
+    status = ESCALATION_STATUS_LABELS.get(escalation.status, escalation.status)
+    return f"この引き継ぎは既に「{status}」です" + (
         f"（{escalation.claimed_by}さん）。" if escalation.claimed_by else "。")
 
 
@@ -162,8 +161,9 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
                 resident_question=escalations.resident_question(escalation_id),
                 resident_language=resident_language(escalations.resident_question(escalation_id), transcript),
                 mine=escalation.claimed_by in (None, user.username), alert=alert, done=DONE.get(done, ""),
-                status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS,
-                delivery_labels=DELIVERY_LABELS, decision_labels=DECISION_LABELS,
+                status_labels=ESCALATION_STATUS_LABELS, channel_labels=CHANNEL_LABELS,
+                audience_labels=AUDIENCE_LABELS,
+                delivery_labels=DELIVERY_LABELS, decision_labels=DECIDED_LABELS,
                 preferred_labels=PREFERRED_LABELS,
                 reason_labels=REASON_LABELS, via_labels=VIA_WORDS,
                 marked=marked_entries(request, escalation_id), **way_of(request, escalation), **(extra or {}))

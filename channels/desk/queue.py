@@ -16,9 +16,9 @@ from channels.desk.auth import require_role
 from channels.desk.render import city, page
 from knowledge.records import AUDIENCE_LABELS
 
-STATUS_LABELS: dict[str, str] = {EscalationStatus.NEW: "未対応", EscalationStatus.CLAIMED: "対応中",
-                                 EscalationStatus.ANSWERED: "回答済み",
-                 EscalationStatus.CLOSED: "完了", EscalationStatus.DROPPED: "取り下げ"}
+ESCALATION_STATUS_LABELS: dict[str, str] = {
+    EscalationStatus.NEW: "未対応", EscalationStatus.CLAIMED: "対応中", EscalationStatus.ANSWERED: "回答済み",
+    EscalationStatus.CLOSED: "完了", EscalationStatus.DROPPED: "取り下げ"}
 CHANNEL_LABELS: dict[str, str] = {Channel.WEB: "ウェブ", Channel.LINE: "LINE", Channel.SLACK: "Slack",
                                   Channel.PHONE: "電話"}
 VIEWS: dict[str, tuple[str, ...]] = {"open": (EscalationStatus.NEW, EscalationStatus.CLAIMED),
@@ -61,4 +61,5 @@ def queue_page(request: Request, user: SignedIn = Depends(require_role(Role.AGEN
     return page(request, "queue.html", rows=rows, counts=city(request).desk.escalations.counts(),
                 departments=departments(request), filters={"status": status, "channel": channel,
                                                            "department": department, "hours": hours},
-                status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, audience_labels=AUDIENCE_LABELS)
+                status_labels=ESCALATION_STATUS_LABELS, channel_labels=CHANNEL_LABELS,
+                audience_labels=AUDIENCE_LABELS)

@@ -39,7 +39,7 @@ DONE_LABELS: dict[str, str] = {
     CallOutcome.FORWARDED: f"「{OUTCOME_WORDS[CallOutcome.FORWARDED]}」を記録しました。",
     CallOutcome.UNRESOLVED: f"「{OUTCOME_WORDS[CallOutcome.UNRESOLVED]}」を記録し、引き継ぎを作りました。"}
 ESCALATION_ID = re.compile(r"^[0-9a-f]{32}$")
-DECISION_LABELS = {Decision.ANSWER: "回答する", Decision.CLARIFY: "候補を示して聞き返す",
+WOULD_DECIDE_LABELS = {Decision.ANSWER: "回答する", Decision.CLARIFY: "候補を示して聞き返す",
                    Decision.ESCALATE: "担当者に引き継ぐ"}
 Text = Query("", max_length=MAX_QUERY_CHARS, description="The caller's question.")
 
@@ -111,7 +111,7 @@ def search_page(request: Request, q: str = Text, user: SignedIn = Agent) -> Resp
     done = request.query_params.get("done", "")
     escalation = request.query_params.get("escalation", "")
     return page(request, "search.html", found=search(ctx, q, audience),
-                departments=departments(ctx, audience), decisions=DECISION_LABELS,
+                departments=departments(ctx, audience), decisions=WOULD_DECIDE_LABELS,
                 done=done if done in DONE_LABELS else "", done_labels=DONE_LABELS,
                 escalation=escalation if ESCALATION_ID.match(escalation) else "")
 
@@ -122,4 +122,4 @@ def results_fragment(request: Request, q: str = Text, user: SignedIn = Agent) ->
     ctx = city(request)
     audience = audience_of(ctx, user)
     return page(request, "_search_results.html", found=search(ctx, q, audience),
-                departments=departments(ctx, audience), decisions=DECISION_LABELS)
+                departments=departments(ctx, audience), decisions=WOULD_DECIDE_LABELS)
