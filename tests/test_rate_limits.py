@@ -1,4 +1,4 @@
-"""Rate limits shared through the real Redis at 127.0.0.1:6379, failing open when it is down, and
+"""Rate limits shared through the real Redis at 127.0.0.1:6379, counted per worker while it is down, and
 per-user limits on LINE and Slack answered with a friendly sentence."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from channels.server import create_app
 from knowledge.core.settings import Settings
+from testing.desk import sign_in
 from testing.recorder import Recorder, free_port
 from testing.services import REDIS
 
@@ -76,15 +77,18 @@ def test_in_memory_limits_are_per_worker_without_redis(sample_index_dir: Path, t
     assert 55 <= int(replies[-1].headers["retry-after"]) <= 60
 
 
-def test_redis_down_still_serves_and_warns_once(sample_index_dir: Path, tmp_path: Path,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_redis_down_still_serves_counts_per_worker_and_warns_once(sample_index_dir: Path, tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
     down = settings(sample_index_dir, tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0",
-                    rate_per_session=1)
+                    rate_per_session=2, desk_login_rate_per_address=2)
     with caplog.at_level(logging.WARNING, logger="madoguchi.limits"), TestClient(create_app(down)) as client:
         codes = [ask(client, "session-while-redis-is-down").status_code for _ in range(4)]
-    assert codes == [200, 200, 200, 200]
+        other = ask(client, "another-session-while-redis-is-down").status_code
+        sign_ins = [sign_in(client, "nobody", "wrong-password!").status_code for _ in range(3)]
+    assert codes == [200, 200, 429, 429] and other == 200, "the bot answers, and the limits still hold"
+    assert sign_ins == [401, 401, 429], "guessing desk passwords is still limited per address"
     warnings = [r for r in caplog.records if "Redis unreachable" in r.getMessage()]
-    assert len(warnings) == 2, "one warning per limiter (session, address), not one per request"
+    assert len(warnings) == 3, "one warning per limiter (session, address, sign-in), not one per request"
 
 
 def test_a_bad_redis_url_stops_startup_with_a_message(sample_index_dir: Path, tmp_path: Path) -> None:

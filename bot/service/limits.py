@@ -1,7 +1,7 @@
 """Rate limits: in memory per worker, or shared by every worker through Redis when `MADOGUCHI_REDIS_URL` is
-set (fail open when Redis is unreachable). The city's per-person limits (a widget session, a LINE or Slack
-user) are built here for `City.admit`; the web's per-address limit and the desk's sign-in limit use the same
-limiters, but the address is HTTP's, so those stay with their adapters (`channels.web.address_limit`)."""
+set (per worker again while Redis is unreachable). The city's per-person limits (a widget session, a LINE or
+Slack user) are built here for `City.admit`; the web's per-address limit and the desk's sign-in limit use the
+same limiters, but the address is HTTP's, so those stay with their adapters (`channels.web.address_limit`)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,9 @@ class RateLimiter:
 
 
 class RedisRateLimiter:
-    """The same limit, counted in Redis so that all workers share it; fails open when Redis is down."""
+    """The same limit, counted in Redis so that all workers share it. While Redis is unreachable each worker
+    counts on its own, as without Redis: a limiter outage neither stops the bot nor lifts the limits (the
+    desk's sign-in limit per address among them)."""
 
     waits = True
 
@@ -76,6 +78,7 @@ class RedisRateLimiter:
         self.key_prefix, self.limit, self.window = key_prefix, limit, window
         self.refusal = refusal or web_refusal(limit, window)
         self._script = client.register_script(SLIDING_WINDOW)
+        self._local = RateLimiter(limit, window, self.refusal)
         self._unreachable = False
         self._retry_at = 0.0
 
@@ -84,15 +87,16 @@ class RedisRateLimiter:
         return self.key_prefix + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def check(self, key: str) -> None:
-        """Record an event in Redis; RateLimitedError when over the limit; allowed if Redis is unreachable."""
+        """Record an event in Redis (in this process while Redis is unreachable); RateLimitedError when over
+        the limit."""
         if self._unreachable and time.monotonic() < self._retry_at:
-            return
+            return self._local.check(key)
         try:
             allowed = self._script(keys=[self.key(key)], args=[int(self.window * 1000), self.limit,
                                                                secrets.token_hex(4)])
         except redis.RedisError as exc:
             self._note_unreachable(exc)
-            return
+            return self._local.check(key)
         if self._unreachable:
             log.warning("rate limits: Redis reachable again; limits are shared across workers")
             self._unreachable = False
@@ -103,7 +107,7 @@ class RedisRateLimiter:
         """Warn once per outage, not once per request, and wait a little before trying again, so that a
         Redis that hangs does not slow every request by its timeout."""
         if not self._unreachable:
-            log.warning("rate limits: Redis unreachable (%s); serving without limits until it returns", exc)
+            log.warning("rate limits: Redis unreachable (%s); counted per worker until it returns", exc)
             self._unreachable = True
         self._retry_at = time.monotonic() + RETRY_SECONDS
 
