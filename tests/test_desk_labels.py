@@ -4,6 +4,7 @@ or an editor, the 「学習した質問」 page, its roles and CSRF, and `madogu
 
 from __future__ import annotations
 
+import html
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,3 +257,13 @@ def test_deleting_a_residents_data_deletes_the_labels_of_their_questions(app: ob
     deleted = CliRunner().invoke(cli_app, ["data", "delete", "--session", session], env=env)
     assert deleted.exit_code == 0, deleted.output
     assert not [r for r in stored_labels(store_url) if r.question == "印鑑登録をしたい"]
+
+
+def test_the_escalation_names_the_entry_the_bot_answered_with_earlier(app: object) -> None:
+    session = uuid.uuid4().hex
+    answered = ask(app, "犬を飼い始めたのですが、登録は必要ですか", session)
+    handed = ask(app, "担当者と話したい", session)
+    shown = answered["answer"]["id"]
+    question = app.state.madoguchi.index.record(shown).question  # type: ignore[attr-defined]
+    page = signed_in(app, "agent1").get(f"/desk/escalations/{handed['escalation']['id']}").text
+    assert f"表示した FAQ: {html.escape(question)}（{shown}）" in page

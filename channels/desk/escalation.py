@@ -156,7 +156,8 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
     if not alert and escalation.claimed_by not in (None, user.username) and escalation.status == "claimed":
         alert = conflict_message(escalation, user)
     return page(request, "escalation.html", status=status, escalation=escalation, transcript=transcript,
-                candidates=candidates_of(request, last_with_candidates(transcript)), ctx=served,
+                entries=served.index.by_id,
+                candidates=candidates_of(request, last_with_candidates(transcript)),
                 said=said(request, transcript), offered=offered_texts(request, transcript),
                 resident_question=escalations.resident_question(escalation_id),
                 resident_language=resident_language(escalations.resident_question(escalation_id), transcript),
