@@ -27,6 +27,7 @@ RARE_SHARE = 0.02  # a word at most this share of entries mention is what the qu
 NO_NUMBER_FACTOR = 0.6
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 NUMERAL = re.compile(r"[0-9一二三四五六七八九十百千万]+")
+ASKING = re.compile(r"何.?")  # 何 (a numeral in 何日, 何回 to Sudachi), 何時: what is asked, not what about
 ASKS_NUMBER = re.compile(r"いつ|何日|何時|何歳|何円|何冊|何回|何か月|何ヶ月|何年|いくら|どのくらい|"
                          r"どれくらい|期限|締め?切")
 STATES_NUMBER = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万]+[円日月年歳回冊か]|"
@@ -41,7 +42,7 @@ def nouns(text: str, terms: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(
         m.lemma for unit in shared_splitter("A").units(text) for m in unit.in_mode(True)
         if m.pos == "名詞" and m.lemma in content and JAPANESE.search(m.lemma)
-        and not NUMERAL.fullmatch(m.lemma)))
+        and not NUMERAL.fullmatch(m.lemma) and not ASKING.fullmatch(m.lemma)))
 
 
 def absent_rare(terms: Sequence[str], pages: BM25Index, page: int, paraphrases: BM25Index,
