@@ -5,7 +5,8 @@ The confidence models see how clear-cut a ranking is and how much of the questio
   - the question names something the city's entries rarely mention (猫, 日曜日, 扶養: at most 2% of
     entries) and the top entry does not mention it (the dog registration entry, the collection calendar, the
     child allowance for 児童扶養手当): the entry answers a neighbouring question, so the resident is offered
-    choices or a person instead. Words no entry has at all are left to the models: they are mostly the
+    choices or a person instead. A word the entry says through the city's synonyms (国保 for 国民健康保険)
+    is not missing from it. Words no entry has at all are left to the models: they are mostly the
     resident's own words for what entries say (有休, ビジホ, ゴミ), and discounting them cost a third of the
     right answers on the sample city;
   - the question asks when, how much or how many, and the top entry states no number or day.
@@ -59,6 +60,15 @@ def absent_rare(terms: Sequence[str], pages: BM25Index, page: int, paraphrases: 
                 and not _in_paraphrase(term, paraphrases, owners, page):
             absent.append(term)
     return absent
+
+
+def unsaid_in_synonyms(terms: Sequence[str], synonyms: Sequence[tuple[str, str]], pages: BM25Index, page: int,
+                       paraphrases: BM25Index, owners: np.ndarray) -> list[str]:
+    """The nouns the entry does not say in the city's synonyms either: 国保 is said by an entry that writes
+    国民健康保険 (one synonym group), though no entry writes 国保."""
+    said = {word for group, word in synonyms
+            if _on_page(group, pages, page) or _in_paraphrase(group, paraphrases, owners, page)}
+    return [term for term in terms if term not in said]
 
 
 def absent_unknown(near: dict[str, list[tuple[str, float]] | None], pages: BM25Index, page: int,

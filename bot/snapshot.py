@@ -143,7 +143,8 @@ class Snapshot:
         entry names whose nearest city words the top entry does not use either, or asks for a number the
         entry does not state."""
         index, pages = self.runtime.index, self.runtime.index.lexical["answer"]
-        nouns = honesty.nouns(query.text, query.terms)
+        nouns = honesty.unsaid_in_synonyms(honesty.nouns(query.text, query.terms), query.synonyms, pages, top,
+                                           index.lexical["paraphrase"], self.paraphrase_owners)
         lacks = honesty.absent_rare(nouns, pages, top, index.lexical["paraphrase"], self.paraphrase_owners)
         if not lacks:
             near = index.neighbours.unknown([n for n in nouns if n not in pages.vocabulary],

@@ -58,6 +58,15 @@ def test_asking_how_many_days_does_not_make_何_the_rare_subject_of_the_question
     assert days["results"][0]["id"] == "R105" and days["decision"] != "escalate"
 
 
+def test_a_word_the_entries_say_through_the_citys_synonyms_is_not_missing_from_them(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    # no entry writes 国保; the municipal synonyms make it 国民健康保険, which the entries write
+    written, short = ask_batch(cli, sample_index_dir, tmp_path,
+                               ["国民健康保険に入る手続きを知りたい", "国保に入る手続きを知りたい"])
+    assert short["results"][0]["id"] == written["results"][0]["id"]
+    assert short["decision"] == written["decision"] == "answer"
+
+
 def test_kana_only_and_katakana_questions_are_answered_like_their_kanji_form(
         cli: CliRunner, sample_index_dir: Path,
                                                                              tmp_path: Path) -> None:
