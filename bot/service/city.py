@@ -116,9 +116,9 @@ class City:
         """Keep the composed turn through the city's turn writer (store, else spool) before the reply."""
         return Reply(*conversation.kept(self, composed, await self.turns.keep(composed.facts)))
 
-    def first_time(self, channel: str, event_id: str) -> bool:
+    def record_event_once(self, channel: str, event_id: str) -> bool:
         """False when the platform delivers an event again (LINE and Slack retry): it was handled once."""
-        return self.store.first_time(channel, event_id)
+        return self.store.record_event_once(channel, event_id)
 
     def admit(self, channel: str, person: str) -> None:
         """Count a request of one person (`Conversation.person`): a widget session, a LINE user, a Slack user

@@ -127,7 +127,7 @@ class ConversationStore:
             "id": conversation_id, "channel": channel, "audience": audience, "created_at": now,
             "updated_at": now})
 
-    def first_time(self, channel: str, event_id: str) -> bool:
+    def record_event_once(self, channel: str, event_id: str) -> bool:
         """Record an event id; False if it was seen before (a redelivery)."""
         insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         statement = insert(ChannelEvent).values(id=bounded_id(channel, event_id), channel=channel,

@@ -67,7 +67,7 @@ def handle_events(ctx: City, events: list[Event]) -> None:
     """Each event once, in order; one failing event does not stop the others."""
     for event in events:
         try:
-            if ctx.first_time(CHANNEL, event.webhook_event_id):
+            if ctx.record_event_once(CHANNEL, event.webhook_event_id):
                 handle(ctx, event)
         except Exception:  # a background task has no caller to report to: log and go on
             log.exception("LINE event %s failed", getattr(event, "webhook_event_id", "?"))

@@ -75,7 +75,7 @@ def register(app: App, ctx: City) -> None:
         return speakers.audience(client, event.get("user", ""), event.get("user_team"))
 
     def mention(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
-        if not ctx.first_time(CHANNEL, body.get("event_id", event["ts"])):
+        if not ctx.record_event_once(CHANNEL, body.get("event_id", event["ts"])):
             return  # Slack retried an event we already answered
         text = _MENTION.sub("", event.get("text", "")).strip()
         reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"],
@@ -84,7 +84,7 @@ def register(app: App, ctx: City) -> None:
     def direct(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return
-        if ctx.first_time(CHANNEL, body.get("event_id", event["ts"])):
+        if ctx.record_event_once(CHANNEL, body.get("event_id", event["ts"])):
             reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"],
                             body.get("team_id"),
                             event.get("user", ""), event.get("text", ""), audience=speaker_of(event, client))
