@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from bot.store import ConversationStore
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from bot.store.outbox import Outbox
 from testing.recorder import Recorder, free_port
 from testing.servers import start_server
@@ -72,5 +72,5 @@ def test_sigkill_between_received_and_notified_loses_nothing(sample_index_dir: P
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
     store = ConversationStore(database)
-    assert [e.id for e in EscalationDesk(store).queue()] == [escalation_id]
+    assert [e.id for e in EscalationStore(store).queue()] == [escalation_id]
     assert Outbox(store).counts() == {"done": 2}

@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.store import ConversationStore
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.recorder import free_port
@@ -107,8 +107,8 @@ def test_database_down_spools_turns_and_escalations_and_replays_them_once(
         assert wait_until(lambda: client.get("/healthz").json()["spooled"] == 0), "spool not replayed"
         assert client.get("/healthz").json()["set_aside"] == 0
     store = ConversationStore(postgres.url)
-    assert [e.id for e in EscalationDesk(store).queue()] == [escalation_id]
-    assert len(EscalationDesk(store).transcript(escalation_id)) == 3
+    assert [e.id for e in EscalationStore(store).queue()] == [escalation_id]
+    assert len(EscalationStore(store).transcript(escalation_id)) == 3
 
 
 def test_contact_details_and_feedback_sent_while_postgresql_is_stopped_reach_it_once_it_is_back(
@@ -132,7 +132,7 @@ def test_contact_details_and_feedback_sent_while_postgresql_is_stopped_reach_it_
         assert [r.status_code for r in sent] == [204, 204, 200], [r.text for r in sent]
         assert wait_until(lambda: client.get("/healthz").json()["spooled"] == 0), "spool not replayed"
         assert client.get("/healthz").json()["set_aside"] == 0
-    desk = EscalationDesk(ConversationStore(postgres.url))
+    desk = EscalationStore(ConversationStore(postgres.url))
     assert desk.get(escalation_id).contact_phone == "090-7777-8888"
     [conversation] = ConversationStore(postgres.url).export([f"web:{session}"])
     assert conversation["feedback"] == [{"turn": conversation["feedback"][0]["turn"], "helpful": True,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from bot.store.outbox import Outbox
 from channels.server import create_app
 from knowledge.core.settings import Settings
@@ -49,8 +49,8 @@ def app(request: pytest.FixtureRequest, sample_index_dir: Path, recorder: Record
     next(urls, None)
 
 
-def desk_of(client: TestClient) -> EscalationDesk:
-    return EscalationDesk(client.app.state.madoguchi.store)
+def desk_of(client: TestClient) -> EscalationStore:
+    return EscalationStore(client.app.state.madoguchi.store)
 
 
 def line_escalation(client: TestClient, recorder: Recorder) -> str:

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.store import ConversationStore
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.desk import add_user, csrf_of, sign_in, visitor
@@ -86,7 +86,7 @@ def test_without_a_model_the_agent_sees_cited_passages_and_nothing_is_sent(
         assert "下書きの生成は設定されていません" in page and 'href="#source-1"' in page
         assert re.search(r'<textarea id="reply"[^>]*>[^<]*粗大ごみ',
                          page), "the passages are in the reply box"
-        stored = EscalationDesk(ConversationStore(client.app.state.madoguchi.settings.resolved_database_url))
+        stored = EscalationStore(ConversationStore(client.app.state.madoguchi.settings.resolved_database_url))
         assert stored.get(escalation_id).reply_text == "" and stored.get(escalation_id).status == "claimed"
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from bot.store import ConversationStore
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from bot.store.tables import AuditEntry, Conversation, Escalation, Turn
 from channels.cli.app import app as cli_app
 from knowledge.core.errors import ConflictError
@@ -133,7 +133,7 @@ def test_a_line_reply_goes_from_waiting_to_sent_and_can_show_undelivered(app: ob
     while stored(store_url, escalation_id).delivery != "delivered" and time.monotonic() < deadline:
         time.sleep(0.1)
     assert '<dd id="delivery">送信済み（LINE）</dd>' in agent.get(f"/desk/escalations/{escalation_id}").text
-    EscalationDesk(ConversationStore(store_url)).set_delivery(escalation_id, "undelivered")
+    EscalationStore(ConversationStore(store_url)).set_delivery(escalation_id, "undelivered")
     assert "未達" in agent.get(f"/desk/escalations/{escalation_id}").text
 
 
@@ -248,7 +248,7 @@ def race_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Conve
 
 
 def test_only_one_of_many_agents_racing_wins_the_claim(race_store: ConversationStore) -> None:
-    desk, escalation_id = EscalationDesk(race_store), seeded_escalation(race_store)
+    desk, escalation_id = EscalationStore(race_store), seeded_escalation(race_store)
     start, winners, losers = threading.Barrier(8), [], []
 
     def try_claim(agent: str) -> None:

@@ -17,7 +17,7 @@ from bot.service.publishing import load_knowledge
 from bot.store import ConversationStore
 from bot.store.entries import EntryStore
 from bot.store.entry_fields import EntryFields
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from bot.store.tables import AuditEntry, Escalation
 from channels.cli.app import app as cli_app
 from indexer.index import load_index
@@ -60,7 +60,7 @@ def answered_escalation(store: ConversationStore, reply: str = AGENT_REPLY,
     stored = record_turn(store, f"web:{uuid.uuid4().hex}", "web", "resident", RESIDENT_WORDS, RESIDENT_WORDS,
                          handed_over)
     assert stored.escalation_id
-    desk = EscalationDesk(store)
+    desk = EscalationStore(store)
     desk.claim(stored.escalation_id, "agent1")
     desk.reply(stored.escalation_id, "agent1", reply)
     with store.session() as session, session.begin():

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from bench.fault_proxy import FaultProxy
 from bot.store import ConversationStore
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.database import postgres_schema_url
@@ -90,7 +90,7 @@ def test_a_silent_database_spools_asks_quickly_keeps_healthz_fast_and_loses_noth
         assert after["turn_id"] > 0, after  # stored, not spooled
     escalation_id = replies[-1]["escalation"]["id"]
     store = ConversationStore(url)
-    desk = EscalationDesk(store)
+    desk = EscalationStore(store)
     assert {e.id for e in desk.queue()} == {escalation_id, handed["escalation"]["id"]}
     assert desk.get(handed["escalation"]["id"]).contact_phone == "090-7777-8888"
     [conversation] = store.export(["web:silent-database-01"])
@@ -118,4 +118,4 @@ def test_a_locked_sqlite_store_spools_asks_within_the_statement_timeout(sample_i
             holder.close()
         assert wait_until(lambda: client.get("/healthz").json()["spooled"] == 0), "spooled turn not replayed"
     store = ConversationStore(url)
-    assert [e.id for e in EscalationDesk(store).queue()] == [reply.json()["escalation"]["id"]]
+    assert [e.id for e in EscalationStore(store).queue()] == [reply.json()["escalation"]["id"]]

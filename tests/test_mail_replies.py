@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.database import STORES, postgres_schema_url
@@ -84,7 +84,7 @@ def desk_page(client: TestClient, escalation_id: str) -> str:
 
 
 def delivery(client: TestClient, escalation_id: str) -> str:
-    return EscalationDesk(client.app.state.madoguchi.store).get(escalation_id).delivery
+    return EscalationStore(client.app.state.madoguchi.store).get(escalation_id).delivery
 
 
 def to(mail: MailServer, address: str) -> list:

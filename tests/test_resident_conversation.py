@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.store import ConversationStore
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.desk import add_user, sign_in, visitor
@@ -59,8 +59,8 @@ def same(stored: str, typed: str) -> bool:
     return unicodedata.normalize("NFKC", stored) == unicodedata.normalize("NFKC", typed)
 
 
-def desk(store_url: str) -> EscalationDesk:
-    return EscalationDesk(ConversationStore(store_url))
+def desk(store_url: str) -> EscalationStore:
+    return EscalationStore(ConversationStore(store_url))
 
 
 @pytest.mark.parametrize("typed", ["3", "３", "3番", "３番です"])

@@ -356,7 +356,7 @@ def test_socket_mode_receives_events_over_a_websocket_and_answers(
 
 def test_socket_mode_delivers_an_agents_reply_into_the_staff_members_thread(
         sample_index_dir: Path, tmp_path: Path) -> None:
-    from bot.store.escalations import EscalationDesk
+    from bot.store.escalations import EscalationStore
     from channels.cli.chat import socket_mode
 
     payload, ts = mention("担当者と話したい", team=STAFF_TEAM)
@@ -365,7 +365,7 @@ def test_socket_mode_delivers_an_agents_reply_into_the_staff_members_thread(
         handler.connect()
         try:
             assert thread_posts(recorder, ts), "no answer posted in the thread"
-            desk = EscalationDesk(city.store)
+            desk = EscalationStore(city.store)
             escalation = desk.queue()[0]
             desk.claim(escalation.id, "agent")
             assert desk.reply(escalation.id, "agent", "窓口担当からお電話します。") == "pending"

@@ -10,7 +10,7 @@ import pytest
 
 from bot.service.publishing import build_from_settings
 from bot.store import ConversationStore
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from knowledge.core.settings import SAMPLE_CITY, Settings
 from testing.browser import DOCS, needs_chromium, served
 from testing.widget import last_bot, open_and_ask
@@ -72,7 +72,7 @@ def test_thumbs_down_offers_a_person_who_gets_the_question(page, folder: Path) -
     card = last_bot(page)
     card.get_by_label("メールアドレス").wait_for()
     assert "受付時間" in card.inner_text()
-    desk = EscalationDesk(ConversationStore(f"sqlite:///{folder / 'store.db'}"))
+    desk = EscalationStore(ConversationStore(f"sqlite:///{folder / 'store.db'}"))
     escalation = desk.queue(status="new", channel="web")[-1]
     assert "児童手当" in desk.questions([escalation])[escalation.turn_id]
 
@@ -90,7 +90,7 @@ def test_agents_reply_appears_in_the_widget_when_the_resident_comes_back(  # typ
         page, folder: Path, server: str) -> None:
     open_and_ask(page, "担当者と話したい")
     assert "受付時間" in last_bot(page).inner_text()
-    desk = EscalationDesk(ConversationStore(f"sqlite:///{folder / 'store.db'}"))
+    desk = EscalationStore(ConversationStore(f"sqlite:///{folder / 'store.db'}"))
     escalation = desk.queue(status="new", channel="web")[-1]
     desk.claim(escalation.id, "agent-sato")
     desk.reply(escalation.id, "agent-sato", "転入届は本人確認書類をお持ちください。")

@@ -11,7 +11,7 @@ import pytest
 
 from bot.service.publishing import build_from_settings
 from bot.store import ConversationStore
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from knowledge.core.settings import SAMPLE_CITY, Settings
 from testing.browser import needs_chromium, served
 from testing.widget import last_bot, open_and_ask
@@ -43,8 +43,8 @@ def page(browser, server: str):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def desk(folder: Path) -> EscalationDesk:
-    return EscalationDesk(ConversationStore(f"sqlite:///{folder / 'store.db'}"))
+def desk(folder: Path) -> EscalationStore:
+    return EscalationStore(ConversationStore(f"sqlite:///{folder / 'store.db'}"))
 
 
 def reload(page, server: str) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from bot.store.accounts import Accounts
 from bot.store.call_insights import CallInsights
 from bot.store.calls import CallLog
 from bot.store.entries import EntryStore
-from bot.store.escalations import EscalationDesk
+from bot.store.escalations import EscalationStore
 from bot.store.insights import Insights
 from bot.store.labels import LabelStore
 from bot.store.outbox import Outbox
@@ -29,7 +29,7 @@ class DeskServices:
     """One city's desk-facing services over its store."""
 
     accounts: Accounts
-    escalations: EscalationDesk
+    escalations: EscalationStore
     entries: EntryStore
     labels: LabelStore
     calls: CallLog
@@ -42,7 +42,7 @@ class DeskServices:
         """Every service over `store`, with the sign-in rules and outbox retries the city configured."""
         outbox = Outbox(store, settings.outbox_max_attempts, settings.outbox_lease_seconds,
                         settings.outbox_first_delay_seconds)
-        return cls(Accounts.from_settings(store, settings), EscalationDesk(store), EntryStore(store),
+        return cls(Accounts.from_settings(store, settings), EscalationStore(store), EntryStore(store),
                    LabelStore(store), CallLog(store), Insights(store), CallInsights(store), outbox)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.database import rows_touched
 from bot.store.entry_fields import EntryFields, clean_text
-from bot.store.escalations import CALLBACK_NOTE, EscalationDesk, audit
+from bot.store.escalations import CALLBACK_NOTE, EscalationStore, audit
 from bot.store.labels import label_escalation
 from bot.store.repository import ConversationStore
 from bot.store.states import EscalationStatus, LabelSource, VersionStatus
@@ -96,7 +96,7 @@ class EntryStore:
                               taken: Collection[str] = ()) -> EntryVersionView:
         """A new entry's draft: the resident's words as question and paraphrase, the agent's reply as answer.
         Promoting the same escalation twice returns the entry made the first time."""
-        desk = EscalationDesk(self.store)
+        desk = EscalationStore(self.store)
         escalation = desk.get(escalation_id)
         replied = escalation.status in (EscalationStatus.ANSWERED, EscalationStatus.CLOSED)
         if not replied or escalation.reply_text in ("", CALLBACK_NOTE):

@@ -73,7 +73,7 @@ def audit(session: Session, actor: str, action: str, target: str = "", **detail:
     session.add(AuditEntry(actor=actor, action=action, target=target, detail=detail))
 
 
-class EscalationDesk:
+class EscalationStore:
     """Queue, transcript and the agent's actions on escalations."""
 
     def __init__(self, store: ConversationStore) -> None:
