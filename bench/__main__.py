@@ -1,4 +1,4 @@
-"""One command for the issue-7 benchmark suites; each rewrites its own marked section of BENCHMARKS.md.
+"""One command for the benchmark suites; each rewrites its own marked section of BENCHMARKS.md.
 
     python -m bench                                   # quality + scale (10k, 100k) + http (1, 2, 4 workers)
     python -m bench --suite quality                   # madoguchi vs the LangChain ensemble (localgovfaq)
