@@ -32,7 +32,6 @@ app.add_typer(model.model_app, name="model")
 app.add_typer(tenants_app, name="tenants")
 
 
-
 @index_app.command("build")
 def index_build(
     sources: Annotated[list[Path] | None, typer.Argument(help="FAQ tables, documents or folders.")] = None,
@@ -152,7 +151,6 @@ def serve(index_dir: IndexDir = None,
     host, port = host or settings.host, port or settings.port
     out.print(f"madoguchi: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     run_server("channels.server.asgi:app", host, port, workers or settings.workers)
-
 
 
 def main() -> None:

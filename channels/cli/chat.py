@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from knowledge.core.settings import Settings
 
 
-
 def line_event(text: str) -> dict:
     """A text message webhook as LINE sends it."""
     return {"destination": "Usimulated", "events": [{

@@ -40,7 +40,7 @@ DONE_LABELS: dict[str, str] = {
     CallOutcome.UNRESOLVED: f"「{OUTCOME_WORDS[CallOutcome.UNRESOLVED]}」を記録し、引き継ぎを作りました。"}
 ESCALATION_ID = re.compile(r"^[0-9a-f]{32}$")
 WOULD_DECIDE_LABELS = {Decision.ANSWER: "回答する", Decision.CLARIFY: "候補を示して聞き返す",
-                   Decision.ESCALATE: "担当者に引き継ぐ"}
+                       Decision.ESCALATE: "担当者に引き継ぐ"}
 Text = Query("", max_length=MAX_QUERY_CHARS, description="The caller's question.")
 
 
