@@ -312,7 +312,7 @@ def test_the_guard_refuses_a_model_that_trades_wrong_answers_for_others_even_wit
     swapped = measured([0, 0, 1, 1, 0, 0, 0, 0, 0, 0], [1.0] * 10)  # as many wrong, on other questions
     same = measured([1, 1, 0, 0, 0, 0, 0, 0, 0, 0], [1.0] * 10)
     fewer = measured([1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1.0] * 10)
-    assert "wrong answers might rise" in (worse_because(swapped, serving) or "")
+    assert "wrong answers might rise" in str(worse_because(swapped, serving))
     assert worse_because(same, serving) is None and worse_because(fewer, serving) is None
     assert judge(serving, {"swapped": swapped, "same": same}).chosen == "same"
 
@@ -324,8 +324,8 @@ def test_below_the_city_limit_a_bound_a_little_over_a_near_zero_serving_share_do
     fewer = measured([0, 0, 1] + [0] * 97, [1.0] * 100)
     traded = measured([0] * 50 + [1] * 5 + [0] * 45, [1.0] * 100)  # four more: measured higher
     assert worse_because(fewer, serving) is None
-    assert "wrong answers might rise: their upper bound" in (worse_because(fewer, serving, limit=0.0) or "")
-    assert "wrong answers would rise" in (worse_because(traded, serving) or "")
+    assert "wrong answers might rise: their upper bound" in str(worse_because(fewer, serving, limit=0.0))
+    assert "wrong answers would rise" in str(worse_because(traded, serving))
     assert judge(serving, {"fewer": fewer}).chosen == "fewer"
 
 
@@ -334,8 +334,8 @@ def test_the_guard_takes_the_same_ranking_with_fewer_wrong_answers_and_refuses_f
     handing_over = measured([0] * 100, [0.5] * 100)  # what a city's unanswerable labels teach
     clarifying = measured([0] * 100, [0.5] * 100, escalated=0.4)  # no wrong answers, but nothing handed over
     assert worse_because(handing_over, serving) is None
-    assert "fewer unanswerable questions would be handed over" in (worse_because(clarifying, serving) or "")
-    assert "right answers would not rise" in (worse_because(serving, serving) or "")
+    assert "fewer unanswerable questions would be handed over" in str(worse_because(clarifying, serving))
+    assert "right answers would not rise" in str(worse_because(serving, serving))
 
 
 def test_one_more_wrong_answer_among_a_hundred_is_a_tie_not_a_rise_whatever_the_rounding() -> None:

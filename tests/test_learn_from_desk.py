@@ -184,3 +184,19 @@ def test_learn_from_desk_on_the_command_line_reads_the_same_labels(
     assert "hit@1" in output and re.search(r"dropped [1-9]\d* label", output)
     assert re.search(r"[1-9]\d* staff question label\(s\) kept off", output)
     assert snapshot(index_dir) == before
+
+
+def test_the_learning_result_is_told_in_japanese(learned_from_desk: dict) -> None:
+    result = learned_from_desk["page"].split('id="learn-result"')[1].split("</table>")[0]
+    assert "今の公開版" in result and "間違った回答" in result and "1位が正解" in result
+    for english in ("serving now", "learned paraphrases", "refitted", "would", "might", "wrong_answer"):
+        assert english not in result, result
+
+
+def test_every_learning_candidate_and_every_reason_to_refuse_one_has_desk_words() -> None:
+    from bot.learning import loop
+    from bot.learning.guard import Because
+    from channels.desk.learned import NAME_LABELS, REFUSAL_WORDS
+
+    names = {loop.SERVING, loop.PARAPHRASES, loop.REFITTED, loop.RECALIBRATED, loop.CALIBRATED}
+    assert names <= set(NAME_LABELS) and set(Because) <= set(REFUSAL_WORDS)

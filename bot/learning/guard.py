@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
@@ -125,33 +126,60 @@ def decided_better(candidate: Measured, serving: Measured) -> bool:
     return rank >= -rank_error and (helped > helped_error or helped >= 0 and fall > fall_error)
 
 
-def worse_because(measured: Measured, than: Measured, limit: float = WRONG_LIMIT) -> str | None:
+class Because(StrEnum):
+    """Why a candidate stays off: the desk says each in Japanese (channels/desk/learned.py)."""
+
+    WRONG_RISE = ("wrong answers would rise ({now:.3f} → {then:.3f}, {rise:+.3f} ± {error:.3f} question by "
+                  "question)")
+    FEWER_HANDED_OVER = ("fewer unanswerable questions would be handed over ({now:.3f} → {then:.3f}, "
+                         "below {floor:.3f})")
+    WRONG_BOUND = ("wrong answers might rise: their upper bound is {bound:.3f} against {allowed:.3f} allowed "
+                   "({then:.3f} measured, {now:.3f} now)")
+    FEWER_HELPED = "fewer questions answered or clarified rightly ({now:.3f} → {then:.3f})"
+    NO_GAIN = ("right answers would not rise by more than chance (MRR@10 {now:.3f} → {then:.3f}, rise "
+               "{rise:+.3f} ± {error:.3f}; hit@1 {hit_now:.3f} → {hit_then:.3f}; decisions {helped:+.3f} ± "
+               "{helped_error:.3f})")
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """One reason with its numbers; as text, the reason in English (the command line, the logs)."""
+
+    because: Because
+    numbers: dict[str, float]
+
+    def __str__(self) -> str:
+        return self.because.value.format(**self.numbers)
+
+
+def worse_because(measured: Measured, than: Measured, limit: float = WRONG_LIMIT) -> Refusal | None:
     """Why the `measured` bot is not better than `than`, or None when it is; `limit`: the wrong-answer share
     the city allows."""
     candidate, serving = measured.scores, than.scores
     rise, error = paired(measured.wrong, than.wrong)
     if rise > error + TIE:
-        return (f"wrong answers would rise ({serving['wrong_answer']:.3f} → {candidate['wrong_answer']:.3f}, "
-                f"{rise:+.3f} ± {error:.3f} question by question)")
+        return Refusal(Because.WRONG_RISE, {"now": serving["wrong_answer"], "then": candidate["wrong_answer"],
+                                            "rise": rise, "error": error})
     floor = min(serving["escalated_when_unanswerable"], ESCALATED_FLOOR)
     if candidate["escalated_when_unanswerable"] < floor:
-        before, after = serving["escalated_when_unanswerable"], candidate["escalated_when_unanswerable"]
-        return (f"fewer unanswerable questions would be handed over ({before:.3f} → {after:.3f}, "
-                f"below {floor:.3f})")
+        return Refusal(Because.FEWER_HANDED_OVER, {"now": serving["escalated_when_unanswerable"],
+                                                   "then": candidate["escalated_when_unanswerable"],
+                                                   "floor": floor})
     bound, allowed = wrong_bound(measured, than), max(serving["wrong_answer"], limit)
     if bound > allowed + TIE:
-        return (f"wrong answers might rise: their upper bound is {bound:.3f} against {allowed:.3f} allowed "
-                f"({candidate['wrong_answer']:.3f} measured, {serving['wrong_answer']:.3f} now)")
-    helped = candidate["answered_right"] + candidate["clarified_right"]
-    if helped < serving["answered_right"] + serving["clarified_right"]:
-        return (f"fewer questions answered or clarified rightly ("
-                f"{serving['answered_right'] + serving['clarified_right']:.3f} → {helped:.3f})")
+        measured_now = {"then": candidate["wrong_answer"], "now": serving["wrong_answer"]}
+        return Refusal(Because.WRONG_BOUND, {"bound": bound, "allowed": allowed, **measured_now})
+    helped, helped_before = (candidate["answered_right"] + candidate["clarified_right"],
+                             serving["answered_right"] + serving["clarified_right"])
+    if helped < helped_before:
+        return Refusal(Because.FEWER_HELPED, {"now": helped_before, "then": helped})
     gain, error = rank_gain(measured, than)
     if not gain > error and not decided_better(measured, than):
-        helped, helped_error = paired(measured.helped, than.helped)
-        return (f"right answers would not rise by more than chance (MRR@10 {serving['mrr@10']:.3f} → "
-                f"{candidate['mrr@10']:.3f}, rise {gain:+.3f} ± {error:.3f}; hit@1 {serving['hit@1']:.3f} → "
-                f"{candidate['hit@1']:.3f}; decisions {helped:+.3f} ± {helped_error:.3f})")
+        rise, rise_error = paired(measured.helped, than.helped)
+        return Refusal(Because.NO_GAIN, {"now": serving["mrr@10"], "then": candidate["mrr@10"], "rise": gain,
+                                         "error": error, "hit_now": serving["hit@1"],
+                                         "hit_then": candidate["hit@1"], "helped": rise,
+                                         "helped_error": rise_error})
     return None
 
 
@@ -160,7 +188,7 @@ class Verdict:
     """Which candidate goes live ("" for none) and, for each refused one, why."""
 
     chosen: str
-    refused: dict[str, str]
+    refused: dict[str, Refusal]
 
 
 def judge(serving: Measured, candidates: dict[str, Measured], limit: float = WRONG_LIMIT) -> Verdict:

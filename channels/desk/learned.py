@@ -12,19 +12,36 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from bot.service.contracts import AGREEMENT, LabelKey, LabelSource, Role, SignedIn
+from bot.learning.guard import Because, Refusal
+from bot.learning.loop import CALIBRATED, PARAPHRASES, RECALIBRATED, REFITTED, SERVING
+from bot.service.contracts import AGREEMENT, LabelKey, Role, SignedIn
 from channels.desk.auth import require_role
 from channels.desk.entry_forms import entry_path
 from channels.desk.render import city, desk_subrouter, page
+from channels.desk.wording import SOURCE_WORDS
 from channels.desk.worker import worker
 
 router = desk_subrouter()
 Editor = Depends(require_role(Role.EDITOR))
-SOURCE_LABELS: dict[str, str] = {LabelSource.AGENT: "担当者", LabelSource.EDITOR: "編集者",
-                                 LabelSource.APPROVED: "承認した FAQ",
-                 LabelSource.WEAK: "住民の選択・👍"}
-NAME_LABELS = {"serving now": "今の公開版", "learned paraphrases": "学習した言い換え",
-               "learned paraphrases + refitted model": "学習した言い換え＋再学習したモデル"}
+NAME_LABELS: dict[str, str] = {SERVING: "今の公開版", PARAPHRASES: "学習した言い換え",
+                               REFITTED: "学習した言い換え＋再学習したモデル",
+                               RECALIBRATED: "学習した言い換え＋確信度の再調整", CALIBRATED: "確信度の再調整"}
+REFUSAL_WORDS: dict[str, str] = {
+    Because.WRONG_RISE: "間違った回答が増えます（{now:.1%} → {then:.1%}）",
+    Because.FEWER_HANDED_OVER: "答えのない質問を担当者につなぐ割合が下がります（{now:.1%} → {then:.1%}、"
+                               "下限 {floor:.1%}）",
+    Because.WRONG_BOUND: "間違った回答が増えるおそれがあります（多く見積もって {bound:.1%}、"
+                         "認める上限 {allowed:.1%}）",
+    Because.FEWER_HELPED: "正しく答えるか正しい候補を示せる質問が減ります（{now:.1%} → {then:.1%}）",
+    Because.NO_GAIN: "正しい答えが偶然の幅を超えて増えるとは言えません"
+                     "（1位が正解 {hit_now:.1%} → {hit_then:.1%}）"}
+METRIC_LABELS = {"hit@1": "1位が正解", "hit@3": "3位までに正解", "mrr@10": "MRR@10",
+                 "answered_right": "正しく回答", "wrong_answer": "間違った回答"}
+
+
+def refusal_words(refusal: Refusal) -> str:
+    """Why the guard kept a candidate off, in the editor's words and with the numbers that decided it."""
+    return REFUSAL_WORDS[refusal.because].format(**refusal.numbers)
 DONE = {"accepted": "学習に使うことにしました。", "removed": "学習に使わないことにしました。",
         "started": "学習を始めました。終わるとこのページに結果が出ます。", "busy": "すでに学習中です。"}
 
@@ -35,8 +52,10 @@ def learned_page(request: Request, done: str = "", user: SignedIn = Editor) -> R
     groups = city(request).desk.labels.groups()
     index = city(request).index
     state = worker(request).learner.state
+    refused = {NAME_LABELS.get(name, name): refusal_words(why) for name, why in state.refused.items()}
     return page(request, "learned.html", groups=groups, index=index, state=state, agreement=AGREEMENT,
-                source_labels=SOURCE_LABELS, name_labels=NAME_LABELS, done=DONE.get(done, ""),
+                source_labels=SOURCE_WORDS, name_labels=NAME_LABELS, refused=refused,
+                metric_labels=METRIC_LABELS, done=DONE.get(done, ""),
                 path=entry_path, usable=sum(g.usable for g in groups), refresh=state.running)
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.engine import Bot
 from bot.learning.desk import SOURCE
 from bot.learning.folds import serving
+from bot.learning.guard import Refusal
 from bot.service.learning import Outcome, learn_and_publish, stored_labels
 from indexer.embedding import LentEmbedder
 from indexer.runtime import normaliser_from_settings
@@ -36,7 +37,7 @@ class LearnState:
     chosen: str = ""
     published: str = ""
     kept: str = ""
-    refused: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, Refusal] = field(default_factory=dict)
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
     questions: int = 0
     dropped: int = 0
