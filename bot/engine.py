@@ -142,7 +142,8 @@ class Bot:
             record, message = self._say(shown[0].record, ranking.retrieval.query.text)
             return Answer(decision, confidence=ranking.top1, message=message, record=record, **common)
         if decision is Decision.CLARIFY:
-            choices = compose.clarify_choices([c.record for c in shown[: self.settings.max_choices]])
+            offered = shown[: ranking.offered(self.settings.max_choices)]
+            choices = compose.clarify_choices([c.record for c in offered])
             return Answer(decision, confidence=ranking.top3, message=compose.clarify_text(choices),
                           choices=choices, **common)
         return Answer(decision, confidence=ranking.top1, message=compose.escalate_text(self.settings, False),

@@ -78,7 +78,7 @@ def live_ranking(bot: Bot, question: str, asker: Audience, channel: str) -> Live
     """One ranking per cluster (the slow part of the review page), with its index version's thresholds."""
     ranking = bot.rank(question, asker)
     live, limits = bot.candidates(ranking, 10), ranking.snapshot.thresholds(channel)
-    offered = tuple(c.record.id for c in live[: bot.settings.max_choices])
+    offered = tuple(c.record.id for c in live[: ranking.offered(bot.settings.max_choices)])
     return LiveRanking(live, offered, ranking.top3 >= limits.clarify, ranking.top1 >= limits.answer)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from bot import honesty
 from bot.answer import Candidate, Decision, Explanation
 from bot.features import candidate_features, query_features, read_by, shortlist
-from bot.fusion import fused_scores, is_day_one, recall_tail
+from bot.fusion import fused_scores, is_day_one, offered_places, recall_tail
 from bot.model import DecisionModel, Thresholds
 from indexer.normalise import NormalisedText
 from indexer.runtime import Runtime
@@ -78,6 +78,11 @@ class Ranking:
     top1: float
     top3: float
     snapshot: Snapshot
+
+    def offered(self, most: int) -> int:
+        """How many of the first `most` places a clarify turn offers (bot/fusion.py `offered_places`)."""
+        ranked = self.fused[self.order[:most]]
+        return offered_places(ranked) if self.snapshot.day_one else len(ranked)
 
 
 @dataclass(frozen=True, slots=True)

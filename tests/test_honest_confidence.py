@@ -42,6 +42,21 @@ def test_a_cat_is_not_answered_with_the_dog_registration_entry(cli: CliRunner, s
     assert cat["decision"] != "answer" and cat["confidence"] <= 0.6
 
 
+def test_choices_matched_about_half_as_well_as_the_first_are_not_offered(cli: CliRunner,
+                                                                        sample_index_dir: Path) -> None:
+    def asked(text: str) -> str:
+        result = cli.invoke(app, ["ask", "--index-dir", str(sample_index_dir), text])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    # the dog registration's sum is 7.9, the two seal registration entries' 3.7 and 3.4
+    cat = asked("猫を飼い始めたのですが、登録は必要ですか")
+    assert "1. 犬を飼い始めました" in cat and "印鑑登録" not in cat and "2. どれにも当てはまらない" in cat
+    card = asked("カードをなくした")
+    assert "マイナンバーカードをなくしました" in card and "印鑑登録証をなくしました" in card
+    assert "4. どれにも当てはまらない" in card
+
+
 def test_another_allowance_is_not_answered_with_the_child_allowance_entry(
         cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
     # 扶養 is in 3 of the sample city's 280 entries and passages, none of them about 児童扶養手当's amount

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
                                                                           "from the model.")
     channel_thresholds: dict[str, dict[str, float]] = Field(
         default_factory=dict, description='Per-channel overrides, e.g. {"line": {"answer": 0.9}}.')
-    max_choices: int = Field(3, ge=2, le=5, description="Candidates offered in a clarify turn (2–5).")
+    max_choices: int = Field(3, ge=2, le=5, description="Most candidates a clarify turn offers (2–5).")
     staff_first_margin: float = Field(1.0, ge=0,
                                       description="For staff, a staff record within this fused-score "
                                                   "margin of the best ranks first.")
