@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,54 +47,55 @@ def nouns(text: str, terms: Sequence[str]) -> list[str]:
         and not NUMERAL.fullmatch(m.lemma) and not ASKING.fullmatch(m.lemma)))
 
 
-def absent_rare(terms: Sequence[str], pages: BM25Index, page: int, paraphrases: BM25Index,
-                owners: np.ndarray) -> list[str]:
-    """Rare nouns of the question that one entry does not mention: not on its page (question + answer, BM25
-    document `page`) nor in any of its paraphrases (`owners`: the entry of each paraphrase document)."""
-    absent = []
-    for term in terms:
-        column = pages.vocabulary.get(term)
-        if column is None:
-            continue
-        start, end = pages.matrix.indptr[column], pages.matrix.indptr[column + 1]
-        if end - start <= RARE_SHARE * pages.size and page not in pages.matrix.indices[start:end] \
-                and not _in_paraphrase(term, paraphrases, owners, page):
-            absent.append(term)
-    return absent
+@dataclass(frozen=True, slots=True)
+class EntryText:
+    """What one entry says: its page (question + answer, BM25 document `page` of `pages`) and its paraphrases
+    (the `paraphrases` documents whose entry, in `owners`, is `page`)."""
+
+    pages: BM25Index
+    page: int
+    paraphrases: BM25Index
+    owners: np.ndarray
+
+    def says(self, term: str) -> bool:
+        """Whether the entry's page or one of its paraphrases holds the term."""
+        if (_documents(self.pages, term) == self.page).any():
+            return True
+        return bool((self.owners[_documents(self.paraphrases, term)] == self.page).any())
+
+    def is_rare(self, term: str) -> bool:
+        """Whether the term is on the city's pages, and on at most `RARE_SHARE` of them."""
+        pages = _documents(self.pages, term)
+        return term in self.pages.vocabulary and len(pages) <= RARE_SHARE * self.pages.size
 
 
-def unsaid_in_synonyms(terms: Sequence[str], synonyms: Sequence[tuple[str, str]], pages: BM25Index, page: int,
-                       paraphrases: BM25Index, owners: np.ndarray) -> list[str]:
+def _documents(index: BM25Index, term: str) -> np.ndarray:
+    """The documents of `index` that hold the term."""
+    column = index.vocabulary.get(term)
+    if column is None:
+        return np.zeros(0, dtype=np.int64)
+    return index.matrix.indices[index.matrix.indptr[column]:index.matrix.indptr[column + 1]]
+
+
+def absent_rare(terms: Sequence[str], entry: EntryText) -> list[str]:
+    """Rare nouns of the question that the entry does not say."""
+    return [term for term in terms if entry.is_rare(term) and not entry.says(term)]
+
+
+def unsaid_in_synonyms(terms: Sequence[str], synonyms: Sequence[tuple[str, str]],
+                       entry: EntryText) -> list[str]:
     """The nouns the entry does not say in the city's synonyms either: 国保 is said by an entry that writes
     国民健康保険 (one synonym group), though no entry writes 国保."""
-    said = {word for group, word in synonyms
-            if _on_page(group, pages, page) or _in_paraphrase(group, paraphrases, owners, page)}
+    said = {word for group, word in synonyms if entry.says(group)}
     return [term for term in terms if term not in said]
 
 
-def absent_unknown(near: dict[str, list[tuple[str, float]] | None], pages: BM25Index, page: int,
-                   paraphrases: BM25Index, owners: np.ndarray) -> list[str]:
-    """Question nouns no entry uses (自転車, 太陽光) whose nearest city words (`near`, by embedding) are
-    neither on the top entry's page nor in its paraphrases: the entry is about something else. A word the
-    model has no vector for (ビジホ) is left to the models, as before."""
-    return [term for term, words in near.items() if words is not None and not any(
-        _on_page(word, pages, page) or _in_paraphrase(word, paraphrases, owners, page) for word, _ in words)]
-
-
-def _on_page(term: str, pages: BM25Index, page: int) -> bool:
-    column = pages.vocabulary.get(term)
-    if column is None:
-        return False
-    return page in pages.matrix.indices[pages.matrix.indptr[column]:pages.matrix.indptr[column + 1]]
-
-
-def _in_paraphrase(term: str, paraphrases: BM25Index, owners: np.ndarray, page: int) -> bool:
-    column = paraphrases.vocabulary.get(term)
-    if column is None:
-        return False
-    documents = (
-        paraphrases.matrix.indices[paraphrases.matrix.indptr[column]:paraphrases.matrix.indptr[column + 1]])
-    return bool((owners[documents] == page).any())
+def absent_unknown(near: dict[str, list[tuple[str, float]] | None], entry: EntryText) -> list[str]:
+    """Question nouns no entry uses (自転車, 太陽光) whose nearest city words (`near`, by embedding) the entry
+    does not say either: it is about something else. A word the model has no vector for (ビジホ) is left to
+    the models, as before."""
+    return [term for term, words in near.items()
+            if words is not None and not any(entry.says(word) for word, _ in words)]
 
 
 def discount(question: str, record: Record, names_what_entry_lacks: bool) -> float:

@@ -147,15 +147,15 @@ class Snapshot:
         """bot/honesty.py: less confidence when the question names a rare thing of the city, or a thing no
         entry names whose nearest city words the top entry does not use either, or asks for a number the
         entry does not state."""
-        index, pages = self.runtime.index, self.runtime.index.lexical["answer"]
-        nouns = honesty.unsaid_in_synonyms(honesty.nouns(query.text, query.terms), query.synonyms, pages, top,
-                                           index.lexical["paraphrase"], self.paraphrase_owners)
-        lacks = honesty.absent_rare(nouns, pages, top, index.lexical["paraphrase"], self.paraphrase_owners)
+        index = self.runtime.index
+        entry = honesty.EntryText(index.lexical["answer"], top, index.lexical["paraphrase"],
+                                  self.paraphrase_owners)
+        nouns = honesty.unsaid_in_synonyms(honesty.nouns(query.text, query.terms), query.synonyms, entry)
+        lacks = honesty.absent_rare(nouns, entry)
         if not lacks:
-            near = index.neighbours.unknown([n for n in nouns if n not in pages.vocabulary],
-                                            self.runtime.embedder.encode_queries)
-            lacks = honesty.absent_unknown(near, pages, top, index.lexical["paraphrase"],
-                                           self.paraphrase_owners)
+            unknown = [n for n in nouns if n not in entry.pages.vocabulary]
+            near = index.neighbours.unknown(unknown, self.runtime.embedder.encode_queries)
+            lacks = honesty.absent_unknown(near, entry)
         return honesty.discount(query.text, index.records[top], bool(lacks))
 
     def thresholds(self, channel: str) -> Thresholds:
