@@ -18,6 +18,7 @@ from channels.cli.app import app as cli_app
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.desk import add_user, sign_in, visitor
+from testing.live_index import version, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -136,3 +137,26 @@ def test_agents_cannot_open_content_health(tiny: object) -> None:
     client = visitor(tiny)
     sign_in(client, "agent1")
     assert client.get("/desk/health").status_code == 403
+
+
+def test_a_corrected_translation_leaves_the_health_page_once_its_version_is_live(model_cache: Path,
+                                                                                 tmp_path: Path) -> None:
+    # the page keeps its findings per index version; a new version must be checked afresh
+    (tmp_path / "faq.csv").write_text(TINY_FAQ, encoding="utf-8")
+    build = ["index", "build", str(tmp_path / "faq.csv"), "--index-dir", str(tmp_path / "index")]
+    env = {"MADOGUCHI_DATA_DIR": str(model_cache)}
+    assert CliRunner().invoke(cli_app, build, env=env).exit_code == 0
+    store_url = f"sqlite:///{tmp_path / 'store.db'}"
+    app = create_app(Settings(data_dir=model_cache, index_dir=tmp_path / "index", database_url=store_url,
+                              index_poll_seconds=0.1, desk_login_rate_per_address=1000))
+    with TestClient(app) as client:
+        add_user(store_url, model_cache, "editor1", "editor")
+        assert ">T7<" in section(health_page(app, "editor1"), "mistranslated-heading")
+        first = version(client)
+        fixed = TINY_FAQ.replace("Up to 5 items at a time.", "Up to 10 items at a time.")
+        (tmp_path / "faq.csv").write_text(fixed, encoding="utf-8")
+        assert CliRunner().invoke(cli_app, build, env=env).exit_code == 0
+        wait_for(lambda: version(client) != first)
+        checked = health_page(app, "editor1")
+    assert ">T7<" not in section(checked, "mistranslated-heading")
+    assert ">T5<" in section(checked, "contradictions-heading")

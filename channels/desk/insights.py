@@ -24,7 +24,7 @@ from channels.desk.dashboard import CHANNEL_LABELS, Dashboard, dashboard
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.stats_csv import csv_response
 from channels.desk.wording import OUTCOME_WORDS
-from channels.desk.worker import DeskWorker, worker
+from channels.desk.worker import DeskWorker, IndexChecks, worker
 from knowledge.core.errors import RequestError
 from knowledge.records import Audience, Record
 
@@ -142,14 +142,15 @@ def serving_days(ctx: City, today: date) -> int:
     return max((today - since.astimezone(JST).date()).days, 0) if since else 0
 
 
-def contradictions(ctx: City, desk: DeskWorker) -> list[Contradiction]:
-    """The live index's contradictions, found once per index version and kept by this worker's desk."""
+def index_checks(ctx: City, desk: DeskWorker) -> IndexChecks:
+    """The live index's contradictions and translations stating other numbers, found once per index version
+    and kept by this worker's desk: the entries change only with a new version."""
     index = ctx.index
-    cached = desk.contradictions
-    if cached is None or cached[0] is not index:
-        cached = (index, ContradictionFinder(ctx.bot.runtime.normaliser).run(index.records))
-        desk.contradictions = cached
-    return cached[1]
+    if desk.checked is None or desk.checked.index is not index:
+        entries = [r for r in index.records if r.kind == "faq"]
+        desk.checked = IndexChecks(index, ContradictionFinder(ctx.bot.runtime.normaliser).run(index.records),
+                                   mistranslations(entries))
+    return desk.checked
 
 
 def health(ctx: City, today: date, desk: DeskWorker) -> Health:
@@ -165,9 +166,10 @@ def health(ctx: City, today: date, desk: DeskWorker) -> Health:
               ] if days >= HEALTH_DAYS else []
     ownerless = [r for r in entries if not r.owner.strip()]
     busiest = insights.escalations_by_department(Period.last_days(HEALTH_DAYS, today))[:10]
+    checks = index_checks(ctx, desk)
     return Health(sorted(expired, key=lambda r: r.valid_until or today), ownerless, unseen, busiest,
-                  most_asked_without_easy(entries, shown, today), contradictions(ctx, desk), days,
-                  mistranslations(entries))
+                  most_asked_without_easy(entries, shown, today), checks.contradictions, days,
+                  checks.mistranslated)
 
 
 @router.get("/health")

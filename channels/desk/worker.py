@@ -1,5 +1,5 @@
 """What this server worker's desk keeps beside its city: the sign-in limiter, the background publisher,
-learner and drafter, and the contradictions found in the index it serves.
+learner and drafter, and the checks of the index it serves (contradictions, mistranslated numbers).
 
 They belong to the worker, not to the city's data: the publisher and the learner each run one background
 thread per process, and the drafter holds a client of the city's model server. Each is made on first use —
@@ -10,6 +10,7 @@ agent first asks for a draft — so the app's lifespan needs no desk-specific co
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # channels.web imports the desk; the desk must not import cha
     from bot.contradictions import Contradiction
     from bot.drafting import Drafter
     from bot.service.ports import Limiter
+    from bot.translation_numbers import Mistranslation
     from indexer.index import KnowledgeIndex
 
 _BUILD_LOCK = threading.Lock()
@@ -37,6 +39,15 @@ def login_limiter(settings: Settings) -> Limiter:
     return make_limiter(settings, redis_client(settings), "desk-login", settings.desk_login_rate_per_address)
 
 
+@dataclass(frozen=True, slots=True)
+class IndexChecks:
+    """What the content-health page finds in one index version's entries."""
+
+    index: KnowledgeIndex
+    contradictions: list[Contradiction]
+    mistranslated: list[Mistranslation]
+
+
 class DeskWorker:
     """The desk's parts in this process, for one city."""
 
@@ -46,7 +57,7 @@ class DeskWorker:
         self.publishing: Publisher | None = None  # None until the first decision asks for a rebuild
         self._learner: Learner | None = None
         self._drafter: Drafter | None = None
-        self.contradictions: tuple[KnowledgeIndex, list[Contradiction]] | None = None
+        self.checked: IndexChecks | None = None
         self._guard = threading.Lock()
 
     @property
