@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -30,3 +32,44 @@ def test_serve_answers_from_the_index_dir_named_on_the_command_line(sample_index
         server.kill()
     assert health["index_version"] == IndexStore(sample_index_dir).current_version()
     assert reply["decision"] in ("answer", "clarify")
+
+
+def received_until_closed(connection: socket.socket) -> bytes:
+    """Everything the server sends before it closes the connection (a generous bound: what is asserted is
+    that it closes, not when)."""
+    connection.settimeout(30)
+    received = b""
+    while chunk := connection.recv(4096):
+        received += chunk
+    return received
+
+
+def test_requests_sent_too_slowly_are_cut_off_and_others_are_answered(model_cache: Path,
+                                                                       sample_index_dir: Path,
+                                                                       tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "MADOGUCHI_INDEX_DIR"}
+    env |= {"MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_WORKERS": "1",
+            "MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+            "MADOGUCHI_REQUEST_HEADER_TIMEOUT_SECONDS": "1", "MADOGUCHI_REQUEST_BODY_TIMEOUT_SECONDS": "1"}
+    port = free_port()
+    server = start_server(env, port, "--index-dir", str(sample_index_dir))
+    try:
+        with (socket.create_connection(("127.0.0.1", port)) as unfinished_headers,
+              socket.create_connection(("127.0.0.1", port)) as unfinished_body,
+              socket.create_connection(("127.0.0.1", port)) as in_time):
+            unfinished_headers.sendall(b"GET /healthz HTTP/1.1\r\nHost: madoguchi\r\n")
+            unfinished_body.sendall(b"POST /api/v1/ask HTTP/1.1\r\nHost: madoguchi\r\n"
+                                    b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                                    b'{"text":')
+            in_time.sendall(b"GET /healthz HTTP/1.1\r\nHost: madoguchi\r\n")
+            time.sleep(0.3)
+            in_time.sendall(b"Connection: close\r\n\r\n")
+            cut_headers = received_until_closed(unfinished_headers)
+            cut_body = received_until_closed(unfinished_body)
+            answered = received_until_closed(in_time)
+        after = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+    finally:
+        server.kill()
+    assert cut_headers.startswith(b"HTTP/1.1 408 ")
+    assert cut_body == b"", "an application waiting for a body is told the client went away; nothing is sent"
+    assert answered.startswith(b"HTTP/1.1 200 ") and after.status_code == 200

@@ -150,7 +150,7 @@ def serve(index_dir: IndexDir = None,
         build_apart(settings)
     host, port = host or settings.host, port or settings.port
     out.print(f"madoguchi: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    run_server("channels.server.asgi:app", host, port, workers or settings.workers)
+    run_server("channels.server.asgi:app", host, port, workers or settings.workers, settings)
 
 
 def main() -> None:

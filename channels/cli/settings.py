@@ -25,11 +25,17 @@ def settings_with(index_dir: Path | None) -> Settings:
     return Settings(index_dir=index_dir) if index_dir else Settings()
 
 
-def run_server(app: str, host: str, port: int, workers: int) -> None:
+def run_server(app: str, host: str, port: int, workers: int, settings: Settings) -> None:
     """uvicorn as every `serve` runs it: quiet, proxies believed only through MADOGUCHI_TRUSTED_PROXIES (the
-    apps read it), no access-log line formatted per request (never written at "warning"), and time for
-    workers to start on a busy small server."""
+    apps read it), no access-log line formatted per request (never written at "warning"), time for workers to
+    start on a busy small server, and deadlines for a request's headers and body
+    (channels/server/deadlines.py)."""
     import uvicorn
 
+    from channels.server.deadlines import deadline_protocol
+
+    protocol = deadline_protocol(settings.request_header_timeout_seconds,
+                                 settings.request_body_timeout_seconds)
     uvicorn.run(app, host=host, port=port, workers=workers, log_level="warning", access_log=False,
-                proxy_headers=False, timeout_worker_healthcheck=WORKER_START_SECONDS)
+                proxy_headers=False, timeout_worker_healthcheck=WORKER_START_SECONDS,
+                http=protocol)  # type: ignore[arg-type]  # a factory of the protocol, as uvicorn calls it

@@ -110,4 +110,4 @@ def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
         out.print(f"no index yet for {tenant_id}: building it")
         build_tenant_indexes(server, tenant_id)
     out.print(f"madoguchi: {len(city_apps(server))} cities on http://{host}:{port}/ (chosen by host name)")
-    run_server("channels.server.tenants.asgi:app", host, port, workers)
+    run_server("channels.server.tenants.asgi:app", host, port, workers, server)

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `madoguchi serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `madoguchi serve` listens on.")
     workers: int = Field(1, ge=1, le=32, description="Worker processes for `madoguchi serve`.")
+    request_header_timeout_seconds: float = Field(20.0, gt=0, le=600, description="`madoguchi serve`: a "
+                                                  "request's headers must arrive within this (else 408).")
+    request_body_timeout_seconds: float = Field(120.0, gt=0, le=3600, description="`madoguchi serve`: a "
+                                                "request's body must arrive within this after its headers.")
     secret_key: SecretStr | None = Field(None, description="Key for hashing LINE/Slack user ids; default a "
                                                            "random key kept in DATA_DIR/secret.key.")
     line_channel_secret: SecretStr | None = Field(None,
