@@ -33,6 +33,8 @@ KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30faー]+")
 INFLECTING = frozenset({"動詞", "助動詞", "形容詞"})  # したい is する + たい, never 死体
 MIN_READING = 3  # two-kana readings (フリ, コマ) match by chance too often
 MAX_READING = 12
+LONG_READING = 4  # a noun this long may reach over a verb form Sudachi misreads in kana
+MOSTLY = 0.6  # …and at most this share of its kana is what Sudachi reads as a verb form
 READINGS_FILE = "kana-readings.json"
 log = logging.getLogger("madoguchi.index")
 
@@ -126,7 +128,7 @@ class KanaReadings:
             for start in range(max(0, end - MAX_READING), end - MIN_READING + 1):
                 word = self.words.get(read[start:end])
                 if word is None or (word not in self.inflected and not KATAKANA_WORD.fullmatch(word)
-                                     and any(inflecting[start:end])):
+                                     and not may_cover(inflecting[start:end])):
                     continue
                 option = (score[start][0] + end - start, score[start][1] - 1)
                 if option > score[end]:
@@ -136,6 +138,16 @@ class KanaReadings:
             end, piece = back[end]
             pieces.append(piece)
         return "".join(reversed(pieces))
+
+
+def may_cover(inflecting: list[bool]) -> bool:
+    """Whether a noun of the city may replace kana of which `inflecting` marks what Sudachi reads as a verb
+    form: when none is, or when the noun is long and mostly reaches past them. Read as kana, Sudachi
+    takes the し of しやくしょ and こていしさんぜい for する and the せたい of せたいぬし for する +
+    たい; 市役所, 固定資産税 and 世帯主 are no verb form. A noun that is only or mostly a verb form never
+    may: 死体 for したい, 解体 for かいたい, 消火 for the しょうか of でしょうか."""
+    return not any(inflecting) or (len(inflecting) >= LONG_READING
+                                   and sum(inflecting) <= MOSTLY * len(inflecting))
 
 
 def spelled(words: Mapping[str, int]) -> dict[str, str]:

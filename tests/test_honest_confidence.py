@@ -126,6 +126,20 @@ def test_a_loanword_typed_in_kana_is_not_cut_where_sudachi_sees_an_auxiliary(
         assert (typed["decision"], typed["confidence"]) == (written["decision"], written["confidence"])
 
 
+def test_a_long_city_word_typed_in_kana_is_read_over_what_sudachi_takes_for_a_verb_form(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    # read as kana, Sudachi takes the せたい of せたいぬし for する + たい;
+    # the しょうか of でしょうか stays a verb form and is never read as 消火
+    head, head_kana, polite, polite_kana = ask_batch(cli, sample_index_dir, tmp_path, [
+        "世帯主が亡くなったときの手続き", "せたいぬしがなくなったときのてつづき",
+        "転入届はどこに出せばよいでしょうか", "てんにゅうとどけはどこにだせばよいでしょうか"])
+    assert [r["id"] for r in head_kana["results"]] == [r["id"] for r in head["results"]]
+    assert (head_kana["decision"], head_kana["confidence"]) == (head["decision"], head["confidence"])
+    assert polite_kana["decision"] == polite["decision"] == "answer"
+    assert polite_kana["results"][0]["id"] == polite["results"][0]["id"]
+    assert abs(polite_kana["confidence"] - polite["confidence"]) < 0.01
+
+
 def test_kana_typed_without_kanji_is_never_read_as_an_unrelated_noun(cli: CliRunner, sample_index_dir: Path,
                                                                      tmp_path: Path) -> None:
     kanji, kana = ask_batch(cli, sample_index_dir, tmp_path, ["印鑑登録したい", "いんかんとうろくしたい"])
