@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -70,6 +71,7 @@ def test_requests_sent_too_slowly_are_cut_off_and_others_are_answered(model_cach
         after = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
     finally:
         server.kill()
-    assert cut_headers.startswith(b"HTTP/1.1 408 ")
+    status, _, body = cut_headers.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 408 ") and json.loads(body)["status"] == 408
     assert cut_body == b"", "an application waiting for a body is told the client went away; nothing is sent"
     assert answered.startswith(b"HTTP/1.1 200 ") and after.status_code == 200

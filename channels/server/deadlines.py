@@ -13,13 +13,16 @@ to uvicorn's keep-alive timeout), have no deadline here.
 from __future__ import annotations
 
 import asyncio
+import json
 from functools import partial
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-TOO_SLOW = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-            b"content-length: 21\r\nconnection: close\r\n\r\nRequest sent too slow")
+# the one error shape of channels/web/errors.py, written before any application has seen the request
+_BODY = json.dumps({"ok": False, "status": 408, "error": "the request was sent too slowly", "detail": []})
+TOO_SLOW = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+            + f"content-length: {len(_BODY)}\r\nconnection: close\r\n\r\n{_BODY}".encode())
 
 
 class DeadlineProtocol(HttpToolsProtocol):
