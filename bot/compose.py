@@ -7,6 +7,7 @@ from knowledge.core.settings import Settings
 from knowledge.records import Record
 
 CLARIFY_PROMPT = "次のどれに近いですか？番号か項目を選んでください。"
+CLARIFY_ONE_PROMPT = "お探しの内容はこちらですか？番号か項目を選んでください。"  # one entry and the way out
 NONE_LABEL = "どれにも当てはまらない（担当者につなぐ）"
 
 
@@ -35,8 +36,10 @@ def clarify_choices(records: list[Record]) -> tuple[Choice, ...]:
 
 
 def clarify_text(choices: tuple[Choice, ...]) -> str:
-    """「次のどれに近いですか？」 with numbered options."""
-    return "\n".join([CLARIFY_PROMPT, *(f"{n}. {c.label}" for n, c in enumerate(choices, start=1))])
+    """「次のどれに近いですか？」 with numbered options; 「お探しの内容はこちらですか？」 when one entry
+    is offered besides the way to a person."""
+    prompt = CLARIFY_ONE_PROMPT if len(choices) == 2 else CLARIFY_PROMPT
+    return "\n".join([prompt, *(f"{n}. {c.label}" for n, c in enumerate(choices, start=1))])
 
 
 def offer_again_text(choices: tuple[Choice, ...]) -> str:

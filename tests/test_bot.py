@@ -85,7 +85,8 @@ def test_resident_cannot_replay_a_staff_choice_id(bot: Bot) -> None:
 def test_clarify_offers_numbered_choices_and_a_way_to_a_person(bot: Bot) -> None:
     reply = next(r for q in read_labelled(LABELLED) if (r := bot.answer(q.text)).decision is Decision.CLARIFY)
     assert 2 <= len(reply.choices) <= 6 and reply.choices[-1].id == NONE_OF_THESE
-    assert reply.message.startswith("次のどれに近いですか")
+    prompt = "次のどれに近いですか" if len(reply.choices) > 2 else "お探しの内容はこちらですか"
+    assert reply.message.startswith(prompt)
     session = Session(offered=tuple(c.id for c in reply.choices[:-1]))
     picked = bot.answer("1", session=session)
     assert (picked.decision, picked.record.id) == (Decision.ANSWER, reply.choices[0].id)  # type: ignore[union-attr]

@@ -52,6 +52,7 @@ def test_choices_matched_about_half_as_well_as_the_first_are_not_offered(cli: Cl
     # the dog registration's sum is 7.9, the two seal registration entries' 3.7 and 3.4
     cat = asked("猫を飼い始めたのですが、登録は必要ですか")
     assert "1. 犬を飼い始めました" in cat and "印鑑登録" not in cat and "2. どれにも当てはまらない" in cat
+    assert "お探しの内容はこちらですか？" in cat
     card = asked("カードをなくした")
     assert "マイナンバーカードをなくしました" in card and "印鑑登録証をなくしました" in card
     assert "4. どれにも当てはまらない" in card
