@@ -160,25 +160,30 @@ def recall_tail(order: np.ndarray, fused: np.ndarray, features: np.ndarray) -> n
     return served
 
 
-# A clarify turn offers a place only when the day-one sum matched it at least this share as well as the first
+# A clarify turn offers a place only when the day-one sum matched it at least this share as well as the first,
+# or when a fitted ranker's score is at most this far below the first's
 CHOICE_SHARE = 0.55
+CHOICE_GAP = 6.0
 
 
-def offered_places(ranked: np.ndarray) -> int:
-    """How many of the first places (`ranked`: their day-one sums, in the order served) a clarify turn
-    offers: each while it matched at least `CHOICE_SHARE` as well as the first, and always the first.
+def offered_places(ranked: np.ndarray, day_one: bool) -> int:
+    """How many of the first places (`ranked`: their fused scores, in the order served) a clarify turn
+    offers: each while it matched at least `CHOICE_SHARE` as well as the first under the day-one sum, or
+    scored at most `CHOICE_GAP` below the first under a fitted ranker, and always the first.
 
     A place matched about half as well shares a word or two with the question and nothing more: the cat owner
     asking whether a cat must be registered was offered the dog registration and two seal registration entries
     (sums 8.0, 4.1, 3.6). Over the real city's and the sample city's question sets, every second or third
     choice that answers (grade 2) scored at least 0.65 of the first, one that partly answers (grade 1) at
     least 0.53, and 72 of the 560 that do not scored under 0.55 (BENCHMARKS.md, "Choices matched about half as
-    well as the first are not offered"). A fitted ranker's scores are logits of another scale, so it offers
-    its places as they are."""
+    well as the first are not offered"). A fitted ranker's scores are logits, where a difference is a ratio of
+    probabilities: 6 below the first is under 1/400 of its chance. With rankers fitted on each city's labels,
+    no choice that answers or partly answers lay more than 4.93 below the first, and 50 of the 362 that do
+    not lay more than 6 below."""
     top = float(ranked[0]) if len(ranked) else 0.0
-    if top <= 0.0:
+    if day_one and top <= 0.0:
         return len(ranked)
-    near = ranked >= CHOICE_SHARE * top
+    near = ranked >= CHOICE_SHARE * top if day_one else ranked >= top - CHOICE_GAP
     return int(near.argmin()) if not near.all() else len(ranked)
 
 

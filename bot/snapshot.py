@@ -81,8 +81,7 @@ class Ranking:
 
     def offered(self, most: int) -> int:
         """How many of the first `most` places a clarify turn offers (bot/fusion.py `offered_places`)."""
-        ranked = self.fused[self.order[:most]]
-        return offered_places(ranked) if self.snapshot.day_one else len(ranked)
+        return offered_places(self.fused[self.order[:most]], self.snapshot.day_one)
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,18 +248,45 @@ def same_shape(a: dict, b: dict, keys: tuple[str, ...]) -> bool:
     return all(shape(a[key]) == shape(b[key]) for key in keys)
 
 
+def trained(cli: CliRunner, index_dir: Path, labelled: Path, out: Path) -> dict:
+    """`madoguchi train` on labelled questions: the model file it writes."""
+    result = cli.invoke(app, ["train", "--labelled", str(labelled), "--index-dir", str(index_dir),
+                              "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def fitted_model(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ranker fitted on every labelled question of the sample city (enough labels for `--fusion auto`)."""
+    out = tmp_path_factory.mktemp("fitted") / "model.json"
+    trained(CliRunner(), sample_index_dir, LABELLED, out)
+    return out
+
+
 def test_a_few_labels_keep_the_day_one_sum_and_enough_labels_fit_weights(
-        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
-    lines = LABELLED.read_text(encoding="utf-8").splitlines()
-    for count, fitted in ((30, False), (len(lines), True)):
-        few, out = tmp_path / f"{count}.jsonl", tmp_path / f"{count}.json"
-        few.write_text("\n".join(lines[:count]) + "\n", encoding="utf-8")
-        result = cli.invoke(app, ["train", "--labelled", str(few), "--index-dir", str(sample_index_dir),
-                                  "--out", str(out)])
+        cli: CliRunner, sample_index_dir: Path, fitted_model: Path, tmp_path: Path) -> None:
+    few = tmp_path / "few.jsonl"
+    few.write_text("\n".join(LABELLED.read_text(encoding="utf-8").splitlines()[:30]) + "\n", encoding="utf-8")
+    kept = trained(cli, sample_index_dir, few, tmp_path / "few.json")
+    fitted = json.loads(fitted_model.read_text(encoding="utf-8"))
+    assert kept["ranker"] == day_one_ranker().to_json() and kept["trained_on"]["fusion"] == "day-one"
+    assert fitted["ranker"] != day_one_ranker().to_json() and fitted["trained_on"]["fusion"] == "fitted"
+
+
+def test_a_fitted_ranker_offers_no_choice_it_scores_far_below_the_first(
+        cli: CliRunner, sample_index_dir: Path, fitted_model: Path) -> None:
+    def asked(text: str) -> str:
+        result = cli.invoke(app, ["ask", "--index-dir", str(sample_index_dir), text],
+                            env={"MADOGUCHI_DECISION_MODEL": str(fitted_model)})
         assert result.exit_code == 0, result.output
-        model = json.loads(out.read_text(encoding="utf-8"))
-        assert (model["ranker"] != day_one_ranker().to_json()) is fitted
-        assert model["trained_on"]["fusion"] == ("fitted" if fitted else "day-one")
+        return result.output
+
+    # the fitted ranker puts the seal registration entry 7 below the dog registration (1/1,000 of its chance)
+    cat = asked("猫を飼い始めたのですが、登録は必要ですか")
+    assert "1. 犬を飼い始めました" in cat and "印鑑登録" not in cat
+    card = asked("カードをなくした")
+    assert "印鑑登録証をなくしました" in card and "4. どれにも当てはまらない" in card
 
 
 def shortlist_misses(bot: Bot, queries: list[LabelledQuery]) -> list[str]:
