@@ -33,19 +33,26 @@ T7,粗大ごみは何点まで出せますか。,1回に10点までです。,環
 """
 
 
+def tiny_city(folder: Path, model_cache: Path, faq: str, poll_seconds: float = 0) -> Settings:
+    """The FAQ table built into an index through the CLI (again on a second call), and the settings that serve
+    it from `folder`."""
+    (folder / "faq.csv").write_text(faq, encoding="utf-8")
+    command = ["index", "build", str(folder / "faq.csv"), "--index-dir", str(folder / "index")]
+    built = CliRunner().invoke(cli_app, command, env={"MADOGUCHI_DATA_DIR": str(model_cache)})
+    assert built.exit_code == 0, built.output
+    return Settings(data_dir=model_cache, index_dir=folder / "index",
+                    database_url=f"sqlite:///{folder / 'store.db'}", index_poll_seconds=poll_seconds,
+                    desk_login_rate_per_address=1000)
+
+
 @pytest.fixture(scope="module")
 def tiny(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """T1 expired, T2 without an owner (markup in its department) and asked once, T3 never asked, T4 with an
     easy answer, T5 and T6 giving 300円 and 350円 for the same certificate, T7 whose English says 5 items
     where its Japanese says 10."""
     folder = tmp_path_factory.mktemp("tiny-city")
-    (folder / "faq.csv").write_text(TINY_FAQ, encoding="utf-8")
-    command = ["index", "build", str(folder / "faq.csv"), "--index-dir", str(folder / "index")]
-    built = CliRunner().invoke(cli_app, command, env={"MADOGUCHI_DATA_DIR": str(model_cache)})
-    assert built.exit_code == 0, built.output
-    store_url = f"sqlite:///{folder / 'store.db'}"
-    settings = Settings(data_dir=model_cache, index_dir=folder / "index", database_url=store_url,
-                        index_poll_seconds=0, desk_login_rate_per_address=1000)
+    settings = tiny_city(folder, model_cache, TINY_FAQ)
+    store_url = settings.resolved_database_url
     app = create_app(settings)
     with TestClient(app) as client:
         add_user(store_url, model_cache, "editor1", "editor")
@@ -142,20 +149,14 @@ def test_agents_cannot_open_content_health(tiny: object) -> None:
 def test_a_corrected_translation_leaves_the_health_page_once_its_version_is_live(model_cache: Path,
                                                                                  tmp_path: Path) -> None:
     # the page keeps its findings per index version; a new version must be checked afresh
-    (tmp_path / "faq.csv").write_text(TINY_FAQ, encoding="utf-8")
-    build = ["index", "build", str(tmp_path / "faq.csv"), "--index-dir", str(tmp_path / "index")]
-    env = {"MADOGUCHI_DATA_DIR": str(model_cache)}
-    assert CliRunner().invoke(cli_app, build, env=env).exit_code == 0
-    store_url = f"sqlite:///{tmp_path / 'store.db'}"
-    app = create_app(Settings(data_dir=model_cache, index_dir=tmp_path / "index", database_url=store_url,
-                              index_poll_seconds=0.1, desk_login_rate_per_address=1000))
+    settings = tiny_city(tmp_path, model_cache, TINY_FAQ, poll_seconds=0.1)
+    app = create_app(settings)
     with TestClient(app) as client:
-        add_user(store_url, model_cache, "editor1", "editor")
+        add_user(settings.resolved_database_url, model_cache, "editor1", "editor")
         assert ">T7<" in section(health_page(app, "editor1"), "mistranslated-heading")
         first = version(client)
         fixed = TINY_FAQ.replace("Up to 5 items at a time.", "Up to 10 items at a time.")
-        (tmp_path / "faq.csv").write_text(fixed, encoding="utf-8")
-        assert CliRunner().invoke(cli_app, build, env=env).exit_code == 0
+        tiny_city(tmp_path, model_cache, fixed)
         wait_for(lambda: version(client) != first)
         checked = health_page(app, "editor1")
     assert ">T7<" not in section(checked, "mistranslated-heading")

@@ -42,6 +42,8 @@ METRIC_LABELS = {"hit@1": "1位が正解", "hit@3": "3位までに正解", "mrr@
 def refusal_words(refusal: Refusal) -> str:
     """Why the guard kept a candidate off, in the editor's words and with the numbers that decided it."""
     return REFUSAL_WORDS[refusal.because].format(**refusal.numbers)
+
+
 DONE = {"accepted": "学習に使うことにしました。", "removed": "学習に使わないことにしました。",
         "started": "学習を始めました。終わるとこのページに結果が出ます。", "busy": "すでに学習中です。"}
 

@@ -13,16 +13,17 @@ to uvicorn's keep-alive timeout), have no deadline here.
 from __future__ import annotations
 
 import asyncio
-import json
 from functools import partial
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-# the one error shape of channels/web/errors.py, written before any application has seen the request
-_BODY = json.dumps({"ok": False, "status": 408, "error": "the request was sent too slowly", "detail": []})
+from channels.web.errors import error_response
+
+# the one error shape, written before any application has seen the request
+_BODY = bytes(error_response(408, "the request was sent too slowly").body)
 TOO_SLOW = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
-            + f"content-length: {len(_BODY)}\r\nconnection: close\r\n\r\n{_BODY}".encode())
+            + f"content-length: {len(_BODY)}\r\nconnection: close\r\n\r\n".encode() + _BODY)
 
 
 class DeadlineProtocol(HttpToolsProtocol):
