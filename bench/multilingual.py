@@ -7,8 +7,9 @@
 The questions (tests/data/foreign_questions.jsonl) were written before the bot answered any of them and
 are not used for anything else. `group`: `translated` (the entry has the question's language), `easy`
 (やさしい日本語), `untranslated` (English about an entry with no English: only the dictionary path reaches
-it). hit@3: an expected entry is the answer or among the first three candidates offered; wrong: the bot
-answered with an entry that is not expected.
+it). hit@3: an expected entry is the answer or among the choices offered (at most three); wrong: the bot
+answered with an entry that is not expected; entries offered: the choices of all clarify turns (the way to a
+person not counted), and how many of them are not expected.
 """
 
 from __future__ import annotations
@@ -49,13 +50,15 @@ def load_bot(index_dir: Path | None):  # type: ignore[no-untyped-def]
 
 def judge(bot, question: dict) -> dict:  # type: ignore[no-untyped-def]
     """One question's outcome."""
-    from bot.answer import Session
+    from bot.answer import NONE_OF_THESE, Session
 
     reply = bot.answer(question["text"], session=Session("bench"))
-    shown = [c.record.id for c in reply.candidates[:3]] if reply.decision.value == "clarify" else []
+    clarified = reply.decision.value == "clarify"
+    shown = [c.id for c in reply.choices if c.id != NONE_OF_THESE] if clarified else []
     answered = reply.record.id if reply.decision.value == "answer" and reply.record else None
     expected = set(question["expected"])
     return {"hit3": bool(expected & {*shown, answered} - {None}),
+            "offered": len(shown), "offered_unexpected": len(set(shown) - expected),
             "wrong": answered is not None and answered not in expected,
             "decision": reply.decision.value, "detected": reply.language,
             "in_language": reply.answer_language, "language": question["language"]}
@@ -73,15 +76,16 @@ def table(outcomes: list[tuple[dict, dict]]) -> str:
         if question["group"] != "untranslated":
             groups["all but untranslated"].append(outcome)
     lines = [("| questions | n | hit@3 | wrong answers | answered | offered choices | handed over "
-              "| language detected right |"),
-             "|---|---|---|---|---|---|---|---|"]
+              "| language detected right | entries offered (not expected) |"),
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, rows in groups.items():
         n = len(rows)
         count = partial(_count, rows)
         lines.append(f"| {name} | {n} | {count('hit3') / n:.2f} | {count('wrong')} "
                      f"({count('wrong') / n:.0%}) | {count('decision', 'answer')} | "
                      f"{count('decision', 'clarify')} | {count('decision', 'escalate')} | "
-                     f"{sum(r['detected'] == r['language'] for r in rows) / n:.2f} |")
+                     f"{sum(r['detected'] == r['language'] for r in rows) / n:.2f} | "
+                     f"{sum(r['offered'] for r in rows)} ({sum(r['offered_unexpected'] for r in rows)}) |")
     return "\n".join(lines)
 
 

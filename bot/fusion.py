@@ -179,7 +179,8 @@ def offered_places(ranked: np.ndarray, day_one: bool) -> int:
     well as the first are not offered"). A fitted ranker's scores are logits, where a difference is a ratio of
     probabilities: 6 below the first is under 1/400 of its chance. With rankers fitted on each city's labels,
     no choice that answers or partly answers lay more than 4.93 below the first, and 50 of the 362 that do
-    not lay more than 6 below."""
+    not lay more than 6 below. A foreign question's combined scores (shares of each side's best) are read as
+    shares too (bot/multilingual/answering.py)."""
     top = float(ranked[0]) if len(ranked) else 0.0
     if day_one and top <= 0.0:
         return len(ranked)

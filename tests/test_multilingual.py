@@ -69,6 +69,16 @@ def test_an_untranslated_entry_is_found_through_the_dictionary_and_answered_in_j
                                                              "comes with readings")
 
 
+def test_a_foreign_clarify_offers_no_entry_matched_about_half_as_well_as_the_first(
+        client: TestClient) -> None:
+    """The dog registration and the seal registration share only "register" with a marriage."""
+    reply = ask(client, text="How do I register a marriage?")
+    assert reply["decision"] == "clarify" and reply["language"] == "en"
+    assert [c["id"] for c in reply["choices"]] == ["R029", "none"]
+    assert reply["message"].startswith("Is this what you are looking for?")
+    assert "1. How do I submit a marriage registration" in reply["message"]
+
+
 def test_romaji_is_read_as_the_city_s_japanese_words(client: TestClient) -> None:
     reply = ask(client, text="kokumin kenko hoken")
     assert reply["language"] == "en"

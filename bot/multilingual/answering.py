@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Choice, Decision, Reason
+from bot.fusion import offered_places
 from bot.intents import Intent
 from bot.multilingual import texts
 from bot.multilingual.fields import LanguageIndex
@@ -133,7 +134,8 @@ class ForeignAnswerer:
         candidates = tuple(Candidate(record, float(scored.scores[i]), {})
                            for record, i in zip(records, order, strict=True))
         decision = self.decide(scored, order)
-        reply = self.compose(decision, records, language, scored)
+        offered = offered_places(scored.scores[order], day_one=True)  # shares of the first, as the sum's
+        reply = self.compose(decision, records[:offered], language, scored)
         return replace(reply, candidates=candidates)
 
     def _visible(self, scores: np.ndarray, audience: Audience, today: date | None) -> np.ndarray:
@@ -157,16 +159,17 @@ class ForeignAnswerer:
         return Decision.CLARIFY if len(order) >= 2 else Decision.ESCALATE
 
     def compose(self, decision: Decision, records: list[Record], language: str, scored: Scored) -> Answer:
-        """The entry in the resident's language where the table has it, else in Japanese under one line."""
+        """The entry in the resident's language where the table has it, else in Japanese under one line;
+        `records` are the entries a clarify turn offers."""
         confidence = float(scored.scores.max()) if len(scored.scores) else 0.0
         if decision is Decision.ANSWER:
             record = records[0]
             return replace(self.picked(record, language), confidence=confidence)
         if decision is Decision.CLARIFY:
-            choices = (*(Choice(r.id, label(r, language)) for r in records), Choice(NONE_OF_THESE,
-                                                                                     texts.text(
-                language, "none")))
-            lines = [texts.text(language, "clarify"), *(f"{n}. {c.label}" for n, c in enumerate(choices, 1))]
+            choices = (*(Choice(r.id, label(r, language)) for r in records),
+                       Choice(NONE_OF_THESE, texts.text(language, "none")))
+            prompt = texts.text(language, "clarify" if len(records) > 1 else "clarify_one")
+            lines = [prompt, *(f"{n}. {c.label}" for n, c in enumerate(choices, 1))]
             return Answer(decision, Intent.QUESTION, confidence, "\n".join(lines), choices=choices,
                           language=language, answer_language=language)
         handed = texts.escalate_text(language, self.settings, False)

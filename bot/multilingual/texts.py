@@ -14,6 +14,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "voted_up": "Thank you.",
         "voted_down": "Sorry we could not help. Send \"talk to a person\" to reach a person.",
         "clarify": "Which of these is closest? Choose a number or an item.",
+        "clarify_one": "Is this what you are looking for? Choose a number or an item.",
         "none": "None of these (talk to a person)",
         "not_found": "Sorry, we could not find information that answers your question. We will pass "
                      "it to a person.",
@@ -28,6 +29,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "handed_over": "已为您转接工作人员。回答将在此对话中发送（受理时间：{hours}）。",
         "voted_up": "谢谢。", "voted_down": "很抱歉没能帮上忙。发送“转接工作人员”即可联系工作人员。",
         "clarify": "以下哪一项最接近？请选择编号或项目。",
+        "clarify_one": "您要找的是这一项吗？请选择编号或项目。",
         "none": "都不是（转接工作人员）",
         "not_found": "很抱歉，没有找到能回答您问题的信息。我们将为您转接工作人员。",
         "person": "我们将为您转接工作人员。",
@@ -42,6 +44,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "voted_up": "감사합니다.",
         "voted_down": "도움이 되지 못해 죄송합니다. \"담당자 연결\"이라고 보내면 담당자에게 연결됩니다.",
         "clarify": "다음 중 어느 것이 가장 가깝습니까? 번호나 항목을 선택해 주세요.",
+        "clarify_one": "찾으시는 내용이 이것입니까? 번호나 항목을 선택해 주세요.",
         "none": "해당 없음 (담당자 연결)",
         "not_found": "죄송합니다. 질문에 답할 수 있는 정보를 찾지 못했습니다. 담당자에게 "
                      "연결해 드리겠습니다.",
@@ -59,6 +62,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "voted_up": "Cảm ơn bạn.",
         "voted_down": "Xin lỗi vì chưa giúp được. Gửi \"nói chuyện với nhân viên\" để gặp nhân viên.",
         "clarify": "Mục nào gần nhất với câu hỏi của bạn? Hãy chọn số hoặc mục.",
+        "clarify_one": "Đây có phải là điều bạn đang tìm không? Hãy chọn số hoặc mục.",
         "none": "Không có mục nào phù hợp (nói chuyện với nhân viên)",
         "not_found": "Xin lỗi, chúng tôi không tìm thấy thông tin trả lời câu hỏi của bạn. Chúng tôi sẽ "
                      "chuyển cho nhân viên.",
@@ -75,6 +79,7 @@ TEXTS: dict[str, dict[str, str]] = {
                                                             "(horário: {hours}).", "voted_up": "Obrigado.",
         "voted_down": "Desculpe não ter ajudado. Envie \"falar com um atendente\" para falar com uma pessoa.",
         "clarify": "Qual destes é o mais próximo? Escolha um número ou item.",
+        "clarify_one": "É isto que você procura? Escolha um número ou item.",
         "none": "Nenhum destes (falar com um atendente)",
         "not_found": "Desculpe, não encontramos informações para a sua pergunta. Vamos "
                      "passá-la a um atendente.",
