@@ -49,8 +49,7 @@ DELIVERY_LABELS: dict[str, str] = {**DELIVERY_WORDS,  # with what the agent can 
                                    Delivery.UNREACHABLE: "送り先がありません（連絡先に電話かメールで）",
                                    Delivery.NONE: "—"}
 DECIDED_LABELS: dict[str, str] = {Decision.ANSWER: "回答", Decision.CLARIFY: "聞き返し",
-                                   Decision.ESCALATE: "引き継ぎ",
-                   Decision.SMALLTALK: "あいさつ等"}
+                                   Decision.ESCALATE: "引き継ぎ", Decision.SMALLTALK: "あいさつ等"}
 DONE = {"claim": "担当にしました。", "reply": "返信を保存しました。",
         "callback": "「電話で折り返し済み」を記録しました。",
         "close": "完了にしました。", "drop": "取り下げました。",
