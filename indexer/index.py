@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from indexer.bm25 import BM25Index
-from indexer.dense import FaissVectorIndex
+from indexer.dense import FaissVectorIndex, VectorIndex
 from indexer.expansion import TermNeighbours
 from indexer.integrity import CHECKSUMS, file_checksums, verify_files, verify_records
 from indexer.kana import KanaReadings
@@ -56,7 +56,7 @@ class KnowledgeIndex:
     unit_record: np.ndarray
     unit_field: np.ndarray
     lexical: dict[str, BM25Index]
-    dense: FaissVectorIndex
+    dense: VectorIndex
     kana: KanaReadings
     learned: Learned = field(default_factory=Learned)
     neighbours: TermNeighbours = field(default_factory=TermNeighbours)

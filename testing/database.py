@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from testing.services import POSTGRES, require
+
+Row = TypeVar("Row")
 
 STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.system)]  # every store a test runs against
 
@@ -37,7 +40,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         yield from postgres_schema_url()
 
 
-def rows(store_url: str, model: type) -> list:
+def rows(store_url: str, model: type[Row]) -> list[Row]:
     """Every stored row of one table, read behind the application's back."""
     engine = create_engine(store_url)
     with Session(engine) as session:

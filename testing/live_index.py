@@ -7,11 +7,14 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from fastapi.testclient import TestClient
 
 from indexer.store import IndexStore
 from knowledge.core.settings import SAMPLE_CITY, Settings
+
+Found = TypeVar("Found")
 
 BASE = SAMPLE_CITY / "faq" / "resident-services.csv"
 
@@ -47,7 +50,8 @@ def wait_for(condition: Callable[[], bool], seconds: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def wait_until(check, seconds: float = 20.0):  # type: ignore[no-untyped-def]
+def wait_until(check: Callable[[], Found], seconds: float = 20.0) -> Found:
+    """The first truthy result of `check` within `seconds`, else its last one (the caller asserts it)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if found := check():
@@ -65,6 +69,7 @@ def copy_index(source: Path, target: Path) -> Path:
     return target
 
 
-def sample_settings(index_dir: Path, **overrides: object) -> Settings:
-    """Settings as the CLI would make them for an index directory."""
+def sample_settings(index_dir: Path, **overrides: Any) -> Settings:
+    """Settings as the CLI would make them for an index directory; `overrides` are any other fields, each
+    validated by pydantic as it validates the CLI's."""
     return Settings(index_dir=index_dir, **overrides)

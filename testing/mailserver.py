@@ -14,7 +14,7 @@ from email.policy import default
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -36,7 +36,7 @@ class Received:
     @property
     def message(self) -> EmailMessage:
         """Parsed the way a mail reader would (encoded words and base64 decoded)."""
-        return message_from_bytes(self.raw, policy=default)  # type: ignore[return-value]
+        return message_from_bytes(self.raw, policy=default)
 
 
 @dataclass
@@ -50,7 +50,11 @@ class MailServer:
     port: int = 0
     ca_file: Path | None = None
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
+            self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        """Accept the message, or refuse it while `refuse` lasts."""
+        # aiosmtpd asks for DATA only after MAIL FROM, with the content already read
+        assert envelope.mail_from is not None and envelope.original_content is not None
         self.attempts += 1
         if self.refuse > 0:
             self.refuse -= 1
@@ -90,7 +94,8 @@ class MailServer:
         return str(self.ca_file), str(key_file)
 
 
-def authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:  # type: ignore[no-untyped-def]
+def authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                 auth_data: object) -> AuthResult:
     """One account; anything else is refused."""
     ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() \
         and auth_data.password == PASSWORD.encode()

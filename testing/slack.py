@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import pytest
@@ -17,6 +18,9 @@ from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.recorder import Recorder
 
+if TYPE_CHECKING:  # what starlette's TestClient returns when httpx2 is installed, as it is beside openai
+    import httpx2
+
 SECRET = "slack-signing-secret-for-tests"
 
 
@@ -26,11 +30,12 @@ STAFF_TEAM, OTHER_TEAM = "T0CITYHALL", "T0ELSEWHERE"
 STAFF_USER, OTHER_USER, GUEST_USER = "U123", "U0OTHER", "U0GUEST"
 
 
-DIRECTORY = {STAFF_USER: {"team_id": STAFF_TEAM}, "U0STAFF2": {"team_id": STAFF_TEAM},
-             OTHER_USER: {"team_id": OTHER_TEAM}, GUEST_USER: {"team_id": STAFF_TEAM, "is_restricted": True}}
+DIRECTORY: dict[str, dict[str, str | bool]] = {
+    STAFF_USER: {"team_id": STAFF_TEAM}, "U0STAFF2": {"team_id": STAFF_TEAM},
+    OTHER_USER: {"team_id": OTHER_TEAM}, GUEST_USER: {"team_id": STAFF_TEAM, "is_restricted": True}}
 
 
-def users_info(body: object) -> dict:
+def users_info(body: object) -> dict[str, Any]:
     """Slack's users.info as the recorder answers it: from DIRECTORY, by the `user` the request names."""
     user = parse_qs(body)["user"][0] if isinstance(body, str) else sent_field(body, "user")
     if user not in DIRECTORY:
@@ -50,7 +55,8 @@ def slack(sample_index_dir: Path, recorder: Recorder, store_url: str,  # noqa: F
 
 
 def post(client: TestClient, body: str, content_type: str, secret: str = SECRET, age: int = 0,
-         retry: bool = False):  # type: ignore[no-untyped-def]
+         retry: bool = False) -> httpx2.Response:
+    """An Events API request signed as Slack signs it (`age` seconds old, a retry if asked)."""
     headers = {"Content-Type": content_type, **signed_slack(body, secret, age)}
     if retry:
         headers["X-Slack-Retry-Num"] = "1"
@@ -58,15 +64,16 @@ def post(client: TestClient, body: str, content_type: str, secret: str = SECRET,
 
 
 def mention(text: str, team: str = STAFF_TEAM, event_id: str | None = None,
-            user_team: str | None = None, user: str | None = None) -> tuple[dict, str]:
+            user_team: str | None = None, user: str | None = None) -> tuple[dict[str, Any], str]:
+    """An app_mention event callback as Slack posts it, and its `ts` (the thread the answer goes to)."""
     ts = f"{time.time():.6f}"
+    event = {"type": "app_mention", "user": user or (STAFF_USER if team == STAFF_TEAM else OTHER_USER),
+             "text": f"<@B0BOT> {text}", "ts": ts, "channel": "C0GENERAL", "event_ts": ts}
+    if user_team:  # Slack adds these in a channel shared between organisations (Slack Connect)
+        event.update(user_team=user_team, source_team=user_team)
     payload = {"token": "x", "team_id": team, "api_app_id": "A1", "type": "event_callback",
                "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()),
-               "event": {"type": "app_mention", "user": user
-                         or (STAFF_USER if team == STAFF_TEAM else OTHER_USER), "text": f"<@B0BOT> {text}",
-                         "ts": ts, "channel": "C0GENERAL", "event_ts": ts}}
-    if user_team:  # Slack adds these in a channel shared between organisations (Slack Connect)
-        payload["event"].update(user_team=user_team, source_team=user_team)
+               "event": event}
     return payload, ts
 
 

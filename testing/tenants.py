@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import ColumnExpressionArgument, create_engine, func, select
 
 from testing.database import STORES, postgres_schema_url
 
@@ -88,7 +89,8 @@ def stores(request: pytest.FixtureRequest,
         next(schema, None)
 
 
-def count(url: str, column: object, *where: object) -> int:
+def count(url: str, column: ColumnExpressionArgument[Any], *where: ColumnExpressionArgument[bool]) -> int:
+    """Rows of one city's store that match, counted behind the application's back."""
     engine = create_engine(url)
     with engine.connect() as connection:
         found = connection.execute(select(func.count(column)).where(*where)).scalar_one()
