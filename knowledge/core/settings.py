@@ -8,7 +8,8 @@ from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge.core.delivery_settings import DeliverySettings
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the knowledge package: samples and synonyms
 SAMPLE_CITY = PACKAGE_DIR / "samples" / "minato"
@@ -16,11 +17,9 @@ MUNICIPAL_SYNONYMS = PACKAGE_DIR / "synonyms" / "municipal.txt"
 BUILTIN_MODEL = "chive"
 
 
-class Settings(BaseSettings):
-    """Validated once at startup; a bad value stops the program with a message naming the variable."""
-
-    model_config = SettingsConfigDict(env_prefix="MADOGUCHI_", env_file=".env", extra="ignore",
-                                      env_ignore_empty=True)
+class Settings(DeliverySettings):
+    """Validated once at startup; a bad value stops the program with a message naming the variable. What the
+    city sends out (notifications, retries, e-mail) is declared in `DeliverySettings`; the names are flat."""
 
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("madoguchi", appauthor=False)),
                            description="Where indexes and built models live.")
@@ -120,48 +119,11 @@ class Settings(BaseSettings):
     desk_max_body_bytes: int = Field(10_000_000, ge=16_384,
                                      description="Largest request body on /desk/ pages "
                                      "(long answers, spreadsheet uploads); the API keeps MAX_BODY_BYTES.")
-    desk_base_url: str = Field("http://127.0.0.1:8000",
-                               description="Public address of the desk, for links in "
-                                           "notifications.")
-    desk_slack_channel: str | None = Field(None,
-                                           description="Slack channel id told about each new escalation "
-                                                       "(uses the Slack bot token).")
-    desk_webhook_url: str | None = Field(None,
-                                         description="URL that receives a JSON POST for each new escalation.")
-    desk_webhook_secret: SecretStr | None = Field(None,
-                                                  description="Signs webhook bodies (X-Madoguchi-Signature, "
-                                                              "HMAC-SHA256).")
     desk_staff_roles: list[Literal["agent", "editor", "admin"]] = Field(
         ["editor", "admin"],  # pydantic copies a list default for each Settings
         description="Desk roles whose search (/desk/search) shows staff-only entries, with a "
                     "「職員向け」 badge; others search as residents do (a contracted call center's "
                     "agents, by default).")
-    outbox_max_attempts: int = Field(8, ge=1, le=50,
-                                     description="Tries for a notification or reply before it is "
-                                                 "marked undelivered.")
-    outbox_first_delay_seconds: float = Field(2.0, gt=0, description="First retry delay; doubles each try "
-                                                                     "(capped at 10 min).")
-    outbox_lease_seconds: float = Field(30.0, gt=0,
-                                        description="How long a worker owns a delivery before another "
-                                                    "may retry it (a crashed worker's work resumes).")
-    smtp_host: str | None = Field(None,
-                                  description="SMTP server that sends agents' replies to residents who asked "
-                                              "for e-mail; unset: no e-mail (the reply goes the way the "
-                                              "question came).")
-    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 TLS, 25 plain).")
-    smtp_security: Literal["starttls", "tls", "none"] = Field(
-        "starttls",
-        description="starttls: upgrade a plain connection; tls: TLS from the first byte (port 465); "
-                    "none: plain text, only for a relay on the city's own network.")
-    smtp_user: str | None = Field(None, description="SMTP user name, when the server asks for a sign-in.")
-    smtp_password: SecretStr | None = Field(None, description="SMTP password (never logged).")
-    smtp_from: str | None = Field(None, description="From address of the replies, e.g. "
-                                                    "'みなと市 お問い合わせ "
-                                                    "<madoguchi@city.minato.example.jp>'.")
-    smtp_ca_file: Path | None = Field(None, description="CA certificate(s) the SMTP server's certificate is "
-                                                        "checked against (a city's own CA); "
-                                                        "default: the system's.")
-    smtp_timeout_seconds: float = Field(10.0, gt=0, le=120, description="Longest wait for the SMTP server.")
     city_name: str = Field("みなと市", description="Shown in greetings.")
     furigana_readings_file: Path | None = Field(SAMPLE_CITY / "furigana.tsv",
                                                 description="The city's own readings for furigana "
@@ -228,20 +190,6 @@ class Settings(BaseSettings):
         if self.tenants_file is not None and self.tenants_from_database:
             raise ValueError("set MADOGUCHI_TENANTS_FILE or MADOGUCHI_TENANTS_FROM_DATABASE, not both")
         return self
-
-    @model_validator(mode="after")
-    def _mail_has_a_sender(self) -> Settings:
-        if self.smtp_host and not self.smtp_from:
-            raise ValueError("MADOGUCHI_SMTP_HOST is set: set MADOGUCHI_SMTP_FROM, the address "
-                             "replies come from")
-        if self.smtp_user and self.smtp_password is None:
-            raise ValueError("MADOGUCHI_SMTP_USER is set: set MADOGUCHI_SMTP_PASSWORD too")
-        return self
-
-    @property
-    def mail_on(self) -> bool:
-        """Whether replies can go by e-mail."""
-        return bool(self.smtp_host)
 
     @property
     def many_cities(self) -> bool:
