@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.answer import NONE_OF_THESE, Session
+from bot.engine import Bot
 from bot.multilingual import detect_language
 from bot.multilingual.detect import LATIN_LANGUAGES, _identifier
 from channels.server import create_app
@@ -77,6 +79,16 @@ def test_a_foreign_clarify_offers_no_entry_matched_about_half_as_well_as_the_fir
     assert [c["id"] for c in reply["choices"]] == ["R029", "none"]
     assert reply["message"].startswith("Is this what you are looking for?")
     assert "1. How do I submit a marriage registration" in reply["message"]
+
+
+@pytest.mark.parametrize("most", [2, 5])
+def test_a_foreign_clarify_offers_as_many_choices_as_the_city_allows(sample_index_dir: Path,
+                                                                    most: int) -> None:
+    bot = Bot.from_settings(Settings(index_dir=sample_index_dir, max_choices=most))
+    reply = bot.answer("I lost my My Number card.", session=Session("multilingual-most"))
+    entries = [c.id for c in reply.choices if c.id != NONE_OF_THESE]
+    assert reply.decision.value == "clarify" and "R046" in entries
+    assert len(entries) == 2 if most == 2 else len(entries) > 3
 
 
 def test_romaji_is_read_as_the_city_s_japanese_words(client: TestClient) -> None:

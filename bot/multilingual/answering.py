@@ -128,15 +128,19 @@ class ForeignAnswerer:
         ranking = self.snapshot.rank(query, audience, today) if query else None
         scored = self.score(text, language, ranking)
         visible = self._visible(scored.scores, audience, today)
-        order = [i for i in np.argsort(-scored.scores,
-                                       kind="stable") if visible[i] and scored.scores[i] > 0][:TOP]
+        order = [i for i in np.argsort(-scored.scores, kind="stable")
+                 if visible[i] and scored.scores[i] > 0][:max(TOP, self.settings.max_choices)]
         records = [self.runtime.index.records[i] for i in order]
         candidates = tuple(Candidate(record, float(scored.scores[i]), {})
                            for record, i in zip(records, order, strict=True))
         decision = self.decide(scored, order)
-        offered = offered_places(scored.scores[order], day_one=True)  # shares of the first, as the sum's
-        reply = self.compose(decision, records[:offered], language, scored)
+        reply = self.compose(decision, records[:self.offered(scored.scores, order)], language, scored)
         return replace(reply, candidates=candidates)
+
+    def offered(self, scores: np.ndarray, order: list[int]) -> int:
+        """How many of the first places a clarify turn offers: at most `max_choices`, each while it scored at
+        least 0.55 of the first, as under the day-one sum (bot/fusion.py `offered_places`)."""
+        return offered_places(scores[order[:self.settings.max_choices]], day_one=True)
 
     def _visible(self, scores: np.ndarray, audience: Audience, today: date | None) -> np.ndarray:
         day = today or date.today()
