@@ -199,7 +199,7 @@ class Bot:
         situation = self.urgent.run(query)  # before the search: the line to call never waits behind choices
         language = detect_language(query)
         if language != JAPANESE:
-            reply = served.foreign().run(query, language, audience, channel, today)
+            reply = served.foreign().run(query, language, audience, channel, today, top_k)
         else:
             reply = self._reply(query, audience, channel, top_k, today, served)
         return reply if situation is None else urgent_first(situation, reply)

@@ -37,7 +37,7 @@ SURE_ALONE = 0.85  # the Japanese side's P(top 1 right) above which it answers w
 OWN_MARGIN = 0.75  # own-language runner-up at most this share of the best, when both sides agree
 OWN_ALONE = 0.5  # … and when the Japanese side found nothing or is unsure
 TRUSTED = 0.3  # the Japanese side's P(top 1 right) from which it counts fully (below it, in proportion)
-TOP = 3
+TOP = 3  # candidates kept when the caller asks for no number
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +115,10 @@ class ForeignAnswerer:
         return Scored(weight * own_share + (1 - weight) * japanese, int(raw.argmax()) if best > 0 else -1,
                       runner_up, japanese_best, sure)
 
-    def run(self, text: str, language: str, audience: Audience, channel: str, today: date | None) -> Answer:
-        """What to say, in `language`, to a question written in it."""
+    def run(self, text: str, language: str, audience: Audience, channel: str, today: date | None,
+            top_k: int = TOP) -> Answer:
+        """What to say, in `language`, to a question written in it; the best `top_k` entries are its
+        candidates (what the desk shows an agent when the question is handed over)."""
         said = texts.courtesy(language, text)
         if said == "human":
             handed = texts.escalate_text(language, self.settings, True)
@@ -127,15 +129,18 @@ class ForeignAnswerer:
         query = self.japanese_query(text, language)
         ranking = self.snapshot.rank(query, audience, today) if query else None
         scored = self.score(text, language, ranking)
-        visible = self._visible(scored.scores, audience, today)
-        order = [i for i in np.argsort(-scored.scores, kind="stable")
-                 if visible[i] and scored.scores[i] > 0][:max(TOP, self.settings.max_choices)]
+        order = self._order(scored.scores, audience, today, max(top_k, self.settings.max_choices))
         records = [self.runtime.index.records[i] for i in order]
         candidates = tuple(Candidate(record, float(scored.scores[i]), {})
-                           for record, i in zip(records, order, strict=True))
+                           for record, i in zip(records[:top_k], order[:top_k], strict=True))
         decision = self.decide(scored, order)
         reply = self.compose(decision, records[:self.offered(scored.scores, order)], language, scored)
         return replace(reply, candidates=candidates)
+
+    def _order(self, scores: np.ndarray, audience: Audience, today: date | None, most: int) -> list[int]:
+        """The best `most` entries this audience may read today, by combined score (above 0)."""
+        visible = self._visible(scores, audience, today)
+        return [i for i in np.argsort(-scores, kind="stable") if visible[i] and scores[i] > 0][:most]
 
     def offered(self, scores: np.ndarray, order: list[int]) -> int:
         """How many of the first places a clarify turn offers: at most `max_choices`, each while it scored at
