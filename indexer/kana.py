@@ -142,12 +142,13 @@ class KanaReadings:
 
 def may_cover(inflecting: list[bool]) -> bool:
     """Whether a noun of the city may replace kana of which `inflecting` marks what Sudachi reads as a verb
-    form: when none is, or when the noun is long and mostly reaches past them. Read as kana, Sudachi
-    takes the し of しやくしょ and こていしさんぜい for する and the せたい of せたいぬし for する +
-    たい; 市役所, 固定資産税 and 世帯主 are no verb form. A noun that is only or mostly a verb form never
-    may: 死体 for したい, 解体 for かいたい, 消火 for the しょうか of でしょうか."""
+    form: when none is, or when the noun is long and mostly reaches past them or starts outside them. Read
+    as kana, Sudachi takes the し of しやくしょ and こていしさんぜい for する, the せたい of せたいぬし for
+    する + たい and the いきん of ぜいきん for 行く + ん; 市役所, 固定資産税, 世帯主 and 税金 are no verb
+    form. A noun that starts inside a verb form and is only or mostly one never may: 死体 for したい, 解体
+    for かいたい, 消火 for the しょうか of でしょうか."""
     return not any(inflecting) or (len(inflecting) >= LONG_READING
-                                   and sum(inflecting) <= MOSTLY * len(inflecting))
+                                   and (sum(inflecting) <= MOSTLY * len(inflecting) or not inflecting[0]))
 
 
 def spelled(words: Mapping[str, int]) -> dict[str, str]:

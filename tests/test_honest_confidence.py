@@ -141,6 +141,16 @@ def test_a_long_city_word_typed_in_kana_is_read_over_what_sudachi_takes_for_a_ve
     assert abs(polite_kana["confidence"] - polite["confidence"]) < 0.01
 
 
+def test_a_city_word_typed_in_kana_is_read_where_sudachi_sees_a_verb_form_only_after_its_first_kana(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    # Sudachi reads ぜいきん as ぜ + いき (行く) + ん: three of four kana a verb form, but not the first
+    kanji, kana = ask_batch(cli, sample_index_dir, tmp_path, ["税金をコンビニで払いたい",
+                                                              "ぜいきんをこんびにではらいたい"])
+    assert [r["id"] for r in kana["results"]] == [r["id"] for r in kanji["results"]]
+    assert (kana["decision"], kana["confidence"]) == (kanji["decision"], kanji["confidence"])
+    assert kanji["decision"] == "answer"
+
+
 def test_kana_typed_without_kanji_is_never_read_as_an_unrelated_noun(cli: CliRunner, sample_index_dir: Path,
                                                                      tmp_path: Path) -> None:
     kanji, kana = ask_batch(cli, sample_index_dir, tmp_path, ["印鑑登録したい", "いんかんとうろくしたい"])
