@@ -62,7 +62,7 @@ class SynonymTable:
                 raw = path.read_bytes()
             except OSError as exc:
                 raise ConfigurationError(f"synonym file {path} cannot be read ({exc})") from exc
-            digest.update(raw)
+            digest.update(path.stem.encode("utf-8") + b"\0" + raw)  # the stem names the group terms
             raws.append((path.stem, raw))
         table.fingerprint = digest.hexdigest()[:16]
         terms = RememberedTerms(remembered, table.fingerprint, to_terms)

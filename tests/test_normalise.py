@@ -118,3 +118,15 @@ def test_kept_synonym_terms_of_other_files_are_not_used(tmp_path: Path) -> None:
 
 def refuse_to_parse(self: TextNormaliser, text: str) -> list[str]:
     raise AssertionError(f"a synonym headword was read through Sudachi again: {text}")
+
+
+def test_a_renamed_synonym_file_is_another_synonym_setting(tmp_path: Path) -> None:
+    """Group terms carry the file's name (≡city:000001), so an index built with one name does not match
+    queries read with another: the names are part of the fingerprint an index is checked against."""
+    rows = "000001,1,0,1,0,0,0,(),引っ越し,,\n000001,1,0,1,0,0,0,(),転居,,\n"
+    city, renamed = tmp_path / "city.txt", tmp_path / "renamed.txt"
+    for path in (city, renamed):
+        path.write_text(rows, encoding="utf-8")
+    before, after = (TextNormaliser("A", [path]).warm_up() for path in (city, renamed))
+    assert before.run("転居").synonyms != after.run("転居").synonyms
+    assert before.config()["synonyms"] != after.config()["synonyms"]
