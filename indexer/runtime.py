@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.embedding import ModelEmbedder, embedder_from_settings
-from indexer.index import KnowledgeIndex, load_index
+from indexer.index import KnowledgeIndex, check_compatible, load_index
 from indexer.normalise import TextNormaliser
 from indexer.search import Retriever
 from indexer.store import MANIFEST, IndexStore
@@ -73,6 +73,16 @@ def load_runtime(settings: Settings, store: IndexStore | None = None, fall_back:
     load = load_newest_whole if fall_back else load_index
     index = load(store, embedder.describe(), normaliser.config())
     return Runtime(settings, normaliser, embedder, index, Retriever(index, normaliser, embedder), store)
+
+
+def check_live_version(settings: Settings, store: IndexStore) -> None:
+    """Refuse, before a server starts its workers, a live version built with another model or tokenizer
+    (IncompatibleIndexError names the rebuild command): the command line prints it as one line, where a
+    worker refusing it at start-up printed a traceback of the web framework's."""
+    version = store.current_version()
+    model = embedder_from_settings(settings).describe()
+    check_compatible(store.manifest(version), model, normaliser_from_settings(settings).config(),
+                     store.versions / version)
 
 
 class PinnedStore(IndexStore):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import httpx
 import pytest
 
 from indexer.store import IndexStore
+from knowledge.core.settings import MUNICIPAL_SYNONYMS
 from testing.recorder import free_port
 from testing.servers import start_server
 
@@ -75,3 +78,19 @@ def test_requests_sent_too_slowly_are_cut_off_and_others_are_answered(model_cach
     assert status.startswith(b"HTTP/1.1 408 ") and json.loads(body)["status"] == 408
     assert cut_body == b"", "an application waiting for a body is told the client went away; nothing is sent"
     assert answered.startswith(b"HTTP/1.1 200 ") and after.status_code == 200
+
+
+def test_serve_refuses_an_index_built_with_other_synonyms_in_one_line(
+        model_cache: Path, sample_index_dir: Path, tmp_path: Path) -> None:
+    renamed = tmp_path / "city-synonyms.txt"  # the same groups under another name are other group terms
+    renamed.write_bytes(MUNICIPAL_SYNONYMS.read_bytes())
+    env = {key: value for key, value in os.environ.items() if key != "MADOGUCHI_INDEX_DIR"}
+    env |= {"MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_SYNONYM_FILES": json.dumps([str(renamed)]),
+            "MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
+    done = subprocess.run([sys.executable, "-m", "channels.cli", "serve", "--port", str(free_port()),
+                           "--index-dir", str(sample_index_dir)], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "other tokenizer settings" in done.stderr
+    said = " ".join(done.stderr.split())  # the console wraps long lines
+    assert f"rebuild it: madoguchi index build --index-dir {sample_index_dir}" in said
