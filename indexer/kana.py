@@ -35,6 +35,8 @@ MIN_READING = 3  # two-kana readings (フリ, コマ) match by chance too often
 MAX_READING = 12
 LONG_READING = 4  # a noun this long may reach over a verb form Sudachi misreads in kana
 MOSTLY = 0.6  # …and at most this share of its kana is what Sudachi reads as a verb form
+GLIDES = frozenset("ァィゥェォャュョヮヵヶ")  # small kana: part of the syllable before them, no mora
+SYLLABLE_TAIL = frozenset("ぁぃぅぇぉゃゅょゎゕゖァィゥェォャュョヮヵヶー")  # no word starts or ends before
 READINGS_FILE = "kana-readings.json"
 log = logging.getLogger("madoguchi.index")
 
@@ -118,17 +120,21 @@ class KanaReadings:
     def _run(self, run: str) -> str:
         """Best cover of one kana run by known readings: most kana covered, then fewest pieces; what Sudachi
         reads as an inflecting word stays as typed, unless the city's word is in katakana: a loanword is no
-        verb form, and Sudachi reads the まい of まいなんばーかーど as the auxiliary まい. Linear in the run's
-        length (back-pointers, no copies)."""
+        verb form, and Sudachi reads the まい of まいなんばーかーど as the auxiliary まい. No word splits a
+        syllable, and a bound kanji (`is_bound`) only follows a word. Linear in the run's length
+        (back-pointers, no copies)."""
         read, inflecting = katakana(run), self._inflecting(run)
         score = [(0, 0)] + [(-1, 0)] * len(run)
         back: list[tuple[int, str]] = [(0, "")] * (len(run) + 1)
         for end in range(1, len(run) + 1):
             score[end], back[end] = score[end - 1], (end - 1, run[end - 1])
+            if not whole_syllable(run, end):
+                continue
             for start in range(max(0, end - MAX_READING), end - MIN_READING + 1):
                 word = self.words.get(read[start:end])
-                if word is None or (word not in self.inflected and not KATAKANA_WORD.fullmatch(word)
-                                     and not may_cover(inflecting[start:end])):
+                after_word = back[start][1] != run[start - 1:start]
+                if word is None or not self._fits(word, run, start, inflecting[start:end]) \
+                        or (is_bound(word, read[start:end]) and not after_word):
                     continue
                 option = (score[start][0] + end - start, score[start][1] - 1)
                 if option > score[end]:
@@ -138,6 +144,27 @@ class KanaReadings:
             end, piece = back[end]
             pieces.append(piece)
         return "".join(reversed(pieces))
+
+    def _fits(self, word: str, run: str, start: int, inflecting: list[bool]) -> bool:
+        """Whether the city's word may stand for the kana from `start`: it begins a syllable, and it is a
+        verb form or a loanword of the city or a noun that `may_cover` the kana."""
+        loanword = KATAKANA_WORD.fullmatch(word) is not None
+        return whole_syllable(run, start) and (word in self.inflected or loanword or may_cover(inflecting))
+
+
+def whole_syllable(run: str, at: int) -> bool:
+    """Whether a word may start or stop before `at`: not before a small kana or a long-vowel mark, which
+    end the syllable before them (the りんじ of ちゅうりんじょう is no word)."""
+    return at >= len(run) or run[at] not in SYLLABLE_TAIL
+
+
+def is_bound(word: str, reading: str) -> bool:
+    """A single kanji read in fewer than three morae (証, 料, 章, 週, 急): inside the city's compounds
+    (職員証, 国保料) it is a word of its own, but typed in kana it is nearly always part of a word the
+    city does not write (しょうがっこう, らいしゅう), so it follows another of the city's words only.
+    港, 夫 and 南 (みなと, おっと, みなみ) are words on their own."""
+    return len(word) == 1 and KANJI.match(word) is not None \
+        and sum(kana not in GLIDES for kana in reading) < 3
 
 
 def may_cover(inflecting: list[bool]) -> bool:

@@ -151,6 +151,19 @@ def test_a_city_word_typed_in_kana_is_read_where_sudachi_sees_a_verb_form_only_a
     assert kanji["decision"] == "answer"
 
 
+def test_kana_typing_is_read_in_whole_syllables_and_never_as_a_lone_bound_kanji(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    # しゅじゅつ was read as 主治 + ゅつ (the city writes 主治医, not 手術); しょうがっこう as 章 + 学校:
+    # a single kanji read in two morae is a piece of a compound the city does not write
+    surgery, surgery_kana, school, school_kana = ask_batch(cli, sample_index_dir, tmp_path, [
+        "手術で入院したときの医療費が高い", "しゅじゅつでにゅういんしたときのいりょうひがたかい",
+        "小学校の入学の手続き", "しょうがっこうのにゅうがくのてつづき"])
+    assert [r["id"] for r in surgery_kana["results"]] == [r["id"] for r in surgery["results"]]
+    assert (surgery_kana["decision"], surgery_kana["confidence"]) == (surgery["decision"],
+                                                                      surgery["confidence"])
+    assert school["decision"] == school_kana["decision"] == "escalate"
+
+
 def test_kana_typed_without_kanji_is_never_read_as_an_unrelated_noun(cli: CliRunner, sample_index_dir: Path,
                                                                      tmp_path: Path) -> None:
     kanji, kana = ask_batch(cli, sample_index_dir, tmp_path, ["印鑑登録したい", "いんかんとうろくしたい"])
