@@ -18,7 +18,7 @@ from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.recorder import Recorder
 
-if TYPE_CHECKING:  # what starlette's TestClient returns when httpx2 is installed, as it is beside openai
+if TYPE_CHECKING:  # what Starlette's TestClient returns (httpx2, a test dependency)
     import httpx2
 
 SECRET = "slack-signing-secret-for-tests"
