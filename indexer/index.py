@@ -98,21 +98,20 @@ class KnowledgeIndex:
 def check_compatible(manifest: dict[str, Any], model: dict[str, Any], tokenizer: dict[str, str],
                      where: Path) -> None:
     """Refuse an index whose model or tokenizer differs from the running one, saying how to fix it."""
-    rebuild = f"rebuild it: madoguchi index build --index-dir {where.parent.parent}"
+    rebuild = f"madoguchi index build --index-dir {where.parent.parent}"
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IncompatibleIndexError(f"{where} has index format {manifest.get('format_version')}, "
-                                     f"this madoguchi reads {FORMAT_VERSION}; {rebuild}")
+                                     f"this madoguchi reads {FORMAT_VERSION}", rebuild)
     built = manifest.get("model", {})
     for key in ("name", "fingerprint", "dimensions", "query_prompt", "document_prompt"):
         if built.get(key) != model.get(key):
             raise IncompatibleIndexError(f"{where} was built with model {key}={built.get(key)!r}, the "
-                                         f"settings give {model.get(key)!r}; {rebuild}")
+                                         f"settings give {model.get(key)!r}", rebuild)
     differing = {k: (manifest.get("tokenizer", {}).get(k), v) for k, v in tokenizer.items()
                  if manifest.get("tokenizer", {}).get(k) != v}
     if differing:
         details = ", ".join(f"{k}: built {a!r}, now {b!r}" for k, (a, b) in differing.items())
-        raise IncompatibleIndexError(f"{where} was built with other tokenizer settings ({details}); "
-                                     f"{rebuild}")
+        raise IncompatibleIndexError(f"{where} was built with other tokenizer settings ({details})", rebuild)
 
 
 def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, str]) -> KnowledgeIndex:

@@ -17,6 +17,7 @@ from indexer.store import IndexStore
 from knowledge.core.settings import MUNICIPAL_SYNONYMS
 from testing.recorder import free_port
 from testing.servers import start_server
+from testing.tenants import HOSTS, write_city
 
 pytestmark = pytest.mark.system  # starts madoguchi as a process
 
@@ -94,3 +95,47 @@ def test_serve_refuses_an_index_built_with_other_synonyms_in_one_line(
     assert "other tokenizer settings" in done.stderr
     said = " ".join(done.stderr.split())  # the console wraps long lines
     assert f"rebuild it: madoguchi index build --index-dir {sample_index_dir}" in said
+
+
+def test_a_server_of_many_cities_names_each_city_to_rebuild_and_serves_the_others(
+        model_cache: Path, tmp_path: Path) -> None:
+    tenants = write_city(tmp_path, {key: f"sqlite:///{tmp_path / key}.db" for key in HOSTS})
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MADOGUCHI_")}
+    env |= {"MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_TENANTS_FILE": str(tenants),
+            "MADOGUCHI_WORKERS": "1"}
+    built = subprocess.run([sys.executable, "-m", "channels.cli", "tenants", "build"], env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    kawase = IndexStore(tmp_path / "index-kawase")
+    manifest = kawase.versions / kawase.current_version() / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text(encoding="utf-8")), "format_version": 0}),
+                        encoding="utf-8")  # as if built by an older madoguchi
+    port, said = free_port(), tmp_path / "stderr.txt"
+    with said.open("w") as stderr:
+        server = subprocess.Popen([sys.executable, "-m", "channels.cli", "serve", "--port", str(port)],
+                                  env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        try:
+            asahi = answered(port, HOSTS["asahi"])
+            other = httpx.post(f"http://127.0.0.1:{port}/api/v1/ask", headers={"Host": HOSTS["kawase"]},
+                               json={"text": "犬の登録はどこでできますか"}, timeout=30)
+        finally:
+            server.kill()
+    printed = " ".join(said.read_text(encoding="utf-8").split())  # the console wraps long lines
+    assert asahi.status_code == 200 and other.status_code == 404
+    assert "city kawase is not served: " in printed and "city asahi" not in printed
+    assert printed.count("has index format 0") == 2  # before starting, and in the log when the city loads
+    assert printed.count("rebuild it: madoguchi tenants build kawase") == 2
+    assert "madoguchi index build" not in printed  # that builds from the server's sources, not the city's
+    assert "Traceback" not in printed
+
+
+def answered(port: int, host: str) -> httpx.Response:
+    """A resident's question on one city's host name, once the server answers."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            return httpx.post(f"http://127.0.0.1:{port}/api/v1/ask", headers={"Host": host},
+                              json={"text": "粗大ごみの申し込み方法"}, timeout=30)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("the server of many cities did not start")

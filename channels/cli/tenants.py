@@ -101,7 +101,8 @@ def tenants_build(tenant_id: Annotated[str | None,
 def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
     """`madoguchi serve` with a tenants file: every city's store migrated and index built, then uvicorn."""
     from bot.store import ConversationStore
-    from channels.server.tenants.build import build_tenant_indexes, missing_indexes
+    from channels.server.tenants.build import build_tenant_indexes, incompatible_indexes, missing_indexes
+    from channels.server.tenants.follow import why_not
     from channels.server.tenants.server import city_apps
 
     for _, settings, _ in city_apps(server):
@@ -109,5 +110,9 @@ def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
     for tenant_id in missing_indexes(server):
         out.print(f"no index yet for {tenant_id}: building it")
         build_tenant_indexes(server, tenant_id)
-    out.print(f"madoguchi: {len(city_apps(server))} cities on http://{host}:{port}/ (chosen by host name)")
+    unserved = incompatible_indexes(server)
+    for tenant_id, problem in unserved:
+        err.print(f"city {tenant_id} is not served: {why_not(problem, tenant_id)}", soft_wrap=True)
+    served = len(city_apps(server)) - len(unserved)
+    out.print(f"madoguchi: {served} cities on http://{host}:{port}/ (chosen by host name)")
     run_server("channels.server.tenants.asgi:app", host, port, workers, server)

@@ -62,7 +62,12 @@ class IndexNotFoundError(IndexStoreError):
 
 
 class IncompatibleIndexError(IndexStoreError):
-    """The index was built with another model or tokenizer than the settings name."""
+    """The index was built with another model or tokenizer than the settings name. `problem` is kept apart
+    from the rebuild command: a server of many cities names its own command for the city."""
+
+    def __init__(self, problem: str, rebuild: str = "") -> None:
+        super().__init__(f"{problem}; rebuild it: {rebuild}" if rebuild else problem)
+        self.problem = problem
 
 
 class CorruptIndexError(IndexStoreError):

@@ -14,7 +14,7 @@ from channels.server.tenants.config import Tenant, TenantsFile, tenant_settings
 from channels.server.tenants.registry import load_tenants
 from indexer.build import IndexBuilder
 from indexer.runtime import BuildReport
-from knowledge.core.errors import ConfigurationError
+from knowledge.core.errors import ConfigurationError, IncompatibleIndexError
 from knowledge.core.settings import Settings
 from knowledge.records import Problem
 from knowledge.sources import discover
@@ -77,3 +77,22 @@ def missing_indexes(server: Settings) -> list[str]:
 
     parsed = load_tenants(server)
     return [t.id for t in parsed.tenants if never_built(tenant_settings(server, parsed.shared_sources, t))]
+
+
+def incompatible_indexes(server: Settings) -> list[tuple[str, IncompatibleIndexError]]:
+    """The cities whose live index was built with another model or tokenizer (after an upgrade that changes
+    the bundled synonyms, every city's): `madoguchi serve` names each with its rebuild command before it
+    starts, and serves the others."""
+    from bot.store.index_versions import index_store, never_built
+    from indexer.runtime import check_live_version
+
+    parsed, found = load_tenants(server), []
+    for tenant in parsed.tenants:
+        settings = tenant_settings(server, parsed.shared_sources, tenant)
+        try:
+            if not never_built(settings):
+                check_live_version(settings, index_store(settings))
+        except IncompatibleIndexError as exc:
+            found.append((tenant.id, exc))
+    return found
+

@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Router
 
 from channels.server.tenants.config import Tenant, TenantsFile, tenant_settings
 from channels.server.tenants.registry import revisions
+from knowledge.core.errors import IncompatibleIndexError
 from knowledge.core.settings import Settings
 
 log = logging.getLogger("madoguchi.tenants")
@@ -83,7 +84,7 @@ class Cities:
             await stack.enter_async_context(app.router.lifespan_context(app))
         except Exception as exc:  # one city's broken index or database must not stop the others
             await stack.aclose()
-            self.report(tenant.id, f"city {tenant.id} not started: {type(exc).__name__}: {exc}")
+            self.report(tenant.id, f"city {tenant.id} not started: {why_not(exc, tenant.id)}")
             return None
         self._reported.pop(tenant.id, None)
         log.info("city %s is serving on %s", tenant.id, ", ".join(tenant.hosts))
@@ -107,6 +108,14 @@ class Cities:
             if message:
                 log.error("%s", message)
             self._reported[about] = message
+
+
+def why_not(exc: Exception, city_id: str) -> str:
+    """What stopped a city, with the rebuild command of a server of many cities where an index must be
+    rebuilt (`madoguchi index build` would build it from the server's sources, not the city's)."""
+    if isinstance(exc, IncompatibleIndexError):
+        return f"{exc.problem}; rebuild it: madoguchi tenants build {city_id}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 async def follow_registry(cities: Cities, seconds: float) -> None:
