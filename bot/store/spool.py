@@ -156,7 +156,14 @@ class Spool:
 
     def pending(self) -> int:
         """Rows waiting for the database."""
-        counted = self._one(f"SELECT count(*) FROM spool WHERE {MINE} AND set_aside IS NULL", self.city)
+        return self._count("set_aside IS NULL")
+
+    def set_aside_count(self) -> int:
+        """How many rows are set aside (`/healthz` reports it on every poll: a count, not the rows)."""
+        return self._count("set_aside IS NOT NULL")
+
+    def _count(self, state: str) -> int:
+        counted = self._one(f"SELECT count(*) FROM spool WHERE {MINE} AND {state}", self.city)
         return int(counted[0]) if counted else 0
 
     def set_aside(self) -> list[tuple[int, str]]:

@@ -155,7 +155,7 @@ health_router = APIRouter()
 def healthz(request: Request) -> Health:
     """Index version, whether the store answers, and what waits in the outage spool."""
     ctx = context(request)
-    spooled, set_aside = (ctx.spool.pending(), len(ctx.spool.set_aside())) if ctx.spool else (0, 0)
+    spooled, set_aside = (ctx.spool.pending(), ctx.spool.set_aside_count()) if ctx.spool else (0, 0)
     store = "ok" if request.app.state.store_pulse() else "unreachable"
     return Health(ok=True, index_version=ctx.index.manifest["version"], store=store,
                   spooled=spooled, set_aside=set_aside)
