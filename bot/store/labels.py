@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.store.escalations import audit
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore
-from bot.store.states import LabelSource, TurnDecision
+from bot.store.states import LabelSource, LabelStatus, TurnDecision
 from bot.store.tables import Conversation, Escalation, Feedback, QuestionLabel, Turn
 from knowledge.core.errors import ConflictError, NotFoundError
 
@@ -78,7 +78,7 @@ def label_escalation(session: Session, escalation_id: str, entry_id: str, source
     escalation, turn = _escalated_turn(session, escalation_id)
     same = select(QuestionLabel.id).where(QuestionLabel.turn_id == turn.id,
                                           QuestionLabel.entry_id == entry_id,
-                                          QuestionLabel.status == "active")
+                                          QuestionLabel.status == LabelStatus.ACTIVE)
     if session.scalars(same).first() is not None:
         return False
     session.add(QuestionLabel(question=mask_personal_data(turn.question),
@@ -105,7 +105,7 @@ class LabelStore:
         with self.store.guard(), self.store.session() as session:
             _, turn = _escalated_turn(session, escalation_id)
             return set(session.scalars(select(QuestionLabel.entry_id).where(
-                QuestionLabel.turn_id == turn.id, QuestionLabel.status == "active")))
+                QuestionLabel.turn_id == turn.id, QuestionLabel.status == LabelStatus.ACTIVE)))
 
     def groups(self) -> list[LabelGroup]:
         """Every question → entry pairing, stored or read off the turns, most conversations first."""
@@ -135,9 +135,10 @@ class LabelStore:
             session.execute(update(QuestionLabel).where(
                 QuestionLabel.normalised == normalised, QuestionLabel.entry_id == entry_id,
                 QuestionLabel.audience == audience,
-                QuestionLabel.status == "active").values(status="removed"))
+                QuestionLabel.status == LabelStatus.ACTIVE).values(status=LabelStatus.REMOVED))
             session.add(QuestionLabel(question=group.question, normalised=normalised, entry_id=entry_id,
-                                      audience=audience, source=LabelSource.WEAK, status="removed", by=by))
+                                      audience=audience, source=LabelSource.WEAK, status=LabelStatus.REMOVED,
+                                      by=by))
             audit(session, by, "label.remove", entry_id, question=group.question)
 
     def note(self, by: str, action: str) -> None:
@@ -163,7 +164,7 @@ def _group(found: dict[Key, LabelGroup], question: str, normalised: str, entry: 
 def _stored(found: dict[Key, LabelGroup], row: QuestionLabel) -> None:
     """A stored row: a trusted label, an accepted weak one, or a removal (which undoes what came before)."""
     group = _group(found, row.question, row.normalised, row.entry_id, row.audience)
-    if row.status == "removed":
+    if row.status == LabelStatus.REMOVED:
         group.trusted.clear()
         group.accepted, group.removed = False, True
     elif row.source in TRUSTED:

@@ -94,6 +94,14 @@ class LabelSource(StrEnum):
     WEAK = "weak"  # a resident's pick or 👍, until an editor accepts it
 
 
+class LabelStatus(StrEnum):
+    """Whether a label teaches the bot (`QuestionLabel.status`): an editor's removal keeps the row, so the
+    same question is not learned again from the same conversation."""
+
+    ACTIVE = "active"
+    REMOVED = "removed"
+
+
 class CallOutcome(StrEnum):
     """How a phone call an agent logged ended (`Call.outcome`)."""
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.store.states import EscalationStatus, LabelStatus
 from bot.store.values import ID_LENGTH
 from bot.store.values import StoredString as String
 from bot.store.values import StoredText as Text
@@ -82,7 +83,7 @@ class Escalation(Base):
                                                  index=True)
     turn_id: Mapped[int | None] = mapped_column(ForeignKey("turns.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=EscalationStatus.NEW, index=True)
     reason: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(32))
     contact_name: Mapped[str] = mapped_column(String(200), default="")
@@ -230,7 +231,7 @@ class QuestionLabel(Base):
     entry_id: Mapped[str] = mapped_column(String(128), index=True)
     audience: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=LabelStatus.ACTIVE, index=True)
     conversation_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     turn_id: Mapped[int | None] = mapped_column(Integer)
     by: Mapped[str] = mapped_column(String(64))

@@ -84,7 +84,7 @@ def publication(request: Request, entry_id: str, history: list[EntryVersionView]
         return None
     newest = max(decided, key=lambda v: v.version)
     record = served(request, entry_id)
-    if newest.status == "retired":
+    if newest.status == VersionStatus.RETIRED:
         live = record is None
     else:
         live = (record is not None and record.source == "desk"
@@ -92,5 +92,5 @@ def publication(request: Request, entry_id: str, history: list[EntryVersionView]
     state = worker(request).publishing
     version = city(request).index.manifest["version"]
     settings = city(request).settings
-    return Publication(live, newest.status == "retired", version,
+    return Publication(live, newest.status == VersionStatus.RETIRED, version,
                        state.state.error if state and not live else "", settings.index_poll_seconds == 0)

@@ -23,6 +23,7 @@ from bot.multilingual.texts import language_name
 from bot.review import PHONE_UNRESOLVED
 from bot.service.contracts import (
     Delivery,
+    EscalationStatus,
     EscalationView,
     Role,
     SignedIn,
@@ -117,7 +118,8 @@ def last_with_candidates(transcript: list[TranscriptTurn]) -> TranscriptTurn | N
 
 def conflict_message(escalation: EscalationView, user: SignedIn) -> str:
     """Says who got there first, in words an agent reads at a glance."""
-    if escalation.status == "claimed" and escalation.claimed_by and escalation.claimed_by != user.username:
+    claimed = escalation.status == EscalationStatus.CLAIMED
+    if claimed and escalation.claimed_by and escalation.claimed_by != user.username:
         return f"既に{escalation.claimed_by}さんが対応中です。"
     status = ESCALATION_STATUS_LABELS.get(escalation.status, escalation.status)
     return f"この引き継ぎは既に「{status}」です" + (
@@ -152,7 +154,8 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
     escalations = served.desk.escalations
     escalation = escalations.get(escalation_id)
     transcript = escalations.transcript(escalation_id)
-    if not alert and escalation.claimed_by not in (None, user.username) and escalation.status == "claimed":
+    claimed_by_other = escalation.claimed_by not in (None, user.username)
+    if not alert and claimed_by_other and escalation.status == EscalationStatus.CLAIMED:
         alert = conflict_message(escalation, user)
     return page(request, "escalation.html", status=status, escalation=escalation, transcript=transcript,
                 entries=served.index.by_id,
