@@ -34,6 +34,7 @@ from bot.store.states import (
     SignInFailure,
     VersionStatus,
 )
+from bot.store.tables import as_utc
 from bot.store.values import PART_LENGTH, CleanStr, SentStr, storable
 from bot.store.views import EntryVersionView, EscalationView
 
@@ -43,5 +44,6 @@ __all__ = [
     "DepartmentLoad", "EntryFields", "EntryVersionView", "EscalationStatus", "EscalationView", "LabelKey",
     "LabelSource", "NewSession", "OutboxItem", "Period", "ReplyRoute", "ReplyVia", "Role", "SentStr",
     "SignInFailure", "SignedIn", "Spool", "TranscriptTurn", "VersionStatus",
-    "live_of", "mask_personal_data", "open_draft", "reply_way", "split_paraphrases", "storable", "today_jst",
+    "as_utc", "live_of", "mask_personal_data", "open_draft", "reply_way", "split_paraphrases", "storable",
+    "today_jst",
 ]

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from bot.service.city import City
-from bot.service.contracts import JST
+from bot.service.contracts import JST, as_utc
 from knowledge.core.errors import MadoguchiError, UnauthorizedError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -40,16 +40,14 @@ def jst(moment: datetime | None) -> str:
     """Agents read Japan time; the store keeps UTC."""
     if moment is None:
         return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+    return as_utc(moment).astimezone(JST).strftime("%Y-%m-%d %H:%M")
 
 
 def age(moment: datetime | None) -> str:
     """How long ago, the way an agent scans a queue: 「3時間12分」."""
     if moment is None:
         return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    minutes = max(int((datetime.now(UTC) - aware).total_seconds() // 60), 0)
+    minutes = max(int((datetime.now(UTC) - as_utc(moment)).total_seconds() // 60), 0)
     days, hours = divmod(minutes // 60, 24)
     if days:
         return f"{days}日{hours}時間"
