@@ -19,7 +19,7 @@ from indexer.bm25 import BM25Index
 from indexer.dense import FaissVectorIndex
 from indexer.embedding import Embedder
 from indexer.expansion import TermNeighbours
-from indexer.index import BIGRAM, FIELDS, FORMAT_VERSION, READING, KnowledgeIndex, asked, record_units
+from indexer.index import BIGRAM, FIELDS, FORMAT_VERSION, READING, KnowledgeIndex, city_wording, record_units
 from indexer.integrity import corpus_hash
 from indexer.kana import KanaReadings
 from indexer.learned import Learned, carried
@@ -133,7 +133,7 @@ class IndexBuilder:
                 lexical = self._lexical(texts, fields)
             neighbours = self._term_neighbours(lexical["answer"], aside)
             dense = self._dense(texts)
-            kana = KanaReadings.of(asked(records, learned), lexical["answer"])
+            kana = KanaReadings.of(city_wording(records, learned), lexical["answer"])
             found = neighbours()
         manifest = self._manifest(records, fields, sources, time.perf_counter() - started, learned)
         return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, kana, learned, found)

@@ -39,12 +39,12 @@ def record_units(record: Record, learned: tuple[str, ...] = ()) -> list[tuple[st
             ("answer", f"{record.question}\n{record.answer}")]
 
 
-def asked(records: Iterable[Record], learned: Learned) -> Iterator[str]:
-    """The records' questions and paraphrases, written then learned, in unit order: how residents ask.
-    Kana-only typing is read into their compounds (indexer/kana.py): 「ぼしてちょう」 as a paraphrase's
-    母子手帳, not as ぼし + 手帳."""
-    return (text for record in records
-            for kind, text in record_units(record, learned.of(record.id)) if kind != "answer")
+def city_wording(records: Iterable[Record], learned: Learned) -> Iterator[str]:
+    """The records' questions, paraphrases (written then learned) and answers, in unit order: the words
+    the city and its residents use. Kana-only typing is read into their compounds (indexer/kana.py):
+    「ぼしてちょう」 as a paraphrase's 母子手帳, not as ぼし + 手帳; 「うんてんめんきょしょう」 as an answer's
+    運転免許証."""
+    return (text for record in records for _, text in record_units(record, learned.of(record.id)))
 
 
 @dataclass(slots=True)
@@ -129,7 +129,7 @@ def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, st
         lexical = {name: BM25Index.load(folder, f"bm25-{name}") for name in LEXICAL}
         dense = FaissVectorIndex.load(folder / "dense.faiss")
         learned = Learned.read(folder)
-        kana = KanaReadings.load(folder, asked(records, learned), lexical["answer"])
+        kana = KanaReadings.load(folder, city_wording(records, learned), lexical["answer"])
         neighbours = TermNeighbours.load(folder)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise CorruptIndexError(f"{folder} is incomplete or damaged ({exc}); rebuild the index") from exc

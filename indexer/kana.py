@@ -3,8 +3,8 @@
 Sudachi reads 児童手当 and じどうてあて alike (ジドウテアテ) but splits the kana into other words
 (じどう, 手当て), so a resident typing on a phone without converting got other terms, another vector and
 a lower confidence than the same question in kanji. The words of the city's entries are known with their
-readings, and so are the compounds of its questions and paraphrases, written or learned from residents
-(母子手帳, where the entries say 母子健康手帳); a question with no kanji has each kana run matched
+readings, and so are the compounds of its questions, answers and paraphrases, written or learned from
+residents (母子手帳, where the entries say 母子健康手帳); a question with no kanji has each kana run matched
 against those readings, longest cover first, and the matched pieces replaced by the city's word, so both
 spellings are answered alike.
 
@@ -20,6 +20,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.bm25 import BM25Index
@@ -39,6 +40,18 @@ GLIDES = frozenset("ァィゥェォャュョヮヵヶ")  # small kana: part of t
 SYLLABLE_TAIL = frozenset("ぁぃぅぇぉゃゅょゎゕゖァィゥェォャュョヮヵヶー")  # no word starts or ends before
 READINGS_FILE = "kana-readings.json"
 log = logging.getLogger("madoguchi.index")
+
+
+@dataclass(frozen=True, slots=True)
+class KanaParse:
+    """How Sudachi reads one kana run. `inflecting`: which characters are an auxiliary or a word inflected
+    before one (し+たい, はいり+たい), kana that no noun of the city may replace (死体). `content`: which
+    are part of a word search reads (a noun, verb, adjective …; not an auxiliary, particle or pronoun), the
+    only places a verb form of the city (振り込ま, 送っ, 写し) may start: わたし is a pronoun, not the 渡し
+    of an answer's 引き渡し, and the なく of いらなくなった an auxiliary, not 亡く."""
+
+    inflecting: list[bool]
+    content: frozenset[int]
 
 
 def as_hiragana(text: str) -> str | None:
@@ -61,14 +74,14 @@ class KanaReadings:
         self.inflected = inflected
 
     @classmethod
-    def of(cls, asked: Iterable[str], pages: BM25Index) -> KanaReadings:
-        """From the words of every entry's page (BM25 over question + answer) and the compounds of the
-        questions and paraphrases (住民票 as one word, so じゅうみんひょう is not read as 重+票)."""
+    def of(cls, wording: Iterable[str], pages: BM25Index) -> KanaReadings:
+        """From the words of every entry's page (BM25 over question + answer) and the compounds of its
+        questions, paraphrases and answers (住民票 as one word, so じゅうみんひょう is not read as 重+票)."""
         words = {term: int(pages.matrix.indptr[column + 1] - pages.matrix.indptr[column])
                  for term, column in pages.vocabulary.items()}
         splitter, inflected = shared_splitter("A"), set()
-        for question in asked:
-            for unit in splitter.units(normalise_width(question)):
+        for text in wording:
+            for unit in splitter.units(normalise_width(text)):
                 words[unit.whole.surface] = words.get(unit.whole.surface, 0) + 1
                 if unit.whole.pos in INFLECTING:
                     inflected.add(unit.whole.surface)
@@ -80,14 +93,14 @@ class KanaReadings:
         (folder / READINGS_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, asked: Iterable[str], pages: BM25Index) -> KanaReadings:
+    def load(cls, folder: Path, wording: Iterable[str], pages: BM25Index) -> KanaReadings:
         """What the build stored; a version built before readings were stored is read through Sudachi now."""
         path = folder / READINGS_FILE
         if not path.is_file():
             log.info("%s has no stored kana readings: reading its words through Sudachi (a "
                      "rebuild stores them)",
                      folder)
-            return cls.of(asked, pages)
+            return cls.of(wording, pages)
         payload = json.loads(path.read_text(encoding="utf-8"))
         return cls({str(k): str(v) for k, v in payload["words"].items()},
                    frozenset(map(str, payload["inflected"])))
@@ -101,12 +114,10 @@ class KanaReadings:
         return KANA_RUN.sub(lambda run: self._run(run.group()), clean)
 
     @staticmethod
-    def _inflecting(run: str) -> list[bool]:
-        """Which characters of the run Sudachi reads as an auxiliary or a word inflected before one
-        (し+たい, はいり+たい): kana that only a verb form of the city (振り込ま) may replace, never a noun
-        (死体)."""
+    def _parse(run: str) -> KanaParse:
+        """How Sudachi reads the run (see `KanaParse`)."""
         morphs = [m for unit in shared_splitter("A").units(run) for m in unit.in_mode(True)]
-        marks, cursor = [False] * len(run), 0
+        marks, content, cursor = [False] * len(run), set[int](), 0
         for number, morph in enumerate(morphs):
             at = run.find(morph.surface, cursor)
             if at < 0:
@@ -115,7 +126,9 @@ class KanaReadings:
             before_auxiliary = number + 1 < len(morphs) and morphs[number + 1].pos == "助動詞"
             if morph.pos == "助動詞" or (morph.pos in INFLECTING and before_auxiliary):
                 marks[at:cursor] = [True] * len(morph.surface)
-        return marks
+            if morph.pos != "助動詞":
+                content.update(range(at, cursor))
+        return KanaParse(marks, frozenset(content))
 
     def _run(self, run: str) -> str:
         """Best cover of one kana run by known readings: most kana covered, then fewest pieces; what Sudachi
@@ -123,7 +136,7 @@ class KanaReadings:
         verb form, and Sudachi reads the まい of まいなんばーかーど as the auxiliary まい. No word splits a
         syllable, and a bound kanji (`is_bound`) only follows a word. Linear in the run's length
         (back-pointers, no copies)."""
-        read, inflecting = katakana(run), self._inflecting(run)
+        read, parsed = katakana(run), self._parse(run)
         score = [(0, 0)] + [(-1, 0)] * len(run)
         back: list[tuple[int, str]] = [(0, "")] * (len(run) + 1)
         for end in range(1, len(run) + 1):
@@ -133,7 +146,7 @@ class KanaReadings:
             for start in range(max(0, end - MAX_READING), end - MIN_READING + 1):
                 word = self.words.get(read[start:end])
                 after_word = back[start][1] != run[start - 1:start]
-                if word is None or not self._fits(word, run, start, inflecting[start:end]) \
+                if word is None or not self._fits(word, run, start, end, parsed) \
                         or (is_bound(word, read[start:end]) and not after_word):
                     continue
                 option = (score[start][0] + end - start, score[start][1] - 1)
@@ -145,11 +158,17 @@ class KanaReadings:
             pieces.append(piece)
         return "".join(reversed(pieces))
 
-    def _fits(self, word: str, run: str, start: int, inflecting: list[bool]) -> bool:
-        """Whether the city's word may stand for the kana from `start`: it begins a syllable, and it is a
-        verb form or a loanword of the city or a noun that `may_cover` the kana."""
-        loanword = KATAKANA_WORD.fullmatch(word) is not None
-        return whole_syllable(run, start) and (word in self.inflected or loanword or may_cover(inflecting))
+    def _fits(self, word: str, run: str, start: int, end: int, parsed: KanaParse) -> bool:
+        """Whether the city's word may stand for the kana from `start` to `end`: it begins a syllable, and it
+        is a loanword of the city, a verb form of the city starting in what Sudachi reads as a content
+        word, or a noun that `may_cover` the kana."""
+        if not whole_syllable(run, start):
+            return False
+        if KATAKANA_WORD.fullmatch(word):
+            return True
+        if word in self.inflected:
+            return start in parsed.content
+        return may_cover(parsed.inflecting[start:end])
 
 
 def whole_syllable(run: str, at: int) -> bool:

@@ -164,6 +164,19 @@ def test_kana_typing_is_read_in_whole_syllables_and_never_as_a_lone_bound_kanji(
     assert school["decision"] == school_kana["decision"] == "escalate"
 
 
+def test_kana_typing_is_read_into_the_compounds_of_answers_and_never_reads_a_pronoun_as_a_verb(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    # 運転免許証 is written only in answers; an answer's 引き渡し gives the verb form 渡し, read ワタシ
+    licence, licence_kana = ask_batch(cli, sample_index_dir, tmp_path, [
+        "運転免許証で本人確認できますか", "うんてんめんきょしょうでほんにんかくにんできますか"])
+    assert [r["id"] for r in licence_kana["results"]] == [r["id"] for r in licence["results"]]
+    assert (licence_kana["decision"], licence_kana["confidence"]) == (licence["decision"], licence["confidence"])
+    explained = cli.invoke(app, ["ask", "わたしは らいげつ ひっこします。なにを すればいいですか", "--explain",
+                                 "--index-dir", str(sample_index_dir)], env={"COLUMNS": "200"})
+    assert explained.exit_code == 0 and "引っ越す" in explained.output, explained.output
+    assert "渡" not in explained.output
+
+
 def test_kana_typed_without_kanji_is_never_read_as_an_unrelated_noun(cli: CliRunner, sample_index_dir: Path,
                                                                      tmp_path: Path) -> None:
     kanji, kana = ask_batch(cli, sample_index_dir, tmp_path, ["印鑑登録したい", "いんかんとうろくしたい"])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import indexer.kana
-from indexer.index import asked
+from indexer.index import city_wording
 from indexer.kana import READINGS_FILE, KanaReadings
 from indexer.runtime import load_runtime
 from indexer.sudachi import SudachiSplitter
@@ -44,7 +44,7 @@ def test_a_loaded_index_takes_its_kana_readings_from_the_version_not_from_sudach
         forbid_sudachi_in_kana(patched)
         runtime = load_runtime(sample_settings(sample_index_dir))
     index = runtime.index
-    read_now = KanaReadings.of(asked(index.records, index.learned), index.lexical["answer"])
+    read_now = KanaReadings.of(city_wording(index.records, index.learned), index.lexical["answer"])
     assert list(runtime.retriever.kana.words.items()) == list(read_now.words.items()), ("same words, "
                                                                                         "same order")
     assert runtime.retriever.kana.inflected == read_now.inflected
