@@ -116,8 +116,9 @@ def load_newest_whole(store: IndexStore, model: dict[str, Any], tokenizer: dict[
             log.warning("older index version %s cannot serve either: %s", version, older)
             continue
         log.error("THE LIVE INDEX VERSION %s CANNOT BE USED (%s). Serving the older version %s instead until "
-                  "a good version is built or chosen (madoguchi index build / madoguchi index use).", live,
-                  problem, version)
+                  "a good version is built or chosen (madoguchi index build, on a server of many cities "
+                  "madoguchi tenants build ID; madoguchi index use --index-dir %s).", live, problem, version,
+                  store.root)
         return index
     raise problem
 

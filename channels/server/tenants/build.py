@@ -14,7 +14,7 @@ from channels.server.tenants.config import Tenant, TenantsFile, tenant_settings
 from channels.server.tenants.registry import load_tenants
 from indexer.build import IndexBuilder
 from indexer.runtime import BuildReport
-from knowledge.core.errors import ConfigurationError, IncompatibleIndexError
+from knowledge.core.errors import ConfigurationError, IncompatibleIndexError, MadoguchiError
 from knowledge.core.settings import Settings
 from knowledge.records import Problem
 from knowledge.sources import discover
@@ -72,11 +72,19 @@ def build_tenant_indexes(server: Settings, only: str | None = None) -> list[City
 
 
 def missing_indexes(server: Settings) -> list[str]:
-    """Ids of the cities that never had an index (`madoguchi serve` builds them first)."""
+    """Ids of the cities that never had an index (`madoguchi serve` builds them first). A city whose live
+    version cannot be read is not missing: its own start reports it or falls back, and the others start."""
+    parsed = load_tenants(server)
+    return [t.id for t in parsed.tenants if _never_built(tenant_settings(server, parsed.shared_sources, t))]
+
+
+def _never_built(settings: Settings) -> bool:
     from bot.store.index_versions import never_built
 
-    parsed = load_tenants(server)
-    return [t.id for t in parsed.tenants if never_built(tenant_settings(server, parsed.shared_sources, t))]
+    try:
+        return never_built(settings)
+    except MadoguchiError:
+        return False
 
 
 def incompatible_indexes(server: Settings) -> list[tuple[str, IncompatibleIndexError]]:
@@ -94,5 +102,6 @@ def incompatible_indexes(server: Settings) -> list[tuple[str, IncompatibleIndexE
                 check_live_version(settings, index_store(settings))
         except IncompatibleIndexError as exc:
             found.append((tenant.id, exc))
+        except MadoguchiError:  # corrupt or unreachable: the city's own start says so, or falls back
+            continue
     return found
-
