@@ -75,14 +75,18 @@ def load_runtime(settings: Settings, store: IndexStore | None = None, fall_back:
     return Runtime(settings, normaliser, embedder, index, Retriever(index, normaliser, embedder), store)
 
 
-def check_live_version(settings: Settings, store: IndexStore) -> None:
+def running_identity(settings: Settings) -> tuple[dict[str, Any], dict[str, str]]:
+    """The model's identity and the tokenizer settings an index must have been built with to be served; a
+    server of many cities has one of each for all its cities."""
+    return embedder_from_settings(settings).describe(), normaliser_from_settings(settings).config()
+
+
+def check_live_version(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, str]) -> None:
     """Refuse, before a server starts its workers, a live version built with another model or tokenizer
     (IncompatibleIndexError names the rebuild command): the command line prints it as one line, where a
     worker refusing it at start-up printed a traceback of the web framework's."""
     version = store.current_version()
-    model = embedder_from_settings(settings).describe()
-    check_compatible(store.manifest(version), model, normaliser_from_settings(settings).config(),
-                     store.versions / version)
+    check_compatible(store.manifest(version), model, tokenizer, store.versions / version)
 
 
 class PinnedStore(IndexStore):

@@ -136,7 +136,7 @@ def serve(index_dir: IndexDir = None,
     from bot.service.publishing import build_apart
     from bot.store.database import migrate_apart
     from bot.store.index_versions import index_store, never_built
-    from indexer.runtime import check_live_version
+    from indexer.runtime import check_live_version, running_identity
 
     if index_dir:  # before anything reads the settings: the app and its workers read the environment
         os.environ["MADOGUCHI_INDEX_DIR"] = str(index_dir)
@@ -149,7 +149,7 @@ def serve(index_dir: IndexDir = None,
         out.print(f"no index yet in {settings.resolved_index_dir}: building it from {len(settings.sources)} "
                   "source(s)")
         build_apart(settings)
-    check_live_version(settings, index_store(settings))
+    check_live_version(index_store(settings), *running_identity(settings))
     host, port = host or settings.host, port or settings.port
     out.print(f"madoguchi: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     run_server("channels.server.asgi:app", host, port, workers or settings.workers, settings)

@@ -105,7 +105,8 @@ def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
     from channels.server.tenants.follow import why_not
     from channels.server.tenants.server import city_apps
 
-    for _, settings, _ in city_apps(server):
+    cities = city_apps(server)
+    for _, settings, _ in cities:
         ConversationStore(settings.resolved_database_url).migrate().engine.dispose()
     for tenant_id in missing_indexes(server):
         out.print(f"no index yet for {tenant_id}: building it")
@@ -113,6 +114,6 @@ def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
     unserved = incompatible_indexes(server)
     for tenant_id, problem in unserved:
         err.print(f"city {tenant_id} is not served: {why_not(problem, tenant_id)}", soft_wrap=True)
-    served = len(city_apps(server)) - len(unserved)
+    served = len(cities) - len(unserved)
     out.print(f"madoguchi: {served} cities on http://{host}:{port}/ (chosen by host name)")
     run_server("channels.server.tenants.asgi:app", host, port, workers, server)

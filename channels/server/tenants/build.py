@@ -92,14 +92,14 @@ def incompatible_indexes(server: Settings) -> list[tuple[str, IncompatibleIndexE
     the bundled synonyms, every city's): `madoguchi serve` names each with its rebuild command before it
     starts, and serves the others."""
     from bot.store.index_versions import index_store, never_built
-    from indexer.runtime import check_live_version
+    from indexer.runtime import check_live_version, running_identity
 
-    parsed, found = load_tenants(server), []
+    parsed, found, (model, tokenizer) = load_tenants(server), [], running_identity(server)
     for tenant in parsed.tenants:
         settings = tenant_settings(server, parsed.shared_sources, tenant)
         try:
             if not never_built(settings):
-                check_live_version(settings, index_store(settings))
+                check_live_version(index_store(settings), model, tokenizer)
         except IncompatibleIndexError as exc:
             found.append((tenant.id, exc))
         except MadoguchiError:  # corrupt or unreachable: the city's own start says so, or falls back
