@@ -31,7 +31,7 @@ from bot.engine import Bot  # noqa: E402
 from bot.evaluate import run_batch, score_lines, write_jsonl  # noqa: E402
 from bot.features import CANDIDATE_FEATURES  # noqa: E402
 from bot.labelled import LabelledQuery, read_labelled  # noqa: E402
-from bot.model import DEFAULT_MODEL_FILE, DecisionModel  # noqa: E402
+from bot.model import DecisionModel, shipped_model_file  # noqa: E402
 from bot.service.publishing import build_from_settings  # noqa: E402
 from bot.train import collect, rank_examples, train  # noqa: E402
 from bot.tune import choose, outcomes, reliability  # noqa: E402
@@ -152,7 +152,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         full, reduced = runtime_for(DATA / "faq.csv",
                                     Path(tmp)), runtime_for(DATA / "faq-reduced.csv", Path(tmp))
-        shipped = DecisionModel.load(DEFAULT_MODEL_FILE)
+        shipped = DecisionModel.load(shipped_model_file(full.index.records))
         runs = {"bm25 (question+answer)": bm25_baseline(full, queries),
                 "rrf (madoguchi search)": rrf_lines(full, queries),
                 "untrained z-score sum (5 lexical signals)": zsum_lines(full, queries),

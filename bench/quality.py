@@ -27,7 +27,7 @@ from bench.timing import Latencies, timed
 from bot.engine import Bot
 from bot.evaluate import score_lines, write_jsonl
 from bot.labelled import LabelledQuery, read_labelled
-from bot.model import DEFAULT_MODEL_FILE, DecisionModel
+from bot.model import DecisionModel, shipped_model_file
 from bot.service.publishing import build_from_settings
 from indexer.modelfiles import WordRows
 from indexer.normalise import normalise_width
@@ -220,7 +220,7 @@ def run(work: Path | None) -> str | None:
         settings = Settings(data_dir=Path(tmp), index_dir=Path(tmp) / "faq", sources=[DATA / "faq.csv"])
         build_from_settings(settings)
         runtime = load_runtime(settings)
-        bot = Bot(runtime, DecisionModel.load(DEFAULT_MODEL_FILE))
+        bot = Bot(runtime, DecisionModel.load(shipped_model_file(runtime.index.records)))
         systems = [madoguchi_system(bot), peer_system("LangChain, whitespace BM25", runtime, None),
                    peer_system(SUDACHI_PEER, runtime, peer.sudachi_terms(runtime.normaliser)),
                    peer_system(ADAPTED_PEER, runtime, peer.sudachi_terms(runtime.normaliser),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot import compose
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Reason, Session
 from bot.intents import Intent, recognise
-from bot.model import DEFAULT_MODEL_FILE, DecisionModel, Thresholds
+from bot.model import DecisionModel, Thresholds, shipped_model_file
 from bot.multilingual.detect import detect_language
 from bot.snapshot import Ranking, Snapshot, candidates, explain
 from bot.urgent import Situation, UrgentSituations
@@ -37,7 +37,8 @@ __all__ = ["Bot", "decision_model", "grounded_composer", "urgent_first"]
 
 def decision_model(settings: Settings, index: KnowledgeIndex) -> DecisionModel:
     """MADOGUCHI_DECISION_MODEL when set; else the model `madoguchi learn` stored in the served index
-    version; else the shipped one. A stored model this madoguchi cannot read is logged, not fatal."""
+    version; else the shipped one for entries like the city's (bot/model.py). A stored model this madoguchi
+    cannot read is logged, not fatal."""
     if settings.decision_model:
         return DecisionModel.load(settings.decision_model)
     if index.learned.model is not None:
@@ -46,7 +47,7 @@ def decision_model(settings: Settings, index: KnowledgeIndex) -> DecisionModel:
                                            f"of index version {index.manifest.get('version')}")
         except ConfigurationError as exc:
             log.warning("%s; answering with the shipped model", exc)
-    return DecisionModel.load(DEFAULT_MODEL_FILE)
+    return DecisionModel.load(shipped_model_file(index.records))
 
 
 def grounded_composer(settings: Settings, runtime: Runtime) -> GroundedComposer | None:

@@ -1,8 +1,12 @@
 """The learned part of answering: fusion weights, two confidence models and default thresholds.
 
 Stored as one JSON file so that `madoguchi train` and `madoguchi tune` produce something a city can
-review, version and roll back. The default shipped with madoguchi was learned on the sample city's
-labelled queries (`madoguchi train --labelled knowledge/samples/labelled/minato.jsonl`).
+review, version and roll back. The two defaults shipped with madoguchi were learned on the sample city's
+labelled queries (README, 「判定の学習としきい値」): one as its entries are written, with alternative
+questions, and one as if they carried none. A city answers with the one learned on entries like its own
+(`shipped_model_file`): the confidence models read the top entry's best match over its fields, on the sample
+city mostly an alternative question, and on a city that writes none the model learned with them was too unsure
+to answer directly (BENCHMARKS.md, 2026-12-05).
 """
 
 from __future__ import annotations
@@ -10,13 +14,32 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.features import CANDIDATE_FEATURES, QUERY_FEATURES
 from bot.logistic import Logistic
 from knowledge.core.errors import ConfigurationError
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from knowledge.records import Record
+
 DEFAULT_MODEL_FILE = Path(__file__).resolve().parent / "default_model.json"
+WITHOUT_ALTERNATIVES_MODEL_FILE = Path(__file__).resolve().parent / "default_model_without_alternatives.json"
+ALTERNATIVES_SHARE = 0.5  # a city writes alternative questions when at least half its FAQ entries carry some
+
+
+def writes_alternatives(records: Sequence[Record]) -> bool:
+    """Whether most of the city's FAQ entries carry alternative questions (a city of manuals alone counts as
+    one that writes none)."""
+    entries = [r for r in records if r.kind == "faq"]
+    return bool(entries) and sum(bool(r.paraphrases) for r in entries) >= ALTERNATIVES_SHARE * len(entries)
+
+
+def shipped_model_file(records: Sequence[Record]) -> Path:
+    """The shipped model learned on entries like these: with alternative questions, or without."""
+    return DEFAULT_MODEL_FILE if writes_alternatives(records) else WITHOUT_ALTERNATIVES_MODEL_FILE
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from bot.features import candidate_features, shortlist
 from bot.fusion import day_one_ranker
 from bot.intents import Intent
 from bot.labelled import LabelledQuery, read_labelled
-from bot.model import DEFAULT_MODEL_FILE
+from bot.model import DEFAULT_MODEL_FILE, WITHOUT_ALTERNATIVES_MODEL_FILE
 from bot.service.publishing import build_from_settings
 from channels.cli.app import app
 from knowledge.core.settings import PACKAGE_DIR, Settings
@@ -210,15 +210,19 @@ def test_train_is_reproducible(cli: CliRunner, sample_index_dir: Path, tmp_path:
     assert a == b and "reliability" in result.output
 
 
-def test_the_shipped_model_ranks_by_the_day_one_sum_and_the_readme_command_rebuilds_it(
-        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("shipped_file", "entries", "answer_at"), [
+    (DEFAULT_MODEL_FILE, [], "0.90"),
+    (WITHOUT_ALTERNATIVES_MODEL_FILE, ["--without-alternatives"], "0.72")])
+def test_the_shipped_models_rank_by_the_day_one_sum_and_the_readme_commands_rebuild_them(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path, shipped_file: Path, entries: list[str],
+        answer_at: str) -> None:
     out = tmp_path / "day-one.json"
     for command in (["train", "--fusion", "day-one"],
-                    ["tune", "--model", str(out), "--answer", "0.90", "--clarify", "0.4"]):
-        result = cli.invoke(app, [*command, "--labelled", str(LABELLED), "--index-dir", str(sample_index_dir),
-                                  "--out", str(out)])
+                    ["tune", "--model", str(out), "--answer", answer_at, "--clarify", "0.4"]):
+        result = cli.invoke(app, [*command, *entries, "--labelled", str(LABELLED), "--index-dir",
+                                  str(sample_index_dir), "--out", str(out)])
         assert result.exit_code == 0, result.output
-    written, shipped = (json.loads(p.read_text(encoding="utf-8")) for p in (out, DEFAULT_MODEL_FILE))
+    written, shipped = (json.loads(p.read_text(encoding="utf-8")) for p in (out, shipped_file))
     assert written["ranker"] == shipped["ranker"] == day_one_ranker().to_json()
     fitted = ("top1", "top3", "thresholds")
     assert same_shape(written, shipped, fitted)

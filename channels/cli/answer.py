@@ -18,8 +18,12 @@ from knowledge.records import Audience
 if TYPE_CHECKING:  # the engine loads with the command that answers, not with `madoguchi --help`
     from bot.answer import Answer
     from bot.engine import Bot
+    from indexer.runtime import Runtime
 
 Labelled = Annotated[Path, typer.Option("--labelled", help="Labelled queries (JSONL: id, text, relevant).")]
+WithoutAlternatives = Annotated[bool, typer.Option(
+    "--without-alternatives", help="As if the FAQ entries carried no alternative questions (the shipped "
+                                   "model for cities that write none).")]
 
 
 def _bot(index_dir: Path | None, model: Path | None = None) -> Bot:
@@ -29,6 +33,21 @@ def _bot(index_dir: Path | None, model: Path | None = None) -> Bot:
     if model:
         settings = settings.model_copy(update={"decision_model": model})
     return Bot.from_settings(settings)
+
+
+def _as_written(runtime: Runtime, without_alternatives: bool) -> Runtime:
+    """The index as it is, or rebuilt in memory with every entry's alternative questions left out: how the
+    shipped model for cities that write none is learned on the sample city, which writes them."""
+    if not without_alternatives:
+        return runtime
+    from dataclasses import replace
+
+    from bot.learning.folds import serving
+    from indexer.build import IndexBuilder
+
+    records = [replace(record, paraphrases=()) for record in runtime.index.records]
+    builder = IndexBuilder(runtime.normaliser, runtime.embedder)
+    return serving(runtime, builder.assemble(records, runtime.index.manifest.get("sources", {})))
 
 
 def _print_reply(reply: Answer, explain: bool) -> None:
@@ -105,6 +124,7 @@ def train(labelled: Labelled, index_dir: IndexDir = None,
           fusion: Annotated[Fusion,
                             typer.Option(help="Rank with fitted weights, the fixed day-one sum, or fitted "
                                               "from 50 answerable questions on (auto).")] = Fusion.AUTO,
+          without_alternatives: WithoutAlternatives = False,
           ) -> None:
     """Learn fusion weights and confidence models (and thresholds) from labelled queries."""
     from datetime import date
@@ -118,14 +138,16 @@ def train(labelled: Labelled, index_dir: IndexDir = None,
 
     settings = settings_with(index_dir)
     queries = read_labelled(labelled)
-    examples = collect(load_runtime(settings, index_store(settings)), queries)
+    runtime = _as_written(load_runtime(settings, index_store(settings)), without_alternatives)
+    examples = collect(runtime, queries)
     fitted = fusion.fits(sum(q.answerable for q in queries))
     model = fit(examples, settings.staff_first_margin, fitted)
     results = outcomes(rank_examples(examples, model.ranker, settings.staff_first_margin), model.top1,
                        model.top3)
     model.thresholds, rates = choose(results, max_wrong, min_escalated)
     model.trained_on = {"labelled": labelled.name, "queries": len(queries), "date": date.today().isoformat(),
-                        "fusion": "fitted" if fitted else "day-one"}
+                        "fusion": "fitted" if fitted else "day-one",
+                        **({"alternative_questions": "left out"} if without_alternatives else {})}
     model.save(model_out)
     out.print(reliability_table(reliability(results.top1, results.top1_right)))
     out.print(metrics_table(rates, f"in-sample decisions at answer ≥ {model.thresholds.answer}, "
@@ -144,6 +166,7 @@ def tune(labelled: Labelled, index_dir: IndexDir = None,
              "--answer", min=0, max=1, help="Answer threshold picked from the table, not chosen.")] = None,
          clarify_at: Annotated[float | None, typer.Option(
              "--clarify", min=0, max=1, help="Clarify threshold picked from the table.")] = None,
+         without_alternatives: WithoutAlternatives = False,
          ) -> None:
     """Print the answer/clarify/escalate trade-off and choose thresholds that keep wrong answers low, or keep
     the ones given: a city that has read the table may weigh direct answers against hand-overs its own way."""
@@ -153,7 +176,7 @@ def tune(labelled: Labelled, index_dir: IndexDir = None,
     from bot.tune import choose, curve, outcomes, rates
 
     bot = _bot(index_dir, model_file)
-    examples = collect(bot.runtime, read_labelled(labelled))
+    examples = collect(_as_written(bot.runtime, without_alternatives), read_labelled(labelled))
     results = outcomes(rank_examples(examples, bot.model.ranker, bot.settings.staff_first_margin),
                        bot.model.top1, bot.model.top3)
     chosen, measured = choose(results, max_wrong, min_escalated)
