@@ -6,10 +6,12 @@ that start processes, kill them or fuzz say so with their own `pytestmark`."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from typer.testing import CliRunner
 
 from channels.cli.app import app
@@ -41,6 +43,17 @@ def sample_index_dir(model_cache: Path, tmp_path_factory: pytest.TempPathFactory
                                 env={"MADOGUCHI_DATA_DIR": str(model_cache)})
     assert result.exit_code == 0, result.output
     return index_dir
+
+
+@pytest.fixture()
+def prefix(redis_service: str) -> Iterator[str]:  # noqa: F811 (the fixture imported above)
+    """A Redis key prefix of this test's own; every key under it is deleted afterwards."""
+    name = f"madoguchi-test-{uuid.uuid4().hex[:12]}:"
+    yield name
+    client = redis.Redis.from_url(redis_service)
+    for key in client.scan_iter(match=f"{name}*"):
+        client.delete(key)
+    client.close()
 
 
 @pytest.fixture()

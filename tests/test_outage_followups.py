@@ -18,6 +18,7 @@ from channels.server import create_app
 from knowledge.core.settings import Settings
 from testing.database import STORES, postgres_schema_url
 from testing.live_index import wait_for
+from testing.services import REDIS
 from testing.store_outage import unreachable
 
 pytestmark = pytest.mark.integration
@@ -109,3 +110,16 @@ def test_contact_for_an_escalation_still_in_the_spool_is_accepted_after_the_stor
     wait_for(lambda: spooled(client) == 0, 30)
     [escalation] = [e for e in rows(store_url, Escalation) if e.id == escalated["escalation"]["id"]]
     assert escalation.contact_email == "taro@example.jp"
+
+
+def test_a_choice_offered_by_one_worker_is_accepted_by_another_while_the_store_is_down(
+        sample_index_dir: Path, tmp_path: Path, prefix: str) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    shared = Settings(index_dir=sample_index_dir, database_url=url, city_dir=tmp_path / "city",
+                      redis_url=REDIS, redis_prefix=prefix, index_poll_seconds=0)
+    with TestClient(create_app(shared)) as first, TestClient(create_app(shared)) as second:
+        offered = ask(first, "two-workers-0001", text="カードをなくした")
+        with unreachable(url):
+            picked = ask(second, "two-workers-0001", choice_id=offered["choices"][0]["id"])
+    assert offered["decision"] == "clarify"
+    assert picked["answer"]["id"] == offered["choices"][0]["id"]

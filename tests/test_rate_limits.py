@@ -10,7 +10,6 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,17 +25,6 @@ from testing.services import REDIS
 pytestmark = pytest.mark.integration
 
 LINE_SECRET, SLACK_SECRET = "line-secret-for-limit-tests", "slack-secret-for-limit-tests"
-
-
-@pytest.fixture()
-def prefix(redis_service: str) -> Iterator[str]:
-    """A key prefix of this test's own; every key under it is deleted afterwards."""
-    name = f"madoguchi-test-{uuid.uuid4().hex[:12]}:"
-    yield name
-    client = redis.Redis.from_url(REDIS)
-    for key in client.scan_iter(match=f"{name}*"):
-        client.delete(key)
-    client.close()
 
 
 def settings(index_dir: Path, tmp_path: Path, **overrides: object) -> Settings:
@@ -64,7 +52,7 @@ def test_two_workers_share_one_limit_through_redis(sample_index_dir: Path, tmp_p
     assert body["ok"] is False and body["status"] == 429 and "お待ちください" in body["error"]
     assert other_session.status_code == 200
     keys = [k.decode() for k in redis.Redis.from_url(REDIS).scan_iter(match=f"{prefix}*")]
-    assert keys and all(k.startswith(f"{prefix}rate:") for k in keys)
+    assert keys and all(k.startswith((f"{prefix}rate:", f"{prefix}offers:")) for k in keys)
     assert not [k
                 for k in keys if "shared-session" in k or "testclient" in k], "raw ids must not be Redis keys"
 
@@ -87,8 +75,10 @@ def test_redis_down_still_serves_counts_per_worker_and_warns_once(sample_index_d
         sign_ins = [sign_in(client, "nobody", "wrong-password!").status_code for _ in range(3)]
     assert codes == [200, 200, 429, 429] and other == 200, "the bot answers, and the limits still hold"
     assert sign_ins == [401, 401, 429], "guessing desk passwords is still limited per address"
-    warnings = [r for r in caplog.records if "Redis unreachable" in r.getMessage()]
-    assert len(warnings) == 3, "one warning per limiter (session, address, sign-in), not one per request"
+    said = [r.getMessage() for r in caplog.records]
+    warnings = sorted(message.split(":")[0] for message in said if "Redis unreachable" in message)
+    assert warnings == ["offers", "rate limits", "rate limits", "rate limits"], \
+        "one warning per user of Redis (session, address and sign-in limits, offers), not one per request"
 
 
 def test_a_bad_redis_url_stops_startup_with_a_message(sample_index_dir: Path, tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from bot import Answer, Bot
 from bot.service import conversation, followups, readings
 from bot.service.conversation import Composed
 from bot.service.desk import DeskServices
-from bot.service.followups import RecentOffers
 from bot.service.identity import WEB, Conversation, ConversationIds
+from bot.service.offers import Offers, RecentOffers
 from bot.service.outage import StoreOutage
 from bot.service.ports import Limiter, OutboxWorker
 from bot.service.publishing import build_knowledge_index, new_builder
@@ -70,7 +70,7 @@ class City:
     watcher: IndexWatcher
     dispatcher: OutboxWorker | None = None
     spool: Spool | None = None
-    offers: RecentOffers = field(default_factory=RecentOffers)
+    offers: Offers = field(default_factory=RecentOffers)
     readings: ReadingPreferences = field(default_factory=ReadingPreferences)
     desk: DeskServices = field(init=False)
     turns: TurnQueue = field(init=False)

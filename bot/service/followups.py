@@ -8,9 +8,7 @@ target (not a 404), so nothing the resident was told was received is lost.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from functools import partial
-from threading import Lock
 from typing import TYPE_CHECKING
 
 from bot.answer import NONE_OF_THESE
@@ -21,29 +19,9 @@ if TYPE_CHECKING:
     from bot.service.city import City
 
 
-class RecentOffers:
-    """The choices this process last offered in each conversation (bounded), for clicks while the store is
-    down."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._offers: OrderedDict[str, tuple[str, ...]] = OrderedDict()
-        self._size, self._lock = size, Lock()
-
-    def remember(self, conversation: str, choices: tuple[str, ...]) -> None:
-        with self._lock:
-            self._offers[conversation] = choices
-            self._offers.move_to_end(conversation)
-            while len(self._offers) > self._size:
-                self._offers.popitem(last=False)
-
-    def get(self, conversation: str) -> tuple[str, ...] | None:
-        with self._lock:
-            return self._offers.get(conversation)
-
-
 def offered_choices(ctx: City, conversation: str) -> tuple[str, ...]:
     """The latest offer: a turn waiting in the spool is the newest; else the store's; else, while the
-    store is down, what this process remembers offering (still 503 when nobody knows)."""
+    store is down, what the city remembers offering (bot/service/offers.py; still 503 when nobody knows)."""
     if ctx.spool is not None and (waiting := ctx.spool.last_offered(conversation)) is not None:
         return waiting
     try:

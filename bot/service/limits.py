@@ -1,7 +1,8 @@
 """Rate limits: in memory per worker, or shared by every worker through Redis when `MADOGUCHI_REDIS_URL` is
 set (per worker again while Redis is unreachable). The city's per-person limits (a widget session, a LINE or
 Slack user) are built here for `City.admit`; the web's per-address limit and the desk's sign-in limit use the
-same limiters, but the address is HTTP's, so those stay with their adapters (`channels.web.address_limit`)."""
+same limiters, but the address is HTTP's, so those stay with their adapters (`channels.web.address_limit`).
+`RedisOutage` and `hashed_key` serve the city's shared offers too (bot/service/offers.py)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,31 @@ class RateLimiter:
             events.append(now)
 
 
+class RedisOutage:
+    """Remembers that Redis failed, so that its users skip it for a few seconds instead of waiting for its
+    timeout on every request (a Redis that hangs must not slow every request), and warns once per outage."""
+
+    def __init__(self, what: str) -> None:
+        self.what, self.down, self._retry_at = what, False, 0.0
+
+    def skipping(self) -> bool:
+        """Whether Redis failed a moment ago and is not to be asked yet."""
+        return self.down and time.monotonic() < self._retry_at
+
+    def failed(self, exc: redis.RedisError) -> None:
+        """Redis did not answer: skip it for RETRY_SECONDS (warned at the first failure of an outage)."""
+        if not self.down:
+            log.warning("%s: Redis unreachable (%s); kept per worker until it returns", self.what, exc)
+            self.down = True
+        self._retry_at = time.monotonic() + RETRY_SECONDS
+
+    def answered(self) -> None:
+        """Redis answered: the end of an outage is logged."""
+        if self.down:
+            log.warning("%s: Redis reachable again; shared across workers", self.what)
+            self.down = False
+
+
 class RedisRateLimiter:
     """The same limit, counted in Redis so that all workers share it. While Redis is unreachable each worker
     counts on its own, as without Redis: a limiter outage neither stops the bot nor lifts the limits (the
@@ -79,37 +105,31 @@ class RedisRateLimiter:
         self.refusal = refusal or web_refusal(limit, window)
         self._script = client.register_script(SLIDING_WINDOW)
         self._local = RateLimiter(limit, window, self.refusal)
-        self._unreachable = False
-        self._retry_at = 0.0
+        self._outage = RedisOutage("rate limits")
 
     def key(self, key: str) -> str:
         """Hashed: keys stay short, and raw addresses and session ids are not kept in Redis in clear."""
-        return self.key_prefix + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return hashed_key(self.key_prefix, key)
 
     def check(self, key: str) -> None:
         """Record an event in Redis (in this process while Redis is unreachable); RateLimitedError when over
         the limit."""
-        if self._unreachable and time.monotonic() < self._retry_at:
+        if self._outage.skipping():
             return self._local.check(key)
         try:
             allowed = self._script(keys=[self.key(key)], args=[int(self.window * 1000), self.limit,
                                                                secrets.token_hex(4)])
         except redis.RedisError as exc:
-            self._note_unreachable(exc)
+            self._outage.failed(exc)
             return self._local.check(key)
-        if self._unreachable:
-            log.warning("rate limits: Redis reachable again; limits are shared across workers")
-            self._unreachable = False
+        self._outage.answered()
         if not allowed:
             raise RateLimitedError(self.refusal, math.ceil(self.window))
 
-    def _note_unreachable(self, exc: redis.RedisError) -> None:
-        """Warn once per outage, not once per request, and wait a little before trying again, so that a
-        Redis that hangs does not slow every request by its timeout."""
-        if not self._unreachable:
-            log.warning("rate limits: Redis unreachable (%s); counted per worker until it returns", exc)
-            self._unreachable = True
-        self._retry_at = time.monotonic() + RETRY_SECONDS
+
+def hashed_key(prefix: str, key: str) -> str:
+    """A Redis key: short, and no address, session or conversation id in clear."""
+    return prefix + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def redis_client(settings: Settings) -> redis.Redis | None:
@@ -131,9 +151,8 @@ def make_limiter(settings: Settings, client: redis.Redis | None, name: str, limi
     return RedisRateLimiter(client, f"{settings.redis_prefix}rate:{name}:", limit, refusal=refusal)
 
 
-def build_limiters(settings: Settings) -> tuple[Limiter, Limiter]:
+def build_limiters(settings: Settings, client: redis.Redis | None) -> tuple[Limiter, Limiter]:
     """The city's per-person limits: per widget session, and per chat user (whose refusal is a chat reply,
-    not an error text); shared through one Redis connection pool when configured."""
-    client = redis_client(settings)
+    not an error text); shared through the city's Redis connection pool when one is configured."""
     return (make_limiter(settings, client, "session", settings.rate_per_session),
             make_limiter(settings, client, "chat-user", settings.rate_per_chat_user, CHAT_REFUSAL))

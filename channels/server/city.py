@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from bot import Bot
 from bot.service.city import City
 from bot.service.identity import secret_key
-from bot.service.limits import build_limiters
+from bot.service.limits import build_limiters, redis_client
+from bot.service.offers import remembered_offers
 from bot.store import ConversationStore
 from bot.store.routes import RouteCipher
 from bot.store.timeouts import StoreTimeouts
@@ -43,10 +44,12 @@ def build_city(settings: Settings, parts: SharedParts | None = None) -> City:
     """Load the bot and open (and migrate) the store: the expensive part, once per worker and city."""
     store = ConversationStore(settings.resolved_database_url, RouteCipher(secret_key(settings)),
                               StoreTimeouts.of(settings)).migrate()
-    per_session, per_chat_user = build_limiters(settings)
+    shared = redis_client(settings)
+    per_session, per_chat_user = build_limiters(settings, shared)
     bot = city_bot(settings, parts)
     watcher = IndexWatcher(bot.reload_if_changed, settings.index_poll_seconds)
-    return City(settings, bot, store, per_session, per_chat_user, watcher)
+    return City(settings, bot, store, per_session, per_chat_user, watcher,
+                offers=remembered_offers(settings, shared))
 
 
 def open_city(settings: Settings, parts: SharedParts | None = None) -> City:

@@ -71,8 +71,9 @@ class Settings(DeliverySettings):
     rate_per_session: int = Field(30, ge=1, description="Web API requests per session per minute.")
     rate_per_address: int = Field(120, ge=1, description="Web API requests per client address per minute.")
     rate_per_chat_user: int = Field(20, ge=1, description="LINE/Slack messages per user per minute.")
-    redis_url: SecretStr | None = Field(None, description="redis://… to share rate limits across workers; "
-                                                          "unset: each worker counts alone, in memory.")
+    redis_url: SecretStr | None = Field(None, description="redis://… to share rate limits and the last offer "
+                                                          "of choices across workers; unset: each worker "
+                                                          "alone, in memory.")
     redis_prefix: str = Field("madoguchi:", min_length=1, description="Prefix of every Redis key, so several "
                                                                       "installations can share one Redis.")
     index_poll_seconds: float = Field(2.0, ge=0, description="How often each web worker looks for a newly "
