@@ -23,6 +23,7 @@ from knowledge.core.errors import ConfigurationError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from knowledge.core.settings import Settings
     from knowledge.records import Record
 
 DEFAULT_MODEL_FILE = Path(__file__).resolve().parent / "default_model.json"
@@ -40,6 +41,16 @@ def writes_alternatives(records: Sequence[Record]) -> bool:
 def shipped_model_file(records: Sequence[Record]) -> Path:
     """The shipped model learned on entries like these: with alternative questions, or without."""
     return DEFAULT_MODEL_FILE if writes_alternatives(records) else WITHOUT_ALTERNATIVES_MODEL_FILE
+
+
+def answering_model(settings: Settings, learned: bool, records: Sequence[Record]) -> str:
+    """Which decision model answers over a version whose records these are, in the order bot/engine.py's
+    `decision_model` looks: what `madoguchi index info` tells a city's IT staff."""
+    if settings.decision_model:
+        return f"MADOGUCHI_DECISION_MODEL: {settings.decision_model}"
+    if learned:
+        return "learned by madoguchi learn, stored in the index version"
+    return f"shipped: {shipped_model_file(records).name}"
 
 
 @dataclass(slots=True)

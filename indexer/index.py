@@ -114,6 +114,12 @@ def check_compatible(manifest: dict[str, Any], model: dict[str, Any], tokenizer:
         raise IncompatibleIndexError(f"{where} was built with other tokenizer settings ({details})", rebuild)
 
 
+def read_records(folder: Path) -> list[Record]:
+    """The records of a version folder, without the rest of its index."""
+    with open(folder / "records.jsonl", encoding="utf-8") as handle:
+        return [Record.from_json(json.loads(line)) for line in handle if line.strip()]
+
+
 def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, str]) -> KnowledgeIndex:
     """The live version, checked against the running model and tokenizer and against the checksums its build
     recorded (the pointer is read once, so a version activated meanwhile is not half read)."""
@@ -123,8 +129,7 @@ def load_index(store: IndexStore, model: dict[str, Any], tokenizer: dict[str, st
     check_compatible(manifest, model, tokenizer, folder)
     verify_files(folder, manifest)
     try:
-        with open(folder / "records.jsonl", encoding="utf-8") as handle:
-            records = [Record.from_json(json.loads(line)) for line in handle if line.strip()]
+        records = read_records(folder)
         units = np.load(folder / "units.npz")
         lexical = {name: BM25Index.load(folder, f"bm25-{name}") for name in LEXICAL}
         dense = FaissVectorIndex.load(folder / "dense.faiss")

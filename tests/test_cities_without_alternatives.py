@@ -83,3 +83,18 @@ def test_a_city_answers_with_the_model_learned_on_entries_like_its_own() -> None
     assert shipped_model_file([written, entry, entry]) == WITHOUT_ALTERNATIVES_MODEL_FILE
     assert shipped_model_file([passage, passage, written]) == DEFAULT_MODEL_FILE  # passages never carry any
     assert shipped_model_file([passage]) == WITHOUT_ALTERNATIVES_MODEL_FILE
+
+
+def test_index_info_names_the_decision_model_that_answers(cli: CliRunner, plain_city_index: Path,
+                                                         sample_index_dir: Path, model_cache: Path) -> None:
+    env = {"MADOGUCHI_DATA_DIR": str(model_cache)}
+
+    def named(index_dir: Path, extra: dict[str, str]) -> str:
+        result = cli.invoke(app, ["index", "info", "--index-dir", str(index_dir)], env={**env, **extra})
+        assert result.exit_code == 0, result.output
+        return str(json.loads(result.output)["decision_model"])
+
+    assert named(plain_city_index, {}) == f"shipped: {WITHOUT_ALTERNATIVES_MODEL_FILE.name}"
+    assert named(sample_index_dir, {}) == f"shipped: {DEFAULT_MODEL_FILE.name}"
+    chosen = {"MADOGUCHI_DECISION_MODEL": str(DEFAULT_MODEL_FILE)}
+    assert named(plain_city_index, chosen) == f"MADOGUCHI_DECISION_MODEL: {DEFAULT_MODEL_FILE}"

@@ -62,14 +62,20 @@ def index_build(
 
 @index_app.command("info")
 def index_info(index_dir: IndexDir = None) -> None:
-    """Show the live index version's manifest, the versions on this machine and where the live one is
-    named."""
+    """Show the live index version's manifest, the versions on this machine, where the live one is named and
+    which decision model answers over it."""
+    from bot.model import answering_model
     from bot.store.index_versions import index_store
+    from indexer.index import read_records
 
-    store = index_store(settings_with(index_dir))
-    manifest = store.manifest(store.current_version())
-    out.print_json(json.dumps({**manifest, "versions": store.list_versions(), "pointer": store.pointer.where},
-                              ensure_ascii=False))
+    settings = settings_with(index_dir)
+    store = index_store(settings)
+    version = store.current_version()
+    manifest = store.manifest(version)
+    model = answering_model(settings, manifest.get("learned", {}).get("decision_model", False),
+                            read_records(store.versions / version))
+    out.print_json(json.dumps({**manifest, "versions": store.list_versions(), "pointer": store.pointer.where,
+                               "decision_model": model}, ensure_ascii=False))
 
 
 @index_app.command("use")
