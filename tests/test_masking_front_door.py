@@ -101,9 +101,15 @@ def stored_rows(store_url: str) -> str:
     return "\n".join(f"{q}\t{n}" for q, n in rows)
 
 
+# ids, tokens and the test server's address; also an escalation's short id (its first 8 hex digits, in the
+# page title), which is random and once held the 105 of a masked postal code
+NOT_SAID = re.compile(r"[A-Za-z0-9_-]{20,}|127\.0\.0\.1:\d+|"
+                      r"(?<![0-9A-Za-z])(?=[0-9a-f]{0,7}[a-f])[0-9a-f]{8}(?![0-9A-Za-z])")
+
+
 def leaks(seen: str, said: str, parts: list[str]) -> list[str]:
     """The parts of `said` still readable in `seen` (ids, tokens and addresses of the test server aside)."""
-    seen = re.sub(r"[A-Za-z0-9_-]{20,}|127\.0\.0\.1:\d+", "", unicodedata.normalize("NFKC", seen))
+    seen = NOT_SAID.sub("", unicodedata.normalize("NFKC", seen))
     return [p for p in parts if p in seen or p.lower() in seen.lower()]
 
 
