@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from bot import compose
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Reason, Session
 from bot.intents import Intent, recognise
-from bot.model import DecisionModel, Thresholds, shipped_model_file
+from bot.model import DecisionModel, Thresholds, serving_model
 from bot.multilingual.detect import detect_language
 from bot.snapshot import Ranking, Snapshot, candidates, explain
 from bot.urgent import Situation, UrgentSituations
 from indexer.index import KnowledgeIndex
 from indexer.runtime import Runtime, load_runtime, load_version
-from knowledge.core.errors import ConfigurationError, IndexStoreError
+from knowledge.core.errors import IndexStoreError
 from knowledge.core.settings import Settings
 from knowledge.languages import JAPANESE
 from knowledge.records import Audience, Record
@@ -36,18 +36,8 @@ __all__ = ["Bot", "decision_model", "grounded_composer", "urgent_first"]
 
 
 def decision_model(settings: Settings, index: KnowledgeIndex) -> DecisionModel:
-    """MADOGUCHI_DECISION_MODEL when set; else the model `madoguchi learn` stored in the served index
-    version; else the shipped one for entries like the city's (bot/model.py). A stored model this madoguchi
-    cannot read is logged, not fatal."""
-    if settings.decision_model:
-        return DecisionModel.load(settings.decision_model)
-    if index.learned.model is not None:
-        try:
-            return DecisionModel.from_json(index.learned.model,
-                                           f"of index version {index.manifest.get('version')}")
-        except ConfigurationError as exc:
-            log.warning("%s; answering with the shipped model", exc)
-    return DecisionModel.load(shipped_model_file(index.records))
+    """The model that answers over the served index version (bot/model.py, `serving_model`)."""
+    return serving_model(settings, index.learned.model, str(index.manifest.get("version")), index.records)[0]
 
 
 def grounded_composer(settings: Settings, runtime: Runtime) -> GroundedComposer | None:

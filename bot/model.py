@@ -12,6 +12,7 @@ to answer directly (BENCHMARKS.md, 2026-12-05).
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from knowledge.core.settings import Settings
     from knowledge.records import Record
 
+log = logging.getLogger("madoguchi.bot")
 DEFAULT_MODEL_FILE = Path(__file__).resolve().parent / "default_model.json"
 WITHOUT_ALTERNATIVES_MODEL_FILE = Path(__file__).resolve().parent / "default_model_without_alternatives.json"
 ALTERNATIVES_SHARE = 0.5  # a city writes alternative questions when at least half its FAQ entries carry some
@@ -43,14 +45,24 @@ def shipped_model_file(records: Sequence[Record]) -> Path:
     return DEFAULT_MODEL_FILE if writes_alternatives(records) else WITHOUT_ALTERNATIVES_MODEL_FILE
 
 
-def answering_model(settings: Settings, learned: bool, records: Sequence[Record]) -> str:
-    """Which decision model answers over a version whose records these are, in the order bot/engine.py's
-    `decision_model` looks: what `madoguchi index info` tells a city's IT staff."""
-    if settings.decision_model:
-        return f"MADOGUCHI_DECISION_MODEL: {settings.decision_model}"
-    if learned:
-        return "learned by madoguchi learn, stored in the index version"
-    return f"shipped: {shipped_model_file(records).name}"
+def serving_model(settings: Settings, learned: dict[str, Any] | None, version: str,
+                  records: Sequence[Record]) -> tuple[DecisionModel, str]:
+    """The decision model that answers over an index version, and its name for `madoguchi index info`:
+    MADOGUCHI_DECISION_MODEL when set; else the model `madoguchi learn` stored in the version; else the
+    shipped one for entries like the city's. A stored model this madoguchi cannot read is logged, not
+    fatal."""
+    if chosen := settings.decision_model:
+        return DecisionModel.load(chosen), f"MADOGUCHI_DECISION_MODEL: {chosen}"
+    unread = ""
+    if learned is not None:
+        try:
+            return (DecisionModel.from_json(learned, f"of index version {version}"),
+                    "learned by madoguchi learn, stored in the index version")
+        except ConfigurationError as exc:
+            log.warning("%s; answering with the shipped model", exc)
+            unread = f" (the model madoguchi learn stored cannot be used: {exc})"
+    shipped = shipped_model_file(records)
+    return DecisionModel.load(shipped), f"shipped: {shipped.name}{unread}"
 
 
 @dataclass(slots=True)

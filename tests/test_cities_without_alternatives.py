@@ -18,6 +18,8 @@ from typer.testing import CliRunner
 
 from bot.model import DEFAULT_MODEL_FILE, WITHOUT_ALTERNATIVES_MODEL_FILE, shipped_model_file
 from channels.cli.app import app
+from indexer.integrity import CHECKSUMS, MANIFEST, file_checksums
+from indexer.learned import MODEL
 from knowledge.core.settings import PACKAGE_DIR
 from knowledge.records import Record
 
@@ -98,3 +100,27 @@ def test_index_info_names_the_decision_model_that_answers(cli: CliRunner, plain_
     assert named(sample_index_dir, {}) == f"shipped: {DEFAULT_MODEL_FILE.name}"
     chosen = {"MADOGUCHI_DECISION_MODEL": str(DEFAULT_MODEL_FILE)}
     assert named(plain_city_index, chosen) == f"MADOGUCHI_DECISION_MODEL: {DEFAULT_MODEL_FILE}"
+
+
+def test_a_learned_model_this_madoguchi_cannot_use_is_named_and_the_shipped_one_answers(
+        cli: CliRunner, plain_city_index: Path, model_cache: Path, tmp_path: Path) -> None:
+    """A version whose stored learned model was made for other features (an older madoguchi's `learn`): index
+    info must name the model that really answers, not the stored one."""
+    env = {"MADOGUCHI_DATA_DIR": str(model_cache)}
+    index_dir = tmp_path / "index"
+    shutil.copytree(plain_city_index, index_dir)
+    info = cli.invoke(app, ["index", "info", "--index-dir", str(index_dir)], env=env)
+    folder = index_dir / "versions" / json.loads(info.output)["version"]
+    foreign = {**json.loads(WITHOUT_ALTERNATIVES_MODEL_FILE.read_text(encoding="utf-8")),
+               "candidate_features": ["a feature this madoguchi does not compute"]}
+    (folder / MODEL).write_text(json.dumps(foreign), encoding="utf-8")
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    manifest[CHECKSUMS] = file_checksums(folder)
+    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+    info = cli.invoke(app, ["index", "info", "--index-dir", str(index_dir)], env=env)
+    named = json.loads(info.output)["decision_model"]
+    shipped = WITHOUT_ALTERNATIVES_MODEL_FILE.name
+    assert named.startswith(f"shipped: {shipped} (the model madoguchi learn stored cannot be used: ")
+    assert "trained for other features" in named
+    assert asked(cli, index_dir, tmp_path, env) == asked(cli, plain_city_index, tmp_path, env)

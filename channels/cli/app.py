@@ -64,16 +64,17 @@ def index_build(
 def index_info(index_dir: IndexDir = None) -> None:
     """Show the live index version's manifest, the versions on this machine, where the live one is named and
     which decision model answers over it."""
-    from bot.model import answering_model
+    from bot.model import serving_model
     from bot.store.index_versions import index_store
     from indexer.index import read_records
+    from indexer.learned import Learned
 
     settings = settings_with(index_dir)
     store = index_store(settings)
     version = store.current_version()
     manifest = store.manifest(version)
-    model = answering_model(settings, manifest.get("learned", {}).get("decision_model", False),
-                            read_records(store.versions / version))
+    folder = store.versions / version
+    _, model = serving_model(settings, Learned.read(folder).model, version, read_records(folder))
     out.print_json(json.dumps({**manifest, "versions": store.list_versions(), "pointer": store.pointer.where,
                                "decision_model": model}, ensure_ascii=False))
 

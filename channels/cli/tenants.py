@@ -103,15 +103,17 @@ def serve_tenants(server: Settings, host: str, port: int, workers: int) -> None:
     from bot.store import ConversationStore
     from channels.server.tenants.build import build_tenant_indexes, incompatible_indexes, missing_indexes
     from channels.server.tenants.follow import why_not
+    from channels.server.tenants.registry import load_tenants
     from channels.server.tenants.server import city_apps
 
-    cities = city_apps(server)
+    parsed = load_tenants(server)  # once: every step below prepares the same cities
+    cities = city_apps(server, parsed)
     for _, settings, _ in cities:
         ConversationStore(settings.resolved_database_url).migrate().engine.dispose()
-    for tenant_id in missing_indexes(server):
+    for tenant_id in missing_indexes(server, parsed):
         out.print(f"no index yet for {tenant_id}: building it")
-        build_tenant_indexes(server, tenant_id)
-    unserved = incompatible_indexes(server)
+        build_tenant_indexes(server, tenant_id, parsed)
+    unserved = incompatible_indexes(server, parsed)
     for tenant_id, problem in unserved:
         err.print(f"city {tenant_id} is not served: {why_not(problem, tenant_id)}", soft_wrap=True)
     served = len(cities) - len(unserved)

@@ -61,20 +61,20 @@ def chosen(parsed: TenantsFile, only: str | None) -> list[Tenant]:
     return found
 
 
-def build_tenant_indexes(server: Settings, only: str | None = None) -> list[CityBuild]:
+def build_tenant_indexes(server: Settings, only: str | None = None,
+                         parsed: TenantsFile | None = None) -> list[CityBuild]:
     """Every chosen city's index, with one model loaded for all of them (cities share it at serve time
-    too)."""
-    parsed = load_tenants(server)
+    too); `parsed` is the cities as the caller already read them."""
+    parsed = parsed or load_tenants(server)
     shared_files = {str(path) for path in discover(parsed.shared_sources)} if parsed.shared_sources else set()
     builder = new_builder(server)
     return [build_tenant_index(tenant_settings(server, parsed.shared_sources, tenant), tenant, shared_files,
                                builder) for tenant in chosen(parsed, only)]
 
 
-def missing_indexes(server: Settings) -> list[str]:
+def missing_indexes(server: Settings, parsed: TenantsFile) -> list[str]:
     """Ids of the cities that never had an index (`madoguchi serve` builds them first). A city whose live
     version cannot be read is not missing: its own start reports it or falls back, and the others start."""
-    parsed = load_tenants(server)
     return [t.id for t in parsed.tenants if _never_built(tenant_settings(server, parsed.shared_sources, t))]
 
 
@@ -87,14 +87,14 @@ def _never_built(settings: Settings) -> bool:
         return False
 
 
-def incompatible_indexes(server: Settings) -> list[tuple[str, IncompatibleIndexError]]:
+def incompatible_indexes(server: Settings, parsed: TenantsFile) -> list[tuple[str, IncompatibleIndexError]]:
     """The cities whose live index was built with another model or tokenizer (after an upgrade that changes
     the bundled synonyms, every city's): `madoguchi serve` names each with its rebuild command before it
     starts, and serves the others."""
     from bot.store.index_versions import index_store, never_built
     from indexer.runtime import check_live_version, running_identity
 
-    parsed, found, (model, tokenizer) = load_tenants(server), [], running_identity(server)
+    found, (model, tokenizer) = [], running_identity(server)
     for tenant in parsed.tenants:
         settings = tenant_settings(server, parsed.shared_sources, tenant)
         try:

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from channels.delivery import warn_of_shared_files
 from channels.server.app import create_app
-from channels.server.tenants.config import Tenant, tenant_settings
+from channels.server.tenants.config import Tenant, TenantsFile, tenant_settings
 from channels.server.tenants.follow import Cities, follow_registry
 from channels.server.tenants.parts import city_context
 from channels.server.tenants.registry import load_tenants
@@ -75,10 +75,9 @@ def launch_city(tenant: Tenant, settings: Settings) -> tuple[FastAPI, list[BaseR
     return app, list(city_routes(tenant, settings, app))
 
 
-def city_apps(server: Settings) -> list[tuple[Tenant, Settings, FastAPI]]:
+def city_apps(server: Settings, parsed: TenantsFile) -> list[tuple[Tenant, Settings, FastAPI]]:
     """Every city of the tenants file or registry as its own app (nothing is loaded until the lifespan
     runs)."""
-    parsed = load_tenants(server)
     cities = []
     for tenant in parsed.tenants:
         settings = tenant_settings(server, parsed.shared_sources, tenant)
