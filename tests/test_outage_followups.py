@@ -7,11 +7,14 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 
+from bench.fault_proxy import FaultProxy
+from bot.answer import NONE_OF_THESE
 from bot.store.spool import SPOOL_FILE
 from bot.store.tables import Escalation, Feedback, Turn
 from channels.server import create_app
@@ -123,3 +126,28 @@ def test_a_choice_offered_by_one_worker_is_accepted_by_another_while_the_store_i
             picked = ask(second, "two-workers-0001", choice_id=offered["choices"][0]["id"])
     assert offered["decision"] == "clarify"
     assert picked["answer"]["id"] == offered["choices"][0]["id"]
+
+
+def test_a_click_after_redis_and_the_store_were_both_down_picks_from_the_worker_s_newer_offer(
+        sample_index_dir: Path, tmp_path: Path, prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An offer made while Redis was down lives only in the worker; once Redis is back it still holds the
+    offer that one replaced, and a click on the new choices must not be read against the old ones."""
+    monkeypatch.setattr("bot.service.limits.RETRY_SECONDS", 0.2)  # Redis is asked again soon after it returns
+    proxy = FaultProxy(urlsplit(REDIS).port or 6379)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    settings = Settings(index_dir=sample_index_dir, database_url=url, city_dir=tmp_path / "city",
+                        redis_url=proxy.url_for(REDIS), redis_prefix=prefix, index_poll_seconds=0)
+    try:
+        with TestClient(create_app(settings)) as worker:
+            first = ask(worker, "redis-back-0001", text="カードをなくした")
+            proxy.refusing()
+            newer = ask(worker, "redis-back-0001", text="ごみを出したい")
+            proxy.passing()
+            time.sleep(0.5)
+            with unreachable(url):
+                picked = ask(worker, "redis-back-0001", choice_id=newer["choices"][0]["id"])
+    finally:
+        proxy.close()
+    assert first["decision"] == newer["decision"] == "clarify"
+    assert {c["id"] for c in first["choices"]} & {c["id"] for c in newer["choices"]} == {NONE_OF_THESE}
+    assert picked["answer"]["id"] == newer["choices"][0]["id"]
