@@ -132,7 +132,7 @@ def test_a_click_after_redis_and_the_store_were_both_down_picks_from_the_worker_
         sample_index_dir: Path, tmp_path: Path, prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """An offer made while Redis was down lives only in the worker; once Redis is back it still holds the
     offer that one replaced, and a click on the new choices must not be read against the old ones."""
-    monkeypatch.setattr("bot.service.limits.RETRY_SECONDS", 0.2)  # Redis is asked again soon after it returns
+    monkeypatch.setattr("bot.service.shared_redis.RETRY_SECONDS", 0.2)  # Redis is asked again soon after
     proxy = FaultProxy(urlsplit(REDIS).port or 6379)
     url = f"sqlite:///{tmp_path / 'store.db'}"
     settings = Settings(index_dir=sample_index_dir, database_url=url, city_dir=tmp_path / "city",

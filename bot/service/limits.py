@@ -1,13 +1,10 @@
 """Rate limits: in memory per worker, or shared by every worker through Redis when `MADOGUCHI_REDIS_URL` is
 set (per worker again while Redis is unreachable). The city's per-person limits (a widget session, a LINE or
 Slack user) are built here for `City.admit`; the web's per-address limit and the desk's sign-in limit use the
-same limiters, but the address is HTTP's, so those stay with their adapters (`channels.web.address_limit`).
-`RedisOutage` and `hashed_key` serve the city's shared offers too (bot/service/offers.py)."""
+same limiters, but the address is HTTP's, so those stay with their adapters (`channels.web.address_limit`)."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import math
 import secrets
 import threading
@@ -17,11 +14,10 @@ from collections import defaultdict, deque
 import redis
 
 from bot.service.ports import Limiter
-from knowledge.core.errors import ConfigurationError, RateLimitedError
+from bot.service.shared_redis import RedisOutage, hashed_key
+from knowledge.core.errors import RateLimitedError
 from knowledge.core.settings import Settings
 
-log = logging.getLogger("madoguchi.limits")
-RETRY_SECONDS = 5.0
 CHAT_REFUSAL = ("短い時間にたくさんのメッセージをいただいたため、少しお待ちいただいています。"
                      "1分ほどたってから、もう一度お送りください。")
 # One atomic step: drop events older than the window, refuse when full, else record this one.
@@ -67,31 +63,6 @@ class RateLimiter:
             events.append(now)
 
 
-class RedisOutage:
-    """Remembers that Redis failed, so that its users skip it for a few seconds instead of waiting for its
-    timeout on every request (a Redis that hangs must not slow every request), and warns once per outage."""
-
-    def __init__(self, what: str) -> None:
-        self.what, self.down, self._retry_at = what, False, 0.0
-
-    def skipping(self) -> bool:
-        """Whether Redis failed a moment ago and is not to be asked yet."""
-        return self.down and time.monotonic() < self._retry_at
-
-    def failed(self, exc: redis.RedisError) -> None:
-        """Redis did not answer: skip it for RETRY_SECONDS (warned at the first failure of an outage)."""
-        if not self.down:
-            log.warning("%s: Redis unreachable (%s); kept per worker until it returns", self.what, exc)
-            self.down = True
-        self._retry_at = time.monotonic() + RETRY_SECONDS
-
-    def answered(self) -> None:
-        """Redis answered: the end of an outage is logged."""
-        if self.down:
-            log.warning("%s: Redis reachable again; shared across workers", self.what)
-            self.down = False
-
-
 class RedisRateLimiter:
     """The same limit, counted in Redis so that all workers share it. While Redis is unreachable each worker
     counts on its own, as without Redis: a limiter outage neither stops the bot nor lifts the limits (the
@@ -125,22 +96,6 @@ class RedisRateLimiter:
         self._outage.answered()
         if not allowed:
             raise RateLimitedError(self.refusal, math.ceil(self.window))
-
-
-def hashed_key(prefix: str, key: str) -> str:
-    """A Redis key: short, and no address, session or conversation id in clear."""
-    return prefix + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def redis_client(settings: Settings) -> redis.Redis | None:
-    """The configured Redis, or None; connecting is lazy, so a Redis that is down does not stop startup."""
-    if settings.redis_url is None:
-        return None
-    try:
-        return redis.Redis.from_url(settings.redis_url.get_secret_value(), socket_connect_timeout=0.5,
-                                    socket_timeout=0.5)
-    except ValueError:
-        raise ConfigurationError("MADOGUCHI_REDIS_URL must be redis://…, rediss://… or unix://…") from None
 
 
 def make_limiter(settings: Settings, client: redis.Redis | None, name: str, limit: int,

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import redis
 
-from bot.service.limits import RedisOutage, hashed_key
+from bot.service.shared_redis import RedisOutage, hashed_key
 from knowledge.core.settings import Settings
 
 KEEP_SECONDS = 86_400  # a resident may click a choice the next morning

@@ -34,7 +34,8 @@ _BUILD_LOCK = threading.Lock()
 
 def login_limiter(settings: Settings) -> Limiter:
     """Sign-in attempts per client address; shared through Redis when configured, like the API's limits."""
-    from bot.service.limits import make_limiter, redis_client
+    from bot.service.limits import make_limiter
+    from bot.service.shared_redis import redis_client
 
     return make_limiter(settings, redis_client(settings), "desk-login", settings.desk_login_rate_per_address)
 

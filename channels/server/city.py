@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from bot import Bot
 from bot.service.city import City
 from bot.service.identity import secret_key
-from bot.service.limits import build_limiters, redis_client
+from bot.service.limits import build_limiters
 from bot.service.offers import remembered_offers
+from bot.service.shared_redis import redis_client
 from bot.store import ConversationStore
 from bot.store.routes import RouteCipher
 from bot.store.timeouts import StoreTimeouts

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 
-from bot.service.limits import make_limiter, redis_client
+from bot.service.limits import make_limiter
 from bot.service.ports import Limiter
+from bot.service.shared_redis import redis_client
 from knowledge.core.settings import Settings
 
 
