@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from channels.cli import answer, chat, data, desk, kb, learn, model
+from channels.cli.failures import explained
 from channels.cli.render import activations_table, err, hits_table, out, problems_table, sources_table
 from channels.cli.settings import IndexDir, run_server, settings_with
 from channels.cli.tenants import serve_tenants, tenants_app
-from knowledge.core.errors import MadoguchiError
 from knowledge.records import Audience
 
 app = typer.Typer(help="madoguchi — an FAQ chatbot for Japanese municipalities.", no_args_is_help=True,
@@ -163,21 +164,17 @@ def serve(index_dir: IndexDir = None,
 
 
 def main() -> None:
-    """Console entry point: madoguchi errors become one line on stderr and an exit code."""
+    """Console entry point: what goes wrong in the field becomes lines on stderr and an exit code
+    (channels/cli/failures.py)."""
     try:
         app()
-    except MadoguchiError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        from pydantic import ValidationError  # loaded with the settings; `--help` needs neither
-
-        if not isinstance(exc, ValidationError):
+    except Exception as error:
+        if (told := explained(error)) is None:
             raise
-        for problem in exc.errors():
-            name = "MADOGUCHI_" + "_".join(str(p) for p in problem["loc"]).upper()
-            err.print(f"[red]configuration error:[/red] {name}: {problem['msg']}", highlight=False)
-        sys.exit(2)
+        lines, code = told
+        for label, text in lines:
+            err.print(f"[red]{label}:[/red] {escape(text)}", markup=True, highlight=False, soft_wrap=True)
+        sys.exit(code)
 
 
 if __name__ == "__main__":
