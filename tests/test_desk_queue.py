@@ -45,6 +45,18 @@ def test_a_new_escalation_is_in_the_queue_with_counts_and_filters(app: object) -
     assert escalation_id in agent.get("/desk", params={"status": "new", "channel": "web", "hours": "0"}).text
 
 
+def test_the_queue_filter_works_as_the_form_sends_it(app: object) -> None:
+    """The form always sends every field, 経過 empty unless typed, and offers 電話 among the channels."""
+    escalation_id = ask(app, "担当者と話したい")
+    agent = signed_in(app, "agent1")
+    as_sent = agent.get("/desk", params={"status": "all", "channel": "", "department": "", "hours": ""})
+    assert as_sent.status_code == 200 and escalation_id in as_sent.text
+    phone = agent.get("/desk", params={"status": "all", "channel": "phone", "department": "", "hours": ""})
+    assert phone.status_code == 200 and escalation_id not in phone.text
+    wrong = agent.get("/desk", params={"status": "all", "channel": "", "department": "", "hours": "二時間"})
+    assert wrong.status_code == 400 and "経過は 0 から" in wrong.text
+
+
 def test_the_escalation_page_shows_transcript_candidates_and_contact(app: object, store_url: str) -> None:
     escalation_id = ask(app, "住民票の写しがほしい", "担当者と話したい")
     api = TestClient(app)  # type: ignore[arg-type]
@@ -85,6 +97,29 @@ def test_claim_and_reply_on_the_web_waits_for_the_residents_next_visit(app: obje
             escalation.claimed_by) == ("answered", "waiting", "agent1")
     assert form(agent, f"/desk/escalations/{escalation_id}/close").status_code == 303
     assert stored(store_url, escalation_id).status == "closed"
+
+
+def test_a_reply_the_resident_has_read_is_never_replaced_by_a_second_one(app: object, store_url: str) -> None:
+    """Until the widget fetched it the agent may still correct the reply; afterwards a second one would replace
+    on the desk what the resident read, and the widget shows one reply per hand-over."""
+    escalation_id = ask(app, "担当者と話したい")
+    agent = signed_in(app, "agent1")
+    form(agent, f"/desk/escalations/{escalation_id}/claim")
+    form(agent, f"/desk/escalations/{escalation_id}/reply", text="第一報: 窓口は平日に開いています。")
+    assert form(agent, f"/desk/escalations/{escalation_id}/reply",
+                text="訂正: 窓口は平日 8:30 から開いています。").status_code == 303
+    session = stored(store_url, escalation_id).conversation_id.removeprefix("web:")
+    read = TestClient(app).get("/api/v1/replies", params={"session_id": session})  # type: ignore[arg-type]
+    assert [r["text"] for r in read.json()["replies"]] == ["訂正: 窓口は平日 8:30 から開いています。"]
+
+    again = form(agent, f"/desk/escalations/{escalation_id}/reply", text="もう一度: 土曜も開いています。")
+    assert again.status_code == 409 and "住民はこの引き継ぎへの返信を受け取っています" in again.text
+    called = form(agent, f"/desk/escalations/{escalation_id}/callback", note="電話で補足した")
+    assert called.status_code == 409
+    page = agent.get(f"/desk/escalations/{escalation_id}").text
+    assert f'action="/desk/escalations/{escalation_id}/reply"' not in page
+    assert "訂正: 窓口は平日 8:30 から開いています。" in page
+    assert stored(store_url, escalation_id).reply_text == "訂正: 窓口は平日 8:30 から開いています。"
 
 
 def test_the_second_agent_is_told_who_is_already_on_it(app: object, store_url: str) -> None:

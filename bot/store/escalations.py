@@ -27,6 +27,7 @@ from knowledge.core.errors import ConflictError, NotFoundError
 
 STATUSES = tuple(EscalationStatus)
 REPLYABLE = (EscalationStatus.CLAIMED, EscalationStatus.ANSWERED)
+UNREAD = (Delivery.WAITING, Delivery.UNDELIVERED, Delivery.UNREACHABLE)  # the resident has not got the reply
 PUSHED_CHANNELS = (Channel.LINE, Channel.SLACK)
 CALLBACK_NOTE = "電話で折り返し済み"
 DELIVERY_OF: dict[str, Delivery] = {ReplyVia.WEB: Delivery.WAITING, ReplyVia.LINE: Delivery.PENDING,
@@ -55,6 +56,14 @@ def asked(turns: Sequence[Any]) -> str:
     「FAQにする」 get their words."""
     return next((t.question for t in reversed(turns)
                  if t.intent == "question" and is_typed_question(t.question, t.shown_entry_id)), "")
+
+
+def may_reply(escalation: Escalation | EscalationView) -> bool:
+    """Whether the agent may reply (again): before any reply, or while the resident has not got it. After
+    that a second reply would replace on the desk what the resident read, and the widget shows one reply
+    per hand-over; what more there is to say goes by phone or mail."""
+    return escalation.status == EscalationStatus.CLAIMED or (
+        escalation.status == EscalationStatus.ANSWERED and escalation.delivery in UNREAD)
 
 
 def reply_way(escalation: Escalation | EscalationView, mail_on: bool) -> ReplyVia:
@@ -170,6 +179,8 @@ class EscalationStore:
         state."""
         with self.store.guard(), self.store.session() as session, session.begin():
             escalation = self._mine(session, escalation_id, agent, REPLYABLE)
+            if not may_reply(escalation):
+                raise ConflictError("the resident already has a reply to this escalation")
             via = reply_way(escalation, mail_on)
             delivery = DELIVERY_OF.get(via, Delivery.UNREACHABLE)
             escalation.status, escalation.reply_text, escalation.delivery = (
@@ -186,6 +197,8 @@ class EscalationStore:
         """The agent phoned (or e-mailed) the resident; nothing is sent by madoguchi."""
         with self.store.guard(), self.store.session() as session, session.begin():
             escalation = self._mine(session, escalation_id, agent, REPLYABLE)
+            if not may_reply(escalation):
+                raise ConflictError("the resident already has a reply to this escalation")
             escalation.status, escalation.delivery = EscalationStatus.ANSWERED, Delivery.CALLBACK
             escalation.reply_text = note or CALLBACK_NOTE
             escalation.answered_at = escalation.updated_at = utcnow()

@@ -28,6 +28,7 @@ from bot.service.contracts import (
     Role,
     SignedIn,
     TranscriptTurn,
+    may_reply,
     reply_way,
 )
 from channels.desk.auth import require_role
@@ -55,6 +56,8 @@ DONE = {"claim": "担当にしました。", "reply": "返信を保存しまし�
         "callback": "「電話で折り返し済み」を記録しました。",
         "close": "完了にしました。", "drop": "取り下げました。",
         "label": "「この FAQ で答えられる」を記録しました。次の「学習して公開」で学習に使います。"}
+ANSWERED_ALREADY = ("住民はこの引き継ぎへの返信を受け取っています。訂正や追加は、連絡先があれば電話やメールで"
+                    "伝えてください（返信した内容は下のとおりです）。")
 PREFERRED_LABELS = {"email": "メール", "phone": "電話", "": "指定なし"}
 MAIL_OFF = ("住民はメールでの返信を希望していますが、このサーバーはメールを送る設定になっていません"
             "（MADOGUCHI_SMTP_HOST）。返信はメールでは届きません。")
@@ -121,6 +124,8 @@ def conflict_message(escalation: EscalationView, user: SignedIn) -> str:
     claimed = escalation.status == EscalationStatus.CLAIMED
     if claimed and escalation.claimed_by and escalation.claimed_by != user.username:
         return f"既に{escalation.claimed_by}さんが対応中です。"
+    if escalation.status == EscalationStatus.ANSWERED and not may_reply(escalation):
+        return ANSWERED_ALREADY
     status = ESCALATION_STATUS_LABELS.get(escalation.status, escalation.status)
     return f"この引き継ぎは既に「{status}」です" + (
         f"（{escalation.claimed_by}さん）。" if escalation.claimed_by else "。")
@@ -163,7 +168,8 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
                 said=said(request, transcript), offered=offered_texts(request, transcript),
                 resident_question=escalations.resident_question(escalation_id),
                 resident_language=resident_language(escalations.resident_question(escalation_id), transcript),
-                mine=escalation.claimed_by in (None, user.username), alert=alert, done=DONE.get(done, ""),
+                mine=escalation.claimed_by in (None, user.username), can_reply=may_reply(escalation),
+                alert=alert, done=DONE.get(done, ""),
                 status_labels=ESCALATION_STATUS_LABELS, channel_labels=CHANNEL_LABELS,
                 audience_labels=AUDIENCE_LABELS,
                 delivery_labels=DELIVERY_LABELS, decision_labels=DECIDED_LABELS,

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from bot.service.contracts import STATUSES, Channel, EscalationStatus, EscalationView, Role, SignedIn
 from channels.desk.auth import require_role
 from channels.desk.render import city, page
+from knowledge.core.errors import RequestError
 from knowledge.records import AUDIENCE_LABELS
 
 ESCALATION_STATUS_LABELS: dict[str, str] = {
@@ -21,6 +22,8 @@ ESCALATION_STATUS_LABELS: dict[str, str] = {
     EscalationStatus.CLOSED: "完了", EscalationStatus.DROPPED: "取り下げ"}
 CHANNEL_LABELS: dict[str, str] = {Channel.WEB: "ウェブ", Channel.LINE: "LINE", Channel.SLACK: "Slack",
                                   Channel.PHONE: "電話"}
+CHANNEL_FILTER = "^(|" + "|".join(CHANNEL_LABELS) + ")$"
+MAX_HOURS = 24 * 365
 VIEWS: dict[str, tuple[str, ...]] = {"open": (EscalationStatus.NEW, EscalationStatus.CLAIMED),
                                      "all": STATUSES,
          **{status: (status,) for status in STATUSES}}
@@ -51,15 +54,29 @@ def departments(request: Request) -> list[str]:
     return sorted({r.department for r in records if r.department})
 
 
+def age_at_least(hours: str) -> float | None:
+    """The age filter as the form sends it: empty (the form's default) means any age."""
+    if not hours.strip():
+        return None
+    try:
+        value = float(hours)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= MAX_HOURS:
+        raise RequestError(f"経過は 0 から {MAX_HOURS} までの時間数で入れてください（例: 2、0.5）。"
+                           "空なら絞り込みません。")
+    return value
+
+
 def queue_page(request: Request, user: SignedIn = Depends(require_role(Role.AGENT)),
                status: str = Query("open", pattern="^(open|all|new|claimed|answered|closed|dropped)$"),
-               channel: str = Query("", pattern="^(|web|line|slack)$"),
+               channel: str = Query("", pattern=CHANNEL_FILTER),
                department: str = Query("", max_length=200),
-               hours: float | None = Query(None, ge=0, le=24 * 365)) -> Response:
+               hours: str = Query("", max_length=16)) -> Response:
     """The queue with its filters; every filter is a plain GET parameter, so a view can be bookmarked."""
-    rows = queue_rows(request, status, channel or None, department or None, hours)
+    rows = queue_rows(request, status, channel or None, department or None, age_at_least(hours))
     return page(request, "queue.html", rows=rows, counts=city(request).desk.escalations.counts(),
                 departments=departments(request), filters={"status": status, "channel": channel,
-                                                           "department": department, "hours": hours},
+                                                           "department": department, "hours": hours.strip()},
                 status_labels=ESCALATION_STATUS_LABELS, channel_labels=CHANNEL_LABELS,
                 audience_labels=AUDIENCE_LABELS)
