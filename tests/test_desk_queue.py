@@ -99,9 +99,10 @@ def test_claim_and_reply_on_the_web_waits_for_the_residents_next_visit(app: obje
     assert stored(store_url, escalation_id).status == "closed"
 
 
-def test_a_reply_the_resident_has_read_is_never_replaced_by_a_second_one(app: object, store_url: str) -> None:
-    """Until the widget fetched it the agent may still correct the reply; afterwards a second one would replace
-    on the desk what the resident read, and the widget shows one reply per hand-over."""
+def test_a_reply_the_resident_has_read_is_never_replaced_by_a_second_one(app: object,
+                                                                        store_url: str) -> None:
+    """Until the widget fetched it the agent may still correct the reply; afterwards a second one would
+    replace on the desk what the resident read, and the widget shows one reply per hand-over."""
     escalation_id = ask(app, "担当者と話したい")
     agent = signed_in(app, "agent1")
     form(agent, f"/desk/escalations/{escalation_id}/claim")

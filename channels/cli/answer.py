@@ -12,7 +12,7 @@ import typer
 
 from bot.fusion import Fusion
 from channels.cli.render import explanation_table, metrics_table, out, reliability_table, tradeoff_table
-from channels.cli.settings import IndexDir, settings_with
+from channels.cli.settings import IndexDir, into_existing_folder, settings_with
 from knowledge.records import Audience
 
 if TYPE_CHECKING:  # the engine loads with the command that answers, not with `madoguchi --help`
@@ -65,7 +65,8 @@ def ask(
     explain: Annotated[bool, typer.Option("--explain", help="Show terms, synonyms and scores.")] = False,
     batch: Annotated[Path | None, typer.Option("--batch", help="JSONL of {id, text} to answer.")] = None,
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=100)] = 10,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Where --batch writes its JSONL.")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Where --batch writes its JSONL.",
+                                                                    callback=into_existing_folder)] = None,
 ) -> None:
     """Ask the bot: one question, a chat on standard input, or a batch file.
     \f
@@ -117,8 +118,9 @@ def evaluate(labelled: Labelled, index_dir: IndexDir = None,
 
 
 def train(labelled: Labelled, index_dir: IndexDir = None,
-          model_out: Annotated[Path, typer.Option("--out",
-                                                  help="Model file to write.")] = Path("decision_model.json"),
+          model_out: Annotated[Path, typer.Option("--out", help="Model file to write.",
+                                                  callback=into_existing_folder)] = Path(
+              "decision_model.json"),
           max_wrong: Annotated[float, typer.Option(help="Highest share of wrong answers allowed.")] = 0.05,
           min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6,
           fusion: Annotated[Fusion,
@@ -159,7 +161,8 @@ def tune(labelled: Labelled, index_dir: IndexDir = None,
          model_file: Annotated[Path | None,
                                typer.Option("--model", help="Model to tune (default: configured).")] = None,
          model_out: Annotated[Path | None, typer.Option(
-             "--out", help="Write the model with the chosen thresholds.")] = None,
+             "--out", help="Write the model with the chosen thresholds.",
+             callback=into_existing_folder)] = None,
          max_wrong: Annotated[float, typer.Option(help="Highest share of wrong answers allowed.")] = 0.05,
          min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6,
          answer_at: Annotated[float | None, typer.Option(

@@ -14,7 +14,7 @@ import typer
 
 from channels.cli.render import out
 from channels.cli.settings import settings_with
-from knowledge.core.errors import ConfigurationError
+from knowledge.core.errors import ConfigurationError, MadoguchiError
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -56,7 +56,7 @@ def signed_slack(body: str, secret: str, age: int = 0) -> dict[str, str]:
 
 
 def channel_test(
-    channel: Annotated[str, typer.Argument(help="line or slack")],
+    channel: Annotated[Literal["line", "slack"], typer.Argument(help="line or slack")],
     text: Annotated[str, typer.Option(help="The question to send.")] = "住民票の写しがほしい",
     url: Annotated[str, typer.Option(help="The running madoguchi server.")] = "http://127.0.0.1:8000",
     team: Annotated[str, typer.Option(help="Slack team id to send as.")] = "T0SIMULATED",
@@ -64,7 +64,7 @@ def channel_test(
     """Send a correctly signed sample event to a running server and show what it answered."""
 
     settings = settings_with(None)
-    kind: Literal["line", "slack"] = "line" if channel == "line" else "slack"
+    kind = channel
     secret = settings.line_channel_secret if kind == "line" else settings.slack_signing_secret
     if secret is None:
         raise ConfigurationError(f"set MADOGUCHI_{kind.upper()}_{'CHANNEL' if kind == 'line' else 'SIGNING'}"
@@ -74,9 +74,13 @@ def channel_test(
     path = "/callback/line" if kind == "line" else "/slack/events"
     import httpx
 
-    response = httpx.post(url + path, content=body.encode(), timeout=30,
-                          headers={"Content-Type": "application/json",
-                                   **sign(body, secret.get_secret_value())})
+    try:
+        response = httpx.post(url + path, content=body.encode(), timeout=30,
+                              headers={"Content-Type": "application/json",
+                                       **sign(body, secret.get_secret_value())})
+    except httpx.TransportError as exc:
+        raise MadoguchiError(f"cannot reach {url} ({exc or type(exc).__name__}): is madoguchi serve running "
+                          "there?") from exc
     out.print(f"{path} → HTTP {response.status_code} {response.text[:200]}", highlight=False)
     if response.status_code != 200:
         raise typer.Exit(1)

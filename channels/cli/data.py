@@ -86,13 +86,14 @@ def delete(session: Session = None, line_user: LineUser = None, slack_user: Slac
 
 @data_app.command("purge")
 def purge(days: Annotated[int | None,
-                          typer.Option(help="Default: MADOGUCHI_RETENTION_DAYS.")] = None) -> None:
+                          typer.Option(min=1, help="Keep this many days (at least 1). Default: "
+                                                   "MADOGUCHI_RETENTION_DAYS.")] = None) -> None:
     """Delete conversations (and spooled rows) older than the retention period (run it daily, e.g. from
     cron)."""
     from bot.store import ConversationStore
 
     settings = settings_with(None)
-    keep = days or settings.retention_days
+    keep = settings.retention_days if days is None else days
     removed = ConversationStore(settings.resolved_database_url).migrate().purge_older_than(keep)
     spool = _spool(settings)
     spooled = spool.purge_older_than(keep) if spool else 0

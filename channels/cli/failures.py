@@ -1,4 +1,5 @@
-"""What a command that failed tells the city's IT staff: a line on stderr and an exit code, never a traceback.
+"""What a command that failed tells the city's IT staff: a line on stderr and an exit code, never a traceback
+(a bug keeps its traceback: that is for a developer).
 
 A database that cannot be reached (PostgreSQL stopped, a wrong host or port in MADOGUCHI_DATABASE_URL, an
 SQLite file in a folder that does not exist) is named with the first line of the driver's reason: the host
@@ -7,6 +8,7 @@ and port and what happened. The web API never shows residents that reason; the p
 
 from __future__ import annotations
 
+import re
 import sys
 
 from knowledge.core.errors import MadoguchiError
@@ -48,4 +50,20 @@ def explained(error: Exception) -> tuple[list[tuple[str, str]], int] | None:
     if isinstance(error, ValidationError):
         return [("configuration error", f"{setting_name(problem['loc'])}: {problem['msg']}")
                 for problem in error.errors()], 2
+    if (unparsed := unparsed_setting(error)) is not None:
+        form = 'must be JSON, a list such as ["a", "b"] or an object such as {"key": "value"}'
+        return [("configuration error", f"{setting_name((unparsed,))}: {form}")], 2
+    if isinstance(error, OSError) and error.filename:
+        return [("error", f"{error.filename}: {error.strerror or error}")], 1
     return None
+
+
+def unparsed_setting(error: Exception) -> str | None:
+    """The field of a list or mapping setting that is not JSON (pydantic-settings parses those before it
+    validates, and says which field only in its message)."""
+    if "pydantic_settings" not in sys.modules:
+        return None
+    from pydantic_settings import SettingsError
+
+    found = re.search(r'field "(\w+)"', str(error)) if isinstance(error, SettingsError) else None
+    return found.group(1) if found else None

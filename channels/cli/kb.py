@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from channels.cli.render import err, out
-from channels.cli.settings import settings_with
+from channels.cli.settings import into_existing_folder, settings_with
 
 if TYPE_CHECKING:  # loaded when a command runs
     from bot.contradictions import Contradiction
@@ -39,7 +39,8 @@ def cli_actor() -> str:
 @kb_app.command("export")
 def export(fmt: Annotated[SheetFormat, typer.Option("--format", help="xlsx or csv.")] = SheetFormat.XLSX,
            out_path: Annotated[Path,
-                               typer.Option("--out", help="File to write.")] = Path("madoguchi-faq.xlsx"),
+                               typer.Option("--out", help="File to write.",
+                                            callback=into_existing_folder)] = Path("madoguchi-faq.xlsx"),
            ) -> None:
     """Write every FAQ record in the columns `index build` reads (XLSX: passages on a second, read-only
     sheet)."""

@@ -18,6 +18,14 @@ IndexDir = Annotated[Path | None,
                      typer.Option("--index-dir", help="Index directory (default: user data dir).")]
 
 
+def into_existing_folder(path: Path | None) -> Path | None:
+    """An --out file whose folder exists: checked before the work, so a batch never ends without its
+    output."""
+    if path is not None and not path.resolve().parent.is_dir():
+        raise typer.BadParameter(f"the folder {path.resolve().parent} does not exist")
+    return path
+
+
 def settings_with(index_dir: Path | None) -> Settings:
     """Settings from the environment, with command-line options on top."""
     from knowledge.core.settings import Settings

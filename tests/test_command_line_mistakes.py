@@ -1,0 +1,62 @@
+"""The mistakes a city's IT staff make at the command line get one line saying what to fix and an exit code,
+never a traceback, and never cost data: a retention of -1 days deleted every conversation, and a batch whose
+--out folder did not exist answered every question before it failed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from testing.recorder import free_port
+
+pytestmark = pytest.mark.system  # runs madoguchi as a process, as the IT staff type it
+
+
+def run(folder: Path, model_cache: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    settings = {"MADOGUCHI_DATABASE_URL": f"sqlite:///{folder / 'store.db'}",
+                "MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_INDEX_DIR": str(folder / "index"),
+                "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "channels.cli", *args],
+                          env={**os.environ, **settings, **env}, cwd=folder, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+@pytest.mark.parametrize("days", ["0", "-1"])
+def test_a_purge_keeps_at_least_a_day(days: str, model_cache: Path, tmp_path: Path) -> None:
+    result = run(tmp_path, model_cache, "data", "purge", "--days", days)
+    assert result.returncode == 2 and "greater than or equal to 1" in result.stderr
+    assert "deleted" not in result.stdout
+
+
+@pytest.mark.parametrize("setting", ["MADOGUCHI_SOURCES", "MADOGUCHI_TRUSTED_PROXIES",
+                                     "MADOGUCHI_CHANNEL_THRESHOLDS"])
+def test_a_list_or_mapping_setting_written_plainly_is_named(setting: str, model_cache: Path,
+                                                            tmp_path: Path) -> None:
+    result = run(tmp_path, model_cache, "index", "info", **{setting: "10.0.0.5"})
+    assert result.returncode == 2, result.stderr
+    form = 'must be JSON, a list such as ["a", "b"] or an object such as {"key": "value"}'
+    assert result.stderr.strip().splitlines() == [f"configuration error: {setting}: {form}"]
+
+
+def test_channel_test_says_when_no_server_answers_and_knows_only_its_channels(model_cache: Path,
+                                                                             tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    silent = run(tmp_path, model_cache, "channel-test", "line", "--url", url,
+                 MADOGUCHI_LINE_CHANNEL_SECRET="s")
+    assert silent.returncode == 1 and "Traceback" not in silent.stderr
+    assert silent.stderr.strip().startswith(f"error: cannot reach {url} (")
+    typo = run(tmp_path, model_cache, "channel-test", "teams", "--url", url)
+    assert typo.returncode == 2 and "'teams' is not one of 'line', 'slack'" in typo.stderr
+
+
+def test_a_batch_into_a_folder_that_does_not_exist_is_refused_before_it_starts(model_cache: Path,
+                                                                              tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text('{"id": "1", "text": "住民票の写しがほしい"}\n', encoding="utf-8")
+    result = run(tmp_path, model_cache, "ask", "--batch", str(questions), "--out", "missing/answers.jsonl")
+    assert result.returncode == 2 and f"the folder {tmp_path / 'missing'} does not exist" in result.stderr
+    assert "no index" not in result.stderr  # refused before the bot was even loaded
