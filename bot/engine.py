@@ -60,7 +60,8 @@ class Bot:
         self.settings, self.grounded = runtime.settings, grounded
         self.snapshot = Snapshot.of(runtime, model)
         self._refused: str | None = None
-        self.urgent = UrgentSituations.from_settings(self.settings)
+        self.urgent = UrgentSituations.from_settings(self.settings,
+                                                     runtime.index.manifest.get("built_from", ()))
 
     @property
     def runtime(self) -> Runtime:

@@ -11,7 +11,7 @@ extend it: a phrasing is words separated by spaces, all of which must occur; `|`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,9 +114,12 @@ def merge(files: Iterable[Path]) -> list[Situation]:
     return [_situation(raw, where[key]) for key, raw in merged.items() if not raw.get("disabled")]
 
 
-def city_files(settings: Settings) -> list[Path]:
-    """The national default, every `urgent.yaml` at the top of a source folder, then MADOGUCHI_URGENT_FILE."""
-    found = [folder / CITY_FILE_NAME for folder in settings.sources if (folder / CITY_FILE_NAME).is_file()]
+def city_files(settings: Settings, built_from: Sequence[str] = ()) -> list[Path]:
+    """The national default, every `urgent.yaml` at the top of one of the city's source folders (those the
+    served index was built from unless MADOGUCHI_SOURCES names them: never the sample city's numbers for
+    another city), then MADOGUCHI_URGENT_FILE."""
+    found = [folder / CITY_FILE_NAME for folder in settings.city_sources(built_from)
+             if (folder / CITY_FILE_NAME).is_file()]
     return [NATIONAL_FILE, *found, *([settings.urgent_file] if settings.urgent_file else [])]
 
 
@@ -128,8 +131,8 @@ class UrgentSituations:
         self._gate = _any_of(word for s in situations for p in s.when for word in p.gate)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> UrgentSituations:
-        return cls(merge(city_files(settings)))
+    def from_settings(cls, settings: Settings, built_from: Sequence[str] = ()) -> UrgentSituations:
+        return cls(merge(city_files(settings, built_from)))
 
     def run(self, text: str) -> Situation | None:
         """Nearly every message holds no word of any phrasing's gate: one search tells, before the loop

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -108,7 +108,7 @@ class IndexBuilder:
         return FaissVectorIndex.build(np.vstack([self._vectors[t] for t in texts]))
 
     def _manifest(self, records: list[Record], units: np.ndarray, sources: dict[str, Any], seconds: float,
-                  learned: Learned) -> dict:
+                  learned: Learned, built_from: Sequence[str]) -> dict:
         built = datetime.now(UTC)
         corpus = corpus_hash(records)
         return {
@@ -116,6 +116,7 @@ class IndexBuilder:
             "built_at": built.isoformat(timespec="seconds"), "build_seconds": round(seconds, 3),
             "madoguchi": package_version("madoguchi"), "model": self.embedder.describe(),
             "tokenizer": self.normaliser.config(), "corpus_hash": corpus, "sources": sources,
+            "built_from": list(built_from),
             "counts": {"records": len(records),
                        "units": {f: int((units == n).sum()) for n, f in enumerate(FIELDS)},
                        "kinds": dict(Counter(r.kind for r in records)),
@@ -124,7 +125,7 @@ class IndexBuilder:
         }
 
     def assemble(self, records: list[Record], sources: dict[str, Any],
-                 learned: Learned = Learned()) -> KnowledgeIndex:
+                 learned: Learned = Learned(), built_from: Sequence[str] = ()) -> KnowledgeIndex:
         """The index of these records and learned paraphrases, in memory (`run` publishes one)."""
         started = time.perf_counter()
         with no_cycle_collection(), ThreadPoolExecutor(1, thread_name_prefix="neighbours") as aside:
@@ -135,13 +136,15 @@ class IndexBuilder:
             dense = self._dense(texts)
             kana = KanaReadings.of(city_wording(records, learned), lexical["answer"])
             found = neighbours()
-        manifest = self._manifest(records, fields, sources, time.perf_counter() - started, learned)
+        seconds = time.perf_counter() - started
+        manifest = self._manifest(records, fields, sources, seconds, learned, built_from)
         return KnowledgeIndex(manifest, records, owners, fields, lexical, dense, kana, learned, found)
 
     def run(self, records: list[Record], store: IndexStore, sources: dict[str, Any], keep: int = 3,
-            learned: Learned | None = None, note: str = "built") -> dict:
-        """Build (keeping what the live version learned, unless told what to keep) and publish."""
-        index = self.assemble(records, sources, carried(store) if learned is None else learned)
+            learned: Learned | None = None, note: str = "built", built_from: Sequence[str] = ()) -> dict:
+        """Build (keeping what the live version learned, unless told what to keep) and publish; `built_from`
+        names the files or folders read, for the next build that is given none."""
+        index = self.assemble(records, sources, carried(store) if learned is None else learned, built_from)
         try:
             return publish_index(index, store, keep, note)
         finally:

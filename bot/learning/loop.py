@@ -129,7 +129,8 @@ def learn(bot: Bot, queries: Sequence[LabelledQuery], source: str, today: date |
                   "date": today.isoformat(), "from_version": version}
     candidates = options(bot, builder, training, new, trained_on, today)
     built = {name: builder.assemble(index.records, index.manifest.get("sources", {}), Learned(
-                 option.paraphrases, option.fitted.model.to_json() if option.fitted else index.learned.model))
+                 option.paraphrases, option.fitted.model.to_json() if option.fitted else index.learned.model),
+                 index.manifest.get("built_from", ()))
              for name, option in candidates.items()}
     scores = evidence(bot, built, candidates, held_out)
     verdict = judge(scores[SERVING], {n: scores[n] for n in built})

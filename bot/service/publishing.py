@@ -25,7 +25,7 @@ from indexer.build import IndexBuilder, Progress, no_progress, publish_index
 from indexer.embedding import Embedder, embedder_from_settings
 from indexer.index import KnowledgeIndex
 from indexer.runtime import BuildReport, normaliser_from_settings, summarise_sources
-from knowledge.core.errors import IndexStoreError
+from knowledge.core.errors import IndexStoreError, MadoguchiError
 from knowledge.core.settings import Settings
 from knowledge.records import LoadResult, Record
 
@@ -69,10 +69,20 @@ def load_knowledge(settings: Settings, entries: EntryStore | None, sources: list
     """Every record the bot should know: the city's files, then the desk's live entries over them."""
     from knowledge.sources import load_sources  # document parsers load with a build, not in every worker
 
-    loaded = load_sources(sources or settings.sources, today=today, strict=strict)
+    loaded = load_sources(sources or city_sources(settings), today=today, strict=strict)
     if entries is None:
         return loaded
     return merge_desk_entries(loaded, entries.live_records(), entries.retired_ids())
+
+
+def city_sources(settings: Settings) -> list[Path]:
+    """What a build given no files reads (`Settings.city_sources`): the live version's own when
+    MADOGUCHI_SOURCES is not set."""
+    try:
+        built_from = index_store(settings).manifest().get("built_from", [])
+    except MadoguchiError:  # no version yet, or none readable: the setting, else the sample city
+        built_from = []
+    return settings.city_sources(built_from)
 
 
 def current_knowledge(settings: Settings, sources: list[Path] | None = None) -> LoadResult:
@@ -107,12 +117,13 @@ def build_knowledge_index(settings: Settings, entries: EntryStore | None, source
                           builder: IndexBuilder | None = None) -> BuildReport:
     """Load files + desk entries under the build locks, build a version and make it live."""
     with build_lock(settings.resolved_index_dir), one_build_everywhere(settings):
-        loaded = load_knowledge(settings, entries, sources, strict)
+        read = sources or city_sources(settings)
+        loaded = load_knowledge(settings, entries, read, strict)
         per_source = summarise_sources(loaded)
         builder = builder or new_builder(settings, progress)
         summary = {name: dict(counts) for name, counts in per_source.items()}
-        manifest = builder.run(loaded.records, index_store(settings), summary,
-                               keep=settings.keep_versions)
+        manifest = builder.run(loaded.records, index_store(settings), summary, keep=settings.keep_versions,
+                               built_from=[str(path.resolve()) for path in read])
     return BuildReport(manifest, loaded, per_source)
 
 

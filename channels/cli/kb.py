@@ -84,12 +84,13 @@ def health(sources: Annotated[list[Path] | None, typer.Argument(help="FAQ tables
     addresses, places, phone numbers or limits; and translated or やさしい日本語 answers stating a number
     the Japanese answer does not. Exits 1 when there are any."""
     from bot.contradictions import ContradictionFinder
+    from bot.service.publishing import city_sources
     from bot.translation_numbers import mistranslations
     from indexer.runtime import normaliser_from_settings
     from knowledge.sources import load_sources
 
     settings = settings_with(None)
-    loaded = load_sources(sources or settings.sources)
+    loaded = load_sources(sources or city_sources(settings))
     findings = ContradictionFinder(normaliser_from_settings(settings)).run(loaded.records)
     mistranslated = mistranslations(loaded.records)
     _print_contradictions(findings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -29,7 +30,8 @@ class Settings(DeliverySettings):
                                               "default DATA_DIR. A server of several cities uses "
                                               "DATA_DIR/cities/<id> for each city.")
     sources: list[Path] = Field(default_factory=lambda: [SAMPLE_CITY],
-                                description="FAQ tables and documents to index; default the sample city.")
+                                description="FAQ tables and documents to index; default the files the live "
+                                            "index was built from, else the sample city.")
     model: str = Field(BUILTIN_MODEL, description="'chive' (built offline from ja-ginza) or a "
                                                   "sentence-transformers model directory, "
                                                   "e.g. the city's own from `madoguchi model untie`.")
@@ -201,6 +203,15 @@ class Settings(DeliverySettings):
     def resolved_index_dir(self) -> Path:
         """The index directory actually used."""
         return self.index_dir or self.data_dir / "index"
+
+    def city_sources(self, built_from: Sequence[str] = ()) -> list[Path]:
+        """The files a build reads when none are named: MADOGUCHI_SOURCES when set; else those the live index
+        version was built from (its manifest's `built_from`), so a city that built with `madoguchi index
+        build FILES…` keeps its own files when the desk publishes or a table is imported; else the sample
+        city (the first start)."""
+        if "sources" in self.model_fields_set or not built_from:
+            return self.sources
+        return [Path(p) for p in built_from]
 
     @property
     def resolved_city_dir(self) -> Path:
