@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -28,8 +29,8 @@ _REVISES = re.compile(r"""^down_revision(?:\s*:[^=\n]*)?\s*=\s*["']([^"']+)["']"
 def make_engine(url: str, timeouts: StoreTimeouts | None = None) -> Engine:
     """An engine for the URL whose every wait is bounded (default: the process settings' timeouts);
     SQLite gets foreign keys and a busy timeout for several workers."""
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        private_file(Path(url.removeprefix("sqlite:///").split("?")[0]).expanduser())
     timeouts = timeouts or StoreTimeouts.of(get_settings())
     try:
         parsed = make_url(url)
@@ -42,6 +43,15 @@ def make_engine(url: str, timeouts: StoreTimeouts | None = None) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def private_file(path: Path) -> None:
+    """A new SQLite file (its folder too) that only its owner may read: a store or spool holds residents'
+    questions, contact details and desk password hashes. SQLite gives the -wal and -shm files the same
+    mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+from bot.store.database import private_file
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore, StoredTurn
@@ -49,7 +50,7 @@ class Spool:
         self.path, self.city, self.lease = path, city, lease_seconds
         self._empty_at = -float("inf")  # when this process last found nothing waiting
         self._inserted, self._inserting = 0, threading.Lock()  # rows this process kept (`holds_turns_of`)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         with closing(self._connect()) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             for statement in SCHEMA:

@@ -48,8 +48,8 @@ def explained(error: Exception) -> tuple[list[tuple[str, str]], int] | None:
     from pydantic import ValidationError  # loaded with the settings; `--help` needs neither
 
     if isinstance(error, ValidationError):
-        return [("configuration error", f"{setting_name(problem['loc'])}: {problem['msg']}")
-                for problem in error.errors()], 2
+        return [("configuration error", f"{setting_name(problem['loc'])}: {problem['msg']}"
+                 if problem["loc"] else problem["msg"]) for problem in error.errors()], 2
     if (unparsed := unparsed_setting(error)) is not None:
         form = 'must be JSON, a list such as ["a", "b"] or an object such as {"key": "value"}'
         return [("configuration error", f"{setting_name((unparsed,))}: {form}")], 2
