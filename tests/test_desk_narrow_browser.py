@@ -15,7 +15,7 @@ from testing.desk import PASSWORD, add_user
 from testing.widget import resident_asks
 
 pytestmark = needs_chromium
-PAGES = ("/desk", "/desk/entries", "/desk/review", "/desk/stats", "/desk/health")
+PAGES = ("/desk", "/desk/entries", "/desk/review", "/desk/stats", "/desk/health", "/desk/search?q=粗大ごみ")
 
 
 @pytest.fixture(scope="module")
