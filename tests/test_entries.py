@@ -182,6 +182,19 @@ def test_every_action_is_in_the_audit_log(store: ConversationStore, entries: Ent
                       ("editor9", "entry.rollback"), ("agent9", "entry.save"), ("editor9", "entry.reject")]
 
 
+def test_an_edit_of_a_live_entry_is_logged_with_the_fields_it_changed(store: ConversationStore,
+                                                                      entries: EntryStore) -> None:
+    """Without an open draft the edit is compared with what residents see, not with nothing (which logged
+    every field as changed)."""
+    entry_id = entries.new_entry(content("監査の項目", "はい"), "agent9").entry_id
+    entries.approve(entry_id, "editor9")
+    entries.save_draft(entry_id, content("監査の項目", "いいえ"), "agent9")
+    with store.session() as session:
+        saved = session.scalars(select(AuditEntry).where(AuditEntry.target == entry_id,
+                                                         AuditEntry.action == "entry.save")).one()
+    assert saved.detail["fields"] == ["answer"]
+
+
 def test_desk_entries_replace_file_records_and_retired_ones_hide_them(entries: EntryStore) -> None:
     entries.save_draft("R002", content("転入届はいつまでに出せばよいですか。", "窓口で確かめた新しい回答"),
                        "agent1")

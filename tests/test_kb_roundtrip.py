@@ -200,6 +200,22 @@ def test_agents_write_drafts_but_only_editors_approve(desk: object) -> None:
     assert path.rsplit("/", 1)[1] in editor.get("/desk/entries").text
 
 
+def test_approving_from_the_entry_form_publishes_what_the_editor_sees(desk: object) -> None:
+    """「承認して公開」 sits in the entry form: an edit the editor did not save first is published, not
+    lost."""
+    editor = visitor(desk)
+    sign_in(editor, "editor1")
+    made = editor.post("/desk/entries/new",
+                       data={"csrf": csrf_of(editor, "/desk/entries"), "question": "古紙の出し方は？"})
+    path = made.headers["location"].split("?")[0]
+    assert editor.post(path, data={**form_of(editor, path), "answer": "第一版の回答"}).status_code == 303
+    edited = {**form_of(editor, path), "answer": "古紙は毎週水曜日に出してください。"}
+    approved = editor.post(f"{path}/approve", data=edited)
+    assert approved.status_code == 303 and "published=" in approved.headers["location"]
+    assert form_of(editor, path)["answer"] == "古紙は毎週水曜日に出してください。"
+    assert "第一版の回答" not in editor.get(path).text.split("<h2>履歴</h2>")[0]
+
+
 def test_a_paraphrase_for_a_file_only_entry_drafts_the_file_content_in_the_desk(desk: object) -> None:
     agent = visitor(desk)
     sign_in(agent, "agent1")

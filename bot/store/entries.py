@@ -128,8 +128,9 @@ class EntryStore:
         with self._transaction() as session:
             versions = self._versions(session, entry_id)
             draft = open_draft(versions)
+            base = draft or live_of(versions)  # what the edit changes: the draft, else what residents see
             audit(session, author, "entry.save", entry_id, fields=content.changed_fields(
-                EntryFields.of(draft) if draft else None))
+                EntryFields.of(base) if base else None))
             if draft is None:
                 return self._add(session, entry_id, self._next(versions), VersionStatus.DRAFT, content,
                                  author)

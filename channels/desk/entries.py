@@ -112,29 +112,47 @@ def show(request: Request, entry_id: str, done: str = "", published: str | None 
     return entry_page(request, entry_id, user, done=done, refresh=published is not None)
 
 
-@router.post("/entries/{entry_id}")
-async def save(request: Request, entry_id: str, user: SignedIn = Agent) -> Response:
-    """Save the draft (made on first save when the entry had none); passages are edited in their documents."""
+async def edited(request: Request, entry_id: str, user: SignedIn) -> EntryFields | Response:
+    """The entry form's fields, or the page again with why they cannot be saved (what was typed kept)."""
     record = served(request, entry_id)
     if len(entry_id) > MAX_ID_CHARS or (record is not None and record.kind == "passage"):
         raise NotFoundError(f"FAQ {entry_id[:MAX_ID_CHARS]} "
                             "はありません（文書の一節は元の文書で直してください）")
     form = await request.form()
     try:
-        content = fields_from_form(form)
+        return fields_from_form(form)
     except RequestError as exc:
         raw = {name: str(value) for name, value in form.items() if name != "csrf"}
         return entry_page(request, entry_id, user, exc.status, str(exc), values=raw)
+
+
+@router.post("/entries/{entry_id}")
+async def save(request: Request, entry_id: str, user: SignedIn = Agent) -> Response:
+    """Save the draft (made on first save when the entry had none); passages are edited in their documents."""
+    content = await edited(request, entry_id, user)
+    if isinstance(content, Response):
+        return content
     entries = city(request).desk.entries
     return act(request, entry_id, user, lambda: entries.save_draft(entry_id, content, user.username),
                False, "saved")
 
 
 @router.post("/entries/{entry_id}/approve")
-def approve(request: Request, entry_id: str, user: SignedIn = Editor) -> Response:
-    """Publish the draft: a new index version is built in the background."""
+async def approve(request: Request, entry_id: str, user: SignedIn = Editor) -> Response:
+    """Publish the draft: a new index version is built in the background. Sent from the entry form, its fields
+    are saved first, so what the editor sees is what residents get (an edit not saved was lost)."""
     entries = city(request).desk.entries
-    return act(request, entry_id, user, lambda: entries.approve(entry_id, user.username), True)
+    if "question" not in await request.form():
+        return act(request, entry_id, user, lambda: entries.approve(entry_id, user.username), True)
+    content = await edited(request, entry_id, user)
+    if isinstance(content, Response):
+        return content
+
+    def save_and_approve() -> EntryVersionView | None:
+        entries.save_draft(entry_id, content, user.username)
+        return entries.approve(entry_id, user.username)
+
+    return act(request, entry_id, user, save_and_approve, True)
 
 
 @router.post("/entries/{entry_id}/reject")
