@@ -164,9 +164,24 @@ def test_a_reply_quoting_an_entrys_answer_records_that_label(app: object, store_
     agent = signed_in(app, "agent1")
     assert form(agent, f"/desk/escalations/{escalation_id}/claim").status_code == 303
     reply = f"お問い合わせありがとうございます。{index.record(entry).answer}\nご不明な点はお電話ください。"
-    assert form(agent, f"/desk/escalations/{escalation_id}/reply", text=reply).status_code == 303
+    replied = form(agent, f"/desk/escalations/{escalation_id}/reply", text=reply)
+    assert replied.status_code == 303
     labels = [r for r in stored_labels(store_url) if r.entry_id == entry and r.source == "agent"]
     assert escalation_id in {a.target for a in audited(store_url, "label.add")} and labels
+    told = agent.get(replied.headers["location"]).text
+    assert f"FAQ {entry} の回答をそのまま含むので、「この FAQ で答えられる」として記録しました" in told
+
+
+def test_a_reply_quoting_several_entries_whole_labels_none_of_them(app: object, store_url: str) -> None:
+    """The draft made of every source found quotes several answers: which one answers is not said."""
+    escalation_id, entry = escalation_with_candidates(app)
+    index = app.state.madoguchi.bot.runtime.index  # type: ignore[attr-defined]
+    other = next(r for r in index.records if r.kind == "faq" and r.id != entry and len(r.answer) > 40)
+    agent = signed_in(app, "agent1")
+    form(agent, f"/desk/escalations/{escalation_id}/claim")
+    reply = f"{index.record(entry).answer}\n\n{other.answer}"
+    assert form(agent, f"/desk/escalations/{escalation_id}/reply", text=reply).status_code == 303
+    assert escalation_id not in {a.target for a in audited(store_url, "label.add")}
 
 
 def test_an_approved_desk_faq_makes_the_residents_question_its_label(app: object, store_url: str) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
@@ -179,9 +180,10 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
 
 
 @router.get("/escalations/{escalation_id}")
-def show(request: Request, escalation_id: str, done: str = "", user: SignedIn = Agent) -> Response:
-    """The page itself."""
-    return escalation_page(request, escalation_id, user, done=done)
+def show(request: Request, escalation_id: str, done: str = "", labelled: str = Query("", max_length=128),
+         user: SignedIn = Agent) -> Response:
+    """The page itself; after a reply that quoted one entry whole, the agent is told it became a label."""
+    return escalation_page(request, escalation_id, user, done=done, extra={"labelled": labelled})
 
 
 def act(request: Request, escalation_id: str, user: SignedIn, action: str,
@@ -212,7 +214,8 @@ def reply(request: Request, escalation_id: str, text: str = Form(min_length=1, m
                    lambda: city(request).desk.escalations.reply(escalation_id, user.username, text.strip(),
                                                                  city(request).settings.mail_on))
     if response.status_code == 303:
-        label_quoted(request, escalation_id, text, user)
+        if labelled := label_quoted(request, escalation_id, text, user):
+            response.headers["location"] += f"&labelled={quote(labelled)}"
         city(request).wake_outbox()
     return response
 

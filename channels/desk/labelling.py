@@ -42,13 +42,18 @@ def quoted(records: list[Record], reply: str) -> list[str]:
             and " ".join(r.answer.split()) in text]
 
 
-def label_quoted(request: Request, escalation_id: str, reply: str, user: SignedIn) -> None:
-    """After a reply is saved: each entry it quotes becomes a label of the question."""
-    for entry_id in quoted(list(city(request).index.records), reply):
-        try:
-            city(request).desk.labels.mark(escalation_id, entry_id, source_of(user), user.username)
-        except RequestError:  # no question to label (e.g. 「担当者と話したい」 only); the reply stands
-            return
+def label_quoted(request: Request, escalation_id: str, reply: str, user: SignedIn) -> str | None:
+    """After a reply is saved: the one entry it quotes whole becomes a label of the question (returned, for
+    the agent to be told). A reply quoting several, such as the draft made of every source found, does not
+    say which of them answers, so it labels none."""
+    found = quoted(list(city(request).index.records), reply)
+    if len(found) != 1:
+        return None
+    try:
+        city(request).desk.labels.mark(escalation_id, found[0], source_of(user), user.username)
+    except RequestError:  # no question to label (e.g. 「担当者と話したい」 only); the reply stands
+        return None
+    return found[0]
 
 
 @router.post("/escalations/{escalation_id}/label")
