@@ -150,6 +150,29 @@ def test_editors_download_and_upload_the_knowledge_base_in_the_desk(desk: object
     assert publisher.wait(120) and publisher.state.published >= 1 and not publisher.state.error
 
 
+SENT = re.compile(r'name="sent" value="([^"]+)"')
+
+
+def test_a_reloaded_import_page_does_not_put_the_file_back_over_a_newer_approval(desk: object) -> None:
+    """A browser's reload sends the upload form again: refused, so a colleague's newer version stays."""
+    editor = visitor(desk)
+    sign_in(editor, "editor1")
+    kb_page = editor.get("/desk/kb").text
+    csrf, sent = CSRF.search(kb_page), SENT.search(kb_page)
+    assert csrf and sent
+    form = {"csrf": csrf.group(1), "sent": sent.group(1)}
+    table = "番号,質問,回答,公開範囲\nN400,古紙の日は,毎週水曜日です。,住民\n"
+    upload = {"file": ("古紙.csv", table.encode(), "text/csv")}
+    assert "1 件を追加・変更" in editor.post("/desk/kb/import", data=form, files=upload).text
+    path = "/desk/entries/N400"
+    changed = {**form_of(editor, path), "answer": "毎週木曜日に変わりました。"}
+    assert editor.post(path, data=changed).status_code == 303
+    assert editor.post(f"{path}/approve", data={"csrf": csrf_of(editor, path)}).status_code == 303
+    again = editor.post("/desk/kb/import", data=form, files=upload)
+    assert again.status_code == 409 and "すでに読み込みました" in again.text
+    assert form_of(editor, path)["answer"] == "毎週木曜日に変わりました。"
+
+
 def test_a_desk_publish_builds_with_the_bots_own_model_while_residents_keep_asking(desk: object) -> None:
     editor, resident = visitor(desk), TestClient(desk)  # type: ignore[arg-type]
     sign_in(editor, "editor1")

@@ -65,9 +65,9 @@ def _changed_rows(rows: list[Record], current: dict[str, Record], report: Import
 
 
 def import_table(settings: Settings, entries: EntryStore, path: Path, actor: str, name: str = "",
-                 today: date | None = None) -> ImportReport:
+                 today: date | None = None, sent: str = "") -> ImportReport:
     """Load one FAQ table and version its new and changed rows as approved entries (publishing is the
-    caller's)."""
+    caller's); `sent` names the desk's upload form, which is read once (`EntryStore.import_entries`)."""
     if path.suffix.lower() not in READERS:
         raise RequestError(f"import reads FAQ tables ({', '.join(sorted(READERS))}), not "
                            f"{path.suffix or 'this file'}")
@@ -79,7 +79,7 @@ def import_table(settings: Settings, entries: EntryStore, path: Path, actor: str
     current = {record.id: record for record in load_knowledge(settings, entries).records}
     changed = _changed_rows([replace(r, source=name or r.source) for r in rows], current, report,
                             loaded.headers)
-    report.created = [row.entry_id for row in entries.import_entries(changed, actor, name or path.name)]
+    report.created = [row.entry_id for row in entries.import_entries(changed, actor, name or path.name, sent)]
     return report
 
 

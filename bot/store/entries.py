@@ -24,7 +24,7 @@ from bot.store.escalations import CALLBACK_NOTE, EscalationStore, audit
 from bot.store.labels import label_escalation
 from bot.store.repository import ConversationStore
 from bot.store.states import EscalationStatus, LabelSource, VersionStatus
-from bot.store.tables import EntryVersion, utcnow
+from bot.store.tables import AuditEntry, EntryVersion, utcnow
 from bot.store.views import EntryVersionView
 from knowledge.core.errors import ConflictError, NotFoundError, RequestError
 from knowledge.records import Record
@@ -220,11 +220,18 @@ class EntryStore:
             return self._add(session, entry_id, number, VersionStatus.APPROVED, EntryFields.of(old), actor,
                              note=f"rollback to version {version}")
 
-    def import_entries(self, rows: list[tuple[str, EntryFields]], actor: str,
-                       source: str) -> list[EntryVersionView]:
-        """Approved versions for rows a person brought in from a spreadsheet, in one transaction."""
+    def import_entries(self, rows: list[tuple[str, EntryFields]], actor: str, source: str,
+                       sent: str = "") -> list[EntryVersionView]:
+        """Approved versions for rows a person brought in from a spreadsheet, in one transaction. `sent`
+        names one upload form: the same form sent again (a browser's reload) is refused, since it would put
+        the file's rows back over versions approved since."""
         made = []
         with self._transaction() as session:
+            if sent:
+                if session.scalar(select(AuditEntry.id).where(AuditEntry.action == "kb.import",
+                                                              AuditEntry.target == sent).limit(1)):
+                    raise ConflictError("この送信はすでに読み込みました。")
+                audit(session, actor, "kb.import", sent, source=source, rows=len(rows))
             for entry_id, content in rows:
                 content.ready_to_publish()
                 number = self._next(self._versions(session, entry_id))

@@ -6,11 +6,12 @@ editor's name), every bad row is listed with file, row and field, and a rebuild 
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import Depends, File, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -20,12 +21,14 @@ from channels.desk.auth import require_role
 from channels.desk.entry_forms import entry_path
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.worker import worker
-from knowledge.core.errors import RequestError
+from knowledge.core.errors import ConflictError, RequestError
 from knowledge.export import Format
 from knowledge.tables import READERS
 
 router = desk_subrouter()
 Editor = Depends(require_role(Role.EDITOR))
+SENT_AGAIN = ("このファイルは、この画面からすでに読み込みました（再読み込みで同じ送信がもう一度届きました）。"
+              "何も変えていません。もう一度読み込むときは、ファイルを選び直して「読み込んで公開する」を押してください。")
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "csv": "text/csv; charset=utf-8"}
 
@@ -33,7 +36,12 @@ MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 @router.get("/kb")
 def kb_page(request: Request, user: SignedIn = Editor) -> Response:
     """Download links and the upload form."""
-    return page(request, "kb.html", report=None, suffixes=", ".join(sorted(READERS)))
+    return page(request, "kb.html", report=None, suffixes=", ".join(sorted(READERS)), sent=new_form_id())
+
+
+def new_form_id() -> str:
+    """Names one upload form, so that a reload that sends it again is refused rather than imported twice."""
+    return secrets.token_urlsafe(16)
 
 
 def _download(request: Request, fmt: Format) -> Response:
@@ -60,7 +68,7 @@ def export_csv(request: Request, user: SignedIn = Editor) -> Response:
     return _download(request, "csv")
 
 
-def _import(request: Request, upload_name: str, body: bytes, user: SignedIn) -> Response:
+def _import(request: Request, upload_name: str, body: bytes, user: SignedIn, sent: str) -> Response:
     suffix = Path(upload_name).suffix.lower()
     if suffix not in READERS:
         raise RequestError(f"読み込めるのは {', '.join(sorted(READERS))} のファイルです（{upload_name}）")
@@ -68,15 +76,21 @@ def _import(request: Request, upload_name: str, body: bytes, user: SignedIn) -> 
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(body)
         served = city(request)
-        report = import_table(served.settings, served.desk.entries, path, user.username,
-                              name=Path(upload_name).name)
+        try:
+            report = import_table(served.settings, served.desk.entries, path, user.username,
+                                  name=Path(upload_name).name, sent=sent)
+        except ConflictError:
+            return page(request, "kb.html", status=409, report=None, alert=SENT_AGAIN,
+                        suffixes=", ".join(sorted(READERS)), sent=new_form_id())
     if report.created:
         worker(request).publisher.request(f"import of {upload_name} by {user.username}")
-    return page(request, "kb.html", report=report, path=entry_path, suffixes=", ".join(sorted(READERS)))
+    return page(request, "kb.html", report=report, path=entry_path, suffixes=", ".join(sorted(READERS)),
+                sent=new_form_id())
 
 
 @router.post("/kb/import")
-async def import_upload(request: Request, file: UploadFile = File(...), user: SignedIn = Editor) -> Response:
+async def import_upload(request: Request, file: UploadFile = File(...), sent: str = Form("", max_length=64),
+                        user: SignedIn = Editor) -> Response:
     """Load an edited export (or any FAQ table) and publish its new and changed rows."""
     body = await file.read()
-    return await run_in_threadpool(_import, request, file.filename or "upload", body, user)
+    return await run_in_threadpool(_import, request, file.filename or "upload", body, user, sent)

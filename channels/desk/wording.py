@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "entry.promote": "FAQにする", "entry.new": "FAQ の下書きを作成", "entry.save": "下書きの保存",
     "entry.approve": "承認して公開", "entry.reject": "却下", "entry.retire": "公開を終了",
     "entry.rollback": "以前の版に戻す", "entry.import": "表から読み込み",
+    "kb.import": "Excel・CSV の読み込み",
     "label.add": "「この FAQ で答えられる」を記録", "label.accept": "ラベルを学習に使う",
     "label.remove": "ラベルを外す",
     "learn.start": "学習して公開を開始", "learn.busy": "学習して公開（実行中のため開始せず）",
@@ -33,7 +34,7 @@ DETAIL_LABELS = {
     "failures": "失敗の回数", "delivery": "配信", "via": "届け方", "chars": "文字数",
     "escalation": "引き継ぎ",
     "note": "メモ", "fields": "変えた項目", "version": "版", "to": "戻した版", "source": "出どころ",
-    "entry": "FAQ", "question": "質問",
+    "entry": "FAQ", "question": "質問", "rows": "追加・変更した行",
 }
 REASON_WORDS: dict[str, str] = {SignInFailure.UNKNOWN_USER: "存在しないユーザー名",
                                 SignInFailure.WRONG_PASSWORD: "パスワードの誤り",
