@@ -102,3 +102,27 @@ def test_every_reason_a_question_was_handed_over_has_desk_words() -> None:
     from bot.store.states import Reason
     from channels.desk.escalation import REASON_LABELS
     assert set(Reason) - {Reason.NONE} <= set(REASON_LABELS)
+
+
+def test_every_call_outcome_and_import_is_named_in_japanese_in_the_audit_log() -> None:
+    from bot.service.contracts import CallOutcome
+    from channels.desk.wording import ACTION_LABELS, action_words
+
+    for action in (*(f"call.{outcome}" for outcome in CallOutcome), "kb.import"):
+        assert action in ACTION_LABELS and action_words(action) != action, action
+
+
+def test_a_rolled_back_version_and_a_missing_escalation_are_told_in_japanese(desk: object) -> None:
+    editor = visitor(desk)
+    sign_in(editor, "admin1")
+    path = "/desk/entries/R106"
+    for answer in ("一つ目の回答です。", "二つ目の回答です。"):
+        assert editor.post(path, data=form_of(editor, path) | {"answer": answer}).status_code == 303
+        assert editor.post(f"{path}/approve", data={"csrf": csrf_of(editor, path)}).status_code == 303
+    history = editor.get(path).text.split("<h2>履歴</h2>")[1]
+    rollback = re.search(r'action="[^"]*/rollback/(\d+)"', history)
+    assert rollback and editor.post(f"{path}/rollback/{rollback.group(1)}",
+                                    data={"csrf": csrf_of(editor, path)}).status_code == 303
+    assert f"版 {rollback.group(1)} に戻す" in editor.get(path).text
+    missing = editor.get("/desk/escalations/no-such-escalation")
+    assert missing.status_code == 404 and "引き継ぎ no-such-escalation はありません" in missing.text

@@ -263,7 +263,7 @@ def test_stats_csv_opens_in_excel_with_the_same_figures(seeded: Seeded) -> None:
     assert figures["回答した質問数"] == str(count(seeded, "answer"))
     assert figures["質問数（あいさつ・お礼を除く）"] == "9" and figures[
         "回答までの時間の中央値（分）"] == "42"
-    per_day = rows[rows.index(["日付", "web", "合計"]) + 1:]
+    per_day = rows[rows.index(["日付", "ウェブ", "合計"]) + 1:]
     assert sum(int(r[2]) for r in per_day if len(r) == 3 and r[0][:2] == "20") == 9
 
 

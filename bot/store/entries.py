@@ -218,7 +218,7 @@ class EntryStore:
             number = self._next(versions)
             audit(session, actor, "entry.rollback", entry_id, to=version, version=number)
             return self._add(session, entry_id, number, VersionStatus.APPROVED, EntryFields.of(old), actor,
-                             note=f"rollback to version {version}")
+                             note=f"版 {version} に戻す")
 
     def import_entries(self, rows: list[tuple[str, EntryFields]], actor: str, source: str,
                        sent: str = "") -> list[EntryVersionView]:
@@ -237,7 +237,7 @@ class EntryStore:
                 number = self._next(self._versions(session, entry_id))
                 audit(session, actor, "entry.import", entry_id, version=number, source=source)
                 made.append(self._add(session, entry_id, number, VersionStatus.APPROVED, content, actor,
-                                      note=f"import {source}"))
+                                      note=f"{source} から読み込み"))
         return made
 
     def history(self, entry_id: str) -> list[EntryVersionView]:

@@ -133,7 +133,7 @@ class EscalationStore:
     def _get(session: Session, escalation_id: str) -> Escalation:
         escalation = session.get(Escalation, escalation_id)
         if escalation is None:
-            raise NotFoundError(f"no escalation {escalation_id}")
+            raise NotFoundError(f"引き継ぎ {escalation_id} はありません。")
         return escalation
 
     def transcript(self, escalation_id: str, limit: int = 30) -> list[TranscriptTurn]:

@@ -61,7 +61,7 @@ def _escalated_turn(session: Session, escalation_id: str) -> tuple[Escalation, T
     """The escalation and the resident's last real question before it (masked when it was stored)."""
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
-        raise NotFoundError(f"no escalation {escalation_id}")
+        raise NotFoundError(f"引き継ぎ {escalation_id} はありません。")
     query = select(Turn).where(Turn.conversation_id == escalation.conversation_id, Turn.intent == "question",
                                Turn.question != "")
     if escalation.turn_id:

@@ -99,7 +99,7 @@ def new_entry(request: Request, question: str = Form(min_length=1, max_length=10
     """A draft of a new entry from a question (the review page sends the turn it came from)."""
     if not question.strip():
         raise RequestError("質問を書いてください。")
-    note = f"from turn {source_turn}" if source_turn is not None else ""
+    note = f"会話のやりとり {source_turn} から" if source_turn is not None else ""
     entries = city(request).desk.entries
     draft = entries.new_entry(EntryFields(question, ""), user.username, served_ids(request), note)
     return RedirectResponse(f"{entry_path(draft.entry_id)}?done=saved", 303)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
+from channels.desk.queue import CHANNEL_LABELS
 from channels.desk.wording import OUTCOME_WORDS
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def phone_rows(board: Dashboard) -> list[list[object]]:
 def day_rows(board: Dashboard) -> list[list[object]]:
     """Questions per day and channel, zeros included, so the table has no gaps."""
     channels = board.channels
-    rows: list[list[object]] = [["日付", *channels, "合計"]]
+    rows: list[list[object]] = [["日付", *(CHANNEL_LABELS.get(c, c) for c in channels), "合計"]]
     for day in board.period.days():
         counts = [board.per_day.get((day, channel), 0) for channel in channels]
         rows.append([day.isoformat(), *counts, sum(counts)])

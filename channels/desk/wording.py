@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "entry.approve": "承認して公開", "entry.reject": "却下", "entry.retire": "公開を終了",
     "entry.rollback": "以前の版に戻す", "entry.import": "表から読み込み",
     "kb.import": "Excel・CSV の読み込み",
+    "call.answered": "電話: この回答で対応", "call.forwarded": "電話: 担当課へ転送",
+    "call.unresolved": "電話: 対応できず（引き継ぎ）",
     "label.add": "「この FAQ で答えられる」を記録", "label.accept": "ラベルを学習に使う",
     "label.remove": "ラベルを外す",
     "learn.start": "学習して公開を開始", "learn.busy": "学習して公開（実行中のため開始せず）",
@@ -34,7 +36,7 @@ DETAIL_LABELS = {
     "failures": "失敗の回数", "delivery": "配信", "via": "届け方", "chars": "文字数",
     "escalation": "引き継ぎ",
     "note": "メモ", "fields": "変えた項目", "version": "版", "to": "戻した版", "source": "出どころ",
-    "entry": "FAQ", "question": "質問", "rows": "追加・変更した行",
+    "entry": "FAQ", "question": "質問", "rows": "追加・変更した行", "department": "担当課",
 }
 REASON_WORDS: dict[str, str] = {SignInFailure.UNKNOWN_USER: "存在しないユーザー名",
                                 SignInFailure.WRONG_PASSWORD: "パスワードの誤り",
