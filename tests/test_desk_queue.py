@@ -70,6 +70,22 @@ def test_the_escalation_page_shows_transcript_candidates_and_contact(app: object
     assert "ボットの候補" in page and re.search(r"<td>1</td>\s*<td>[^（<]*住民票", page)
 
 
+def test_the_agent_sees_the_residents_thumbs_down_comment_and_what_they_wrote_after_the_hand_over(
+        app: object) -> None:
+    api, session = TestClient(app), uuid.uuid4().hex  # type: ignore[arg-type]
+    answered = api.post("/api/v1/ask", json={"text": "燃えるごみの日はいつですか",
+                                             "session_id": session}).json()
+    assert api.post("/api/v1/feedback", json={
+        "session_id": session, "turn_id": answered["turn_id"], "helpful": False,
+        "comment": "地区の収集日が知りたい。090-9999-8888に電話ください"}).status_code == 204
+    handed = api.post("/api/v1/ask", json={"text": "担当者と話したい", "session_id": session}).json()
+    api.post("/api/v1/ask", json={"text": "あと、住所は港町3-4-5です", "session_id": session})
+    page = signed_in(app, "agent1").get(f"/desk/escalations/{handed['escalation']['id']}").text
+    assert "住民の評価: 👎 地区の収集日が知りたい。[電話番号]に電話ください" in page
+    later = page.split('id="later"')[1].split("</ol>")[0]
+    assert "あと、[住所]です" in later and "3-4-5" not in page
+
+
 def test_a_candidate_no_longer_in_the_index_is_shown_as_such(app: object, store_url: str) -> None:
     escalation_id = ask(app, "住民票の写しがほしい", "担当者と話したい")
     engine = create_engine(store_url)

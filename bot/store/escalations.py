@@ -21,7 +21,7 @@ from bot.store.outbox import enqueue
 from bot.store.repository import ConversationStore
 from bot.store.routes import ReplyRoute
 from bot.store.states import Channel, Delivery, EscalationStatus, ReplyVia
-from bot.store.tables import AuditEntry, Escalation, Turn, utcnow
+from bot.store.tables import AuditEntry, Escalation, Feedback, Turn, utcnow
 from bot.store.views import EscalationView
 from knowledge.core.errors import ConflictError, NotFoundError
 
@@ -48,6 +48,7 @@ class TranscriptTurn:
     shown_entry_id: str | None
     candidates: list[dict]
     choices: list[str] = field(default_factory=list)
+    feedback: str = ""  # 👍 or 👎, with the resident's (masked) comment: why they were unhappy
 
 
 def asked(turns: Sequence[Any]) -> str:
@@ -138,15 +139,36 @@ class EscalationStore:
 
     def transcript(self, escalation_id: str, limit: int = 30) -> list[TranscriptTurn]:
         """The conversation's turns up to the escalation, newest `limit`, oldest first."""
+        return self._turns(escalation_id, before=True, limit=limit)
+
+    def later(self, escalation_id: str, limit: int = 20) -> list[TranscriptTurn]:
+        """What the resident wrote after the hand-over (the agent must see it), oldest first."""
+        return self._turns(escalation_id, before=False, limit=limit)
+
+    def _turns(self, escalation_id: str, before: bool, limit: int) -> list[TranscriptTurn]:
         with self.store.guard(), self.store.session() as session:
             escalation = self._get(session, escalation_id)
             query = select(Turn).where(Turn.conversation_id == escalation.conversation_id)
             if escalation.turn_id:
-                query = query.where(Turn.id <= escalation.turn_id)
-            turns = list(session.scalars(query.order_by(Turn.id.desc()).limit(limit)))
+                query = query.where(Turn.id <= escalation.turn_id if before else Turn.id > escalation.turn_id)
+            elif not before:
+                return []
+            ordered = Turn.id.desc() if before else Turn.id
+            turns = sorted(session.scalars(query.order_by(ordered).limit(limit)), key=lambda t: t.id)
+            votes = self._feedback(session, [t.id for t in turns])
         return [TranscriptTurn(t.id, t.created_at, t.question, t.intent, t.decision, t.confidence,
-                               t.shown_entry_id, t.candidates or [], t.choices or [])
-                for t in reversed(turns)]
+                               t.shown_entry_id, t.candidates or [], t.choices or [], votes.get(t.id, ""))
+                for t in turns]
+
+    @staticmethod
+    def _feedback(session: Session, turn_ids: list[int]) -> dict[int, str]:
+        """The latest 👍/👎 of each turn, with its comment."""
+        found: dict[int, str] = {}
+        for vote in session.scalars(select(Feedback).where(Feedback.turn_id.in_(turn_ids))
+                                    .order_by(Feedback.id)):
+            comment = f" {vote.comment}" if vote.comment else ""
+            found[vote.turn_id] = ("👍" if vote.helpful else "👎") + comment
+        return found
 
     def resident_question(self, escalation_id: str) -> str:
         """The resident's own words: the last question they typed before the hand-over ("" when none)."""

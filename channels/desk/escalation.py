@@ -164,6 +164,7 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
     if not alert and claimed_by_other and escalation.status == EscalationStatus.CLAIMED:
         alert = conflict_message(escalation, user)
     return page(request, "escalation.html", status=status, escalation=escalation, transcript=transcript,
+                later=escalations.later(escalation_id),
                 entries=served.index.by_id,
                 candidates=candidates_of(request, last_with_candidates(transcript)),
                 said=said(request, transcript), offered=offered_texts(request, transcript),
