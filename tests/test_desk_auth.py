@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.store.tables import AuditEntry, DeskSession, DeskUser, utcnow
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from testing.desk import PASSWORD, add_user, csrf_of, sign_in, visitor
+from testing.desk import PASSWORD, add_user, csrf_of, sign_in, signed_in, visitor
 
 pytestmark = pytest.mark.integration
 
@@ -73,6 +74,21 @@ def test_signed_out_visitors_are_sent_to_login_with_where_they_were_going(app: o
     response = visitor(app).get("/desk/admin/audit?page=2")
     assert response.status_code == 303
     assert response.headers["location"] == "/desk/login?next=%2Fdesk%2Fadmin%2Faudit%3Fpage%3D2"
+
+
+def test_a_form_sent_after_the_session_ended_says_so_and_leads_back_to_its_page(app: object) -> None:
+    agent = signed_in(app, "agent1")
+    page = "/desk/escalations/abc123"
+    token = csrf_of(agent)
+    agent.post("/desk/logout", data={"csrf": token})
+    sent = agent.post(f"{page}/reply", data={"csrf": token, "text": "返信の本文"},
+                      headers={"referer": f"http://testserver{page}"})
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/desk/login?next={quote(page, safe='')}&unsent=1"
+    assert "送った内容は保存していません" in agent.get(sent.headers["location"]).text
+    elsewhere = agent.post(f"{page}/reply", data={"csrf": token, "text": "x"},
+                           headers={"referer": "https://evil.example/desk/x"})
+    assert elsewhere.headers["location"] == "/desk/login?next=%2Fdesk&unsent=1"
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/desk", "/\\evil.example",

@@ -46,8 +46,12 @@ def _login_form(request: Request, next_path: str, status: int = 200, error: str 
     return response
 
 
+UNSENT = ("ログインの有効期限が切れたか、ログアウトしたため、送った内容は保存していません。"
+          "もう一度ログインすると元の画面に戻ります。")
+
+
 @router.get("/login")
-def login_page(request: Request, next: str = "/desk") -> Response:
+def login_page(request: Request, next: str = "/desk", unsent: str = "") -> Response:
     """Already signed in: straight on. Arriving from another site (a Slack link) with no cookie: one
     same-site hop first, because SameSite=Strict cookies are not sent on cross-site navigations."""
     next_path = safe_next(next)
@@ -56,7 +60,7 @@ def login_page(request: Request, next: str = "/desk") -> Response:
     cross_site = request.headers.get("sec-fetch-site") == "cross-site"
     first_visit = cross_site and "hop" not in request.query_params
     hop = f"/desk/login?next={quote(next_path, safe='')}&hop=1" if first_visit else ""
-    return _login_form(request, next_path, hop=hop)
+    return _login_form(request, next_path, hop=hop, error=UNSENT if unsent else "")
 
 
 @router.post("/login")

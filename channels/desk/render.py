@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
@@ -96,10 +96,15 @@ def error_page(request: Request, status: int, message: str,
 
 
 def login_redirect(request: Request) -> RedirectResponse:
-    """303 to the login form, remembering where the user wanted to go (GET pages only)."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    next_path = target if request.method == "GET" else "/desk"
-    return RedirectResponse(f"/desk/login?next={quote(next_path, safe='')}", status_code=303)
+    """303 to the login form, remembering where the user wanted to go: the page itself, or for a form sent
+    after the session ended, the page it was sent from (and the form says it was not saved)."""
+    if request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/desk/login?next={quote(target, safe='')}", status_code=303)
+    sent_from = urlsplit(request.headers.get("referer", ""))
+    same_site = sent_from.netloc in ("", request.url.netloc)
+    target = sent_from.path if same_site and sent_from.path.startswith("/desk/") else "/desk"
+    return RedirectResponse(f"/desk/login?next={quote(target, safe='')}&unsent=1", status_code=303)
 
 
 def _problems(exc: RequestValidationError) -> list[str]:
