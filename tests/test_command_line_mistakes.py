@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.store import IndexStore
 from testing.recorder import free_port
 
 pytestmark = pytest.mark.system  # runs madoguchi as a process, as the IT staff type it
@@ -60,3 +61,14 @@ def test_a_batch_into_a_folder_that_does_not_exist_is_refused_before_it_starts(m
     result = run(tmp_path, model_cache, "ask", "--batch", str(questions), "--out", "missing/answers.jsonl")
     assert result.returncode == 2 and f"the folder {tmp_path / 'missing'} does not exist" in result.stderr
     assert "no index" not in result.stderr  # refused before the bot was even loaded
+
+
+def test_a_table_written_to_a_log_is_never_cut_to_80_columns(model_cache: Path, sample_index_dir: Path,
+                                                             tmp_path: Path) -> None:
+    """`madoguchi index history >> cron.log`: the version `index use` needs must be whole."""
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    env |= {"MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_INDEX_DIR": str(sample_index_dir)}
+    logged = subprocess.run([sys.executable, "-m", "channels.cli", "index", "history"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120, check=False)
+    version = IndexStore(sample_index_dir).current_version()
+    assert logged.returncode == 0 and version in logged.stdout, logged.stdout

@@ -4,6 +4,7 @@ city's IT staff read after a build or a search."""
 from __future__ import annotations
 
 import os
+import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,19 @@ if TYPE_CHECKING:  # the tables are drawn after the work is done: `madoguchi --h
     from indexer.search import Hit
     from knowledge.records import Problem
 
-out = Console()
-err = Console(stderr=True)
+UNCUT = 1000  # columns for output read later (a file, a pipe, cron's mail): a table is never cut to 80
+
+
+def console(stderr: bool = False) -> Console:
+    """In a terminal, output fits the terminal; written anywhere else it is as wide as its longest row, so a
+    version name, a problem's message or a widget tag in a log is whole (COLUMNS still decides if set)."""
+    stream = sys.stderr if stderr else sys.stdout
+    interactive = stream.isatty() or "COLUMNS" in os.environ
+    return Console(stderr=stderr, width=None if interactive else UNCUT)
+
+
+out = console()
+err = console(stderr=True)
 
 
 def sources_table(per_source: dict[str, Counter]) -> Table:
