@@ -96,7 +96,7 @@ class IndexStore:
         folder = self.versions / version if version else self.current_dir()
         try:
             return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: not JSON, or not even UTF-8
             raise CorruptIndexError(f"{folder / MANIFEST} cannot be read ({exc}); rebuild the index") from exc
 
     def list_versions(self) -> list[str]:

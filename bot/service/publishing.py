@@ -78,9 +78,11 @@ def load_knowledge(settings: Settings, entries: EntryStore | None, sources: list
 def city_sources(settings: Settings) -> list[Path]:
     """What a build given no files reads (`Settings.city_sources`): the live version's own when
     MADOGUCHI_SOURCES is not set."""
+    if "sources" in settings.model_fields_set:
+        return settings.sources
     try:
         built_from = index_store(settings).manifest().get("built_from", [])
-    except MadoguchiError:  # no version yet, or none readable: the setting, else the sample city
+    except MadoguchiError:  # no version yet, or none readable: the sample city
         built_from = []
     return settings.city_sources(built_from)
 
