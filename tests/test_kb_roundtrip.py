@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import getpass
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -56,6 +57,18 @@ def test_export_of_the_sample_city_loads_back_as_the_same_records(cli: CliRunner
     assert not [p for p in back.problems if p.severity == "error"], back.problems
     assert comparable(back.records) == comparable(original.records)
     assert len(comparable(back.records)) == 235
+
+
+def test_an_export_names_the_rows_it_left_out_because_they_cannot_be_read(cli: CliRunner,
+                                                                          tmp_path: Path) -> None:
+    table = tmp_path / "city.csv"
+    table.write_text("id,question,answer\nK1,犬の登録は,保健所でできます。\nK2,空の回答,\n", encoding="utf-8")
+    out = tmp_path / "kb.csv"
+    result = cli.invoke(cli_app, ["kb", "export", "--format", "csv", "--out", str(out)],
+                        env={"MADOGUCHI_SOURCES": json.dumps([str(table)])})
+    assert result.exit_code == 0, result.output
+    assert "1 FAQ rows" in result.output and "1 row(s) of the city's files could not be read" in result.output
+    assert "3 行目" in result.output
 
 
 def test_xlsx_lists_passages_on_a_protected_second_sheet_that_loading_ignores(

@@ -88,6 +88,9 @@ def _renamed(problem: Problem, path: Path, name: str) -> Problem:
     return replace(problem, source=name) if name and problem.source == str(path) else problem
 
 
-def export_knowledge(settings: Settings, entries: EntryStore | None, fmt: Format, out: Path) -> int:
-    """Every record the bot knows (files + live desk entries) as XLSX or CSV; returns the FAQ rows written."""
-    return export_records(load_knowledge(settings, entries).records, fmt, out)
+def export_knowledge(settings: Settings, entries: EntryStore | None, fmt: Format,
+                     out: Path) -> tuple[int, list[Problem]]:
+    """Every record the bot knows (files + live desk entries) as XLSX or CSV: the FAQ rows written, and the
+    problems of the rows that could not be read, which are not in the export (fixed in their files)."""
+    loaded = load_knowledge(settings, entries)
+    return export_records(loaded.records, fmt, out), loaded.problems

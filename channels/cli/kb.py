@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from channels.cli.render import err, out
+from channels.cli.render import err, out, problems_table
 from channels.cli.settings import into_existing_folder, settings_with
 
 if TYPE_CHECKING:  # loaded when a command runs
@@ -49,8 +49,13 @@ def export(fmt: Annotated[SheetFormat, typer.Option("--format", help="xlsx or cs
 
     settings = settings_with(None)
     with desk_entries(settings) as entries:
-        rows = export_knowledge(settings, entries, "csv" if fmt is SheetFormat.CSV else "xlsx", out_path)
+        rows, problems = export_knowledge(settings, entries, "csv" if fmt is SheetFormat.CSV else "xlsx",
+                                          out_path)
     out.print(f"{rows} FAQ rows → {out_path}")
+    if errors := [p for p in problems if p.severity == "error"]:
+        err.print(f"{len(errors)} row(s) of the city's files could not be read and are not in the export; "
+                  "fix them in their files:", highlight=False)
+        err.print(problems_table(errors))
 
 
 @kb_app.command("import")
