@@ -90,6 +90,13 @@ def test_the_search_shows_ranked_entries_with_department_contact_validity_and_wh
     assert 'data-entry="R001"' in fragment.text and "<html" not in fragment.text
 
 
+def test_a_manual_found_by_search_is_named_by_its_file_not_the_servers_path(app: object) -> None:
+    """Every agent, contracted staff included, reads the results: the server's folders are not theirs."""
+    text = signed_in(app, "agent1").get("/desk/search", params={"q": "粗大ごみ"}).text
+    named = re.findall(r"資料: ([^）]*)）", text)
+    assert named and all("/" not in name for name in named), named
+
+
 def test_search_and_calls_need_a_signed_in_agent_and_every_call_form_its_csrf_token(app: object) -> None:
     assert visitor(app).get("/desk/search").status_code == 303
     assert visitor(app).get("/desk/search/results?q=x").status_code == 303

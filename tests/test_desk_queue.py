@@ -128,6 +128,7 @@ def test_a_reply_the_resident_has_read_is_never_replaced_by_a_second_one(app: ob
     session = stored(store_url, escalation_id).conversation_id.removeprefix("web:")
     read = TestClient(app).get("/api/v1/replies", params={"session_id": session})  # type: ignore[arg-type]
     assert [r["text"] for r in read.json()["replies"]] == ["訂正: 窓口は平日 8:30 から開いています。"]
+    assert read.json()["replies"][0]["answered_at"].endswith("+00:00")  # never read as local time
 
     again = form(agent, f"/desk/escalations/{escalation_id}/reply", text="もう一度: 土曜も開いています。")
     assert again.status_code == 409 and "住民はこの引き継ぎへの返信を受け取っています" in again.text

@@ -7,6 +7,7 @@ import asyncio
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from bot.answer import Answer
 from bot.furigana import furigana_for
 from bot.service.city import City, Message, Reply
+from bot.service.contracts import as_utc
 from bot.service.identity import WEB
 from bot.service.readings import japanese_for_a_foreign_reader
 from channels.web.address_limit import count_address
@@ -144,8 +146,12 @@ def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN,
         found, questions = [], {}
     return RepliesOut(replies=[AgentReply(escalation_id=e.id, text=e.reply_text,
                                           question=questions.get(e.turn_id or -1, ""),
-                                          answered_at=e.answered_at.isoformat() if e.answered_at else "")
-                               for e in found])
+                                          answered_at=_utc_text(e.answered_at)) for e in found])
+
+
+def _utc_text(moment: datetime | None) -> str:
+    """ISO 8601 with its offset (+00:00): a client must not read UTC as its local time."""
+    return as_utc(moment).isoformat() if moment else ""
 
 
 health_router = APIRouter()
