@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from indexer.store import IndexStore
+from knowledge.core.settings import PACKAGE_DIR
 from testing.recorder import free_port
 
 pytestmark = pytest.mark.system  # runs madoguchi as a process, as the IT staff type it
+SAMPLE_LABELLED = PACKAGE_DIR / "samples" / "labelled" / "minato.jsonl"
 
 
 def run(folder: Path, model_cache: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -72,3 +74,16 @@ def test_a_table_written_to_a_log_is_never_cut_to_80_columns(model_cache: Path, 
                             capture_output=True, text=True, timeout=120, check=False)
     version = IndexStore(sample_index_dir).current_version()
     assert logged.returncode == 0 and version in logged.stdout, logged.stdout
+
+
+def test_tune_refuses_thresholds_that_make_no_sense(model_cache: Path, sample_index_dir: Path,
+                                                     tmp_path: Path) -> None:
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("".join(Path(SAMPLE_LABELLED).read_text(encoding="utf-8").splitlines(True)[:5]),
+                        encoding="utf-8")
+    share = run(tmp_path, model_cache, "tune", "--labelled", str(labelled), "--max-wrong", "5")
+    assert share.returncode == 2 and "--max-wrong" in share.stderr
+    crossed = run(tmp_path, model_cache, "tune", "--labelled", str(labelled), "--answer", "0.3",
+                  "--clarify", "0.5", MADOGUCHI_INDEX_DIR=str(sample_index_dir))
+    assert crossed.returncode == 2, crossed.stderr
+    assert "answer ≥ 0.3 is below clarify ≥ 0.5" in crossed.stderr

@@ -13,6 +13,7 @@ import typer
 from bot.fusion import Fusion
 from channels.cli.render import explanation_table, metrics_table, out, reliability_table, tradeoff_table
 from channels.cli.settings import IndexDir, into_existing_folder, settings_with
+from knowledge.core.errors import ConfigurationError
 from knowledge.records import Audience
 
 if TYPE_CHECKING:  # the engine loads with the command that answers, not with `madoguchi --help`
@@ -121,8 +122,10 @@ def train(labelled: Labelled, index_dir: IndexDir = None,
           model_out: Annotated[Path, typer.Option("--out", help="Model file to write.",
                                                   callback=into_existing_folder)] = Path(
               "decision_model.json"),
-          max_wrong: Annotated[float, typer.Option(help="Highest share of wrong answers allowed.")] = 0.05,
-          min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6,
+          max_wrong: Annotated[float, typer.Option(
+             min=0, max=1, help="Highest share of wrong answers allowed.")] = 0.05,
+          min_escalated: Annotated[float, typer.Option(
+             min=0, max=1, help="Lowest share of unanswerable escalated.")] = 0.6,
           fusion: Annotated[Fusion,
                             typer.Option(help="Rank with fitted weights, the fixed day-one sum, or fitted "
                                               "from 50 answerable questions on (auto).")] = Fusion.AUTO,
@@ -163,8 +166,10 @@ def tune(labelled: Labelled, index_dir: IndexDir = None,
          model_out: Annotated[Path | None, typer.Option(
              "--out", help="Write the model with the chosen thresholds.",
              callback=into_existing_folder)] = None,
-         max_wrong: Annotated[float, typer.Option(help="Highest share of wrong answers allowed.")] = 0.05,
-         min_escalated: Annotated[float, typer.Option(help="Lowest share of unanswerable escalated.")] = 0.6,
+         max_wrong: Annotated[float, typer.Option(
+             min=0, max=1, help="Highest share of wrong answers allowed.")] = 0.05,
+         min_escalated: Annotated[float, typer.Option(
+             min=0, max=1, help="Lowest share of unanswerable escalated.")] = 0.6,
          answer_at: Annotated[float | None, typer.Option(
              "--answer", min=0, max=1, help="Answer threshold picked from the table, not chosen.")] = None,
          clarify_at: Annotated[float | None, typer.Option(
@@ -187,6 +192,9 @@ def tune(labelled: Labelled, index_dir: IndexDir = None,
         chosen = Thresholds(chosen.answer if answer_at is None else answer_at,
                             chosen.clarify if clarify_at is None else clarify_at)
         measured = rates(results, chosen.answer, chosen.clarify)
+    if chosen.answer < chosen.clarify:
+        raise ConfigurationError(f"answer ≥ {chosen.answer} is below clarify ≥ {chosen.clarify}: nothing "
+                                 "could ever be offered as choices; give --answer at or above --clarify")
     out.print(tradeoff_table(curve(results, chosen.clarify), chosen.clarify))
     out.print(metrics_table(measured, f"chosen: answer ≥ {chosen.answer}, clarify ≥ {chosen.clarify}"))
     if model_out:
