@@ -86,6 +86,14 @@ def test_the_agent_sees_the_residents_thumbs_down_comment_and_what_they_wrote_af
     assert "あと、[住所]です" in later and "3-4-5" not in page
 
 
+def test_a_hand_over_asked_for_in_words_gets_the_department_of_the_question_before_it(
+        app: object, store_url: str) -> None:
+    """「担当者と話したい」 searches nothing; the queue's department filter and the statistics count it under
+    the department the resident's question was about."""
+    escalation_id = ask(app, "燃えるごみの日はいつですか", "担当者と話したい")
+    assert stored(store_url, escalation_id).department == "ごみ減量推進課"
+
+
 def test_a_candidate_no_longer_in_the_index_is_shown_as_such(app: object, store_url: str) -> None:
     escalation_id = ask(app, "住民票の写しがほしい", "担当者と話したい")
     engine = create_engine(store_url)

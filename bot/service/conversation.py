@@ -9,7 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from bot import Answer, Session
-from bot.answer import Decision
+from bot.answer import Candidate, Decision
 from bot.routing import suggest_department
 from bot.service.followups import follow_up
 from bot.store import StoredTurn
@@ -60,12 +60,31 @@ def compose(city: City, message: Message) -> Composed:
     reply = city.bot.answer(choice_id or text, message.audience, message.channel, session)
     normalised = " ".join(city.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
     facts = turn_facts(conversation, message.channel, message.audience.value, text or choice_id or "",
-                       normalised, reply, city.store.seal(message.route))
+                       normalised, reply, city.store.seal(message.route),
+                       handed_department(city, conversation, reply))
     return Composed(reply, facts)
 
 
+def handed_department(city: City, conversation: str, reply: Answer) -> str | None:
+    """For a hand-over asked for in words (「担当者と話したい」, 「どれにも当てはまらない」), which searches
+    nothing, the department the conversation's last search suggests: the desk's queue filters and statistics
+    count by it. None when the reply's own candidates decide; "" while the store is down (the hand-over must
+    not wait for it)."""
+    if reply.decision != Decision.ESCALATE or reply.candidates:
+        return None
+    if city.outage.down:
+        return ""
+    try:
+        earlier = city.store.last_candidates(conversation)
+    except StoreUnavailableError:
+        return ""
+    records = city.bot.runtime.index.by_id
+    return suggest_department([Candidate(records[c["id"]], float(c["score"]), {})
+                               for c in earlier if c.get("id") in records])
+
+
 def turn_facts(conversation_id: str, channel: str, audience: str, question: str, normalised: str,
-               reply: Answer, sealed_route: str = "") -> TurnFacts:
+               reply: Answer, sealed_route: str = "", department: str | None = None) -> TurnFacts:
     """The facts of a bot reply, as the store writes them; personal data is masked here, before anything is
     written anywhere, and an escalation gets its id and suggested department now."""
     escalated = reply.decision == Decision.ESCALATE
@@ -77,7 +96,8 @@ def turn_facts(conversation_id: str, channel: str, audience: str, question: str,
                      [{"id": c.record.id, "score": round(c.score, 4)} for c in reply.candidates[:5]],
                      uuid.uuid4().hex if escalated else None,
                      (reply.reason or Reason.NO_MATCH) if escalated else "",
-                     suggest_department(reply.candidates) if escalated else "",
+                     (suggest_department(reply.candidates) if department is None else department)
+                     if escalated else "",
                      sealed_route if escalated else "")
 
 

@@ -95,6 +95,13 @@ class ConversationStore:
                                      .order_by(Turn.id.desc()).limit(1)).first()
             return tuple(latest.choices) if latest else ()
 
+    def last_candidates(self, conversation_id: str, turns: int = 5) -> list[dict]:
+        """The candidates of the conversation's latest turn that searched (among its last `turns`)."""
+        with self.guard(), self.session() as session:
+            recent = session.scalars(select(Turn).where(Turn.conversation_id == conversation_id)
+                                     .order_by(Turn.id.desc()).limit(turns))
+            return next((list(t.candidates) for t in recent if t.candidates), [])
+
     def seal(self, route: ReplyRoute | None) -> str:
         """The route encrypted for storage; empty when there is no route or no key."""
         return self.cipher.seal(route) if route and self.cipher else ""
