@@ -250,6 +250,9 @@ def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url:
     assert runner.invoke(cli_app, ["desk", "user", "disable", "cliuser"], env=env).exit_code == 0
     listing = runner.invoke(cli_app, ["desk", "user", "list"], env=env).output
     assert re.search(r"cliuser\s*│\s*agent\s*│\s*disabled", listing)
+    assert sign_in(visitor(app), "cliuser", "a-brand-new-passphrase").status_code == 401
+    assert runner.invoke(cli_app, ["desk", "user", "enable", "cliuser"], env=env).exit_code == 0
+    assert sign_in(visitor(app), "cliuser", "a-brand-new-passphrase").status_code == 303
     weak = runner.invoke(cli_app, ["desk", "user", "add", "weak", "--password-stdin"], input="short\n",
                          env=env)
     assert weak.exit_code != 0

@@ -48,6 +48,10 @@ def open_draft(versions: list[Version]) -> Version | None:
     return next((v for v in versions if v.status == VersionStatus.DRAFT), None)
 
 
+SENT_AGAIN = ("このファイルは、この画面からすでに読み込みました（再読み込みで同じ送信がもう一度届きました）。"
+              "何も変えていません。もう一度読み込むときは、ファイルを選び直して「読み込んで公開する」を押してください。")
+
+
 class EntryStore:
     """Drafts, approvals, rollbacks and the live entries, over the conversation store's database."""
 
@@ -230,7 +234,7 @@ class EntryStore:
             if sent:
                 if session.scalar(select(AuditEntry.id).where(AuditEntry.action == "kb.import",
                                                               AuditEntry.target == sent).limit(1)):
-                    raise ConflictError("この送信はすでに読み込みました。")
+                    raise ConflictError(SENT_AGAIN)
                 audit(session, actor, "kb.import", sent, source=source, rows=len(rows))
             for entry_id, content in rows:
                 content.ready_to_publish()

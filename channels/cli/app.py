@@ -136,7 +136,7 @@ def search(
 @app.command("serve")
 def serve(index_dir: IndexDir = None,
           host: Annotated[str | None, typer.Option(help="Listen address (default from settings).")] = None,
-          port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+          port: Annotated[int | None, typer.Option(help="Port (default: MADOGUCHI_PORT, 8000).")] = None,
           workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None) -> None:
     """Serve the web API, the chat widget and a demo page; builds the sample city's index if none exists."""
     import os

@@ -78,3 +78,10 @@ def disable(name: str) -> None:
     """Disable an account and end its sessions (its audit history stays)."""
     _accounts().set_active(name, False, ACTOR)
     out.print(f"disabled {name}")
+
+
+@user_app.command("enable")
+def enable(name: str) -> None:
+    """Enable a disabled account again (it signs in with its password; `password` sets a new one)."""
+    _accounts().set_active(name, True, ACTOR)
+    out.print(f"enabled {name}")

@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # pydantic-settings loads when a command runs, not for `madog
 # server that took over 5 s (uvicorn's default), and the workers were killed and restarted for ever.
 WORKER_START_SECONDS = 120
 IndexDir = Annotated[Path | None,
-                     typer.Option("--index-dir", help="Index directory (default: user data dir).")]
+                     typer.Option("--index-dir", help="Index directory (default: MADOGUCHI_INDEX_DIR, else "
+                                                      "DATA_DIR/index).")]
 
 
 def into_existing_folder(path: Path | None) -> Path | None:

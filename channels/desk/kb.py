@@ -27,8 +27,6 @@ from knowledge.tables import READERS
 
 router = desk_subrouter()
 Editor = Depends(require_role(Role.EDITOR))
-SENT_AGAIN = ("このファイルは、この画面からすでに読み込みました（再読み込みで同じ送信がもう一度届きました）。"
-              "何も変えていません。もう一度読み込むときは、ファイルを選び直して「読み込んで公開する」を押してください。")
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "csv": "text/csv; charset=utf-8"}
 
@@ -79,8 +77,8 @@ def _import(request: Request, upload_name: str, body: bytes, user: SignedIn, sen
         try:
             report = import_table(served.settings, served.desk.entries, path, user.username,
                                   name=Path(upload_name).name, sent=sent)
-        except ConflictError:
-            return page(request, "kb.html", status=409, report=None, alert=SENT_AGAIN,
+        except ConflictError as exc:  # this form was read already, or a colleague changed an entry meanwhile
+            return page(request, "kb.html", status=409, report=None, alert=str(exc),
                         suffixes=", ".join(sorted(READERS)), sent=new_form_id())
     if report.created:
         worker(request).publisher.request(f"import of {upload_name} by {user.username}")
