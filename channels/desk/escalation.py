@@ -160,6 +160,7 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
     escalations = served.desk.escalations
     escalation = escalations.get(escalation_id)
     transcript = escalations.transcript(escalation_id)
+    question = escalations.resident_question(escalation_id)
     claimed_by_other = escalation.claimed_by not in (None, user.username)
     if not alert and claimed_by_other and escalation.status == EscalationStatus.CLAIMED:
         alert = conflict_message(escalation, user)
@@ -168,8 +169,7 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
                 entries=served.index.by_id,
                 candidates=candidates_of(request, last_with_candidates(transcript)),
                 said=said(request, transcript), offered=offered_texts(request, transcript),
-                resident_question=escalations.resident_question(escalation_id),
-                resident_language=resident_language(escalations.resident_question(escalation_id), transcript),
+                resident_question=question, resident_language=resident_language(question, transcript),
                 mine=escalation.claimed_by in (None, user.username), can_reply=may_reply(escalation),
                 alert=alert, done=DONE.get(done, ""),
                 status_labels=ESCALATION_STATUS_LABELS, channel_labels=CHANNEL_LABELS,
