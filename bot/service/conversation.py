@@ -61,8 +61,20 @@ def compose(city: City, message: Message) -> Composed:
     normalised = " ".join(city.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
     facts = turn_facts(conversation, message.channel, message.audience.value, text or choice_id or "",
                        normalised, reply, city.store.seal(message.route),
-                       handed_department(city, conversation, reply))
+                       handed_department(city, conversation, reply), open_handover(city, conversation, reply))
     return Composed(reply, facts)
+
+
+def open_handover(city: City, conversation: str, reply: Answer) -> str | None:
+    """For a turn that escalates, the conversation's hand-over still waiting for an agent: the turn joins it
+    (the agent sees it under 引き継ぎの後のやりとり) instead of opening a second, unlinked queue item. None
+    while the store is down: the turn then opens its own, as nothing may wait for the store."""
+    if reply.decision != Decision.ESCALATE or city.outage.down:
+        return None
+    try:
+        return city.store.open_handover(conversation)
+    except StoreUnavailableError:
+        return None
 
 
 def handed_department(city: City, conversation: str, reply: Answer) -> str | None:
@@ -84,9 +96,11 @@ def handed_department(city: City, conversation: str, reply: Answer) -> str | Non
 
 
 def turn_facts(conversation_id: str, channel: str, audience: str, question: str, normalised: str,
-               reply: Answer, sealed_route: str = "", department: str | None = None) -> TurnFacts:
+               reply: Answer, sealed_route: str = "", department: str | None = None,
+               joins: str | None = None) -> TurnFacts:
     """The facts of a bot reply, as the store writes them; personal data is masked here, before anything is
-    written anywhere, and an escalation gets its id and suggested department now."""
+    written anywhere, and an escalation gets its id (or the open hand-over's it `joins`) and suggested
+    department now."""
     escalated = reply.decision == Decision.ESCALATE
     return TurnFacts(conversation_id, channel, audience, mask_personal_data(question),
                      mask_personal_data(normalised), reply.intent.value, reply.decision.value,
@@ -94,11 +108,11 @@ def turn_facts(conversation_id: str, channel: str, audience: str, question: str,
                      reply.record.id if reply.record else None,
                      list(reply.offered),
                      [{"id": c.record.id, "score": round(c.score, 4)} for c in reply.candidates[:5]],
-                     uuid.uuid4().hex if escalated else None,
+                     (joins or uuid.uuid4().hex) if escalated else None,
                      (reply.reason or Reason.NO_MATCH) if escalated else "",
                      (suggest_department(reply.candidates) if department is None else department)
                      if escalated else "",
-                     sealed_route if escalated else "")
+                     sealed_route if escalated else "", bool(joins) and escalated)
 
 
 def keep_turn(city: City, facts: TurnFacts) -> StoredTurn:

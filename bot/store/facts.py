@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class TurnFacts:
-    """Everything one turn stores, already masked; escalation ids are chosen before the write. Made from a
-    bot reply by the service (`bot.service.conversation.turn_facts`): the store knows no answers."""
+    """Everything one turn stores, already masked; escalation ids are chosen before the write (an open
+    hand-over's own id when the turn joins it). Made from a bot reply by the service
+    (`bot.service.conversation.turn_facts`): the store knows no answers."""
 
     conversation_id: str
     channel: str
@@ -25,6 +26,7 @@ class TurnFacts:
     reason: str = ""
     department: str = ""
     route: str = ""
+    joined: bool = False  # escalation_id is the conversation's open hand-over: the turn joins it
 
     def to_json(self) -> dict:
         """For the spool file."""

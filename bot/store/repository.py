@@ -18,6 +18,7 @@ from bot.store.facts import TurnFacts
 from bot.store.group_commit import GroupCommit
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
+from bot.store.states import EscalationStatus
 from bot.store.tables import (
     Call,
     ChannelEvent,
@@ -101,6 +102,15 @@ class ConversationStore:
             recent = session.scalars(select(Turn).where(Turn.conversation_id == conversation_id)
                                      .order_by(Turn.id.desc()).limit(turns))
             return next((list(t.candidates) for t in recent if t.candidates), [])
+
+    def open_handover(self, conversation_id: str) -> str | None:
+        """The conversation's escalation no agent has answered yet (new or claimed), if any: a later turn that
+        escalates joins it, so one resident is one item in the desk's queue."""
+        with self.guard(), self.session() as session:
+            return session.scalars(select(Escalation.id).where(
+                Escalation.conversation_id == conversation_id,
+                Escalation.status.in_((EscalationStatus.NEW, EscalationStatus.CLAIMED)))
+                .order_by(Escalation.created_at.desc()).limit(1)).first()
 
     def seal(self, route: ReplyRoute | None) -> str:
         """The route encrypted for storage; empty when there is no route or no key."""

@@ -105,10 +105,11 @@ class TurnWrites:
 
     @staticmethod
     def _stored_before(connection: Connection, facts: TurnFacts, once: str | None) -> StoredTurn | None:
-        """A replayed spool row already stored, or an escalation id already stored: not written twice."""
+        """A replayed spool row already stored, or an escalation id already stored: not written twice (a turn
+        that joins an open hand-over carries that hand-over's id, and is written)."""
         if once and (done := _replayed(connection, once)) is not None:
             return StoredTurn(done, facts.escalation_id)
-        if facts.escalation_id and connection.execute(
+        if facts.escalation_id and not facts.joined and connection.execute(
                 ESCALATION_STORED, {"escalation": facts.escalation_id}).first() is not None:
             return StoredTurn(0, facts.escalation_id)
         return None
@@ -132,7 +133,7 @@ class TurnWrites:
         if once:
             connection.execute(NEW_EVENT, {"id": f"{REPLAYED}{once}:{turn_id}", "channel": "spool",
                                            "received_at": utcnow()})
-        if facts.escalation_id:
+        if facts.escalation_id and not facts.joined:
             escalate_in(connection, turn_id, facts)
 
 
