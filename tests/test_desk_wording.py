@@ -122,7 +122,7 @@ def test_a_rolled_back_version_and_a_missing_escalation_are_told_in_japanese(des
     history = editor.get(path).text.split("<h2>履歴</h2>")[1]
     rollback = re.search(r'action="[^"]*/rollback/(\d+)"', history)
     assert rollback and editor.post(f"{path}/rollback/{rollback.group(1)}",
-                                    data={"csrf": csrf_of(editor, path)}).status_code == 303
+                                    data={"csrf": csrf_of(editor, path), "confirmed": "1"}).status_code == 303
     assert f"版 {rollback.group(1)} に戻す" in editor.get(path).text
     missing = editor.get("/desk/escalations/no-such-escalation")
     assert missing.status_code == 404 and "引き継ぎ no-such-escalation はありません" in missing.text

@@ -94,7 +94,7 @@ def retired_label(app: object) -> str:
         -1].split("?")[0]
     assert form(editor, f"/desk/entries/{entry_id}/approve").status_code == 303
     caught_up(app)
-    assert form(editor, f"/desk/entries/{entry_id}/retire").status_code == 303
+    assert form(editor, f"/desk/entries/{entry_id}/retire", confirmed="1").status_code == 303
     caught_up(app)
     return entry_id
 

@@ -119,6 +119,8 @@ def test_a_promoted_reply_is_answered_by_the_bot_and_rollback_changes_the_answer
     assert answer_becomes(server, SECOND_REPLY)["answer"]["text"] == SECOND_REPLY
 
     editor.get_by_role("button", name="版 1 に戻す").click()
+    assert FIRST_REPLY in editor.locator("#after-heading + dl").inner_text(), "asks first, showing version 1"
+    editor.get_by_role("button", name="版 1 に戻す").click()
     wait_until_published(editor)
     rolled = answer_becomes(server, FIRST_REPLY)
     assert rolled["decision"] == "answer" and rolled["answer"]["text"] == FIRST_REPLY, rolled

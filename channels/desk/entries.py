@@ -2,7 +2,8 @@
 
 Agents may promote, write drafts and add paraphrases; only editors decide (approve, reject, roll
 back, retire). Every decision is followed by a rebuild in this worker's background publisher; the
-page then says 「公開中…」 (refreshing itself, no JavaScript needed) until the bot serves it.
+page then says 「公開中…」 (refreshing itself, no JavaScript needed) until the bot serves it. Retiring and
+rolling back first show what would change (`confirm.py`) and act only when that page is sent.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.responses import Response
 
 from bot.service.contracts import EntryFields, EntryVersionView, Role, SignedIn, live_of, open_draft
 from channels.desk.auth import require_role
+from channels.desk.confirm import ask_to_retire, ask_to_roll_back
 from channels.desk.diff import FIELD_LABELS, field_changes
 from channels.desk.entry_forms import (
     AUDIENCES,
@@ -68,13 +70,27 @@ def act(request: Request, entry_id: str, user: SignedIn, work: Callable[[], Entr
     try:
         result = work()
     except RequestError as exc:
-        if isinstance(exc, NotFoundError) and not city(request).desk.entries.history(entry_id):
-            raise
-        return entry_page(request, entry_id, user, exc.status, str(exc))
+        return refused(request, entry_id, user, exc)
     if publish:
         worker(request).publisher.request(f"{entry_id} by {user.username}")
         return RedirectResponse(f"{entry_path(entry_id)}?published={result.version if result else ''}", 303)
     return RedirectResponse(f"{entry_path(entry_id)}?done={done}", 303)
+
+
+def refused(request: Request, entry_id: str, user: SignedIn, exc: RequestError) -> Response:
+    """The entry page again with why; an entry with no versions at all is the desk's plain 404 page."""
+    if isinstance(exc, NotFoundError) and not city(request).desk.entries.history(entry_id):
+        raise exc
+    return entry_page(request, entry_id, user, exc.status, str(exc))
+
+
+def ask_first(request: Request, entry_id: str, user: SignedIn, ask: Callable[[], Response]) -> Response:
+    """The confirmation page (nothing changes yet), or, when the store would refuse the action, the same
+    page and reason as the action itself would give: the desk never asks about what cannot be done."""
+    try:
+        return ask()
+    except RequestError as exc:
+        return refused(request, entry_id, user, exc)
 
 
 @router.post("/escalations/{escalation_id}/promote")
@@ -164,16 +180,35 @@ def reject(request: Request, entry_id: str, note: str = Form("", max_length=1000
                False, "rejected")
 
 
+@router.get("/entries/{entry_id}/retire")
+def ask_retire(request: Request, entry_id: str, user: SignedIn = Editor) -> Response:
+    """The confirmation page on its own: where signing in again leads after it was sent too late."""
+    return ask_first(request, entry_id, user, lambda: ask_to_retire(request, entry_id))
+
+
+@router.get("/entries/{entry_id}/rollback/{version}")
+def ask_rollback(request: Request, entry_id: str, version: int, user: SignedIn = Editor) -> Response:
+    """The rollback's confirmation page on its own (see `ask_retire`)."""
+    return ask_first(request, entry_id, user, lambda: ask_to_roll_back(request, entry_id, version))
+
+
 @router.post("/entries/{entry_id}/retire")
-def retire(request: Request, entry_id: str, user: SignedIn = Editor) -> Response:
-    """Stop answering with this entry (a new version; rollback brings it back)."""
+def retire(request: Request, entry_id: str, confirmed: str = Form(""), user: SignedIn = Editor) -> Response:
+    """Stop answering with this entry (a new version; rollback brings it back). It changes the bot's answers
+    at once, so the first click only asks; the confirmation page sends `confirmed=1`."""
+    if confirmed != "1":
+        return ask_first(request, entry_id, user, lambda: ask_to_retire(request, entry_id))
     entries = city(request).desk.entries
     return act(request, entry_id, user, lambda: entries.retire(entry_id, user.username), True)
 
 
 @router.post("/entries/{entry_id}/rollback/{version}")
-def rollback(request: Request, entry_id: str, version: int, user: SignedIn = Editor) -> Response:
-    """Make an earlier approved version live again, as a new version."""
+def rollback(request: Request, entry_id: str, version: int, confirmed: str = Form(""),
+             user: SignedIn = Editor) -> Response:
+    """Make an earlier approved version live again, as a new version; first the page showing that version
+    beside the live one, whose button sends `confirmed=1`."""
+    if confirmed != "1":
+        return ask_first(request, entry_id, user, lambda: ask_to_roll_back(request, entry_id, version))
     entries = city(request).desk.entries
     return act(request, entry_id, user, lambda: entries.rollback(entry_id, version, user.username), True)
 
