@@ -37,16 +37,19 @@ _SPACES = re.compile(r"\s+")
 _WIDE_RUN = re.compile("[\uff01-\uff5e\u3000]+")  # full-width ASCII (！ to ～) and the ideographic space
 _WIDE_TO_ASCII = str.maketrans({chr(wide): chr(wide - 0xFEE0) for wide in range(0xFF01, 0xFF5F)}
                                | {"\u3000": " "})
+# the labels the conversation store writes for personal data (bot/store/masking.py): a stored question
+# that becomes a paraphrase must not make 住所 or 電話番号 one of its words
+MASKED = re.compile(r"\[(?:メール|カード番号|個人番号|電話番号|郵便番号|住所)\]")
 CACHE_TEXTS = 16_384  # a build's texts (3,571 in a real city) and its vocabulary (7,000 words) together
 
 
 @lru_cache(maxsize=CACHE_TEXTS)
 def normalise_width(text: str) -> str:
     """NFKC (全角英数→半角, 半角カナ→全角), lower-case Latin, one space between words; lone surrogates become
-    '?'. Cached: a build asks for each text three times (terms, reading, vector), an answer for its question
-    twice."""
+    '?'; the labels of masked personal data ([住所]) dropped. Cached: a build asks for each text three times
+    (terms, reading, vector), an answer for its question twice."""
     valid = text.encode("utf-8", "replace").decode("utf-8")
-    return _SPACES.sub(" ", nfkc(valid)).strip().lower()
+    return _SPACES.sub(" ", MASKED.sub(" ", nfkc(valid))).strip().lower()
 
 
 def katakana(text: str) -> str:

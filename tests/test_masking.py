@@ -35,3 +35,17 @@ def test_ordinary_questions_are_left_alone(text: str) -> None:
     import unicodedata
 
     assert mask_personal_data(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_a_masked_question_taught_as_a_paraphrase_brings_no_label_words_into_search() -> None:
+    """Stored questions are masked; one an agent labels becomes a paraphrase. Its [住所] or [電話番号]
+    must not make 住所 or 電話番号 words of the entry, or 「住所変更」 would find the bulky-waste entry."""
+    from indexer.normalise import TextNormaliser
+
+    told = ("みなと市中央町1-2-3、090-1234-5678、a@example.jp、〒100-0001、1234 5678 9012、"
+            "4111-1111-1111-1111。粗大ごみの出し方は？")
+    masked = mask_personal_data(told)
+    assert masked.count("[") == 6, masked
+    normalised = TextNormaliser("A").run(masked)
+    assert set(normalised.terms) == {"粗大", "ごみ", "出す"}, normalised.terms
+    assert "[" not in normalised.text
