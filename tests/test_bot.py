@@ -226,8 +226,10 @@ def test_the_shipped_models_rank_by_the_day_one_sum_and_the_readme_commands_rebu
     assert written["ranker"] == shipped["ranker"] == day_one_ranker().to_json()
     fitted = ("top1", "top3", "thresholds")
     assert same_shape(written, shipped, fitted)
-    # Fitted on another CPU, BLAS sums in another order; a changed recipe moves weights by far more.
-    np.testing.assert_allclose(numbers(written, fitted), numbers(shipped, fitted), rtol=1e-3, atol=1e-3)
+    # Fitted on another CPU, BLAS sums in another order: scores a hair apart can swap two candidates' ranks,
+    # which moves a few weights of the model without alternatives by up to 0.006 (OpenBLAS's Sapphire Rapids
+    # kernels against its Haswell ones); a changed recipe moves weights by far more.
+    np.testing.assert_allclose(numbers(written, fitted), numbers(shipped, fitted), rtol=1e-3, atol=1e-2)
 
 
 def numbers(model: dict, keys: tuple[str, ...]) -> list[float]:

@@ -155,6 +155,8 @@ def test_personal_data_in_the_question_is_masked_in_the_label(app: object, store
                 entry_id=entry).status_code == 303
     editor_page = signed_in(app, "editor1").get("/desk/learned").text
     assert "090-1234-5678" not in editor_page and "[電話番号]" in editor_page
+    row = editor_page.split("[電話番号]")[1].split("</tr>")[0]
+    assert "0 件" not in row, "no resident picked it: no count of resident conversations"
     assert not any("090-1234-5678" in r.question for r in stored_labels(store_url))
 
 

@@ -118,6 +118,8 @@ def test_rebuild_replaces_the_index_and_old_version_can_be_restored(cli: CliRunn
     second = IndexStore(index_dir).current_version()
     assert cli.invoke(app, ["index", "use", first, "--index-dir", str(index_dir)]).exit_code == 0
     assert "T3" not in search_ids(cli, index_dir, "粗大ごみ")
+    again = cli.invoke(app, ["index", "use", first, "--index-dir", str(index_dir)])
+    assert again.exit_code == 0 and "already the live index" in again.output
     with open(index_dir / "HISTORY", "a", encoding="utf-8") as log:
         log.write('{"version": "cut short by a crash", "at"\n')
     history = cli.invoke(app, ["index", "history", "--index-dir", str(index_dir), "--json"])

@@ -85,7 +85,10 @@ def index_use(version: str, index_dir: IndexDir = None) -> None:
     """Make an earlier (or later) version live again, e.g. to roll back a bad build."""
     from bot.store.index_versions import index_store
 
-    index_store(settings_with(index_dir)).activate(version)
+    store = index_store(settings_with(index_dir))
+    if store.has(version) and store.current_version() == version:
+        return out.print(f"{version} is already the live index; nothing changed")
+    store.activate(version)
     out.print(f"live index is now {version}")
 
 
