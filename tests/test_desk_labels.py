@@ -138,6 +138,30 @@ def test_an_agents_click_on_a_candidate_is_a_stored_masked_audited_label(app: ob
     assert entry in texts_learned(store_url)[ESCALATED]
 
 
+def test_a_click_made_by_mistake_is_taken_back_by_its_agent_or_an_editor(app: object, store_url: str) -> None:
+    question, session = "印鑑登録の手続きを知りたい", uuid.uuid4().hex
+    first = ask(app, question, session)
+    entry = first["choices"][0]["id"] if first.get("choices") else first["answer"]["id"]
+    escalation_id = ask(app, "担当者と話したい", session)["escalation"]["id"]
+    page, agent = f"/desk/escalations/{escalation_id}", signed_in(app, "agent1")
+    assert form(agent, f"{page}/label", entry_id=entry).status_code == 303
+    assert "取り消す：" in agent.get(page).text
+    assert entry in texts_learned(store_url)[question]
+    taken_back = form(agent, f"{page}/unlabel", entry_id=entry)
+    assert taken_back.status_code == 303
+    assert "記録を取り消しました" in agent.get(taken_back.headers["location"]).text
+    assert question not in texts_learned(store_url)
+    assert any(a.target == escalation_id for a in audited(store_url, "label.unmark"))
+    assert form(agent, f"{page}/unlabel", entry_id=entry).status_code == 404, "nothing left to take back"
+    editor = signed_in(app, "editor1")
+    assert form(editor, f"{page}/label", entry_id=entry).status_code == 303
+    assert "取り消す：" not in agent.get(page).text, "an agent does not take back an editor's label"
+    assert form(agent, f"{page}/unlabel", entry_id=entry).status_code == 404
+    assert question in texts_learned(store_url)
+    assert form(editor, f"{page}/unlabel", entry_id=entry).status_code == 303
+    assert question not in texts_learned(store_url)
+
+
 def test_a_label_of_an_entry_the_bot_does_not_have_is_refused(app: object) -> None:
     escalation_id, _ = escalation_with_candidates(app)
     agent = signed_in(app, "agent1")

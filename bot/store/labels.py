@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.store.database import rows_touched
 from bot.store.escalations import audit
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore
@@ -100,12 +101,28 @@ class LabelStore:
         with self.store.guard(), self.store.session() as session, session.begin():
             return label_escalation(session, escalation_id, entry_id, source, by)
 
-    def marked(self, escalation_id: str) -> set[str]:
-        """Entries already marked as answering this escalation's question."""
+    def marked(self, escalation_id: str) -> dict[str, str]:
+        """Entries already marked as answering this escalation's question, with who marked each."""
         with self.store.guard(), self.store.session() as session:
             _, turn = _escalated_turn(session, escalation_id)
-            return set(session.scalars(select(QuestionLabel.entry_id).where(
-                QuestionLabel.turn_id == turn.id, QuestionLabel.status == LabelStatus.ACTIVE)))
+            return dict(session.execute(select(QuestionLabel.entry_id, QuestionLabel.by).where(
+                QuestionLabel.turn_id == turn.id, QuestionLabel.status == LabelStatus.ACTIVE)
+                .order_by(QuestionLabel.id)).tuples().all())
+
+    def unmark(self, escalation_id: str, entry_id: str, by: str, any_author: bool = False) -> None:
+        """Take back a 「この FAQ で答えられる」 clicked by mistake: one's own, or anyone's for an editor
+        (`any_author`). Kept as a removed label and audited; NotFoundError when there is none to take back."""
+        with self.store.guard(), self.store.session() as session, session.begin():
+            _, turn = _escalated_turn(session, escalation_id)
+            mine = update(QuestionLabel).where(QuestionLabel.turn_id == turn.id,
+                                               QuestionLabel.entry_id == entry_id,
+                                               QuestionLabel.status == LabelStatus.ACTIVE)
+            if not any_author:
+                mine = mine.where(QuestionLabel.by == by)
+            if not rows_touched(session.execute(mine.values(status=LabelStatus.REMOVED))):
+                raise NotFoundError(f"取り消せる FAQ {entry_id} の記録はありません"
+                                    "（記録した本人か編集者だけが取り消せます）。")
+            audit(session, by, "label.unmark", escalation_id, entry=entry_id)
 
     def groups(self) -> list[LabelGroup]:
         """Every question → entry pairing, stored or read off the turns, most conversations first."""

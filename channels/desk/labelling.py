@@ -1,7 +1,8 @@
 """「この FAQ で答えられる」 on an escalation: the agent's knowledge becomes a label the bot learns from.
 
 One click on a candidate the bot considered, or a reply that quotes an entry's answer, records that the
-entry answers the resident's question (`bot.store.labels`); every label is audited. The labels are learned
+entry answers the resident's question (`bot.store.labels`); a click made by mistake can be taken back by
+whoever made it (or an editor); every label is audited. The labels are learned
 at the next 「学習して公開」 on the 「学習した質問」 page, or by `madoguchi learn --from-desk`.
 """
 
@@ -27,12 +28,13 @@ def source_of(user: SignedIn) -> LabelSource:
     return LabelSource.EDITOR if user.can(Role.EDITOR) else LabelSource.AGENT
 
 
-def marked_entries(request: Request, escalation_id: str) -> set[str]:
-    """Entries already marked for this escalation's question (none when it has no question)."""
+def marked_entries(request: Request, escalation_id: str) -> dict[str, str]:
+    """Entries already marked for this escalation's question, with who marked each (none when it has no
+    question)."""
     try:
         return city(request).desk.labels.marked(escalation_id)
     except RequestError:
-        return set()
+        return {}
 
 
 def quoted(records: list[Record], reply: str) -> list[str]:
@@ -64,3 +66,11 @@ def mark(request: Request, escalation_id: str, entry_id: str = Form(min_length=1
         raise NotFoundError(f"FAQ {entry_id} は今の索引にありません。")
     city(request).desk.labels.mark(escalation_id, entry_id, source_of(user), user.username)
     return RedirectResponse(f"/desk/escalations/{escalation_id}?done=label", status_code=303)
+
+
+@router.post("/escalations/{escalation_id}/unlabel")
+def unmark(request: Request, escalation_id: str, entry_id: str = Form(min_length=1, max_length=128),
+           user: SignedIn = Agent) -> Response:
+    """Take back a click made by mistake before it is learned from: one's own, or anyone's for an editor."""
+    city(request).desk.labels.unmark(escalation_id, entry_id, user.username, user.can(Role.EDITOR))
+    return RedirectResponse(f"/desk/escalations/{escalation_id}?done=unlabel", status_code=303)

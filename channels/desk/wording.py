@@ -28,7 +28,7 @@ ACTION_LABELS = {
     "call.answered": "電話: この回答で対応", "call.forwarded": "電話: 担当課へ転送",
     "call.unresolved": "電話: 対応できず（引き継ぎ）",
     "label.add": "「この FAQ で答えられる」を記録", "label.accept": "ラベルを学習に使う",
-    "label.remove": "ラベルを外す",
+    "label.remove": "ラベルを外す", "label.unmark": "「この FAQ で答えられる」を取り消し",
     "learn.start": "学習して公開を開始", "learn.busy": "学習して公開（実行中のため開始せず）",
 }
 DETAIL_LABELS = {
