@@ -215,6 +215,7 @@ def test_channel_test_command_sends_a_signed_event_to_a_running_server(
     result = CliRunner().invoke(app, ["channel-test", "line", "--url", f"http://127.0.0.1:{port}", "--text",
                                       "ごみの分け方"])
     assert result.exit_code == 0, result.output
+    assert "MADOGUCHI_LINE_API_BASE of the server" in result.output.replace("\n", " ")
     assert recorder.wait_for("/v2/bot/message/reply", count=len([r for r in recorder.requests[:seen]
                                                                  if "/reply" in r.path]) + 1)
     monkeypatch.setenv("MADOGUCHI_LINE_CHANNEL_SECRET", "not-the-secret")

@@ -61,7 +61,8 @@ def channel_test(
     url: Annotated[str, typer.Option(help="The running madoguchi server.")] = "http://127.0.0.1:8000",
     team: Annotated[str, typer.Option(help="Slack team id to send as.")] = "T0SIMULATED",
 ) -> None:
-    """Send a correctly signed sample event to a running server and show what it answered."""
+    """Send a correctly signed sample event to a running server and show whether it accepted it (the answer
+    itself travels from the server to the LINE or Slack API, never back to this command)."""
 
     settings = settings_with(None)
     kind = channel
@@ -84,8 +85,12 @@ def channel_test(
     out.print(f"{path} → HTTP {response.status_code} {response.text[:200]}", highlight=False)
     if response.status_code != 200:
         raise typer.Exit(1)
-    out.print("accepted; the reply goes to the configured API base URL "
-              f"({settings.line_api_base if kind == 'line' else settings.slack_api_base})", highlight=False)
+    setting = "MADOGUCHI_LINE_API_BASE" if kind == "line" else "MADOGUCHI_SLACK_API_BASE"
+    out.print(f"accepted: the server answers in the background and sends the reply to the API base it was "
+              f"started with ({setting} of the server, not of this command); a sample event's reply "
+              f"{'token' if kind == 'line' else 'channel'} is not a real one, so a real "
+              f"{'LINE' if kind == 'line' else 'Slack'} refuses it and the server's log says so",
+              highlight=False)
 
 
 def socket_mode_handler(city: City) -> SocketModeHandler:
