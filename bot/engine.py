@@ -194,7 +194,7 @@ class Bot:
             reply = served.foreign().run(query, language, audience, channel, today, top_k)
         else:
             reply = self._reply(query, audience, channel, top_k, today, served)
-        return reply if situation is None else urgent_first(situation, reply)
+        return reply if situation is None else urgent_first(situation.in_language(language), reply)
 
     def _reply(self, query: str, audience: Audience, channel: str, top_k: int, today: date | None,
                served: Snapshot) -> Answer:

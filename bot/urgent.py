@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,11 @@ import yaml
 from indexer.normalise import hiragana, normalise_width
 from knowledge.core.errors import ConfigurationError
 from knowledge.core.settings import Settings
+from knowledge.languages import LANGUAGES
 
 NATIONAL_FILE = Path(__file__).with_name("urgent_national.yaml")
 CITY_FILE_NAME = "urgent.yaml"
-FIELDS = ("title", "say", "lines", "when", "unless", "then_faq")
+FIELDS = ("title", "say", "lines", "when", "unless", "then_faq", "translations")
 
 
 def fold(text: str) -> str:
@@ -66,6 +67,13 @@ class Situation:
     when: tuple[Phrasing, ...]
     unless: tuple[Phrasing, ...] = ()
     then_faq: bool = True  # false: no entry follows the notice, however well it matches (死にたい → 死亡届)
+    translations: tuple[tuple[str, str, str], ...] = ()  # (language, title, say) for questions in another
+
+    def in_language(self, language: str) -> Situation:
+        """The notice in the question's language where the file gives one (the lines stay as written: the
+        numbers are what must be read); Japanese otherwise."""
+        found = next(((title, say) for code, title, say in self.translations if code == language), None)
+        return self if found is None else replace(self, title=found[0], say=found[1])
 
     def fits(self, folded: str) -> bool:
         return any(p.fits(folded) for p in self.when) and not any(p.fits(folded) for p in self.unless)
@@ -73,7 +81,7 @@ class Situation:
     @property
     def text(self) -> str:
         """The notice a resident reads first: the advice, then one line per number."""
-        advice = "".join(line.strip() for line in self.say.splitlines())  # Japanese, wrapped in the file
+        advice = "".join(line.strip() for line in self.say.splitlines())  # Japanese wrapped in the file
         return "\n".join([f"【{self.title}】{advice}", *(f"・{line}" for line in self.lines)])
 
 
@@ -86,7 +94,24 @@ def _situation(raw: dict[str, Any], where: str) -> Situation:
     return Situation(str(raw["id"]), str(raw["title"]), str(raw["say"]), tuple(map(str, raw["lines"])),
                      tuple(map(Phrasing.parse, raw["when"])),
                      tuple(map(Phrasing.parse, raw.get("unless") or ())),
-                     raw.get("then_faq", True) is not False)
+                     raw.get("then_faq", True) is not False, _translations(raw.get("translations"), where))
+
+
+def _translations(raw: object, where: str) -> tuple[tuple[str, str, str], ...]:
+    """`translations: {en: {title, say}, …}`; a language madoguchi does not answer in, or a notice without
+    its title or advice, is named with its file."""
+    if not raw:
+        return ()
+    if not isinstance(raw, dict):
+        raise ConfigurationError(f"{where}: `translations` must map a language code to its title and say")
+    found = []
+    for code, notice in raw.items():
+        if code not in LANGUAGES or not isinstance(notice, dict) or not notice.get("title") \
+                or not notice.get("say"):
+            raise ConfigurationError(f"{where}: translation {code!r} needs a language of "
+                                     f"{', '.join(LANGUAGES)} and both `title` and `say`")
+        found.append((str(code), str(notice["title"]), str(notice["say"])))
+    return tuple(found)
 
 
 def _read(path: Path) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ ordinary questions are the sample city's labelled ones and, where present, the L
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,9 @@ DATA = Path(__file__).parent / "data"
 PHRASINGS = [json.loads(line)
              for line in (DATA / "urgent_phrasings.jsonl").read_text(encoding="utf-8").splitlines()]
 LABELLED = [SAMPLE_CITY.parent / "labelled" / "minato.jsonl", DATA / "unseen_questions.jsonl"]
+FOREIGN = [json.loads(line)
+           for line in (DATA / "urgent_phrasings_foreign.jsonl").read_text(encoding="utf-8").splitlines()]
+JAPANESE_SCRIPT = re.compile(r"[\u3041-\u30ff\u4e00-\u9fff]")
 
 
 def questions(*files: Path) -> list[str]:
@@ -59,6 +63,40 @@ def test_every_urgent_phrasing_is_answered_with_its_line_first(client: TestClien
     assert reply.get("urgent") and reply["urgent"]["id"] == case["situation"], reply["message"]
     assert reply["message"].startswith(reply["urgent"]["text"])
     assert reply["decision"] == "answer" and not reply.get("choices") and not reply.get("escalation")
+
+
+@pytest.mark.parametrize("case", FOREIGN, ids=[p["text"] for p in FOREIGN])
+def test_an_emergency_written_in_another_language_gets_its_line_first(client: TestClient, case: dict) -> None:
+    """「I want to die」 or 「nhà tôi bị cháy」 must not get death registration or garbage days: the same
+    situations, the same numbers, and for text in Latin script or Hangul the notice in its language."""
+    reply = ask(client, case["text"])
+    assert reply.get("urgent") and reply["urgent"]["id"] == case["situation"], reply["message"]
+    assert reply["message"].startswith(reply["urgent"]["text"]) and reply["urgent"]["lines"]
+    assert not reply.get("choices") and not reply.get("escalation")
+    if case["language"] != "zh-Hans":
+        assert not JAPANESE_SCRIPT.search(reply["urgent"]["title"]), reply["urgent"]["title"]
+
+
+def test_ordinary_questions_in_other_languages_trigger_no_urgent_situation() -> None:
+    recognise = UrgentSituations.from_settings(Settings()).run
+    texts = [*questions(DATA / "foreign_questions.jsonl"),
+             "Can I do fireworks in the park?", "Where do I throw away a fire extinguisher?",
+             "I want to go on a diet, is there a health program?",
+             "How much does it cost to call an ambulance?", "Is there a suicide prevention seminar?",
+             "What should I prepare for a tsunami evacuation drill?",
+             "Do I need fire insurance for my apartment?", "烟花可以在公园放吗", "灭火器怎么扔",
+             "불꽃놀이 해도 되나요", "Como jogar fora um extintor de incêndio?",
+             "My child needs a vaccination"]
+    assert [text for text in texts if recognise(text)] == []
+
+
+def test_a_translation_in_a_language_madoguchi_does_not_answer_is_refused_with_its_file(
+        tmp_path: Path) -> None:
+    broken = tmp_path / "urgent.yaml"
+    broken.write_text("situations:\n  - id: fraud\n    translations:\n      fr:\n        title: Arnaque\n"
+                      "        say: Raccrochez.\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"urgent\.yaml.*translation 'fr'"):
+        UrgentSituations.from_settings(Settings(urgent_file=broken))
 
 
 def test_a_sick_child_at_night_gets_8000_not_unrelated_choices(client: TestClient) -> None:
