@@ -36,6 +36,8 @@ from bot.store.values import bounded_id
 from knowledge.core.errors import NotFoundError, StoreRefusedError, StoreUnavailableError
 from knowledge.core.settings import get_settings
 
+WAITING = (EscalationStatus.NEW, EscalationStatus.CLAIMED)  # hand-overs no agent has answered yet
+
 
 class ConversationStore:
     """Construct with a URL; `migrate()` once at startup; every method is one short transaction."""
@@ -109,7 +111,7 @@ class ConversationStore:
         with self.guard(), self.session() as session:
             return session.scalars(select(Escalation.id).where(
                 Escalation.conversation_id == conversation_id,
-                Escalation.status.in_((EscalationStatus.NEW, EscalationStatus.CLAIMED)))
+                Escalation.status.in_(WAITING))
                 .order_by(Escalation.created_at.desc()).limit(1)).first()
 
     def seal(self, route: ReplyRoute | None) -> str:
@@ -203,16 +205,22 @@ class ConversationStore:
         session.execute(delete(QuestionLabel).where(QuestionLabel.conversation_id.in_(conversation_ids)))
         session.execute(delete(Call).where(Call.conversation_id.in_(conversation_ids)))
 
-    def purge_older_than(self, days: int) -> int:
-        """Delete conversations untouched for `days` days (the retention setting); returns how many."""
+    def purge_older_than(self, days: int) -> tuple[int, int]:
+        """Delete conversations untouched for `days` days (the retention setting), except those an agent
+        still has to answer or has worked on within those days: a resident waiting for a person is not
+        forgotten by a retention run. Returns (deleted, kept because of their hand-over)."""
         cutoff = utcnow() - timedelta(days=days)
+        busy = select(Escalation.conversation_id).where(Escalation.status.in_(WAITING)
+                                                        | (Escalation.updated_at >= cutoff))
+        old = select(Conversation.id).where(Conversation.updated_at < cutoff)
         with self.guard(), self.session() as session:
-            old = list(session.scalars(select(Conversation.id).where(Conversation.updated_at < cutoff)))
-        if old:
-            self.delete(old)
+            stale = set(session.scalars(old))
+            kept = set(session.scalars(old.where(Conversation.id.in_(busy))))
+        if stale - kept:
+            self.delete(sorted(stale - kept))
         with self.guard(), self.writing() as session:
             session.execute(delete(ChannelEvent).where(ChannelEvent.received_at < cutoff))
-        return len(old)
+        return len(stale - kept), len(kept)
 
     def add_feedback(self, conversation_id: str, turn_id: int, helpful: bool, comment: str) -> None:
         """👍/👎 on a turn of this conversation: one per turn, a later one replaces it (the resident changed

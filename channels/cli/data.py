@@ -89,12 +89,16 @@ def purge(days: Annotated[int | None,
                           typer.Option(min=1, help="Keep this many days (at least 1). Default: "
                                                    "MADOGUCHI_RETENTION_DAYS.")] = None) -> None:
     """Delete conversations (and spooled rows) older than the retention period (run it daily, e.g. from
-    cron)."""
+    cron); a conversation whose hand-over an agent has not finished is kept."""
     from bot.store import ConversationStore
 
     settings = settings_with(None)
     keep = settings.retention_days if days is None else days
-    removed = ConversationStore(settings.resolved_database_url).migrate().purge_older_than(keep)
+    removed, waiting = ConversationStore(settings.resolved_database_url).migrate().purge_older_than(keep)
     spool = _spool(settings)
     spooled = spool.purge_older_than(keep) if spool else 0
     out.print(f"deleted {removed} conversation(s) and {spooled} spooled row(s) older than {keep} days")
+    if waiting:
+        out.print(f"kept {waiting} older conversation(s) whose hand-over an agent has not finished (new or "
+                  f"claimed, or worked on in the last {keep} days): reply, close or drop them on the desk",
+                  highlight=False)
