@@ -53,7 +53,7 @@ def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 20
         raise NotFoundError(f"FAQ {entry_id} はありません")
     current = EntryFields.of(draft) if draft else baseline
     state = publication(request, entry_id, history)
-    still_publishing = state is not None and not (state.live or state.reload_off or state.error)
+    still_publishing = state is not None and state.on_its_way
     return page(request, "entry.html", status=status, entry_id=entry_id, path=entry_path(entry_id),
                 history=list(reversed(history)), draft=draft, live=live,
                 values=values or form_values(current),

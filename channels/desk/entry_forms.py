@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +17,7 @@ from knowledge.core.errors import RequestError
 from knowledge.fields import ENTRY_FIELDS, FIELD_LABELS, FORM_LIMITS
 from knowledge.records import AUDIENCE_NAMES, Record
 
+PUBLISH_WITHIN_SECONDS = 120
 AUDIENCES = tuple((audience.value, names.choice) for audience, names in AUDIENCE_NAMES.items())
 VERSION_STATUS_LABELS: dict[str, str] = {VersionStatus.DRAFT: "下書き", VersionStatus.APPROVED: "承認済み",
                                  VersionStatus.REJECTED: "却下", VersionStatus.RETIRED: "公開終了"}
@@ -75,6 +76,12 @@ class Publication:
     index_version: str
     error: str
     reload_off: bool
+    behind: bool = False  # long after the decision, nothing building, and the served index lacks it
+
+    @property
+    def on_its_way(self) -> bool:
+        """Still to be served by itself: the page keeps refreshing."""
+        return not (self.live or self.reload_off or self.error or self.behind)
 
 
 def publication(request: Request, entry_id: str, history: list[EntryVersionView]) -> Publication | None:
@@ -92,5 +99,15 @@ def publication(request: Request, entry_id: str, history: list[EntryVersionView]
     state = worker(request).publishing
     version = city(request).index.manifest["version"]
     settings = city(request).settings
+    building = state is not None and state.state.building
     return Publication(live, newest.status == VersionStatus.RETIRED, version,
-                       state.state.error if state and not live else "", settings.index_poll_seconds == 0)
+                       state.state.error if state and not live else "", settings.index_poll_seconds == 0,
+                       not live and not building and _long_ago(newest, settings.index_poll_seconds))
+
+
+def _long_ago(decision: EntryVersionView, poll_seconds: float) -> bool:
+    """Past the time a build and the servers' switch take (a rebuild here takes seconds): a served index that
+    still lacks the decision was chosen by hand (`madoguchi index use`), not a publish still on its way."""
+    decided = decision.approved_at or decision.created_at
+    waited = datetime.now(UTC) - decided.replace(tzinfo=decided.tzinfo or UTC)
+    return waited > timedelta(seconds=PUBLISH_WITHIN_SECONDS + 3 * poll_seconds)
