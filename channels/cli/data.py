@@ -1,4 +1,5 @@
-"""`madoguchi data export|delete|purge`: a resident's data on request, and the retention period."""
+"""`madoguchi data export|delete|purge|backup`: a resident's data on request, the retention period, and a
+copy of what a city cannot rebuild (`backup.py`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from channels.cli.backup import register as register_backup
 from channels.cli.render import out
 from channels.cli.settings import settings_with
 from knowledge.core.errors import NotFoundError
@@ -20,9 +22,10 @@ if TYPE_CHECKING:  # the store loads with the command that uses it, not with `ma
     from bot.store.spool import Spool
     from knowledge.core.settings import Settings
 
-data_app = typer.Typer(help="Residents' data: export, delete, and delete what is older than the "
-                            "retention period.",
+data_app = typer.Typer(help="Residents' data: export, delete, delete what is older than the retention "
+                            "period, and back up the store, spool, key and live index.",
                        no_args_is_help=True)
+register_backup(data_app)
 
 Session = Annotated[str | None, typer.Option("--session", help="Web chat session id (from the widget).")]
 LineUser = Annotated[str | None, typer.Option("--line-user", help="LINE user id (U…); hashed before lookup.")]
