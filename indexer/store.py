@@ -65,6 +65,10 @@ class IndexStore:
         """Name of the live version; IndexNotFoundError if nothing was ever built here, CorruptIndexError if
         the pointer names a version neither this directory nor the origin holds (not copied here yet)."""
         name = self.pointer.read()
+        if name is None and not isinstance(self.pointer, PointerFile) and self.list_versions():
+            raise IndexNotFoundError(
+                f"{self.pointer.where} names no live version, although {self.versions} holds built ones: for "
+                "one city of a server of several, set MADOGUCHI_INDEX_NAME to the city's id")
         if name is None:
             raise IndexNotFoundError(
                 f"no index in {self.root}; build one with: madoguchi index build --index-dir {self.root}")

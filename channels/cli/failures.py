@@ -14,6 +14,9 @@ import sys
 from knowledge.core.errors import MadoguchiError
 
 DATABASE_HINT = "is the database running, and is MADOGUCHI_DATABASE_URL right?"
+MISSING_SCHEMA = "3F000"  # PostgreSQL: the search_path names no schema that exists
+SCHEMA_HINT = ("the schema that MADOGUCHI_DATABASE_URL's search_path names does not exist in PostgreSQL; "
+               "create it first (CREATE SCHEMA <name>;)")
 
 
 def database_reason(error: BaseException) -> str | None:
@@ -21,10 +24,12 @@ def database_reason(error: BaseException) -> str | None:
     the error's causes; None for every other error (whose text may quote a statement's values)."""
     if "sqlalchemy" not in sys.modules:  # nothing touched a database
         return None
-    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
     seen: BaseException | None = error
     while seen is not None:
+        if isinstance(seen, DBAPIError) and getattr(seen.orig, "sqlstate", None) == MISSING_SCHEMA:
+            return SCHEMA_HINT
         if isinstance(seen, OperationalError | InterfaceError):
             lines = str(seen.orig).strip().splitlines()
             return lines[0] if lines else type(seen.orig).__name__
@@ -43,6 +48,8 @@ def explained(error: Exception) -> tuple[list[tuple[str, str]], int] | None:
     reason = database_reason(error)
     if isinstance(error, MadoguchiError):
         return [("error", f"{error}: {reason}" if reason else str(error))], error.exit_code
+    if reason == SCHEMA_HINT:
+        return [("error", f"the database cannot be used: {reason}")], 1
     if reason is not None:
         return [("error", f"the database cannot be reached ({reason}); {DATABASE_HINT}")], 1
     from pydantic import ValidationError  # loaded with the settings; `--help` needs neither
