@@ -37,6 +37,9 @@ def test_serve_answers_from_the_index_dir_named_on_the_command_line(sample_index
         server.kill()
     assert health["index_version"] == IndexStore(sample_index_dir).current_version()
     assert reply["decision"] in ("answer", "clarify")
+    written = server.stderr.read().decode()  # type: ignore[union-attr]
+    assert f"serving index version {health['index_version']}" in written, written  # MADOGUCHI_LOG_LEVEL=info
+    assert "住民票" not in written, "no resident's question in the log"
 
 
 def received_until_closed(connection: socket.socket) -> bytes:

@@ -3,8 +3,9 @@ the command line that assembles them."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -34,6 +35,20 @@ def settings_with(index_dir: Path | None) -> Settings:
     return Settings(index_dir=index_dir) if index_dir else Settings()
 
 
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging, and madoguchi's own lines (the index version served, publishes, outages) at
+    MADOGUCHI_LOG_LEVEL with their time and source, in every worker process. No line carries a resident's
+    question or a secret; there is no line per request."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["madoguchi"] = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    config["handlers"]["madoguchi"] = {"class": "logging.StreamHandler", "formatter": "madoguchi",
+                                       "stream": "ext://sys.stderr"}
+    config["loggers"]["madoguchi"] = {"handlers": ["madoguchi"], "level": level.upper(), "propagate": False}
+    return config
+
+
 def run_server(app: str, host: str, port: int, workers: int, settings: Settings) -> None:
     """uvicorn as every `serve` runs it: quiet, proxies believed only through MADOGUCHI_TRUSTED_PROXIES (the
     apps read it), no access-log line formatted per request (never written at "warning"), time for workers to
@@ -45,6 +60,8 @@ def run_server(app: str, host: str, port: int, workers: int, settings: Settings)
 
     protocol = deadline_protocol(settings.request_header_timeout_seconds,
                                  settings.request_body_timeout_seconds)
-    uvicorn.run(app, host=host, port=port, workers=workers, log_level="warning", access_log=False,
+    uvicorn.run(app, host=host, port=port, workers=workers, log_config=log_config(settings.log_level),
+                log_level="info" if settings.log_level in ("debug", "info") else settings.log_level,
+                access_log=False,
                 proxy_headers=False, timeout_worker_healthcheck=WORKER_START_SECONDS,
                 http=protocol)  # type: ignore[arg-type]  # a factory of the protocol, as uvicorn calls it

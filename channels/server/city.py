@@ -8,6 +8,7 @@ in the background: the watcher, the spool's replay and the outbox's deliveries.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot import Bot
@@ -25,6 +26,7 @@ from indexer.normalise import TextNormaliser
 from indexer.runtime import IndexWatcher
 from knowledge.core.settings import Settings
 
+log = logging.getLogger("madoguchi.server")
 
 @dataclass(frozen=True, slots=True)
 class SharedParts:
@@ -59,4 +61,6 @@ def open_city(settings: Settings, parts: SharedParts | None = None) -> City:
     city = build_city(settings, parts)
     city.watcher.start()
     start_background_work(city)
+    log.info("%s: serving index version %s (%d records), conversation store %s", settings.city_name,
+             city.index.manifest["version"], len(city.index.records), city.store.engine.dialect.name)
     return city

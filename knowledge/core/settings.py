@@ -93,6 +93,10 @@ class Settings(DeliverySettings):
     host: str = Field("127.0.0.1", description="Address `madoguchi serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `madoguchi serve` listens on.")
     workers: int = Field(1, ge=1, le=32, description="Worker processes for `madoguchi serve`.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="What `madoguchi serve` writes to stderr: the index version each city serves, "
+                            "publishes and outages (info), or only problems (warning). Never a resident's "
+                            "question, a secret, or a line per request.")
     request_header_timeout_seconds: float = Field(20.0, gt=0, le=600, description="`madoguchi serve`: a "
                                                   "request's headers must arrive within this (else 408).")
     request_body_timeout_seconds: float = Field(120.0, gt=0, le=3600, description="`madoguchi serve`: a "
