@@ -56,6 +56,13 @@ def escalate_text(settings: Settings, asked_for_person: bool) -> str:
     return f"{first}\n受付時間: {settings.call_center_hours}\nお急ぎの場合: {settings.call_center_contact}"
 
 
+def joined_text(settings: Settings) -> str:
+    """What a resident reads when what they wrote joins the hand-over already waiting for a person: not a
+    second 「おつなぎします」 as if nothing had been passed on yet."""
+    return ("このご質問も、先に担当者へお伝えしたお問い合わせに加えました。"
+            f"担当者からの返信をお待ちください。\n受付時間: {settings.call_center_hours}")
+
+
 def greeting_text(settings: Settings) -> str:
     """Reply to a greeting."""
     return f"こんにちは。{settings.city_name}の問い合わせ窓口です。ご質問を短い文で入力してください。"

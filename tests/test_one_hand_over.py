@@ -37,9 +37,12 @@ class Resident:
         self.api, self.session = api, uuid.uuid4().hex
 
     def hands_over(self, text: str) -> str:
+        return self.said(text)["escalation"]["id"]
+
+    def said(self, text: str) -> dict:
         reply = self.api.post("/api/v1/ask", json={"session_id": self.session, "text": text})
         assert reply.status_code == 200 and reply.json()["decision"] == "escalate", reply.text
-        return reply.json()["escalation"]["id"]
+        return reply.json()
 
 
 def desk(url: str) -> EscalationStore:
@@ -54,7 +57,9 @@ def items_of(url: str, escalation_id: str) -> list[str]:
 def test_what_a_waiting_resident_writes_joins_their_hand_over(api: TestClient, store_url: str) -> None:  # noqa: F811
     resident = Resident(api)
     waiting = resident.hands_over("担当者と話したい")
-    assert resident.hands_over(UNKNOWN) == waiting
+    joined = resident.said(UNKNOWN)
+    assert joined["escalation"]["id"] == waiting and "お問い合わせに加えました" in joined["message"]
+    assert "おつなぎします" not in joined["message"], "not told again as if nothing had been passed on"
     assert items_of(store_url, waiting) == [waiting]
     assert [t.question for t in desk(store_url).later(waiting)] == [UNKNOWN]
 
@@ -76,3 +81,11 @@ def test_a_hand_over_after_the_agent_answered_is_a_new_item(api: TestClient, sto
     assert second != first
     assert sorted(items_of(store_url, first)) == sorted([first, second])
     assert escalations.resident_question(second) == UNKNOWN
+
+
+def test_a_resident_writing_in_english_is_told_in_english(api: TestClient, store_url: str) -> None:  # noqa: F811
+    resident = Resident(api)
+    waiting = resident.hands_over("I want to talk to a person")
+    joined = resident.said("I want to talk to a person")  # asked again while waiting
+    assert joined["escalation"]["id"] == waiting
+    assert joined["message"].startswith("We have added this to the question you already passed to a person")

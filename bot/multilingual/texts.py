@@ -19,6 +19,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "not_found": "Sorry, we could not find information that answers your question. We will pass "
                      "it to a person.",
         "person": "We will pass your question to a person.",
+        "joined": "We have added this to the question you already passed to a person; their answer will "
+                  "come in this chat.",
         "hours": "Office hours", "urgent": "If urgent", "contact": "Contact", "details": "Details",
         "japanese_only": "This answer is only available in Japanese. For help in English: {help}",
         "greeting": "Hello. This is the {city} help desk. Please type your question in a short sentence.",
@@ -33,6 +35,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "none": "都不是（转接工作人员）",
         "not_found": "很抱歉，没有找到能回答您问题的信息。我们将为您转接工作人员。",
         "person": "我们将为您转接工作人员。",
+        "joined": "已将这条内容补充到您之前转给工作人员的问题中，回答将在此对话中发送。",
         "hours": "受理时间", "urgent": "紧急时", "contact": "咨询", "details": "详情",
         "japanese_only": "此回答只有日语版。需要中文帮助请联系：{help}",
         "greeting": "您好。这里是{city}的咨询窗口。请用简短的句子输入您的问题。",
@@ -49,6 +52,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "not_found": "죄송합니다. 질문에 답할 수 있는 정보를 찾지 못했습니다. 담당자에게 "
                      "연결해 드리겠습니다.",
         "person": "담당자에게 연결해 드리겠습니다.",
+        "joined": "이 내용을 앞서 담당자에게 전달한 문의에 덧붙였습니다. 답변은 이 대화로 보내 드립니다.",
         "hours": "접수 시간", "urgent": "급한 경우", "contact": "문의", "details": "자세히",
         "japanese_only": "이 답변은 일본어로만 제공됩니다. 한국어 상담: {help}",
         "greeting": "안녕하세요. {city} 문의 창구입니다. 질문을 짧은 문장으로 입력해 주세요.",
@@ -67,6 +71,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "not_found": "Xin lỗi, chúng tôi không tìm thấy thông tin trả lời câu hỏi của bạn. Chúng tôi sẽ "
                      "chuyển cho nhân viên.",
         "person": "Chúng tôi sẽ chuyển câu hỏi của bạn cho nhân viên.",
+        "joined": "Chúng tôi đã thêm nội dung này vào câu hỏi bạn đã chuyển cho nhân viên; câu trả lời "
+                  "sẽ được gửi trong cuộc trò chuyện này.",
         "hours": "Giờ tiếp nhận", "urgent": "Khi cần gấp", "contact": "Liên hệ", "details": "Chi tiết",
         "japanese_only": "Câu trả lời này chỉ có bằng tiếng Nhật. Hỗ trợ bằng tiếng Việt: {help}",
         "greeting": "Xin chào. Đây là quầy hỏi đáp của {city}. Hãy nhập câu hỏi bằng một câu ngắn.",
@@ -84,6 +90,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "not_found": "Desculpe, não encontramos informações para a sua pergunta. Vamos "
                      "passá-la a um atendente.",
         "person": "Vamos passar a sua pergunta a um atendente.",
+        "joined": "Acrescentamos isto à pergunta que você já passou a um atendente; a resposta virá "
+                  "nesta conversa.",
         "hours": "Horário de atendimento", "urgent": "Se for urgente", "contact": "Contato",
         "details": "Detalhes",
         "japanese_only": "Esta resposta só está disponível em japonês. Ajuda em português: {help}",
@@ -112,6 +120,11 @@ def escalate_text(language: str, settings: Settings, asked_for_person: bool) -> 
     first = text(language, "person" if asked_for_person else "not_found")
     return (f"{first}\n{text(language, 'hours')}: {settings.call_center_hours}\n"
             f"{text(language, 'urgent')}: {settings.call_center_contact}")
+
+
+def joined_text(language: str, settings: Settings) -> str:
+    """Like bot.compose.joined_text, in the resident's language."""
+    return f"{text(language, 'joined')}\n{text(language, 'hours')}: {settings.call_center_hours}"
 
 
 def courtesy(language: str, message: str) -> str | None:

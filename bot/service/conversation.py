@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
 from bot import Answer, Session
 from bot.answer import Candidate, Decision
+from bot.compose import joined_text
+from bot.multilingual import texts
 from bot.routing import suggest_department
 from bot.service.followups import follow_up
 from bot.store import StoredTurn
@@ -59,9 +61,13 @@ def compose(city: City, message: Message) -> Composed:
     session = Session(conversation, offered, message.language or "ja")
     reply = city.bot.answer(choice_id or text, message.audience, message.channel, session)
     normalised = " ".join(city.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
+    joins = open_handover(city, conversation, reply)
+    if joins:
+        reply = replace(reply, message=joined_text(city.settings) if reply.language == "ja"
+                        else texts.joined_text(reply.language, city.settings))
     facts = turn_facts(conversation, message.channel, message.audience.value, text or choice_id or "",
                        normalised, reply, city.store.seal(message.route),
-                       handed_department(city, conversation, reply), open_handover(city, conversation, reply))
+                       handed_department(city, conversation, reply), joins)
     return Composed(reply, facts)
 
 
