@@ -2,6 +2,11 @@
    Loaded by widget.js; Japanese stays in widget.js itself, so the widget works if this file does not load. */
 window.madoguchiWidgetTexts = {
   "en": {
+    count: "{n} / {max} characters", tooLong: "Your message is too long (up to {max} characters). Please shorten it before sending.",
+    tooLongBytes: "Your message is too long. Please shorten it before sending.", nameField: "Name", phoneField: "Phone number",
+    reachable: "Please enter an e-mail address or a phone number.", emailBad: "The e-mail address is not valid (e.g. taro@example.jp).",
+    phoneBad: "Enter the phone number in digits (6 to 40 characters; hyphens and brackets are allowed).",
+    fieldTooLong: "{field} is too long (up to {max} characters).", check: "Please check what you entered.",
     you: "You:", desk: "Help desk:", newTab: " (opens in a new tab)",
     launcher: "Ask the city (chat)", input: "Type your question", placeholder: "e.g. What do I need to register my move?",
     send: "Send", close: "Close the chat", log: "Conversation", greeting: "Hello. This is the {city} help desk. Please type your question in a short sentence.",
@@ -15,6 +20,9 @@ window.madoguchiWidgetTexts = {
     failed: "Could not send. Please try again."
   },
   "zh-Hans": {
+    count: "{n} / {max} 字", tooLong: "输入内容过长（最多 {max} 字）。请缩短后再发送。", tooLongBytes: "输入内容过长。请缩短后再发送。",
+    nameField: "姓名", phoneField: "电话号码", reachable: "请输入电子邮箱或电话号码。", emailBad: "电子邮箱格式不正确（例：taro@example.jp）。",
+    phoneBad: "请用数字输入电话号码（6～40 个字符，可使用连字符和括号）。", fieldTooLong: "{field}过长（最多 {max} 字）。", check: "请确认输入的内容。",
     you: "您：", desk: "窗口：", newTab: "（在新标签页中打开）",
     launcher: "咨询聊天", input: "输入问题", placeholder: "例：办理转入登记需要什么？", send: "发送", close: "关闭聊天", log: "对话",
     greeting: "您好。这里是{city}的咨询窗口。请用简短的句子输入您的问题。", contact: "咨询", more: "详情（市政府网页）", choices: "候选",
@@ -25,6 +33,9 @@ window.madoguchiWidgetTexts = {
     replyTo: "（回答您的问题“{q}”）", offline: "无法连接。请检查网络后重试。", busy: "当前繁忙，请稍后再试。", failed: "发送失败，请重试。"
   },
   "ko": {
+    count: "{n} / {max}자", tooLong: "입력이 너무 깁니다 ({max}자까지). 줄여서 보내 주세요.", tooLongBytes: "입력이 너무 깁니다. 줄여서 보내 주세요.",
+    nameField: "이름", phoneField: "전화번호", reachable: "이메일 주소나 전화번호를 입력해 주세요.", emailBad: "이메일 주소 형식이 올바르지 않습니다 (예: taro@example.jp).",
+    phoneBad: "전화번호는 숫자로 입력해 주세요 (6~40자, 하이픈·괄호 사용 가능).", fieldTooLong: "{field}이(가) 너무 깁니다 ({max}자까지).", check: "입력 내용을 확인해 주세요.",
     you: "나:", desk: "창구:", newTab: " (새 탭에서 열림)",
     launcher: "문의 채팅", input: "질문 입력", placeholder: "예: 전입신고에 필요한 것은?", send: "보내기", close: "채팅 닫기", log: "대화",
     greeting: "안녕하세요. {city} 문의 창구입니다. 질문을 짧은 문장으로 입력해 주세요.", contact: "문의", more: "자세히 (시 홈페이지)", choices: "후보",
@@ -35,6 +46,10 @@ window.madoguchiWidgetTexts = {
     replyTo: " (질문 \"{q}\"에 대한 답변)", offline: "연결할 수 없습니다. 연결을 확인하고 다시 시도해 주세요.", busy: "혼잡합니다. 잠시 후 다시 시도해 주세요.", failed: "보내지 못했습니다. 다시 시도해 주세요."
   },
   "vi": {
+    count: "{n} / {max} ký tự", tooLong: "Nội dung quá dài (tối đa {max} ký tự). Hãy rút ngắn trước khi gửi.", tooLongBytes: "Nội dung quá dài. Hãy rút ngắn trước khi gửi.",
+    nameField: "Họ tên", phoneField: "Số điện thoại", reachable: "Hãy nhập địa chỉ e-mail hoặc số điện thoại.",
+    emailBad: "Địa chỉ e-mail không đúng định dạng (ví dụ: taro@example.jp).", phoneBad: "Hãy nhập số điện thoại bằng chữ số (6 đến 40 ký tự, có thể dùng gạch nối và ngoặc).",
+    fieldTooLong: "{field} quá dài (tối đa {max} ký tự).", check: "Hãy kiểm tra lại nội dung đã nhập.",
     you: "Bạn:", desk: "Quầy hỗ trợ:", newTab: " (mở trong thẻ mới)",
     launcher: "Chat hỏi đáp", input: "Nhập câu hỏi", placeholder: "Ví dụ: Cần gì để đăng ký chuyển đến?", send: "Gửi", close: "Đóng chat", log: "Cuộc trò chuyện",
     greeting: "Xin chào. Đây là quầy hỏi đáp của {city}. Hãy nhập câu hỏi bằng một câu ngắn.", contact: "Liên hệ", more: "Chi tiết (trang của thành phố)", choices: "Lựa chọn",
@@ -46,6 +61,11 @@ window.madoguchiWidgetTexts = {
     offline: "Không kết nối được. Hãy kiểm tra kết nối và thử lại.", busy: "Hệ thống đang bận. Vui lòng thử lại sau.", failed: "Không gửi được. Vui lòng thử lại."
   },
   "pt": {
+    count: "{n} / {max} caracteres", tooLong: "Sua mensagem é longa demais (até {max} caracteres). Encurte-a antes de enviar.",
+    tooLongBytes: "Sua mensagem é longa demais. Encurte-a antes de enviar.", nameField: "Nome", phoneField: "Telefone",
+    reachable: "Informe um e-mail ou um telefone.", emailBad: "O e-mail não é válido (ex.: taro@example.jp).",
+    phoneBad: "Digite o telefone em números (6 a 40 caracteres; hífens e parênteses são permitidos).",
+    fieldTooLong: "{field} é longo demais (até {max} caracteres).", check: "Verifique o que você digitou.",
     you: "Você:", desk: "Atendimento:", newTab: " (abre em nova aba)",
     launcher: "Chat de atendimento", input: "Digite sua pergunta", placeholder: "Ex.: O que preciso para a notificação de mudança?", send: "Enviar",
     close: "Fechar o chat", log: "Conversa", greeting: "Olá. Este é o atendimento de {city}. Digite sua pergunta em uma frase curta.",

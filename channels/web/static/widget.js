@@ -93,6 +93,7 @@
     send.textContent = tr("send", "送信");
     close.setAttribute("aria-label", tr("close", "チャットを閉じる"));
     log.setAttribute("aria-label", tr("log", "会話"));
+    measure(false);
     if (!script.getAttribute("data-title")) launcher.textContent = "💬 " + tr("launcher", cfg.title);
   }
   var texts = el("script", { src: base + "/static/widget-lang.js", onload: function () { relabel(); } });
@@ -100,16 +101,21 @@
   var sheet = el("link", { rel: "stylesheet", href: base + "/static/widget.css", onload: reveal, onerror: reveal });
 
   var log = el("div", { "class": "mg-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "会話" });
-  var input = el("input", { type: "text", "aria-label": "質問を入力", placeholder: "例: 転入届に必要なものは？", maxlength: "500", autocomplete: "off" });
+  var input = el("input", { type: "text", "aria-label": "質問を入力", placeholder: "例: 転入届に必要なものは？", autocomplete: "off",
+                            "aria-describedby": "mg-count mg-too-long", oninput: function () { measure(false); } });
   var send = el("button", { type: "submit", text: "送信" });
   var form = el("form", { "class": "mg-bar", onsubmit: function (e) { e.preventDefault(); ask({ text: input.value }); } }, [input, send]);
+  /* Under the input: a counter once the text nears the server's limit, and (announced) that it is over it. */
+  var count = el("span", { "class": "mg-count", id: "mg-count" });
+  var tooLong = el("p", { "class": "mg-too-long", id: "mg-too-long", role: "status", "aria-live": "polite" });
+  var barNote = el("div", { "class": "mg-bar-note" }, [tooLong, count]);
   var close = el("button", { type: "button", "aria-label": "チャットを閉じる", text: "×", onclick: function () { toggle(false); } });
   var head = el("div", { "class": "mg-head" }, [
     cfg.mascot ? el("img", { src: cfg.mascot, alt: "" }) : null,
     el("h2", { id: "mg-title", text: cfg.city + " " + cfg.title }), close]);
   var aidBar = el("div", { "class": "mg-aids", role: "group", "aria-label": "読みやすくする" },
     [aidSwitch("furigana", "ふりがな"), aidSwitch("easy", "やさしい日本語"), aidSwitch("large_text", "大きな文字")]);
-  var panel = el("div", { "class": "mg-panel", role: "dialog", "aria-labelledby": "mg-title", hidden: "" }, [head, aidBar, log, form]);
+  var panel = el("div", { "class": "mg-panel", role: "dialog", "aria-labelledby": "mg-title", hidden: "" }, [head, aidBar, log, form, barNote]);
   var launcher = el("button", { "class": "mg-launch", type: "button", "aria-expanded": "false", text: "💬 " + cfg.title,
     onclick: function () { toggle(panel.hidden); } });
   var root = el("div", { "class": "mg-root", lang: "ja", hidden: "" }, [sheet, panel, launcher]);
@@ -138,6 +144,45 @@
     box.setAttribute("tabindex", "-1");
     box.focus({ preventScroll: true });
     box.scrollIntoView({ block: "start" });
+  }
+
+  /* The longest question the server takes (MADOGUCHI_MAX_TEXT_CHARS; 500 unless the city changed it). The
+     server is the authority: its published schema is read once a text grows long, and a refusal as too long
+     says its limit too. Nothing is cut: a long paste stays whole in the input, with a counter near the limit
+     and, over it, a note that asks to shorten it; such a text is not sent (it would be refused and lost). */
+  var limit = { max: 500, asked: false };
+  function chars(text) { return Array.from(String(text).trim()).length; } /* code points, as the server counts */
+  function learnLimit() {
+    if (limit.asked) return;
+    limit.asked = true;
+    fetch(base + "/openapi.json").then(function (r) { return r.ok ? r.json() : null; }).then(function (api) {
+      var ref = api.paths["/api/v1/ask"].post.requestBody.content["application/json"].schema.$ref.split("/").pop();
+      var max = api.components.schemas[ref].properties.text.maxLength;
+      if (max > 0) { limit.max = max; measure(false); }
+    }).catch(function () { /* the refusal still tells the limit */ });
+  }
+  function over() { return chars(input.value) > limit.max; }
+  function measure(again, message) { /* again: say the note once more (Enter pressed on a text still too long) */
+    var n = chars(input.value);
+    if (n >= limit.max / 2) learnLimit();
+    count.textContent = n >= limit.max * 0.8 ? tr("count", "{n} / {max}文字", { n: n, max: limit.max }) : "";
+    if (n > limit.max) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+    var said = message || (n > limit.max ? tr("tooLong", "入力が長すぎます（{max}文字まで）。短くしてから送信してください。", { max: limit.max }) : "");
+    if (tooLong.textContent !== said) tooLong.textContent = said;
+    else if (again && said) { tooLong.textContent = ""; setTimeout(function () { tooLong.textContent = said; }, 150); }
+  }
+  /* The server refused the text as too long: its limit (422 on `text`, "at most N characters") or its body size (413). */
+  function refusedAsTooLong(err) {
+    if (!(err instanceof Told)) return null;
+    if (err.status === 413) return tr("tooLongBytes", "入力が長すぎます。短くしてから送信してください。");
+    var found = null;
+    err.detail.forEach(function (d) {
+      var most = d && d.field === "text" && /at most (\d+) character/.exec(String(d.problem));
+      if (most) found = Number(most[1]);
+    });
+    if (found === null) return null;
+    limit.max = found;
+    return tr("tooLong", "入力が長すぎます（{max}文字まで）。短くしてから送信してください。", { max: found });
   }
 
   function reveal() { root.hidden = false; log.scrollTop = log.scrollHeight; } /* once styled (or if the sheet fails): no flash of bare buttons; open at the newest */
@@ -186,6 +231,8 @@
     if (item.url) box.appendChild(el("div", { "class": "mg-meta" }, [outLink(item.url, tr("more", "くわしくはこちら（市のページ）"))]));
     controls(item.act || {}).forEach(function (x) { if (x) box.appendChild(x); });
     log.appendChild(box);
+    box.mgItem = item;
+    if (muted && !drawing) unheard.push(item);
     log.scrollTop = log.scrollHeight;
     if (remember) { state.log.push(item); save(); }
     if (remember && item.who === "bot" && aids().furigana && !item.ruby) setTimeout(withRuby, 0); /* e.g. a person's reply */
@@ -249,10 +296,12 @@
     var name = el("input", { type: "text", autocomplete: "name" });
     var email = el("input", { type: "email", autocomplete: "email" });
     var phone = el("input", { type: "tel", autocomplete: "tel" });
+    var problems = el("div", { "class": "mg-problems", role: "status", "aria-live": "polite" });
     var f = el("form", { "class": "mg-form", "aria-label": tr("formIntro", "返信の希望") }, [
       el("span", { text: tr("formIntro", "返信をご希望の場合は、連絡先を入力してください（任意）。") }), labelled(tr("name", "お名前（任意）"), name),
       labelled(tr("email", "メールアドレス"), email), labelled(tr("phone", "電話番号（折り返し希望の場合）"), phone),
-      el("button", { type: "submit", text: tr("submit", "送信する") })]);
+      problems, el("button", { type: "submit", text: tr("submit", "送信する") })]);
+    var fields = { name: name, email: email, phone: phone };
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       var body = { session_id: state.session, name: name.value, email: email.value, phone: phone.value, preferred: email.value ? "email" : "phone" };
@@ -260,9 +309,44 @@
         act.sent = true; state.contactSent = true; save();
         var done = contactForm(act);
         f.replaceWith(done); land(done);
-      }, function (err) { show({ who: "bot", text: said(err) }); });
+      }, function (err) {
+        if (err instanceof Told && err.status === 422) fieldProblems(err.detail, fields, problems);
+        else show({ who: "bot", text: said(err) });
+      });
     });
     return f;
+  }
+  /* The server's reasons for refusing the contact details, in the form's error area (announced), each naming its
+     field; the field is marked invalid and described by its reason. */
+  var problemIds = 0;
+  function fieldProblems(detail, fields, area) {
+    Object.keys(fields).forEach(function (k) { fields[k].removeAttribute("aria-invalid"); fields[k].removeAttribute("aria-describedby"); });
+    while (area.firstChild) area.removeChild(area.firstChild);
+    var said = {};
+    (detail.length ? detail : [{ field: "", problem: "" }]).forEach(function (d) {
+      var why = contactProblem(String(d.field || ""), String(d.problem || ""));
+      if (said[why.text]) return;
+      var line = el("p", { id: "mg-problem-" + (++problemIds), text: why.text });
+      said[why.text] = true;
+      area.appendChild(line);
+      why.fields.forEach(function (k) {
+        fields[k].setAttribute("aria-invalid", "true");
+        fields[k].setAttribute("aria-describedby", ((fields[k].getAttribute("aria-describedby") || "") + " " + line.id).trim());
+      });
+    });
+  }
+  function contactProblem(field, problem) {
+    var labels = { name: tr("nameField", "お名前"), email: tr("email", "メールアドレス"), phone: tr("phoneField", "電話番号") };
+    var most = /at most (\d+) character/.exec(problem);
+    if (!labels[field]) {
+      if (/no (email|phone) was given/.test(problem)) return { fields: ["email", "phone"], text: tr("reachable", "メールアドレスか電話番号のどちらかを入力してください。") };
+      return { fields: [], text: tr("check", "入力内容をご確認ください。") + (problem ? " (" + problem + ")" : "") };
+    }
+    var text = most ? tr("fieldTooLong", "{field}が長すぎます（{max}文字まで）。", { field: labels[field], max: most[1] })
+      : field === "email" && /pattern/.test(problem) ? tr("emailBad", "メールアドレスの形式が正しくありません（例: taro@example.jp）。")
+      : field === "phone" && /pattern/.test(problem) ? tr("phoneBad", "電話番号は数字で入力してください（6〜40文字。ハイフン・かっこも使えます）。")
+      : labels[field] + ": " + problem; /* a reason the widget does not know: the server's words */
+    return { fields: [field], text: text };
   }
   function render(reply) {
     if (reply.language) { state.lang = reply.language; relabel(); }
@@ -293,23 +377,26 @@
   function trouble(status) {
     return TROUBLE[status] || (status >= 500 ? "ただいまつながりにくくなっています。しばらくしてからもう一度お試しください。" : "送信できませんでした。もう一度お試しください。");
   }
-  function Told(message) { this.message = message; } /* an error already worded for the resident */
+  /* An error already worded for the resident, with the server's status and `detail` ([{field, problem}]). */
+  function Told(message, status, detail) { this.message = message; this.status = status || 0; this.detail = detail || []; }
   function said(err) { return err instanceof Told ? err.message : trouble(0); } /* never a browser's own English text */
   function post(path, body) {
     return fetch(base + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
       .then(function (r) {
         if (r.status === 204) return null;
-        if (!r.ok) throw new Told(trouble(r.status));
+        if (!r.ok) return r.json().then(function (b) { return b && Array.isArray(b.detail) ? b.detail : []; }, function () { return []; })
+          .then(function (detail) { throw new Told(trouble(r.status), r.status, detail); });
         return r.json().catch(function () { throw new Told(trouble(502)); });
       }, function () { throw new Told("通信できませんでした。接続を確認して、もう一度お試しください。"); });
   }
   function ask(req) {
     var text = (req.text || "").trim();
     if (!req.choice_id && !text) { input.focus(); return; }
+    if (!req.choice_id && over()) { measure(true); input.focus(); return; }
     state.log.forEach(function (item) { if (item.act && item.act.choices) item.act.picked = true; }); /* one offer at a time */
     log.querySelectorAll(".mg-offer").forEach(disable);
-    show({ who: "user", text: req.label || text }, true);
-    input.value = "";
+    var mine = { who: "user", text: req.label || text }, mineBox = show(mine, true);
+    if (!req.choice_id) { input.value = ""; measure(false); }
     var typing = show({ who: "bot", text: tr("typing", "入力中…") });
     typing.classList.add("mg-typing");
     typing.setAttribute("aria-label", tr("preparing", "回答を準備しています"));
@@ -323,6 +410,13 @@
       if (req.land) land(box); else toStart(box);
     }, function (err) {
       typing.remove();
+      var long = text && !req.choice_id && refusedAsTooLong(err);
+      if (long) { /* not received: the question leaves the log and goes back to the input, to be shortened */
+        mineBox.remove(); state.log = state.log.filter(function (item) { return item !== mine; }); save();
+        if (!input.value) input.value = text;
+        measure(true, chars(input.value) > limit.max ? "" : long); input.focus();
+        return;
+      }
       var box = show({ who: "bot", text: said(err) }, false);
       if (req.land) land(box);
     });
@@ -335,13 +429,33 @@
         aids()[name] = !aids()[name]; save();
         button.setAttribute("aria-pressed", String(aids()[name]));
         root.classList.toggle("mg-large", !!aids().large_text);
-        redraw(); if (name !== "large_text") withRuby();
+        if (name !== "large_text") { redraw(); withRuby(); } /* larger text is the stylesheet's alone */
       } });
     return button;
   }
+  /* The log redrawn for a reading aid, with its live region muted: a screen reader would otherwise read every
+     earlier message again. It speaks again once the browser has drawn a frame (and passed the redrawn log to
+     the accessibility tree, muted) and a moment more; a message that came in meanwhile is put in again then,
+     so it is still read out. */
+  var muted = 0, drawing = false, unheard = [];
   function redraw() {
+    muted++; log.setAttribute("aria-live", "off");
+    drawing = true;
     while (log.firstChild) log.removeChild(log.firstChild);
     state.log.forEach(function (item) { show(item, false); });
+    drawing = false;
+    requestAnimationFrame(function () { setTimeout(unmute, 250); });
+  }
+  function unmute() {
+    if (--muted) return;
+    log.setAttribute("aria-live", "polite");
+    var items = unheard.splice(0);
+    Array.prototype.slice.call(log.children).forEach(function (box) {
+      if (items.indexOf(box.mgItem) < 0) return;
+      var focused = box.contains(document.activeElement) ? document.activeElement : null, next = box.nextSibling;
+      log.removeChild(box); log.insertBefore(box, next);
+      if (focused) focused.focus({ preventScroll: true });
+    });
   }
   /* Messages shown before furigana was switched on (and the widget's own greeting) get their readings afterwards. */
   function withRuby() {
