@@ -97,6 +97,19 @@ def test_romaji_is_read_as_the_city_s_japanese_words(client: TestClient) -> None
     assert "R057" in [c["id"] for c in reply.get("choices", [])] + [(reply.get("answer") or {}).get("id")]
 
 
+@pytest.mark.parametrize("text", ["juminhyo wo toritai", "sodaigomi no dashikata",
+                                  "gomi no dashikata wo oshiete kudasai"])
+def test_a_japanese_sentence_typed_in_romaji_is_answered_in_english_not_portuguese(client: TestClient,
+                                                                                  text: str) -> None:
+    reply = ask(client, text=text)
+    assert reply["language"] == "en", reply["message"]
+
+
+def test_portuguese_and_vietnamese_are_not_taken_for_romaji() -> None:
+    assert [detect_language(t) for t in ("o lixo de casa", "Eu quero morrer", "toi muon dang ky con dau",
+                                         "Meu filho está com febre alta à noite")] == ["pt", "pt", "vi", "pt"]
+
+
 def test_asking_for_a_person_in_english_hands_over_in_english(client: TestClient) -> None:
     reply = ask(client, text="I want to talk to a person")
     assert reply["decision"] == "escalate" and reply["message"].startswith(

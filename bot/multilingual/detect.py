@@ -22,6 +22,12 @@ LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 CHINESE_ONLY = re.compile(
     "[们么吗呢吧这哪没谁给让说该还对应样帮请问办开门丢钱块扔怎时间为从过个儿关须护诊费险疗证书补领杀经灾晕]")
 LATIN_LANGUAGES = ("en", "vi", "pt")
+ROMAJI_WORD_SPLIT = re.compile(r"[a-z\u00c0-\u024f\u1e00-\u1eff]+")
+ROMAJI_WORD = re.compile(r"(?:(?:[kgsztdnhbpmrfj]|ky|gy|sh|ch|ts|ny|hy|by|py|my|ry|[kstp](?=[kstp])|y|w)?"
+                         r"[aiueo]|n(?![aiueoy]))+")
+ROMAJI_MARKERS = frozenset({"wo", "ga", "ni", "no", "wa", "ha", "de", "desu", "masu", "tai", "shitai",
+                            "kudasai", "itsu", "doko", "nani", "ikura", "dou", "doushitara", "dekimasu",
+                            "desuka", "masuka"})
 _load_lock = threading.Lock()
 
 
@@ -39,9 +45,22 @@ def detect_language(text: str) -> str:
 
 
 def latin_language(text: str) -> str:
-    """English, Vietnamese or Portuguese by the bundled py3langid model (English when it is unsure)."""
+    """English, Vietnamese or Portuguese by the bundled py3langid model (English when it is unsure). A
+    Japanese sentence typed in romaji (「juminhyo wo toritai」) is answered in English: its vowels made the
+    model say Portuguese, and the widget turned Portuguese."""
+    if typed_in_romaji(text):
+        return "en"
     code, probability = _identifier().classify(text)
     return code if probability >= 0.5 else "en"
+
+
+def typed_in_romaji(text: str) -> bool:
+    """Three words or more, nearly all spelt in Japanese syllables, one of them a particle or question
+    word."""
+    words = ROMAJI_WORD_SPLIT.findall(text.lower())
+    syllabic = [w for w in words if ROMAJI_WORD.fullmatch(w)]
+    return (len(words) >= 3 and len(syllabic) >= 0.8 * len(words)
+            and any(w in ROMAJI_MARKERS for w in syllabic))
 
 
 @lru_cache(maxsize=1)
