@@ -48,6 +48,7 @@ def test_an_index_put_back_by_hand_is_named_not_published_for_ever(served: tuple
     assert editor.post(PATH, data=edited).status_code == 303
     assert editor.post(f"{PATH}/approve", data={"csrf": csrf_of(editor, PATH)}).status_code == 303
     wait_for(lambda: state_of(editor.get(PATH).text) == "live")
+    assert IndexStore(index_dir).pointer.history(1)[0].note == "desk: R105 by editor1"  # `index history`: why
     IndexStore(index_dir).activate(before, "put back by hand")
     wait_for(lambda: app.state.madoguchi.index.manifest["version"] == before)  # type: ignore[attr-defined]
     assert state_of(editor.get(PATH).text) == "publishing", "just decided: a publish may be on its way"

@@ -38,6 +38,7 @@ class Publisher:
         self._builder: IndexBuilder | None = None
         self._guard = threading.Lock()
         self._pending = False
+        self._reasons: list[str] = []
         self._thread: threading.Thread | None = None
 
     def request(self, reason: str) -> None:
@@ -45,6 +46,7 @@ class Publisher:
         log.info("publish requested: %s", reason)
         with self._guard:
             self._pending, self.state.building = True, True
+            self._reasons.append(reason)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="madoguchi-publish", daemon=True)
                 self._thread.start()
@@ -55,13 +57,13 @@ class Publisher:
                 if not self._pending:
                     self._thread, self.state.building = None, False
                     return
-                self._pending = False
-            self._build_once()
+                self._pending, reasons, self._reasons = False, self._reasons, []
+            self._build_once("desk: " + "; ".join(dict.fromkeys(reasons)))
 
-    def _build_once(self) -> None:
+    def _build_once(self, note: str) -> None:
         try:
             self._builder = self._builder or new_builder(self.settings, embedder=self.embedder)
-            report = build_knowledge_index(self.settings, self.entries, builder=self._builder)
+            report = build_knowledge_index(self.settings, self.entries, builder=self._builder, note=note)
         except Exception as exc:  # a broken source file must not kill the thread; the desk shows why
             log.exception("publishing failed; the live index is unchanged")
             self.state.error = f"{type(exc).__name__}: {exc}"

@@ -116,8 +116,9 @@ def new_builder(settings: Settings, progress: Progress = no_progress,
 
 def build_knowledge_index(settings: Settings, entries: EntryStore | None, sources: list[Path] | None = None,
                           strict: bool = False, progress: Progress = no_progress,
-                          builder: IndexBuilder | None = None) -> BuildReport:
-    """Load files + desk entries under the build locks, build a version and make it live."""
+                          builder: IndexBuilder | None = None, note: str = "built") -> BuildReport:
+    """Load files + desk entries under the build locks, build a version and make it live; `note` is why, for
+    `madoguchi index history`."""
     with build_lock(settings.resolved_index_dir), one_build_everywhere(settings):
         read = sources or city_sources(settings)
         loaded = load_knowledge(settings, entries, read, strict)
@@ -125,7 +126,7 @@ def build_knowledge_index(settings: Settings, entries: EntryStore | None, source
         builder = builder or new_builder(settings, progress)
         summary = {name: dict(counts) for name, counts in per_source.items()}
         manifest = builder.run(loaded.records, index_store(settings), summary, keep=settings.keep_versions,
-                               built_from=[str(path.resolve()) for path in read])
+                               note=note, built_from=[str(path.resolve()) for path in read])
     return BuildReport(manifest, loaded, per_source)
 
 

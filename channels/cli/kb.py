@@ -78,7 +78,7 @@ def import_(path: Annotated[Path,
         err.print(problems_table(report.problems))
     out.print(f"{len(report.created)} entries added or changed, {report.unchanged} unchanged")
     if report.created:
-        manifest = build_knowledge_index(settings, entries).manifest
+        manifest = build_knowledge_index(settings, entries, note=f"kb import {path.name}").manifest
         out.print(f"index {manifest['version']} is live")
 
 

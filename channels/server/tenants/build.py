@@ -44,7 +44,7 @@ def build_tenant_index(settings: Settings, tenant: Tenant, shared_files: set[str
                        builder: IndexBuilder) -> CityBuild:
     """The city's index, desk entries included whenever its database has any."""
     with desk_entries(settings) as entries:
-        report = build_knowledge_index(settings, entries, builder=builder)
+        report = build_knowledge_index(settings, entries, builder=builder, note="tenants build")
     problems = report.loaded.problems
     ids = [(p, overridden_id(p, shared_files)) for p in problems]
     return CityBuild(tenant, settings, report, [i for _, i in ids if i], [p for p, i in ids if i is None])
