@@ -166,9 +166,12 @@ def no_cycle_collection() -> Iterator[None]:
 
 
 def publish_index(index: KnowledgeIndex, store: IndexStore, keep: int, note: str) -> dict:
-    """Write into a staging folder, then publish it atomically; the old version stays live until then."""
+    """Write into a staging folder, then publish it atomically; the old version stays live until then, and
+    stays on disk after it (however old: it may have been made live again by hand), so `index use` can go
+    back to it."""
+    previous = store.pointer.read()
     with store.staging() as staged:
         index.save(staged)
         store.publish(staged, index.manifest["version"], note)
-    store.prune(keep)
+    store.prune(keep, also_keep=previous)
     return index.manifest

@@ -142,11 +142,11 @@ class IndexStore:
                                      + (f" or {self.origin / 'versions'}" if self.origin else ""))
         self.pointer.write(activation(version, note))
 
-    def prune(self, keep: int) -> list[str]:
-        """Remove all but the newest `keep` versions (never the live one) here and in the origin, and
-        leftovers of interrupted builds and copies."""
+    def prune(self, keep: int, also_keep: str | None = None) -> list[str]:
+        """Remove all but the newest `keep` versions (never the live one, nor `also_keep`: the one live
+        before a publish) here and in the origin, and leftovers of interrupted builds and copies."""
         live = self.current_version()
-        removed = [v for v in self.list_versions()[:-keep] if v != live]
+        removed = [v for v in self.list_versions()[:-keep] if v not in (live, also_keep)]
         for folder in [self.versions, *([self.origin / "versions"] if self.origin else [])]:
             for name in removed:
                 shutil.rmtree(folder / name, ignore_errors=True)

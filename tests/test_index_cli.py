@@ -127,6 +127,21 @@ def test_rebuild_replaces_the_index_and_old_version_can_be_restored(cli: CliRunn
         (first, "made live again"), (second, "built"), (first, "built")]
 
 
+def test_a_version_made_live_again_by_hand_survives_the_next_build(tiny_index: tuple[Path, Path]) -> None:
+    """`index use` went back to a version older than the newest kept ones; the next build (a desk publish)
+    must not delete it, or there is nothing to go back to."""
+    source, index_dir = tiny_index
+    first = IndexStore(index_dir).current_version()
+    settings = Settings(index_dir=index_dir, sources=[source], keep_versions=2)
+    source.write_text(TINY + "T3,粗大ごみは？,予約制です。,ごみ減量推進課,resident\n", encoding="utf-8")
+    build_from_settings(settings)
+    IndexStore(index_dir).activate(first, "made live again")
+    source.write_text(TINY + "T4,粗大ごみは？,予約制です。,ごみ減量推進課,resident\n", encoding="utf-8")
+    build_from_settings(settings)
+    assert first in IndexStore(index_dir).list_versions()
+    assert len(IndexStore(index_dir).list_versions()) == 3  # the newest two and the one live before
+
+
 def test_index_built_with_other_tokenizer_is_refused_with_rebuild_hint(
         cli: CliRunner, tiny_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MADOGUCHI_SPLIT_MODE", "C")
