@@ -1,4 +1,8 @@
-"""Messages answered without the index: greetings, thanks, and asking for a person."""
+"""Messages answered without the index: greetings, thanks, and asking for a person.
+
+Greetings and thanks are recognised in Japanese and in the languages the bot answers (English, Chinese,
+Korean, Vietnamese, Portuguese): 「谢谢」 is all kanji, so it is read as Japanese, and must not be
+searched for and handed to a person."""
 
 from __future__ import annotations
 
@@ -17,22 +21,41 @@ class Intent(StrEnum):
     QUESTION = "question"
 
 
-_GREETING = re.compile(r"(こんにちは|こんにちわ|こんばんは|こんばんわ|おはよう(ございます)?|はじめまして|"
-                       r"よろしく(お願いします)?|もしもし|hello|hi|hey|やあ|どうも)")
-_THANKS = re.compile(r"(ありがとう(ございます|ございました)?|ありがと|助かりました|たすかりました|thanks?( "
-                     r"you)?|thx|了解(です|しました)?|わかりました|分かりました|OK|ok)")
+# matched on normalise_width's text (NFKC, lower case, one space between words), one line a language
+_GREETING = re.compile("(" + "|".join([
+    r"こんにちは|こんにちわ|こんばんは|こんばんわ|おはよう(ございます)?|はじめまして|よろしく(お願いします)?",
+    r"もしもし|やあ|どうも",
+    r"hello|hi|hey|good (morning|afternoon|evening)",
+    r"你好|您好",
+    r"안녕하세요|안녕하십니까|안녕",
+    r"xin ch[aà]o|ch[aà]o b[aạ]n",
+    r"ol[aá]|oi|bom dia|boa (tarde|noite)",
+]) + ")")
+_THANKS = re.compile("(" + "|".join([
+    r"ありがとう(ございます|ございました)?|ありがと|助かりました|たすかりました",
+    r"了解(です|しました)?|わかりました|分かりました|ok",
+    r"(many )?thanks?( you| u)?( (very|so) much| a lot)?( for (your|the|all the) help)?|thx",
+    r"(非常)?(谢谢|感谢)(你|您)?|多谢",  # 谢 is Chinese: Japanese writes 謝
+    r"감사합니다|감사해요|고맙습니다|고마워요|고마워",
+    r"(xin )?c[aảá]m ?[oơ]n( (b[aạ]n|anh|ch[iị]|em|nhi[eề]u|r[aấ]t nhi[eề]u))*",
+    r"(muito )?obrigad[oa]( pela ajuda)?|valeu",
+]) + ")")
 _HUMAN = re.compile(r"((人|ひと|人間|担当者?|職員|係の人|オペレーター|スタッフ)(と|に|へ)?(話|はな|相談|つな|"
                     r"繋|代わ|かわ|電話)|有人|人に聞きたい|電話で(話|相談)したい|talk to (a )?(person|human|"
                     r"staff)|human please)")
 _LEFTOVER = re.compile(r"[\s、。!?!?…〜~ー・,.]+")
+# what follows a courtesy in a chat: 😊 🙏 🙇‍♀️ ♪ ^^ (alone, they are no courtesy)
+_EMOJI = re.compile(r"[\U0001f000-\U0001faff\u2600-\u27bf\u200d\ufe0f\u3030\u2b50^]+")
 
 
 def recognise(text: str) -> Intent:
-    """GREETING or THANKS only when nothing but the courtesy is said; HUMAN wherever it is asked for."""
+    """GREETING or THANKS only when nothing but the courtesy (with punctuation, or emoji after it) is said;
+    HUMAN wherever it is asked for."""
     clean = normalise_width(text)
     if _HUMAN.search(clean):
         return Intent.HUMAN
-    for intent, pattern in ((Intent.THANKS, _THANKS), (Intent.GREETING, _GREETING)):
-        if clean and not _LEFTOVER.sub("", pattern.sub("", clean)):
-            return intent
+    rest = _GREETING.sub("", _THANKS.sub("", clean))  # 「どうもありがとう」 is both
+    bare = _LEFTOVER.sub("", rest)
+    if clean and (not bare or (rest != clean and not _EMOJI.sub("", bare))):
+        return Intent.GREETING if _GREETING.search(clean) and not _THANKS.search(clean) else Intent.THANKS
     return Intent.QUESTION

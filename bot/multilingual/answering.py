@@ -18,7 +18,7 @@ import numpy as np
 
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Choice, Decision, Reason
 from bot.fusion import offered_places
-from bot.intents import Intent
+from bot.intents import Intent, recognise
 from bot.multilingual import texts
 from bot.multilingual.fields import LanguageIndex
 from bot.multilingual.glossary import Glossary
@@ -38,6 +38,7 @@ OWN_MARGIN = 0.75  # own-language runner-up at most this share of the best, when
 OWN_ALONE = 0.5  # … and when the Japanese side found nothing or is unsure
 TRUSTED = 0.3  # the Japanese side's P(top 1 right) from which it counts fully (below it, in proportion)
 TOP = 3  # candidates kept when the caller asks for no number
+COURTESIES = {Intent.GREETING: "greeting", Intent.THANKS: "thanks"}  # said in any words bot/intents.py knows
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ class ForeignAnswerer:
             top_k: int = TOP) -> Answer:
         """What to say, in `language`, to a question written in it; the best `top_k` entries are its
         candidates (what the desk shows an agent when the question is handed over)."""
-        said = texts.courtesy(language, text)
+        said = texts.courtesy(language, text) or COURTESIES.get(recognise(text))
         if said == "human":
             handed = texts.escalate_text(language, self.settings, True)
             return Answer(Decision.ESCALATE, Intent.HUMAN, 1.0, handed,

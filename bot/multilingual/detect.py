@@ -20,7 +20,7 @@ HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3131-\u318e]")
 HAN = re.compile(r"[\u3400-\u9fff]")
 LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 CHINESE_ONLY = re.compile(
-    "[们么吗呢吧这哪没谁给让说该还对应样帮请问办开门丢钱块扔怎时间为从过个儿关须护诊费险疗证书补领杀经灾晕]")
+    "[们么吗呢吧这哪没谁给让说该还对应样帮请问办开门丢钱块扔怎时间为从过个儿关须护诊费险疗证书补领杀经灾晕谢你]")
 LATIN_LANGUAGES = ("en", "vi", "pt")
 ROMAJI_WORD_SPLIT = re.compile(r"[a-z\u00c0-\u024f\u1e00-\u1eff]+")
 ROMAJI_WORD = re.compile(r"(?:(?:[kgsztdnhbpmrfj]|ky|gy|sh|ch|ts|ny|hy|by|py|my|ry|[kstp](?=[kstp])|y|w)?"

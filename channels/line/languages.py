@@ -9,6 +9,21 @@ JAPANESE = {"contact": "担当", "more": "くわしく見る", "helpful": "👍 
             "handoff": "担当者につなぐ", "voted_up": "ありがとうございます。",
             "voted_down": "お役に立てずすみません。「担当者と話したい」と送ると、担当者におつなぎします。"}
 
+# a button of an earlier offer (a double tap, an old list): (nothing offered now, choose from what is)
+STALE_CHOICE = {
+    "ja": ("この選択肢は選べなくなりました。もう一度ご質問ください。",
+           "この選択肢は選べなくなりました。いまの選択肢から、番号か項目を選んでください。"),
+    "en": ("This choice is no longer available. Please ask your question again.",
+           "This choice is no longer available. Please choose a number or an item from the current list."),
+    "zh-Hans": ("此选项已失效。请重新提问。", "此选项已失效。请从当前的选项中选择编号或项目。"),
+    "ko": ("이 선택지는 더 이상 선택할 수 없습니다. 다시 질문해 주세요.",
+           "이 선택지는 더 이상 선택할 수 없습니다. 현재 목록에서 번호나 항목을 선택해 주세요."),
+    "vi": ("Lựa chọn này không còn hiệu lực. Vui lòng đặt câu hỏi lại.",
+           "Lựa chọn này không còn hiệu lực. Hãy chọn số hoặc mục trong danh sách hiện tại."),
+    "pt": ("Esta opção não está mais disponível. Faça a sua pergunta novamente.",
+           "Esta opção não está mais disponível. Escolha um número ou item da lista atual."),
+}
+
 
 def labels(language: str) -> dict[str, str]:
     """Button and label texts for a language (Japanese unless the bot has that language)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -20,18 +21,56 @@ from linebot.v3.messaging import (
     URIAction,
 )
 
-from bot import Answer, Decision
+from bot import Answer, Decision, compose
+from bot.answer import NONE_OF_THESE, Choice
+from bot.intents import Intent
+from bot.multilingual import texts
+from bot.multilingual.answering import label as translated_label
 from bot.service.readings import ASK, ASK_OFF
-from channels.line.languages import answer_body, labels
+from channels.line.languages import STALE_CHOICE, answer_body, labels
 from knowledge.core.settings import Settings
+from knowledge.records import Record
 
 MAX_QUICK_REPLIES = 13
+MAX_LABEL = 20  # LINE's limit for a button's label
+SHARED_START = 6  # a start two choices share, from this long, is left out where their labels read alike
 NOT_TEXT = "ごめんなさい、スタンプや画像などにはお答えできません。ご質問を文字で送ってください。"
 
 
-def postback(label: str, **data: str | int) -> PostbackAction:
-    """A button that comes back to madoguchi as a postback event (labels are capped at 20 characters)."""
-    return PostbackAction(label=label[:20], data=urlencode(data), display_text=label[:300])
+def postback(label: str, shown: str | None = None, **data: str | int) -> PostbackAction:
+    """A button that comes back to madoguchi as a postback event (labels are capped at 20 characters);
+    `shown` is what the chat shows the resident said (the label when None)."""
+    return PostbackAction(label=label[:MAX_LABEL], data=urlencode(data), display_text=(shown or label)[:300])
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1].rstrip() + "…"
+
+
+def choice_labels(labels: list[str]) -> list[str]:
+    """Quick-reply labels for numbered choices: 「1. …」 as the message lists them, cut with 「…」 to LINE's
+    20 characters. Where two entries would still read alike after the number (「How do I throw a…」), the
+    start they share is left out: 「1. …mobile batterie…」 (not of the last choice, the way to a person)."""
+    plain = [_cut(f"{n}. {label}") for n, label in enumerate(labels, start=1)]
+    read = [p.split(" ", 1)[1] for p in plain]
+    out = []
+    for n, label in enumerate(labels, start=1):
+        alike = [other for m, other in enumerate(labels[:-1], start=1)
+                 if m != n and read[m - 1] == read[n - 1]]
+        shared = max((_shared_start(label, other) for other in alike), key=len, default="")
+        if n < len(labels) and len(shared) >= SHARED_START and len(label) > len(shared):
+            out.append(_cut(f"{n}. …{label[len(shared):]}"))
+        else:
+            out.append(plain[n - 1])
+    return out
+
+
+def _shared_start(one: str, other: str) -> str:
+    """The start two labels share; of words, whole ones."""
+    shared = os.path.commonprefix([one, other])
+    if " " in shared.strip() and not shared.endswith(" "):
+        shared = shared[:shared.rfind(" ") + 1]
+    return shared
 
 
 def spoken(reply: Answer) -> dict[str, str]:
@@ -71,14 +110,31 @@ def to_line(reply: Answer, turn_id: int, escalation_id: str | None,
         first = [TextMessage(text=say(reply.urgent.text))] if reply.urgent else []  # the line to call first
         return [*first, answer_bubble(reply, turn_id, say)]
     if reply.decision is Decision.CLARIFY:
-        items = [QuickReplyItem(action=postback(c.label, choice=c.id, **spoken(reply)))
-                 for c in reply.choices][:MAX_QUICK_REPLIES]
+        shown = reply.choices[:MAX_QUICK_REPLIES]
+        items = [QuickReplyItem(action=postback(label, c.label, choice=c.id, **spoken(reply)))
+                 for c, label in zip(shown, choice_labels([c.label for c in shown]), strict=True)]
         return [TextMessage(text=say(reply.message), quick_reply=QuickReply(items=items))]
     if reply.decision is Decision.ESCALATE and escalation_id:
         item = QuickReplyItem(action=postback(labels(reply.language)["handoff"], handoff=escalation_id,
                                               **spoken(reply)))
         return [TextMessage(text=say(reply.message), quick_reply=QuickReply(items=[item]))]
     return [TextMessage(text=say(reply.message))]
+
+
+def not_offered_now(records: list[Record], language: str, say: Callable[[str], str] = str) -> list[Message]:
+    """A tap on a button the last turn did not offer, as the web widget's 「この選択肢は選べなくなりました」:
+    said in the resident's language, with the entries offered now (`records`) as choices again, LINE showing
+    buttons under its latest message only; else asking for the question again."""
+    nothing_now, choose_now = STALE_CHOICE.get(language, STALE_CHOICE["ja"])
+    if not records:
+        return [TextMessage(text=say(nothing_now))]
+    choices = compose.clarify_choices(records) if language == "ja" else (
+        *(Choice(r.id, translated_label(r, language)) for r in records),
+        Choice(NONE_OF_THESE, texts.text(language, "none")))
+    lines = [choose_now, *(f"{n}. {c.label}" for n, c in enumerate(choices, start=1))]
+    again = Answer(Decision.CLARIFY, Intent.QUESTION, 0.0, "\n".join(lines), choices=choices,
+                   language=language, answer_language=language)
+    return to_line(again, 0, None, say)
 
 
 def handed_over(settings: Settings, language: str = "ja") -> TextMessage:

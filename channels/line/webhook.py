@@ -20,15 +20,24 @@ from linebot.v3.messaging import (
     ShowLoadingAnimationRequest,
     TextMessage,
 )
+from linebot.v3.messaging import Message as LineMessage
 from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageContent
 
 from bot.service.city import City, Message
 from bot.service.contracts import ReplyRoute, storable
 from bot.service.conversation import NOT_ACCEPTED
+from bot.service.followups import offered_choices
 from bot.service.identity import LINE, Conversation
 from channels.line.languages import labels
-from channels.line.messages import NOT_TEXT, handed_over, to_line
-from knowledge.core.errors import ConfigurationError, RateLimitedError, RequestError, StoreRefusedError
+from channels.line.messages import NOT_TEXT, handed_over, not_offered_now, to_line
+from knowledge.core.errors import (
+    ConfigurationError,
+    ConflictError,
+    RateLimitedError,
+    RequestError,
+    StoreRefusedError,
+    StoreUnavailableError,
+)
 from knowledge.records import Audience
 
 LANGUAGE_CODES = ("ja", "en", "zh-Hans", "ko", "vi", "pt")
@@ -134,10 +143,30 @@ def _answer(ctx: City, api: MessagingApi, token: str, conversation: Conversation
     if switched := ctx.furigana_asked(message):
         api.reply_message(ReplyMessageRequest(reply_token=token, messages=[TextMessage(text=switched)]))
         return
-    handled = ctx.handle(message)
+    try:
+        handled = ctx.handle(message)
+    except ConflictError:  # a button of an earlier offer: LINE has no error to show, so the reply says it
+        if choice is None:
+            raise
+        api.reply_message(ReplyMessageRequest(reply_token=token,
+                                              messages=_not_offered_now(ctx, conversation, known or "ja")))
+        return
     reply, stored = handled.answer, handled.turn
     messages = to_line(reply, stored.turn_id, stored.escalation_id, ctx.writer(conversation.person, reply))
     api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages))
+
+
+def _not_offered_now(ctx: City, conversation: Conversation, language: str) -> list[LineMessage]:
+    """A tap on a choice the last turn did not offer (a double tap, a button of an earlier list) is told so,
+    with the choices offered now if there are any. Nothing is stored."""
+    try:
+        offered = offered_choices(ctx, conversation.id)
+    except StoreUnavailableError:
+        offered = ()
+    index = ctx.index
+    records = [r for r in map(index.record, offered)
+               if r is not None and r.audience.visible_to(Audience.RESIDENT)]
+    return not_offered_now(records, language, ctx.writer(conversation.person))
 
 
 def _postback(ctx: City, api: MessagingApi, event: PostbackEvent, conversation: Conversation) -> None:
