@@ -157,12 +157,42 @@ def test_group_and_room_members_without_a_user_id_do_not_share_a_conversation(  
     before = {t.conversation_id for t in rows(url, Turn) if t.question == question}
     for source in ({"type": "group", "groupId": "Cgroup0001"}, {"type": "room", "roomId": "Rroom0001"},
                    {"type": "group", "groupId": "Cgroup0002"}):
-        asked = {**text_event(question), "source": source}
+        asked = {**to_the_bot(question), "source": source}
         assert signed(client, webhook(asked)).status_code == 200
         assert replies_to(recorder, asked["replyToken"])
     added = {t.conversation_id for t in rows(url, Turn) if t.question == question} - before
     assert len(added) == 3
     assert not [c for c in rows(url, Conversation) if "Cgroup" in c.id or "Rroom" in c.id]
+
+
+def to_the_bot(question: str) -> dict:
+    """A text that mentions the bot (「@みなと市 」 first), as LINE sends it from a group or room."""
+    said = text_event(f"@みなと市 {question}")
+    said["message"]["mention"] = {"mentionees": [{"index": 0, "length": 5, "type": "user", "userId": "Ubot",
+                                                  "isSelf": True}]}
+    return said
+
+
+def test_in_a_group_only_what_mentions_the_bot_is_answered(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    """Members of a group talk to each other: chatter, stickers and a mention of someone else get nothing
+    (no reply posted to the group, nothing stored, no hand-over); a message that mentions the bot is
+    answered, its @name left out of the question."""
+    client, url = line
+    group = {"type": "group", "groupId": "Cgroup-chatter", "userId": "Uchatty0001"}
+    chatter = [{**text_event("今日の飲み会何時からだっけ？"), "source": group},
+               {**event(message={"type": "sticker", "id": "2", "packageId": "1", "stickerId": "1"}),
+                "source": group}]
+    other = {**text_event("@田中 住民票とってきて"), "source": group}
+    other["message"]["mention"] = {"mentionees": [{"index": 0, "length": 3, "type": "user",
+                                                   "userId": "Utanaka", "isSelf": False}]}
+    turns = len(rows(url, Turn))
+    for said in (*chatter, other):
+        assert signed(client, webhook(said)).status_code == 200
+    asked = {**to_the_bot("住民票の写しがほしい"), "source": group}
+    assert signed(client, webhook(asked)).status_code == 200
+    assert replies_to(recorder, asked["replyToken"])
+    assert not any(replies_to(recorder, said["replyToken"]) for said in (*chatter, other))
+    assert [t.question for t in rows(url, Turn)[turns:]] == ["住民票の写しがほしい"]
 
 
 def test_a_line_message_with_nul_bytes_escalates_and_is_stored(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]

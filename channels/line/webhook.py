@@ -90,6 +90,8 @@ def handle(ctx: City, event: Event) -> None:
     if user is None:
         log.warning("LINE event %s names no user, group or room: not answered", event.webhook_event_id)
         return
+    if not addressed_to_the_bot(event):
+        return
     conversation = ctx.ids.line(user)
     api = _api(ctx)
     try:
@@ -110,6 +112,24 @@ def handle(ctx: City, event: Event) -> None:
                                               messages=[TextMessage(text=NOT_ACCEPTED)]))
 
 
+def addressed_to_the_bot(event: MessageEvent | PostbackEvent) -> bool:
+    """In a group or room the bot reads everything the members say to each other: it answers a text that
+    mentions it and the buttons it sent; the rest (chatter, stickers, photos) is not for it, and answering
+    it would post 「担当者におつなぎします」 to the group and fill the desk's queue."""
+    if event.source.type == "user" or isinstance(event, PostbackEvent):
+        return True
+    mention = getattr(event.message, "mention", None)
+    return bool(mention and any(getattr(m, "is_self", False) for m in mention.mentionees))
+
+
+def without_mentions_of_the_bot(message: TextMessageContent) -> str:
+    """The text less the bot's own @name, which is no part of the question."""
+    text, mentionees = message.text, (message.mention.mentionees if message.mention else [])
+    for found in sorted((m for m in mentionees if getattr(m, "is_self", False)), key=lambda m: -m.index):
+        text = text[:found.index] + text[found.index + found.length:]
+    return text.strip() or message.text
+
+
 def speaker(source: object) -> str | None:
     """Who a conversation is with: the person, else the group or room (LINE leaves the person out where they
     have not agreed to share it), so that groups never share one conversation; None when LINE names nobody."""
@@ -126,8 +146,8 @@ def _reply(ctx: City, api: MessagingApi, event: MessageEvent | PostbackEvent, co
         return
     if event.source.type == "user":
         api.show_loading_animation(ShowLoadingAnimationRequest(chat_id=user, loading_seconds=10))
-    _answer(ctx, api, event.reply_token, conversation, storable(event.message.text), None,
-            _push_target(event.source, user))
+    _answer(ctx, api, event.reply_token, conversation, storable(without_mentions_of_the_bot(event.message)),
+            None, _push_target(event.source, user))
 
 
 def _push_target(source: object, user: str) -> str:
