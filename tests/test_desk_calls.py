@@ -84,7 +84,7 @@ def test_the_search_shows_ranked_entries_with_department_contact_validity_and_wh
     first = text.index('data-entry="R001"')
     assert first < text.index('data-entry="', first + 1), "the bot's best entry comes first"
     assert "市民課 市民窓口係 電話 0123-45-1101" in text and "一致した語" in text and "転入" in text
-    assert "公開期間" in text and "確からしさ" in text and "回答をコピー" in text
+    assert "公開期間" in text and "確信度" in text and "回答をコピー" in text
     assert 'autofocus' in text and '<script src="/static/desk-search.js" defer></script>' in text
     fragment = signed_in(app, "agent1").get("/desk/search/results", params={"q": "転入届に必要なもの"})
     assert 'data-entry="R001"' in fragment.text and "<html" not in fragment.text
