@@ -153,3 +153,13 @@ def test_web_resident_sees_the_agents_reply_when_the_widget_polls(app: TestClien
 def test_replies_poll_refuses_a_malformed_session(app: TestClient) -> None:
     response = app.get("/api/v1/replies", params={"session_id": "../../etc"})
     assert response.status_code == 422 and response.json()["ok"] is False
+
+
+def test_a_reply_pushed_to_line_says_which_question_it_answers(app: TestClient, recorder: Recorder) -> None:
+    question = text_event("火星への移住手続きはどこでできますか")
+    signed(app, webhook(question))
+    assert wait_until(lambda: replies_to(recorder, question["replyToken"]))
+    escalation_id = desk_of(app).queue(channel="line", status="new")[-1].id
+    answer(app, escalation_id, f"市ではお受けしていません（{escalation_id}）。")
+    [push] = wait_until(lambda: pushes_with(recorder, escalation_id))
+    assert "ご質問「火星への移住手続きはどこでできますか」について" in push.body["messages"][0]["text"]

@@ -13,6 +13,7 @@ from knowledge.core.settings import Settings
 
 Handler = Callable[[Settings, DeskServices, "OutboxItem"], None]
 REPLY_HEADING = "【{city}の担当者からの回答】\n"
+QUOTED_CHARS = 60
 
 
 def fan_out(settings: Settings, desk: DeskServices, item: OutboxItem) -> None:
@@ -57,7 +58,7 @@ def deliver_reply(settings: Settings, desk: DeskServices, item: OutboxItem) -> N
     route = desk.escalations.route(escalation.id)
     if route is None:
         raise ConfigurationError("this escalation has no reply route")
-    text = REPLY_HEADING.format(city=settings.city_name) + escalation.reply_text
+    text = REPLY_HEADING.format(city=settings.city_name) + about(desk, escalation.id) + escalation.reply_text
     if route.channel == Channel.LINE:
         push_line(settings, route.address["user_id"], text, item.key)
     elif route.channel == Channel.SLACK:
@@ -65,6 +66,15 @@ def deliver_reply(settings: Settings, desk: DeskServices, item: OutboxItem) -> N
     else:
         raise ConfigurationError(f"replies cannot be pushed on channel {route.channel!r}")
     desk.escalations.set_delivery(escalation.id, Delivery.DELIVERED)
+
+
+def about(desk: DeskServices, escalation_id: str) -> str:
+    """Which question a pushed reply answers (hours later, after other questions, the chat alone does not
+    say; the widget shows it beside the reply): the resident's own words, masked as stored."""
+    asked = desk.escalations.resident_question(escalation_id)
+    if not asked:
+        return ""
+    return f"（ご質問「{asked if len(asked) <= QUOTED_CHARS else asked[:QUOTED_CHARS] + '…'}」について）\n"
 
 
 HANDLERS: dict[str, Handler] = {"escalation.created": fan_out, "notify.slack": notify_slack,
