@@ -135,7 +135,8 @@ def contact(body: ContactRequest, request: Request,
 def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN,
                                                       description="The widget's session.")) -> RepliesOut:
     """Agents' replies to this session's escalations, each with the question it answers; the widget polls
-    while its panel is open and a hand-over waits."""
+    while a hand-over waits, its panel open or closed (a reply to a closed chat is counted on the
+    launcher)."""
     ctx = context(request)
     _limit(ctx, request, session_id)
     desk = ctx.desk.escalations

@@ -2,6 +2,9 @@
    Loaded by widget.js; Japanese stays in widget.js itself, so the widget works if this file does not load. */
 window.madoguchiWidgetTexts = {
   "en": {
+    unread: " (replies from staff: {n})", arrived: "A reply from staff has arrived ({n}). Open the chat to read it.",
+    commentAsk: "If you like, tell us what was unclear (optional)", commentSend: "Send comment", commentField: "Comment",
+    commentThanks: "Thank you for your comment. We will use it to improve.",
     count: "{n} / {max} characters", tooLong: "Your message is too long (up to {max} characters). Please shorten it before sending.",
     tooLongBytes: "Your message is too long. Please shorten it before sending.", nameField: "Name", phoneField: "Phone number",
     reachable: "Please enter an e-mail address or a phone number.", emailBad: "The e-mail address is not valid (e.g. taro@example.jp).",
@@ -20,6 +23,9 @@ window.madoguchiWidgetTexts = {
     failed: "Could not send. Please try again."
   },
   "zh-Hans": {
+    unread: "（工作人员的回复 {n} 条）", arrived: "收到了工作人员的回复（{n} 条）。请打开聊天查看。",
+    commentAsk: "如您愿意，请告诉我们哪里不明白（可选）", commentSend: "发送意见", commentField: "意见",
+    commentThanks: "感谢您的意见。我们会用于改进。",
     count: "{n} / {max} 字", tooLong: "输入内容过长（最多 {max} 字）。请缩短后再发送。", tooLongBytes: "输入内容过长。请缩短后再发送。",
     nameField: "姓名", phoneField: "电话号码", reachable: "请输入电子邮箱或电话号码。", emailBad: "电子邮箱格式不正确（例：taro@example.jp）。",
     phoneBad: "请用数字输入电话号码（6～40 个字符，可使用连字符和括号）。", fieldTooLong: "{field}过长（最多 {max} 字）。", check: "请确认输入的内容。",
@@ -33,6 +39,9 @@ window.madoguchiWidgetTexts = {
     replyTo: "（回答您的问题“{q}”）", offline: "无法连接。请检查网络后重试。", busy: "当前繁忙，请稍后再试。", failed: "发送失败，请重试。"
   },
   "ko": {
+    unread: " (담당자 답변 {n}건)", arrived: "담당자의 답변이 도착했습니다 ({n}건). 채팅을 열어 확인해 주세요.",
+    commentAsk: "괜찮으시다면 어떤 점이 이해하기 어려웠는지 알려 주세요 (선택)", commentSend: "의견 보내기", commentField: "의견",
+    commentThanks: "의견 감사합니다. 개선에 활용하겠습니다.",
     count: "{n} / {max}자", tooLong: "입력이 너무 깁니다 ({max}자까지). 줄여서 보내 주세요.", tooLongBytes: "입력이 너무 깁니다. 줄여서 보내 주세요.",
     nameField: "이름", phoneField: "전화번호", reachable: "이메일 주소나 전화번호를 입력해 주세요.", emailBad: "이메일 주소 형식이 올바르지 않습니다 (예: taro@example.jp).",
     phoneBad: "전화번호는 숫자로 입력해 주세요 (6~40자, 하이픈·괄호 사용 가능).", fieldTooLong: "{field}이(가) 너무 깁니다 ({max}자까지).", check: "입력 내용을 확인해 주세요.",
@@ -46,6 +55,9 @@ window.madoguchiWidgetTexts = {
     replyTo: " (질문 \"{q}\"에 대한 답변)", offline: "연결할 수 없습니다. 연결을 확인하고 다시 시도해 주세요.", busy: "혼잡합니다. 잠시 후 다시 시도해 주세요.", failed: "보내지 못했습니다. 다시 시도해 주세요."
   },
   "vi": {
+    unread: " (phản hồi của nhân viên: {n})", arrived: "Đã có phản hồi của nhân viên ({n}). Hãy mở chat để xem.",
+    commentAsk: "Nếu được, hãy cho chúng tôi biết chỗ nào khó hiểu (không bắt buộc)", commentSend: "Gửi góp ý", commentField: "Góp ý",
+    commentThanks: "Cảm ơn góp ý của bạn. Chúng tôi sẽ dùng để cải thiện.",
     count: "{n} / {max} ký tự", tooLong: "Nội dung quá dài (tối đa {max} ký tự). Hãy rút ngắn trước khi gửi.", tooLongBytes: "Nội dung quá dài. Hãy rút ngắn trước khi gửi.",
     nameField: "Họ tên", phoneField: "Số điện thoại", reachable: "Hãy nhập địa chỉ e-mail hoặc số điện thoại.",
     emailBad: "Địa chỉ e-mail không đúng định dạng (ví dụ: taro@example.jp).", phoneBad: "Hãy nhập số điện thoại bằng chữ số (6 đến 40 ký tự, có thể dùng gạch nối và ngoặc).",
@@ -61,6 +73,9 @@ window.madoguchiWidgetTexts = {
     offline: "Không kết nối được. Hãy kiểm tra kết nối và thử lại.", busy: "Hệ thống đang bận. Vui lòng thử lại sau.", failed: "Không gửi được. Vui lòng thử lại."
   },
   "pt": {
+    unread: " (respostas do atendente: {n})", arrived: "Chegou uma resposta do atendente ({n}). Abra o chat para ler.",
+    commentAsk: "Se quiser, conte o que não ficou claro (opcional)", commentSend: "Enviar comentário", commentField: "Comentário",
+    commentThanks: "Obrigado pelo comentário. Ele nos ajuda a melhorar.",
     count: "{n} / {max} caracteres", tooLong: "Sua mensagem é longa demais (até {max} caracteres). Encurte-a antes de enviar.",
     tooLongBytes: "Sua mensagem é longa demais. Encurte-a antes de enviar.", nameField: "Nome", phoneField: "Telefone",
     reachable: "Informe um e-mail ou um telefone.", emailBad: "O e-mail não é válido (ex.: taro@example.jp).",

@@ -94,7 +94,8 @@
     close.setAttribute("aria-label", tr("close", "チャットを閉じる"));
     log.setAttribute("aria-label", tr("log", "会話"));
     measure(false);
-    if (!script.getAttribute("data-title")) launcher.textContent = "💬 " + tr("launcher", cfg.title);
+    if (!script.getAttribute("data-title")) launchText.textContent = "💬 " + tr("launcher", cfg.title);
+    unreadShown();
   }
   var texts = el("script", { src: base + "/static/widget-lang.js", onload: function () { relabel(); } });
 
@@ -116,9 +117,15 @@
   var aidBar = el("div", { "class": "mg-aids", role: "group", "aria-label": "読みやすくする" },
     [aidSwitch("furigana", "ふりがな"), aidSwitch("easy", "やさしい日本語"), aidSwitch("large_text", "大きな文字")]);
   var panel = el("div", { "class": "mg-panel", role: "dialog", "aria-labelledby": "mg-title", hidden: "" }, [head, aidBar, log, form, barNote]);
-  var launcher = el("button", { "class": "mg-launch", type: "button", "aria-expanded": "false", text: "💬 " + cfg.title,
-    onclick: function () { toggle(panel.hidden); } });
-  var root = el("div", { "class": "mg-root", lang: "ja", hidden: "" }, [sheet, panel, launcher]);
+  /* The launcher: its label, and a badge with the number of people's replies that came while the panel was
+     closed (to the eye; screen readers hear it as part of the button's name, after the visible label). */
+  var launchText = el("span", { text: "💬 " + cfg.title });
+  var badge = el("span", { "class": "mg-badge", "aria-hidden": "true", hidden: "" });
+  var unreadNote = el("span", { "class": "mg-sr" });
+  var launcher = el("button", { "class": "mg-launch", type: "button", "aria-expanded": "false",
+    onclick: function () { toggle(panel.hidden); } }, [launchText, badge, unreadNote]);
+  var arrived = el("p", { "class": "mg-sr", role: "status", "aria-live": "polite" }); /* said when such a reply comes */
+  var root = el("div", { "class": "mg-root", lang: "ja", hidden: "" }, [sheet, panel, launcher, arrived]);
   root.classList.toggle("mg-large", !!aids().large_text);
   root.style.setProperty("--mg", cfg.color); /* CSSOM, not a style attribute: allowed by a strict CSP */
   /* Escape closes the open panel wherever focus is. At phone widths the open panel covers the page, so it is
@@ -188,15 +195,32 @@
   function reveal() { root.hidden = false; log.scrollTop = log.scrollHeight; } /* once styled (or if the sheet fails): no flash of bare buttons; open at the newest */
   function toggle(open) {
     panel.hidden = !open;
+    root.classList.toggle("mg-open", open); /* a short screen: the full-height panel hides the launcher */
     launcher.setAttribute("aria-expanded", String(open));
     if (open && phone.matches) panel.setAttribute("aria-modal", "true"); else panel.removeAttribute("aria-modal");
     state.open = open; save();
-    if (open) { input.focus(); if (!log.childNodes.length) greet(); log.scrollTop = log.scrollHeight; poll(); } else launcher.focus();
+    if (open) { input.focus(); if (!log.childNodes.length) greet(); log.scrollTop = log.scrollHeight; read(); poll(); } else launcher.focus();
   }
-  /* People's replies to escalations: fetched while any hand-over of this session waits and the panel is shown. */
+  /* People's replies that came while the panel was closed: counted on the launcher until it is opened, then
+     the log shows the first of them from its start. */
+  function unreadShown() {
+    var n = state.unread || 0;
+    badge.hidden = !n;
+    badge.textContent = n ? String(n) : "";
+    unreadNote.textContent = n ? tr("unread", "（担当者からの返信 {n} 件）", { n: n }) : "";
+  }
+  function read() {
+    var first = null;
+    Array.prototype.forEach.call(log.children, function (box) {
+      if (box.mgItem && box.mgItem.unread) { first = first || box; delete box.mgItem.unread; }
+    });
+    if (first) toStart(first);
+    state.unread = 0; arrived.textContent = ""; unreadShown(); save();
+  }
+  /* People's replies to escalations: fetched while any hand-over of this session waits, the panel open or closed. */
   function waiting() { return (state.pending || []).length > 0 || state.waiting === true; }
   function poll() {
-    if (!waiting() || !state.session || panel.hidden) return;
+    if (!waiting() || !state.session) return;
     fetch(base + "/api/v1/replies?session_id=" + encodeURIComponent(state.session)).then(function (r) { return r.ok ? r.json() : { replies: [] }; })
       .then(function (data) {
         state.seen = state.seen || [];
@@ -205,7 +229,12 @@
           state.waiting = false; /* a hand-over remembered by an older widget: its reply has come */
           if (state.seen.indexOf(r.escalation_id) >= 0) return;
           state.seen.push(r.escalation_id);
-          toStart(show({ who: "bot", text: r.text, meta: tr("reply", "担当者からの回答") + (r.question ? tr("replyTo", "（ご質問「{q}」へ）", { q: r.question }) : "") }, true));
+          var box = show({ who: "bot", text: r.text, unread: panel.hidden || undefined,
+                           meta: tr("reply", "担当者からの回答") + (r.question ? tr("replyTo", "（ご質問「{q}」へ）", { q: r.question }) : "") }, true);
+          if (!panel.hidden) { toStart(box); return; }
+          state.unread = (state.unread || 0) + 1;
+          unreadShown();
+          arrived.textContent = tr("arrived", "担当者からの返信が届きました（{n} 件）。チャットを開いてご覧ください。", { n: state.unread });
         });
         save();
       }, function () { /* offline: try again at the next tick */ });
@@ -242,7 +271,8 @@
      vote, leave contact details, ask for a person. Used or stale controls come back disabled. */
   function controls(act) {
     return [act.choices ? choicesOf(act) : null, act.vote !== undefined ? voteOf(act) : null,
-            act.contact ? contactForm(act) : null, act.handover ? handoverOf(act) : null];
+            act.contact ? contactForm(act) : null, act.handover ? handoverOf(act) : null,
+            act.comment !== undefined ? commentForm(act) : null];
   }
   function disable(wrap) { wrap.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }
   function choicesOf(act) {
@@ -264,7 +294,7 @@
         post("/api/v1/feedback", { session_id: state.session, turn_id: act.vote, helpful: v[1] }).then(function () {
           act.voted = v[1];
           land(show({ who: "bot", text: v[1] ? tr("thanks", "ありがとうございます。") : tr("sorry", "お役に立てず申し訳ありません。担当者につなぐこともできます。"),
-                      act: v[1] ? {} : { handover: true } }, true));
+                      act: v[1] ? {} : { handover: true, comment: act.vote } }, true));
         }, function (err) {
           wrap.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
           show({ who: "bot", text: said(err) });
@@ -287,6 +317,28 @@
     state.log.forEach(function (item) { if (item.act && item.act.handover) item.act.used = true; });
     log.querySelectorAll(".mg-handover").forEach(function (b) { b.disabled = true; });
     save();
+  }
+  /* After 👎: an optional word on what was unclear, sent as the same 👎 again with it (the server keeps the
+     later one, masked for personal data). Once sent, a thanks stays in its place. */
+  function commentForm(act) {
+    if (act.commented) return el("div", { "class": "mg-meta", text: tr("commentThanks", "ご意見ありがとうございます。今後の改善に役立てます。") });
+    var field = el("input", { type: "text", autocomplete: "off" });
+    var problems = el("div", { "class": "mg-problems", role: "status", "aria-live": "polite" });
+    var f = el("form", { "class": "mg-form" }, [labelled(tr("commentAsk", "よろしければ、どこが分からなかったか教えてください（任意）"), field),
+      problems, el("button", { type: "submit", text: tr("commentSend", "コメントを送信") })]);
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!field.value.trim()) { field.focus(); return; }
+      post("/api/v1/feedback", { session_id: state.session, turn_id: act.comment, helpful: false, comment: field.value.trim() }).then(function () {
+        act.commented = true; save();
+        var done = commentForm(act);
+        f.replaceWith(done); land(done);
+      }, function (err) {
+        if (err instanceof Told && err.status === 422) fieldProblems(err.detail, { comment: field }, problems);
+        else problems.textContent = said(err);
+      });
+    });
+    return f;
   }
   function labelled(text, field) { return el("label", {}, [el("span", { text: text }), field]); } /* a visible label */
   /* The contact form, only until this session's details were sent (later hand-overs keep them). */
@@ -336,7 +388,8 @@
     });
   }
   function contactProblem(field, problem) {
-    var labels = { name: tr("nameField", "お名前"), email: tr("email", "メールアドレス"), phone: tr("phoneField", "電話番号") };
+    var labels = { name: tr("nameField", "お名前"), email: tr("email", "メールアドレス"), phone: tr("phoneField", "電話番号"),
+                   comment: tr("commentField", "コメント") };
     var most = /at most (\d+) character/.exec(problem);
     if (!labels[field]) {
       if (/no (email|phone) was given/.test(problem)) return { fields: ["email", "phone"], text: tr("reachable", "メールアドレスか電話番号のどちらかを入力してください。") };
@@ -477,7 +530,9 @@
     document.body.appendChild(root);
     document.head.appendChild(texts);
     state.log.forEach(function (item) { show(item, false); });
-    if (state.open) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); log.scrollTop = log.scrollHeight; poll(); }
+    unreadShown();
+    if (state.open) { panel.hidden = false; root.classList.add("mg-open"); launcher.setAttribute("aria-expanded", "true"); log.scrollTop = log.scrollHeight; read(); }
+    poll();
   }
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
 })();
