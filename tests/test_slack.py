@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import time
 import uuid
@@ -236,6 +237,29 @@ def test_mention_clarify_click_and_escalation_are_all_stored(slack: TestClient, 
     assert wait_for_rows(store_url, Escalation,
                          lambda e: e.channel == "slack" and e.conversation_id.endswith(handover_ts))
     assert slack.get("/healthz").json()["set_aside"] == 0
+
+
+def test_a_staff_hand_over_shows_staff_rules_only_to_the_desk_roles_that_may_read_them(
+        slack: TestClient, recorder: Recorder, store_url: str, model_cache: Path) -> None:  # noqa: F811
+    """A contracted call center's agent (a role outside MADOGUCHI_DESK_STAFF_ROLES) searches as residents do;
+    a staff member's hand-over must not show them the staff-only rules the bot considered either."""
+    from testing.desk import add_user, signed_in
+
+    payload, ts = mention("職員の保養所の予約方法は？")
+    post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+    [escalation] = wait_for_rows(store_url, Escalation, lambda e: e.conversation_id.endswith(ts))
+    staff_only = {r.id: html.escape(r.question, quote=False) for r in STAFF}
+    considered = [c["id"] for t in rows(store_url, Turn) if t.id == escalation.turn_id
+                  for c in t.candidates if c["id"] in staff_only]
+    assert considered, "the bot considered staff-only entries"
+    for name, role in (("agent-keiyaku", "agent"), ("editor-jinji", "editor")):
+        add_user(store_url, model_cache, name, role)
+    page = f"/desk/escalations/{escalation.id}"
+    agent_sees = signed_in(slack.app, "agent-keiyaku").get(page).text
+    assert not [staff_only[i] for i in considered if staff_only[i] in agent_sees]
+    assert "職員向け。この画面では示しません" in agent_sees
+    editor_sees = signed_in(slack.app, "editor-jinji").get(page).text
+    assert all(staff_only[i] in editor_sees for i in considered)
 
 
 def test_a_message_the_database_refuses_is_answered_as_not_accepted(slack: TestClient, recorder: Recorder,

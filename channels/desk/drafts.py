@@ -17,6 +17,7 @@ from bot.service.contracts import Role, SignedIn
 from channels.desk.auth import require_role
 from channels.desk.escalation import escalation_page
 from channels.desk.render import city, desk_subrouter
+from channels.desk.search import audience_of
 from channels.desk.worker import worker
 from knowledge.records import Audience
 
@@ -39,13 +40,15 @@ def reason_words(draft: Draft) -> str:
     return words.get(draft.reason, draft.stated_reason)
 
 
-def make_draft(request: Request, escalation_id: str) -> Draft:
-    """Sources the escalation's audience may see, the model's reply, then the check."""
+def make_draft(request: Request, escalation_id: str, user: SignedIn) -> Draft:
+    """Sources both the escalation's audience and this desk user may see (a staff question drafted by a
+    contracted call center's agent quotes no staff-only rule), the model's reply, then the check."""
     from bot.drafting import sources_for
 
     served, drafter = city(request), worker(request).drafter
     question = served.desk.escalations.resident_question(escalation_id)
-    audience = Audience(served.desk.escalations.get(escalation_id).audience)
+    asked_by = Audience(served.desk.escalations.get(escalation_id).audience)
+    audience = asked_by if audience_of(served, user) is Audience.STAFF else Audience.RESIDENT
     sources = sources_for(served.bot, question, audience)
     return drafter.check(sources, drafter.ask(question, sources))
 
@@ -61,7 +64,7 @@ def reply_text(draft: Draft) -> str:
 @router.get("/escalations/{escalation_id}/draft")
 async def draft_page(request: Request, escalation_id: str, user: SignedIn = Agent) -> Response:
     """The escalation page with a cited draft (or the cited passages) ready to edit."""
-    draft = await run_in_threadpool(make_draft, request, escalation_id)
+    draft = await run_in_threadpool(make_draft, request, escalation_id, user)
     return await run_in_threadpool(escalation_page, request, escalation_id, user, 200, "", "",
                                    {"draft": draft, "draft_text": reply_text(draft),
                                     "draft_reason": reason_words(draft)})

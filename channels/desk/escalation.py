@@ -8,9 +8,8 @@ who is working on it, instead of a bare error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import Depends, Form, Query, Request
@@ -36,12 +35,10 @@ from channels.desk.auth import require_role
 from channels.desk.labelling import label_quoted, marked_entries
 from channels.desk.queue import AUDIENCE_LABELS, CHANNEL_LABELS, ESCALATION_STATUS_LABELS
 from channels.desk.render import city, desk_subrouter, page
+from channels.desk.search import audience_of
 from channels.desk.wording import DELIVERY_WORDS, VIA_WORDS
 from knowledge.core.errors import ConflictError
-from knowledge.records import Record
-
-if TYPE_CHECKING:
-    from indexer.index import KnowledgeIndex
+from knowledge.records import Audience, Record
 
 router = desk_subrouter()
 Agent = Depends(require_role(Role.AGENT))
@@ -80,39 +77,53 @@ class ConsideredEntry:
     record: Record | None
 
 
-def candidates_of(request: Request, turn: TranscriptTurn | None) -> list[ConsideredEntry]:
+def readable_entries(request: Request, user: SignedIn) -> Mapping[str, Record]:
+    """The live index as this desk user may read it: a role outside MADOGUCHI_DESK_STAFF_ROLES (a contracted
+    call center's agents, by default) sees no staff-only entry on a staff member's escalation either, as on
+    the search page; only its id, marked 職員向け."""
+    by_id = city(request).index.by_id
+    if audience_of(city(request), user) is Audience.STAFF:
+        return by_id
+    return {key: r for key, r in by_id.items() if r.audience.visible_to(Audience.RESIDENT)}
+
+
+def unreadable(entries: Mapping[str, Record], request: Request, entry_id: str) -> bool:
+    """In the index, but not for this user's eyes."""
+    return entry_id not in entries and entry_id in city(request).index.by_id
+
+
+def candidates_of(entries: Mapping[str, Record], turn: TranscriptTurn | None) -> list[ConsideredEntry]:
     """The escalated turn's candidates with their titles and departments."""
     if turn is None:
         return []
-    index = city(request).index
     return [ConsideredEntry(str(c.get("id", "")), float(c.get("score", 0.0)),
-                            index.by_id.get(str(c.get("id", "")))) for c in turn.candidates]
+                            entries.get(str(c.get("id", "")))) for c in turn.candidates]
 
 
-def choice_text(index: KnowledgeIndex, choice_id: str) -> str:
-    """What the resident read on a choice button (the entry may have left the index since)."""
+def choice_text(entries: Mapping[str, Record], choice_id: str) -> str:
+    """What the resident read on a choice button (the entry may have left the index since, or be one this
+    user may not read)."""
     if choice_id == NONE_OF_THESE:
         return NONE_LABEL
-    record = index.by_id.get(choice_id)
-    return choice_label(record) if record is not None else f"（今の索引にない候補 {choice_id}）"
+    record = entries.get(choice_id)
+    return choice_label(record) if record is not None else f"（この画面では示さない候補 {choice_id}）"
 
 
-def said(request: Request, transcript: list[TranscriptTurn]) -> dict[int, str]:
+def said(entries: Mapping[str, Record], transcript: list[TranscriptTurn]) -> dict[int, str]:
     """Per turn, what the resident did in words: a pick of a choice shows the button's text, not its id."""
-    index, shown = city(request).index, {}
+    shown: dict[int, str] = {}
     offered: tuple[str, ...] = ()
     for turn in transcript:
         pick = turn.question.strip()
         if pick in (*offered, NONE_OF_THESE) and turn.intent == "question":
-            shown[turn.id] = f"（選択）{choice_text(index, pick)}"
+            shown[turn.id] = f"（選択）{choice_text(entries, pick)}"
         offered = tuple(turn.choices)
     return shown
 
 
-def offered_texts(request: Request, transcript: list[TranscriptTurn]) -> dict[int, list[str]]:
+def offered_texts(entries: Mapping[str, Record], transcript: list[TranscriptTurn]) -> dict[int, list[str]]:
     """The choices each clarify turn offered, as the resident read them."""
-    index = city(request).index
-    return {t.id: [choice_text(index, c) for c in (*t.choices, NONE_OF_THESE)]
+    return {t.id: [choice_text(entries, c) for c in (*t.choices, NONE_OF_THESE)]
             for t in transcript if t.choices}
 
 
@@ -165,11 +176,12 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
     claimed_by_other = escalation.claimed_by not in (None, user.username)
     if not alert and claimed_by_other and escalation.status == EscalationStatus.CLAIMED:
         alert = conflict_message(escalation, user)
+    entries = readable_entries(request, user)
     return page(request, "escalation.html", status=status, escalation=escalation, transcript=transcript,
-                later=escalations.later(escalation_id),
-                entries=served.index.by_id,
-                candidates=candidates_of(request, last_with_candidates(transcript)),
-                said=said(request, transcript), offered=offered_texts(request, transcript),
+                later=escalations.later(escalation_id), entries=entries,
+                hidden=lambda entry_id: unreadable(entries, request, entry_id),
+                candidates=candidates_of(entries, last_with_candidates(transcript)),
+                said=said(entries, transcript), offered=offered_texts(entries, transcript),
                 resident_question=question, resident_language=resident_language(question, transcript),
                 mine=escalation.claimed_by in (None, user.username), can_reply=may_reply(escalation),
                 alert=alert, done=DONE.get(done, ""),
