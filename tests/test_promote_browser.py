@@ -95,7 +95,7 @@ def test_a_promoted_reply_is_answered_by_the_bot_and_rollback_changes_the_answer
 
     editor = agent_page(browser, server, "yamada")
     editor.goto(server + "/desk/entries")
-    editor.get_by_role("link", name=entry_id).click()
+    editor.get_by_role("link", name=entry_id, exact=True).click()
     editor.get_by_label("質問", exact=True).fill("市の公園でドローンを飛ばしてもよいですか。")
     editor.get_by_role("button", name="下書きを保存").click()
     assert "下書きを保存しました" in editor.get_by_role("status").first.inner_text()
