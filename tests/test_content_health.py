@@ -140,6 +140,22 @@ def test_kb_health_reports_the_planted_fee_contradiction_and_none_in_the_sample_
     assert sample.exit_code == 0 and "食い違い 0 件、訳の数字の違い 0 件" in sample.output, sample.output
 
 
+def test_kb_health_reads_the_desks_approved_entries_as_the_health_page_does(model_cache: Path,
+                                                                            tmp_path: Path) -> None:
+    """Most edits are made on the desk: a nightly `kb health` that read only the files missed them."""
+    settings = tiny_city(tmp_path, model_cache, TINY_FAQ.split("T6,")[0])  # T5 alone: 300円
+    (tmp_path / "desk.csv").write_text(
+        "id,question,answer,department\nT6,住民票の写しをとりたい。,住民票の写しの手数料は1通350円です。,市民課\n",
+        encoding="utf-8")
+    env = {"MADOGUCHI_DATA_DIR": str(model_cache), "MADOGUCHI_DATABASE_URL": settings.resolved_database_url,
+           "MADOGUCHI_INDEX_DIR": str(settings.index_dir)}
+    imported = CliRunner().invoke(cli_app, ["kb", "import", str(tmp_path / "desk.csv")], env=env)
+    assert imported.exit_code == 0 and "1 entries added or changed" in imported.output, imported.output
+    checked = CliRunner().invoke(cli_app, ["kb", "health"], env=env)
+    assert checked.exit_code == 1 and "金額が食い違っています" in checked.output, checked.output
+    assert "T5" in checked.output and "T6" in checked.output
+
+
 def test_agents_cannot_open_content_health(tiny: object) -> None:
     client = visitor(tiny)
     sign_in(client, "agent1")

@@ -60,3 +60,29 @@ def test_an_index_put_back_by_hand_is_named_not_published_for_ever(served: tuple
     page = editor.get(PATH).text
     assert state_of(page) == "behind" and before in page and "madoguchi index use" in page
     assert 'http-equiv="refresh"' not in page
+
+
+def published(editor: TestClient, path: str, **changed: str) -> None:
+    """Save the entry form with these fields changed, approve it, and wait until the bot serves it."""
+    assert editor.post(path, data=form_of(editor, path) | changed).status_code == 303
+    assert editor.post(f"{path}/approve", data={"csrf": csrf_of(editor, path)}).status_code == 303
+    wait_for(lambda: state_of(editor.get(path).text) == "live")
+
+
+def test_translations_stay_while_the_text_they_translate_does(served: tuple[object, str, Path]) -> None:
+    """The desk edits no translations: a new department keeps them; a new answer leaves them out, so no
+    resident is told the old text in English (「10点まで」 after the desk wrote 5)."""
+    app, _, _ = served
+    path, editor = "/desk/entries/R001", signed_in(app, "editor1")
+    assert "英語" in editor.get(path).text.split('id="translations-note"')[1].split("</p>")[0]
+
+    def answered_in() -> list[str]:
+        """The languages the served index can answer R001 in (what the bot reads for a foreign question)."""
+        return [code for code, _, _ in app.state.madoguchi.index.by_id["R001"].translations]  # type: ignore[attr-defined]
+
+    assert "en" in answered_in()
+    published(editor, path, department="市民課 窓口係")
+    assert "en" in answered_in()
+    published(editor, path, answer="転入届は、引っ越してから14日以内に市民課へ出してください"
+                                   "（窓口の案内を改めました）。")
+    assert answered_in() == []

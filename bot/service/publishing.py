@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -34,9 +35,23 @@ LOCK_FILE = ".publish.lock"
 
 def merge_desk_entries(loaded: LoadResult, live: list[Record], retired: set[str]) -> LoadResult:
     """A desk entry replaces the file record with its id; a retired entry hides it."""
+    files = {record.id: record for record in loaded.records}
+    live = [with_translations(record, files.get(record.id)) for record in live]
     hidden = {record.id for record in live} | retired
     kept = [record for record in loaded.records if record.id not in hidden]
     return LoadResult(kept + live, list(loaded.problems))
+
+
+def with_translations(desk: Record, file: Record | None) -> Record:
+    """The desk edits no translations: a desk version keeps the file's while its question and answer are the
+    ones they translate (a new department or contact). Once either changed, they would tell residents of
+    another language the old text (「10点まで」 after the desk wrote 5), so they are left out; the entry page
+    says so before anyone saves."""
+    if file is None or desk.translations or not file.translations:
+        return desk
+    if (desk.question, desk.answer) != (file.question, file.answer):
+        return desk
+    return replace(desk, translations=file.translations)
 
 
 @contextmanager

@@ -87,15 +87,15 @@ def health(sources: Annotated[list[Path] | None, typer.Argument(help="FAQ tables
                                                                      "MADOGUCHI_SOURCES.")] = None) -> None:
     """Find contradictions: entries or passages on one subject stating different amounts, times, days,
     addresses, places, phone numbers or limits; and translated or やさしい日本語 answers stating a number
-    the Japanese answer does not. Exits 1 when there are any."""
+    the Japanese answer does not. The desk's approved entries are read too, as a build reads them (the
+    desk's health page does). Exits 1 when there are any."""
     from bot.contradictions import ContradictionFinder
-    from bot.service.publishing import city_sources
+    from bot.service.publishing import current_knowledge
     from bot.translation_numbers import mistranslations
     from indexer.runtime import normaliser_from_settings
-    from knowledge.sources import load_sources
 
     settings = settings_with(None)
-    loaded = load_sources(sources or city_sources(settings))
+    loaded = current_knowledge(settings, sources or None)  # with the desk's entries, as a build reads them
     findings = ContradictionFinder(normaliser_from_settings(settings)).run(loaded.records)
     mistranslated = mistranslations(loaded.records)
     _print_contradictions(findings)

@@ -31,6 +31,7 @@ from channels.desk.entry_forms import (
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.worker import worker
 from knowledge.core.errors import NotFoundError, RequestError
+from knowledge.languages import LANGUAGES
 
 router = desk_subrouter()
 Agent = Depends(require_role(Role.AGENT))
@@ -61,6 +62,7 @@ def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 20
                 done=DONE.get(done, ""), publication=state, refresh=refresh and still_publishing,
                 audiences=AUDIENCES, status_labels=VERSION_STATUS_LABELS, labels=FIELD_LABELS,
                 from_files=record is not None and record.source != "desk",
+                translated=[LANGUAGES[code][1][0] for code, _, _ in record.translations] if record else [],
                 learned=city(request).index.learned.of(entry_id))
 
 
