@@ -232,9 +232,9 @@ def test_the_audit_log_is_paged_newest_first(app: object, store_url: str) -> Non
     first, second = boss.get("/desk/admin/audit").text, boss.get("/desk/admin/audit?page=2").text
     assert first.count("<tr>") == 1 + 50 and 'rel="next"' in first and 'rel="prev"' not in first
     assert 'rel="prev"' in second
-    newest = re.search(r"<td>boss</td>\s*<td>役割の変更</td>\s*<td>flipper</td>\s*<td>役割: (\w+)</td>",
-                       first)
-    assert newest and newest.group(1) == "担当者"
+    newest = re.search(r"<td>boss</td>\s*<td>役割の変更</td>\s*<td>flipper</td>\s*"
+                       r"<td>役割: (\w+)、前の役割: (\w+)</td>", first)
+    assert newest and newest.groups() == ("担当者", "編集者")
 
 
 def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url: str,
@@ -253,6 +253,11 @@ def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url:
     assert sign_in(visitor(app), "cliuser", "a-brand-new-passphrase").status_code == 401
     assert runner.invoke(cli_app, ["desk", "user", "enable", "cliuser"], env=env).exit_code == 0
     assert sign_in(visitor(app), "cliuser", "a-brand-new-passphrase").status_code == 303
+    # the desk lets no one change their own role and sends an administrator here for it
+    assert runner.invoke(cli_app, ["desk", "user", "role", "cliuser", "editor"], env=env).exit_code == 0
+    assert re.search(r"cliuser\s*│\s*editor\s*│\s*active", runner.invoke(
+        cli_app, ["desk", "user", "list"], env=env).output)
+    assert runner.invoke(cli_app, ["desk", "user", "role", "cliuser", "boss"], env=env).exit_code != 0
     weak = runner.invoke(cli_app, ["desk", "user", "add", "weak", "--password-stdin"], input="short\n",
                          env=env)
     assert weak.exit_code != 0

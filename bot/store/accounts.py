@@ -69,9 +69,10 @@ class Accounts(SignIns):
                      locked_until=None)
 
     def set_role(self, username: str, role: str, actor: str) -> None:
-        """Takes effect on the user's next request (sessions are looked up every time)."""
+        """Takes effect on the user's next request (sessions are looked up every time); the audit keeps the
+        role it replaced."""
         _check_role(role)
-        self._change(username, actor, "user.role", {"role": role}, role=role)
+        self._change(username, actor, "user.role", {"role": role, "was": self.get(username).role}, role=role)
 
     def set_active(self, username: str, active: bool, actor: str) -> None:
         """Disable (signing the user out everywhere) or enable again."""

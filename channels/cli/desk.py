@@ -1,4 +1,4 @@
-"""`madoguchi desk user add|list|password|disable`: desk accounts from the server's shell.
+"""`madoguchi desk user add|list|password|role|disable|enable`: desk accounts from the server's shell.
 
 The first administrator can only be made here (the desk has no sign-up page). Passwords are read
 from a hidden prompt or, for scripts, from the first line of standard input — never from the
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from channels.cli.kb import cli_actor
 from channels.cli.render import out
 from channels.cli.settings import settings_with
 
@@ -20,9 +21,9 @@ if TYPE_CHECKING:  # the store (SQLAlchemy) loads when an account is touched, no
 
 desk_app = typer.Typer(help="The call-center desk (/desk): accounts of agents, editors and administrators.",
                        no_args_is_help=True)
-user_app = typer.Typer(help="Desk accounts: add, list, change a password, disable.", no_args_is_help=True)
+user_app = typer.Typer(help="Desk accounts: add, list, change a password or a role, disable, enable.",
+                       no_args_is_help=True)
 desk_app.add_typer(user_app, name="user")
-ACTOR = "cli"
 
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line "
                                                                       "of standard input (for scripts).")]
@@ -48,7 +49,7 @@ def _password(from_stdin: bool) -> str:
 def add(name: str, role: Annotated[str, typer.Option("--role", help="agent | editor | admin")] = "agent",
         password_stdin: PasswordStdin = False) -> None:
     """Create a desk account (the first admin is made this way)."""
-    account = _accounts().create(name, _password(password_stdin), role, ACTOR)
+    account = _accounts().create(name, _password(password_stdin), role, cli_actor())
     out.print(f"created {account.username} ({account.role})")
 
 
@@ -69,19 +70,28 @@ def password(name: str, password_stdin: PasswordStdin = False) -> None:
     """Set a new password (also unlocks the account and signs it out everywhere)."""
     accounts = _accounts()
     accounts.get(name)
-    accounts.set_password(name, _password(password_stdin), ACTOR)
+    accounts.set_password(name, _password(password_stdin), cli_actor())
     out.print(f"password changed for {name}")
+
+
+@user_app.command("role")
+def role(name: str, new_role: Annotated[str, typer.Argument(metavar="ROLE", help="agent | editor | admin")]
+         ) -> None:
+    """Change an account's role (the desk lets no one change their own: this is where an administrator's
+    is changed); it takes effect on the account's next page."""
+    _accounts().set_role(name, new_role, cli_actor())
+    out.print(f"{name} is now {new_role}")
 
 
 @user_app.command("disable")
 def disable(name: str) -> None:
     """Disable an account and end its sessions (its audit history stays)."""
-    _accounts().set_active(name, False, ACTOR)
+    _accounts().set_active(name, False, cli_actor())
     out.print(f"disabled {name}")
 
 
 @user_app.command("enable")
 def enable(name: str) -> None:
     """Enable a disabled account again (it signs in with its password; `password` sets a new one)."""
-    _accounts().set_active(name, True, ACTOR)
+    _accounts().set_active(name, True, cli_actor())
     out.print(f"enabled {name}")

@@ -48,8 +48,8 @@ def create_user(request: Request, username: str = Form(max_length=64), password:
 
 def _not_self(user: SignedIn, username: str) -> None:
     if username == user.username:
-        raise ConflictError("自分のアカウントの役割の変更・無効化はここではできません（madoguchi desk user "
-                            "を使ってください）。")
+        raise ConflictError("自分のアカウントの役割の変更・無効化はここではできません（ほかの管理者に頼むか、"
+                            "サーバーで madoguchi desk user role・disable を使ってください）。")
 
 
 @router.post("/users/{username}/role")

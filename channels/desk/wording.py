@@ -32,7 +32,8 @@ ACTION_LABELS = {
     "learn.start": "学習して公開を開始", "learn.busy": "学習して公開（実行中のため開始せず）",
 }
 DETAIL_LABELS = {
-    "role": "役割", "active": "有効", "address": "接続元", "reason": "理由", "until": "ロックの終わり",
+    "role": "役割", "was": "前の役割", "active": "有効", "address": "接続元", "reason": "理由",
+    "until": "ロックの終わり",
     "failures": "失敗の回数", "delivery": "配信", "via": "届け方", "chars": "文字数",
     "escalation": "引き継ぎ",
     "note": "メモ", "fields": "変えた項目", "version": "版", "to": "戻した版", "source": "出どころ",
@@ -64,6 +65,7 @@ def _fields(value: object) -> str:
 
 VALUE_WORDS: dict[str, Callable[[object], str]] = {
     "role": lambda v: ROLE_LABELS.get(str(v), str(v)),
+    "was": lambda v: ROLE_LABELS.get(str(v), str(v)),
     "active": lambda v: "はい" if v else "いいえ",
     "reason": lambda v: REASON_WORDS.get(str(v), str(v)),
     "delivery": lambda v: DELIVERY_WORDS.get(str(v), str(v)),
