@@ -20,7 +20,9 @@ window.madoguchiWidgetTexts = {
     phone: "Phone number (for a call back)", submit: "Send", sent: "We received your contact details. A person will contact you.",
     known: "A person will contact you at the details you gave earlier.", reply: "Answer from staff", replyTo: " (to your question \"{q}\")",
     offline: "Could not connect. Check your connection and try again.", busy: "The service is busy. Please try again later.",
-    failed: "Could not send. Please try again."
+    failed: "Could not send. Please try again.", tooFast: "You are sending too quickly. Please wait a moment and try again.",
+    lost: "Your inquiry was not found. Please ask your question again.", stale: "This choice can no longer be chosen. Please ask your question again.",
+    noEasy: "There is no easy Japanese (やさしい日本語) version of this answer."
   },
   "zh-Hans": {
     unread: "（工作人员的回复 {n} 条）", arrived: "收到了工作人员的回复（{n} 条）。请打开聊天查看。",
@@ -36,7 +38,9 @@ window.madoguchiWidgetTexts = {
     handover: "转接工作人员", handoverText: "转接工作人员", typing: "正在输入…", preparing: "正在准备回答",
     formIntro: "如需回复，请输入联系方式（可选）。", name: "姓名（可选）", email: "电子邮箱", phone: "电话号码（需要回电时）", submit: "发送",
     sent: "已收到您的联系方式。工作人员会与您联系。", known: "工作人员会通过您之前留下的联系方式与您联系。", reply: "工作人员的回答",
-    replyTo: "（回答您的问题“{q}”）", offline: "无法连接。请检查网络后重试。", busy: "当前繁忙，请稍后再试。", failed: "发送失败，请重试。"
+    replyTo: "（回答您的问题“{q}”）", offline: "无法连接。请检查网络后重试。", busy: "当前繁忙，请稍后再试。", failed: "发送失败，请重试。",
+    tooFast: "发送过于频繁。请稍等片刻后再试。", lost: "找不到您的咨询。请重新提问。", stale: "此选项已无法选择。请重新提问。",
+    noEasy: "此回答没有简明日语（やさしい日本語）版本。"
   },
   "ko": {
     unread: " (담당자 답변 {n}건)", arrived: "담당자의 답변이 도착했습니다 ({n}건). 채팅을 열어 확인해 주세요.",
@@ -52,7 +56,9 @@ window.madoguchiWidgetTexts = {
     handover: "담당자 연결", handoverText: "담당자 연결", typing: "입력 중…", preparing: "답변을 준비하고 있습니다",
     formIntro: "답장을 원하시면 연락처를 입력해 주세요 (선택).", name: "이름 (선택)", email: "이메일 주소", phone: "전화번호 (회신 전화 희망 시)", submit: "보내기",
     sent: "연락처를 받았습니다. 담당자가 연락드립니다.", known: "앞서 남기신 연락처로 담당자가 연락드립니다.", reply: "담당자의 답변",
-    replyTo: " (질문 \"{q}\"에 대한 답변)", offline: "연결할 수 없습니다. 연결을 확인하고 다시 시도해 주세요.", busy: "혼잡합니다. 잠시 후 다시 시도해 주세요.", failed: "보내지 못했습니다. 다시 시도해 주세요."
+    replyTo: " (질문 \"{q}\"에 대한 답변)", offline: "연결할 수 없습니다. 연결을 확인하고 다시 시도해 주세요.", busy: "혼잡합니다. 잠시 후 다시 시도해 주세요.", failed: "보내지 못했습니다. 다시 시도해 주세요.",
+    tooFast: "너무 자주 보내고 있습니다. 잠시 후 다시 시도해 주세요.", lost: "문의를 찾을 수 없습니다. 다시 질문해 주세요.",
+    stale: "이 선택지는 더 이상 선택할 수 없습니다. 다시 질문해 주세요.", noEasy: "이 답변에는 쉬운 일본어(やさしい日本語) 버전이 없습니다."
   },
   "vi": {
     unread: " (phản hồi của nhân viên: {n})", arrived: "Đã có phản hồi của nhân viên ({n}). Hãy mở chat để xem.",
@@ -70,7 +76,9 @@ window.madoguchiWidgetTexts = {
     formIntro: "Nếu muốn được trả lời, hãy nhập thông tin liên lạc (không bắt buộc).", name: "Họ tên (không bắt buộc)", email: "Địa chỉ e-mail",
     phone: "Số điện thoại (nếu muốn được gọi lại)", submit: "Gửi", sent: "Chúng tôi đã nhận thông tin liên lạc. Nhân viên sẽ liên hệ với bạn.",
     known: "Nhân viên sẽ liên hệ theo thông tin bạn đã để lại.", reply: "Câu trả lời của nhân viên", replyTo: " (cho câu hỏi \"{q}\")",
-    offline: "Không kết nối được. Hãy kiểm tra kết nối và thử lại.", busy: "Hệ thống đang bận. Vui lòng thử lại sau.", failed: "Không gửi được. Vui lòng thử lại."
+    offline: "Không kết nối được. Hãy kiểm tra kết nối và thử lại.", busy: "Hệ thống đang bận. Vui lòng thử lại sau.", failed: "Không gửi được. Vui lòng thử lại.",
+    tooFast: "Bạn đang gửi quá nhanh. Vui lòng đợi một chút rồi thử lại.", lost: "Không tìm thấy câu hỏi của bạn. Vui lòng hỏi lại.",
+    stale: "Không thể chọn lựa chọn này nữa. Vui lòng hỏi lại.", noEasy: "Câu trả lời này không có bản tiếng Nhật dễ hiểu (やさしい日本語)."
   },
   "pt": {
     unread: " (respostas do atendente: {n})", arrived: "Chegou uma resposta do atendente ({n}). Abra o chat para ler.",
@@ -90,6 +98,8 @@ window.madoguchiWidgetTexts = {
     formIntro: "Se quiser uma resposta, informe seu contato (opcional).", name: "Nome (opcional)", email: "E-mail", phone: "Telefone (para retorno)",
     submit: "Enviar", sent: "Recebemos seu contato. Um atendente entrará em contato.", known: "Um atendente entrará em contato pelo contato informado antes.",
     reply: "Resposta do atendente", replyTo: " (à sua pergunta \"{q}\")", offline: "Sem conexão. Verifique a conexão e tente novamente.",
-    busy: "O serviço está ocupado. Tente mais tarde.", failed: "Não foi possível enviar. Tente novamente."
+    busy: "O serviço está ocupado. Tente mais tarde.", failed: "Não foi possível enviar. Tente novamente.",
+    tooFast: "Você está enviando rápido demais. Aguarde um momento e tente novamente.", lost: "Sua consulta não foi encontrada. Faça a pergunta novamente.",
+    stale: "Esta opção não pode mais ser escolhida. Faça a pergunta novamente.", noEasy: "Esta resposta não tem versão em japonês simples (やさしい日本語)."
   }
 };

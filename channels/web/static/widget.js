@@ -57,15 +57,22 @@
 
   /* Ruby markup from the API, rebuilt node by node: only text, <ruby> and <rt> survive, so an FAQ's text is never
      run as HTML (DOMParser gives an inert document: nothing in it loads or runs). */
-  function rubyText(markup) {
-    var box = el("div", { "class": "mg-text" });
+  function rubyNodes(markup, text) { /* text(string): the nodes for the text between the <ruby> */
+    var out = [];
     new DOMParser().parseFromString("<body>" + markup, "text/html").body.childNodes.forEach(function (node) {
       if (node.nodeName === "RUBY") {
         var rt = node.querySelector("rt"), base = rt ? node.textContent.slice(0, node.textContent.length - rt.textContent.length) : node.textContent;
-        box.appendChild(el("ruby", {}, [document.createTextNode(base), el("rt", { text: rt ? rt.textContent : "" })]));
-      } else richText(node.textContent).childNodes.forEach(function (c) { box.appendChild(c.cloneNode(true)); });
+        out.push(el("ruby", {}, [document.createTextNode(base), el("rt", { text: rt ? rt.textContent : "" })]));
+      } else out = out.concat(text(node.textContent));
     });
-    return box;
+    return out;
+  }
+  function rubyText(markup) {
+    return el("div", { "class": "mg-text" }, rubyNodes(markup, function (t) { return Array.prototype.slice.call(richText(t).childNodes); }));
+  }
+  /* The same, inline and without links: for a button's label. */
+  function rubyLabel(markup) {
+    return el("span", { "class": "mg-ruby" }, rubyNodes(markup, function (t) { return [document.createTextNode(t)]; }));
   }
   /* The text a bot message shows with the resident's aids: the easy answer where there is one, with ruby when asked. */
   function shownText(item) {
@@ -255,6 +262,7 @@
     var box = el("div", { "class": "mg-msg mg-" + item.who + (item.urgent ? " mg-urgent" : "") }, [speaker(item.who)]);
     if (item.lang) box.setAttribute("lang", item.lang); /* "ja" under a foreign question: the entry has no translation */
     if (item.notice) box.appendChild(el("div", { "class": "mg-notice", text: item.notice }));
+    if (item.noEasy && aids().easy) box.appendChild(noEasyNote());
     box.appendChild(item.who === "bot" ? shownText(item) : richText(item.text));
     if (item.meta) box.appendChild(el("div", { "class": "mg-meta" }, [richText(item.meta)]));
     if (item.url) box.appendChild(el("div", { "class": "mg-meta" }, [outLink(item.url, tr("more", "くわしくはこちら（市のページ）"))]));
@@ -274,13 +282,25 @@
             act.contact ? contactForm(act) : null, act.handover ? handoverOf(act) : null,
             act.comment !== undefined ? commentForm(act) : null];
   }
+  /* With やさしい日本語 on, an answer the city wrote no easy version of says so (in the widget's language;
+     the Japanese one with its readings when ふりがな is on too). */
+  var NO_EASY = "この回答には、やさしい日本語の版がありません。";
+  var NO_EASY_RUBY = "この<ruby>回答<rt>かいとう</rt></ruby>には、やさしい<ruby>日本語<rt>にほんご</rt></ruby>の<ruby>版<rt>はん</rt></ruby>がありません。";
+  function noEasyNote() {
+    var text = tr("noEasy", NO_EASY), note = el("div", { "class": "mg-no-easy", lang: lang() });
+    if (aids().furigana && text === NO_EASY) note.appendChild(rubyLabel(NO_EASY_RUBY)); else note.textContent = text;
+    return note;
+  }
   function disable(wrap) { wrap.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }
   function choicesOf(act) {
     var wrap = el("div", { "class": "mg-choices mg-offer", role: "group", "aria-label": tr("choices", "候補") });
     act.choices.forEach(function (c, i) {
-      var button = el("button", { type: "button", text: (i + 1) + ". " + c.label, onclick: function () {
+      /* With ふりがな, the label with its readings; the name stays the plain label (not read twice). */
+      var plain = (i + 1) + ". " + c.label, ruby = aids().furigana && c.label_ruby;
+      var button = el("button", { type: "button", text: ruby ? (i + 1) + ". " : plain, onclick: function () {
         disable(wrap); ask({ choice_id: c.id, label: c.label, land: true, language: act.language });
-      } });
+      } }, ruby ? [rubyLabel(c.label_ruby)] : null);
+      if (ruby) button.setAttribute("aria-label", plain);
       button.disabled = !!act.picked;
       wrap.appendChild(button);
     });
@@ -324,7 +344,7 @@
     if (act.commented) return el("div", { "class": "mg-meta", text: tr("commentThanks", "ご意見ありがとうございます。今後の改善に役立てます。") });
     var field = el("input", { type: "text", autocomplete: "off" });
     var problems = el("div", { "class": "mg-problems", role: "status", "aria-live": "polite" });
-    var f = el("form", { "class": "mg-form" }, [labelled(tr("commentAsk", "よろしければ、どこが分からなかったか教えてください（任意）"), field),
+    var f = el("form", { "class": "mg-form", "data-form": "comment" }, [labelled(tr("commentAsk", "よろしければ、どこが分からなかったか教えてください（任意）"), field),
       problems, el("button", { type: "submit", text: tr("commentSend", "コメントを送信") })]);
     f.addEventListener("submit", function (e) {
       e.preventDefault();
@@ -349,7 +369,7 @@
     var email = el("input", { type: "email", autocomplete: "email" });
     var phone = el("input", { type: "tel", autocomplete: "tel" });
     var problems = el("div", { "class": "mg-problems", role: "status", "aria-live": "polite" });
-    var f = el("form", { "class": "mg-form", "aria-label": tr("formIntro", "返信の希望") }, [
+    var f = el("form", { "class": "mg-form", "data-form": "contact", "aria-label": tr("formIntro", "返信の希望") }, [
       el("span", { text: tr("formIntro", "返信をご希望の場合は、連絡先を入力してください（任意）。") }), labelled(tr("name", "お名前（任意）"), name),
       labelled(tr("email", "メールアドレス"), email), labelled(tr("phone", "電話番号（折り返し希望の場合）"), phone),
       problems, el("button", { type: "submit", text: tr("submit", "送信する") })]);
@@ -421,14 +441,18 @@
     }
     var box = show({ who: "bot", text: text, meta: meta, url: a && a.url, act: act, easy: a && a.text_easy,
                      ruby: ruby || undefined, easyRuby: a && a.text_easy_ruby, lang: reply.answer_language || "ja",
-                     notice: a && a.notice }, true);
+                     notice: a && a.notice, noEasy: (a && !a.text_easy) || undefined }, true);
     return first || box;
   }
-  /* What a resident reads when the server answers an error: Japanese, never the server's own (English) text. */
-  var TROUBLE = { 404: "お問い合わせが見つかりませんでした。もう一度ご質問ください。", 409: "この選択肢は選べなくなりました。もう一度ご質問ください。",
-                  413: "入力が長すぎます。短くしてお送りください。", 422: "入力内容をご確認ください。", 429: "送信が続いています。しばらく待ってからお試しください。" };
+  /* What a resident reads when the server answers an error: in the widget's language, never the server's own
+     (English) text. */
+  var TROUBLE = { 404: ["lost", "お問い合わせが見つかりませんでした。もう一度ご質問ください。"], 409: ["stale", "この選択肢は選べなくなりました。もう一度ご質問ください。"],
+                  413: ["tooLongBytes", "入力が長すぎます。短くしてお送りください。"], 422: ["check", "入力内容をご確認ください。"],
+                  429: ["tooFast", "送信が続いています。しばらく待ってからお試しください。"] };
   function trouble(status) {
-    return TROUBLE[status] || (status >= 500 ? "ただいまつながりにくくなっています。しばらくしてからもう一度お試しください。" : "送信できませんでした。もう一度お試しください。");
+    var t = TROUBLE[status] || (status >= 500 ? ["busy", "ただいまつながりにくくなっています。しばらくしてからもう一度お試しください。"]
+      : ["failed", "送信できませんでした。もう一度お試しください。"]);
+    return tr(t[0], t[1]);
   }
   /* An error already worded for the resident, with the server's status and `detail` ([{field, problem}]). */
   function Told(message, status, detail) { this.message = message; this.status = status || 0; this.detail = detail || []; }
@@ -440,7 +464,7 @@
         if (!r.ok) return r.json().then(function (b) { return b && Array.isArray(b.detail) ? b.detail : []; }, function () { return []; })
           .then(function (detail) { throw new Told(trouble(r.status), r.status, detail); });
         return r.json().catch(function () { throw new Told(trouble(502)); });
-      }, function () { throw new Told("通信できませんでした。接続を確認して、もう一度お試しください。"); });
+      }, function () { throw new Told(tr("offline", "通信できませんでした。接続を確認して、もう一度お試しください。")); });
   }
   function ask(req) {
     var text = (req.text || "").trim();
@@ -489,14 +513,30 @@
   /* The log redrawn for a reading aid, with its live region muted: a screen reader would otherwise read every
      earlier message again. It speaks again once the browser has drawn a frame (and passed the redrawn log to
      the accessibility tree, muted) and a moment more; a message that came in meanwhile is put in again then,
-     so it is still read out. */
+     so it is still read out. The forms still open (contact details, a comment) are moved over as they are,
+     with what was typed, the errors shown and the focus: nothing typed is kept anywhere else. */
   var muted = 0, drawing = false, unheard = [];
   function redraw() {
     muted++; log.setAttribute("aria-live", "off");
     drawing = true;
+    var forms = new Map(), focused = log.contains(document.activeElement) ? document.activeElement : null;
+    var caret = focused && focused.nodeName === "INPUT" ? [focused.selectionStart, focused.selectionEnd] : null;
+    Array.prototype.forEach.call(log.children, function (box) {
+      if (box.mgItem) forms.set(box.mgItem, Array.prototype.slice.call(box.querySelectorAll("form[data-form]")));
+    });
     while (log.firstChild) log.removeChild(log.firstChild);
-    state.log.forEach(function (item) { show(item, false); });
+    state.log.forEach(function (item) {
+      var box = show(item, false);
+      (forms.get(item) || []).forEach(function (typed) {
+        var fresh = box.querySelector("form[data-form='" + typed.getAttribute("data-form") + "']");
+        if (fresh) fresh.replaceWith(typed);
+      });
+    });
     drawing = false;
+    if (focused && log.contains(focused)) {
+      focused.focus({ preventScroll: true });
+      if (caret) try { focused.setSelectionRange(caret[0], caret[1]); } catch (e) { /* type=email has no caret to set */ }
+    }
     requestAnimationFrame(function () { setTimeout(unmute, 250); });
   }
   function unmute() {
@@ -514,11 +554,14 @@
   function withRuby() {
     if (!aids().furigana) return;
     var wanted = [];
+    var labels = []; /* choice buttons' labels after the messages, the newest offer first */
     state.log.forEach(function (item) {
       if (item.who !== "bot") return;
       if (!item.ruby) wanted.push([item, "ruby", item.text]);
       if (item.easy && !item.easyRuby) wanted.push([item, "easyRuby", item.easy]);
+      ((item.act && item.act.choices) || []).forEach(function (c) { if (!c.label_ruby) labels.unshift([c, "label_ruby", c.label]); });
     });
+    wanted = wanted.concat(labels);
     if (!wanted.length) return;
     post("/api/v1/furigana", { texts: wanted.slice(0, 30).map(function (w) { return w[2].slice(0, 4000); }) }).then(function (data) {
       wanted.slice(0, 30).forEach(function (w, i) { w[0][w[1]] = data.ruby[i]; });
