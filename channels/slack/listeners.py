@@ -18,11 +18,20 @@ from bot.service.conversation import NOT_ACCEPTED
 from bot.service.identity import SLACK
 from channels.slack.audience import Speakers
 from channels.slack.blocks import to_blocks
-from knowledge.core.errors import ConfigurationError, RateLimitedError, StoreRefusedError
+from knowledge.core.errors import (
+    ConfigurationError,
+    ConflictError,
+    NotFoundError,
+    RateLimitedError,
+    StoreRefusedError,
+)
 from knowledge.records import Audience
 
 CHANNEL = SLACK
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
+STALE_CHOICE = ("この選択肢は選べなくなりました。スレッドのいちばん新しい選択肢から選ぶか、"
+                "もう一度ご質問ください。")
+NOT_YOURS = "この回答は、ほかの方の質問への回答なので評価できません。"
 
 
 def reply_in_thread(ctx: City, client: WebClient, channel: str, thread_ts: str, team: str | None, user: str,
@@ -45,6 +54,11 @@ def reply_in_thread(ctx: City, client: WebClient, channel: str, thread_ts: str, 
     except StoreRefusedError:  # not an outage, and nothing was received: say so
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NOT_ACCEPTED)
         raise
+    except ConflictError:  # a button of an earlier list: Slack shows no error of a lazy listener
+        if choice is None:
+            raise
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=STALE_CHOICE)
+        return
     say = ctx.writer(conversation.person)
     client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=say(handled.answer.message)[:3000],
                             blocks=to_blocks(handled.answer, handled.turn.turn_id, say))
@@ -105,10 +119,13 @@ def register(app: App, ctx: City) -> None:
         message = body.get("message", {})
         conversation = ctx.ids.slack(body.get("team", {}).get("id"), body["user"]["id"],
                                      message.get("thread_ts") or message["ts"])
-        ctx.feedback(conversation.id, int(action["value"]), action["action_id"] == "feedback_up")
+        try:
+            ctx.feedback(conversation.id, int(action["value"]), action["action_id"] == "feedback_up")
+            said = "評価ありがとうございます。"
+        except NotFoundError:  # another person's answer in a shared thread: theirs to rate
+            said = NOT_YOURS
         client.chat_postMessage(channel=body["channel"]["id"],
-                                thread_ts=message.get("thread_ts") or message["ts"],
-                                text="評価ありがとうございます。")
+                                thread_ts=message.get("thread_ts") or message["ts"], text=said)
 
     def ack_only(ack: Ack) -> None:
         ack()
