@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import compose
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Reason, Session
-from bot.intents import Intent, recognise
+from bot.intents import Intent, asked_with_a_person, recognise
 from bot.model import DecisionModel, Thresholds, serving_model
 from bot.multilingual.detect import detect_language
 from bot.snapshot import Ranking, Snapshot, candidates, explain
@@ -200,10 +200,20 @@ class Bot:
                served: Snapshot) -> Answer:
         """A courtesy without the index, or a ranked answer, choices or hand-over."""
         intent = recognise(query)
+        if intent is Intent.HUMAN and (asked := asked_with_a_person(query)):
+            return self._hand_over(served.rank(asked, audience, today), top_k)
         if intent is not Intent.QUESTION:
             return self._courtesy(intent)
         ranking = served.rank(query, audience, today)
         return self._compose(served.decide(ranking, channel), ranking, top_k)
+
+    def _hand_over(self, ranking: Ranking, top_k: int) -> Answer:
+        """A person, as asked, for a question that says more than the request: searched all the same, so the
+        desk gets the entries it is about and their department, and the turn is the resident's question."""
+        shown = candidates(ranking, top_k)
+        return Answer(Decision.ESCALATE, Intent.QUESTION, ranking.top1,
+                      compose.escalate_text(self.settings, True), candidates=shown,
+                      explanation=explain(ranking, shown), reason=Reason.ASKED_FOR_PERSON)
 
 
 def urgent_first(situation: Situation, reply: Answer) -> Answer:

@@ -59,3 +59,15 @@ def recognise(text: str) -> Intent:
     if clean and (not bare or (rest != clean and not _EMOJI.sub("", bare))):
         return Intent.GREETING if _GREETING.search(clean) and not _THANKS.search(clean) else Intent.THANKS
     return Intent.QUESTION
+
+
+_REQUEST = re.compile(_HUMAN.pattern + r"[^、。!?！？\s]*")  # the request to the end of its clause
+MIN_ASKED_CHARS = 6  # 「担当者と話したい ab」 asks for a person only
+
+
+def asked_with_a_person(text: str) -> str:
+    """What a message that asks for a person also asks (「兼業許可の申請書はどこで？担当の人に聞きたい」),
+    with the request taken out; "" when the request is all it says. The desk needs that question, its
+    department and the entries it is about."""
+    rest = _REQUEST.sub(" ", normalise_width(text))
+    return rest.strip() if len(_LEFTOVER.sub("", _EMOJI.sub("", rest))) >= MIN_ASKED_CHARS else ""

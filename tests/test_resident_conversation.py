@@ -15,7 +15,7 @@ from bot.store import ConversationStore
 from bot.store.escalations import EscalationStore
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from testing.desk import add_user, sign_in, visitor
+from testing.desk import add_user, sign_in, signed_in, visitor
 from testing.live_index import copy_index
 
 pytestmark = pytest.mark.integration
@@ -166,3 +166,17 @@ def test_contact_details_left_once_come_with_later_hand_overs(app: object, store
     resident.ask(LOST)
     later = escalations.get(resident.ask(choice_id="none")["escalation"]["id"])
     assert later.id != first and (later.contact_email, later.preferred_reply) == ("taro@example.jp", "email")
+
+
+def test_a_question_said_with_a_request_for_a_person_is_the_question_the_desk_gets(app: object,
+                                                                                  store_url: str) -> None:
+    """「…担当者と話したい」 hands over at once, as asked; what else the sentence asks is searched all the same,
+    so the desk shows it as the question, with the entries it is about and their department."""
+    said = "粗大ごみの回収日を電話で相談したい、担当者と話したい"
+    handed = Resident(app).ask(said)
+    assert handed["decision"] == "escalate" and "担当者におつなぎします" in handed["message"]
+    escalations = desk(store_url)
+    found = escalations.get(handed["escalation"]["id"])
+    assert same(escalations.resident_question(found.id), said)
+    page = signed_in(app, "agent1").get(f"/desk/escalations/{found.id}").text
+    assert "R105" in page.split("ボットの候補")[1] and found.department
