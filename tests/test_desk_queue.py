@@ -237,6 +237,23 @@ def test_the_audit_log_is_paged_newest_first(app: object, store_url: str) -> Non
     assert newest and newest.groups() == ("担当者", "編集者")
 
 
+def test_the_audit_log_answers_who_changed_an_account_without_paging_through_sign_ins(
+        app: object, store_url: str) -> None:
+    boss = signed_in(app, "boss")
+    assert form(boss, "/desk/admin/users", username="auditee", password=PASSWORD,
+                role="agent").status_code == 303
+    assert form(boss, "/desk/admin/users/auditee/role", role="editor").status_code == 303
+    for _ in range(3):
+        signed_in(app, "boss")  # sign-ins: what buried account changes
+    found = boss.get("/desk/admin/audit", params={"target": "auditee", "kind": "accounts"}).text
+    rows = re.findall(r"<td>(アカウントの作成|役割の変更|ログイン)</td>\s*<td>auditee</td>", found)
+    assert rows == ["役割の変更", "アカウントの作成"] and "2 件中" in found
+    assert "絞り込みをやめる" in found and 'value="auditee"' in found
+    signins = boss.get("/desk/admin/audit", params={"actor": "boss", "kind": "signins"}).text
+    assert "役割の変更" not in signins and "<td>ログイン</td>" in signins
+    assert boss.get("/desk/admin/audit", params={"kind": "everything"}).status_code == 422
+
+
 def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url: str,
                                                          model_cache: Path) -> None:
     add_user(store_url, model_cache, "cliuser", "agent")

@@ -6,6 +6,8 @@ out of its desk by a slip of the mouse (the CLI can still do anything).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
@@ -19,6 +21,12 @@ from knowledge.core.errors import ConflictError, RequestError
 router = desk_subrouter(prefix="/admin")
 Admin = Depends(require_role(Role.ADMIN))
 PER_PAGE = 50
+KINDS: dict[str, tuple[tuple[str, ...], str]] = {  # the audit log's filter: actions, and its name
+    "faq": (("entry.", "kb.import"), "FAQ の変更"), "accounts": (("user.",), "アカウント"),
+    "signins": (("login", "login.", "logout"), "ログイン・ログアウト"),
+    "escalations": (("claim", "reply", "callback", "closed", "dropped", "delivery."), "引き継ぎ"),
+    "labels": (("label.", "learn."), "学習"), "calls": (("call.",), "電話"),
+}
 DONE = {"created": "アカウントを作りました。", "role": "役割を変えました。",
         "disabled": "アカウントを無効にしました。", "enabled": "アカウントを有効に戻しました。"}
 
@@ -77,9 +85,15 @@ def enable(request: Request, username: str, user: SignedIn = Admin) -> Response:
 
 @router.get("/audit")
 def audit_log(request: Request, page_number: int = Query(1, alias="page", ge=1, le=1_000_000),
+              target: str = Query("", max_length=160), actor: str = Query("", max_length=64),
+              kind: str = Query("", pattern="^(|" + "|".join(KINDS) + ")$"),
               user: SignedIn = Admin) -> Response:
-    """Who did what, newest first, a page at a time."""
-    entries, total = city(request).desk.accounts.audit_log(page_number, PER_PAGE)
+    """Who did what, newest first, a page at a time; narrowed to one FAQ, account or escalation, one person,
+    or one kind of action (a plain GET form: a view can be bookmarked)."""
+    entries, total = city(request).desk.accounts.audit_log(page_number, PER_PAGE, target.strip(),
+                                                           actor.strip(), KINDS.get(kind, ((), ""))[0])
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    chosen = {"target": target, "actor": actor, "kind": kind}
     return page(request, "admin_audit.html", entries=entries, total=total, page_number=page_number,
-                pages=pages, action_words=action_words, detail_words=detail_words)
+                pages=pages, action_words=action_words, detail_words=detail_words, kinds=KINDS,
+                chosen=chosen, more=urlencode({k: v for k, v in chosen.items() if v}))
