@@ -21,7 +21,7 @@ from bot.store.tables import AuditEntry, Conversation, Escalation, Turn
 from channels.cli.app import app as cli_app
 from knowledge.core.errors import ConflictError
 from testing.database import STORES, postgres_schema_url
-from testing.desk import PASSWORD, add_user, csrf_of, sign_in, signed_in, visitor
+from testing.desk import PASSWORD, add_user, csrf_of, form_of, sign_in, signed_in, visitor
 from testing.desk_city import LINE_SECRET, app, ask, store_url, stored  # noqa: F401 (fixtures)
 from testing.line import signed, text_event, webhook
 from testing.recorder import Recorder
@@ -252,6 +252,17 @@ def test_the_audit_log_answers_who_changed_an_account_without_paging_through_sig
     signins = boss.get("/desk/admin/audit", params={"actor": "boss", "kind": "signins"}).text
     assert "役割の変更" not in signins and "<td>ログイン</td>" in signins
     assert boss.get("/desk/admin/audit", params={"kind": "everything"}).status_code == 422
+
+
+def test_the_first_desk_edit_of_an_entry_from_the_files_is_audited_with_what_it_changed(app: object) -> None:
+    """Compared with the file's record, not with nothing (which named every field), and a save that changes
+    nothing says so rather than 「変えた項目:」 and no more."""
+    boss, path = signed_in(app, "boss"), "/desk/entries/R106"
+    edited = form_of(boss, path) | {"answer": "監査の確かめのための新しい回答です。"}
+    assert boss.post(path, data=edited).status_code == 303
+    assert boss.post(path, data=form_of(boss, path)).status_code == 303
+    found = boss.get("/desk/admin/audit", params={"target": "R106", "kind": "faq"}).text
+    assert re.findall(r"変えた項目: ([^<]*)</td>", found) == ["なし（内容は同じ）", "回答"]
 
 
 def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url: str,

@@ -126,15 +126,18 @@ class EntryStore:
             audit(session, author, "entry.new", entry_id, note=note)
             return self._add(session, entry_id, 1, VersionStatus.DRAFT, content, author, note=note)
 
-    def save_draft(self, entry_id: str, content: EntryFields, author: str) -> EntryVersionView:
-        """Edit the entry's open draft in place, or open one."""
+    def save_draft(self, entry_id: str, content: EntryFields, author: str,
+                   base_record: Record | None = None) -> EntryVersionView:
+        """Edit the entry's open draft in place, or open one. The audit names the fields the edit changed:
+        against the draft, else what residents see (the live version, or the file's `base_record`)."""
         content = content.cleaned()
         with self._transaction() as session:
             versions = self._versions(session, entry_id)
             draft = open_draft(versions)
-            base = draft or live_of(versions)  # what the edit changes: the draft, else what residents see
-            audit(session, author, "entry.save", entry_id, fields=content.changed_fields(
-                EntryFields.of(base) if base else None))
+            base = draft or live_of(versions)
+            before = EntryFields.of(base) if base else (EntryFields.from_record(base_record).cleaned()
+                                                        if base_record else None)
+            audit(session, author, "entry.save", entry_id, fields=content.changed_fields(before))
             if draft is None:
                 return self._add(session, entry_id, self._next(versions), VersionStatus.DRAFT, content,
                                  author)
@@ -158,7 +161,7 @@ class EntryStore:
             content = EntryFields.from_record(base_record)
         else:
             raise NotFoundError(f"FAQ {entry_id} はありません。")
-        return self.save_draft(entry_id, content.with_paraphrase(text), actor)
+        return self.save_draft(entry_id, content.with_paraphrase(text), actor, base_record)
 
     def _decide(self, entry_id: str, actor: str, status: VersionStatus, note: str = "") -> EntryVersionView:
         """Approve or reject the open draft; an approval goes after every earlier decision."""

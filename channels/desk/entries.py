@@ -32,6 +32,7 @@ from channels.desk.render import city, desk_subrouter, page
 from channels.desk.worker import worker
 from knowledge.core.errors import NotFoundError, RequestError
 from knowledge.languages import LANGUAGES
+from knowledge.records import Record
 
 router = desk_subrouter()
 Agent = Depends(require_role(Role.AGENT))
@@ -95,6 +96,12 @@ def ask_first(request: Request, entry_id: str, user: SignedIn, ask: Callable[[],
         return refused(request, entry_id, user, exc)
 
 
+def file_record(request: Request, entry_id: str) -> Record | None:
+    """The FAQ as the city's files have it, for an entry the desk has not versioned yet."""
+    record = served(request, entry_id)
+    return record if record is not None and record.kind == "faq" and record.source != "desk" else None
+
+
 @router.post("/escalations/{escalation_id}/promote")
 def promote(request: Request, escalation_id: str, user: SignedIn = Agent) -> Response:
     """An answered escalation becomes a draft entry; the draft's page opens."""
@@ -151,7 +158,8 @@ async def save(request: Request, entry_id: str, user: SignedIn = Agent) -> Respo
     if isinstance(content, Response):
         return content
     entries = city(request).desk.entries
-    return act(request, entry_id, user, lambda: entries.save_draft(entry_id, content, user.username),
+    base = file_record(request, entry_id)
+    return act(request, entry_id, user, lambda: entries.save_draft(entry_id, content, user.username, base),
                False, "saved")
 
 
@@ -167,7 +175,7 @@ async def approve(request: Request, entry_id: str, user: SignedIn = Editor) -> R
         return content
 
     def save_and_approve() -> EntryVersionView | None:
-        entries.save_draft(entry_id, content, user.username)
+        entries.save_draft(entry_id, content, user.username, file_record(request, entry_id))
         return entries.approve(entry_id, user.username)
 
     return act(request, entry_id, user, save_and_approve, True)

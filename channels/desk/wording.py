@@ -60,7 +60,7 @@ SOURCE_WORDS: dict[str, str] = {LabelSource.AGENT: "担当者", LabelSource.EDIT
 
 def _fields(value: object) -> str:
     names = value if isinstance(value, list) else [value]
-    return "・".join(FIELD_LABELS.get(str(name), str(name)) for name in names)
+    return "・".join(FIELD_LABELS.get(str(name), str(name)) for name in names) or "なし（内容は同じ）"
 
 
 VALUE_WORDS: dict[str, Callable[[object], str]] = {
