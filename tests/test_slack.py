@@ -260,6 +260,7 @@ def test_a_staff_hand_over_shows_staff_rules_only_to_the_desk_roles_that_may_rea
     assert "職員向け。この画面では示しません" in agent_sees
     editor_sees = signed_in(slack.app, "editor-jinji").get(page).text
     assert all(staff_only[i] in editor_sees for i in considered)
+    assert "<h2>職員の質問</h2>" in editor_sees and "住民の質問" not in editor_sees  # a staff member asked
 
 
 def test_a_message_the_database_refuses_is_answered_as_not_accepted(slack: TestClient, recorder: Recorder,

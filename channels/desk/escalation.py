@@ -63,7 +63,7 @@ MAIL_OFF = ("住民はメールでの返信を希望していますが、この�
 REASON_LABELS: dict[str, str] = {Reason.NO_MATCH: "自信をもって答えられる FAQ がなかった",
                                  Reason.NONE_FIT: "示した候補のどれにも当てはまらなかった",
                                  Reason.PAST_LAST_CHOICE: "候補にない番号が選ばれた",
-                                 Reason.ASKED_FOR_PERSON: "住民が担当者との会話を希望した",
+                                 Reason.ASKED_FOR_PERSON: "担当者との会話を希望した",
                                  Reason.URGENT: "緊急の状況（連絡先を案内済み）",
                                  Reason.UNRESOLVED_CALL: PHONE_UNRESOLVED}
 
