@@ -117,6 +117,9 @@ def test_an_account_locks_after_repeated_wrong_passwords_and_the_audit_log_says_
     for _ in range(3):
         assert sign_in(visitor(app), "locky", "wrong-password!").status_code == 401
     assert len(audit(store_url, "login.lockout", "locky")) == 1
+    logged = signed_in(app, "admin1").get("/desk/admin/audit", params={"actor": "locky"}).text
+    until = re.search(r"ロックの終わり: ([^<、]*)", logged)
+    assert until and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", until.group(1)), logged  # Japan time
     assert sign_in(visitor(app), "locky").status_code == 401  # right password, still locked
     reasons = [e.detail["reason"] for e in audit(store_url, "login.failed", "locky")]
     assert reasons == ["wrong password"] * 3 + ["locked"]

@@ -7,8 +7,18 @@ only the desk's page translates. An action or value without a translation is sho
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
-from bot.service.contracts import CallOutcome, Delivery, LabelSource, ReplyVia, Role, SignInFailure
+from bot.service.contracts import (
+    JST,
+    CallOutcome,
+    Delivery,
+    LabelSource,
+    ReplyVia,
+    Role,
+    SignInFailure,
+    as_utc,
+)
 from knowledge.fields import FIELD_LABELS
 from knowledge.records import AUDIENCE_LABELS
 
@@ -63,7 +73,17 @@ def _fields(value: object) -> str:
     return "・".join(FIELD_LABELS.get(str(name), str(name)) for name in names) or "なし（内容は同じ）"
 
 
+def _japan_time(value: object) -> str:
+    """A moment the store wrote in ISO form (a lockout's end), in the Japan time every desk page uses."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return as_utc(moment).astimezone(JST).strftime("%Y-%m-%d %H:%M")
+
+
 VALUE_WORDS: dict[str, Callable[[object], str]] = {
+    "until": _japan_time,
     "role": lambda v: ROLE_LABELS.get(str(v), str(v)),
     "was": lambda v: ROLE_LABELS.get(str(v), str(v)),
     "active": lambda v: "はい" if v else "いいえ",
