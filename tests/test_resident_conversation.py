@@ -170,8 +170,8 @@ def test_contact_details_left_once_come_with_later_hand_overs(app: object, store
 
 def test_a_question_said_with_a_request_for_a_person_is_the_question_the_desk_gets(app: object,
                                                                                   store_url: str) -> None:
-    """「…担当者と話したい」 hands over at once, as asked; what else the sentence asks is searched all the same,
-    so the desk shows it as the question, with the entries it is about and their department."""
+    """「…担当者と話したい」 hands over at once, as asked; what else the sentence asks is searched all the
+    same, so the desk shows it as the question, with the entries it is about and their department."""
     said = "粗大ごみの回収日を電話で相談したい、担当者と話したい"
     handed = Resident(app).ask(said)
     assert handed["decision"] == "escalate" and "担当者におつなぎします" in handed["message"]
