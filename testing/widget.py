@@ -4,9 +4,15 @@ it."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import httpx
 
+from knowledge.core.settings import Settings
+from testing.browser import served
 from testing.desk import PASSWORD
 
 
@@ -43,3 +49,14 @@ def resident_asks(server: str, *texts: str) -> str:
                                                          "session_id": session}, timeout=60).json()
     assert reply["decision"] == "escalate", reply
     return reply["escalation"]["id"]
+
+
+@contextmanager
+def widget_city(index_dir: Path, model_cache: Path, folder: Path, **overrides: Any) -> Iterator[str]:
+    """The sample city served for a widget test from its own folder (store, spool, key), with limits no
+    test's residents reach; `overrides` are further settings. Yields the base URL."""
+    settings = Settings(data_dir=model_cache, index_dir=index_dir, city_dir=folder,
+                        database_url=f"sqlite:///{folder / 'store.db'}", rate_per_session=1000,
+                        rate_per_address=10_000, **overrides)
+    with served(settings) as base:
+        yield base

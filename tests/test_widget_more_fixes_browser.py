@@ -14,10 +14,10 @@ from sqlalchemy import select
 from bot.store import ConversationStore
 from bot.store.escalations import EscalationStore
 from bot.store.tables import Feedback
-from knowledge.core.settings import Settings
 from testing.a11y import axe_violations
-from testing.browser import needs_chromium, served
+from testing.browser import needs_chromium
 from testing.keyboard import ANSWERED, CLARIFIED, ask, opened
+from testing.widget import widget_city
 
 pytestmark = needs_chromium
 UNREAD = re.compile("担当者からの返信 1 件")
@@ -37,10 +37,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(sample_index_dir: Path, folder: Path, model_cache: Path) -> Iterator[str]:
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, city_dir=folder,
-                        database_url=f"sqlite:///{folder / 'store.db'}", rate_per_session=1000,
-                        rate_per_address=10_000)
-    with served(settings) as base:
+    with widget_city(sample_index_dir, model_cache, folder) as base:
         yield base
 
 

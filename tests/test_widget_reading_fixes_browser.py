@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.core.settings import Settings
 from testing.a11y import axe_violations
-from testing.browser import needs_chromium, served
+from testing.browser import needs_chromium
 from testing.keyboard import ANSWERED, CLARIFIED, opened
 from testing.keyboard import ask as typed
+from testing.widget import widget_city
 
 pytestmark = needs_chromium
 NO_EASY = "市役所の開庁時間を教えてください。"  # R178: the sample city wrote no easy answer for it
@@ -26,10 +26,7 @@ SETTLED = "() => document.querySelector('.mg-log').getAttribute('aria-live') ===
 def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory,
            model_cache: Path) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("widget-reading-fixes")
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, city_dir=folder,
-                        database_url=f"sqlite:///{folder / 'store.db'}", rate_per_session=1000,
-                        rate_per_address=10_000)
-    with served(settings) as base:
+    with widget_city(sample_index_dir, model_cache, folder) as base:
         yield base
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.core.settings import Settings
 from testing.a11y import axe_violations
-from testing.browser import needs_chromium, served
+from testing.browser import needs_chromium
 from testing.keyboard import ANSWERED, CLARIFIED, ask, opened
+from testing.widget import widget_city
 
 pytestmark = needs_chromium
 LIMIT = 200  # not the default 500 the widget assumes: the widget must take the server's word for it
@@ -25,10 +25,7 @@ STATUS = ".mg-bar-note [role=status]"
 def server(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory,
            model_cache: Path) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("widget-resident-fixes")
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, city_dir=folder,
-                        database_url=f"sqlite:///{folder / 'store.db'}", rate_per_session=1000,
-                        rate_per_address=10_000, max_text_chars=LIMIT)
-    with served(settings) as base:
+    with widget_city(sample_index_dir, model_cache, folder, max_text_chars=LIMIT) as base:
         yield base
 
 
