@@ -9,16 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.service.contracts import (
-    JST,
-    CallOutcome,
-    Delivery,
-    LabelSource,
-    ReplyVia,
-    Role,
-    SignInFailure,
-    as_utc,
-)
+from bot.service.contracts import CallOutcome, Delivery, LabelSource, ReplyVia, Role, SignInFailure
+from channels.desk.render import jst
 from knowledge.fields import FIELD_LABELS
 from knowledge.records import AUDIENCE_LABELS
 
@@ -76,10 +68,9 @@ def _fields(value: object) -> str:
 def _japan_time(value: object) -> str:
     """A moment the store wrote in ISO form (a lockout's end), in the Japan time every desk page uses."""
     try:
-        moment = datetime.fromisoformat(str(value))
+        return jst(datetime.fromisoformat(str(value)))
     except ValueError:
         return str(value)
-    return as_utc(moment).astimezone(JST).strftime("%Y-%m-%d %H:%M")
 
 
 VALUE_WORDS: dict[str, Callable[[object], str]] = {
