@@ -150,6 +150,17 @@ def test_login_attempts_are_limited_per_client_address(app: object) -> None:
     assert sign_in(visitor(app, address="192.0.2.78"), "agent1").status_code == 303
 
 
+def test_a_throttled_address_leaves_one_trace_a_minute_in_the_audit_log(app: object, store_url: str) -> None:
+    client = visitor(app, address="192.0.2.79")
+    statuses = [sign_in(client, f"guess{n}", "wrong-password!").status_code for n in range(9)]
+    assert statuses == [401] * 5 + [429] * 4
+    throttled = [e.actor for e in audit(store_url, "login.failed") if e.detail.get("address") == "192.0.2.79"
+                 and e.detail["reason"] == "too many attempts from the address"]
+    assert throttled == ["guess5"]
+    logged = signed_in(app, "admin1").get("/desk/admin/audit", params={"actor": "guess5"}).text
+    assert "接続元からの試行が多すぎる" in logged
+
+
 def test_passwords_are_stored_only_as_argon2_hashes(app: object, store_url: str) -> None:
     engine = create_engine(store_url)
     with engine.connect() as connection:

@@ -115,6 +115,13 @@ class SignIns:
         opened = self._open_session(row, password, address)
         return opened or self._refuse(None, username, address, SignInFailure.LOCKED)
 
+    def note_throttled(self, username: str, address: str) -> None:
+        """Audit a sign-in refused by the per-address limit, before any password is checked: the trace an
+        administrator looks for when one address tries many names."""
+        with self.store.guard(), self.store.session() as session, session.begin():
+            audit(session, username[:64], "login.failed", username[:160], address=address,
+                  reason=SignInFailure.THROTTLED)
+
     def _open(self, now: datetime) -> ColumnElement[bool]:
         """Not locked, or the lock has run out."""
         return or_(DeskUser.locked_until.is_(None), DeskUser.locked_until <= now)

@@ -83,6 +83,7 @@ class SignInFailure(StrEnum):
     LOCKED = "locked"
     INACTIVE = "inactive"
     ATTEMPTS_IN_PROGRESS = "attempts in progress"
+    THROTTLED = "too many attempts from the address"
 
 
 class LabelSource(StrEnum):

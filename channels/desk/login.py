@@ -75,6 +75,7 @@ async def login(request: Request, username: str = Form(max_length=200), password
         signed: NewSession = await run_in_threadpool(accounts.sign_in, username, password,
                                                      client_address(request))
     except RateLimitedError:
+        await run_in_threadpool(_note_throttled, request, username)
         return _login_form(request, next_path, 429, TOO_MANY, username)
     except UnauthorizedError as refusal:
         return _login_form(request, next_path, 401, str(refusal), username)
@@ -82,6 +83,16 @@ async def login(request: Request, username: str = Form(max_length=200), password
     set_cookie(request, response, COOKIE, signed.token, int(accounts.session_length.total_seconds()))
     clear_cookie(request, response, LOGIN_COOKIE)
     return response
+
+
+def _note_throttled(request: Request, username: str) -> None:
+    """Audit the first refusal of an address each minute; the rest are refused without a trace."""
+    address = client_address(request)
+    try:
+        worker(request).refusal_notes.check(address)
+    except RateLimitedError:
+        return
+    city(request).desk.accounts.note_throttled(username, address)
 
 
 @router.post("/logout")

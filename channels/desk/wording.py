@@ -44,7 +44,8 @@ DETAIL_LABELS = {
 REASON_WORDS: dict[str, str] = {SignInFailure.UNKNOWN_USER: "存在しないユーザー名",
                                 SignInFailure.WRONG_PASSWORD: "パスワードの誤り",
                 SignInFailure.LOCKED: "ロック中", SignInFailure.INACTIVE: "無効なアカウント",
-                SignInFailure.ATTEMPTS_IN_PROGRESS: "同時の試行で回数が尽きた"}
+                SignInFailure.ATTEMPTS_IN_PROGRESS: "同時の試行で回数が尽きた",
+                SignInFailure.THROTTLED: "接続元からの試行が多すぎる（1分に1件だけ記録）"}
 DELIVERY_WORDS: dict[str, str] = {Delivery.WAITING: "次にチャットを開いたときに表示",
                                   Delivery.PENDING: "送信待ち", Delivery.DELIVERED: "送信済み",
                   Delivery.UNDELIVERED: "未達", Delivery.UNREACHABLE: "送り先なし",

@@ -40,6 +40,14 @@ def login_limiter(settings: Settings) -> Limiter:
     return make_limiter(settings, redis_client(settings), "desk-login", settings.desk_login_rate_per_address)
 
 
+def refusal_notes(settings: Settings) -> Limiter:
+    """One audited refusal a minute per address: a flood of refused sign-ins must not flood the log."""
+    from bot.service.limits import make_limiter
+    from bot.service.shared_redis import redis_client
+
+    return make_limiter(settings, redis_client(settings), "desk-login-noted", 1)
+
+
 @dataclass(frozen=True, slots=True)
 class IndexChecks:
     """What the content-health page finds in one index version's entries."""
@@ -55,6 +63,7 @@ class DeskWorker:
     def __init__(self, served: City) -> None:
         self.city = served
         self.login_limiter = login_limiter(served.settings)
+        self.refusal_notes = refusal_notes(served.settings)
         self.publishing: Publisher | None = None  # None until the first decision asks for a rebuild
         self._learner: Learner | None = None
         self._drafter: Drafter | None = None
