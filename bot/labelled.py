@@ -31,24 +31,26 @@ class LabelledQuery:
         return any(grade == 2 for grade in self.relevant.values())
 
 
-def _parse(line: str, where: str) -> LabelledQuery:
+def _parse(line: str, where: str, audience: Audience) -> LabelledQuery:
     try:
         item = json.loads(line)
         relevant = {str(k): int(v) for k, v in (item.get("relevant") or {}).items()}
         default = "answer" if 2 in relevant.values() else "escalate"
         return LabelledQuery(str(item["id"]), str(item["text"]), relevant, item.get("expect", default),
-                             Audience(item.get("audience", "resident")))
+                             Audience(item.get("audience", audience)))
     except (json.JSONDecodeError, KeyError, ValueError, TypeError, AttributeError) as exc:
         raise SourceError(f"{where}: expected {{\"id\", \"text\", \"relevant\"}} ({exc})") from exc
 
 
-def read_labelled(path: Path) -> list[LabelledQuery]:
-    """Every line of a labelled file; a bad line stops with its line number."""
+def read_labelled(path: Path, audience: Audience = Audience.RESIDENT) -> list[LabelledQuery]:
+    """Every line of a labelled file; a bad line stops with its line number. `audience`: for lines that
+    name none."""
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except OSError as exc:
         raise SourceError(f"{path}: cannot be read ({exc})") from exc
-    return [_parse(line, f"{path}, line {n}") for n, line in enumerate(lines, start=1) if line.strip()]
+    return [_parse(line, f"{path}, line {n}", audience)
+            for n, line in enumerate(lines, start=1) if line.strip()]
 
 
 def read_queries(path: Path) -> list[tuple[str, str]]:

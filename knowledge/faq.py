@@ -76,6 +76,7 @@ def row_to_record(source: str, location: str, row: dict[str, Any]) -> Record:
     if row.get("__error__"):
         raise RowError("", str(row["__error__"]))
     values = {name: _text(row.get(name)) for name in COLUMN_ALIASES}
+    values["id"] = unicodedata.normalize("NFKC", values["id"])  # ０２５ typed with the IME on is 025
     for field in ("id", "question", "answer"):
         if not values[field]:
             raise RowError(field, "空です。この行は読み込みません")
@@ -97,6 +98,21 @@ def _translations(values: dict[str, str]) -> tuple[tuple[str, str, str], ...]:
     found = ((code, values[translation_column("question", code)], values[translation_column("answer", code)])
              for code in LANGUAGES)
     return tuple(item for item in found if item[1] or item[2])
+
+
+def _usable_link(row: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The row with a link residents can open, and what was dropped from it: a link cell holding 「なし」
+    or a page name loses the link, not the entry; a link followed by words (「https://… （一覧）」) keeps
+    the link."""
+    text = _text(row.get("url"))
+    first = text.split()[0] if text else ""
+    if first.lower().startswith("tel:"):
+        first = first.replace("#", "%23")  # tel:#8000, where # would start a fragment
+    if first and is_allowed_link(first):
+        rest = text[len(first.replace("%23", "#")):].strip()
+        return {**row, "url": first}, [f"リンクの後ろの {rest[:40]!r} は使いません"] if rest else []
+    warnings = [f"{link_problem(text)}。この行はリンクなしで読み込みます"] if text else []
+    return {**row, "url": ""}, warnings
 
 
 def _fill_missing_ids(table: Table, path: Path) -> Table:
@@ -127,7 +143,10 @@ def load_faq_table(path: Path, today: date) -> LoadResult:
                                        "番号の列がありません。ファイル名と行から番号を作りました", "warning"))
     for location, row in _fill_missing_ids(table, path).records():
         try:
+            row, warnings = _usable_link(row)
             record = row_to_record(source, location, row)
+            result.problems.extend(Problem(source, location, table.written("url"), warning, "warning")
+                                   for warning in warnings)
         except RowError as exc:
             result.problems.append(Problem(source, location, table.written(exc.field), str(exc)))
             continue

@@ -20,7 +20,7 @@ def is_allowed_link(text: str) -> bool:
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         return bool(parts.netloc)
-    return scheme in LINK_SCHEMES and bool(parts.path)
+    return scheme in LINK_SCHEMES and bool(parts.path or (scheme == "tel" and parts.fragment))
 
 
 def link_problem(text: str) -> str:

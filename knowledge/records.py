@@ -131,6 +131,9 @@ class Problem:
     @property
     def place(self) -> str:
         """The location as staff read it: row 3 → 3 行目, line 2 → 2 行目, page 4 → 4 ページ."""
+        sheet, _, location = self.location.rpartition("!")
+        if sheet:
+            return f"シート「{sheet}」の{Problem(self.source, location, self.field, self.message).place}"
         kind, _, number = self.location.partition(" ")
         words = {"row": "{} 行目", "line": "{} 行目", "page": "{} ページ", "byte": "{} バイト目",
                  "section": "節 {}"}

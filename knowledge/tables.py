@@ -113,17 +113,53 @@ def read_csv(path: Path) -> Table:
 
 
 def read_xlsx(path: Path) -> Table:
-    """The first worksheet of an Excel workbook; merged cells keep their value in the top-left cell."""
+    """Every worksheet with the FAQ's columns (a cover sheet of instructions before them is common); merged
+    cells give their value to every cell they cover, and ids formatted 000 keep their zeros (001)."""
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(path, data_only=True)  # not read-only: merged ranges and formats
     except Exception as exc:  # openpyxl raises many unrelated types for a broken file
         raise SourceError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
-    sheet = workbook.worksheets[0]
-    grid = [list(row) for row in sheet.iter_rows(values_only=True)]
+    tables = [_table_from_grid(_sheet_grid(sheet), note=f"sheet {sheet.title}")
+              for sheet in workbook.worksheets]
     workbook.close()
-    return _table_from_grid(grid, note=f"sheet {sheet.title}")
+    usable = [(sheet.title, table) for sheet, table in zip(workbook.worksheets, tables, strict=True)
+              if not table.missing_columns()]
+    if len(usable) == 1:
+        return usable[0][1]
+    return _joined(usable) if usable else tables[0]
+
+
+def _sheet_grid(sheet: Any) -> list[list[Any]]:
+    """The sheet's values, a merged range's value in each of its cells."""
+    grid = [[_cell_value(cell) for cell in row] for row in sheet.iter_rows()]
+    for merged in sheet.merged_cells.ranges:
+        value = grid[merged.min_row - 1][merged.min_col - 1]
+        for row in range(merged.min_row - 1, min(merged.max_row, len(grid))):
+            for column in range(merged.min_col - 1, min(merged.max_col, len(grid[row]))):
+                grid[row][column] = value
+    return grid
+
+
+def _cell_value(cell: Any) -> Any:
+    """A number shown with leading zeros (format 000) as the text people see; other values as stored."""
+    value, shown = cell.value, str(getattr(cell, "number_format", "") or "")
+    if isinstance(value, int | float) and not isinstance(value, bool) and shown.strip("0") == "" and shown:
+        return str(int(value)).zfill(len(shown))
+    return value
+
+
+def _joined(sheets: list[tuple[str, Table]]) -> Table:
+    """Several FAQ sheets as one table whose locations name the sheet (「FAQ一覧!row 5」)."""
+    first = sheets[0][1]
+    columns = sorted({name for _, table in sheets for name in table.columns.values()},
+                     key=list(COLUMN_ALIASES).index)
+    rows = [(f"{title}!{location}", [row.get(name) for name in columns])
+            for title, table in sheets for location, row in table.records()]
+    headers = {name: header for _, table in reversed(sheets) for name, header in table.headers.items()}
+    return Table(dict(enumerate(columns)), rows, f"{sheets[0][0]}!{first.header_location}",
+                 "sheets " + ", ".join(title for title, _ in sheets), headers)
 
 
 def read_jsonl(path: Path) -> Table:

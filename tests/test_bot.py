@@ -151,6 +151,20 @@ def test_batch_writes_one_ranked_line_per_query(cli: CliRunner, sample_index_dir
     assert lines[1]["decision"] == "escalate" and lines[1]["results"] == []
 
 
+def test_batch_asks_as_the_audience_given_unless_a_line_names_its_own(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"id": "s", "text": "年休って何日あるの"}\n'
+                     '{"id": "r", "text": "年休って何日あるの", "audience": "resident"}\n', encoding="utf-8")
+    result = cli.invoke(app, ["ask", "--index-dir", str(sample_index_dir), "--batch", str(batch),
+                              "--audience", "staff", "--out", str(tmp_path / "run.jsonl")])
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "run.jsonl").read_text(encoding="utf-8").splitlines()
+    staff, resident = [json.loads(x) for x in written]
+    assert staff["results"][0]["id"].startswith("S") and staff["decision"] != "escalate"
+    assert not any(r["id"].startswith("S") for r in resident["results"])
+
+
 def test_eval_agrees_with_the_shared_scorer(sample_index_dir: Path, bot: Bot, tmp_path: Path) -> None:
     scorer = SHARED / "eval" / "score.py"
     if not scorer.exists():

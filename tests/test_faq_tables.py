@@ -90,6 +90,43 @@ def test_xlsx_with_title_row_and_merged_header_cells(tmp_path: Path) -> None:
             for p in result.problems] == [("row 5", "質問")], "the column as the sheet names it"
 
 
+def test_xlsx_faq_sheet_after_a_cover_sheet_keeps_merged_departments_and_zero_padded_ids(
+        tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.title = "記入上の注意"
+    book.active.append(["このシートには質問を書かないでください"])
+    sheet = book.create_sheet("FAQ一覧")
+    sheet.append(["番号", "質問", "回答", "担当課", "連絡先"])
+    sheet.append([1, "ごみの日は？", "月曜と木曜です。", "環境課", "電話 0123-45-0001"])
+    sheet.append([2, "粗大ごみは？", "予約制です。", None, None])
+    sheet.append(["０３", "犬の登録は？", "30日以内にどうぞ。", "生活課", "電話 0123-45-0002"])
+    sheet.merge_cells("D2:D3")
+    sheet.merge_cells("E2:E3")
+    for row in (2, 3):
+        sheet.cell(row, 1).number_format = "000"
+    book.save(tmp_path / "faq.xlsx")
+    result = load_sources([tmp_path / "faq.xlsx"], today=TODAY)
+    assert [(r.id, r.department, r.contact) for r in result.records] == [
+        ("001", "環境課", "電話 0123-45-0001"), ("002", "環境課", "電話 0123-45-0001"),
+        ("03", "生活課", "電話 0123-45-0002")]
+    assert not result.problems
+
+
+def test_xlsx_with_two_faq_sheets_reads_both_and_names_the_sheet_of_a_bad_row(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.title = "市民課"
+    book.active.append(["番号", "質問", "回答"])
+    book.active.append(["A1", "住民票は？", "市民課でどうぞ。"])
+    other = book.create_sheet("ごみ")
+    other.append(["番号", "質問", "回答"])
+    other.append(["B1", "ごみの日は？", ""])
+    other.append(["B2", "粗大ごみは？", "予約制です。"])
+    book.save(tmp_path / "faq.xlsx")
+    result = load_sources([tmp_path / "faq.xlsx"], today=TODAY)
+    assert [r.id for r in result.records] == ["A1", "B2"]
+    assert [p.place for p in result.problems] == ["シート「ごみ」の2 行目"]
+
+
 def test_xlsx_date_cells_become_validity_dates(tmp_path: Path) -> None:
     from datetime import datetime
 

@@ -211,32 +211,37 @@ def test_any_sentence_transformers_directory_can_replace_the_default_model(
     assert refused.exit_code == 1 and "model name" in str(refused.exception)
 
 
-def test_build_refuses_script_and_data_links_naming_file_row_and_column(cli: CliRunner,
-                                                                        tmp_path: Path) -> None:
+def test_build_drops_script_and_data_links_but_keeps_their_entries_naming_file_row_and_column(
+        cli: CliRunner, tmp_path: Path) -> None:
     rows = ("番号,質問,回答,参照URL\n"
             "L1,住民票の写しは？,市民課で取れます。,https://www.city.minato.example.jp/shimin/\n"
             "L2,窓口の電話は？,代表番号へどうぞ。,tel:03-1234-5678\n"
             "L3,メールで聞けますか,はい。,mailto:info@city.minato.example.jp\n"
             "L4,罠その1,回答,javascript:alert(document.domain)\n"
             "L5,罠その2,回答,data:text/html;base64,PHNjcmlwdD4=\n"
-            "L6,罠その3,回答, JaVa\tScRiPt:alert(1)\n")
+            "L6,罠その3,回答, JaVa\tScRiPt:alert(1)\n"
+            "L7,相談は,回答,なし\n"
+            "L8,一覧は,回答,https://www.city.minato.example.jp/ichiran/ （一覧）\n"
+            "L9,夜間の相談は,回答,tel:#8000\n")
     (tmp_path / "links.csv").write_text(rows, encoding="utf-8")
     (tmp_path / "manual.md").write_text("---\nurl: javascript:alert(1)\n---\n# 手引き\n本文\n",
                                         encoding="utf-8")
     result = cli.invoke(app, ["index", "build", str(tmp_path), "--index-dir", str(tmp_path / "i")],
                         env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
-    assert "3 records" in result.output
-    for row in ("5 行目", "6 行目", "7 行目"):
+    assert "9 records" in result.output
+    for row in ("5 行目", "6 行目", "7 行目", "8 行目"):
         assert re.search(rf"links\.csv\s*│\s*{row}\s*│\s*参照URL\s*│\s*使えるリンクは http, https, tel, "
                          r"mailto だけ",
                          result.output), row
+    assert "リンクなしで読み込みます" in result.output and "'（一覧）' は使いません" in result.output
     assert re.search(r"manual\.md\s*│\s*属性（前付け・\.meta\.yaml）\s*│\s*url\s*│", result.output)
     index = IndexStore(tmp_path / "i")
     records = [json.loads(line) for line in (index.current_dir() / "records.jsonl").read_text().splitlines()]
     assert sorted((r["id"], r["url"]) for r in records) == [
         ("L1", "https://www.city.minato.example.jp/shimin/"), ("L2", "tel:03-1234-5678"),
-        ("L3", "mailto:info@city.minato.example.jp")]
+        ("L3", "mailto:info@city.minato.example.jp"), ("L4", ""), ("L5", ""), ("L6", ""), ("L7", ""),
+        ("L8", "https://www.city.minato.example.jp/ichiran/"), ("L9", "tel:%238000")]
 
 
 @pytest.mark.parametrize("enabled", [True, False])

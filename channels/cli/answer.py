@@ -61,7 +61,8 @@ def _print_reply(reply: Answer, explain: bool) -> None:
 def ask(
     text: Annotated[str | None, typer.Argument(help="The question; omit it to chat line by line.")] = None,
     index_dir: IndexDir = None,
-    audience: Annotated[Audience, typer.Option(help="resident or staff")] = Audience.RESIDENT,
+    audience: Annotated[Audience, typer.Option(
+        help="resident or staff (in a batch, for lines that name none)")] = Audience.RESIDENT,
     channel: Annotated[str, typer.Option(help="Channel whose thresholds apply.")] = "cli",
     explain: Annotated[bool, typer.Option("--explain", help="Show terms, synonyms and scores.")] = False,
     batch: Annotated[Path | None, typer.Option("--batch", help="JSONL of {id, text} to answer.")] = None,
@@ -80,7 +81,7 @@ def ask(
 
     bot = _bot(index_dir)
     if batch:
-        lines = run_batch(bot, read_labelled(batch), top_k)
+        lines = run_batch(bot, read_labelled(batch, audience), top_k)
         if out_file:
             write_jsonl(lines, out_file)
         else:
