@@ -124,6 +124,14 @@ def test_ordinary_sample_city_questions_trigger_no_urgent_situation_at_most_1_pe
     assert len(texts) >= 300 and len(triggered) <= 0.01 * len(texts), triggered
 
 
+def test_someone_collapsing_now_is_urgent_but_a_collapse_already_cared_for_or_a_fallen_tree_is_not() -> None:
+    recognise = UrgentSituations.from_settings(Settings()).run
+    assert all(recognise(text) for text in ("人が倒れています", "道で倒れている人がいます", "父が倒れた"))
+    settled = ("主人が倒れて入院しました。高額療養費は使えますか", "夫が倒れて介護が必要になった",
+               "母が倒れたときに備えて見守りサービスを使いたい", "台風で庭の木が倒れた")
+    assert not [text for text in settled if recognise(text)]
+
+
 def test_ordinary_localgovfaq_questions_trigger_no_urgent_situation_at_most_1_percent() -> None:
     queries = SHARED / "eval" / "localgovfaq" / "queries.jsonl"
     if not queries.exists():
