@@ -110,6 +110,7 @@ def test_feedback_is_stored_for_the_sessions_turn(client: TestClient, store_url:
     (b'{"text": "   "}', 422), ('{"text": "' + "あ" * 600 + '"}', 422), (b"{}", 422),
     (b'{"text": "a", "session_id": "../x"}', 422),
     (b'{"text": "\\ud800"}', 422), ('{"text": "' + "x" * 20_000 + '"}', 413),
+    (b"[" * 5000 + b"]" * 5000, 400), (b'{"text": ' + b"[" * 5000 + b"]" * 5000 + b"}", 400),
 ])
 def test_malformed_requests_get_a_4xx_in_one_shape(client: TestClient, body: bytes | str,
                                                    status: int) -> None:

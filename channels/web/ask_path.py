@@ -54,8 +54,8 @@ class AskFastPath:
         raw = b"".join(message.get("body", b"") for message in messages)
         try:
             return self.model.model_validate(json.loads(raw)) if raw else None
-        except (ValueError, ValidationError):  # not JSON (or not UTF-8), or not the schema
-            return None
+        except (ValueError, ValidationError, RecursionError):  # not JSON (or UTF-8, or nested past Python's
+            return None  # limit), or not the schema: the route refuses it in the one error shape
 
     @staticmethod
     async def _answer(body: AskRequest, request: Request) -> Response:
