@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.store.tables import AuditEntry, DeskSession, DeskUser, utcnow
 from channels.server import create_app
 from knowledge.core.settings import Settings
-from testing.desk import PASSWORD, add_user, csrf_of, sign_in, signed_in, visitor
+from testing.desk import PASSWORD, add_user, csrf_of, form_of, sign_in, signed_in, visitor
 
 pytestmark = pytest.mark.integration
 
@@ -225,3 +225,23 @@ def test_an_expired_session_is_signed_out(app: object, store_url: str) -> None:
     sign_in(client, "admin1")
     write(store_url, update(DeskSession).values(expires_at=utcnow() - timedelta(minutes=1)))
     assert client.get("/desk").status_code == 303
+
+
+def test_an_agent_outside_the_staff_roles_cannot_open_or_edit_a_staff_only_entry_by_its_id(
+        app: object) -> None:
+    agent, editor = signed_in(app, "agent1"), signed_in(app, "editor1")
+    assert agent.get("/desk/entries/R105").status_code == 200
+    page = agent.get("/desk/entries/S005")
+    assert page.status_code == 404 and "夏季休暇" not in page.text
+    saved = agent.post("/desk/entries/S005", data={"csrf": csrf_of(agent), "question": "夏季休暇は？",
+                                                   "answer": "書き換え", "audience": "resident"})
+    assert saved.status_code == 404 and "夏季休暇" not in saved.text
+    assert agent.post("/desk/entries/S005/paraphrases",
+                      data={"csrf": csrf_of(agent), "text": "夏休み"}).status_code == 404
+    assert "夏季休暇" in editor.get("/desk/entries/S005").text
+    form = form_of(editor, "/desk/entries/S005")
+    rewritten = {**form, "answer": "夏季休暇の新しい決まり"}
+    assert editor.post("/desk/entries/S005", data=rewritten).status_code == 303
+    assert "夏季休暇" in editor.get("/desk/entries").text
+    assert "夏季休暇" not in agent.get("/desk/entries").text
+

@@ -15,7 +15,7 @@ from channels.desk.render import city
 from channels.desk.worker import worker
 from knowledge.core.errors import RequestError
 from knowledge.fields import ENTRY_FIELDS, FIELD_LABELS, FORM_LIMITS
-from knowledge.records import AUDIENCE_NAMES, Record
+from knowledge.records import AUDIENCE_NAMES, Audience, Record
 
 PUBLISH_WITHIN_SECONDS = 120
 AUDIENCES = tuple((audience.value, names.choice) for audience, names in AUDIENCE_NAMES.items())
@@ -26,6 +26,14 @@ VERSION_STATUS_LABELS: dict[str, str] = {VersionStatus.DRAFT: "下書き", Versi
 def served(request: Request, entry_id: str) -> Record | None:
     """The record the bot answers with under this id right now."""
     return city(request).index.record(entry_id)
+
+
+def staff_only(request: Request, entry_id: str) -> bool:
+    """Whether the bot serves the entry to staff only, or any of its desk versions was written for staff."""
+    record = served(request, entry_id)
+    versions = city(request).desk.entries.history(entry_id)
+    audiences = {version.audience for version in versions} | ({record.audience.value} if record else set())
+    return Audience.STAFF.value in audiences
 
 
 def served_ids(request: Request) -> set[str]:
