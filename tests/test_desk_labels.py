@@ -138,6 +138,21 @@ def test_an_agents_click_on_a_candidate_is_a_stored_masked_audited_label(app: ob
     assert entry in texts_learned(store_url)[ESCALATED]
 
 
+def test_a_hand_over_from_none_of_these_labels_the_question_the_resident_typed_not_the_pick(
+        app: object, store_url: str) -> None:
+    session = uuid.uuid4().hex
+    offered = ask(app, PICKED, session)
+    assert offered["decision"] == "clarify", offered
+    handed = TestClient(app).post("/api/v1/ask", json={"choice_id": "none", "session_id": session}).json()  # type: ignore[arg-type]
+    entry = offered["choices"][0]["id"]
+    clicked = form(signed_in(app, "agent1"), f"/desk/escalations/{handed['escalation']['id']}/label",
+                   entry_id=entry)
+    assert clicked.status_code == 303
+    assert [r.question for r in stored_labels(store_url) if r.conversation_id and r.entry_id == entry
+            and r.source == "agent" and r.question in (PICKED, "none")] == [PICKED]
+    assert "none" not in texts_learned(store_url)
+
+
 def test_a_click_made_by_mistake_is_taken_back_by_its_agent_or_an_editor(app: object, store_url: str) -> None:
     question, session = "印鑑登録の手続きを知りたい", uuid.uuid4().hex
     first = ask(app, question, session)

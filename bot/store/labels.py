@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.database import rows_touched
 from bot.store.escalations import audit
+from bot.store.insights import is_typed_question
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore
 from bot.store.states import LabelSource, LabelStatus, TurnDecision
@@ -59,7 +60,8 @@ class LabelGroup:
 
 
 def _escalated_turn(session: Session, escalation_id: str) -> tuple[Escalation, Turn]:
-    """The escalation and the resident's last real question before it (masked when it was stored)."""
+    """The escalation and the resident's last typed question before it (masked when it was stored), not a
+    pick of a choice: a hand-over from 「どれにも当てはまらない」 is stored as the pick 「none」."""
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
         raise NotFoundError(f"引き継ぎ {escalation_id} はありません。")
@@ -67,7 +69,8 @@ def _escalated_turn(session: Session, escalation_id: str) -> tuple[Escalation, T
                                Turn.question != "")
     if escalation.turn_id:
         query = query.where(Turn.id <= escalation.turn_id)
-    turn = session.scalars(query.order_by(Turn.id.desc()).limit(1)).first()
+    turns = session.scalars(query.order_by(Turn.id.desc()))
+    turn = next((t for t in turns if is_typed_question(t.question, t.shown_entry_id)), None)
     if turn is None:
         raise ConflictError("この引き継ぎには住民の質問がないため、学習には使えません。")
     return escalation, turn
