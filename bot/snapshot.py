@@ -152,7 +152,7 @@ class Snapshot:
         nouns = honesty.unsaid_in_synonyms(honesty.nouns(query.text, query.terms), query.synonyms, entry)
         lacks = honesty.absent_rare(nouns, entry)
         if not lacks:
-            unknown = [n for n in nouns if n not in entry.pages.vocabulary]
+            unknown = [n for n in nouns if n not in entry.pages.vocabulary and not entry.says(n)]
             near = index.neighbours.unknown(unknown, self.runtime.embedder.encode_queries)
             lacks = honesty.absent_unknown(near, entry)
         return honesty.discount(query.text, index.records[top], bool(lacks))

@@ -191,6 +191,25 @@ def test_asking_how_much_of_an_entry_that_states_no_amount_is_not_answered(
     assert cost["results"][0]["id"] == "R109" and cost["decision"] != "answer"
 
 
+def test_a_word_only_an_entrys_paraphrase_says_is_not_missing_from_that_entry(
+        cli: CliRunner, tmp_path: Path) -> None:
+    """The words 「FAQにする」 and `learn` add live in paraphrases only (読み聞かせ here): the entry that holds
+    them must not lose half its confidence for them."""
+    import shutil
+
+    city = tmp_path / "city"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "knowledge" / "samples" / "minato", city)
+    (city / "faq" / "library.csv").write_text(
+        "id,question,answer,alt_questions,department\n"
+        "L900,図書館で団体向けにまとめて本を借りられますか。,学校や地域の団体は、団体貸出の登録をすると一度に"
+        "50冊まで、1か月借りられます。中央図書館のカウンターで申し込んでください。,"
+        "読み聞かせボランティアで本をたくさん借りたい,中央図書館\n", encoding="utf-8")
+    built = cli.invoke(app, ["index", "build", str(city), "--index-dir", str(tmp_path / "index")])
+    assert built.exit_code == 0, built.output
+    [asked] = ask_batch(cli, tmp_path / "index", tmp_path, ["読み聞かせボランティアで本をたくさん借りたい"])
+    assert asked["decision"] == "answer" and asked["results"][0]["id"] == "L900", asked
+
+
 def unseen_metrics(cli: CliRunner, index_dir: Path, tmp_path: Path, first: str,
                    path: Path = UNSEEN) -> dict[str, float]:
     """Decision metrics of `madoguchi ask --batch` over the unseen questions whose ids start with `first`."""
