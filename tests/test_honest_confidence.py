@@ -193,8 +193,8 @@ def test_asking_how_much_of_an_entry_that_states_no_amount_is_not_answered(
 
 def test_a_word_only_an_entrys_paraphrase_says_is_not_missing_from_that_entry(
         cli: CliRunner, tmp_path: Path) -> None:
-    """The words 「FAQにする」 and `learn` add live in paraphrases only (読み聞かせ here): the entry that holds
-    them must not lose half its confidence for them."""
+    """The words 「FAQにする」 and `learn` add live in paraphrases only (読み聞かせ here): the entry that
+    holds them must not lose half its confidence for them."""
     import shutil
 
     city = tmp_path / "city"
