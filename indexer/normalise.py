@@ -40,6 +40,17 @@ _WIDE_TO_ASCII = str.maketrans({chr(wide): chr(wide - 0xFEE0) for wide in range(
 # the labels the conversation store writes for personal data (bot/store/masking.py): a stored question
 # that becomes a paraphrase must not make 住所 or 電話番号 one of its words
 MASKED = re.compile(r"\[(?:メール|カード番号|個人番号|電話番号|郵便番号|住所)\]")
+# set phrases of politeness around a question: their words (すむ + ない of すみません) are no search
+# words, and the negation would make a polite question a negative one
+COURTESY = re.compile(
+    r"(?:すみません|すいません|済みません|申し訳(?:ない|ありません|ございません)(?:ん|の)?(?:です)?|恐れ入ります|"
+    r"おそれいります|恐縮(?:です)?|お忙しい(?:ところ|中))(?:が|けど|けれど|けれども)?|"
+    r"(?:どうぞ)?(?:よろしく|宜しく)(?:お願い|おねがい)(?:いた|致)?(?:します|いたします|申し上げます)|"
+    r"ありがとう(?:ございます|ございました)?|失礼(?:します|いたします)|ごめんなさい|"
+    r"お世話になって(?:おります|います)|お世話になります")
+# a dash typed for the long vowel mark inside a katakana word (マイナンバーカ－ド)
+KATAKANA_DASH = re.compile(r"(?<=[\u30a1-\u30fa\u30fc])[-\u2010-\u2015\u2212\uff0d]"
+                           r"(?=[\u30a1-\u30fa]|$|[\s、。をのがはにでと])")
 CACHE_TEXTS = 16_384  # a build's texts (3,571 in a real city) and its vocabulary (7,000 words) together
 
 
@@ -50,6 +61,14 @@ def normalise_width(text: str) -> str:
     (terms, reading, vector), an answer for its question twice."""
     valid = text.encode("utf-8", "replace").decode("utf-8")
     return _SPACES.sub(" ", MASKED.sub(" ", nfkc(valid))).strip().lower()
+
+
+def plain_question(text: str) -> str:
+    """A question as search reads it: without the set phrases of politeness around it (「すみません、」
+    「よろしくお願いします」), and with a dash typed inside a katakana word read as ー. A question that is
+    nothing but politeness is left as it is."""
+    plain = COURTESY.sub(" ", KATAKANA_DASH.sub("ー", text)).strip(" 、,。.!！")
+    return plain or text
 
 
 def katakana(text: str) -> str:

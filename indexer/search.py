@@ -18,7 +18,7 @@ from indexer.embedding import Embedder
 from indexer.expansion import char_bigrams, weighted_scores
 from indexer.index import BIGRAM, FIELDS, LEXICAL, READING, KnowledgeIndex
 from indexer.kana import as_hiragana
-from indexer.normalise import NormalisedText, TextNormaliser
+from indexer.normalise import NormalisedText, TextNormaliser, plain_question
 from indexer.signals import BM25, DENSE, RANKED, SIGNALS, Signal, columns
 from knowledge.records import Audience, Record
 
@@ -182,6 +182,7 @@ class Retriever:
         wholly in katakana is read as typed and as if typed in hiragana, and the reading with the larger share
         of its words in the city's entries is kept: ｼﾞｭｳﾐﾝﾋｮｳﾉｳﾂｼｶﾞﾎｼｲ as 住民票の写しがほしい, while a loanword
         (スマホ, タクシー), which hiragana would break into other words, stays as typed."""
+        text = plain_question(text)
         query = self.normaliser.run(self.kana.rewrite(text))
         typed = as_hiragana(text)
         if typed is None:

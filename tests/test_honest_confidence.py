@@ -210,6 +210,23 @@ def test_a_word_only_an_entrys_paraphrase_says_is_not_missing_from_that_entry(
     assert asked["decision"] == "answer" and asked["results"][0]["id"] == "L900", asked
 
 
+def test_politeness_around_a_question_and_a_dash_for_the_long_vowel_change_nothing(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    """すみません is read by Sudachi as すむ + the negation ない: a polite resident was asked to choose (or
+    handed over) where the same question without it was answered. A dash typed for ー broke the katakana
+    word."""
+    plain, *variants = ask_batch(cli, sample_index_dir, tmp_path, [
+        "粗大ごみの出し方を教えてください", "すみません、粗大ごみの出し方を教えてください",
+        "申し訳ないのですが、粗大ごみの出し方を教えてください",
+        "粗大ごみの出し方を教えてください。よろしくお願いいたします"])
+    assert plain["decision"] == "answer"
+    assert all(outcome(variant) == outcome(plain) for variant in variants), variants
+    card, *dashed = ask_batch(cli, sample_index_dir, tmp_path, [
+        "マイナンバーカードをなくしました", "マイナンバーカ－ドをなくしました",
+        "マイナンバーカ-ドをなくしました"])
+    assert all(outcome(variant) == outcome(card) for variant in dashed), dashed
+
+
 def unseen_metrics(cli: CliRunner, index_dir: Path, tmp_path: Path, first: str,
                    path: Path = UNSEEN) -> dict[str, float]:
     """Decision metrics of `madoguchi ask --batch` over the unseen questions whose ids start with `first`."""
