@@ -123,6 +123,31 @@ def test_claim_and_reply_on_the_web_waits_for_the_residents_next_visit(app: obje
     assert stored(store_url, escalation_id).status == "closed"
 
 
+def test_a_claim_is_released_by_its_agent_or_freed_by_an_editor_when_the_agent_is_away(
+        app: object, store_url: str) -> None:
+    escalation_id = ask(app, "担当者と話したい")
+    agent1, agent2, boss = (signed_in(app, name) for name in ("agent1", "agent2", "boss"))
+    assert form(agent1, f"/desk/escalations/{escalation_id}/claim").status_code == 303
+    assert "担当を外す" not in agent2.get(f"/desk/escalations/{escalation_id}").text
+    assert form(agent2, f"/desk/escalations/{escalation_id}/release").status_code == 409
+    released = form(agent1, f"/desk/escalations/{escalation_id}/release")
+    assert released.status_code == 303 and "担当を外しました" in agent1.get(released.headers["location"]).text
+    back = stored(store_url, escalation_id)
+    assert (back.status, back.claimed_by) == ("new", None)
+    assert form(agent2, f"/desk/escalations/{escalation_id}/claim").status_code == 303
+    assert "agent2さんの担当を外す" in boss.get(f"/desk/escalations/{escalation_id}").text
+    assert form(boss, f"/desk/escalations/{escalation_id}/release").status_code == 303
+    assert form(agent1, f"/desk/escalations/{escalation_id}/claim").status_code == 303
+    replied = form(agent1, f"/desk/escalations/{escalation_id}/reply", text="お待たせしました。")
+    assert replied.status_code == 303
+    engine = create_engine(store_url)
+    with Session(engine) as session:
+        freed = [(a.actor, a.detail.get("agent")) for a in session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "release", AuditEntry.target == escalation_id))]
+    engine.dispose()
+    assert freed == [("agent1", "agent1"), ("boss", "agent2")]
+
+
 def test_a_reply_the_resident_has_read_is_never_replaced_by_a_second_one(app: object,
                                                                         store_url: str) -> None:
     """Until the widget fetched it the agent may still correct the reply; afterwards a second one would

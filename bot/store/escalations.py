@@ -187,6 +187,21 @@ class EscalationStore:
                 raise ConflictError(f"already {current.status} by {current.claimed_by or 'nobody'}")
             audit(session, agent, "claim", escalation_id)
 
+    def release(self, escalation_id: str, actor: str, anyones: bool = False) -> None:
+        """Put a claimed escalation back in the queue, for its agent or, with `anyones`, for whoever may free
+        another agent's claim (an editor, when the agent is away); ConflictError when it is not so claimed."""
+        with self.store.guard(), self.store.session() as session, session.begin():
+            current = self._get(session, escalation_id)
+            status, holder = current.status, current.claimed_by  # the update below refreshes `current`
+            mine_or_any = Escalation.claimed_by.is_not(None) if anyones else Escalation.claimed_by == actor
+            freed = (update(Escalation).where(Escalation.id == escalation_id,
+                                              Escalation.status == EscalationStatus.CLAIMED, mine_or_any)
+                     .values(status=EscalationStatus.NEW, claimed_by=None, claimed_at=None,
+                             updated_at=utcnow()))
+            if rows_touched(session.execute(freed)) != 1:
+                raise ConflictError(f"escalation is {status} by {holder or 'nobody'}")
+            audit(session, actor, "release", escalation_id, agent=holder)
+
     def _mine(self, session: Session, escalation_id: str, agent: str,
               allowed: tuple[EscalationStatus, ...]) -> Escalation:
         escalation = self._get(session, escalation_id)

@@ -53,6 +53,7 @@ DECIDED_LABELS: dict[str, str] = {Decision.ANSWER: "回答", Decision.CLARIFY: "
 DONE = {"claim": "担当にしました。", "reply": "返信を保存しました。",
         "callback": "「電話で折り返し済み」を記録しました。",
         "close": "完了にしました。", "drop": "取り下げました。",
+        "release": "担当を外しました。キューに戻り、ほかの担当者が担当できます。",
         "label": "「この FAQ で答えられる」を記録しました。次の「学習して公開」で学習に使います。",
         "unlabel": "「この FAQ で答えられる」の記録を取り消しました。学習には使いません。"}
 ANSWERED_ALREADY = ("住民はこの引き継ぎへの返信を受け取っています。訂正や追加は、連絡先があれば電話やメールで"
@@ -184,6 +185,8 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
                 said=said(entries, transcript), offered=offered_texts(entries, transcript),
                 resident_question=question, resident_language=resident_language(question, transcript),
                 mine=escalation.claimed_by in (None, user.username), can_reply=may_reply(escalation),
+                may_free=escalation.status == EscalationStatus.CLAIMED and (
+                    escalation.claimed_by == user.username or user.can(Role.EDITOR)),
                 alert=alert, done=DONE.get(done, ""),
                 status_labels=ESCALATION_STATUS_LABELS, channel_labels=CHANNEL_LABELS,
                 audience_labels=AUDIENCE_LABELS,
@@ -216,6 +219,14 @@ def claim(request: Request, escalation_id: str, user: SignedIn = Agent) -> Respo
     """Take it; only one agent can (the store's conditional update decides)."""
     return act(request, escalation_id, user, "claim",
                lambda: city(request).desk.escalations.claim(escalation_id, user.username))
+
+
+@router.post("/escalations/{escalation_id}/release")
+def release(request: Request, escalation_id: str, user: SignedIn = Agent) -> Response:
+    """Back to the queue: the agent's own claim, or an editor freeing the claim of an agent who is away."""
+    return act(request, escalation_id, user, "release",
+               lambda: city(request).desk.escalations.release(escalation_id, user.username,
+                                                              user.can(Role.EDITOR)))
 
 
 @router.post("/escalations/{escalation_id}/reply")

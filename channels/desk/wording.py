@@ -20,7 +20,8 @@ ACTION_LABELS = {
     "logout": "ログアウト",
     "user.created": "アカウントの作成", "user.role": "役割の変更", "user.password": "パスワードの変更",
     "user.enabled": "アカウントの有効化", "user.disabled": "アカウントの無効化",
-    "claim": "担当する", "reply": "返信", "callback": "電話で折り返し済み", "closed": "完了",
+    "claim": "担当する", "release": "担当を外す", "reply": "返信", "callback": "電話で折り返し済み",
+    "closed": "完了",
     "dropped": "取り下げ",
     "delivery.delivered": "返信の配信: 送信済み", "delivery.undelivered": "返信の配信: 未達",
     "entry.promote": "FAQにする", "entry.new": "FAQ の下書きを作成", "entry.save": "下書きの保存",
@@ -34,7 +35,8 @@ ACTION_LABELS = {
     "learn.start": "学習して公開を開始", "learn.busy": "学習して公開（実行中のため開始せず）",
 }
 DETAIL_LABELS = {
-    "role": "役割", "was": "前の役割", "active": "有効", "address": "接続元", "reason": "理由",
+    "role": "役割", "was": "前の役割", "agent": "担当していた人", "active": "有効", "address": "接続元",
+    "reason": "理由",
     "until": "ロックの終わり",
     "failures": "失敗の回数", "delivery": "配信", "via": "届け方", "chars": "文字数",
     "escalation": "引き継ぎ",
