@@ -290,6 +290,20 @@ def test_the_first_desk_edit_of_an_entry_from_the_files_is_audited_with_what_it_
     assert re.findall(r"変えた項目: ([^<]*)</td>", found) == ["なし（内容は同じ）", "回答"]
 
 
+def test_a_save_from_a_form_opened_before_someone_elses_save_is_refused_with_the_typed_text_kept(
+        app: object) -> None:
+    agent1, agent2, path = signed_in(app, "agent1"), signed_in(app, "agent2"), "/desk/entries/R107"
+    first, second = form_of(agent1, path), form_of(agent2, path)
+    assert agent1.post(path, data=first | {"answer": "一人目が直した回答です。"}).status_code == 303
+    late = agent2.post(path, data=second | {"paraphrases": second["paraphrases"] + "\n二人目の言い換え"})
+    assert late.status_code == 409 and "ほかの人が保存しました" in late.text
+    assert "二人目の言い換え" in late.text  # what the second agent typed is still in the form
+    assert form_of(agent2, path)["answer"] == "一人目が直した回答です。"
+    again = agent2.post(path, data=form_of(agent2, path) | {"paraphrases": "二人目の言い換え"})
+    assert again.status_code == 303
+    assert form_of(agent1, path)["answer"] == "一人目が直した回答です。"
+
+
 def test_the_cli_changes_passwords_and_disables_accounts(app: object, store_url: str,
                                                          model_cache: Path) -> None:
     add_user(store_url, model_cache, "cliuser", "agent")

@@ -13,7 +13,7 @@ from bot.store.accounts import ROLES, NewSession, SignedIn
 from bot.store.call_insights import CallFigures
 from bot.store.calls import OUTCOMES as CALL_OUTCOMES
 from bot.store.calls import CallFacts
-from bot.store.entries import DECIDED, live_of, open_draft
+from bot.store.entries import DECIDED, draft_mark, live_of, open_draft
 from bot.store.entry_fields import EntryFields, split_paraphrases
 from bot.store.escalations import STATUSES, TranscriptTurn, may_reply, reply_way
 from bot.store.insights import JST, Decisions, DepartmentLoad, Period, today_jst
@@ -44,6 +44,6 @@ __all__ = [
     "DepartmentLoad", "EntryFields", "EntryVersionView", "EscalationStatus", "EscalationView", "LabelKey",
     "LabelSource", "NewSession", "OutboxItem", "Period", "ReplyRoute", "ReplyVia", "Role", "SentStr",
     "SignInFailure", "SignedIn", "Spool", "TranscriptTurn", "VersionStatus",
-    "as_utc", "live_of", "mask_personal_data", "may_reply", "open_draft", "reply_way", "split_paraphrases",
-    "storable", "today_jst",
+    "as_utc", "draft_mark", "live_of", "mask_personal_data", "may_reply", "open_draft", "reply_way",
+    "split_paraphrases", "storable", "today_jst",
 ]

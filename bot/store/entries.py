@@ -52,6 +52,16 @@ SENT_AGAIN = ("このファイルは、この画面からすでに読み込み�
               "何も変えていません。もう一度読み込むときは、ファイルを選び直して「読み込んで公開する」を押してください。")
 
 
+CHANGED_SINCE = ("この下書きは、このページを開いた後にほかの人が保存しました"
+                 "（下の変更点と監査ログを確かめてください）。あなたの入力はフォームに残しています。"
+                 "確かめてからもう一度保存すると、あなたの内容になります。")
+
+
+def draft_mark(draft: EntryVersion | EntryVersionView | None) -> str:
+    """What an entry form was opened on: the open draft's content digest, "" when it had none."""
+    return EntryFields.of(draft).mark() if draft is not None else ""
+
+
 class EntryStore:
     """Drafts, approvals, rollbacks and the live entries, over the conversation store's database."""
 
@@ -127,13 +137,16 @@ class EntryStore:
             return self._add(session, entry_id, 1, VersionStatus.DRAFT, content, author, note=note)
 
     def save_draft(self, entry_id: str, content: EntryFields, author: str,
-                   base_record: Record | None = None) -> EntryVersionView:
+                   base_record: Record | None = None, seen: str | None = None) -> EntryVersionView:
         """Edit the entry's open draft in place, or open one. The audit names the fields the edit changed:
-        against the draft, else what residents see (the live version, or the file's `base_record`)."""
+        against the draft, else what residents see (the live version, or the file's `base_record`). `seen`:
+        the `draft_mark` the form was opened on; ConflictError when the draft has changed since."""
         content = content.cleaned()
         with self._transaction() as session:
             versions = self._versions(session, entry_id)
             draft = open_draft(versions)
+            if seen is not None and seen != draft_mark(draft):
+                raise ConflictError(CHANGED_SINCE)
             base = draft or live_of(versions)
             before = EntryFields.of(base) if base else (EntryFields.from_record(base_record).cleaned()
                                                         if base_record else None)

@@ -7,6 +7,8 @@ as `knowledge.faq` does, and paraphrases are split on the loaders' separators.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import date
@@ -113,6 +115,12 @@ class EntryFields:
         """Column values of an `EntryVersion` row (its columns carry the fields' names)."""
         return {name: list(value) if isinstance(value, tuple) else value
                 for name, value in self._values().items()}
+
+    def mark(self) -> str:
+        """A short digest of the content: what an entry form was opened on, so a save from a form opened
+        before someone else's save is noticed instead of silently undoing it."""
+        columns = json.dumps(self.as_columns(), sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(columns.encode("utf-8")).hexdigest()[:16]
 
     def to_record(self, entry_id: str, location: str) -> Record:
         """The entry as the index sees any FAQ record; its source is the desk."""

@@ -14,17 +14,28 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from bot.service.contracts import EntryFields, EntryVersionView, Role, SignedIn, live_of, open_draft
+from bot.service.contracts import (
+    EntryFields,
+    EntryVersionView,
+    Role,
+    SignedIn,
+    draft_mark,
+    live_of,
+    open_draft,
+)
 from channels.desk.auth import require_role
 from channels.desk.confirm import ask_to_retire, ask_to_roll_back
 from channels.desk.diff import FIELD_LABELS, field_changes
 from channels.desk.entry_forms import (
     AUDIENCES,
+    MAX_ID_CHARS,
     VERSION_STATUS_LABELS,
     entry_path,
     fields_from_form,
     form_values,
+    opened_on,
     publication,
+    reader,
     served,
     served_ids,
     staff_only,
@@ -41,19 +52,8 @@ Agent = Depends(require_role(Role.AGENT))
 Editor = Depends(require_role(Role.EDITOR))
 
 
-def reader(role: Role) -> Callable[..., SignedIn]:
-    """`role`, and for a staff-only entry also a role the city lets read staff-only entries: a contracted
-    call center's agent finds no internal rule by counting ids (S001, S002 …) any more than in search."""
-    def check(request: Request, entry_id: str, user: SignedIn = Depends(require_role(role))) -> SignedIn:
-        if audience_of(city(request), user) is not Audience.STAFF and staff_only(request, entry_id):
-            raise NotFoundError(f"FAQ {entry_id[:MAX_ID_CHARS]} はありません")
-        return user
-    return check
-
-
 AgentReading = Depends(reader(Role.AGENT))
 EditorReading = Depends(reader(Role.EDITOR))
-MAX_ID_CHARS = 128
 DONE = {"saved": "下書きを保存しました。", "paraphrase": "言い換えを加えた下書きを作りました。",
         "rejected": "下書きを却下しました。",
         "promoted": "下書きを作りました。内容を確かめて保存してください。"}
@@ -80,27 +80,29 @@ def entry_page(request: Request, entry_id: str, user: SignedIn, status: int = 20
                 audiences=AUDIENCES, status_labels=VERSION_STATUS_LABELS, labels=FIELD_LABELS,
                 from_files=record is not None and record.source != "desk",
                 translated=[LANGUAGES[code][1][0] for code, _, _ in record.translations] if record else [],
-                learned=city(request).index.learned.of(entry_id))
+                learned=city(request).index.learned.of(entry_id), seen=draft_mark(draft))
 
 
 def act(request: Request, entry_id: str, user: SignedIn, work: Callable[[], EntryVersionView | None],
-        publish: bool, done: str = "") -> Response:
-    """Run one action; a refusal shows the page again with why. Decisions start a rebuild."""
+        publish: bool, done: str = "", typed: dict[str, str] | None = None) -> Response:
+    """Run one action; a refusal shows the page again with why (and what was `typed`, when a form was
+    sent). Decisions start a rebuild."""
     try:
         result = work()
     except RequestError as exc:
-        return refused(request, entry_id, user, exc)
+        return refused(request, entry_id, user, exc, typed)
     if publish:
         worker(request).publisher.request(f"{entry_id} by {user.username}")
         return RedirectResponse(f"{entry_path(entry_id)}?published={result.version if result else ''}", 303)
     return RedirectResponse(f"{entry_path(entry_id)}?done={done}", 303)
 
 
-def refused(request: Request, entry_id: str, user: SignedIn, exc: RequestError) -> Response:
+def refused(request: Request, entry_id: str, user: SignedIn, exc: RequestError,
+            typed: dict[str, str] | None = None) -> Response:
     """The entry page again with why; an entry with no versions at all is the desk's plain 404 page."""
     if isinstance(exc, NotFoundError) and not city(request).desk.entries.history(entry_id):
         raise exc
-    return entry_page(request, entry_id, user, exc.status, str(exc))
+    return entry_page(request, entry_id, user, exc.status, str(exc), values=typed)
 
 
 def ask_first(request: Request, entry_id: str, user: SignedIn, ask: Callable[[], Response]) -> Response:
@@ -175,10 +177,11 @@ async def save(request: Request, entry_id: str, user: SignedIn = AgentReading) -
     content = await edited(request, entry_id, user)
     if isinstance(content, Response):
         return content
-    entries = city(request).desk.entries
+    entries, (seen, typed) = city(request).desk.entries, await opened_on(request)
     base = file_record(request, entry_id)
-    return act(request, entry_id, user, lambda: entries.save_draft(entry_id, content, user.username, base),
-               False, "saved")
+    return act(request, entry_id, user,
+               lambda: entries.save_draft(entry_id, content, user.username, base, seen),
+               False, "saved", typed)
 
 
 @router.post("/entries/{entry_id}/approve")
@@ -192,11 +195,13 @@ async def approve(request: Request, entry_id: str, user: SignedIn = EditorReadin
     if isinstance(content, Response):
         return content
 
+    seen, typed = await opened_on(request)
+
     def save_and_approve() -> EntryVersionView | None:
-        entries.save_draft(entry_id, content, user.username, file_record(request, entry_id))
+        entries.save_draft(entry_id, content, user.username, file_record(request, entry_id), seen)
         return entries.approve(entry_id, user.username)
 
-    return act(request, entry_id, user, save_and_approve, True)
+    return act(request, entry_id, user, save_and_approve, True, typed=typed)
 
 
 @router.post("/entries/{entry_id}/reject")
