@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 _DASH = r"[-‐‑‒–—―−ー]"
-_SEP = rf"(?:\s*{_DASH}\s*|\.|\s)"  # between digit groups: any dash, a dot, or a space
+_SEP = rf"(?:\s*{_DASH}\s*|[.・/〜~_]|\s)"  # between digit groups: a dash, dot, slash, 〜 or space
 _KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
 _KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=丁目|番|号)")
 # ten or more kanji digits: 〇九〇ー一二三四ー五六七八
@@ -37,10 +37,13 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def prepare(text: str) -> str:
-    """Width-normalised, with the kanji numerals of 丁目・番・号 as digits (二丁目十番 → 2丁目10番), and
-    runs of ten or more kanji digits (a phone, card or マイナンバー number written in kanji) as digits."""
+    """Width-normalised and without invisible format characters (a zero-width space or soft hyphen copied
+    from a web page between the groups of a number; bidi controls that turn text around on the desk), with
+    the kanji numerals of 丁目・番・号 as digits (二丁目十番 → 2丁目10番), and runs of ten or more kanji
+    digits (a phone, card or マイナンバー number written in kanji) as digits."""
+    visible = "".join(char for char in text if unicodedata.category(char) != "Cf")
     text = _KANJI_DIGIT_RUN.sub(lambda found: found.group().translate(_KANJI_DIGITS),
-                                unicodedata.normalize("NFKC", text))
+                                unicodedata.normalize("NFKC", visible))
     return _KANJI_NUMBER.sub(lambda found: _kanji_number(found.group()), text)
 
 
