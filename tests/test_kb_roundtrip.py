@@ -128,6 +128,12 @@ def test_import_versions_new_and_changed_rows_reports_bad_ones_and_publishes(
     index = IndexStore(tmp_path / "index")
     manifest = index.manifest()
     assert load_index(index, manifest["model"], manifest["tokenizer"]).by_id["N100"].source == "desk"
+    rebuilt = cli.invoke(cli_app, ["index", "build", "--index-dir", str(tmp_path / "index")],
+                         env=env | {"COLUMNS": "400"})
+    assert rebuilt.exit_code == 0, rebuilt.output
+    overridden = f"{changed_id} は窓口で承認した版で答えています。この行の回答は答えに使いません"
+    assert overridden in rebuilt.output, "the city's own row that the desk's version overrides is named"
+    assert "N100 は窓口" not in rebuilt.output and rebuilt.output.count("窓口で承認した版") == 1
 
 
 @pytest.fixture(scope="module")

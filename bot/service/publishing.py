@@ -28,18 +28,37 @@ from indexer.index import KnowledgeIndex
 from indexer.runtime import BuildReport, normaliser_from_settings, summarise_sources
 from knowledge.core.errors import IndexStoreError, MadoguchiError
 from knowledge.core.settings import Settings
-from knowledge.records import LoadResult, Record
+from knowledge.fields import FIELD_LABELS
+from knowledge.records import LoadResult, Problem, Record
 
 LOCK_FILE = ".publish.lock"
 
 
+SHADOWED = ("{id} は窓口で承認した版で答えています。この行の{fields}は答えに使いません（この行を使うときは、"
+            "このファイルを madoguchi kb import で読み込むか、窓口で直してください）")
+COMPARED = ("question", "answer", "department", "contact", "url")
+
+
 def merge_desk_entries(loaded: LoadResult, live: list[Record], retired: set[str]) -> LoadResult:
-    """A desk entry replaces the file record with its id; a retired entry hides it."""
+    """A desk entry replaces the file record with its id; a retired entry hides it. A file row the desk's
+    version says otherwise than is warned of: after one Excel round trip, a town's later edits of its own
+    file would otherwise change nothing without a word."""
     files = {record.id: record for record in loaded.records}
     live = [with_translations(record, files.get(record.id)) for record in live]
     hidden = {record.id for record in live} | retired
     kept = [record for record in loaded.records if record.id not in hidden]
-    return LoadResult(kept + live, list(loaded.problems))
+    shadowed = [shadowed_row(files[record.id], record) for record in live if record.id in files]
+    return LoadResult(kept + live, list(loaded.problems) + [p for p in shadowed if p is not None])
+
+
+def shadowed_row(file: Record, desk: Record) -> Problem | None:
+    """A warning on the file's row when the desk's version differs from it in what residents read."""
+    differ = [name for name in COMPARED if getattr(file, name) != getattr(desk, name)]
+    if not differ:
+        return None
+    fields = "・".join(FIELD_LABELS[name] for name in differ)
+    return Problem(file.source, file.location, FIELD_LABELS[differ[0]],
+                   SHADOWED.format(id=file.id, fields=fields), "warning")
 
 
 def with_translations(desk: Record, file: Record | None) -> Record:
