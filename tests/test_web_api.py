@@ -120,6 +120,17 @@ def test_malformed_requests_get_a_4xx_in_one_shape(client: TestClient, body: byt
     assert set(payload) == {"ok", "status", "error", "detail"} and payload["ok"] is False and payload["error"]
 
 
+def test_none_of_these_is_refused_where_nothing_was_offered(client: TestClient) -> None:
+    """A stale 「どれにも当てはまらない」 (an old log in the widget) in a conversation offered nothing was answered
+    with an English 「Is this what you are looking for?」 and an unrelated entry."""
+    fresh = client.post("/api/v1/ask", json={"choice_id": "none", "session_id": "nothing-offered-01"})
+    assert fresh.status_code == 409 and "not offered" in fresh.text
+    answered = ask(client, "児童手当はいつ振り込まれる？", session="nothing-offered-02")
+    assert answered["decision"] == "answer"
+    late = client.post("/api/v1/ask", json={"choice_id": "none", "session_id": "nothing-offered-02"})
+    assert late.status_code == 409
+
+
 def test_a_question_and_a_choice_in_one_request_are_refused_with_the_reason(client: TestClient) -> None:
     """The stored question must be what was answered: a typed text beside a picked choice would be kept as
     the question of an answer to something else (and could teach the bot a wrong paraphrase)."""

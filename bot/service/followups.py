@@ -49,7 +49,7 @@ def follow_up(ctx: City, conversation: str, text: str,
     passed on alone so the bot offers the choices again instead of searching for it."""
     if choice_id:
         offered = offered_choices(ctx, conversation)
-        if choice_id not in (*offered, NONE_OF_THESE):
+        if choice_id not in (*offered, NONE_OF_THESE) or not offered:  # no 「どれにも…」 without an offer
             raise ConflictError("choice_id was not offered in this conversation's last turn")
         return offered, choice_id, text
     number = NUMBER_PICK.match(normalise_width(text))
