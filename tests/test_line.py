@@ -42,6 +42,17 @@ def test_forged_or_unsigned_webhooks_are_refused_and_nothing_is_stored(line, rec
         assert not [t for t in session.scalars(select(Turn)) if "住民票がほしい" in t.question]
 
 
+def test_two_long_messages_in_one_webhook_are_accepted_and_an_oversized_body_is_not(line) -> None:  # type: ignore[no-untyped-def]
+    """LINE puts several messages of up to 5,000 characters in one request; a 413 lost them all (the web
+    API's 16 KB limit applied)."""
+    client, _ = line
+    long_text = "粗大ごみの出し方について教えてください。" * 140  # 2,800 characters
+    batched = signed(client, webhook(text_event(long_text), text_event(long_text)))
+    assert batched.status_code == 200, batched.text
+    flood = signed(client, webhook(*(text_event(long_text) for _ in range(40))))
+    assert flood.status_code == 413
+
+
 def test_text_message_gets_loading_animation_then_a_reply(line, recorder: Recorder, caplog) -> None:  # type: ignore[no-untyped-def]
     client, _ = line
     question = text_event("児童手当はいつ振り込まれる？")

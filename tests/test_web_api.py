@@ -121,8 +121,8 @@ def test_malformed_requests_get_a_4xx_in_one_shape(client: TestClient, body: byt
 
 
 def test_none_of_these_is_refused_where_nothing_was_offered(client: TestClient) -> None:
-    """A stale 「どれにも当てはまらない」 (an old log in the widget) in a conversation offered nothing was answered
-    with an English 「Is this what you are looking for?」 and an unrelated entry."""
+    """A stale 「どれにも当てはまらない」 (an old log in the widget) in a conversation offered nothing was
+    answered with an English 「Is this what you are looking for?」 and an unrelated entry."""
     fresh = client.post("/api/v1/ask", json={"choice_id": "none", "session_id": "nothing-offered-01"})
     assert fresh.status_code == 409 and "not offered" in fresh.text
     answered = ask(client, "児童手当はいつ振り込まれる？", session="nothing-offered-02")

@@ -88,7 +88,8 @@ def create_app(settings: Settings | None = None,
                       include_in_schema=False)  # browsers ask for it on every page, the desk's too
     app.add_middleware(AskFastPath, model=ask_model)  # innermost: answers inside every check below
     app.add_middleware(UnexpectedErrors)  # its 500 still passes the headers middleware
-    app.add_middleware(PathBodyLimit, default=settings.max_body_bytes, desk=settings.desk_max_body_bytes)
+    app.add_middleware(PathBodyLimit, default=settings.max_body_bytes, desk=settings.desk_max_body_bytes,
+                       webhooks=settings.webhook_max_body_bytes)
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors, hsts=settings.hsts)
     if settings.trusted_proxies:  # only then are X-Forwarded-For/-Proto believed, and only from these
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

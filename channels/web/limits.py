@@ -1,7 +1,8 @@
 """Body-size limits of the web server: refused with 413 while the body streams in, before the app reads it.
 
 The resident API takes small JSON (`MADOGUCHI_MAX_BODY_BYTES`); desk forms carry long answers and whole
-spreadsheets, so paths under `/desk/` get `MADOGUCHI_DESK_MAX_BODY_BYTES` instead (`PathBodyLimit`). The
+spreadsheets, so paths under `/desk/` get `MADOGUCHI_DESK_MAX_BODY_BYTES` instead, and the LINE and Slack
+webhooks `MADOGUCHI_WEBHOOK_MAX_BODY_BYTES` (`PathBodyLimit`). The
 limit per client address is in `address_limit.py`; per-person limits are the city's (`City.admit`).
 """
 
@@ -11,7 +12,7 @@ from contextlib import suppress
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from channels.web.errors import error_response
+from channels.web.errors import WEBHOOK_PATHS, error_response
 from knowledge.core.errors import RequestError
 
 DESK_PREFIX = "/desk/"
@@ -66,11 +67,15 @@ class _TooLarge(RequestError):
 
 
 class PathBodyLimit:
-    """`BodySizeLimit` with one limit for `/desk/` and another for everything else."""
+    """`BodySizeLimit` with one limit for `/desk/`, one for the LINE and Slack webhooks (LINE puts several
+    long messages in one request, and a refused request loses them all) and one for everything else."""
 
-    def __init__(self, app: ASGIApp, default: int, desk: int) -> None:
+    def __init__(self, app: ASGIApp, default: int, desk: int, webhooks: int) -> None:
         self.public, self.desk = BodySizeLimit(app, default), BodySizeLimit(app, desk)
+        self.webhooks = BodySizeLimit(app, webhooks)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        is_desk = scope["type"] == "http" and str(scope.get("path", "")).startswith(DESK_PREFIX)
-        await (self.desk if is_desk else self.public)(scope, receive, send)
+        path = str(scope.get("path", "")) if scope["type"] == "http" else ""
+        limit = self.desk if path.startswith(DESK_PREFIX) else (
+            self.webhooks if path in WEBHOOK_PATHS else self.public)
+        await limit(scope, receive, send)

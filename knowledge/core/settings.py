@@ -70,6 +70,9 @@ class Settings(DeliverySettings):
                                                        "`madoguchi data purge`.")
     max_text_chars: int = Field(500, ge=10, le=10_000, description="Longest question the web API accepts.")
     max_body_bytes: int = Field(16_384, ge=1_024, description="Largest request body the web API accepts.")
+    webhook_max_body_bytes: int = Field(262_144, ge=16_384,
+                                        description="Largest body of a LINE or Slack webhook: LINE sends "
+                                        "several 5,000-character messages in one request.")
     rate_per_session: int = Field(30, ge=1, description="Web API requests per session per minute.")
     rate_per_address: int = Field(120, ge=1, description="Web API requests per client address per minute.")
     rate_per_chat_user: int = Field(20, ge=1, description="LINE/Slack messages per user per minute.")
