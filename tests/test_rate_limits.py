@@ -77,9 +77,9 @@ def test_redis_down_still_serves_counts_per_worker_and_warns_once(sample_index_d
     assert sign_ins == [401, 401, 429], "guessing desk passwords is still limited per address"
     said = [r.getMessage() for r in caplog.records]
     warnings = sorted(message.split(":")[0] for message in said if "Redis unreachable" in message)
-    assert warnings == ["offers", "rate limits", "rate limits", "rate limits", "rate limits"], \
-        "one warning per user of Redis (session, address and sign-in limits, the audited sign-in refusals, " \
-        "offers), not one per request"
+    # one warning per user of Redis (session, address and sign-in limits, the audited sign-in refusals,
+    # offers), not one per request
+    assert warnings == ["offers", "rate limits", "rate limits", "rate limits", "rate limits"]
 
 
 def test_a_bad_redis_url_stops_startup_with_a_message(sample_index_dir: Path, tmp_path: Path) -> None:
