@@ -9,7 +9,9 @@ The confidence models see how clear-cut a ranking is and how much of the questio
     is not missing from it. Words no entry has at all are left to the models: they are mostly the
     resident's own words for what entries say (有休, ビジホ, ゴミ), and discounting them cost a third of the
     right answers on the sample city;
-  - the question asks when, how much or how many, and the top entry states no number or day.
+  - the question asks when, how much or how many, and the top entry states no number or day; or it asks for
+    a deadline (何年以内, いつまで), a day of the month or week (毎月何日に) or how long something takes, and
+    the entry states none of that kind (only a fee and a postcode, say).
 """
 
 from __future__ import annotations
@@ -98,9 +100,28 @@ def absent_unknown(near: dict[str, list[tuple[str, float]] | None], entry: Entry
             if words is not None and not any(entry.says(word) for word, _ in words)]
 
 
+# what a question asks for, and how an answer states it: an entry with a fee and a postcode in it does not
+# answer 「何年以内に」 or 「毎月何日に」
+ASKED_KINDS = (
+    (re.compile(r"何(?:日|年|か月|ヶ月|週間)以内|いつまで|(?:期限|締め?切り?)は(?:いつ|何|[?？]|$)"),
+     re.compile(r"以内|まで|期限|締め?切|[0-9]+月[0-9]+日|[0-9]+(?:日|か月|ヶ月|年|週間)(?:前|後|以降)")),
+    (re.compile(r"何日に|毎月何日|何曜日|何日ごろ|何日頃"),
+     re.compile(r"[0-9]+日|曜日|毎月|月末|月初|上旬|中旬|下旬|末日")),
+    (re.compile(r"何日(?:くらい|ぐらい|ほど|で|かか)|どのくらい(?:で|かか)|どれくらい(?:で|かか)|何分|何時間"),
+     re.compile(r"[0-9]+(?:日|週間|か月|ヶ月|分|時間)|即日|その場|当日|翌日")),
+)
+
+
 def discount(question: str, record: Record, names_what_entry_lacks: bool) -> float:
     """The factor (0–1] both confidences are multiplied by for this question and its top entry."""
     factor = ABSENT_FACTOR if names_what_entry_lacks else 1.0
-    if ASKS_NUMBER.search(question) and not STATES_NUMBER.search(record.answer):
+    if unstated_number(question, record.answer):
         factor *= NO_NUMBER_FACTOR
     return factor
+
+
+def unstated_number(question: str, answer: str) -> bool:
+    """The question asks a number, or a number of a kind (`ASKED_KINDS`), that the answer does not state."""
+    if ASKS_NUMBER.search(question) and not STATES_NUMBER.search(answer):
+        return True
+    return any(asks.search(question) and not states.search(answer) for asks, states in ASKED_KINDS)

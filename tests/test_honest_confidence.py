@@ -227,6 +227,19 @@ def test_politeness_around_a_question_and_a_dash_for_the_long_vowel_change_nothi
     assert all(outcome(variant) == outcome(card) for variant in dashed), dashed
 
 
+def test_asking_which_day_or_how_many_years_of_an_entry_that_states_other_numbers_is_not_answered(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    """An answer with a fee or a postcode in it states a number, but not the debit day or the deadline asked
+    for; entries that do state the day or the period asked are still answered."""
+    debit_day, deadline, paid_day, move_in = ask_batch(cli, sample_index_dir, tmp_path, [
+        "市税を口座振替にしたら、引き落としは毎月何日ですか",
+        "出産育児一時金は何年以内に申請すればいいですか",
+        "児童手当は毎月何日に振り込まれますか", "転入届は引っ越してから何日以内に出せばいいですか"])
+    assert debit_day["results"][0]["id"] == "R133" and debit_day["decision"] != "answer"
+    assert deadline["results"][0]["id"] == "R078" and deadline["decision"] != "answer"
+    assert paid_day["decision"] == move_in["decision"] == "answer"
+
+
 def unseen_metrics(cli: CliRunner, index_dir: Path, tmp_path: Path, first: str,
                    path: Path = UNSEEN) -> dict[str, float]:
     """Decision metrics of `madoguchi ask --batch` over the unseen questions whose ids start with `first`."""
