@@ -38,6 +38,17 @@ STATES_NUMBER = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千�
                            r"毎[日週月年]|曜日|無料")
 
 
+# nouns that set the scene of a resident's story rather than say what it is about: when (今年, 昨日), who
+# (夫, 母) and how it was said (とこ for ところ, 様子)
+SCENE_NOUNS = frozenset({
+    "今年", "来年", "去年", "昨年", "今日", "明日", "昨日", "先日", "最近", "今度", "今回", "今月",
+    "来月", "先月", "今週", "来週", "先週", "毎日", "毎年", "頃", "ころ", "前", "後", "間", "夫", "妻",
+    "主人", "旦那", "嫁", "母", "父", "母親", "父親", "息子", "娘", "祖父", "祖母", "兄", "姉", "弟",
+    "妹", "孫", "私", "自分", "僕", "俺", "うち", "実家", "とこ", "ところ", "様子", "急", "感じ", "件",
+    "点", "内容", "関係", "状態", "予定", "都合", "気",
+})
+
+
 def nouns(text: str, terms: Sequence[str]) -> list[str]:
     """The content nouns of a text written in Japanese (Sudachi's parse is cached: the normaliser has just
     read it); numbers, Latin words and function nouns (こと, 方法) say what is asked about no more than 何
@@ -46,7 +57,7 @@ def nouns(text: str, terms: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(
         m.lemma for unit in shared_splitter("A").units(text) for m in unit.in_mode(True)
         if m.pos == "名詞" and m.lemma in content and JAPANESE.search(m.lemma)
-        and not NUMERAL.fullmatch(m.lemma) and not ASKING.fullmatch(m.lemma)))
+        and not NUMERAL.fullmatch(m.lemma) and not ASKING.fullmatch(m.lemma) and m.lemma not in SCENE_NOUNS))
 
 
 @dataclass(frozen=True, slots=True)

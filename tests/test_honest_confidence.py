@@ -240,6 +240,16 @@ def test_asking_which_day_or_how_many_years_of_an_entry_that_states_other_number
     assert paid_day["decision"] == move_in["decision"] == "answer"
 
 
+def test_when_and_who_of_a_residents_story_are_not_what_the_question_is_about(
+        cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
+    """今年 and 母 are not in the entry, and halved its confidence: an elderly resident telling the story
+    behind the question was offered choices where the bare question was answered."""
+    bare, story = ask_batch(cli, sample_index_dir, tmp_path, [
+        "敬老祝金はもらえますか", "母が今年88歳になります。敬老祝金はもらえますか"])
+    assert bare["decision"] == story["decision"] == "answer"
+    assert bare["results"][0]["id"] == story["results"][0]["id"]
+
+
 def unseen_metrics(cli: CliRunner, index_dir: Path, tmp_path: Path, first: str,
                    path: Path = UNSEEN) -> dict[str, float]:
     """Decision metrics of `madoguchi ask --batch` over the unseen questions whose ids start with `first`."""
