@@ -31,6 +31,7 @@ KANJI = re.compile(r"[\u3400-\u9fff]")
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
 KATAKANA_WORD = re.compile(r"[\u30a1-\u30faー]+")
 KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30faー]+")
+KANJI_RUN = re.compile(r"[\u3400-\u9fff]{3,}")  # two-kanji homophones (講座, 口座) are words of their own
 INFLECTING = frozenset({"動詞", "助動詞", "形容詞"})  # したい is する + たい, never 死体
 MIN_READING = 3  # two-kana readings (フリ, コマ) match by chance too often
 MAX_READING = 12
@@ -112,6 +113,22 @@ class KanaReadings:
         if KANJI.search(clean) or not self.words:
             return text
         return KANA_RUN.sub(lambda run: self._run(run.group()), clean)
+
+    def respell(self, text: str) -> str:
+        """A kanji compound no dictionary knows, read like one of the city's words of the same length but for
+        one kanji, written as the city writes it: 住民表 (an input method's homophone) is 住民票."""
+        if not self.words:
+            return text
+        return KANJI_RUN.sub(lambda run: self._homophone(run.group()), text)
+
+    def _homophone(self, run: str) -> str:
+        units = shared_splitter("A").units(run)
+        if len(units) == 1 and units[0].whole.surface == run:
+            return run  # a word of its own (保健所), not a slip
+        word = self.words.get(shared_splitter("A").reading(run))
+        if word is None or len(word) != len(run) or sum(a != b for a, b in zip(word, run, strict=True)) != 1:
+            return run
+        return word
 
     @staticmethod
     def _parse(run: str) -> KanaParse:

@@ -182,7 +182,7 @@ class Retriever:
         wholly in katakana is read as typed and as if typed in hiragana, and the reading with the larger share
         of its words in the city's entries is kept: ｼﾞｭｳﾐﾝﾋｮｳﾉｳﾂｼｶﾞﾎｼｲ as 住民票の写しがほしい, while a loanword
         (スマホ, タクシー), which hiragana would break into other words, stays as typed."""
-        text = plain_question(text)
+        text = self.kana.respell(plain_question(text))
         query = self.normaliser.run(self.kana.rewrite(text))
         typed = as_hiragana(text)
         if typed is None:

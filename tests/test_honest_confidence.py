@@ -250,6 +250,16 @@ def test_when_and_who_of_a_residents_story_are_not_what_the_question_is_about(
     assert bare["results"][0]["id"] == story["results"][0]["id"]
 
 
+def test_a_homophone_the_input_method_picked_is_read_as_the_citys_word(cli: CliRunner, sample_index_dir: Path,
+                                                                         tmp_path: Path) -> None:
+    """住民表 is read ジュウミンヒョウ like 住民票 but split into 住民 + 表; a word of its own (保健所) and
+    two-kanji words (講座, 口座) are never respelled."""
+    right, slip, seal, slip_seal = ask_batch(cli, sample_index_dir, tmp_path, [
+        "住民票をコンビニで取りたい", "住民表をコンビニで取りたい", "印鑑証明がほしい", "印鑑証名がほしい"])
+    assert outcome(slip) == outcome(right) and outcome(slip_seal) == outcome(seal)
+    assert right["decision"] == "answer"
+
+
 def unseen_metrics(cli: CliRunner, index_dir: Path, tmp_path: Path, first: str,
                    path: Path = UNSEEN) -> dict[str, float]:
     """Decision metrics of `madoguchi ask --batch` over the unseen questions whose ids start with `first`."""
