@@ -92,7 +92,8 @@ def test_a_form_sent_after_the_session_ended_says_so_and_leads_back_to_its_page(
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/desk", "/\\evil.example",
-                                    "/deskevil", "javascript:alert(1)", "/desk\r\nLocation: //evil.example"])
+                                    "/deskevil", "javascript:alert(1)", "/desk\r\nLocation: //evil.example",
+                                    "/desk/../..//evil.example/x", "/desk/%2e%2e/api/v1/replies"])
 def test_login_never_redirects_to_another_site(app: object, target: str) -> None:
     response = sign_in(visitor(app), "agent1", next_path=target)
     assert response.status_code == 303 and response.headers["location"] == "/desk"

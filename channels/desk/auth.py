@@ -9,9 +9,10 @@ hidden `csrf` field is missing or wrong. Templates get the token as `{{ csrf }}`
 
 from __future__ import annotations
 
+import posixpath
 import secrets
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -83,7 +84,8 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/desk") or "\\" in target or any(ord(c) < 32 for c in target):
         return "/desk"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not (parts.path == "/desk" or parts.path.startswith("/desk/")):
+    path = posixpath.normpath(unquote(parts.path))  # /desk/../..//elsewhere leaves the desk
+    if parts.scheme or parts.netloc or not (path == "/desk" or path.startswith("/desk/")):
         return "/desk"
     return target
 
