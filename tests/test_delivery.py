@@ -100,6 +100,7 @@ def test_new_escalation_notifies_the_desk_channel_and_a_signed_webhook(app: Test
     notices = wait_until(lambda: [r for r in recorder.requests if r.path == "/api/chat.postMessage"
                                   and link in str(r.body)])
     assert notices and "CDESK" in str(notices[0].body)
+    assert "（ウェブ・" in str(notices[0].body) and "担当者と話したいとのことです" in str(notices[0].body)
     [hook] = wait_until(lambda: [r for r in recorder.requests if r.path == "/hooks/desk"
                                  and r.body["id"] == escalation_id])
     raw = hook.body if isinstance(hook.body, str) else None

@@ -33,11 +33,16 @@ def _summary(settings: Settings, desk: DeskServices, escalation_id: str) -> dict
             "url": f"{settings.desk_base_url.rstrip('/')}/desk/escalations/{escalation.id}"}
 
 
+CHANNEL_WORDS = {Channel.WEB: "ウェブ", Channel.LINE: "LINE", Channel.SLACK: "Slack", Channel.PHONE: "電話"}
+NO_QUESTION = "（質問の本文はありません。担当者と話したいとのことです）"
+
+
 def notify_slack(settings: Settings, desk: DeskServices, item: OutboxItem) -> None:
-    """A short notice with a link into the desk (the question is the masked copy)."""
+    """A short notice with a link into the desk (the question is the masked copy), in the desk's words."""
     event = _summary(settings, desk, item.escalation_id or "")
-    text = (f"新しいお問い合わせ（{event['channel']}・{event['department'] or '担当課未定'}）\n"
-            f"「{event['question']}」\n{event['url']}")
+    asked = f"「{event['question']}」" if event["question"] else NO_QUESTION
+    text = (f"新しいお問い合わせ（{CHANNEL_WORDS.get(event['channel'], event['channel'])}・"
+            f"{event['department'] or '担当課未定'}）\n{asked}\n{event['url']}")
     post_slack(settings, settings.desk_slack_channel or "", text)
 
 
@@ -62,7 +67,7 @@ def deliver_reply(settings: Settings, desk: DeskServices, item: OutboxItem) -> N
     if route.channel == Channel.LINE:
         push_line(settings, route.address["user_id"], text, item.key)
     elif route.channel == Channel.SLACK:
-        post_slack(settings, route.address["channel"], escalation.reply_text, route.address.get("thread_ts"))
+        post_slack(settings, route.address["channel"], text, route.address.get("thread_ts"))  # said as a person's
     else:
         raise ConfigurationError(f"replies cannot be pushed on channel {route.channel!r}")
     desk.escalations.set_delivery(escalation.id, Delivery.DELIVERED)
