@@ -67,7 +67,7 @@ def deliver_reply(settings: Settings, desk: DeskServices, item: OutboxItem) -> N
     if route.channel == Channel.LINE:
         push_line(settings, route.address["user_id"], text, item.key)
     elif route.channel == Channel.SLACK:
-        post_slack(settings, route.address["channel"], text, route.address.get("thread_ts"))  # said as a person's
+        post_slack(settings, route.address["channel"], text, route.address.get("thread_ts"))
     else:
         raise ConfigurationError(f"replies cannot be pushed on channel {route.channel!r}")
     desk.escalations.set_delivery(escalation.id, Delivery.DELIVERED)
