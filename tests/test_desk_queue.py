@@ -86,6 +86,26 @@ def test_the_agent_sees_the_residents_thumbs_down_comment_and_what_they_wrote_af
     assert "あと、[住所]です" in later and "3-4-5" not in page
 
 
+def test_a_reply_written_before_the_resident_wrote_more_is_held_until_the_agent_has_seen_it(
+        app: object, store_url: str) -> None:
+    api, session = TestClient(app), uuid.uuid4().hex  # type: ignore[arg-type]
+    handed = api.post("/api/v1/ask", json={"text": "担当者と話したい", "session_id": session}).json()
+    escalation_id = handed["escalation"]["id"]
+    agent = signed_in(app, "agent1")
+    assert form(agent, f"/desk/escalations/{escalation_id}/claim").status_code == 303
+    opened = form_of(agent, f"/desk/escalations/{escalation_id}")
+    api.post("/api/v1/ask", json={"text": "必要なのは30冊で、絵本が中心です", "session_id": session})
+    held = form(agent, f"/desk/escalations/{escalation_id}/reply", text="10冊まで借りられます。",
+                seen=opened["seen"])
+    assert held.status_code == 409 and "住民が書き足しています" in held.text
+    assert "必要なのは30冊で" in held.text and "10冊まで借りられます。" in held.text
+    assert stored(store_url, escalation_id).status == "claimed"
+    again = form_of(agent, f"/desk/escalations/{escalation_id}")
+    sent = form(agent, f"/desk/escalations/{escalation_id}/reply", text="30冊まで団体で借りられます。",
+                seen=again["seen"])
+    assert sent.status_code == 303
+
+
 def test_a_hand_over_asked_for_in_words_gets_the_department_of_the_question_before_it(
         app: object, store_url: str) -> None:
     """「担当者と話したい」 searches nothing; the queue's department filter and the statistics count it under

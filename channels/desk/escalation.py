@@ -56,6 +56,8 @@ DONE = {"claim": "担当にしました。", "reply": "返信を保存しまし�
         "release": "担当を外しました。キューに戻り、ほかの担当者が担当できます。",
         "label": "「この FAQ で答えられる」を記録しました。次の「学習して公開」で学習に使います。",
         "unlabel": "「この FAQ で答えられる」の記録を取り消しました。学習には使いません。"}
+WROTE_SINCE = ("このページを開いた後に、住民が書き足しています（「引き継ぎの後の発言」）。読んでから、"
+               "もう一度「返信する」を押してください。書いた返信はそのまま残しています。")
 ANSWERED_ALREADY = ("住民はこの引き継ぎへの返信を受け取っています。訂正や追加は、連絡先があれば電話やメールで"
                     "伝えてください（返信した内容は下のとおりです）。")
 PREFERRED_LABELS = {"email": "メール", "phone": "電話", "": "指定なし"}
@@ -172,18 +174,19 @@ def escalation_page(request: Request, escalation_id: str, user: SignedIn, status
     served = city(request)
     escalations = served.desk.escalations
     escalation = escalations.get(escalation_id)
-    transcript = escalations.transcript(escalation_id)
+    transcript, later = escalations.transcript(escalation_id), escalations.later(escalation_id)
     question = escalations.resident_question(escalation_id)
     claimed_by_other = escalation.claimed_by not in (None, user.username)
     if not alert and claimed_by_other and escalation.status == EscalationStatus.CLAIMED:
         alert = conflict_message(escalation, user)
     entries = readable_entries(request, user)
     return page(request, "escalation.html", status=status, escalation=escalation, transcript=transcript,
-                later=escalations.later(escalation_id), entries=entries,
+                later=later, entries=entries,
                 hidden=lambda entry_id: unreadable(entries, request, entry_id),
                 candidates=candidates_of(entries, last_with_candidates(transcript)),
                 said=said(entries, transcript), offered=offered_texts(entries, transcript),
                 resident_question=question, resident_language=resident_language(question, transcript),
+                seen_turn=max((t.id for t in (*transcript, *later)), default=0),
                 mine=escalation.claimed_by in (None, user.username), can_reply=may_reply(escalation),
                 may_free=escalation.status == EscalationStatus.CLAIMED and (
                     escalation.claimed_by == user.username or user.can(Role.EDITOR)),
@@ -231,10 +234,14 @@ def release(request: Request, escalation_id: str, user: SignedIn = Agent) -> Res
 
 @router.post("/escalations/{escalation_id}/reply")
 def reply(request: Request, escalation_id: str, text: str = Form(min_length=1, max_length=MAX_REPLY_CHARS),
-          user: SignedIn = Agent) -> Response:
-    """Save the reply and start its delivery through the channel the resident used."""
+          seen: int | None = Form(None), user: SignedIn = Agent) -> Response:
+    """Save the reply and start its delivery through the channel the resident used; not when the resident
+    wrote more after the page was opened (`seen`: its last turn), which the agent is shown first."""
     if not text.strip():
         return escalation_page(request, escalation_id, user, 400, "返信の本文を書いてください。")
+    later = city(request).desk.escalations.later(escalation_id)
+    if seen is not None and any(turn.id > seen for turn in later):
+        return escalation_page(request, escalation_id, user, 409, WROTE_SINCE, extra={"draft_text": text})
     response = act(request, escalation_id, user, "reply",
                    lambda: city(request).desk.escalations.reply(escalation_id, user.username, text.strip(),
                                                                  city(request).settings.mail_on))
