@@ -39,6 +39,7 @@ def test_a_backup_of_a_running_city_restores_its_hand_overs(sample_index_dir: Pa
     city, out = tmp_path / "city", tmp_path / "backup"
     url = f"sqlite:///{city / 'madoguchi.db'}"
     index_dir = copy_index(sample_index_dir, tmp_path / "index")
+    IndexStore(index_dir).activate(IndexStore(index_dir).current_version(), "made live for the backup test")
     for name, value in (("DATA_DIR", model_cache), ("CITY_DIR", city), ("DATABASE_URL", url),
                         ("INDEX_DIR", index_dir)):
         monkeypatch.setenv(f"MADOGUCHI_{name}", str(value))
@@ -53,6 +54,8 @@ def test_a_backup_of_a_running_city_restores_its_hand_overs(sample_index_dir: Pa
     assert (out / "secret.key").read_bytes() == (city / "secret.key").read_bytes()
     assert os.stat(out / "madoguchi.db").st_mode & 0o077 == 0 and os.stat(out).st_mode & 0o077 == 0
     assert IndexStore(out / "index").current_version() == IndexStore(index_dir).current_version()
+    assert "made live for the backup test" in CliRunner().invoke(
+        app, ["index", "history", "--index-dir", str(out / "index")]).output, "who put what live, and why"
     restored = Settings(data_dir=model_cache, city_dir=out, database_url=f"sqlite:///{out / 'madoguchi.db'}",
                         index_dir=out / "index")
     with TestClient(create_app(restored)) as again:

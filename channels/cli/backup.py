@@ -66,14 +66,17 @@ def city_files(settings: Settings, folder: Path) -> list[str]:
 
 
 def index_copy(settings: Settings, folder: Path) -> str:
-    """The live version and a pointer naming it: an index directory `madoguchi serve` can use as it is."""
+    """The live version, a pointer naming it and the history of activations (`index history`: who put which
+    version live and why): an index directory `madoguchi serve` can use as it is."""
     from bot.store.index_versions import index_store
-    from indexer.pointers import CURRENT
+    from indexer.pointers import CURRENT, HISTORY
 
     store = index_store(settings)
     live = store.current_version()
     shutil.copytree(store.versions / live, folder / "index" / "versions" / live)
     (folder / "index" / CURRENT).write_text(live + "\n", encoding="utf-8")
+    if (store.root / HISTORY).is_file():
+        shutil.copy2(store.root / HISTORY, folder / "index" / HISTORY)
     return f"index: {folder / 'index'} (live version {live})"
 
 
