@@ -109,7 +109,7 @@ NOT_SAID = re.compile(r"[A-Za-z0-9_-]{20,}|127\.0\.0\.1:\d+|"
 
 def leaks(seen: str, said: str, parts: list[str]) -> list[str]:
     """The parts of `said` still readable in `seen` (ids, tokens and addresses of the test server aside)."""
-    seen = NOT_SAID.sub("", unicodedata.normalize("NFKC", seen))
+    seen = NOT_SAID.sub(" ", unicodedata.normalize("NFKC", seen))  # not "": the text around would join
     return [p for p in parts if p in seen or p.lower() in seen.lower()]
 
 
