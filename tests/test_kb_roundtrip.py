@@ -136,6 +136,25 @@ def test_import_versions_new_and_changed_rows_reports_bad_ones_and_publishes(
     assert "N100 は窓口" not in rebuilt.output and rebuilt.output.count("窓口で承認した版") == 1
 
 
+def test_an_import_names_the_rows_of_the_citys_own_files_the_publish_left_out(cli: CliRunner,
+                                                                               tmp_path: Path) -> None:
+    """An import publishes the city's files too; a row of theirs that cannot be read was left out of the
+    version that went live without a word."""
+    city = tmp_path / "city"
+    city.mkdir()
+    (city / "faq.csv").write_text("番号,質問,回答\nT1,ごみの日は？,月曜です。\nT2,粗大ごみは？,\n",
+                                  encoding="utf-8")
+    (tmp_path / "new.csv").write_text("番号,質問,回答\nT3,犬の登録は？,30日以内にどうぞ。\n",
+                                      encoding="utf-8")
+    env = {"MADOGUCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+           "MADOGUCHI_SOURCES": f'["{city}"]', "COLUMNS": "300"}
+    result = cli.invoke(cli_app, ["kb", "import", str(tmp_path / "new.csv"),
+                                  "--index-dir", str(tmp_path / "i")], env=env)
+    assert result.exit_code == 0, result.output
+    assert "have rows that were left out" in result.output
+    assert re.search(r"faq\.csv\s*│\s*3 行目\s*│\s*回答", result.output), result.output
+
+
 @pytest.fixture(scope="module")
 def desk(sample_index_dir: Path, tmp_path_factory: pytest.TempPathFactory,
          model_cache: Path) -> Iterator[object]:

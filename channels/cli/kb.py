@@ -78,8 +78,11 @@ def import_(path: Annotated[Path,
         err.print(problems_table(report.problems))
     out.print(f"{len(report.created)} entries added or changed, {report.unchanged} unchanged")
     if report.created:
-        manifest = build_knowledge_index(settings, entries, note=f"kb import {path.name}").manifest
-        out.print(f"index {manifest['version']} is live")
+        built = build_knowledge_index(settings, entries, note=f"kb import {path.name}")
+        if errors := [p for p in built.loaded.problems if p.severity == "error"]:
+            err.print("The city's own files, read for this publish, have rows that were left out:")
+            err.print(problems_table(errors))
+        out.print(f"index {built.manifest['version']} is live")
 
 
 @kb_app.command("health")
