@@ -15,11 +15,13 @@ from knowledge.records import Audience
 
 
 def run_line(bot: Bot, query_id: str, text: str, audience: Audience, top_k: int) -> dict[str, Any]:
-    """One batch output line: decision, confidence and the ranked entries."""
+    """One batch output line: decision, confidence, the ranked entries, and what the resident would have been
+    shown: the entry answered with, or the choices offered (「どれにも当てはまらない」 as none)."""
     reply = bot.answer(text, audience, channel="batch", session=Session(), top_k=top_k)
     results = [{"id": c.record.id, "score": round(c.score, 6)} for c in reply.candidates[:top_k]]
     return {"id": query_id, "decision": reply.decision.value, "confidence": round(reply.confidence, 6),
-            "results": results}
+            "results": results, "answer": reply.record.id if reply.record else None,
+            "choices": [choice.id for choice in reply.choices]}
 
 
 def run_batch(bot: Bot, queries: Iterable[LabelledQuery], top_k: int = 10) -> list[dict[str, Any]]:

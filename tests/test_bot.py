@@ -149,6 +149,9 @@ def test_batch_writes_one_ranked_line_per_query(cli: CliRunner, sample_index_dir
     assert len(scores) == 10 and scores[:3] == sorted(scores[:3], reverse=True)  # later places go by recall
     assert 0 <= lines[0]["confidence"] <= 1
     assert lines[1]["decision"] == "escalate" and lines[1]["results"] == []
+    shown = lines[0]["choices"] if lines[0]["decision"] == "clarify" else [lines[0]["answer"]]
+    assert shown and shown[0] == lines[0]["results"][0]["id"], "what the resident would have been shown"
+    assert lines[1]["answer"] is None and lines[1]["choices"] == []
 
 
 def test_batch_asks_as_the_audience_given_unless_a_line_names_its_own(
