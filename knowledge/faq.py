@@ -16,6 +16,9 @@ from knowledge.tables import COLUMN_ALIASES, READERS, Table
 
 AUDIENCE_EXPECTED = f"{'・'.join(AUDIENCE_LABELS.values())}（{'・'.join(Audience)} も可）"
 _JAPANESE_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+# 令和7年4月1日, 令和元年5月1日, R7.4.1, H31/4/30: the era dates town spreadsheets use
+_ERA_DATE = re.compile(r"^(令和|平成|R|H)(\d{1,2}|元)[年./-](\d{1,2})[月./-](\d{1,2})日?$", re.IGNORECASE)
+_ERA_START = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988}  # year 1 of the era, less one
 
 
 class RowError(ValueError):
@@ -44,13 +47,22 @@ def parse_date(field: str, value: Any) -> date | None:
     if not text:
         return None
     match = _JAPANESE_DATE.match(text)
-    candidate = "-".join(match.groups()) if match else text.replace("/", "-")
+    candidate = "-".join(match.groups()) if match else (_western(text) or text.replace("/", "-"))
     try:
         year, month, day = (int(part) for part in candidate.split("-"))
         return date(year, month, day)
     except ValueError:
-        raise RowError(field, "2026-04-01 や 2026年4月1日 のような日付にしてください（書かれていた値: "
-                              f"{text!r}）") from None
+        raise RowError(field, "2026-04-01、2026年4月1日、令和8年4月1日 のような日付にしてください"
+                              f"（書かれていた値: {text!r}）") from None
+
+
+def _western(text: str) -> str | None:
+    """An era date (令和7年4月1日, R7.4.1) as year-month-day; None for any other text."""
+    era = _ERA_DATE.match(text)
+    if era is None:
+        return None
+    name, year, month, day = era.groups()
+    return f"{_ERA_START[name.lower()] + (1 if year == '元' else int(year))}-{month}-{day}"
 
 
 def parse_audience(value: Any) -> Audience:

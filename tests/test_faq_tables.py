@@ -138,6 +138,19 @@ def test_xlsx_date_cells_become_validity_dates(tmp_path: Path) -> None:
     assert (record.valid_from, record.valid_until) == (date(2026, 4, 1), date(2027, 3, 31))
 
 
+def test_era_dates_as_town_spreadsheets_write_them_are_validity_dates(tmp_path: Path) -> None:
+    rows = ("番号,質問,回答,公開開始日,公開終了日\n"
+            "E1,臨時窓口は？,土曜も開きます。,令和8年4月1日,R9.3.31\n"
+            "E2,改元の日は？,窓口は開いています。,平成31年4月30日,令和元年5月1日\n"
+            "E3,誤りの日付,回答,令和8年13月1日,\n")
+    result = load_sources([write(tmp_path / "faq.csv", rows)], today=TODAY)
+    dates = {r.id: (r.valid_from, r.valid_until) for r in result.records}
+    assert dates["E1"] == (date(2026, 4, 1), date(2027, 3, 31))
+    assert dates["E2"] == (date(2019, 4, 30), date(2019, 5, 1))
+    [wrong] = [p for p in result.problems if p.severity == "error"]
+    assert wrong.location == "row 4" and "令和8年13月1日" in wrong.message
+
+
 def test_jsonl_reports_broken_lines_by_line_number(tmp_path: Path) -> None:
     lines = [json.dumps({"id": "L1", "質問": "児童手当は？", "回答": "申請が必要です。"}, ensure_ascii=False),
              "{not json", json.dumps(["a list"]), json.dumps({"id": "L4", "question": "q", "answer": "a"})]
