@@ -50,9 +50,7 @@ from knowledge.records import Audience, Record
 router = desk_subrouter()
 Agent = Depends(require_role(Role.AGENT))
 Editor = Depends(require_role(Role.EDITOR))
-
-
-AgentReading = Depends(reader(Role.AGENT))
+AgentReading = Depends(reader(Role.AGENT))  # and, for a staff-only entry, a role that may read it
 EditorReading = Depends(reader(Role.EDITOR))
 DONE = {"saved": "下書きを保存しました。", "paraphrase": "言い換えを加えた下書きを作りました。",
         "rejected": "下書きを却下しました。",
