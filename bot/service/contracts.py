@@ -24,6 +24,7 @@ from bot.store.outbox import OutboxItem
 from bot.store.routes import ReplyRoute
 from bot.store.spool import Spool
 from bot.store.states import (
+    CHANNEL_LABELS,
     CallOutcome,
     Channel,
     Delivery,
@@ -39,7 +40,7 @@ from bot.store.values import PART_LENGTH, CleanStr, SentStr, storable
 from bot.store.views import EntryVersionView, EscalationView
 
 __all__ = [
-    "AGREEMENT", "CALL_OUTCOMES", "DECIDED", "JST", "PART_LENGTH", "ROLES", "STATUSES",
+    "AGREEMENT", "CALL_OUTCOMES", "CHANNEL_LABELS", "DECIDED", "JST", "PART_LENGTH", "ROLES", "STATUSES",
     "CallFacts", "CallFigures", "CallOutcome", "Channel", "CleanStr", "Decisions", "Delivery",
     "DepartmentLoad", "EntryFields", "EntryVersionView", "EscalationStatus", "EscalationView", "LabelKey",
     "LabelSource", "NewSession", "OutboxItem", "Period", "ReplyRoute", "ReplyVia", "Role", "SentStr",

@@ -18,6 +18,10 @@ class Channel(StrEnum):
     PHONE = "phone"  # calls an agent logs at the desk (bot/store/calls.py)
 
 
+CHANNEL_LABELS: dict[str, str] = {Channel.WEB: "ウェブ", Channel.LINE: "LINE", Channel.SLACK: "Slack",
+                                  Channel.PHONE: "電話"}  # as the desk and its notices name them
+
+
 class ReplyVia(StrEnum):
     """How an agent's reply reaches the resident (`Escalation.reply_via`); NONE: no way to send it."""
 

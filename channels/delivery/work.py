@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.service.contracts import Channel, Delivery, OutboxItem
+from bot.service.contracts import CHANNEL_LABELS, Channel, Delivery, OutboxItem
 from bot.service.desk import DeskServices
 from channels.delivery.mail import reply_message, send_mail
 from channels.delivery.senders import post_slack, post_webhook, push_line
@@ -33,7 +33,6 @@ def _summary(settings: Settings, desk: DeskServices, escalation_id: str) -> dict
             "url": f"{settings.desk_base_url.rstrip('/')}/desk/escalations/{escalation.id}"}
 
 
-CHANNEL_WORDS = {Channel.WEB: "ウェブ", Channel.LINE: "LINE", Channel.SLACK: "Slack", Channel.PHONE: "電話"}
 NO_QUESTION = "（質問の本文はありません。担当者と話したいとのことです）"
 
 
@@ -41,7 +40,7 @@ def notify_slack(settings: Settings, desk: DeskServices, item: OutboxItem) -> No
     """A short notice with a link into the desk (the question is the masked copy), in the desk's words."""
     event = _summary(settings, desk, item.escalation_id or "")
     asked = f"「{event['question']}」" if event["question"] else NO_QUESTION
-    text = (f"新しいお問い合わせ（{CHANNEL_WORDS.get(event['channel'], event['channel'])}・"
+    text = (f"新しいお問い合わせ（{CHANNEL_LABELS.get(event['channel'], event['channel'])}・"
             f"{event['department'] or '担当課未定'}）\n{asked}\n{event['url']}")
     post_slack(settings, settings.desk_slack_channel or "", text)
 

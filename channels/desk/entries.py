@@ -39,6 +39,7 @@ from channels.desk.entry_forms import (
     served,
     served_ids,
     staff_only,
+    typed_fields,
 )
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.search import audience_of
@@ -165,8 +166,7 @@ async def edited(request: Request, entry_id: str, user: SignedIn) -> EntryFields
     try:
         return fields_from_form(form)
     except RequestError as exc:
-        raw = {name: str(value) for name, value in form.items() if name != "csrf"}
-        return entry_page(request, entry_id, user, exc.status, str(exc), values=raw)
+        return entry_page(request, entry_id, user, exc.status, str(exc), values=typed_fields(form))
 
 
 @router.post("/entries/{entry_id}")

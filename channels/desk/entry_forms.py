@@ -148,5 +148,9 @@ async def opened_on(request: Request) -> tuple[str | None, dict[str, str]]:
     """The draft the form was opened on (None from a form that does not say) and what was typed in it."""
     form = await request.form()
     seen = form.get("seen")
-    typed = {name: str(value) for name, value in form.items() if name not in ("csrf", "seen")}
-    return (str(seen) if seen is not None else None), typed
+    return (str(seen) if seen is not None else None), typed_fields(form)
+
+
+def typed_fields(form: FormData) -> dict[str, str]:
+    """What a person typed into an entry form, to show again with a refusal (not its tokens)."""
+    return {name: str(value) for name, value in form.items() if name not in ("csrf", "seen")}

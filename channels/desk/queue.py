@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
-from bot.service.contracts import STATUSES, Channel, EscalationStatus, EscalationView, Role, SignedIn
+from bot.service.contracts import (
+    CHANNEL_LABELS,
+    STATUSES,
+    EscalationStatus,
+    EscalationView,
+    Role,
+    SignedIn,
+)
 from channels.desk.auth import require_role
 from channels.desk.render import city, page
 from knowledge.core.errors import RequestError
@@ -20,8 +27,6 @@ from knowledge.records import AUDIENCE_LABELS
 ESCALATION_STATUS_LABELS: dict[str, str] = {
     EscalationStatus.NEW: "未対応", EscalationStatus.CLAIMED: "対応中", EscalationStatus.ANSWERED: "回答済み",
     EscalationStatus.CLOSED: "完了", EscalationStatus.DROPPED: "取り下げ"}
-CHANNEL_LABELS: dict[str, str] = {Channel.WEB: "ウェブ", Channel.LINE: "LINE", Channel.SLACK: "Slack",
-                                  Channel.PHONE: "電話"}
 CHANNEL_FILTER = "^(|" + "|".join(CHANNEL_LABELS) + ")$"
 MAX_HOURS = 24 * 365
 VIEWS: dict[str, tuple[str, ...]] = {"open": (EscalationStatus.NEW, EscalationStatus.CLAIMED),
