@@ -103,12 +103,23 @@ def unsaid_in_synonyms(terms: Sequence[str], synonyms: Sequence[tuple[str, str]]
     return [term for term in terms if term not in said]
 
 
+SAME_THING = 0.8  # cosine above which a city word is taken for another way of saying the question's word
+
+
 def absent_unknown(near: dict[str, list[tuple[str, float]] | None], entry: EntryText) -> list[str]:
     """Question nouns no entry uses (自転車, 太陽光) whose nearest city words (`near`, by embedding) the entry
-    does not say either: it is about something else. A word the model has no vector for (ビジホ) is left to
-    the models, as before."""
+    does not say either: it is about something else. A near word stands for the question's only when it is
+    another way of writing it (転居 for 転入, sharing a character, or very close): 犬 is near 猫, but a town
+    with no cat entry must not answer a cat question with the dog registration. A word the model has no
+    vector for (ビジホ) is left to the models, as before."""
     return [term for term, words in near.items()
-            if words is not None and not any(entry.says(word) for word, _ in words)]
+            if words is not None and not any(entry.says(word) and same_thing(term, word, cosine)
+                                             for word, cosine in words)]
+
+
+def same_thing(term: str, word: str, cosine: float) -> bool:
+    """Whether a near city word is another way of writing the question's word, not a neighbour of its kind."""
+    return cosine >= SAME_THING or bool(set(word) & set(term))
 
 
 # what a question asks for, and how an answer states it: an entry with a fee and a postcode in it does not

