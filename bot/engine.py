@@ -222,5 +222,5 @@ def urgent_first(situation: Situation, reply: Answer) -> Answer:
     if reply.decision is Decision.ANSWER and situation.then_faq:
         return replace(reply, message=f"{situation.text}\n\n{reply.message}", urgent=situation)
     return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, situation.text, urgent=situation,
-                  reason=Reason.URGENT, candidates=reply.candidates,
-                  explanation=reply.explanation)
+                  reason=Reason.URGENT, candidates=reply.candidates, explanation=reply.explanation,
+                  language=reply.language, answer_language=situation.language)

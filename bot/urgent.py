@@ -21,7 +21,7 @@ import yaml
 from indexer.normalise import hiragana, normalise_width
 from knowledge.core.errors import ConfigurationError
 from knowledge.core.settings import Settings
-from knowledge.languages import LANGUAGES
+from knowledge.languages import JAPANESE, LANGUAGES
 
 NATIONAL_FILE = Path(__file__).with_name("urgent_national.yaml")
 CITY_FILE_NAME = "urgent.yaml"
@@ -68,12 +68,13 @@ class Situation:
     unless: tuple[Phrasing, ...] = ()
     then_faq: bool = True  # false: no entry follows the notice, however well it matches (死にたい → 死亡届)
     translations: tuple[tuple[str, str, str], ...] = ()  # (language, title, say) for questions in another
+    language: str = JAPANESE  # the language title and say are in
 
     def in_language(self, language: str) -> Situation:
         """The notice in the question's language where the file gives one (the lines stay as written: the
         numbers are what must be read); Japanese otherwise."""
         found = next(((title, say) for code, title, say in self.translations if code == language), None)
-        return self if found is None else replace(self, title=found[0], say=found[1])
+        return self if found is None else replace(self, title=found[0], say=found[1], language=language)
 
     def fits(self, folded: str) -> bool:
         return any(p.fits(folded) for p in self.when) and not any(p.fits(folded) for p in self.unless)

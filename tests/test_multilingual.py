@@ -117,6 +117,26 @@ def test_asking_for_a_person_in_english_hands_over_in_english(client: TestClient
     assert reply["escalation"]["id"]
 
 
+@pytest.mark.parametrize("text, language", [
+    ("Quero falar com uma pessoa", "pt"), ("Posso falar com alguém?", "pt"),
+    ("Can I talk to a person?", "en"),
+    ("I want to speak with someone about my residence card", "en"), ("사람과 이야기하고 싶어요", "ko"),
+    ("我想找人工客服", "zh-Hans"), ("toi muon noi chuyen voi nhan vien", "vi")])
+def test_a_request_for_a_person_in_any_words_hands_over_in_that_language(client: TestClient, text: str,
+                                                                         language: str) -> None:
+    """Not only the set phrases: 「Quero falar com uma pessoa」 was answered with the seal registration."""
+    reply = ask(client, text=text)
+    assert reply["decision"] == "escalate" and reply["escalation"]["id"], reply["message"]
+    assert reply["language"] == language
+
+
+@pytest.mark.parametrize("text", ["Do staff speak English?", "Where can I speak English?",
+                                  "How many people can live in city housing?"])
+def test_a_question_that_mentions_people_or_speaking_is_not_a_request_for_a_person(client: TestClient,
+                                                                                   text: str) -> None:
+    assert not ask(client, text=text)["message"].startswith("We will pass your question to a person")
+
+
 def test_detection_is_japanese_for_kanji_only_questions_and_kana() -> None:
     assert [detect_language(t)
             for t in ("住民票", "会社 退職", "給与明細", "マイナンバーカード", "怎么开住民票？",

@@ -49,6 +49,9 @@ def test_an_english_resident_is_greeted_and_answered_in_english(browser, server:
     assert card.get_by_role("link", name="Details (city page)").get_attribute("href").startswith("https://")
     assert page.get_by_label("Type your question").is_visible()
     assert page.locator(".mg-root").get_attribute("lang") == "en"
+    aids = page.get_by_role("group", name="Easier reading")  # one who reads no Japanese finds large text
+    assert aids.get_by_role("button", name="Large text").is_visible()
+    assert page.get_by_role("heading", name="Ask the city (chat)", exact=False).is_visible()
 
 
 def test_a_chinese_question_is_answered_in_chinese(browser, server: str) -> None:  # type: ignore[no-untyped-def]
@@ -84,4 +87,6 @@ def test_an_answer_only_in_japanese_says_so_in_english(browser, server: str) -> 
     base = card.evaluate("c => { const k = c.cloneNode(true); k.querySelectorAll('rt').forEach(r => "
                          "r.remove()); return k.textContent; }")
     assert "土のう" in base
+    # a screen reader reads the word once, not the word and then its reading
+    assert card.evaluate("c => [...c.querySelectorAll('rt')].every(r => r.ariaHidden === 'true')")
     assert card.locator(".mg-notice").inner_text().startswith("This answer is only available in Japanese")

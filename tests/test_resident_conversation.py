@@ -145,6 +145,18 @@ def test_every_agent_reply_reaches_the_widget_with_its_question(app: object, sto
     assert {"一つ目の回答です。", "二つ目の回答です。"} <= {r["text"] for r in replies}
     by_id = {r["escalation_id"]: r for r in replies}
     assert same(by_id[second]["question"], LOST)
+    assert by_id[second]["language"] == "ja"
+
+
+def test_a_reply_written_in_english_says_so_for_screen_readers(app: object, store_url: str) -> None:
+    """The widget marks each reply with its language: an agent's English under a Japanese page was read
+    with a Japanese voice, and a Japanese reply under an English conversation with an English one."""
+    resident, escalations = Resident(app), desk(store_url)
+    handed = resident.ask("I want to talk to a person about my residence card")["escalation"]["id"]
+    escalations.claim(handed, "agent1")
+    escalations.reply(handed, "agent1", "Please bring your residence card to the city office on a weekday.")
+    replies = resident.api.get("/api/v1/replies", params={"session_id": resident.session}).json()["replies"]
+    assert [r["language"] for r in replies] == ["en"]
 
 
 def test_the_site_has_its_own_icon(app: object) -> None:

@@ -68,13 +68,16 @@ def test_every_urgent_phrasing_is_answered_with_its_line_first(client: TestClien
 @pytest.mark.parametrize("case", FOREIGN, ids=[p["text"] for p in FOREIGN])
 def test_an_emergency_written_in_another_language_gets_its_line_first(client: TestClient, case: dict) -> None:
     """「I want to die」 or 「nhà tôi bị cháy」 must not get death registration or garbage days: the same
-    situations, the same numbers, and for text in Latin script or Hangul the notice in its language."""
+    situations, the same numbers, and for text in Latin script or Hangul the notice in its language, and the
+    reply says so (the widget stayed in English, not Japanese, after 「My mother collapsed」)."""
     reply = ask(client, case["text"])
     assert reply.get("urgent") and reply["urgent"]["id"] == case["situation"], reply["message"]
     assert reply["message"].startswith(reply["urgent"]["text"]) and reply["urgent"]["lines"]
     assert not reply.get("choices") and not reply.get("escalation")
     if case["language"] != "zh-Hans":
         assert not JAPANESE_SCRIPT.search(reply["urgent"]["title"]), reply["urgent"]["title"]
+        # the widget speaks the resident's language and marks the notice's for screen readers
+        assert reply["language"] == reply["answer_language"] == case["language"], reply
 
 
 def test_ordinary_questions_in_other_languages_trigger_no_urgent_situation() -> None:

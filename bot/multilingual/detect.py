@@ -2,7 +2,7 @@
 
 Japanese questions must not pay for detection (the counter's daily traffic), so the script decides first:
 any kana → Japanese, Hangul → Korean, kanji only → Chinese only when it has a word Japanese does not write
-(怎么, 哪里, 丢了 …), else Japanese. Only Latin-script text goes to the py3langid model (English, Vietnamese,
+(怎么, 哪里, 我想 …), else Japanese. Only Latin-script text goes to the py3langid model (English, Vietnamese,
 Portuguese), which is loaded once, at the first such question.
 """
 
@@ -20,7 +20,8 @@ HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3131-\u318e]")
 HAN = re.compile(r"[\u3400-\u9fff]")
 LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 CHINESE_ONLY = re.compile(
-    "[们么吗呢吧这哪没谁给让说该还对应样帮请问办开门丢钱块扔怎时间为从过个儿关须护诊费险疗证书补领杀经灾晕谢你]")
+    "[们么吗呢吧这哪没谁给让说该还对应样帮请问办开门丢钱块扔怎时间为从过个儿关须护诊费险疗证书补领杀经灾晕谢你]"
+    "|我想|客服")  # words, not characters: 我 and 想 alone are Japanese too
 LATIN_LANGUAGES = ("en", "vi", "pt")
 ROMAJI_WORD_SPLIT = re.compile(r"[a-z\u00c0-\u024f\u1e00-\u1eff]+")
 ROMAJI_WORD = re.compile(r"(?:(?:[kgsztdnhbpmrfj]|ky|gy|sh|ch|ts|ny|hy|by|py|my|ry|[kstp](?=[kstp])|y|w)?"

@@ -3,6 +3,9 @@ table)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from knowledge.core.settings import Settings
 from knowledge.languages import NAMES
 
@@ -105,6 +108,17 @@ PERSON = {"i want to talk to a person", "talk to a person", "human", "staff", "�
           "转接工作人员",
           "담당자와 이야기하고 싶어요", "담당자 연결", "tôi muốn nói chuyện với nhân viên",
           "nói chuyện với nhân viên", "quero falar com um atendente", "falar com um atendente"}
+# a request for a person anywhere in a message (accents and case folded): 「Can I speak to someone?」,
+# 「Quero falar com uma pessoa」, 「사람과 이야기하고 싶어요」 are requests as much as the set phrases above
+PERSON_ASKED = re.compile("|".join((
+    (r"\b(talk|speak|chat)\b.{0,20}\b(to|with)\b.{0,12}\b(person|human|someone|somebody|staff|agent|operator"
+     r"|officer|representative|people)\b"),
+    r"\b(real|live) (person|human|agent)\b",
+    r"\bfalar com\b.{0,20}\b(alguem|pessoa|atendente|funcionari[oa]|humano)\b",
+    r"\b(noi chuyen|gap|lien he|ket noi)\b.{0,20}\b(nhan vien|nguoi that|can bo|tu van vien)\b",
+    r"(사람|담당자|직원|상담원|상담사).{0,3}(이야기|얘기|통화|연결|상담|대화)",
+    r"人工客服|转人工|工作人员|真人",
+)))
 THANKS = {"thank you", "thanks", "谢谢", "감사합니다", "고맙습니다", "cảm ơn", "cam on", "obrigado",
           "obrigada"}
 
@@ -133,7 +147,13 @@ def courtesy(language: str, message: str) -> str | None:
     for name, phrases in (("greeting", GREETINGS), ("thanks", THANKS), ("human", PERSON)):
         if said in phrases:
             return name
-    return None
+    return "human" if PERSON_ASKED.search(unaccented(said)) else None
+
+
+def unaccented(text: str) -> str:
+    """Latin letters without their accents (nói chuyện → noi chuyen, alguém → alguem): residents type both."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def language_name(code: str) -> str:

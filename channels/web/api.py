@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from bot.answer import Answer
 from bot.furigana import furigana_for
+from bot.multilingual.detect import detect_language
 from bot.service.city import City, Message, Reply
 from bot.service.contracts import as_utc
 from bot.service.identity import WEB
@@ -147,7 +148,8 @@ def replies(request: Request, session_id: str = Query(pattern=SESSION_PATTERN,
         found, questions = [], {}
     return RepliesOut(replies=[AgentReply(escalation_id=e.id, text=e.reply_text,
                                           question=questions.get(e.turn_id or -1, ""),
-                                          answered_at=_utc_text(e.answered_at)) for e in found])
+                                          answered_at=_utc_text(e.answered_at),
+                                          language=detect_language(e.reply_text)) for e in found])
 
 
 def _utc_text(moment: datetime | None) -> str:

@@ -150,6 +150,7 @@ class AgentReply(BaseModel):
     text: str
     question: str = Field("", description="The resident's question it answers (masked as stored).")
     answered_at: str
+    language: str = Field("ja", description="The reply's language (BCP-47), for screen readers.")
 
 
 class RepliesOut(BaseModel):

@@ -2,6 +2,7 @@
    Loaded by widget.js; Japanese stays in widget.js itself, so the widget works if this file does not load. */
 window.madoguchiWidgetTexts = {
   "en": {
+    aids: "Easier reading", furigana: "Furigana (kana readings)", easy: "Easy Japanese", large_text: "Large text",
     unread: " (replies from staff: {n})", arrived: "A reply from staff has arrived ({n}). Open the chat to read it.",
     commentAsk: "If you like, tell us what was unclear (optional)", commentSend: "Send comment", commentField: "Comment",
     commentThanks: "Thank you for your comment. We will use it to improve.",
@@ -25,6 +26,7 @@ window.madoguchiWidgetTexts = {
     noEasy: "There is no easy Japanese (やさしい日本語) version of this answer."
   },
   "zh-Hans": {
+    aids: "易读设置", furigana: "假名注音", easy: "简明日语", large_text: "大字",
     unread: "（工作人员的回复 {n} 条）", arrived: "收到了工作人员的回复（{n} 条）。请打开聊天查看。",
     commentAsk: "如您愿意，请告诉我们哪里不明白（可选）", commentSend: "发送意见", commentField: "意见",
     commentThanks: "感谢您的意见。我们会用于改进。",
@@ -43,6 +45,7 @@ window.madoguchiWidgetTexts = {
     noEasy: "此回答没有简明日语（やさしい日本語）版本。"
   },
   "ko": {
+    aids: "읽기 쉽게", furigana: "후리가나(읽는 법)", easy: "쉬운 일본어", large_text: "큰 글자",
     unread: " (담당자 답변 {n}건)", arrived: "담당자의 답변이 도착했습니다 ({n}건). 채팅을 열어 확인해 주세요.",
     commentAsk: "괜찮으시다면 어떤 점이 이해하기 어려웠는지 알려 주세요 (선택)", commentSend: "의견 보내기", commentField: "의견",
     commentThanks: "의견 감사합니다. 개선에 활용하겠습니다.",
@@ -61,6 +64,7 @@ window.madoguchiWidgetTexts = {
     stale: "이 선택지는 더 이상 선택할 수 없습니다. 다시 질문해 주세요.", noEasy: "이 답변에는 쉬운 일본어(やさしい日本語) 버전이 없습니다."
   },
   "vi": {
+    aids: "Dễ đọc hơn", furigana: "Furigana (cách đọc)", easy: "Tiếng Nhật dễ hiểu", large_text: "Chữ lớn",
     unread: " (phản hồi của nhân viên: {n})", arrived: "Đã có phản hồi của nhân viên ({n}). Hãy mở chat để xem.",
     commentAsk: "Nếu được, hãy cho chúng tôi biết chỗ nào khó hiểu (không bắt buộc)", commentSend: "Gửi góp ý", commentField: "Góp ý",
     commentThanks: "Cảm ơn góp ý của bạn. Chúng tôi sẽ dùng để cải thiện.",
@@ -81,6 +85,7 @@ window.madoguchiWidgetTexts = {
     stale: "Không thể chọn lựa chọn này nữa. Vui lòng hỏi lại.", noEasy: "Câu trả lời này không có bản tiếng Nhật dễ hiểu (やさしい日本語)."
   },
   "pt": {
+    aids: "Leitura mais fácil", furigana: "Furigana (leitura)", easy: "Japonês simples", large_text: "Letras grandes",
     unread: " (respostas do atendente: {n})", arrived: "Chegou uma resposta do atendente ({n}). Abra o chat para ler.",
     commentAsk: "Se quiser, conte o que não ficou claro (opcional)", commentSend: "Enviar comentário", commentField: "Comentário",
     commentThanks: "Obrigado pelo comentário. Ele nos ajuda a melhorar.",

@@ -62,7 +62,7 @@
     new DOMParser().parseFromString("<body>" + markup, "text/html").body.childNodes.forEach(function (node) {
       if (node.nodeName === "RUBY") {
         var rt = node.querySelector("rt"), base = rt ? node.textContent.slice(0, node.textContent.length - rt.textContent.length) : node.textContent;
-        out.push(el("ruby", {}, [document.createTextNode(base), el("rt", { text: rt ? rt.textContent : "" })]));
+        out.push(el("ruby", {}, [document.createTextNode(base), el("rt", { "aria-hidden": "true", text: rt ? rt.textContent : "" })]));
       } else out = out.concat(text(node.textContent));
     });
     return out;
@@ -101,7 +101,12 @@
     close.setAttribute("aria-label", tr("close", "チャットを閉じる"));
     log.setAttribute("aria-label", tr("log", "会話"));
     measure(false);
-    if (!script.getAttribute("data-title")) launchText.textContent = "💬 " + tr("launcher", cfg.title);
+    if (!script.getAttribute("data-title")) {
+      launchText.textContent = "💬 " + tr("launcher", cfg.title);
+      title.textContent = cfg.city + " " + tr("launcher", cfg.title);
+    }
+    aidBar.setAttribute("aria-label", tr("aids", "読みやすくする"));
+    Array.prototype.forEach.call(aidBar.children, function (button) { button.textContent = tr(button.dataset.aid, aidLabels[button.dataset.aid]); });
     unreadShown();
   }
   var texts = el("script", { src: base + "/static/widget-lang.js", onload: function () { relabel(); } });
@@ -118,11 +123,13 @@
   var tooLong = el("p", { "class": "mg-too-long", id: "mg-too-long", role: "status", "aria-live": "polite" });
   var barNote = el("div", { "class": "mg-bar-note" }, [tooLong, count]);
   var close = el("button", { type: "button", "aria-label": "チャットを閉じる", text: "×", onclick: function () { toggle(false); } });
+  var title = el("h2", { id: "mg-title", text: cfg.city + " " + cfg.title });
   var head = el("div", { "class": "mg-head" }, [
     cfg.mascot ? el("img", { src: cfg.mascot, alt: "" }) : null,
-    el("h2", { id: "mg-title", text: cfg.city + " " + cfg.title }), close]);
+    title, close]);
+  var aidLabels = { furigana: "ふりがな", easy: "やさしい日本語", large_text: "大きな文字" };
   var aidBar = el("div", { "class": "mg-aids", role: "group", "aria-label": "読みやすくする" },
-    [aidSwitch("furigana", "ふりがな"), aidSwitch("easy", "やさしい日本語"), aidSwitch("large_text", "大きな文字")]);
+    Object.keys(aidLabels).map(function (name) { return aidSwitch(name, aidLabels[name]); }));
   var panel = el("div", { "class": "mg-panel", role: "dialog", "aria-labelledby": "mg-title", hidden: "" }, [head, aidBar, log, form, barNote]);
   /* The launcher: its label, and a badge with the number of people's replies that came while the panel was
      closed (to the eye; screen readers hear it as part of the button's name, after the visible label). */
@@ -236,7 +243,7 @@
           state.waiting = false; /* a hand-over remembered by an older widget: its reply has come */
           if (state.seen.indexOf(r.escalation_id) >= 0) return;
           state.seen.push(r.escalation_id);
-          var box = show({ who: "bot", text: r.text, unread: panel.hidden || undefined,
+          var box = show({ who: "bot", text: r.text, lang: r.language, unread: panel.hidden || undefined,
                            meta: tr("reply", "担当者からの回答") + (r.question ? tr("replyTo", "（ご質問「{q}」へ）", { q: r.question }) : "") }, true);
           if (!panel.hidden) { toStart(box); return; }
           state.unread = (state.unread || 0) + 1;
@@ -501,7 +508,7 @@
 
   /* The three switches: pressed state for screen readers, remembered in localStorage, the log redrawn. */
   function aidSwitch(name, label) {
-    var button = el("button", { type: "button", "class": "mg-aid", "aria-pressed": String(!!aids()[name]), text: label,
+    var button = el("button", { type: "button", "class": "mg-aid", "data-aid": name, "aria-pressed": String(!!aids()[name]), text: label,
       onclick: function () {
         aids()[name] = !aids()[name]; save();
         button.setAttribute("aria-pressed", String(aids()[name]));
