@@ -95,6 +95,30 @@ def test_learned_paraphrase_answers_a_question_the_bot_escalated_before(
     assert "published index" in output
 
 
+def scores_by_column(output: str) -> dict[str, dict[str, str]]:
+    """`madoguchi learn`'s table: metric → {column → value}."""
+    lines = output.splitlines()
+    names = [c.strip() for c in next(line for line in lines if "serving now" in line).split("┃")[2:-1]]
+    rows = ([c.strip() for c in line.split("│")[1:-1]] for line in lines if line.startswith("│"))
+    return {cells[0]: dict(zip(names, cells[1:], strict=True)) for cells in rows}
+
+
+def test_a_second_run_over_the_same_labels_judges_the_serving_bot_as_fairly_as_the_candidates(
+        learned: tuple[Path, str, str], env: dict[str, str],
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """After one run went live, the serving bot held paraphrases of the very questions it was judged on, and
+    its own words made it look better than any candidate: every later run (the desk's 「学習して公開」 too)
+    was refused. It is judged without them, as candidates are; with the same labels again it ties with
+    the same paraphrases under the same model."""
+    index_dir, _, output = learned
+    assert "published index" in output
+    again = invoke(env, "learn", "--labelled", str(LABELLED), "--dry-run",
+                   "--index-dir", str(copy_of(index_dir, tmp_path_factory, "again"))).output
+    table = scores_by_column(again)
+    assert table["hit@1"]["serving now"] == table["hit@1"]["learned paraphrases"], again
+    assert table["answered_right"]["serving now"] == table["answered_right"]["learned paraphrases"], again
+
+
 def test_learned_model_lives_in_the_index_version_and_the_history_says_learned(
         learned: tuple[Path, str, str]) -> None:
     index_dir, _, output = learned

@@ -14,9 +14,9 @@ from typing import Any
 from bot.engine import Bot
 from bot.fusion import Fusion
 from bot.labelled import LabelledQuery
-from bot.learning.folds import Fold, Refitted, out_of_fold, refit, serving
+from bot.learning.folds import Fold, Refitted, out_of_fold, refit, serving, without
 from bot.learning.guard import WRONG_LIMIT, Measured, Verdict, judge, measure
-from bot.learning.labels import Usable, paraphrases, split, usable
+from bot.learning.labels import FOLDS, Usable, fold_of, paraphrases, split, usable
 from indexer.build import IndexBuilder
 from indexer.index import KnowledgeIndex
 from indexer.learned import Learned, Paraphrase
@@ -24,6 +24,7 @@ from indexer.learned import Learned, Paraphrase
 SERVING, PARAPHRASES = "serving now", "learned paraphrases"
 RECALIBRATED, CALIBRATED = "learned paraphrases + refitted confidence", "refitted confidence"
 REFITTED = "learned paraphrases + refitted model"
+Judged = list[tuple[Bot, list[LabelledQuery]]]  # a bot and the questions it is judged on, share by share
 
 
 @dataclass(slots=True)
@@ -65,10 +66,12 @@ def refitted(bot: Bot, folds: list[Fold], trained_on: dict[str, Any],
     return found
 
 
-def wrong_now(bot: Bot, training: list[LabelledQuery]) -> float:
+def wrong_now(serving_on_training: Judged) -> float:
     """The share the refitted thresholds may answer wrongly: at most 5%, and no more than the serving bot
     answers these questions wrongly, since the guard refuses a candidate with more wrong answers."""
-    return min(WRONG_LIMIT, measure([(bot, training)]).scores["wrong_answer"]) if training else WRONG_LIMIT
+    if not any(queries for _, queries in serving_on_training):
+        return WRONG_LIMIT
+    return min(WRONG_LIMIT, measure(serving_on_training).scores["wrong_answer"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +85,12 @@ class Option:
 
 
 def options(bot: Bot, builder: IndexBuilder, training: list[LabelledQuery], new: list[Paraphrase],
-            trained_on: dict[str, Any], today: date) -> dict[str, Option]:
+            trained_on: dict[str, Any], today: date, max_wrong: float) -> dict[str, Option]:
     """What could go live, most preferred first: the new paraphrases with a refitted model, then with the
     serving one, then only refitted confidence over the paraphrases the serving index has (new paraphrases
     can draw questions to the wrong entry, BENCHMARKS.md)."""
     carried = carried_over(bot, training)
     folds = out_of_fold(builder, bot.runtime, carried + new, training, today)
-    max_wrong = wrong_now(bot, training)
     found = {name: Option(tuple(carried + new), folds, fitted)
              for name, fitted in refitted(bot, folds, trained_on, max_wrong).items()}
     found[PARAPHRASES] = Option(tuple(carried + new), folds)
@@ -100,13 +102,12 @@ def options(bot: Bot, builder: IndexBuilder, training: list[LabelledQuery], new:
     return found
 
 
-def evidence(bot: Bot, built: dict[str, KnowledgeIndex], candidates: dict[str, Option],
-             held_out: list[LabelledQuery]) -> dict[str, Measured]:
+def evidence(bot: Bot, judged_serving: Judged, built: dict[str, KnowledgeIndex],
+             candidates: dict[str, Option], held_out: list[LabelledQuery]) -> dict[str, Measured]:
     """Every bot on the held-out share and on each training fold, where a candidate's fold index lacks that
     fold's paraphrases and its refitted model is the one fitted without that fold: more questions to judge
     by than the held-out share alone, none of them seen by what answers it."""
-    folds = candidates[PARAPHRASES].folds  # every candidate's folds hold the same questions
-    scores = {SERVING: measure([(bot, held_out + [q for fold in folds for q in fold.queries])])}
+    scores = {SERVING: measure(judged_serving)}
     for name, option in candidates.items():
         fitted = option.fitted
         held = (Bot(serving(bot.runtime, built[name]), fitted.model if fitted else bot.model), held_out)
@@ -114,6 +115,27 @@ def evidence(bot: Bot, built: dict[str, KnowledgeIndex], candidates: dict[str, O
                  for n, fold in enumerate(option.folds)]
         scores[name] = measure([held, *parts])
     return scores
+
+
+def serving_unseen(bot: Bot, builder: IndexBuilder, shares: list[list[LabelledQuery]]) -> Judged:
+    """The serving bot on each share of questions without the paraphrases an earlier run learned from them,
+    as the candidates are judged: on its own paraphrases it looked better than it is, and refused every
+    later run over the same labels."""
+    index, pairs = bot.runtime.index, []
+    for queries in shares:
+        kept = without(index.learned.paraphrases, queries)
+        if len(kept.paraphrases) == len(index.learned.paraphrases):
+            pairs.append((bot, queries))
+        else:
+            fair = builder.assemble(index.records, index.manifest.get("sources", {}), kept)
+            pairs.append((Bot(serving(bot.runtime, fair), bot.model), queries))
+    return pairs
+
+
+def by_fold(training: list[LabelledQuery]) -> list[list[LabelledQuery]]:
+    """The training share in the folds the candidates are judged on (bot/learning/folds.py)."""
+    shares = ([q for q in training if fold_of(q.id, FOLDS) == fold] for fold in range(FOLDS))
+    return [share for share in shares if share]
 
 
 def learn(bot: Bot, queries: Sequence[LabelledQuery], source: str, today: date | None = None) -> LearnRun:
@@ -127,12 +149,13 @@ def learn(bot: Bot, queries: Sequence[LabelledQuery], source: str, today: date |
     version = str(index.manifest.get("version"))
     trained_on = {"learned": source, "training": len(training), "held_out": len(held_out),
                   "date": today.isoformat(), "from_version": version}
-    candidates = options(bot, builder, training, new, trained_on, today)
+    judged_serving = serving_unseen(bot, builder, [held_out, *by_fold(training)])
+    candidates = options(bot, builder, training, new, trained_on, today, wrong_now(judged_serving[1:]))
     built = {name: builder.assemble(index.records, index.manifest.get("sources", {}), Learned(
                  option.paraphrases, option.fitted.model.to_json() if option.fitted else index.learned.model),
                  index.manifest.get("built_from", ()))
              for name, option in candidates.items()}
-    scores = evidence(bot, built, candidates, held_out)
+    scores = evidence(bot, judged_serving, built, candidates, held_out)
     verdict = judge(scores[SERVING], {n: scores[n] for n in built})
     judged = held_out + [q for fold in candidates[PARAPHRASES].folds for q in fold.queries]
     return LearnRun(version, labels, len(training), held_out, judged, new, kept_off, scores, verdict,
