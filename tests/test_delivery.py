@@ -108,6 +108,20 @@ def test_new_escalation_notifies_the_desk_channel_and_a_signed_webhook(app: Test
     assert verify_signature(hook) and raw is None
 
 
+def test_a_residents_words_cannot_ping_the_desk_channel_or_disguise_a_link(app: TestClient,
+                                                                          recorder: Recorder) -> None:
+    """Slack reads <!channel> and <url|label> in a message's text: a resident's question quoted as it was
+    typed pinged every agent and showed a disguised link under the bot's name."""
+    said = "<!channel> 至急 <https://evil.example/login|職員ポータル> 担当者と話したい"
+    reply = app.post("/api/v1/ask", json={"session_id": "notify-session-02", "text": said}).json()
+    link = f"https://desk.city.example/desk/escalations/{reply['escalation']['id']}"
+    [notice] = wait_until(lambda: [r for r in recorder.requests if r.path == "/api/chat.postMessage"
+                                   and link in str(r.body)])
+    text = notice.body["text"]
+    assert "<" not in text and ">" not in text, text
+    assert "&lt;!channel&gt;" in text and "職員ポータル" in text
+
+
 def verify_signature(hook) -> bool:  # type: ignore[no-untyped-def]
     import json
 

@@ -43,7 +43,13 @@ def post_slack(settings: Settings, channel: str, text: str, thread_ts: str | Non
     if token is None:
         raise ConfigurationError("MADOGUCHI_SLACK_BOT_TOKEN is not set")
     client = WebClient(token=token.get_secret_value(), base_url=settings.slack_api_base, timeout=10)
-    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text[:SLACK_TEXT_LIMIT])
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=slack_plain(text)[:SLACK_TEXT_LIMIT])
+
+
+def slack_plain(text: str) -> str:
+    """Text as Slack shows it, not as it reads it: a resident's <!channel> or <url|label> in a quoted question
+    (or an agent's reply) would ping everyone or disguise a link under the bot's name."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def post_webhook(settings: Settings, event: dict) -> None:
