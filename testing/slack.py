@@ -35,6 +35,15 @@ DIRECTORY: dict[str, dict[str, str | bool]] = {
     OTHER_USER: {"team_id": OTHER_TEAM}, GUEST_USER: {"team_id": STAFF_TEAM, "is_restricted": True}}
 
 
+SHARED_CHANNEL = "C0CONNECT"  # a Slack Connect channel: another organisation reads it
+
+
+def conversations_info(body: object) -> dict[str, Any]:
+    """Slack's conversations.info as the recorder answers it: every channel the city's own but one."""
+    channel = parse_qs(body)["channel"][0] if isinstance(body, str) else sent_field(body, "channel")
+    return {"ok": True, "channel": {"id": channel, "is_ext_shared": channel == SHARED_CHANNEL}}
+
+
 def users_info(body: object) -> dict[str, Any]:
     """Slack's users.info as the recorder answers it: from DIRECTORY, by the `user` the request names."""
     user = parse_qs(body)["user"][0] if isinstance(body, str) else sent_field(body, "user")
@@ -50,6 +59,7 @@ def slack(sample_index_dir: Path, recorder: Recorder, store_url: str,  # noqa: F
                         slack_api_base=recorder.url + "/api/", slack_staff_teams=[STAFF_TEAM],
                         database_url=store_url, data_dir=tmp_path_factory.mktemp("slack"))
     recorder.overrides["/api/users.info"] = users_info
+    recorder.overrides["/api/conversations.info"] = conversations_info
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -64,16 +74,19 @@ def post(client: TestClient, body: str, content_type: str, secret: str = SECRET,
 
 
 def mention(text: str, team: str = STAFF_TEAM, event_id: str | None = None,
-            user_team: str | None = None, user: str | None = None) -> tuple[dict[str, Any], str]:
+            user_team: str | None = None, user: str | None = None,
+            shared: bool = False) -> tuple[dict[str, Any], str]:
     """An app_mention event callback as Slack posts it, and its `ts` (the thread the answer goes to)."""
     ts = f"{time.time():.6f}"
     event = {"type": "app_mention", "user": user or (STAFF_USER if team == STAFF_TEAM else OTHER_USER),
              "text": f"<@B0BOT> {text}", "ts": ts, "channel": "C0GENERAL", "event_ts": ts}
-    if user_team:  # Slack adds these in a channel shared between organisations (Slack Connect)
+    if user_team:  # the speaker's own team, which Slack adds in a channel shared between organisations
         event.update(user_team=user_team, source_team=user_team)
+    if shared:  # a Slack Connect channel: another organisation reads it
+        event.update(channel=SHARED_CHANNEL)
     payload = {"token": "x", "team_id": team, "api_app_id": "A1", "type": "event_callback",
                "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()),
-               "event": event}
+               "event": event, "is_ext_shared_channel": shared}
     return payload, ts
 
 

@@ -25,6 +25,7 @@ from testing.slack import (
     OTHER_TEAM,
     OTHER_USER,
     SECRET,
+    SHARED_CHANNEL,
     STAFF_TEAM,
     STAFF_USER,
     mention,
@@ -62,18 +63,37 @@ def test_members_of_other_workspaces_are_residents(slack: TestClient, recorder: 
 def test_a_guest_from_another_organisation_in_a_shared_channel_is_a_resident(
         slack: TestClient, recorder: Recorder) -> None:
     for text in ("年休の繰越は何日まで？", "出張の日当はいくら", "文書の保存年限"):
-        payload, ts = mention(text, team=STAFF_TEAM, user_team="TEXTERNAL9")
+        payload, ts = mention(text, team=STAFF_TEAM, user_team="TEXTERNAL9", shared=True)
         assert post(slack, json.dumps(payload, ensure_ascii=False), "application/json").status_code == 200
         [reply] = thread_posts(recorder, ts)
         assert not [s for s in STAFF_TEXTS if s in json.dumps(reply, ensure_ascii=False)], text
 
 
-def test_a_staff_member_whose_own_team_is_allow_listed_is_staff_in_a_shared_channel(
+def test_a_staff_member_in_a_channel_another_organisation_reads_is_told_to_ask_in_a_dm(
         slack: TestClient, recorder: Recorder) -> None:
-    payload, ts = mention("年休の繰越は何日まで？", team="TEXTERNAL9", user_team=STAFF_TEAM)
+    """The staff member is staff, but the thread is read by the other organisation of a Slack Connect
+    channel: the 日当 of the travel rules was posted there for them to read."""
+    payload, ts = mention("年休の繰越は何日まで？", team="TEXTERNAL9", user_team=STAFF_TEAM, shared=True)
     post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
-    [reply] = thread_posts(recorder, ts)
-    assert any(s in json.dumps(reply, ensure_ascii=False) for s in STAFF_TEXTS)
+    note, reply = thread_posts(recorder, ts, count=2)
+    assert "DM" in str(note.get("text")) and reply["blocks"]
+    assert not [s for s in STAFF_TEXTS if s in json.dumps(reply, ensure_ascii=False)]
+
+
+def test_a_faq_command_in_a_channel_another_organisation_reads_gets_no_staff_rule(
+        slack: TestClient, recorder: Recorder) -> None:
+    seen = len(recorder.requests)
+    form = urlencode({"command": "/faq", "text": "出張の日当はいくら", "team_id": STAFF_TEAM,
+                      "channel_id": SHARED_CHANNEL, "user_id": STAFF_USER, "user_name": "minato",
+                      "response_url": recorder.url + "/respond", "trigger_id": "1.2.5", "token": "x",
+                      "api_app_id": "A1"})
+    assert post(slack, form, "application/x-www-form-urlencoded").status_code == 200
+    deadline, answers = time.monotonic() + 20, []
+    while len(answers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        answers = [r.body for r in recorder.requests[seen:] if "chat.postMessage" in r.path
+                   and sent_field(r.body, "channel") == SHARED_CHANNEL and sent_field(r.body, "thread_ts")]
+    assert len(answers) == 2 and not [s for s in STAFF_TEXTS if s in json.dumps(answers, ensure_ascii=False)]
 
 
 def test_a_guest_of_the_staff_workspace_is_a_resident_even_when_the_event_names_the_staff_team(

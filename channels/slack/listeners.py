@@ -6,11 +6,13 @@ anyone else is answered as a resident.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot.service.city import City, Message
 from bot.service.contracts import ReplyRoute, storable
@@ -28,10 +30,13 @@ from knowledge.core.errors import (
 from knowledge.records import Audience
 
 CHANNEL = SLACK
+log = logging.getLogger("madoguchi.slack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 STALE_CHOICE = ("この選択肢は選べなくなりました。スレッドのいちばん新しい選択肢から選ぶか、"
                 "もう一度ご質問ください。")
 NOT_YOURS = "この回答は、ほかの方の質問への回答なので評価できません。"
+SHARED_ROOM = ("ほかの組織の方も読めるチャンネル（Slack Connect）なので、職員向けの規程は出さず、"
+               "住民向けの情報でお答えします。職員向けの規程は、ボットとの DM でお尋ねください。")
 
 
 def reply_in_thread(ctx: City, client: WebClient, channel: str, thread_ts: str, team: str | None, user: str,
@@ -64,6 +69,29 @@ def reply_in_thread(ctx: City, client: WebClient, channel: str, thread_ts: str, 
                             blocks=to_blocks(handled.answer, handled.turn.turn_id, say))
 
 
+def in_room(client: WebClient, audience: Audience, shared: bool, channel: str, thread_ts: str) -> Audience:
+    """Staff rules are never posted where another organisation reads (a Slack Connect channel): the staff
+    member is answered as a resident there, and told where to ask."""
+    if audience is not Audience.STAFF or not shared:
+        return audience
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=SHARED_ROOM)
+    return Audience.RESIDENT
+
+
+def shared_channel(client: WebClient, channel: str) -> bool:
+    """Whether another organisation reads the channel (`conversations.info`; a command's payload does not
+    say). When Slack cannot tell, it is taken as shared: staff rules wait for a DM rather than leak."""
+    try:
+        found = client.conversations_info(channel=channel).get("channel")
+    except SlackClientError as failed:
+        log.warning("Slack conversations.info failed, answering as in a shared channel: %s",
+                    type(failed).__name__)
+        return True
+    if not isinstance(found, dict):
+        return True
+    return bool(found.get("is_ext_shared") or found.get("is_pending_ext_shared"))
+
+
 def build_slack_app(ctx: City) -> App:
     """A bolt App whose Web API calls go to the configured base URL."""
     settings = ctx.settings
@@ -85,29 +113,33 @@ def register(app: App, ctx: City) -> None:
 
     speakers = Speakers(ctx)
 
-    def speaker_of(event: dict[str, Any], client: WebClient) -> Audience:
-        return speakers.audience(client, event.get("user", ""), event.get("user_team"))
+    def speaker_of(event: dict[str, Any], client: WebClient, shared: bool) -> Audience:
+        audience = speakers.audience(client, event.get("user", ""), event.get("user_team"))
+        return in_room(client, audience, shared, event["channel"], event.get("thread_ts") or event["ts"])
 
     def mention(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
         if not ctx.record_event_once(CHANNEL, body.get("event_id", event["ts"])):
             return  # Slack retried an event we already answered
         text = _MENTION.sub("", event.get("text", "")).strip()
         reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"],
-                        body.get("team_id"), event.get("user", ""), text, audience=speaker_of(event, client))
+                        body.get("team_id"), event.get("user", ""), text,
+                        audience=speaker_of(event, client, bool(body.get("is_ext_shared_channel"))))
 
     def direct(event: dict[str, Any], client: WebClient, body: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return
         if ctx.record_event_once(CHANNEL, body.get("event_id", event["ts"])):
             reply_in_thread(ctx, client, event["channel"], event.get("thread_ts") or event["ts"],
-                            body.get("team_id"),
-                            event.get("user", ""), event.get("text", ""), audience=speaker_of(event, client))
+                            body.get("team_id"), event.get("user", ""), event.get("text", ""),
+                            audience=speaker_of(event, client, bool(body.get("is_ext_shared_channel"))))
 
     def slash(body: dict[str, Any], client: WebClient) -> None:
         posted = client.chat_postMessage(channel=body["channel_id"],
                                          text=f"<@{body['user_id']}> の質問: {body.get('text', '')}")
+        audience = in_room(client, speakers.audience(client, body["user_id"], None),
+                           shared_channel(client, body["channel_id"]), body["channel_id"], posted["ts"])
         reply_in_thread(ctx, client, body["channel_id"], posted["ts"], body.get("team_id"), body["user_id"],
-                        body.get("text", ""), audience=speakers.audience(client, body["user_id"], None))
+                        body.get("text", ""), audience=audience)
 
     def choice(body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         message = body.get("message", {})
