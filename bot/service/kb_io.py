@@ -18,7 +18,7 @@ from bot.store.entry_fields import EntryFields, check_entry_id, split_paraphrase
 from knowledge.core.errors import InvalidFieldError, RequestError
 from knowledge.core.settings import Settings
 from knowledge.export import Format, export_records, unquote_formulas
-from knowledge.records import Problem, Record
+from knowledge.records import Audience, Problem, Record
 from knowledge.tables import READERS
 
 
@@ -88,9 +88,11 @@ def _renamed(problem: Problem, path: Path, name: str) -> Problem:
     return replace(problem, source=name) if name and problem.source == str(path) else problem
 
 
-def export_knowledge(settings: Settings, entries: EntryStore | None, fmt: Format,
-                     out: Path) -> tuple[int, list[Problem]]:
+def export_knowledge(settings: Settings, entries: EntryStore | None, fmt: Format, out: Path,
+                     with_staff: bool = True) -> tuple[int, list[Problem]]:
     """Every record the bot knows (files + live desk entries) as XLSX or CSV: the FAQ rows written, and the
-    problems of the rows that could not be read, which are not in the export (fixed in their files)."""
+    problems of the rows that could not be read, which are not in the export (fixed in their files).
+    `with_staff=False` leaves staff-only records out, for a desk role the city does not let read them."""
     loaded = load_knowledge(settings, entries)
-    return export_records(loaded.records, fmt, out), loaded.problems
+    records = [r for r in loaded.records if with_staff or r.audience is not Audience.STAFF]
+    return export_records(records, fmt, out), loaded.problems

@@ -22,6 +22,7 @@ from channels.desk.auth import require_role
 from channels.desk.charts import Chart, bar_chart, stacked_chart
 from channels.desk.dashboard import CHANNEL_LABELS, Dashboard, dashboard
 from channels.desk.render import city, desk_subrouter, page
+from channels.desk.search import audience_of
 from channels.desk.stats_csv import csv_response
 from channels.desk.wording import OUTCOME_WORDS
 from channels.desk.worker import DeskWorker, IndexChecks, worker
@@ -109,6 +110,8 @@ def review_page(request: Request, start: date | None = Start, end: date | None =
     """Clusters of clarified, escalated, low-confidence and 👎 questions, biggest first."""
     ctx, period = city(request), period_of(start, end)
     turns = ctx.desk.insights.review_turns(period)
+    if audience_of(ctx, user) is not Audience.STAFF:  # staff's questions lead to rules this role may not read
+        turns = [t for t in turns if t.audience != Audience.STAFF.value]
     clusters = review_clusters(ctx.bot, turns)
     return page(request, "review.html", clusters=clusters, period=period, questions=len(turns), limit=SHOWN)
 
@@ -153,12 +156,16 @@ def index_checks(ctx: City, desk: DeskWorker) -> IndexChecks:
     return desk.checked
 
 
-def health(ctx: City, today: date, desk: DeskWorker) -> Health:
+def health(ctx: City, today: date, desk: DeskWorker, audience: Audience = Audience.STAFF) -> Health:
     """Expired and ownerless FAQ entries, entries unseen for 90 days (once the bot has served 90 days: a new
     server has shown nothing yet), contradictions, translations stating other numbers than the Japanese
-    answer, the most escalated departments."""
+    answer, the most escalated departments; staff-only records only for a role that may read them."""
     insights = ctx.desk.insights
-    entries = [r for r in ctx.index.records if r.kind == "faq"]
+
+    def readable(record: Record) -> bool:
+        return audience is Audience.STAFF or record.audience is not Audience.STAFF
+
+    entries = [r for r in ctx.index.records if r.kind == "faq" and readable(r)]
     expired = [r for r in entries if r.valid_until and r.valid_until < today]
     shown, fresh = insights.shown_entries(HEALTH_DAYS, today), insights.published_entries(HEALTH_DAYS, today)
     days = serving_days(ctx, today)
@@ -167,14 +174,17 @@ def health(ctx: City, today: date, desk: DeskWorker) -> Health:
     ownerless = [r for r in entries if not r.owner.strip()]
     busiest = insights.escalations_by_department(Period.last_days(HEALTH_DAYS, today))[:10]
     checks = index_checks(ctx, desk)
+    contradictions = [c for c in checks.contradictions
+                      if readable(c.first.record) and readable(c.second.record)]
     return Health(sorted(expired, key=lambda r: r.valid_until or today), ownerless, unseen, busiest,
-                  most_asked_without_easy(entries, shown, today), checks.contradictions, days,
-                  checks.mistranslated)
+                  most_asked_without_easy(entries, shown, today), contradictions, days,
+                  [m for m in checks.mistranslated if readable(m.record)])
 
 
 @router.get("/health")
 def health_page(request: Request, user: SignedIn = Editor) -> Response:
     """Entries to renew, give an owner, check or retire; departments that need more entries."""
     today = today_jst()
-    return page(request, "health.html", health=health(city(request), today, worker(request)), today=today,
-                days=HEALTH_DAYS)
+    ctx = city(request)
+    return page(request, "health.html", health=health(ctx, today, worker(request), audience_of(ctx, user)),
+                today=today, days=HEALTH_DAYS)

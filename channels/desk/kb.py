@@ -20,9 +20,11 @@ from bot.service.kb_io import export_knowledge, import_table
 from channels.desk.auth import require_role
 from channels.desk.entry_forms import entry_path
 from channels.desk.render import city, desk_subrouter, page
+from channels.desk.search import audience_of
 from channels.desk.worker import worker
 from knowledge.core.errors import ConflictError, RequestError
 from knowledge.export import Format
+from knowledge.records import Audience
 from knowledge.tables import READERS
 
 router = desk_subrouter()
@@ -42,11 +44,12 @@ def new_form_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def _download(request: Request, fmt: Format) -> Response:
+def _download(request: Request, fmt: Format, user: SignedIn) -> Response:
     served = city(request)
     with tempfile.TemporaryDirectory(prefix="madoguchi-export-") as folder:
         path = Path(folder) / f"faq.{fmt}"
-        export_knowledge(served.settings, served.desk.entries, fmt, path)
+        export_knowledge(served.settings, served.desk.entries, fmt, path,
+                         with_staff=audience_of(served, user) is Audience.STAFF)
         body = path.read_bytes()
     name = f"madoguchi-faq-{datetime.now():%Y%m%d-%H%M}.{fmt}"
     return Response(body, media_type=MEDIA[fmt],
@@ -57,13 +60,13 @@ def _download(request: Request, fmt: Format) -> Response:
 @router.get("/kb/export.xlsx")
 def export_xlsx(request: Request, user: SignedIn = Editor) -> Response:
     """Every FAQ record (files + desk) on the first sheet; manual passages on a protected second sheet."""
-    return _download(request, "xlsx")
+    return _download(request, "xlsx", user)
 
 
 @router.get("/kb/export.csv")
 def export_csv(request: Request, user: SignedIn = Editor) -> Response:
     """Every FAQ record (files + desk) as CSV, UTF-8 with a BOM for Excel."""
-    return _download(request, "csv")
+    return _download(request, "csv", user)
 
 
 def _import(request: Request, upload_name: str, body: bytes, user: SignedIn, sent: str) -> Response:

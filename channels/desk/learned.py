@@ -16,10 +16,13 @@ from bot.learning.guard import Because, Refusal
 from bot.learning.loop import CALIBRATED, PARAPHRASES, RECALIBRATED, REFITTED, SERVING
 from bot.service.contracts import AGREEMENT, LabelKey, Role, SignedIn
 from channels.desk.auth import require_role
-from channels.desk.entry_forms import entry_path
+from channels.desk.entry_forms import entry_path, staff_only
 from channels.desk.render import city, desk_subrouter, page
+from channels.desk.search import audience_of
 from channels.desk.wording import SOURCE_WORDS
 from channels.desk.worker import worker
+from knowledge.core.errors import NotFoundError
+from knowledge.records import Audience
 
 router = desk_subrouter()
 Editor = Depends(require_role(Role.EDITOR))
@@ -51,7 +54,8 @@ DONE = {"accepted": "学習に使うことにしました。", "removed": "学�
 @router.get("/learned")
 def learned_page(request: Request, done: str = "", user: SignedIn = Editor) -> Response:
     """The labels, the latest run's decision, and the buttons."""
-    groups = city(request).desk.labels.groups()
+    groups = [g for g in city(request).desk.labels.groups()
+              if readable(request, user, g.audience, g.entry_id)]
     index = city(request).index
     state = worker(request).learner.state
     refused = {NAME_LABELS.get(name, name): refusal_words(why) for name, why in state.refused.items()}
@@ -61,8 +65,18 @@ def learned_page(request: Request, done: str = "", user: SignedIn = Editor) -> R
                 path=entry_path, usable=sum(g.usable for g in groups), refresh=state.running)
 
 
-def key_of(normalised: str, entry_id: str, audience: str) -> LabelKey:
-    """The form's hidden fields, as a label group's key."""
+def readable(request: Request, user: SignedIn, audience: str, entry_id: str) -> bool:
+    """Whether this role may see a label: a staff question, or one pointing at a staff-only entry, is for the
+    roles the city lets read staff rules only."""
+    if audience_of(city(request), user) is Audience.STAFF:
+        return True
+    return audience != Audience.STAFF.value and not staff_only(request, entry_id)
+
+
+def key_of(request: Request, user: SignedIn, normalised: str, entry_id: str, audience: str) -> LabelKey:
+    """The form's hidden fields, as a label group's key; a label this role may not see is not found."""
+    if not readable(request, user, audience, entry_id):
+        raise NotFoundError(f"FAQ {entry_id} の学習した質問はありません")
     return normalised, entry_id, audience
 
 
@@ -71,7 +85,7 @@ def accept(request: Request, normalised: str = Form(min_length=1, max_length=10_
            entry_id: str = Form(min_length=1, max_length=128), audience: str = Form(max_length=16),
            user: SignedIn = Editor) -> Response:
     """A weak label is learned from even though fewer conversations agree."""
-    city(request).desk.labels.accept(key_of(normalised, entry_id, audience), user.username)
+    city(request).desk.labels.accept(key_of(request, user, normalised, entry_id, audience), user.username)
     return RedirectResponse("/desk/learned?done=accepted", status_code=303)
 
 
@@ -80,7 +94,7 @@ def remove(request: Request, normalised: str = Form(min_length=1, max_length=10_
            entry_id: str = Form(min_length=1, max_length=128), audience: str = Form(max_length=16),
            user: SignedIn = Editor) -> Response:
     """Not learned from any more (a wrong click, a question that was really about something else)."""
-    city(request).desk.labels.remove(key_of(normalised, entry_id, audience), user.username)
+    city(request).desk.labels.remove(key_of(request, user, normalised, entry_id, audience), user.username)
     return RedirectResponse("/desk/learned?done=removed", status_code=303)
 
 
