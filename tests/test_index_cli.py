@@ -127,6 +127,21 @@ def test_rebuild_replaces_the_index_and_old_version_can_be_restored(cli: CliRunn
         (first, "made live again"), (second, "built"), (first, "built")]
 
 
+def test_a_build_given_no_files_refuses_when_the_live_version_cannot_be_read_and_index_use_still_rolls_back(
+        cli: CliRunner, tiny_index: tuple[Path, Path]) -> None:
+    """A damaged live manifest (or a version not copied to this server yet) used to make a build given no
+    files, and so every desk publish, rebuild the sample city and publish it over the city's own FAQ; and
+    `index use` could not roll back while the pointer named a missing version."""
+    _, index_dir = tiny_index
+    good = IndexStore(index_dir).current_version()
+    (index_dir / "CURRENT").write_text("20990101T000000000000Z-00000000\n", encoding="utf-8")
+    built = cli.invoke(app, ["index", "build", "--index-dir", str(index_dir)])
+    assert built.exit_code != 0 and "MADOGUCHI_SOURCES" in built.output + str(built.exception)
+    assert IndexStore(index_dir).list_versions() == [good]
+    assert cli.invoke(app, ["index", "use", good, "--index-dir", str(index_dir)]).exit_code == 0
+    assert search_ids(cli, index_dir, "住民票") == ["T1"]
+
+
 def test_a_version_made_live_again_by_hand_survives_the_next_build(tiny_index: tuple[Path, Path]) -> None:
     """`index use` went back to a version older than the newest kept ones; the next build (a desk publish)
     must not delete it, or there is nothing to go back to."""

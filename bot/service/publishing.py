@@ -26,7 +26,7 @@ from indexer.build import IndexBuilder, Progress, no_progress, publish_index
 from indexer.embedding import Embedder, embedder_from_settings
 from indexer.index import KnowledgeIndex
 from indexer.runtime import BuildReport, normaliser_from_settings, summarise_sources
-from knowledge.core.errors import IndexStoreError, MadoguchiError
+from knowledge.core.errors import ConfigurationError, IndexNotFoundError, IndexStoreError, MadoguchiError
 from knowledge.core.settings import Settings
 from knowledge.fields import FIELD_LABELS
 from knowledge.records import LoadResult, Problem, Record
@@ -114,11 +114,23 @@ def city_sources(settings: Settings) -> list[Path]:
     MADOGUCHI_SOURCES is not set."""
     if "sources" in settings.model_fields_set:
         return settings.sources
+    store = index_store(settings)
     try:
-        built_from = index_store(settings).manifest().get("built_from", [])
-    except MadoguchiError:  # no version yet, or none readable: the sample city
-        built_from = []
+        built_from = store.manifest().get("built_from", [])
+    except IndexNotFoundError:
+        if store.list_versions():  # built before, but the pointer names nothing: not a first start
+            raise ConfigurationError(UNREADABLE_LIVE.format(why=f"no live version in {store.root}")) from None
+        built_from = []  # the first build: the sample city
+    except MadoguchiError as unreadable:  # a version not copied here yet, a damaged manifest
+        raise ConfigurationError(UNREADABLE_LIVE.format(why=unreadable)) from unreadable
     return settings.city_sources(built_from)
+
+
+# the city's files are those the live version was built from; without them a build must not fall back to
+# the sample city and publish it over the city's own FAQ
+UNREADABLE_LIVE = ("a build given no files reads those the live index version was built from, and it "
+                   "cannot be read here ({why}); name the city's files (madoguchi index build FILE…) or "
+                   "set MADOGUCHI_SOURCES")
 
 
 def current_knowledge(settings: Settings, sources: list[Path] | None = None) -> LoadResult:

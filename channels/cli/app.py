@@ -84,9 +84,14 @@ def index_info(index_dir: IndexDir = None) -> None:
 def index_use(version: str, index_dir: IndexDir = None) -> None:
     """Make an earlier (or later) version live again, e.g. to roll back a bad build."""
     from bot.store.index_versions import index_store
+    from knowledge.core.errors import IndexStoreError
 
     store = index_store(settings_with(index_dir))
-    if store.has(version) and store.current_version() == version:
+    try:
+        live = store.current_version()
+    except IndexStoreError:  # the pointer names a version missing here (a restore, a copy not yet made)
+        live = None
+    if store.has(version) and live == version:
         return out.print(f"{version} is already the live index; nothing changed")
     store.activate(version)
     out.print(f"live index is now {version}")
