@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.labelled import read_labelled
+from bot.labelled import LabelledQuery, read_labelled
 from bot.learning.guard import WRONG_LIMIT, Measured, judge, worse_because
 from bot.learning.labels import is_held_out
 from bot.model import DEFAULT_MODEL_FILE
@@ -329,6 +329,20 @@ def measured(wrong: list[int], reciprocal: list[float], escalated: float = 0.7) 
               "mrr@10": sum(reciprocal) / len(reciprocal), "hit@1": 0.5,
               "escalated_when_unanswerable": escalated}
     return Measured(scores, np.array(reciprocal), np.array(wrong, dtype=float), np.full(len(reciprocal), 0.5))
+
+
+def test_personal_data_in_a_labelled_question_never_becomes_a_paraphrase() -> None:
+    """A city's file of labelled questions holds what residents typed; its paraphrases are shown on the desk
+    and kept in every index version and backup, so they are masked as stored turns are."""
+    from bot.learning.labels import paraphrases
+    from knowledge.core.settings import SAMPLE_CITY
+    from knowledge.sources import load_sources
+
+    records = load_sources([SAMPLE_CITY]).records
+    entry = next(r for r in records if r.audience.value == "resident")
+    asked = LabelledQuery("q1", "電話は090-1234-5678です。住民票の写しを郵送でほしい", {entry.id: 2})
+    [learned], _ = paraphrases([asked], records)
+    assert "1234" not in learned.text and "住民票の写し" in learned.text
 
 
 def test_the_guard_refuses_a_model_that_trades_wrong_answers_for_others_even_with_better_rankings() -> None:

@@ -13,6 +13,7 @@ from datetime import date
 
 from bot.labelled import LabelledQuery
 from bot.multilingual.detect import JAPANESE, detect_language
+from bot.store.masking import with_personal_data_masked
 from indexer.learned import Paraphrase
 from knowledge.records import Audience, Record
 
@@ -69,7 +70,8 @@ def split(queries: Sequence[LabelledQuery]) -> tuple[list[LabelledQuery], list[L
 def paraphrases(queries: Sequence[LabelledQuery], records: Sequence[Record]) -> tuple[list[Paraphrase], int]:
     """Each question becomes a paraphrase of every entry it is labelled to answer (grade 2), and the number
     kept off: a staff question never becomes a paraphrase of an entry residents see. (A resident's question
-    on a staff entry stays with that staff-only entry, which residents never reach.)"""
+    on a staff entry stays with that staff-only entry, which residents never reach.) Personal data in a
+    question is masked as in stored turns: a paraphrase is shown on the desk and kept in every backup."""
     by_id = {r.id: r for r in records}
     found, kept_off = [], 0
     for query in queries:
@@ -77,6 +79,8 @@ def paraphrases(queries: Sequence[LabelledQuery], records: Sequence[Record]) -> 
             record = by_id[entry]
             if query.audience is Audience.STAFF and record.audience is not Audience.STAFF:
                 kept_off += 1
-            elif query.text not in (record.question, *record.paraphrases):
-                found.append(Paraphrase(entry, query.text, query.id))
+                continue
+            text = with_personal_data_masked(query.text)
+            if text not in (record.question, *record.paraphrases):
+                found.append(Paraphrase(entry, text, query.id))
     return found, kept_off

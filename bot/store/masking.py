@@ -55,6 +55,13 @@ def _kanji_number(kanji: str) -> str:
     return str(int(tens.translate(_KANJI_DIGITS) or 1) * 10 + int(ones.translate(_KANJI_DIGITS) or 0))
 
 
+def with_personal_data_masked(text: str) -> str:
+    """The text as written when it holds no personal data, else masked: for text that is searched as typed
+    (a learned paraphrase), where `prepare`'s folding of widths and kanji numbers must not change the rest."""
+    masked = mask_personal_data(text)
+    return text if masked == prepare(text) else masked
+
+
 def mask_personal_data(text: str) -> str:
     """The text with personal data replaced by labels such as [電話番号]."""
     masked = prepare(text)
