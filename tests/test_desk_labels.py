@@ -106,8 +106,9 @@ def audited(store_url: str, action: str) -> list[AuditEntry]:
     return rows
 
 
-def pick(app: object, text: str, helpful: bool | None = None) -> str:
-    """One resident's conversation: ask, pick the first offered choice, optionally 👍/👎 the answer."""
+def pick(app: object, text: str, helpful: bool | None = None, then: str = "") -> str:
+    """One resident's conversation: ask, pick the first offered choice, optionally 👍/👎 the answer, and
+    say `then` next."""
     session = uuid.uuid4().hex
     offered = ask(app, text, session)
     assert offered["decision"] == "clarify", offered
@@ -118,6 +119,8 @@ def pick(app: object, text: str, helpful: bool | None = None) -> str:
         sent = TestClient(app).post("/api/v1/feedback", json={  # type: ignore[arg-type]
             "session_id": session, "turn_id": picked["turn_id"], "helpful": helpful})
         assert sent.status_code == 204, sent.text
+    if then:
+        ask(app, then, session)
     return choice
 
 
@@ -253,6 +256,14 @@ def test_weak_labels_need_three_conversations_to_agree(app: object, store_url: s
     assert "まだ使わない" in editor_page and "2 件（3 件から）" in editor_page
     pick(app, PICKED, helpful=True)
     assert texts_learned(store_url)[PICKED] == {entry}
+
+
+def test_a_pick_left_at_once_for_a_person_is_no_agreement(app: object, store_url: str) -> None:
+    """Three residents picked the first choice for 「年金」 and asked for a person right away: the pick did
+    not answer them, and it was learned from as if three conversations agreed."""
+    for _ in range(3):
+        pick(app, "年金", then="人と話したい")
+    assert "年金" not in texts_learned(store_url)
 
 
 def test_thumbs_up_counts_as_a_weak_label_and_an_editor_can_accept_it(app: object, store_url: str) -> None:

@@ -195,27 +195,30 @@ def _stored(found: dict[Key, LabelGroup], row: QuestionLabel) -> None:
 
 def weak_signals(session: Session) -> Iterator[tuple[str, str, str, str, str]]:
     """(question, normalised, entry, audience, conversation) for every answer a resident picked from the
-    offered choices and did not 👎, and every answer they 👍'd."""
+    offered choices and neither 👎'd nor left at once for a person, and every answer they 👍'd."""
     helpful = dict(session.execute(select(Feedback.turn_id, Feedback.helpful)).all())
     query = (select(Turn, Conversation.audience).join(Conversation, Conversation.id == Turn.conversation_id)
-             .where(Turn.decision.in_((TurnDecision.ANSWER, TurnDecision.CLARIFY)))
+             .where(Turn.decision.in_((TurnDecision.ANSWER, TurnDecision.CLARIFY, TurnDecision.ESCALATE)))
              .order_by(Turn.conversation_id, Turn.id))
-    previous: Turn | None = None
-    for turn, audience in session.execute(query):
-        asked = (previous if previous is not None and previous.conversation_id == turn.conversation_id
-                 else None)
-        yield from _signal(turn, asked, helpful.get(turn.id), audience)
-        previous = turn
+    rows = list(session.execute(query))
+    for at, (turn, audience) in enumerate(rows):
+        asked, then = (_same_conversation(turn, rows[i][0] if 0 <= i < len(rows) else None)
+                       for i in (at - 1, at + 1))
+        yield from _signal(turn, asked, helpful.get(turn.id), audience, then)
 
 
-def _signal(turn: Turn, asked: Turn | None, helpful: bool | None,
-            audience: str) -> Iterable[tuple[str, str, str, str, str]]:
+def _same_conversation(turn: Turn, other: Turn | None) -> Turn | None:
+    return other if other is not None and other.conversation_id == turn.conversation_id else None
+
+
+def _signal(turn: Turn, asked: Turn | None, helpful: bool | None, audience: str,
+            then: Turn | None = None) -> Iterable[tuple[str, str, str, str, str]]:
     if turn.decision != TurnDecision.ANSWER or not turn.shown_entry_id:
         return ()
     if (asked is not None and asked.decision == TurnDecision.CLARIFY
             and turn.shown_entry_id in (asked.choices or [])):
-        if helpful is False:
-            return ()
+        if helpful is False or (then is not None and then.decision == TurnDecision.ESCALATE):
+            return ()  # 👎, or a person asked for right after: the pick did not answer
         return ((asked.question, asked.normalised or asked.question, turn.shown_entry_id, audience,
                  turn.conversation_id),)
     if helpful:
