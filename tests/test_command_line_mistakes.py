@@ -87,3 +87,19 @@ def test_tune_refuses_thresholds_that_make_no_sense(model_cache: Path, sample_in
                   "--clarify", "0.5", MADOGUCHI_INDEX_DIR=str(sample_index_dir))
     assert crossed.returncode == 2, crossed.stderr
     assert "answer ≥ 0.3 is below clarify ≥ 0.5" in crossed.stderr
+
+
+@pytest.mark.parametrize("setting, value, said", [
+    ("MADOGUCHI_DECISION_MODEL", "/nonexistent/model.json", "decision model /nonexistent/model.json"),
+    ("MADOGUCHI_URGENT_FILE", "bad-urgent.yaml", "urgent situations file"),
+    ("MADOGUCHI_REDIS_URL", "http://127.0.0.1:6379/0", "must start with redis://")])
+def test_serve_with_two_workers_refuses_a_bad_setting_before_it_starts_them(
+        setting: str, value: str, said: str, model_cache: Path, sample_index_dir: Path,
+        tmp_path: Path) -> None:
+    """Each worker read these as it started: `serve --workers 2` printed a traceback per worker, then hung or
+    exited 0, and systemd restarted nothing."""
+    (tmp_path / "bad-urgent.yaml").write_text("situations: [1, 2", encoding="utf-8")
+    result = run(tmp_path, model_cache, "serve", "--workers", "2", "--port", str(free_port()),
+                 MADOGUCHI_INDEX_DIR=str(sample_index_dir), **{setting: value})
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert said in result.stderr and "Traceback" not in result.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -18,6 +18,9 @@ from channels.cli.render import activations_table, err, hits_table, out, problem
 from channels.cli.settings import IndexDir, run_server, settings_with
 from channels.cli.tenants import serve_tenants, tenants_app
 from knowledge.records import Audience
+
+if TYPE_CHECKING:
+    from knowledge.core.settings import Settings
 
 app = typer.Typer(help="madoguchi — an FAQ chatbot for Japanese municipalities.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -166,9 +169,32 @@ def serve(index_dir: IndexDir = None,
                   "source(s)")
         build_apart(settings)
     check_live_version(index_store(settings), *running_identity(settings))
+    check_before_workers(settings)
     host, port = host or settings.host, port or settings.port
     out.print(f"madoguchi: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     run_server("channels.server.asgi:app", host, port, workers or settings.workers, settings)
+
+
+def check_before_workers(settings: Settings) -> None:
+    """What each worker reads as it starts, read once here: a bad file failed in every worker after the
+    server said it was up, and with several workers `serve` then hung or exited 0 (systemd restarts
+    nothing on 0)."""
+    from bot.model import DecisionModel
+    from bot.urgent import city_files, merge
+    from knowledge.core.errors import ConfigurationError
+
+    if settings.decision_model:
+        DecisionModel.load(settings.decision_model)
+    merge(city_files(settings))
+    folder = settings.resolved_city_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".madoguchi-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigurationError(f"the city's folder {folder} cannot be written ({exc.strerror}); set "
+                                 "MADOGUCHI_CITY_DIR to a folder this user may write") from exc
 
 
 def main() -> None:

@@ -195,6 +195,14 @@ class Settings(DeliverySettings):
             raise ValueError(f"synonym file(s) not found: {', '.join(missing)}")
         return files
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, url: SecretStr | None) -> SecretStr | None:
+        """A wrong scheme failed in every worker as it started, after the server said it was up."""
+        if url is not None and not url.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("MADOGUCHI_REDIS_URL must start with redis://, rediss:// or unix://")
+        return url
+
     @model_validator(mode="after")
     def _one_list_of_cities(self) -> Settings:
         if self.tenants_file is not None and self.tenants_from_database:
