@@ -135,6 +135,19 @@ def test_someone_collapsing_now_is_urgent_but_a_collapse_already_cared_for_or_a_
     assert not [text for text in settled if recognise(text)]
 
 
+def test_night_words_beside_seeing_something_a_kettle_or_a_sick_pet_are_not_an_ambulance_question() -> None:
+    """「みて」 (ホームページをみても) and やかん (a kettle, read as 夜間) beside 夜間・今から made everyday
+    questions get only the ambulance advice; a pet sick at night needs an animal hospital, not 119."""
+    recognise = UrgentSituations.from_settings(Settings()).run
+    everyday = ("夜間に婚姻届を出したいです。ホームページをみてもよくわからない",
+                "今から市役所に行きます。住民票の持ち物をみておきたい",
+                "ヤカンは何ごみ？アプリでみてもわからない",
+                "深夜にごみを出したら近所の人にみてられて注意された",
+                "夜中に犬が吐いて元気がない。診てくれる病院は？")
+    assert not [text for text in everyday if recognise(text)]
+    assert recognise("夜中に熱が出た。今からみてもらえるところある？").id == "ambulance-unsure"  # type: ignore[union-attr]
+
+
 def test_ordinary_localgovfaq_questions_trigger_no_urgent_situation_at_most_1_percent() -> None:
     queries = SHARED / "eval" / "localgovfaq" / "queries.jsonl"
     if not queries.exists():
