@@ -329,6 +329,13 @@ def test_direct_message_is_answered_and_bot_echoes_are_ignored(slack: TestClient
     assert not [r for r in recorder.requests if sent_field(r.body, "thread_ts") == echo_ts]
 
 
+def mention_in_thread(text: str, thread_ts: str) -> dict:
+    """The same person mentioning the bot again in the answer's thread."""
+    payload, _ = mention(text, team=OTHER_TEAM)
+    payload["event"]["thread_ts"] = thread_ts
+    return payload
+
+
 def test_thumbs_down_button_is_stored_and_acknowledged(slack: TestClient, recorder: Recorder) -> None:
     payload, ts = mention("児童手当はいつ振り込まれる？", team=OTHER_TEAM)
     post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
@@ -343,7 +350,10 @@ def test_thumbs_down_button_is_stored_and_acknowledged(slack: TestClient, record
     assert post(slack, urlencode({"payload": json.dumps(click)}),
                 "application/x-www-form-urlencoded").status_code == 200
     replies = thread_posts(recorder, ts, count=2)
-    assert "評価ありがとうございます" in replies[-1]["text"]
+    assert "担当者と話したい" in replies[-1]["text"], "after 👎, the way on to a person (as on LINE)"
+    person = mention_in_thread("担当者と話したい", ts)
+    post(slack, json.dumps(person, ensure_ascii=False), "application/json")
+    assert "担当者" in thread_posts(recorder, ts, count=3)[-1]["text"]
 
 
 @contextmanager

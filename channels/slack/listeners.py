@@ -35,6 +35,8 @@ _MENTION = re.compile(r"<@[A-Z0-9]+>")
 STALE_CHOICE = ("この選択肢は選べなくなりました。スレッドのいちばん新しい選択肢から選ぶか、"
                 "もう一度ご質問ください。")
 NOT_YOURS = "この回答は、ほかの方の質問への回答なので評価できません。"
+UNHELPFUL = ("お役に立てずすみません。このスレッドで「担当者と話したい」と送ると、"  # the way on, as on LINE
+             "担当者におつなぎします。")
 SHARED_ROOM = ("ほかの組織の方も読めるチャンネル（Slack Connect）なので、職員向けの規程は出さず、"
                "住民向けの情報でお答えします。職員向けの規程は、ボットとの DM でお尋ねください。")
 
@@ -152,8 +154,9 @@ def register(app: App, ctx: City) -> None:
         conversation = ctx.ids.slack(body.get("team", {}).get("id"), body["user"]["id"],
                                      message.get("thread_ts") or message["ts"])
         try:
-            ctx.feedback(conversation.id, int(action["value"]), action["action_id"] == "feedback_up")
-            said = "評価ありがとうございます。"
+            helpful = action["action_id"] == "feedback_up"
+            ctx.feedback(conversation.id, int(action["value"]), helpful)
+            said = "評価ありがとうございます。" if helpful else UNHELPFUL
         except NotFoundError:  # another person's answer in a shared thread: theirs to rate
             said = NOT_YOURS
         client.chat_postMessage(channel=body["channel"]["id"],
