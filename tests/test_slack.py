@@ -263,7 +263,7 @@ def test_a_staff_hand_over_shows_staff_rules_only_to_the_desk_roles_that_may_rea
         slack: TestClient, recorder: Recorder, store_url: str, model_cache: Path) -> None:  # noqa: F811
     """A contracted call center's agent (a role outside MADOGUCHI_DESK_STAFF_ROLES) searches as residents do;
     a staff member's hand-over must not show them the staff-only rules the bot considered either."""
-    from testing.desk import add_user, signed_in
+    from testing.desk import add_user, csrf_of, signed_in
 
     payload, ts = mention("職員の保養所の予約方法は？")
     post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
@@ -281,6 +281,14 @@ def test_a_staff_hand_over_shows_staff_rules_only_to_the_desk_roles_that_may_rea
     editor_sees = signed_in(slack.app, "editor-jinji").get(page).text
     assert all(staff_only[i] in editor_sees for i in considered)
     assert "<h2>職員の質問</h2>" in editor_sees and "住民の質問" not in editor_sees  # a staff member asked
+    # answered, 「FAQにする」 would make a staff-only draft the agent cannot open: refused before it is made
+    editor, agent = signed_in(slack.app, "editor-jinji"), signed_in(slack.app, "agent-keiyaku")
+    editor.post(f"{page}/claim", data={"csrf": csrf_of(editor, page)})
+    editor.post(f"{page}/reply", data={"csrf": csrf_of(editor, page), "text": "職員ポータルから予約します。"})
+    refused = agent.post(f"{page}/promote", data={"csrf": csrf_of(agent, page)}, follow_redirects=False)
+    assert refused.status_code == 403 and "職員向けの FAQ を読める役割" in refused.text
+    made = editor.post(f"{page}/promote", data={"csrf": csrf_of(editor, page)}, follow_redirects=False)
+    assert made.status_code == 303 and editor.get(made.headers["location"]).status_code == 200, made.text
 
 
 def test_a_message_the_database_refuses_is_answered_as_not_accepted(slack: TestClient, recorder: Recorder,

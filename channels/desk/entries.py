@@ -44,7 +44,7 @@ from channels.desk.entry_forms import (
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.search import audience_of
 from channels.desk.worker import worker
-from knowledge.core.errors import NotFoundError, RequestError
+from knowledge.core.errors import ForbiddenError, NotFoundError, RequestError
 from knowledge.languages import LANGUAGES
 from knowledge.records import Audience, Record
 
@@ -121,7 +121,12 @@ def file_record(request: Request, entry_id: str) -> Record | None:
 
 @router.post("/escalations/{escalation_id}/promote")
 def promote(request: Request, escalation_id: str, user: SignedIn = Agent) -> Response:
-    """An answered escalation becomes a draft entry; the draft's page opens."""
+    """An answered escalation becomes a draft entry; the draft's page opens. A staff member's question makes a
+    staff-only draft, which only the roles that read staff rules may open: others are refused before it is
+    made (the draft was made, then its page was a 404)."""
+    staff_question = city(request).desk.escalations.get(escalation_id).audience == Audience.STAFF.value
+    if staff_question and audience_of(city(request), user) is not Audience.STAFF:
+        raise ForbiddenError("職員からの質問の FAQ は、職員向けの FAQ を読める役割の人が作ります。")
     taken = served_ids(request)
     draft = city(request).desk.entries.draft_from_escalation(escalation_id, user.username, taken)
     return RedirectResponse(f"{entry_path(draft.entry_id)}?done=promoted", 303)
