@@ -108,6 +108,17 @@ def test_furigana_endpoint_escapes_everything_but_ruby(client: TestClient) -> No
     assert greeting == "こんにちは"
 
 
+@pytest.mark.parametrize("text, word, reading", [
+    ("市役所は何時まで開いていますか", "何時", "なんじ"),
+    ("燃やすごみの収集日はいつですか", "収集日", "しゅうしゅうび"),
+    ("一日中あいています", "一日中", "いちにちじゅう")])
+def test_words_sudachi_reads_otherwise_at_a_city_office_get_their_usual_reading(
+        client: TestClient, text: str, word: str, reading: str) -> None:
+    """何時 was read なんどき, 収集日 しゅうしゅう＋ひ, 一日中 いちにち＋ちゅう."""
+    [markup] = client.post("/api/v1/furigana", json={"texts": [text]}).json()["ruby"]
+    assert f"<ruby>{word}<rt>{reading}</rt></ruby>" in markup, markup
+
+
 @pytest.mark.parametrize("body",
                          [{"texts": []}, {"texts": ["あ" * 4001]}, {"texts": ["a"] * 31}, {"text": "x"}])
 def test_furigana_endpoint_refuses_bad_input_with_a_reason(client: TestClient, body: dict) -> None:

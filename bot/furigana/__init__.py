@@ -35,9 +35,13 @@ class Furigana:
         return with_readings(self.words(text))
 
 
+COMMON_READINGS = Path(__file__).with_name("common.tsv")  # 何時 なんじ, 収集日 しゅうしゅうび …
+
+
 @lru_cache(maxsize=8)
 def _furigana(readings_file: str) -> Furigana:
-    return Furigana(Reader(read_overrides(Path(readings_file) if readings_file else None)))
+    city = read_overrides(Path(readings_file) if readings_file else None)
+    return Furigana(Reader({**read_overrides(COMMON_READINGS), **city}))
 
 
 def furigana_for(settings: Settings) -> Furigana:
