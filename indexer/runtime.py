@@ -85,8 +85,27 @@ def check_live_version(store: IndexStore, model: dict[str, Any], tokenizer: dict
     """Refuse, before a server starts its workers, a live version built with another model or tokenizer
     (IncompatibleIndexError names the rebuild command): the command line prints it as one line, where a
     worker refusing it at start-up printed a traceback of the web framework's."""
-    version = store.current_version()
-    check_compatible(store.manifest(version), model, tokenizer, store.versions / version)
+    try:
+        version = store.current_version()
+        check_compatible(store.manifest(version), model, tokenizer, store.versions / version)
+    except CorruptIndexError as damaged:  # the workers serve the newest older version that loads, if any
+        if not any(older_would_serve(store, version, model, tokenizer) for version in store.list_versions()):
+            raise
+        log.error("the live index version cannot be used (%s); the workers will serve an older one", damaged)
+
+
+def older_would_serve(store: IndexStore, version: str, model: dict[str, Any],
+                      tokenizer: dict[str, str]) -> bool:
+    """Whether a version older than the one the pointer names has a readable manifest this model and
+    tokenizer may serve (`load_newest_whole` then serves the newest such)."""
+    live = store.pointer.read()
+    if live is not None and version >= live:
+        return False
+    try:
+        check_compatible(store.manifest(version), model, tokenizer, store.versions / version)
+    except IndexStoreError:
+        return False
+    return True
 
 
 class PinnedStore(IndexStore):

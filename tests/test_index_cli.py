@@ -175,6 +175,30 @@ def test_damaged_index_is_refused(tiny_index: tuple[Path, Path]) -> None:
         load_runtime(Settings(index_dir=index_dir))
 
 
+def test_serve_starts_on_an_older_version_when_the_live_manifest_is_damaged(
+        tiny_index: tuple[Path, Path]) -> None:
+    """The workers fall back to the newest older version that loads (README), but `serve`'s check before
+    them stopped at the damaged manifest; with no older version it still refuses."""
+    from indexer.runtime import check_live_version, running_identity
+    from knowledge.core.errors import CorruptIndexError
+
+    source, index_dir = tiny_index
+    settings = Settings(index_dir=index_dir, sources=[source])
+    store = IndexStore(index_dir)
+    only = store.current_version()
+    (store.versions / only / "manifest.json").write_text("garbage", encoding="utf-8")
+    with pytest.raises(CorruptIndexError):
+        check_live_version(store, *running_identity(settings))
+    store.activate(only)  # what a city would do after fixing it; here: build again, then damage the new one
+    (store.versions / only / "manifest.json").unlink()
+    store.versions.joinpath(only).rename(store.versions / f"{only}-gone")
+    build_from_settings(settings)
+    build_from_settings(settings)
+    live = store.current_version()
+    (store.versions / live / "manifest.json").write_text("garbage", encoding="utf-8")
+    check_live_version(store, *running_identity(settings))  # an older version will serve
+
+
 def test_console_command_explains_missing_index(tmp_path: Path, model_cache: Path) -> None:
     env = {"PATH": str(Path(sys.executable).parent), "MADOGUCHI_DATA_DIR": str(model_cache),
            "HOME": str(tmp_path)}
