@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -78,6 +78,59 @@ def test_a_staff_member_in_a_channel_another_organisation_reads_is_told_to_ask_i
     note, reply = thread_posts(recorder, ts, count=2)
     assert "DM" in str(note.get("text")) and reply["blocks"]
     assert not [s for s in STAFF_TEXTS if s in json.dumps(reply, ensure_ascii=False)]
+
+
+def test_a_click_in_a_channel_another_organisation_reads_hands_over_a_residents_question(
+        slack: TestClient, recorder: Recorder, store_url: str) -> None:  # noqa: F811
+    """「どれにも当てはまらない」 in a Slack Connect thread filed a staff hand-over: the desk showed staff
+    rules beside it and an agent's reply went into the thread the other organisation reads."""
+    payload, ts = mention("カードをなくした", team="TEXTERNAL9", user_team=STAFF_TEAM, user=STAFF_USER,
+                          shared=True)
+    post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+    _, offered = thread_posts(recorder, ts, count=2)
+    none = next(b for b in offered["blocks"] if b["type"] == "actions")["elements"][-1]
+    clicked = json.loads(parse_qs(click("TEXTERNAL9", ts, none["action_id"], none["value"]))["payload"][0])
+    clicked["channel"] = {"id": SHARED_CHANNEL}
+    post(slack, urlencode({"payload": json.dumps(clicked, ensure_ascii=False)}),
+         "application/x-www-form-urlencoded")
+    thread_posts(recorder, ts, count=3)
+    [escalation] = wait_for_rows(store_url, Escalation, lambda e: e.conversation_id.endswith(ts))
+    assert escalation.audience == "resident"
+
+
+def test_a_faq_command_in_a_dm_is_answered_for_staff_even_when_slack_will_not_describe_it(
+        slack: TestClient, recorder: Recorder) -> None:
+    """A DM with the bot is read by the one who asked: no conversations.info is needed (without im:read it
+    failed, and the DM was taken for a shared channel)."""
+    kept = recorder.overrides["/api/conversations.info"]
+    recorder.overrides["/api/conversations.info"] = {"ok": False, "error": "missing_scope",
+                                                     "needed": "im:read"}
+    try:
+        seen = len(recorder.requests)
+        form = urlencode({"command": "/faq", "text": "出張の日当はいくら", "team_id": STAFF_TEAM,
+                          "channel_id": "D0BOTDM", "user_id": STAFF_USER, "user_name": "minato",
+                          "response_url": recorder.url + "/respond", "trigger_id": "1.2.6", "token": "x",
+                          "api_app_id": "A1"})
+        assert post(slack, form, "application/x-www-form-urlencoded").status_code == 200
+        deadline, answers = time.monotonic() + 20, []
+        while not answers and time.monotonic() < deadline:
+            time.sleep(0.1)
+            answers = [r.body for r in recorder.requests[seen:] if "chat.postMessage" in r.path
+                       and sent_field(r.body, "channel") == "D0BOTDM" and sent_field(r.body, "thread_ts")]
+    finally:
+        recorder.overrides["/api/conversations.info"] = kept
+    assert answers and any(s in json.dumps(answers, ensure_ascii=False) for s in STAFF_TEXTS)
+
+
+def test_what_slack_sends_escaped_is_stored_as_typed(slack: TestClient, recorder: Recorder,
+                                                    store_url: str) -> None:  # noqa: F811
+    """Slack sends 「&」 as &amp;: stored as it came, and escaped again when posted (the desk notice, an
+    agent's reply quoting it), the desk channel read &amp;amp;."""
+    payload, ts = mention("住民票 &amp; 印鑑証明 &lt;至急&gt;")
+    post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+    thread_posts(recorder, ts)
+    [turn] = wait_for_rows(store_url, Turn, lambda t: "印鑑証明" in t.question and "至急" in t.question)
+    assert "住民票 & 印鑑証明 <至急>" in turn.question, turn.question
 
 
 def test_a_faq_command_in_a_channel_another_organisation_reads_gets_no_staff_rule(

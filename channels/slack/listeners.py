@@ -51,7 +51,8 @@ def reply_in_thread(ctx: City, client: WebClient, channel: str, thread_ts: str, 
     except RateLimitedError as refused:  # a friendly sentence, not an error
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=str(refused))
         return
-    message = Message(CHANNEL, conversation, audience, storable(text), storable(choice) if choice else None,
+    message = Message(CHANNEL, conversation, audience, storable(as_typed(text)),
+                      storable(choice) if choice else None,
                       ReplyRoute(CHANNEL, {"channel": channel, "thread_ts": thread_ts}))
     if switched := ctx.furigana_asked(message):
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=switched)
@@ -71,6 +72,12 @@ def reply_in_thread(ctx: City, client: WebClient, channel: str, thread_ts: str, 
                             blocks=to_blocks(handled.answer, handled.turn.turn_id, say))
 
 
+def as_typed(text: str) -> str:
+    """Slack's text as the person typed it: Slack sends & < > escaped, and what madoguchi posts is escaped
+    once (channels/delivery/senders.py), so a stored 「住民票 &amp; 印鑑」 reached the desk as &amp;amp;."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def in_room(client: WebClient, audience: Audience, shared: bool, channel: str, thread_ts: str) -> Audience:
     """Staff rules are never posted where another organisation reads (a Slack Connect channel): the staff
     member is answered as a resident there, and told where to ask."""
@@ -82,12 +89,16 @@ def in_room(client: WebClient, audience: Audience, shared: bool, channel: str, t
 
 def shared_channel(client: WebClient, channel: str) -> bool:
     """Whether another organisation reads the channel (`conversations.info`; a command's payload does not
-    say). When Slack cannot tell, it is taken as shared: staff rules wait for a DM rather than leak."""
+    say). A DM with the bot (D…) is read by the one who asked; for another channel Slack cannot tell about
+    (a private one without the groups:read scope) it is taken as shared: staff rules wait for a DM."""
+    if channel.startswith("D"):
+        return False
     try:
         found = client.conversations_info(channel=channel).get("channel")
     except SlackClientError as failed:
-        log.warning("Slack conversations.info failed, answering as in a shared channel: %s",
-                    type(failed).__name__)
+        needed = getattr(getattr(failed, "response", None), "get", lambda *_: None)("needed")
+        log.warning("Slack conversations.info failed (%s%s), answering as in a shared channel",
+                    type(failed).__name__, f"; the app needs the scope {needed}" if needed else "")
         return True
     if not isinstance(found, dict):
         return True
@@ -144,10 +155,12 @@ def register(app: App, ctx: City) -> None:
                         body.get("text", ""), audience=audience)
 
     def choice(body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
-        message = body.get("message", {})
-        reply_in_thread(ctx, client, body["channel"]["id"], message.get("thread_ts") or message["ts"],
-                        body.get("team", {}).get("id"), body["user"]["id"], "", action["value"],
-                        speakers.audience(client, body["user"]["id"], body["user"].get("team_id")))
+        message, channel = body.get("message", {}), body["channel"]["id"]
+        audience = speakers.audience(client, body["user"]["id"], body["user"].get("team_id"))
+        if audience is Audience.STAFF and shared_channel(client, channel):
+            audience = Audience.RESIDENT  # 「どれにも当てはまらない」 there hands over a resident's question
+        reply_in_thread(ctx, client, channel, message.get("thread_ts") or message["ts"],
+                        body.get("team", {}).get("id"), body["user"]["id"], "", action["value"], audience)
 
     def feedback(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         message = body.get("message", {})
