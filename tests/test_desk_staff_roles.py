@@ -74,6 +74,12 @@ def test_an_editor_outside_the_staff_roles_reviews_no_staff_question(app: object
     assert ASKED in signed_in(app, "admin1").get("/desk/review").text
 
 
+def test_the_dashboard_of_a_role_outside_the_staff_roles_clusters_no_staff_question(app: object) -> None:
+    for path in ("/desk/stats", "/desk/stats.csv"):
+        assert ASKED not in signed_in(app, "editor1").get(path).text, path
+        assert ASKED in signed_in(app, "admin1").get(path).text, path
+
+
 def test_an_editor_outside_the_staff_roles_sees_and_moves_no_staff_label(app: object) -> None:
     editor = signed_in(app, "editor1")
     assert ASKED not in editor.get("/desk/learned").text

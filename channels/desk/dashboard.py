@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.review import ReviewCluster, review_clusters
+from bot.review import ReviewCluster, ReviewTurn, review_clusters
 from bot.service.city import City
 from bot.service.contracts import CallFigures, Decisions, DepartmentLoad, Period
 from channels.desk.queue import CHANNEL_LABELS
+from knowledge.records import Audience
 
 TOP_CLUSTERS = 5
 
@@ -56,16 +57,23 @@ class Dashboard:
         return sorted(seen, key=lambda c: (list(CHANNEL_LABELS).index(c) if c in CHANNEL_LABELS else 99, c))
 
 
-def unanswered_clusters(served: City, period: Period) -> list[ReviewCluster]:
+def review_turns_for(served: City, period: Period, viewer: Audience) -> list[ReviewTurn]:
+    """The review queue's questions a desk role may read: staff members' questions lead to rules that only
+    the roles in MADOGUCHI_DESK_STAFF_ROLES read."""
+    turns = served.desk.insights.review_turns(period)
+    return turns if viewer is Audience.STAFF else [t for t in turns if t.audience != Audience.STAFF.value]
+
+
+def unanswered_clusters(served: City, period: Period, viewer: Audience) -> list[ReviewCluster]:
     """The biggest clusters of questions the bot clarified or escalated (👎 answers were answered)."""
-    turns = [t for t in served.desk.insights.review_turns(period) if t.decision != "answer"]
+    turns = [t for t in review_turns_for(served, period, viewer) if t.decision != "answer"]
     return review_clusters(served.bot, turns, TOP_CLUSTERS)
 
 
-def dashboard(served: City, period: Period) -> Dashboard:
-    """Read every figure for the period."""
+def dashboard(served: City, period: Period, viewer: Audience) -> Dashboard:
+    """Read every figure for the period; the clusters of unanswered questions are those `viewer` may read."""
     insights = served.desk.insights
     return Dashboard(period, insights.questions_per_day(period), insights.decisions(period),
                      insights.feedback(period), insights.escalations_by_department(period),
-                     insights.median_time_to_answer(period), unanswered_clusters(served, period),
+                     insights.median_time_to_answer(period), unanswered_clusters(served, period, viewer),
                      served.settings.minutes_per_inquiry, served.desk.call_insights.figures(period))

@@ -20,7 +20,7 @@ from bot.service.contracts import CALL_OUTCOMES, JST, DepartmentLoad, Period, Ro
 from bot.translation_numbers import Mistranslation, mistranslations
 from channels.desk.auth import require_role
 from channels.desk.charts import Chart, bar_chart, stacked_chart
-from channels.desk.dashboard import CHANNEL_LABELS, Dashboard, dashboard
+from channels.desk.dashboard import CHANNEL_LABELS, Dashboard, dashboard, review_turns_for
 from channels.desk.render import city, desk_subrouter, page
 from channels.desk.search import audience_of
 from channels.desk.stats_csv import csv_response
@@ -92,7 +92,7 @@ def call_charts(board: Dashboard) -> list[Chart]:
 def stats_page(request: Request, start: date | None = Start, end: date | None = End,
                user: SignedIn = Agent) -> Response:
     """The dashboard for a period, drawn as SVG with tables for screen readers."""
-    board = dashboard(city(request), period_of(start, end))
+    board = dashboard(city(request), period_of(start, end), audience_of(city(request), user))
     return page(request, "stats.html", board=board, charts=charts(board), percent=percent,
                 outcomes=OUTCOME_WORDS)
 
@@ -101,7 +101,7 @@ def stats_page(request: Request, start: date | None = Start, end: date | None = 
 def stats_csv(request: Request, start: date | None = Start, end: date | None = End,
               user: SignedIn = Agent) -> Response:
     """The dashboard's figures as CSV (UTF-8 with BOM, so Excel reads the Japanese)."""
-    return csv_response(dashboard(city(request), period_of(start, end)))
+    return csv_response(dashboard(city(request), period_of(start, end), audience_of(city(request), user)))
 
 
 @router.get("/review")
@@ -109,9 +109,7 @@ def review_page(request: Request, start: date | None = Start, end: date | None =
                 user: SignedIn = Editor) -> Response:
     """Clusters of clarified, escalated, low-confidence and 👎 questions, biggest first."""
     ctx, period = city(request), period_of(start, end)
-    turns = ctx.desk.insights.review_turns(period)
-    if audience_of(ctx, user) is not Audience.STAFF:  # staff's questions lead to rules this role may not read
-        turns = [t for t in turns if t.audience != Audience.STAFF.value]
+    turns = review_turns_for(ctx, period, audience_of(ctx, user))
     clusters = review_clusters(ctx.bot, turns)
     return page(request, "review.html", clusters=clusters, period=period, questions=len(turns), limit=SHOWN)
 
