@@ -152,7 +152,7 @@ def test_a_reply_written_in_english_says_so_for_screen_readers(app: object, stor
     """The widget marks each reply with its language: an agent's English under a Japanese page was read
     with a Japanese voice, and a Japanese reply under an English conversation with an English one."""
     resident, escalations = Resident(app), desk(store_url)
-    handed = resident.ask("I want to talk to a person about my residence card")["escalation"]["id"]
+    handed = resident.ask("I want to talk to a person")["escalation"]["id"]
     escalations.claim(handed, "agent1")
     escalations.reply(handed, "agent1", "Please bring your residence card to the city office on a weekday.")
     replies = resident.api.get("/api/v1/replies", params={"session_id": resident.session}).json()["replies"]

@@ -147,7 +147,18 @@ def courtesy(language: str, message: str) -> str | None:
     for name, phrases in (("greeting", GREETINGS), ("thanks", THANKS), ("human", PERSON)):
         if said in phrases:
             return name
-    return "human" if PERSON_ASKED.search(unaccented(said)) else None
+    return "human" if only_asks_for_a_person(unaccented(said)) else None
+
+
+def only_asks_for_a_person(said: str) -> bool:
+    """A request for a person that is most of the message: 「Can I talk to a person?」 is one, 「Can I speak
+    to staff in English at the city office?」 asks whether such staff exist, which an entry answers."""
+    found = PERSON_ASKED.search(said)
+    if found is None:
+        return False
+    rest = f"{said[:found.start()]} {said[found.end():]}"
+    letters = len(re.sub(r"[\W_]", "", rest))
+    return len(rest.split()) <= 5 and letters <= (24 if re.search(r"[a-z]", rest) else 6)
 
 
 def unaccented(text: str) -> str:
