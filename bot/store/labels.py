@@ -193,6 +193,9 @@ def _stored(found: dict[Key, LabelGroup], row: QuestionLabel) -> None:
         group.accepted = True
 
 
+PERSON_ASKED = "human"  # Turn.intent of 「人と話したい」 (bot/intents.py; the store imports no bot)
+
+
 def weak_signals(session: Session) -> Iterator[tuple[str, str, str, str, str]]:
     """(question, normalised, entry, audience, conversation) for every answer a resident picked from the
     offered choices and neither 👎'd nor left at once for a person, and every answer they 👍'd."""
@@ -217,7 +220,7 @@ def _signal(turn: Turn, asked: Turn | None, helpful: bool | None, audience: str,
         return ()
     if (asked is not None and asked.decision == TurnDecision.CLARIFY
             and turn.shown_entry_id in (asked.choices or [])):
-        if helpful is False or (then is not None and then.decision == TurnDecision.ESCALATE):
+        if helpful is False or (then is not None and then.intent == PERSON_ASKED):
             return ()  # 👎, or a person asked for right after: the pick did not answer
         return ((asked.question, asked.normalised or asked.question, turn.shown_entry_id, audience,
                  turn.conversation_id),)
