@@ -345,6 +345,18 @@ def test_personal_data_in_a_labelled_question_never_becomes_a_paraphrase() -> No
     assert "1234" not in learned.text and "住民票の写し" in learned.text
 
 
+def test_a_phone_number_learned_before_masking_is_masked_when_carried_into_the_next_version() -> None:
+    from types import SimpleNamespace
+
+    from bot.learning.loop import carried_over
+    from indexer.learned import Learned, Paraphrase
+
+    learned = Learned((Paraphrase("R001", "電話は090-1234-5678です。住民票がほしい", "q9"),))
+    serving = SimpleNamespace(runtime=SimpleNamespace(index=SimpleNamespace(learned=learned)))
+    [kept] = carried_over(serving, [])  # type: ignore[arg-type]
+    assert "1234" not in kept.text and kept.label == "q9"
+
+
 def test_the_guard_refuses_a_model_that_trades_wrong_answers_for_others_even_with_better_rankings() -> None:
     serving = measured([1, 1, 0, 0, 0, 0, 0, 0, 0, 0], [0.5] * 10)
     swapped = measured([0, 0, 1, 1, 0, 0, 0, 0, 0, 0], [1.0] * 10)  # as many wrong, on other questions

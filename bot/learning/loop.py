@@ -7,7 +7,7 @@ the caller publishes the chosen one (bot/service/publishing.py) or, for a dry ru
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,7 @@ from bot.labelled import LabelledQuery
 from bot.learning.folds import Fold, Refitted, out_of_fold, refit, serving, without
 from bot.learning.guard import WRONG_LIMIT, Measured, Verdict, judge, measure
 from bot.learning.labels import FOLDS, Usable, fold_of, paraphrases, split, usable
+from bot.store.masking import with_personal_data_masked
 from indexer.build import IndexBuilder
 from indexer.index import KnowledgeIndex
 from indexer.learned import Learned, Paraphrase
@@ -44,9 +45,11 @@ class LearnRun:
 
 
 def carried_over(bot: Bot, training: Sequence[LabelledQuery]) -> list[Paraphrase]:
-    """Paraphrases an earlier run learned, except from questions this file labels again."""
+    """Paraphrases an earlier run learned, except from questions this file labels again; personal data in them
+    is masked, as in new ones (a run before masking published a phone number as typed)."""
     relabelled = {q.id for q in training}
-    return [p for p in bot.runtime.index.learned.paraphrases if p.label not in relabelled]
+    return [replace(p, text=with_personal_data_masked(p.text))
+            for p in bot.runtime.index.learned.paraphrases if p.label not in relabelled]
 
 
 def refitted(bot: Bot, folds: list[Fold], trained_on: dict[str, Any],
