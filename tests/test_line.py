@@ -55,7 +55,7 @@ def test_two_long_messages_in_one_webhook_are_accepted_and_an_oversized_body_is_
 
 def test_text_message_gets_loading_animation_then_a_reply(line, recorder: Recorder, caplog) -> None:  # type: ignore[no-untyped-def]
     client, _ = line
-    question = text_event("児童手当はいつ振り込まれる？")
+    question, seen = text_event("児童手当はいつ振り込まれる？"), len(recorder.requests)
     assert signed(client, webhook(question)).status_code == 200
     [reply] = replies_to(recorder, question["replyToken"])
     loading = [i for i, r in enumerate(recorder.requests) if r.path == "/v2/bot/chat/loading/start"]
@@ -64,8 +64,26 @@ def test_text_message_gets_loading_animation_then_a_reply(line, recorder: Record
     assert reply["messages"][0]["type"] == "flex"
     bubble = json.dumps(reply["messages"][0], ensure_ascii=False)
     assert "偶数月" in bubble and "くわしく見る" in bubble and "feedback=up" in bubble
-    assert not [r for r in recorder.requests if r.path == "/v2/bot/message/push"]
+    assert not [r for r in recorder.requests[seen:] if r.path == "/v2/bot/message/push"]
     assert not [r for r in caplog.records if r.name == "madoguchi.line"]
+
+
+def test_a_failed_loading_animation_or_reply_still_gets_the_answer_to_the_resident(  # type: ignore[no-untyped-def]
+        line, recorder: Recorder) -> None:
+    """LINE answering 500 to the loading animation lost the answer (not even the turn was stored); a failed
+    reply lost it too: the loading animation is skipped and the answer is pushed instead."""
+    client, _ = line
+    recorder.failures["/v2/bot/chat/loading/start"] = 1
+    first = text_event("児童手当はいつ振り込まれる？")
+    assert signed(client, webhook(first)).status_code == 200
+    assert replies_to(recorder, first["replyToken"]), "answered although the loading animation failed"
+    recorder.failures["/v2/bot/message/reply"] = 1
+    second = text_event("粗大ごみの出し方は？")
+    seen = len(recorder.requests)
+    assert signed(client, webhook(second)).status_code == 200
+    [pushed] = recorder.wait_for("/v2/bot/message/push", count=1)[-1:]
+    assert recorder.requests.index(pushed) >= seen and pushed.body["to"] == USER
+    assert pushed.headers.get("X-Line-Retry-Key")
 
 
 def test_redelivered_event_is_not_answered_twice(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]

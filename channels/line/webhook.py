@@ -17,7 +17,6 @@ from linebot.v3.messaging import (
     Configuration,
     MessagingApi,
     ReplyMessageRequest,
-    ShowLoadingAnimationRequest,
     TextMessage,
 )
 from linebot.v3.messaging import Message as LineMessage
@@ -30,6 +29,7 @@ from bot.service.followups import offered_choices
 from bot.service.identity import LINE, Conversation
 from channels.line.languages import labels
 from channels.line.messages import NOT_TEXT, handed_over, not_offered_now, to_line
+from channels.line.sending import deliver, show_typing
 from knowledge.core.errors import (
     ConfigurationError,
     ConflictError,
@@ -145,7 +145,7 @@ def _reply(ctx: City, api: MessagingApi, event: MessageEvent | PostbackEvent, co
         _postback(ctx, api, event, conversation)
         return
     if event.source.type == "user":
-        api.show_loading_animation(ShowLoadingAnimationRequest(chat_id=user, loading_seconds=10))
+        show_typing(api, user)
     _answer(ctx, api, event.reply_token, conversation, storable(without_mentions_of_the_bot(event.message)),
             None, _push_target(event.source, user))
 
@@ -173,7 +173,7 @@ def _answer(ctx: City, api: MessagingApi, token: str, conversation: Conversation
         return
     reply, stored = handled.answer, handled.turn
     messages = to_line(reply, stored.turn_id, stored.escalation_id, ctx.writer(conversation.person, reply))
-    api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages))
+    deliver(api, token, messages, push_to)
 
 
 def _not_offered_now(ctx: City, conversation: Conversation, language: str) -> list[LineMessage]:
