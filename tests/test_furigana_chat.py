@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
@@ -49,6 +50,16 @@ def test_line_resident_switches_furigana_on_and_off_by_message(line, recorder: R
     assert answer["quickReply"]["items"][0]["action"]["text"] == "ふりがな なし"
     assert said(client, recorder, "ふりがな なし")["text"].startswith("ふりがなを やめました")
     assert "（じどうてあて）" not in json.dumps(said(client, recorder, QUESTION), ensure_ascii=False)
+
+
+def test_an_answer_in_another_language_gets_no_japanese_readings(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    """With ふりがな on, readings of Japanese words were put into a Chinese answer: 的（てき）."""
+    client, _ = line
+    said(client, recorder, "ふりがな")
+    answer = json.dumps(said(client, recorder, "市政府的办公时间是几点？"), ensure_ascii=False)
+    said(client, recorder, "ふりがな なし")
+    assert "周一至周五" in answer
+    assert not re.search(r"[\u4e00-\u9fff]（[ぁ-ゖ]+）", answer), answer
 
 
 def test_a_question_about_furigana_is_answered_not_taken_as_the_switch(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]

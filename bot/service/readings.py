@@ -52,7 +52,9 @@ def toggle(ctx: City, key: str, channel: str, audience: str, text: str) -> str |
 
 def writer_for(ctx: City, key: str, reply: Answer | None = None) -> Callable[[str], str]:
     """How this conversation's texts are written: with readings in parentheses (asked for, or an answer only
-    in Japanese under a question in another language), or as they are."""
+    in Japanese under a question in another language), or as they are (a reply in another language)."""
+    if reply is not None and reply.answer_language != "ja":
+        return str  # readings of Japanese words put into Chinese text garbled it: 的（てき）复印件（けん）
     if not (reply is not None
             and japanese_for_a_foreign_reader(reply)) and not ctx.readings.furigana(ctx.store, key):
         return str
