@@ -296,3 +296,20 @@ def test_badly_signed_webhooks_count_toward_the_address_limit_and_signed_ones_do
         good = signed(limited, webhook(text_event("住民票の写し"))).status_code
     assert forged == [400, 400, 400, 429, 429]
     assert good == 200
+
+
+def test_an_entry_whose_link_is_a_mail_address_is_answered_without_a_link_button_line_would_refuse() -> None:
+    """LINE takes only http(s), tel and line links in a button; one mailto: made it refuse the whole reply."""
+    from dataclasses import replace
+
+    from bot.answer import Answer, Decision
+    from bot.intents import Intent
+    from channels.line.messages import to_line
+
+    record = next(r for r in load_sources([Path(__file__).parents[1] / "knowledge/samples/minato"]).records
+                  if r.url)
+    for url, shown in (("mailto:kosodate@city.minato.example.jp", False), ("tel:0123-45-6789", True)):
+        answer = Answer(Decision.ANSWER, Intent.QUESTION, 0.99, record.answer, replace(record, url=url))
+        [bubble] = to_line(answer, 1, None)
+        footer = bubble.contents.footer.contents  # type: ignore[union-attr]
+        assert (url in [getattr(b.action, "uri", None) for b in footer]) is shown, url

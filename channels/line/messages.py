@@ -79,6 +79,15 @@ def spoken(reply: Answer) -> dict[str, str]:
     return {"lang": reply.language} if reply.language != "ja" else {}
 
 
+LINE_URI_SCHEMES = ("http://", "https://", "tel:", "line://")  # LINE refuses a reply with any other link
+
+
+def opens_on_line(url: str) -> bool:
+    """Whether LINE takes the link as a button: a mailto: link (which the FAQ table allows) made LINE refuse
+    the whole reply, so the resident got nothing (the contact line still names the department)."""
+    return url.lower().startswith(LINE_URI_SCHEMES)
+
+
 def answer_bubble(reply: Answer, turn_id: int, say: Callable[[str], str] = str) -> FlexMessage:
     """The answer in the resident's language (channels/line/languages.py) as `say` writes it (with readings
     when asked), department and contact, a source link, 👍/👎, and a quick reply that switches furigana."""
@@ -90,7 +99,7 @@ def answer_bubble(reply: Answer, turn_id: int, say: Callable[[str], str] = str) 
             FlexText(text=f"{words['contact']}: {record.contact or record.department}", wrap=True, size="sm",
                      color="#555555")]
     buttons = [FlexButton(action=URIAction(label=words["more"], uri=record.url),
-                          style="link")] if record.url else []
+                          style="link")] if opens_on_line(record.url) else []
     buttons += [FlexButton(action=postback(words["helpful"], feedback="up", turn=turn_id, **spoken(reply)),
                            style="secondary"),
                 FlexButton(action=postback(words["unhelpful"], feedback="down", turn=turn_id,
