@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.store.tables import Conversation, Escalation, Turn
+from channels.line.messages import ASK_AWAY
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from knowledge.records import Audience
@@ -200,6 +201,17 @@ def to_the_bot(question: str) -> dict:
     said["message"]["mention"] = {"mentionees": [{"index": 0, "length": 5, "type": "user", "userId": "Ubot",
                                                   "isSelf": True}]}
     return said
+
+
+def test_the_bots_name_alone_is_asked_for_a_question_not_answered(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    """「@みなと市」 alone was searched as a question: the group got an answer about ふるさと納税."""
+    client, url = line
+    named = {**to_the_bot(""), "source": {"type": "group", "groupId": "Cgroup-name", "userId": "Unamer0001"}}
+    named["message"]["text"] = "@みなと市"
+    assert signed(client, webhook(named)).status_code == 200
+    [reply] = replies_to(recorder, named["replyToken"])
+    assert reply["messages"] == [{"type": "text", "text": ASK_AWAY}]
+    assert not [t for t in rows(url, Turn) if "みなと市" in t.question]
 
 
 def test_in_a_group_only_what_mentions_the_bot_is_answered(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]

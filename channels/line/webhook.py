@@ -28,7 +28,7 @@ from bot.service.conversation import NOT_ACCEPTED
 from bot.service.followups import offered_choices
 from bot.service.identity import LINE, Conversation
 from channels.line.languages import labels
-from channels.line.messages import NOT_TEXT, handed_over, not_offered_now, to_line
+from channels.line.messages import ASK_AWAY, NOT_TEXT, handed_over, not_offered_now, to_line
 from channels.line.sending import deliver, show_typing
 from knowledge.core.errors import (
     ConfigurationError,
@@ -123,11 +123,11 @@ def addressed_to_the_bot(event: MessageEvent | PostbackEvent) -> bool:
 
 
 def without_mentions_of_the_bot(message: TextMessageContent) -> str:
-    """The text less the bot's own @name, which is no part of the question."""
+    """The text less the bot's own @name, which is no part of the question (empty for the name alone)."""
     text, mentionees = message.text, (message.mention.mentionees if message.mention else [])
     for found in sorted((m for m in mentionees if getattr(m, "is_self", False)), key=lambda m: -m.index):
         text = text[:found.index] + text[found.index + found.length:]
-    return text.strip() or message.text
+    return text.strip()
 
 
 def speaker(source: object) -> str | None:
@@ -144,10 +144,14 @@ def _reply(ctx: City, api: MessagingApi, event: MessageEvent | PostbackEvent, co
     if isinstance(event, PostbackEvent):
         _postback(ctx, api, event, conversation)
         return
+    asked = storable(without_mentions_of_the_bot(event.message))
+    if not asked:  # 「@みなと市」 alone was searched as a question and answered to the whole group
+        api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
+                                              messages=[TextMessage(text=ASK_AWAY)]))
+        return
     if event.source.type == "user":
         show_typing(api, user)
-    _answer(ctx, api, event.reply_token, conversation, storable(without_mentions_of_the_bot(event.message)),
-            None, _push_target(event.source, user))
+    _answer(ctx, api, event.reply_token, conversation, asked, None, _push_target(event.source, user))
 
 
 def _push_target(source: object, user: str) -> str:
