@@ -91,6 +91,20 @@ def test_agent_replies_in_the_desk_and_the_line_push_carries_the_reply(app: Test
     assert wait_until(lambda: desk_of(app).get(escalation_id).delivery == "delivered")
 
 
+def test_a_long_or_emoji_heavy_reply_reaches_line_whole_in_several_messages(app: TestClient,
+                                                                            recorder: Recorder) -> None:
+    """LINE counts UTF-16 units up to 5000 a message: a 4,999-character reply lost its end under the heading
+    while the desk said 送信済み, and a reply full of emoji was refused until it was marked undelivered."""
+    for body in ("長" * 4990 + "。以上、必ずお読みください。", "よろしくお願いします😀" * 700):
+        escalation_id = line_escalation(app, recorder)
+        seen = len(recorder.requests)
+        answer(app, escalation_id, body)
+        [push] = wait_until(lambda: [r for r in recorder.requests[seen:] if r.path == PUSH])  # noqa: B023
+        texts = [m["text"] for m in push.body["messages"]]
+        assert body in "".join(texts) and all(len(t.encode("utf-16-le")) // 2 <= 5000 for t in texts)
+        assert wait_until(lambda: desk_of(app).get(escalation_id).delivery == "delivered")  # noqa: B023
+
+
 def test_new_escalation_notifies_the_desk_channel_and_a_signed_webhook(app: TestClient,
                                                                        recorder: Recorder) -> None:
     reply = app.post("/api/v1/ask", json={"session_id": "notify-session-01",

@@ -31,8 +31,36 @@ def push_line(settings: Settings, user_id: str, text: str, retry_key: str) -> No
     configuration = Configuration(host=settings.line_api_base, access_token=token.get_secret_value())
     with ApiClient(configuration) as client:
         MessagingApi(client).push_message(
-            PushMessageRequest(to=user_id, messages=[TextMessage(text=text[:LINE_TEXT_LIMIT])]),
+            PushMessageRequest(to=user_id, messages=[TextMessage(text=part) for part in line_texts(text)]),
             x_line_retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, retry_key)))
+
+
+def line_texts(text: str, limit: int = LINE_TEXT_LIMIT) -> list[str]:
+    """The text as LINE text messages, never cut: LINE counts UTF-16 code units (an emoji or a rare kanji is
+    two) up to `limit` a message, so a long reply goes as several, split at a line break where one is near
+    (a 4,999-character reply lost its end under the heading; an emoji-heavy one was refused eight times)."""
+    parts, rest = [], text
+    while _utf16(rest) > limit:
+        cut = _fitting(rest, limit)
+        if (newline := rest.rfind("\n", 0, cut)) > cut // 2:
+            cut = newline + 1
+        parts.append(rest[:cut])
+        rest = rest[cut:]
+    return [*parts, rest]
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters from the start fit in `limit` UTF-16 code units."""
+    used = 0
+    for at, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return at
+    return len(text)
 
 
 def post_slack(settings: Settings, channel: str, text: str, thread_ts: str | None = None) -> None:
