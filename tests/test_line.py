@@ -214,6 +214,22 @@ def test_the_bots_name_alone_is_asked_for_a_question_not_answered(line, recorder
     assert not [t for t in rows(url, Turn) if "みなと市" in t.question]
 
 
+def test_a_private_message_never_joins_a_group_hand_over(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
+    """A member who asked for a person in a group and later wrote privately (借金, 生活保護) joined the
+    group's hand-over: the agent's reply to it was pushed to the group."""
+    client, url = line
+    member = "Uprivate000000000000000000000001"
+    in_group = {**to_the_bot("担当者と話したい"), "source": {"type": "group", "groupId": "Cgroup-private",
+                                                           "userId": member}}
+    alone = {**text_event("借金があって生活が苦しい。担当者と話したい"),
+             "source": {"type": "user", "userId": member}}
+    before = {e.id for e in rows(url, Escalation)}
+    for said in (in_group, alone):
+        assert signed(client, webhook(said)).status_code == 200
+        assert replies_to(recorder, said["replyToken"])
+    assert len({e.id for e in rows(url, Escalation)} - before) == 2
+
+
 def test_in_a_group_only_what_mentions_the_bot_is_answered(line, recorder: Recorder) -> None:  # type: ignore[no-untyped-def]
     """Members of a group talk to each other: chatter, stickers and a mention of someone else get nothing
     (no reply posted to the group, nothing stored, no hand-over); a message that mentions the bot is

@@ -17,6 +17,7 @@ from bot.service.followups import follow_up
 from bot.store import StoredTurn
 from bot.store.facts import TurnFacts
 from bot.store.masking import mask_personal_data
+from bot.store.routes import ReplyRoute
 from bot.store.states import Reason
 from knowledge.core.errors import StoreUnavailableError
 
@@ -61,7 +62,7 @@ def compose(city: City, message: Message) -> Composed:
     session = Session(conversation, offered, message.language or "ja")
     reply = city.bot.answer(choice_id or text, message.audience, message.channel, session)
     normalised = " ".join(city.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
-    joins = open_handover(city, conversation, reply)
+    joins = open_handover(city, conversation, reply, message.route)
     if joins:
         reply = replace(reply, message=joined_text(city.settings) if reply.language == "ja"
                         else texts.joined_text(reply.language, city.settings))
@@ -71,14 +72,20 @@ def compose(city: City, message: Message) -> Composed:
     return Composed(reply, facts)
 
 
-def open_handover(city: City, conversation: str, reply: Answer) -> str | None:
+def open_handover(city: City, conversation: str, reply: Answer,
+                  route: ReplyRoute | None = None) -> str | None:
     """For a turn that escalates, the conversation's hand-over still waiting for an agent: the turn joins it
     (the agent sees it under 引き継ぎの後のやりとり) instead of opening a second, unlinked queue item. None
-    while the store is down: the turn then opens its own, as nothing may wait for the store."""
+    while the store is down: the turn then opens its own, as nothing may wait for the store. Nor does a turn
+    join a hand-over whose reply goes elsewhere: a LINE member's private message joined the hand-over they
+    opened in a group, and the agent's reply to it was pushed to the group."""
     if reply.decision != Decision.ESCALATE or city.outage.down:
         return None
     try:
-        return city.store.open_handover(conversation)
+        waiting = city.store.open_handover(conversation)
+        if waiting is None or route is None or city.desk.escalations.route(waiting) in (None, route):
+            return waiting
+        return None
     except StoreUnavailableError:
         return None
 
