@@ -24,10 +24,20 @@ def answer_text(record: Record) -> str:
     return "\n".join(lines)
 
 
+LABEL_CONTEXT = 10  # a heading shorter than this (その他, 申込方法) is shown under the headings above it
+
+
 def choice_label(record: Record) -> str:
-    """A question-like label: the FAQ question, or the last heading of a manual passage."""
-    heading = record.section_path[-1] if record.kind == "passage" and record.section_path else ""
-    return heading or record.question or record.answer[:40]
+    """A question-like label: the FAQ question, or the headings of a manual passage from the last up until
+    they say what it is about: a choice 「その他」 told a resident nothing (粗大ごみの出し方ガイド >
+    出せないもの > その他 is shown as 「出せないもの > その他」)."""
+    path = record.section_path if record.kind == "passage" else ()
+    shown: list[str] = []
+    for heading in reversed(path):
+        if sum(map(len, shown)) >= LABEL_CONTEXT:
+            break
+        shown.insert(0, heading)
+    return " > ".join(shown) or record.question or record.answer[:40]
 
 
 def clarify_choices(records: list[Record]) -> tuple[Choice, ...]:

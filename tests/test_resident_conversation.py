@@ -192,3 +192,10 @@ def test_a_question_said_with_a_request_for_a_person_is_the_question_the_desk_ge
     assert same(escalations.resident_question(found.id), said)
     page = signed_in(app, "agent1").get(f"/desk/escalations/{found.id}").text
     assert "R105" in page.split("ボットの候補")[1] and found.department
+
+
+def test_a_manual_passage_offered_as_a_choice_says_what_it_is_about(app: object) -> None:
+    """A choice 「その他」 (the last heading of a bulky-waste guide passage) told a resident nothing."""
+    offer = Resident(app).ask("ピアノを処分したいんだけど粗大ごみに出せる？")
+    passages = [c["label"] for c in offer.get("choices", []) if "#" in c["id"]]
+    assert passages and all(len(label) >= 10 and " > " in label for label in passages), passages
