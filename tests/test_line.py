@@ -341,3 +341,11 @@ def test_an_entry_whose_link_is_a_mail_address_is_answered_without_a_link_button
         [bubble] = to_line(answer, 1, None)
         footer = bubble.contents.footer.contents  # type: ignore[union-attr]
         assert (url in [getattr(b.action, "uri", None) for b in footer]) is shown, url
+
+
+def test_a_passage_choice_keeps_its_last_headings_within_line_s_20_characters() -> None:
+    from channels.line.messages import choice_labels
+
+    labels = choice_labels(["粗大ごみの出し方ガイド > 出せないもの > その他",
+                            "どれにも当てはまらない（担当者につなぐ）"])
+    assert labels[0] == "1. …出せないもの > その他" and all(len(label) <= 20 for label in labels)

@@ -52,7 +52,7 @@ def choice_labels(labels: list[str]) -> list[str]:
     """Quick-reply labels for numbered choices: 「1. …」 as the message lists them, cut with 「…」 to LINE's
     20 characters. Where two entries would still read alike after the number (「How do I throw a…」), the
     start they share is left out: 「1. …mobile batterie…」 (not of the last choice, the way to a person)."""
-    plain = [_cut(f"{n}. {label}") for n, label in enumerate(labels, start=1)]
+    plain = [_numbered(n, label) for n, label in enumerate(labels, start=1)]
     read = [p.split(" ", 1)[1] for p in plain]
     out = []
     for n, label in enumerate(labels, start=1):
@@ -64,6 +64,19 @@ def choice_labels(labels: list[str]) -> list[str]:
         else:
             out.append(plain[n - 1])
     return out
+
+
+def _numbered(n: int, label: str) -> str:
+    """「n. label」 cut to fit; a passage's headings (「粗大ごみの出し方ガイド > 出せないもの > その他」) keep
+    their last ones, which say what it is, and lose the first: 「3. …出せないもの > その他」."""
+    if len(whole := f"{n}. {label}") <= MAX_LABEL or " > " not in label:
+        return _cut(whole)
+    *above, tail = label.split(" > ")
+    for heading in reversed(above):
+        if len(f"{n}. …{heading} > {tail}") > MAX_LABEL:
+            break
+        tail = f"{heading} > {tail}"
+    return _cut(f"{n}. …{tail}")
 
 
 def _shared_start(one: str, other: str) -> str:
