@@ -88,3 +88,23 @@ def test_a_postgresql_store_is_left_to_pg_dump_and_its_password_is_not_printed(
     assert result.exit_code == 0, result.output
     assert "pg_dump" in result.output and "hunter2" not in result.output
     assert (tmp_path / "backup" / "index" / "CURRENT").is_file()
+
+
+def test_a_city_of_a_server_of_several_is_not_backed_up_with_the_servers_key(
+        sample_index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each city keeps its key in DATA_DIR/cities/<id>: without MADOGUCHI_CITY_DIR the backup copied the
+    server's key, which no city uses, and a restored city could not read its reply routes."""
+    (tmp_path / "cities" / "t1").mkdir(parents=True)
+    (tmp_path / "secret.key").write_bytes(b"the server's")
+    (tmp_path / "cities" / "t1" / "secret.key").write_bytes(b"the city's")
+    index_dir = copy_index(sample_index_dir, tmp_path / "index")
+    for name, value in (("DATABASE_URL", f"sqlite:///{tmp_path / 'cities' / 't1' / 'store.db'}"),
+                        ("INDEX_DIR", index_dir), ("DATA_DIR", tmp_path)):
+        monkeypatch.setenv(f"MADOGUCHI_{name}", str(value))
+    (tmp_path / "cities" / "t1" / "store.db").touch()
+    refused = CliRunner().invoke(app, ["data", "backup", "--out", str(tmp_path / "backup")])
+    assert refused.exit_code != 0 and "MADOGUCHI_CITY_DIR" in str(refused.exception) + refused.output
+    monkeypatch.setenv("MADOGUCHI_CITY_DIR", str(tmp_path / "cities" / "t1"))
+    done = CliRunner().invoke(app, ["data", "backup", "--out", str(tmp_path / "backup2")])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "backup2" / "secret.key").read_bytes() == b"the city's"

@@ -51,9 +51,15 @@ def store_copy(settings: Settings, folder: Path) -> str:
 
 
 def city_files(settings: Settings, folder: Path) -> list[str]:
-    """The spool (online backup) and the generated key, when this city has them."""
+    """The spool (online backup) and the generated key, when this city has them. On a server of several
+    cities each keeps its own in DATA_DIR/cities/<id>: backed up without MADOGUCHI_CITY_DIR, a city got the
+    server's key, which none of its cities uses, and after a restore its reply routes could not be read."""
     from bot.store.spool import SPOOL_FILE
 
+    if settings.city_dir is None and (settings.data_dir / "cities").is_dir():
+        cities = settings.data_dir / "cities"
+        raise ConfigurationError(f"{cities} holds the cities of a server of several: set "
+                                 f"MADOGUCHI_CITY_DIR={cities}/<city id> for the city to back up")
     done = []
     spool, key = settings.resolved_city_dir / SPOOL_FILE, settings.resolved_city_dir / "secret.key"
     if spool.is_file():
