@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,16 +32,25 @@ STAFF = [r for r in load_sources([Path(__file__).parents[1] / "knowledge/samples
 ASKED = "出張のときの日当の精算がよく分からない"  # a staff member's question on Slack, handed over
 
 
+@contextmanager
+def admins_read_staff_rules(index_dir: Path, store_url: str, model_cache: Path,
+                            suffix: str) -> Iterator[object]:
+    """A city whose admins alone read staff rules, with an editor and an admin named editor<suffix> and
+    admin<suffix>."""
+    settings = Settings(data_dir=model_cache, index_dir=index_dir, database_url=store_url,
+                        desk_staff_roles=["admin"], index_poll_seconds=0)
+    application = create_app(settings)
+    with TestClient(application):
+        for role in ("editor", "admin"):
+            add_user(store_url, model_cache, f"{role}{suffix}", role)
+        yield application
+
+
 @pytest.fixture(scope="module")
 def app(sample_index_dir: Path, model_cache: Path,
         tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     store_url = f"sqlite:///{tmp_path_factory.mktemp('staff-roles') / 'store.db'}"
-    settings = Settings(data_dir=model_cache, index_dir=sample_index_dir, database_url=store_url,
-                        desk_staff_roles=["admin"], index_poll_seconds=0)
-    application = create_app(settings)
-    with TestClient(application):
-        for name, role in (("editor1", "editor"), ("admin1", "admin")):
-            add_user(store_url, model_cache, name, role)
+    with admins_read_staff_rules(sample_index_dir, store_url, model_cache, "1") as application:
         store = ConversationStore(store_url)
         handed = Answer(Decision.ESCALATE, Intent.QUESTION, 0.05, "担当者におつなぎします", reason="no match")
         record_turn(store, f"slack:{uuid.uuid4().hex}", "slack", "staff", ASKED, ASKED, handed)
@@ -103,12 +113,7 @@ def test_an_editor_outside_the_staff_roles_finds_no_staff_entry_on_the_health_pa
                                      str(index_dir)], env={"MADOGUCHI_DATA_DIR": str(model_cache)})
     assert built.exit_code == 0, built.output
     store_url = f"sqlite:///{tmp_path / 'store.db'}"
-    settings = Settings(data_dir=model_cache, index_dir=index_dir, database_url=store_url,
-                        desk_staff_roles=["admin"], index_poll_seconds=0)
-    application = create_app(settings)
-    with TestClient(application):
-        for name, role in (("editor2", "editor"), ("admin2", "admin")):
-            add_user(store_url, model_cache, name, role)
+    with admins_read_staff_rules(index_dir, store_url, model_cache, "2") as application:
         editor = signed_in(application, "editor2").get("/desk/health").text
         admin = signed_in(application, "admin2").get("/desk/health").text
     assert "/desk/entries/T2" in admin and "/desk/entries/T1" in admin

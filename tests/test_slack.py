@@ -42,6 +42,22 @@ STAFF = [r for r in load_sources([Path(__file__).parents[1] / "knowledge/samples
 STAFF_TEXTS = [r.answer[:25] for r in STAFF] + [f'"value": "{r.id}"' for r in STAFF]
 
 
+def faq_command(slack: TestClient, recorder: Recorder, channel: str, text: str, user: str = STAFF_USER,
+                posts: int = 1) -> list[dict]:
+    """`/faq text` typed by `user` in `channel`, signed as Slack sends it; the posts in its thread."""
+    seen = len(recorder.requests)
+    form = urlencode({"command": "/faq", "text": text, "team_id": STAFF_TEAM, "channel_id": channel,
+                      "user_id": user, "user_name": user, "response_url": recorder.url + "/respond",
+                      "trigger_id": "1.2.3", "token": "x", "api_app_id": "A1"})
+    assert post(slack, form, "application/x-www-form-urlencoded").status_code == 200
+    deadline, answers = time.monotonic() + 20, []
+    while len(answers) < posts and time.monotonic() < deadline:
+        time.sleep(0.1)
+        answers = [r.body for r in recorder.requests[seen:] if "chat.postMessage" in r.path
+                   and sent_field(r.body, "channel") == channel and sent_field(r.body, "thread_ts")]
+    return answers
+
+
 def test_mention_is_answered_in_its_thread_with_blocks(slack: TestClient, recorder: Recorder) -> None:
     payload, ts = mention("年休の繰越は何日まで？")
     response = post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
@@ -106,17 +122,7 @@ def test_a_faq_command_in_a_dm_is_answered_for_staff_even_when_slack_will_not_de
     recorder.overrides["/api/conversations.info"] = {"ok": False, "error": "missing_scope",
                                                      "needed": "im:read"}
     try:
-        seen = len(recorder.requests)
-        form = urlencode({"command": "/faq", "text": "出張の日当はいくら", "team_id": STAFF_TEAM,
-                          "channel_id": "D0BOTDM", "user_id": STAFF_USER, "user_name": "minato",
-                          "response_url": recorder.url + "/respond", "trigger_id": "1.2.6", "token": "x",
-                          "api_app_id": "A1"})
-        assert post(slack, form, "application/x-www-form-urlencoded").status_code == 200
-        deadline, answers = time.monotonic() + 20, []
-        while not answers and time.monotonic() < deadline:
-            time.sleep(0.1)
-            answers = [r.body for r in recorder.requests[seen:] if "chat.postMessage" in r.path
-                       and sent_field(r.body, "channel") == "D0BOTDM" and sent_field(r.body, "thread_ts")]
+        answers = faq_command(slack, recorder, "D0BOTDM", "出張の日当はいくら")
     finally:
         recorder.overrides["/api/conversations.info"] = kept
     assert answers and any(s in json.dumps(answers, ensure_ascii=False) for s in STAFF_TEXTS)
@@ -135,17 +141,7 @@ def test_what_slack_sends_escaped_is_stored_as_typed(slack: TestClient, recorder
 
 def test_a_faq_command_in_a_channel_another_organisation_reads_gets_no_staff_rule(
         slack: TestClient, recorder: Recorder) -> None:
-    seen = len(recorder.requests)
-    form = urlencode({"command": "/faq", "text": "出張の日当はいくら", "team_id": STAFF_TEAM,
-                      "channel_id": SHARED_CHANNEL, "user_id": STAFF_USER, "user_name": "minato",
-                      "response_url": recorder.url + "/respond", "trigger_id": "1.2.5", "token": "x",
-                      "api_app_id": "A1"})
-    assert post(slack, form, "application/x-www-form-urlencoded").status_code == 200
-    deadline, answers = time.monotonic() + 20, []
-    while len(answers) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-        answers = [r.body for r in recorder.requests[seen:] if "chat.postMessage" in r.path
-                   and sent_field(r.body, "channel") == SHARED_CHANNEL and sent_field(r.body, "thread_ts")]
+    answers = faq_command(slack, recorder, SHARED_CHANNEL, "出張の日当はいくら", posts=2)
     assert len(answers) == 2 and not [s for s in STAFF_TEXTS if s in json.dumps(answers, ensure_ascii=False)]
 
 
@@ -183,17 +179,7 @@ def test_without_user_team_slack_is_asked_and_guests_and_strangers_are_residents
 
 def test_a_faq_command_from_a_guest_of_the_staff_workspace_gets_a_resident_answer(
         slack: TestClient, recorder: Recorder) -> None:
-    seen = len(recorder.requests)
-    form = urlencode({"command": "/faq", "text": "年休の繰越は何日まで？", "team_id": STAFF_TEAM,
-                      "channel_id": "C0GUESTS",
-                      "user_id": GUEST_USER, "user_name": "guest", "response_url": recorder.url + "/respond",
-                      "trigger_id": "1.2.4", "token": "x", "api_app_id": "A1"})
-    assert post(slack, form, "application/x-www-form-urlencoded").status_code == 200
-    deadline, answers = time.monotonic() + 20, []
-    while not answers and time.monotonic() < deadline:
-        time.sleep(0.1)
-        answers = [r.body for r in recorder.requests[seen:] if "chat.postMessage" in r.path
-                   and sent_field(r.body, "channel") == "C0GUESTS" and sent_field(r.body, "thread_ts")]
+    answers = faq_command(slack, recorder, "C0GUESTS", "年休の繰越は何日まで？", user=GUEST_USER)
     assert answers and not [s for s in STAFF_TEXTS if s in json.dumps(answers, ensure_ascii=False)]
 
 
