@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,6 +104,28 @@ def test_a_long_or_emoji_heavy_reply_reaches_line_whole_in_several_messages(app:
         texts = [m["text"] for m in push.body["messages"]]
         assert body in "".join(texts) and all(len(t.encode("utf-16-le")) // 2 <= 5000 for t in texts)
         assert wait_until(lambda: desk_of(app).get(escalation_id).delivery == "delivered")  # noqa: B023
+
+
+def test_a_members_private_question_is_never_quoted_to_their_group(app: TestClient,
+                                                                    recorder: Recorder) -> None:
+    """A member asked privately about 生活保護 and 借金, then asked for a person in a group: the agent's reply
+    to the group quoted the private question. A member's words in a group are a conversation of their own."""
+    member, group = "U0member00000000000000000000001", "Cgroup-family"
+    private = {**text_event("生活保護を受けたいのですが、借金があっても申請できますか"),
+               "source": {"type": "user", "userId": member}}
+    in_group = text_event("@みなと市 担当者と話したい")
+    in_group["source"] = {"type": "group", "groupId": group, "userId": member}
+    in_group["message"]["mention"] = {"mentionees": [{"index": 0, "length": 5, "type": "user",
+                                                      "userId": "Ubot", "isSelf": True}]}
+    for said in (private, in_group):
+        signed(app, webhook(said))
+        assert wait_until(lambda: replies_to(recorder, said["replyToken"]))  # noqa: B023
+    [handed] = [e for e in desk_of(app).queue(channel="line", status="new")
+                if desk_of(app).route(e.id).address["user_id"] == group]  # type: ignore[union-attr]
+    seen = len(recorder.requests)
+    answer(app, handed.id, "窓口でご相談ください。")
+    [push] = wait_until(lambda: [r for r in recorder.requests[seen:] if r.path == PUSH])
+    assert push.body["to"] == group and "生活保護" not in json.dumps(push.body, ensure_ascii=False)
 
 
 def test_new_escalation_notifies_the_desk_channel_and_a_signed_webhook(app: TestClient,

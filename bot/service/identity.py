@@ -76,10 +76,15 @@ class ConversationIds:
         key = bounded_id(WEB, session_id)
         return Conversation(key, key)
 
-    def line(self, speaker: str) -> Conversation:
-        """One LINE person, group or room (`speaker` as `channels.line` names it)."""
-        key = bounded_id(LINE, user_hash(self.settings, LINE, speaker))
-        return Conversation(key, key)
+    def line(self, speaker: str, place: str | None = None) -> Conversation:
+        """One LINE person, group or room (`speaker` as `channels.line` names it); a person speaking in a
+        group or room (`place`) has a conversation there of their own, apart from their 1:1 chat: a private
+        question was quoted to the group above an agent's reply to the group's hand-over."""
+        hashed = user_hash(self.settings, LINE, speaker)
+        person = bounded_id(LINE, hashed)
+        if place is None:
+            return Conversation(person, person)
+        return Conversation(bounded_id(LINE, hashed, user_hash(self.settings, LINE, place)), person)
 
     def slack(self, team: str | None, user: str, thread_ts: str) -> Conversation:
         """One Slack thread of one person of one workspace."""
@@ -93,8 +98,11 @@ class ConversationIds:
         passes when it is this one person's (exactly one of the three must be given)."""
         if len([x for x in (session, line_user, slack_user) if x]) != 1:
             raise RequestError("give exactly one of --session, --line-user, --slack-user")
-        if session or line_user:
-            key = self.web(str(session)).id if session else self.line(str(line_user)).id
+        if session:
+            key = self.web(str(session)).id
             return key, lambda conversation: conversation == key
+        if line_user:  # the 1:1 chat, and what they said in groups and rooms (line:<user>:<group>)
+            key = self.line(str(line_user)).id
+            return key, lambda conversation: conversation == key or conversation.startswith(f"{key}:")
         marker = f":{user_hash(self.settings, SLACK, str(slack_user))}:"  # slack:<team>:<user hash>:<thread>
         return f"{SLACK}:", lambda conversation: marker in conversation

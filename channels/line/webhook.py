@@ -92,7 +92,7 @@ def handle(ctx: City, event: Event) -> None:
         return
     if not addressed_to_the_bot(event):
         return
-    conversation = ctx.ids.line(user)
+    conversation = ctx.ids.line(user, place(event.source))
     api = _api(ctx)
     try:
         ctx.admit(CHANNEL, conversation.person)
@@ -137,6 +137,14 @@ def speaker(source: object) -> str | None:
         if value := getattr(source, attribute, None):
             return kind + value
     return None
+
+
+def place(source: object) -> str | None:
+    """The group or room a named person speaks in (None in a 1:1 chat, or where the group is the speaker)."""
+    if not getattr(source, "user_id", None):
+        return None
+    return next((kind + value for kind, attribute in (("group:", "group_id"), ("room:", "room_id"))
+                 if (value := getattr(source, attribute, None))), None)
 
 
 def _reply(ctx: City, api: MessagingApi, event: MessageEvent | PostbackEvent, conversation: Conversation,
