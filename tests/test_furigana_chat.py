@@ -78,6 +78,10 @@ def test_slack_resident_asks_for_furigana_and_later_threads_keep_it(  # type: ig
     post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
     [reply] = thread_posts(recorder, ts)
     assert "児童手当（じどうてあて）" in reply["blocks"][0]["text"]["text"]
+    payload, ts = mention("市政府的办公时间是几点？", team=OTHER_TEAM)  # an answer in Chinese: no readings
+    post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
+    chinese = json.dumps(thread_posts(recorder, ts), ensure_ascii=False)
+    assert "周一至周五" in chinese and not re.search(r"[\u4e00-\u9fff]（[ぁ-ゖ]+）", chinese), chinese
     payload, ts = mention("ふりがな オフ", team=OTHER_TEAM)
     post(slack, json.dumps(payload, ensure_ascii=False), "application/json")
     assert thread_posts(recorder, ts)[0]["text"].startswith("ふりがなを やめました")

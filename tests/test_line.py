@@ -341,6 +341,8 @@ def test_an_entry_whose_link_is_a_mail_address_is_answered_without_a_link_button
         [bubble] = to_line(answer, 1, None)
         footer = bubble.contents.footer.contents  # type: ignore[union-attr]
         assert (url in [getattr(b.action, "uri", None) for b in footer]) is shown, url
+        contact = bubble.contents.body.contents[1].text  # type: ignore[union-attr]
+        assert ("kosodate@city.minato.example.jp" in contact) is not shown, contact
 
 
 def test_a_passage_choice_keeps_its_last_headings_within_line_s_20_characters() -> None:

@@ -32,7 +32,7 @@ def push_line(settings: Settings, user_id: str, text: str, retry_key: str) -> No
     with ApiClient(configuration) as client:
         MessagingApi(client).push_message(
             PushMessageRequest(to=user_id, messages=[TextMessage(text=part) for part in line_texts(text)]),
-            x_line_retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, retry_key)))
+            x_line_retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, retry_key)), _request_timeout=(3.05, 10.0))
 
 
 def line_texts(text: str, limit: int = LINE_TEXT_LIMIT) -> list[str]:

@@ -102,6 +102,11 @@ def opens_on_line(url: str) -> bool:
     return url.lower().startswith(LINE_URI_SCHEMES)
 
 
+def mail_of(url: str) -> str:
+    """A mail address the entry links to, written out, since LINE shows no button for it."""
+    return f"（{url[len('mailto:'):]}）" if url.lower().startswith("mailto:") else ""
+
+
 def answer_bubble(reply: Answer, turn_id: int, say: Callable[[str], str] = str) -> FlexMessage:
     """The answer in the resident's language (channels/line/languages.py) as `say` writes it (with readings
     when asked), department and contact, a source link, 👍/👎, and a quick reply that switches furigana."""
@@ -110,8 +115,8 @@ def answer_bubble(reply: Answer, turn_id: int, say: Callable[[str], str] = str) 
     words = labels(reply.language)
     text = say(answer_body(reply))
     body = [FlexText(text=text[:2000], wrap=True, size="md"),
-            FlexText(text=f"{words['contact']}: {record.contact or record.department}", wrap=True, size="sm",
-                     color="#555555")]
+            FlexText(text=f"{words['contact']}: {record.contact or record.department}{mail_of(record.url)}",
+                     wrap=True, size="sm", color="#555555")]
     buttons = [FlexButton(action=URIAction(label=words["more"], uri=record.url),
                           style="link")] if opens_on_line(record.url) else []
     buttons += [FlexButton(action=postback(words["helpful"], feedback="up", turn=turn_id, **spoken(reply)),

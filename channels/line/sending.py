@@ -34,12 +34,15 @@ def show_typing(api: MessagingApi, chat_id: str) -> None:
 
 def deliver(api: MessagingApi, token: str, messages: Sequence[LineMessage], push_to: str) -> None:
     """Reply with the token; if LINE refuses or does not answer, push the same messages to where the
-    question came from (a failed push is raised: the event's log names it)."""
+    question came from (a failed push is raised: the event's log names it). A reply LINE took but did not
+    acknowledge in time is then sent twice, and a push counts against the channel's monthly messages: the
+    price of never leaving a resident without the answer."""
     try:
         api.reply_message(ReplyMessageRequest(reply_token=token, messages=list(messages)),
                           _request_timeout=TIMEOUT)
         return
     except FAILURES as failed:
         log.warning("LINE reply failed (%s), pushing the answer instead", type(failed).__name__)
-    api.push_message(PushMessageRequest(to=push_to, messages=list(messages)),
-                     x_line_retry_key=str(uuid.uuid4()), _request_timeout=TIMEOUT)
+    api.push_message(PushMessageRequest(to=push_to, messages=list(messages)),  # one key per event: one push
+                     x_line_retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, f"line-reply:{token}")),
+                     _request_timeout=TIMEOUT)

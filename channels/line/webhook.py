@@ -198,7 +198,8 @@ def _not_offered_now(ctx: City, conversation: Conversation, language: str) -> li
     index = ctx.index
     records = [r for r in map(index.record, offered)
                if r is not None and r.audience.visible_to(Audience.RESIDENT)]
-    return not_offered_now(records, language, ctx.writer(conversation.person))
+    say = ctx.writer(conversation.person) if language == "ja" else str  # no readings in Chinese text
+    return not_offered_now(records, language, say)
 
 
 def _postback(ctx: City, api: MessagingApi, event: PostbackEvent, conversation: Conversation) -> None:

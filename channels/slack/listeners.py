@@ -67,7 +67,7 @@ def reply_in_thread(ctx: City, client: WebClient, channel: str, thread_ts: str, 
             raise
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=STALE_CHOICE)
         return
-    say = ctx.writer(conversation.person)
+    say = ctx.writer(conversation.person, handled.answer)
     client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=say(handled.answer.message)[:3000],
                             blocks=to_blocks(handled.answer, handled.turn.turn_id, say))
 
