@@ -215,3 +215,14 @@ def test_a_reply_pushed_to_line_says_which_question_it_answers(app: TestClient, 
     answer(app, escalation_id, f"市ではお受けしていません（{escalation_id}）。")
     [push] = wait_until(lambda: pushes_with(recorder, escalation_id))
     assert "ご質問「火星への移住手続きはどこでできますか」について" in push.body["messages"][0]["text"]
+
+
+def test_a_long_slack_reply_is_posted_whole_in_parts_never_cut_inside_an_escape() -> None:
+    """The desk takes 5,000 characters and Slack's post here 3,000: the rest was cut, and a cut could fall
+    inside &amp;."""
+    from channels.delivery.senders import slack_parts
+
+    reply = "あ" * 2998 + "&" + "い" * 2000
+    parts = slack_parts(reply)
+    assert len(parts) == 2 and all(len(p) <= 3000 for p in parts)
+    assert "".join(parts) == reply.replace("&", "&amp;") and parts[1].startswith("&amp;")
