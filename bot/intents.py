@@ -44,13 +44,14 @@ _HUMAN = re.compile(r"((人|ひと|人間|担当者?|職員|係の人|オペレ�
                     r"繋|代わ|かわ|電話)|有人|人に聞きたい|電話で(話|相談)したい|talk to (a )?(person|human|"
                     r"staff)|human please)")
 _LEFTOVER = re.compile(r"[\s、。!?!?…〜~ー・,.]+")
-# what follows a courtesy in a chat: 😊 🙏 🙇‍♀️ ♪ ^^ (alone, they are no courtesy)
+# what follows a courtesy in a chat: 😊 🙏 🙇‍♀️ ♪ ^^
 _EMOJI = re.compile(r"[\U0001f000-\U0001faff\u2600-\u27bf\u200d\ufe0f\u3030\u2b50^]+")
 
 
 def recognise(text: str) -> Intent:
     """GREETING or THANKS only when nothing but the courtesy (with punctuation, or emoji after it) is said;
-    HUMAN wherever it is asked for."""
+    HUMAN wherever it is asked for; emoji alone are answered as a greeting (which asks for the question in
+    words), not handed over to a person."""
     clean = normalise_width(text)
     if _HUMAN.search(clean):
         return Intent.HUMAN
@@ -58,6 +59,8 @@ def recognise(text: str) -> Intent:
     bare = _LEFTOVER.sub("", rest)
     if clean and (not bare or (rest != clean and not _EMOJI.sub("", bare))):
         return Intent.GREETING if _GREETING.search(clean) and not _THANKS.search(clean) else Intent.THANKS
+    if bare and not _EMOJI.sub("", bare):  # 😀🙏 alone: nothing to search, nothing for an agent
+        return Intent.GREETING
     return Intent.QUESTION
 
 

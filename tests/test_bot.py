@@ -48,6 +48,7 @@ def shown_ids(reply) -> set[str]:  # type: ignore[no-untyped-def]
     ("ありがとうございました！", Decision.SMALLTALK, Intent.THANKS),
     ("人と話したい", Decision.ESCALATE, Intent.HUMAN),
     ("担当者につないでください", Decision.ESCALATE, Intent.HUMAN),
+    ("😀🙏", Decision.SMALLTALK, Intent.GREETING),  # emoji alone: asked for the question, no hand-over
 ])
 def test_courtesy_and_asking_for_a_person_skip_the_index(bot: Bot, text: str, decision: Decision,
                                                           intent: Intent) -> None:
