@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -203,11 +204,15 @@ def weak_signals(session: Session) -> Iterator[tuple[str, str, str, str, str]]:
     query = (select(Turn, Conversation.audience).join(Conversation, Conversation.id == Turn.conversation_id)
              .where(Turn.decision.in_((TurnDecision.ANSWER, TurnDecision.CLARIFY, TurnDecision.ESCALATE)))
              .order_by(Turn.conversation_id, Turn.id))
-    rows = list(session.execute(query))
-    for at, (turn, audience) in enumerate(rows):
-        asked, then = (_same_conversation(turn, rows[i][0] if 0 <= i < len(rows) else None)
-                       for i in (at - 1, at + 1))
-        yield from _signal(turn, asked, helpful.get(turn.id), audience, then)
+    previous: Turn | None = None
+    current: tuple[Turn, str] | None = None
+    for following in chain(session.execute(query).tuples(), [None]):  # streamed, one turn looked ahead
+        if current is not None:
+            turn, audience = current
+            yield from _signal(turn, _same_conversation(turn, previous), helpful.get(turn.id), audience,
+                               _same_conversation(turn, following[0] if following else None))
+            previous = turn
+        current = following
 
 
 def _same_conversation(turn: Turn, other: Turn | None) -> Turn | None:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Callable
 
 import httpx
 
@@ -18,6 +19,7 @@ from knowledge.core.errors import ConfigurationError
 from knowledge.core.settings import Settings
 
 LINE_TEXT_LIMIT = 5000
+LINE_TIMEOUT = (3.05, 10.0)  # connect, read: a hung LINE call must not hold the outbox (or a reply token)
 SLACK_TEXT_LIMIT = 3000
 
 
@@ -32,25 +34,26 @@ def push_line(settings: Settings, user_id: str, text: str, retry_key: str) -> No
     with ApiClient(configuration) as client:
         MessagingApi(client).push_message(
             PushMessageRequest(to=user_id, messages=[TextMessage(text=part) for part in line_texts(text)]),
-            x_line_retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, retry_key)), _request_timeout=(3.05, 10.0))
+            x_line_retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, retry_key)), _request_timeout=LINE_TIMEOUT)
 
 
 def line_texts(text: str, limit: int = LINE_TEXT_LIMIT) -> list[str]:
     """The text as LINE text messages, never cut: LINE counts UTF-16 code units (an emoji or a rare kanji is
-    two) up to `limit` a message, so a long reply goes as several, split at a line break where one is near
-    (a 4,999-character reply lost its end under the heading; an emoji-heavy one was refused eight times)."""
+    two) up to `limit` a message, so a long reply goes as several (a 4,999-character reply lost its end under
+    the heading; an emoji-heavy one was refused eight times)."""
+    return in_parts(text, lambda rest: _fitting(rest, limit))
+
+
+def in_parts(text: str, fitting: Callable[[str], int]) -> list[str]:
+    """`text` in parts, each the start `fitting` says fits (all of it when it does), split at a line break
+    where one is near."""
     parts, rest = [], text
-    while _utf16(rest) > limit:
-        cut = _fitting(rest, limit)
+    while (cut := fitting(rest)) < len(rest):
         if (newline := rest.rfind("\n", 0, cut)) > cut // 2:
             cut = newline + 1
         parts.append(rest[:cut])
         rest = rest[cut:]
     return [*parts, rest]
-
-
-def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _fitting(text: str, limit: int) -> int:
@@ -76,18 +79,17 @@ def post_slack(settings: Settings, channel: str, text: str, thread_ts: str | Non
 
 
 def slack_parts(text: str, limit: int = SLACK_TEXT_LIMIT) -> list[str]:
-    """The text escaped (`slack_plain`) in posts of at most `limit` characters, split at a line break where
-    one is near and never inside an escape: the desk takes 5,000 characters, Slack's post here 3,000."""
-    escaped, parts = slack_plain(text), []
-    while len(escaped) > limit:
-        cut = limit
-        if (amp := escaped.rfind("&", cut - 5, cut)) != -1 and ";" not in escaped[amp:cut]:
-            cut = amp
-        if (newline := escaped.rfind("\n", 0, cut)) > cut // 2:
-            cut = newline + 1
-        parts.append(escaped[:cut])
-        escaped = escaped[cut:]
-    return [*parts, escaped]
+    """The text escaped (`slack_plain`) in posts of at most `limit` characters, never cut inside an escape:
+    the desk takes 5,000 characters, Slack's post here 3,000."""
+    return in_parts(slack_plain(text), lambda rest: _before_escape(rest, limit))
+
+
+def _before_escape(text: str, limit: int) -> int:
+    """How many characters from the start fit in `limit` without ending inside &amp; &lt; &gt;."""
+    if len(text) <= limit:
+        return len(text)
+    amp = text.rfind("&", limit - 5, limit)
+    return amp if amp != -1 and ";" not in text[amp:limit] else limit
 
 
 def slack_plain(text: str) -> str:
