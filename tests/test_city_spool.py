@@ -29,8 +29,9 @@ PHONE = {"asahi": "090-1111-2222", "kawase": "080-3333-4444"}
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Path:
-    """The server's own data dir (the built model linked in), so its cities' folders start empty."""
+def data_dir(stores: dict[str, str], tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Path:
+    """The server's own data dir (the built model linked in), one per store, so its cities' folders start
+    empty: a row the last store's server kept as it stopped is not waiting in the next one's spool."""
     folder = tmp_path_factory.mktemp("server-data")
     (model_cache / "models").mkdir(exist_ok=True)
     os.symlink(model_cache / "models", folder / "models")
