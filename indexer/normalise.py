@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
-from indexer.sudachi import CONTENT_POS, SudachiSplitter, forget_lines, shared_splitter
+from indexer.sudachi import CONTENT_POS, Morph, SudachiSplitter, forget_lines, shared_splitter
 from indexer.synonyms import SynonymTable
 
 FILLER_LEMMAS = frozenset({
@@ -163,6 +163,13 @@ class TextNormaliser:
                 elif morph.lemma in NEGATIONS:
                     terms.append("ない")  # 燃えないごみ is not 燃えるごみ
         return terms
+
+    def morphs(self, text: str) -> list[Morph]:
+        """The text's content words and auxiliaries as Sudachi's long units, in order (indexer/polarity.py
+        reads 払え|ない from them)."""
+        splitter = self._splitter or self.warm_up()._splitter
+        assert splitter is not None
+        return [unit.whole for unit in splitter.units(normalise_width(text))]
 
     def reading_grams(self, text: str) -> list[str]:
         """Character bigrams of the text's reading, so kana-only typing (いんかんとうろく) meets kanji

@@ -16,9 +16,10 @@ import numpy as np
 from indexer.dense import APPROXIMATE_ABOVE
 from indexer.embedding import Embedder
 from indexer.expansion import char_bigrams, weighted_scores
-from indexer.index import BIGRAM, FIELDS, LEXICAL, READING, KnowledgeIndex
+from indexer.index import BIGRAM, FIELDS, LEXICAL, READING, KnowledgeIndex, city_wording
 from indexer.kana import as_hiragana
 from indexer.normalise import NormalisedText, TextNormaliser, plain_question
+from indexer.polarity import DEMOTED, asked_words, cannot_units
 from indexer.signals import BM25, DENSE, RANKED, SIGNALS, Signal, columns
 from knowledge.records import Audience, Record
 
@@ -113,6 +114,9 @@ class Retriever:
         rows, columns = index.unit_record.astype(np.int64), np.array(DENSE, dtype=np.int64)[index.unit_field]
         # each unit's dense cell in the flattened table
         self._dense_cells = columns * len(index.records) + rows
+        asks = np.flatnonzero(index.unit_field <= FIELDS.index("paraphrase"))
+        texts = list(city_wording(index.records, index.learned))
+        self._cannot_units = cannot_units(((int(u), texts[u]) for u in asks), normaliser.morphs, self._keys)
 
     def visible(self, audience: Audience) -> np.ndarray:
         """Mask of the records this audience may ever see."""
@@ -120,25 +124,50 @@ class Retriever:
             return np.ones(len(self._resident_sees), dtype=bool)
         return self._resident_sees
 
-    def _lexical(self, terms: list[str], table: np.ndarray) -> None:
+    def _keys(self, word: str) -> set[str]:
+        return {word, *(group for group, _ in self.normaliser.synonyms.expand([word]))}
+
+    def _cannot(self, query: NormalisedText) -> dict[str, np.ndarray]:
+        """Per field ("dense": every unit), each unit's weight for this question: lower for a question or
+        paraphrase that says the question's own aim cannot be done (indexer/polarity.py); {} for none."""
+        if not self._cannot_units or not query.text:
+            return {}
+        asked = asked_words(query.text, self.normaliser.morphs(query.text), query.terms, self._keys)
+        demoted = [unit for unit, words in self._cannot_units if words & asked]
+        if not demoted:
+            return {}
+        weights = np.ones(len(self.index.unit_field), dtype=np.float32)
+        weights[demoted] = DEMOTED
+        return {"dense": weights} | {field: weights[self.index.field_units(field)]
+                                     for field in ("question", "paraphrase", READING)}
+
+    def _lexical(self, terms: list[str], table: np.ndarray, cannot: dict[str, np.ndarray]) -> None:
         for name in FIELDS:
             if not self.index.lexical[name].size:
                 continue  # no unit of this field (a city without paraphrases): nothing to score
             owners, bm25, cover = (self._lexical_max[name], table[Signal.of("bm25", name)],
                                    table[Signal.of("cover", name)])
+            weights = cannot.get(name)
             if owners.direct:
-                self.index.lexical[name].scores_and_coverage(terms, (owners.into(bm25), owners.into(cover)))
-                continue
-            scores, coverage = self.index.lexical[name].scores_and_coverage(terms)
-            owners.write(bm25, scores)
-            owners.write(cover, coverage)
+                scores, coverage = owners.into(bm25), owners.into(cover)
+                self.index.lexical[name].scores_and_coverage(terms, (scores, coverage))
+            else:
+                scores, coverage = self.index.lexical[name].scores_and_coverage(terms)
+            if weights is not None:
+                scores *= weights
+                coverage *= weights
+            if not owners.direct:
+                owners.write(bm25, scores)
+                owners.write(cover, coverage)
 
-    def _reading(self, text: str, table: np.ndarray) -> None:
+    def _reading(self, text: str, table: np.ndarray, cannot: dict[str, np.ndarray]) -> None:
         grams = self.normaliser.reading_grams(text)
         self._lexical_max[READING].fill(table[Signal.BM25_READING],
-                                        partial(self.index.lexical[READING].scores, grams))
+                                        _weighed(partial(self.index.lexical[READING].scores, grams),
+                                                 cannot.get(READING)))
 
-    def _expanded(self, terms: list[str], text: str, table: np.ndarray) -> None:
+    def _expanded(self, terms: list[str], text: str, table: np.ndarray,
+                  cannot: dict[str, np.ndarray]) -> None:
         """BM25 of the query with each word's nearest city words added, and character-bigram BM25."""
         pages = self.index.lexical["answer"].vocabulary
         unknown = self.index.neighbours.unknown([t for t in terms if t not in pages],
@@ -146,32 +175,39 @@ class Retriever:
         weights = self.index.neighbours.weights(terms, unknown)
         for name in ("question", "answer"):
             self._lexical_max[name].fill(table[Signal.of("bm25x", name)],
-                                         partial(weighted_scores, self.index.lexical[name], weights))
+                                         _weighed(partial(weighted_scores, self.index.lexical[name], weights),
+                                                  cannot.get(name)))
         bigrams = partial(self.index.lexical[BIGRAM].scores, char_bigrams(text))
         self._lexical_max[BIGRAM].fill(table[Signal.BM25_BIGRAM], bigrams)
 
-    def _dense(self, text: str, table: np.ndarray) -> None:
+    def _dense(self, text: str, table: np.ndarray, cannot: dict[str, np.ndarray]) -> None:
         vector = self.embedder.encode_queries([text])
         if self.index.dense.size <= EXACT_DENSE_LIMIT:
             scores = self.index.dense.all_scores(vector)
             np.maximum(scores, np.float32(0), out=scores)
+            if "dense" in cannot:
+                scores *= cannot["dense"]
             for signal, units, owners in zip(DENSE, self._dense_units, self._dense_max, strict=True):
                 owners.write(table[signal], scores[units])
             return
         top, found = self.index.dense.search(vector, DENSE_CANDIDATES)
-        scores, cells = top[0][found[0] >= 0], self._dense_cells[found[0][found[0] >= 0]]
-        np.maximum.at(table.reshape(-1), cells, np.maximum(scores, 0.0))
+        units = found[0][found[0] >= 0]
+        scores = np.maximum(top[0][found[0] >= 0], 0.0)
+        if "dense" in cannot:
+            scores *= cannot["dense"][units]
+        np.maximum.at(table.reshape(-1), self._dense_cells[units], scores)
 
     def run(self, text: str, audience: Audience) -> Retrieval:
         """Signals for every record the query reached that the audience may see; a kana-only question is
         read in the city's words first (indexer/kana.py)."""
         query = self.read(text)
         table = np.zeros((len(SIGNALS), len(self.index.records)), dtype=np.float32)
-        self._lexical(query.search_terms, table)
+        cannot = self._cannot(query)
+        self._lexical(query.search_terms, table, cannot)
         if query.text:
-            self._reading(query.text, table)
-            self._expanded(query.search_terms, query.text, table)
-            self._dense(query.text, table)
+            self._reading(query.text, table, cannot)
+            self._expanded(query.search_terms, query.text, table, cannot)
+            self._dense(query.text, table, cannot)
         lexical = self._reached_by_words(table)  # bigrams alone (ます, して) reach nearly every entry
         dense_best = table[DENSE[0]: DENSE[-1] + 1].max(axis=0)
         reached = np.flatnonzero(self.visible(audience) & (lexical | self._near(dense_best)))
@@ -211,6 +247,19 @@ class Retriever:
             return np.zeros(0, dtype=bool)
         keep = min(DENSE_CANDIDATES, len(dense_best))
         return dense_best >= np.partition(dense_best, len(dense_best) - keep)[len(dense_best) - keep]
+
+
+def _weighed(score: Callable[[np.ndarray | None], np.ndarray],
+             weights: np.ndarray | None) -> Callable[[np.ndarray | None], np.ndarray]:
+    """`score`, each unit's value then multiplied by its weight (in place, into `out` when given)."""
+    if weights is None:
+        return score
+
+    def weighed(out: np.ndarray | None) -> np.ndarray:
+        values = score(out)
+        values *= weights
+        return values
+    return weighed
 
 
 def _as_slice(units: np.ndarray) -> np.ndarray | slice:

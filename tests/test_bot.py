@@ -309,8 +309,8 @@ def test_a_fitted_ranker_offers_no_choice_it_scores_far_below_the_first(
     # the fitted ranker puts the seal registration entry 7 below the dog registration (1/1,000 of its chance)
     cat = asked("猫を飼い始めたのですが、登録は必要ですか")
     assert "1. 犬を飼い始めました" in cat and "印鑑登録" not in cat
-    card = asked("カードをなくした")
-    assert "印鑑登録証をなくしました" in card and "4. どれにも当てはまらない" in card
+    card = asked("カードが見つからない")  # which card: choices near the first stay
+    assert "2. マイナンバーカードをなくしました" in card and "4. どれにも当てはまらない" in card
 
 
 def shortlist_misses(bot: Bot, queries: list[LabelledQuery]) -> list[str]:
