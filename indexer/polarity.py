@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from indexer.normalise import NEGATIONS
 from indexer.sudachi import Morph
 
 DEMOTED = 0.5  # such a unit's scores for such a question
@@ -22,7 +23,6 @@ DEMOTED = 0.5  # such a unit's scores for such a question
 HELPERS = frozenset({"出来る", "できる", "られる", "れる"})
 AUXILIARY = frozenset({"られる", "れる"})  # 納められる (can), 払われる (is paid)
 HARD = frozenset({"難しい", "困難"})  # 払うのが難しい
-NEGATIONS = frozenset({"ない", "無い", "ぬ", "ず"})
 LIGHT = frozenset({"する", "為る", "の", "こと", "事"})  # 避難するのが難しい: 避難 is what is hard
 TROUBLE = HARD | NEGATIONS | frozenset({
     "厳しい", "無理", "大変", "困る", "苦しい", "滞納", "延滞", "督促", "分割", "分納", "減免", "猶予",
