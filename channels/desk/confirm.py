@@ -13,8 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from bot.service.contracts import EntryVersionView, VersionStatus, live_of, open_draft
-from channels.desk.entry_forms import entry_path
-from channels.desk.render import city, page
+from channels.desk.render import city, entry_path, page
 from knowledge.core.errors import ConflictError, NotFoundError
 
 

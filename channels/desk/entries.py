@@ -30,7 +30,6 @@ from channels.desk.entry_forms import (
     AUDIENCES,
     MAX_ID_CHARS,
     VERSION_STATUS_LABELS,
-    entry_path,
     fields_from_form,
     form_values,
     opened_on,
@@ -41,7 +40,7 @@ from channels.desk.entry_forms import (
     staff_only,
     typed_fields,
 )
-from channels.desk.render import city, desk_subrouter, page
+from channels.desk.render import city, desk_subrouter, entry_path, page
 from channels.desk.search import audience_of
 from channels.desk.worker import worker
 from knowledge.core.errors import ForbiddenError, NotFoundError, RequestError
@@ -154,13 +153,6 @@ def new_entry(request: Request, question: str = Form(min_length=1, max_length=10
     return RedirectResponse(f"{entry_path(draft.entry_id)}?done=saved", 303)
 
 
-@router.get("/entries/{entry_id}")
-def show(request: Request, entry_id: str, done: str = "", published: str | None = None,
-         user: SignedIn = AgentReading) -> Response:
-    """The entry; after a decision (?published=N) it refreshes until the bot serves it."""
-    return entry_page(request, entry_id, user, done=done, refresh=published is not None)
-
-
 async def edited(request: Request, entry_id: str, user: SignedIn) -> EntryFields | Response:
     """The entry form's fields, or the page again with why they cannot be saved (what was typed kept)."""
     record = served(request, entry_id)
@@ -174,20 +166,7 @@ async def edited(request: Request, entry_id: str, user: SignedIn) -> EntryFields
         return entry_page(request, entry_id, user, exc.status, str(exc), values=typed_fields(form))
 
 
-@router.post("/entries/{entry_id}")
-async def save(request: Request, entry_id: str, user: SignedIn = AgentReading) -> Response:
-    """Save the draft (made on first save when the entry had none); passages are edited in their documents."""
-    content = await edited(request, entry_id, user)
-    if isinstance(content, Response):
-        return content
-    entries, (seen, typed) = city(request).desk.entries, await opened_on(request)
-    base = file_record(request, entry_id)
-    return act(request, entry_id, user,
-               lambda: entries.save_draft(entry_id, content, user.username, base, seen),
-               False, "saved", typed)
-
-
-@router.post("/entries/{entry_id}/approve")
+@router.post("/entries/{entry_id:path}/approve")
 async def approve(request: Request, entry_id: str, user: SignedIn = EditorReading) -> Response:
     """Publish the draft: a new index version is built in the background. Sent from the entry form, its fields
     are saved first, so what the editor sees is what residents get (an edit not saved was lost)."""
@@ -207,7 +186,7 @@ async def approve(request: Request, entry_id: str, user: SignedIn = EditorReadin
     return act(request, entry_id, user, save_and_approve, True, typed=typed)
 
 
-@router.post("/entries/{entry_id}/reject")
+@router.post("/entries/{entry_id:path}/reject")
 def reject(request: Request, entry_id: str, note: str = Form("", max_length=1000),
            user: SignedIn = EditorReading) -> Response:
     """Close the draft unpublished, with an optional reason."""
@@ -216,19 +195,19 @@ def reject(request: Request, entry_id: str, note: str = Form("", max_length=1000
                False, "rejected")
 
 
-@router.get("/entries/{entry_id}/retire")
+@router.get("/entries/{entry_id:path}/retire")
 def ask_retire(request: Request, entry_id: str, user: SignedIn = EditorReading) -> Response:
     """The confirmation page on its own: where signing in again leads after it was sent too late."""
     return ask_first(request, entry_id, user, lambda: ask_to_retire(request, entry_id))
 
 
-@router.get("/entries/{entry_id}/rollback/{version}")
+@router.get("/entries/{entry_id:path}/rollback/{version}")
 def ask_rollback(request: Request, entry_id: str, version: int, user: SignedIn = EditorReading) -> Response:
     """The rollback's confirmation page on its own (see `ask_retire`)."""
     return ask_first(request, entry_id, user, lambda: ask_to_roll_back(request, entry_id, version))
 
 
-@router.post("/entries/{entry_id}/retire")
+@router.post("/entries/{entry_id:path}/retire")
 def retire(request: Request, entry_id: str, confirmed: str = Form(""),
            user: SignedIn = EditorReading) -> Response:
     """Stop answering with this entry (a new version; rollback brings it back). It changes the bot's answers
@@ -239,7 +218,7 @@ def retire(request: Request, entry_id: str, confirmed: str = Form(""),
     return act(request, entry_id, user, lambda: entries.retire(entry_id, user.username), True)
 
 
-@router.post("/entries/{entry_id}/rollback/{version}")
+@router.post("/entries/{entry_id:path}/rollback/{version}")
 def rollback(request: Request, entry_id: str, version: int, confirmed: str = Form(""),
              user: SignedIn = EditorReading) -> Response:
     """Make an earlier approved version live again, as a new version; first the page showing that version
@@ -250,7 +229,7 @@ def rollback(request: Request, entry_id: str, version: int, confirmed: str = For
     return act(request, entry_id, user, lambda: entries.rollback(entry_id, version, user.username), True)
 
 
-@router.post("/entries/{entry_id}/paraphrases")
+@router.post("/entries/{entry_id:path}/paraphrases")
 def add_paraphrase(request: Request, entry_id: str, text: str = Form(min_length=1, max_length=1000),
                    user: SignedIn = AgentReading) -> Response:
     """A draft with one more way of asking (also for entries that so far live only in the city's files)."""
@@ -260,3 +239,23 @@ def add_paraphrase(request: Request, entry_id: str, text: str = Form(min_length=
     return act(request, entry_id, user, lambda: entries.add_paraphrase(entry_id, text, user.username, base),
                False, "paraphrase")
 
+
+# last: an id may hold "/" (税務/001), so these would take the paths of the routes above
+@router.get("/entries/{entry_id:path}")
+def show(request: Request, entry_id: str, done: str = "", published: str | None = None,
+         user: SignedIn = AgentReading) -> Response:
+    """The entry; after a decision (?published=N) it refreshes until the bot serves it."""
+    return entry_page(request, entry_id, user, done=done, refresh=published is not None)
+
+
+@router.post("/entries/{entry_id:path}")
+async def save(request: Request, entry_id: str, user: SignedIn = AgentReading) -> Response:
+    """Save the draft (made on first save when the entry had none); passages are edited in their documents."""
+    content = await edited(request, entry_id, user)
+    if isinstance(content, Response):
+        return content
+    entries, (seen, typed) = city(request).desk.entries, await opened_on(request)
+    base = file_record(request, entry_id)
+    return act(request, entry_id, user,
+               lambda: entries.save_draft(entry_id, content, user.username, base, seen),
+               False, "saved", typed)

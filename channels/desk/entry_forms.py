@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
@@ -52,11 +51,6 @@ def staff_only(request: Request, entry_id: str) -> bool:
 def served_ids(request: Request) -> set[str]:
     """Ids the bot knows now, so a new desk id never shadows a file record by accident."""
     return set(city(request).index.by_id)
-
-
-def entry_path(entry_id: str) -> str:
-    """The entry's page (ids come from city files and may hold any character)."""
-    return f"/desk/entries/{quote(entry_id, safe='')}"
 
 
 def _day(name: str, text: str) -> date | None:

@@ -18,8 +18,7 @@ from starlette.responses import Response
 from bot.service.contracts import Role, SignedIn
 from bot.service.kb_io import export_knowledge, import_table
 from channels.desk.auth import require_role
-from channels.desk.entry_forms import entry_path
-from channels.desk.render import city, desk_subrouter, page
+from channels.desk.render import city, desk_subrouter, entry_path, page
 from channels.desk.search import audience_of
 from channels.desk.worker import worker
 from knowledge.core.errors import ConflictError, RequestError

@@ -16,8 +16,8 @@ from bot.learning.guard import Because, Refusal
 from bot.learning.loop import CALIBRATED, PARAPHRASES, RECALIBRATED, REFITTED, SERVING
 from bot.service.contracts import AGREEMENT, LabelKey, Role, SignedIn
 from channels.desk.auth import require_role
-from channels.desk.entry_forms import entry_path, staff_only
-from channels.desk.render import city, desk_subrouter, page
+from channels.desk.entry_forms import staff_only
+from channels.desk.render import city, desk_subrouter, entry_path, page
 from channels.desk.search import audience_of
 from channels.desk.wording import SOURCE_WORDS
 from channels.desk.worker import worker

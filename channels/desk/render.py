@@ -54,9 +54,15 @@ def age(moment: datetime | None) -> str:
     return f"{hours}時間{minutes % 60}分" if hours else f"{minutes}分"
 
 
+def entry_path(entry_id: str) -> str:
+    """The entry's page (ids come from city files and may hold any character: 税務/001, a passage's #012)."""
+    return f"/desk/entries/{quote(entry_id, safe='')}"
+
+
 environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                           trim_blocks=True, lstrip_blocks=True)
 environment.filters.update(jst=jst, age=age)
+environment.globals.update(entry_path=entry_path)
 
 
 def _nav(request: Request, user: Any) -> list[dict[str, object]]:
