@@ -1,5 +1,5 @@
-"""A city's FAQ numbers may hold any character: 「税務/001」 had no desk page (404), and a link to 「R#2」 from
-the quality page led to 「R」. Through the desk, signed in, on a city whose table uses such numbers."""
+"""A city's FAQ numbers may hold any character: 「税務/001」 had no desk page (404), and a link to 「R#2」
+from the quality page led to 「R」. Through the desk, signed in, on a city whose table uses such numbers."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def desk(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     folder = tmp_path_factory.mktemp("entry-ids")
     (folder / "city").mkdir()
     (folder / "city" / "faq.csv").write_text(TABLE, encoding="utf-8")
-    built = CliRunner().invoke(cli, ["index", "build", str(folder / "city"), "--index-dir", str(folder / "index")],
+    built = CliRunner().invoke(cli, ["index", "build", str(folder / "city"),
+                                     "--index-dir", str(folder / "index")],
                                env={"MADOGUCHI_DATA_DIR": str(model_cache)})
     assert built.exit_code == 0, built.output
     url = f"sqlite:///{folder / 'store.db'}"
@@ -42,8 +43,8 @@ def test_an_entry_whose_number_holds_a_slash_has_its_page_and_takes_a_paraphrase
     editor = signed_in(desk, "editor1")
     page = editor.get(SLASHED)
     assert page.status_code == 200 and "市税はどこで納められますか。" in page.text
-    added = editor.post(f"{SLASHED}/paraphrases", data={"text": "税金 払う場所", "csrf": csrf_of(editor, SLASHED)},
-                        follow_redirects=False)
+    form = {"text": "税金 払う場所", "csrf": csrf_of(editor, SLASHED)}
+    added = editor.post(f"{SLASHED}/paraphrases", data=form, follow_redirects=False)
     assert added.status_code == 303 and added.headers["location"].startswith(SLASHED + "?")
     assert "税金 払う場所" in editor.get(SLASHED).text
 
