@@ -81,6 +81,19 @@ def test_a_foreign_clarify_offers_no_entry_matched_about_half_as_well_as_the_fir
     assert "1. How do I submit a marriage registration" in reply["message"]
 
 
+@pytest.mark.parametrize("text, language", [
+    ("我想知道轻型汽车税", "zh-Hans"),
+    ("경자동차세에 대해 알고 싶어요", "ko"),
+])
+def test_a_foreign_question_matched_only_on_how_it_asks_is_not_answered(client: TestClient, text: str,
+                                                                       language: str) -> None:
+    """「我想知道…」「…알고 싶어요」 (I want to know) are the collection days entry's own wording; its answer
+    says nothing of the light motor vehicle tax, so the resident is not told the garbage collection days."""
+    reply = ask(client, text=text)
+    assert reply["language"] == language and reply["decision"] in ("clarify", "escalate")
+    assert reply.get("answer") is None
+
+
 @pytest.mark.parametrize("most", [2, 5])
 def test_a_foreign_clarify_offers_as_many_choices_as_the_city_allows(sample_index_dir: Path,
                                                                     most: int) -> None:

@@ -20,7 +20,7 @@ from bot.answer import NONE_OF_THESE, Answer, Candidate, Choice, Decision, Reaso
 from bot.fusion import offered_places
 from bot.intents import Intent, recognise
 from bot.multilingual import texts
-from bot.multilingual.fields import LanguageIndex
+from bot.multilingual.fields import LanguageIndex, tokens
 from bot.multilingual.glossary import Glossary
 from bot.multilingual.romaji import RomajiReader
 from knowledge.languages import LANGUAGES
@@ -43,14 +43,15 @@ COURTESIES = {Intent.GREETING: "greeting", Intent.THANKS: "thanks"}  # said in a
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """Every record's combined score, and which record each side ranked first (-1: that side found
-    nothing)."""
+    """Every record's combined score, which record each side ranked first (-1: that side found nothing), and
+    whether the own-language first's answer repeats a word of the question."""
 
     scores: np.ndarray
     own_best: int
     own_margin: float
     japanese_best: int
     japanese_sure: float
+    own_echoed: bool
 
 
 class ForeignAnswerer:
@@ -113,8 +114,19 @@ class ForeignAnswerer:
             untranslated = np.ones(size, dtype=bool)
             untranslated[own.positions] = False
             own_share = np.where(untranslated, japanese, own_share)
-        return Scored(weight * own_share + (1 - weight) * japanese, int(raw.argmax()) if best > 0 else -1,
-                      runner_up, japanese_best, sure)
+        own_best = int(raw.argmax()) if best > 0 else -1
+        return Scored(weight * own_share + (1 - weight) * japanese, own_best, runner_up, japanese_best, sure,
+                      self.answer_echoes(text, language, own_best))
+
+    def answer_echoes(self, text: str, language: str, position: int) -> bool:
+        """Whether the entry's translated answer uses a word of the question (longer than one character): a
+        translated question can match on its wording alone (「我想知道…」「…알고 싶어요」 of the collection
+        days entry), which says nothing of the topic, while an answer about the topic repeats its words."""
+        translated = self.runtime.index.records[position].translated(language) if position >= 0 else None
+        if translated is None:
+            return False
+        asked = {term for term in tokens(text, language) if len(term) > 1}
+        return not asked.isdisjoint(tokens(translated[1], language))
 
     def run(self, text: str, language: str, audience: Audience, channel: str, today: date | None,
             top_k: int = TOP) -> Answer:
@@ -155,13 +167,14 @@ class ForeignAnswerer:
 
     def decide(self, scored: Scored, order: list[int]) -> Decision:
         """Answer when both sides put the same entry first and the own-language side is clear about it, when
-        the own-language side is very clear and the Japanese side does not disagree with any confidence, or
-        when the Japanese side alone is sure; offer choices when anything was found; else hand to a person."""
+        the own-language side is very clear, its entry's answer repeats a word of the question and the
+        Japanese side does not disagree with any confidence, or when the Japanese side alone is sure; offer
+        choices when anything was found; else hand to a person."""
         if not order:
             return Decision.ESCALATE
         top = order[0]
         agreed = top == scored.own_best == scored.japanese_best and scored.own_margin <= OWN_MARGIN
-        own_clear = top == scored.own_best and scored.own_margin <= OWN_ALONE and (
+        own_clear = top == scored.own_best and scored.own_margin <= OWN_ALONE and scored.own_echoed and (
             scored.japanese_best in (-1, top) or scored.japanese_sure < TRUSTED)
         alone = scored.own_best < 0 and top == scored.japanese_best and scored.japanese_sure >= SURE_ALONE
         if agreed or own_clear or alone:
