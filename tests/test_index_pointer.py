@@ -36,10 +36,13 @@ def database() -> Iterator[str]:
     yield from postgres_schema_url()
 
 
-def madoguchi(*args: str, database: str, model_cache: Path, origin: Path | None = None) -> str:
-    """One command as the city's IT staff would type it, with the production database configured."""
+def madoguchi(*args: str, database: str, model_cache: Path, origin: Path | None = None,
+              production: Path | None = None) -> str:
+    """One command as the city's IT staff would type it, with the production database configured (and the
+    production index folder, when given)."""
     env = {"MADOGUCHI_DATABASE_URL": database, "MADOGUCHI_DATA_DIR": str(model_cache),
-           **({"MADOGUCHI_INDEX_ORIGIN": str(origin)} if origin else {})}
+           **({"MADOGUCHI_INDEX_ORIGIN": str(origin)} if origin else {}),
+           **({"MADOGUCHI_INDEX_DIR": str(production)} if production else {})}
     result = CliRunner().invoke(cli_app, list(args), env=env)
     assert result.exit_code == 0, (args, result.output, result.exception)
     return result.output
@@ -77,6 +80,26 @@ def test_builds_and_rollbacks_name_the_live_version_in_the_database(tmp_path: Pa
         first, second]
     assert [(h["version"], h["note"], h["on_this_machine"]) for h in history] == [
         (first, "made live again", True), (second, "built", True), (first, "built", True)]
+
+
+def test_a_trial_build_in_another_folder_leaves_the_servers_live_version_alone(tmp_path: Path, database: str,
+                                                                               model_cache: Path) -> None:
+    production, trial, origin, drone = (tmp_path / "index", tmp_path / "trial", tmp_path / "origin",
+                                        tmp_path / "drone.csv")
+    drone.write_text(DRONE, encoding="utf-8")
+
+    def city(*args: str) -> str:
+        return madoguchi(*args, database=database, model_cache=model_cache, origin=origin,
+                         production=production)
+
+    city("index", "build", str(BASE))
+    published = activations(database)
+    said = city("index", "build", str(BASE), str(drone), "--index-dir", str(trial))
+    assert activations(database) == published, "a trial build must not go live on the servers"
+    first, tried = published[0][1], (trial / "CURRENT").read_text(encoding="utf-8").strip()
+    assert json.loads(city("index", "info"))["version"] == first
+    assert tried != first and "not MADOGUCHI_INDEX_DIR" in said
+    assert [p.name for p in (origin / "main" / "versions").iterdir()] == [first]
 
 
 def test_a_machine_with_its_own_copy_follows_the_database_once_the_copy_arrives(tmp_path: Path, database: str,

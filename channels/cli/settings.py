@@ -29,10 +29,36 @@ def into_existing_folder(path: Path | None) -> Path | None:
 
 
 def settings_with(index_dir: Path | None) -> Settings:
-    """Settings from the environment, with command-line options on top."""
+    """Settings from the environment, with command-line options on top. The live version the database names
+    belongs to MADOGUCHI_INDEX_DIR: an --index-dir naming another folder (a trial build before publishing)
+    keeps its own pointer, or a trial would become the city's live index on every server."""
     from knowledge.core.settings import Settings
 
-    return Settings(index_dir=index_dir) if index_dir else Settings()
+    configured = Settings()
+    if not index_dir:
+        return configured
+    if another_folder_than_configured(configured, index_dir):
+        return folder_of_its_own(index_dir)
+    return Settings(index_dir=index_dir)
+
+
+def another_folder_than_configured(configured: Settings, index_dir: Path) -> bool:
+    """Whether --index-dir names a folder other than the MADOGUCHI_INDEX_DIR whose live version the database
+    names for every server; without MADOGUCHI_INDEX_DIR, --index-dir is how the city names that folder."""
+    return (configured.pointer_in_database and configured.index_dir is not None
+            and configured.index_dir.resolve() != index_dir.resolve())
+
+
+def folder_of_its_own(index_dir: Path) -> Settings:
+    """A folder outside the servers' pointer: named by its own CURRENT file and kept out of the origin the
+    servers fetch from, said once so that nobody takes a trial build for a publish."""
+    from channels.cli.render import err
+    from indexer.pointers import CURRENT
+    from knowledge.core.settings import Settings
+
+    err.print(f"{index_dir} is not MADOGUCHI_INDEX_DIR: its live version is named by {index_dir / CURRENT} "
+              "only; the live version the servers follow in the database is left as it is", highlight=False)
+    return Settings(index_dir=index_dir, index_pointer="directory", index_origin=None)
 
 
 def log_config(level: str) -> dict[str, Any]:
