@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.store.tables import Conversation, Escalation, Turn
-from channels.line.messages import ASK_AWAY
+from channels.line.languages import ASK_AWAY
 from channels.server import create_app
 from knowledge.core.settings import Settings
 from knowledge.records import Audience
@@ -210,7 +210,7 @@ def test_the_bots_name_alone_is_asked_for_a_question_not_answered(line, recorder
     named["message"]["text"] = "@みなと市"
     assert signed(client, webhook(named)).status_code == 200
     [reply] = replies_to(recorder, named["replyToken"])
-    assert reply["messages"] == [{"type": "text", "text": ASK_AWAY}]
+    assert reply["messages"] == [{"type": "text", "text": ASK_AWAY["ja"]}]
     assert not [t for t in rows(url, Turn) if "みなと市" in t.question]
 
 

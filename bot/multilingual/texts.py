@@ -28,6 +28,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "japanese_only": "This answer is only available in Japanese. For help in English: {help}",
         "greeting": "Hello. This is the {city} help desk. Please type your question in a short sentence.",
         "thanks": "You're welcome. If you have another question, please type it.",
+        "too_fast": "You are sending too quickly. Please wait a moment and try again.",
     },
     "zh-Hans": {
         "more": "查看详情", "helpful": "👍 已解决", "unhelpful": "👎 未解决", "handoff": "转接工作人员",
@@ -43,6 +44,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "japanese_only": "此回答只有日语版。需要中文帮助请联系：{help}",
         "greeting": "您好。这里是{city}的咨询窗口。请用简短的句子输入您的问题。",
         "thanks": "不客气。如有其他问题，请继续输入。",
+        "too_fast": "发送过于频繁。请稍等片刻后再试。",
     },
     "ko": {
         "more": "자세히 보기", "helpful": "👍 해결됨", "unhelpful": "👎 해결 안 됨", "handoff": "담당자 연결",
@@ -60,6 +62,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "japanese_only": "이 답변은 일본어로만 제공됩니다. 한국어 상담: {help}",
         "greeting": "안녕하세요. {city} 문의 창구입니다. 질문을 짧은 문장으로 입력해 주세요.",
         "thanks": "천만에요. 다른 질문이 있으면 입력해 주세요.",
+        "too_fast": "너무 자주 보내고 있습니다. 잠시 후 다시 시도해 주세요.",
     },
     "vi": {
         "more": "Xem chi tiết", "helpful": "👍 Đã giải quyết", "unhelpful": "👎 Chưa giải quyết",
@@ -80,6 +83,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "japanese_only": "Câu trả lời này chỉ có bằng tiếng Nhật. Hỗ trợ bằng tiếng Việt: {help}",
         "greeting": "Xin chào. Đây là quầy hỏi đáp của {city}. Hãy nhập câu hỏi bằng một câu ngắn.",
         "thanks": "Không có gì. Nếu bạn có câu hỏi khác, hãy nhập tiếp.",
+        "too_fast": "Bạn đang gửi quá nhanh. Vui lòng đợi một chút rồi thử lại.",
     },
     "pt": {
         "more": "Detalhes", "helpful": "👍 Resolvido", "unhelpful": "👎 Não resolvido",
@@ -100,6 +104,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "japanese_only": "Esta resposta só está disponível em japonês. Ajuda em português: {help}",
         "greeting": "Olá. Este é o atendimento de {city}. Digite sua pergunta em uma frase curta.",
         "thanks": "De nada. Se tiver outra pergunta, digite-a.",
+        "too_fast": "Você está enviando rápido demais. Aguarde um momento e tente novamente.",
     },
 }
 GREETINGS = {"hello", "hi", "hey", "good morning", "你好", "您好", "안녕하세요", "안녕", "xin chào",

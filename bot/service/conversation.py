@@ -46,7 +46,8 @@ def converse(city: City, message: Message) -> tuple[Answer, StoredTurn]:
 
 def kept(city: City, composed: Composed, stored: StoredTurn) -> tuple[Answer, StoredTurn]:
     """The reply of a kept turn; its offer is remembered for clicks while the store is down."""
-    city.offers.remember(composed.facts.conversation_id, tuple(composed.facts.choices))
+    facts = composed.facts
+    city.offers.remember(facts.conversation_id, tuple(facts.choices), facts.language)
     return composed.reply, stored
 
 
@@ -54,12 +55,13 @@ def compose(city: City, message: Message) -> Composed:
     """Answer a message (or a choice from the last turn's offer) and write down the turn's facts.
 
     The route is kept (sealed) only when the turn escalates. A typed number (「3」「３番」) picks that
-    choice, on every channel alike. The normalised terms are made from the masked text, so no personal data
-    survives tokenisation into the stored terms.
+    choice, on every channel alike, and is answered in the language the choices were offered in. The
+    normalised terms are made from the masked text, so no personal data survives tokenisation into the
+    stored terms.
     """
     conversation = message.conversation.id
-    offered, choice_id, text = follow_up(city, conversation, message.text, message.choice)
-    session = Session(conversation, offered, message.language or "ja")
+    offer, choice_id, text = follow_up(city, conversation, message.text, message.choice)
+    session = Session(conversation, offer.choices, message.language or offer.language)
     reply = city.bot.answer(choice_id or text, message.audience, message.channel, session)
     normalised = " ".join(city.bot.runtime.normaliser.run(mask_personal_data(text)).terms) if text else ""
     joins = open_handover(city, conversation, reply, message.route)
@@ -125,7 +127,7 @@ def turn_facts(conversation_id: str, channel: str, audience: str, question: str,
                      (reply.reason or Reason.NO_MATCH) if escalated else "",
                      (suggest_department(reply.candidates) if department is None else department)
                      if escalated else "",
-                     sealed_route if escalated else "", bool(joins) and escalated)
+                     sealed_route if escalated else "", bool(joins) and escalated, reply.language)
 
 
 def keep_turn(city: City, facts: TurnFacts) -> StoredTurn:

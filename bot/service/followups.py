@@ -12,25 +12,37 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.answer import NONE_OF_THESE
+from bot.store.facts import LatestOffer
 from indexer.normalise import normalise_width
 from knowledge.core.errors import ConflictError, StoreUnavailableError
+from knowledge.languages import JAPANESE
 
 if TYPE_CHECKING:
     from bot.service.city import City
 
 
-def offered_choices(ctx: City, conversation: str) -> tuple[str, ...]:
-    """The latest offer: a turn waiting in the spool is the newest; else the store's; else, while the
-    store is down, what the city remembers offering (bot/service/offers.py; still 503 when nobody knows)."""
-    if ctx.spool is not None and (waiting := ctx.spool.last_offered(conversation)) is not None:
+def latest_offer(ctx: City, conversation: str) -> LatestOffer:
+    """The latest offer and its language: a turn waiting in the spool is the newest; else the store's; else,
+    while the store is down, what the city remembers offering (bot/service/offers.py; still 503 when nobody
+    knows)."""
+    if ctx.spool is not None and (waiting := ctx.spool.last_offer(conversation)) is not None:
         return waiting
     try:
-        return ctx.store.last_offered(conversation)
+        return ctx.store.last_offer(conversation)
     except StoreUnavailableError:
         remembered = ctx.offers.get(conversation)
         if remembered is None:
             raise
         return remembered
+
+
+def spoken_last(ctx: City, conversation: str) -> str:
+    """The language of the conversation's latest turn, for what madoguchi says to a message with no words to
+    tell it by (a sticker, its name alone); Japanese for a new conversation or while nobody knows."""
+    try:
+        return latest_offer(ctx, conversation).language
+    except StoreUnavailableError:
+        return JAPANESE
 
 
 NUMBER_PICK = re.compile(r"^(?:no\.?\s*)?(\d{1,2})\s*(?:番目?|つ目|つめ)?\s*"  # after NFKC: ３番 → 3番
@@ -43,29 +55,29 @@ def picks_a_choice(text: str, choice_id: str | None) -> bool:
 
 
 def follow_up(ctx: City, conversation: str, text: str,
-              choice_id: str | None) -> tuple[tuple[str, ...], str | None, str]:
+              choice_id: str | None) -> tuple[LatestOffer, str | None, str]:
     """(offer, choice, text) for the bot. A clicked choice must be in the last offer; a typed number (「3」
     「３」「3番」) picks that choice, 「どれにも当てはまらない」 counting last, and a number past the end is
-    passed on alone so the bot offers the choices again instead of searching for it."""
+    passed on alone so the bot offers the choices again instead of searching for it. The offer comes with
+    the language it was made in, which a number does not tell."""
     if choice_id:
-        offered = offered_choices(ctx, conversation)
-        if choice_id not in (*offered, NONE_OF_THESE) or not offered:  # no 「どれにも…」 without an offer
+        offer = latest_offer(ctx, conversation)
+        if choice_id not in (*offer.choices, NONE_OF_THESE) or not offer.choices:  # no 「どれにも…」 alone
             raise ConflictError("choice_id was not offered in this conversation's last turn")
-        return offered, choice_id, text
+        return offer, choice_id, text
     number = NUMBER_PICK.match(normalise_width(text))
-    offered = _known_offer(ctx, conversation) if number else ()
-    if number is None or not offered:
-        return (), None, text
-    picks, position = (*offered, NONE_OF_THESE), int(number.group(1))
-    return (offered, picks[position - 1],
-            "") if 1 <= position <= len(picks) else (offered, None, str(position))
+    offer = _known_offer(ctx, conversation) if number else LatestOffer()
+    if number is None or not offer.choices:
+        return LatestOffer(), None, text
+    picks, position = (*offer.choices, NONE_OF_THESE), int(number.group(1))
+    return (offer, picks[position - 1], "") if 1 <= position <= len(picks) else (offer, None, str(position))
 
 
-def _known_offer(ctx: City, conversation: str) -> tuple[str, ...]:
+def _known_offer(ctx: City, conversation: str) -> LatestOffer:
     try:
-        return offered_choices(ctx, conversation)
+        return latest_offer(ctx, conversation)
     except StoreUnavailableError:
-        return ()  # nobody knows the offer now: answered as a question
+        return LatestOffer()  # nobody knows the offer now: answered as a question
 
 
 def leave_contact(ctx: City, conversation: str, escalation_id: str, details: dict[str, str]) -> None:

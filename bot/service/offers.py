@@ -19,6 +19,7 @@ from typing import Protocol
 import redis
 
 from bot.service.shared_redis import RedisOutage, hashed_key
+from bot.store.facts import LatestOffer
 from knowledge.core.settings import Settings
 
 KEEP_SECONDS = 86_400  # a resident may click a choice the next morning
@@ -26,14 +27,15 @@ KEEP_SECONDS = 86_400  # a resident may click a choice the next morning
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    """Choices offered, when (wall-clock seconds), and whether Redis holds them too."""
+    """Choices offered, when (wall-clock seconds), in which language, and whether Redis holds them too."""
 
     at: float
     choices: tuple[str, ...]
     shared: bool = False
+    language: str = "ja"
 
     def to_json(self) -> str:
-        return json.dumps({"at": self.at, "choices": self.choices})
+        return json.dumps({"at": self.at, "choices": self.choices, "language": self.language})
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Offer:
@@ -41,15 +43,21 @@ class Offer:
         data = json.loads(text)
         if isinstance(data, list):
             return cls(0.0, tuple(data), shared=True)
-        return cls(float(data["at"]), tuple(data["choices"]), shared=True)
+        return cls(float(data["at"]), tuple(data["choices"]), shared=True,
+                   language=data.get("language", "ja"))
+
+    @property
+    def latest(self) -> LatestOffer:
+        """As the store reads it."""
+        return LatestOffer(self.choices, self.language)
 
 
 class Offers(Protocol):
     """Remembers the latest choices offered per conversation."""
 
-    def remember(self, conversation: str, choices: tuple[str, ...]) -> None: ...
+    def remember(self, conversation: str, choices: tuple[str, ...], language: str = "ja") -> None: ...
 
-    def get(self, conversation: str) -> tuple[str, ...] | None: ...
+    def get(self, conversation: str) -> LatestOffer | None: ...
 
 
 class RecentOffers:
@@ -59,9 +67,9 @@ class RecentOffers:
         self._offers: OrderedDict[str, Offer] = OrderedDict()
         self._size, self._lock = size, Lock()
 
-    def remember(self, conversation: str, choices: tuple[str, ...]) -> None:
+    def remember(self, conversation: str, choices: tuple[str, ...], language: str = "ja") -> None:
         """The newest offer; the oldest conversation is forgotten past `size`."""
-        self.keep(conversation, Offer(time.time(), choices))
+        self.keep(conversation, Offer(time.time(), choices, language=language))
 
     def keep(self, conversation: str, offer: Offer) -> None:
         """An offer made at a known time (SharedOffers marks it shared once Redis has it)."""
@@ -76,10 +84,10 @@ class RecentOffers:
         with self._lock:
             return self._offers.get(conversation)
 
-    def get(self, conversation: str) -> tuple[str, ...] | None:
-        """The choices of that offer."""
+    def get(self, conversation: str) -> LatestOffer | None:
+        """The choices of that offer and their language."""
         offer = self.dated(conversation)
-        return offer.choices if offer else None
+        return offer.latest if offer else None
 
 
 class SharedOffers:
@@ -91,9 +99,9 @@ class SharedOffers:
         self._client, self._prefix, self._local = client, key_prefix, RecentOffers()
         self._outage = RedisOutage("offers")
 
-    def remember(self, conversation: str, choices: tuple[str, ...]) -> None:
+    def remember(self, conversation: str, choices: tuple[str, ...], language: str = "ja") -> None:
         """Here and in Redis (here only while Redis is down)."""
-        offer = Offer(time.time(), choices)
+        offer = Offer(time.time(), choices, language=language)
         self._local.keep(conversation, offer)
         if self._outage.skipping():
             return
@@ -105,13 +113,13 @@ class SharedOffers:
             self._outage.answered()
             self._local.keep(conversation, replace(offer, shared=True))
 
-    def get(self, conversation: str) -> tuple[str, ...] | None:
+    def get(self, conversation: str) -> LatestOffer | None:
         """Redis's copy, which any worker may have written; this process's own when Redis has none or is down,
         or when its own is newer and was never written to Redis."""
         own, theirs = self._local.dated(conversation), self._shared(conversation)
         if own is not None and (theirs is None or (not own.shared and own.at > theirs.at)):
-            return own.choices
-        return theirs.choices if theirs is not None else None
+            return own.latest
+        return theirs.latest if theirs is not None else None
 
     def _shared(self, conversation: str) -> Offer | None:
         """Redis's copy; None while Redis is down."""

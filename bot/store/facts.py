@@ -27,7 +27,17 @@ class TurnFacts:
     department: str = ""
     route: str = ""
     joined: bool = False  # escalation_id is the conversation's open hand-over: the turn joins it
+    language: str = "ja"  # the language the reply spoke (BCP-47): a choice picked later is answered in it
 
     def to_json(self) -> dict:
         """For the spool file."""
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class LatestOffer:
+    """The choices a conversation's latest turn offered (none after an answer) and the language that turn
+    spoke: a number typed next (「2」) carries no words to tell the language by."""
+
+    choices: tuple[str, ...] = ()
+    language: str = "ja"

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.database import make_engine, migrate, one_writer, rows_touched
-from bot.store.facts import TurnFacts
+from bot.store.facts import LatestOffer, TurnFacts
 from bot.store.group_commit import GroupCommit
 from bot.store.masking import mask_personal_data
 from bot.store.routes import ReplyRoute, RouteCipher
@@ -91,12 +91,12 @@ class ConversationStore:
         except SQLAlchemyError:
             return False
 
-    def last_offered(self, conversation_id: str) -> tuple[str, ...]:
-        """The choices offered in the conversation's latest turn."""
+    def last_offer(self, conversation_id: str) -> LatestOffer:
+        """The choices offered in the conversation's latest turn, and the language it spoke."""
         with self.guard(), self.session() as session:
             latest = session.scalars(select(Turn).where(Turn.conversation_id == conversation_id)
                                      .order_by(Turn.id.desc()).limit(1)).first()
-            return tuple(latest.choices) if latest else ()
+            return LatestOffer(tuple(latest.choices), latest.language) if latest else LatestOffer()
 
     def last_candidates(self, conversation_id: str, turns: int = 5) -> list[dict]:
         """The candidates of the conversation's latest turn that searched (among its last `turns`)."""

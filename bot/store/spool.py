@@ -24,7 +24,7 @@ from contextlib import closing
 from pathlib import Path
 
 from bot.store.database import private_file
-from bot.store.facts import TurnFacts
+from bot.store.facts import LatestOffer, TurnFacts
 from bot.store.masking import mask_personal_data
 from bot.store.repository import ConversationStore, StoredTurn
 from bot.store.spool_rows import REPLAY, Row, masked
@@ -148,12 +148,15 @@ class Spool:
             raise NotFoundError(f"no turn {turn_id} in this conversation")
         return int(found[0])
 
-    def last_offered(self, conversation: str) -> tuple[str, ...] | None:
-        """The choices of this conversation's latest turn if it waits here (it is newer than any stored
-        one)."""
+    def last_offer(self, conversation: str) -> LatestOffer | None:
+        """The choices and language of this conversation's latest turn if it waits here (it is newer than any
+        stored one)."""
         found = self._one(f"SELECT facts FROM spool WHERE {MINE} AND kind = 'turn' AND conversation = ? AND "
                           "set_aside IS NULL ORDER BY id DESC LIMIT 1", self.city, conversation)
-        return tuple(json.loads(found[0]).get("choices", ())) if found else None
+        if found is None:
+            return None
+        facts = json.loads(found[0])
+        return LatestOffer(tuple(facts.get("choices", ())), facts.get("language", "ja"))
 
     def pending(self) -> int:
         """Rows waiting for the database."""

@@ -61,6 +61,7 @@ class Turn(Base):
     shown_entry_id: Mapped[str | None] = mapped_column(String(128))
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
     candidates: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(16), default="ja", server_default="ja")
 
 
 class Feedback(Base):

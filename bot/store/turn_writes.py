@@ -125,7 +125,7 @@ class TurnWrites:
             {"conversation_id": facts.conversation_id, "created_at": now, "question": facts.question,
              "normalised": facts.normalised, "intent": facts.intent, "decision": facts.decision,
              "confidence": facts.confidence, "shown_entry_id": facts.shown_entry_id, "choices": facts.choices,
-             "candidates": facts.candidates} for facts in turns]).scalars())
+             "candidates": facts.candidates, "language": facts.language} for facts in turns]).scalars())
 
     @staticmethod
     def _note_in(connection: Connection, facts: TurnFacts, once: str | None, turn_id: int) -> None:

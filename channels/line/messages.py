@@ -34,8 +34,6 @@ from knowledge.records import Record
 MAX_QUICK_REPLIES = 13
 MAX_LABEL = 20  # LINE's limit for a button's label
 SHARED_START = 6  # a start two choices share, from this long, is left out where their labels read alike
-NOT_TEXT = "ごめんなさい、スタンプや画像などにはお答えできません。ご質問を文字で送ってください。"
-ASK_AWAY = "ご質問をどうぞ。「@（この名前） 粗大ごみの出し方」のように、名前のあとに続けて送ってください。"
 
 
 def postback(label: str, shown: str | None = None, **data: str | int) -> PostbackAction:

@@ -22,13 +22,14 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging import Message as LineMessage
 from linebot.v3.webhooks import Event, MessageEvent, PostbackEvent, TextMessageContent
 
+from bot.multilingual import detect_language
 from bot.service.city import City, Message
 from bot.service.contracts import ReplyRoute, storable
 from bot.service.conversation import NOT_ACCEPTED
-from bot.service.followups import offered_choices
+from bot.service.followups import latest_offer, spoken_last
 from bot.service.identity import LINE, Conversation
-from channels.line.languages import labels
-from channels.line.messages import ASK_AWAY, NOT_TEXT, handed_over, not_offered_now, to_line
+from channels.line.languages import ASK_AWAY, NOT_TEXT, labels, said_in, too_fast
+from channels.line.messages import handed_over, not_offered_now, to_line
 from channels.line.sending import deliver, show_typing
 from knowledge.core.errors import (
     ConfigurationError,
@@ -98,11 +99,12 @@ def handle(ctx: City, event: Event) -> None:
         ctx.admit(CHANNEL, conversation.person)
     except RateLimitedError as refused:  # a friendly sentence, not an error
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
-                                              messages=[TextMessage(text=str(refused))]))
+                                              messages=[TextMessage(text=_refusal(event, refused))]))
         return
     if isinstance(event, MessageEvent) and not isinstance(event.message, TextMessageContent):
+        note = said_in(NOT_TEXT, spoken_last(ctx, conversation.id))
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
-                                              messages=[TextMessage(text=NOT_TEXT)]))
+                                              messages=[TextMessage(text=note)]))
         return
     try:
         _reply(ctx, api, event, conversation, user)
@@ -110,6 +112,14 @@ def handle(ctx: City, event: Event) -> None:
         log.exception("LINE event %s: the store refused the turn", event.webhook_event_id)
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
                                               messages=[TextMessage(text=NOT_ACCEPTED)]))
+
+
+def _refusal(event: MessageEvent | PostbackEvent, refused: RateLimitedError) -> str:
+    """Too many messages, said in the language of the refused one: its own words or its button's `lang`, not
+    the store, since a refusal must stay cheap for a resident who floods (a sticker: the city's Japanese)."""
+    if isinstance(event, PostbackEvent):
+        return too_fast(parse_qs(event.postback.data).get("lang", ["ja"])[0], str(refused))
+    return too_fast(detect_language(getattr(event.message, "text", "")), str(refused))
 
 
 def addressed_to_the_bot(event: MessageEvent | PostbackEvent) -> bool:
@@ -154,8 +164,9 @@ def _reply(ctx: City, api: MessagingApi, event: MessageEvent | PostbackEvent, co
         return
     asked = storable(without_mentions_of_the_bot(event.message))
     if not asked:  # 「@みなと市」 alone was searched as a question and answered to the whole group
+        prompt = said_in(ASK_AWAY, spoken_last(ctx, conversation.id))
         api.reply_message(ReplyMessageRequest(reply_token=event.reply_token,
-                                              messages=[TextMessage(text=ASK_AWAY)]))
+                                              messages=[TextMessage(text=prompt)]))
         return
     if event.source.type == "user":
         show_typing(api, user)
@@ -188,13 +199,16 @@ def _answer(ctx: City, api: MessagingApi, token: str, conversation: Conversation
     deliver(api, token, messages, push_to)
 
 
-def _not_offered_now(ctx: City, conversation: Conversation, language: str) -> list[LineMessage]:
+def _not_offered_now(ctx: City, conversation: Conversation, tapped: str) -> list[LineMessage]:
     """A tap on a choice the last turn did not offer (a double tap, a button of an earlier list) is told so,
-    with the choices offered now if there are any. Nothing is stored."""
+    with the choices offered now if there are any, in the language they were offered in (a Japanese button
+    tapped after a question in English is told in English; the button's own while nobody knows the offer).
+    Nothing is stored."""
     try:
-        offered = offered_choices(ctx, conversation.id)
+        offer = latest_offer(ctx, conversation.id)
+        offered, language = offer.choices, offer.language
     except StoreUnavailableError:
-        offered = ()
+        offered, language = (), tapped
     index = ctx.index
     records = [r for r in map(index.record, offered)
                if r is not None and r.audience.visible_to(Audience.RESIDENT)]
