@@ -146,7 +146,7 @@ class Bot:
         picked = text.strip()
         offered = (*session.offered, NONE_OF_THESE)
         if picked.isdigit() and not 1 <= int(picked) <= len(offered):
-            return self._offer_again(session.offered, audience, served)
+            return self._offer_again(session, audience, served)
         if picked.isdigit():
             picked = offered[int(picked) - 1]
         if picked not in offered:
@@ -163,12 +163,16 @@ class Bot:
         record, message = self._say(record, compose.choice_label(record))
         return Answer(Decision.ANSWER, Intent.QUESTION, 1.0, message, record=record)
 
-    def _offer_again(self, offered: tuple[str, ...], audience: Audience, served: Snapshot) -> Answer | None:
-        """A number past the last choice: the same choices again, not a search for 「5」."""
+    def _offer_again(self, session: Session, audience: Audience, served: Snapshot) -> Answer | None:
+        """A number past the last choice: the same choices again (in the language they were offered in), not
+        a search for 「5」."""
         index = served.runtime.index
-        records = [r for r in map(index.record, offered) if r is not None and r.audience.visible_to(audience)]
+        records = [r for r in map(index.record, session.offered)
+                   if r is not None and r.audience.visible_to(audience)]
         if not records:
             return None
+        if session.language != JAPANESE:
+            return replace(served.foreign().offer(records, session.language), reason=Reason.PAST_LAST_CHOICE)
         choices = compose.clarify_choices(records)
         return Answer(Decision.CLARIFY, Intent.QUESTION, 0.0, compose.offer_again_text(choices),
                       choices=choices, reason=Reason.PAST_LAST_CHOICE)

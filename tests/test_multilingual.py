@@ -94,6 +94,16 @@ def test_a_foreign_question_matched_only_on_how_it_asks_is_not_answered(client: 
     assert reply.get("answer") is None
 
 
+def test_a_number_past_the_last_choice_offers_them_again_in_the_residents_language(
+        client: TestClient) -> None:
+    offered = ask(client, session_id="multilingual-past-last", text="Where do I get sandbags for a flood?")
+    assert offered["decision"] == "clarify" and offered["language"] == "en"
+    again = ask(client, session_id="multilingual-past-last", text="9")
+    assert again["decision"] == "clarify" and again["message"].startswith("Which of these is closest?")
+    assert [c["id"] for c in again["choices"]] == [c["id"] for c in offered["choices"]]
+    assert again["choices"][-1]["label"].startswith("None of these")
+
+
 @pytest.mark.parametrize("most", [2, 5])
 def test_a_foreign_clarify_offers_as_many_choices_as_the_city_allows(sample_index_dir: Path,
                                                                     most: int) -> None:

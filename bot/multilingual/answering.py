@@ -189,15 +189,20 @@ class ForeignAnswerer:
             record = records[0]
             return replace(self.picked(record, language), confidence=confidence)
         if decision is Decision.CLARIFY:
-            choices = (*(Choice(r.id, label(r, language)) for r in records),
-                       Choice(NONE_OF_THESE, texts.text(language, "none")))
-            prompt = texts.text(language, "clarify" if len(records) > 1 else "clarify_one")
-            lines = [prompt, *(f"{n}. {c.label}" for n, c in enumerate(choices, 1))]
-            return Answer(decision, Intent.QUESTION, confidence, "\n".join(lines), choices=choices,
-                          language=language, answer_language=language)
+            return replace(self.offer(records, language), confidence=confidence)
         handed = texts.escalate_text(language, self.settings, False)
         return Answer(decision, Intent.QUESTION, confidence, handed,
                       reason=Reason.NO_MATCH, language=language, answer_language=language)
+
+    def offer(self, records: list[Record], language: str) -> Answer:
+        """The entries as numbered choices, with 「none of these」, asked in the resident's language (also
+        again after a number past the last one)."""
+        choices = (*(Choice(r.id, label(r, language)) for r in records),
+                   Choice(NONE_OF_THESE, texts.text(language, "none")))
+        prompt = texts.text(language, "clarify" if len(records) > 1 else "clarify_one")
+        lines = [prompt, *(f"{n}. {c.label}" for n, c in enumerate(choices, 1))]
+        return Answer(Decision.CLARIFY, Intent.QUESTION, 0.0, "\n".join(lines), choices=choices,
+                      language=language, answer_language=language)
 
     def picked(self, record: Record, language: str) -> Answer:
         """A choice the resident picked, answered in their language."""
