@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from indexer.bm25 import BM25Index
 
 EXPLAIN_TOP = 5
+EXACT_LEAD = 1.0  # in fused score, over the best other candidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,18 @@ class Snapshot:
                  if len(features) else np.zeros(0))
         if audience is Audience.STAFF:
             fused = fused + self.runtime.settings.staff_first_margin * self.facts.is_staff[kept.candidates]
-        return kept, fused, features
+        return kept, self._exact_first(kept, fused), features
+
+    def _exact_first(self, kept: Retrieval, fused: np.ndarray) -> np.ndarray:
+        """The entry whose own question or paraphrase the resident typed word for word leads by EXACT_LEAD
+        (indexer/exact.py), when it is among the candidates (visible to them, in force)."""
+        owner = self.runtime.retriever.exact(kept.query)
+        at = np.flatnonzero(kept.candidates == owner) if owner is not None else np.zeros(0, dtype=np.int64)
+        if not len(at) or not len(fused):
+            return fused
+        fused = fused.copy()
+        fused[at[0]] = float(fused.max()) + EXACT_LEAD
+        return fused
 
     def rank(self, text: str, audience: Audience, today: date | None = None) -> Ranking:
         """Retrieve, fuse and calibrate: everything but the decision."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from indexer.normalise import NEGATIONS
+from indexer.normalise import NEGATIONS, normalise_width
 from indexer.sudachi import Morph
 
 DEMOTED = 0.5  # such a unit's scores for such a question
@@ -30,7 +30,10 @@ TROUBLE = HARD | NEGATIONS | frozenset({
 })
 # godan endings and the e-row kana of their potential forms: 払う → 払える, 書く → 書ける, 帰る → 帰れる
 POTENTIAL = dict(zip("うくぐすつぬぶむる", "えけげせてねべめれ", strict=True))
+BEING = frozenset({"有る", "ある", "在る"})
 REACH = 5  # morphemes after the verb in which its negation may come (納め|られ|そう|に|あり|ませ|ん)
+# 「本庁でないと発行できないの？」 asks whether it can be done, as 「受けられないのでしょうか」 does
+WHETHER_NOT = re.compile(r"(?:ない|ません)(?:の|ん)?(?:です|でしょう)?(?:か|[？?])")
 # a question with one of these asks where, how or when it can be done, not whether
 WHERE_OR_HOW = re.compile(r"どこ|何処|どう|いつ|何時|どちら|方法|場所|窓口|何で|なにで")
 
@@ -56,7 +59,8 @@ def asked_words(text: str, morphs: Sequence[Morph], terms: Sequence[str], keys: 
     (「大家さんに払われるの？」) is not the resident's to do."""
     if any(term in TROUBLE for term in terms):
         return set()
-    whether = set() if WHERE_OR_HOW.search(text) else {m.lemma for m in morphs if _potential(m)}
+    whether = set() if WHERE_OR_HOW.search(text) else {
+        m.lemma for m in morphs if _potential(m) and f"{m.surface}ば" not in text}  # 払えば: if one pays
     whether.update(m.lemma for m, after in zip(morphs, morphs[1:], strict=False)
                    if m.pos == "動詞" and after.lemma in AUXILIARY)
     return {key for term in terms if term not in whether for key in keys(term)}
@@ -83,10 +87,12 @@ def _potential(morph: Morph) -> bool:
 
 
 def _negated(after: Sequence[Morph]) -> bool:
+    """A negation before the next noun, adjective or verb (but ある of 〜そうにありません): in
+    「聞けばいいかわからない」 the negation is わかる's."""
     for morph in after:
         if morph.lemma in NEGATIONS:
             return True
-        if morph.pos == "名詞":
+        if morph.pos in ("名詞", "形容詞") or (morph.pos == "動詞" and morph.lemma not in BEING):
             return False
     return False
 
@@ -96,7 +102,8 @@ def cannot_units(texts: Iterable[tuple[int, str]], morphs: Callable[[str], Seque
     """(unit, the words it says cannot be done with their synonym groups) of each unit that says so."""
     found = []
     for unit, text in texts:
-        if any(mark in text for mark in "なぬずん難困無"):  # every "cannot" has one of these
+        # every "cannot" has one of these; one asked as a question is not said
+        if any(mark in text for mark in "なぬずん難困無") and not WHETHER_NOT.search(normalise_width(text)):
             words = cannot_words(morphs(text))
             if words:
                 found.append((unit, frozenset(key for word in words for key in keys(word))))

@@ -15,6 +15,7 @@ import numpy as np
 
 from indexer.dense import APPROXIMATE_ABOVE
 from indexer.embedding import Embedder
+from indexer.exact import ExactWording
 from indexer.expansion import char_bigrams, weighted_scores
 from indexer.index import BIGRAM, FIELDS, LEXICAL, READING, KnowledgeIndex, city_wording
 from indexer.kana import as_hiragana
@@ -117,6 +118,11 @@ class Retriever:
         asks = np.flatnonzero(index.unit_field <= FIELDS.index("paraphrase"))
         texts = list(city_wording(index.records, index.learned))
         self._cannot_units = cannot_units(((int(u), texts[u]) for u in asks), normaliser.morphs, self._keys)
+        self._exact = ExactWording((texts[u], int(index.unit_record[u])) for u in asks)
+
+    def exact(self, query: NormalisedText) -> int | None:
+        """The record whose question or paraphrase reads exactly as the question (indexer/exact.py)."""
+        return self._exact.owner(query.text)
 
     def visible(self, audience: Audience) -> np.ndarray:
         """Mask of the records this audience may ever see."""

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from indexer.normalise import TextNormaliser
-from indexer.polarity import asked_words, cannot_words
+from indexer.polarity import asked_words, cannot_units, cannot_words
 from tests.test_honest_confidence import ask_batch, outcome
 
 pytestmark = pytest.mark.integration
@@ -39,15 +39,25 @@ def test_a_resident_who_cannot_pay_still_gets_the_entry_for_them(cli: CliRunner,
     ("申請できない", {"申請"}), ("介護保険料を払うのが難しいときは相談できますか。", {"払う"}),
     ("一人で避難するのが難しい", {"避難"}), ("平日に来られないときは", {"来る"}),
     ("税金の払い方", set()), ("コンビニで払えますか", set()), ("燃えないごみの出し方", set()),
-    ("保険証が届かない", set()), ("税金を払わないとどうなりますか", set())])
+    ("保険証が届かない", set()), ("税金を払わないとどうなりますか", set()),
+    ("困っていることを誰に聞けばいいかわからない", set()), ("どこで払えばいいかわからない", set())])
 def test_what_an_entry_says_cannot_be_done(normaliser: TextNormaliser, text: str, cannot: set[str]) -> None:
     assert cannot_words(normaliser.morphs(text)) == cannot
+
+
+def test_an_entry_that_asks_whether_something_cannot_be_done_does_not_say_it_cannot(
+        normaliser: TextNormaliser) -> None:
+    texts = ["税の証明書は本庁でないと発行できないの？", "特定健診は市外の病院で受けられないのか",
+             "予防接種は受けられないのでしょうか？", "税金 払えない"]
+    found = cannot_units(enumerate(texts), normaliser.morphs, lambda word: {word})
+    assert found == [(3, frozenset({"払う"}))]
 
 
 @pytest.mark.parametrize(("question", "asks_to_pay"), [
     ("税金を払いたい", True), ("国保の払い方", True), ("税金はどこで払えますか", True),
     ("税金が払えない", False), ("分割で払いたい", False), ("督促状が来て困っている", False),
-    ("粗大ごみに出せる？", False), ("コンビニで払える？", False), ("家賃は大家さんに払われるの？", False)])
+    ("粗大ごみに出せる？", False), ("コンビニで払える？", False), ("家賃は大家さんに払われるの？", False),
+    ("税金はコンビニで払えばいいですか", True)])
 def test_what_a_question_asks_to_do(normaliser: TextNormaliser, question: str, asks_to_pay: bool) -> None:
     def keys(word: str) -> set[str]:
         return {word}

@@ -52,3 +52,8 @@ def test_an_entry_whose_number_holds_a_slash_has_its_page_and_takes_a_paraphrase
 def test_the_quality_page_links_each_entry_by_its_whole_number(desk: object) -> None:
     page = signed_in(desk, "editor1").get("/desk/health").text
     assert f'href="{SLASHED}"' in page and f'href="{HASHED}"' in page
+
+
+def test_the_list_address_with_a_slash_is_the_list(desk: object) -> None:
+    list_with_a_slash = signed_in(desk, "editor1").get("/desk/entries/", follow_redirects=False)
+    assert list_with_a_slash.status_code == 303 and list_with_a_slash.headers["location"] == "/desk/entries"

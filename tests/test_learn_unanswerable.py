@@ -72,7 +72,7 @@ def test_the_learned_thresholds_hand_over_what_the_city_said_nothing_answers(cit
     assert handed_over >= 0.6 * len(unanswered)
 
 
-def test_questions_like_those_nothing_answers_are_answered_less_often_after_learning(
+def test_questions_like_those_nothing_answers_are_answered_no_more_often_after_learning(
         city: dict, env: dict[str, str]) -> None:
     """The probes were never learned from; nothing in the city answers them, so every answer is wrong. The
     refitted confidence answers no more of them than the shipped one (7 of 48 both; 4 after learning until

@@ -84,6 +84,7 @@ def test_a_foreign_clarify_offers_no_entry_matched_about_half_as_well_as_the_fir
 @pytest.mark.parametrize("text, language", [
     ("我想知道轻型汽车税", "zh-Hans"),
     ("경자동차세에 대해 알고 싶어요", "ko"),
+    ("경자동차세에 대해 알고 싶습니다", "ko"),
 ])
 def test_a_foreign_question_matched_only_on_how_it_asks_is_not_answered(client: TestClient, text: str,
                                                                        language: str) -> None:

@@ -125,8 +125,20 @@ class ForeignAnswerer:
         translated = self.runtime.index.records[position].translated(language) if position >= 0 else None
         if translated is None:
             return False
-        asked = {term for term in tokens(text, language) if len(term) > 1}
+        asked = {term for term in tokens(text, language)
+                 if len(term) > 1 and not self._common(term, language)}
         return not asked.isdisjoint(tokens(translated[1], language))
+
+    def _common(self, term: str, language: str) -> bool:
+        """A term in more than half of the language's translated entries says nothing of a topic: the
+        polite ending 습니다 (syllable pairs 습니, 니다) is in nearly every Korean answer."""
+        index = self.indexes[language]
+        if index is None:
+            return False
+        pages = index.pages
+        column = pages.vocabulary.get(term)
+        return column is not None and 2 * int(pages.matrix.indptr[column + 1] - pages.matrix.indptr[column]) \
+            > pages.size
 
     def run(self, text: str, language: str, audience: Audience, channel: str, today: date | None,
             top_k: int = TOP) -> Answer:

@@ -244,7 +244,10 @@ def add_paraphrase(request: Request, entry_id: str, text: str = Form(min_length=
 @router.get("/entries/{entry_id:path}")
 def show(request: Request, entry_id: str, done: str = "", published: str | None = None,
          user: SignedIn = AgentReading) -> Response:
-    """The entry; after a decision (?published=N) it refreshes until the bot serves it."""
+    """The entry; after a decision (?published=N) it refreshes until the bot serves it. No number (the
+    list's address with a slash) is the list."""
+    if not entry_id:
+        return RedirectResponse("/desk/entries", 303)
     return entry_page(request, entry_id, user, done=done, refresh=published is not None)
 
 
