@@ -127,12 +127,13 @@ class Snapshot:
                  if len(features) else np.zeros(0))
         if audience is Audience.STAFF:
             fused = fused + self.runtime.settings.staff_first_margin * self.facts.is_staff[kept.candidates]
-        return kept, self._exact_first(kept, fused), features
+        return kept, fused, features
 
-    def _exact_first(self, kept: Retrieval, fused: np.ndarray) -> np.ndarray:
-        """The entry whose own question or paraphrase the resident typed word for word leads by EXACT_LEAD
-        (indexer/exact.py), when it is among the candidates (visible to them, in force)."""
-        owner = self.runtime.retriever.exact(kept.query)
+    def _exact_first(self, kept: Retrieval, fused: np.ndarray, typed: str) -> np.ndarray:
+        """The entry whose own question or paraphrase the resident typed word for word (as typed, or as search
+        reads kana typing) leads by EXACT_LEAD (indexer/exact.py), when it is among the candidates (visible to
+        them, in force)."""
+        owner = self.runtime.retriever.exact(typed, kept.query)
         at = np.flatnonzero(kept.candidates == owner) if owner is not None else np.zeros(0, dtype=np.int64)
         if not len(at) or not len(fused):
             return fused
@@ -144,6 +145,7 @@ class Snapshot:
         """Retrieve, fuse and calibrate: everything but the decision."""
         retrieval = self.facts.valid_only(self.runtime.retriever.run(text, audience), today)
         kept, fused, features = self.fuse(retrieval, audience)
+        fused = self._exact_first(kept, fused, text)
         order = np.argsort(-fused, kind="stable")
         best = features[order[:1]]  # query_features reads only the top candidate's row
         row = query_features(fused[order], best, len(kept.query.terms))[None, :]

@@ -30,7 +30,7 @@ TROUBLE = HARD | NEGATIONS | frozenset({
 })
 # godan endings and the e-row kana of their potential forms: 払う → 払える, 書く → 書ける, 帰る → 帰れる
 POTENTIAL = dict(zip("うくぐすつぬぶむる", "えけげせてねべめれ", strict=True))
-BEING = frozenset({"有る", "ある", "在る"})
+BEING = frozenset({"有る", "ある", "在る", "居る", "いる"})  # 〜そうにありません, 払えていない
 REACH = 5  # morphemes after the verb in which its negation may come (納め|られ|そう|に|あり|ませ|ん)
 # 「本庁でないと発行できないの？」 asks whether it can be done, as 「受けられないのでしょうか」 does
 WHETHER_NOT = re.compile(r"(?:ない|ません)(?:の|ん)?(?:です|でしょう)?(?:か|[？?])")

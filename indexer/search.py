@@ -120,9 +120,12 @@ class Retriever:
         self._cannot_units = cannot_units(((int(u), texts[u]) for u in asks), normaliser.morphs, self._keys)
         self._exact = ExactWording((texts[u], int(index.unit_record[u])) for u in asks)
 
-    def exact(self, query: NormalisedText) -> int | None:
-        """The record whose question or paraphrase reads exactly as the question (indexer/exact.py)."""
-        return self._exact.owner(query.text)
+    def exact(self, typed: str, query: NormalisedText) -> int | None:
+        """The record whose question or paraphrase reads exactly as the question typed (「てんしゅつとどけ」
+        is a paraphrase as typed, before search reads it as 転出届), or as search reads it
+        (indexer/exact.py)."""
+        found = self._exact.owner(plain_question(typed))
+        return found if found is not None else self._exact.owner(query.text)
 
     def visible(self, audience: Audience) -> np.ndarray:
         """Mask of the records this audience may ever see."""

@@ -40,7 +40,8 @@ def test_a_resident_who_cannot_pay_still_gets_the_entry_for_them(cli: CliRunner,
     ("一人で避難するのが難しい", {"避難"}), ("平日に来られないときは", {"来る"}),
     ("税金の払い方", set()), ("コンビニで払えますか", set()), ("燃えないごみの出し方", set()),
     ("保険証が届かない", set()), ("税金を払わないとどうなりますか", set()),
-    ("困っていることを誰に聞けばいいかわからない", set()), ("どこで払えばいいかわからない", set())])
+    ("困っていることを誰に聞けばいいかわからない", set()), ("どこで払えばいいかわからない", set()),
+    ("保険料が払えていない", {"払う"}), ("申請できていない", {"申請"})])
 def test_what_an_entry_says_cannot_be_done(normaliser: TextNormaliser, text: str, cannot: set[str]) -> None:
     assert cannot_words(normaliser.morphs(text)) == cannot
 

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.integration
 def test_an_entrys_own_paraphrase_typed_word_for_word_is_answered_with_that_entry(
         cli: CliRunner, sample_index_dir: Path, tmp_path: Path) -> None:
     lines = ask_batch(cli, sample_index_dir, tmp_path, ["転居届の出し方", "土日に市役所あいてる？",
-                                                       "土日に市役所 あいてる?"])
+                                                       "土日に市役所 あいてる?", "でんち すてかた"])
     assert [(ids[0], decision) for ids, decision, _ in map(outcome, lines)] == [("R006", "answer")] + \
-        [("R014", "answer")] * 2
+        [("R014", "answer")] * 2 + [("R115", "answer")]  # a kana paraphrase, as typed
 
 
 def test_wording_two_entries_share_or_a_bare_word_belongs_to_neither() -> None:

@@ -39,6 +39,7 @@ OWN_ALONE = 0.5  # … and when the Japanese side found nothing or is unsure
 TRUSTED = 0.3  # the Japanese side's P(top 1 right) from which it counts fully (below it, in proportion)
 TOP = 3  # candidates kept when the caller asks for no number
 COURTESIES = {Intent.GREETING: "greeting", Intent.THANKS: "thanks"}  # said in any words bot/intents.py knows
+FEW_PAGES = 10  # with fewer translated entries, no word is common to most of them by more than chance
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +138,8 @@ class ForeignAnswerer:
             return False
         pages = index.pages
         column = pages.vocabulary.get(term)
-        return column is not None and 2 * int(pages.matrix.indptr[column + 1] - pages.matrix.indptr[column]) \
-            > pages.size
+        return column is not None and pages.size >= FEW_PAGES and \
+            2 * int(pages.matrix.indptr[column + 1] - pages.matrix.indptr[column]) > pages.size
 
     def run(self, text: str, language: str, audience: Audience, channel: str, today: date | None,
             top_k: int = TOP) -> Answer:

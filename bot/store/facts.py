@@ -30,8 +30,12 @@ class TurnFacts:
     language: str = "ja"  # the language the reply spoke (BCP-47): a choice picked later is answered in it
 
     def to_json(self) -> dict:
-        """For the spool file."""
-        return asdict(self)
+        """For the spool file; a Japanese turn's row without its language, so that a version from before
+        turns kept their language still replays it after a rollback."""
+        facts = asdict(self)
+        if facts["language"] == "ja":
+            del facts["language"]
+        return facts
 
 
 @dataclass(frozen=True, slots=True)

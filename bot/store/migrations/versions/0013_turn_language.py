@@ -20,6 +20,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the column again."""
-    with op.batch_alter_table("turns") as batch:
+    """Drop the column again, in place: rebuilding `turns` on SQLite, with the foreign keys madoguchi's engine
+    turns on, would delete every 👍/👎 (ON DELETE CASCADE) and unlink escalations from their turns."""
+    with op.batch_alter_table("turns", recreate="never") as batch:
         batch.drop_column("language")
