@@ -151,3 +151,14 @@ def test_a_click_after_redis_and_the_store_were_both_down_picks_from_the_worker_
     assert first["decision"] == newer["decision"] == "clarify"
     assert {c["id"] for c in first["choices"]} & {c["id"] for c in newer["choices"]} == {NONE_OF_THESE}
     assert picked["answer"]["id"] == newer["choices"][0]["id"]
+
+
+def test_a_number_typed_after_english_choices_offered_while_the_store_is_down_is_answered_in_english(
+        client: TestClient, store_url: str) -> None:
+    with unreachable(store_url):
+        offered = ask(client, "outage-english-1", text="Where do I get sandbags for a flood?")
+        assert (offered["decision"], offered["language"]) == ("clarify", "en") and offered["turn_id"] < 0
+        picked = ask(client, "outage-english-1", text="1")  # the offer is read from the spool
+    assert picked["decision"] == "answer" and picked["answer"]["id"] == offered["choices"][0]["id"]
+    assert picked["language"] == "en"
+    assert picked["answer"]["notice"].startswith("This answer is only available")
