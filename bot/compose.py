@@ -79,3 +79,5 @@ def greeting_text(settings: Settings) -> str:
 
 
 THANKS_TEXT = "どういたしまして。ほかにもご質問があれば、どうぞ入力してください。"
+NUMBER_ALONE_TEXT = ("番号だけでは、どの選択肢のことか分かりませんでした。"
+                     "選択肢はその一覧のボタンで選べます。ご質問は、文章で入力してください。")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import compose
 from bot.answer import NONE_OF_THESE, Answer, Candidate, Decision, Reason, Session
-from bot.intents import Intent, asked_with_a_person, recognise
+from bot.intents import Intent, a_number_alone, asked_with_a_person, recognise
 from bot.model import DecisionModel, Thresholds, serving_model
 from bot.multilingual.detect import detect_language
 from bot.snapshot import Ranking, Snapshot, candidates, explain
@@ -208,6 +208,8 @@ class Bot:
             return self._hand_over(served.rank(asked, audience, today), top_k)
         if intent is not Intent.QUESTION:
             return self._courtesy(intent)
+        if a_number_alone(query):
+            return Answer(Decision.SMALLTALK, intent, 1.0, compose.NUMBER_ALONE_TEXT)
         ranking = served.rank(query, audience, today)
         return self._compose(served.decide(ranking, channel), ranking, top_k)
 

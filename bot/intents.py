@@ -48,6 +48,17 @@ _LEFTOVER = re.compile(r"[\s、。!?!?…〜~ー・,.]+")
 _EMOJI = re.compile(r"[\U0001f000-\U0001faff\u2600-\u27bf\u200d\ufe0f\u3030\u2b50^]+")
 
 
+# a choice picked by its number: 「2」「２番」「3つ目でお願いします」 (after NFKC: ３番 → 3番)
+NUMBER_PICK = re.compile(r"^(?:no\.?\s*)?(\d{1,2})\s*(?:番目?|つ目|つめ)?\s*"
+                         r"(?:です|で|を?(?:お願いします|おねがいします))?[.。!！]?$")
+
+
+def a_number_alone(text: str) -> bool:
+    """「2」 said where no choices were offered (a new Slack DM message, choices forgotten): there is
+    nothing to search for and nothing for an agent to answer."""
+    return NUMBER_PICK.match(normalise_width(text)) is not None
+
+
 def recognise(text: str) -> Intent:
     """GREETING or THANKS only when nothing but the courtesy (with punctuation, or emoji after it) is said;
     HUMAN wherever it is asked for; emoji alone are answered as a greeting (which asks for the question in

@@ -131,6 +131,19 @@ def test_none_of_these_is_refused_where_nothing_was_offered(client: TestClient) 
     assert late.status_code == 409
 
 
+def test_a_number_where_nothing_was_offered_asks_for_words_and_opens_no_hand_over(client: TestClient,
+                                                                                store_url: str) -> None:
+    """「2」 in a conversation that was offered nothing (a new Slack DM message, choices long gone) was
+    searched for, found nothing and opened a hand-over an agent had to close."""
+    before = len(rows(store_url, Escalation))
+    replies = [ask(client, text, session="number-alone-01") for text in ("2", "３番")]
+    assert [r["decision"] for r in replies] == ["smalltalk"] * 2 and "escalation" not in replies[0]
+    assert "番号だけでは" in replies[0]["message"] and len(rows(store_url, Escalation)) == before
+    offered = ask(client, "カードをなくした", session="number-alone-02")
+    picked = ask(client, "1", session="number-alone-02")
+    assert offered["decision"] == "clarify" and picked["decision"] == "answer"
+
+
 def test_a_question_and_a_choice_in_one_request_are_refused_with_the_reason(client: TestClient) -> None:
     """The stored question must be what was answered: a typed text beside a picked choice would be kept as
     the question of an answer to something else (and could teach the bot a wrong paraphrase)."""

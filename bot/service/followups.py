@@ -7,11 +7,11 @@ target (not a 404), so nothing the resident was told was received is lost.
 
 from __future__ import annotations
 
-import re
 from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.answer import NONE_OF_THESE
+from bot.intents import NUMBER_PICK
 from bot.store.facts import LatestOffer
 from indexer.normalise import normalise_width
 from knowledge.core.errors import ConflictError, StoreUnavailableError
@@ -43,10 +43,6 @@ def spoken_last(ctx: City, conversation: str) -> str:
         return latest_offer(ctx, conversation).language
     except StoreUnavailableError:
         return JAPANESE
-
-
-NUMBER_PICK = re.compile(r"^(?:no\.?\s*)?(\d{1,2})\s*(?:番目?|つ目|つめ)?\s*"  # after NFKC: ３番 → 3番
-                         r"(?:です|で|を?(?:お願いします|おねがいします))?[.。!！]?$")
 
 
 def picks_a_choice(text: str, choice_id: str | None) -> bool:
