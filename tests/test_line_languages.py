@@ -112,3 +112,13 @@ def test_writing_too_fast_in_english_is_told_so_in_english(
         said(limited, recorder, text_event("Where can I get a residence certificate?"))
         refused = said(limited, recorder, text_event("How do I throw away things?"))
     assert refused["text"] == "You are sending too quickly. Please wait a moment and try again.", refused
+
+
+def test_an_answer_in_english_has_no_furigana_switch_and_one_in_japanese_has(  # type: ignore[no-untyped-def]
+        line, recorder: Recorder) -> None:
+    client, _ = line
+    english = said(client, recorder, from_someone(text_event("When is the city office open?")))
+    japanese = said(client, recorder, from_someone(text_event("市役所は何時から開いていますか")))
+    assert english["type"] == japanese["type"] == "flex" and "Monday" in json.dumps(english)
+    assert not english.get("quickReply")
+    assert "ふりがな" in json.dumps(japanese["quickReply"], ensure_ascii=False)

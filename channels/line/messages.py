@@ -29,6 +29,7 @@ from bot.multilingual.answering import label as translated_label
 from bot.service.readings import ASK, ASK_OFF
 from channels.line.languages import STALE_CHOICE, answer_body, labels
 from knowledge.core.settings import Settings
+from knowledge.languages import JAPANESE
 from knowledge.records import Record
 
 MAX_QUICK_REPLIES = 13
@@ -124,9 +125,16 @@ def answer_bubble(reply: Answer, turn_id: int, say: Callable[[str], str] = str) 
                            style="secondary")]
     bubble = FlexBubble(body=FlexBox(layout="vertical", spacing="md", contents=body),
                         footer=FlexBox(layout="vertical", spacing="sm", contents=buttons))
+    return FlexMessage(alt_text=text[:400], contents=bubble, quick_reply=furigana_switch(reply, say))
+
+
+def furigana_switch(reply: Answer, say: Callable[[str], str]) -> QuickReply | None:
+    """「ふりがな」 under an answer in Japanese (also one a foreign resident gets where the entry has no
+    translation); an answer in English or Chinese has no kanji words to read."""
+    if reply.answer_language != JAPANESE:
+        return None
     furigana = ASK_OFF if say is not str else ASK
-    switch = QuickReply(items=[QuickReplyItem(action=MessageAction(label=furigana, text=furigana))])
-    return FlexMessage(alt_text=text[:400], contents=bubble, quick_reply=switch)
+    return QuickReply(items=[QuickReplyItem(action=MessageAction(label=furigana, text=furigana))])
 
 
 def to_line(reply: Answer, turn_id: int, escalation_id: str | None,
